@@ -1,0 +1,283 @@
+//! SHA-256 over canonical bytes: single values, examples, and dataset manifests.
+
+use sha2::{Digest, Sha256};
+
+use crate::canon::{compare_utf16, write_json_string, write_value};
+use crate::error::{ErrorCode, HashError};
+use crate::parse::parse_json;
+use crate::value::Value;
+
+/// Lowercase hexadecimal SHA-256 of `bytes` (64 characters).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
+fn to_hex(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(digest.len() * 2);
+    for &byte in digest {
+        text.push(HEX[(byte >> 4) as usize] as char);
+        text.push(HEX[(byte & 0xF) as usize] as char);
+    }
+    text
+}
+
+/// The hash of `value`: SHA-256 of its RFC 8785 canonical form.
+///
+/// # Errors
+/// As [`crate::canonicalize`].
+///
+/// ```
+/// let value = canonhash::parse_json(r#"{"b": 1, "a": [1.0, "é"]}"#).unwrap();
+/// assert_eq!(canonhash::hash_value(&value).unwrap(), canonhash::sha256_hex(r#"{"a":[1,"é"],"b":1}"#.as_bytes()));
+/// ```
+pub fn hash_value(value: &Value<'_>) -> Result<String, HashError> {
+    let mut out = Vec::with_capacity(256);
+    write_value(value, &mut out, 0)?;
+    Ok(sha256_hex(&out))
+}
+
+/// Parses JSON text and returns its canonical form.
+///
+/// # Errors
+/// As [`crate::parse_json`] and [`crate::canonicalize`].
+///
+/// ```
+/// let canonical = canonhash::canonicalize_json_str("{ \"b\": 1e21, \"a\": -0 }").unwrap();
+/// assert_eq!(canonical, br#"{"a":0,"b":1e+21}"#);
+/// ```
+pub fn canonicalize_json_str(text: &str) -> Result<Vec<u8>, HashError> {
+    let value = parse_json(text)?;
+    let mut out = Vec::with_capacity(text.len());
+    write_value(&value, &mut out, 0)?;
+    Ok(out)
+}
+
+/// Parses JSON text and returns the hash of its canonical form.
+///
+/// # Errors
+/// As [`canonicalize_json_str`].
+pub fn hash_json_str(text: &str) -> Result<String, HashError> {
+    canonicalize_json_str(text).map(|canonical| sha256_hex(&canonical))
+}
+
+/// Appends the canonical example object `{"input":…,"metadata":…,"output":…}` to `out`.
+///
+/// A missing or null `output` or `metadata` counts as `{}`. The example object is the document
+/// whose depth is limited, so `input` may nest one level less than a bare value.
+///
+/// # Errors
+/// `not_an_object` at `$.input`, `$.output` or `$.metadata`, and the errors of
+/// [`crate::canonicalize`] with paths below those.
+pub fn write_canonical_example(
+    input: &Value<'_>,
+    output: Option<&Value<'_>>,
+    metadata: Option<&Value<'_>>,
+    out: &mut Vec<u8>,
+) -> Result<(), HashError> {
+    // Members in canonical order: "input" < "metadata" < "output".
+    let parts = [
+        ("input", Some(input), false),
+        ("metadata", metadata, true),
+        ("output", output, true),
+    ];
+    out.push(b'{');
+    for (index, (name, part, optional)) in parts.into_iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        match part {
+            Some(value @ Value::Object(_)) => write_value(value, out, 1).map_err(|e| e.within_key(name))?,
+            None | Some(Value::Null) if optional => out.extend_from_slice(b"{}"),
+            other => return Err(not_an_object(name, other)),
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+pub(crate) fn not_an_object(name: &str, found: Option<&Value<'_>>) -> HashError {
+    let found = found.map_or("nothing", Value::type_name);
+    HashError::new(
+        ErrorCode::NotAnObject,
+        format!("an example's {name} must be a JSON object, found {found}"),
+    )
+    .within_key(name)
+}
+
+/// The canonical bytes of an example; see [`write_canonical_example`].
+///
+/// # Errors
+/// As [`write_canonical_example`].
+pub fn canonical_example(
+    input: &Value<'_>,
+    output: Option<&Value<'_>>,
+    metadata: Option<&Value<'_>>,
+) -> Result<Vec<u8>, HashError> {
+    let mut out = Vec::with_capacity(512);
+    write_canonical_example(input, output, metadata, &mut out)?;
+    Ok(out)
+}
+
+/// The content hash of an example: SHA-256 of [`canonical_example`].
+///
+/// # Errors
+/// As [`write_canonical_example`].
+///
+/// ```
+/// use canonhash::{example_hash, parse_json, sha256_hex};
+/// let input = parse_json(r#"{"question": "2+2?"}"#).unwrap();
+/// let hash = example_hash(&input, None, None).unwrap();
+/// assert_eq!(hash, sha256_hex(br#"{"input":{"question":"2+2?"},"metadata":{},"output":{}}"#));
+/// ```
+pub fn example_hash(
+    input: &Value<'_>,
+    output: Option<&Value<'_>>,
+    metadata: Option<&Value<'_>>,
+) -> Result<String, HashError> {
+    canonical_example(input, output, metadata).map(|canonical| sha256_hex(&canonical))
+}
+
+/// A `Vec<u8>` sink that feeds SHA-256 in blocks, so hashing a large document needs no
+/// buffer of its size.
+struct StreamingSha256 {
+    hasher: Sha256,
+    pending: Vec<u8>,
+}
+
+impl StreamingSha256 {
+    const BLOCK: usize = 1 << 16;
+
+    fn new() -> Self {
+        StreamingSha256 {
+            hasher: Sha256::new(),
+            pending: Vec::with_capacity(Self::BLOCK + 1024),
+        }
+    }
+
+    fn flush_if_full(&mut self) {
+        if self.pending.len() >= Self::BLOCK {
+            self.hasher.update(&self.pending);
+            self.pending.clear();
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.hasher.update(&self.pending);
+        to_hex(&self.hasher.finalize())
+    }
+}
+
+/// The digest of a dataset version: the hash of the canonical JSON array
+/// `[[source_id, content_hash], …]` sorted by source id (UTF-16 order, as object keys).
+///
+/// Two environments holding the same examples get the same digest whatever order they list
+/// them in. Equal source ids (which a dataset never has) are ordered by hash.
+///
+/// ```
+/// let a = canonhash::manifest_digest([("b", "2"), ("a", "1")]);
+/// let b = canonhash::manifest_digest([("a", "1"), ("b", "2")]);
+/// assert_eq!(a, b);
+/// assert_eq!(a, canonhash::sha256_hex(br#"[["a","1"],["b","2"]]"#));
+/// ```
+pub fn manifest_digest<I, S, H>(entries: I) -> String
+where
+    I: IntoIterator<Item = (S, H)>,
+    S: AsRef<str>,
+    H: AsRef<str>,
+{
+    let mut entries: Vec<(S, H)> = entries.into_iter().collect();
+    entries.sort_unstable_by(|a, b| {
+        compare_utf16(a.0.as_ref(), b.0.as_ref()).then_with(|| compare_utf16(a.1.as_ref(), b.1.as_ref()))
+    });
+    let mut sink = StreamingSha256::new();
+    sink.pending.push(b'[');
+    for (index, (source_id, content_hash)) in entries.iter().enumerate() {
+        if index > 0 {
+            sink.pending.push(b',');
+        }
+        sink.pending.push(b'[');
+        write_json_string(source_id.as_ref(), &mut sink.pending);
+        sink.pending.push(b',');
+        write_json_string(content_hash.as_ref(), &mut sink.pending);
+        sink.pending.push(b']');
+        sink.flush_if_full();
+    }
+    sink.pending.push(b']');
+    sink.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn example_members_default_to_empty_objects() {
+        let input = parse_json(r#"{"q": 1}"#).unwrap();
+        let empty = Value::Object(vec![]);
+        let expected = example_hash(&input, Some(&empty), Some(&empty)).unwrap();
+        assert_eq!(example_hash(&input, None, None).unwrap(), expected);
+        assert_eq!(
+            example_hash(&input, Some(&Value::Null), Some(&Value::Null)).unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    fn example_parts_must_be_objects() {
+        let input = parse_json(r#"{"q": 1}"#).unwrap();
+        let list = Value::Array(vec![]);
+        for (error, path) in [
+            (example_hash(&list, None, None), "$.input"),
+            (example_hash(&Value::Null, None, None), "$.input"),
+            (example_hash(&input, Some(&list), None), "$.output"),
+            (example_hash(&input, None, Some(&Value::Bool(true))), "$.metadata"),
+        ] {
+            let error = error.unwrap_err();
+            assert_eq!(error.code(), ErrorCode::NotAnObject);
+            assert_eq!(error.path(), path);
+        }
+    }
+
+    #[test]
+    fn example_depth_counts_the_example_object() {
+        let nested = |levels: usize| format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels));
+        let (fits_text, too_deep_text) = (nested(127), nested(128));
+        let fits = parse_json(&fits_text).unwrap();
+        assert!(example_hash(&fits, None, None).is_ok());
+        let too_deep = parse_json(&too_deep_text).unwrap();
+        let error = example_hash(&too_deep, None, None).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::DepthExceeded);
+        assert!(error.path().starts_with("$.input.a.a"));
+    }
+
+    #[test]
+    fn manifest_digest_streams_large_manifests() {
+        let entries: Vec<(String, String)> = (0..20_000).map(|i| (format!("id-{i}"), format!("{i:064}"))).collect();
+        let mut text = String::from("[");
+        let mut sorted = entries.clone();
+        sorted.sort();
+        for (index, (id, hash)) in sorted.iter().enumerate() {
+            if index > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!("[\"{id}\",\"{hash}\"]"));
+        }
+        text.push(']');
+        assert_eq!(
+            manifest_digest(entries.iter().rev().map(|(a, b)| (a, b))),
+            sha256_hex(text.as_bytes())
+        );
+    }
+}

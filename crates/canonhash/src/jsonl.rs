@@ -1,0 +1,342 @@
+//! The batch path: hash every record of a JSONL buffer or file on all cores.
+//!
+//! Each line holds one example record: `input`, optional `output` and `metadata`, and a source
+//! id under a key the caller names. Other members are ignored. Blank lines are skipped. The
+//! result keeps file order and has, for every record, its source id and content hash or the
+//! error of that line, so a CI job can report every bad line at once.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{ErrorCode, HashError, TextPosition, position_of_offset};
+use crate::hash::{not_an_object, sha256_hex, write_canonical_example};
+use crate::parse::parse_at_depth;
+use crate::value::Value;
+
+/// How to read a JSONL batch.
+#[derive(Debug, Clone)]
+pub struct JsonlOptions {
+    /// The member that holds each record's source id (a string, or an integer).
+    pub id_key: String,
+    /// Worker threads; `None` or `Some(0)` uses every core.
+    pub threads: Option<usize>,
+}
+
+impl Default for JsonlOptions {
+    fn default() -> Self {
+        JsonlOptions {
+            id_key: "id".to_owned(),
+            threads: None,
+        }
+    }
+}
+
+/// One hashed record of a JSONL batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordHash {
+    /// 1-based line number in the input.
+    pub line: usize,
+    pub source_id: String,
+    pub content_hash: String,
+}
+
+/// A record's hash, or why that line could not be hashed (its position names the line).
+pub type RecordResult = Result<RecordHash, HashError>;
+
+/// Bytes read and hashed per step; large enough to keep every core busy, small enough that
+/// a file of any size is hashed in bounded memory (plus the results).
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// Hashes every record of an in-memory JSONL buffer.
+///
+/// # Errors
+/// Only when the worker pool cannot start (`io_error`); per-line problems are in the results.
+///
+/// ```
+/// use canonhash::{hash_jsonl_bytes, JsonlOptions};
+/// let data = b"{\"id\": \"a\", \"input\": {\"q\": 1}}\n\n{\"id\": 7, \"input\": []}\n";
+/// let results = hash_jsonl_bytes(data, &JsonlOptions::default()).unwrap();
+/// assert_eq!(results[0].as_ref().unwrap().source_id, "a");
+/// let error = results[1].as_ref().unwrap_err();
+/// assert_eq!((error.code().as_str(), error.position().unwrap().line), ("not_an_object", 3));
+/// ```
+pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+    let workers = Workers::new(options.threads)?;
+    let mut results = Vec::new();
+    workers.hash_lines(data, 1, &options.id_key, &mut results);
+    Ok(results)
+}
+
+/// Hashes every record read from `reader`, a chunk at a time.
+///
+/// # Errors
+/// `io_error` when reading fails or the worker pool cannot start.
+pub fn hash_jsonl_reader<R: Read>(mut reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+    let workers = Workers::new(options.threads)?;
+    {
+        let mut results = Vec::new();
+        let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
+        let mut next_line = 1;
+        let mut at_end = false;
+        while !at_end {
+            let filled = buffer.len();
+            buffer.resize(filled + CHUNK_BYTES, 0);
+            let read = read_up_to(&mut reader, &mut buffer[filled..]).map_err(io_error)?;
+            buffer.truncate(filled + read);
+            at_end = read == 0;
+            // Hash the complete lines; carry a partial last line over to the next chunk.
+            let complete = if at_end {
+                buffer.len()
+            } else {
+                match memchr::memrchr(b'\n', &buffer) {
+                    Some(newline) => newline + 1,
+                    // One line longer than a chunk: read more of it before hashing.
+                    None => continue,
+                }
+            };
+            next_line = workers.hash_lines(&buffer[..complete], next_line, &options.id_key, &mut results);
+            buffer.drain(..complete);
+        }
+        Ok(results)
+    }
+}
+
+/// Hashes every record of a JSONL file.
+///
+/// # Errors
+/// `io_error` when the file cannot be opened or read.
+pub fn hash_jsonl_file(path: impl AsRef<Path>, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| io_error(e).within_key(&path.display().to_string()))?;
+    hash_jsonl_reader(file, options)
+}
+
+fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn io_error(error: std::io::Error) -> HashError {
+    HashError::new(ErrorCode::Io, error.to_string())
+}
+
+/// The threads that hash: rayon's global pool, or a pool of the size the caller asked for.
+struct Workers(Option<rayon::ThreadPool>);
+
+impl Workers {
+    fn new(threads: Option<usize>) -> Result<Self, HashError> {
+        match threads {
+            None | Some(0) => Ok(Workers(None)),
+            Some(count) => rayon::ThreadPoolBuilder::new()
+                .num_threads(count)
+                .build()
+                .map(|pool| Workers(Some(pool)))
+                .map_err(|e| HashError::new(ErrorCode::Io, format!("cannot start {count} hashing threads: {e}"))),
+        }
+    }
+
+    /// Hashes the lines of `data` (numbered from `first_line`) in parallel, appending one
+    /// result per non-blank line; returns the number of the line after the last.
+    fn hash_lines(&self, data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<RecordResult>) -> usize {
+        match &self.0 {
+            Some(pool) => pool.install(|| hash_lines(data, first_line, id_key, results)),
+            None => hash_lines(data, first_line, id_key, results),
+        }
+    }
+}
+
+fn hash_lines(data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<RecordResult>) -> usize {
+    let mut lines = Vec::with_capacity(data.len() / 512 + 1);
+    let mut start = 0;
+    let mut line = first_line;
+    for newline in memchr::memchr_iter(b'\n', data).chain((data.last() != Some(&b'\n')).then_some(data.len())) {
+        let bytes = &data[start..newline];
+        if !bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            lines.push((line, bytes));
+        }
+        start = newline + 1;
+        line += 1;
+    }
+    let hashed: Vec<RecordResult> = lines
+        .par_iter()
+        .with_min_len(64)
+        .map_init(
+            || Vec::with_capacity(4096),
+            |scratch, &(line, bytes)| hash_record(bytes, line, id_key, scratch),
+        )
+        .collect();
+    results.extend(hashed);
+    line
+}
+
+fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -> RecordResult {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let column = String::from_utf8_lossy(&bytes[..error.valid_up_to()]).chars().count() + 1;
+            let error = HashError::new(ErrorCode::InvalidJson, "the line is not valid UTF-8");
+            return Err(error.with_position(TextPosition { line, column }));
+        }
+    };
+    let located = |mut error: HashError| {
+        let column = error
+            .offset
+            .take()
+            .map_or(1, |offset| position_of_offset(text, offset).column);
+        error.with_position(TextPosition { line, column })
+    };
+    let record = parse_at_depth(text, 0).map_err(located)?;
+    let Value::Object(_) = record else {
+        let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());
+        return Err(located(HashError::new(ErrorCode::NotAnObject, message)));
+    };
+    let source_id = source_id(&record, id_key).map_err(located)?;
+    let input = record
+        .get("input")
+        .ok_or_else(|| located(not_an_object("input", None)))?;
+    scratch.clear();
+    write_canonical_example(input, record.get("output"), record.get("metadata"), scratch).map_err(located)?;
+    Ok(RecordHash {
+        line,
+        source_id,
+        content_hash: sha256_hex(scratch),
+    })
+}
+
+/// The largest integer below which every integer is a double (2^53).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+fn source_id(record: &Value<'_>, id_key: &str) -> Result<String, HashError> {
+    let invalid = |message: String| Err(HashError::new(ErrorCode::InvalidSourceId, message).within_key(id_key));
+    match record.get(id_key) {
+        None => Err(HashError::new(
+            ErrorCode::MissingSourceId,
+            format!("the record has no {id_key:?} member"),
+        )),
+        Some(Value::String(id)) if id.is_empty() => invalid("the source id is an empty string".to_owned()),
+        Some(Value::String(id)) => Ok(id.to_string()),
+        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => Ok(format!("{}", *n as i64)),
+        Some(other) => invalid(format!(
+            "a source id must be a string or an integer, found {}",
+            other.type_name()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::example_hash;
+    use crate::parse::parse_json;
+
+    fn options(threads: usize) -> JsonlOptions {
+        JsonlOptions {
+            id_key: "key".to_owned(),
+            threads: Some(threads),
+        }
+    }
+
+    #[test]
+    fn matches_example_hash_and_keeps_order() {
+        let mut data = String::new();
+        let mut expected = Vec::new();
+        for i in 0..5_000 {
+            data.push_str(&format!("{{\"key\": {i}, \"input\": {{\"n\": {i}, \"t\": \"é{i}\"}}, \"output\": {{\"a\": [{i}]}}, \"extra\": 1}}\r\n"));
+            let (input_text, output_text) = (format!("{{\"t\": \"é{i}\", \"n\": {i}}}"), format!("{{\"a\": [{i}]}}"));
+            let input = parse_json(&input_text).unwrap();
+            let output = parse_json(&output_text).unwrap();
+            expected.push(example_hash(&input, Some(&output), None).unwrap());
+        }
+        for threads in [1, 2] {
+            let results = hash_jsonl_bytes(data.as_bytes(), &options(threads)).unwrap();
+            assert_eq!(results.len(), 5_000);
+            for (i, result) in results.iter().enumerate() {
+                let record = result.as_ref().unwrap();
+                assert_eq!(
+                    (record.line, record.source_id.as_str()),
+                    (i + 1, i.to_string().as_str())
+                );
+                assert_eq!(record.content_hash, expected[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn reader_carries_lines_across_chunks() {
+        let long_text = "x".repeat(CHUNK_BYTES + 10);
+        let data = format!(
+            "{{\"key\":\"a\",\"input\":{{}}}}\n{{\"key\":\"long\",\"input\":{{\"t\":\"{long_text}\"}}}}\n{}{{\"key\":\"z\",\"input\":{{}}}}",
+            "{\"key\":\"m\",\"input\":{}}\n".repeat(400_000)
+        );
+        let from_reader = hash_jsonl_reader(data.as_bytes(), &options(2)).unwrap();
+        let from_bytes = hash_jsonl_bytes(data.as_bytes(), &options(2)).unwrap();
+        assert_eq!(from_reader.len(), 400_003);
+        assert!(from_reader == from_bytes, "the reader and the buffer paths disagree");
+        assert_eq!(from_reader[1].as_ref().unwrap().source_id, "long");
+        assert_eq!(from_reader.last().unwrap().as_ref().unwrap().line, 400_003);
+    }
+
+    #[test]
+    fn each_bad_line_reports_its_own_error() {
+        let data = concat!(
+            "{\"key\":\"a\",\"input\":{}}\n",
+            "not json\n",
+            "{\"input\":{}}\n",
+            "{\"key\":1.5,\"input\":{}}\n",
+            "[1]\n",
+            "{\"key\":\"b\"}\n",
+            "{\"key\":\"c\",\"input\":{\"v\":[1, 12345678901234567890]}}\n",
+            "{\"key\":\"\",\"input\":{}}\n",
+            "\n",
+            "{\"key\":\"d\",\"input\":{},\"output\":null,\"metadata\":{\"m\":true}}\n"
+        );
+        let mut data = data.as_bytes().to_vec();
+        data.extend_from_slice(b"{\"key\":\"e\",\"input\":{\"bad\":\"\xff\"}}\n");
+        let results = hash_jsonl_bytes(&data, &options(2)).unwrap();
+        let outcome: Vec<(usize, String, String)> = results
+            .iter()
+            .map(|r| match r {
+                Ok(record) => (record.line, "ok".to_owned(), String::new()),
+                Err(e) => (e.position().unwrap().line, e.code().as_str().to_owned(), e.path()),
+            })
+            .collect();
+        let expected = [
+            (1, "ok", "$"),
+            (2, "invalid_json", "$"),
+            (3, "missing_source_id", "$"),
+            (4, "invalid_source_id", "$.key"),
+            (5, "not_an_object", "$"),
+            (6, "not_an_object", "$.input"),
+            (7, "integer_not_exact", "$.input.v[1]"),
+            (8, "invalid_source_id", "$.key"),
+            (10, "ok", "$"),
+            (11, "invalid_json", "$"),
+        ];
+        for (got, want) in outcome.iter().zip(expected) {
+            assert_eq!((got.0, got.1.as_str()), (want.0, want.1));
+            if want.1 != "ok" {
+                assert_eq!(got.2, want.2);
+            }
+        }
+        assert_eq!(outcome.len(), expected.len());
+        let error = results[6].as_ref().unwrap_err();
+        assert_eq!(error.position().unwrap().column, 29);
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let error = hash_jsonl_file("/nonexistent/data.jsonl", &JsonlOptions::default()).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::Io);
+    }
+}

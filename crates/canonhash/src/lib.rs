@@ -1,0 +1,42 @@
+//! `canonhash`: RFC 8785 (JCS) canonical JSON and SHA-256 content hashes for groundset.
+//!
+//! This crate is the only hashing code of the project: the Python and TypeScript SDKs and the
+//! server all call it, so one JSON value has one hash everywhere. The rules are written down in
+//! `docs/hashing.md`; in short:
+//!
+//! - [`canonicalize`] writes a [`Value`] as RFC 8785 requires: members sorted by UTF-16 code
+//!   units, numbers as ECMAScript writes doubles, minimal string escapes, no whitespace.
+//! - [`hash_value`] is the SHA-256 of those bytes in lowercase hex; [`example_hash`] hashes the
+//!   object `{"input":…,"metadata":…,"output":…}`; [`manifest_digest`] hashes a dataset's
+//!   sorted `(source_id, content_hash)` pairs.
+//! - [`parse_json`], [`canonicalize_json_str`] and [`hash_json_str`] take JSON text;
+//!   [`hash_jsonl_file`] hashes a JSONL file of example records on all cores.
+//! - Values outside the hash domain are errors, never rounded or replaced: NaN and ±Infinity,
+//!   integers no double represents, lone surrogates, duplicate member names, nesting deeper than
+//!   [`MAX_DEPTH`]. Each [`HashError`] has a stable [`ErrorCode`] and the JSON path of the value.
+//!
+//! ```
+//! let canonical = canonhash::canonicalize_json_str(r#"{"b": 1, "a": [1.0, "é"]}"#).unwrap();
+//! assert_eq!(canonical, r#"{"a":[1,"é"],"b":1}"#.as_bytes());
+//! ```
+
+mod canon;
+mod error;
+mod hash;
+mod jsonl;
+mod number;
+mod parse;
+mod value;
+
+pub use canon::{MAX_DEPTH, canonicalize, compare_utf16, write_canonical, write_json_string};
+pub use error::{ErrorCode, HashError, PathSegment, TextPosition};
+pub use hash::{
+    canonical_example, canonicalize_json_str, example_hash, hash_json_str, hash_value, manifest_digest, sha256_hex,
+    write_canonical_example,
+};
+pub use jsonl::{JsonlOptions, RecordHash, RecordResult, hash_jsonl_bytes, hash_jsonl_file, hash_jsonl_reader};
+pub use number::{
+    exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,
+};
+pub use parse::parse_json;
+pub use value::{Value, string_from_utf16};

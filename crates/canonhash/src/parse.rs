@@ -1,0 +1,441 @@
+//! A strict JSON text parser (RFC 8259) into [`Value`], for the text entry points.
+//!
+//! It exists, rather than `serde_json`, because the hash domain needs facts a general parser
+//! throws away: whether a number was written as an integer (so that `12345678901234567890`
+//! is refused instead of rounded, however long it is), which escape made a lone surrogate,
+//! and the JSON path and line and column of every error. Doubles are parsed by the standard
+//! library, which rounds correctly; the test suite checks the parser against `serde_json`.
+
+use std::borrow::Cow;
+
+use crate::canon::{check_depth, sort_members};
+use crate::error::{ErrorCode, HashError};
+use crate::number;
+use crate::value::Value;
+
+/// Parses one JSON document. Object members come out sorted in canonical order.
+///
+/// # Errors
+/// `invalid_json` (with line and column), `duplicate_key`, `depth_exceeded`,
+/// `lone_surrogate`, `non_finite_number` (a literal that overflows a double) or
+/// `integer_not_exact`, each with the JSON path where it happened.
+pub fn parse_json(text: &str) -> Result<Value<'_>, HashError> {
+    parse_at_depth(text, 0).map_err(|e| e.locate_in(text))
+}
+
+/// Parses a document that sits inside `depth` containers; errors keep their byte offset.
+pub(crate) fn parse_at_depth(text: &str, depth: usize) -> Result<Value<'_>, HashError> {
+    let mut parser = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let value = parser.value(depth)?;
+    parser.skip_whitespace();
+    if parser.pos < parser.bytes.len() {
+        return Err(parser.syntax_error("unexpected text after the JSON value"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn syntax_error(&self, message: &str) -> HashError {
+        HashError::at_offset(ErrorCode::InvalidJson, message, self.pos)
+    }
+
+    fn unexpected(&self, expected: &str) -> HashError {
+        let found = match self.text[self.pos..].chars().next() {
+            Some(c) => format!("{c:?}"),
+            None => "the end of the text".to_owned(),
+        };
+        self.syntax_error(&format!("expected {expected}, found {found}"))
+    }
+
+    #[inline]
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, HashError> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'"') => self.string().map(Value::String),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            _ => Err(self.unexpected("a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, HashError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.unexpected("a JSON value"))
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value<'a>, HashError> {
+        let start = self.pos;
+        check_depth(depth).map_err(|e| with_offset(e, start))?;
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("a member name in double quotes"));
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                return Err(self.unexpected("':' after a member name").within_key(&key));
+            }
+            self.pos += 1;
+            let value = match self.value(depth + 1) {
+                Ok(value) => value,
+                Err(error) => return Err(error.within_key(&key)),
+            };
+            members.push((key, value));
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.unexpected("',' or '}' in an object")),
+            }
+        }
+        sort_members(&mut members).map_err(|e| with_offset(e, start))?;
+        Ok(Value::Object(members))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, HashError> {
+        check_depth(depth).map_err(|e| with_offset(e, self.pos))?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            match self.value(depth + 1) {
+                Ok(item) => items.push(item),
+                Err(error) => return Err(error.within_index(items.len())),
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(self.unexpected("',' or ']' in an array")),
+            }
+        }
+    }
+
+    /// A string literal at `self.pos` (the opening quote). Borrows when it has no escape.
+    fn string(&mut self) -> Result<Cow<'a, str>, HashError> {
+        let start = self.pos + 1;
+        let Some(length) = memchr::memchr2(b'"', b'\\', &self.bytes[start..]) else {
+            return Err(self.syntax_error("unterminated string"));
+        };
+        let end = start + length;
+        // No short-circuit: a plain OR over all bytes vectorizes.
+        let has_control = self.bytes[start..end].iter().fold(false, |seen, &b| seen | (b < 0x20));
+        if has_control {
+            return Err(self.control_character(start));
+        }
+        if self.bytes[end] == b'"' {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(&self.text[start..end]));
+        }
+        let mut owned = String::with_capacity(length + 16);
+        owned.push_str(&self.text[start..end]);
+        self.pos = end;
+        self.string_with_escapes(owned).map(Cow::Owned)
+    }
+
+    fn control_character(&mut self, from: usize) -> HashError {
+        self.pos = from + self.bytes[from..].iter().position(|&b| b < 0x20).unwrap_or(0);
+        let byte = self.bytes[self.pos];
+        self.syntax_error(&format!("control character U+{byte:04X} must be escaped in a string"))
+    }
+
+    /// Continues a string at a backslash, with what came before it already in `owned`.
+    fn string_with_escapes(&mut self, mut owned: String) -> Result<String, HashError> {
+        loop {
+            match self.peek() {
+                None => return Err(self.syntax_error("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(owned);
+                }
+                Some(b'\\') => self.escape(&mut owned)?,
+                Some(b) if b < 0x20 => return Err(self.control_character(self.pos)),
+                Some(_) => {
+                    let rest = &self.bytes[self.pos..];
+                    let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+                    let run = rest[..run].iter().position(|&b| b < 0x20).unwrap_or(run);
+                    owned.push_str(&self.text[self.pos..self.pos + run]);
+                    self.pos += run;
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self, owned: &mut String) -> Result<(), HashError> {
+        let escape_start = self.pos;
+        self.pos += 1;
+        let decoded = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{C}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let unit = self.hex4()?;
+                let c = match unit {
+                    0xD800..=0xDBFF => {
+                        if self.bytes[self.pos..].starts_with(b"\\u") {
+                            self.pos += 2;
+                            let low = self.hex4()?;
+                            if !(0xDC00..=0xDFFF).contains(&low) {
+                                return Err(lone_at(unit, escape_start));
+                            }
+                            let scalar = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                            char::from_u32(scalar).expect("a surrogate pair decodes to a scalar value")
+                        } else {
+                            return Err(lone_at(unit, escape_start));
+                        }
+                    }
+                    0xDC00..=0xDFFF => return Err(lone_at(unit, escape_start)),
+                    _ => char::from_u32(u32::from(unit)).expect("a non-surrogate BMP unit is a scalar value"),
+                };
+                owned.push(c);
+                return Ok(());
+            }
+            _ => {
+                self.pos = escape_start;
+                return Err(self.syntax_error("invalid escape sequence in a string"));
+            }
+        };
+        owned.push(decoded);
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u16, HashError> {
+        let digits = self.bytes.get(self.pos..self.pos + 4);
+        let parsed = digits.filter(|d| d.iter().all(u8::is_ascii_hexdigit)).map(|d| {
+            u16::from_str_radix(std::str::from_utf8(d).expect("ASCII hex digits"), 16).expect("four hex digits")
+        });
+        match parsed {
+            Some(unit) => {
+                self.pos += 4;
+                Ok(unit)
+            }
+            None => Err(self.syntax_error("\\u must be followed by four hexadecimal digits")),
+        }
+    }
+
+    fn number(&mut self) -> Result<Value<'a>, HashError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.unexpected("a digit in a number")),
+        }
+        let mut is_integer = true;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.require_digits("a digit after the decimal point")?;
+            is_integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.require_digits("a digit in the exponent")?;
+            is_integer = false;
+        }
+        let literal = &self.text[start..self.pos];
+        let located = |error: HashError| with_offset(error, start);
+        if is_integer {
+            return number::exact_f64_from_decimal(literal)
+                .map(Value::Number)
+                .map_err(located);
+        }
+        let parsed: f64 = literal.parse().expect("the grammar was checked");
+        if parsed.is_finite() {
+            Ok(Value::Number(parsed))
+        } else {
+            Err(located(HashError::new(
+                ErrorCode::NonFiniteNumber,
+                format!("{literal} is too large for a double"),
+            )))
+        }
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn require_digits(&mut self, expected: &str) -> Result<(), HashError> {
+        if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            return Err(self.unexpected(expected));
+        }
+        self.digits();
+        Ok(())
+    }
+}
+
+fn lone_at(unit: u16, offset: usize) -> HashError {
+    HashError::at_offset(
+        ErrorCode::LoneSurrogate,
+        format!("lone surrogate escape \\u{unit:04x}; a JSON string must be valid Unicode"),
+        offset,
+    )
+}
+
+fn with_offset(mut error: HashError, offset: usize) -> HashError {
+    error.offset.get_or_insert(offset);
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TextPosition;
+
+    fn code_of(text: &str) -> ErrorCode {
+        parse_json(text).unwrap_err().code()
+    }
+
+    #[test]
+    fn accepts_json() {
+        let value =
+            parse_json(" {\"b\" : [1, 2.5e3, -0, true, false, null], \"a\":\"x\\u00e9\\ud83d\\ude02\\n\"} ").unwrap();
+        let Value::Object(members) = &value else {
+            panic!("object")
+        };
+        assert_eq!(members[0].0, "a");
+        assert_eq!(members[0].1, Value::String("xé😂\n".into()));
+        assert_eq!(
+            members[1].1,
+            Value::Array(vec![
+                Value::Number(1.0),
+                Value::Number(2500.0),
+                Value::Number(-0.0),
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Null
+            ])
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let error = parse_json("{\n  \"a\": [1,\n  2,, 3]}").unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidJson);
+        assert_eq!(error.position(), Some(TextPosition { line: 3, column: 5 }));
+        assert_eq!(error.path(), "$.a[2]");
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "tru",
+            "\"\\x\"",
+            "\"a",
+            "\"\t\"",
+            "\"\\u12\"",
+            "[1] 2",
+            "{1:2}",
+            "\u{FEFF}{}",
+            "NaN",
+            "Infinity",
+        ] {
+            assert_eq!(code_of(bad), ErrorCode::InvalidJson, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn domain_errors() {
+        assert_eq!(code_of("[\"\\ud800\"]"), ErrorCode::LoneSurrogate);
+        assert_eq!(code_of("\"\\udc00\""), ErrorCode::LoneSurrogate);
+        assert_eq!(code_of("\"\\ud800\\u0041\""), ErrorCode::LoneSurrogate);
+        assert_eq!(code_of("\"\\ud800x\""), ErrorCode::LoneSurrogate);
+        assert_eq!(code_of("1e400"), ErrorCode::NonFiniteNumber);
+        assert_eq!(code_of("-1e400"), ErrorCode::NonFiniteNumber);
+        assert_eq!(code_of("9007199254740993"), ErrorCode::IntegerNotExact);
+        assert_eq!(code_of("12345678901234567890"), ErrorCode::IntegerNotExact);
+        assert_eq!(code_of("{\"a\":1,\"b\":2,\"a\":3}"), ErrorCode::DuplicateKey);
+        assert_eq!(
+            code_of(&format!("{}{}", "[".repeat(129), "]".repeat(129))),
+            ErrorCode::DepthExceeded
+        );
+        assert!(parse_json(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_ok());
+        assert_eq!(
+            parse_json("9007199254740993.0").unwrap(),
+            Value::Number(9_007_199_254_740_992.0)
+        );
+        assert_eq!(parse_json("1e-400").unwrap(), Value::Number(0.0));
+    }
+
+    #[test]
+    fn error_paths() {
+        let error = parse_json("{\"input\": {\"items\": [0, 1, 2, 12345678901234567890]}}").unwrap_err();
+        assert_eq!(error.path(), "$.input.items[3]");
+        assert_eq!(error.position(), Some(TextPosition { line: 1, column: 31 }));
+        let error = parse_json("{\"x\": {\"k\": 1, \"k\": 2}}").unwrap_err();
+        assert_eq!(error.path(), "$.x.k");
+    }
+
+    #[test]
+    fn deep_input_does_not_overflow_the_stack() {
+        let hostile = "[".repeat(1_000_000);
+        assert_eq!(code_of(&hostile), ErrorCode::DepthExceeded);
+        let hostile = "{\"a\":".repeat(1_000_000);
+        assert_eq!(code_of(&hostile), ErrorCode::DepthExceeded);
+    }
+}
