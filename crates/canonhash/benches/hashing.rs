@@ -1,0 +1,89 @@
+//! Throughput of canonicalization + SHA-256 on typical evaluation examples (about 1 KB of JSON
+//! each: nested question / context / answer / metadata objects with unicode text and numbers).
+//!
+//! `just bench` runs it and writes the table `bench-results/canonhash.md`.
+
+use std::hint::black_box;
+
+use canonhash::{JsonlOptions, hash_json_str, hash_jsonl_bytes, sha256_hex};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const TOPICS: [&str; 6] = ["physique", "历史", "biology", "géographie", "математика", "literature"];
+const WORDS: [&str; 12] = [
+    "the", "water", "boils", "at", "température", "élevée", "量子", "ñandú", "river", "Straße", "😀", "answer",
+];
+
+/// A deterministic pseudo-random example of about 1 KB, as one JSONL record.
+fn example_record(index: u64) -> String {
+    let mut state = index.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut sentence = |words: usize| -> String {
+        (0..words).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
+    };
+    let question = sentence(14);
+    let paragraphs: Vec<String> = (0..3).map(|_| format!("\"{}\"", sentence(22))).collect();
+    let answer = sentence(10);
+    format!(
+        concat!(
+            "{{\"id\":\"ex-{index}\",",
+            "\"input\":{{\"question\":\"{question}?\",\"context\":{{\"paragraphs\":[{paragraphs}],",
+            "\"source\":\"wiki/{topic}\",\"retrieved_at\":\"2026-11-23T10:00:00Z\"}},\"temperature\":0.7,\"max_tokens\":512}},",
+            "\"output\":{{\"answer\":\"{answer}\",\"citations\":[{c1},{c2}],\"confidence\":{confidence}}},",
+            "\"metadata\":{{\"topic\":\"{topic}\",\"difficulty\":{difficulty},\"tags\":[\"qa\",\"v2\",\"{topic}\"],",
+            "\"reviewed\":true,\"score\":{score}}}}}"
+        ),
+        index = index,
+        question = question,
+        paragraphs = paragraphs.join(","),
+        topic = TOPICS[(index % 6) as usize],
+        answer = answer,
+        c1 = index % 97,
+        c2 = index % 13,
+        confidence = (index % 1000) as f64 / 1000.0 + 0.0001,
+        difficulty = index % 5,
+        score = (index as f64) * 1.5e-3 - 7.25,
+    )
+}
+
+fn bench_text(c: &mut Criterion) {
+    let records: Vec<String> = (0..2_000).map(example_record).collect();
+    let bytes: usize = records.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("one_thread");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("canonicalize_and_hash_text", |b| {
+        b.iter(|| {
+            for record in &records {
+                black_box(hash_json_str(black_box(record)).unwrap());
+            }
+        })
+    });
+    let joined = records.concat();
+    group.bench_function("sha256_only", |b| b.iter(|| black_box(sha256_hex(black_box(joined.as_bytes())))));
+    group.finish();
+}
+
+fn bench_jsonl(c: &mut Criterion) {
+    let data: String = (0..40_000).map(|i| example_record(i) + "\n").collect();
+    let mut group = c.benchmark_group("jsonl_batch");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.sample_size(20);
+    for threads in [1, 2] {
+        let options = JsonlOptions { id_key: "id".to_owned(), threads: Some(threads) };
+        group.bench_function(format!("threads_{threads}"), |b| {
+            b.iter(|| {
+                let results = hash_jsonl_bytes(black_box(data.as_bytes()), &options).unwrap();
+                assert!(results.iter().all(Result::is_ok));
+                black_box(results)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_text, bench_jsonl);
+criterion_main!(benches);
