@@ -10,7 +10,18 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const TOPICS: [&str; 6] = ["physique", "历史", "biology", "géographie", "математика", "literature"];
 const WORDS: [&str; 12] = [
-    "the", "water", "boils", "at", "température", "élevée", "量子", "ñandú", "river", "Straße", "😀", "answer",
+    "the",
+    "water",
+    "boils",
+    "at",
+    "température",
+    "élevée",
+    "量子",
+    "ñandú",
+    "river",
+    "Straße",
+    "😀",
+    "answer",
 ];
 
 /// A deterministic pseudo-random example of about 1 KB, as one JSONL record.
@@ -23,7 +34,10 @@ fn example_record(index: u64) -> String {
         state
     };
     let mut sentence = |words: usize| -> String {
-        (0..words).map(|_| WORDS[(next() % WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
+        (0..words)
+            .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let question = sentence(14);
     let paragraphs: Vec<String> = (0..3).map(|_| format!("\"{}\"", sentence(22))).collect();
@@ -63,7 +77,9 @@ fn bench_text(c: &mut Criterion) {
         })
     });
     let joined = records.concat();
-    group.bench_function("sha256_only", |b| b.iter(|| black_box(sha256_hex(black_box(joined.as_bytes())))));
+    group.bench_function("sha256_only", |b| {
+        b.iter(|| black_box(sha256_hex(black_box(joined.as_bytes()))))
+    });
     group.finish();
 }
 
@@ -73,7 +89,10 @@ fn bench_jsonl(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.sample_size(20);
     for threads in [1, 2] {
-        let options = JsonlOptions { id_key: "id".to_owned(), threads: Some(threads) };
+        let options = JsonlOptions {
+            id_key: "id".to_owned(),
+            threads: Some(threads),
+        };
         group.bench_function(format!("threads_{threads}"), |b| {
             b.iter(|| {
                 let results = hash_jsonl_bytes(black_box(data.as_bytes()), &options).unwrap();

@@ -12,8 +12,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::error::{ErrorCode, HashError, TextPosition, position_of_offset};
-use crate::hash::{not_an_object, sha256_hex, write_canonical_example};
-use crate::parse::parse_at_depth;
+use crate::hash::{sha256_hex, write_example_record};
+use crate::parse::{ParseOptions, parse_document};
 use crate::value::Value;
 
 /// How to read a JSONL batch.
@@ -196,17 +196,14 @@ fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -
             .map_or(1, |offset| position_of_offset(text, offset).column);
         error.with_position(TextPosition { line, column })
     };
-    let record = parse_at_depth(text, 0).map_err(located)?;
+    let record = parse_document(text, ParseOptions::default()).map_err(located)?;
     let Value::Object(_) = record else {
         let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());
         return Err(located(HashError::new(ErrorCode::NotAnObject, message)));
     };
     let source_id = source_id(&record, id_key).map_err(located)?;
-    let input = record
-        .get("input")
-        .ok_or_else(|| located(not_an_object("input", None)))?;
     scratch.clear();
-    write_canonical_example(input, record.get("output"), record.get("metadata"), scratch).map_err(located)?;
+    write_example_record(&record, scratch).map_err(located)?;
     Ok(RecordHash {
         line,
         source_id,

@@ -20,31 +20,82 @@ use crate::value::Value;
 /// `lone_surrogate`, `non_finite_number` (a literal that overflows a double) or
 /// `integer_not_exact`, each with the JSON path where it happened.
 pub fn parse_json(text: &str) -> Result<Value<'_>, HashError> {
-    parse_at_depth(text, 0).map_err(|e| e.locate_in(text))
+    parse_json_with(text, ParseOptions::default())
 }
 
-/// Parses a document that sits inside `depth` containers; errors keep their byte offset.
-pub(crate) fn parse_at_depth(text: &str, depth: usize) -> Result<Value<'_>, HashError> {
-    let mut parser = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
-    let value = parser.value(depth)?;
-    parser.skip_whitespace();
-    if parser.pos < parser.bytes.len() {
-        return Err(parser.syntax_error("unexpected text after the JSON value"));
-    }
+/// How integer literals (numbers with neither fraction nor exponent) in JSON text are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntegerLiterals {
+    /// Refuse an integer that no double represents exactly (`integer_not_exact`): for text that
+    /// people and programs with real integers wrote, where rounding would change the value.
+    #[default]
+    Exact,
+    /// Read it as the nearest double, like any other number: for text serialized from doubles
+    /// by a language whose numbers are all doubles. JavaScript's `JSON.stringify` writes 2^68 as
+    /// `295147905179352830000`, the shortest text that reads back as that very double.
+    Doubles,
+}
+
+/// Options of the text parser.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions {
+    pub integer_literals: IntegerLiterals,
+}
+
+/// [`parse_json`] with options.
+///
+/// # Errors
+/// As [`parse_json`].
+pub fn parse_json_with(text: &str, options: ParseOptions) -> Result<Value<'_>, HashError> {
+    parse_document(text, options).map_err(|e| e.locate_in(text))
+}
+
+/// Parses one document; errors keep their byte offset.
+pub(crate) fn parse_document(text: &str, options: ParseOptions) -> Result<Value<'_>, HashError> {
+    let mut parser = Parser::new(text, options);
+    let value = parser.value(0)?;
+    parser.end()?;
     Ok(value)
+}
+
+/// Parses a JSON array whose items are each a document of their own: an item's depth counts
+/// from the item, not from the array. Errors keep their byte offset.
+pub(crate) fn parse_array_items(text: &str, options: ParseOptions) -> Result<Vec<Value<'_>>, HashError> {
+    let mut parser = Parser::new(text, options);
+    parser.skip_whitespace();
+    if parser.peek() != Some(b'[') {
+        return Err(parser.unexpected("a JSON array"));
+    }
+    let items = parser.array_items(0)?;
+    parser.end()?;
+    Ok(items)
 }
 
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    exact_integers: bool,
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str, options: ParseOptions) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            exact_integers: options.integer_literals == IntegerLiterals::Exact,
+        }
+    }
+
+    fn end(&mut self) -> Result<(), HashError> {
+        self.skip_whitespace();
+        if self.pos < self.bytes.len() {
+            return Err(self.syntax_error("unexpected text after the JSON value"));
+        }
+        Ok(())
+    }
+
     fn syntax_error(&self, message: &str) -> HashError {
         HashError::at_offset(ErrorCode::InvalidJson, message, self.pos)
     }
@@ -134,15 +185,20 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self, depth: usize) -> Result<Value<'a>, HashError> {
         check_depth(depth).map_err(|e| with_offset(e, self.pos))?;
+        self.array_items(depth + 1).map(Value::Array)
+    }
+
+    /// The items of the array at `self.pos`, each parsed inside `item_depth` containers.
+    fn array_items(&mut self, item_depth: usize) -> Result<Vec<Value<'a>>, HashError> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Value::Array(items));
+            return Ok(items);
         }
         loop {
-            match self.value(depth + 1) {
+            match self.value(item_depth) {
                 Ok(item) => items.push(item),
                 Err(error) => return Err(error.within_index(items.len())),
             }
@@ -151,7 +207,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Value::Array(items));
+                    return Ok(items);
                 }
                 _ => return Err(self.unexpected("',' or ']' in an array")),
             }
@@ -293,7 +349,7 @@ impl<'a> Parser<'a> {
         }
         let literal = &self.text[start..self.pos];
         let located = |error: HashError| with_offset(error, start);
-        if is_integer {
+        if is_integer && self.exact_integers {
             return number::exact_f64_from_decimal(literal)
                 .map(Value::Number)
                 .map_err(located);
@@ -340,6 +396,7 @@ fn with_offset(mut error: HashError, offset: usize) -> HashError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MAX_DEPTH;
     use crate::error::TextPosition;
 
     fn code_of(text: &str) -> ErrorCode {
@@ -420,6 +477,40 @@ mod tests {
             Value::Number(9_007_199_254_740_992.0)
         );
         assert_eq!(parse_json("1e-400").unwrap(), Value::Number(0.0));
+    }
+
+    #[test]
+    fn integer_literals_as_doubles() {
+        let doubles = ParseOptions {
+            integer_literals: IntegerLiterals::Doubles,
+        };
+        let value = parse_json_with("[295147905179352830000, 9007199254740993, -0]", doubles).unwrap();
+        assert_eq!(
+            value,
+            Value::Array(vec![
+                Value::Number(2f64.powi(68)),
+                Value::Number(9_007_199_254_740_992.0),
+                Value::Number(-0.0)
+            ])
+        );
+        assert_eq!(
+            parse_json_with("1e400", doubles).unwrap_err().code(),
+            ErrorCode::NonFiniteNumber
+        );
+    }
+
+    #[test]
+    fn array_items_count_depth_from_each_item() {
+        let item = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let two_items = format!("[{item}, {item}]");
+        let items = parse_array_items(&two_items, ParseOptions::default()).unwrap();
+        assert_eq!(items.len(), 2);
+        let deeper = format!("[{item}, [{item}]]");
+        let error = parse_array_items(&deeper, ParseOptions::default()).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::DepthExceeded);
+        assert!(error.path().starts_with("$[1][0]"));
+        let not_array = parse_array_items(" {}", ParseOptions::default()).unwrap_err();
+        assert_eq!(not_array.code(), ErrorCode::InvalidJson);
     }
 
     #[test]

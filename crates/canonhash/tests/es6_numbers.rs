@@ -9,7 +9,10 @@ use sha2::{Digest, Sha256};
 /// Feeds `hex-ieee,String(x)\n` lines of the reference sequence to `line` until it returns false.
 fn reference_sequence(mut line: impl FnMut(u64) -> bool) {
     let statics = std::fs::read_to_string(common::fixtures().join("jcs/es6-static-u64.txt")).unwrap();
-    for bits in statics.split_whitespace().map(|hex| u64::from_str_radix(hex, 16).unwrap()) {
+    for bits in statics
+        .split_whitespace()
+        .map(|hex| u64::from_str_radix(hex, 16).unwrap())
+    {
         if !line(bits) {
             return;
         }
@@ -63,15 +66,24 @@ fn hex(bytes: &[u8]) -> String {
 fn reference_sequence_100k() {
     assert_eq!(
         first_lines(1_000),
-        (37_967, "be18b62b6f69cdab33a7e0dae0d9cfa869fda80ddc712221570f9f40a5878687".to_owned())
+        (
+            37_967,
+            "be18b62b6f69cdab33a7e0dae0d9cfa869fda80ddc712221570f9f40a5878687".to_owned()
+        )
     );
     assert_eq!(
         first_lines(10_000),
-        (399_022, "b9f7a8e75ef22a835685a52ccba7f7d6bdc99e34b010992cbc5864cd12be6892".to_owned())
+        (
+            399_022,
+            "b9f7a8e75ef22a835685a52ccba7f7d6bdc99e34b010992cbc5864cd12be6892".to_owned()
+        )
     );
     assert_eq!(
         first_lines(100_000),
-        (4_031_728, "22776e6d4b49fa294a0d0f349268e5c28808fe7e0cb2bcbe28f63894e494d4c7".to_owned())
+        (
+            4_031_728,
+            "22776e6d4b49fa294a0d0f349268e5c28808fe7e0cb2bcbe28f63894e494d4c7".to_owned()
+        )
     );
 }
 
@@ -81,7 +93,10 @@ fn reference_sequence_100k() {
 fn reference_sequence_1m() {
     assert_eq!(
         first_lines(1_000_000),
-        (40_357_417, "49415fee2c56c77864931bd3624faad425c3c577d6d74e89a83bc725506dad16".to_owned())
+        (
+            40_357_417,
+            "49415fee2c56c77864931bd3624faad425c3c577d6d74e89a83bc725506dad16".to_owned()
+        )
     );
 }
 
@@ -130,6 +145,11 @@ fn agrees_with_node_on_random_doubles() {
     let expected: Vec<&str> = expected.split('\n').collect();
     assert_eq!(expected.len(), doubles.len());
     for (value, node_text) in doubles.iter().zip(expected) {
-        assert_eq!(canonhash::format_number(*value).unwrap(), node_text, "bits {:x}", value.to_bits());
+        assert_eq!(
+            canonhash::format_number(*value).unwrap(),
+            node_text,
+            "bits {:x}",
+            value.to_bits()
+        );
     }
 }

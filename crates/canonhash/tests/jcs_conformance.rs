@@ -16,7 +16,11 @@ fn reference_inputs_canonicalize_to_reference_outputs() {
             .collect();
         assert_eq!(from_hex, expected, "{name}: output and outhex agree");
         let canonical = canonhash::canonicalize_json_str(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(String::from_utf8_lossy(&canonical), String::from_utf8_lossy(&expected), "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&canonical),
+            String::from_utf8_lossy(&expected),
+            "{name}"
+        );
         assert_eq!(canonical, expected, "{name}");
         checked += 1;
     }

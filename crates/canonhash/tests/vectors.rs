@@ -72,7 +72,12 @@ fn value_vectors_from_the_value_model() {
     for case in &vectors.values {
         let parsed = common::serde_parse(case.value.get());
         let value = common::from_serde(&parsed);
-        assert_eq!(canonicalize(&value).unwrap(), case.canonical.as_bytes(), "{}", case.name);
+        assert_eq!(
+            canonicalize(&value).unwrap(),
+            case.canonical.as_bytes(),
+            "{}",
+            case.name
+        );
         assert_eq!(hash_value(&value).unwrap(), case.sha256, "{}", case.name);
     }
 }
@@ -115,7 +120,12 @@ fn manifest_vectors() {
     let text = fixture_text();
     let vectors = load(&text);
     for case in &vectors.manifests {
-        assert_eq!(manifest_digest(case.entries.iter().map(|(a, b)| (a, b))), case.sha256, "{}", case.name);
+        assert_eq!(
+            manifest_digest(case.entries.iter().map(|(a, b)| (a, b))),
+            case.sha256,
+            "{}",
+            case.name
+        );
     }
 }
 
@@ -128,6 +138,10 @@ fn invalid_vectors() {
         let error = canonicalize_json_str(&case.json).expect_err(&case.name);
         assert_eq!(error.code().as_str(), case.code, "{}: {error}", case.name);
         assert_eq!(error.path(), case.path, "{}", case.name);
-        assert!(error.position().is_some(), "{}: text errors carry a position", case.name);
+        assert!(
+            error.position().is_some(),
+            "{}: text errors carry a position",
+            case.name
+        );
     }
 }

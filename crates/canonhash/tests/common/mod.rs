@@ -35,8 +35,11 @@ pub fn from_serde(value: &serde_json::Value) -> Value<'_> {
         }
         serde_json::Value::String(s) => Value::String(s.as_str().into()),
         serde_json::Value::Array(items) => Value::Array(items.iter().map(from_serde).collect()),
-        serde_json::Value::Object(members) => {
-            Value::Object(members.iter().map(|(k, v)| (k.as_str().into(), from_serde(v))).collect())
-        }
+        serde_json::Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), from_serde(v)))
+                .collect(),
+        ),
     }
 }
