@@ -1,8 +1,9 @@
 //! Numbers: the ECMAScript serialization of a double, and the exactness rule for integers.
 //!
-//! Every JSON number is an IEEE-754 double (RFC 8785 §3.2.2.3). An integer that no double
-//! represents exactly is refused rather than rounded, because silently hashing a different
-//! value than the one the user wrote would make two different datasets look identical.
+//! Every JSON number is an IEEE-754 double (RFC 8785 §3.2.2.3). An integer that rounding would
+//! change is refused rather than rounded, because silently hashing a different value than the
+//! one the user wrote would make two different datasets look identical. An integer spelled the
+//! way ECMAScript writes a double is that double: canonical output must read back.
 
 use crate::error::{ErrorCode, HashError};
 
@@ -41,47 +42,49 @@ pub(crate) fn non_finite(value: f64) -> HashError {
     )
 }
 
-/// The double that represents the signed integer `value` exactly.
+/// The double that a signed integer stands for; see [`exact_f64_from_decimal`] for the rule.
 ///
 /// # Errors
-/// `integer_not_exact` when the nearest double differs from `value`.
+/// `integer_not_exact`.
 pub fn exact_f64_from_i128(value: i128) -> Result<f64, HashError> {
     // 2^127 is a double but not an i128: anything that rounds to it is inexact, and the
     // saturating cast below would otherwise hide that.
     const TWO_POW_127: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0;
     let double = value as f64;
     if double < TWO_POW_127 && double as i128 == value {
-        Ok(double)
-    } else {
-        Err(not_exact(&value.to_string(), double))
+        return Ok(double);
     }
+    check_spelling(&value.to_string(), double)
 }
 
-/// The double that represents the signed integer `value` exactly.
+/// The double that a signed integer stands for; see [`exact_f64_from_decimal`] for the rule.
 ///
 /// # Errors
-/// `integer_not_exact` when the nearest double differs from `value`.
+/// `integer_not_exact`.
 pub fn exact_f64_from_i64(value: i64) -> Result<f64, HashError> {
     exact_f64_from_i128(i128::from(value))
 }
 
-/// The double that represents the unsigned integer `value` exactly.
+/// The double that an unsigned integer stands for; see [`exact_f64_from_decimal`] for the rule.
 ///
 /// # Errors
-/// `integer_not_exact` when the nearest double differs from `value`.
+/// `integer_not_exact`.
 pub fn exact_f64_from_u64(value: u64) -> Result<f64, HashError> {
     exact_f64_from_i128(i128::from(value))
 }
 
-/// Parses a decimal integer literal (`-?[0-9]+`, any length) and returns the double that
-/// represents it exactly.
+/// The double that a decimal integer (`-?[0-9]+`, any length) stands for.
 ///
-/// Bindings use it for host integers too large for `i128` (a Python `int` such as `2**200`,
-/// which a double does represent exactly).
+/// An integer is accepted when a double equals it, or when it is spelled exactly as ECMAScript
+/// writes the nearest double: `295147905179352830000` is how RFC 8785 (and `JSON.stringify`)
+/// write 2^68, so canonical output and what JavaScript writes always read back. Any other
+/// integer, such as `9007199254740993` (2^53 + 1) or `12345678901234567890`, would be changed
+/// by rounding, so it is refused. Bindings call this for host integers too large for `i128`
+/// (a Python `int` such as `2**200`, which a double does represent exactly).
 ///
 /// # Errors
-/// `integer_not_exact` when no double equals the integer; `invalid_json` when `literal` is not
-/// a decimal integer.
+/// `integer_not_exact` when the integer is neither; `invalid_json` when `literal` is not a
+/// decimal integer.
 pub fn exact_f64_from_decimal(literal: &str) -> Result<f64, HashError> {
     let digits = literal.strip_prefix('-').unwrap_or(literal);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -92,6 +95,7 @@ pub fn exact_f64_from_decimal(literal: &str) -> Result<f64, HashError> {
     }
     let negative = digits.len() != literal.len();
     let digits = digits.trim_start_matches('0');
+    let signed = |magnitude: f64| if negative { -magnitude } else { magnitude };
     if digits.len() <= 15 {
         // Below 10^15 < 2^53 every integer is a double.
         let magnitude: u64 = if digits.is_empty() {
@@ -99,18 +103,28 @@ pub fn exact_f64_from_decimal(literal: &str) -> Result<f64, HashError> {
         } else {
             digits.parse().expect("digits")
         };
-        let double = magnitude as f64;
-        return Ok(if negative { -double } else { double });
+        return Ok(signed(magnitude as f64));
     }
     if digits.len() <= 38 {
         let magnitude: i128 = digits.parse().expect("at most 38 digits fit an i128");
         return exact_f64_from_i128(if negative { -magnitude } else { magnitude });
     }
+    // From 10^38 on, ECMAScript writes every double with an exponent, so only an exact
+    // integer is accepted here.
     let double: f64 = digits.parse().expect("digits parse as a double");
     if double.is_finite() && integral_double_digits(double) == digits {
-        Ok(if negative { -double } else { double })
+        Ok(signed(double))
     } else {
-        Err(not_exact(literal, double))
+        Err(not_exact(literal, signed(double)))
+    }
+}
+
+/// Accepts `integer` (normalized decimal) as `nearest` if it is ECMAScript's spelling of it.
+fn check_spelling(integer: &str, nearest: f64) -> Result<f64, HashError> {
+    if nearest.is_finite() && format_number(nearest).is_ok_and(|spelling| spelling == integer) {
+        Ok(nearest)
+    } else {
+        Err(not_exact(integer, nearest))
     }
 }
 
@@ -218,6 +232,19 @@ mod tests {
             ErrorCode::IntegerNotExact
         );
         assert!(exact_f64_from_decimal(&"9".repeat(400)).is_err());
+        // ECMAScript's spelling of a double reads back as that double.
+        assert_eq!(exact_f64_from_decimal("295147905179352830000").unwrap(), 2f64.powi(68));
+        assert_eq!(
+            exact_f64_from_decimal("-295147905179352830000").unwrap(),
+            -(2f64.powi(68))
+        );
+        assert_eq!(exact_f64_from_i128(295_147_905_179_352_830_000).unwrap(), 2f64.powi(68));
+        assert_eq!(
+            exact_f64_from_u64(1_234_567_890_123_456_800).unwrap(),
+            1.2345678901234568e18
+        );
+        assert!(exact_f64_from_u64(1_234_567_890_123_456_801).is_err());
+        assert!(exact_f64_from_decimal("295147905179352830001").is_err());
         assert_eq!(exact_f64_from_decimal("1x").unwrap_err().code(), ErrorCode::InvalidJson);
     }
 

@@ -13,6 +13,7 @@ struct Vectors<'a> {
     max_depth: usize,
     #[serde(borrow)]
     values: Vec<ValueCase<'a>>,
+    texts: Vec<TextCase>,
     examples: Vec<serde_json::Map<String, serde_json::Value>>,
     manifests: Vec<ManifestCase>,
     invalid: Vec<InvalidCase>,
@@ -24,6 +25,14 @@ struct ValueCase<'a> {
     name: String,
     #[serde(borrow)]
     value: &'a RawValue,
+    canonical: String,
+    sha256: String,
+}
+
+#[derive(Deserialize)]
+struct TextCase {
+    name: String,
+    json: String,
     canonical: String,
     sha256: String,
 }
@@ -79,6 +88,17 @@ fn value_vectors_from_the_value_model() {
             case.name
         );
         assert_eq!(hash_value(&value).unwrap(), case.sha256, "{}", case.name);
+    }
+}
+
+#[test]
+fn text_vectors() {
+    let text = fixture_text();
+    let vectors = load(&text);
+    for case in &vectors.texts {
+        let canonical = canonicalize_json_str(&case.json).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert_eq!(String::from_utf8(canonical).unwrap(), case.canonical, "{}", case.name);
+        assert_eq!(hash_json_str(&case.json).unwrap(), case.sha256, "{}", case.name);
     }
 }
 
