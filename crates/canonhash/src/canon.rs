@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use crate::error::{ErrorCode, HashError};
 use crate::number::write_number;
+use crate::scan::find_special;
 use crate::value::Value;
 
 /// The deepest nesting of arrays and objects accepted, counting the outermost container as 1.
@@ -154,24 +155,6 @@ pub fn compare_utf16(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// What follows the backslash for a byte that must be escaped; 0 for bytes written as they are.
-static ESCAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut byte = 0;
-    while byte < 0x20 {
-        table[byte] = b'u';
-        byte += 1;
-    }
-    table[0x08] = b'b';
-    table[0x09] = b't';
-    table[0x0A] = b'n';
-    table[0x0C] = b'f';
-    table[0x0D] = b'r';
-    table[b'"' as usize] = b'"';
-    table[b'\\' as usize] = b'\\';
-    table
-};
-
 /// Appends `text` as a JSON string literal escaped as RFC 8785 §3.2.2.2 requires: the two-letter
 /// escapes where JSON has them, other controls as lowercase `\u00hh`, everything else raw.
 pub fn write_json_string(text: &str, out: &mut Vec<u8>) {
@@ -179,28 +162,31 @@ pub fn write_json_string(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut run_start = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
-        let escape = ESCAPE[byte as usize];
-        if escape == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[run_start..index]);
-        run_start = index + 1;
-        if escape == b'u' {
-            out.extend_from_slice(&[
+    let mut position = 0;
+    loop {
+        let run = find_special(&bytes[position..]);
+        out.extend_from_slice(&bytes[position..position + run]);
+        position += run;
+        let Some(&byte) = bytes.get(position) else { break };
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            0x0A => out.extend_from_slice(b"\\n"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            0x0D => out.extend_from_slice(b"\\r"),
+            _ => out.extend_from_slice(&[
                 b'\\',
                 b'u',
                 b'0',
                 b'0',
-                HEX[(byte >> 4) as usize],
-                HEX[(byte & 0xF) as usize],
-            ]);
-        } else {
-            out.extend_from_slice(&[b'\\', escape]);
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xF)],
+            ]),
         }
+        position += 1;
     }
-    out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
 }
 

@@ -181,10 +181,13 @@ fn hash_lines(data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<Re
 }
 
 fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -> RecordResult {
-    let text = match std::str::from_utf8(bytes) {
+    // Most of a line's cost after parsing is UTF-8 validation: the SIMD validator is several
+    // times faster than the standard library's, which then only runs to locate an error.
+    let text = match simdutf8::basic::from_utf8(bytes) {
         Ok(text) => text,
-        Err(error) => {
-            let column = String::from_utf8_lossy(&bytes[..error.valid_up_to()]).chars().count() + 1;
+        Err(_) => {
+            let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            let column = String::from_utf8_lossy(&bytes[..valid_up_to]).chars().count() + 1;
             let error = HashError::new(ErrorCode::InvalidJson, "the line is not valid UTF-8");
             return Err(error.with_position(TextPosition { line, column }));
         }

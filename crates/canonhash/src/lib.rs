@@ -26,6 +26,7 @@ mod hash;
 mod jsonl;
 mod number;
 mod parse;
+mod scan;
 mod value;
 
 pub use canon::{MAX_DEPTH, canonicalize, compare_utf16, write_canonical, write_json_string};

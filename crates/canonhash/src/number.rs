@@ -20,9 +20,32 @@ pub fn write_number(value: f64, out: &mut Vec<u8>) -> Result<(), HashError> {
         out.push(b'0');
         return Ok(());
     }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        // ECMAScript writes these integers digit for digit; far cheaper than the shortest-digits search.
+        write_integer(value as i64, out);
+        return Ok(());
+    }
     let mut buffer = ryu_js::Buffer::new();
     out.extend_from_slice(buffer.format_finite(value).as_bytes());
     Ok(())
+}
+
+fn write_integer(value: i64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut magnitude = value.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// `value` as ECMAScript `String(value)` writes it.
@@ -194,6 +217,9 @@ mod tests {
         assert_eq!(fmt(5e-324), "5e-324");
         assert_eq!(fmt(f64::MAX), "1.7976931348623157e+308");
         assert_eq!(fmt(333_333_333.333_333_3), "333333333.3333333");
+        assert_eq!(fmt(-999_999_999_999_999.0), "-999999999999999");
+        assert_eq!(fmt(1e15), "1000000000000000");
+        assert_eq!(fmt(-7.0), "-7");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use crate::canon::{check_depth, sort_members};
 use crate::error::{ErrorCode, HashError};
 use crate::number;
+use crate::scan::find_special;
 use crate::value::Value;
 
 /// Parses one JSON document. Object members come out sorted in canonical order.
@@ -217,27 +218,25 @@ impl<'a> Parser<'a> {
     /// A string literal at `self.pos` (the opening quote). Borrows when it has no escape.
     fn string(&mut self) -> Result<Cow<'a, str>, HashError> {
         let start = self.pos + 1;
-        let Some(length) = memchr::memchr2(b'"', b'\\', &self.bytes[start..]) else {
-            return Err(self.syntax_error("unterminated string"));
-        };
-        let end = start + length;
-        // No short-circuit: a plain OR over all bytes vectorizes.
-        let has_control = self.bytes[start..end].iter().fold(false, |seen, &b| seen | (b < 0x20));
-        if has_control {
-            return Err(self.control_character(start));
+        let end = start + find_special(&self.bytes[start..]);
+        match self.bytes.get(end) {
+            Some(b'"') => {
+                self.pos = end + 1;
+                Ok(Cow::Borrowed(&self.text[start..end]))
+            }
+            Some(b'\\') => {
+                let mut owned = String::with_capacity(end - start + 16);
+                owned.push_str(&self.text[start..end]);
+                self.pos = end;
+                self.string_with_escapes(owned).map(Cow::Owned)
+            }
+            Some(_) => Err(self.control_character(end)),
+            None => Err(self.syntax_error("unterminated string")),
         }
-        if self.bytes[end] == b'"' {
-            self.pos = end + 1;
-            return Ok(Cow::Borrowed(&self.text[start..end]));
-        }
-        let mut owned = String::with_capacity(length + 16);
-        owned.push_str(&self.text[start..end]);
-        self.pos = end;
-        self.string_with_escapes(owned).map(Cow::Owned)
     }
 
-    fn control_character(&mut self, from: usize) -> HashError {
-        self.pos = from + self.bytes[from..].iter().position(|&b| b < 0x20).unwrap_or(0);
+    fn control_character(&mut self, at: usize) -> HashError {
+        self.pos = at;
         let byte = self.bytes[self.pos];
         self.syntax_error(&format!("control character U+{byte:04X} must be escaped in a string"))
     }
@@ -254,9 +253,7 @@ impl<'a> Parser<'a> {
                 Some(b'\\') => self.escape(&mut owned)?,
                 Some(b) if b < 0x20 => return Err(self.control_character(self.pos)),
                 Some(_) => {
-                    let rest = &self.bytes[self.pos..];
-                    let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-                    let run = rest[..run].iter().position(|&b| b < 0x20).unwrap_or(run);
+                    let run = find_special(&self.bytes[self.pos..]);
                     owned.push_str(&self.text[self.pos..self.pos + run]);
                     self.pos += run;
                 }
