@@ -35,8 +35,8 @@ conformance: venv
 lint: venv
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
-    {{python}} -m ruff check fixtures scripts
-    {{python}} -m ruff format --check fixtures scripts
+    {{python}} -m ruff check fixtures scripts tests
+    {{python}} -m ruff format --check fixtures scripts tests
 
 # Benchmarks; writes bench-results/*.md tables.
 bench: venv
