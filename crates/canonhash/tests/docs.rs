@@ -24,20 +24,38 @@ fn worked_examples(doc: &str) -> Vec<WorkedExample> {
             index += 1;
             continue;
         };
-        let close = index + 1 + lines[index + 1..].iter().position(|l| *l == "```").expect("closed block");
+        let close = index
+            + 1
+            + lines[index + 1..]
+                .iter()
+                .position(|l| *l == "```")
+                .expect("closed block");
         let json = lines[index + 1..close].join("\n");
         let canonical_line = lines[close + 1];
         let canonical = if canonical_line.starts_with("Canonical (hex):") {
             let hex = backticked(canonical_line).expect("hex in backticks");
-            hex.split_whitespace().map(|b| u8::from_str_radix(b, 16).expect("hex byte")).collect()
+            hex.split_whitespace()
+                .map(|b| u8::from_str_radix(b, 16).expect("hex byte"))
+                .collect()
         } else {
-            assert!(canonical_line.starts_with("Canonical:"), "line after block {index}: {canonical_line}");
-            backticked(canonical_line).expect("canonical in backticks").as_bytes().to_vec()
+            assert!(
+                canonical_line.starts_with("Canonical:"),
+                "line after block {index}: {canonical_line}"
+            );
+            backticked(canonical_line)
+                .expect("canonical in backticks")
+                .as_bytes()
+                .to_vec()
         };
         let sha_line = lines[close + 2];
         assert!(sha_line.starts_with("SHA-256:"), "{sha_line}");
         let sha256 = backticked(sha_line).expect("hash in backticks").to_owned();
-        examples.push(WorkedExample { kind: info.trim().to_owned(), json, canonical, sha256 });
+        examples.push(WorkedExample {
+            kind: info.trim().to_owned(),
+            json,
+            canonical,
+            sha256,
+        });
         index = close + 3;
     }
     examples
@@ -50,14 +68,25 @@ fn worked_examples_in_the_hashing_spec_are_right() {
     let examples = worked_examples(&doc);
     assert!(examples.len() >= 8, "found {} worked examples", examples.len());
     for example in &examples {
-        assert_eq!(sha256_hex(&example.canonical), example.sha256, "{}: hash of the stated bytes", example.json);
+        assert_eq!(
+            sha256_hex(&example.canonical),
+            example.sha256,
+            "{}: hash of the stated bytes",
+            example.json
+        );
         match example.kind.as_str() {
             "" => {
                 let canonical = canonicalize_json_str(&example.json).unwrap();
-                assert_eq!(String::from_utf8_lossy(&canonical), String::from_utf8_lossy(&example.canonical));
+                assert_eq!(
+                    String::from_utf8_lossy(&canonical),
+                    String::from_utf8_lossy(&example.canonical)
+                );
             }
             "example" => {
-                assert_eq!(example_hash_json(&example.json, ParseOptions::default()).unwrap(), example.sha256);
+                assert_eq!(
+                    example_hash_json(&example.json, ParseOptions::default()).unwrap(),
+                    example.sha256
+                );
             }
             "manifest" => {
                 let pairs: Vec<Vec<String>> = serde_json::from_str(&example.json).unwrap();
