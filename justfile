@@ -2,6 +2,10 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
+# The SDKs' own recipes: `just python::test`, `just js::bench`, ...
+mod python "python/justfile"
+mod js "js/justfile"
+
 root := justfile_directory()
 venv := root / ".venv"
 python := venv / "bin/python"
@@ -15,31 +19,37 @@ venv:
     [ -x {{python}} ] || python3 -m venv {{venv}}
     {{python}} -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-# Build everything that exists.
-build: venv
-    cargo build --release --workspace
+# Build everything: the Python package into .venv and the Node package in js/.
+build: venv python::build js::build
 
-# Every check CI runs: lint, unit and property tests, conformance.
-test: lint test-core conformance
+# Every check CI runs: lint, the core's tests, conformance, both SDKs' suites, cross-language parity.
+test: build lint test-core conformance python::test js::test parity
 
-# The Rust workspace's tests (unit, golden vectors, JCS files, property tests, doc tests).
+# The core crate's tests (unit, golden vectors, JCS files, property tests, doc tests).
 test-core:
-    cargo test --workspace
+    cargo test -p canonhash
+
+# Python and Node hash the same 12,000 seeded values: identical bytes, hashes and error codes.
+parity: build
+    {{python}} -m pytest -q tests/parity
 
 # Proof against references nobody here wrote: JCS files, the 1M-number sequence, Node's String(x).
 conformance: venv
     cargo test --release -p canonhash --test es6_numbers --test jcs_conformance --test vectors -- --include-ignored
     {{python}} fixtures/generate_hash_vectors.py --check
 
-# Format, lint and type checks.
-lint: venv
+# Format, lint and type checks, the SDKs' included.
+lint: venv python::lint js::lint
     cargo fmt --all --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p canonhash --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
 
-# Benchmarks; writes bench-results/*.md tables.
-bench: venv
+# Benchmarks; writes the tables bench-results/*.md.
+bench: bench-core python::bench js::bench
+
+# The core's criterion benchmarks; writes bench-results/canonhash.md.
+bench-core: venv
     cargo bench -p canonhash --bench hashing
     mkdir -p bench-results
     {{python}} scripts/criterion_table.py target/criterion > bench-results/canonhash.md

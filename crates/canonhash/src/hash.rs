@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canon::{compare_utf16, write_json_string, write_value};
 use crate::error::{ErrorCode, HashError};
-use crate::parse::{ParseOptions, parse_array_items, parse_document, parse_json_with};
+use crate::parse::{parse_array_items, parse_document, parse_json};
 use crate::value::Value;
 
 /// Lowercase hexadecimal SHA-256 of `bytes` (64 characters).
@@ -47,15 +47,7 @@ pub fn hash_value(value: &Value<'_>) -> Result<String, HashError> {
 /// assert_eq!(canonical, br#"{"a":0,"b":1e+21}"#);
 /// ```
 pub fn canonicalize_json_str(text: &str) -> Result<Vec<u8>, HashError> {
-    canonicalize_json_str_with(text, ParseOptions::default())
-}
-
-/// [`canonicalize_json_str`] with parser options.
-///
-/// # Errors
-/// As [`canonicalize_json_str`].
-pub fn canonicalize_json_str_with(text: &str, options: ParseOptions) -> Result<Vec<u8>, HashError> {
-    let value = parse_json_with(text, options)?;
+    let value = parse_json(text)?;
     let mut out = Vec::with_capacity(text.len());
     write_value(&value, &mut out, 0)?;
     Ok(out)
@@ -66,15 +58,7 @@ pub fn canonicalize_json_str_with(text: &str, options: ParseOptions) -> Result<V
 /// # Errors
 /// As [`canonicalize_json_str`].
 pub fn hash_json_str(text: &str) -> Result<String, HashError> {
-    hash_json_str_with(text, ParseOptions::default())
-}
-
-/// [`hash_json_str`] with parser options.
-///
-/// # Errors
-/// As [`canonicalize_json_str`].
-pub fn hash_json_str_with(text: &str, options: ParseOptions) -> Result<String, HashError> {
-    canonicalize_json_str_with(text, options).map(|canonical| sha256_hex(&canonical))
+    canonicalize_json_str(text).map(|canonical| sha256_hex(&canonical))
 }
 
 /// Appends the canonical example of an example record: an object with `input` and optional
@@ -101,9 +85,9 @@ pub fn write_example_record(record: &Value<'_>, out: &mut Vec<u8>) -> Result<(),
 ///
 /// # Errors
 /// As [`crate::parse_json`] and [`write_example_record`].
-pub fn example_hash_json(text: &str, options: ParseOptions) -> Result<String, HashError> {
+pub fn example_hash_json(text: &str) -> Result<String, HashError> {
     let locate = |error: HashError| error.locate_in(text);
-    let record = parse_document(text, options).map_err(locate)?;
+    let record = parse_document(text).map_err(locate)?;
     let mut out = Vec::with_capacity(text.len());
     write_example_record(&record, &mut out)?;
     Ok(sha256_hex(&out))
@@ -115,9 +99,9 @@ pub fn example_hash_json(text: &str, options: ParseOptions) -> Result<String, Ha
 ///
 /// # Errors
 /// The first error, as [`example_hash_json`], with the item index in front of its path.
-pub fn hash_examples_json(text: &str, options: ParseOptions) -> Result<Vec<String>, HashError> {
+pub fn hash_examples_json(text: &str) -> Result<Vec<String>, HashError> {
     let locate = |error: HashError| error.locate_in(text);
-    let records = parse_array_items(text, options).map_err(locate)?;
+    let records = parse_array_items(text).map_err(locate)?;
     let mut out = Vec::with_capacity(1024);
     let mut hashes = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
@@ -280,7 +264,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_json;
 
     #[test]
     fn sha256_of_empty_input() {
@@ -335,25 +318,22 @@ mod tests {
         let record = r#"{"id": 5, "input": {"q": 1}, "output": null}"#;
         let input = parse_json(r#"{"q": 1}"#).unwrap();
         let expected = example_hash(&input, None, None).unwrap();
-        assert_eq!(example_hash_json(record, ParseOptions::default()).unwrap(), expected);
+        assert_eq!(example_hash_json(record).unwrap(), expected);
         let batch = format!("[{record}, {record}]");
-        assert_eq!(
-            hash_examples_json(&batch, ParseOptions::default()).unwrap(),
-            vec![expected.clone(), expected]
-        );
+        assert_eq!(hash_examples_json(&batch).unwrap(), vec![expected.clone(), expected]);
         let bad = r#"[{"input": {}}, {"input": {"v": [0, 1e400]}}]"#;
-        let error = hash_examples_json(bad, ParseOptions::default()).unwrap_err();
+        let error = hash_examples_json(bad).unwrap_err();
         assert_eq!(
             (error.code(), error.path()),
             (ErrorCode::NonFiniteNumber, "$[1].input.v[1]".to_owned())
         );
         assert!(error.position().is_some());
-        let not_object = hash_examples_json("[{\"input\": {}}, 3]", ParseOptions::default()).unwrap_err();
+        let not_object = hash_examples_json("[{\"input\": {}}, 3]").unwrap_err();
         assert_eq!(
             (not_object.code(), not_object.path()),
             (ErrorCode::NotAnObject, "$[1]".to_owned())
         );
-        let missing_input = example_hash_json("{\"output\": {}}", ParseOptions::default()).unwrap_err();
+        let missing_input = example_hash_json("{\"output\": {}}").unwrap_err();
         assert_eq!(
             (missing_input.code(), missing_input.path()),
             (ErrorCode::NotAnObject, "$.input".to_owned())

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::{ErrorCode, HashError, TextPosition, position_of_offset};
 use crate::hash::{sha256_hex, write_example_record};
-use crate::parse::{ParseOptions, parse_document};
+use crate::parse::parse_document;
 use crate::value::Value;
 
 /// How to read a JSONL batch.
@@ -199,7 +199,7 @@ fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -
             .map_or(1, |offset| position_of_offset(text, offset).column);
         error.with_position(TextPosition { line, column })
     };
-    let record = parse_document(text, ParseOptions::default()).map_err(located)?;
+    let record = parse_document(text).map_err(located)?;
     let Value::Object(_) = record else {
         let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());
         return Err(located(HashError::new(ErrorCode::NotAnObject, message)));

@@ -32,13 +32,12 @@ mod value;
 pub use canon::{MAX_DEPTH, canonicalize, compare_utf16, write_canonical, write_json_string};
 pub use error::{ErrorCode, HashError, PathSegment, TextPosition};
 pub use hash::{
-    canonical_example, canonicalize_json_str, canonicalize_json_str_with, example_hash, example_hash_json,
-    hash_examples_json, hash_json_str, hash_json_str_with, hash_value, manifest_digest, sha256_hex,
-    write_canonical_example, write_example_record,
+    canonical_example, canonicalize_json_str, example_hash, example_hash_json, hash_examples_json, hash_json_str,
+    hash_value, manifest_digest, sha256_hex, write_canonical_example, write_example_record,
 };
 pub use jsonl::{JsonlOptions, RecordHash, RecordResult, hash_jsonl_bytes, hash_jsonl_file, hash_jsonl_reader};
 pub use number::{
     exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,
 };
-pub use parse::{IntegerLiterals, ParseOptions, parse_json, parse_json_with};
+pub use parse::parse_json;
 pub use value::{Value, string_from_utf16};

@@ -21,39 +21,12 @@ use crate::value::Value;
 /// `lone_surrogate`, `non_finite_number` (a literal that overflows a double) or
 /// `integer_not_exact`, each with the JSON path where it happened.
 pub fn parse_json(text: &str) -> Result<Value<'_>, HashError> {
-    parse_json_with(text, ParseOptions::default())
-}
-
-/// How integer literals (numbers with neither fraction nor exponent) in JSON text are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IntegerLiterals {
-    /// Refuse an integer that no double represents exactly (`integer_not_exact`): for text that
-    /// people and programs with real integers wrote, where rounding would change the value.
-    #[default]
-    Exact,
-    /// Read it as the nearest double, like any other number: for text serialized from doubles
-    /// by a language whose numbers are all doubles. JavaScript's `JSON.stringify` writes 2^68 as
-    /// `295147905179352830000`, the shortest text that reads back as that very double.
-    Doubles,
-}
-
-/// Options of the text parser.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ParseOptions {
-    pub integer_literals: IntegerLiterals,
-}
-
-/// [`parse_json`] with options.
-///
-/// # Errors
-/// As [`parse_json`].
-pub fn parse_json_with(text: &str, options: ParseOptions) -> Result<Value<'_>, HashError> {
-    parse_document(text, options).map_err(|e| e.locate_in(text))
+    parse_document(text).map_err(|e| e.locate_in(text))
 }
 
 /// Parses one document; errors keep their byte offset.
-pub(crate) fn parse_document(text: &str, options: ParseOptions) -> Result<Value<'_>, HashError> {
-    let mut parser = Parser::new(text, options);
+pub(crate) fn parse_document(text: &str) -> Result<Value<'_>, HashError> {
+    let mut parser = Parser::new(text);
     let value = parser.value(0)?;
     parser.end()?;
     Ok(value)
@@ -61,8 +34,8 @@ pub(crate) fn parse_document(text: &str, options: ParseOptions) -> Result<Value<
 
 /// Parses a JSON array whose items are each a document of their own: an item's depth counts
 /// from the item, not from the array. Errors keep their byte offset.
-pub(crate) fn parse_array_items(text: &str, options: ParseOptions) -> Result<Vec<Value<'_>>, HashError> {
-    let mut parser = Parser::new(text, options);
+pub(crate) fn parse_array_items(text: &str) -> Result<Vec<Value<'_>>, HashError> {
+    let mut parser = Parser::new(text);
     parser.skip_whitespace();
     if parser.peek() != Some(b'[') {
         return Err(parser.unexpected("a JSON array"));
@@ -76,16 +49,14 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    exact_integers: bool,
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, options: ParseOptions) -> Self {
+    fn new(text: &'a str) -> Self {
         Parser {
             text,
             bytes: text.as_bytes(),
             pos: 0,
-            exact_integers: options.integer_literals == IntegerLiterals::Exact,
         }
     }
 
@@ -346,7 +317,7 @@ impl<'a> Parser<'a> {
         }
         let literal = &self.text[start..self.pos];
         let located = |error: HashError| with_offset(error, start);
-        if is_integer && self.exact_integers {
+        if is_integer {
             return number::exact_f64_from_decimal(literal)
                 .map(Value::Number)
                 .map_err(located);
@@ -477,36 +448,16 @@ mod tests {
     }
 
     #[test]
-    fn integer_literals_as_doubles() {
-        let doubles = ParseOptions {
-            integer_literals: IntegerLiterals::Doubles,
-        };
-        let value = parse_json_with("[295147905179352830000, 9007199254740993, -0]", doubles).unwrap();
-        assert_eq!(
-            value,
-            Value::Array(vec![
-                Value::Number(2f64.powi(68)),
-                Value::Number(9_007_199_254_740_992.0),
-                Value::Number(-0.0)
-            ])
-        );
-        assert_eq!(
-            parse_json_with("1e400", doubles).unwrap_err().code(),
-            ErrorCode::NonFiniteNumber
-        );
-    }
-
-    #[test]
     fn array_items_count_depth_from_each_item() {
         let item = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         let two_items = format!("[{item}, {item}]");
-        let items = parse_array_items(&two_items, ParseOptions::default()).unwrap();
+        let items = parse_array_items(&two_items).unwrap();
         assert_eq!(items.len(), 2);
         let deeper = format!("[{item}, [{item}]]");
-        let error = parse_array_items(&deeper, ParseOptions::default()).unwrap_err();
+        let error = parse_array_items(&deeper).unwrap_err();
         assert_eq!(error.code(), ErrorCode::DepthExceeded);
         assert!(error.path().starts_with("$[1][0]"));
-        let not_array = parse_array_items(" {}", ParseOptions::default()).unwrap_err();
+        let not_array = parse_array_items(" {}").unwrap_err();
         assert_eq!(not_array.code(), ErrorCode::InvalidJson);
     }
 

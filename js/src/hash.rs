@@ -1,0 +1,169 @@
+//! Hashes of values, examples, batches of examples and manifests (`canonhash::hash`).
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc;
+
+use napi::Env;
+use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Utf16String};
+use napi_derive::napi;
+use rayon::prelude::*;
+
+use crate::error::to_napi;
+use crate::value::{
+    Names, Strings, Tape, TapeError, count_from_js, example_hash as hash_example, read_text, single_value,
+};
+
+/// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
+/// `canonicalize_value`).
+#[napi]
+pub fn hash_value(
+    env: Env,
+    tape: Float64ArraySlice,
+    strings: Array,
+    units: f64,
+    names: Vec<Utf16String>,
+) -> napi::Result<String> {
+    let text = read_text(&env, &strings, count_from_js(units)?)?;
+    let names = Names::new(&names);
+    let mut strings = Strings::default();
+    let value = single_value(&mut Tape::new(&tape, &text, &names), &mut strings).map_err(|e| e.into_napi())?;
+    canonhash::hash_value(&value).map_err(|e| to_napi(&e))
+}
+
+/// SHA-256 (lowercase hex) of the canonical form of one JSON document.
+#[napi]
+pub fn hash_json(text: String) -> napi::Result<String> {
+    canonhash::hash_json_str(&text).map_err(|e| to_napi(&e))
+}
+
+/// The content hashes of a JSON array of example records (`canonhash::hash_examples_json`):
+/// the text entry point, which the benchmark compares with the tape.
+#[napi]
+pub fn hash_examples_json(text: String) -> napi::Result<Vec<String>> {
+    canonhash::hash_examples_json(&text).map_err(|e| to_napi(&e))
+}
+
+/// The content hash of the one example written on `tape`.
+#[napi]
+pub fn example_hash(
+    env: Env,
+    tape: Float64ArraySlice,
+    strings: Array,
+    units: f64,
+    names: Vec<Utf16String>,
+) -> napi::Result<String> {
+    let text = read_text(&env, &strings, count_from_js(units)?)?;
+    let names = Names::new(&names);
+    let mut reader = Tape::new(&tape, &text, &names);
+    let hash = hash_example(&mut reader, &mut Strings::default()).map_err(|e| e.into_napi())?;
+    if !reader.at_end() {
+        return Err(TapeError::Malformed.into_napi());
+    }
+    Ok(hash)
+}
+
+/// A part of a batch, owned, so that a worker thread can hash it.
+struct Part {
+    slots: Vec<f64>,
+    text: Vec<u16>,
+    names: Names,
+    /// The index of the part's first example in the batch.
+    first: usize,
+    /// How many examples the JS side wrote on the tape.
+    count: usize,
+}
+
+impl Part {
+    /// The content hashes of the part's examples (on all cores), or the first error and the
+    /// index in the part of the example that failed.
+    fn hash(&self) -> Result<Vec<String>, (usize, TapeError)> {
+        let mut starts = Vec::new();
+        let mut reader = Tape::new(&self.slots, &self.text, &self.names);
+        while !reader.at_end() {
+            starts.push(reader);
+            reader.next_example().map_err(|e| (starts.len() - 1, e))?;
+        }
+        let results: Vec<Result<String, TapeError>> = starts
+            .into_par_iter()
+            .with_min_len(32)
+            .map_init(Strings::default, |strings, mut reader| {
+                hash_example(&mut reader, strings)
+            })
+            .collect();
+        if results.len() != self.count {
+            return Err((0, TapeError::Malformed));
+        }
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| result.map_err(|e| (index, e)))
+            .collect()
+    }
+}
+
+/// The content hashes of a batch of examples, as one string of 64 hex digits per example.
+///
+/// `next_part` writes the next part of the batch on a tape and returns
+/// `{tape, strings, units, names, count}` (see `value.rs`; `count` examples), or `null` at the
+/// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
+/// overlap. Error paths start with the index of the example in the whole batch.
+#[napi(
+    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number } | null"
+)]
+pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi::Result<String> {
+    let (sender, receiver) = mpsc::channel();
+    let mut parts = 0;
+    let mut examples = 0;
+    while let Some(written) = next_part.call(())? {
+        let tape: Float64ArraySlice = written.get_named_property("tape")?;
+        let strings: Array = written.get_named_property("strings")?;
+        let units = count_from_js(written.get_named_property("units")?)?;
+        let names: Vec<Utf16String> = written.get_named_property("names")?;
+        let count = count_from_js(written.get_named_property("count")?)?;
+        let part = Part {
+            slots: tape.to_vec(),
+            text: read_text(&env, &strings, units)?,
+            names: Names::new(&names),
+            first: examples,
+            count,
+        };
+        examples += count;
+        let (sender, index) = (sender.clone(), parts);
+        parts += 1;
+        rayon::spawn(move || {
+            let hashed = panic::catch_unwind(AssertUnwindSafe(|| part.hash()));
+            // The receiver is gone only when the JS side failed: nobody wants the result.
+            let _ = sender.send((index, part.first, hashed));
+        });
+    }
+    drop(sender);
+    let mut results: Vec<Option<_>> = (0..parts).map(|_| None).collect();
+    for (index, first, hashed) in receiver {
+        results[index] = Some((first, hashed));
+    }
+    let mut hashes = String::with_capacity(examples * 64);
+    for result in results {
+        match result {
+            Some((_, Ok(Ok(part_hashes)))) => part_hashes.iter().for_each(|hash| hashes.push_str(hash)),
+            Some((first, Ok(Err((index, TapeError::Hash(error)))))) => {
+                return Err(to_napi(&error.within_index(first + index)));
+            }
+            Some((_, Ok(Err((_, malformed))))) => return Err(malformed.into_napi()),
+            Some((_, Err(_))) | None => return Err(napi::Error::from_reason("groundset: a hashing thread failed")),
+        }
+    }
+    Ok(hashes)
+}
+
+/// The digest of a dataset version from its `(source_id, content_hash)` pairs, given as two
+/// arrays of the same length.
+#[napi]
+pub fn manifest_digest(source_ids: Vec<String>, content_hashes: Vec<String>) -> napi::Result<String> {
+    if source_ids.len() != content_hashes.len() {
+        return Err(napi::Error::new(
+            napi::Status::InvalidArg,
+            "source ids and content hashes differ in number",
+        ));
+    }
+    Ok(canonhash::manifest_digest(source_ids.iter().zip(&content_hashes)))
+}

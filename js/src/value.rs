@@ -1,0 +1,380 @@
+//! JS values to core [`Value`]s, by way of a tape.
+//!
+//! The TypeScript layer walks a JS value once (checking it is in the hash domain) and writes
+//! it on a tape (`ts/value.ts`): a `Float64Array` of tags, numbers, lengths and member-name
+//! ids, an array of the value's strings (copied here, as UTF-16, into one text: [`read_text`]),
+//! and a table of the distinct member names. Decoding the tape builds the core's [`Value`]; a
+//! string with a lone surrogate fails with [`canonhash::string_from_utf16`]'s error and the
+//! JSON path.
+//!
+//! Tape layout, one entry per value (keep in step with `ts/value.ts`):
+//! `0` null, `1` false, `2` true, `3 n` number `n`, `4 len` string of `len` UTF-16 units (the
+//! next `len` units of the text), `5 count items…` array, `6 count (name value)…` object, each
+//! member its name's index in the name table and its value, `7` absent (an example's missing
+//! `output` or `metadata`). An example is a header `slots units` (how many slots and text
+//! units the example takes after the header), then its input, metadata and output.
+
+use std::borrow::Cow;
+use std::ptr;
+
+use canonhash::{HashError, Value};
+use napi::bindgen_prelude::Array;
+use napi::{Env, JsValue, check_status, sys};
+
+const NULL: f64 = 0.0;
+const FALSE: f64 = 1.0;
+const TRUE: f64 = 2.0;
+const NUMBER: f64 = 3.0;
+const STRING: f64 = 4.0;
+const ARRAY: f64 = 5.0;
+const OBJECT: f64 = 6.0;
+const ABSENT: f64 = 7.0;
+
+/// Why a tape could not be decoded.
+#[derive(Debug)]
+pub(crate) enum TapeError {
+    /// The value is outside the hash domain (a lone surrogate), with its path.
+    Hash(HashError),
+    /// The tape does not follow the layout: a bug of the TypeScript layer.
+    Malformed,
+}
+
+impl From<HashError> for TapeError {
+    fn from(error: HashError) -> Self {
+        TapeError::Hash(error)
+    }
+}
+
+impl TapeError {
+    fn within_key(self, key: &str) -> Self {
+        match self {
+            TapeError::Hash(error) => TapeError::Hash(error.within_key(key)),
+            malformed => malformed,
+        }
+    }
+
+    fn within_index(self, index: usize) -> Self {
+        match self {
+            TapeError::Hash(error) => TapeError::Hash(error.within_index(index)),
+            malformed => malformed,
+        }
+    }
+
+    pub(crate) fn into_napi(self) -> napi::Error {
+        match self {
+            TapeError::Hash(error) => crate::error::to_napi(&error),
+            TapeError::Malformed => napi::Error::from_reason("groundset: malformed value tape (a bug of the binding)"),
+        }
+    }
+}
+
+/// The strings of a JS array, one after the other, as UTF-16: `units` in all (as the tape
+/// counted them). Copying each string straight from V8 costs less than joining them in JS.
+pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::Result<Vec<u16>> {
+    let env = env.raw();
+    let count = strings.len();
+    // Room for the terminating NUL that napi writes after each string.
+    let mut text: Vec<u16> = Vec::with_capacity(units + 2);
+    let mut start = 0;
+    while start < count {
+        let end = count.min(start + 1024);
+        let mut scope = ptr::null_mut();
+        // SAFETY: `env` is the env of this call; the scope is closed below.
+        check_status!(unsafe { sys::napi_open_handle_scope(env, &mut scope) })?;
+        let copied = (start..end).try_for_each(|index| {
+            let mut string = ptr::null_mut();
+            // SAFETY: `strings` is a live array of this env.
+            check_status!(unsafe { sys::napi_get_element(env, strings.raw(), index, &mut string) })?;
+            let spare = text.capacity() - text.len();
+            let mut written = 0;
+            // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a
+            // NUL) into the spare capacity, and reports how many units of the string it wrote.
+            check_status!(unsafe {
+                sys::napi_get_value_string_utf16(env, string, text.as_mut_ptr().add(text.len()), spare, &mut written)
+            })?;
+            // A string that filled the room left was cut: the tape's count was wrong.
+            if written + 1 >= spare {
+                return Err(TapeError::Malformed.into_napi());
+            }
+            // SAFETY: napi initialised those `written` units.
+            unsafe { text.set_len(text.len() + written) };
+            Ok(())
+        });
+        // SAFETY: the scope opened above.
+        let closed = check_status!(unsafe { sys::napi_close_handle_scope(env, scope) });
+        copied?;
+        closed?;
+        start = end;
+    }
+    if text.len() == units {
+        Ok(text)
+    } else {
+        Err(TapeError::Malformed.into_napi())
+    }
+}
+
+/// A count from JS (a whole non-negative number).
+pub(crate) fn count_from_js(count: f64) -> napi::Result<usize> {
+    if count >= 0.0 && count.fract() == 0.0 && count <= 2f64.powi(53) {
+        Ok(count as usize)
+    } else {
+        Err(TapeError::Malformed.into_napi())
+    }
+}
+
+/// UTF-16 to a `String`, refusing lone surrogates with the core's error.
+fn decode_utf16(units: &[u16]) -> Result<String, HashError> {
+    let mut text = String::new();
+    if append_utf16(units, &mut text) {
+        Ok(text)
+    } else {
+        canonhash::string_from_utf16(units)
+    }
+}
+
+/// Appends `units` to `text`; false (with U+FFFD in their place) when they have a lone
+/// surrogate.
+fn append_utf16(units: &[u16], text: &mut String) -> bool {
+    let start = text.len();
+    // SAFETY: zero bytes are valid UTF-8, so `text` stays a valid string.
+    unsafe { text.as_mut_vec() }.resize(start + units.len() * 3, 0);
+    let written = encoding_rs::mem::convert_utf16_to_str(units, &mut text[start..]);
+    text.truncate(start + written);
+    // The conversion writes U+FFFD for a lone surrogate: only where one appears does it take
+    // a second look at the units.
+    memchr::memmem::find(&text.as_bytes()[start..], "\u{FFFD}".as_bytes()).is_none()
+        || encoding_rs::mem::utf16_valid_up_to(units) == units.len()
+}
+
+/// The member names of a tape, decoded once; a name with a lone surrogate keeps its error.
+pub(crate) struct Names(Vec<Result<String, HashError>>);
+
+impl Names {
+    pub(crate) fn new<U: std::ops::Deref<Target = [u16]>>(names: &[U]) -> Self {
+        Names(names.iter().map(|name| decode_utf16(name)).collect())
+    }
+}
+
+/// The strings of one value or example, decoded into one buffer (reused from example to
+/// example): `spans` has each string's byte range, in tape order, or `None` for a string
+/// with a lone surrogate.
+#[derive(Default)]
+pub(crate) struct Strings {
+    text: String,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+/// A reading position in a tape, its text and its names.
+#[derive(Clone, Copy)]
+pub(crate) struct Tape<'t> {
+    slots: &'t [f64],
+    text: &'t [u16],
+    names: &'t Names,
+    slot: usize,
+    unit: usize,
+}
+
+impl<'t> Tape<'t> {
+    pub(crate) fn new(slots: &'t [f64], text: &'t [u16], names: &'t Names) -> Self {
+        Tape {
+            slots,
+            text,
+            names,
+            slot: 0,
+            unit: 0,
+        }
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.slot == self.slots.len() && self.unit == self.text.len()
+    }
+
+    fn next_slot(&mut self) -> Result<f64, TapeError> {
+        let slot = *self.slots.get(self.slot).ok_or(TapeError::Malformed)?;
+        self.slot += 1;
+        Ok(slot)
+    }
+
+    fn next_count(&mut self) -> Result<usize, TapeError> {
+        let count = self.next_slot()?;
+        if count >= 0.0 && count.fract() == 0.0 && count <= f64::from(u32::MAX) {
+            Ok(count as usize)
+        } else {
+            Err(TapeError::Malformed)
+        }
+    }
+
+    fn next_units(&mut self) -> Result<&'t [u16], TapeError> {
+        let length = self.next_count()?;
+        let units = self
+            .text
+            .get(self.unit..self.unit + length)
+            .ok_or(TapeError::Malformed)?;
+        self.unit += length;
+        Ok(units)
+    }
+
+    fn next_name(&mut self) -> Result<&'t Result<String, HashError>, TapeError> {
+        let index = self.next_count()?;
+        self.names.0.get(index).ok_or(TapeError::Malformed)
+    }
+
+    /// The next example (after its header) as a tape of its own; moves past it.
+    pub(crate) fn next_example(&mut self) -> Result<Tape<'t>, TapeError> {
+        let slots = self.next_count()?;
+        let units = self.next_count()?;
+        let example = Tape {
+            slots: self
+                .slots
+                .get(self.slot..self.slot + slots)
+                .ok_or(TapeError::Malformed)?,
+            text: self
+                .text
+                .get(self.unit..self.unit + units)
+                .ok_or(TapeError::Malformed)?,
+            names: self.names,
+            slot: 0,
+            unit: 0,
+        };
+        self.slot += slots;
+        self.unit += units;
+        Ok(example)
+    }
+
+    /// Moves past the next value; with `strings`, decodes its strings into them.
+    pub(crate) fn skip_value(&mut self, mut strings: Option<&mut Strings>) -> Result<(), TapeError> {
+        match self.next_slot()? {
+            NULL | FALSE | TRUE | ABSENT => {}
+            NUMBER => {
+                self.next_slot()?;
+            }
+            STRING => {
+                let units = self.next_units()?;
+                if let Some(strings) = strings {
+                    let start = strings.text.len();
+                    let valid = append_utf16(units, &mut strings.text);
+                    strings.spans.push(valid.then_some((start, strings.text.len())));
+                }
+            }
+            ARRAY => {
+                for _ in 0..self.next_count()? {
+                    self.skip_value(strings.as_deref_mut())?;
+                }
+            }
+            OBJECT => {
+                for _ in 0..self.next_count()? {
+                    self.next_name()?;
+                    self.skip_value(strings.as_deref_mut())?;
+                }
+            }
+            _ => return Err(TapeError::Malformed),
+        }
+        Ok(())
+    }
+
+    /// Decodes the strings of the next `values` values into `strings` (cleared first) and
+    /// returns a reader of those values that builds them.
+    pub(crate) fn decode<'s>(&mut self, values: usize, strings: &'s mut Strings) -> Result<Builder<'t, 's>, TapeError> {
+        strings.text.clear();
+        strings.spans.clear();
+        let start = *self;
+        for _ in 0..values {
+            self.skip_value(Some(strings))?;
+        }
+        Ok(Builder {
+            tape: start,
+            strings,
+            next_string: 0,
+        })
+    }
+}
+
+/// Builds [`Value`]s from a tape whose strings were decoded ([`Tape::decode`]); they borrow
+/// the decoded strings and the names.
+pub(crate) struct Builder<'t, 's> {
+    tape: Tape<'t>,
+    strings: &'s Strings,
+    next_string: usize,
+}
+
+impl<'t: 's, 's> Builder<'t, 's> {
+    /// The next value; `None` for [`ABSENT`].
+    fn optional_value(&mut self) -> Result<Option<Value<'s>>, TapeError> {
+        if self.tape.slots.get(self.tape.slot) == Some(&ABSENT) {
+            self.tape.slot += 1;
+            return Ok(None);
+        }
+        self.value().map(Some)
+    }
+
+    /// The next value.
+    pub(crate) fn value(&mut self) -> Result<Value<'s>, TapeError> {
+        let tape = &mut self.tape;
+        Ok(match tape.next_slot()? {
+            NULL => Value::Null,
+            FALSE => Value::Bool(false),
+            TRUE => Value::Bool(true),
+            NUMBER => Value::Number(tape.next_slot()?),
+            STRING => {
+                let units = tape.next_units()?;
+                let span = self.strings.spans.get(self.next_string).ok_or(TapeError::Malformed)?;
+                self.next_string += 1;
+                match span {
+                    Some((start, end)) => Value::String(Cow::Borrowed(&self.strings.text[*start..*end])),
+                    // The core's error for the lone surrogate.
+                    None => return Err(decode_utf16(units).err().map_or(TapeError::Malformed, TapeError::Hash)),
+                }
+            }
+            ARRAY => {
+                let count = tape.next_count()?;
+                let mut items = Vec::with_capacity(count.min(tape.slots.len() - tape.slot));
+                for index in 0..count {
+                    items.push(self.value().map_err(|e| e.within_index(index))?);
+                }
+                Value::Array(items)
+            }
+            OBJECT => {
+                let count = tape.next_count()?;
+                let mut members = Vec::with_capacity(count.min(tape.slots.len() - tape.slot));
+                for _ in 0..count {
+                    // A lone surrogate in a member name is reported at the object, as the core's
+                    // text parser does.
+                    let name = self
+                        .tape
+                        .next_name()?
+                        .as_ref()
+                        .map_err(|e| TapeError::Hash(e.clone()))?;
+                    let value = self.value().map_err(|e| e.within_key(name))?;
+                    members.push((Cow::Borrowed(name.as_str()), value));
+                }
+                Value::Object(members)
+            }
+            _ => return Err(TapeError::Malformed),
+        })
+    }
+}
+
+/// The single value that makes up the whole tape.
+pub(crate) fn single_value<'t: 's, 's>(tape: &mut Tape<'t>, strings: &'s mut Strings) -> Result<Value<'s>, TapeError> {
+    let mut builder = tape.decode(1, strings)?;
+    if !tape.at_end() {
+        return Err(TapeError::Malformed);
+    }
+    builder.value()
+}
+
+/// The content hash of the next example of the tape (`canonhash::example_hash`): input,
+/// metadata and output, in the order of the canonical example, in which the core checks them;
+/// the last two maybe absent. Errors in a part have the part's name in front of their path, as
+/// the core's example errors do.
+pub(crate) fn example_hash(tape: &mut Tape<'_>, strings: &mut Strings) -> Result<String, TapeError> {
+    let mut example = tape.next_example()?;
+    let mut builder = example.decode(3, strings)?;
+    if !example.at_end() {
+        return Err(TapeError::Malformed);
+    }
+    let input = builder.value().map_err(|e| e.within_key("input"))?;
+    let metadata = builder.optional_value().map_err(|e| e.within_key("metadata"))?;
+    let output = builder.optional_value().map_err(|e| e.within_key("output"))?;
+    Ok(canonhash::example_hash(&input, output.as_ref(), metadata.as_ref())?)
+}

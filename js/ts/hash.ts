@@ -1,0 +1,107 @@
+/**
+ * Content hashes: of values, of examples, of batches of examples, and of dataset manifests.
+ *
+ * Values are checked and written on a tape in JS (see `value.ts`) and hashed by the Rust core.
+ *
+ * @module
+ */
+
+import { HashError } from "./errors.js";
+import { callNative, native } from "./native.js";
+import { BatchWriter, exampleTape, isWellFormed, valueTape } from "./value.js";
+
+/** An example: `input`, and optionally `output` and `metadata`, each a plain object. */
+export interface Example {
+  input: unknown;
+  output?: unknown;
+  metadata?: unknown;
+}
+
+/**
+ * The hash of `value`: the SHA-256 of its RFC 8785 canonical form, as 64 lowercase hex digits.
+ *
+ * @throws {HashError} as {@link canonicalize}.
+ */
+export function hashValue(value: unknown): string {
+  const [slots, strings, units, names] = valueTape(value);
+  return callNative(() => native.hashValue(slots, strings, units, names));
+}
+
+/**
+ * The content hash of an example: the SHA-256 of the canonical object
+ * `{"input": …, "metadata": …, "output": …}`, where a missing or `null` output or metadata
+ * counts as `{}`. Other members of `example` are not hashed.
+ *
+ * @throws {HashError} `not_an_object` (at `$`, `$.input`, `$.output` or `$.metadata`), and the
+ * errors of {@link canonicalize} with paths below those. The example object counts as a level
+ * of nesting, so `input` may nest 127 levels.
+ */
+export function exampleHash(example: Example): string {
+  const [slots, strings, units, names] = exampleTape(example);
+  return callNative(() => native.exampleHash(slots, strings, units, names));
+}
+
+/** A part of a batch ends past this many slots or UTF-16 units (about 2,000 typical examples). */
+const PART_SIZE = 1 << 20;
+
+/**
+ * The content hashes of many examples, in order: as {@link exampleHash} on each, in one call
+ * into the core. The core hashes each part of the batch on all cores while JS writes the next.
+ *
+ * @throws {HashError} the first bad example's error, its path starting with the example's
+ * index (`$[3].input.items[0]`).
+ */
+export function hashExamples(examples: Iterable<Example>): string[] {
+  const writer = new BatchWriter(examples, PART_SIZE);
+  const joined = callNative(() => native.hashExamples(() => writer.next()));
+  if (writer.failure !== null) {
+    throw writer.failure;
+  }
+  // One string of 64 hex digits per example: cheaper to hand over than one string each.
+  const hashes: string[] = new Array(joined.length / 64);
+  for (let index = 0; index < hashes.length; index++) {
+    hashes[index] = joined.slice(index * 64, index * 64 + 64);
+  }
+  return hashes;
+}
+
+function manifestString(value: unknown, index: number, part: number): string {
+  if (typeof value !== "string") {
+    throw new HashError(
+      "unsupported_type",
+      `$[${index}][${part}]`,
+      `a manifest entry is a [sourceId, contentHash] pair of strings; found ${typeof value}`,
+    );
+  }
+  if (!isWellFormed(value)) {
+    throw new HashError(
+      "lone_surrogate",
+      `$[${index}][${part}]`,
+      "the string has a lone surrogate; a JSON string must be valid Unicode",
+    );
+  }
+  return value;
+}
+
+/**
+ * The digest of a dataset version: the hash of the canonical JSON array
+ * `[[sourceId, contentHash], …]` sorted by source id (UTF-16 order). Two environments holding
+ * the same examples get the same digest, whatever order they list them in.
+ *
+ * @throws {HashError} `unsupported_type` for an entry that is not a pair of strings,
+ * `lone_surrogate` for a string with a lone surrogate.
+ */
+export function manifestDigest(pairs: Iterable<readonly [string, string]>): string {
+  const sourceIds: string[] = [];
+  const contentHashes: string[] = [];
+  let index = 0;
+  for (const pair of pairs as Iterable<unknown>) {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new HashError("unsupported_type", `$[${index}]`, "a manifest entry must be a [sourceId, contentHash] pair");
+    }
+    sourceIds.push(manifestString(pair[0], index, 0));
+    contentHashes.push(manifestString(pair[1], index, 1));
+    index++;
+  }
+  return callNative(() => native.manifestDigest(sourceIds, contentHashes));
+}

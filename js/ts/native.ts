@@ -1,0 +1,50 @@
+/**
+ * The compiled addon, behind the public functions: nothing here is exported by the package.
+ *
+ * The Rust half reports a `canonhash::HashError` as an `Error` whose message is a marker and
+ * the error's fields as JSON; {@link callNative} turns it into a {@link HashError}.
+ *
+ * @module
+ */
+
+import * as native from "../native/index.js";
+import { HashError } from "./errors.js";
+
+export { native };
+
+/** Keep in step with `MARKER` in `src/error.rs`. */
+const MARKER = "groundset:HashError:";
+
+interface NativeHashError {
+  code: string;
+  message: string;
+  path: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * The {@link HashError} that a native error stands for, or the error itself. `fromText` keeps
+ * the line and column: false where the text was serialized by this package, so positions in it
+ * would mean nothing to the caller.
+ */
+export function fromNative(error: unknown, fromText: boolean): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith(MARKER)) {
+    return error;
+  }
+  const fields = JSON.parse(error.message.slice(MARKER.length)) as NativeHashError;
+  const position =
+    fromText && fields.line !== undefined && fields.column !== undefined
+      ? { line: fields.line, column: fields.column }
+      : undefined;
+  return new HashError(fields.code, fields.path, fields.message, position);
+}
+
+/** Calls the addon on text this package serialized, mapping its errors. */
+export function callNative<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw fromNative(error, false);
+  }
+}

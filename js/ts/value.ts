@@ -1,0 +1,476 @@
+/**
+ * The JS side of the value mapping: which JS values are JSON values of the hash domain, and
+ * how they travel to the Rust core.
+ *
+ * One walk over a value writes it on a {@link Tape} for the core (see `src/value.rs`) and
+ * refuses what is outside the domain, with the core's error codes and the JSONPath of the
+ * value. Accepted: plain objects (prototype `Object.prototype` or `null`), arrays, strings,
+ * finite numbers, booleans and `null`; object members whose value is `undefined` are left out,
+ * as `JSON.stringify` does. Strings with lone surrogates are refused by the core, which scans
+ * them faster than JS (see {@link Tape}).
+ *
+ * @module
+ */
+
+import { HashError } from "./errors.js";
+
+/** The deepest nesting of arrays and objects (`canonhash::MAX_DEPTH`). */
+export const MAX_DEPTH = 128;
+
+/** A path step: a member name or an array index. */
+type Segment = string | number;
+
+/** Why a value is outside the domain; `segments` runs from the value up to the root. */
+export class Failure {
+  readonly segments: Segment[] = [];
+
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+  ) {}
+
+  /** This failure, one level further up: below `segment`. */
+  within(segment: Segment): Failure {
+    this.segments.push(segment);
+    return this;
+  }
+
+  /** The {@link HashError}, with `prefix` (root first) in front of the path. */
+  toHashError(prefix: readonly Segment[] = []): HashError {
+    const segments = [...prefix, ...this.segments.slice().reverse()];
+    return new HashError(this.code, pathOf(segments), this.reason);
+  }
+}
+
+const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The JSONPath of `segments` (root first), written as the core writes paths. */
+export function pathOf(segments: readonly Segment[]): string {
+  let path = "$";
+  for (const segment of segments) {
+    if (typeof segment === "number") {
+      path += `[${segment}]`;
+    } else if (PLAIN_IDENTIFIER.test(segment)) {
+      path += `.${segment}`;
+    } else {
+      // JSON.stringify escapes as RFC 8785 does (and writes a lone surrogate as \udXXX).
+      path += `[${JSON.stringify(segment)}]`;
+    }
+  }
+  return path;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `text` has no lone surrogate (`String.prototype.isWellFormed` where Node has it). */
+export const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
+    ? (text) => (text as string & { isWellFormed(): boolean }).isWellFormed()
+    : (text) => !LONE_SURROGATE.test(text);
+
+/** A short description of a JS value outside the domain, for messages. */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    case "bigint":
+      return "a BigInt";
+    case "number":
+      return String(value);
+    case "string":
+      return "a string";
+    case "boolean":
+      return "a boolean";
+    default:
+      break;
+  }
+  if (value === null) {
+    return "null";
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    return proto === Array.prototype ? "an array with a toJSON method" : "an instance of an Array subclass";
+  }
+  if (proto === Object.prototype || proto === null) {
+    return "an object with a toJSON method";
+  }
+  const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof name === "string" && name !== "") {
+    return ["Number", "String", "Boolean", "BigInt", "Symbol"].includes(name) ? `a boxed ${name}` : `a ${name}`;
+  }
+  return "an object that is not a plain object";
+}
+
+function unsupported(value: unknown): Failure {
+  return new Failure(
+    "unsupported_type",
+    `${describe(value)} is not a JSON value (JSON has plain objects, arrays, strings, finite numbers, booleans and null)`,
+  );
+}
+
+/**
+ * Where `text` has its first lone surrogate, counted as `char::decode_utf16` counts (a pair is
+ * one step), or `null`: so that the message is the core's (`canonhash::string_from_utf16`).
+ */
+function firstLoneSurrogate(text: string): { unit: number; offset: number } | null {
+  let offset = 0;
+  for (let index = 0; index < text.length; index++, offset++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+      const next = text.charCodeAt(index + 1);
+      if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        index++;
+      } else {
+        return { unit, offset };
+      }
+    }
+  }
+  return null;
+}
+
+function loneSurrogate(text: string): Failure {
+  const { unit, offset } = firstLoneSurrogate(text) ?? { unit: 0, offset: 0 };
+  const hex = unit.toString(16).toUpperCase().padStart(4, "0");
+  return new Failure(
+    "lone_surrogate",
+    `lone surrogate U+${hex} near UTF-16 unit ${offset}; a JSON string must be valid Unicode`,
+  );
+}
+
+/** The JSON type name the core uses in messages (`Value::type_name`). */
+function jsonTypeName(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+// Tape tags: keep in step with src/value.rs.
+const NULL = 0;
+const FALSE = 1;
+const TRUE = 2;
+const NUMBER = 3;
+const STRING = 4;
+const ARRAY = 5;
+const OBJECT = 6;
+const ABSENT = 7;
+
+/** The distinct member names of a tape, each written on the tape as its index. */
+export class Names {
+  private readonly ids = new Map<string, number>();
+  readonly list: string[] = [];
+
+  /** The index of `name`, or -1 for a name with a lone surrogate. */
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      if (!isWellFormed(name)) {
+        return -1;
+      }
+      id = this.list.length;
+      this.ids.set(name, id);
+      this.list.push(name);
+    }
+    return id;
+  }
+}
+
+/**
+ * A value (or a run of examples) written for the core: `slots` holds tags, numbers, lengths
+ * and name ids; the strings go to an array (the core copies them out of it), the names to a
+ * {@link Names}.
+ *
+ * Strings are checked for lone surrogates by the core, which finds them faster: so a failure
+ * that the walk finds may come after a lone surrogate in walk order. Where that matters, the
+ * callers walk the failing value again with a `strict` tape, which checks strings too.
+ */
+export class Tape {
+  slots: Float64Array;
+  length = 0;
+  /** UTF-16 units in the strings of this tape. */
+  units = 0;
+
+  constructor(
+    readonly names: Names = new Names(),
+    readonly strings: string[] = [],
+    readonly strict = false,
+    capacity = 256,
+  ) {
+    this.slots = new Float64Array(capacity);
+  }
+
+  private grow(): void {
+    const slots = new Float64Array(this.slots.length * 2);
+    slots.set(this.slots);
+    this.slots = slots;
+  }
+
+  /** Cuts the tape back to where it stood before the last (failed) example. */
+  dropLastExample(length: number, strings: number, units: number): void {
+    this.length = length;
+    this.strings.length = strings;
+    this.units = units;
+  }
+
+  /** The tape's slots (a view, not a copy). */
+  finish(): Float64Array {
+    return this.slots.subarray(0, this.length);
+  }
+
+  /**
+   * Writes `value`, which sits inside `depth` containers; returns the failure when it is
+   * outside the domain (the tape then holds part of it: see {@link dropLastExample}).
+   */
+  value(value: unknown, depth: number): Failure | null {
+    if (this.length + 2 > this.slots.length) {
+      this.grow();
+    }
+    // if-chains on typeof compile to type checks; a switch calls the Typeof builtin.
+    if (typeof value === "string") {
+      if (this.strict && !isWellFormed(value)) {
+        return loneSurrogate(value);
+      }
+      this.slots[this.length++] = STRING;
+      this.slots[this.length++] = value.length;
+      this.strings.push(value);
+      this.units += value.length;
+      return null;
+    }
+    if (typeof value === "object") {
+      if (value === null) {
+        this.slots[this.length++] = NULL;
+        return null;
+      }
+      return Array.isArray(value) ? this.array(value, depth) : this.object(value as Record<string, unknown>, depth);
+    }
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) {
+        return new Failure("non_finite_number", `${value} is not a finite number; JSON has no NaN or Infinity`);
+      }
+      this.slots[this.length++] = NUMBER;
+      this.slots[this.length++] = value;
+      return null;
+    }
+    if (typeof value === "boolean") {
+      this.slots[this.length++] = value ? TRUE : FALSE;
+      return null;
+    }
+    return unsupported(value);
+  }
+
+  private array(array: unknown[], depth: number): Failure | null {
+    if (
+      Object.getPrototypeOf(array) !== Array.prototype ||
+      typeof (array as { toJSON?: unknown }).toJSON === "function"
+    ) {
+      return unsupported(array);
+    }
+    if (depth >= MAX_DEPTH) {
+      return tooDeep();
+    }
+    const count = array.length;
+    this.slots[this.length++] = ARRAY;
+    this.slots[this.length++] = count;
+    for (let index = 0; index < count; index++) {
+      const failed = this.value(array[index], depth + 1);
+      if (failed !== null) {
+        return failed.within(index);
+      }
+    }
+    return null;
+  }
+
+  private object(object: Record<string, unknown>, depth: number): Failure | null {
+    const proto: unknown = Object.getPrototypeOf(object);
+    if ((proto !== Object.prototype && proto !== null) || typeof object.toJSON === "function") {
+      return unsupported(object);
+    }
+    if (depth >= MAX_DEPTH) {
+      return tooDeep();
+    }
+    // Object.values reads the members in Object.keys order without a keyed load each.
+    const keys = Object.keys(object);
+    const members = Object.values(object);
+    const count = keys.length;
+    this.slots[this.length++] = OBJECT;
+    const countSlot = this.length++;
+    let written = 0;
+    for (let index = 0; index < count; index++) {
+      const key = keys[index] as string;
+      const member = members[index];
+      if (member === undefined) {
+        continue;
+      }
+      const id = this.names.id(key);
+      if (id < 0) {
+        // At the object, as the core's text parser reports a lone surrogate in a name.
+        return loneSurrogate(key);
+      }
+      if (this.length + 1 > this.slots.length) {
+        this.grow();
+      }
+      this.slots[this.length++] = id;
+      const failed = this.value(member, depth + 1);
+      if (failed !== null) {
+        return failed.within(key);
+      }
+      written++;
+    }
+    this.slots[countSlot] = written;
+    return null;
+  }
+
+  /**
+   * Writes an example's parts in the order of the canonical example (input, metadata, output),
+   * the order in which the core checks them; returns the failure of the first bad part.
+   * Only `input`, `output` and `metadata` are read: other members are not hashed.
+   */
+  example(example: unknown): Failure | null {
+    if (typeof example !== "object" || example === null || Array.isArray(example)) {
+      const found = example === undefined ? "undefined" : jsonTypeName(example);
+      return new Failure("not_an_object", `an example must be a JSON object with an input, found ${found}`);
+    }
+    const { input, output, metadata } = example as { input?: unknown; output?: unknown; metadata?: unknown };
+    // A header of two slots: the example's slots after it and its UTF-16 units, so that the
+    // core finds where each example starts without reading the tape.
+    if (this.length + 2 > this.slots.length) {
+      this.grow();
+    }
+    const header = this.length;
+    const units = this.units;
+    this.length += 2;
+    const failed =
+      this.part("input", input, false) ?? this.part("metadata", metadata, true) ?? this.part("output", output, true);
+    this.slots[header] = this.length - header - 2;
+    this.slots[header + 1] = this.units - units;
+    return failed;
+  }
+
+  /**
+   * One part of an example, which the core writes inside the example object (so at depth 1):
+   * a plain object, or for `output` and `metadata` also `null` or missing (both hash as `{}`).
+   */
+  private part(name: string, value: unknown, optional: boolean): Failure | null {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const failed = this.value(value, 1);
+      return failed === null ? null : failed.within(name);
+    }
+    if (optional && (value === undefined || value === null)) {
+      if (this.length + 1 > this.slots.length) {
+        this.grow();
+      }
+      this.slots[this.length++] = value === null ? NULL : ABSENT;
+      return null;
+    }
+    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+      return unsupported(value).within(name);
+    }
+    const found = value === undefined ? "nothing" : jsonTypeName(value);
+    return new Failure("not_an_object", `an example's ${name} must be a JSON object, found ${found}`).within(name);
+  }
+}
+
+function tooDeep(): Failure {
+  return new Failure("depth_exceeded", `nesting is deeper than ${MAX_DEPTH} levels`);
+}
+
+/** The first failure of `value` in walk order, lone surrogates included (the error path). */
+function strictFailure(write: (tape: Tape) => Failure | null, failed: Failure): Failure {
+  return write(new Tape(new Names(), [], true)) ?? failed;
+}
+
+/** A value or example on a tape, for the core: slots, strings, their UTF-16 units, names. */
+export type Written = [slots: Float64Array, strings: string[], units: number, names: string[]];
+
+function written(tape: Tape): Written {
+  return [tape.finish(), tape.strings, tape.units, tape.names.list];
+}
+
+/** `value` on a tape, or its {@link HashError}. */
+export function valueTape(value: unknown): Written {
+  const write = (tape: Tape) => tape.value(value, 0);
+  const tape = new Tape();
+  const failed = write(tape);
+  if (failed !== null) {
+    throw strictFailure(write, failed).toHashError();
+  }
+  return written(tape);
+}
+
+/** The example on a tape, or its {@link HashError}. */
+export function exampleTape(example: unknown): Written {
+  const write = (tape: Tape) => tape.example(example);
+  const tape = new Tape();
+  const failed = write(tape);
+  if (failed !== null) {
+    throw strictFailure(write, failed).toHashError();
+  }
+  return written(tape);
+}
+
+/** A part of a batch of examples, on a tape of its own, for the core. */
+export interface Part {
+  tape: Float64Array;
+  strings: string[];
+  units: number;
+  names: string[];
+  /** How many examples the part holds. */
+  count: number;
+}
+
+/**
+ * The parts of a batch of examples, one at a time: each call writes the next examples on a
+ * tape until it holds `tapeSize` slots or UTF-16 units, and returns `null` at the end. When an
+ * example is outside the domain, the part ends before it and {@link failure} has its
+ * {@link HashError} (path under the example's index): the caller reports it only if the core
+ * finds no error in the examples before it (a lone surrogate, which only the core checks).
+ */
+export class BatchWriter {
+  failure: HashError | null = null;
+  private readonly iterator: Iterator<unknown>;
+  private index = 0;
+  private done = false;
+
+  constructor(
+    examples: Iterable<unknown>,
+    private readonly tapeSize: number,
+  ) {
+    this.iterator = examples[Symbol.iterator]();
+  }
+
+  next(): Part | null {
+    if (this.done) {
+      return null;
+    }
+    const tape = new Tape(new Names(), [], false, 1 << 14);
+    let count = 0;
+    while (tape.units <= this.tapeSize && tape.length <= this.tapeSize) {
+      const step = this.iterator.next();
+      if (step.done) {
+        this.done = true;
+        break;
+      }
+      const length = tape.length;
+      const strings = tape.strings.length;
+      const units = tape.units;
+      const failed = tape.example(step.value);
+      if (failed !== null) {
+        tape.dropLastExample(length, strings, units);
+        const example = step.value;
+        this.failure = strictFailure((strict) => strict.example(example), failed).toHashError([this.index]);
+        this.done = true;
+        break;
+      }
+      this.index++;
+      count++;
+    }
+    if (count === 0) {
+      return null;
+    }
+    return { tape: tape.finish(), strings: tape.strings, units: tape.units, names: tape.names.list, count };
+  }
+}

@@ -1,0 +1,102 @@
+//! `canonhash::HashError` as the Python exceptions of `groundset.errors`.
+//!
+//! The exception classes are defined in Python (so that later SDK modules can add to the same
+//! tree); this module imports them once and raises them with `code`, `path`, `line` and `column`.
+
+use canonhash::{ErrorCode, HashError};
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+
+static HASH_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UNSUPPORTED_TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+const ERRORS_MODULE: &str = "groundset.errors";
+
+/// Why converting or hashing failed: a core error to raise as `groundset.HashError`, or a
+/// Python exception (such as `MemoryError`) to pass through unchanged.
+#[derive(Debug)]
+pub enum Failure {
+    Hash(HashError),
+    Python(PyErr),
+}
+
+impl Failure {
+    /// Puts an object member name in front of a core error's path.
+    #[must_use]
+    pub fn within_key(self, key: &str) -> Self {
+        match self {
+            Failure::Hash(error) => Failure::Hash(error.within_key(key)),
+            other => other,
+        }
+    }
+
+    /// Puts an array index in front of a core error's path.
+    #[must_use]
+    pub fn within_index(self, index: usize) -> Self {
+        match self {
+            Failure::Hash(error) => Failure::Hash(error.within_index(index)),
+            other => other,
+        }
+    }
+
+    pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            Failure::Hash(error) => to_pyerr(py, &error),
+            Failure::Python(error) => error,
+        }
+    }
+}
+
+impl From<HashError> for Failure {
+    fn from(error: HashError) -> Self {
+        Failure::Hash(error)
+    }
+}
+
+impl From<PyErr> for Failure {
+    fn from(error: PyErr) -> Self {
+        Failure::Python(error)
+    }
+}
+
+/// The `groundset.errors` exception for `error`: `UnsupportedTypeError` for values of a Python
+/// type outside JSON, `HashError` otherwise.
+pub fn to_pyerr(py: Python<'_>, error: &HashError) -> PyErr {
+    match build(py, error) {
+        Ok(exception) => exception,
+        Err(import_failure) => import_failure,
+    }
+}
+
+fn build(py: Python<'_>, error: &HashError) -> PyResult<PyErr> {
+    let class = match error.code() {
+        ErrorCode::UnsupportedType | ErrorCode::NonStringKey => {
+            UNSUPPORTED_TYPE_ERROR.import(py, ERRORS_MODULE, "UnsupportedTypeError")?
+        }
+        _ => HASH_ERROR.import(py, ERRORS_MODULE, "HashError")?,
+    };
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", error.code().as_str())?;
+    kwargs.set_item("path", error.path())?;
+    if let Some(position) = error.position() {
+        kwargs.set_item("line", position.line)?;
+        kwargs.set_item("column", position.column)?;
+    }
+    let exception = class.call((error.to_string(),), Some(&kwargs))?;
+    Ok(PyErr::from_value(exception))
+}
+
+/// `OSError` (its errno subclass, such as `FileNotFoundError`) for a file that cannot be read,
+/// with `filename` as the caller gave it, as `open()` does.
+pub fn os_error(py: Python<'_>, error: &std::io::Error, filename: &Bound<'_, PyAny>) -> PyErr {
+    let Some(errno) = error.raw_os_error() else {
+        return PyOSError::new_err(format!("{error}: {filename}"));
+    };
+    let strerror = py
+        .import("os")
+        .and_then(|os| os.getattr("strerror")?.call1((errno,))?.extract::<String>())
+        .unwrap_or_else(|_| error.to_string());
+    PyOSError::new_err((errno, strerror, filename.clone().unbind()))
+}

@@ -1,0 +1,304 @@
+//! Content hashes: `hash_value`, `example_hash`, `hash_examples` and `manifest_digest`.
+
+use std::borrow::Cow;
+
+use canonhash::{ErrorCode, HashError, Value};
+use pyo3::exceptions::PyKeyError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyMapping};
+
+use crate::error::{Failure, to_pyerr};
+use crate::value::{Converter, type_name, unsupported_type};
+
+/// The SHA-256 (64 lowercase hex digits) of the RFC 8785 canonical JSON of `value`.
+#[pyfunction]
+pub fn hash_value(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let converter = Converter::new();
+    converter
+        .convert(value, 0)
+        .and_then(|value| Ok(canonhash::hash_value(&value)?))
+        .map_err(|failure| failure.into_pyerr(value.py()))
+}
+
+/// The content hash of one example: the SHA-256 of the canonical JSON object
+/// `{"input": input, "metadata": metadata, "output": output}`, where a missing or `None`
+/// `output` or `metadata` counts as `{}`.
+#[pyfunction]
+#[pyo3(signature = (input, output = None, metadata = None))]
+pub fn example_hash(
+    input: &Bound<'_, PyAny>,
+    output: Option<&Bound<'_, PyAny>>,
+    metadata: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let converter = Converter::new();
+    Example::convert(&converter, Some(input), output, metadata)
+        .and_then(|example| Ok(example.hash()?))
+        .map_err(|failure| failure.into_pyerr(input.py()))
+}
+
+/// Examples converted (under the GIL) per batch handed to the hashing thread.
+const BATCH: usize = 256;
+
+/// Batches converted but not yet hashed, at most, before the converting thread waits.
+const QUEUE: usize = 8;
+
+/// The content hashes of many examples, in order: one call, converted and hashed on two threads.
+///
+/// Each item is a mapping with `input` and optional `output` and `metadata` (other keys, such
+/// as an id, are ignored). The error of the first bad item has its index in front of its path,
+/// as in `$[3].input.items[0]`.
+#[pyfunction]
+pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let py = examples.py();
+    let items = examples.try_iter()?;
+    if examples.len().is_ok_and(|count| count <= BATCH) {
+        let mut batch = Batch::new();
+        let failure = convert_items(items, &mut batch, |_| {})?;
+        let examples = &batch.examples;
+        let hashes = py.detach(|| {
+            let mut hashes = Vec::with_capacity(examples.len());
+            hash_into(examples, &mut Vec::with_capacity(4096), &mut hashes);
+            hashes
+        });
+        return first_error(py, hashes, failure);
+    }
+    // A pipeline on two threads: this one converts batches (which needs the GIL) while a
+    // worker hashes the batches already converted. Batches own their data, so the worker never
+    // touches a Python object; hashed batches come back to be refilled. Converting is the
+    // slower half, so one hashing thread keeps up; more would only spin on a small machine.
+    std::thread::scope(|scope| {
+        let (full_sender, full_receiver) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
+        let (empty_sender, empty_receiver) = std::sync::mpsc::channel::<Batch>();
+        let worker = scope.spawn(move || {
+            let (mut hashes, mut scratch) = (Vec::new(), Vec::with_capacity(4096));
+            for mut batch in full_receiver {
+                hash_into(&batch.examples, &mut scratch, &mut hashes);
+                batch.clear();
+                // The converting thread may be gone already; then the batch is just dropped.
+                let _ = empty_sender.send(batch);
+            }
+            hashes
+        });
+        let mut batch = Batch::new();
+        let converted = convert_items(items, &mut batch, |batch| {
+            if batch.examples.len() == BATCH {
+                let next = empty_receiver.try_recv().unwrap_or_else(|_| Batch::new());
+                hand_over(py, &full_sender, std::mem::replace(batch, next));
+            }
+        });
+        if !batch.examples.is_empty() {
+            hand_over(py, &full_sender, batch);
+        }
+        drop(full_sender);
+        let hashes = py
+            .detach(|| worker.join())
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        first_error(py, hashes, converted?)
+    })
+}
+
+/// Queues a converted batch for the worker, waiting without the GIL if the queue is full.
+fn hand_over(py: Python<'_>, sender: &std::sync::mpsc::SyncSender<Batch>, batch: Batch) {
+    use std::sync::mpsc::TrySendError;
+    let sent = match sender.try_send(batch) {
+        Err(TrySendError::Full(batch)) => py.detach(|| sender.send(batch)).map_err(|_| ()),
+        other => other.map_err(|_| ()),
+    };
+    sent.expect("the hashing thread runs until the sender is dropped");
+}
+
+/// Examples converted together, and the converter whose arena holds their strings.
+///
+/// A batch is refilled after it is hashed: its arena keeps its memory, so new strings are
+/// copied into memory that is already mapped and likely still in cache.
+struct Batch {
+    // Declared before `converter` so that they are dropped before the arena they borrow from.
+    examples: Vec<Example<'static>>,
+    converter: Converter,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            examples: Vec::with_capacity(BATCH),
+            converter: Converter::new(),
+        }
+    }
+
+    /// Converts one item of `hash_examples` into the batch.
+    fn push(&mut self, item: &Bound<'_, PyAny>) -> Result<(), Failure> {
+        let example = Example::from_item(&self.converter, item)?;
+        // SAFETY: the example borrows only strings of `self.converter`'s arena, which is reset
+        // (in `clear`) or dropped only after `self.examples` is emptied.
+        let example = unsafe { std::mem::transmute::<Example<'_>, Example<'static>>(example) };
+        self.examples.push(example);
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.examples.clear();
+        self.converter.reset();
+    }
+}
+
+/// Appends the hashes of `examples` to `hashes`, in order.
+fn hash_into(examples: &[Example<'_>], scratch: &mut Vec<u8>, hashes: &mut Vec<Result<String, HashError>>) {
+    hashes.extend(examples.iter().map(|example| example.hash_with(scratch)));
+}
+
+/// Converts the items in order into `batch`, calling `after_each` after each one, until the
+/// first item that fails: its error, with the item's index in front of the path. Python
+/// errors of the iteration itself are returned as `Err`.
+fn convert_items(
+    items: Bound<'_, pyo3::types::PyIterator>,
+    batch: &mut Batch,
+    mut after_each: impl FnMut(&mut Batch),
+) -> PyResult<Option<Failure>> {
+    for (index, item) in items.enumerate() {
+        if let Err(failure) = batch.push(&item?) {
+            return Ok(Some(failure.within_index(index)));
+        }
+        after_each(batch);
+    }
+    Ok(None)
+}
+
+/// The hashes, or the first error by item index: an item that converted but failed to hash
+/// comes before the item that failed to convert (which ended the conversion).
+fn first_error(
+    py: Python<'_>,
+    hashes: Vec<Result<String, HashError>>,
+    failure: Option<Failure>,
+) -> PyResult<Vec<String>> {
+    if let Some((index, error)) = hashes
+        .iter()
+        .enumerate()
+        .find_map(|(index, hash)| hash.as_ref().err().map(|error| (index, error)))
+    {
+        return Err(to_pyerr(py, &error.clone().within_index(index)));
+    }
+    if let Some(failure) = failure {
+        return Err(failure.into_pyerr(py));
+    }
+    Ok(hashes
+        .into_iter()
+        .map(|hash| hash.expect("errors returned above"))
+        .collect())
+}
+
+/// The digest of a dataset version from its `(source_id, content_hash)` pairs, in any order:
+/// the hash of the canonical array of pairs sorted by source id.
+#[pyfunction]
+pub fn manifest_digest(entries: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = entries.py();
+    let converter = Converter::new();
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(entries.len().unwrap_or(0));
+    for (index, entry) in entries.try_iter()?.enumerate() {
+        let entry = entry?;
+        let pair = match converter.convert(&entry, 0) {
+            Ok(Value::Array(items)) => match <[Value<'_>; 2]>::try_from(items) {
+                Ok([Value::String(source_id), Value::String(content_hash)]) => Some((source_id, content_hash)),
+                _ => None,
+            },
+            Ok(_) => None,
+            Err(failure) => return Err(failure.within_index(index).into_pyerr(py)),
+        };
+        let Some(pair) = pair else {
+            let error = HashError::new(
+                ErrorCode::UnsupportedType,
+                format!(
+                    "a manifest entry must be a (source_id, content_hash) pair of str, found {}",
+                    type_name(&entry)
+                ),
+            );
+            return Err(to_pyerr(py, &error.within_index(index)));
+        };
+        pairs.push(pair);
+    }
+    Ok(py.detach(|| canonhash::manifest_digest(pairs.iter().map(|(id, hash)| (id.as_ref(), hash.as_ref())))))
+}
+
+/// An example's three parts as values; `None` where a part is missing.
+struct Example<'s> {
+    input: Option<Value<'s>>,
+    output: Option<Value<'s>>,
+    metadata: Option<Value<'s>>,
+}
+
+impl<'s> Example<'s> {
+    /// Converts the parts. A part that is a dict is converted in full, inside the example
+    /// object (depth 1); any other part only by kind, for the core to refuse as not an object.
+    fn convert<'py>(
+        converter: &'s Converter,
+        input: Option<&Bound<'py, PyAny>>,
+        output: Option<&Bound<'py, PyAny>>,
+        metadata: Option<&Bound<'py, PyAny>>,
+    ) -> Result<Self, Failure> {
+        let part = |object: Option<&Bound<'py, PyAny>>, name: &str| -> Result<Option<Value<'s>>, Failure> {
+            let Some(object) = object else {
+                return Ok(None);
+            };
+            let value = if object.is_instance_of::<PyDict>() {
+                converter.convert(object, 1)
+            } else {
+                converter.kind_only(object)
+            };
+            value.map(Some).map_err(|failure| failure.within_key(name))
+        };
+        Ok(Example {
+            input: part(input, "input")?,
+            metadata: part(metadata, "metadata")?,
+            output: part(output, "output")?,
+        })
+    }
+
+    /// An item of `hash_examples`: a mapping with `input` and optional `output`, `metadata`.
+    fn from_item<'py>(converter: &'s Converter, item: &Bound<'py, PyAny>) -> Result<Self, Failure> {
+        let py = item.py();
+        let names = [intern!(py, "input"), intern!(py, "output"), intern!(py, "metadata")];
+        let (input, output, metadata) = if let Ok(dict) = item.cast::<PyDict>() {
+            let [input, output, metadata] = names.map(|name| dict.get_item(name));
+            (input?, output?, metadata?)
+        } else if let Ok(mapping) = item.cast::<PyMapping>() {
+            let [input, output, metadata] = names.map(|name| match mapping.get_item(name) {
+                Ok(value) => Ok(Some(value)),
+                Err(error) if error.is_instance_of::<PyKeyError>(py) => Ok(None),
+                Err(error) => Err(error),
+            });
+            (input?, output?, metadata?)
+        } else {
+            let error = unsupported_type(item);
+            return Err(HashError::new(
+                error.code(),
+                format!(
+                    "an example must be a dict with input, output and metadata; {}",
+                    error.message()
+                ),
+            )
+            .into());
+        };
+        Self::convert(converter, input.as_ref(), output.as_ref(), metadata.as_ref())
+    }
+
+    fn input(&self) -> Result<&Value<'s>, HashError> {
+        self.input.as_ref().ok_or_else(|| {
+            HashError::new(
+                ErrorCode::NotAnObject,
+                "an example's input must be a JSON object, found nothing",
+            )
+            .within_key("input")
+        })
+    }
+
+    fn hash(&self) -> Result<String, HashError> {
+        canonhash::example_hash(self.input()?, self.output.as_ref(), self.metadata.as_ref())
+    }
+
+    /// As [`Example::hash`], writing the canonical bytes into `scratch` (reused across calls).
+    fn hash_with(&self, scratch: &mut Vec<u8>) -> Result<String, HashError> {
+        scratch.clear();
+        canonhash::write_canonical_example(self.input()?, self.output.as_ref(), self.metadata.as_ref(), scratch)?;
+        Ok(canonhash::sha256_hex(scratch))
+    }
+}

@@ -1,0 +1,29 @@
+//! `groundset._native`: the compiled module of the `groundset` Python package.
+//!
+//! A thin layer over the `canonhash` crate, one module per core module: arguments are
+//! converted ([`value`]), the core is called, and its errors are raised as the exceptions of
+//! `groundset.errors` ([`error`]). The public API is re-exported by `groundset/__init__.py`.
+
+use pyo3::prelude::*;
+
+mod canon;
+mod error;
+mod hash;
+mod jsonl;
+mod value;
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add("MAX_DEPTH", canonhash::MAX_DEPTH)?;
+    module.add_function(wrap_pyfunction!(canon::canonicalize, module)?)?;
+    module.add_function(wrap_pyfunction!(hash::hash_value, module)?)?;
+    module.add_function(wrap_pyfunction!(hash::example_hash, module)?)?;
+    module.add_function(wrap_pyfunction!(hash::hash_examples, module)?)?;
+    module.add_function(wrap_pyfunction!(hash::manifest_digest, module)?)?;
+    module.add_function(wrap_pyfunction!(jsonl::hash_jsonl, module)?)?;
+    Ok(())
+}
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
