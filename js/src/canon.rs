@@ -5,7 +5,7 @@ use napi::bindgen_prelude::{Array, Float64ArraySlice, Utf16String};
 use napi_derive::napi;
 
 use crate::error::to_napi;
-use crate::value::{Names, Strings, Tape, count_from_js, read_text, single_value};
+use crate::value::with_single_value;
 
 /// The RFC 8785 canonical form of the value written on `tape` (see `value.rs`), whose strings
 /// (`units` UTF-16 units in all) and member names are in `strings` and `names`.
@@ -17,11 +17,7 @@ pub fn canonicalize_value(
     units: f64,
     names: Vec<Utf16String>,
 ) -> napi::Result<String> {
-    let text = read_text(&env, &strings, count_from_js(units)?)?;
-    let names = Names::new(&names);
-    let mut strings = Strings::default();
-    let value = single_value(&mut Tape::new(&tape, &text, &names), &mut strings).map_err(|e| e.into_napi())?;
-    let canonical = canonhash::canonicalize(&value).map_err(|e| to_napi(&e))?;
+    let canonical = with_single_value(&env, &tape, &strings, units, &names, canonhash::canonicalize)?;
     Ok(String::from_utf8(canonical).expect("canonical JSON is UTF-8"))
 }
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::error::to_napi;
 use crate::value::{
-    Names, Strings, Tape, TapeError, count_from_js, example_hash as hash_example, read_text, single_value,
+    Names, Strings, Tape, TapeError, count_from_js, example_hash as hash_example, read_text, with_single_value,
 };
 
 /// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
@@ -23,11 +23,7 @@ pub fn hash_value(
     units: f64,
     names: Vec<Utf16String>,
 ) -> napi::Result<String> {
-    let text = read_text(&env, &strings, count_from_js(units)?)?;
-    let names = Names::new(&names);
-    let mut strings = Strings::default();
-    let value = single_value(&mut Tape::new(&tape, &text, &names), &mut strings).map_err(|e| e.into_napi())?;
-    canonhash::hash_value(&value).map_err(|e| to_napi(&e))
+    with_single_value(&env, &tape, &strings, units, &names, canonhash::hash_value)
 }
 
 /// SHA-256 (lowercase hex) of the canonical form of one JSON document.

@@ -18,8 +18,10 @@ use std::borrow::Cow;
 use std::ptr;
 
 use canonhash::{HashError, Value};
-use napi::bindgen_prelude::Array;
+use napi::bindgen_prelude::{Array, Utf16String};
 use napi::{Env, JsValue, check_status, sys};
+
+use crate::error::to_napi;
 
 const NULL: f64 = 0.0;
 const FALSE: f64 = 1.0;
@@ -352,6 +354,23 @@ impl<'t: 's, 's> Builder<'t, 's> {
             _ => return Err(TapeError::Malformed),
         })
     }
+}
+
+/// Decodes the one value written on a tape (its slots, strings and member names, as the JS side
+/// passes them) and hands it to `use_value`, a core function.
+pub(crate) fn with_single_value<T>(
+    env: &Env,
+    slots: &[f64],
+    strings: &Array<'_>,
+    units: f64,
+    names: &[Utf16String],
+    use_value: impl FnOnce(&Value<'_>) -> Result<T, HashError>,
+) -> napi::Result<T> {
+    let text = read_text(env, strings, count_from_js(units)?)?;
+    let names = Names::new(names);
+    let mut decoded = Strings::default();
+    let value = single_value(&mut Tape::new(slots, &text, &names), &mut decoded).map_err(TapeError::into_napi)?;
+    use_value(&value).map_err(|e| to_napi(&e))
 }
 
 /// The single value that makes up the whole tape.

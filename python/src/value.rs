@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 
 use bumpalo::Bump;
-use canonhash::{ErrorCode, HashError, MAX_DEPTH, Value};
+use canonhash::{ErrorCode, HashError, Value, check_depth};
 use pyo3::exceptions::{PyOverflowError, PyUnicodeEncodeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -46,7 +46,7 @@ impl Converter {
 
     /// The value of `object`, which sits inside `depth` containers.
     ///
-    /// A container at depth [`MAX_DEPTH`] is refused before its contents are visited, so the
+    /// A container at depth [`canonhash::MAX_DEPTH`] is refused before its contents are visited, so the
     /// recursion is bounded whatever the input (a self-referencing list included).
     pub fn convert<'s>(&'s self, object: &Bound<'_, PyAny>, depth: usize) -> Result<Value<'s>, Failure> {
         self.walk(object.as_borrowed(), depth)
@@ -226,17 +226,6 @@ fn prefetch(object: *mut ffi::PyObject) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = object;
-}
-
-fn check_depth(depth: usize) -> Result<(), HashError> {
-    if depth >= MAX_DEPTH {
-        Err(HashError::new(
-            ErrorCode::DepthExceeded,
-            format!("nesting is deeper than {MAX_DEPTH} levels"),
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 /// A `float` or subclass, refused unless finite.

@@ -111,7 +111,12 @@ pub(crate) fn sort_members(members: &mut [(Cow<'_, str>, Value<'_>)]) -> Result<
     }
 }
 
-pub(crate) fn check_depth(depth: usize) -> Result<(), HashError> {
+/// Refuses a container that sits inside `depth` others when that reaches [`MAX_DEPTH`]: bindings
+/// call it before descending into a host container, so their walks stop where the core's do.
+///
+/// # Errors
+/// `depth_exceeded`.
+pub fn check_depth(depth: usize) -> Result<(), HashError> {
     if depth >= MAX_DEPTH {
         Err(HashError::new(
             ErrorCode::DepthExceeded,

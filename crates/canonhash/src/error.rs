@@ -53,22 +53,6 @@ impl ErrorCode {
             ErrorCode::Io => "io_error",
         }
     }
-
-    /// Every code, in declaration order (for documentation and cross-language tests).
-    pub const ALL: [ErrorCode; 12] = [
-        ErrorCode::NonFiniteNumber,
-        ErrorCode::IntegerNotExact,
-        ErrorCode::LoneSurrogate,
-        ErrorCode::DuplicateKey,
-        ErrorCode::DepthExceeded,
-        ErrorCode::NotAnObject,
-        ErrorCode::InvalidJson,
-        ErrorCode::MissingSourceId,
-        ErrorCode::InvalidSourceId,
-        ErrorCode::UnsupportedType,
-        ErrorCode::NonStringKey,
-        ErrorCode::Io,
-    ];
 }
 
 impl fmt::Display for ErrorCode {

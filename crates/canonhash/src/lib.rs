@@ -29,7 +29,7 @@ mod parse;
 mod scan;
 mod value;
 
-pub use canon::{MAX_DEPTH, canonicalize, compare_utf16, write_canonical, write_json_string};
+pub use canon::{MAX_DEPTH, canonicalize, check_depth, compare_utf16, write_canonical, write_json_string};
 pub use error::{ErrorCode, HashError, PathSegment, TextPosition};
 pub use hash::{
     canonical_example, canonicalize_json_str, example_hash, example_hash_json, hash_examples_json, hash_json_str,
