@@ -5,6 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # The SDKs' own recipes: `just python::test`, `just js::bench`, ...
 mod python "python/justfile"
 mod js "js/justfile"
+mod server "server/justfile"
 
 root := justfile_directory()
 venv := root / ".venv"
@@ -19,11 +20,11 @@ venv:
     [ -x {{python}} ] || python3 -m venv {{venv}}
     {{python}} -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-# Build everything: the Python package into .venv and the Node package in js/.
-build: venv python::build js::build
+# Build everything: the Python package and the server into .venv, the Node package in js/.
+build: venv python::build js::build server::build
 
-# Every check CI runs: lint, the core's tests, conformance, both SDKs' suites, cross-language parity.
-test: build lint test-core conformance python::test js::test parity
+# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity.
+test: build lint test-core conformance python::test js::test server::test parity
 
 # The core crate's tests (unit, golden vectors, JCS files, property tests, doc tests).
 test-core:
@@ -39,14 +40,14 @@ conformance: venv
     {{python}} fixtures/generate_hash_vectors.py --check
 
 # Format, lint and type checks, the SDKs' included.
-lint: venv python::lint js::lint
+lint: venv python::lint js::lint server::lint
     cargo fmt --all --check
     cargo clippy -p canonhash --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
 
 # Benchmarks; writes the tables bench-results/*.md.
-bench: bench-core python::bench js::bench
+bench: bench-core python::bench js::bench server::bench
 
 # The core's criterion benchmarks; writes bench-results/canonhash.md.
 bench-core: venv

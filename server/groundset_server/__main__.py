@@ -1,0 +1,3 @@
+from groundset_server.cli import main
+
+raise SystemExit(main())

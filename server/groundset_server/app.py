@@ -1,0 +1,70 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from groundset_server import __version__
+from groundset_server.auth import require_api_key
+from groundset_server.config import Settings
+from groundset_server.db.engine import make_engine, run_migrations
+from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
+from groundset_server.requestid import RequestIdMiddleware
+from groundset_server.routers import datasets, health, upserts
+from groundset_server.routers.common import json_response
+
+log = logging.getLogger("groundset_server")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def problem_response(problem: Problem, request: Request) -> Response:
+    response = json_response(problem.body(instance=request.url.path), status=problem.status)
+    response.headers["content-type"] = PROBLEM_MEDIA_TYPE
+    if problem.status == 401:
+        response.headers["www-authenticate"] = "Bearer"
+    return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if settings.run_migrations:
+        run_migrations(engine)
+
+    app = FastAPI(
+        title="groundset",
+        version=__version__,
+        description="Datasets of evaluation examples: versions, revisions and hash-first upserts.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return problem_response(
+            Problem(422, "invalid_request", "the request is not valid", errors=errors), request
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(Problem(exc.status_code, code, str(exc.detail)), request)
+
+    app.add_middleware(RequestIdMiddleware)
+
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+    v1.include_router(upserts.router)
+    v1.include_router(datasets.router)
+    app.include_router(health.router)
+    app.include_router(v1)
+    return app

@@ -1,0 +1,81 @@
+"""The schema as SQLAlchemy Core tables (the migrations under ``migrations/`` create it).
+
+JSON values (metadata, input, output) are stored as TEXT holding their RFC 8785 canonical form:
+it round-trips exactly on both databases (``\\u0000`` stays an escape, numbers keep their
+ECMAScript spelling) and re-hashing what is read gives the stored content hash.
+Timestamps are ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("name", name="uq_datasets_name"),
+    sqlite_autoincrement=True,
+)
+
+dataset_versions = sa.Table(
+    "dataset_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("example_count", sa.Integer, nullable=False),
+    sa.Column("created_count", sa.Integer, nullable=False),
+    sa.Column("updated_count", sa.Integer, nullable=False),
+    sa.Column("deleted_count", sa.Integer, nullable=False),
+    sa.Index("ix_dataset_versions_dataset_id_id", "dataset_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+dataset_examples = sa.Table(
+    "dataset_examples",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source_id", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    # Current state: the latest revision is (id, current_version_id) in the revisions; an
+    # upsert's diff is one pass over these rows, whatever the number of past versions.
+    sa.Column("current_content_hash", sa.String(64), nullable=True),
+    sa.Column("current_version_id", sa.Integer, nullable=True),
+    sa.Column("is_deleted", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("dataset_id", "source_id", name="uq_dataset_examples_dataset_id_source_id"),
+    sqlite_autoincrement=True,
+)
+
+dataset_example_revisions = sa.Table(
+    "dataset_example_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "example_id", sa.Integer, sa.ForeignKey("dataset_examples.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("input", sa.Text, nullable=True),
+    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=True),
+    sa.Column("content_hash", sa.String(64), nullable=True),
+    sa.Column("revision_kind", sa.String(6), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint(
+        "example_id", "version_id", name="uq_dataset_example_revisions_example_id_version_id"
+    ),
+    sa.Index("ix_dataset_example_revisions_version_id", "version_id"),
+    sqlite_autoincrement=True,
+)

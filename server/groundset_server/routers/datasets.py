@@ -1,0 +1,91 @@
+"""Reads and deletion of datasets, versions, examples, manifests and diffs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from groundset_server import service
+from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
+from groundset_server.schemas import Dataset as DatasetModel
+from groundset_server.schemas import DatasetPage, Diff, ExamplePage, Manifest, Version, VersionPage
+
+router = APIRouter(prefix="/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
+
+Limit = Annotated[int, Query(ge=1, le=10000)]
+
+
+@router.get("", response_model=DatasetPage)
+def list_datasets(
+    request: Request,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    name: str | None = None,
+) -> Response:
+    """Datasets by id, a page at a time; `name` filters by exact name."""
+    return json_response(service.list_datasets(engine_of(request), cursor, limit, name))
+
+
+@router.get("/{dataset_id}", response_model=DatasetModel)
+def get_dataset(request: Request, dataset_id: str) -> Response:
+    return json_response(service.get_dataset(engine_of(request), dataset_id))
+
+
+@router.delete("/{dataset_id}", status_code=204, response_class=Response)
+def delete_dataset(request: Request, dataset_id: str) -> Response:
+    """Delete the dataset with all its versions, examples and revisions."""
+    service.delete_dataset(engine_of(request), dataset_id)
+    return Response(status_code=204)
+
+
+@router.get("/{dataset_id}/versions", response_model=VersionPage)
+def list_versions(
+    request: Request,
+    dataset_id: str,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> Response:
+    """Versions newest first, each with its counts and its digest (computed on read)."""
+    return json_response(service.list_versions(engine_of(request), dataset_id, cursor, limit))
+
+
+@router.get("/{dataset_id}/versions/{version_id}", response_model=Version)
+def get_version(request: Request, dataset_id: str, version_id: str) -> Response:
+    return json_response(service.get_version(engine_of(request), dataset_id, version_id))
+
+
+@router.get(
+    "/{dataset_id}/examples",
+    response_model=ExamplePage,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+async def list_examples(
+    request: Request,
+    dataset_id: str,
+    version_id: str | None = None,
+    cursor: str | None = None,
+    limit: Limit = 1000,
+) -> Response:
+    """The examples of a version (the latest by default), a page at a time, or all of them as
+    NDJSON with `Accept: application/x-ndjson`."""
+    engine = engine_of(request)
+    if "application/x-ndjson" in request.headers.get("accept", ""):
+        lines = await run_in_threadpool(service.examples_ndjson, engine, dataset_id, version_id)
+        return StreamingResponse(lines, media_type="application/x-ndjson")
+    page = await run_in_threadpool(service.examples_page, engine, dataset_id, version_id, cursor, limit)
+    return json_response(page)
+
+
+@router.get("/{dataset_id}/manifest", response_model=Manifest)
+def get_manifest(request: Request, dataset_id: str, version_id: str | None = None) -> Response:
+    """Every `[source_id, content_hash]` pair of a version, sorted as the digest sorts them."""
+    return json_response(service.manifest(engine_of(request), dataset_id, version_id))
+
+
+@router.get("/{dataset_id}/diff", response_model=Diff)
+def get_diff(request: Request, dataset_id: str, from_version_id: str, to_version_id: str) -> Response:
+    """The source_ids created, updated and deleted between two versions."""
+    return json_response(service.diff(engine_of(request), dataset_id, from_version_id, to_version_id))

@@ -1,0 +1,163 @@
+"""Pydantic models that document the wire format in the OpenAPI schema.
+
+The routes parse and answer JSON themselves (orjson, stored canonical text spliced in as it is),
+so these models describe the wire format; they are not on the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class DatasetSelector(BaseModel):
+    name: str | None = Field(default=None, description="Select (and create if missing) by name.")
+    id: str | None = Field(default=None, description="Select an existing dataset by id.")
+
+
+class UpsertExample(BaseModel):
+    source_id: str = Field(min_length=1, max_length=512)
+    content_hash: str = Field(pattern="^[0-9a-f]{64}$")
+    input: dict[str, Any] | None = Field(
+        default=None, description="Omit with output and metadata after a plan."
+    )
+    output: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class UpsertRequest(BaseModel):
+    dataset: DatasetSelector
+    mode: Literal["merge", "mirror"] = "merge"
+    dry_run: bool = False
+    expected_version_id: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+    version_description: str | None = None
+    version_metadata: dict[str, Any] | None = None
+    examples: list[UpsertExample] = []
+
+
+class ManifestEntry(BaseModel):
+    source_id: str
+    content_hash: str
+
+
+class PlanRequest(BaseModel):
+    dataset: DatasetSelector
+    mode: Literal["merge", "mirror"] = "merge"
+    examples: list[ManifestEntry] = []
+
+
+class UpsertResult(BaseModel):
+    dataset_id: str | None
+    dataset_name: str
+    version_id: str | None
+    previous_version_id: str | None
+    noop: bool
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    deleted: int
+    digest: str
+    created_source_ids: list[str] | None = Field(default=None, description="Only with dry_run.")
+    updated_source_ids: list[str] | None = None
+    unchanged_source_ids: list[str] | None = None
+    deleted_source_ids: list[str] | None = None
+
+
+class PlanResult(BaseModel):
+    dataset_id: str | None
+    dataset_name: str
+    base_version_id: str | None
+    needed_source_ids: list[str]
+    created: int
+    updated: int
+    unchanged: int
+    deleted: int
+
+
+class Dataset(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+    latest_version_id: str | None
+    example_count: int | None = None
+
+
+class DatasetPage(BaseModel):
+    data: list[Dataset]
+    next_cursor: str | None
+
+
+class Version(BaseModel):
+    id: str
+    dataset_id: str
+    description: str | None
+    metadata: dict[str, Any]
+    created_at: str
+    example_count: int
+    created: int
+    updated: int
+    deleted: int
+    digest: str
+
+
+class VersionPage(BaseModel):
+    data: list[Version]
+    next_cursor: str | None
+
+
+class Example(BaseModel):
+    id: str
+    source_id: str
+    content_hash: str
+    input: dict[str, Any]
+    output: dict[str, Any]
+    metadata: dict[str, Any]
+    version_id: str
+
+
+class ExamplePage(BaseModel):
+    dataset_id: str
+    version_id: str | None
+    data: list[Example]
+    next_cursor: str | None
+
+
+class Manifest(BaseModel):
+    dataset_id: str
+    version_id: str | None
+    digest: str
+    examples: list[tuple[str, str]]
+
+
+class Diff(BaseModel):
+    dataset_id: str
+    from_version_id: str
+    to_version_id: str
+    created: list[str]
+    updated: list[str]
+    deleted: list[str]
+    from_digest: str
+    to_digest: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    instance: str | None = None
+    source_ids: list[str] | None = None
+    line: int | None = None
+
+
+class Health(BaseModel):
+    status: str
+    version: str

@@ -1,0 +1,173 @@
+"""Benchmark the upsert paths against a real server process; writes a Markdown table.
+
+100,000 examples of ~1 KB (fixtures/bench/generate_examples.py), sent as NDJSON:
+initial upsert; unchanged re-sync through plan + content-less upsert; 1% changed (plan, then
+content for the changed ones only). Times are request wall times on loopback, which include
+the server's parsing, hashing and writing; the client hashes before the clock starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import groundset
+import httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent / "fixtures" / "bench"))
+
+from generate_examples import examples as generate  # noqa: E402
+
+from tests.pg import Cluster, free_port  # noqa: E402
+
+
+def ndjson(header: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+    return b"\n".join([orjson.dumps(header), *(orjson.dumps(item) for item in items)]) + b"\n"
+
+
+def post(url: str, path: str, body: bytes) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    response = httpx.post(
+        url + path, content=body, headers={"content-type": "application/x-ndjson"}, timeout=600
+    )
+    elapsed = time.perf_counter() - start
+    response.raise_for_status()
+    return elapsed, response.json()
+
+
+def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "groundset_server",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--log-level",
+            "warning",
+        ]
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        header = {"dataset": {"name": "bench"}, "mode": "mirror"}
+        hashes = groundset.hash_examples(records)
+        items = [
+            {
+                "source_id": r["id"],
+                "content_hash": h,
+                "input": r["input"],
+                "output": r["output"],
+                "metadata": r["metadata"],
+            }
+            for r, h in zip(records, hashes, strict=True)
+        ]
+        figures: dict[str, float] = {}
+        figures["initial upsert"], result = post(url, "/v1/datasets/upsert", ndjson(header, items))
+        assert result["created"] == len(items), result
+
+        manifest = [{"source_id": i["source_id"], "content_hash": i["content_hash"]} for i in items]
+        plan_time, plan = post(url, "/v1/datasets/upsert/plan", ndjson(header, manifest))
+        assert plan["needed_source_ids"] == []
+        upsert_time, result = post(url, "/v1/datasets/upsert", ndjson(header, manifest))
+        assert result["noop"], result
+        figures["unchanged re-sync (plan + content-less upsert)"] = plan_time + upsert_time
+
+        changed = list(items)
+        for index in range(0, len(changed), 100):
+            record = dict(records[index], input={**records[index]["input"], "temperature": 0.9})
+            changed[index] = {
+                "source_id": record["id"],
+                "content_hash": groundset.example_hash(record["input"], record["output"], record["metadata"]),
+                "input": record["input"],
+                "output": record["output"],
+                "metadata": record["metadata"],
+            }
+        manifest = [{"source_id": i["source_id"], "content_hash": i["content_hash"]} for i in changed]
+        plan_time, plan = post(url, "/v1/datasets/upsert/plan", ndjson(header, manifest))
+        needed = set(plan["needed_source_ids"])
+        body = [
+            i
+            if i["source_id"] in needed
+            else {"source_id": i["source_id"], "content_hash": i["content_hash"]}
+            for i in changed
+        ]
+        upsert_time, result = post(url, "/v1/datasets/upsert", ndjson(header, body))
+        assert result["updated"] == len(needed) == len(items) // 100, result
+        figures["1% changed (plan + upsert)"] = plan_time + upsert_time
+        status = Path(f"/proc/{server.pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    figures["server peak RSS (MB)"] = int(line.split()[1]) / 1024
+        return figures
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    records = generate(args.count)
+    size = sum(len(orjson.dumps(r)) for r in records) / len(records)
+    goals = {
+        "initial upsert": 6.0,
+        "unchanged re-sync (plan + content-less upsert)": 0.5,
+        "1% changed (plan + upsert)": 1.0,
+    }
+    columns: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", records)
+    if not args.no_postgres:
+        cluster = Cluster()
+        try:
+            columns["PostgreSQL"] = run(cluster.new_database(), records)
+        finally:
+            cluster.stop()
+    lines = [
+        f"# groundset-server upserts: {args.count:,} examples of ~{size:,.0f} bytes",
+        "",
+        f"Request wall time on loopback, seconds ({os.cpu_count()} cores); goals for 100,000 on SQLite.",
+        "",
+        "| step | " + " | ".join(columns) + " | goal |",
+        "|---|" + "---|" * len(columns) + "---|",
+    ]
+    shown: dict[str, str] = {step: f"{goal:g}" for step, goal in goals.items()}
+    if all("server peak RSS (MB)" in c for c in columns.values()):
+        shown["server peak RSS (MB)"] = "(1 GB for 1,000,000)"
+    for step, goal_text in shown.items():
+        lines.append(
+            f"| {step} | " + " | ".join(f"{c[step]:.2f}" for c in columns.values()) + f" | {goal_text} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
