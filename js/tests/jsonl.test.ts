@@ -104,6 +104,8 @@ describe("hashJsonl", () => {
     const error = (await hashJsonl(join(dir, "missing.jsonl")).catch((e: unknown) => e)) as HashError;
     expect(error).toBeInstanceOf(HashError);
     expect(error.code).toBe("io_error");
+    expect(error.path).toBe("$");
+    expect(error.message).toContain("missing.jsonl");
     expect(error.line).toBeUndefined();
   });
 

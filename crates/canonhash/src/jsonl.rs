@@ -110,7 +110,8 @@ pub fn hash_jsonl_reader<R: Read>(mut reader: R, options: &JsonlOptions) -> Resu
 /// `io_error` when the file cannot be opened or read.
 pub fn hash_jsonl_file(path: impl AsRef<Path>, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| io_error(e).within_key(&path.display().to_string()))?;
+    let file =
+        File::open(path).map_err(|e| HashError::new(ErrorCode::Io, format!("cannot open {}: {e}", path.display())))?;
     hash_jsonl_reader(file, options)
 }
 
@@ -338,5 +339,7 @@ mod tests {
     fn missing_file_is_an_io_error() {
         let error = hash_jsonl_file("/nonexistent/data.jsonl", &JsonlOptions::default()).unwrap_err();
         assert_eq!(error.code(), ErrorCode::Io);
+        assert_eq!(error.path(), "$");
+        assert!(error.message().contains("/nonexistent/data.jsonl"), "{error}");
     }
 }

@@ -48,15 +48,6 @@ impl<'a> Value<'a> {
         number::exact_f64_from_i128(value).map(Value::Number)
     }
 
-    /// A string from UTF-16 code units (JavaScript and Java strings), refusing lone surrogates
-    /// instead of replacing them with U+FFFD as lossy conversions do.
-    ///
-    /// # Errors
-    /// `lone_surrogate`, naming the code unit and its offset.
-    pub fn string_from_utf16(units: &[u16]) -> Result<Value<'static>, HashError> {
-        string_from_utf16(units).map(|text| Value::String(Cow::Owned(text)))
-    }
-
     /// A short name of the value's JSON type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
