@@ -79,3 +79,71 @@ dataset_example_revisions = sa.Table(
     sa.Index("ix_dataset_example_revisions_version_id", "version_id"),
     sqlite_autoincrement=True,
 )
+
+# Experiments: a task run on every example of one dataset version. Each run keeps the content hash
+# of the example at that version, so a run names the exact content it saw even after the example
+# changed in later versions.
+experiments = sa.Table(
+    "experiments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "dataset_version_id",
+        sa.Integer,
+        sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.Text, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("repetitions", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_experiments_dataset_id_id", "dataset_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+experiment_runs = sa.Table(
+    "experiment_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "experiment_id", sa.Integer, sa.ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "example_id", sa.Integer, sa.ForeignKey("dataset_examples.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("repetition_number", sa.Integer, nullable=False),
+    sa.Column("output", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("start_time", sa.String(32), nullable=False),
+    sa.Column("end_time", sa.String(32), nullable=False),
+    sa.UniqueConstraint(
+        "experiment_id",
+        "example_id",
+        "repetition_number",
+        name="uq_experiment_runs_experiment_id_example_id_repetition_number",
+    ),
+    # Deleting a dataset's examples cascades to runs: without it PostgreSQL scans every run.
+    sa.Index("ix_experiment_runs_example_id", "example_id"),
+    sqlite_autoincrement=True,
+)
+
+experiment_evaluations = sa.Table(
+    "experiment_evaluations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("experiment_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("label", sa.Text, nullable=True),
+    sa.Column("explanation", sa.Text, nullable=True),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("annotator_kind", sa.String(8), nullable=False),
+    sa.Column("start_time", sa.String(32), nullable=False),
+    sa.Column("end_time", sa.String(32), nullable=False),
+    sa.UniqueConstraint("run_id", "name", name="uq_experiment_evaluations_run_id_name"),
+    sqlite_autoincrement=True,
+)

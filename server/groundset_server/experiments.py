@@ -1,0 +1,587 @@
+"""Experiments behind the routes: each pinned to one dataset version, its runs and evaluations.
+
+Rules: a run names an example of the experiment's version (422 otherwise) and records that
+example's content hash at the version; a successful run of an (example, repetition) is final
+(posting another is a 409 that changes nothing); an errored one is replaced by the next run
+posted for it. A batch is one transaction: all of it is stored or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import groundset
+import sqlalchemy as sa
+
+from groundset_server.db.engine import read_transaction, write_transaction
+from groundset_server.db.tables import dataset_example_revisions as revisions
+from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import dataset_versions as versions
+from groundset_server.db.tables import experiment_evaluations as evaluations
+from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.db.tables import experiments
+from groundset_server.experiment_schemas import (
+    EvaluationCreate,
+    EvaluationFields,
+    ExperimentCreate,
+    RunCreate,
+)
+from groundset_server.problems import MAX_LISTED, Problem
+from groundset_server.service import (
+    EXAMPLE_COLUMNS,
+    _dataset_row,
+    _example_json,
+    _example_set_query,
+    _version_for,
+    fragment,
+    is_sqlite_conn,
+    now,
+    parse_id,
+    render_id,
+)
+
+EMPTY_OBJECT = "{}"
+
+
+def timestamp(value: datetime | None) -> str:
+    """A client's time as the server writes its own (UTC, microseconds, ``Z``); a time without
+    a zone is taken as UTC."""
+    if value is None:
+        return now()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def json_text(value: Any, path: str) -> str:
+    """Canonical JSON text of a client value; what the hash domain refuses is a 422 at ``path``."""
+    try:
+        return str(groundset.canonicalize(value).decode("utf-8"))
+    except groundset.HashError as error:
+        inner = str(getattr(error, "path", "") or "$")
+        where = path + inner[1:]
+        reason = str(error).removeprefix(f"{error.code} at {inner}: ")
+        raise Problem(422, str(error.code), f"{where}: {reason}", path=where) from None
+
+
+def _listed(values: Sequence[Any]) -> list[Any]:
+    return list(values[:MAX_LISTED])
+
+
+def _batch_refusal(
+    code: str, indexes: list[int], array: str, field: str, reason: str, **listed: Any
+) -> Problem:
+    """A 422 for the items at ``indexes`` of the request's ``array``: how many, why, the first's path."""
+    first = f"$.{array}[{indexes[0]}]"
+    extra = {key: _listed(value) if isinstance(value, list) else value for key, value in listed.items()}
+    return Problem(
+        422, code, f"{len(indexes)} {reason}; the first is {first}", path=f"{first}.{field}", **extra
+    )
+
+
+def _page(
+    conn: sa.Connection,
+    query: sa.Select[Any],
+    key: Any,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = False,
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """One page of ``query`` ordered by the id column ``key`` after ``cursor``, and the next cursor."""
+    query = query.order_by(key.desc() if newest_first else key).limit(limit + 1)
+    if cursor is not None:
+        after = parse_id(cursor, "cursor")
+        query = query.where(key < after if newest_first else key > after)
+    rows = conn.execute(query).all()
+    if len(rows) <= limit:
+        return list(rows), None
+    return list(rows[:limit]), render_id(rows[limit - 1].id)
+
+
+# ---------------------------------------------------------------- experiments
+
+
+def _experiment_row(conn: sa.Connection, experiment_id: str, lock: bool = False) -> sa.Row[Any]:
+    wanted = parse_id(experiment_id, "experiment")
+    query = (
+        sa.select(experiments, versions.c.example_count)
+        .join(versions, versions.c.id == experiments.c.dataset_version_id)
+        .where(experiments.c.id == wanted)
+    )
+    if lock and not is_sqlite_conn(conn):
+        # Serializes the batches of one experiment on PostgreSQL (SQLite's writer lock already does).
+        query = query.with_for_update(of=experiments)
+    row = conn.execute(query).first()
+    if row is None:
+        raise Problem(
+            404,
+            "experiment_not_found",
+            f"no experiment has the id {experiment_id}",
+            experiment_id=experiment_id,
+        )
+    return row
+
+
+def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "id": render_id(row.id),
+        "dataset_id": render_id(row.dataset_id),
+        "version_id": render_id(row.dataset_version_id),
+        "name": row.name,
+        "description": row.description,
+        "metadata": fragment(row.metadata),
+        "repetitions": row.repetitions,
+        "example_count": row.example_count,
+        "created_at": row.created_at,
+    }
+
+
+def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate) -> dict[str, Any]:
+    metadata = json_text(body.metadata, "$.metadata") if body.metadata is not None else EMPTY_OBJECT
+    with write_transaction(engine) as conn:
+        dataset = _dataset_row(conn, parse_id(dataset_id, "dataset"))
+        version = _version_for(conn, dataset.id, body.version_id)
+        if version is None:
+            raise Problem(
+                422,
+                "dataset_has_no_version",
+                f"dataset {dataset.id} has no version yet: upsert examples before running an experiment",
+                dataset_id=render_id(dataset.id),
+            )
+        experiment_id = conn.execute(
+            sa.insert(experiments)
+            .values(
+                dataset_id=dataset.id,
+                dataset_version_id=version,
+                name=body.name,
+                description=body.description,
+                metadata=metadata,
+                repetitions=body.repetitions,
+                created_at=now(),
+            )
+            .returning(experiments.c.id)
+        ).scalar_one()
+        return experiment_json(_experiment_row(conn, str(experiment_id)))
+
+
+def list_experiments(
+    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    with read_transaction(engine) as conn:
+        dataset = _dataset_row(conn, parse_id(dataset_id, "dataset"))
+        query = (
+            sa.select(experiments, versions.c.example_count)
+            .join(versions, versions.c.id == experiments.c.dataset_version_id)
+            .where(experiments.c.dataset_id == dataset.id)
+        )
+        if version_id is not None:
+            query = query.where(
+                experiments.c.dataset_version_id == _version_for(conn, dataset.id, version_id)
+            )
+        rows, next_cursor = _page(conn, query, experiments.c.id, cursor, limit, newest_first=True)
+    return {"data": [experiment_json(row) for row in rows], "next_cursor": next_cursor}
+
+
+def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
+    run_count, error_count = conn.execute(
+        sa.select(sa.func.count(), sa.func.count(runs.c.error)).where(runs.c.experiment_id == experiment.id)
+    ).one()
+    per_evaluator = conn.execute(
+        sa.select(
+            evaluations.c.name,
+            sa.func.count(),
+            sa.func.count(evaluations.c.error),
+            sa.func.count(evaluations.c.score),
+            sa.func.avg(evaluations.c.score),
+        )
+        .join(runs, runs.c.id == evaluations.c.run_id)
+        .where(runs.c.experiment_id == experiment.id)
+        .group_by(evaluations.c.name)
+        .order_by(evaluations.c.name)
+    ).all()
+    expected = experiment.example_count * experiment.repetitions
+    successful = run_count - error_count
+    return {
+        "expected_runs": expected,
+        "runs": run_count,
+        "successful_runs": successful,
+        "errored_runs": error_count,
+        "incomplete_runs": expected - successful,
+        "evaluations": [
+            {
+                "name": name,
+                "count": count,
+                "errors": errors,
+                "scored": scored,
+                "mean_score": None if mean is None else float(mean),
+            }
+            for name, count, errors, scored, mean in per_evaluator
+        ],
+    }
+
+
+def get_experiment(engine: sa.Engine, experiment_id: str) -> dict[str, Any]:
+    with read_transaction(engine) as conn:
+        row = _experiment_row(conn, experiment_id)
+        answer = experiment_json(row)
+        answer["summary"] = _summary(conn, row)
+    return answer
+
+
+def delete_experiment(engine: sa.Engine, experiment_id: str) -> None:
+    with write_transaction(engine) as conn:
+        row = _experiment_row(conn, experiment_id, lock=True)
+        run_ids = sa.select(runs.c.id).where(runs.c.experiment_id == row.id)
+        conn.execute(sa.delete(evaluations).where(evaluations.c.run_id.in_(run_ids)))
+        conn.execute(sa.delete(runs).where(runs.c.experiment_id == row.id))
+        conn.execute(sa.delete(experiments).where(experiments.c.id == row.id))
+
+
+# ---------------------------------------------------------------- runs
+
+
+def _evaluation_row(evaluation: EvaluationFields, run_id: int, path: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "name": evaluation.name,
+        "score": evaluation.score,
+        "label": evaluation.label,
+        "explanation": evaluation.explanation,
+        "metadata": (
+            EMPTY_OBJECT
+            if evaluation.metadata is None
+            else json_text(evaluation.metadata, path + ".metadata")
+        ),
+        "error": evaluation.error,
+        "annotator_kind": evaluation.annotator_kind,
+        "start_time": timestamp(evaluation.start_time),
+        "end_time": timestamp(evaluation.end_time),
+    }
+
+
+def _check_run_batch(experiment: sa.Row[Any], batch: list[RunCreate]) -> list[int]:
+    """The batch's example ids, once its repetition numbers and (example, repetition) pairs are
+    known to be valid on their own."""
+    example_ids = [parse_id(run.example_id, "example") for run in batch]
+    too_high = [i for i, run in enumerate(batch) if run.repetition_number > experiment.repetitions]
+    if too_high:
+        raise _batch_refusal(
+            "invalid_repetition",
+            too_high,
+            "runs",
+            "repetition_number",
+            f"run(s) have a repetition_number above the experiment's {experiment.repetitions} repetition(s)",
+        )
+    seen: set[tuple[int, int]] = set()
+    for index, (example_id, run) in enumerate(zip(example_ids, batch, strict=True)):
+        pair = (example_id, run.repetition_number)
+        if pair in seen:
+            raise Problem(
+                422,
+                "duplicate_run",
+                f"$.runs[{index}] repeats example {example_id}, repetition {run.repetition_number} "
+                "of an earlier run of the batch",
+                path=f"$.runs[{index}]",
+            )
+        seen.add(pair)
+        for position, evaluation in enumerate(run.evaluations):
+            if any(other.name == evaluation.name for other in run.evaluations[:position]):
+                raise Problem(
+                    422,
+                    "duplicate_evaluation",
+                    f"$.runs[{index}].evaluations[{position}] repeats the name `{evaluation.name}`",
+                    path=f"$.runs[{index}].evaluations[{position}].name",
+                )
+    return example_ids
+
+
+def _content_hashes(conn: sa.Connection, experiment: sa.Row[Any], example_ids: set[int]) -> dict[int, str]:
+    """The content hash at the experiment's version of those of ``example_ids`` in it."""
+    query = _example_set_query(
+        conn, experiment.dataset_id, experiment.dataset_version_id, [examples.c.id, revisions.c.content_hash]
+    ).where(examples.c.id.in_(sorted(example_ids)))
+    return {example_id: content_hash for example_id, content_hash in conn.execute(query)}
+
+
+def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> dict[str, Any]:
+    outputs = [
+        None if run.output is None else json_text(run.output, f"$.runs[{index}].output")
+        for index, run in enumerate(batch)
+    ]
+    with write_transaction(engine) as conn:
+        experiment = _experiment_row(conn, experiment_id, lock=True)
+        example_ids = _check_run_batch(experiment, batch)
+        hashes = _content_hashes(conn, experiment, set(example_ids))
+        outside = [i for i, example_id in enumerate(example_ids) if example_id not in hashes]
+        if outside:
+            raise _batch_refusal(
+                "example_not_in_version",
+                outside,
+                "runs",
+                "example_id",
+                f"run(s) name examples that are not in version {experiment.dataset_version_id} "
+                f"of dataset {experiment.dataset_id}",
+                example_ids=[batch[i].example_id for i in outside],
+                version_id=render_id(experiment.dataset_version_id),
+            )
+        mismatched = [
+            i
+            for i, (example_id, run) in enumerate(zip(example_ids, batch, strict=True))
+            if run.content_hash is not None and run.content_hash != hashes[example_id]
+        ]
+        if mismatched:
+            raise _batch_refusal(
+                "content_hash_mismatch",
+                mismatched,
+                "runs",
+                "content_hash",
+                f"run(s) saw content that is not their example's at version {experiment.dataset_version_id}",
+                example_ids=[batch[i].example_id for i in mismatched],
+            )
+        wanted = {
+            (example_id, run.repetition_number) for example_id, run in zip(example_ids, batch, strict=True)
+        }
+        existing = [
+            row
+            for row in conn.execute(
+                sa.select(runs.c.id, runs.c.example_id, runs.c.repetition_number, runs.c.error).where(
+                    runs.c.experiment_id == experiment.id, runs.c.example_id.in_(sorted(set(example_ids)))
+                )
+            )
+            if (row.example_id, row.repetition_number) in wanted
+        ]
+        succeeded = sorted((row.example_id, row.repetition_number) for row in existing if row.error is None)
+        if succeeded:
+            raise Problem(
+                409,
+                "run_exists",
+                f"{len(succeeded)} (example, repetition) pair(s) of the batch already have a successful "
+                f"run, which is final; the first is example {succeeded[0][0]}, "
+                f"repetition {succeeded[0][1]}",
+                example_ids=_listed([str(example_id) for example_id, _ in succeeded]),
+                repetition_numbers=_listed([repetition for _, repetition in succeeded]),
+            )
+        replaced = [row.id for row in existing]
+        if replaced:
+            conn.execute(sa.delete(evaluations).where(evaluations.c.run_id.in_(replaced)))
+            conn.execute(sa.delete(runs).where(runs.c.id.in_(replaced)))
+        rows = [
+            {
+                "experiment_id": experiment.id,
+                "example_id": example_id,
+                "content_hash": hashes[example_id],
+                "repetition_number": run.repetition_number,
+                "output": output,
+                "error": run.error,
+                "start_time": timestamp(run.start_time),
+                "end_time": timestamp(run.end_time),
+            }
+            for example_id, run, output in zip(example_ids, batch, outputs, strict=True)
+        ]
+        run_ids = _insert_returning_ids(conn, runs, rows)
+        evaluation_rows = [
+            _evaluation_row(evaluation, run_id, f"$.runs[{index}].evaluations[{position}]")
+            for index, (run, run_id) in enumerate(zip(batch, run_ids, strict=True))
+            for position, evaluation in enumerate(run.evaluations)
+        ]
+        if evaluation_rows:
+            conn.execute(sa.insert(evaluations), evaluation_rows)
+    return {
+        "data": [
+            {
+                "id": render_id(run_id),
+                "example_id": render_id(row["example_id"]),
+                "repetition_number": row["repetition_number"],
+                "content_hash": row["content_hash"],
+            }
+            for run_id, row in zip(run_ids, rows, strict=True)
+        ],
+        "replaced": len(replaced),
+        "evaluations": len(evaluation_rows),
+    }
+
+
+def _insert_returning_ids(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    # One multi-row statement per page of rows on both databases ("insertmanyvalues"), with the
+    # ids given back in the order of the rows.
+    result = conn.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [int(run_id) for run_id in result.scalars()]
+
+
+def evaluation_json(row: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "id": render_id(row.id),
+        "run_id": render_id(row.run_id),
+        "name": row.name,
+        "score": row.score,
+        "label": row.label,
+        "explanation": row.explanation,
+        "metadata": fragment(row.metadata),
+        "error": row.error,
+        "annotator_kind": row.annotator_kind,
+        "start_time": row.start_time,
+        "end_time": row.end_time,
+    }
+
+
+def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    with read_transaction(engine) as conn:
+        experiment = _experiment_row(conn, experiment_id)
+        query = (
+            sa.select(runs, examples.c.source_id)
+            .join(examples, examples.c.id == runs.c.example_id)
+            .where(runs.c.experiment_id == experiment.id)
+        )
+        rows, next_cursor = _page(conn, query, runs.c.id, cursor, limit)
+        by_run: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
+        if rows:
+            for evaluation in conn.execute(
+                sa.select(evaluations)
+                .where(evaluations.c.run_id >= rows[0].id, evaluations.c.run_id <= rows[-1].id)
+                .join(runs, runs.c.id == evaluations.c.run_id)
+                .where(runs.c.experiment_id == experiment.id)
+                .order_by(evaluations.c.run_id, evaluations.c.name)
+            ):
+                by_run[evaluation.run_id].append(evaluation_json(evaluation))
+    return {
+        "data": [
+            {
+                "id": render_id(row.id),
+                "experiment_id": render_id(row.experiment_id),
+                "example_id": render_id(row.example_id),
+                "source_id": row.source_id,
+                "content_hash": row.content_hash,
+                "repetition_number": row.repetition_number,
+                "output": fragment(row.output),
+                "error": row.error,
+                "start_time": row.start_time,
+                "end_time": row.end_time,
+                "evaluations": by_run[row.id],
+            }
+            for row in rows
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+# ---------------------------------------------------------------- evaluations
+
+
+def upsert_evaluations(
+    engine: sa.Engine, experiment_id: str, batch: list[EvaluationCreate]
+) -> dict[str, Any]:
+    """Store each evaluation, replacing the one of the same run and name if there is one."""
+    run_ids = [parse_id(evaluation.run_id, "run") for evaluation in batch]
+    seen: set[tuple[int, str]] = set()
+    for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True)):
+        if (run_id, evaluation.name) in seen:
+            raise Problem(
+                422,
+                "duplicate_evaluation",
+                f"$.evaluations[{index}] repeats run {run_id} and name `{evaluation.name}` of an earlier "
+                "evaluation of the batch",
+                path=f"$.evaluations[{index}]",
+            )
+        seen.add((run_id, evaluation.name))
+    rows = [
+        _evaluation_row(evaluation, run_id, f"$.evaluations[{index}]")
+        for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True))
+    ]
+    with write_transaction(engine) as conn:
+        experiment = _experiment_row(conn, experiment_id, lock=True)
+        known = set(
+            conn.execute(
+                sa.select(runs.c.id).where(
+                    runs.c.experiment_id == experiment.id, runs.c.id.in_(sorted(set(run_ids)))
+                )
+            ).scalars()
+        )
+        outside = [i for i, run_id in enumerate(run_ids) if run_id not in known]
+        if outside:
+            raise _batch_refusal(
+                "run_not_in_experiment",
+                outside,
+                "evaluations",
+                "run_id",
+                f"evaluation(s) name runs that are not runs of experiment {experiment.id}",
+                run_ids=[batch[i].run_id for i in outside],
+            )
+        if rows:
+            conn.execute(_upsert_statement(conn), rows)
+        ids = {
+            (row.run_id, row.name): row.id
+            for row in conn.execute(
+                sa.select(evaluations.c.id, evaluations.c.run_id, evaluations.c.name).where(
+                    evaluations.c.run_id.in_(sorted(known))
+                )
+            )
+        }
+    return {
+        "data": [
+            {"id": render_id(ids[(run_id, e.name)]), "run_id": render_id(run_id), "name": e.name}
+            for run_id, e in zip(run_ids, batch, strict=True)
+        ]
+    }
+
+
+def _upsert_statement(conn: sa.Connection) -> Any:
+    if is_sqlite_conn(conn):
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    statement = insert(evaluations)
+    replaced = [c.name for c in evaluations.columns if c.name not in ("id", "run_id", "name")]
+    return statement.on_conflict_do_update(
+        index_elements=[evaluations.c.run_id, evaluations.c.name],
+        set_={name: statement.excluded[name] for name in replaced},
+    )
+
+
+# ---------------------------------------------------------------- incomplete pairs
+
+
+def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """The examples of the version that lack a successful run for some repetition, each with
+    those repetition numbers, a page at a time by example id."""
+    with read_transaction(engine) as conn:
+        experiment = _experiment_row(conn, experiment_id)
+        successful = (
+            sa.select(sa.func.count())
+            .select_from(runs)
+            .where(
+                runs.c.experiment_id == experiment.id,
+                runs.c.example_id == examples.c.id,
+                runs.c.error.is_(None),
+            )
+            .scalar_subquery()
+        )
+        query = _example_set_query(
+            conn, experiment.dataset_id, experiment.dataset_version_id, EXAMPLE_COLUMNS
+        ).where(successful < experiment.repetitions)
+        rows, next_cursor = _page(conn, query, examples.c.id, cursor, limit)
+        done: dict[int, set[int]] = {row.id: set() for row in rows}
+        if rows:
+            for example_id, repetition in conn.execute(
+                sa.select(runs.c.example_id, runs.c.repetition_number).where(
+                    runs.c.experiment_id == experiment.id,
+                    runs.c.error.is_(None),
+                    runs.c.example_id >= rows[0].id,
+                    runs.c.example_id <= rows[-1].id,
+                )
+            ):
+                if example_id in done:
+                    done[example_id].add(repetition)
+    every = range(1, experiment.repetitions + 1)
+    return {
+        "experiment_id": render_id(experiment.id),
+        "version_id": render_id(experiment.dataset_version_id),
+        "data": [
+            {"example": _example_json(row), "repetition_numbers": [n for n in every if n not in done[row.id]]}
+            for row in rows
+        ],
+        "next_cursor": next_cursor,
+    }
