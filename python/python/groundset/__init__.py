@@ -1,4 +1,7 @@
-"""groundset: content hashes of evaluation examples.
+"""groundset: versioned datasets of evaluation examples, synced by content hash.
+
+>>> client = groundset.Client()  # doctest: +SKIP
+>>> client.upsert_dataset(name="qa", examples=rows, source_id_key="id")  # doctest: +SKIP
 
 Every hash is the SHA-256 of the RFC 8785 (JCS) canonical JSON of a value, computed by the
 same Rust core (``canonhash``) that the server and the TypeScript SDK use, so one example has
@@ -22,13 +25,55 @@ from groundset._native import (
     hash_value,
     manifest_digest,
 )
-from groundset.errors import GroundsetError, HashError, UnsupportedTypeError
+from groundset.client import AsyncClient, Client
+from groundset.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ContentTooLargeError,
+    ExampleError,
+    GroundsetError,
+    HashError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnsupportedMediaTypeError,
+    UnsupportedTypeError,
+    ValidationError,
+)
+from groundset.types import Dataset, DatasetInfo, Diff, Example, UpsertResult, Version
 
 __all__ = [
     "MAX_DEPTH",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "ContentTooLargeError",
+    "Dataset",
+    "DatasetInfo",
+    "Diff",
+    "Example",
+    "ExampleError",
     "GroundsetError",
     "HashError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnsupportedMediaTypeError",
     "UnsupportedTypeError",
+    "UpsertResult",
+    "ValidationError",
+    "Version",
     "__version__",
     "canonicalize",
     "example_hash",

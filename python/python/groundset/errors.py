@@ -3,17 +3,53 @@
 The compiled module (``groundset._native``) raises :class:`HashError` and
 :class:`UnsupportedTypeError` with the stable ``code`` of the Rust core (``canonhash``), the
 JSONPath of the offending value, and the line and column when the value came from text.
+
+The client raises :class:`ExampleError` for a record it cannot turn into an example (naming the
+row and the key), :class:`APIError` and its subclasses for an answer of the server (built from
+its RFC 9457 problem details by :func:`error_from_response`, the only place that maps them), and
+:class:`APIConnectionError` when the server cannot be reached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["GroundsetError", "HashError", "UnsupportedTypeError"]
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ContentTooLargeError",
+    "ExampleError",
+    "GroundsetError",
+    "HashError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnsupportedMediaTypeError",
+    "UnsupportedTypeError",
+    "ValidationError",
+    "error_from_response",
+]
 
 
 class GroundsetError(Exception):
     """The root of every error the groundset SDK raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only attributes survive pickling (multiprocessing, concurrent.futures): rebuilt
+        # without calling __init__, whose required keywords are not in ``args``.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[GroundsetError], args: tuple[Any, ...]) -> GroundsetError:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class HashError(GroundsetError, ValueError):
@@ -24,12 +60,15 @@ class HashError(GroundsetError, ValueError):
         path: the JSONPath of the offending value, such as ``"$.input.items[3]"``.
         line: the 1-based line in the source text (``hash_jsonl``), else ``None``.
         column: the 1-based column in that line, else ``None``.
+        row: the 0-based index of the record in the examples given to ``upsert_dataset``
+            (then ``path`` is relative to that example), else ``None``.
     """
 
     code: str
     path: str
     line: int | None
     column: int | None
+    row: int | None
 
     def __init__(
         self,
@@ -39,18 +78,178 @@ class HashError(GroundsetError, ValueError):
         path: str = "$",
         line: int | None = None,
         column: int | None = None,
+        row: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.path = path
         self.line = line
         self.column = column
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only attributes survive pickling (multiprocessing, concurrent.futures).
-        return (type(self), self.args, self.__dict__)
+        self.row = row
 
 
 class UnsupportedTypeError(HashError, TypeError):
     """A value of a Python type that has no JSON form (``code`` ``"unsupported_type"``), or a dict
     key that is not a ``str`` (``code`` ``"non_string_key"``)."""
+
+
+class ExampleError(GroundsetError, ValueError):
+    """A record that cannot become an example, found before anything is sent.
+
+    Attributes:
+        code: a stable reason: ``"missing_source_id"``, ``"invalid_source_id"``,
+            ``"duplicate_source_id"``, ``"missing_key"``, ``"not_a_mapping"``, ``"not_an_object"``.
+        row: the 0-based index of the record (the line, for a file read by the CLI: see ``line``).
+        path: where in the record, such as ``"$.id"`` or ``"$.input"``.
+        source_id: the record's source id when it has one, else ``None``.
+        line: the 1-based line of a file the record came from, else ``None``.
+    """
+
+    code: str
+    row: int
+    path: str
+    source_id: str | None
+    line: int | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        row: int,
+        path: str = "$",
+        source_id: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.row = row
+        self.path = path
+        self.source_id = source_id
+        self.line = line
+
+
+class APIConnectionError(GroundsetError):
+    """The server could not be reached (refused, reset, DNS...), after the retries.
+
+    Attributes:
+        url: the URL that was requested.
+    """
+
+    url: str
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the client's ``timeout``, after the retries."""
+
+
+class APIError(GroundsetError):
+    """An error answer of the server (HTTP 4xx or 5xx).
+
+    Attributes:
+        status_code: the HTTP status.
+        code: the server's stable ``code`` (``"dataset_not_found"``, ``"version_conflict"``...),
+            or ``"http_<status>"`` when the answer was not problem details.
+        message: the server's ``detail``.
+        body: the whole problem details object (``source_ids``, ``line``, ``path``... when the
+            server gave them), or ``{}``.
+        request_id: the ``X-Request-Id`` of the exchange, to find it in the server's log.
+    """
+
+    status_code: int
+    code: str
+    message: str
+    body: dict[str, Any]
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str,
+        body: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{status_code} {code}: {message}")
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.body = dict(body or {})
+        self.request_id = request_id
+
+
+class BadRequestError(APIError):
+    """400: the request is not readable (invalid JSON or NDJSON)."""
+
+
+class AuthenticationError(APIError):
+    """401: no API key, or the wrong one (``GROUNDSET_API_KEY`` or ``api_key=``)."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key is valid but may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such dataset, version or route."""
+
+
+class ConflictError(APIError):
+    """409: the dataset moved meanwhile (``version_conflict``, ``stale_manifest``)."""
+
+
+class ContentTooLargeError(APIError):
+    """413: the body is over the server's limit (``GROUNDSET_MAX_BODY_BYTES``)."""
+
+
+class UnsupportedMediaTypeError(APIError):
+    """415: a body that is neither JSON nor NDJSON."""
+
+
+class ValidationError(APIError):
+    """422: the request is readable but not valid (a bad id, a hash mismatch, a bad example...)."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests (retried with backoff before it is raised)."""
+
+
+class InternalServerError(APIError):
+    """5xx: the server failed (503 is retried with backoff before it is raised)."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: ContentTooLargeError,
+    415: UnsupportedMediaTypeError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_from_response(status_code: int, body: object, *, request_id: str | None = None, reason: str = "") -> APIError:
+    """The exception for an error answer: its class from ``status_code``, its ``code`` and message
+    from the problem details ``body`` (the parsed JSON, or anything else when it was not JSON).
+
+    >>> error = error_from_response(404, {"code": "dataset_not_found", "detail": "no dataset has the id 7"})
+    >>> type(error).__name__, error.code, str(error)
+    ('NotFoundError', 'dataset_not_found', '404 dataset_not_found: no dataset has the id 7')
+    """
+    problem: dict[str, Any] = dict(body) if isinstance(body, Mapping) else {}
+    code = problem.get("code")
+    detail = problem.get("detail")
+    if not isinstance(code, str) or not code:
+        code = f"http_{status_code}"
+    if not isinstance(detail, str) or not detail:
+        detail = reason or (body if isinstance(body, str) and body else "the server answered with an error")
+    cls = _BY_STATUS.get(status_code) or (InternalServerError if status_code >= 500 else APIError)
+    return cls(str(detail), status_code=status_code, code=code, body=problem, request_id=request_id)

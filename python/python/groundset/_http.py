@@ -1,0 +1,201 @@
+"""What the sync and async clients share: calls described as data, and the operations built
+from them as generators, so that every protocol is written once and driven by either client.
+
+An operation is a generator that yields :class:`Call` objects and receives each call's decoded
+answer (the parsed JSON, the list of NDJSON values, or ``None``); an error answer is thrown into
+it as the :class:`~groundset.errors.APIError` it maps to, so an operation can catch one (a stale
+plan, say) and go on. ``Client._run`` and ``AsyncClient._run`` drive it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from groundset._native import canonicalize
+from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "NDJSON",
+    "Call",
+    "ClientOptions",
+    "Op",
+    "answer_of",
+    "connection_error",
+    "json_call",
+    "segment",
+]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:6060"
+NDJSON = "application/x-ndjson"
+RETRIED_STATUSES = frozenset({429, 503})
+
+T = TypeVar("T")
+Body = bytes | Callable[[], Iterator[bytes]]
+Op = Generator["Call", Any, T]
+"""An operation: yields calls, receives their answers, returns its result."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP exchange, described as data.
+
+    Attributes:
+        method, path: such as ``"GET"`` and ``"/v1/datasets"`` (below the client's ``base_url``).
+        params: the query string.
+        body: the encoded body, or a function returning its chunks (called again on a retry), so
+            a large NDJSON body is streamed rather than held twice.
+        content_type: of the body.
+        expect: how to decode the answer: ``"json"``, ``"ndjson"`` (a list of values) or ``"none"``.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str | int] | None = None
+    body: Body | None = None
+    content_type: str = "application/json"
+    expect: Literal["json", "ndjson", "none"] = "json"
+
+    def headers(self) -> dict[str, str]:
+        """The headers this call adds to the client's."""
+        headers = {"accept": NDJSON if self.expect == "ndjson" else "application/json"}
+        if self.body is not None:
+            headers["content-type"] = self.content_type
+        return headers
+
+    def content(self) -> bytes | Iterator[bytes] | None:
+        """The body for one attempt."""
+        if self.body is None or isinstance(self.body, bytes):
+            return self.body
+        return self.body()
+
+
+def json_call(
+    method: str,
+    path: str,
+    *,
+    params: Mapping[str, str | int] | None = None,
+    json: Any = None,
+    expect: Literal["json", "ndjson", "none"] = "json",
+) -> Call:
+    """A call with a JSON body (``json``, encoded as canonical JSON; ``None`` for no body).
+
+    A value outside JSON raises :class:`~groundset.HashError` naming its path, before sending.
+    """
+    body = None if json is None else canonicalize(json)
+    return Call(method, path, params=params, body=body, expect=expect)
+
+
+def segment(value: str) -> str:
+    """``value`` escaped as one segment of a URL path."""
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    """The settings of a client, with defaults from the environment."""
+
+    base_url: str
+    api_key: str | None
+    timeout: float
+    max_retries: int
+
+    @classmethod
+    def resolve(cls, *, base_url: str | None, api_key: str | None, timeout: float, max_retries: int) -> ClientOptions:
+        """``base_url`` else ``GROUNDSET_BASE_URL`` else :data:`DEFAULT_BASE_URL`; ``api_key`` else
+        ``GROUNDSET_API_KEY``."""
+        url = (base_url or os.environ.get("GROUNDSET_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"base_url must be an http:// or https:// URL, not {url!r}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
+        key = api_key if api_key is not None else os.environ.get("GROUNDSET_API_KEY") or None
+        return cls(base_url=url, api_key=key, timeout=timeout, max_retries=max_retries)
+
+    def url(self, call: Call) -> str:
+        """The absolute URL of ``call``."""
+        return self.base_url + call.path
+
+    def headers(self, call: Call) -> dict[str, str]:
+        """Every header of ``call``: its own, the API key's and the SDK's name."""
+        headers = call.headers()
+        headers["user-agent"] = f"groundset-python/{_version()}"
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    def retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or ``None`` to give up.
+
+        Exponential backoff from half a second with jitter, capped at 8 s; a ``Retry-After`` in
+        seconds from the server wins (up to 60 s)."""
+        if attempt >= self.max_retries:
+            return None
+        if response is not None:
+            retry_after = response.headers.get("retry-after", "")
+            if retry_after.replace(".", "", 1).isdigit():
+                return min(float(retry_after), 60.0)
+        backoff: float = min(0.5 * 2**attempt, 8.0)
+        return backoff * (1 + random.random() / 4)
+
+
+def _version() -> str:
+    from groundset._native import __version__
+
+    return __version__
+
+
+def is_retried(response: httpx.Response) -> bool:
+    """Whether an answer is worth another try (429 Too Many Requests, 503 Unavailable)."""
+    return response.status_code in RETRIED_STATUSES
+
+
+def answer_of(call: Call, response: httpx.Response) -> Any:
+    """The decoded answer of ``call``, or raises the :class:`APIError` of an error answer."""
+    if response.status_code >= 400:
+        raise _error_of(response)
+    if call.expect == "none" or response.status_code == 204:
+        return None
+    if call.expect == "ndjson":
+        return [json.loads(line) for line in response.content.splitlines() if line.strip()]
+    return response.json()
+
+
+def _error_of(response: httpx.Response) -> APIError:
+    body: object
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    return error_from_response(
+        response.status_code,
+        body,
+        request_id=response.headers.get("x-request-id"),
+        reason=response.reason_phrase,
+    )
+
+
+def connection_error(options: ClientOptions, call: Call, error: httpx.TransportError) -> APIConnectionError:
+    """The error for a server that could not be reached: the URL, the cause and how to start one."""
+    url = options.url(call)
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(
+            f"the groundset server at {options.base_url} did not answer {call.method} {call.path} within "
+            f"{options.timeout:g} s ({type(error).__name__}); raise timeout= for large uploads",
+            url=url,
+        )
+    port = urlsplit(options.base_url).port or 6060
+    return APIConnectionError(
+        f"cannot reach the groundset server at {options.base_url} ({type(error).__name__}: {error}). "
+        f"Start one with `groundset-server serve --port {port}`, or set GROUNDSET_BASE_URL "
+        "(or base_url=) to the URL of a running server.",
+        url=url,
+    )

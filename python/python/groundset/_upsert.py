@@ -1,0 +1,427 @@
+"""``upsert_dataset``: records to examples, identities, one batch of hashes, and the protocol.
+
+A small sync sends everything in one JSON request. A large one sends the manifest
+(``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` first, then one NDJSON
+request with content only for the examples the server asked for and content-less entries for the
+others, guarded by the plan's ``base_version_id`` (planned again if the dataset moved meanwhile).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from groundset._http import NDJSON, Call, Op, json_call
+from groundset._native import canonicalize, hash_examples
+from groundset.errors import ConflictError, ExampleError, HashError
+from groundset.types import UpsertResult
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["PLAN_THRESHOLD", "Prepared", "UpsertArgs", "upsert"]
+
+PLAN_THRESHOLD = 2_000
+"""Syncs of more examples than this take the plan path (see benches/bench_sdk.py)."""
+PROGRESS_THRESHOLD = 20_000
+"""Progress bars appear by default (on a terminal) from this many examples."""
+MAX_SOURCE_ID = 512
+LINES_PER_CHUNK = 2_000
+PLAN_ATTEMPTS = 3
+_ROW_PATH = re.compile(r"^\$\[(\d+)\]")
+
+
+@dataclass(slots=True, kw_only=True)
+class UpsertArgs:
+    """The keyword arguments of ``upsert_dataset``, checked."""
+
+    name: str | None
+    dataset_id: str | None
+    examples: Iterable[Mapping[str, Any]] | None
+    dataframe: pandas.DataFrame | None
+    source_id_key: str | None
+    source_id: Callable[[Mapping[str, Any]], str] | None
+    input_keys: Iterable[str] | None
+    output_keys: Iterable[str] | None
+    metadata_keys: Iterable[str] | None
+    mode: str
+    description: str | None
+    metadata: Mapping[str, Any] | None
+    version_description: str | None
+    version_metadata: Mapping[str, Any] | None
+    dry_run: bool
+    expected_version_id: str | None
+    progress: bool | None
+
+    @classmethod
+    def from_call(cls, arguments: Mapping[str, Any]) -> UpsertArgs:
+        """The arguments from the ``locals()`` of the method (``self`` left out), checked."""
+        args = cls(**{field.name: arguments[field.name] for field in fields(cls)})
+        args.check()
+        return args
+
+    def check(self) -> None:
+        """Raises ``ValueError`` or ``TypeError`` for arguments that cannot go together."""
+        from groundset._ops import check_selector
+
+        check_selector(self.name, self.dataset_id)
+        if (self.examples is None) == (self.dataframe is None):
+            raise ValueError("give exactly one of examples= and dataframe=")
+        if self.source_id_key is not None and self.source_id is not None:
+            raise ValueError("give at most one of source_id_key= and source_id=")
+        if self.source_id is not None and not callable(self.source_id):
+            raise TypeError("source_id= must be a function from a record to its source id (a str)")
+        if self.mode not in ("merge", "mirror"):
+            raise ValueError(f"mode= must be 'merge' or 'mirror', not {self.mode!r}")
+        for label in ("input_keys", "output_keys", "metadata_keys"):
+            keys = getattr(self, label)
+            if isinstance(keys, str):
+                raise TypeError(f"{label}= must be a list of keys, not the string {keys!r}")
+            if keys is not None:
+                setattr(self, label, list(keys))
+
+    def records(self) -> Iterable[Mapping[str, Any]]:
+        """The records given: ``examples``, or the rows of ``dataframe`` with plain Python values."""
+        if self.dataframe is not None:
+            return dataframe_records(self.dataframe)
+        assert self.examples is not None
+        if isinstance(self.examples, Mapping):
+            raise TypeError("examples= must be an iterable of mappings, not one mapping")
+        return self.examples
+
+    def prepare(self) -> Prepared:
+        """Selects, identifies and hashes every example (the CPU work, before any request)."""
+        records = self.records()
+        if not isinstance(records, Sequence):
+            records = list(records)
+        show = self.progress if self.progress is not None else _stderr_is_terminal()
+        show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
+        contents = self.contents(records)
+        hashes = _hash(contents, show)
+        ids = self.identities(records, hashes)
+        if self.source_id_key is None and self.source_id is None:
+            contents, ids, hashes = _unique(contents, ids, hashes)
+        else:
+            _check_unique(ids)
+        return Prepared(args=self, source_ids=ids, hashes=hashes, contents=contents, progress=show)
+
+    def contents(self, records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+        """Each record as ``{"input", "output", "metadata"}`` (structured records as they are)."""
+        for row, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise ExampleError(
+                    f"row {row}: an example must be a mapping (such as a dict), not {type(record).__name__}",
+                    code="not_a_mapping",
+                    row=row,
+                )
+        if self.input_keys is None and self.output_keys is None and self.metadata_keys is None:
+            return records
+        return [self._flat(row, record) for row, record in enumerate(records)]
+
+    def _flat(self, row: int, record: Mapping[str, Any]) -> dict[str, Any]:
+        output_keys = self.output_keys or ()
+        metadata_keys = self.metadata_keys or ()
+        input_keys = self.input_keys
+        if input_keys is None:
+            taken = {*output_keys, *metadata_keys, self.source_id_key}
+            input_keys = [key for key in record if key not in taken]
+        return {
+            "input": _pick(row, record, input_keys, "input_keys"),
+            "output": _pick(row, record, output_keys, "output_keys"),
+            "metadata": _pick(row, record, metadata_keys, "metadata_keys"),
+        }
+
+    def identities(self, records: Sequence[Mapping[str, Any]], hashes: list[str]) -> list[str]:
+        """The source id of every record."""
+        if self.source_id_key is not None:
+            key = self.source_id_key
+            return [_source_id_of(row, record, key) for row, record in enumerate(records)]
+        if self.source_id is not None:
+            function = self.source_id
+            return [_source_id_from(row, function, record) for row, record in enumerate(records)]
+        return hashes
+
+    def header(self) -> dict[str, Any]:
+        """The upsert request without its examples."""
+        header: dict[str, Any] = {"dataset": self.selector(), "mode": self.mode, "dry_run": self.dry_run}
+        optional = {
+            "description": self.description,
+            "metadata": self.metadata,
+            "version_description": self.version_description,
+            "version_metadata": self.version_metadata,
+            "expected_version_id": self.expected_version_id,
+        }
+        header.update((key, value) for key, value in optional.items() if value is not None)
+        return header
+
+    def selector(self) -> dict[str, str]:
+        """The ``dataset`` member of a request."""
+        return {"name": self.name} if self.name is not None else {"id": str(self.dataset_id)}
+
+
+@dataclass(slots=True, kw_only=True)
+class Prepared:
+    """The examples ready to send: parallel lists of source ids, hashes and contents."""
+
+    args: UpsertArgs
+    source_ids: list[str]
+    hashes: list[str]
+    contents: Sequence[Mapping[str, Any]]
+    progress: bool
+
+    def entry(self, index: int, with_content: bool) -> dict[str, Any]:
+        """The wire form of one example, with or without its content."""
+        entry: dict[str, Any] = {"source_id": self.source_ids[index], "content_hash": self.hashes[index]}
+        if with_content:
+            content = self.contents[index]
+            entry["input"] = content["input"]
+            entry["output"] = content.get("output")
+            entry["metadata"] = content.get("metadata")
+        return entry
+
+    def manifest(self) -> list[dict[str, str]]:
+        """Every ``{source_id, content_hash}``, for a plan."""
+        return [{"source_id": s, "content_hash": h} for s, h in zip(self.source_ids, self.hashes, strict=True)]
+
+    def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Callable[[], Iterator[bytes]]:
+        """The chunks of the NDJSON upsert: the header, then every example, with content only if
+        the server needs it; a fresh generator on each call (a retry sends it again)."""
+
+        def chunks() -> Iterator[bytes]:
+            bar = _bar(len(self.source_ids), "upload", self.progress)
+            yield canonicalize(header) + b"\n"
+            total = len(self.source_ids)
+            for start in range(0, total, LINES_PER_CHUNK):
+                stop = min(start + LINES_PER_CHUNK, total)
+                lines = [
+                    canonicalize(self.entry(index, self.source_ids[index] in needed)) for index in range(start, stop)
+                ]
+                lines.append(b"")
+                yield b"\n".join(lines)
+                if bar is not None:
+                    bar.update(stop - start)
+            if bar is not None:
+                bar.close()
+
+        return chunks
+
+
+def upsert(prepared: Prepared) -> Op[UpsertResult]:
+    """The upsert operation: one request for a small sync, plan then NDJSON for a large one."""
+    args = prepared.args
+    header = args.header()
+    count = len(prepared.source_ids)
+    if count <= PLAN_THRESHOLD:
+        body = {**header, "examples": [prepared.entry(index, True) for index in range(count)]}
+        answer = yield json_call("POST", "/v1/datasets/upsert", json=body)
+        return UpsertResult.from_json(answer)
+    # A dataset that does not exist yet needs every content: no plan, but the same guard.
+    fresh = False
+    if args.name is not None and args.expected_version_id is None:
+        page = yield Call("GET", "/v1/datasets", params={"name": args.name, "limit": 1})
+        fresh = not page["data"]
+    plan_body = {"dataset": args.selector(), "mode": args.mode, "examples": prepared.manifest()}
+    for attempt in range(PLAN_ATTEMPTS):
+        if fresh:
+            base, needed = None, set(prepared.source_ids)
+        else:
+            plan = yield json_call("POST", "/v1/datasets/upsert/plan", json=plan_body)
+            base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
+        guarded = dict(header)
+        if args.expected_version_id is None:
+            guarded["expected_version_id"] = base
+        call = Call("POST", "/v1/datasets/upsert", body=prepared.ndjson(guarded, needed), content_type=NDJSON)
+        try:
+            answer = yield call
+        except ConflictError as error:
+            # The dataset moved since the plan (or was created meanwhile): plan again, unless
+            # the caller pinned the version it expects.
+            moved = error.code in ("version_conflict", "stale_manifest")
+            if not moved or args.expected_version_id is not None or attempt == PLAN_ATTEMPTS - 1:
+                raise
+            fresh = False
+            continue
+        return UpsertResult.from_json(answer)
+    raise AssertionError("unreachable")
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _bar(total: int, label: str, show: bool) -> Any:
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="ex", unit_scale=True, file=sys.stderr, leave=False)
+
+
+def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> list[str]:
+    """The content hashes: one native batch call (several, to advance a progress bar)."""
+    bar = _bar(len(contents), "hash", show)
+    step = len(contents) if bar is None else max(10_000, len(contents) // 20)
+    hashes: list[str] = []
+    for start in range(0, len(contents), step or 1):
+        batch = contents[start : start + step]
+        try:
+            hashes.extend(hash_examples(batch))
+        except HashError as error:
+            raise _at_row(error, start) from None
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+    return hashes
+
+
+def _at_row(error: HashError, offset: int) -> HashError:
+    """The error of ``hash_examples`` about the batch as one about its row: ``$[3].input.x``
+    becomes row ``offset + 3``, path ``$.input.x``."""
+    match = _ROW_PATH.match(error.path)
+    if match is None:
+        return error
+    row = offset + int(match.group(1))
+    path = "$" + error.path[match.end() :]
+    reason = str(error).split(": ", 1)[-1]
+    return type(error)(f"row {row}: {error.code} at {path}: {reason}", code=error.code, path=path, row=row)
+
+
+def _pick(row: int, record: Mapping[str, Any], keys: Iterable[str], label: str) -> dict[str, Any]:
+    try:
+        return {key: record[key] for key in keys}
+    except KeyError:
+        missing = next(key for key in keys if key not in record)
+        raise ExampleError(
+            f"row {row}: no key {missing!r} (named in {label}); the record has {sorted(map(str, record))}",
+            code="missing_key",
+            row=row,
+            path=_key_path(missing),
+        ) from None
+
+
+def _key_path(key: str) -> str:
+    return f"$.{key}" if key.isidentifier() else f"$[{json.dumps(key, ensure_ascii=False)}]"
+
+
+def _source_id_of(row: int, record: Mapping[str, Any], key: str) -> str:
+    value = record.get(key)
+    if type(value) is str and 0 < len(value) <= MAX_SOURCE_ID:
+        return value
+    if type(value) is int:
+        return str(value)
+    path = _key_path(key)
+    if value is None:
+        code = "missing_source_id" if key not in record else "invalid_source_id"
+        raise ExampleError(
+            f"row {row}: no source id at {path} (source_id_key={key!r})"
+            if code == "missing_source_id"
+            else f"row {row}: the source id at {path} is None; it must be a string or an integer",
+            code=code,
+            row=row,
+            path=path,
+        )
+    raise ExampleError(
+        f"row {row}: the source id at {path} must be a non-empty string of at most {MAX_SOURCE_ID} characters "
+        f"or an integer, not {_describe(value)}",
+        code="invalid_source_id",
+        row=row,
+        path=path,
+    )
+
+
+def _source_id_from(row: int, function: Callable[[Mapping[str, Any]], str], record: Mapping[str, Any]) -> str:
+    value = function(record)
+    if type(value) is str and 0 < len(value) <= MAX_SOURCE_ID:
+        return value
+    raise ExampleError(
+        f"row {row}: source_id= returned {_describe(value)}; it must return a non-empty string of at most "
+        f"{MAX_SOURCE_ID} characters",
+        code="invalid_source_id",
+        row=row,
+    )
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _check_unique(ids: list[str]) -> None:
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+    for row, source_id in enumerate(ids):
+        if source_id in first:
+            raise ExampleError(
+                f"rows {first[source_id]} and {row} have the same source id {source_id!r}",
+                code="duplicate_source_id",
+                row=row,
+                source_id=source_id,
+            )
+        first[source_id] = row
+
+
+def _unique(
+    contents: Sequence[Mapping[str, Any]], ids: list[str], hashes: list[str]
+) -> tuple[Sequence[Mapping[str, Any]], list[str], list[str]]:
+    """Identical examples (same content hash, the identity here) once each."""
+    if len(set(ids)) == len(ids):
+        return contents, ids, hashes
+    first = {source_id: index for index, source_id in reversed(list(enumerate(ids)))}
+    keep = sorted(first.values())
+    return [contents[i] for i in keep], [ids[i] for i in keep], [hashes[i] for i in keep]
+
+
+def dataframe_records(frame: pandas.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a DataFrame as records of plain Python values: numpy scalars and arrays become
+    numbers and lists, NaN, NA and NaT become ``None``. Column names must be strings."""
+    for column in frame.columns:
+        if not isinstance(column, str):
+            raise ExampleError(
+                f"column {column!r}: DataFrame column names must be strings", code="non_string_key", row=0
+            )
+    records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
+    for record in records:
+        for key, value in record.items():
+            if type(value) not in _PLAIN:
+                record[key] = _plain(value)
+    return records
+
+
+_PLAIN = frozenset({str, int, bool})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _plain(value.tolist())
+    if _is_missing(value):
+        return None
+    return value
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - a DataFrame implies pandas
+        return False
+    try:
+        return bool(pandas.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,401 @@
+"""The clients of a groundset server: :class:`Client` (blocking) and :class:`AsyncClient`.
+
+Both run the same operations (:mod:`groundset._http`): every request is retried with backoff on
+a connection error, 429 and 503 (every call is idempotent, upserts included), and an error
+answer raises the :class:`~groundset.errors.APIError` subclass of its status.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import anyio
+import httpx
+
+from groundset import _ops
+from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
+from groundset._upsert import UpsertArgs, upsert
+from groundset.errors import APIError
+from groundset.types import Dataset, DatasetInfo, Diff, Mode, UpsertResult, Version
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+SourceIdFunction = Callable[[Mapping[str, Any]], str]
+
+
+def _drive(op: Op[T], send: Callable[[Call], Any]) -> T:
+    """Runs ``op``, answering each call with ``send``; an :class:`APIError` goes back into it."""
+    answer: Any = None
+    error: APIError | None = None
+    try:
+        while True:
+            call = op.send(answer) if error is None else op.throw(error)
+            answer, error = None, None
+            try:
+                answer = send(call)
+            except APIError as raised:
+                error = raised
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+class Client:
+    """A blocking client of a groundset server.
+
+    Args:
+        base_url: the server, else ``GROUNDSET_BASE_URL``, else ``http://127.0.0.1:6060``.
+        api_key: sent as ``Authorization: Bearer``; else ``GROUNDSET_API_KEY``; else none.
+        timeout: seconds to wait for the server (connect, each read and write).
+        max_retries: further tries after a connection error, a 429 or a 503.
+        http_client: an ``httpx.Client`` to send with (proxies, transports, event hooks); the
+            client does not close one it was given.
+
+    >>> with groundset.Client() as client:  # doctest: +SKIP
+    ...     result = client.upsert_dataset(name="qa", examples=rows, source_id_key="id")
+    ...     print(result.summary())
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._options = ClientOptions.resolve(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+        )
+        self._http = http_client if http_client is not None else httpx.Client()
+        self._owns_http = http_client is None
+
+    @property
+    def base_url(self) -> str:
+        """The server's URL."""
+        return self._options.base_url
+
+    def close(self) -> None:
+        """Close the connections (not those of an ``http_client`` given to the constructor)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<groundset.Client {self._options.base_url}>"
+
+    def _send(self, call: Call) -> Any:
+        """One call, retried on a connection error, 429 and 503; its decoded answer."""
+        options = self._options
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    call.method,
+                    options.url(call),
+                    params=call.params,
+                    content=call.content(),
+                    headers=options.headers(call),
+                    timeout=options.timeout,
+                )
+            except httpx.TransportError as error:
+                delay = options.retry_delay(attempt, None)
+                if delay is None:
+                    raise connection_error(options, call, error) from error
+            else:
+                delay = options.retry_delay(attempt, response) if is_retried(response) else None
+                if delay is None:
+                    return answer_of(call, response)
+            time.sleep(delay)
+            attempt += 1
+
+    def _run(self, op: Op[T]) -> T:
+        """Runs an operation (a generator of calls, see :mod:`groundset._http`) to its result."""
+        return _drive(op, self._send)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        expect: Literal["json", "ndjson", "none"] = "json",
+    ) -> Any:
+        """One request with a JSON body (or none): its decoded answer. For SDK modules that add
+        routes: ``client._request("POST", "/v1/experiments", json={...})``."""
+        return self._send(json_call(method, path, params=params, json=json, expect=expect))
+
+    def upsert_dataset(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        examples: Iterable[Mapping[str, Any]] | None = None,
+        dataframe: pandas.DataFrame | None = None,
+        source_id_key: str | None = None,
+        source_id: SourceIdFunction | None = None,
+        input_keys: Iterable[str] | None = None,
+        output_keys: Iterable[str] | None = None,
+        metadata_keys: Iterable[str] | None = None,
+        mode: Mode = "merge",
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        version_description: str | None = None,
+        version_metadata: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+        expected_version_id: str | None = None,
+        progress: bool | None = None,
+    ) -> UpsertResult:
+        """Make the dataset match ``examples`` (or ``dataframe``); a new version only if something changed.
+
+        Every example is hashed here (natively, in one batch); only the content the server does
+        not hold yet is sent.
+
+        Args:
+            name: the dataset's name (created if missing); or ``dataset_id`` of an existing one.
+            examples: mappings, structured (``{"input": {...}, "output": {...}, "metadata": {...}}``,
+                other keys ignored) or flat (then name ``input_keys``, ``output_keys``,
+                ``metadata_keys``; the input defaults to every key not named elsewhere, less
+                ``source_id_key``). Or ``dataframe``, a pandas DataFrame read as flat records
+                (numpy values become Python ones, NaN and NA become ``None``).
+            source_id_key: the key holding each record's identity (a ``str``, or an ``int``
+                written in decimal). Or ``source_id``, a function from the record to a ``str``.
+                With neither, an example's identity is its content hash, so an edited example
+                shows up as one deleted and one created (in mirror mode), and identical examples
+                are sent once.
+            mode: ``"merge"`` keeps the dataset's examples that are not given; ``"mirror"``
+                deletes them.
+            description, metadata: set the dataset's description and metadata.
+            version_description, version_metadata: describe the new version.
+            dry_run: classify without writing; the result lists the source ids of each class.
+            expected_version_id: fail with :class:`~groundset.ConflictError` unless the dataset's
+                latest version is this one.
+            progress: tqdm progress bars for hashing and upload on large sets; by default only
+                when stderr is a terminal.
+
+        Raises:
+            ExampleError: a record without a usable identity or key (``.row`` says which).
+            HashError: a value outside JSON (``.row`` and ``.path`` say where).
+            APIError: the server refused (a subclass per status), after retries.
+            APIConnectionError: the server could not be reached.
+
+        >>> client.upsert_dataset(  # doctest: +SKIP
+        ...     name="qa",
+        ...     examples=[{"id": 1, "question": "2+2?", "answer": "4"}],
+        ...     source_id_key="id",
+        ...     input_keys=["question"],
+        ...     output_keys=["answer"],
+        ... )
+        """
+        # Every keyword argument, as given, checked before any work.
+        args = UpsertArgs.from_call(locals())
+        return self._run(upsert(args.prepare()))
+
+    def get_dataset(
+        self, *, name: str | None = None, dataset_id: str | None = None, version_id: str | None = None
+    ) -> Dataset:
+        """The dataset with every example of ``version_id`` (else of its latest version).
+
+        >>> dataset = client.get_dataset(name="qa")  # doctest: +SKIP
+        >>> len(dataset), dataset.version_id, dataset.examples[0].input
+        """
+        return self._run(_ops.get_dataset(name, dataset_id, version_id))
+
+    def list_datasets(self) -> list[DatasetInfo]:
+        """Every dataset, oldest first (without examples)."""
+        return self._run(_ops.list_datasets())
+
+    def list_versions(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Version]:
+        """Every version of a dataset, newest first, with its counts and digest."""
+        return self._run(_ops.list_versions(name, dataset_id))
+
+    def diff_versions(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        from_version_id: str,
+        to_version_id: str,
+    ) -> Diff:
+        """The source ids created, updated and deleted from one version of a dataset to another."""
+        return self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id))
+
+    def delete_dataset(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
+        """Delete a dataset with all its versions and examples."""
+        self._run(_ops.delete_dataset(name, dataset_id))
+
+
+async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+class AsyncClient:
+    """The asyncio (or trio) client: the same methods as :class:`Client`, to be awaited.
+
+    Hashing runs in a worker thread, so a large upsert does not block the event loop.
+
+    >>> async with groundset.AsyncClient() as client:  # doctest: +SKIP
+    ...     result = await client.upsert_dataset(name="qa", examples=rows, source_id_key="id")
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._options = ClientOptions.resolve(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+        )
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._owns_http = http_client is None
+
+    @property
+    def base_url(self) -> str:
+        """The server's URL."""
+        return self._options.base_url
+
+    async def close(self) -> None:
+        """Close the connections (not those of an ``http_client`` given to the constructor)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<groundset.AsyncClient {self._options.base_url}>"
+
+    async def _send(self, call: Call) -> Any:
+        """One call, retried on a connection error, 429 and 503; its decoded answer."""
+        options = self._options
+        attempt = 0
+        while True:
+            content = call.content()
+            try:
+                response = await self._http.request(
+                    call.method,
+                    options.url(call),
+                    params=call.params,
+                    content=content if content is None or isinstance(content, bytes) else _chunks(content),
+                    headers=options.headers(call),
+                    timeout=options.timeout,
+                )
+            except httpx.TransportError as error:
+                delay = options.retry_delay(attempt, None)
+                if delay is None:
+                    raise connection_error(options, call, error) from error
+            else:
+                delay = options.retry_delay(attempt, response) if is_retried(response) else None
+                if delay is None:
+                    return answer_of(call, response)
+            await anyio.sleep(delay)
+            attempt += 1
+
+    async def _run(self, op: Op[T]) -> T:
+        """Runs an operation (a generator of calls, see :mod:`groundset._http`) to its result."""
+        answer: Any = None
+        error: APIError | None = None
+        try:
+            while True:
+                call = op.send(answer) if error is None else op.throw(error)
+                answer, error = None, None
+                try:
+                    answer = await self._send(call)
+                except APIError as raised:
+                    error = raised
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        expect: Literal["json", "ndjson", "none"] = "json",
+    ) -> Any:
+        """Async :meth:`Client._request`."""
+        return await self._send(json_call(method, path, params=params, json=json, expect=expect))
+
+    async def upsert_dataset(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        examples: Iterable[Mapping[str, Any]] | None = None,
+        dataframe: pandas.DataFrame | None = None,
+        source_id_key: str | None = None,
+        source_id: SourceIdFunction | None = None,
+        input_keys: Iterable[str] | None = None,
+        output_keys: Iterable[str] | None = None,
+        metadata_keys: Iterable[str] | None = None,
+        mode: Mode = "merge",
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        version_description: str | None = None,
+        version_metadata: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+        expected_version_id: str | None = None,
+        progress: bool | None = None,
+    ) -> UpsertResult:
+        """Async :meth:`Client.upsert_dataset`; the hashing runs in a worker thread."""
+        args = UpsertArgs.from_call(locals())
+        prepared = await anyio.to_thread.run_sync(args.prepare)
+        return await self._run(upsert(prepared))
+
+    async def get_dataset(
+        self, *, name: str | None = None, dataset_id: str | None = None, version_id: str | None = None
+    ) -> Dataset:
+        """Async :meth:`Client.get_dataset`."""
+        return await self._run(_ops.get_dataset(name, dataset_id, version_id))
+
+    async def list_datasets(self) -> list[DatasetInfo]:
+        """Async :meth:`Client.list_datasets`."""
+        return await self._run(_ops.list_datasets())
+
+    async def list_versions(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Version]:
+        """Async :meth:`Client.list_versions`."""
+        return await self._run(_ops.list_versions(name, dataset_id))
+
+    async def diff_versions(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        from_version_id: str,
+        to_version_id: str,
+    ) -> Diff:
+        """Async :meth:`Client.diff_versions`."""
+        return await self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id))
+
+    async def delete_dataset(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
+        """Async :meth:`Client.delete_dataset`."""
+        await self._run(_ops.delete_dataset(name, dataset_id))
