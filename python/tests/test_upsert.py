@@ -202,8 +202,9 @@ def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess
 
     paths = [(m, p) for m, p, _, _ in recorder.sent]
     assert paths == [("GET", "/v1/datasets"), ("POST", "/v1/datasets/upsert/plan"), ("POST", "/v1/datasets/upsert")]
-    plan = json.loads(recorder.sent[1][3])
-    assert len(plan["examples"]) == 50_000 and set(plan["examples"][0]) == {"source_id", "content_hash"}
+    plan_header, *manifest = [json.loads(line) for line in recorder.sent[1][3].splitlines()]
+    assert plan_header == {"dataset": {"name": unique_name}, "mode": "merge"}
+    assert len(manifest) == 50_000 and all(set(entry) == {"source_id", "content_hash"} for entry in manifest)
     _, _, content_type, body = recorder.sent[2]
     assert content_type == "application/x-ndjson"
     header, *lines = [json.loads(line) for line in body.splitlines()]

@@ -173,6 +173,7 @@ class Prepared:
     hashes: list[str]
     contents: Sequence[Mapping[str, Any]]
     progress: bool
+    _bare: list[bytes] | None = None
 
     def entry(self, index: int, with_content: bool) -> dict[str, Any]:
         """The wire form of one example, with or without its content."""
@@ -184,9 +185,20 @@ class Prepared:
             entry["metadata"] = content.get("metadata")
         return entry
 
-    def manifest(self) -> list[dict[str, str]]:
-        """Every ``{source_id, content_hash}``, for a plan."""
-        return [{"source_id": s, "content_hash": h} for s, h in zip(self.source_ids, self.hashes, strict=True)]
+    def bare_lines(self) -> list[bytes]:
+        """Every example without content, as NDJSON lines: the plan's body, and the upsert's
+        line for every example whose content the server already holds."""
+        if self._bare is None:
+            self._bare = [
+                canonicalize({"source_id": s, "content_hash": h})
+                for s, h in zip(self.source_ids, self.hashes, strict=True)
+            ]
+        return self._bare
+
+    def plan_body(self) -> bytes:
+        """The NDJSON plan request: the header, then every ``{source_id, content_hash}``."""
+        header = {"dataset": self.args.selector(), "mode": self.args.mode}
+        return b"\n".join([canonicalize(header), *self.bare_lines()]) + b"\n"
 
     def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Callable[[], Iterator[bytes]]:
         """The chunks of the NDJSON upsert: the header, then every example, with content only if
@@ -195,11 +207,15 @@ class Prepared:
         def chunks() -> Iterator[bytes]:
             bar = _bar(len(self.source_ids), "upload", self.progress)
             yield canonicalize(header) + b"\n"
+            bare = self.bare_lines() if len(needed) < len(self.source_ids) else None
             total = len(self.source_ids)
             for start in range(0, total, LINES_PER_CHUNK):
                 stop = min(start + LINES_PER_CHUNK, total)
                 lines = [
-                    canonicalize(self.entry(index, self.source_ids[index] in needed)) for index in range(start, stop)
+                    canonicalize(self.entry(index, True))
+                    if bare is None or self.source_ids[index] in needed
+                    else bare[index]
+                    for index in range(start, stop)
                 ]
                 lines.append(b"")
                 yield b"\n".join(lines)
@@ -225,12 +241,11 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
     if args.name is not None and args.expected_version_id is None:
         page = yield Call("GET", "/v1/datasets", params={"name": args.name, "limit": 1})
         fresh = not page["data"]
-    plan_body = {"dataset": args.selector(), "mode": args.mode, "examples": prepared.manifest()}
     for attempt in range(PLAN_ATTEMPTS):
         if fresh:
             base, needed = None, set(prepared.source_ids)
         else:
-            plan = yield json_call("POST", "/v1/datasets/upsert/plan", json=plan_body)
+            plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
             base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
         guarded = dict(header)
         if args.expected_version_id is None:

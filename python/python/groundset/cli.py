@@ -245,7 +245,9 @@ def datasets(context: typer.Context, json_output: JsonFlag = False) -> None:
         return
     table = Table("id", "name", "latest version", "updated", "description")
     for info in found:
-        table.add_row(info.id, info.name, info.latest_version_id or "-", info.updated_at, info.description or "")
+        table.add_row(info.id, info.name, info.latest_version_id or "-", info.updated_at[:19], info.description or "")
+    for column in table.columns[:2]:
+        column.no_wrap = True
     out.print(table)
 
 
@@ -261,10 +263,12 @@ def versions(
     if json_output:
         _print_json([dataclasses.asdict(version) for version in found])
         return
-    table = Table("id", "created at", "examples", "created", "updated", "deleted", "digest", "description")
+    table = Table("id", "created at", "examples", "changes", "digest", "description")
     for v in found:
-        counts = (str(v.example_count), str(v.created), str(v.updated), str(v.deleted))
-        table.add_row(v.id, v.created_at, *counts, v.digest[:12], v.description or "")
+        changes = f"+{v.created} ~{v.updated} -{v.deleted}"
+        table.add_row(v.id, v.created_at[:19], str(v.example_count), changes, v.digest[:12], v.description or "")
+    for column in table.columns[:5]:
+        column.no_wrap = True
     out.print(table)
 
 
