@@ -243,6 +243,41 @@ def test_the_async_client(server: ServerProcess, unique_name: str) -> None:
     assert len(dataset) == 3 and dataset.digest == first.digest
 
 
+def test_the_async_client_streams_a_planned_sync(server: ServerProcess, unique_name: str) -> None:
+    rows = typical_examples(_upsert.PLAN_THRESHOLD + 500)
+    sent: list[tuple[str, str]] = []
+
+    async def record(request: httpx.Request) -> None:
+        sent.append((request.url.path, request.headers.get("content-type", "")))
+
+    async def scenario() -> groundset.UpsertResult:
+        async with (
+            httpx.AsyncClient(event_hooks={"request": [record]}) as http,
+            groundset.AsyncClient(base_url=server.base_url, http_client=http) as client,
+        ):
+            await client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+            edited = [{**rows[0], "output": {"answer": "edited"}}, *rows[1:]]
+            return await client.upsert_dataset(name=unique_name, examples=edited, source_id_key="id")
+
+    result = asyncio.run(scenario())
+    assert (result.updated, result.unchanged) == (1, len(rows) - 1)
+    assert sent[-2:] == [
+        ("/v1/datasets/upsert/plan", "application/x-ndjson"),
+        ("/v1/datasets/upsert", "application/x-ndjson"),
+    ]
+
+
+def test_progress_bars_only_when_asked_or_on_a_terminal(
+    client: groundset.Client, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = typical_examples(_upsert.PLAN_THRESHOLD + 10)
+    client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+    assert capsys.readouterr().err == ""  # stderr is not a terminal here
+    client.upsert_dataset(name=unique_name, examples=rows[:-1], source_id_key="id", mode="mirror", progress=True)
+    err = capsys.readouterr().err
+    assert "hash:" in err and "upload:" in err and "ex/s" in err
+
+
 def test_result_summary_and_repr(client: groundset.Client, unique_name: str) -> None:
     result = client.upsert_dataset(name=unique_name, examples=QA, **FLAT)
     assert result.summary() == (

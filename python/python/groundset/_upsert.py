@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PLAN_THRESHOLD", "Prepared", "UpsertArgs", "upsert"]
 
-PLAN_THRESHOLD = 2_000
+PLAN_THRESHOLD = 1_000
 """Syncs of more examples than this take the plan path (see benches/bench_sdk.py)."""
 PROGRESS_THRESHOLD = 20_000
 """Progress bars appear by default (on a terminal) from this many examples."""
