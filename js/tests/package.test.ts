@@ -7,14 +7,38 @@ import { describe, expect, test } from "vitest";
 describe("the package", () => {
   test("exports exactly the public names", () => {
     expect(Object.keys(groundset).sort()).toEqual([
+      "APIConnectionError",
+      "APIError",
+      "APITimeoutError",
+      "AuthenticationError",
+      "BadRequestError",
+      "Client",
+      "ConflictError",
+      "ContentTooLargeError",
+      "DEFAULT_BASE_URL",
+      "ExampleError",
       "GroundsetError",
       "HashError",
+      "InternalServerError",
+      "NotFoundError",
+      "PLAN_THRESHOLD",
+      "PermissionDeniedError",
+      "RateLimitError",
+      "UnsupportedMediaTypeError",
+      "ValidationError",
       "canonicalize",
+      "createClient",
+      "deleteDataset",
+      "diffVersions",
       "exampleHash",
+      "getDataset",
       "hashExamples",
       "hashJsonl",
       "hashValue",
+      "listDatasets",
+      "listVersions",
       "manifestDigest",
+      "upsertDataset",
     ]);
   });
 

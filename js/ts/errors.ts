@@ -45,3 +45,145 @@ export class HashError extends GroundsetError {
     }
   }
 }
+
+/** A member of the server's RFC 9457 problem details (`application/problem+json`). */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  /** The server's stable reason, such as `version_conflict` or `hash_mismatch`. */
+  code?: string;
+  detail?: string;
+  instance?: string;
+  /** Up to ten source ids of the examples at fault, when the error is about examples. */
+  source_ids?: string[];
+  /** The NDJSON line at fault, when the request was NDJSON. */
+  line?: number;
+  [member: string]: unknown;
+}
+
+/**
+ * The server answered with an error status. Subclasses name the status; `code` is the server's
+ * stable reason (`problem.code`), `detail` its message.
+ */
+export class APIError extends GroundsetError {
+  /** The HTTP status, such as 404. */
+  readonly status: number;
+  /** The server's stable reason, such as `not_found` or `stale_manifest`; `http_<status>` when the body had none. */
+  readonly code: string;
+  /** The server's message (`problem.detail`), or the body's text when it was not problem+json. */
+  readonly detail: string;
+  /** The whole problem+json body (empty when the body was something else). */
+  readonly problem: Problem;
+  /** The server's `X-Request-Id` for this request, to find its log line. */
+  readonly requestId: string | undefined;
+  /** `METHOD /path` of the request. */
+  readonly request: string;
+
+  constructor(status: number, problem: Problem, detail: string, request: string, requestId?: string) {
+    const code = typeof problem.code === "string" ? problem.code : `http_${status}`;
+    const ids = Array.isArray(problem.source_ids) ? ` [source ids: ${problem.source_ids.join(", ")}]` : "";
+    const line = typeof problem.line === "number" ? ` [line ${problem.line}]` : "";
+    super(`${request}: HTTP ${status} ${code}: ${detail}${ids}${line}`);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.problem = problem;
+    this.requestId = requestId;
+    this.request = request;
+  }
+}
+
+/** 400: the request could not be read (bad JSON or NDJSON). */
+export class BadRequestError extends APIError {}
+/** 401: the API key is missing or wrong (`GROUNDSET_API_KEY`, or `apiKey` of {@link createClient}). */
+export class AuthenticationError extends APIError {}
+/** 403: the key may not do this. */
+export class PermissionDeniedError extends APIError {}
+/** 404: no such dataset, version or route. */
+export class NotFoundError extends APIError {}
+/** 409: the request conflicts with the server's state (`version_conflict`, `stale_manifest`, ...). */
+export class ConflictError extends APIError {}
+/** 413: the body is over the server's limit (`GROUNDSET_MAX_BODY_BYTES`). */
+export class ContentTooLargeError extends APIError {}
+/** 415: a media type the server does not read. */
+export class UnsupportedMediaTypeError extends APIError {}
+/** 422: the request was read but is not valid (`invalid_source_id`, `hash_mismatch`, ...). */
+export class ValidationError extends APIError {}
+/** 429: too many requests (retried with backoff before this is thrown). */
+export class RateLimitError extends APIError {}
+/** 500 and above: the server failed (503 is retried with backoff before this is thrown). */
+export class InternalServerError extends APIError {}
+
+const CLASS_OF_STATUS: Record<number, new (...args: ConstructorParameters<typeof APIError>) => APIError> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  413: ContentTooLargeError,
+  415: UnsupportedMediaTypeError,
+  422: ValidationError,
+  429: RateLimitError,
+};
+
+/**
+ * The error for an answer with an error status: the one place that maps a status and a
+ * problem+json body (or any other body text) to the error classes.
+ */
+export function errorFromResponse(status: number, bodyText: string, request: string, requestId?: string): APIError {
+  let problem: Problem = {};
+  try {
+    const parsed: unknown = JSON.parse(bodyText);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      problem = parsed as Problem;
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the text itself is the message.
+  }
+  const detail =
+    typeof problem.detail === "string" ? problem.detail : bodyText.trim().slice(0, 500) || `HTTP ${status}`;
+  const errorClass = CLASS_OF_STATUS[status] ?? (status >= 500 ? InternalServerError : APIError);
+  return new errorClass(status, problem, detail, request, requestId);
+}
+
+/** The server could not be reached, or the connection failed before an answer came. */
+export class APIConnectionError extends GroundsetError {
+  /** The URL that was requested. */
+  readonly url: string;
+
+  constructor(message: string, url: string, options?: ErrorOptions) {
+    super(message, options);
+    this.url = url;
+  }
+}
+
+/** No answer within the client's `timeoutMs`. */
+export class APITimeoutError extends APIConnectionError {}
+
+/**
+ * A record that cannot become an example, found before anything is sent: the same class and
+ * codes as the Python SDK's `ExampleError`. The message starts with the row (`row 3: ...`).
+ */
+export class ExampleError extends GroundsetError {
+  /**
+   * The stable reason: `missing_source_id`, `invalid_source_id`, `duplicate_source_id`,
+   * `missing_key`, `not_a_mapping` (the record is not an object), `not_an_object` (its
+   * `input`, `output` or `metadata` is not an object).
+   */
+  readonly code: string;
+  /** The 0-based index of the record in `examples`. */
+  readonly row: number;
+  /** Where in the record, such as `$.id` or `$.input`. */
+  readonly path: string;
+  /** The record's source id, when it has one. */
+  readonly sourceId: string | undefined;
+
+  constructor(message: string, fields: { code: string; row: number; path?: string; sourceId?: string }) {
+    super(message);
+    this.code = fields.code;
+    this.row = fields.row;
+    this.path = fields.path ?? "$";
+    this.sourceId = fields.sourceId;
+  }
+}

@@ -1,12 +1,51 @@
 /**
- * groundset for Node: content hashes of JSON values and evaluation examples, computed by the
- * same Rust core (`canonhash`) as every other groundset SDK, so one value has one hash
- * everywhere.
+ * groundset for Node: keep evaluation datasets in sync with the examples in your code, and
+ * hash JSON values and examples with the same Rust core (`canonhash`) as every other
+ * groundset SDK, so one value has one hash everywhere.
  *
  * @module
  */
 
 export { canonicalize } from "./canon.js";
-export { GroundsetError, HashError } from "./errors.js";
+export { Client, type ClientOptions, createClient, DEFAULT_BASE_URL } from "./client.js";
+export {
+  type Dataset,
+  type DatasetInfo,
+  type DatasetRef,
+  type DatasetSelector,
+  type Diff,
+  deleteDataset,
+  diffVersions,
+  type Example,
+  getDataset,
+  listDatasets,
+  listVersions,
+  PLAN_THRESHOLD,
+  type UpsertDatasetOptions,
+  type UpsertMode,
+  type UpsertResult,
+  upsertDataset,
+  type Version,
+} from "./datasets.js";
+export {
+  APIConnectionError,
+  APIError,
+  APITimeoutError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ContentTooLargeError,
+  ExampleError,
+  GroundsetError,
+  HashError,
+  InternalServerError,
+  NotFoundError,
+  PermissionDeniedError,
+  type Problem,
+  RateLimitError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "./errors.js";
 export { exampleHash, hashExamples, hashValue, manifestDigest } from "./hash.js";
 export { hashJsonl } from "./jsonl.js";
+export type { ExampleRecord, RecordOptions } from "./records.js";

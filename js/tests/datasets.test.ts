@@ -1,0 +1,366 @@
+import {
+  ConflictError,
+  deleteDataset,
+  diffVersions,
+  ExampleError,
+  exampleHash,
+  GroundsetError,
+  getDataset,
+  HashError,
+  listDatasets,
+  listVersions,
+  manifestDigest,
+  NotFoundError,
+  upsertDataset,
+} from "groundset";
+import { describe, expect, test } from "vitest";
+import { recordingFetch, testClient, uniqueName } from "./api.js";
+
+const client = testClient();
+
+function qa(id: string, question: string, answer: string, topic = "math") {
+  return { id, input: { question }, output: { answer }, metadata: { topic } };
+}
+
+/** The digest of examples as the SDK would compute it: manifestDigest of (source id, content hash). */
+function digestOf(pairs: Array<[string, { input: unknown; output?: unknown; metadata?: unknown }]>): string {
+  return manifestDigest(pairs.map(([id, example]) => [id, exampleHash(example)] as [string, string]));
+}
+
+async function expectRejects<E extends Error>(promise: Promise<unknown>, errorClass: new (...args: never[]) => E) {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(errorClass);
+  expect(error).toBeInstanceOf(GroundsetError);
+  return error as E;
+}
+
+describe("create, evolve, re-upsert", () => {
+  test("merge keeps what is not named; a re-sync of the same examples is a no-op", async () => {
+    const dataset = { datasetName: uniqueName("merge") };
+    const first = [qa("a", "1+1?", "2"), qa("b", "2+2?", "4"), qa("c", "3+3?", "6")];
+    const created = await upsertDataset({ client, dataset, examples: first, sourceIdKey: "id" });
+    expect(created).toMatchObject({ created: 3, updated: 0, unchanged: 0, deleted: 0, noop: false, dryRun: false });
+    expect(created.previousVersionId).toBeNull();
+    expect(created.datasetName).toBe(dataset.datasetName);
+    expect(created.digest).toBe(digestOf(first.map((record) => [record.id, record])));
+
+    const again = await upsertDataset({ client, dataset, examples: first, sourceIdKey: "id" });
+    expect(again).toMatchObject({ noop: true, unchanged: 3, created: 0, versionId: created.versionId });
+    expect(again.digest).toBe(created.digest);
+
+    const evolved = [qa("a", "1+1?", "2"), qa("b", "2+2?", "four"), qa("d", "4+4?", "8")];
+    const merged = await upsertDataset({ client, dataset, examples: evolved, sourceIdKey: "id", mode: "merge" });
+    expect(merged).toMatchObject({ created: 1, updated: 1, unchanged: 1, deleted: 0, noop: false });
+    expect(merged.previousVersionId).toBe(created.versionId);
+    expect(merged.versionId).not.toBe(created.versionId);
+
+    const read = await getDataset({ client, dataset });
+    expect(read.versionId).toBe(merged.versionId);
+    expect(read.digest).toBe(merged.digest);
+    const bySourceId = Object.fromEntries(read.examples.map((example) => [example.sourceId, example]));
+    expect(Object.keys(bySourceId).sort()).toEqual(["a", "b", "c", "d"]);
+    expect(bySourceId.b).toMatchObject({ input: { question: "2+2?" }, output: { answer: "four" } });
+    expect(bySourceId.c?.contentHash).toBe(exampleHash(qa("c", "3+3?", "6")));
+
+    const old = await getDataset({ client, dataset: { datasetId: read.id, versionId: created.versionId as string } });
+    expect(old.examples.map((example) => example.sourceId).sort()).toEqual(["a", "b", "c"]);
+    expect(old.digest).toBe(created.digest);
+  });
+
+  test("mirror deletes what is not named; versions and diffs tell the story", async () => {
+    const dataset = { datasetName: uniqueName("mirror") };
+    const v1 = await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "1"), qa("b", "2", "2"), qa("c", "3", "3")],
+      sourceIdKey: "id",
+      versionDescription: "first",
+      versionMetadata: { commit: "abc" },
+    });
+    const v2 = await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "1"), qa("b", "2", "two"), qa("e", "5", "5")],
+      sourceIdKey: "id",
+      mode: "mirror",
+    });
+    expect(v2).toMatchObject({ created: 1, updated: 1, unchanged: 1, deleted: 1 });
+    const read = await getDataset({ client, dataset });
+    expect(read.examples.map((example) => example.sourceId).sort()).toEqual(["a", "b", "e"]);
+
+    const versions = await listVersions({ client, dataset });
+    expect(versions.map((version) => version.id)).toEqual([v2.versionId, v1.versionId]);
+    expect(versions[1]).toMatchObject({ description: "first", metadata: { commit: "abc" }, exampleCount: 3 });
+    expect(versions[0]).toMatchObject({ exampleCount: 3, created: 1, updated: 1, deleted: 1, digest: v2.digest });
+
+    const diff = await diffVersions({
+      client,
+      dataset: { datasetId: read.id },
+      fromVersionId: v1.versionId as string,
+      toVersionId: v2.versionId as string,
+    });
+    expect(diff).toMatchObject({ created: ["e"], updated: ["b"], deleted: ["c"], fromDigest: v1.digest });
+
+    const listed = await listDatasets({ client, name: dataset.datasetName });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id: read.id, latestVersionId: v2.versionId });
+
+    await deleteDataset({ client, dataset });
+    await expectRejects(getDataset({ client, dataset }), NotFoundError);
+    expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+  });
+});
+
+describe("identity", () => {
+  test("integer ids are written in decimal; a callback makes composite ids", async () => {
+    const dataset = { datasetName: uniqueName("ids") };
+    const byKey = await upsertDataset({
+      client,
+      dataset,
+      examples: [
+        { n: 7, input: { q: 1 } },
+        { n: 12, input: { q: 2 } },
+      ],
+      sourceIdKey: "n",
+      dryRun: true,
+    });
+    expect(byKey.createdSourceIds?.sort()).toEqual(["12", "7"]);
+
+    const composite = await upsertDataset({
+      client,
+      dataset,
+      examples: [
+        { lang: "en", n: 1, input: { q: "hi" } },
+        { lang: "fr", n: 1, input: { q: "salut" } },
+      ],
+      sourceId: (record) => `${record.lang}/${record.n}`,
+    });
+    expect(composite.created).toBe(2);
+    const read = await getDataset({ client, dataset });
+    expect(read.examples.map((example) => example.sourceId).sort()).toEqual(["en/1", "fr/1"]);
+  });
+
+  test("without a key the identity is the content hash: an edit is a delete plus a create", async () => {
+    const dataset = { datasetName: uniqueName("content") };
+    const examples = [{ input: { q: "a" } }, { input: { q: "b" } }, { input: { q: "a" } }];
+    const first = await upsertDataset({ client, dataset, examples, mode: "mirror" });
+    // The repeated example is the same example.
+    expect(first.created).toBe(2);
+    const read = await getDataset({ client, dataset });
+    expect(read.examples.map((example) => example.sourceId).sort()).toEqual(
+      [exampleHash({ input: { q: "a" } }), exampleHash({ input: { q: "b" } })].sort(),
+    );
+    const edited = await upsertDataset({
+      client,
+      dataset,
+      examples: [{ input: { q: "a" } }, { input: { q: "B" } }],
+      mode: "mirror",
+    });
+    expect(edited).toMatchObject({ created: 1, deleted: 1, updated: 0, unchanged: 1 });
+  });
+
+  test("a bad, missing or repeated source id is refused, naming the row", async () => {
+    const dataset = { datasetName: uniqueName("bad-ids") };
+    const cases: Array<[Array<Record<string, unknown>>, RegExp, string, number]> = [
+      [[{ id: "a", input: {} }, { input: {} }], /^row 1: no source id at \$\.id/, "missing_source_id", 1],
+      [
+        [{ id: 1.5, input: {} }],
+        /^row 0: the source id at \$\.id is 1\.5; it must be a string or an integer/,
+        "invalid_source_id",
+        0,
+      ],
+      [[{ id: "", input: {} }], /^row 0: .*empty string/, "invalid_source_id", 0],
+      [[{ id: "x".repeat(513), input: {} }], /^row 0: .*longer than 512/, "invalid_source_id", 0],
+      [
+        [
+          { id: "a", input: { q: 1 } },
+          { id: "b", input: {} },
+          { id: "a", input: { q: 2 } },
+        ],
+        /^rows 0 and 2 have the same source id "a"/,
+        "duplicate_source_id",
+        2,
+      ],
+    ];
+    for (const [examples, message, code, row] of cases) {
+      const error = await expectRejects(upsertDataset({ client, dataset, examples, sourceIdKey: "id" }), ExampleError);
+      expect(error.message).toMatch(message);
+      expect({ code: error.code, row: error.row }).toEqual({ code, row });
+    }
+    const fromCallback = await expectRejects(
+      upsertDataset({ client, dataset, examples: [{ input: {} }], sourceId: () => 3 as unknown as string }),
+      ExampleError,
+    );
+    expect(fromCallback.message).toBe("row 0: sourceId(record) returned 3; it must return a string");
+    // Nothing reached the server.
+    expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+  });
+});
+
+describe("records", () => {
+  test("flat records: the named fields make input, output and metadata", async () => {
+    const dataset = { datasetName: uniqueName("flat") };
+    const rows = [
+      { id: "r1", question: "2+2?", context: "arithmetic", answer: "4", source: "book" },
+      { id: "r2", question: "capital of France?", context: "geo", answer: "Paris", source: "atlas" },
+    ];
+    const result = await upsertDataset({
+      client,
+      dataset,
+      examples: rows,
+      sourceIdKey: "id",
+      outputKeys: ["answer"],
+      metadataKeys: ["source"],
+    });
+    expect(result.created).toBe(2);
+    const read = await getDataset({ client, dataset });
+    const r1 = read.examples.find((example) => example.sourceId === "r1");
+    expect(r1).toMatchObject({
+      input: { question: "2+2?", context: "arithmetic" },
+      output: { answer: "4" },
+      metadata: { source: "book" },
+    });
+    expect(r1?.contentHash).toBe(
+      exampleHash({
+        input: { question: "2+2?", context: "arithmetic" },
+        output: { answer: "4" },
+        metadata: { source: "book" },
+      }),
+    );
+
+    // The same rows with the input named explicitly are the same examples.
+    const named = await upsertDataset({
+      client,
+      dataset,
+      examples: rows,
+      sourceIdKey: "id",
+      inputKeys: ["question", "context"],
+      outputKeys: ["answer"],
+      metadataKeys: ["source"],
+    });
+    expect(named.noop).toBe(true);
+
+    const missing = await expectRejects(
+      upsertDataset({
+        client,
+        dataset,
+        examples: [rows[0] as object, { id: "r3", question: "?" }],
+        inputKeys: ["question", "context"],
+      }),
+      ExampleError,
+    );
+    expect(missing.message).toBe('row 1: no key "context" (named in inputKeys)');
+    expect({ code: missing.code, row: missing.row, path: missing.path }).toEqual({
+      code: "missing_key",
+      row: 1,
+      path: "$.context",
+    });
+  });
+
+  test("structured records need an input object; values outside JSON are refused with their path", async () => {
+    const dataset = { datasetName: uniqueName("structured") };
+    const noInput = await expectRejects(
+      upsertDataset({ client, dataset, examples: [{ input: { a: 1 } }, { question: "?" }] }),
+      ExampleError,
+    );
+    expect(noInput.message).toMatch(/^row 1: no \$\.input: give structured records/);
+    const badOutput = await expectRejects(
+      upsertDataset({ client, dataset, examples: [{ input: {}, output: [1] }] }),
+      ExampleError,
+    );
+    expect(badOutput.message).toBe("row 0: $.output is an array; it must be a plain object");
+    expect(badOutput.code).toBe("not_an_object");
+    const notJson = await expectRejects(
+      upsertDataset({ client, dataset, examples: [{ input: {} }, { input: { items: [1, Number.NaN] } }] }),
+      HashError,
+    );
+    expect(notJson.path).toBe("$[1].input.items[1]");
+    expect(notJson.code).toBe("non_finite_number");
+  });
+});
+
+describe("dry run and guards", () => {
+  test("a dry run writes nothing and lists the source ids of each class", async () => {
+    const dataset = { datasetName: uniqueName("dry") };
+    const preview = await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "1")],
+      sourceIdKey: "id",
+      dryRun: true,
+    });
+    expect(preview).toMatchObject({ dryRun: true, created: 1, datasetId: null, versionId: null });
+    expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+
+    const real = await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "1"), qa("b", "2", "2")],
+      sourceIdKey: "id",
+    });
+    const next = await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "one"), qa("c", "3", "3")],
+      sourceIdKey: "id",
+      mode: "mirror",
+      dryRun: true,
+    });
+    expect(next).toMatchObject({
+      createdSourceIds: ["c"],
+      updatedSourceIds: ["a"],
+      unchangedSourceIds: [],
+      deletedSourceIds: ["b"],
+      versionId: null,
+      previousVersionId: real.versionId,
+    });
+    expect(next.digest).toBe(
+      digestOf([
+        ["a", qa("a", "1", "one")],
+        ["c", qa("c", "3", "3")],
+      ]),
+    );
+    const versions = await listVersions({ client, dataset });
+    expect(versions.map((version) => version.id)).toEqual([real.versionId]);
+  });
+
+  test("expectedVersionId refuses a sync when the dataset moved", async () => {
+    const dataset = { datasetName: uniqueName("guard") };
+    const first = await upsertDataset({ client, dataset, examples: [qa("a", "1", "1")], sourceIdKey: "id" });
+    await upsertDataset({ client, dataset, examples: [qa("b", "2", "2")], sourceIdKey: "id" });
+    const error = await expectRejects(
+      upsertDataset({
+        client,
+        dataset,
+        examples: [qa("c", "3", "3")],
+        sourceIdKey: "id",
+        expectedVersionId: first.versionId,
+      }),
+      ConflictError,
+    );
+    expect({ status: error.status, code: error.code }).toEqual({ status: 409, code: "version_conflict" });
+    expect(error.detail).toContain(String(first.versionId));
+    const fresh = await expectRejects(
+      upsertDataset({ client, dataset, examples: [qa("c", "3", "3")], sourceIdKey: "id", expectedVersionId: null }),
+      ConflictError,
+    );
+    expect(fresh.code).toBe("version_conflict");
+  });
+
+  test("a small sync is one JSON request", async () => {
+    const { fetch, sent } = recordingFetch();
+    const dataset = { datasetName: uniqueName("small") };
+    await upsertDataset({ client: testClient({ fetch }), dataset, examples: [qa("a", "1", "1")], sourceIdKey: "id" });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.url).toMatch(/\/v1\/datasets\/upsert$/);
+    expect(sent[0]?.contentType).toBe("application/json");
+    expect(JSON.parse(sent[0]?.body ?? "")).toMatchObject({
+      dataset: { name: dataset.datasetName },
+      mode: "merge",
+      examples: [{ source_id: "a", content_hash: exampleHash(qa("a", "1", "1")), input: { question: "1" } }],
+    });
+  });
+});

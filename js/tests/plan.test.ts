@@ -1,0 +1,133 @@
+import { exampleHash, getDataset, PLAN_THRESHOLD, upsertDataset } from "groundset";
+import { describe, expect, test } from "vitest";
+import { ndjsonOf, recordingFetch, type SentRequest, testClient, uniqueName } from "./api.js";
+
+const COUNT = 50_000;
+
+function record(index: number, version = 0) {
+  return {
+    id: `ex-${index}`,
+    input: { question: `what is ${index} squared?`, context: { index, tags: ["sq", `v${version}`] } },
+    output: { answer: String(index * index + version) },
+    metadata: { bucket: index % 7 },
+  };
+}
+
+/**
+ * The requests of one sync by dataset name: the look-up of the name, the plan (unless the
+ * dataset is new), the upsert; with the plan and the upsert's lines parsed.
+ */
+function planAndUpsert(sent: SentRequest[], planned = true) {
+  const paths = ["/v1/datasets", ...(planned ? ["/v1/datasets/upsert/plan"] : []), "/v1/datasets/upsert"];
+  expect(sent.map((request) => new URL(request.url).pathname)).toEqual(paths);
+  const plan = planned ? (sent[1] as SentRequest) : undefined;
+  const upsert = sent[sent.length - 1] as SentRequest;
+  expect(upsert.contentType).toBe("application/x-ndjson");
+  const [header, ...lines] = ndjsonOf(upsert.body);
+  return { plan, header, lines };
+}
+
+describe("a large sync plans first and sends only the content the server lacks", () => {
+  test(`${COUNT.toLocaleString("en")} examples: initial, unchanged, 0.1% changed`, async () => {
+    expect(COUNT).toBeGreaterThanOrEqual(PLAN_THRESHOLD);
+    const dataset = { datasetName: uniqueName("plan") };
+    const records = Array.from({ length: COUNT }, (_, index) => record(index));
+    /** A mirror sync of `examples`, and what it sent. */
+    const sync = async (examples: Array<ReturnType<typeof record>>) => {
+      const { fetch, sent } = recordingFetch();
+      const client = testClient({ fetch });
+      return { result: await upsertDataset({ client, dataset, examples, sourceIdKey: "id", mode: "mirror" }), sent };
+    };
+
+    const initial = await sync(records);
+    const created = initial.result;
+    expect(created).toMatchObject({ created: COUNT, unchanged: 0, noop: false });
+    {
+      // A new dataset needs every content: it is looked up, not planned, and the sync says
+      // that it expects no version yet.
+      const { header, lines } = planAndUpsert(initial.sent, false);
+      expect(header).toMatchObject({
+        dataset: { name: dataset.datasetName },
+        mode: "mirror",
+        expected_version_id: null,
+      });
+      expect(lines).toHaveLength(COUNT);
+      expect(lines.every((line) => "input" in line)).toBe(true);
+      expect(lines[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)), ...pickContent(record(3)) });
+    }
+
+    const unchanged = await sync(records);
+    const noop = unchanged.result;
+    expect(noop).toMatchObject({ noop: true, unchanged: COUNT, versionId: created.versionId, digest: created.digest });
+    {
+      const { plan, header, lines } = planAndUpsert(unchanged.sent);
+      expect(plan?.contentType).toBe("application/json");
+      const manifest = (JSON.parse(plan?.body ?? "") as { examples: Array<Record<string, unknown>> }).examples;
+      expect(manifest).toHaveLength(COUNT);
+      expect(manifest[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)) });
+      expect(header).toMatchObject({ expected_version_id: created.versionId });
+      expect(lines).toHaveLength(COUNT);
+      expect(lines.filter((line) => "input" in line)).toEqual([]);
+    }
+
+    const changedIndexes = new Set(Array.from({ length: 50 }, (_, k) => k * 997));
+    const evolved = records.map((original, index) => (changedIndexes.has(index) ? record(index, 1) : original));
+    const changed = await sync(evolved);
+    const next = changed.result;
+    expect(next).toMatchObject({ updated: 50, unchanged: COUNT - 50, created: 0, deleted: 0 });
+    expect(next.previousVersionId).toBe(created.versionId);
+    {
+      const { header, lines } = planAndUpsert(changed.sent);
+      expect(header).toMatchObject({ expected_version_id: created.versionId });
+      const withContent = lines.filter((line) => "input" in line).map((line) => line.source_id);
+      expect(withContent.sort()).toEqual([...changedIndexes].map((index) => `ex-${index}`).sort());
+    }
+
+    const read = await getDataset({ client: testClient(), dataset });
+    expect(read.examples).toHaveLength(COUNT);
+    expect(read.digest).toBe(next.digest);
+    expect(read.examples.find((example) => example.sourceId === "ex-997")?.output).toEqual({
+      answer: String(997 * 997 + 1),
+    });
+  });
+
+  test("a dataset that moves between plan and upsert is planned again", async () => {
+    const dataset = { datasetName: uniqueName("replan") };
+    const records = Array.from({ length: PLAN_THRESHOLD + 1 }, (_, index) => record(index));
+    await upsertDataset({ client: testClient(), dataset, examples: records, sourceIdKey: "id" });
+
+    // Between this sync's plan and its upsert, another writer changes the dataset.
+    const { fetch: recording, sent } = recordingFetch();
+    let interfered = false;
+    const interfering = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (!interfered && String(input).endsWith("/v1/datasets/upsert") && sent.length === 2) {
+        interfered = true;
+        await upsertDataset({ client: testClient(), dataset, examples: [record(0, 5)], sourceIdKey: "id" });
+      }
+      return recording(input, init);
+    }) as typeof fetch;
+    const evolved = records.map((original, index) => (index === 1 ? record(1, 1) : original));
+    const result = await upsertDataset({
+      client: testClient({ fetch: interfering }),
+      dataset,
+      examples: evolved,
+      sourceIdKey: "id",
+    });
+    expect(interfered).toBe(true);
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
+      "/v1/datasets",
+      "/v1/datasets/upsert/plan",
+      "/v1/datasets/upsert",
+      "/v1/datasets/upsert/plan",
+      "/v1/datasets/upsert",
+    ]);
+    // The second plan sees the other writer's change to ex-0 and sends ex-0 back as this sync has it.
+    expect(result).toMatchObject({ updated: 2, unchanged: PLAN_THRESHOLD - 1 });
+    const read = await getDataset({ client: testClient(), dataset });
+    expect(read.examples.find((example) => example.sourceId === "ex-0")?.output).toEqual(record(0).output);
+  });
+});
+
+function pickContent(value: ReturnType<typeof record>) {
+  return { input: value.input, output: value.output, metadata: value.metadata };
+}

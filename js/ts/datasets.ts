@@ -1,0 +1,408 @@
+/**
+ * Datasets: `upsertDataset` (make the server's dataset match the caller's examples) and the
+ * reads (`getDataset`, `listDatasets`, `listVersions`, `diffVersions`, `deleteDataset`).
+ *
+ * @module
+ */
+
+import { type Client, clientOrDefault, type RequestJson } from "./client.js";
+import { ConflictError, NotFoundError } from "./errors.js";
+import type { components } from "./generated/openapi.js";
+import { type ExampleRecord, type PreparedExamples, prepareExamples, type RecordOptions } from "./records.js";
+import { type Camelized, camelized } from "./wire.js";
+
+type Schemas = components["schemas"];
+
+/** A dataset by name (created by an upsert when missing) or by id. */
+export type DatasetRef = { datasetName: string; datasetId?: never } | { datasetId: string; datasetName?: never };
+
+/** A dataset and, optionally, one of its versions (default: the latest). */
+export type DatasetSelector = DatasetRef & { versionId?: string };
+
+/** How an upsert treats the server's examples that `examples` does not name. */
+export type UpsertMode = "merge" | "mirror";
+
+/** Options of {@link upsertDataset}. */
+export interface UpsertDatasetOptions<R extends ExampleRecord = ExampleRecord> extends RecordOptions<R> {
+  /** The client to use; default one made from `GROUNDSET_BASE_URL` and `GROUNDSET_API_KEY`. */
+  client?: Client;
+  /** The dataset: `{ datasetName }` (created when missing) or `{ datasetId }`. */
+  dataset: DatasetRef;
+  /** The records: structured (`{ input, output?, metadata? }`) or flat (see `inputKeys`). */
+  examples: Iterable<R>;
+  /**
+   * `merge` (default): examples not in `examples` stay. `mirror`: they are deleted, so the
+   * dataset holds exactly `examples`.
+   */
+  mode?: UpsertMode;
+  /** The dataset's description (set on creation, and changed when it differs). */
+  description?: string;
+  /** The dataset's metadata (set on creation, and changed when it differs). */
+  metadata?: Record<string, unknown>;
+  /** The description of the version this upsert creates. */
+  versionDescription?: string;
+  /** The metadata of the version this upsert creates. */
+  versionMetadata?: Record<string, unknown>;
+  /** Classify only: nothing is written; the result lists the source ids of each class. */
+  dryRun?: boolean;
+  /**
+   * Refuse (409 `version_conflict`) unless the dataset's latest version is this one (`null`:
+   * unless the dataset has no version yet). Without it, a large sync still guards its own
+   * plan with the version the plan saw.
+   */
+  expectedVersionId?: string | null;
+}
+
+/**
+ * What an upsert did (or, for a dry run, would do): `datasetId`, `datasetName`, `versionId`
+ * (the new version, or the previous one for a no-op), `previousVersionId`, `noop`, `dryRun`,
+ * the counts `created`, `updated`, `unchanged`, `deleted`, and `digest` (the dataset's digest
+ * after the upsert, equal in every SDK for equal examples); for a dry run also the source ids
+ * of each class (`createdSourceIds`, ...). Pass it as `dataset` to `runExperiment` to pin
+ * exactly this version.
+ */
+export type UpsertResult = Camelized<Schemas["UpsertResult"]>;
+
+/** An example as the server stores it: `id` (stable across versions), `sourceId`, `contentHash`, `input`, `output`, `metadata`, `versionId`. */
+export type Example = Camelized<Schemas["Example"]>;
+
+/** A dataset at one version, with its examples. */
+export interface Dataset {
+  id: string;
+  name: string;
+  versionId: string | null;
+  digest: string;
+  examples: Example[];
+}
+
+/** A dataset as listed. */
+export type DatasetInfo = Camelized<Schemas["Dataset"]>;
+
+/** A version of a dataset, with the counts of the upsert that made it and its digest. */
+export type Version = Camelized<Schemas["Version"]>;
+
+/** The source ids created, updated and deleted from one version to another, and both digests. */
+export type Diff = Camelized<Schemas["Diff"]>;
+
+/**
+ * Beyond this many examples, an upsert plans first (sending `[sourceId, contentHash]` pairs)
+ * and then sends content only for the examples the server lacks; up to it, one request with
+ * all content is faster than two round trips. The same threshold as the Python SDK's.
+ */
+export const PLAN_THRESHOLD = 2_000;
+
+/** Plans made by one upsert at most, when the dataset keeps moving between plan and upsert. */
+const PLAN_ATTEMPTS = 3;
+
+/** The NDJSON body is handed to `fetch` in chunks of about this many UTF-16 units. */
+const CHUNK_UNITS = 1 << 20;
+
+// `dataset` and the example entries are `unknown` in the generated types while
+// server/openapi.json lacks their schemas (DatasetSelector, UpsertExample): narrowed here.
+type UpsertHeader = Omit<RequestJson<"/v1/datasets/upsert", "post">, "examples" | "dataset"> & {
+  dataset: { name: string } | { id: string };
+};
+interface WireExample {
+  source_id: string;
+  content_hash: string;
+  input?: unknown;
+  output?: unknown;
+  metadata?: unknown;
+}
+
+function wireSelector(dataset: DatasetRef): { name: string } | { id: string } {
+  if (dataset === null || typeof dataset !== "object") {
+    throw new TypeError("dataset must be { datasetName } or { datasetId }");
+  }
+  const { datasetName, datasetId } = dataset as { datasetName?: unknown; datasetId?: unknown };
+  if ((datasetName === undefined) === (datasetId === undefined)) {
+    throw new TypeError("dataset must have exactly one of datasetName and datasetId");
+  }
+  if (datasetName !== undefined) {
+    if (typeof datasetName !== "string" || datasetName === "") {
+      throw new TypeError("dataset.datasetName must be a non-empty string");
+    }
+    return { name: datasetName };
+  }
+  if (typeof datasetId !== "string" || datasetId === "") {
+    throw new TypeError("dataset.datasetId must be a non-empty string");
+  }
+  return { id: datasetId };
+}
+
+function upsertResult(wire: Schemas["UpsertResult"]): UpsertResult {
+  const result = camelized(wire);
+  if (!wire.dry_run) {
+    // Only a dry run lists the source ids of each class.
+    delete result.createdSourceIds;
+    delete result.updatedSourceIds;
+    delete result.unchangedSourceIds;
+    delete result.deletedSourceIds;
+  }
+  return result;
+}
+
+/** The example of row `row` as a JSON line, with its content or (`content` false) without. */
+function exampleJson(prepared: PreparedExamples, row: number, content: boolean): string {
+  const head = `{"source_id":${JSON.stringify(prepared.sourceIds[row])},"content_hash":"${prepared.contentHashes[row]}"`;
+  if (!content) {
+    return `${head}}`;
+  }
+  return (
+    `${head},"input":${JSON.stringify(prepared.inputs[row])},"output":${JSON.stringify(prepared.outputs[row])},` +
+    `"metadata":${JSON.stringify(prepared.metadatas[row])}}`
+  );
+}
+
+/** The NDJSON body: the header line, then each example, with content only where `needed` says so. */
+function* ndjsonChunks(header: UpsertHeader, prepared: PreparedExamples, needed: Set<string>): Generator<string> {
+  let chunk = `${JSON.stringify(header)}\n`;
+  for (let row = 0; row < prepared.sourceIds.length; row++) {
+    chunk += `${exampleJson(prepared, row, needed.has(prepared.sourceIds[row] as string))}\n`;
+    if (chunk.length >= CHUNK_UNITS) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") {
+    yield chunk;
+  }
+}
+
+/** The examples of a one-request upsert, all with their content. */
+function wireExamples(prepared: PreparedExamples): WireExample[] {
+  return prepared.sourceIds.map((source_id, row) => ({
+    source_id,
+    content_hash: prepared.contentHashes[row] as string,
+    input: prepared.inputs[row],
+    output: prepared.outputs[row],
+    metadata: prepared.metadatas[row],
+  }));
+}
+
+/**
+ * Makes the server's dataset match `examples`: creates the dataset when missing, and a new
+ * version only when an example was created, changed or (in `mirror` mode) deleted.
+ *
+ * Every record is hashed here (one call into the native core); identity is `sourceIdKey`,
+ * `sourceId(record)`, or else the content hash. A small sync sends all content in one
+ * request. From {@link PLAN_THRESHOLD} examples on, it first sends only the
+ * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
+ * examples the server lacks and content-less entries for the rest, guarded by the version the
+ * plan saw; if the dataset moved in between, it plans again (three plans at most). A new
+ * dataset skips the plan: all its content is needed.
+ *
+ * ```ts
+ * const result = await upsertDataset({
+ *   dataset: { datasetName: "qa" },
+ *   examples: [{ id: "q1", input: { question: "2+2?" }, output: { answer: "4" } }],
+ *   sourceIdKey: "id",
+ * });
+ * result.noop; // true when nothing changed
+ * ```
+ *
+ * @throws {ExampleError} a record that cannot be an example (the message names the row).
+ * @throws {HashError} a value outside the hash domain (`$[3].input.items[0]`).
+ * @throws {ConflictError} `version_conflict` when `expectedVersionId` is not the latest version.
+ * @throws {APIError} other server errors; {@link APIConnectionError} when the server is unreachable.
+ */
+export async function upsertDataset<R extends ExampleRecord>(options: UpsertDatasetOptions<R>): Promise<UpsertResult> {
+  const client = clientOrDefault(options.client);
+  const selector = wireSelector(options.dataset);
+  const mode = options.mode ?? "merge";
+  if (mode !== "merge" && mode !== "mirror") {
+    throw new TypeError(`mode must be "merge" or "mirror", not ${JSON.stringify(mode)}`);
+  }
+  const prepared = prepareExamples(options.examples, options);
+  const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false };
+  if (options.description !== undefined) {
+    header.description = options.description;
+  }
+  if (options.metadata !== undefined) {
+    header.metadata = options.metadata;
+  }
+  if (options.versionDescription !== undefined) {
+    header.version_description = options.versionDescription;
+  }
+  if (options.versionMetadata !== undefined) {
+    header.version_metadata = options.versionMetadata;
+  }
+  if (options.expectedVersionId !== undefined) {
+    header.expected_version_id = options.expectedVersionId;
+  }
+  if (prepared.sourceIds.length <= PLAN_THRESHOLD) {
+    const wire = await client.request("post", "/v1/datasets/upsert", {
+      json: { ...header, examples: wireExamples(prepared) },
+    });
+    return upsertResult(wire);
+  }
+  // A dataset that does not exist yet needs every content: no plan, but the same guard.
+  let fresh = false;
+  if ("name" in selector && options.expectedVersionId === undefined) {
+    const page = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
+    fresh = page.data.length === 0;
+  }
+  const manifest = prepared.sourceIds.map((source_id, row) => ({
+    source_id,
+    content_hash: prepared.contentHashes[row] as string,
+  }));
+  for (let attempt = 1; ; attempt++) {
+    let base: string | null = null;
+    let needed = new Set(prepared.sourceIds);
+    if (!fresh) {
+      const plan = await client.request("post", "/v1/datasets/upsert/plan", {
+        json: { dataset: selector, mode, examples: manifest },
+      });
+      base = plan.base_version_id;
+      needed = new Set(plan.needed_source_ids);
+    }
+    const guarded: UpsertHeader =
+      options.expectedVersionId === undefined ? { ...header, expected_version_id: base } : header;
+    try {
+      const wire = await client.request("post", "/v1/datasets/upsert", {
+        ndjson: () => ndjsonChunks(guarded, prepared, needed),
+      });
+      return upsertResult(wire);
+    } catch (error) {
+      // The dataset moved since the plan (or was created meanwhile): plan again, unless the
+      // caller pinned the version it expects.
+      const moved =
+        error instanceof ConflictError && (error.code === "version_conflict" || error.code === "stale_manifest");
+      if (!moved || options.expectedVersionId !== undefined || attempt >= PLAN_ATTEMPTS) {
+        throw error;
+      }
+      fresh = false;
+    }
+  }
+}
+
+/** The dataset a selector names, read from the server. */
+async function resolveDataset(client: Client, dataset: DatasetRef): Promise<Schemas["Dataset"]> {
+  const selector = wireSelector(dataset);
+  if ("id" in selector) {
+    return client.request("get", "/v1/datasets/{dataset_id}", { path: { dataset_id: selector.id } });
+  }
+  const page = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
+  const found = page.data[0];
+  if (found === undefined) {
+    const detail = `no dataset is named ${JSON.stringify(selector.name)}`;
+    throw new NotFoundError(404, { code: "not_found", detail }, detail, "GET /v1/datasets");
+  }
+  return found;
+}
+
+/** Every page of a listing, in order. */
+async function allPages<T>(read: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string | null }>) {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    items.push(...page.data);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+}
+
+/** The lines of an NDJSON response, parsed, as they arrive. */
+async function* ndjsonLines(response: Response): AsyncGenerator<unknown> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  const body = response.body;
+  if (body === null) {
+    return;
+  }
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    const text = rest + decoder.decode(bytes, { stream: true });
+    const lines = text.split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.trim() !== "") {
+        yield JSON.parse(line);
+      }
+    }
+  }
+  rest += decoder.decode();
+  if (rest.trim() !== "") {
+    yield JSON.parse(rest);
+  }
+}
+
+/**
+ * A dataset at a version (default: the latest) with all its examples, streamed from the
+ * server as NDJSON.
+ *
+ * ```ts
+ * const dataset = await getDataset({ dataset: { datasetName: "qa" } });
+ * dataset.examples.length;
+ * ```
+ *
+ * @throws {NotFoundError} no such dataset or version.
+ */
+export async function getDataset(options: { client?: Client; dataset: DatasetSelector }): Promise<Dataset> {
+  const client = clientOrDefault(options.client);
+  const info = await resolveDataset(client, options.dataset);
+  const versionId = options.dataset.versionId ?? info.latest_version_id;
+  if (versionId === null) {
+    const digest = (
+      await client.request("get", "/v1/datasets/{dataset_id}/manifest", { path: { dataset_id: info.id } })
+    ).digest;
+    return { id: info.id, name: info.name, versionId: null, digest, examples: [] };
+  }
+  const path = { dataset_id: info.id, version_id: versionId };
+  const { digest } = await client.request("get", "/v1/datasets/{dataset_id}/versions/{version_id}", { path });
+  const response = await client.send("get", "/v1/datasets/{dataset_id}/examples", {
+    path,
+    query: { version_id: versionId },
+    accept: "application/x-ndjson",
+  });
+  const examples: Example[] = [];
+  for await (const line of ndjsonLines(response)) {
+    examples.push(camelized(line as Schemas["Example"]));
+  }
+  return { id: info.id, name: info.name, versionId, digest, examples };
+}
+
+/** Every dataset on the server (or those named `name`). */
+export async function listDatasets(options: { client?: Client; name?: string } = {}): Promise<DatasetInfo[]> {
+  const client = clientOrDefault(options.client);
+  const wire = await allPages((cursor) =>
+    client.request("get", "/v1/datasets", { query: { cursor, limit: 1000, name: options.name } }),
+  );
+  return wire.map(camelized);
+}
+
+/** The versions of a dataset, newest first. */
+export async function listVersions(options: { client?: Client; dataset: DatasetRef }): Promise<Version[]> {
+  const client = clientOrDefault(options.client);
+  const { id } = await resolveDataset(client, options.dataset);
+  const wire = await allPages((cursor) =>
+    client.request("get", "/v1/datasets/{dataset_id}/versions", {
+      path: { dataset_id: id },
+      query: { cursor, limit: 1000 },
+    }),
+  );
+  return wire.map(camelized);
+}
+
+/** The source ids created, updated and deleted from `fromVersionId` to `toVersionId`. */
+export async function diffVersions(options: {
+  client?: Client;
+  dataset: DatasetRef;
+  fromVersionId: string;
+  toVersionId: string;
+}): Promise<Diff> {
+  const client = clientOrDefault(options.client);
+  const { id } = await resolveDataset(client, options.dataset);
+  const wire = await client.request("get", "/v1/datasets/{dataset_id}/diff", {
+    path: { dataset_id: id },
+    query: { from_version_id: options.fromVersionId, to_version_id: options.toVersionId },
+  });
+  return camelized(wire);
+}
+
+/** Deletes a dataset with all its versions and examples. */
+export async function deleteDataset(options: { client?: Client; dataset: DatasetRef }): Promise<void> {
+  const client = clientOrDefault(options.client);
+  const { id } = await resolveDataset(client, options.dataset);
+  await client.request("delete", "/v1/datasets/{dataset_id}", { path: { dataset_id: id } });
+}

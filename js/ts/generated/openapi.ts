@@ -1,0 +1,2185 @@
+// Generated from server/openapi.json by scripts/openapi.mjs (openapi-typescript). Do not edit:
+// run `node scripts/openapi.mjs` after the server's contract changes.
+// Unresolved references, typed unknown: DatasetSelector, ManifestEntry, UpsertExample.
+
+export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health
+         * @description Liveness; never needs the API key.
+         */
+        get: operations["health_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Datasets by id, a page at a time; `name` filters by exact name.
+         */
+        get: operations["list_datasets_v1_datasets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["get_dataset_v1_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete the dataset with all its versions, examples and revisions.
+         */
+        delete: operations["delete_dataset_v1_datasets__dataset_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Diff
+         * @description The source_ids created, updated and deleted between two versions.
+         */
+        get: operations["get_diff_v1_datasets__dataset_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/examples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Examples
+         * @description The examples of a version (the latest by default) in id order, a page at a time
+         *     (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as NDJSON with
+         *     `Accept: application/x-ndjson`: every example after `cursor`, or at most `limit` of them.
+         */
+        get: operations["list_examples_v1_datasets__dataset_id__examples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Experiments
+         * @description The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
+         *     to that version.
+         */
+        get: operations["list_experiments_v1_datasets__dataset_id__experiments_get"];
+        put?: never;
+        /**
+         * Create Experiment
+         * @description Create an experiment pinned to one version of the dataset (the latest if `version_id` is
+         *     omitted): its runs may only name examples of that version.
+         */
+        post: operations["create_experiment_v1_datasets__dataset_id__experiments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Manifest
+         * @description Every `[source_id, content_hash]` pair of a version, sorted as the digest sorts them.
+         */
+        get: operations["get_manifest_v1_datasets__dataset_id__manifest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Versions
+         * @description Versions newest first, each with its counts and its digest (computed on read).
+         */
+        get: operations["list_versions_v1_datasets__dataset_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/versions/{version_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["get_version_v1_datasets__dataset_id__versions__version_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert
+         * @description Create a version from the request's examples (merge or mirror); nothing changed: no version.
+         */
+        post: operations["upsert_v1_datasets_upsert_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/upsert/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan
+         * @description Classify a manifest of (source_id, content_hash) without writing: which contents to send.
+         */
+        post: operations["plan_v1_datasets_upsert_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Experiment
+         * @description The experiment with its summary: runs, errors, incomplete pairs, per-evaluator mean score.
+         */
+        get: operations["get_experiment_v1_experiments__experiment_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Experiment
+         * @description Delete the experiment with its runs and evaluations.
+         */
+        delete: operations["delete_experiment_v1_experiments__experiment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Evaluations
+         * @description Store a batch of evaluations of the experiment's runs; one of the same (run, name)
+         *     replaces the stored one.
+         */
+        post: operations["upsert_evaluations_v1_experiments__experiment_id__evaluations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}/incomplete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Incomplete
+         * @description The (example, repetition) pairs with no successful run, grouped by example (with its
+         *     content at the version), a page of examples at a time.
+         */
+        get: operations["list_incomplete_v1_experiments__experiment_id__incomplete_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{experiment_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Runs
+         * @description The runs in the order they were stored, each with its evaluations, a page at a time.
+         */
+        get: operations["list_runs_v1_experiments__experiment_id__runs_get"];
+        put?: never;
+        /**
+         * Add Runs
+         * @description Store a batch of runs (each optionally with its evaluations) in one transaction.
+         *
+         *     422 if a run names an example outside the experiment's version; 409 `run_exists` if an
+         *     (example, repetition) of the batch already has a successful run (nothing is stored); a run
+         *     that errored is replaced by the new one.
+         */
+        post: operations["add_runs_v1_experiments__experiment_id__runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** Dataset */
+        Dataset: {
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Example Count */
+            example_count?: number | null;
+            /** Id */
+            id: string;
+            /** Latest Version Id */
+            latest_version_id: string | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** DatasetPage */
+        DatasetPage: {
+            /** Data */
+            data: components["schemas"]["Dataset"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Diff */
+        Diff: {
+            /** Created */
+            created: string[];
+            /** Dataset Id */
+            dataset_id: string;
+            /** Deleted */
+            deleted: string[];
+            /** From Digest */
+            from_digest: string;
+            /** From Version Id */
+            from_version_id: string;
+            /** To Digest */
+            to_digest: string;
+            /** To Version Id */
+            to_version_id: string;
+            /** Updated */
+            updated: string[];
+        };
+        /** Evaluation */
+        Evaluation: {
+            /**
+             * Annotator Kind
+             * @enum {string}
+             */
+            annotator_kind: "CODE" | "LLM" | "HUMAN";
+            /** End Time */
+            end_time: string;
+            /** Error */
+            error: string | null;
+            /** Explanation */
+            explanation: string | null;
+            /** Id */
+            id: string;
+            /** Label */
+            label: string | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Run Id */
+            run_id: string;
+            /** Score */
+            score: number | null;
+            /** Start Time */
+            start_time: string;
+        };
+        /** EvaluationBatch */
+        EvaluationBatch: {
+            /** Evaluations */
+            evaluations: components["schemas"]["EvaluationCreate"][];
+        };
+        /** EvaluationBatchResult */
+        EvaluationBatchResult: {
+            /**
+             * Data
+             * @description In the order of the request.
+             */
+            data: components["schemas"]["EvaluationStored"][];
+        };
+        /** EvaluationCreate */
+        EvaluationCreate: {
+            /**
+             * Annotator Kind
+             * @default CODE
+             * @enum {string}
+             */
+            annotator_kind: "CODE" | "LLM" | "HUMAN";
+            /** End Time */
+            end_time?: string | null;
+            /**
+             * Error
+             * @description Set when the evaluator raised.
+             */
+            error?: string | null;
+            /** Explanation */
+            explanation?: string | null;
+            /** Label */
+            label?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Name
+             * @description The evaluator's name.
+             */
+            name: string;
+            /** Run Id */
+            run_id: string;
+            /** Score */
+            score?: number | null;
+            /**
+             * Start Time
+             * @description ISO 8601; the server's clock if omitted.
+             */
+            start_time?: string | null;
+        };
+        /** EvaluationFields */
+        EvaluationFields: {
+            /**
+             * Annotator Kind
+             * @default CODE
+             * @enum {string}
+             */
+            annotator_kind: "CODE" | "LLM" | "HUMAN";
+            /** End Time */
+            end_time?: string | null;
+            /**
+             * Error
+             * @description Set when the evaluator raised.
+             */
+            error?: string | null;
+            /** Explanation */
+            explanation?: string | null;
+            /** Label */
+            label?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Name
+             * @description The evaluator's name.
+             */
+            name: string;
+            /** Score */
+            score?: number | null;
+            /**
+             * Start Time
+             * @description ISO 8601; the server's clock if omitted.
+             */
+            start_time?: string | null;
+        };
+        /** EvaluationStored */
+        EvaluationStored: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Run Id */
+            run_id: string;
+        };
+        /** EvaluatorSummary */
+        EvaluatorSummary: {
+            /** Count */
+            count: number;
+            /** Errors */
+            errors: number;
+            /** Mean Score */
+            mean_score: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Scored
+             * @description Evaluations with a score.
+             */
+            scored: number;
+        };
+        /** Example */
+        Example: {
+            /** Content Hash */
+            content_hash: string;
+            /** Id */
+            id: string;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Output */
+            output: {
+                [key: string]: unknown;
+            };
+            /** Source Id */
+            source_id: string;
+            /** Version Id */
+            version_id: string;
+        };
+        /** ExamplePage */
+        ExamplePage: {
+            /** Data */
+            data: components["schemas"]["Example"][];
+            /** Dataset Id */
+            dataset_id: string;
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Version Id */
+            version_id: string | null;
+        };
+        /** Experiment */
+        Experiment: {
+            /** Created At */
+            created_at: string;
+            /** Dataset Id */
+            dataset_id: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Example Count
+             * @description Examples in the pinned version.
+             */
+            example_count: number;
+            /** Id */
+            id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string | null;
+            /** Repetitions */
+            repetitions: number;
+            /** @description Only from GET /v1/experiments/{id}. */
+            summary?: components["schemas"]["ExperimentSummary"] | null;
+            /** Version Id */
+            version_id: string;
+        };
+        /** ExperimentCreate */
+        ExperimentCreate: {
+            /** Description */
+            description?: string | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Repetitions
+             * @default 1
+             */
+            repetitions: number;
+            /**
+             * Version Id
+             * @description The version to run on; the latest if omitted.
+             */
+            version_id?: string | null;
+        };
+        /** ExperimentPage */
+        ExperimentPage: {
+            /** Data */
+            data: components["schemas"]["Experiment"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ExperimentSummary */
+        ExperimentSummary: {
+            /** Errored Runs */
+            errored_runs: number;
+            /** Evaluations */
+            evaluations: components["schemas"]["EvaluatorSummary"][];
+            /**
+             * Expected Runs
+             * @description Examples of the version times repetitions.
+             */
+            expected_runs: number;
+            /**
+             * Incomplete Runs
+             * @description (example, repetition) pairs with no successful run.
+             */
+            incomplete_runs: number;
+            /** Runs */
+            runs: number;
+            /** Successful Runs */
+            successful_runs: number;
+        };
+        /** Health */
+        Health: {
+            /** Status */
+            status: string;
+            /** Version */
+            version: string;
+        };
+        /** IncompleteExample */
+        IncompleteExample: {
+            /** @description The example as GET /v1/datasets/{id}/examples gives it. */
+            example: components["schemas"]["Example"];
+            /**
+             * Repetition Numbers
+             * @description The repetitions with no successful run.
+             */
+            repetition_numbers: number[];
+        };
+        /** IncompletePage */
+        IncompletePage: {
+            /** Data */
+            data: components["schemas"]["IncompleteExample"][];
+            /** Experiment Id */
+            experiment_id: string;
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Version Id */
+            version_id: string;
+        };
+        /** Manifest */
+        Manifest: {
+            /** Dataset Id */
+            dataset_id: string;
+            /** Digest */
+            digest: string;
+            /** Examples */
+            examples: [
+                string,
+                string
+            ][];
+            /** Version Id */
+            version_id: string | null;
+        };
+        /** PlanResult */
+        PlanResult: {
+            /** Base Version Id */
+            base_version_id: string | null;
+            /** Created */
+            created: number;
+            /** Dataset Id */
+            dataset_id: string | null;
+            /** Dataset Name */
+            dataset_name: string;
+            /** Deleted */
+            deleted: number;
+            /** Needed Source Ids */
+            needed_source_ids: string[];
+            /** Unchanged */
+            unchanged: number;
+            /** Updated */
+            updated: number;
+        };
+        /** Run */
+        Run: {
+            /** Content Hash */
+            content_hash: string;
+            /** End Time */
+            end_time: string;
+            /** Error */
+            error: string | null;
+            /** Evaluations */
+            evaluations: components["schemas"]["Evaluation"][];
+            /** Example Id */
+            example_id: string;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Id */
+            id: string;
+            /** Output */
+            output: unknown;
+            /** Repetition Number */
+            repetition_number: number;
+            /** Source Id */
+            source_id: string;
+            /** Start Time */
+            start_time: string;
+        };
+        /** RunBatch */
+        RunBatch: {
+            /** Runs */
+            runs: components["schemas"]["RunCreate"][];
+        };
+        /** RunBatchResult */
+        RunBatchResult: {
+            /**
+             * Data
+             * @description The stored runs, in the order of the request.
+             */
+            data: components["schemas"]["RunCreated"][];
+            /**
+             * Evaluations
+             * @description Evaluations stored with the runs.
+             */
+            evaluations: number;
+            /**
+             * Replaced
+             * @description Errored runs replaced by runs of this batch.
+             */
+            replaced: number;
+        };
+        /** RunCreate */
+        RunCreate: {
+            /**
+             * Content Hash
+             * @description The content hash the task saw; refused (422) unless it is the example's at the version.
+             */
+            content_hash?: string | null;
+            /** End Time */
+            end_time?: string | null;
+            /**
+             * Error
+             * @description Set when the task raised: the run failed.
+             */
+            error?: string | null;
+            /**
+             * Evaluations
+             * @description Evaluations of this run, stored with it in the same transaction.
+             * @default []
+             */
+            evaluations: components["schemas"]["EvaluationFields"][];
+            /** Example Id */
+            example_id: string;
+            /**
+             * Output
+             * @description Any JSON value the task returned.
+             */
+            output?: unknown;
+            /**
+             * Repetition Number
+             * @default 1
+             */
+            repetition_number: number;
+            /**
+             * Start Time
+             * @description ISO 8601; the server's clock if omitted.
+             */
+            start_time?: string | null;
+        };
+        /** RunCreated */
+        RunCreated: {
+            /** Content Hash */
+            content_hash: string;
+            /** Example Id */
+            example_id: string;
+            /** Id */
+            id: string;
+            /** Repetition Number */
+            repetition_number: number;
+        };
+        /** RunPage */
+        RunPage: {
+            /** Data */
+            data: components["schemas"]["Run"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** UpsertResult */
+        UpsertResult: {
+            /** Created */
+            created: number;
+            /**
+             * Created Source Ids
+             * @description Only with dry_run.
+             */
+            created_source_ids?: string[] | null;
+            /** Dataset Id */
+            dataset_id: string | null;
+            /** Dataset Name */
+            dataset_name: string;
+            /** Deleted */
+            deleted: number;
+            /** Deleted Source Ids */
+            deleted_source_ids?: string[] | null;
+            /** Digest */
+            digest: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /** Noop */
+            noop: boolean;
+            /** Previous Version Id */
+            previous_version_id: string | null;
+            /** Unchanged */
+            unchanged: number;
+            /** Unchanged Source Ids */
+            unchanged_source_ids?: string[] | null;
+            /** Updated */
+            updated: number;
+            /** Updated Source Ids */
+            updated_source_ids?: string[] | null;
+            /** Version Id */
+            version_id: string | null;
+        };
+        /** Version */
+        Version: {
+            /** Created */
+            created: number;
+            /** Created At */
+            created_at: string;
+            /** Dataset Id */
+            dataset_id: string;
+            /** Deleted */
+            deleted: number;
+            /** Description */
+            description: string | null;
+            /** Digest */
+            digest: string;
+            /** Example Count */
+            example_count: number;
+            /** Id */
+            id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Updated */
+            updated: number;
+        };
+        /** VersionPage */
+        VersionPage: {
+            /** Data */
+            data: components["schemas"]["Version"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    health_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    list_datasets_v1_datasets_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_dataset_v1_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    delete_dataset_v1_datasets__dataset_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_diff_v1_datasets__dataset_id__diff_get: {
+        parameters: {
+            query: {
+                from_version_id: string;
+                to_version_id: string;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diff"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_examples_v1_datasets__dataset_id__examples_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+                version_id?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamplePage"];
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_experiments_v1_datasets__dataset_id__experiments_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                version_id?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    create_experiment_v1_datasets__dataset_id__experiments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_manifest_v1_datasets__dataset_id__manifest_get: {
+        parameters: {
+            query?: {
+                version_id?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Manifest"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_versions_v1_datasets__dataset_id__versions_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_version_v1_datasets__dataset_id__versions__version_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                version_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsert_v1_datasets_upsert_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description unresolved in server/openapi.json: #/components/schemas/DatasetSelector */
+                    dataset: unknown;
+                    /** Description */
+                    description?: string | null;
+                    /**
+                     * Dry Run
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                    /**
+                     * Examples
+                     * @default []
+                     */
+                    examples?: unknown[];
+                    /** Expected Version Id */
+                    expected_version_id?: string | null;
+                    /** Metadata */
+                    metadata?: {
+                        [key: string]: unknown;
+                    } | null;
+                    /**
+                     * Mode
+                     * @default merge
+                     * @enum {string}
+                     */
+                    mode?: "merge" | "mirror";
+                    /** Version Description */
+                    version_description?: string | null;
+                    /** Version Metadata */
+                    version_metadata?: {
+                        [key: string]: unknown;
+                    } | null;
+                };
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    plan_v1_datasets_upsert_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description unresolved in server/openapi.json: #/components/schemas/DatasetSelector */
+                    dataset: unknown;
+                    /**
+                     * Examples
+                     * @default []
+                     */
+                    examples?: unknown[];
+                    /**
+                     * Mode
+                     * @default merge
+                     * @enum {string}
+                     */
+                    mode?: "merge" | "mirror";
+                };
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_experiment_v1_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    delete_experiment_v1_experiments__experiment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsert_evaluations_v1_experiments__experiment_id__evaluations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationBatchResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_incomplete_v1_experiments__experiment_id__incomplete_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncompletePage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_runs_v1_experiments__experiment_id__runs_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    add_runs_v1_experiments__experiment_id__runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunBatchResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+}
