@@ -57,6 +57,18 @@ def test_public_api() -> None:
     assert sorted(groundset.__all__) == sorted(
         [
             "MAX_DEPTH",
+            # groundset.experiments
+            "EvaluationResult",
+            "Experiment",
+            "ExperimentEvaluation",
+            "ExperimentRun",
+            "aevaluate_experiment",
+            "aresume_experiment",
+            "arun_experiment",
+            "evaluate_experiment",
+            "load_experiment",
+            "resume_experiment",
+            "run_experiment",
             "APIConnectionError",
             "APIError",
             "APITimeoutError",

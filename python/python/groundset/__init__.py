@@ -45,6 +45,19 @@ from groundset.errors import (
     UnsupportedTypeError,
     ValidationError,
 )
+from groundset.experiments import (
+    EvaluationResult,
+    Experiment,
+    ExperimentEvaluation,
+    ExperimentRun,
+    aevaluate_experiment,
+    aresume_experiment,
+    arun_experiment,
+    evaluate_experiment,
+    load_experiment,
+    resume_experiment,
+    run_experiment,
+)
 from groundset.types import Dataset, DatasetInfo, Diff, Example, UpsertResult, Version
 
 __all__ = [
@@ -61,8 +74,12 @@ __all__ = [
     "Dataset",
     "DatasetInfo",
     "Diff",
+    "EvaluationResult",
     "Example",
     "ExampleError",
+    "Experiment",
+    "ExperimentEvaluation",
+    "ExperimentRun",
     "GroundsetError",
     "HashError",
     "InternalServerError",
@@ -75,10 +92,17 @@ __all__ = [
     "ValidationError",
     "Version",
     "__version__",
+    "aevaluate_experiment",
+    "aresume_experiment",
+    "arun_experiment",
     "canonicalize",
+    "evaluate_experiment",
     "example_hash",
     "hash_examples",
     "hash_jsonl",
     "hash_value",
+    "load_experiment",
     "manifest_digest",
+    "resume_experiment",
+    "run_experiment",
 ]
