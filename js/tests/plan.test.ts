@@ -61,8 +61,9 @@ describe("a large sync plans first and sends only the content the server lacks",
     expect(noop).toMatchObject({ noop: true, unchanged: COUNT, versionId: created.versionId, digest: created.digest });
     {
       const { plan, header, lines } = planAndUpsert(unchanged.sent);
-      expect(plan?.contentType).toBe("application/json");
-      const manifest = (JSON.parse(plan?.body ?? "") as { examples: Array<Record<string, unknown>> }).examples;
+      expect(plan?.contentType).toBe("application/x-ndjson");
+      const [planHeader, ...manifest] = ndjsonOf(plan?.body ?? "");
+      expect(planHeader).toEqual({ dataset: { name: dataset.datasetName }, mode: "mirror" });
       expect(manifest).toHaveLength(COUNT);
       expect(manifest[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)) });
       expect(header).toMatchObject({ expected_version_id: created.versionId });

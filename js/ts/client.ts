@@ -39,9 +39,13 @@ type QueryParameters<P extends keyof paths, M extends Method> =
 /** The JSON body a route takes. */
 export type RequestJson<P extends keyof paths, M extends Method> =
   Operation<P, M> extends { requestBody: { content: { "application/json": infer T } } } ? T : never;
-/** The JSON body a route answers with on success (`undefined` for 204). */
+/** The JSON body a route answers with on success (200 or 201; `undefined` for 204). */
 export type ResponseJson<P extends keyof paths, M extends Method> =
-  Operation<P, M> extends { responses: { 200: { content: { "application/json": infer T } } } } ? T : undefined;
+  Operation<P, M> extends { responses: { 200: { content: { "application/json": infer T } } } }
+    ? T
+    : Operation<P, M> extends { responses: { 201: { content: { "application/json": infer T } } } }
+      ? T
+      : undefined;
 
 /** A request: its path and query parameters, and a JSON body or a body stream of NDJSON lines. */
 export interface RequestOptions<P extends keyof paths, M extends Method> {
@@ -278,4 +282,18 @@ export function clientOrDefault(client: Client | undefined): Client {
   }
   defaultClient ??= new Client();
   return defaultClient;
+}
+
+/** Every page of a listing, in order. */
+export async function allPages<T>(
+  read: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string | null }>,
+) {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor);
+    items.push(...page.data);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
 }

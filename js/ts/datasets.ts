@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Client, clientOrDefault, type RequestJson } from "./client.js";
+import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import type { components } from "./generated/openapi.js";
 import { type ExampleRecord, type PreparedExamples, prepareExamples, type RecordOptions } from "./records.js";
@@ -89,7 +89,7 @@ export type Diff = Camelized<Schemas["Diff"]>;
  * and then sends content only for the examples the server lacks; up to it, one request with
  * all content is faster than two round trips. The same threshold as the Python SDK's.
  */
-export const PLAN_THRESHOLD = 2_000;
+export const PLAN_THRESHOLD = 1_000;
 
 /** Plans made by one upsert at most, when the dataset keeps moving between plan and upsert. */
 const PLAN_ATTEMPTS = 3;
@@ -155,7 +155,7 @@ function exampleJson(prepared: PreparedExamples, row: number, content: boolean):
 }
 
 /** The NDJSON body: the header line, then each example, with content only where `needed` says so. */
-function* ndjsonChunks(header: UpsertHeader, prepared: PreparedExamples, needed: Set<string>): Generator<string> {
+function* ndjsonChunks(header: object, prepared: PreparedExamples, needed: Set<string>): Generator<string> {
   let chunk = `${JSON.stringify(header)}\n`;
   for (let row = 0; row < prepared.sourceIds.length; row++) {
     chunk += `${exampleJson(prepared, row, needed.has(prepared.sourceIds[row] as string))}\n`;
@@ -242,16 +242,14 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     const page = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
     fresh = page.data.length === 0;
   }
-  const manifest = prepared.sourceIds.map((source_id, row) => ({
-    source_id,
-    content_hash: prepared.contentHashes[row] as string,
-  }));
+  const nothing = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     let base: string | null = null;
     let needed = new Set(prepared.sourceIds);
     if (!fresh) {
+      // The plan takes the same content-less lines as the upsert, after its own header.
       const plan = await client.request("post", "/v1/datasets/upsert/plan", {
-        json: { dataset: selector, mode, examples: manifest },
+        ndjson: () => ndjsonChunks({ dataset: selector, mode }, prepared, nothing),
       });
       base = plan.base_version_id;
       needed = new Set(plan.needed_source_ids);
@@ -289,18 +287,6 @@ async function resolveDataset(client: Client, dataset: DatasetRef): Promise<Sche
     throw new NotFoundError(404, { code: "not_found", detail }, detail, "GET /v1/datasets");
   }
   return found;
-}
-
-/** Every page of a listing, in order. */
-async function allPages<T>(read: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string | null }>) {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await read(cursor);
-    items.push(...page.data);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined);
-  return items;
 }
 
 /** The lines of an NDJSON response, parsed, as they arrive. */

@@ -46,6 +46,25 @@ export {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors.js";
+export {
+  asEvaluator,
+  BATCH_SIZE,
+  type EvaluationResult,
+  type Evaluator,
+  type EvaluatorArguments,
+  type Evaluators,
+  Experiment,
+  type ExperimentEvaluation,
+  type ExperimentRun,
+  type ExperimentSummary,
+  evaluateExperiment,
+  loadExperiment,
+  type RunExperimentOptions,
+  resumeExperiment,
+  runExperiment,
+  type Task,
+  type Verdict,
+} from "./experiments.js";
 export { exampleHash, hashExamples, hashValue, manifestDigest } from "./hash.js";
 export { hashJsonl } from "./jsonl.js";
 export type { ExampleRecord, RecordOptions } from "./records.js";

@@ -424,7 +424,7 @@ export interface components {
              * @default CODE
              * @enum {string}
              */
-            annotator_kind: "CODE" | "LLM" | "HUMAN";
+            annotator_kind?: "CODE" | "LLM" | "HUMAN";
             /** End Time */
             end_time?: string | null;
             /**
@@ -462,7 +462,7 @@ export interface components {
              * @default CODE
              * @enum {string}
              */
-            annotator_kind: "CODE" | "LLM" | "HUMAN";
+            annotator_kind?: "CODE" | "LLM" | "HUMAN";
             /** End Time */
             end_time?: string | null;
             /**
@@ -592,7 +592,7 @@ export interface components {
              * Repetitions
              * @default 1
              */
-            repetitions: number;
+            repetitions?: number;
             /**
              * Version Id
              * @description The version to run on; the latest if omitted.
@@ -755,7 +755,7 @@ export interface components {
              * @description Evaluations of this run, stored with it in the same transaction.
              * @default []
              */
-            evaluations: components["schemas"]["EvaluationFields"][];
+            evaluations?: components["schemas"]["EvaluationFields"][];
             /** Example Id */
             example_id: string;
             /**
@@ -767,7 +767,7 @@ export interface components {
              * Repetition Number
              * @default 1
              */
-            repetition_number: number;
+            repetition_number?: number;
             /**
              * Start Time
              * @description ISO 8601; the server's clock if omitted.

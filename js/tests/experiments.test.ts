@@ -1,0 +1,300 @@
+import {
+  APIConnectionError,
+  asEvaluator,
+  ConflictError,
+  type Example,
+  evaluateExperiment,
+  exampleHash,
+  getDataset,
+  loadExperiment,
+  resumeExperiment,
+  runExperiment,
+  upsertDataset,
+} from "groundset";
+import { describe, expect, test } from "vitest";
+import { testClient, uniqueName } from "./api.js";
+
+const client = testClient();
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+async function seed(count: number, answer = (index: number) => String(index * 2)) {
+  const dataset = { datasetName: uniqueName("exp") };
+  const result = await upsertDataset({
+    client,
+    dataset,
+    examples: Array.from({ length: count }, (_, index) => ({
+      id: `q${index}`,
+      input: { n: index },
+      output: { answer: answer(index) },
+      metadata: { parity: index % 2 === 0 ? "even" : "odd" },
+    })),
+    sourceIdKey: "id",
+  });
+  return { dataset, result };
+}
+
+const double = (example: Example) => String((example.input.n as number) * 2);
+
+describe("runExperiment", () => {
+  test("an UpsertResult pins its version: runs see that version's content after the dataset moved", async () => {
+    const { dataset, result: v1 } = await seed(3);
+    const v2 = await upsertDataset({
+      client,
+      dataset,
+      examples: [{ id: "q0", input: { n: 100 }, output: { answer: "200" } }],
+      sourceIdKey: "id",
+    });
+    expect(v2.versionId).not.toBe(v1.versionId);
+    const seen: number[] = [];
+    const experiment = await runExperiment({
+      client,
+      dataset: v1,
+      task: (example) => {
+        seen.push(example.input.n as number);
+        return { doubled: double(example) };
+      },
+      printSummary: false,
+    });
+    expect(experiment.versionId).toBe(v1.versionId);
+    expect(seen.sort()).toEqual([0, 1, 2]);
+    const q0 = experiment.runs.find((run) => run.sourceId === "q0");
+    expect(q0?.contentHash).toBe(
+      exampleHash({ input: { n: 0 }, output: { answer: "0" }, metadata: { parity: "even" } }),
+    );
+    expect(q0?.output).toEqual({ doubled: "0" });
+
+    // A selector without a version runs the latest one.
+    const latest = await runExperiment({ client, dataset, task: double, printSummary: false });
+    expect(latest.versionId).toBe(v2.versionId);
+    expect(latest.runs.find((run) => run.sourceId === "q0")?.output).toBe("200");
+  });
+
+  test("every evaluator form is stored as its score, label, explanation and metadata", async () => {
+    const { result } = await seed(4);
+    function exact({ output, expected }: { output: unknown; expected: Record<string, unknown> }) {
+      return output === expected.answer;
+    }
+    const experiment = await runExperiment({
+      client,
+      dataset: result,
+      task: double,
+      experimentName: "forms",
+      experimentMetadata: { model: "arithmetic" },
+      evaluators: [
+        exact,
+        asEvaluator({ name: "closeness", evaluate: ({ input }) => 1 / (1 + (input.n as number)) }),
+        asEvaluator({ name: "parity", evaluate: ({ metadata }) => String(metadata.parity) }),
+        asEvaluator({
+          name: "judged",
+          evaluate: async ({ example }) => {
+            await sleep(1);
+            return { score: 0.5, label: "partial", explanation: `looked at ${example.sourceId}`, metadata: { k: 1 } };
+          },
+        }),
+      ],
+      printSummary: false,
+    });
+    const loaded = await loadExperiment({ client, experiment });
+    expect(loaded.name).toBe("forms");
+    expect(loaded.metadata).toEqual({ model: "arithmetic" });
+    const q3 = loaded.runs.find((run) => run.sourceId === "q3");
+    const byName = Object.fromEntries((q3?.evaluations ?? []).map((e) => [e.name, e]));
+    expect(byName.exact).toMatchObject({ score: 1, label: "True", error: null, annotatorKind: "CODE" });
+    expect(byName.closeness).toMatchObject({ score: 0.25, label: null });
+    expect(byName.parity).toMatchObject({ score: null, label: "odd" });
+    expect(byName.judged).toMatchObject({
+      score: 0.5,
+      label: "partial",
+      explanation: "looked at q3",
+      metadata: { k: 1 },
+    });
+    expect(q3?.example?.sourceId).toBe("q3");
+
+    const exactSummary = experiment.summary.evaluations.find((e) => e.name === "exact");
+    expect(exactSummary).toMatchObject({ count: 4, errors: 0, meanScore: 1 });
+    expect(experiment.summary).toMatchObject({ runs: 4, erroredRuns: 0, expectedRuns: 4 });
+    const table = experiment.summaryTable();
+    expect(table).toContain(
+      `experiment ${experiment.id} "forms": dataset ${result.datasetId} version ${result.versionId}`,
+    );
+    expect(table).toMatch(/closeness\s+4\s+0\s+0\.5208/);
+  });
+
+  test("a task that throws or times out records its error; an evaluator that throws records an evaluation error", async () => {
+    const { result } = await seed(4);
+    const experiment = await runExperiment({
+      client,
+      dataset: result,
+      task: async (example) => {
+        if (example.sourceId === "q1") {
+          throw new RangeError("no odd ones");
+        }
+        if (example.sourceId === "q2") {
+          await sleep(2_000);
+        }
+        return double(example);
+      },
+      evaluators: {
+        fragile: ({ input }) => {
+          if (input.n === 3) {
+            throw new Error("cannot judge 3");
+          }
+          return true;
+        },
+        badForm: () => ({ grade: "A" }) as never,
+      },
+      timeoutMs: 100,
+      printSummary: false,
+    });
+    const bySourceId = Object.fromEntries(experiment.runs.map((run) => [run.sourceId, run]));
+    expect(bySourceId.q1).toMatchObject({ output: null, error: "RangeError: no odd ones", evaluations: [] });
+    expect(bySourceId.q2?.error).toBe("TimeoutError: the task took longer than 100 ms");
+    const fragile = bySourceId.q3?.evaluations.find((e) => e.name === "fragile");
+    expect(fragile).toMatchObject({ score: null, error: "Error: cannot judge 3" });
+    const badForm = bySourceId.q0?.evaluations.find((e) => e.name === "badForm");
+    expect(badForm?.error).toMatch(/^TypeError: evaluator "badForm" returned an object with the key\(s\) grade/);
+    expect(experiment.summary).toMatchObject({ runs: 4, erroredRuns: 2, successfulRuns: 2, incompleteRuns: 2 });
+    expect(experiment.summary.evaluations.find((e) => e.name === "fragile")).toMatchObject({ count: 2, errors: 1 });
+  });
+
+  test("repetitions run every example that many times; concurrency bounds the tasks under way", async () => {
+    const { result } = await seed(6);
+    let running = 0;
+    let most = 0;
+    const started = Date.now();
+    const experiment = await runExperiment({
+      client,
+      dataset: result,
+      task: async (example) => {
+        running++;
+        most = Math.max(most, running);
+        await sleep(150);
+        running--;
+        return double(example);
+      },
+      repetitions: 2,
+      concurrency: 4,
+      printSummary: false,
+    });
+    const elapsed = Date.now() - started;
+    expect(most).toBe(4);
+    // 12 runs, 4 at a time: about three sleeps, far from twelve.
+    expect(elapsed).toBeLessThan(12 * 150);
+    expect(experiment.runs).toHaveLength(12);
+    expect(experiment.runs.map((run) => `${run.sourceId}#${run.repetitionNumber}`).slice(0, 4)).toEqual([
+      "q0#1",
+      "q0#2",
+      "q1#1",
+      "q1#2",
+    ]);
+    expect(experiment.runs.every((run) => run.id !== undefined)).toBe(true);
+    expect(experiment.summary).toMatchObject({ expectedRuns: 12, runs: 12, successfulRuns: 12 });
+  });
+
+  test("a dry run runs a few examples and stores nothing", async () => {
+    const { result } = await seed(5);
+    const experiment = await runExperiment({ client, dataset: result, task: double, dryRun: 2, printSummary: false });
+    expect(experiment.id).toBeNull();
+    expect(experiment.dryRun).toBe(true);
+    expect(experiment.runs.map((run) => run.sourceId)).toEqual(["q0", "q1"]);
+    expect(experiment.summary).toMatchObject({ runs: 2, expectedRuns: 2 });
+    expect(experiment.summaryTable()).toMatch(/^dry run \(nothing stored\)/);
+    const stored = await client.request("get", "/v1/datasets/{dataset_id}/experiments", {
+      path: { dataset_id: result.datasetId as string },
+    });
+    expect(stored.data).toEqual([]);
+    const one = await runExperiment({ client, dataset: result, task: double, dryRun: true, printSummary: false });
+    expect(one.runs).toHaveLength(1);
+  });
+});
+
+describe("after the run", () => {
+  test("resume runs only what is missing after a crash, and a duplicate successful run is refused", async () => {
+    const { result } = await seed(6);
+    // The second upload of runs fails as if the process had died: what was sent stays stored.
+    let uploads = 0;
+    const crashing = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).endsWith("/runs") && init?.method === "POST" && ++uploads === 2) {
+        throw new TypeError("fetch failed", { cause: { code: "ECONNRESET" } });
+      }
+      return fetch(input, init);
+    }) as typeof fetch;
+    const failed = await runExperiment({
+      client: testClient({ fetch: crashing, maxRetries: 0 }),
+      dataset: result,
+      task: double,
+      concurrency: 1,
+      batchSize: 2,
+      printSummary: false,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(APIConnectionError);
+    const listed = await client.request("get", "/v1/datasets/{dataset_id}/experiments", {
+      path: { dataset_id: result.datasetId as string },
+    });
+    const experimentId = listed.data[0]?.id as string;
+    const before = await loadExperiment({ client, experiment: experimentId });
+    const storedBefore = before.runs.map((run) => run.sourceId).sort();
+    expect(storedBefore.length).toBeGreaterThanOrEqual(2);
+    expect(storedBefore.length).toBeLessThan(6);
+
+    const resumedOn: string[] = [];
+    const resumed = await resumeExperiment({
+      client,
+      experiment: experimentId,
+      task: (example) => {
+        resumedOn.push(example.sourceId);
+        return double(example);
+      },
+      evaluators: [asEvaluator({ name: "exact", evaluate: ({ output, expected }) => output === expected.answer })],
+      printSummary: false,
+    });
+    expect([...resumedOn, ...storedBefore].sort()).toEqual(["q0", "q1", "q2", "q3", "q4", "q5"]);
+    expect(resumedOn.some((sourceId) => storedBefore.includes(sourceId))).toBe(false);
+    expect(resumed.summary).toMatchObject({ runs: 6, successfulRuns: 6, incompleteRuns: 0 });
+
+    const again = await resumeExperiment({ client, experiment: resumed, task: double, printSummary: false });
+    expect(again.runs).toHaveLength(6);
+
+    const duplicate = await client
+      .request("post", "/v1/experiments/{experiment_id}/runs", {
+        path: { experiment_id: experimentId },
+        json: { runs: [{ example_id: resumed.runs[0]?.exampleId as string, repetition_number: 1, output: "x" }] },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(duplicate).toBeInstanceOf(ConflictError);
+    expect((duplicate as ConflictError).code).toBe("run_exists");
+  });
+
+  test("evaluateExperiment scores the stored runs of an experiment again", async () => {
+    const { result } = await seed(3, (index) => (index === 0 ? "wrong" : String(index * 2)));
+    const experiment = await runExperiment({ client, dataset: result, task: double, printSummary: false });
+    const evaluated = await evaluateExperiment({
+      client,
+      experiment: experiment.id as string,
+      evaluators: { exact: ({ output, expected }) => output === expected.answer },
+      printSummary: false,
+    });
+    expect(evaluated.summary.evaluations).toEqual([
+      { name: "exact", count: 3, errors: 0, scored: 3, meanScore: 2 / 3 },
+    ]);
+    // The same name again replaces the stored evaluations.
+    const replaced = await evaluateExperiment({
+      client,
+      experiment: evaluated,
+      evaluators: { exact: () => 1 },
+      printSummary: false,
+    });
+    expect(replaced.summary.evaluations).toEqual([{ name: "exact", count: 3, errors: 0, scored: 3, meanScore: 1 }]);
+    const read = await getDataset({ client, dataset: { datasetId: result.datasetId as string } });
+    expect(read.examples).toHaveLength(3);
+  });
+});
