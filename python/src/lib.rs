@@ -10,6 +10,7 @@ mod canon;
 mod error;
 mod hash;
 mod jsonl;
+mod records;
 mod value;
 
 #[pymodule]
@@ -22,6 +23,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::hash_examples, module)?)?;
     module.add_function(wrap_pyfunction!(hash::manifest_digest, module)?)?;
     module.add_function(wrap_pyfunction!(jsonl::hash_jsonl, module)?)?;
+    module.add_function(wrap_pyfunction!(records::decode_ndjson_records, module)?)?;
+    module.add_function(wrap_pyfunction!(records::decode_request_json, module)?)?;
+    module.add_function(wrap_pyfunction!(records::canonicalize_ndjson_line, module)?)?;
     Ok(())
 }
 

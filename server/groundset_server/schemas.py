@@ -71,6 +71,10 @@ class PlanResult(BaseModel):
     dataset_id: str | None
     dataset_name: str
     base_version_id: str | None
+    base_digest: str = Field(
+        description="The digest of the base version: when nothing is needed and nothing would be deleted, "
+        "the dataset already matches the manifest and the upsert may be skipped."
+    )
     needed_source_ids: list[str]
     created: int
     updated: int

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ import groundset
 import orjson
 import sqlalchemy as sa
 
+from groundset_server import wire
 from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
@@ -123,7 +123,25 @@ class _Snapshot:
 
 _SNAPSHOTS: OrderedDict[tuple[str, int, str, int | None], _Snapshot] = OrderedDict()
 _SNAPSHOTS_LOCK = threading.Lock()
-_SNAPSHOTS_KEPT = 4
+_SNAPSHOT_ROWS_KEPT = 2_000_000
+"""The cache's budget in example rows (about 150 bytes each)."""
+SnapshotKey = tuple[str, int, str, int | None]
+
+
+def _snapshot_key(conn: sa.Connection, dataset: sa.Row[Any], latest: int | None) -> SnapshotKey:
+    return (conn.engine.url.render_as_string(hide_password=True), dataset.id, dataset.created_at, latest)
+
+
+def _keep(key: SnapshotKey, snapshot: _Snapshot) -> None:
+    if len(snapshot.state) > _SNAPSHOT_ROWS_KEPT:
+        return
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[key] = snapshot
+        _SNAPSHOTS.move_to_end(key)
+        rows = sum(len(kept.state) for kept in _SNAPSHOTS.values())
+        while rows > _SNAPSHOT_ROWS_KEPT:
+            _, dropped = _SNAPSHOTS.popitem(last=False)
+            rows -= len(dropped.state)
 
 
 def _snapshot(conn: sa.Connection, dataset: sa.Row[Any], latest: int | None) -> _Snapshot:
@@ -131,18 +149,16 @@ def _snapshot(conn: sa.Connection, dataset: sa.Row[Any], latest: int | None) -> 
 
     The current state changes only when a version is written, and ids are never reused, so
     (database, dataset id and creation time, latest version id) names one state for good: a plan
-    and the content-less upsert that follows it read the 100,000 rows once between them."""
-    key = (conn.engine.url.render_as_string(hide_password=True), dataset.id, dataset.created_at, latest)
+    and the content-less upsert that follows it read the 100,000 rows once between them, and an
+    upsert leaves the state it wrote for the next re-sync."""
+    key = _snapshot_key(conn, dataset, latest)
     with _SNAPSHOTS_LOCK:
         found = _SNAPSHOTS.get(key)
         if found is not None:
             _SNAPSHOTS.move_to_end(key)
             return found
     snapshot = _Snapshot(_current_state(conn, dataset.id))
-    with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[key] = snapshot
-        while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
-            _SNAPSHOTS.popitem(last=False)
+    _keep(key, snapshot)
     return snapshot
 
 
@@ -192,56 +208,151 @@ def _check_expected(header: Header, latest: int | None) -> None:
         )
 
 
-def _classes(result: engine_upsert.Classification) -> dict[str, list[str]]:
-    return {
-        "created_source_ids": engine_upsert.source_ids(result.created),
-        "updated_source_ids": [e.source_id for _, e in result.updated],
-        "unchanged_source_ids": list(result.unchanged),
-        "deleted_source_ids": [source_id for _, source_id in result.deleted],
-    }
+def _stale(missing: list[str], latest: int | None) -> Problem:
+    return Problem(
+        409,
+        "stale_manifest",
+        f"{len(missing)} new or changed example(s) came without content: "
+        "the dataset moved since the plan; plan again",
+        source_ids=missing,
+        base_version_id=render_id(latest),
+    )
 
 
-def _as_is(value: Any) -> Any:
-    return value
+def _classify(sync: engine_upsert.Sync, batch: list[IncomingExample], json_body: bool) -> engine_upsert.Step:
+    step = sync.add(batch)
+    if step.duplicates:
+        raise wire.duplicate_problem(step.duplicates, json_body)
+    return step
 
 
-CHUNK = 4000
+class _VersionWriter:
+    """Writes an upsert's rows batch by batch into the open transaction. The version row is
+    created with the first change (an upsert that changes nothing writes nothing) and gets its
+    counts at the end."""
 
+    def __init__(
+        self, conn: sa.Connection, dataset_id: int, header: Header, metadata: str, stamp: str
+    ) -> None:
+        self.conn = conn
+        self.dataset_id = dataset_id
+        self.header = header
+        self.metadata = metadata
+        self.stamp = stamp
+        self.version_id: int | None = None
+        self.next_example_id: int | None = None
+        self.changed_rows: dict[str, CurrentExample] = {}
+        self.new_state: dict[str, CurrentExample] = {}
 
-def _revision_tuples(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    canonical = groundset.canonicalize
-    return [
-        (
-            row["example_id"],
-            row["version_id"],
-            None if row["input"] is None else canonical(row["input"]).decode("utf-8"),
-            None if row["output"] is None else canonical(row["output"]).decode("utf-8"),
-            None if row["metadata"] is None else canonical(row["metadata"]).decode("utf-8"),
-            row["content_hash"],
-            row["revision_kind"],
-            row["created_at"],
+    def _version(self) -> int:
+        if self.version_id is None:
+            self.version_id = self.conn.execute(
+                sa.insert(versions)
+                .values(
+                    dataset_id=self.dataset_id,
+                    description=self.header.version_description,
+                    metadata=self.metadata,
+                    created_at=self.stamp,
+                    example_count=0,
+                    created_count=0,
+                    updated_count=0,
+                    deleted_count=0,
+                )
+                .returning(versions.c.id)
+            ).scalar_one()
+        return self.version_id
+
+    def _reserve_example_ids(self, count: int) -> list[int]:
+        """Ids for new example rows, taken before inserting them so that revisions need no
+        read-back: PostgreSQL's sequence, or on SQLite (whose write lock this transaction
+        holds) the next ids after any ever used."""
+        if count == 0:
+            return []
+        if not is_sqlite_conn(self.conn):
+            rows = self.conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('dataset_examples', 'id')) "
+                "FROM generate_series(1, %s)",
+                (count,),
+            )
+            return [row[0] for row in rows]
+        if self.next_example_id is None:
+            used = self.conn.exec_driver_sql(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'dataset_examples'), 0), "
+                "coalesce((SELECT max(id) FROM dataset_examples), 0))"
+            ).scalar_one()
+            self.next_example_id = int(used) + 1
+        first = self.next_example_id
+        self.next_example_id += count
+        return list(range(first, first + count))
+
+    def write(self, step: engine_upsert.Step) -> None:
+        if not step.changed:
+            return
+        version_id = self._version()
+        ids = self._reserve_example_ids(len(step.created))
+        _bulk(
+            self.conn,
+            "INSERT INTO dataset_examples (id, dataset_id, source_id, created_at, current_content_hash, "
+            "current_version_id, is_deleted) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (example_id, self.dataset_id, e.source_id, self.stamp, e.content_hash, version_id, False)
+                for example_id, e in zip(ids, step.created, strict=True)
+            ],
         )
-        for row in rows
-    ]
+        _bulk(self.conn, INSERT_REVISION, engine_upsert.revision_rows(step, ids, version_id, self.stamp))
+        existing = step.revived + step.updated
+        _bulk(self.conn, UPDATE_CURRENT, [(e.content_hash, version_id, False, row) for row, e in existing])
+        changed = self.changed_rows
+        for example_id, e in zip(ids, step.created, strict=True):
+            changed[e.source_id] = CurrentExample(example_id, e.content_hash, False)
+        for example_id, e in existing:
+            changed[e.source_id] = CurrentExample(example_id, e.content_hash, False)
+
+    def final_manifest(
+        self, current: dict[str, CurrentExample], deleted: list[tuple[int, str]]
+    ) -> list[tuple[str, str]]:
+        """The pairs of the version being written; keeps its state in :attr:`new_state`."""
+        state = dict(current)
+        state.update(self.changed_rows)
+        for example_id, source_id in deleted:
+            state[source_id] = CurrentExample(example_id, None, True)
+        self.changed_rows = {}
+        self.new_state = state
+        return engine_upsert.current_manifest(state)
+
+    def delete(self, deleted: list[tuple[int, str]]) -> None:
+        if not deleted:
+            return
+        version_id = self._version()
+        _bulk(self.conn, INSERT_REVISION, engine_upsert.delete_rows(deleted, version_id, self.stamp))
+        _bulk(self.conn, UPDATE_CURRENT, [(None, version_id, True, example_id) for example_id, _ in deleted])
+
+    def finish(self, sync: engine_upsert.Sync, example_count: int) -> int | None:
+        if self.version_id is not None:
+            self.conn.execute(
+                sa.update(versions)
+                .where(versions.c.id == self.version_id)
+                .values(
+                    example_count=example_count,
+                    created_count=sync.counts["created"],
+                    updated_count=sync.counts["updated"],
+                    deleted_count=sync.counts["deleted"],
+                )
+            )
+        return self.version_id
 
 
-def _insert_revisions(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert revisions in chunks; a helper thread writes the next chunk's canonical JSON text
-    while the driver inserts the previous one (SQLite and psycopg release the GIL meanwhile)."""
-    if len(rows) <= CHUNK:
-        _bulk(conn, INSERT_REVISION, _revision_tuples(rows))
-        return
-    chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="canonical") as pool:
-        pending = pool.submit(_revision_tuples, chunks[0])
-        for following in [*chunks[1:], None]:
-            ready = pending.result()
-            if following is not None:
-                pending = pool.submit(_revision_tuples, following)
-            _bulk(conn, INSERT_REVISION, ready)
+UPDATE_CURRENT = (
+    "UPDATE dataset_examples SET current_content_hash = ?, current_version_id = ?, is_deleted = ? "
+    "WHERE id = ?"
+)
 
 
-def upsert(engine: sa.Engine, header: Header, incoming: list[IncomingExample]) -> dict[str, Any]:
+def upsert(
+    engine: sa.Engine, header: Header, batches: Iterable[list[IncomingExample]], json_body: bool = False
+) -> dict[str, Any]:
+    """Classify and write the request's examples, batch by batch, in one transaction: an error
+    in any batch (raised as a :class:`Problem`) rolls back everything."""
     dataset_metadata = canonical_text(header.metadata, "metadata") if header.metadata is not None else None
     version_metadata = canonical_text(
         header.version_metadata if header.version_metadata is not None else {}, "version_metadata"
@@ -251,66 +362,62 @@ def upsert(engine: sa.Engine, header: Header, incoming: list[IncomingExample]) -
         latest = None if dataset is None else _latest_version_id(conn, dataset.id)
         _check_expected(header, latest)
         snapshot = _Snapshot({}) if dataset is None else _snapshot(conn, dataset, latest)
-        current = snapshot.state
-        result = engine_upsert.classify(current, incoming, header.mode)
-        if result.missing_content:
-            raise Problem(
-                409,
-                "stale_manifest",
-                f"{len(result.missing_content)} new or changed example(s) came without content: "
-                "the dataset moved since the plan; plan again",
-                source_ids=result.missing_content,
-                base_version_id=render_id(latest),
+        sync = engine_upsert.Sync(
+            snapshot.state, header.mode, keep_source_ids=header.dry_run, keep_changes=header.dry_run
+        )
+        stamp = now()
+        writer = None
+        if not header.dry_run:
+            assert dataset is not None
+            writer = _VersionWriter(conn, dataset.id, header, version_metadata, stamp)
+        for batch in batches:
+            step = _classify(sync, batch, json_body)
+            if step.missing_content:
+                raise _stale(step.missing_content, latest)
+            if writer is not None:
+                writer.write(step)
+        deleted = sync.finish()
+        pairs = None
+        if sync.changed:
+            pairs = (
+                sync.final_manifest() if writer is None else writer.final_manifest(snapshot.state, deleted)
             )
-        pairs = engine_upsert.final_manifest(current, result) if result.changed else None
         answer: dict[str, Any] = {
             "dataset_id": None if dataset is None else render_id(dataset.id),
             "dataset_name": header.selector.name if dataset is None else dataset.name,
             "version_id": render_id(latest),
             "previous_version_id": render_id(latest),
-            "noop": not result.changed,
+            "noop": not sync.changed,
             "dry_run": header.dry_run,
-            **engine_upsert.counts(result),
+            **sync.counts,
+            "digest": snapshot.current_digest() if pairs is None else groundset.manifest_digest(pairs),
         }
-        if header.dry_run:
-            answer["version_id"] = None if result.changed else render_id(latest)
-            answer["digest"] = (
-                snapshot.current_digest() if pairs is None else groundset.manifest_digest(pairs)
-            )
-            answer.update(_classes(result))
+        if writer is None:
+            answer["version_id"] = None if sync.changed else render_id(latest)
+            answer.update({f"{name}_source_ids": ids for name, ids in sync.source_ids.items()})
             return answer
         assert dataset is not None
-        stamp = now()
+        writer.delete(deleted)
+        version_id = writer.finish(sync, 0 if pairs is None else len(pairs))
         dataset_changes: dict[str, Any] = {}
         if header.description is not None and header.description != dataset.description:
             dataset_changes["description"] = header.description
         if dataset_metadata is not None and dataset_metadata != dataset.metadata:
             dataset_changes["metadata"] = dataset_metadata
-        if dataset_changes or result.changed:
+        if dataset_changes or version_id is not None:
             dataset_changes["updated_at"] = stamp
             conn.execute(sa.update(datasets).where(datasets.c.id == dataset.id).values(dataset_changes))
-        if pairs is not None:
-            version_id = conn.execute(
-                sa.insert(versions)
-                .values(
-                    dataset_id=dataset.id,
-                    description=header.version_description,
-                    metadata=version_metadata,
-                    created_at=stamp,
-                    example_count=len(pairs),
-                    created_count=len(result.created),
-                    updated_count=len(result.updated),
-                    deleted_count=len(result.deleted),
-                )
-                .returning(versions.c.id)
-            ).scalar_one()
-            _write(conn, result, version_id, dataset.id, stamp)
-            answer["version_id"] = render_id(version_id)
-        answer["digest"] = snapshot.current_digest() if pairs is None else groundset.manifest_digest(pairs)
-        return answer
+        if version_id is None:
+            return answer
+        answer["version_id"] = render_id(version_id)
+        written = _Snapshot(writer.new_state)
+        written.digest = answer["digest"]
+        key = _snapshot_key(conn, dataset, version_id)
+    _keep(key, written)  # committed: the next plan of this dataset starts from it
+    return answer
 
 
-def _bulk(conn: sa.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+def _bulk(conn: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     """Execute ``sql`` (``?`` placeholders) once per row through the driver's executemany;
     on PostgreSQL an INSERT goes through COPY, the driver's bulk path."""
     if not rows:
@@ -327,81 +434,33 @@ def _bulk(conn: sa.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     conn.exec_driver_sql(sql, rows)
 
 
-REVISION_COLUMNS = (
-    "example_id",
-    "version_id",
-    "input",
-    "output",
-    "metadata",
-    "content_hash",
-    "revision_kind",
-    "created_at",
-)
 INSERT_REVISION = (
-    f"INSERT INTO dataset_example_revisions ({', '.join(REVISION_COLUMNS)}) VALUES ({', '.join('?' * 8)})"
+    f"INSERT INTO dataset_example_revisions ({', '.join(engine_upsert.REVISION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(engine_upsert.REVISION_COLUMNS))})"
 )
 
 
-def _write(
-    conn: sa.Connection, result: engine_upsert.Classification, version_id: int, dataset_id: int, stamp: str
-) -> None:
-    """Rows in batches through the driver: new example rows, their ids read back in one query,
-    then every revision, then the current state of the existing rows that changed."""
-    # Content stays as parsed values here; _insert_revisions writes its canonical text.
-    writes = engine_upsert.build_writes(result, version_id, dataset_id, stamp, _as_is)
-    if writes.new_examples:
-        _bulk(
-            conn,
-            "INSERT INTO dataset_examples (dataset_id, source_id, created_at, current_content_hash, "
-            "current_version_id, is_deleted) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r["dataset_id"],
-                    r["source_id"],
-                    r["created_at"],
-                    r["current_content_hash"],
-                    version_id,
-                    False,
-                )
-                for r in writes.new_examples
-            ],
-        )
-        # Only the rows just inserted have this version as their current one yet.
-        selected = conn.execute(
-            sa.select(examples.c.source_id, examples.c.id).where(
-                examples.c.dataset_id == dataset_id, examples.c.current_version_id == version_id
-            )
-        )
-        ids: dict[str, int] = {source_id: id_ for source_id, id_ in selected}
-        for new, row in zip(writes.new_examples, writes.revisions_for_new, strict=True):
-            row["example_id"] = ids[new["source_id"]]
-    _insert_revisions(conn, writes.revisions_for_new + writes.revisions)
-    _bulk(
-        conn,
-        "UPDATE dataset_examples SET current_content_hash = ?, current_version_id = ?, is_deleted = ? "
-        "WHERE id = ?",
-        [
-            (row["content_hash"], version_id, row["revision_kind"] == engine_upsert.DELETE, row["example_id"])
-            for row in writes.revisions
-        ],
-    )
-
-
-def plan(engine: sa.Engine, header: Header, incoming: list[IncomingExample]) -> dict[str, Any]:
+def plan(
+    engine: sa.Engine, header: Header, batches: Iterable[list[IncomingExample]], json_body: bool = False
+) -> dict[str, Any]:
     with read_transaction(engine) as conn:
         if header.selector.id is not None:
             dataset: sa.Row[Any] | None = _dataset_row(conn, parse_id(header.selector.id, "dataset"))
         else:
             dataset = conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
         latest = None if dataset is None else _latest_version_id(conn, dataset.id)
-        current = {} if dataset is None else _snapshot(conn, dataset, latest).state
-    result = engine_upsert.classify(current, incoming, header.mode)
+        snapshot = _Snapshot({}) if dataset is None else _snapshot(conn, dataset, latest)
+    sync = engine_upsert.Sync(snapshot.state, header.mode)
+    for batch in batches:
+        _classify(sync, batch, json_body)
+    sync.finish()
     return {
         "dataset_id": None if dataset is None else render_id(dataset.id),
         "dataset_name": header.selector.name if dataset is None else dataset.name,
         "base_version_id": render_id(latest),
-        "needed_source_ids": result.needed_source_ids(),
-        **engine_upsert.counts(result),
+        "base_digest": snapshot.current_digest(),
+        "needed_source_ids": sync.needed,
+        **sync.counts,
     }
 
 
@@ -588,29 +647,35 @@ def examples_page(
     }
 
 
-def examples_ndjson(engine: sa.Engine, dataset_id: str, version_id: str | None) -> Iterator[bytes]:
-    """Every example of the version as NDJSON lines, read in pages of 5,000."""
+def examples_ndjson(
+    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int | None
+) -> Iterator[bytes]:
+    """The examples of the version after ``cursor`` (at most ``limit``) as NDJSON lines, read
+    in pages of 5,000, each in its own short read transaction (the version pins the content)."""
     with read_transaction(engine) as conn:
         dataset = _dataset_row(conn, parse_id(dataset_id, "dataset"))
         version = _version_for(conn, dataset.id, version_id)
+    after = 0 if cursor is None else parse_id(cursor, "cursor")
     if version is None:
         return iter(())
 
     def lines() -> Iterator[bytes]:
-        last = 0
-        while True:
+        last, left = after, limit
+        while left is None or left > 0:
+            page = 5000 if left is None else min(5000, left)
             with read_transaction(engine) as conn:
                 query = (
                     _example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
                     .where(examples.c.id > last)
                     .order_by(examples.c.id)
-                    .limit(5000)
+                    .limit(page)
                 )
                 rows = conn.execute(query).all()
             if not rows:
                 return
             yield b"".join(orjson.dumps(_example_json(row)) + b"\n" for row in rows)
             last = rows[-1].id
+            left = None if left is None else left - len(rows)
 
     return lines()
 

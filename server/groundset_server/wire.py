@@ -1,21 +1,24 @@
-"""Reading upsert and plan requests (JSON or NDJSON) into validated header and examples."""
+"""Reading upsert and plan requests (JSON or NDJSON) into a validated header and examples.
+
+The examples are decoded by the native core (``groundset._native``) straight from the request
+text: shape checked, content canonicalized, hash recomputed and compared, duplicate member
+names refused, on all cores without the GIL; the server gets canonical text to store and never
+builds the content as Python values."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import groundset
 import orjson
+from groundset import _native
 
-from groundset_server import jsontext
 from groundset_server.engine.upsert import IncomingExample, Mode
 from groundset_server.problems import Problem
 
 MAX_SOURCE_ID = 512
-_HASH = re.compile(r"[0-9a-f]{64}")
-_PATH_INDEX = re.compile(r"^\$\[(\d+)\]")
 NDJSON = "application/x-ndjson"
 
 
@@ -36,6 +39,7 @@ class Header:
     metadata: Any
     version_description: str | None
     version_metadata: Any
+    raw: dict[str, Any]
 
 
 def is_ndjson(content_type: str | None) -> bool:
@@ -85,212 +89,142 @@ def parse_header(header: Any) -> Header:
         metadata=_optional_object(header, "metadata"),
         version_description=_optional_str(header, "version_description"),
         version_metadata=_optional_object(header, "version_metadata"),
+        raw=header,
     )
 
 
-class _Errors:
-    """Offending examples grouped by code; the first code found is the one answered."""
-
-    def __init__(self) -> None:
-        self.by_code: dict[str, tuple[str, list[str], int | None]] = {}
-
-    def add(self, code: str, detail: str, source_id: Any, line: int | None) -> None:
-        entry = self.by_code.setdefault(code, (detail, [], line))
-        if len(entry[1]) < 10:
-            entry[1].append(source_id if isinstance(source_id, str) else repr(source_id))
-
-    def raise_first(self) -> None:
-        for code, (detail, ids, line) in self.by_code.items():
-            raise Problem(422, code, detail, source_ids=ids, line=line)
-
-
-def parse_example(
-    raw: Any, line: int | None, errors: _Errors, content_allowed: bool
-) -> IncomingExample | None:
-    if not isinstance(raw, dict):
-        errors.add("invalid_example", "every example must be a JSON object", None, line)
-        return None
-    source_id = raw.get("source_id")
-    if not isinstance(source_id, str) or not source_id or len(source_id) > MAX_SOURCE_ID:
-        errors.add(
-            "invalid_source_id",
-            "a source_id must be a non-empty string of at most 512 characters",
-            source_id,
-            line,
-        )
-        return None
-    content_hash = raw.get("content_hash")
-    if not isinstance(content_hash, str) or _HASH.fullmatch(content_hash) is None:
-        errors.add("invalid_content_hash", "a content_hash must be 64 lowercase hex digits", source_id, line)
-        return None
-    has_content = "input" in raw
-    if not content_allowed:
-        has_content = False
-    elif not has_content and (raw.get("output") is not None or raw.get("metadata") is not None):
-        errors.add("missing_input", "an example with output or metadata needs its input", source_id, line)
-        return None
-    if has_content:
-        for key in ("input", "output", "metadata"):
-            value = raw.get(key)
-            if not isinstance(value, dict) and not (key != "input" and value is None):
-                errors.add("not_an_object", f"an example's {key} must be a JSON object", source_id, line)
-                return None
-    return IncomingExample(
-        source_id=source_id,
-        content_hash=content_hash,
-        input=raw.get("input"),
-        output=raw.get("output"),
-        metadata=raw.get("metadata"),
-        has_content=has_content,
+def _records_problem(failures: list[_native._Failure]) -> Problem:
+    """The problem for a batch's refused records: the first one's code, with the source ids of
+    the first ten records refused for that code."""
+    line, _, first = failures[0]
+    code = str(getattr(first, "code", "invalid_example"))
+    same = [(source_id, error) for _, source_id, error in failures if getattr(error, "code", None) == code]
+    source_ids = [source_id for source_id, _ in same if source_id is not None]
+    return Problem(
+        400 if code == "invalid_json" else 422,
+        code,
+        f"{len(same)} example(s) refused; the first: {first}",
+        source_ids=source_ids or None,
         line=line,
+        column=getattr(first, "column", None),
+        path=getattr(first, "path", None),
     )
 
 
-def _fast(raw: Any, line: int | None, content_allowed: bool) -> IncomingExample | None:
-    """The fast path for a plainly valid example; None sends it to :func:`parse_example`, which
-    also names what is wrong."""
-    if type(raw) is not dict:
-        return None
-    source_id = raw.get("source_id")
-    content_hash = raw.get("content_hash")
-    if not (
-        type(source_id) is str
-        and 0 < len(source_id) <= MAX_SOURCE_ID
-        and type(content_hash) is str
-        and _HASH.fullmatch(content_hash) is not None
-    ):
-        return None
-    input_ = raw.get("input")
-    if input_ is None or not content_allowed:
-        if "input" in raw or "output" in raw or "metadata" in raw:
-            return None
-        return IncomingExample(source_id, content_hash, None, None, None, False, line)
-    output = raw.get("output")
-    metadata = raw.get("metadata")
-    if (
-        type(input_) is dict
-        and (output is None or type(output) is dict)
-        and (metadata is None or type(metadata) is dict)
-    ):
-        return IncomingExample(source_id, content_hash, input_, output, metadata, True, line)
-    return None
+def _body_problem(error: groundset.HashError) -> Problem:
+    return Problem(
+        400 if error.code == "invalid_json" else 422,
+        error.code,
+        str(error),
+        line=error.line,
+        column=error.column,
+        path=error.path,
+    )
 
 
-_NEWLINE_TO_COMMA = bytes(44 if i == 10 else i for i in range(256))
+def _examples(records: list[_native._Record], failures: list[_native._Failure]) -> list[IncomingExample]:
+    if failures:
+        raise _records_problem(failures)
+    return list(map(IncomingExample._make, records))
 
 
-def _read_ndjson(body: bytes) -> tuple[int, Any, list[tuple[int, Any]]]:
-    """The header's line number and value, and ``(line number, value)`` of every other line.
-
-    The usual body (no blank lines, no integer of 20 digits) is read by one parser call on the
-    lines joined into an array, without splitting it; any other body, or one with an error, is
-    read line by line, which names the line at fault."""
-    end = len(body)
-    while end and body[end - 1] in b" \t\r\n":
-        end -= 1
-    newline = body.find(b"\n", 0, end)
-    if newline > 0 and body[:newline].strip() and not jsontext.has_long_digit_run(body):
-        # One copy: newlines become commas, the header's newline "[", the end "]".
-        joined = bytearray(body.translate(_NEWLINE_TO_COMMA))
-        del joined[end:]
-        joined[newline] = 0x5B
-        joined.append(0x5D)
-        try:
-            header = orjson.loads(body[:newline])
-            values = orjson.loads(memoryview(joined)[newline:])
-        except orjson.JSONDecodeError:
-            values = None
-        del joined
-        if values is not None and len(values) == body.count(b"\n", newline + 1, end) + 1:
-            return 1, header, list(enumerate(values, start=2))
-    lines = [(n, text) for n, text in enumerate(body.split(b"\n"), start=1) if text.strip()]
-    if not lines:
-        raise Problem(400, "invalid_ndjson", "the body is empty: the first line must be the header", line=1)
-    first_line, first_text = lines[0]
-    header = jsontext.loads(first_text, line=first_line)
-    return first_line, header, [(number, jsontext.loads(text, line=number)) for number, text in lines[1:]]
-
-
-def parse_body(
-    body: bytes, content_type: str | None, content_allowed: bool
-) -> tuple[Header, list[IncomingExample]]:
-    """The header and the structurally valid examples of a request body."""
-    errors = _Errors()
-    examples: list[IncomingExample] = []
-    if is_ndjson(content_type):
-        header_line, header, numbered = _read_ndjson(body)
-        if not isinstance(header, dict):
-            raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=header_line)
-        if "examples" in header:
-            raise Problem(
-                400, "invalid_ndjson", "the NDJSON header must not hold `examples`", line=header_line
-            )
-        parsed = parse_header(header)
-        for number, value in numbered:
-            example = _fast(value, number, content_allowed) or parse_example(
-                value, number, errors, content_allowed
-            )
-            if example is not None:
-                examples.append(example)
-    else:
-        header = jsontext.loads(body)
-        parsed = parse_header(header)
-        raw_examples = header.get("examples", [])
-        if not isinstance(raw_examples, list):
-            raise Problem(422, "invalid_request", "`examples` must be an array", field="examples")
-        for raw in raw_examples:
-            example = _fast(raw, None, content_allowed) or parse_example(raw, None, errors, content_allowed)
-            if example is not None:
-                examples.append(example)
-    errors.raise_first()
-    seen: set[str] = set()
-    duplicates: list[str] = []
-    for example in examples:
-        if example.source_id in seen:
-            duplicates.append(example.source_id)
-        seen.add(example.source_id)
-    if duplicates:
-        line = next(e.line for e in examples if e.source_id == duplicates[0])
-        raise Problem(
-            422,
-            "duplicate_source_id",
-            f"{len(duplicates)} source_id(s) appear more than once",
-            source_ids=duplicates,
-            line=line,
-        )
-    return parsed, examples
-
-
-def hash_error(error: groundset.HashError, source_ids: list[str], lines: list[int | None]) -> Problem:
-    path = str(getattr(error, "path", "") or "")
-    match = _PATH_INDEX.match(path)
-    index = int(match.group(1)) if match else None
-    ids = [source_ids[index]] if index is not None and index < len(source_ids) else None
-    line = lines[index] if index is not None and index < len(lines) else None
-    inner = "$" + path[match.end() :] if match else path
-    return Problem(422, str(error.code), str(error), source_ids=ids, path=inner or None, line=line)
-
-
-def verify_hashes(examples: list[IncomingExample]) -> None:
-    """Recompute every content-bearing example's hash with the native hasher (one batch call)."""
-    with_content = [e for e in examples if e.has_content]
-    if not with_content:
-        return
+def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[IncomingExample]]:
+    """The header and examples of a JSON request body (read whole: the NDJSON path streams)."""
     try:
-        hashes = groundset.hash_examples(
-            [{"input": e.input, "output": e.output, "metadata": e.metadata} for e in with_content]
+        header_text, decoded = _native.decode_request_json(
+            body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID
         )
     except groundset.HashError as error:
-        raise hash_error(error, [e.source_id for e in with_content], [e.line for e in with_content]) from None
-    mismatched = [e for e, h in zip(with_content, hashes, strict=True) if e.content_hash != h]
-    if mismatched:
-        raise Problem(
-            422,
-            "hash_mismatch",
-            f"{len(mismatched)} example(s) do not hash to their content_hash",
-            source_ids=[e.source_id for e in mismatched],
-            line=mismatched[0].line,
-        )
+        raise _body_problem(error) from None
+    header = parse_header(orjson.loads(header_text))
+    if decoded is None:
+        if "examples" in header.raw:
+            raise Problem(422, "invalid_request", "`examples` must be an array", field="examples")
+        return header, []
+    return header, _examples(*decoded)
+
+
+class NdjsonRequest:
+    """An NDJSON request read from blocks of bytes as they arrive: the header line, then the
+    examples in batches of whole lines (one batch per block), so memory is bounded by the
+    block size whatever the body's."""
+
+    def __init__(self, blocks: Iterable[bytes], with_content: bool) -> None:
+        self.blocks = iter(blocks)
+        self.with_content = with_content
+        self.pending = bytearray()
+        self.next_line = 1
+        """The number of the first line in ``pending``."""
+        self.ended = False
+
+    def _more(self) -> bool:
+        block = next(self.blocks, None)
+        if block is None:
+            self.ended = True
+            return False
+        self.pending += block
+        return True
+
+    def header(self) -> Header:
+        while True:
+            newline = self.pending.find(b"\n")
+            if newline < 0 and self._more():
+                continue
+            end = len(self.pending) if newline < 0 else newline + 1
+            line, number = bytes(self.pending[:end]), self.next_line
+            del self.pending[:end]
+            self.next_line += 1
+            if line.strip():
+                break
+            if newline < 0:
+                raise Problem(
+                    400, "invalid_ndjson", "the body is empty: the first line must be the header", line=1
+                )
+        try:
+            value = orjson.loads(_native.canonicalize_ndjson_line(line, number))
+        except groundset.HashError as error:
+            raise _body_problem(error) from None
+        if not isinstance(value, dict):
+            raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=number)
+        if "examples" in value:
+            raise Problem(400, "invalid_ndjson", "the NDJSON header must not hold `examples`", line=number)
+        return parse_header(value)
+
+    def batches(self) -> Iterator[list[IncomingExample]]:
+        """The examples of the lines after the header, one batch per block read."""
+        while not self.ended:
+            self._more()
+            last_newline = self.pending.rfind(b"\n")
+            if self.ended:
+                complete = bytes(self.pending)
+                self.pending.clear()
+            elif last_newline < 0:
+                continue
+            else:
+                complete = bytes(self.pending[: last_newline + 1])
+                del self.pending[: last_newline + 1]
+            if not complete:
+                continue
+            records, failures = _native.decode_ndjson_records(
+                complete,
+                first_line=self.next_line,
+                with_content=self.with_content,
+                max_source_id_chars=MAX_SOURCE_ID,
+            )
+            self.next_line += complete.count(b"\n")
+            yield _examples(records, failures)
+
+
+def duplicate_problem(duplicates: list[IncomingExample], json_body: bool) -> Problem:
+    first = duplicates[0]
+    return Problem(
+        422,
+        "duplicate_source_id",
+        f"{len(duplicates)} source_id(s) appear more than once",
+        source_ids=[e.source_id for e in duplicates],
+        line=None if json_body else first.position,
+        path=f"$.examples[{first.position}].source_id" if json_body else "$.source_id",
+    )
 
 
 def canonical_text(value: Any, field: str) -> str:

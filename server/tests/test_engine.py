@@ -2,51 +2,69 @@
 
 from __future__ import annotations
 
-import json
+import doctest
 
-from groundset_server.engine.upsert import (
-    CurrentExample,
-    IncomingExample,
-    build_writes,
-    classify,
-    counts,
-    final_manifest,
-)
+from groundset_server.engine import upsert
+from groundset_server.engine.upsert import CurrentExample, IncomingExample, Sync, classify, revision_rows
 
 A, B, C = "a" * 64, "b" * 64, "c" * 64
 
 
-def incoming(source_id: str, hash_: str, content: bool = True) -> IncomingExample:
-    return IncomingExample(source_id, hash_, {"x": source_id} if content else None, None, None, content)
+def incoming(source_id: str, hash_: str, content: bool = True, position: int = 0) -> IncomingExample:
+    text = f'{{"x":"{source_id}"}}' if content else None
+    return IncomingExample(
+        position, source_id, hash_, text, "{}" if content else None, "{}" if content else None
+    )
+
+
+CURRENT = {
+    "same": CurrentExample(1, A, False),
+    "changed": CurrentExample(2, A, False),
+    "gone": CurrentExample(3, A, False),
+    "dead": CurrentExample(4, A, True),
+}
+REQUEST = [incoming("same", A), incoming("changed", B), incoming("new", C), incoming("dead", A)]
 
 
 def test_classify_merge_and_mirror() -> None:
-    current = {
-        "same": CurrentExample(1, A, False),
-        "changed": CurrentExample(2, A, False),
-        "gone": CurrentExample(3, A, False),
-        "dead": CurrentExample(4, A, True),
-    }
-    request = [incoming("same", A), incoming("changed", B), incoming("new", C), incoming("dead", A)]
-    merge = classify(current, request, "merge")
-    assert counts(merge) == {"created": 2, "updated": 1, "unchanged": 1, "deleted": 0}
-    assert merge.revived == {"dead": 4}
-    mirror = classify(current, request, "mirror")
+    merge = classify(CURRENT, REQUEST, "merge")
+    assert merge.counts == {"created": 2, "updated": 1, "unchanged": 1, "deleted": 0}
+    assert merge.source_ids["created"] == ["new", "dead"]
+    mirror = classify(CURRENT, REQUEST, "mirror")
     assert mirror.deleted == [(3, "gone")]
-    assert sorted(final_manifest(current, mirror)) == [("changed", B), ("dead", A), ("new", C), ("same", A)]
+    assert sorted(mirror.final_manifest()) == [("changed", B), ("dead", A), ("new", C), ("same", A)]
 
-    writes = build_writes(mirror, version_id=9, dataset_id=1, now="t", canonical=lambda v: json.dumps(v))
-    assert [row["source_id"] for row in writes.new_examples] == ["new"]
-    assert [r["revision_kind"] for r in writes.revisions_for_new] == ["CREATE"]
-    kinds = {(r["example_id"], r["revision_kind"]) for r in writes.revisions}
-    assert kinds == {(4, "CREATE"), (2, "PATCH"), (3, "DELETE")}
-    assert all(r["version_id"] == 9 for r in writes.revisions)
+
+def test_batches_add_up_to_one_request_and_catch_duplicates_across_them() -> None:
+    sync = Sync(CURRENT, "mirror")
+    first = sync.add(REQUEST[:2])
+    second = sync.add([*REQUEST[2:], incoming("same", A, position=9)])
+    assert [e.source_id for e in first.created + second.created] == ["new"]
+    assert [(row, e.source_id) for row, e in second.revived] == [(4, "dead")]
+    assert [(row, e.source_id) for row, e in first.updated] == [(2, "changed")]
+    assert [e.position for e in second.duplicates] == [9]
+    assert sync.finish() == [(3, "gone")]
+    assert sync.counts == classify(CURRENT, REQUEST, "mirror").counts
+
+
+def test_revision_rows_of_a_step() -> None:
+    step = Sync(CURRENT, "merge").add(REQUEST)
+    rows = revision_rows(step, [10], version_id=9, now="t")
+    kinds = {(row[0], row[6]) for row in rows}
+    assert kinds == {(10, "CREATE"), (4, "CREATE"), (2, "PATCH")}
+    assert all(row[1] == 9 and row[2] is not None for row in rows)
+    assert upsert.delete_rows([(3, "gone")], 9, "t") == [(3, 9, None, None, None, None, "DELETE", "t")]
 
 
 def test_noop_and_missing_content() -> None:
     current = {"a": CurrentExample(1, A, False)}
     same = classify(current, [incoming("a", A, content=False)], "mirror")
-    assert not same.changed and not same.missing_content
-    stale = classify(current, [incoming("a", B, content=False), incoming("n", C, content=False)], "merge")
+    assert not same.changed
+    sync = Sync(current, "merge")
+    stale = sync.add([incoming("a", B, content=False), incoming("n", C, content=False)])
     assert stale.missing_content == ["a", "n"]
-    assert sorted(stale.needed_source_ids()) == ["a", "n"]
+    assert sync.needed == ["n", "a"]
+
+
+def test_docstring_example() -> None:
+    assert doctest.testmod(upsert).failed == 0

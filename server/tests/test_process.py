@@ -171,3 +171,51 @@ def test_default_database_under_the_working_dir(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _streamed(lines: list[bytes], piece: int = 50_000) -> Any:
+    """A chunked request body (no Content-Length), cut across line boundaries."""
+    body = b"\n".join(lines) + b"\n"
+    for start in range(0, len(body), piece):
+        yield body[start : start + piece]
+
+
+def test_streamed_ndjson_is_read_as_it_arrives_and_a_late_error_writes_nothing(
+    database_url: str, server_factory: Callable[..., Server]
+) -> None:
+    server = server_factory(database_url)
+    header = orjson.dumps({"dataset": {"name": "stream"}, "mode": "mirror"})
+    items = [example(f"s{i:05}", {"text": "lorem ipsum " * 40, "i": i}) for i in range(20000)]
+    lines = [header, *(orjson.dumps(x) for x in items)]
+    bad = [*lines[:15000], orjson.dumps({**items[14999], "content_hash": "0" * 64}), *lines[15001:]]
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        refused = client.post(
+            "/v1/datasets/upsert", content=_streamed(bad), headers={"content-type": "application/x-ndjson"}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "hash_mismatch"
+        assert refused.json()["line"] == 15001 and refused.json()["source_ids"] == ["s14999"]
+        # The dataset the request would have created by name is gone with the rest.
+        assert client.get("/v1/datasets", params={"name": "stream"}).json()["data"] == []
+
+        created = client.post(
+            "/v1/datasets/upsert", content=_streamed(lines), headers={"content-type": "application/x-ndjson"}
+        )
+        assert created.status_code == 200, created.text
+        result = created.json()
+        assert (result["created"], result["noop"]) == (20000, False)
+        assert result["digest"] == groundset.manifest_digest(
+            [(x["source_id"], x["content_hash"]) for x in items]
+        )
+        versions = client.get(f"/v1/datasets/{result['dataset_id']}/versions").json()["data"]
+        assert [(v["example_count"], v["created"]) for v in versions] == [(20000, 20000)]
+
+        # A duplicate source id far apart in the stream (in different blocks) is caught.
+        duplicated = [*lines, orjson.dumps(items[3])]
+        again = client.post(
+            "/v1/datasets/upsert",
+            content=_streamed(duplicated),
+            headers={"content-type": "application/x-ndjson"},
+        )
+        assert again.status_code == 422 and again.json()["code"] == "duplicate_source_id"
+        assert again.json()["line"] == 20002 and again.json()["source_ids"] == ["s00003"]

@@ -218,8 +218,16 @@ def test_plan_protocol_and_stale_manifest(client: TestClient) -> None:
         e if e["source_id"] in needed else {"source_id": e["source_id"], "content_hash": e["content_hash"]}
         for e in changed
     ]
+    first_digest = groundset.manifest_digest([(e["source_id"], e["content_hash"]) for e in items])
+    assert body["base_digest"] == first_digest
     done = upsert(client, request, mode="mirror", expected_version_id=base)
     assert counts(done) == (1, 1, 4, 0)
+    # The state the upsert wrote is the one the next plan sees (the server keeps it cached).
+    again = client.post(
+        "/v1/datasets/upsert/plan", json={"dataset": {"name": "qa"}, "mode": "mirror", "examples": manifest}
+    ).json()
+    assert (again["base_version_id"], again["base_digest"]) == (done["version_id"], done["digest"])
+    assert again["needed_source_ids"] == [] and again["unchanged"] == 6
 
     # A content-less example whose hash the server does not hold: stale, nothing written.
     versions = table_count(client, "dataset_versions")
@@ -237,6 +245,7 @@ def test_plan_protocol_and_stale_manifest(client: TestClient) -> None:
         "/v1/datasets/upsert/plan", json={"dataset": {"name": "new"}, "examples": manifest}
     ).json()
     assert fresh["base_version_id"] is None and len(fresh["needed_source_ids"]) == 6
+    assert fresh["base_digest"] == groundset.manifest_digest([])
 
 
 def test_ndjson_upsert_plan_and_export(client: TestClient) -> None:
@@ -266,6 +275,17 @@ def test_ndjson_upsert_plan_and_export(client: TestClient) -> None:
     assert all(
         groundset.example_hash(x["input"], x["output"], x["metadata"]) == x["content_hash"] for x in lines
     )
+    # The NDJSON export takes a cursor and a limit like the pages do.
+    after = client.get(
+        f"/v1/datasets/{result['dataset_id']}/examples",
+        params={"cursor": lines[9]["id"], "limit": 7},
+        headers={"accept": "application/x-ndjson"},
+    )
+    assert [orjson.loads(line)["id"] for line in after.content.splitlines()] == [
+        x["id"] for x in lines[10:17]
+    ]
+    too_big = client.get(f"/v1/datasets/{result['dataset_id']}/examples", params={"limit": 10001})
+    assert too_big.status_code == 422 and too_big.json()["code"] == "invalid_limit"
 
     bad = b'{"dataset": {"name": "nd"}}\n' + orjson.dumps(example("ok", {})) + b'\n{"source_id": "x", \n'
     problem = client.post(

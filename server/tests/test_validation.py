@@ -95,7 +95,7 @@ def test_hash_mismatch_lists_first_ten(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("value_text", "code"),
     [
-        (b"NaN", "non_finite_number"),
+        (b"NaN", "invalid_json"),
         (b"1e400", "non_finite_number"),
         (b"9007199254740993", "integer_not_exact"),
         (b"18446744073709551617", "integer_not_exact"),
@@ -111,9 +111,18 @@ def test_values_outside_the_hash_domain(client: TestClient, value_text: bytes, c
         + value_text
         + b"}}]}"
     )
-    body = assert_problem(post(client, content=text, **{"content-type": "application/json"}), 422, code)
-    if code != "non_finite_number" or value_text != b"NaN":
-        assert body["source_ids"] == ["bad"]
+    status = 400 if code == "invalid_json" else 422
+    body = assert_problem(post(client, content=text, **{"content-type": "application/json"}), status, code)
+    # Found while parsing the body: located by path, line and column (the record's source id
+    # is not known yet).
+    assert body["path"].startswith("$.examples[0].input.v")
+    assert body["line"] == 1 and body["column"] > 90
+    assert nothing_written(client)
+    ndjson = b'{"dataset": {"name": "qa"}}\n' + text[text.index(b"[{") + 1 : -2] + b"\n"
+    lined = assert_problem(
+        post(client, content=ndjson, **{"content-type": "application/x-ndjson"}), status, code
+    )
+    assert lined["line"] == 2 and lined["path"].startswith("$.input.v")
     assert nothing_written(client)
 
 
@@ -168,3 +177,22 @@ def test_body_over_the_limit(sqlite_url: str) -> None:
 def test_unknown_route_is_problem_json(client: TestClient) -> None:
     assert_problem(client.get("/v1/nothing"), 404, "not_found")
     assert_problem(client.get("/v1/datasets?limit=0"), 422, "invalid_request")
+
+
+def test_duplicate_member_names_in_content_are_refused(client: TestClient) -> None:
+    line = b'{"source_id": "d", "content_hash": "' + GOOD.encode() + b'", "input": {"q": 1, "q": 2}}'
+    body = b'{"dataset": {"name": "qa"}, "examples": [' + line + b"]}"
+    found = assert_problem(
+        post(client, content=body, **{"content-type": "application/json"}), 422, "duplicate_key"
+    )
+    assert found["path"] == "$.examples[0].input.q"
+    ndjson = b'{"dataset": {"name": "qa"}}\n' + line + b"\n"
+    lined = assert_problem(
+        post(client, content=ndjson, **{"content-type": "application/x-ndjson"}), 422, "duplicate_key"
+    )
+    assert (lined["line"], lined["path"]) == (2, "$.input.q")
+    header = b'{"dataset": {"name": "qa"}, "mode": "merge", "mode": "mirror"}\n'
+    assert_problem(
+        post(client, content=header, **{"content-type": "application/x-ndjson"}), 422, "duplicate_key"
+    )
+    assert nothing_written(client)

@@ -33,6 +33,14 @@ pub enum ErrorCode {
     NonStringKey,
     /// Reading the input failed.
     Io,
+    /// An example record of a request that is not a JSON object.
+    InvalidExample,
+    /// A record's `content_hash` that is not 64 lowercase hexadecimal digits.
+    InvalidContentHash,
+    /// A record with an `output` or `metadata` but no `input`.
+    MissingInput,
+    /// A record whose content does not hash to its `content_hash`.
+    HashMismatch,
 }
 
 impl ErrorCode {
@@ -51,6 +59,10 @@ impl ErrorCode {
             ErrorCode::UnsupportedType => "unsupported_type",
             ErrorCode::NonStringKey => "non_string_key",
             ErrorCode::Io => "io_error",
+            ErrorCode::InvalidExample => "invalid_example",
+            ErrorCode::InvalidContentHash => "invalid_content_hash",
+            ErrorCode::MissingInput => "missing_input",
+            ErrorCode::HashMismatch => "hash_mismatch",
         }
     }
 }

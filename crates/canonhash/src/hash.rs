@@ -1,5 +1,7 @@
 //! SHA-256 over canonical bytes: single values, examples, and dataset manifests.
 
+use std::ops::Range;
+
 use sha2::{Digest, Sha256};
 
 use crate::canon::{compare_utf16, write_json_string, write_value};
@@ -126,12 +128,24 @@ pub fn write_canonical_example(
     metadata: Option<&Value<'_>>,
     out: &mut Vec<u8>,
 ) -> Result<(), HashError> {
+    write_canonical_example_parts(input, output, metadata, out).map(|_| ())
+}
+
+/// As [`write_canonical_example`], and gives where in `out` the canonical `input`, `metadata`
+/// and `output` objects were written, in that order.
+pub(crate) fn write_canonical_example_parts(
+    input: &Value<'_>,
+    output: Option<&Value<'_>>,
+    metadata: Option<&Value<'_>>,
+    out: &mut Vec<u8>,
+) -> Result<[Range<usize>; 3], HashError> {
     // Members in canonical order: "input" < "metadata" < "output".
     let parts = [
         ("input", Some(input), false),
         ("metadata", metadata, true),
         ("output", output, true),
     ];
+    let mut ranges = [0..0, 0..0, 0..0];
     out.push(b'{');
     for (index, (name, part, optional)) in parts.into_iter().enumerate() {
         if index > 0 {
@@ -140,14 +154,16 @@ pub fn write_canonical_example(
         out.push(b'"');
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
+        let start = out.len();
         match part {
             Some(value @ Value::Object(_)) => write_value(value, out, 1).map_err(|e| e.within_key(name))?,
             None | Some(Value::Null) if optional => out.extend_from_slice(b"{}"),
             other => return Err(not_an_object(name, other)),
         }
+        ranges[index] = start..out.len();
     }
     out.push(b'}');
-    Ok(())
+    Ok(ranges)
 }
 
 pub(crate) fn not_an_object(name: &str, found: Option<&Value<'_>>) -> HashError {

@@ -158,6 +158,22 @@ impl Workers {
 }
 
 fn hash_lines(data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<RecordResult>) -> usize {
+    let (lines, next_line) = split_lines(data, first_line);
+    let hashed: Vec<RecordResult> = lines
+        .par_iter()
+        .with_min_len(64)
+        .map_init(
+            || Vec::with_capacity(4096),
+            |scratch, &(line, bytes)| hash_record(bytes, line, id_key, scratch),
+        )
+        .collect();
+    results.extend(hashed);
+    next_line
+}
+
+/// The non-blank lines of `data` with their numbers (counted from `first_line`), and the number
+/// of the line after the last.
+pub(crate) fn split_lines(data: &[u8], first_line: usize) -> (Vec<(usize, &[u8])>, usize) {
     let mut lines = Vec::with_capacity(data.len() / 512 + 1);
     let mut start = 0;
     let mut line = first_line;
@@ -169,37 +185,33 @@ fn hash_lines(data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<Re
         start = newline + 1;
         line += 1;
     }
-    let hashed: Vec<RecordResult> = lines
-        .par_iter()
-        .with_min_len(64)
-        .map_init(
-            || Vec::with_capacity(4096),
-            |scratch, &(line, bytes)| hash_record(bytes, line, id_key, scratch),
-        )
-        .collect();
-    results.extend(hashed);
-    line
+    (lines, line)
+}
+
+/// One line as text, or `invalid_json` at the column of its first byte that is not UTF-8.
+pub(crate) fn line_text(bytes: &[u8], line: usize) -> Result<&str, HashError> {
+    // Most of a line's cost after parsing is UTF-8 validation: the SIMD validator is several
+    // times faster than the standard library's, which then only runs to locate an error.
+    simdutf8::basic::from_utf8(bytes).map_err(|_| {
+        let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+        let column = String::from_utf8_lossy(&bytes[..valid_up_to]).chars().count() + 1;
+        HashError::new(ErrorCode::InvalidJson, "the line is not valid UTF-8")
+            .with_position(TextPosition { line, column })
+    })
+}
+
+/// Gives an error raised while parsing one line its line and column.
+pub(crate) fn locate_in_line(mut error: HashError, text: &str, line: usize) -> HashError {
+    let column = error
+        .offset
+        .take()
+        .map_or(1, |offset| position_of_offset(text, offset).column);
+    error.with_position(TextPosition { line, column })
 }
 
 fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -> RecordResult {
-    // Most of a line's cost after parsing is UTF-8 validation: the SIMD validator is several
-    // times faster than the standard library's, which then only runs to locate an error.
-    let text = match simdutf8::basic::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => {
-            let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
-            let column = String::from_utf8_lossy(&bytes[..valid_up_to]).chars().count() + 1;
-            let error = HashError::new(ErrorCode::InvalidJson, "the line is not valid UTF-8");
-            return Err(error.with_position(TextPosition { line, column }));
-        }
-    };
-    let located = |mut error: HashError| {
-        let column = error
-            .offset
-            .take()
-            .map_or(1, |offset| position_of_offset(text, offset).column);
-        error.with_position(TextPosition { line, column })
-    };
+    let text = line_text(bytes, line)?;
+    let located = |error: HashError| locate_in_line(error, text, line);
     let record = parse_document(text).map_err(located)?;
     let Value::Object(_) = record else {
         let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());

@@ -11,6 +11,8 @@
 //!   sorted `(source_id, content_hash)` pairs.
 //! - [`parse_json`], [`canonicalize_json_str`] and [`hash_json_str`] take JSON text;
 //!   [`hash_jsonl_file`] hashes a JSONL file of example records on all cores.
+//! - [`decode_ndjson_records`] and [`decode_request_json`] read the example records of a
+//!   groundset upsert request: shape checked, content canonicalized, hash verified.
 //! - Values outside the hash domain are errors, never rounded or replaced: NaN and ±Infinity,
 //!   integers no double represents, lone surrogates, duplicate member names, nesting deeper than
 //!   [`MAX_DEPTH`]. Each [`HashError`] has a stable [`ErrorCode`] and the JSON path of the value.
@@ -26,6 +28,7 @@ mod hash;
 mod jsonl;
 mod number;
 mod parse;
+mod records;
 mod scan;
 mod value;
 
@@ -40,4 +43,8 @@ pub use number::{
     exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,
 };
 pub use parse::parse_json;
+pub use records::{
+    DecodedRecord, ExampleRecord, RecordContent, RecordError, RecordOptions, RequestBody, canonicalize_ndjson_line,
+    decode_ndjson_records, decode_record, decode_request_json,
+};
 pub use value::{Value, string_from_utf16};

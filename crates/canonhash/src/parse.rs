@@ -45,6 +45,35 @@ pub(crate) fn parse_array_items(text: &str) -> Result<Vec<Value<'_>>, HashError>
     Ok(items)
 }
 
+/// Parses a JSON object whose member `items_key`, when it is an array, holds documents of their
+/// own (as [`parse_array_items`]): the body of a request that carries a batch of records. Gives
+/// the other members as an object, and the items. Errors keep their byte offset.
+pub(crate) fn parse_object_with_items<'a>(
+    text: &'a str,
+    items_key: &str,
+) -> Result<(Value<'a>, Option<Vec<Value<'a>>>), HashError> {
+    let mut parser = Parser::new(text);
+    parser.skip_whitespace();
+    if parser.peek() != Some(b'{') {
+        return Err(parser.unexpected("a JSON object"));
+    }
+    let mut items = None;
+    let mut members = parser.members(|parser, key| {
+        parser.skip_whitespace();
+        if key == items_key && parser.peek() == Some(b'[') {
+            items = Some(parser.array_items(0)?);
+            // A placeholder, so that a second member of that name is still a duplicate.
+            return Ok(Value::Null);
+        }
+        parser.value(1)
+    })?;
+    parser.end()?;
+    if items.is_some() {
+        members.retain(|(key, _)| key != items_key);
+    }
+    Ok((Value::Object(members), items))
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -118,12 +147,22 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Value<'a>, HashError> {
         let start = self.pos;
         check_depth(depth).map_err(|e| with_offset(e, start))?;
+        self.members(|parser, _| parser.value(depth + 1)).map(Value::Object)
+    }
+
+    /// The members of the object at `self.pos`, in canonical order (duplicate names refused);
+    /// `member_value` parses each value, given its name.
+    fn members(
+        &mut self,
+        mut member_value: impl FnMut(&mut Self, &str) -> Result<Value<'a>, HashError>,
+    ) -> Result<Vec<(Cow<'a, str>, Value<'a>)>, HashError> {
+        let start = self.pos;
         self.pos += 1;
         let mut members = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Value::Object(members));
+            return Ok(members);
         }
         loop {
             self.skip_whitespace();
@@ -136,7 +175,7 @@ impl<'a> Parser<'a> {
                 return Err(self.unexpected("':' after a member name").within_key(&key));
             }
             self.pos += 1;
-            let value = match self.value(depth + 1) {
+            let value = match member_value(self, &key) {
                 Ok(value) => value,
                 Err(error) => return Err(error.within_key(&key)),
             };
@@ -152,7 +191,7 @@ impl<'a> Parser<'a> {
             }
         }
         sort_members(&mut members).map_err(|e| with_offset(e, start))?;
-        Ok(Value::Object(members))
+        Ok(members)
     }
 
     fn array(&mut self, depth: usize) -> Result<Value<'a>, HashError> {

@@ -9,6 +9,9 @@ __all__ = [
     "MAX_DEPTH",
     "__version__",
     "canonicalize",
+    "canonicalize_ndjson_line",
+    "decode_ndjson_records",
+    "decode_request_json",
     "example_hash",
     "hash_examples",
     "hash_jsonl",
@@ -42,3 +45,29 @@ def hash_jsonl(
     threads: int | None = None,
 ) -> list[tuple[str, str]]:
     """``(source_id, content_hash)`` for every record of a JSONL file, hashed without the GIL."""
+
+# The server's request decoding (not part of the SDK's public API): records come back as
+# `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text,
+# refused ones as `(line, source_id, HashError)`.
+_Record = tuple[int, str, str, str | None, str | None, str | None]
+_Failure = tuple[int | None, str | None, BaseException]
+
+def decode_ndjson_records(
+    data: bytes,
+    *,
+    first_line: int = 1,
+    with_content: bool = True,
+    max_source_id_chars: int = 512,
+) -> tuple[list[_Record], list[_Failure]]:
+    """Decodes the example records of an NDJSON block of complete lines, on all cores."""
+
+def decode_request_json(
+    data: bytes,
+    *,
+    with_content: bool = True,
+    max_source_id_chars: int = 512,
+) -> tuple[str, tuple[list[_Record], list[_Failure]] | None]:
+    """Decodes a JSON request body: its header's canonical text and its `examples` records."""
+
+def canonicalize_ndjson_line(data: bytes, line: int) -> str:
+    """The canonical JSON text of one NDJSON line that is not a record."""

@@ -37,7 +37,7 @@ def make_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
-            cursor.execute("PRAGMA cache_size=-131072")
+            cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")

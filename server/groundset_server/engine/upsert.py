@@ -1,16 +1,18 @@
 """The upsert engine: pure classification of a request against a dataset's current state.
 
 It knows nothing of HTTP or SQL. Given the current state (one row per example ever seen in the
-dataset: its id, current content hash and whether it is deleted) and the request's examples, it
-says which are new, changed, unchanged and (in mirror mode) deleted, and builds the rows to
-write. Its cost is one pass over the request and one over the current state.
+dataset: its id, current content hash and whether it is deleted), a :class:`Sync` takes the
+request's examples batch by batch, as they are read from the wire, and says for each batch
+which are new, revived, changed and unchanged; at the end it gives (in mirror mode) the
+deleted ones. Only the source ids seen and the changed pairs stay in memory between batches,
+so a million-example request is classified in one pass with bounded memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 Mode = Literal["merge", "mirror"]
 CREATE = "CREATE"
@@ -26,62 +28,143 @@ class CurrentExample(NamedTuple):
     is_deleted: bool
 
 
-@dataclass(slots=True)
-class IncomingExample:
-    """One example of a request; ``has_content`` is false for a hash-only (planned) example."""
+class IncomingExample(NamedTuple):
+    """One example of a request, content as canonical JSON text (``None`` for a hash-only
+    example: a planned upsert leaves out the content the server already holds)."""
 
+    position: int
+    """The NDJSON line, or the index in a JSON body's ``examples``."""
     source_id: str
     content_hash: str
-    input: Any = None
-    output: Any = None
-    metadata: Any = None
-    has_content: bool = False
-    line: int | None = None
+    input: str | None = None
+    output: str | None = None
+    metadata: str | None = None
+
+    @property
+    def has_content(self) -> bool:
+        return self.input is not None
 
 
 @dataclass(slots=True)
-class Classification:
+class Step:
+    """The classification of one batch."""
+
     created: list[IncomingExample] = field(default_factory=list)
-    """New source ids, and deleted ones that come back (``revived`` gives their rows)."""
-    revived: dict[str, int] = field(default_factory=dict)
+    """Source ids never seen in the dataset."""
+    revived: list[tuple[int, IncomingExample]] = field(default_factory=list)
+    """Deleted source ids that come back: a ``CREATE`` on their existing row."""
     updated: list[tuple[int, IncomingExample]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    deleted: list[tuple[int, str]] = field(default_factory=list)
     missing_content: list[str] = field(default_factory=list)
     """New or changed examples that came without content (the plan they followed is stale)."""
+    duplicates: list[IncomingExample] = field(default_factory=list)
+    """Examples whose source id came earlier in the request."""
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
-
-    def needed_source_ids(self) -> list[str]:
-        return [e.source_id for e in self.created] + [e.source_id for _, e in self.updated]
+        return bool(self.created or self.revived or self.updated)
 
 
-def classify(
-    current: Mapping[str, CurrentExample], incoming: Sequence[IncomingExample], mode: Mode
-) -> Classification:
-    """Classify ``incoming`` (source ids already known to be unique) against ``current``."""
-    result = Classification()
-    for example in incoming:
-        row = current.get(example.source_id)
-        if row is None or row.is_deleted:
-            result.created.append(example)
-            if row is not None:
-                result.revived[example.source_id] = row.example_id
-        elif row.content_hash != example.content_hash:
-            result.updated.append((row.example_id, example))
-        else:
-            result.unchanged.append(example.source_id)
-            continue
-        if not example.has_content:
-            result.missing_content.append(example.source_id)
-    if mode == "mirror":
-        seen = {example.source_id for example in incoming}
-        for source_id, row in current.items():
-            if not row.is_deleted and source_id not in seen:
-                result.deleted.append((row.example_id, source_id))
-    return result
+class Sync:
+    """Classifies one request's examples against ``current``, a batch at a time.
+
+    >>> sync = Sync({"a": CurrentExample(1, "h1", False)}, "mirror")
+    >>> step = sync.add([IncomingExample(2, "b", "h2", "{}", "{}", "{}")])
+    >>> [e.source_id for e in step.created], sync.finish()
+    (['b'], [(1, 'a')])
+    """
+
+    def __init__(
+        self,
+        current: Mapping[str, CurrentExample],
+        mode: Mode,
+        keep_source_ids: bool = False,
+        keep_changes: bool = True,
+    ) -> None:
+        self.current = current
+        self.mode = mode
+        self.seen: set[str] = set()
+        self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+        self.changed = False
+        self.keep_changes = keep_changes
+        """Whether to keep the changed pairs (for :meth:`final_manifest`) and the needed ids; a
+        caller that writes the changes keeps its own account of them."""
+        self.changed_pairs: list[tuple[str, str]] = []
+        self.needed: list[str] = []
+        self.deleted: list[tuple[int, str]] = []
+        self.keep_source_ids = keep_source_ids
+        self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
+
+    def add(self, batch: Sequence[IncomingExample]) -> Step:
+        step = Step()
+        current = self.current.get
+        seen = self.seen
+        for example in batch:
+            source_id = example.source_id
+            if source_id in seen:
+                step.duplicates.append(example)
+                continue
+            seen.add(source_id)
+            row = current(source_id)
+            if row is None:
+                step.created.append(example)
+            elif row.is_deleted:
+                step.revived.append((row.example_id, example))
+            elif row.content_hash != example.content_hash:
+                step.updated.append((row.example_id, example))
+            else:
+                step.unchanged.append(source_id)
+                continue
+            if example.input is None:
+                step.missing_content.append(source_id)
+        created = step.created + [e for _, e in step.revived]
+        updated = [e for _, e in step.updated]
+        self.counts["created"] += len(created)
+        self.counts["updated"] += len(updated)
+        self.counts["unchanged"] += len(step.unchanged)
+        self.changed = self.changed or step.changed
+        if self.keep_changes:
+            self.changed_pairs.extend((e.source_id, e.content_hash) for e in created)
+            self.changed_pairs.extend((e.source_id, e.content_hash) for e in updated)
+            self.needed.extend(e.source_id for e in created)
+            self.needed.extend(e.source_id for e in updated)
+        if self.keep_source_ids:
+            self.source_ids["created"].extend(e.source_id for e in created)
+            self.source_ids["updated"].extend(e.source_id for e in updated)
+            self.source_ids["unchanged"].extend(step.unchanged)
+        return step
+
+    def finish(self) -> list[tuple[int, str]]:
+        """The ``(example id, source id)`` of every current example the request left out, in
+        mirror mode (none in merge mode)."""
+        if self.mode == "mirror":
+            seen = self.seen
+            self.deleted = [
+                (row.example_id, source_id)
+                for source_id, row in self.current.items()
+                if not row.is_deleted and source_id not in seen
+            ]
+            self.counts["deleted"] = len(self.deleted)
+            self.changed = self.changed or bool(self.deleted)
+            if self.keep_source_ids:
+                self.source_ids["deleted"] = [source_id for _, source_id in self.deleted]
+        return self.deleted
+
+    def final_manifest(self) -> list[tuple[str, str]]:
+        """The ``(source_id, content_hash)`` pairs of the dataset once the request is written."""
+        state = dict(current_manifest(self.current))
+        state.update(self.changed_pairs)
+        for _, source_id in self.deleted:
+            state.pop(source_id, None)
+        return list(state.items())
+
+
+def classify(current: Mapping[str, CurrentExample], incoming: Iterable[IncomingExample], mode: Mode) -> Sync:
+    """A whole request in one batch (for tests and small callers)."""
+    sync = Sync(current, mode, keep_source_ids=True)
+    sync.add(list(incoming))
+    sync.finish()
+    return sync
 
 
 def current_manifest(current: Mapping[str, CurrentExample]) -> list[tuple[str, str]]:
@@ -92,98 +175,39 @@ def current_manifest(current: Mapping[str, CurrentExample]) -> list[tuple[str, s
     ]
 
 
-def final_manifest(current: Mapping[str, CurrentExample], result: Classification) -> list[tuple[str, str]]:
-    """The ``(source_id, content_hash)`` pairs of the dataset once ``result`` is written."""
-    state = {source_id: hash_ for source_id, hash_ in current_manifest(current)}
-    for example in result.created:
-        state[example.source_id] = example.content_hash
-    for _, example in result.updated:
-        state[example.source_id] = example.content_hash
-    for _, source_id in result.deleted:
-        state.pop(source_id, None)
-    return list(state.items())
+def revision_rows(
+    step: Step, example_ids: Sequence[int], version_id: int, now: str
+) -> list[tuple[int, int, str | None, str | None, str | None, str, str, str]]:
+    """The revision rows of a batch: ``example_ids`` are the new rows' ids, in ``step.created``
+    order. Columns as :data:`REVISION_COLUMNS`."""
+    rows = [
+        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, CREATE, now)
+        for example_id, e in zip(example_ids, step.created, strict=True)
+    ]
+    rows.extend(
+        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, CREATE, now)
+        for example_id, e in step.revived
+    )
+    rows.extend(
+        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, PATCH, now)
+        for example_id, e in step.updated
+    )
+    return rows
 
 
-@dataclass(slots=True)
-class Writes:
-    """Rows for the database layer; ``new_examples`` still need their ids."""
-
-    new_examples: list[dict[str, Any]]
-    revisions_for_new: list[dict[str, Any]]
-    """One per ``new_examples`` row, in the same order, without ``example_id``."""
-    revisions: list[dict[str, Any]]
-    """Revisions of existing example rows (revived, patched, deleted)."""
+def delete_rows(
+    deleted: Sequence[tuple[int, str]], version_id: int, now: str
+) -> list[tuple[int, int, None, None, None, None, str, str]]:
+    return [(example_id, version_id, None, None, None, None, DELETE, now) for example_id, _ in deleted]
 
 
-def build_writes(
-    result: Classification,
-    version_id: int,
-    dataset_id: int,
-    now: str,
-    canonical: Callable[[Any], str],
-) -> Writes:
-    """The rows that record ``result`` as version ``version_id``; ``canonical`` writes JSON text."""
-
-    def revision(example: IncomingExample, kind: str) -> dict[str, Any]:
-        return {
-            "version_id": version_id,
-            "input": canonical(example.input),
-            "output": canonical(example.output if example.output is not None else {}),
-            "metadata": canonical(example.metadata if example.metadata is not None else {}),
-            "content_hash": example.content_hash,
-            "revision_kind": kind,
-            "created_at": now,
-        }
-
-    new_examples: list[dict[str, Any]] = []
-    revisions_for_new: list[dict[str, Any]] = []
-    revisions: list[dict[str, Any]] = []
-    for example in result.created:
-        example_id = result.revived.get(example.source_id)
-        row = revision(example, CREATE)
-        if example_id is None:
-            new_examples.append(
-                {
-                    "dataset_id": dataset_id,
-                    "source_id": example.source_id,
-                    "created_at": now,
-                    "current_content_hash": example.content_hash,
-                    "current_version_id": version_id,
-                    "is_deleted": False,
-                }
-            )
-            revisions_for_new.append(row)
-        else:
-            row["example_id"] = example_id
-            revisions.append(row)
-    for example_id, example in result.updated:
-        row = revision(example, PATCH)
-        row["example_id"] = example_id
-        revisions.append(row)
-    for example_id, _ in result.deleted:
-        revisions.append(
-            {
-                "example_id": example_id,
-                "version_id": version_id,
-                "input": None,
-                "output": None,
-                "metadata": None,
-                "content_hash": None,
-                "revision_kind": DELETE,
-                "created_at": now,
-            }
-        )
-    return Writes(new_examples, revisions_for_new, revisions)
-
-
-def counts(result: Classification) -> dict[str, int]:
-    return {
-        "created": len(result.created),
-        "updated": len(result.updated),
-        "unchanged": len(result.unchanged),
-        "deleted": len(result.deleted),
-    }
-
-
-def source_ids(items: Iterable[IncomingExample]) -> list[str]:
-    return [item.source_id for item in items]
+REVISION_COLUMNS = (
+    "example_id",
+    "version_id",
+    "input",
+    "output",
+    "metadata",
+    "content_hash",
+    "revision_kind",
+    "created_at",
+)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import orjson
 import sqlalchemy as sa
 from fastapi import Request, Response
@@ -20,20 +22,67 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-async def read_body(request: Request) -> bytes:
-    """The request body, refused with 413 beyond the configured limit."""
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
+
+
+def _body_limit(request: Request) -> int:
+    """The configured limit; a declared length beyond it is refused before reading."""
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
+        raise _too_large(limit)
+    return limit
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 beyond the configured limit."""
+    limit = _body_limit(request)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class BodyBlocks:
+    """The request body in blocks of about ``block_bytes``, for a worker thread to pull as it
+    goes (each pull is one hop to the event loop, so blocks are large)."""
+
+    def __init__(self, request: Request, block_bytes: int = 4 << 20) -> None:
+        self.limit = _body_limit(request)
+        self.stream = request.stream()
+        self.block_bytes = block_bytes
+        self.size = 0
+        self.ended = False
+
+    async def next_block(self) -> bytes | None:
+        parts: list[bytes] = []
+        gathered = 0
+        while gathered < self.block_bytes and not self.ended:
+            try:
+                chunk = await self.stream.__anext__()
+            except StopAsyncIteration:
+                self.ended = True
+                break
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise _too_large(self.limit)
+            parts.append(chunk)
+            gathered += len(chunk)
+        return b"".join(parts) if parts else None
+
+    def blocking(self) -> Iterator[bytes]:
+        """The blocks, for a worker thread started by ``run_in_threadpool``."""
+        while (block := anyio.from_thread.run(self.next_block)) is not None:
+            yield block
+
+    async def drain(self) -> None:
+        while not self.ended and self.size <= self.limit:
+            await self.next_block()
 
 
 def check_media_type(content_type: str | None) -> None:

@@ -9,13 +9,15 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from groundset_server import service
+from groundset_server.problems import Problem
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
 from groundset_server.schemas import Dataset as DatasetModel
 from groundset_server.schemas import DatasetPage, Diff, ExamplePage, Manifest, Version, VersionPage
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
-Limit = Annotated[int, Query(ge=1, le=10000)]
+MAX_PAGE = 10_000
+DEFAULT_PAGE = 1_000
 
 
 @router.get("", response_model=DatasetPage)
@@ -67,15 +69,22 @@ async def list_examples(
     dataset_id: str,
     version_id: str | None = None,
     cursor: str | None = None,
-    limit: Limit = 1000,
+    limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """The examples of a version (the latest by default), a page at a time, or all of them as
-    NDJSON with `Accept: application/x-ndjson`."""
+    """The examples of a version (the latest by default) in id order, a page at a time
+    (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as NDJSON with
+    `Accept: application/x-ndjson`: every example after `cursor`, or at most `limit` of them."""
     engine = engine_of(request)
     if "application/x-ndjson" in request.headers.get("accept", ""):
-        lines = await run_in_threadpool(service.examples_ndjson, engine, dataset_id, version_id)
+        lines = await run_in_threadpool(
+            service.examples_ndjson, engine, dataset_id, version_id, cursor, limit
+        )
         return StreamingResponse(lines, media_type="application/x-ndjson")
-    page = await run_in_threadpool(service.examples_page, engine, dataset_id, version_id, cursor, limit)
+    if limit is not None and limit > MAX_PAGE:
+        raise Problem(422, "invalid_limit", f"a page holds at most {MAX_PAGE} examples", limit=limit)
+    page = await run_in_threadpool(
+        service.examples_page, engine, dataset_id, version_id, cursor, limit or DEFAULT_PAGE
+    )
     return json_response(page)
 
 

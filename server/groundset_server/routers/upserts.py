@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from groundset_server import service, wire
 from groundset_server.gcpause import paused
+from groundset_server.problems import Problem
 from groundset_server.routers.common import (
     PROBLEM_RESPONSES,
+    BodyBlocks,
     check_media_type,
     engine_of,
     json_response,
@@ -38,17 +42,40 @@ def _request_body(model: type[UpsertRequest] | type[PlanRequest]) -> dict[str, o
     }
 
 
-def _upsert(body: bytes, content_type: str | None, request: Request) -> Response:
+def _json(request: Request, body: bytes, with_content: bool) -> Response:
     with paused():
-        header, examples = wire.parse_body(body, content_type, content_allowed=True)
-        wire.verify_hashes(examples)
-        return json_response(service.upsert(engine_of(request), header, examples))
+        header, examples = wire.decode_json_body(body, with_content)
+        batches = [examples] if examples else []
+        if with_content:
+            return json_response(service.upsert(engine_of(request), header, batches, json_body=True))
+        return json_response(service.plan(engine_of(request), header, batches, json_body=True))
 
 
-def _plan(body: bytes, content_type: str | None, request: Request) -> Response:
+def _ndjson(request: Request, blocks: Iterator[bytes], with_content: bool) -> Response:
     with paused():
-        header, examples = wire.parse_body(body, content_type, content_allowed=False)
-        return json_response(service.plan(engine_of(request), header, examples))
+        reader = wire.NdjsonRequest(blocks, with_content)
+        header = reader.header()
+        if with_content:
+            return json_response(service.upsert(engine_of(request), header, reader.batches()))
+        return json_response(service.plan(engine_of(request), header, reader.batches()))
+
+
+async def _handle(request: Request, with_content: bool) -> Response:
+    content_type = request.headers.get("content-type")
+    check_media_type(content_type)
+    if not wire.is_ndjson(content_type):
+        body = await read_body(request)
+        return await run_in_threadpool(_json, request, body, with_content)
+    # NDJSON streams: the worker thread reads the body a block at a time as it decodes and
+    # writes, so a request of any size is handled in bounded memory.
+    body_blocks = BodyBlocks(request)
+    try:
+        return await run_in_threadpool(_ndjson, request, body_blocks.blocking(), with_content)
+    except Problem as problem:
+        if problem.status != 413:
+            # Read what the client is still sending, so that it gets to read the answer.
+            await body_blocks.drain()
+        raise
 
 
 @router.post(
@@ -59,10 +86,7 @@ def _plan(body: bytes, content_type: str | None, request: Request) -> Response:
 )
 async def upsert(request: Request) -> Response:
     """Create a version from the request's examples (merge or mirror); nothing changed: no version."""
-    content_type = request.headers.get("content-type")
-    check_media_type(content_type)
-    body = await read_body(request)
-    return await run_in_threadpool(_upsert, body, content_type, request)
+    return await _handle(request, with_content=True)
 
 
 @router.post(
@@ -73,7 +97,4 @@ async def upsert(request: Request) -> Response:
 )
 async def plan(request: Request) -> Response:
     """Classify a manifest of (source_id, content_hash) without writing: which contents to send."""
-    content_type = request.headers.get("content-type")
-    check_media_type(content_type)
-    body = await read_body(request)
-    return await run_in_threadpool(_plan, body, content_type, request)
+    return await _handle(request, with_content=False)

@@ -1,0 +1,107 @@
+//! The server's request decoding: `canonhash`'s example records, without the GIL.
+//!
+//! Private to the `groundset` package (the server imports them from `groundset._native`): each
+//! record comes back as a tuple of plain strings, and each refused record as its line, source id
+//! and `HashError`, so no Python value is built for the content.
+
+use canonhash::{DecodedRecord, ErrorCode, HashError, RecordOptions, TextPosition};
+use pyo3::prelude::*;
+
+use crate::error::to_pyerr;
+
+/// `(position, source_id, content_hash, input, output, metadata)`; the content texts are the
+/// canonical JSON of each part, or `None` for a hash-only record.
+type RecordTuple = (usize, String, String, Option<String>, Option<String>, Option<String>);
+/// `(line, source_id, error)`: the NDJSON line (`None` in a JSON body, whose error path names
+/// the item) and the source id when the record had a valid one.
+type FailureTuple = (Option<usize>, Option<String>, Py<PyAny>);
+
+fn split(py: Python<'_>, decoded: Vec<DecodedRecord>) -> (Vec<RecordTuple>, Vec<FailureTuple>) {
+    let mut records = Vec::with_capacity(decoded.len());
+    let mut failures = Vec::new();
+    for result in decoded {
+        match result {
+            Ok(record) => {
+                let (input, output, metadata) = match record.content {
+                    Some(content) => (Some(content.input), Some(content.output), Some(content.metadata)),
+                    None => (None, None, None),
+                };
+                records.push((
+                    record.position,
+                    record.source_id,
+                    record.content_hash,
+                    input,
+                    output,
+                    metadata,
+                ));
+            }
+            Err(failure) => {
+                let line = failure.error.position().map(|position| position.line);
+                let error = to_pyerr(py, &failure.error).into_value(py).into_any();
+                failures.push((line, failure.source_id, error));
+            }
+        }
+    }
+    (records, failures)
+}
+
+fn options(with_content: bool, max_source_id_chars: usize) -> RecordOptions {
+    RecordOptions {
+        with_content,
+        max_source_id_chars,
+    }
+}
+
+/// Decodes the example records of an NDJSON block (complete lines, numbered from
+/// `first_line`) on all cores with the GIL released: `(records, failures)`, in line order.
+#[pyfunction]
+#[pyo3(signature = (data, *, first_line = 1, with_content = true, max_source_id_chars = 512))]
+pub fn decode_ndjson_records(
+    py: Python<'_>,
+    data: &[u8],
+    first_line: usize,
+    with_content: bool,
+    max_source_id_chars: usize,
+) -> (Vec<RecordTuple>, Vec<FailureTuple>) {
+    let options = options(with_content, max_source_id_chars);
+    let decoded = py.detach(|| canonhash::decode_ndjson_records(data, first_line, options));
+    split(py, decoded)
+}
+
+/// Decodes a JSON request body: the canonical text of the object without its `examples`
+/// array, and `(records, failures)` of that array (`None` when `examples` is not an array).
+/// Raises `HashError` when the body is not JSON or holds a value outside the hash domain.
+#[pyfunction]
+#[pyo3(signature = (data, *, with_content = true, max_source_id_chars = 512))]
+#[allow(clippy::type_complexity)]
+pub fn decode_request_json(
+    py: Python<'_>,
+    data: &[u8],
+    with_content: bool,
+    max_source_id_chars: usize,
+) -> PyResult<(String, Option<(Vec<RecordTuple>, Vec<FailureTuple>)>)> {
+    let options = options(with_content, max_source_id_chars);
+    let body = py
+        .detach(|| {
+            let text = std::str::from_utf8(data).map_err(|error| not_utf8(data, &error))?;
+            canonhash::decode_request_json(text, options)
+        })
+        .map_err(|error| to_pyerr(py, &error))?;
+    Ok((body.header, body.records.map(|decoded| split(py, decoded))))
+}
+
+fn not_utf8(data: &[u8], error: &std::str::Utf8Error) -> HashError {
+    let valid = &data[..error.valid_up_to()];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let position = TextPosition {
+        line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
+        column: String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1,
+    };
+    HashError::new(ErrorCode::InvalidJson, format!("the body is not UTF-8: {error}")).with_position(position)
+}
+
+/// The canonical JSON text of one NDJSON line that is not a record (a request's header).
+#[pyfunction]
+pub fn canonicalize_ndjson_line(py: Python<'_>, data: &[u8], line: usize) -> PyResult<String> {
+    canonhash::canonicalize_ndjson_line(data, line).map_err(|error| to_pyerr(py, &error))
+}
