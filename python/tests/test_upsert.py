@@ -215,6 +215,20 @@ def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess
     assert all(set(line) == {"source_id", "content_hash"} for line in lines if "input" not in line)
     assert len(body) < initial_size / 8  # content-less entries, but for three examples
 
+    # Unchanged: the plan shows the dataset already matches, so no upsert is sent at all.
+    recorder.sent.clear()
+    with groundset.Client(base_url=server.base_url, http_client=httpx.Client(transport=recorder)) as client:
+        third = client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id", progress=False)
+        assert [p for _, p, _, _ in recorder.sent] == ["/v1/datasets", "/v1/datasets/upsert/plan"]
+        assert (third.noop, third.version_id, third.digest) == (True, second.version_id, second.digest)
+        assert (third.unchanged, third.created, third.updated, third.deleted) == (50_000, 0, 0, 0)
+        # A description to set still goes through the upsert.
+        described = client.upsert_dataset(
+            name=unique_name, examples=rows, source_id_key="id", description="qa set", progress=False
+        )
+        assert described.noop and recorder.sent[-1][1] == "/v1/datasets/upsert"
+        assert client.get_dataset(name=unique_name).digest == second.digest
+
 
 def test_small_sync_is_one_request(server: ServerProcess, unique_name: str) -> None:
     recorder = Recorder()

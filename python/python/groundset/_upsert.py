@@ -247,6 +247,20 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
         else:
             plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
             base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
+            if _already_matches(plan, args):
+                return UpsertResult(
+                    dataset_id=plan["dataset_id"],
+                    dataset_name=plan["dataset_name"],
+                    version_id=base,
+                    previous_version_id=base,
+                    noop=True,
+                    dry_run=False,
+                    created=0,
+                    updated=0,
+                    unchanged=plan["unchanged"],
+                    deleted=0,
+                    digest=plan["base_digest"],
+                )
         guarded = dict(header)
         if args.expected_version_id is None:
             guarded["expected_version_id"] = base
@@ -263,6 +277,21 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
             continue
         return UpsertResult.from_json(answer)
     raise AssertionError("unreachable")
+
+
+def _already_matches(plan: Mapping[str, Any], args: UpsertArgs) -> bool:
+    """Whether the plan shows the dataset already holds exactly these examples, so that the
+    content-less upsert would change nothing: no version, and no dataset description or
+    metadata to update."""
+    return (
+        plan["base_version_id"] is not None
+        and not plan["needed_source_ids"]
+        and plan["deleted"] == 0
+        and not args.dry_run
+        and args.description is None
+        and args.metadata is None
+        and args.expected_version_id in (None, plan["base_version_id"])
+    )
 
 
 def _stderr_is_terminal() -> bool:
