@@ -181,6 +181,26 @@ function wireExamples(prepared: PreparedExamples): WireExample[] {
 }
 
 /**
+ * Whether the plan shows the dataset already holds exactly these examples, so that the
+ * content-less upsert would change nothing: no version, and no dataset description or
+ * metadata to update (the same rule as the Python SDK's).
+ */
+function alreadyMatches(
+  plan: Schemas["PlanResult"],
+  options: Pick<UpsertDatasetOptions, "dryRun" | "description" | "metadata" | "expectedVersionId">,
+): boolean {
+  return (
+    plan.base_version_id !== null &&
+    plan.needed_source_ids.length === 0 &&
+    plan.deleted === 0 &&
+    options.dryRun !== true &&
+    options.description === undefined &&
+    options.metadata === undefined &&
+    (options.expectedVersionId === undefined || options.expectedVersionId === plan.base_version_id)
+  );
+}
+
+/**
  * Makes the server's dataset match `examples`: creates the dataset when missing, and a new
  * version only when an example was created, changed or (in `mirror` mode) deleted.
  *
@@ -190,7 +210,8 @@ function wireExamples(prepared: PreparedExamples): WireExample[] {
  * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
  * examples the server lacks and content-less entries for the rest, guarded by the version the
  * plan saw; if the dataset moved in between, it plans again (three plans at most). A new
- * dataset skips the plan: all its content is needed.
+ * dataset skips the plan (all its content is needed); a plan that finds nothing to change
+ * ends the sync as a no-op without the upsert request.
  *
  * ```ts
  * const result = await upsertDataset({
@@ -253,6 +274,21 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
       });
       base = plan.base_version_id;
       needed = new Set(plan.needed_source_ids);
+      if (alreadyMatches(plan, options)) {
+        return {
+          datasetId: plan.dataset_id,
+          datasetName: plan.dataset_name,
+          versionId: base,
+          previousVersionId: base,
+          noop: true,
+          dryRun: false,
+          created: 0,
+          updated: 0,
+          unchanged: plan.unchanged,
+          deleted: 0,
+          digest: plan.base_digest,
+        };
+      }
     }
     const guarded: UpsertHeader =
       options.expectedVersionId === undefined ? { ...header, expected_version_id: base } : header;

@@ -671,6 +671,11 @@ export interface components {
         };
         /** PlanResult */
         PlanResult: {
+            /**
+             * Base Digest
+             * @description The digest of the base version: when nothing is needed and nothing would be deleted, the dataset already matches the manifest and the upsert may be skipped.
+             */
+            base_digest: string;
             /** Base Version Id */
             base_version_id: string | null;
             /** Created */
