@@ -439,11 +439,18 @@ class Runner {
     uploader: { close(): Promise<void>; abandon(): void },
   ): Promise<void> {
     let next = 0;
+    let stopped = false;
     const worker = async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-        progress.step();
+      try {
+        while (!stopped && next < items.length) {
+          const item = items[next++] as T;
+          await work(item);
+          progress.step();
+        }
+      } catch (error) {
+        // The other workers take no new item once one has failed.
+        stopped = true;
+        throw error;
       }
     };
     try {
