@@ -277,7 +277,8 @@ describe("records", () => {
       upsertDataset({ client, dataset, examples: [{ input: {} }, { input: { items: [1, Number.NaN] } }] }),
       HashError,
     );
-    expect(notJson.path).toBe("$[1].input.items[1]");
+    expect({ row: notJson.row, path: notJson.path }).toEqual({ row: 1, path: "$.input.items[1]" });
+    expect(notJson.message).toMatch(/^row 1: non_finite_number at \$\.input\.items\[1\]: /);
     expect(notJson.code).toBe("non_finite_number");
   });
 });

@@ -223,7 +223,7 @@ function alreadyMatches(
  * ```
  *
  * @throws {ExampleError} a record that cannot be an example (the message names the row).
- * @throws {HashError} a value outside the hash domain (`$[3].input.items[0]`).
+ * @throws {HashError} a value outside the hash domain, with its `row` and `path` (`$.input.items[0]`).
  * @throws {ConflictError} `version_conflict` when `expectedVersionId` is not the latest version.
  * @throws {APIError} other server errors; {@link APIConnectionError} when the server is unreachable.
  */

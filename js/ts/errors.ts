@@ -32,16 +32,21 @@ export class HashError extends GroundsetError {
   readonly line?: number;
   /** The 1-based column (in Unicode scalar values) in the source text, with `line`. */
   readonly column?: number;
+  /** The 0-based index of the record in `upsertDataset`'s `examples` (then `path` is within that record). */
+  readonly row?: number;
 
-  constructor(code: string, path: string, reason: string, position?: { line: number; column: number }) {
+  constructor(code: string, path: string, reason: string, position?: { line: number; column: number }, row?: number) {
     const where = position === undefined ? "" : ` (line ${position.line}, column ${position.column})`;
-    super(`${code} at ${path}${where}: ${reason}`);
+    super(`${row === undefined ? "" : `row ${row}: `}${code} at ${path}${where}: ${reason}`);
     this.code = code;
     this.path = path;
     this.reason = reason;
     if (position !== undefined) {
       this.line = position.line;
       this.column = position.column;
+    }
+    if (row !== undefined) {
+      this.row = row;
     }
   }
 }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ExampleError } from "./errors.js";
-import { hashExamples } from "./hash.js";
+import { ExampleError, HashError } from "./errors.js";
+import { type Example, hashExamples } from "./hash.js";
 import { isWellFormed } from "./value.js";
 
 /** The longest source id the server takes (in characters). */
@@ -150,6 +150,25 @@ function objectOrEmpty(value: unknown, row: number, member: string): unknown {
   return value;
 }
 
+const ROW_PATH = /^\$\[(\d+)\]/;
+
+/**
+ * The hashes of a batch; an error about the batch (`$[3].input.x`) becomes one about its row
+ * (row 3, `$.input.x`), as the Python SDK reports it.
+ */
+function hashedAtRow(examples: Example[]): string[] {
+  try {
+    return hashExamples(examples);
+  } catch (error) {
+    const match = error instanceof HashError ? ROW_PATH.exec(error.path) : null;
+    if (error instanceof HashError && match !== null) {
+      const path = `$${error.path.slice(match[0].length)}`;
+      throw new HashError(error.code, path, error.reason, undefined, Number(match[1]));
+    }
+    throw error;
+  }
+}
+
 /**
  * The examples of `records`: content, source id and content hash of each.
  *
@@ -158,7 +177,7 @@ function objectOrEmpty(value: unknown, row: number, member: string): unknown {
  * example's identity is its content hash, and identical examples count once.
  *
  * @throws {ExampleError} naming the row: not an object, a bad, missing or repeated source id, a missing field.
- * @throws {HashError} a value outside the hash domain, its path starting with the row (`$[3].input.items[0]`).
+ * @throws {HashError} a value outside the hash domain, with its `row` and its `path` in that record (`$.input.items[0]`).
  */
 export function prepareExamples<R extends ExampleRecord>(
   records: Iterable<R>,
@@ -222,7 +241,7 @@ export function prepareExamples<R extends ExampleRecord>(
     }
     index++;
   }
-  const contentHashes = hashExamples(
+  const contentHashes = hashedAtRow(
     inputs.map((input, row) => ({ input, output: outputs[row], metadata: metadatas[row] })),
   );
   if (sourceIdKey === undefined && sourceId === undefined) {
