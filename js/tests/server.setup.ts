@@ -31,6 +31,9 @@ function freePort(): Promise<number> {
 async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    if (server.pid === undefined) {
+      throw new Error(`cannot start ${SERVER}: run \`just build\` (it installs groundset-server into .venv)`);
+    }
     if (server.exitCode !== null) {
       throw new Error(`groundset-server exited with ${server.exitCode}:\n${output()}`);
     }
@@ -70,6 +73,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
   };
+  // A missing executable: no process, and an "error" event instead of an exit.
+  server.on("error", () => {});
   server.stdout?.on("data", keep);
   server.stderr?.on("data", keep);
   const stop = async () => {
