@@ -23,8 +23,8 @@ venv:
 # Build everything: the Python package and the server into .venv, the Node package in js/.
 build: venv python::build js::build server::build
 
-# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity.
-test: build lint test-core conformance python::test js::test server::test parity
+# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs.
+test: build lint test-core conformance python::test js::test server::test parity test-examples test-docs
 
 # The core crate's tests (unit, golden vectors, JCS files, property tests, doc tests).
 test-core:
@@ -61,22 +61,17 @@ fuzz seconds="60":
     cargo install --quiet cargo-fuzz --locked || true
     cd crates/canonhash && RUSTC_BOOTSTRAP=1 cargo fuzz run canonicalize_text -- -max_total_time={{seconds}}
 
-# The end-to-end demo (completed by the examples issue): for now, both SDKs hash the same data.
+# The demo: build, start a server on a temporary SQLite, run and check the Python and TypeScript quickstarts.
 demo: build
-    #!/usr/bin/env bash
-    set -euo pipefail
-    data=$(mktemp -d)
-    trap 'rm -rf "$data"' EXIT
-    {{python}} fixtures/bench/generate_examples.py --count 20000 --out "$data/examples.jsonl"
-    py_value=$({{python}} -c "import groundset; print(groundset.hash_value({'b': 1, 'a': [1.0, 'é']}))")
-    node_value=$(node --input-type=module -e "import { hashValue } from '{{root}}/js/dist/index.js'; console.log(hashValue({ b: 1, a: [1, 'é'] }))")
-    echo "The same value, hashed by each SDK:"
-    echo "  python $py_value"
-    echo "  node   $node_value"
-    py_digest=$({{python}} -c "import groundset, sys; pairs = groundset.hash_jsonl(sys.argv[1]); print(len(pairs), 'examples, digest', groundset.manifest_digest(pairs))" "$data/examples.jsonl")
-    node_digest=$(node --input-type=module -e "import { hashJsonl, manifestDigest } from '{{root}}/js/dist/index.js'; const pairs = await hashJsonl(process.argv[1]); console.log(pairs.length, 'examples, digest', manifestDigest(pairs))" "$data/examples.jsonl")
-    echo "20,000 examples from a JSONL file, hashed by each SDK on all cores:"
-    echo "  python $py_digest"
-    echo "  node   $node_digest"
-    [ "$py_value" = "$node_value" ] && [ "$py_digest" = "$node_digest" ] || { echo "the SDKs disagree" >&2; exit 1; }
-    echo "The server and the upsert/experiment examples arrive with the next issues."
+    {{python}} scripts/demo.py
+
+# Both quickstarts on a live server: v1 -> same v1 (no-op) -> v2 and two experiments each; their linters.
+test-examples: build
+    {{python}} scripts/demo.py --quiet
+    {{python}} -m ruff check examples
+    {{python}} -m ruff format --check examples
+    cd examples/ts && ../../js/node_modules/.bin/biome check .
+
+# Every code snippet of README.md and docs/*.md, run against a live server (tests/docs).
+test-docs: build
+    {{python}} -m pytest -q tests/docs

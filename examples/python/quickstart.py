@@ -74,11 +74,8 @@ def token_f1(output: dict[str, str], expected: dict[str, str]) -> float:
 def upsert(client: groundset.Client, file: str, mode: Mode) -> groundset.UpsertResult:
     return client.upsert_dataset(
         name=DATASET,
-        examples=read_jsonl(file),
-        source_id_key="id",  # the identity of an example: edits update it in place
-        input_keys=["question", "context"],
-        output_keys=["answer"],
-        metadata_keys=["topic"],
+        examples=read_jsonl(file),  # {"id", "input", "output", "metadata"} records
+        source_id_key="id",  # the identity of an example: an edit updates it in place
         mode=mode,
     )
 

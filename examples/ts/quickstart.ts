@@ -107,11 +107,8 @@ function upsert(client: Client, file: string, mode: UpsertMode): Promise<UpsertR
   return upsertDataset({
     client,
     dataset: { datasetName: DATASET },
-    examples: readJsonl(file),
-    sourceIdKey: "id", // the identity of an example: edits update it in place
-    inputKeys: ["question", "context"],
-    outputKeys: ["answer"],
-    metadataKeys: ["topic"],
+    examples: readJsonl(file), // { id, input, output, metadata } records
+    sourceIdKey: "id", // the identity of an example: an edit updates it in place
     mode,
   });
 }
