@@ -193,6 +193,7 @@ export function prepareExamples<R extends ExampleRecord>(
     named.add(sourceIdKey);
   }
   const inputs: unknown[] = [];
+  const structured: Example[] = [];
   const outputs: unknown[] = [];
   const metadatas: unknown[] = [];
   let sourceIds: string[] = [];
@@ -224,6 +225,7 @@ export function prepareExamples<R extends ExampleRecord>(
         );
       }
       inputs.push(record.input);
+      structured.push(record as unknown as Example);
       outputs.push(objectOrEmpty(record.output, index, "output"));
       metadatas.push(objectOrEmpty(record.metadata, index, "metadata"));
     }
@@ -241,8 +243,9 @@ export function prepareExamples<R extends ExampleRecord>(
     }
     index++;
   }
+  // Structured records are hashed as they are (the hasher reads only input, output and metadata).
   const contentHashes = hashedAtRow(
-    inputs.map((input, row) => ({ input, output: outputs[row], metadata: metadatas[row] })),
+    flat ? inputs.map((input, row) => ({ input, output: outputs[row], metadata: metadatas[row] })) : structured,
   );
   if (sourceIdKey === undefined && sourceId === undefined) {
     sourceIds = contentHashes;
