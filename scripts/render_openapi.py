@@ -99,11 +99,11 @@ def operation(method: str, path: str, spec: dict[str, Any], schemas: dict[str, A
         if list(media) == ["application/problem+json"]:
             problems.append(f"`{status}`")
             continue
-        shown = [
+        forms = [
             f"{type_of(content['schema'], schemas)} (`{kind}`)" if content.get("schema") else f"`{kind}`"
             for kind, content in media.items()
         ]
-        answers.append(f"`{status}` " + (", ".join(shown) if shown else one_line(response.get("description"))))
+        answers.append(f"`{status}` " + (", ".join(forms) if forms else one_line(response.get("description"))))
     if problems:
         answers.append(f"problems {', '.join(problems)} (`application/problem+json`)")
     lines += ["Answers: " + "; ".join(answers) + ".", ""]

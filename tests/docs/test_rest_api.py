@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ def test_check_fails_on_a_stale_page(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_every_route_is_rendered() -> None:
     page = (ROOT / "docs" / "rest-api.md").read_text(encoding="utf-8")
-    spec = render_openapi.json.loads(render_openapi.SPEC.read_text(encoding="utf-8"))
+    spec = json.loads(render_openapi.SPEC.read_text(encoding="utf-8"))
     for path, methods in spec["paths"].items():
         for method in methods:
             assert f"### `{method.upper()} {path}`" in page
