@@ -16,31 +16,17 @@ const target = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : resolve(here
 
 const schema = JSON.parse(readFileSync(source, "utf8"));
 
-// A `$ref` to a component the document lacks is typed `unknown` instead of failing the build;
-// the SDK narrows those few fields itself, and the list below says which they are.
+// Every `$ref` must name a component of the document (server/tests/test_openapi.py checks it
+// too): a dangling one would silently become `unknown` in the types.
 const defined = new Set(Object.keys(schema.components?.schemas ?? {}));
-const dangling = new Set();
-function patch(node) {
-  if (Array.isArray(node)) {
-    node.forEach(patch);
-  } else if (node !== null && typeof node === "object") {
-    const ref = node.$ref;
-    if (typeof ref === "string" && ref.startsWith("#/components/schemas/")) {
-      const name = ref.slice("#/components/schemas/".length);
-      if (!defined.has(name)) {
-        dangling.add(name);
-        delete node.$ref;
-        node.description = `unresolved in server/openapi.json: ${ref}`;
-      }
-    }
-    Object.values(node).forEach(patch);
-  }
-}
-patch(schema);
+const dangling = new Set(
+  [...JSON.stringify(schema).matchAll(/"#\/components\/schemas\/([^"]+)"/g)]
+    .map((match) => match[1])
+    .filter((name) => !defined.has(name)),
+);
 if (dangling.size > 0) {
-  process.stderr.write(
-    `warning: server/openapi.json refers to missing schemas, typed unknown: ${[...dangling].sort().join(", ")}\n`,
-  );
+  process.stderr.write(`server/openapi.json refers to missing schemas: ${[...dangling].sort().join(", ")}\n`);
+  process.exit(1);
 }
 
 // defaultNonNullable off: a member with a default may be left out of a request.
@@ -48,9 +34,6 @@ const ast = await openapiTS(schema, { alphabetize: true, defaultNonNullable: fal
 const banner = [
   "// Generated from server/openapi.json by scripts/openapi.mjs (openapi-typescript). Do not edit:",
   "// run `node scripts/openapi.mjs` after the server's contract changes.",
-  dangling.size > 0 ? `// Unresolved references, typed unknown: ${[...dangling].sort().join(", ")}.` : null,
   "",
-]
-  .filter((line) => line !== null)
-  .join("\n");
+].join("\n");
 writeFileSync(target, `${banner}\n${astToString(ast)}`);

@@ -97,18 +97,8 @@ const PLAN_ATTEMPTS = 3;
 /** The NDJSON body is handed to `fetch` in chunks of about this many UTF-16 units. */
 const CHUNK_UNITS = 1 << 20;
 
-// `dataset` and the example entries are `unknown` in the generated types while
-// server/openapi.json lacks their schemas (DatasetSelector, UpsertExample): narrowed here.
-type UpsertHeader = Omit<RequestJson<"/v1/datasets/upsert", "post">, "examples" | "dataset"> & {
-  dataset: { name: string } | { id: string };
-};
-interface WireExample {
-  source_id: string;
-  content_hash: string;
-  input?: unknown;
-  output?: unknown;
-  metadata?: unknown;
-}
+type UpsertHeader = Omit<RequestJson<"/v1/datasets/upsert", "post">, "examples">;
+type WireExample = components["schemas"]["UpsertExample"];
 
 function wireSelector(dataset: DatasetRef): { name: string } | { id: string } {
   if (dataset === null || typeof dataset !== "object") {
@@ -169,14 +159,17 @@ function* ndjsonChunks(header: object, prepared: PreparedExamples, needed: Set<s
   }
 }
 
+type JsonObject = { [key: string]: unknown };
+
 /** The examples of a one-request upsert, all with their content. */
 function wireExamples(prepared: PreparedExamples): WireExample[] {
+  // Hashing already refused any input, output or metadata that is not an object.
   return prepared.sourceIds.map((source_id, row) => ({
     source_id,
     content_hash: prepared.contentHashes[row] as string,
-    input: prepared.inputs[row],
-    output: prepared.outputs[row],
-    metadata: prepared.metadatas[row],
+    input: prepared.inputs[row] as JsonObject,
+    output: prepared.outputs[row] as JsonObject,
+    metadata: prepared.metadatas[row] as JsonObject,
   }));
 }
 

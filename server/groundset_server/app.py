@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -68,4 +69,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(experiments.router)
     app.include_router(health.router)
     app.include_router(v1)
+    _document_request_models(app)
     return app
+
+
+def _document_request_models(app: FastAPI) -> None:
+    """Put the schemas of the bodies the upsert routes parse themselves into the OpenAPI
+    components, beside the ones FastAPI collects from the routes, so every `$ref` resolves."""
+    collect = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = collect()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in upserts.REQUEST_MODELS:
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(model_schema.pop("$defs", {}))
+            components[model.__name__] = model_schema
+        app.openapi_schema = dict(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from groundset_server.app import create_app
@@ -33,3 +34,11 @@ def test_openapi_matches_the_committed_file(tmp_path: Path) -> None:
         "/health",
     ]:
         assert path in paths
+
+
+def test_every_schema_reference_resolves() -> None:
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    referenced = set(re.findall(r"#/components/schemas/([A-Za-z0-9_]+)", json.dumps(committed)))
+    assert referenced, "the document refers to no component schema"
+    assert referenced <= set(committed["components"]["schemas"])
+    assert {"UpsertRequest", "PlanRequest", "UpsertExample", "DatasetSelector"} <= referenced

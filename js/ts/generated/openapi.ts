@@ -1,6 +1,5 @@
 // Generated from server/openapi.json by scripts/openapi.mjs (openapi-typescript). Do not edit:
 // run `node scripts/openapi.mjs` after the server's contract changes.
-// Unresolved references, typed unknown: DatasetSelector, ManifestEntry, UpsertExample.
 
 export interface paths {
     "/health": {
@@ -355,6 +354,21 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** DatasetSelector */
+        DatasetSelector: {
+            /**
+             * Id
+             * @description Select an existing dataset by id.
+             * @default null
+             */
+            id?: string | null;
+            /**
+             * Name
+             * @description Select (and create if missing) by name.
+             * @default null
+             */
+            name?: string | null;
+        };
         /** Diff */
         Diff: {
             /** Created */
@@ -669,6 +683,28 @@ export interface components {
             /** Version Id */
             version_id: string | null;
         };
+        /** ManifestEntry */
+        ManifestEntry: {
+            /** Content Hash */
+            content_hash: string;
+            /** Source Id */
+            source_id: string;
+        };
+        /** PlanRequest */
+        PlanRequest: {
+            dataset: components["schemas"]["DatasetSelector"];
+            /**
+             * Examples
+             * @default []
+             */
+            examples?: components["schemas"]["ManifestEntry"][];
+            /**
+             * Mode
+             * @default merge
+             * @enum {string}
+             */
+            mode?: "merge" | "mirror";
+        };
         /** PlanResult */
         PlanResult: {
             /**
@@ -796,6 +832,84 @@ export interface components {
             data: components["schemas"]["Run"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** UpsertExample */
+        UpsertExample: {
+            /** Content Hash */
+            content_hash: string;
+            /**
+             * Input
+             * @description Omit with output and metadata after a plan.
+             * @default null
+             */
+            input?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Metadata
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Output
+             * @default null
+             */
+            output?: {
+                [key: string]: unknown;
+            } | null;
+            /** Source Id */
+            source_id: string;
+        };
+        /** UpsertRequest */
+        UpsertRequest: {
+            dataset: components["schemas"]["DatasetSelector"];
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run?: boolean;
+            /**
+             * Examples
+             * @default []
+             */
+            examples?: components["schemas"]["UpsertExample"][];
+            /**
+             * Expected Version Id
+             * @default null
+             */
+            expected_version_id?: string | null;
+            /**
+             * Metadata
+             * @default null
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Mode
+             * @default merge
+             * @enum {string}
+             */
+            mode?: "merge" | "mirror";
+            /**
+             * Version Description
+             * @default null
+             */
+            version_description?: string | null;
+            /**
+             * Version Metadata
+             * @default null
+             */
+            version_metadata?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** UpsertResult */
         UpsertResult: {
@@ -1595,40 +1709,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description unresolved in server/openapi.json: #/components/schemas/DatasetSelector */
-                    dataset: unknown;
-                    /** Description */
-                    description?: string | null;
-                    /**
-                     * Dry Run
-                     * @default false
-                     */
-                    dry_run?: boolean;
-                    /**
-                     * Examples
-                     * @default []
-                     */
-                    examples?: unknown[];
-                    /** Expected Version Id */
-                    expected_version_id?: string | null;
-                    /** Metadata */
-                    metadata?: {
-                        [key: string]: unknown;
-                    } | null;
-                    /**
-                     * Mode
-                     * @default merge
-                     * @enum {string}
-                     */
-                    mode?: "merge" | "mirror";
-                    /** Version Description */
-                    version_description?: string | null;
-                    /** Version Metadata */
-                    version_metadata?: {
-                        [key: string]: unknown;
-                    } | null;
-                };
+                "application/json": components["schemas"]["UpsertRequest"];
                 "application/x-ndjson": string;
             };
         };
@@ -1698,21 +1779,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description unresolved in server/openapi.json: #/components/schemas/DatasetSelector */
-                    dataset: unknown;
-                    /**
-                     * Examples
-                     * @default []
-                     */
-                    examples?: unknown[];
-                    /**
-                     * Mode
-                     * @default merge
-                     * @enum {string}
-                     */
-                    mode?: "merge" | "mirror";
-                };
+                "application/json": components["schemas"]["PlanRequest"];
                 "application/x-ndjson": string;
             };
         };

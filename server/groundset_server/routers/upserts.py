@@ -23,9 +23,13 @@ from groundset_server.schemas import PlanRequest, PlanResult, UpsertRequest, Ups
 router = APIRouter(prefix="/datasets", tags=["upserts"])
 
 
+REQUEST_MODELS = (UpsertRequest, PlanRequest)
+"""Bodies these routes parse themselves (JSON or NDJSON): ``app.openapi`` adds their schemas,
+and the models they refer to, to the components."""
+
+
 def _request_body(model: type[UpsertRequest] | type[PlanRequest]) -> dict[str, object]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {
         "requestBody": {
             "required": True,
