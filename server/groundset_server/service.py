@@ -19,7 +19,7 @@ from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.db.tables import datasets
 from groundset_server.engine import upsert as engine_upsert
-from groundset_server.engine.upsert import CurrentExample, IncomingExample
+from groundset_server.engine.upsert import CurrentExample, RawExample
 from groundset_server.problems import Problem
 from groundset_server.wire import Header, canonical_text
 
@@ -114,11 +114,28 @@ class _Snapshot:
     def __init__(self, state: dict[str, CurrentExample]) -> None:
         self.state = state
         self.digest: str | None = None
+        self.hashes: dict[str, str] | None = None
+
+    def current_hashes(self) -> dict[str, str]:
+        """``source_id -> content_hash`` of the examples the version holds."""
+        if self.hashes is None:
+            self.hashes = dict(engine_upsert.current_manifest(self.state))
+        return self.hashes
 
     def current_digest(self) -> str:
         if self.digest is None:
-            self.digest = groundset.manifest_digest(engine_upsert.current_manifest(self.state))
+            self.digest = groundset.manifest_digest(self.current_hashes().items())
         return self.digest
+
+    def sync(
+        self, mode: engine_upsert.Mode, dry_run: bool = False, writes: bool = False
+    ) -> engine_upsert.Sync:
+        return engine_upsert.Sync(
+            self.state,
+            mode,
+            keep_source_ids=dry_run,
+            keep_changes=not writes,
+        )
 
 
 _SNAPSHOTS: OrderedDict[tuple[str, int, str, int | None], _Snapshot] = OrderedDict()
@@ -219,7 +236,7 @@ def _stale(missing: list[str], latest: int | None) -> Problem:
     )
 
 
-def _classify(sync: engine_upsert.Sync, batch: list[IncomingExample], json_body: bool) -> engine_upsert.Step:
+def _classify(sync: engine_upsert.Sync, batch: list[RawExample], json_body: bool) -> engine_upsert.Step:
     step = sync.add(batch)
     if step.duplicates:
         raise wire.duplicate_problem(step.duplicates, json_body)
@@ -349,7 +366,7 @@ UPDATE_CURRENT = (
 
 
 def upsert(
-    engine: sa.Engine, header: Header, batches: Iterable[list[IncomingExample]], json_body: bool = False
+    engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]], json_body: bool = False
 ) -> dict[str, Any]:
     """Classify and write the request's examples, batch by batch, in one transaction: an error
     in any batch (raised as a :class:`Problem`) rolls back everything."""
@@ -362,9 +379,7 @@ def upsert(
         latest = None if dataset is None else _latest_version_id(conn, dataset.id)
         _check_expected(header, latest)
         snapshot = _Snapshot({}) if dataset is None else _snapshot(conn, dataset, latest)
-        sync = engine_upsert.Sync(
-            snapshot.state, header.mode, keep_source_ids=header.dry_run, keep_changes=header.dry_run
-        )
+        sync = snapshot.sync(header.mode, dry_run=header.dry_run, writes=not header.dry_run)
         stamp = now()
         writer = None
         if not header.dry_run:
@@ -441,7 +456,7 @@ INSERT_REVISION = (
 
 
 def plan(
-    engine: sa.Engine, header: Header, batches: Iterable[list[IncomingExample]], json_body: bool = False
+    engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]], json_body: bool = False
 ) -> dict[str, Any]:
     with read_transaction(engine) as conn:
         if header.selector.id is not None:
@@ -450,7 +465,7 @@ def plan(
             dataset = conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
         latest = None if dataset is None else _latest_version_id(conn, dataset.id)
         snapshot = _Snapshot({}) if dataset is None else _snapshot(conn, dataset, latest)
-    sync = engine_upsert.Sync(snapshot.state, header.mode)
+    sync = snapshot.sync(header.mode)
     for batch in batches:
         _classify(sync, batch, json_body)
     sync.finish()

@@ -15,7 +15,7 @@ import groundset
 import orjson
 from groundset import _native
 
-from groundset_server.engine.upsert import IncomingExample, Mode
+from groundset_server.engine.upsert import IncomingExample, Mode, RawExample
 from groundset_server.problems import Problem
 
 MAX_SOURCE_ID = 512
@@ -122,13 +122,13 @@ def _body_problem(error: groundset.HashError) -> Problem:
     )
 
 
-def _examples(records: list[_native._Record], failures: list[_native._Failure]) -> list[IncomingExample]:
+def _examples(records: list[_native._Record], failures: list[_native._Failure]) -> list[RawExample]:
     if failures:
         raise _records_problem(failures)
-    return list(map(IncomingExample._make, records))
+    return records
 
 
-def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[IncomingExample]]:
+def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawExample]]:
     """The header and examples of a JSON request body (read whole: the NDJSON path streams)."""
     try:
         header_text, decoded = _native.decode_request_json(
@@ -190,7 +190,7 @@ class NdjsonRequest:
             raise Problem(400, "invalid_ndjson", "the NDJSON header must not hold `examples`", line=number)
         return parse_header(value)
 
-    def batches(self) -> Iterator[list[IncomingExample]]:
+    def batches(self) -> Iterator[list[RawExample]]:
         """The examples of the lines after the header, one batch per block read."""
         while not self.ended:
             self._more()

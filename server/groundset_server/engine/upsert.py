@@ -28,6 +28,10 @@ class CurrentExample(NamedTuple):
     is_deleted: bool
 
 
+RawExample = tuple[int, str, str, str | None, str | None, str | None]
+"""An :class:`IncomingExample` as the native decoder gives it: a plain tuple of its fields."""
+
+
 class IncomingExample(NamedTuple):
     """One example of a request, content as canonical JSON text (``None`` for a hash-only
     example: a planned upsert leaves out the content the server already holds)."""
@@ -55,6 +59,8 @@ class Step:
     """Deleted source ids that come back: a ``CREATE`` on their existing row."""
     updated: list[tuple[int, IncomingExample]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    """Their source ids, kept only for a dry run's answer."""
+    unchanged_count: int = 0
     missing_content: list[str] = field(default_factory=list)
     """New or changed examples that came without content (the plan they followed is stale)."""
     duplicates: list[IncomingExample] = field(default_factory=list)
@@ -95,33 +101,42 @@ class Sync:
         self.keep_source_ids = keep_source_ids
         self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
 
-    def add(self, batch: Sequence[IncomingExample]) -> Step:
+    def add(self, batch: Sequence[RawExample]) -> Step:
         step = Step()
         current = self.current.get
         seen = self.seen
+        make = IncomingExample._make
+        keep_unchanged = self.keep_source_ids
+        unchanged = 0
+        # Fields by position: the hot loop of a re-sync takes the decoder's plain tuples, and
+        # only the few examples that are new or changed become IncomingExample.
         for example in batch:
-            source_id = example.source_id
-            if source_id in seen:
-                step.duplicates.append(example)
-                continue
+            source_id = example[1]
+            known = len(seen)
             seen.add(source_id)
+            if len(seen) == known:
+                step.duplicates.append(make(example))
+                continue
             row = current(source_id)
             if row is None:
-                step.created.append(example)
+                step.created.append(make(example))
             elif row.is_deleted:
-                step.revived.append((row.example_id, example))
-            elif row.content_hash != example.content_hash:
-                step.updated.append((row.example_id, example))
+                step.revived.append((row.example_id, make(example)))
+            elif row.content_hash != example[2]:
+                step.updated.append((row.example_id, make(example)))
             else:
-                step.unchanged.append(source_id)
+                unchanged += 1
+                if keep_unchanged:
+                    step.unchanged.append(source_id)
                 continue
-            if example.input is None:
+            if example[3] is None:
                 step.missing_content.append(source_id)
+        step.unchanged_count = unchanged
         created = step.created + [e for _, e in step.revived]
         updated = [e for _, e in step.updated]
         self.counts["created"] += len(created)
         self.counts["updated"] += len(updated)
-        self.counts["unchanged"] += len(step.unchanged)
+        self.counts["unchanged"] += step.unchanged_count
         self.changed = self.changed or step.changed
         if self.keep_changes:
             self.changed_pairs.extend((e.source_id, e.content_hash) for e in created)
@@ -137,7 +152,8 @@ class Sync:
     def finish(self) -> list[tuple[int, str]]:
         """The ``(example id, source id)`` of every current example the request left out, in
         mirror mode (none in merge mode)."""
-        if self.mode == "mirror":
+        live_seen = self.counts["unchanged"] + self.counts["updated"]
+        if self.mode == "mirror" and live_seen < sum(not row.is_deleted for row in self.current.values()):
             seen = self.seen
             self.deleted = [
                 (row.example_id, source_id)
@@ -159,7 +175,7 @@ class Sync:
         return list(state.items())
 
 
-def classify(current: Mapping[str, CurrentExample], incoming: Iterable[IncomingExample], mode: Mode) -> Sync:
+def classify(current: Mapping[str, CurrentExample], incoming: Iterable[RawExample], mode: Mode) -> Sync:
     """A whole request in one batch (for tests and small callers)."""
     sync = Sync(current, mode, keep_source_ids=True)
     sync.add(list(incoming))

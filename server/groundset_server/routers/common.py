@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +60,7 @@ class BodyBlocks:
         self.block_bytes = block_bytes
         self.size = 0
         self.ended = False
+        self.reading: asyncio.Future[bytes | None] | None = None
 
     async def next_block(self) -> bytes | None:
         parts: list[bytes] = []
@@ -76,11 +79,23 @@ class BodyBlocks:
         return b"".join(parts) if parts else None
 
     def blocking(self) -> Iterator[bytes]:
-        """The blocks, for a worker thread started by ``run_in_threadpool``."""
-        while (block := anyio.from_thread.run(self.next_block)) is not None:
+        """The blocks, for a worker thread started by ``run_in_threadpool``. The event loop
+        reads the next block while the thread works on the current one."""
+        self.reading = anyio.from_thread.run_sync(asyncio.ensure_future, self.next_block())
+        while True:
+            block = anyio.from_thread.run(self._finish_reading)
+            if block is None:
+                return
+            self.reading = anyio.from_thread.run_sync(asyncio.ensure_future, self.next_block())
             yield block
 
+    async def _finish_reading(self) -> bytes | None:
+        reading, self.reading = self.reading, None
+        return None if reading is None else await reading
+
     async def drain(self) -> None:
+        with contextlib.suppress(Problem):
+            await self._finish_reading()
         while not self.ended and self.size <= self.limit:
             await self.next_block()
 
