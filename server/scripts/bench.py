@@ -132,11 +132,19 @@ def main() -> int:
     args = parser.parse_args()
     records = generate(args.count)
     size = sum(len(orjson.dumps(r)) for r in records) / len(records)
-    goals = {
-        "initial upsert": 6.0,
-        "unchanged re-sync (plan + content-less upsert)": 0.5,
-        "1% changed (plan + upsert)": 1.0,
-    }
+    # The goals: for 100,000 on SQLite; for 1,000,000 in one NDJSON request, the
+    # initial upsert within 90 s and the server's peak RSS under 1 GB.
+    if args.count >= 1_000_000:
+        goals = {"initial upsert": "90", "unchanged re-sync (plan + content-less upsert)": "—"}
+        goals["1% changed (plan + upsert)"] = "—"
+        rss_goal = "< 1024"
+    else:
+        goals = {
+            "initial upsert": "6",
+            "unchanged re-sync (plan + content-less upsert)": "0.5",
+            "1% changed (plan + upsert)": "1",
+        }
+        rss_goal = "(1 GB for 1,000,000)"
     columns: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", records)
@@ -149,14 +157,14 @@ def main() -> int:
     lines = [
         f"# groundset-server upserts: {args.count:,} examples of ~{size:,.0f} bytes",
         "",
-        f"Request wall time on loopback, seconds ({os.cpu_count()} cores); goals for 100,000 on SQLite.",
+        f"Request wall time on loopback, seconds ({os.cpu_count()} cores); the goals are for SQLite.",
         "",
         "| step | " + " | ".join(columns) + " | goal |",
         "|---|" + "---|" * len(columns) + "---|",
     ]
-    shown: dict[str, str] = {step: f"{goal:g}" for step, goal in goals.items()}
+    shown = dict(goals)
     if all("server peak RSS (MB)" in c for c in columns.values()):
-        shown["server peak RSS (MB)"] = "(1 GB for 1,000,000)"
+        shown["server peak RSS (MB)"] = rss_goal
     for step, goal_text in shown.items():
         lines.append(
             f"| {step} | " + " | ".join(f"{c[step]:.2f}" for c in columns.values()) + f" | {goal_text} |"
