@@ -6,7 +6,9 @@ import {
   evaluateExperiment,
   exampleHash,
   getDataset,
+  listExperiments,
   loadExperiment,
+  NotFoundError,
   resumeExperiment,
   runExperiment,
   upsertDataset,
@@ -202,16 +204,65 @@ describe("runExperiment", () => {
     expect(experiment.runs.map((run) => run.sourceId)).toEqual(["q0", "q1"]);
     expect(experiment.summary).toMatchObject({ runs: 2, expectedRuns: 2 });
     expect(experiment.summaryTable()).toMatch(/^dry run \(nothing stored\)/);
-    const stored = await client.request("get", "/v1/datasets/{dataset_id}/experiments", {
-      path: { dataset_id: result.datasetId as string },
-    });
-    expect(stored.data).toEqual([]);
+    expect(await listExperiments({ client, dataset: { datasetId: result.datasetId as string } })).toEqual([]);
     const one = await runExperiment({ client, dataset: result, task: double, dryRun: true, printSummary: false });
     expect(one.runs).toHaveLength(1);
   });
 });
 
 describe("after the run", () => {
+  test("listExperiments lists the experiments on every version of a dataset, newest first", async () => {
+    const { dataset, result: v1 } = await seed(2);
+    const first = await runExperiment({
+      client,
+      dataset: v1,
+      task: double,
+      experimentName: "first",
+      printSummary: false,
+    });
+    const v2 = await upsertDataset({
+      client,
+      dataset,
+      examples: [{ id: "q9", input: { n: 9 }, output: { answer: "18" } }],
+      sourceIdKey: "id",
+    });
+    expect(v2.versionId).not.toBe(v1.versionId);
+    const second = await runExperiment({
+      client,
+      dataset: v2,
+      task: double,
+      experimentName: "second",
+      repetitions: 2,
+      printSummary: false,
+    });
+
+    const byName = await listExperiments({ client, dataset });
+    expect(
+      byName.map(({ id, name, versionId, exampleCount, repetitions }) => ({
+        id,
+        name,
+        versionId,
+        exampleCount,
+        repetitions,
+      })),
+    ).toEqual([
+      { id: second.id, name: "second", versionId: v2.versionId, exampleCount: 3, repetitions: 2 },
+      { id: first.id, name: "first", versionId: v1.versionId, exampleCount: 2, repetitions: 1 },
+    ]);
+    expect(byName.every((experiment) => experiment.datasetId === v1.datasetId)).toBe(true);
+    expect(byName[0]).not.toHaveProperty("dataset_id");
+    expect(await listExperiments({ client, dataset: { datasetId: v1.datasetId as string } })).toEqual(byName);
+
+    const missingName = await listExperiments({ client, dataset: { datasetName: uniqueName("absent") } }).catch(
+      (error: unknown) => error,
+    );
+    expect(missingName).toBeInstanceOf(NotFoundError);
+    const missingId = await listExperiments({ client, dataset: { datasetId: "999999999" } }).catch(
+      (error: unknown) => error,
+    );
+    expect(missingId).toBeInstanceOf(NotFoundError);
+  });
+
   test("resume runs only what is missing after a crash, and a duplicate successful run is refused", async () => {
     const { result } = await seed(6);
     // The second upload of runs fails as if the process had died: what was sent stays stored.
@@ -234,10 +285,8 @@ describe("after the run", () => {
       (error: unknown) => error,
     );
     expect(failed).toBeInstanceOf(APIConnectionError);
-    const listed = await client.request("get", "/v1/datasets/{dataset_id}/experiments", {
-      path: { dataset_id: result.datasetId as string },
-    });
-    const experimentId = listed.data[0]?.id as string;
+    const listed = await listExperiments({ client, dataset: { datasetId: result.datasetId as string } });
+    const experimentId = listed[0]?.id as string;
     const before = await loadExperiment({ client, experiment: experimentId });
     const storedBefore = before.runs.map((run) => run.sourceId).sort();
     expect(storedBefore.length).toBeGreaterThanOrEqual(2);

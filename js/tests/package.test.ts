@@ -40,6 +40,7 @@ describe("the package", () => {
       "hashJsonl",
       "hashValue",
       "listDatasets",
+      "listExperiments",
       "listVersions",
       "loadExperiment",
       "manifestDigest",

@@ -1,6 +1,7 @@
 /**
  * Datasets: `upsertDataset` (make the server's dataset match the caller's examples) and the
- * reads (`getDataset`, `listDatasets`, `listVersions`, `diffVersions`, `deleteDataset`).
+ * reads (`getDataset`, `listDatasets`, `listVersions`, `listExperiments`, `diffVersions`,
+ * `deleteDataset`).
  *
  * @module
  */
@@ -83,6 +84,9 @@ export type Version = Camelized<Schemas["Version"]>;
 
 /** The source ids created, updated and deleted from one version to another, and both digests. */
 export type Diff = Camelized<Schemas["Diff"]>;
+
+/** An experiment as `listExperiments` lists it, without its runs or summary (`loadExperiment` reads those). */
+export type ExperimentInfo = Camelized<Omit<Schemas["Experiment"], "summary">>;
 
 /**
  * Beyond this many examples, an upsert plans first (sending `[sourceId, contentHash]` pairs)
@@ -392,6 +396,27 @@ export async function listVersions(options: { client?: Client; dataset: DatasetR
   const { id } = await resolveDataset(client, options.dataset);
   const wire = await allPages((cursor) =>
     client.request("get", "/v1/datasets/{dataset_id}/versions", {
+      path: { dataset_id: id },
+      query: { cursor, limit: 1000 },
+    }),
+  );
+  return wire.map(camelized);
+}
+
+/**
+ * The experiments on any version of a dataset, newest first.
+ *
+ * ```ts
+ * const [latest] = await listExperiments({ dataset: { datasetName: "qa" } });
+ * ```
+ *
+ * @throws {NotFoundError} no such dataset.
+ */
+export async function listExperiments(options: { client?: Client; dataset: DatasetRef }): Promise<ExperimentInfo[]> {
+  const client = clientOrDefault(options.client);
+  const { id } = await resolveDataset(client, options.dataset);
+  const wire = await allPages((cursor) =>
+    client.request("get", "/v1/datasets/{dataset_id}/experiments", {
       path: { dataset_id: id },
       query: { cursor, limit: 1000 },
     }),

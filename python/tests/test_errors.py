@@ -83,6 +83,7 @@ def test_public_api() -> None:
             "Diff",
             "Example",
             "ExampleError",
+            "ExperimentInfo",
             "GroundsetError",
             "HashError",
             "InternalServerError",

@@ -38,9 +38,8 @@ def upsert(client: groundset.Client, name: str, records: list[dict[str, Any]], *
     return client.upsert_dataset(name=name, examples=records, source_id_key="id", **kw)
 
 
-def experiments_of(client: groundset.Client, dataset_id: str) -> list[dict[str, Any]]:
-    page: dict[str, Any] = client._request("GET", f"/v1/datasets/{dataset_id}/experiments")
-    return list(page["data"])
+def experiments_of(client: groundset.Client, dataset_id: str) -> list[groundset.ExperimentInfo]:
+    return client.list_experiments(dataset_id=dataset_id)
 
 
 def double(input: dict[str, Any]) -> dict[str, Any]:
@@ -305,7 +304,7 @@ def wait_for_stored_runs(client: groundset.Client, dataset_id: str, count: int) 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for listed in experiments_of(client, dataset_id):
-            if client._request("GET", f"/v1/experiments/{listed['id']}")["summary"]["runs"] >= count:
+            if client._request("GET", f"/v1/experiments/{listed.id}")["summary"]["runs"] >= count:
                 return
         time.sleep(0.05)
     raise AssertionError(f"{count} runs were not uploaded within 30 s")
@@ -332,7 +331,7 @@ def test_resume_after_a_crash_runs_only_what_is_missing(client: groundset.Client
     with pytest.raises(Crash):
         run_experiment(dataset, crashing, client=client, concurrency=1, batch_size=5, print_summary=False)
     (created,) = experiments_of(client, dataset.dataset_id or "")
-    before = load_experiment(created["id"], client=client)
+    before = load_experiment(created.id, client=client)
     done = {(run.source_id, run.repetition_number) for run in before.runs if run.error is None}
     # 22 runs had finished; what was lost is the last, partial batch, and 4 is stored as failed.
     assert len(before.runs) == 20 and ("4", 1) not in done
@@ -344,14 +343,45 @@ def test_resume_after_a_crash_runs_only_what_is_missing(client: groundset.Client
         resumed_pairs.append((example.source_id, 1))
         return double(example.input)
 
-    after = resume_experiment(created["id"], resumed, [lambda output, expected: output == expected], client=client)
+    # An Experiment is resumed as well as its id.
+    after = resume_experiment(before, resumed, [lambda output, expected: output == expected], client=client)
     assert sorted(resumed_pairs) == sorted(missing)  # the errored run of 4 included, nothing done twice
     assert after.summary["incomplete_runs"] == 0 and after.summary["runs"] == 30
     assert all(run.error is None for run in after.runs) and len(after.runs) == 30
     outputs_before = {run.source_id: run.output for run in before.runs if run.error is None}
     assert {run.source_id: run.output for run in after.runs if run.source_id in outputs_before} == outputs_before
-    again = resume_experiment(created["id"], resumed, client=client, print_summary=False)
+    again = resume_experiment(created.id, resumed, client=client, print_summary=False)
     assert len(resumed_pairs) == len(missing) and len(again.runs) == 30
+
+
+def test_list_experiments_on_every_version(server: ServerProcess, client: groundset.Client, unique_name: str) -> None:
+    assert client.list_experiments(name=upsert(client, unique_name, []).dataset_name) == []
+    v1 = upsert(client, unique_name, rows(2))
+    on_v1 = run_experiment(v1, double, client=client, experiment_name="first", print_summary=False)
+    v2 = upsert(client, unique_name, rows(3))
+    on_v2 = run_experiment(v2, double, client=client, experiment_name="second", repetitions=2, print_summary=False)
+    assert v1.version_id != v2.version_id
+
+    by_name = client.list_experiments(name=unique_name)
+    assert [(e.id, e.name, e.version_id, e.example_count, e.repetitions) for e in by_name] == [
+        (on_v2.id, "second", v2.version_id, 3, 2),
+        (on_v1.id, "first", v1.version_id, 2, 1),
+    ]  # newest first
+    assert all(isinstance(e, groundset.ExperimentInfo) and e.dataset_id == v1.dataset_id for e in by_name)
+    assert client.list_experiments(dataset_id=v1.dataset_id or "") == by_name
+
+    async def listed_async() -> list[groundset.ExperimentInfo]:
+        async with groundset.AsyncClient(base_url=server.base_url) as async_client:
+            return await async_client.list_experiments(name=unique_name)
+
+    assert asyncio.run(listed_async()) == by_name
+
+    with pytest.raises(groundset.NotFoundError, match="no dataset is named"):
+        client.list_experiments(name=unique_name + "-missing")
+    with pytest.raises(groundset.NotFoundError):
+        client.list_experiments(dataset_id="999999999")
+    with pytest.raises(ValueError, match="exactly one of name= and dataset_id="):
+        client.list_experiments()
 
 
 def test_a_duplicate_successful_run_is_a_conflict(client: groundset.Client, unique_name: str) -> None:
@@ -433,6 +463,11 @@ def test_arguments_are_checked(client: groundset.Client, unique_name: str) -> No
         run_experiment({"name": unique_name + "-missing"}, double, client=client)
     with pytest.raises(groundset.NotFoundError):
         load_experiment("999999", client=client)
+    dry_experiment = run_experiment(dataset, double, client=client, dry_run=True, print_summary=False)
+    with pytest.raises(ValueError, match="a dry run was not stored"):
+        resume_experiment(dry_experiment, double, client=client)
+    with pytest.raises(TypeError, match="give an Experiment or an experiment id"):
+        resume_experiment(12, double, client=client)  # type: ignore[arg-type]
 
 
 def test_api_key(api_key_server: ServerProcess, unique_name: str) -> None:

@@ -58,7 +58,7 @@ from groundset.experiments import (
     resume_experiment,
     run_experiment,
 )
-from groundset.types import Dataset, DatasetInfo, Diff, Example, UpsertResult, Version
+from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, UpsertResult, Version
 
 __all__ = [
     "MAX_DEPTH",
@@ -79,6 +79,7 @@ __all__ = [
     "ExampleError",
     "Experiment",
     "ExperimentEvaluation",
+    "ExperimentInfo",
     "ExperimentRun",
     "GroundsetError",
     "HashError",

@@ -7,7 +7,7 @@ from typing import Any
 from groundset._http import Call, Op, json_call, segment
 from groundset._native import manifest_digest
 from groundset.errors import NotFoundError
-from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
+from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, Version
 
 __all__ = [
     "check_selector",
@@ -16,6 +16,7 @@ __all__ = [
     "diff_versions",
     "get_dataset",
     "list_datasets",
+    "list_experiments",
     "list_versions",
     "pages",
 ]
@@ -96,6 +97,13 @@ def list_versions(name: str | None, dataset_id: str | None) -> Op[list[Version]]
     info = yield from dataset_json(name, dataset_id)
     rows = yield from pages(f"/v1/datasets/{segment(info['id'])}/versions")
     return [Version.from_json(row) for row in rows]
+
+
+def list_experiments(name: str | None, dataset_id: str | None) -> Op[list[ExperimentInfo]]:
+    """Every experiment on any version of a dataset, newest first."""
+    info = yield from dataset_json(name, dataset_id)
+    rows = yield from pages(f"/v1/datasets/{segment(info['id'])}/experiments")
+    return [ExperimentInfo.from_json(row) for row in rows]
 
 
 def diff_versions(name: str | None, dataset_id: str | None, from_version_id: str, to_version_id: str) -> Op[Diff]:

@@ -19,7 +19,7 @@ from groundset import _ops
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._upsert import UpsertArgs, upsert
 from groundset.errors import APIError
-from groundset.types import Dataset, DatasetInfo, Diff, Mode, UpsertResult, Version
+from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, UpsertResult, Version
 
 if TYPE_CHECKING:
     import pandas
@@ -225,6 +225,15 @@ class Client:
         """Every version of a dataset, newest first, with its counts and digest."""
         return self._run(_ops.list_versions(name, dataset_id))
 
+    def list_experiments(self, *, name: str | None = None, dataset_id: str | None = None) -> list[ExperimentInfo]:
+        """Every experiment on any version of a dataset, newest first (without runs; pass an
+        ``id`` to :func:`groundset.load_experiment` for those).
+
+        >>> latest = client.list_experiments(name="qa")[0]  # doctest: +SKIP
+        >>> latest.name, latest.version_id
+        """
+        return self._run(_ops.list_experiments(name, dataset_id))
+
     def diff_versions(
         self,
         *,
@@ -384,6 +393,10 @@ class AsyncClient:
     async def list_versions(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Version]:
         """Async :meth:`Client.list_versions`."""
         return await self._run(_ops.list_versions(name, dataset_id))
+
+    async def list_experiments(self, *, name: str | None = None, dataset_id: str | None = None) -> list[ExperimentInfo]:
+        """Async :meth:`Client.list_experiments`."""
+        return await self._run(_ops.list_experiments(name, dataset_id))
 
     async def diff_versions(
         self,

@@ -1115,7 +1115,7 @@ def evaluate_experiment(
 
 
 async def aresume_experiment(
-    experiment_id: str,
+    experiment: Experiment | str,
     task: Task,
     evaluators: Evaluators | None = None,
     *,
@@ -1127,7 +1127,7 @@ async def aresume_experiment(
     batch_size: int = BATCH_SIZE,
 ) -> Experiment:
     """Async :func:`resume_experiment`."""
-    experiment_id = _experiment_id(experiment_id)
+    experiment_id = _experiment_id(experiment)
     runner = _Runner(
         _Bound(task, TASK_PARAMETERS, "input", "task"),
         _evaluators(evaluators),
@@ -1148,14 +1148,14 @@ async def aresume_experiment(
         )
         return await _load(server, experiment_id)
 
-    experiment = await _with_server(client, body)
+    resumed = await _with_server(client, body)
     if print_summary:
-        print(experiment.summary_table())
-    return experiment
+        print(resumed.summary_table())
+    return resumed
 
 
 def resume_experiment(
-    experiment_id: str,
+    experiment: Experiment | str,
     task: Task,
     evaluators: Evaluators | None = None,
     *,
@@ -1167,16 +1167,17 @@ def resume_experiment(
     batch_size: int = BATCH_SIZE,
 ) -> Experiment:
     """Run ``task`` (and ``evaluators``) only on the (example, repetition) pairs of the
-    experiment that have no successful run yet: after a crash, or to retry the failed runs.
+    experiment (an :class:`Experiment` or its id) that have no successful run yet: after a
+    crash, or to retry the failed runs.
 
     The examples are those of the experiment's pinned version, whatever the dataset holds now.
     Returns the experiment as stored, with every run.
 
-    >>> resume_experiment(experiment.id, answer, [exact])  # doctest: +SKIP
+    >>> resume_experiment(experiment, answer, [exact])  # doctest: +SKIP
     """
     return _blocking(
         lambda: aresume_experiment(
-            experiment_id,
+            experiment,
             task,
             evaluators,
             client=client,

@@ -17,6 +17,7 @@ __all__ = [
     "DatasetInfo",
     "Diff",
     "Example",
+    "ExperimentInfo",
     "Mode",
     "UpsertResult",
     "Version",
@@ -200,3 +201,25 @@ class Diff(_FromJson):
     deleted: list[str]
     from_digest: str
     to_digest: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExperimentInfo(_FromJson):
+    """An experiment as listed by ``list_experiments``, without its runs or summary (load those
+    with :func:`groundset.load_experiment`, which also takes this object's ``id``).
+
+    Attributes:
+        dataset_id, version_id: the dataset version the experiment is pinned to.
+        example_count: the examples of that version.
+        repetitions: the runs each example gets.
+    """
+
+    id: str
+    dataset_id: str
+    version_id: str
+    name: str | None
+    description: str | None
+    metadata: dict[str, Any]
+    repetitions: int
+    example_count: int
+    created_at: str
