@@ -4,7 +4,7 @@
 //! record comes back as a tuple of plain strings, and each refused record as its line, source id
 //! and `HashError`, so no Python value is built for the content.
 
-use canonhash::{DecodedRecord, ErrorCode, HashError, RecordOptions, TextPosition};
+use canonhash::{DecodedRecord, RecordOptions};
 use pyo3::prelude::*;
 
 use crate::error::to_pyerr;
@@ -82,22 +82,9 @@ pub fn decode_request_json(
 ) -> PyResult<(String, Option<(Vec<RecordTuple>, Vec<FailureTuple>)>)> {
     let options = options(with_content, max_source_id_chars);
     let body = py
-        .detach(|| {
-            let text = std::str::from_utf8(data).map_err(|error| not_utf8(data, &error))?;
-            canonhash::decode_request_json(text, options)
-        })
+        .detach(|| canonhash::decode_request_json(data, options))
         .map_err(|error| to_pyerr(py, &error))?;
     Ok((body.header, body.records.map(|decoded| split(py, decoded))))
-}
-
-fn not_utf8(data: &[u8], error: &std::str::Utf8Error) -> HashError {
-    let valid = &data[..error.valid_up_to()];
-    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let position = TextPosition {
-        line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
-        column: String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1,
-    };
-    HashError::new(ErrorCode::InvalidJson, format!("the body is not UTF-8: {error}")).with_position(position)
 }
 
 /// The canonical JSON text of one NDJSON line that is not a record (a request's header).

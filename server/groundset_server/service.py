@@ -114,17 +114,10 @@ class _Snapshot:
     def __init__(self, state: dict[str, CurrentExample]) -> None:
         self.state = state
         self.digest: str | None = None
-        self.hashes: dict[str, str] | None = None
-
-    def current_hashes(self) -> dict[str, str]:
-        """``source_id -> content_hash`` of the examples the version holds."""
-        if self.hashes is None:
-            self.hashes = dict(engine_upsert.current_manifest(self.state))
-        return self.hashes
 
     def current_digest(self) -> str:
         if self.digest is None:
-            self.digest = groundset.manifest_digest(self.current_hashes().items())
+            self.digest = groundset.manifest_digest(engine_upsert.current_manifest(self.state))
         return self.digest
 
     def sync(

@@ -96,26 +96,21 @@ def parse_header(header: Any) -> Header:
 def _records_problem(failures: list[_native._Failure]) -> Problem:
     """The problem for a batch's refused records: the first one's code, with the source ids of
     the first ten records refused for that code."""
-    line, _, first = failures[0]
-    code = str(getattr(first, "code", "invalid_example"))
-    same = [(source_id, error) for _, source_id, error in failures if getattr(error, "code", None) == code]
-    source_ids = [source_id for source_id, _ in same if source_id is not None]
-    return Problem(
-        400 if code == "invalid_json" else 422,
-        code,
+    first = failures[0][2]
+    same = [source_id for _, source_id, error in failures if error.code == first.code]
+    return _hash_problem(
+        first,
         f"{len(same)} example(s) refused; the first: {first}",
-        source_ids=source_ids or None,
-        line=line,
-        column=getattr(first, "column", None),
-        path=getattr(first, "path", None),
+        source_ids=[source_id for source_id in same if source_id is not None],
     )
 
 
-def _body_problem(error: groundset.HashError) -> Problem:
+def _hash_problem(error: groundset.HashError, detail: str, source_ids: list[str] | None = None) -> Problem:
     return Problem(
         400 if error.code == "invalid_json" else 422,
         error.code,
-        str(error),
+        detail,
+        source_ids=source_ids or None,
         line=error.line,
         column=error.column,
         path=error.path,
@@ -135,7 +130,7 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
             body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID
         )
     except groundset.HashError as error:
-        raise _body_problem(error) from None
+        raise _hash_problem(error, str(error)) from None
     header = parse_header(orjson.loads(header_text))
     if decoded is None:
         if "examples" in header.raw:
@@ -183,7 +178,7 @@ class NdjsonRequest:
         try:
             value = orjson.loads(_native.canonicalize_ndjson_line(line, number))
         except groundset.HashError as error:
-            raise _body_problem(error) from None
+            raise _hash_problem(error, str(error)) from None
         if not isinstance(value, dict):
             raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=number)
         if "examples" in value:

@@ -188,16 +188,27 @@ pub(crate) fn split_lines(data: &[u8], first_line: usize) -> (Vec<(usize, &[u8])
     (lines, line)
 }
 
-/// One line as text, or `invalid_json` at the column of its first byte that is not UTF-8.
-pub(crate) fn line_text(bytes: &[u8], line: usize) -> Result<&str, HashError> {
-    // Most of a line's cost after parsing is UTF-8 validation: the SIMD validator is several
-    // times faster than the standard library's, which then only runs to locate an error.
+/// `bytes` as text, or `invalid_json` at the line and column of the first byte that is not UTF-8.
+pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, HashError> {
+    // The SIMD validator is several times faster than the standard library's (after parsing,
+    // validation is most of a line's cost), which then only runs to locate an error.
     simdutf8::basic::from_utf8(bytes).map_err(|_| {
         let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
-        let column = String::from_utf8_lossy(&bytes[..valid_up_to]).chars().count() + 1;
-        HashError::new(ErrorCode::InvalidJson, "the line is not valid UTF-8")
-            .with_position(TextPosition { line, column })
+        let valid = std::str::from_utf8(&bytes[..valid_up_to]).expect("valid up to there");
+        HashError::new(ErrorCode::InvalidJson, "the text is not valid UTF-8")
+            .with_position(position_of_offset(valid, valid.len()))
     })
+}
+
+/// One line parsed as a JSON document, with its text (to locate later errors with
+/// [`locate_in_line`]); errors carry the line's number.
+pub(crate) fn parse_line(bytes: &[u8], line: usize) -> Result<(&str, Value<'_>), HashError> {
+    let text = utf8_text(bytes).map_err(|error| {
+        let column = error.position().map_or(1, |position| position.column);
+        error.with_position(TextPosition { line, column })
+    })?;
+    let value = parse_document(text).map_err(|error| locate_in_line(error, text, line))?;
+    Ok((text, value))
 }
 
 /// Gives an error raised while parsing one line its line and column.
@@ -210,9 +221,8 @@ pub(crate) fn locate_in_line(mut error: HashError, text: &str, line: usize) -> H
 }
 
 fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -> RecordResult {
-    let text = line_text(bytes, line)?;
+    let (text, record) = parse_line(bytes, line)?;
     let located = |error: HashError| locate_in_line(error, text, line);
-    let record = parse_document(text).map_err(located)?;
     let Value::Object(_) = record else {
         let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());
         return Err(located(HashError::new(ErrorCode::NotAnObject, message)));

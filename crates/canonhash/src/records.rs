@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use crate::canon::write_canonical;
 use crate::error::{ErrorCode, HashError};
 use crate::hash::{sha256_hex, write_canonical_example_parts};
-use crate::jsonl::{line_text, locate_in_line, split_lines};
-use crate::parse::{parse_document, parse_object_with_items};
+use crate::jsonl::{locate_in_line, parse_line, split_lines, utf8_text};
+use crate::parse::parse_object_with_items;
 use crate::value::Value;
 
 /// How to decode records.
@@ -95,17 +95,18 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
         )
         .into());
     }
-    let source_id = match value.get("source_id") {
+    let found = value.get("source_id");
+    let source_id = match found {
         Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= options.max_source_id_chars => id,
-        found => {
-            let found = found.map_or("nothing", Value::type_name);
+        _ => {
             let message = format!(
-                "a source_id must be a non-empty string of at most {} characters, found {found}",
-                options.max_source_id_chars
+                "a source_id must be a non-empty string of at most {} characters, found {}",
+                options.max_source_id_chars,
+                found.map_or("nothing", Value::type_name)
             );
             return Err(RecordError {
                 // A string that is too long or empty is still the name the client knows it by.
-                source_id: match value.get("source_id") {
+                source_id: match found {
                     Some(Value::String(id)) => Some(id.to_string()),
                     _ => None,
                 },
@@ -196,8 +197,7 @@ pub fn decode_ndjson_records(data: &[u8], first_line: usize, options: RecordOpti
         .par_iter()
         .with_min_len(32)
         .map(|&(line, bytes)| {
-            let text = line_text(bytes, line)?;
-            let value = parse_document(text).map_err(|e| locate_in_line(e, text, line))?;
+            let (text, value) = parse_line(bytes, line)?;
             decode_record(&value, line, options).map_err(|e| e.map(|e| locate_in_line(e, text, line)))
         })
         .collect()
@@ -208,8 +208,7 @@ pub fn decode_ndjson_records(data: &[u8], first_line: usize, options: RecordOpti
 /// # Errors
 /// As [`crate::parse_json`], with `line` as the line of its position.
 pub fn canonicalize_ndjson_line(bytes: &[u8], line: usize) -> Result<String, HashError> {
-    let text = line_text(bytes, line)?;
-    let value = parse_document(text).map_err(|e| locate_in_line(e, text, line))?;
+    let (text, value) = parse_line(bytes, line)?;
     let mut out = Vec::with_capacity(text.len());
     write_canonical(&value, &mut out)?;
     Ok(String::from_utf8(out).expect("canonical JSON is UTF-8"))
@@ -228,9 +227,11 @@ pub struct RequestBody {
 /// limit, as an NDJSON line would be.
 ///
 /// # Errors
-/// `invalid_json` (with line and column) and the other parse errors of the whole text, with
-/// the path where they happened; per-record problems are in [`RequestBody::records`].
-pub fn decode_request_json(text: &str, options: RecordOptions) -> Result<RequestBody, HashError> {
+/// `invalid_json` (with line and column, also for bytes that are not UTF-8) and the other parse
+/// errors of the whole text, with the path where they happened; per-record problems are in
+/// [`RequestBody::records`].
+pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<RequestBody, HashError> {
+    let text = utf8_text(data)?;
     let (header, items) = parse_object_with_items(text, "examples").map_err(|e| e.locate_in(text))?;
     let mut canonical = Vec::with_capacity(256);
     write_canonical(&header, &mut canonical)?;
@@ -368,7 +369,7 @@ mod tests {
             r#"{{"mode": "merge", "examples": [{}, {{"source_id": 7}}], "dataset": {{"name": "d"}}}}"#,
             record("a", r#"{"q": 2}"#)
         );
-        let decoded = decode_request_json(&body, RecordOptions::default()).unwrap();
+        let decoded = decode_request_json(body.as_bytes(), RecordOptions::default()).unwrap();
         assert_eq!(decoded.header, r#"{"dataset":{"name":"d"},"mode":"merge"}"#);
         let records = decoded.records.unwrap();
         assert_eq!(records[0].as_ref().unwrap().position, 0);
@@ -379,19 +380,25 @@ mod tests {
     fn a_json_body_refuses_duplicates_and_keeps_a_non_array_examples_member() {
         let twice = r#"{"examples": [], "examples": []}"#;
         assert_eq!(
-            decode_request_json(twice, RecordOptions::default())
+            decode_request_json(twice.as_bytes(), RecordOptions::default())
                 .unwrap_err()
                 .code()
                 .as_str(),
             "duplicate_key"
         );
-        let scalar = decode_request_json(r#"{"examples": 3}"#, RecordOptions::default()).unwrap();
+        let scalar = decode_request_json(br#"{"examples": 3}"#, RecordOptions::default()).unwrap();
         assert_eq!(
             (scalar.header.as_str(), scalar.records.is_none()),
             (r#"{"examples":3}"#, true)
         );
-        let error = decode_request_json("{\n  \"a\": tru}", RecordOptions::default()).unwrap_err();
+        let error = decode_request_json(b"{\n  \"a\": tru}", RecordOptions::default()).unwrap_err();
         assert_eq!(error.position().map(|p| p.line), Some(2));
+        let not_utf8 = decode_request_json(b"{\n  \"\xc3\xa9\xff\": 1}", RecordOptions::default()).unwrap_err();
+        let position = not_utf8.position().unwrap();
+        assert_eq!(
+            (not_utf8.code().as_str(), position.line, position.column),
+            ("invalid_json", 2, 5)
+        );
     }
 
     #[test]
@@ -401,7 +408,7 @@ mod tests {
         let hash = hash_of(&format!(r#"{{"input":{content},"metadata":{{}},"output":{{}}}}"#));
         let item = format!(r#"{{"source_id":"a","content_hash":"{hash}","input":{content}}}"#);
         let body = format!(r#"{{"examples":[{item}]}}"#);
-        let records = decode_request_json(&body, RecordOptions::default())
+        let records = decode_request_json(body.as_bytes(), RecordOptions::default())
             .unwrap()
             .records
             .unwrap();

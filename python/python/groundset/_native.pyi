@@ -5,6 +5,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from groundset.errors import HashError
+
 __all__ = [
     "MAX_DEPTH",
     "__version__",
@@ -50,7 +52,7 @@ def hash_jsonl(
 # `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text,
 # refused ones as `(line, source_id, HashError)`.
 _Record = tuple[int, str, str, str | None, str | None, str | None]
-_Failure = tuple[int | None, str | None, BaseException]
+_Failure = tuple[int | None, str | None, HashError]
 
 def decode_ndjson_records(
     data: bytes,

@@ -93,10 +93,9 @@ class Sync:
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         self.changed = False
         self.keep_changes = keep_changes
-        """Whether to keep the changed pairs (for :meth:`final_manifest`) and the needed ids; a
+        """Whether to keep the changed pairs (for :meth:`final_manifest` and :attr:`needed`); a
         caller that writes the changes keeps its own account of them."""
         self.changed_pairs: list[tuple[str, str]] = []
-        self.needed: list[str] = []
         self.deleted: list[tuple[int, str]] = []
         self.keep_source_ids = keep_source_ids
         self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
@@ -141,13 +140,16 @@ class Sync:
         if self.keep_changes:
             self.changed_pairs.extend((e.source_id, e.content_hash) for e in created)
             self.changed_pairs.extend((e.source_id, e.content_hash) for e in updated)
-            self.needed.extend(e.source_id for e in created)
-            self.needed.extend(e.source_id for e in updated)
         if self.keep_source_ids:
             self.source_ids["created"].extend(e.source_id for e in created)
             self.source_ids["updated"].extend(e.source_id for e in updated)
             self.source_ids["unchanged"].extend(step.unchanged)
         return step
+
+    @property
+    def needed(self) -> list[str]:
+        """The source ids whose content the request must carry: the new and changed ones."""
+        return [source_id for source_id, _ in self.changed_pairs]
 
     def finish(self) -> list[tuple[int, str]]:
         """The ``(example id, source id)`` of every current example the request left out, in

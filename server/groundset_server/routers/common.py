@@ -39,22 +39,15 @@ def _body_limit(request: Request) -> int:
 
 async def read_body(request: Request) -> bytes:
     """The request body, refused with 413 beyond the configured limit."""
-    limit = _body_limit(request)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await BodyBlocks(request, block_bytes=None).next_block() or b""
 
 
 class BodyBlocks:
     """The request body in blocks of about ``block_bytes``, for a worker thread to pull as it
     goes (each pull is one hop to the event loop, so blocks are large)."""
 
-    def __init__(self, request: Request, block_bytes: int = 4 << 20) -> None:
+    def __init__(self, request: Request, block_bytes: int | None = 4 << 20) -> None:
+        """``block_bytes`` None: the whole body is one block."""
         self.limit = _body_limit(request)
         self.stream = request.stream()
         self.block_bytes = block_bytes
@@ -65,7 +58,7 @@ class BodyBlocks:
     async def next_block(self) -> bytes | None:
         parts: list[bytes] = []
         gathered = 0
-        while gathered < self.block_bytes and not self.ended:
+        while (self.block_bytes is None or gathered < self.block_bytes) and not self.ended:
             try:
                 chunk = await self.stream.__anext__()
             except StopAsyncIteration:

@@ -47,21 +47,19 @@ def _request_body(model: type[UpsertRequest] | type[PlanRequest]) -> dict[str, o
 
 
 def _json(request: Request, body: bytes, with_content: bool) -> Response:
+    operation = service.upsert if with_content else service.plan
     with paused():
         header, examples = wire.decode_json_body(body, with_content)
         batches = [examples] if examples else []
-        if with_content:
-            return json_response(service.upsert(engine_of(request), header, batches, json_body=True))
-        return json_response(service.plan(engine_of(request), header, batches, json_body=True))
+        return json_response(operation(engine_of(request), header, batches, json_body=True))
 
 
 def _ndjson(request: Request, blocks: Iterator[bytes], with_content: bool) -> Response:
+    operation = service.upsert if with_content else service.plan
     with paused():
         reader = wire.NdjsonRequest(blocks, with_content)
         header = reader.header()
-        if with_content:
-            return json_response(service.upsert(engine_of(request), header, reader.batches()))
-        return json_response(service.plan(engine_of(request), header, reader.batches()))
+        return json_response(operation(engine_of(request), header, reader.batches()))
 
 
 async def _handle(request: Request, with_content: bool) -> Response:
