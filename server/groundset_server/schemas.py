@@ -6,9 +6,25 @@ so these models describe the wire format; they are not on the hot path.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+
+AllowEmpty = Annotated[
+    bool,
+    Field(
+        description="Mirror only: allow deleting every example of a dataset that has some "
+        "(else 409 `mirror_would_empty`)."
+    ),
+]
+MaxDeletes = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        description="Mirror only: refuse (409 `max_deletes_exceeded`) to delete more examples than this; "
+        "null or absent: no bound.",
+    ),
+]
 
 
 class DatasetSelector(BaseModel):
@@ -31,6 +47,8 @@ class UpsertRequest(BaseModel):
     mode: Literal["merge", "mirror"] = "merge"
     dry_run: bool = False
     expected_version_id: str | None = None
+    allow_empty: AllowEmpty = False
+    max_deletes: MaxDeletes = None
     description: str | None = None
     metadata: dict[str, Any] | None = None
     version_description: str | None = None
@@ -46,6 +64,8 @@ class ManifestEntry(BaseModel):
 class PlanRequest(BaseModel):
     dataset: DatasetSelector
     mode: Literal["merge", "mirror"] = "merge"
+    allow_empty: AllowEmpty = False
+    max_deletes: MaxDeletes = None
     examples: list[ManifestEntry] = []
 
 
@@ -160,6 +180,11 @@ class Problem(BaseModel):
     instance: str | None = None
     source_ids: list[str] | None = None
     line: int | None = None
+    deleted: int | None = Field(
+        default=None, description="`mirror_would_empty`, `max_deletes_exceeded`: how many it would delete."
+    )
+    example_count: int | None = Field(default=None, description="The same: how many the dataset holds now.")
+    max_deletes: int | None = Field(default=None, description="`max_deletes_exceeded`: the bound given.")
 
 
 class Health(BaseModel):

@@ -229,6 +229,38 @@ def _stale(missing: list[str], latest: int | None) -> Problem:
     )
 
 
+def _finish(sync: engine_upsert.Sync, header: Header, dataset_name: str | None) -> list[tuple[int, str]]:
+    """The mirror's deletions, once the mirror guard has allowed them: the one place where the
+    upsert (dry run or not, one request or after a plan) and the plan apply it. An upsert has
+    written its batches by then, in the transaction this problem rolls back."""
+    deleted = sync.finish()
+    refusal = sync.refusal(header.guard)
+    if refusal is None:
+        return deleted
+    source_ids = [source_id for _, source_id in refusal.deleted]
+    listed = ", ".join(source_ids[:5]) + (f" and {len(source_ids) - 5} more" if len(source_ids) > 5 else "")
+    if refusal.code == "mirror_would_empty":
+        detail = (
+            f"the mirror would delete all {refusal.example_count} example(s) of dataset {dataset_name!r} "
+            f"({listed}) and leave it empty; nothing was written. Send `allow_empty: true` if that is meant"
+        )
+    else:
+        detail = (
+            f"the mirror would delete {len(source_ids)} example(s) of dataset {dataset_name!r} ({listed}), "
+            f"more than max_deletes {refusal.max_deletes}; nothing was written. Raise `max_deletes` "
+            "(or leave it out) if that is meant"
+        )
+    raise Problem(
+        409,
+        refusal.code,
+        detail,
+        deleted=len(source_ids),
+        example_count=refusal.example_count,
+        max_deletes=refusal.max_deletes,
+        source_ids=source_ids,
+    )
+
+
 def _classify(sync: engine_upsert.Sync, batch: list[RawExample], json_body: bool) -> engine_upsert.Step:
     step = sync.add(batch)
     if step.duplicates:
@@ -384,7 +416,7 @@ def upsert(
                 raise _stale(step.missing_content, latest)
             if writer is not None:
                 writer.write(step)
-        deleted = sync.finish()
+        deleted = _finish(sync, header, None if dataset is None else dataset.name)
         pairs = None
         if sync.changed:
             pairs = (
@@ -461,7 +493,7 @@ def plan(
     sync = snapshot.sync(header.mode)
     for batch in batches:
         _classify(sync, batch, json_body)
-    sync.finish()
+    _finish(sync, header, None if dataset is None else dataset.name)
     return {
         "dataset_id": None if dataset is None else render_id(dataset.id),
         "dataset_name": header.selector.name if dataset is None else dataset.name,

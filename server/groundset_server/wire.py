@@ -15,7 +15,7 @@ import groundset
 import orjson
 from groundset import _native
 
-from groundset_server.engine.upsert import IncomingExample, Mode, RawExample
+from groundset_server.engine.upsert import IncomingExample, MirrorGuard, Mode, RawExample
 from groundset_server.problems import Problem
 
 MAX_SOURCE_ID = 512
@@ -39,6 +39,7 @@ class Header:
     metadata: Any
     version_description: str | None
     version_metadata: Any
+    guard: MirrorGuard
     raw: dict[str, Any]
 
 
@@ -58,6 +59,18 @@ def _optional_object(header: dict[str, Any], key: str) -> Any:
     if value is not None and not isinstance(value, dict):
         raise Problem(422, "not_an_object", f"`{key}` must be a JSON object", field=key)
     return value
+
+
+def _guard(header: dict[str, Any]) -> MirrorGuard:
+    allow_empty = header.get("allow_empty", False)
+    if not isinstance(allow_empty, bool):
+        raise Problem(422, "invalid_request", "`allow_empty` must be a boolean", field="allow_empty")
+    max_deletes = header.get("max_deletes")
+    if max_deletes is not None and (type(max_deletes) is not int or max_deletes < 0):
+        raise Problem(
+            422, "invalid_request", "`max_deletes` must be an integer >= 0 or null", field="max_deletes"
+        )
+    return MirrorGuard(allow_empty, max_deletes)
 
 
 def parse_header(header: Any) -> Header:
@@ -89,6 +102,7 @@ def parse_header(header: Any) -> Header:
         metadata=_optional_object(header, "metadata"),
         version_description=_optional_str(header, "version_description"),
         version_metadata=_optional_object(header, "version_metadata"),
+        guard=_guard(header),
         raw=header,
     )
 

@@ -692,12 +692,24 @@ export interface components {
         };
         /** PlanRequest */
         PlanRequest: {
+            /**
+             * Allow Empty
+             * @description Mirror only: allow deleting every example of a dataset that has some (else 409 `mirror_would_empty`).
+             * @default false
+             */
+            allow_empty?: boolean;
             dataset: components["schemas"]["DatasetSelector"];
             /**
              * Examples
              * @default []
              */
             examples?: components["schemas"]["ManifestEntry"][];
+            /**
+             * Max Deletes
+             * @description Mirror only: refuse (409 `max_deletes_exceeded`) to delete more examples than this; null or absent: no bound.
+             * @default null
+             */
+            max_deletes?: number | null;
             /**
              * Mode
              * @default merge
@@ -864,6 +876,12 @@ export interface components {
         };
         /** UpsertRequest */
         UpsertRequest: {
+            /**
+             * Allow Empty
+             * @description Mirror only: allow deleting every example of a dataset that has some (else 409 `mirror_would_empty`).
+             * @default false
+             */
+            allow_empty?: boolean;
             dataset: components["schemas"]["DatasetSelector"];
             /**
              * Description
@@ -885,6 +903,12 @@ export interface components {
              * @default null
              */
             expected_version_id?: string | null;
+            /**
+             * Max Deletes
+             * @description Mirror only: refuse (409 `max_deletes_exceeded`) to delete more examples than this; null or absent: no bound.
+             * @default null
+             */
+            max_deletes?: number | null;
             /**
              * Metadata
              * @default null

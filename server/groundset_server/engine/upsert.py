@@ -71,6 +71,27 @@ class Step:
         return bool(self.created or self.revived or self.updated)
 
 
+@dataclass(frozen=True, slots=True)
+class MirrorGuard:
+    """What a mirror may delete (the request's ``allow_empty`` and ``max_deletes``)."""
+
+    allow_empty: bool = False
+    """Whether a mirror may delete every example of a dataset that has some."""
+    max_deletes: int | None = None
+    """The most examples a mirror may delete; ``None``: no bound."""
+
+
+class MirrorRefusal(NamedTuple):
+    """Why a mirror was refused: ``code`` is ``mirror_would_empty`` or ``max_deletes_exceeded``."""
+
+    code: str
+    deleted: list[tuple[int, str]]
+    """The ``(example id, source id)`` of every example the mirror would have deleted."""
+    example_count: int
+    """How many examples the dataset holds now."""
+    max_deletes: int | None
+
+
 class Sync:
     """Classifies one request's examples against ``current``, a batch at a time.
 
@@ -97,6 +118,9 @@ class Sync:
         caller that writes the changes keeps its own account of them."""
         self.changed_pairs: list[tuple[str, str]] = []
         self.deleted: list[tuple[int, str]] = []
+        self.live_before = 0
+        """How many examples the dataset held before the request (counted by :meth:`finish` in
+        mirror mode, for :meth:`refusal`)."""
         self.keep_source_ids = keep_source_ids
         self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
 
@@ -154,8 +178,11 @@ class Sync:
     def finish(self) -> list[tuple[int, str]]:
         """The ``(example id, source id)`` of every current example the request left out, in
         mirror mode (none in merge mode)."""
+        if self.mode != "mirror":
+            return self.deleted
         live_seen = self.counts["unchanged"] + self.counts["updated"]
-        if self.mode == "mirror" and live_seen < sum(not row.is_deleted for row in self.current.values()):
+        self.live_before = sum(not row.is_deleted for row in self.current.values())
+        if live_seen < self.live_before:
             seen = self.seen
             self.deleted = [
                 (row.example_id, source_id)
@@ -167,6 +194,25 @@ class Sync:
             if self.keep_source_ids:
                 self.source_ids["deleted"] = [source_id for _, source_id in self.deleted]
         return self.deleted
+
+    def refusal(self, guard: MirrorGuard) -> MirrorRefusal | None:
+        """What ``guard`` says of the deletions :meth:`finish` found: ``None`` if they may go ahead.
+
+        A mirror that would leave a dataset holding examples with none is ``mirror_would_empty``
+        unless ``guard.allow_empty`` (a dataset that is new or already empty has nothing to
+        lose, so it is never refused for that); one that would delete more than
+        ``guard.max_deletes`` is ``max_deletes_exceeded``. The first rule wins when both apply.
+        Merge mode deletes nothing, so it is never refused."""
+        deleted = len(self.deleted)
+        if not deleted:
+            return None
+        # A mirror leaves exactly the examples it was given.
+        remaining = self.counts["created"] + self.counts["updated"] + self.counts["unchanged"]
+        if remaining == 0 and not guard.allow_empty:
+            return MirrorRefusal("mirror_would_empty", self.deleted, self.live_before, guard.max_deletes)
+        if guard.max_deletes is not None and deleted > guard.max_deletes:
+            return MirrorRefusal("max_deletes_exceeded", self.deleted, self.live_before, guard.max_deletes)
+        return None
 
     def final_manifest(self) -> list[tuple[str, str]]:
         """The ``(source_id, content_hash)`` pairs of the dataset once the request is written."""
