@@ -56,6 +56,8 @@ class UpsertArgs:
     version_metadata: Mapping[str, Any] | None
     dry_run: bool
     expected_version_id: str | None
+    allow_empty: bool
+    max_deletes: int | None
     progress: bool | None
 
     @classmethod
@@ -78,6 +80,12 @@ class UpsertArgs:
             raise TypeError("source_id= must be a function from a record to its source id (a str)")
         if self.mode not in ("merge", "mirror"):
             raise ValueError(f"mode= must be 'merge' or 'mirror', not {self.mode!r}")
+        if type(self.allow_empty) is not bool:
+            raise TypeError(f"allow_empty= must be True or False, not {_describe(self.allow_empty)}")
+        if self.max_deletes is not None and type(self.max_deletes) is not int:
+            raise TypeError(f"max_deletes= must be an int or None, not {_describe(self.max_deletes)}")
+        if self.max_deletes is not None and self.max_deletes < 0:
+            raise ValueError(f"max_deletes= must be 0 or more, not {self.max_deletes}")
         for label in ("input_keys", "output_keys", "metadata_keys"):
             keys = getattr(self, label)
             if isinstance(keys, str):
@@ -157,7 +165,17 @@ class UpsertArgs:
             "expected_version_id": self.expected_version_id,
         }
         header.update((key, value) for key, value in optional.items() if value is not None)
+        header.update(self.guard())
         return header
+
+    def guard(self) -> dict[str, Any]:
+        """The mirror guard's members of an upsert or plan request, when not their defaults."""
+        guard: dict[str, Any] = {}
+        if self.allow_empty:
+            guard["allow_empty"] = True
+        if self.max_deletes is not None:
+            guard["max_deletes"] = self.max_deletes
+        return guard
 
     def selector(self) -> dict[str, str]:
         """The ``dataset`` member of a request."""
@@ -197,7 +215,8 @@ class Prepared:
 
     def plan_body(self) -> bytes:
         """The NDJSON plan request: the header, then every ``{source_id, content_hash}``."""
-        header = {"dataset": self.args.selector(), "mode": self.args.mode}
+        # The plan carries the mirror guard so that a refusal comes before any content is sent.
+        header = {"dataset": self.args.selector(), "mode": self.args.mode, **self.args.guard()}
         return b"\n".join([canonicalize(header), *self.bare_lines()]) + b"\n"
 
     def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Callable[[], Iterator[bytes]]:
@@ -269,7 +288,8 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
             answer = yield call
         except ConflictError as error:
             # The dataset moved since the plan (or was created meanwhile): plan again, unless
-            # the caller pinned the version it expects.
+            # the caller pinned the version it expects. The mirror guard's 409s
+            # (mirror_would_empty, max_deletes_exceeded) are answers, not races: raised as they are.
             moved = error.code in ("version_conflict", "stale_manifest")
             if not moved or args.expected_version_id is not None or attempt == PLAN_ATTEMPTS - 1:
                 raise

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from groundset._native import hash_jsonl, manifest_digest
 from groundset.client import Client
-from groundset.errors import ExampleError, GroundsetError, HashError
+from groundset.errors import ConflictError, ExampleError, GroundsetError, HashError
 
 __all__ = ["app", "main", "read_records"]
 
@@ -156,6 +156,26 @@ def _at_line(error: GroundsetError, path: Path, lines: list[int]) -> str:
     return str(error)
 
 
+def _refused_mirror(error: ConflictError, file: Path) -> str:
+    """The mirror guard's refusal as a CI log should say it: what would have gone, and the flag."""
+    body = error.body
+    if error.code not in ("mirror_would_empty", "max_deletes_exceeded"):
+        return str(error)
+    listed = ", ".join(body.get("source_ids") or [])
+    more = body.get("deleted", 0) - len(body.get("source_ids") or [])
+    listed += f" and {more} more" if more > 0 else ""
+    if error.code == "mirror_would_empty":
+        return (
+            f"{file}: mirror_would_empty: this mirror would delete all {body.get('deleted')} examples of the "
+            f"dataset ({listed}) and leave it empty; nothing was written. If {file} is meant to be empty, "
+            "pass --allow-empty"
+        )
+    return (
+        f"{file}: max_deletes_exceeded: this mirror would delete {body.get('deleted')} examples ({listed}), "
+        f"more than --max-delete {body.get('max_deletes')}; nothing was written. Raise --max-delete to allow it"
+    )
+
+
 @app.command()
 def upsert(
     context: typer.Context,
@@ -173,6 +193,13 @@ def upsert(
         ModeChoice, typer.Option("--mode", help="merge keeps other examples; mirror deletes them.")
     ] = ModeChoice.merge,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Classify without writing.")] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Mirror: allow deleting every example (e.g. from an empty file).")
+    ] = False,
+    max_delete: Annotated[
+        int | None,
+        typer.Option("--max-delete", min=0, metavar="N", help="Mirror: refuse to delete more than N examples."),
+    ] = None,
     version_description: Annotated[
         str | None, typer.Option("--version-description", help="Describe the new version.")
     ] = None,
@@ -192,8 +219,12 @@ def upsert(
                 metadata_keys=_keys(metadata_keys),
                 mode=mode.value,
                 dry_run=dry_run,
+                allow_empty=allow_empty,
+                max_deletes=max_delete,
                 version_description=version_description,
             )
+    except ConflictError as error:
+        _fail(_refused_mirror(error, file).replace("[", "\\["))
     except GroundsetError as error:
         _fail(_at_line(error, file, lines).replace("[", "\\["))
     except (ValueError, TypeError) as error:

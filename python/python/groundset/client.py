@@ -160,6 +160,8 @@ class Client:
         version_metadata: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         expected_version_id: str | None = None,
+        allow_empty: bool = False,
+        max_deletes: int | None = None,
         progress: bool | None = None,
     ) -> UpsertResult:
         """Make the dataset match ``examples`` (or ``dataframe``); a new version only if something changed.
@@ -186,12 +188,25 @@ class Client:
             dry_run: classify without writing; the result lists the source ids of each class.
             expected_version_id: fail with :class:`~groundset.ConflictError` unless the dataset's
                 latest version is this one.
+            allow_empty: in mirror mode, allow deleting every example of a dataset that has
+                some; else such a sync (an empty file, a failed export) raises
+                :class:`~groundset.ConflictError` ``mirror_would_empty`` and nothing is written.
+                A dataset that is new or already empty is never refused for this.
+            max_deletes: in mirror mode, the most examples the sync may delete (``0``: none);
+                more raises :class:`~groundset.ConflictError` ``max_deletes_exceeded``
+                (``.body["deleted"]`` says how many it would have deleted) and nothing is
+                written. ``None``: no bound. Both guards are checked by the server, with
+                ``dry_run`` too, and by the plan of a large sync, so nothing is uploaded
+                when they refuse; merge mode never deletes.
             progress: tqdm progress bars for hashing and upload on large sets; by default only
                 when stderr is a terminal.
 
         Raises:
             ExampleError: a record without a usable identity or key (``.row`` says which).
             HashError: a value outside JSON (``.row`` and ``.path`` say where).
+            ConflictError: ``version_conflict`` (``expected_version_id``), or a mirror refused by
+                ``allow_empty`` / ``max_deletes`` (``mirror_would_empty``,
+                ``max_deletes_exceeded``; never retried).
             APIError: the server refused (a subclass per status), after retries.
             APIConnectionError: the server could not be reached.
 
@@ -373,6 +388,8 @@ class AsyncClient:
         version_metadata: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         expected_version_id: str | None = None,
+        allow_empty: bool = False,
+        max_deletes: int | None = None,
         progress: bool | None = None,
     ) -> UpsertResult:
         """Async :meth:`Client.upsert_dataset`; the hashing runs in a worker thread."""

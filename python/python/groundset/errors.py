@@ -200,7 +200,9 @@ class NotFoundError(APIError):
 
 
 class ConflictError(APIError):
-    """409: the dataset moved meanwhile (``version_conflict``, ``stale_manifest``)."""
+    """409: the dataset moved meanwhile (``version_conflict``, ``stale_manifest``), or the mirror
+    guard refused a sync (``mirror_would_empty``, ``max_deletes_exceeded``: ``body`` has
+    ``deleted``, ``example_count``, ``max_deletes`` and the first ``source_ids``)."""
 
 
 class ContentTooLargeError(APIError):
