@@ -18,6 +18,7 @@ from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
 from groundset_server.requestid import RequestIdMiddleware
 from groundset_server.routers import datasets, experiments, health, upserts
 from groundset_server.routers.common import json_response
+from groundset_server.validation import request_problem
 
 log = logging.getLogger("groundset_server")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -51,10 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return problem_response(
-            Problem(422, "invalid_request", "the request is not valid", errors=errors), request
-        )
+        return problem_response(request_problem(exc.errors()), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -1,8 +1,9 @@
 """Request and response models of the experiment routes.
 
-Requests are parsed by these models (FastAPI validation answers 422 `invalid_request` naming the
-field); answers are written by the service as JSON with stored canonical text spliced in, so the
-response models document the wire format.
+Requests are parsed by these models, strict (:mod:`groundset_server.validation`: an unknown
+member is 422 `unknown_field`, a name with U+0000 422 `invalid_text`, any other refusal 422
+`invalid_request` naming the field); answers are written by the service as JSON with stored
+canonical text spliced in, so the response models document the wire format.
 """
 
 from __future__ import annotations
@@ -10,34 +11,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from groundset_server.schemas import Example
+from groundset_server.validation import FreeText, Name, StrictModel
 
 MAX_BATCH = 10000
 MAX_REPETITIONS = 1000
 AnnotatorKind = Literal["CODE", "LLM", "HUMAN"]
 
 
-class ExperimentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, max_length=512)
-    description: str | None = None
+class ExperimentCreate(StrictModel):
+    name: Name | None = Field(default=None, max_length=512)
+    description: FreeText | None = None
     metadata: dict[str, Any] | None = None
     version_id: str | None = Field(default=None, description="The version to run on; the latest if omitted.")
     repetitions: int = Field(default=1, ge=1, le=MAX_REPETITIONS, strict=True)
 
 
-class EvaluationFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=512, description="The evaluator's name.")
+class EvaluationFields(StrictModel):
+    name: Name = Field(min_length=1, max_length=512, description="The evaluator's name.")
     score: float | None = Field(default=None, allow_inf_nan=False)
-    label: str | None = None
-    explanation: str | None = None
+    label: FreeText | None = None
+    explanation: FreeText | None = None
     metadata: dict[str, Any] | None = None
-    error: str | None = Field(default=None, description="Set when the evaluator raised.")
+    error: FreeText | None = Field(default=None, description="Set when the evaluator raised.")
     annotator_kind: AnnotatorKind = "CODE"
     start_time: datetime | None = Field(default=None, description="ISO 8601; the server's clock if omitted.")
     end_time: datetime | None = None
@@ -47,9 +45,7 @@ class EvaluationCreate(EvaluationFields):
     run_id: str
 
 
-class RunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RunCreate(StrictModel):
     example_id: str
     repetition_number: int = Field(default=1, ge=1, strict=True)
     content_hash: str | None = Field(
@@ -58,7 +54,7 @@ class RunCreate(BaseModel):
         description="The content hash the task saw; refused (422) unless it is the example's at the version.",
     )
     output: Any = Field(default=None, description="Any JSON value the task returned.")
-    error: str | None = Field(default=None, description="Set when the task raised: the run failed.")
+    error: FreeText | None = Field(default=None, description="Set when the task raised: the run failed.")
     start_time: datetime | None = Field(default=None, description="ISO 8601; the server's clock if omitted.")
     end_time: datetime | None = None
     evaluations: list[EvaluationFields] = Field(
@@ -66,15 +62,11 @@ class RunCreate(BaseModel):
     )
 
 
-class RunBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RunBatch(StrictModel):
     runs: list[RunCreate] = Field(max_length=MAX_BATCH)
 
 
-class EvaluationBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluationBatch(StrictModel):
     evaluations: list[EvaluationCreate] = Field(max_length=MAX_BATCH)
 
 

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from groundset_server.validation import FreeText, Name, StrictModel
+
 AllowEmpty = Annotated[
     bool,
     Field(
@@ -27,12 +29,12 @@ MaxDeletes = Annotated[
 ]
 
 
-class DatasetSelector(BaseModel):
-    name: str | None = Field(default=None, description="Select (and create if missing) by name.")
+class DatasetSelector(StrictModel):
+    name: Name | None = Field(default=None, description="Select (and create if missing) by name.")
     id: str | None = Field(default=None, description="Select an existing dataset by id.")
 
 
-class UpsertExample(BaseModel):
+class UpsertExample(StrictModel):
     source_id: str = Field(min_length=1, max_length=512)
     content_hash: str = Field(pattern="^[0-9a-f]{64}$")
     input: dict[str, Any] | None = Field(
@@ -42,31 +44,35 @@ class UpsertExample(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class UpsertRequest(BaseModel):
+class UpsertRequest(StrictModel):
     dataset: DatasetSelector
     mode: Literal["merge", "mirror"] = "merge"
     dry_run: bool = False
     expected_version_id: str | None = None
     allow_empty: AllowEmpty = False
     max_deletes: MaxDeletes = None
-    description: str | None = None
+    description: FreeText | None = None
     metadata: dict[str, Any] | None = None
-    version_description: str | None = None
+    version_description: FreeText | None = None
     version_metadata: dict[str, Any] | None = None
-    examples: list[UpsertExample] = []
+    examples: list[UpsertExample] = Field(
+        description="Required, even empty: a body without it is 422 `missing_examples`."
+    )
 
 
-class ManifestEntry(BaseModel):
+class ManifestEntry(StrictModel):
     source_id: str
     content_hash: str
 
 
-class PlanRequest(BaseModel):
+class PlanRequest(StrictModel):
     dataset: DatasetSelector
     mode: Literal["merge", "mirror"] = "merge"
     allow_empty: AllowEmpty = False
     max_deletes: MaxDeletes = None
-    examples: list[ManifestEntry] = []
+    examples: list[ManifestEntry] = Field(
+        description="Required, even empty: a body without it is 422 `missing_examples`."
+    )
 
 
 class UpsertResult(BaseModel):

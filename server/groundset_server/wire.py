@@ -17,6 +17,8 @@ from groundset import _native
 
 from groundset_server.engine.upsert import IncomingExample, MirrorGuard, Mode, RawExample
 from groundset_server.problems import Problem
+from groundset_server.schemas import PlanRequest, UpsertRequest
+from groundset_server.validation import check_model
 
 MAX_SOURCE_ID = 512
 NDJSON = "application/x-ndjson"
@@ -73,9 +75,17 @@ def _guard(header: dict[str, Any]) -> MirrorGuard:
     return MirrorGuard(allow_empty, max_deletes)
 
 
-def parse_header(header: Any) -> Header:
+def parse_header(header: Any, with_content: bool) -> Header:
+    """The header of an upsert (``with_content``) or plan request: the body without its examples.
+
+    The request model is the authority (unknown members: ``unknown_field``; names with U+0000:
+    ``invalid_text``); the checks below give its other refusals their own codes."""
     if not isinstance(header, dict):
         raise Problem(422, "invalid_request", "the request must be a JSON object")
+    # The examples are read apart from the header, by the core.
+    refused = check_model(UpsertRequest if with_content else PlanRequest, {**header, "examples": []})
+    if refused is not None and refused.code != "invalid_request":
+        raise refused
     selector = header.get("dataset")
     if not isinstance(selector, dict):
         raise Problem(422, "invalid_selector", "`dataset` must be an object with `name` or `id`")
@@ -92,7 +102,7 @@ def parse_header(header: Any) -> Header:
     dry_run = header.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise Problem(422, "invalid_request", "`dry_run` must be a boolean", field="dry_run")
-    return Header(
+    parsed = Header(
         selector=Selector(name, id_),
         mode=mode,
         dry_run=dry_run,
@@ -105,6 +115,9 @@ def parse_header(header: Any) -> Header:
         guard=_guard(header),
         raw=header,
     )
+    if refused is not None:
+        raise refused
+    return parsed
 
 
 def _records_problem(failures: list[_native._Failure]) -> Problem:
@@ -145,11 +158,17 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
         )
     except groundset.HashError as error:
         raise _hash_problem(error, str(error)) from None
-    header = parse_header(orjson.loads(header_text))
+    header = parse_header(orjson.loads(header_text), with_content)
     if decoded is None:
         if "examples" in header.raw:
             raise Problem(422, "invalid_request", "`examples` must be an array", field="examples")
-        return header, []
+        # Taken as empty, a mirror without `examples` (misspelt, say) would delete every example.
+        raise Problem(
+            422,
+            "missing_examples",
+            "the body has no `examples` member (send `[]` for none)",
+            path="$.examples",
+        )
     return header, _examples(*decoded)
 
 
@@ -197,7 +216,7 @@ class NdjsonRequest:
             raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=number)
         if "examples" in value:
             raise Problem(400, "invalid_ndjson", "the NDJSON header must not hold `examples`", line=number)
-        return parse_header(value)
+        return parse_header(value, self.with_content)
 
     def batches(self) -> Iterator[list[RawExample]]:
         """The examples of the lines after the header, one batch per block read."""

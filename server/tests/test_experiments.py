@@ -114,8 +114,12 @@ def test_create_refusals(client: TestClient) -> None:
     problem(response, 404, "version_not_found")
     problem(client.post("/v1/datasets/424242/experiments", json={}), 404, "dataset_not_found")
     problem(client.post("/v1/datasets/x/experiments", json={}), 422, "invalid_id")
-    for body in [{"repetitions": 0}, {"repetitions": "2"}, {"metadata": [1]}, {"unknown": 1}]:
+    for body in [{"repetitions": 0}, {"repetitions": "2"}, {"metadata": [1]}]:
         problem(client.post(f"/v1/datasets/{dataset_id}/experiments", json=body), 422, "invalid_request")
+    unknown = problem(
+        client.post(f"/v1/datasets/{dataset_id}/experiments", json={"unknown": 1}), 422, "unknown_field"
+    )
+    assert unknown["path"] == "$.unknown"
     empty = client.post("/v1/datasets/upsert", json={"dataset": {"name": "empty"}, "examples": []}).json()
     problem(
         client.post(f"/v1/datasets/{empty['dataset_id']}/experiments", json={}), 422, "dataset_has_no_version"

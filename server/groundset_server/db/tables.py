@@ -3,12 +3,34 @@
 JSON values (metadata, input, output) are stored as TEXT holding their RFC 8785 canonical form:
 it round-trips exactly on both databases (``\\u0000`` stays an escape, numbers keep their
 ECMAScript spelling) and re-hashing what is read gives the stored content hash.
+Free text (descriptions, a run's error, an evaluation's label, explanation and error) is stored
+as its JSON string literal (:class:`FreeText`), for the same reason: PostgreSQL's ``text`` cannot
+hold U+0000 and SQLite's can, and ``"a\\u0000b"`` is the same text on both.
 Timestamps are ISO-8601 UTC strings.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 import sqlalchemy as sa
+
+
+class FreeText(sa.TypeDecorator[str]):
+    """Text written as its JSON string literal and read back from it, so that every string
+    (U+0000 included) reads back exactly on both databases; NULL stays NULL (``count(error)``
+    counts errored runs). The request models refuse lone surrogates before they get here."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else orjson.dumps(value).decode("utf-8")
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else str(orjson.loads(value))
+
 
 metadata = sa.MetaData()
 
@@ -17,7 +39,7 @@ datasets = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("description", FreeText, nullable=True),
     sa.Column("metadata", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
@@ -30,7 +52,7 @@ dataset_versions = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("description", FreeText, nullable=True),
     sa.Column("metadata", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("example_count", sa.Integer, nullable=False),
@@ -95,7 +117,7 @@ experiments = sa.Table(
         nullable=False,
     ),
     sa.Column("name", sa.Text, nullable=True),
-    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("description", FreeText, nullable=True),
     sa.Column("metadata", sa.Text, nullable=False),
     sa.Column("repetitions", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
@@ -116,7 +138,7 @@ experiment_runs = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("repetition_number", sa.Integer, nullable=False),
     sa.Column("output", sa.Text, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", FreeText, nullable=True),
     sa.Column("start_time", sa.String(32), nullable=False),
     sa.Column("end_time", sa.String(32), nullable=False),
     sa.UniqueConstraint(
@@ -137,10 +159,10 @@ experiment_evaluations = sa.Table(
     sa.Column("run_id", sa.Integer, sa.ForeignKey("experiment_runs.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("score", sa.Float, nullable=True),
-    sa.Column("label", sa.Text, nullable=True),
-    sa.Column("explanation", sa.Text, nullable=True),
+    sa.Column("label", FreeText, nullable=True),
+    sa.Column("explanation", FreeText, nullable=True),
     sa.Column("metadata", sa.Text, nullable=False),
-    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("error", FreeText, nullable=True),
     sa.Column("annotator_kind", sa.String(8), nullable=False),
     sa.Column("start_time", sa.String(32), nullable=False),
     sa.Column("end_time", sa.String(32), nullable=False),

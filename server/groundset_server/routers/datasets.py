@@ -13,6 +13,7 @@ from groundset_server.problems import Problem
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
 from groundset_server.schemas import Dataset as DatasetModel
 from groundset_server.schemas import DatasetPage, Diff, ExamplePage, Manifest, Version, VersionPage
+from groundset_server.validation import check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
@@ -27,7 +28,10 @@ def list_datasets(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     name: str | None = None,
 ) -> Response:
-    """Datasets by id, a page at a time; `name` filters by exact name."""
+    """Datasets by id, a page at a time; `name` filters by exact name (422 `invalid_text` if it
+    holds U+0000, which no name can)."""
+    if name is not None:
+        check_name(name, "name")
     return json_response(service.list_datasets(engine_of(request), cursor, limit, name))
 
 

@@ -1,0 +1,129 @@
+"""The rules every request body follows, in one place: members a route does not define are
+refused, and text bound for a text column is checked before any database sees it.
+
+- :class:`StrictModel` is the base of every request model: a member the model does not define,
+  at any depth of the request's own structure, is a pydantic ``extra_forbidden`` error, answered
+  as 422 ``unknown_field`` with the member's JSON path (``$.runs[2].outptu``). User content
+  (``input``, ``output``, ``metadata`` and the other ``dict[str, Any]`` fields) is free-form.
+- :data:`Name` (dataset, experiment and evaluator names) refuses U+0000: 422 ``invalid_text``.
+  PostgreSQL's ``text`` cannot hold it and SQLite's can, so both refuse it to answer the same.
+- :data:`FreeText` (descriptions, a run's error, an evaluation's label or explanation) accepts
+  any Unicode scalar value, U+0000 included; the table layer stores it so that it reads back
+  exactly on both databases (``db.tables.FreeText``).
+- Both refuse a lone surrogate (``"\\ud800"`` in a JSON body), which no UTF-8 column can hold:
+  422 ``lone_surrogate``.
+
+:func:`request_problem` turns pydantic's errors into the one problem answered (RFC 9457).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from groundset_server.problems import Problem
+
+NUL = "\x00"
+
+
+class StrictModel(BaseModel):
+    """A request model: unknown members are refused (``unknown_field``), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _well_formed(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise PydanticCustomError(
+            "lone_surrogate",
+            "the text holds a lone surrogate (U+{code:04X}) at character {index}",
+            {"code": ord(value[error.start]), "index": error.start},
+        ) from None
+    return value
+
+
+def _name(value: str) -> str:
+    if NUL in value:
+        raise PydanticCustomError(
+            "invalid_text",
+            "a name must not contain U+0000 (character {index})",
+            {"index": value.index(NUL)},
+        )
+    return _well_formed(value)
+
+
+Name = Annotated[str, AfterValidator(_name)]
+"""An identifier or name stored in a text column: no U+0000, no lone surrogate."""
+
+FreeText = Annotated[str, AfterValidator(_well_formed)]
+"""Free text stored exactly (U+0000 included): no lone surrogate."""
+
+_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate")
+"""Error types answered with their own problem code, in this order of precedence."""
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """``("runs", 2, "output")`` as ``$.runs[2].output``."""
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+
+
+def _code(error: Any) -> str:
+    return "unknown_field" if error["type"] == "extra_forbidden" else str(error["type"])
+
+
+def request_problem(errors: Sequence[Any]) -> Problem:
+    """The 422 for validation ``errors`` (pydantic's; FastAPI's locations start with where the
+    value came from, ``"body"``, ``"query"`` or ``"path"``). An unknown member comes first, then
+    text that cannot be stored; anything else is ``invalid_request``. Members: ``path`` (JSON
+    path in the body of the first error of the chosen code), ``errors`` (at most ten, each
+    ``{loc, code, msg}`` and ``path`` when in the body)."""
+    listed = [_item(error) for error in errors]
+    for code in _OWN_CODES:
+        found = [item for item in listed if item["code"] == code and "path" in item]
+        if found:
+            first = found[0]
+            detail = (
+                f"`{first['path']}` is not a member of this request"
+                if code == "unknown_field"
+                else f"`{first['path']}`: {first['msg']}"
+            )
+            if len(found) > 1:
+                detail += f" (and {len(found) - 1} more)"
+            return Problem(422, code, detail, path=first["path"], errors=found[:10])
+    return Problem(422, "invalid_request", "the request is not valid", errors=listed[:10])
+
+
+_OUTSIDE_BODY = ("query", "path", "header", "cookie")
+
+
+def _item(error: Any) -> dict[str, Any]:
+    loc = list(error.get("loc", ()))
+    item: dict[str, Any] = {"loc": loc, "code": _code(error), "msg": error.get("msg", "")}
+    if not loc or loc[0] not in _OUTSIDE_BODY:
+        item["path"] = json_path(loc[1:] if loc and loc[0] == "body" else loc)
+    return item
+
+
+def check_model(model: type[BaseModel], value: Any) -> Problem | None:
+    """The problem for ``value`` as a ``model``, or None when it is valid."""
+    try:
+        model.model_validate(value)
+    except ValidationError as error:
+        return request_problem(error.errors())
+    return None
+
+
+def check_name(value: str, parameter: str) -> None:
+    """A name given as a query parameter: refused with ``invalid_text`` when it holds U+0000."""
+    if NUL in value:
+        raise Problem(
+            422,
+            "invalid_text",
+            f"the query parameter `{parameter}` must not contain U+0000",
+            parameter=parameter,
+        )
