@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use canonhash::{JsonlOptions, hash_json_str, hash_jsonl_bytes, sha256_hex};
+use canonhash::{JsonlOptions, hash_json_str, hash_jsonl_bytes, hash_jsonl_file, sha256_hex};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const TOPICS: [&str; 6] = ["physique", "历史", "biology", "géographie", "математика", "literature"];
@@ -104,5 +104,35 @@ fn bench_jsonl(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_text, bench_jsonl);
+/// A JSONL file of about 128 MB in the temporary folder, read from disk as `groundset hash` does.
+fn jsonl_file() -> (std::path::PathBuf, u64) {
+    let path = std::env::temp_dir().join(format!("canonhash-bench-{}.jsonl", std::process::id()));
+    let mut data = String::with_capacity(130 << 20);
+    let mut index = 0;
+    while data.len() < 128 << 20 {
+        data.push_str(&example_record(index));
+        data.push('\n');
+        index += 1;
+    }
+    std::fs::write(&path, &data).expect("write the bench file");
+    (path, data.len() as u64)
+}
+
+fn bench_jsonl_file(c: &mut Criterion) {
+    let (path, bytes) = jsonl_file();
+    let mut group = c.benchmark_group("jsonl_file");
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(10);
+    let options = JsonlOptions {
+        id_key: "id".to_owned(),
+        threads: Some(2),
+    };
+    group.bench_function("hash_jsonl_file_threads_2", |b| {
+        b.iter(|| black_box(hash_jsonl_file(&path, &options).unwrap()))
+    });
+    group.finish();
+    std::fs::remove_file(&path).ok();
+}
+
+criterion_group!(benches, bench_text, bench_jsonl, bench_jsonl_file);
 criterion_main!(benches);

@@ -23,9 +23,11 @@ pub enum ErrorCode {
     NotAnObject,
     /// Text that is not JSON, or not UTF-8.
     InvalidJson,
-    /// A JSONL record without its source id field.
+    /// A record without its source id member.
     MissingSourceId,
-    /// A JSONL record whose source id is neither a string nor an integer.
+    /// A source id outside the rule of [`crate::check_source_id`] and
+    /// [`crate::source_id_from_value`]: not a string or a safe integer, empty, too long, or
+    /// holding U+0000.
     InvalidSourceId,
     /// A value of a host-language type outside the JSON value domain (bindings only).
     UnsupportedType,
@@ -41,6 +43,18 @@ pub enum ErrorCode {
     MissingInput,
     /// A record whose content does not hash to its `content_hash`.
     HashMismatch,
+    /// A member that a request record's envelope does not define (such as a misspelt `input`).
+    UnknownField,
+    /// A record whose source id an earlier record of the same file or batch already has.
+    DuplicateSourceId,
+    /// A key named in `input_keys`, `output_keys` or `metadata_keys` that a flat record lacks.
+    MissingKey,
+    /// A CSV row with more or fewer fields than the header.
+    FieldCount,
+    /// A CSV header with an empty, repeated or conflicting name (`input` and `input.q`).
+    InvalidHeader,
+    /// CSV the reader cannot parse (such as a row that is not UTF-8).
+    InvalidCsv,
 }
 
 impl ErrorCode {
@@ -63,7 +77,44 @@ impl ErrorCode {
             ErrorCode::InvalidContentHash => "invalid_content_hash",
             ErrorCode::MissingInput => "missing_input",
             ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::DuplicateSourceId => "duplicate_source_id",
+            ErrorCode::MissingKey => "missing_key",
+            ErrorCode::FieldCount => "field_count",
+            ErrorCode::InvalidHeader => "invalid_header",
+            ErrorCode::InvalidCsv => "invalid_csv",
         }
+    }
+
+    /// Every code, in declaration order (for bindings that export them, and for tests).
+    pub const ALL: [ErrorCode; 22] = [
+        ErrorCode::NonFiniteNumber,
+        ErrorCode::IntegerNotExact,
+        ErrorCode::LoneSurrogate,
+        ErrorCode::DuplicateKey,
+        ErrorCode::DepthExceeded,
+        ErrorCode::NotAnObject,
+        ErrorCode::InvalidJson,
+        ErrorCode::MissingSourceId,
+        ErrorCode::InvalidSourceId,
+        ErrorCode::UnsupportedType,
+        ErrorCode::NonStringKey,
+        ErrorCode::Io,
+        ErrorCode::InvalidExample,
+        ErrorCode::InvalidContentHash,
+        ErrorCode::MissingInput,
+        ErrorCode::HashMismatch,
+        ErrorCode::UnknownField,
+        ErrorCode::DuplicateSourceId,
+        ErrorCode::MissingKey,
+        ErrorCode::FieldCount,
+        ErrorCode::InvalidHeader,
+        ErrorCode::InvalidCsv,
+    ];
+
+    /// The code whose [`ErrorCode::as_str`] is `name`.
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|code| code.as_str() == name)
     }
 }
 
@@ -139,6 +190,19 @@ impl HashError {
     #[must_use]
     pub fn with_position(mut self, position: TextPosition) -> Self {
         self.position = Some(position);
+        self
+    }
+
+    /// The same error (path and position kept) with another code and message.
+    pub(crate) fn recoded(mut self, code: ErrorCode, message: String) -> Self {
+        self.code = code;
+        self.message = message;
+        self
+    }
+
+    /// The same error with the outermost path segment taken off (`$.input.q` becomes `$.q`).
+    pub(crate) fn without_first_segment(mut self) -> Self {
+        self.reversed_path.pop();
         self
     }
 

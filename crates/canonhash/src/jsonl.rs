@@ -4,6 +4,9 @@
 //! id under a key the caller names. Other members are ignored. Blank lines are skipped. The
 //! result keeps file order and has, for every record, its source id and content hash or the
 //! error of that line, so a CI job can report every bad line at once.
+//!
+//! The chunked, parallel line loop here is also the JSONL path of [`crate::read_records_file`];
+//! the functions of this module are that reader for structured records, one result per line.
 
 use std::fs::File;
 use std::io::Read;
@@ -12,8 +15,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::error::{ErrorCode, HashError, TextPosition, position_of_offset};
-use crate::hash::{sha256_hex, write_example_record};
 use crate::parse::parse_document;
+use crate::read::Shape;
 use crate::value::Value;
 
 /// How to read a JSONL batch.
@@ -64,44 +67,31 @@ const CHUNK_BYTES: usize = 8 << 20;
 /// assert_eq!((error.code().as_str(), error.position().unwrap().line), ("not_an_object", 3));
 /// ```
 pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
-    let workers = Workers::new(options.threads)?;
-    let mut results = Vec::new();
-    workers.hash_lines(data, 1, &options.id_key, &mut results);
-    Ok(results)
+    hash_jsonl_reader(data, options)
 }
 
-/// Hashes every record read from `reader`, a chunk at a time.
+/// Hashes every record read from `reader`, a chunk at a time. A leading UTF-8 byte-order mark
+/// is skipped. This is [`crate::read_records_file`] for structured JSONL records with an id key,
+/// one result per non-blank line (source ids are not checked for uniqueness).
 ///
 /// # Errors
 /// `io_error` when reading fails or the worker pool cannot start.
-pub fn hash_jsonl_reader<R: Read>(mut reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
-    let workers = Workers::new(options.threads)?;
-    {
-        let mut results = Vec::new();
-        let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
-        let mut next_line = 1;
-        let mut at_end = false;
-        while !at_end {
-            let filled = buffer.len();
-            buffer.resize(filled + CHUNK_BYTES, 0);
-            let read = read_up_to(&mut reader, &mut buffer[filled..]).map_err(io_error)?;
-            buffer.truncate(filled + read);
-            at_end = read == 0;
-            // Hash the complete lines; carry a partial last line over to the next chunk.
-            let complete = if at_end {
-                buffer.len()
-            } else {
-                match memchr::memrchr(b'\n', &buffer) {
-                    Some(newline) => newline + 1,
-                    // One line longer than a chunk: read more of it before hashing.
-                    None => continue,
-                }
-            };
-            next_line = workers.hash_lines(&buffer[..complete], next_line, &options.id_key, &mut results);
-            buffer.drain(..complete);
-        }
-        Ok(results)
-    }
+pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+    let shape = Shape::structured(Some(options.id_key.clone()), false);
+    let results = read_lines(reader, options.threads, |bytes, line, scratch| {
+        shape.line(bytes, line, scratch)
+    })?;
+    Ok(results
+        .into_iter()
+        .map(|(line, result)| match result {
+            Ok(hashed) => Ok(RecordHash {
+                line,
+                source_id: hashed.source_id.unwrap_or_default(),
+                content_hash: hashed.content_hash,
+            }),
+            Err(refused) => Err(refused.error),
+        })
+        .collect())
 }
 
 /// Hashes every record of a JSONL file.
@@ -109,11 +99,74 @@ pub fn hash_jsonl_reader<R: Read>(mut reader: R, options: &JsonlOptions) -> Resu
 /// # Errors
 /// `io_error` when the file cannot be opened or read.
 pub fn hash_jsonl_file(path: impl AsRef<Path>, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
-    let path = path.as_ref();
-    let file =
-        File::open(path).map_err(|e| HashError::new(ErrorCode::Io, format!("cannot open {}: {e}", path.display())))?;
-    hash_jsonl_reader(file, options)
+    hash_jsonl_reader(open_file(path.as_ref())?, options)
 }
+
+pub(crate) fn open_file(path: &Path) -> Result<File, HashError> {
+    File::open(path).map_err(|e| HashError::new(ErrorCode::Io, format!("cannot open {}: {e}", path.display())))
+}
+
+/// Applies `per_line` to every non-blank line of what `reader` gives (after a leading UTF-8
+/// byte-order mark), on the worker threads, a chunk at a time; gives each line's number and
+/// result in order.
+pub(crate) fn read_lines<R, T, F>(
+    mut reader: R,
+    threads: Option<usize>,
+    per_line: F,
+) -> Result<Vec<(usize, T)>, HashError>
+where
+    R: Read,
+    T: Send,
+    F: Fn(&[u8], usize, &mut Vec<u8>) -> T + Sync,
+{
+    let workers = Workers::new(threads)?;
+    let mut results = Vec::new();
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
+    let mut next_line = 1;
+    let mut at_end = false;
+    let mut first = true;
+    while !at_end {
+        let filled = buffer.len();
+        buffer.resize(filled + CHUNK_BYTES, 0);
+        let read = read_up_to(&mut reader, &mut buffer[filled..]).map_err(io_error)?;
+        buffer.truncate(filled + read);
+        at_end = read == 0;
+        if first && (buffer.len() >= BOM.len() || at_end) {
+            first = false;
+            if buffer.starts_with(BOM) {
+                buffer.drain(..BOM.len());
+            }
+        }
+        // Hash the complete lines; carry a partial last line over to the next chunk.
+        let complete = if at_end {
+            buffer.len()
+        } else {
+            match memchr::memrchr(b'\n', &buffer) {
+                Some(newline) => newline + 1,
+                // One line longer than a chunk: read more of it before hashing.
+                None => continue,
+            }
+        };
+        let (lines, after) = split_lines(&buffer[..complete], next_line);
+        next_line = after;
+        let chunk: Vec<(usize, T)> = workers.install(|| {
+            lines
+                .par_iter()
+                .with_min_len(64)
+                .map_init(
+                    || Vec::with_capacity(4096),
+                    |scratch, &(line, bytes)| (line, per_line(bytes, line, scratch)),
+                )
+                .collect()
+        });
+        results.extend(chunk);
+        buffer.drain(..complete);
+    }
+    Ok(results)
+}
+
+/// The UTF-8 byte-order mark that some editors and spreadsheets write at the start of a file.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -128,15 +181,15 @@ fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-fn io_error(error: std::io::Error) -> HashError {
+pub(crate) fn io_error(error: std::io::Error) -> HashError {
     HashError::new(ErrorCode::Io, error.to_string())
 }
 
 /// The threads that hash: rayon's global pool, or a pool of the size the caller asked for.
-struct Workers(Option<rayon::ThreadPool>);
+pub(crate) struct Workers(Option<rayon::ThreadPool>);
 
 impl Workers {
-    fn new(threads: Option<usize>) -> Result<Self, HashError> {
+    pub(crate) fn new(threads: Option<usize>) -> Result<Self, HashError> {
         match threads {
             None | Some(0) => Ok(Workers(None)),
             Some(count) => rayon::ThreadPoolBuilder::new()
@@ -147,28 +200,13 @@ impl Workers {
         }
     }
 
-    /// Hashes the lines of `data` (numbered from `first_line`) in parallel, appending one
-    /// result per non-blank line; returns the number of the line after the last.
-    fn hash_lines(&self, data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<RecordResult>) -> usize {
+    /// Runs `work` so that its parallel iterators use these threads.
+    pub(crate) fn install<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
         match &self.0 {
-            Some(pool) => pool.install(|| hash_lines(data, first_line, id_key, results)),
-            None => hash_lines(data, first_line, id_key, results),
+            Some(pool) => pool.install(work),
+            None => work(),
         }
     }
-}
-
-fn hash_lines(data: &[u8], first_line: usize, id_key: &str, results: &mut Vec<RecordResult>) -> usize {
-    let (lines, next_line) = split_lines(data, first_line);
-    let hashed: Vec<RecordResult> = lines
-        .par_iter()
-        .with_min_len(64)
-        .map_init(
-            || Vec::with_capacity(4096),
-            |scratch, &(line, bytes)| hash_record(bytes, line, id_key, scratch),
-        )
-        .collect();
-    results.extend(hashed);
-    next_line
 }
 
 /// The non-blank lines of `data` with their numbers (counted from `first_line`), and the number
@@ -218,43 +256,6 @@ pub(crate) fn locate_in_line(mut error: HashError, text: &str, line: usize) -> H
         .take()
         .map_or(1, |offset| position_of_offset(text, offset).column);
     error.with_position(TextPosition { line, column })
-}
-
-fn hash_record(bytes: &[u8], line: usize, id_key: &str, scratch: &mut Vec<u8>) -> RecordResult {
-    let (text, record) = parse_line(bytes, line)?;
-    let located = |error: HashError| locate_in_line(error, text, line);
-    let Value::Object(_) = record else {
-        let message = format!("a JSONL record must be a JSON object, found {}", record.type_name());
-        return Err(located(HashError::new(ErrorCode::NotAnObject, message)));
-    };
-    let source_id = source_id(&record, id_key).map_err(located)?;
-    scratch.clear();
-    write_example_record(&record, scratch).map_err(located)?;
-    Ok(RecordHash {
-        line,
-        source_id,
-        content_hash: sha256_hex(scratch),
-    })
-}
-
-/// The largest integer below which every integer is a double (2^53).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
-
-fn source_id(record: &Value<'_>, id_key: &str) -> Result<String, HashError> {
-    let invalid = |message: String| Err(HashError::new(ErrorCode::InvalidSourceId, message).within_key(id_key));
-    match record.get(id_key) {
-        None => Err(HashError::new(
-            ErrorCode::MissingSourceId,
-            format!("the record has no {id_key:?} member"),
-        )),
-        Some(Value::String(id)) if id.is_empty() => invalid("the source id is an empty string".to_owned()),
-        Some(Value::String(id)) => Ok(id.to_string()),
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER => Ok(format!("{}", *n as i64)),
-        Some(other) => invalid(format!(
-            "a source id must be a string or an integer, found {}",
-            other.type_name()
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -337,7 +338,7 @@ mod tests {
         let expected = [
             (1, "ok", "$"),
             (2, "invalid_json", "$"),
-            (3, "missing_source_id", "$"),
+            (3, "missing_source_id", "$.key"),
             (4, "invalid_source_id", "$.key"),
             (5, "not_an_object", "$"),
             (6, "not_an_object", "$.input"),

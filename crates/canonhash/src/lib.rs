@@ -28,8 +28,10 @@ mod hash;
 mod jsonl;
 mod number;
 mod parse;
+mod read;
 mod records;
 mod scan;
+mod source_id;
 mod value;
 
 pub use canon::{MAX_DEPTH, canonicalize, check_depth, compare_utf16, write_canonical, write_json_string};
@@ -43,8 +45,13 @@ pub use number::{
     exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,
 };
 pub use parse::parse_json;
+pub use read::{Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, read_records_bytes, read_records_file};
 pub use records::{
     DecodedRecord, ExampleRecord, RecordContent, RecordError, RecordOptions, RequestBody, canonicalize_ndjson_line,
     decode_ndjson_records, decode_record, decode_request_json,
+};
+pub use source_id::{
+    MAX_NAME_CHARS, MAX_REPORTED_ERRORS, MAX_SAFE_INTEGER, MAX_SOURCE_ID_CHARS, check_source_id, source_id_from_f64,
+    source_id_from_i128, source_id_from_value,
 };
 pub use value::{Value, string_from_utf16};

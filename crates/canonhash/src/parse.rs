@@ -74,6 +74,63 @@ pub(crate) fn parse_object_with_items<'a>(
     Ok((Value::Object(members), items))
 }
 
+/// One item of a file's record array: where its text starts, and its value or why
+/// it could not be parsed.
+pub(crate) struct Item<'a> {
+    pub(crate) start: usize,
+    pub(crate) value: Result<Value<'a>, HashError>,
+}
+
+/// Parses the records of a JSON file: a top-level array, or an object whose `items_key` member
+/// is the array (its other members are parsed strictly and dropped). Each item is a document
+/// of its own, with error paths inside the item. An item that is well-formed JSON but outside
+/// the hash domain (a duplicate key, an inexact integer, …) is one bad item, and the items
+/// after it are still read; a syntax error ends the reading, and is the last item's error
+/// when it happened inside an item, else the second value (a file-level error, offset kept).
+pub(crate) fn parse_record_items<'a>(text: &'a str, items_key: &str) -> (Vec<Item<'a>>, Option<HashError>) {
+    let mut parser = Parser::new(text);
+    let mut items = Vec::new();
+    // Set when an item ended the reading: its error is in `items` already.
+    let mut stopped = false;
+    parser.skip_whitespace();
+    let result = match parser.peek() {
+        Some(b'[') => parser.record_items(&mut items, &mut stopped),
+        Some(b'{') => {
+            let mut found = false;
+            parser
+                .members(|parser, key| {
+                    parser.skip_whitespace();
+                    if key == items_key && parser.peek() == Some(b'[') {
+                        found = true;
+                        parser.record_items(&mut items, &mut stopped)?;
+                        return Ok(Value::Null);
+                    }
+                    parser.value(1)
+                })
+                .and_then(|_| {
+                    if found {
+                        Ok(())
+                    } else {
+                        Err(HashError::at_offset(
+                            ErrorCode::InvalidJson,
+                            format!("a JSON file of records is an array, or an object whose {items_key:?} member is one; this object has no such member"),
+                            0,
+                        ))
+                    }
+                })
+        }
+        _ => Err(parser.unexpected(&format!(
+            "an array of records, or an object with an {items_key:?} array"
+        ))),
+    };
+    let result = result.and_then(|()| parser.end());
+    match result {
+        Err(_) if stopped => (items, None),
+        Err(error) => (items, Some(error)),
+        Ok(()) => (items, None),
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -223,6 +280,87 @@ impl<'a> Parser<'a> {
                 _ => return Err(self.unexpected("',' or ']' in an array")),
             }
         }
+    }
+
+    /// The items of the record array at `self.pos`, each a document of its own, into `items`.
+    /// An item with a domain error is skipped over and the next one read; a syntax error sets
+    /// `stopped`, is given as the failing item's value, and ends the array with that error.
+    fn record_items(&mut self, items: &mut Vec<Item<'a>>, stopped: &mut bool) -> Result<(), HashError> {
+        self.pos += 1;
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            let start = self.pos;
+            let value = match self.value(0) {
+                Ok(value) => Ok(value),
+                Err(error) if error.code() == ErrorCode::InvalidJson => {
+                    items.push(Item {
+                        start,
+                        value: Err(error),
+                    });
+                    *stopped = true;
+                    return Err(HashError::new(ErrorCode::InvalidJson, "stopped"));
+                }
+                Err(error) => {
+                    self.pos = start;
+                    self.skip_item();
+                    Err(error)
+                }
+            };
+            items.push(Item { start, value });
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => {
+                    let error = self.unexpected("',' or ']' after a record");
+                    let at = self.pos;
+                    items.push(Item {
+                        start: at,
+                        value: Err(error),
+                    });
+                    *stopped = true;
+                    return Err(HashError::new(ErrorCode::InvalidJson, "stopped"));
+                }
+            }
+        }
+    }
+
+    /// Moves past the item at `self.pos` without building it: to the `,` or `]` that follows
+    /// it at its own level (or the end of the text). Strings are skipped whole, so brackets
+    /// inside them do not count; nesting is counted, not recursed, so any depth is safe.
+    fn skip_item(&mut self) {
+        let mut depth = 0usize;
+        while let Some(byte) = self.peek() {
+            match byte {
+                b'"' => {
+                    self.pos += 1;
+                    while let Some(b) = self.peek() {
+                        self.pos += 1;
+                        match b {
+                            b'\\' => self.pos += 1,
+                            b'"' => break,
+                            _ => {}
+                        }
+                    }
+                    continue;
+                }
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' if depth == 0 => return,
+                b']' | b'}' => depth -= 1,
+                b',' if depth == 0 => return,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.pos = self.pos.min(self.bytes.len());
     }
 
     /// A string literal at `self.pos` (the opening quote). Borrows when it has no escape.

@@ -12,10 +12,11 @@
 use rayon::prelude::*;
 
 use crate::canon::write_canonical;
-use crate::error::{ErrorCode, HashError};
+use crate::error::{ErrorCode, HashError, PathSegment};
 use crate::hash::{sha256_hex, write_canonical_example_parts};
 use crate::jsonl::{locate_in_line, parse_line, split_lines, utf8_text};
 use crate::parse::parse_object_with_items;
+use crate::source_id::{MAX_SOURCE_ID_CHARS, check_source_id, id_parse_error};
 use crate::value::Value;
 
 /// How to decode records.
@@ -23,7 +24,9 @@ use crate::value::Value;
 pub struct RecordOptions {
     /// Whether to decode and verify content; when false, content members are ignored (a plan).
     pub with_content: bool,
-    /// The longest source id accepted, in Unicode scalar values.
+    /// The longest source id accepted, in Unicode scalar values. The shared rule
+    /// ([`crate::check_source_id`], at most [`MAX_SOURCE_ID_CHARS`]) always applies; a smaller
+    /// value here only lowers the bound. Kept for callers that still pass it.
     pub max_source_id_chars: usize,
 }
 
@@ -31,10 +34,13 @@ impl Default for RecordOptions {
     fn default() -> Self {
         RecordOptions {
             with_content: true,
-            max_source_id_chars: 512,
+            max_source_id_chars: MAX_SOURCE_ID_CHARS,
         }
     }
 }
+
+/// The members a request record's envelope defines; any other is `unknown_field`.
+const ENVELOPE_MEMBERS: [&str; 5] = ["content_hash", "input", "metadata", "output", "source_id"];
 
 /// The canonical JSON text of a record's content; `output` and `metadata` are `{}` when the
 /// record left them out or gave `null`.
@@ -95,25 +101,60 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
         )
         .into());
     }
-    let found = value.get("source_id");
-    let source_id = match found {
-        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= options.max_source_id_chars => id,
-        _ => {
+    let source_id = match value.get("source_id") {
+        Some(Value::String(id)) => {
+            let checked = check_source_id(id).and_then(|()| {
+                let chars = id.chars().count();
+                if chars > options.max_source_id_chars {
+                    return Err(HashError::new(
+                        ErrorCode::InvalidSourceId,
+                        format!(
+                            "a source id has at most {} characters here, this one has {chars}",
+                            options.max_source_id_chars
+                        ),
+                    ));
+                }
+                Ok(())
+            });
+            if let Err(error) = checked {
+                return Err(RecordError {
+                    // A string that is too long or empty is still the name the client knows it by.
+                    source_id: Some(id.to_string()),
+                    error: error.within_key("source_id"),
+                });
+            }
+            id
+        }
+        found => {
             let message = format!(
-                "a source_id must be a non-empty string of at most {} characters, found {}",
-                options.max_source_id_chars,
+                "a request record's source_id is a string (the SDK spells numeric ids as strings), found {}",
                 found.map_or("nothing", Value::type_name)
             );
-            return Err(RecordError {
-                // A string that is too long or empty is still the name the client knows it by.
-                source_id: match found {
-                    Some(Value::String(id)) => Some(id.to_string()),
-                    _ => None,
-                },
-                error: HashError::new(ErrorCode::InvalidSourceId, message).within_key("source_id"),
-            });
+            let code = if found.is_none() {
+                ErrorCode::MissingSourceId
+            } else {
+                ErrorCode::InvalidSourceId
+            };
+            return Err(HashError::new(code, message).within_key("source_id").into());
         }
     };
+    if let Value::Object(members) = value {
+        if let Some((unknown, _)) = members
+            .iter()
+            .find(|(key, _)| !ENVELOPE_MEMBERS.contains(&key.as_ref()))
+        {
+            return Err(RecordError {
+                source_id: Some(source_id.to_string()),
+                error: HashError::new(
+                    ErrorCode::UnknownField,
+                    format!(
+                        "a record has no member {unknown:?}; its members are source_id, content_hash, input, output and metadata"
+                    ),
+                )
+                .within_key(unknown),
+            });
+        }
+    }
     let content_hash = match value.get("content_hash") {
         Some(Value::String(hash)) if is_lower_hex_sha256(hash) => hash,
         _ => {
@@ -197,7 +238,8 @@ pub fn decode_ndjson_records(data: &[u8], first_line: usize, options: RecordOpti
         .par_iter()
         .with_min_len(32)
         .map(|&(line, bytes)| {
-            let (text, value) = parse_line(bytes, line)?;
+            let (text, value) =
+                parse_line(bytes, line).map_err(|e| id_parse_error(e, &[PathSegment::Key("source_id".to_owned())]))?;
             decode_record(&value, line, options).map_err(|e| e.map(|e| locate_in_line(e, text, line)))
         })
         .collect()
@@ -232,7 +274,22 @@ pub struct RequestBody {
 /// [`RequestBody::records`].
 pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<RequestBody, HashError> {
     let text = utf8_text(data)?;
-    let (header, items) = parse_object_with_items(text, "examples").map_err(|e| e.locate_in(text))?;
+    let (header, items) = parse_object_with_items(text, "examples").map_err(|e| {
+        // An id no rule accepts is `invalid_source_id` however it is spelled.
+        let index = e.path_segments().nth(1).cloned();
+        match index {
+            Some(index @ PathSegment::Index(_)) => {
+                let id_path = [
+                    PathSegment::Key("examples".to_owned()),
+                    index,
+                    PathSegment::Key("source_id".to_owned()),
+                ];
+                id_parse_error(e, &id_path)
+            }
+            _ => e,
+        }
+        .locate_in(text)
+    })?;
     let mut canonical = Vec::with_capacity(256);
     write_canonical(&header, &mut canonical)?;
     let records = items.map(|items| {
@@ -336,7 +393,7 @@ mod tests {
             codes,
             [
                 "invalid_example",
-                "invalid_source_id",
+                "missing_source_id",
                 "invalid_source_id",
                 "invalid_content_hash",
                 "missing_input",
@@ -398,6 +455,68 @@ mod tests {
         assert_eq!(
             (not_utf8.code().as_str(), position.line, position.column),
             ("invalid_json", 2, 5)
+        );
+    }
+
+    #[test]
+    fn an_envelope_member_it_does_not_define_is_an_unknown_field() {
+        let hash = "0".repeat(64);
+        let good = format!(r#"{{"source_id":"a","content_hash":"{hash}"}}"#);
+        let misspelt = format!(r#"{{"source_id":"b","content_hash":"{hash}","inptu":{{}}}}"#);
+        let block = format!("{good}\n{misspelt}\n");
+        let decoded = decode_ndjson_records(block.as_bytes(), 4, RecordOptions::default());
+        assert!(decoded[0].is_ok());
+        let refused = decoded[1].as_ref().unwrap_err();
+        assert_eq!(
+            (
+                refused.error.code().as_str(),
+                refused.error.path(),
+                refused.error.position().unwrap().line
+            ),
+            ("unknown_field", "$.inptu".to_owned(), 5)
+        );
+        assert_eq!(refused.source_id.as_deref(), Some("b"));
+        let body = format!(r#"{{"examples": [{good}, {good}, {good}, {misspelt}]}}"#);
+        let records = decode_request_json(body.as_bytes(), RecordOptions::default())
+            .unwrap()
+            .records
+            .unwrap();
+        assert_eq!(error(&records[3]).path(), "$.examples[3].inptu");
+        assert_eq!(code(&records[3]), "unknown_field");
+    }
+
+    #[test]
+    fn source_ids_follow_the_shared_rule() {
+        let hash = "0".repeat(64);
+        let line = |id: &str| format!(r#"{{"source_id":{id},"content_hash":"{hash}"}}"#);
+        let block = [
+            line(r#""a\u0000b""#),
+            line(&format!("\"{}\"", "é".repeat(512))),
+            line("9007199254740993"),
+            line("7"),
+        ]
+        .join("\n");
+        let decoded = decode_ndjson_records(block.as_bytes(), 1, RecordOptions::default());
+        assert_eq!(code(&decoded[0]), "invalid_source_id");
+        assert!(decoded[1].is_ok());
+        assert_eq!(
+            (code(&decoded[2]), error(&decoded[2]).path()),
+            ("invalid_source_id", "$.source_id".to_owned())
+        );
+        assert_eq!(code(&decoded[3]), "invalid_source_id");
+        let body = format!(r#"{{"examples": [{}, {}]}}"#, line(r#""x""#), line("9007199254740993"));
+        let whole = decode_request_json(body.as_bytes(), RecordOptions::default()).unwrap_err();
+        assert_eq!(
+            (whole.code().as_str(), whole.path()),
+            ("invalid_source_id", "$.examples[1].source_id".to_owned())
+        );
+        let lowered = RecordOptions {
+            max_source_id_chars: 3,
+            ..RecordOptions::default()
+        };
+        assert_eq!(
+            code(&decode_ndjson_records(line(r#""abcd""#).as_bytes(), 1, lowered)[0]),
+            "invalid_source_id"
         );
     }
 

@@ -1,0 +1,306 @@
+//! A CSV file of records (RFC 4180, read by the `csv` crate): a header row, then one record
+//! per row. Values stay strings; a dotted column name (`input.question`) nests.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use ::csv::{ReaderBuilder, StringRecord};
+use rayon::prelude::*;
+
+use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
+use crate::canon::compare_utf16;
+use crate::error::{ErrorCode, HashError, TextPosition};
+use crate::jsonl::{BOM, Workers, io_error};
+use crate::value::Value;
+
+/// Rows parsed before they are hashed in parallel: enough to keep the cores busy, few enough
+/// to bound memory.
+const BATCH_ROWS: usize = 4096;
+
+/// A column name's place in the nested record: a cell, or an object of further names.
+#[derive(Debug)]
+enum Node {
+    Cell(usize),
+    /// Members in canonical order, so that every row's object is already sorted.
+    Object(Vec<(String, Node)>),
+}
+
+pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    let workers = Workers::new(options.threads)?;
+    let shape = Shape::new(options);
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(SkipBom::new(reader));
+    let mut header = StringRecord::new();
+    let mut results: Vec<(usize, usize, Processed)> = Vec::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => {
+            let error = HashError::new(
+                ErrorCode::InvalidHeader,
+                "the file is empty: a CSV file of records starts with a header row",
+            );
+            return Ok(finish([(1, 0, Err(located(error, 1).into()))], options));
+        }
+        Err(error) => return Ok(finish([(1, 0, Err(csv_error(error, 1).into()))], options)),
+    }
+    let header_line = header.position().map_or(1, ::csv::Position::line) as usize;
+    let columns = match column_tree(&header) {
+        Ok(tree) => tree,
+        Err(errors) => {
+            let issues = errors
+                .into_iter()
+                .map(|error| (header_line, 0, Err(located(error, header_line).into())));
+            return Ok(finish(issues, options));
+        }
+    };
+    let fields = header.len();
+    let mut batch: Vec<Result<StringRecord, HashError>> = Vec::with_capacity(BATCH_ROWS);
+    let mut spare: Vec<StringRecord> = Vec::new();
+    let mut index = 0;
+    loop {
+        let mut at_end = false;
+        while batch.len() < BATCH_ROWS {
+            let mut row = spare.pop().unwrap_or_default();
+            match reader.read_record(&mut row) {
+                Ok(true) => batch.push(Ok(row)),
+                Ok(false) => {
+                    at_end = true;
+                    break;
+                }
+                Err(error) if error.is_io_error() => {
+                    let ::csv::ErrorKind::Io(error) = error.into_kind() else {
+                        unreachable!("an I/O error")
+                    };
+                    return Err(io_error(error));
+                }
+                Err(error) => {
+                    let line = error.position().map_or(0, ::csv::Position::line) as usize;
+                    batch.push(Err(csv_error(error, line)));
+                }
+            }
+        }
+        let first_index = index;
+        index += batch.len();
+        let hashed: Vec<(usize, usize, Processed)> = workers.install(|| {
+            batch
+                .par_iter()
+                .with_min_len(64)
+                .enumerate()
+                .map_init(
+                    || Vec::with_capacity(4096),
+                    |scratch, (offset, row)| row_result(row, first_index + offset, fields, &columns, &shape, scratch),
+                )
+                .collect()
+        });
+        results.extend(hashed);
+        spare.extend(batch.drain(..).filter_map(Result::ok));
+        if at_end {
+            break;
+        }
+    }
+    Ok(finish(results, options))
+}
+
+fn row_result(
+    row: &Result<StringRecord, HashError>,
+    index: usize,
+    fields: usize,
+    columns: &[(String, Node)],
+    shape: &Shape,
+    scratch: &mut Vec<u8>,
+) -> (usize, usize, Processed) {
+    let row = match row {
+        Ok(row) => row,
+        Err(error) => {
+            let line = error.position().map_or(1, |position| position.line);
+            return (line, index, Err(error.clone().into()));
+        }
+    };
+    let line = row.position().map_or(1, ::csv::Position::line) as usize;
+    if row.len() != fields {
+        let error = HashError::new(
+            ErrorCode::FieldCount,
+            format!("line {line} has {} fields, the header has {fields}", row.len()),
+        );
+        return (line, index, Err(located(error, line).into()));
+    }
+    let record = Value::Object(objects(columns, row));
+    let result = shape.record(&record, scratch).map_err(|refused| Refused {
+        source_id: refused.source_id,
+        error: located(refused.error, line),
+    });
+    (line, index, result)
+}
+
+fn objects<'r>(members: &'r [(String, Node)], row: &'r StringRecord) -> Vec<(Cow<'r, str>, Value<'r>)> {
+    members
+        .iter()
+        .map(|(name, node)| {
+            let value = match node {
+                Node::Cell(column) => Value::String(Cow::Borrowed(&row[*column])),
+                Node::Object(children) => Value::Object(objects(children, row)),
+            };
+            (Cow::Borrowed(name.as_str()), value)
+        })
+        .collect()
+}
+
+fn located(error: HashError, line: usize) -> HashError {
+    error.with_position(TextPosition { line, column: 1 })
+}
+
+fn csv_error(error: ::csv::Error, line: usize) -> HashError {
+    let line = line.max(1);
+    let message = match error.kind() {
+        ::csv::ErrorKind::Utf8 { err, .. } => {
+            format!("field {} of line {line} is not valid UTF-8", err.field() + 1)
+        }
+        _ => format!("line {line} cannot be read as CSV: {error}"),
+    };
+    located(HashError::new(ErrorCode::InvalidCsv, message), line)
+}
+
+/// The nesting of the header's column names, or every problem with them.
+fn column_tree(header: &StringRecord) -> Result<Vec<(String, Node)>, Vec<HashError>> {
+    let mut root: Vec<(String, Node)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (column, name) in header.iter().enumerate() {
+        let invalid = |message: String| HashError::new(ErrorCode::InvalidHeader, message);
+        let number = column + 1;
+        if name.is_empty() {
+            errors.push(invalid(format!("column {number} has an empty name")));
+            continue;
+        }
+        if name.split('.').any(str::is_empty) {
+            errors.push(invalid(format!(
+                "column {number} ({name:?}) has an empty part between its dots"
+            )));
+            continue;
+        }
+        if let Some(first) = names.iter().position(|earlier| *earlier == name) {
+            errors.push(invalid(format!(
+                "column {number} ({name:?}) repeats the name of column {}",
+                first + 1
+            )));
+            names.push(name);
+            continue;
+        }
+        names.push(name);
+        if let Err(conflict) = insert(&mut root, name, column) {
+            errors.push(invalid(format!(
+                "column {number} ({name:?}) conflicts with column {:?}: a name cannot be both a value and an object of further names",
+                conflict
+            )));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    sort(&mut root);
+    Ok(root)
+}
+
+/// Puts column `column` at the dotted `name`; on a conflict, gives a name of a column in the way.
+fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize) -> Result<(), String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let mut members = root;
+    let mut prefix = String::new();
+    for (depth, part) in parts.iter().enumerate() {
+        if depth > 0 {
+            prefix.push('.');
+        }
+        prefix.push_str(part);
+        let last = depth + 1 == parts.len();
+        let position = members.iter().position(|(existing, _)| existing == part);
+        match (position, last) {
+            (None, true) => {
+                members.push(((*part).to_owned(), Node::Cell(column)));
+                return Ok(());
+            }
+            (None, false) => {
+                members.push(((*part).to_owned(), Node::Object(Vec::new())));
+                let Some((_, Node::Object(children))) = members.last_mut() else {
+                    unreachable!("just pushed an object")
+                };
+                members = children;
+            }
+            (Some(at), false) => match &mut members[at].1 {
+                Node::Object(children) => members = children,
+                Node::Cell(_) => return Err(prefix),
+            },
+            (Some(at), true) => {
+                return Err(match &members[at].1 {
+                    Node::Cell(_) => prefix,
+                    Node::Object(children) => format!("{prefix}.{}", first_leaf(children)),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn first_leaf(members: &[(String, Node)]) -> String {
+    match members.first() {
+        Some((name, Node::Object(children))) => format!("{name}.{}", first_leaf(children)),
+        Some((name, Node::Cell(_))) => name.clone(),
+        None => String::new(),
+    }
+}
+
+fn sort(members: &mut [(String, Node)]) {
+    members.sort_by(|a, b| compare_utf16(&a.0, &b.0));
+    for (_, node) in members {
+        if let Node::Object(children) = node {
+            sort(children);
+        }
+    }
+}
+
+/// A reader that leaves out a leading UTF-8 byte-order mark.
+struct SkipBom<R> {
+    inner: R,
+    /// The first bytes, read ahead to look for the mark, not yet handed on.
+    head: Vec<u8>,
+    started: bool,
+}
+
+impl<R: Read> SkipBom<R> {
+    fn new(inner: R) -> Self {
+        SkipBom {
+            inner,
+            head: Vec::new(),
+            started: false,
+        }
+    }
+}
+
+impl<R: Read> Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            let mut head = [0u8; 3];
+            let mut filled = 0;
+            while filled < head.len() {
+                match self.inner.read(&mut head[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if &head[..filled] != BOM {
+                self.head = head[..filled].to_vec();
+            }
+        }
+        if !self.head.is_empty() {
+            let n = self.head.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.head[..n]);
+            self.head.drain(..n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}

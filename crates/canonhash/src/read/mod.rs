@@ -1,0 +1,339 @@
+//! Reading example records from JSONL, JSON and CSV files: the one reader of the SDKs, the CLI
+//! and `groundset hash`, so that a file gives the same source ids and content hashes wherever
+//! it is read.
+//!
+//! Rules for every format: a leading UTF-8 byte-order mark is skipped, CRLF line ends are
+//! accepted, and every problem names the line where its record starts and the JSON path inside
+//! the record. Every bad record is reported (up to [`ReadOptions::max_errors`], then counted),
+//! not only the first; a record with a problem is left out of [`ReadOutcome::records`].
+//!
+//! - JSONL (`.jsonl`, `.ndjson`): one JSON object per non-blank line, read in chunks on all cores.
+//! - JSON (`.json`): an array of record objects, or an object whose `examples` member is that
+//!   array (other members are ignored). A record's line is the line where its item starts.
+//! - CSV (`.csv`): a header row, then one record per row; values stay strings (an empty cell
+//!   is `""`), and a dotted column name such as `input.question` becomes nested objects
+//!   (`{"input": {"question": …}}`). Quoted cells may hold newlines and have no length limit.
+//!
+//! A record is *structured* (`input` an object, `output` and `metadata` objects, null or
+//! absent) unless [`ReadOptions`] names `input_keys`, `output_keys` or `metadata_keys`: then it
+//! is *flat*, and its top-level members are picked into `input`, `output` and `metadata`
+//! (`input_keys` defaults to every member not named in the other two lists and not the id key).
+//!
+//! The source id is `record[id_key]` by the rule of [`crate::source_id_from_value`]; with no
+//! id key it is the content hash, and identical records count once (the first). With an id
+//! key, a repeated source id is `duplicate_source_id`.
+
+mod csv;
+mod flat;
+mod json;
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::str::FromStr;
+
+pub(crate) use flat::Shape;
+
+use crate::error::{ErrorCode, HashError};
+use crate::jsonl::{BOM, open_file, read_lines};
+use crate::records::RecordContent;
+use crate::source_id::MAX_REPORTED_ERRORS;
+
+/// The formats the reader knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// One JSON object per line (`.jsonl`, `.ndjson`).
+    Jsonl,
+    /// An array of objects, or an object with an `examples` array (`.json`).
+    Json,
+    /// A header row and one record per row (`.csv`, RFC 4180).
+    Csv,
+}
+
+impl Format {
+    /// The format a file name's extension stands for, ignoring case; `None` for another one.
+    ///
+    /// ```
+    /// use canonhash::Format;
+    /// assert_eq!(Format::from_path("data/Evals.NDJSON".as_ref()), Some(Format::Jsonl));
+    /// assert_eq!(Format::from_path("data.txt".as_ref()), None);
+    /// ```
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    /// The name of the format: `jsonl`, `json` or `csv`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = HashError;
+
+    /// `jsonl`, `json` or `csv` (also `ndjson`), ignoring case.
+    fn from_str(name: &str) -> Result<Self, HashError> {
+        match name.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => Err(HashError::new(
+                ErrorCode::Io,
+                format!("unknown format {name:?}: expected jsonl, json or csv"),
+            )),
+        }
+    }
+}
+
+/// How to read a file of records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The format; `None` takes it from the file's extension.
+    pub format: Option<Format>,
+    /// The member holding each record's source id; `None` makes the content hash the source id.
+    pub id_key: Option<String>,
+    /// Top-level members that form `input` (flat records); see the module documentation.
+    pub input_keys: Option<Vec<String>>,
+    /// Top-level members that form `output` (flat records).
+    pub output_keys: Option<Vec<String>>,
+    /// Top-level members that form `metadata` (flat records).
+    pub metadata_keys: Option<Vec<String>>,
+    /// Worker threads; `None` or `Some(0)` uses every core.
+    pub threads: Option<usize>,
+    /// Whether to give each record's canonical content ([`ReadRecord::content`]).
+    pub with_content: bool,
+    /// How many issues to keep; the rest are counted in [`ReadOutcome::more_issues`].
+    pub max_errors: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            id_key: None,
+            input_keys: None,
+            output_keys: None,
+            metadata_keys: None,
+            threads: None,
+            with_content: false,
+            max_errors: MAX_REPORTED_ERRORS,
+        }
+    }
+}
+
+/// One record read and hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRecord {
+    /// The 1-based line where the record starts.
+    pub line: usize,
+    /// The 0-based index of the record in the file (CSV: the data row, header not counted).
+    pub index: usize,
+    /// The source id: by the rule of [`crate::source_id_from_value`], or the content hash.
+    pub source_id: String,
+    /// The SHA-256 of the canonical example (64 lowercase hex digits).
+    pub content_hash: String,
+    /// The canonical JSON of `input`, `output` and `metadata`, when asked for.
+    pub content: Option<RecordContent>,
+}
+
+/// Why a record (or the file, from `line` on) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadIssue {
+    /// The 1-based line where the record starts.
+    pub line: usize,
+    /// The 0-based index of the record in the file.
+    pub index: usize,
+    /// The record's source id, when it had a valid one.
+    pub source_id: Option<String>,
+    /// The code, the JSON path inside the record, the message (and the line and column in
+    /// the file where the parser knows it).
+    pub error: HashError,
+}
+
+/// What a file held: its good records, in file order, and its problems.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadOutcome {
+    pub records: Vec<ReadRecord>,
+    /// At most [`ReadOptions::max_errors`] issues, in file order.
+    pub issues: Vec<ReadIssue>,
+    /// How many issues there were beyond those in `issues`.
+    pub more_issues: usize,
+}
+
+/// A record hashed by [`Shape`]: its source id (`None` when the content hash is the id).
+#[derive(Debug)]
+pub(crate) struct Hashed {
+    pub(crate) source_id: Option<String>,
+    pub(crate) content_hash: String,
+    pub(crate) content: Option<RecordContent>,
+}
+
+/// A record refused by [`Shape`], with its source id when it had a valid one.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) source_id: Option<String>,
+    pub(crate) error: HashError,
+}
+
+impl From<HashError> for Refused {
+    fn from(error: HashError) -> Self {
+        Refused { source_id: None, error }
+    }
+}
+
+pub(crate) type Processed = Result<Hashed, Refused>;
+
+/// Reads every record of a file.
+///
+/// # Errors
+/// `io_error` when the file cannot be read, when no format is given and the extension is not
+/// one of `.jsonl`, `.ndjson`, `.json`, `.csv`, or when the worker pool cannot start. Problems
+/// with the content are in [`ReadOutcome::issues`].
+///
+/// ```no_run
+/// let options = canonhash::ReadOptions { id_key: Some("id".into()), ..Default::default() };
+/// let outcome = canonhash::read_records_file("evals.csv", &options).unwrap();
+/// let digest = canonhash::manifest_digest(outcome.records.iter().map(|r| (&r.source_id, &r.content_hash)));
+/// ```
+pub fn read_records_file(path: impl AsRef<Path>, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    let path = path.as_ref();
+    let format = match options.format.or_else(|| Format::from_path(path)) {
+        Some(format) => format,
+        None => {
+            return Err(HashError::new(
+                ErrorCode::Io,
+                format!(
+                    "cannot tell the format of {}: its name ends in none of .jsonl, .ndjson, .json, .csv (give the format)",
+                    path.display()
+                ),
+            ));
+        }
+    };
+    let file = open_file(path)?;
+    let in_file = |error: HashError| {
+        let message = format!("{}: {}", path.display(), error.message());
+        error.recoded(ErrorCode::Io, message)
+    };
+    match format {
+        Format::Jsonl => read_jsonl(file, options).map_err(in_file),
+        Format::Csv => csv::read(file, options).map_err(in_file),
+        Format::Json => {
+            let mut data = Vec::new();
+            let mut file: File = file;
+            file.read_to_end(&mut data)
+                .map_err(|e| HashError::new(ErrorCode::Io, format!("cannot read {}: {e}", path.display())))?;
+            json::read(strip_bom(&data), options).map_err(in_file)
+        }
+    }
+}
+
+/// Reads every record of an in-memory file of the given format.
+///
+/// # Errors
+/// `io_error` only when the worker pool cannot start; problems with the content are in
+/// [`ReadOutcome::issues`].
+///
+/// ```
+/// use canonhash::{Format, ReadOptions, read_records_bytes};
+/// let data = "\u{FEFF}id,input.q,output.a\r\nq1,\"two\nlines\",4\r\nq2,x\r\n";
+/// let options = ReadOptions { id_key: Some("id".into()), ..Default::default() };
+/// let outcome = read_records_bytes(data.as_bytes(), Format::Csv, &options).unwrap();
+/// assert_eq!(outcome.records[0].source_id, "q1");
+/// let issue = &outcome.issues[0];
+/// assert_eq!((issue.line, issue.error.code().as_str()), (4, "field_count"));
+/// ```
+pub fn read_records_bytes(data: &[u8], format: Format, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    match format {
+        Format::Jsonl => read_jsonl(data, options),
+        Format::Json => json::read(strip_bom(data), options),
+        Format::Csv => csv::read(data, options),
+    }
+}
+
+pub(crate) fn strip_bom(data: &[u8]) -> &[u8] {
+    data.strip_prefix(BOM).unwrap_or(data)
+}
+
+fn read_jsonl<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    let shape = Shape::new(options);
+    let lines = read_lines(reader, options.threads, |bytes, line, scratch| {
+        shape.line(bytes, line, scratch)
+    })?;
+    Ok(finish(
+        lines
+            .into_iter()
+            .enumerate()
+            .map(|(index, (line, result))| (line, index, result)),
+        options,
+    ))
+}
+
+/// Collects records and issues in file order: checks that source ids are unique (with an id
+/// key) or keeps the first of identical records (without), and bounds the issues kept.
+pub(crate) fn finish(
+    results: impl IntoIterator<Item = (usize, usize, Processed)>,
+    options: &ReadOptions,
+) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let mut first_lines: HashMap<String, usize> = HashMap::new();
+    for (line, index, result) in results {
+        let refused = match result {
+            Ok(hashed) => {
+                let by_hash = hashed.source_id.is_none();
+                let source_id = hashed.source_id.unwrap_or_else(|| hashed.content_hash.clone());
+                match first_lines.entry(source_id) {
+                    Entry::Vacant(entry) => {
+                        let source_id = entry.key().clone();
+                        entry.insert(line);
+                        outcome.records.push(ReadRecord {
+                            line,
+                            index,
+                            source_id,
+                            content_hash: hashed.content_hash,
+                            content: hashed.content,
+                        });
+                        continue;
+                    }
+                    // The same content again: the content hash is its identity, so it is one example.
+                    Entry::Occupied(_) if by_hash => continue,
+                    Entry::Occupied(entry) => {
+                        let id_key = options.id_key.as_deref().unwrap_or("id");
+                        let message = format!(
+                            "the source id {:?} is also the id of the record on line {}",
+                            entry.key(),
+                            entry.get()
+                        );
+                        Refused {
+                            source_id: Some(entry.key().clone()),
+                            error: HashError::new(ErrorCode::DuplicateSourceId, message).within_key(id_key),
+                        }
+                    }
+                }
+            }
+            Err(refused) => refused,
+        };
+        if outcome.issues.len() < options.max_errors {
+            outcome.issues.push(ReadIssue {
+                line,
+                index,
+                source_id: refused.source_id,
+                error: refused.error,
+            });
+        } else {
+            outcome.more_issues += 1;
+        }
+    }
+    outcome
+}
