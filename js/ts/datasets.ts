@@ -52,6 +52,19 @@ export interface UpsertDatasetOptions<R extends ExampleRecord = ExampleRecord> e
    * plan with the version the plan saw.
    */
   expectedVersionId?: string | null;
+  /**
+   * Mirror only: allow deleting every example of a dataset that has some. Without it such a
+   * sync (an empty file, a failed export) throws {@link ConflictError} `mirror_would_empty` and
+   * nothing is written. A dataset that is new or already empty is never refused for this.
+   */
+  allowEmpty?: boolean;
+  /**
+   * Mirror only: the most examples the sync may delete (`0`: none); more throws
+   * {@link ConflictError} `max_deletes_exceeded` (`problem.deleted` says how many it would have
+   * deleted) and nothing is written. Checked by the plan of a large sync too, so nothing is
+   * uploaded when it refuses. Default: no bound.
+   */
+  maxDeletes?: number;
 }
 
 /**
@@ -221,7 +234,9 @@ function alreadyMatches(
  *
  * @throws {ExampleError} a record that cannot be an example (the message names the row).
  * @throws {HashError} a value outside the hash domain, with its `row` and `path` (`$.input.items[0]`).
- * @throws {ConflictError} `version_conflict` when `expectedVersionId` is not the latest version.
+ * @throws {ConflictError} `version_conflict` when `expectedVersionId` is not the latest version;
+ *   `mirror_would_empty` / `max_deletes_exceeded` when the mirror guard (`allowEmpty`,
+ *   `maxDeletes`) refuses (never retried).
  * @throws {APIError} other server errors; {@link APIConnectionError} when the server is unreachable.
  */
 export async function upsertDataset<R extends ExampleRecord>(options: UpsertDatasetOptions<R>): Promise<UpsertResult> {
@@ -231,8 +246,9 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
   if (mode !== "merge" && mode !== "mirror") {
     throw new TypeError(`mode must be "merge" or "mirror", not ${JSON.stringify(mode)}`);
   }
+  const guard = mirrorGuard(options);
   const prepared = prepareExamples(options.examples, options);
-  const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false };
+  const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };
   if (options.description !== undefined) {
     header.description = options.description;
   }
@@ -267,7 +283,8 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     if (!fresh) {
       // The plan takes the same content-less lines as the upsert, after its own header.
       const plan = await client.request("post", "/v1/datasets/upsert/plan", {
-        ndjson: () => ndjsonChunks({ dataset: selector, mode }, prepared, nothing),
+        // With the mirror guard, so that a refusal comes before any content is sent.
+        ndjson: () => ndjsonChunks({ dataset: selector, mode, ...guard }, prepared, nothing),
       });
       base = plan.base_version_id;
       needed = new Set(plan.needed_source_ids);
@@ -296,7 +313,8 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
       return upsertResult(wire);
     } catch (error) {
       // The dataset moved since the plan (or was created meanwhile): plan again, unless the
-      // caller pinned the version it expects.
+      // caller pinned the version it expects. The mirror guard's 409s (`mirror_would_empty`,
+      // `max_deletes_exceeded`) are answers, not races: thrown as they are.
       const moved =
         error instanceof ConflictError && (error.code === "version_conflict" || error.code === "stale_manifest");
       if (!moved || options.expectedVersionId !== undefined || attempt >= PLAN_ATTEMPTS) {
@@ -305,6 +323,24 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
       fresh = false;
     }
   }
+}
+
+/** The mirror guard's members of an upsert or plan request, when not their defaults. */
+function mirrorGuard(options: Pick<UpsertDatasetOptions, "allowEmpty" | "maxDeletes">): {
+  allow_empty?: boolean;
+  max_deletes?: number;
+} {
+  const { allowEmpty, maxDeletes } = options;
+  if (allowEmpty !== undefined && typeof allowEmpty !== "boolean") {
+    throw new TypeError(`allowEmpty must be true or false, not ${JSON.stringify(allowEmpty)}`);
+  }
+  if (maxDeletes !== undefined && !(Number.isSafeInteger(maxDeletes) && maxDeletes >= 0)) {
+    throw new TypeError(`maxDeletes must be an integer >= 0, not ${String(maxDeletes)}`);
+  }
+  return {
+    ...(allowEmpty === true ? { allow_empty: true } : {}),
+    ...(maxDeletes !== undefined ? { max_deletes: maxDeletes } : {}),
+  };
 }
 
 /** The dataset a selector names, read from the server. */

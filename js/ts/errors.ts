@@ -107,7 +107,11 @@ export class AuthenticationError extends APIError {}
 export class PermissionDeniedError extends APIError {}
 /** 404: no such dataset, version or route. */
 export class NotFoundError extends APIError {}
-/** 409: the request conflicts with the server's state (`version_conflict`, `stale_manifest`, ...). */
+/**
+ * 409: the request conflicts with the server's state (`version_conflict`, `stale_manifest`), or
+ * the mirror guard refused a sync (`mirror_would_empty`, `max_deletes_exceeded`; `problem`
+ * holds `deleted`, `example_count`, `max_deletes` and the first `source_ids`).
+ */
 export class ConflictError extends APIError {}
 /** 413: the body is over the server's limit (`GROUNDSET_MAX_BODY_BYTES`). */
 export class ContentTooLargeError extends APIError {}
