@@ -2,7 +2,6 @@
 //! per row. Values stay strings; a dotted column name (`input.question`) nests.
 
 use std::borrow::Cow;
-use std::io::Read;
 
 use ::csv::{ReaderBuilder, StringRecord};
 use rayon::prelude::*;
@@ -10,7 +9,7 @@ use rayon::prelude::*;
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
 use crate::canon::compare_utf16;
 use crate::error::{ErrorCode, HashError, TextPosition};
-use crate::jsonl::{BOM, Workers, io_error};
+use crate::jsonl::Workers;
 use crate::value::Value;
 
 /// Rows parsed before they are hashed in parallel: enough to keep the cores busy, few enough
@@ -25,13 +24,12 @@ enum Node {
     Object(Vec<(String, Node)>),
 }
 
-pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+/// Reads the records of CSV text (a leading byte-order mark already taken off).
+pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, HashError> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(SkipBom::new(reader));
+    let mut reader = ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
+    let line_of = |row: &StringRecord| row.position().map_or(1, |position| start_line(data, position));
     let mut header = StringRecord::new();
     let mut results: Vec<(usize, usize, Processed)> = Vec::new();
     match reader.read_record(&mut header) {
@@ -45,7 +43,7 @@ pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutc
         }
         Err(error) => return Ok(finish([(1, 0, Err(csv_error(error, 1).into()))], options)),
     }
-    let header_line = header.position().map_or(1, ::csv::Position::line) as usize;
+    let header_line = line_of(&header);
     let columns = match column_tree(&header) {
         Ok(tree) => tree,
         Err(errors) => {
@@ -56,7 +54,7 @@ pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutc
         }
     };
     let fields = header.len();
-    let mut batch: Vec<Result<StringRecord, HashError>> = Vec::with_capacity(BATCH_ROWS);
+    let mut batch: Vec<Result<(usize, StringRecord), HashError>> = Vec::with_capacity(BATCH_ROWS);
     let mut spare: Vec<StringRecord> = Vec::new();
     let mut index = 0;
     loop {
@@ -64,19 +62,16 @@ pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutc
         while batch.len() < BATCH_ROWS {
             let mut row = spare.pop().unwrap_or_default();
             match reader.read_record(&mut row) {
-                Ok(true) => batch.push(Ok(row)),
+                Ok(true) => {
+                    let line = line_of(&row);
+                    batch.push(Ok((line, row)));
+                }
                 Ok(false) => {
                     at_end = true;
                     break;
                 }
-                Err(error) if error.is_io_error() => {
-                    let ::csv::ErrorKind::Io(error) = error.into_kind() else {
-                        unreachable!("an I/O error")
-                    };
-                    return Err(io_error(error));
-                }
                 Err(error) => {
-                    let line = error.position().map_or(0, ::csv::Position::line) as usize;
+                    let line = error.position().map_or(1, |position| start_line(data, position));
                     batch.push(Err(csv_error(error, line)));
                 }
             }
@@ -95,7 +90,7 @@ pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutc
                 .collect()
         });
         results.extend(hashed);
-        spare.extend(batch.drain(..).filter_map(Result::ok));
+        spare.extend(batch.drain(..).filter_map(|row| row.ok().map(|(_, row)| row)));
         if at_end {
             break;
         }
@@ -103,22 +98,34 @@ pub(super) fn read<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutc
     Ok(finish(results, options))
 }
 
+/// The line where a record's text starts. The `csv` crate gives the position where it began
+/// looking for the record, which is before the `\n` of a CRLF line end and before blank lines
+/// it skips; those are stepped over here.
+fn start_line(data: &[u8], position: &::csv::Position) -> usize {
+    let start = (position.byte() as usize).min(data.len());
+    let skipped = data[start..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    position.line() as usize + skipped
+}
+
 fn row_result(
-    row: &Result<StringRecord, HashError>,
+    row: &Result<(usize, StringRecord), HashError>,
     index: usize,
     fields: usize,
     columns: &[(String, Node)],
     shape: &Shape,
     scratch: &mut Vec<u8>,
 ) -> (usize, usize, Processed) {
-    let row = match row {
-        Ok(row) => row,
+    let (line, row) = match row {
+        Ok((line, row)) => (*line, row),
         Err(error) => {
             let line = error.position().map_or(1, |position| position.line);
             return (line, index, Err(error.clone().into()));
         }
     };
-    let line = row.position().map_or(1, ::csv::Position::line) as usize;
     if row.len() != fields {
         let error = HashError::new(
             ErrorCode::FieldCount,
@@ -256,51 +263,5 @@ fn sort(members: &mut [(String, Node)]) {
         if let Node::Object(children) = node {
             sort(children);
         }
-    }
-}
-
-/// A reader that leaves out a leading UTF-8 byte-order mark.
-struct SkipBom<R> {
-    inner: R,
-    /// The first bytes, read ahead to look for the mark, not yet handed on.
-    head: Vec<u8>,
-    started: bool,
-}
-
-impl<R: Read> SkipBom<R> {
-    fn new(inner: R) -> Self {
-        SkipBom {
-            inner,
-            head: Vec::new(),
-            started: false,
-        }
-    }
-}
-
-impl<R: Read> Read for SkipBom<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.started {
-            self.started = true;
-            let mut head = [0u8; 3];
-            let mut filled = 0;
-            while filled < head.len() {
-                match self.inner.read(&mut head[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            if &head[..filled] != BOM {
-                self.head = head[..filled].to_vec();
-            }
-        }
-        if !self.head.is_empty() {
-            let n = self.head.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.head[..n]);
-            self.head.drain(..n);
-            return Ok(n);
-        }
-        self.inner.read(buf)
     }
 }

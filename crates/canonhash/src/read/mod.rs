@@ -228,13 +228,13 @@ pub fn read_records_file(path: impl AsRef<Path>, options: &ReadOptions) -> Resul
     };
     match format {
         Format::Jsonl => read_jsonl(file, options).map_err(in_file),
-        Format::Csv => csv::read(file, options).map_err(in_file),
-        Format::Json => {
+        // Both need the whole text: JSON to parse it, CSV to find where each record starts.
+        Format::Csv | Format::Json => {
             let mut data = Vec::new();
             let mut file: File = file;
             file.read_to_end(&mut data)
                 .map_err(|e| HashError::new(ErrorCode::Io, format!("cannot read {}: {e}", path.display())))?;
-            json::read(strip_bom(&data), options).map_err(in_file)
+            read_records_bytes(&data, format, options).map_err(in_file)
         }
     }
 }
@@ -258,7 +258,7 @@ pub fn read_records_bytes(data: &[u8], format: Format, options: &ReadOptions) ->
     match format {
         Format::Jsonl => read_jsonl(data, options),
         Format::Json => json::read(strip_bom(data), options),
-        Format::Csv => csv::read(data, options),
+        Format::Csv => csv::read(strip_bom(data), options),
     }
 }
 
