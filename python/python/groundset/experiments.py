@@ -35,6 +35,7 @@ import anyio.to_thread
 from groundset import _experiment_api as api
 from groundset._http import Op
 from groundset._native import canonicalize
+from groundset._threads import run_in_daemon_thread
 from groundset.client import AsyncClient, Client
 from groundset.errors import GroundsetError
 from groundset.types import Dataset, Example, UpsertResult
@@ -380,9 +381,8 @@ class _Bound:
         kwargs = {parameter: values[source] for parameter, source in self.keywords}
         if self.is_async:
             return await self.function(*args, **kwargs)
-        result = await anyio.to_thread.run_sync(
-            lambda: self.function(*args, **kwargs), abandon_on_cancel=True, limiter=limiter
-        )
+        # A daemon thread: a call abandoned on timeout must not keep the interpreter alive.
+        result = await run_in_daemon_thread(lambda: self.function(*args, **kwargs), limiter)
         if inspect.isawaitable(result):  # a sync function that returned a coroutine
             result = await result
         return result
@@ -929,7 +929,11 @@ def run_experiment(
         concurrency: how many tasks (and evaluators) run at once.
         repetitions: runs of the task per example.
         dry_run: ``True`` (1 example) or N: run on the first N examples, store nothing.
-        timeout: seconds each task call may take; beyond, the run records a ``TimeoutError``.
+        timeout: seconds each task call may take; beyond, the run records a ``TimeoutError``
+            and the call is abandoned, not stopped. A sync task's call runs in a daemon thread:
+            it goes on until it returns or the process exits, its result is discarded, and its
+            side effects may still happen; the interpreter does not wait for it at exit. An
+            async task is cancelled at its ``await``. Evaluators have no timeout.
         print_summary: print runs, errors and mean scores at the end.
         progress: a tqdm progress bar (default: when stderr is a terminal).
         batch_size: runs per upload at most (a batch also leaves after a second).
