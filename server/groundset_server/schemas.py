@@ -186,6 +186,15 @@ class Problem(BaseModel):
     instance: str | None = None
     source_ids: list[str] | None = None
     line: int | None = None
+    path: str | None = Field(
+        default=None,
+        description="The JSON path of the refused member (`unknown_field`, `invalid_text`, "
+        "`missing_examples`, ...), within the NDJSON line when `line` is given.",
+    )
+    parameter: str | None = Field(default=None, description="The refused query parameter (`invalid_text`).")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="`unknown_field`, `invalid_text`, `invalid_request`: the first ten errors."
+    )
     deleted: int | None = Field(
         default=None, description="`mirror_would_empty`, `max_deletes_exceeded`: how many it would delete."
     )

@@ -216,7 +216,11 @@ class NdjsonRequest:
             raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=number)
         if "examples" in value:
             raise Problem(400, "invalid_ndjson", "the NDJSON header must not hold `examples`", line=number)
-        return parse_header(value, self.with_content)
+        try:
+            return parse_header(value, self.with_content)
+        except Problem as problem:
+            problem.extra.setdefault("line", number)
+            raise
 
     def batches(self) -> Iterator[list[RawExample]]:
         """The examples of the lines after the header, one batch per block read."""

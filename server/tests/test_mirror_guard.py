@@ -153,9 +153,7 @@ def test_batches_already_written_are_rolled_back(client: TestClient) -> None:
         for start in range(0, len(body), 16_384):
             yield body[start : start + 16_384]
 
-    refused(
-        client.post("/v1/datasets/upsert", content=blocks(), headers=NDJSON), "max_deletes_exceeded", 3
-    )
+    refused(client.post("/v1/datasets/upsert", content=blocks(), headers=NDJSON), "max_deletes_exceeded", 3)
     assert state(client) == before
 
 

@@ -31,7 +31,8 @@ export interface paths {
         };
         /**
          * List Datasets
-         * @description Datasets by id, a page at a time; `name` filters by exact name.
+         * @description Datasets by id, a page at a time; `name` filters by exact name (422 `invalid_text` if it
+         *     holds U+0000, which no name can).
          */
         get: operations["list_datasets_v1_datasets_get"];
         put?: never;
@@ -701,9 +702,9 @@ export interface components {
             dataset: components["schemas"]["DatasetSelector"];
             /**
              * Examples
-             * @default []
+             * @description Required, even empty: a body without it is 422 `missing_examples`.
              */
-            examples?: components["schemas"]["ManifestEntry"][];
+            examples: components["schemas"]["ManifestEntry"][];
             /**
              * Max Deletes
              * @description Mirror only: refuse (409 `max_deletes_exceeded`) to delete more examples than this; null or absent: no bound.
@@ -895,9 +896,9 @@ export interface components {
             dry_run?: boolean;
             /**
              * Examples
-             * @default []
+             * @description Required, even empty: a body without it is 422 `missing_examples`.
              */
-            examples?: components["schemas"]["UpsertExample"][];
+            examples: components["schemas"]["UpsertExample"][];
             /**
              * Expected Version Id
              * @default null

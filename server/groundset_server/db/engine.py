@@ -62,10 +62,11 @@ def read_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
         yield connection
 
 
-def run_migrations(engine: sa.Engine) -> None:
+def run_migrations(engine: sa.Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (Alembic's, ``head`` by default)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         connection.commit()
