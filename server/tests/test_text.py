@@ -1,10 +1,12 @@
-"""Case 08 (fixtures/cases/08-postgres-nul-in-text): the same answer on SQLite and PostgreSQL for
+"""Case 08 (inputs in fixtures/cases/08-postgres-nul-in-text): the same answer on SQLite and PostgreSQL for
 every string. Names with U+0000 are 422 `invalid_text` naming the field; free text holding it
 is stored and read back exactly; nothing is a 500, and the server answers the next request."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +23,10 @@ from tests.test_experiments import create, examples_at, post_runs, problem, stor
 from tests.test_strict_bodies import core_refuses
 from tests.test_upsert import table_count, upsert
 
-NUL_ERROR = "ValueError: tokenizer returned b'\x00\xff'"
+CASE = json.loads(
+    (Path(__file__).parents[2] / "fixtures/cases/08-postgres-nul-in-text/inputs.json").read_text()
+)
+NUL_ERROR: str = CASE["run_error"]
 """A task's exception message quoting raw bytes, as case 08's task raises it."""
 TEXTS = ["scraped\x00", "\x00", "a\x00b\x00", 'quote " back \\ slash \x00\n\t\x1f é 😀']
 
@@ -253,4 +258,30 @@ def test_source_id_with_nul_is_refused_by_the_core_rule(client: TestClient) -> N
         )
         assert (lined["line"], lined["path"]) == (2, "$.source_id")
     assert table_count(client, "datasets") == 0
+    usable(client)
+
+
+def test_case_08(client: TestClient) -> None:
+    """The case's inputs one after the other, as its script sent them: each answer as on the
+    other database, and the next request answered."""
+    content = client.post(
+        "/v1/datasets/upsert",
+        json={"dataset": {"name": "nul-content"}, "examples": [example("a", CASE["input_content"])]},
+    )
+    assert content.status_code == 200, content.text
+    read = examples_at(client, content.json()["dataset_id"])["a"]["input"]
+    assert read == CASE["input_content"]
+    named = client.post(
+        "/v1/datasets/upsert",
+        json={"dataset": {"name": CASE["dataset_name"]}, "examples": [example("a", {"q": 1})]},
+    )
+    invalid_text(named, "$.dataset.name")
+    described = upsert(client, [example("a", {"q": 1})], description=CASE["description"])
+    assert client.get(f"/v1/datasets/{described['dataset_id']}").json()["description"] == CASE["description"]
+    if core_refuses({"source_id": CASE["source_id"]}):
+        sid = client.post(
+            "/v1/datasets/upsert",
+            json={"dataset": {"name": "nul-sid"}, "examples": [example(CASE["source_id"], {"q": 1})]},
+        )
+        assert problem(sid, 422, "invalid_source_id")["path"] == "$.examples[0].source_id"
     usable(client)
