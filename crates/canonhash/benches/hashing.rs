@@ -5,7 +5,9 @@
 
 use std::hint::black_box;
 
-use canonhash::{JsonlOptions, hash_json_str, hash_jsonl_bytes, hash_jsonl_file, sha256_hex};
+use canonhash::{
+    JsonlOptions, ReadOptions, hash_json_str, hash_jsonl_bytes, hash_jsonl_file, read_records_file, sha256_hex,
+};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const TOPICS: [&str; 6] = ["physique", "历史", "biology", "géographie", "математика", "literature"];
@@ -130,9 +132,84 @@ fn bench_jsonl_file(c: &mut Criterion) {
     group.bench_function("hash_jsonl_file_threads_2", |b| {
         b.iter(|| black_box(hash_jsonl_file(&path, &options).unwrap()))
     });
+    let read_options = ReadOptions {
+        id_key: Some("id".to_owned()),
+        threads: Some(2),
+        ..ReadOptions::default()
+    };
+    group.bench_function("read_records_file_threads_2", |b| {
+        b.iter(|| {
+            let outcome = read_records_file(&path, &read_options).unwrap();
+            assert!(outcome.issues.is_empty());
+            black_box(outcome)
+        })
+    });
     group.finish();
     std::fs::remove_file(&path).ok();
 }
 
-criterion_group!(benches, bench_text, bench_jsonl, bench_jsonl_file);
+/// A CSV file of 100,000 rows (about 40 MB: id, a question, a three-paragraph context, an
+/// answer, a topic). `CANONHASH_BENCH_CSV=path` keeps it there, to time other readers on it.
+fn csv_file() -> (std::path::PathBuf, bool, u64) {
+    let kept = std::env::var_os("CANONHASH_BENCH_CSV");
+    let path = kept.clone().map_or_else(
+        || std::env::temp_dir().join(format!("canonhash-bench-{}.csv", std::process::id())),
+        std::path::PathBuf::from,
+    );
+    let mut writer = csv::Writer::from_path(&path).expect("create the bench CSV");
+    writer
+        .write_record([
+            "id",
+            "input.question",
+            "input.context",
+            "output.answer",
+            "metadata.topic",
+        ])
+        .unwrap();
+    for index in 0..100_000u64 {
+        let record: serde_json::Value = serde_json::from_str(&example_record(index)).unwrap();
+        let text = |pointer: &str| record.pointer(pointer).unwrap().as_str().unwrap().to_owned();
+        let context = record.pointer("/input/context/paragraphs").unwrap().as_array().unwrap();
+        let context: Vec<&str> = context.iter().map(|p| p.as_str().unwrap()).collect();
+        writer
+            .write_record([
+                text("/id"),
+                text("/input/question"),
+                context.join("\n\n"),
+                text("/output/answer"),
+                text("/metadata/topic"),
+            ])
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    (path, kept.is_some(), bytes)
+}
+
+fn bench_csv_file(c: &mut Criterion) {
+    let (path, keep, bytes) = csv_file();
+    let mut group = c.benchmark_group("csv_file_100k_rows");
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let options = ReadOptions {
+            id_key: Some("id".to_owned()),
+            threads: Some(threads),
+            ..ReadOptions::default()
+        };
+        group.bench_function(format!("read_records_file_threads_{threads}"), |b| {
+            b.iter(|| {
+                let outcome = read_records_file(&path, &options).unwrap();
+                assert_eq!((outcome.records.len(), outcome.issues.len()), (100_000, 0));
+                black_box(outcome)
+            })
+        });
+    }
+    group.finish();
+    if !keep {
+        std::fs::remove_file(&path).ok();
+    }
+}
+
+criterion_group!(benches, bench_text, bench_jsonl, bench_jsonl_file, bench_csv_file);
 criterion_main!(benches);

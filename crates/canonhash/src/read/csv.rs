@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use ::csv::{ReaderBuilder, StringRecord};
+use ::csv::{ByteRecord, ReaderBuilder, StringRecord};
 use rayon::prelude::*;
 
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
@@ -31,7 +31,6 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
     let mut reader = ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
     let line_of = |row: &StringRecord| row.position().map_or(1, |position| start_line(data, position));
     let mut header = StringRecord::new();
-    let mut results: Vec<(usize, usize, Processed)> = Vec::new();
     match reader.read_record(&mut header) {
         Ok(true) => {}
         Ok(false) => {
@@ -54,48 +53,60 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
         }
     };
     let fields = header.len();
-    let mut batch: Vec<Result<(usize, StringRecord), HashError>> = Vec::with_capacity(BATCH_ROWS);
-    let mut spare: Vec<StringRecord> = Vec::new();
-    let mut index = 0;
+    let mut spare: Vec<ByteRecord> = Vec::new();
+    let mut results: Vec<(usize, usize, Processed)> = Vec::new();
+    let (mut batch, mut at_end) = read_batch(&mut reader, data, &mut spare);
     loop {
-        let mut at_end = false;
-        while batch.len() < BATCH_ROWS {
-            let mut row = spare.pop().unwrap_or_default();
-            match reader.read_record(&mut row) {
-                Ok(true) => {
-                    let line = line_of(&row);
-                    batch.push(Ok((line, row)));
-                }
-                Ok(false) => {
-                    at_end = true;
-                    break;
-                }
-                Err(error) => {
-                    let line = error.position().map_or(1, |position| start_line(data, position));
-                    batch.push(Err(csv_error(error, line)));
-                }
-            }
-        }
-        let first_index = index;
-        index += batch.len();
-        let hashed: Vec<(usize, usize, Processed)> = workers.install(|| {
-            batch
-                .par_iter()
-                .with_min_len(64)
-                .enumerate()
-                .map_init(
-                    || Vec::with_capacity(4096),
-                    |scratch, (offset, row)| row_result(row, first_index + offset, fields, &columns, &shape, scratch),
-                )
-                .collect()
+        let first_index = results.len();
+        // Parsing is sequential; the next batch is parsed while this one is hashed.
+        let (hashed, next) = workers.install(|| {
+            rayon::join(
+                || -> Vec<(usize, usize, Processed)> {
+                    batch
+                        .par_iter()
+                        .with_min_len(64)
+                        .enumerate()
+                        .map_init(
+                            || Vec::with_capacity(4096),
+                            |scratch, (offset, row)| {
+                                row_result(row, first_index + offset, fields, &columns, &shape, scratch)
+                            },
+                        )
+                        .collect()
+                },
+                || (!at_end).then(|| read_batch(&mut reader, data, &mut spare)),
+            )
         });
         results.extend(hashed);
         spare.extend(batch.drain(..).filter_map(|row| row.ok().map(|(_, row)| row)));
-        if at_end {
-            break;
+        match next {
+            Some((next, end)) => (batch, at_end) = (next, end),
+            None => break,
         }
     }
     Ok(finish(results, options))
+}
+
+type Row = Result<(usize, ByteRecord), HashError>;
+
+/// Up to [`BATCH_ROWS`] rows with the lines they start on, and whether the text ended.
+fn read_batch(reader: &mut ::csv::Reader<&[u8]>, data: &[u8], spare: &mut Vec<ByteRecord>) -> (Vec<Row>, bool) {
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    while batch.len() < BATCH_ROWS {
+        let mut row = spare.pop().unwrap_or_default();
+        match reader.read_byte_record(&mut row) {
+            Ok(true) => {
+                let line = row.position().map_or(1, |position| start_line(data, position));
+                batch.push(Ok((line, row)));
+            }
+            Ok(false) => return (batch, true),
+            Err(error) => {
+                let line = error.position().map_or(1, |position| start_line(data, position));
+                batch.push(Err(csv_error(error, line)));
+            }
+        }
+    }
+    (batch, false)
 }
 
 /// The line where a record's text starts. The `csv` crate gives the position where it began
@@ -112,7 +123,7 @@ fn start_line(data: &[u8], position: &::csv::Position) -> usize {
 }
 
 fn row_result(
-    row: &Result<(usize, StringRecord), HashError>,
+    row: &Row,
     index: usize,
     fields: usize,
     columns: &[(String, Node)],
@@ -133,7 +144,20 @@ fn row_result(
         );
         return (line, index, Err(located(error, line).into()));
     }
-    let record = Value::Object(objects(columns, row));
+    let mut cells = Vec::with_capacity(row.len());
+    for (column, cell) in row.iter().enumerate() {
+        match simdutf8::basic::from_utf8(cell) {
+            Ok(cell) => cells.push(cell),
+            Err(_) => {
+                let error = HashError::new(
+                    ErrorCode::InvalidCsv,
+                    format!("field {} of line {line} is not valid UTF-8", column + 1),
+                );
+                return (line, index, Err(located(error, line).into()));
+            }
+        }
+    }
+    let record = Value::Object(objects(columns, &cells));
     let result = shape.record(&record, scratch).map_err(|refused| Refused {
         source_id: refused.source_id,
         error: located(refused.error, line),
@@ -141,12 +165,12 @@ fn row_result(
     (line, index, result)
 }
 
-fn objects<'r>(members: &'r [(String, Node)], row: &'r StringRecord) -> Vec<(Cow<'r, str>, Value<'r>)> {
+fn objects<'r>(members: &'r [(String, Node)], row: &[&'r str]) -> Vec<(Cow<'r, str>, Value<'r>)> {
     members
         .iter()
         .map(|(name, node)| {
             let value = match node {
-                Node::Cell(column) => Value::String(Cow::Borrowed(&row[*column])),
+                Node::Cell(column) => Value::String(Cow::Borrowed(row[*column])),
                 Node::Object(children) => Value::Object(objects(children, row)),
             };
             (Cow::Borrowed(name.as_str()), value)
