@@ -3,12 +3,14 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 
+use canonhash::HashError;
 use napi::Env;
 use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Utf16String};
 use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::error::to_napi;
+use crate::read::NativeIssue;
 use crate::value::{
     Names, Strings, Tape, TapeError, count_from_js, example_hash as hash_example, read_text, with_single_value,
 };
@@ -70,43 +72,52 @@ struct Part {
 }
 
 impl Part {
-    /// The content hashes of the part's examples (on all cores), or the first error and the
-    /// index in the part of the example that failed.
-    fn hash(&self) -> Result<Vec<String>, (usize, TapeError)> {
+    /// The content hash or the error of each of the part's examples (on all cores); `Err`
+    /// only for a tape that does not follow the layout.
+    fn hash(&self) -> Result<Vec<Result<String, HashError>>, TapeError> {
         let mut starts = Vec::new();
         let mut reader = Tape::new(&self.slots, &self.text, &self.names);
         while !reader.at_end() {
             starts.push(reader);
-            reader.next_example().map_err(|e| (starts.len() - 1, e))?;
+            reader.next_example()?;
         }
-        let results: Vec<Result<String, TapeError>> = starts
+        if starts.len() != self.count {
+            return Err(TapeError::Malformed);
+        }
+        starts
             .into_par_iter()
             .with_min_len(32)
             .map_init(Strings::default, |strings, mut reader| {
-                hash_example(&mut reader, strings)
+                match hash_example(&mut reader, strings) {
+                    Ok(hash) => Ok(Ok(hash)),
+                    Err(TapeError::Hash(error)) => Ok(Err(error)),
+                    Err(malformed) => Err(malformed),
+                }
             })
-            .collect();
-        if results.len() != self.count {
-            return Err((0, TapeError::Malformed));
-        }
-        results
-            .into_iter()
-            .enumerate()
-            .map(|(index, result)| result.map_err(|e| (index, e)))
             .collect()
     }
 }
 
-/// The content hashes of a batch of examples, as one string of 64 hex digits per example.
+/// The content hashes of a batch, and the examples that have none.
+#[napi(object)]
+pub struct HashedExamples {
+    /// 64 hex digits per example, in order (64 zeros for an example in `failures`).
+    pub hashes: String,
+    /// Each example outside the hash domain that the core found (a lone surrogate): `row` is
+    /// its index in the batch, `path` within it.
+    pub failures: Vec<NativeIssue>,
+}
+
+/// The content hashes of a batch of examples, and the error of every example that fails.
 ///
 /// `next_part` writes the next part of the batch on a tape and returns
 /// `{tape, strings, units, names, count}` (see `value.rs`; `count` examples), or `null` at the
 /// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
-/// overlap. Error paths start with the index of the example in the whole batch.
+/// overlap.
 #[napi(
     ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number } | null"
 )]
-pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi::Result<String> {
+pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi::Result<HashedExamples> {
     let (sender, receiver) = mpsc::channel();
     let mut parts = 0;
     let mut examples = 0;
@@ -138,17 +149,25 @@ pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi:
         results[index] = Some((first, hashed));
     }
     let mut hashes = String::with_capacity(examples * 64);
+    let mut failures = Vec::new();
     for result in results {
         match result {
-            Some((_, Ok(Ok(part_hashes)))) => part_hashes.iter().for_each(|hash| hashes.push_str(hash)),
-            Some((first, Ok(Err((index, TapeError::Hash(error)))))) => {
-                return Err(to_napi(&error.within_index(first + index)));
+            Some((first, Ok(Ok(part_hashes)))) => {
+                for (index, hashed) in part_hashes.into_iter().enumerate() {
+                    match hashed {
+                        Ok(hash) => hashes.push_str(&hash),
+                        Err(error) => {
+                            hashes.push_str(&"0".repeat(64));
+                            failures.push(NativeIssue::new(None, first + index, None, &error));
+                        }
+                    }
+                }
             }
-            Some((_, Ok(Err((_, malformed))))) => return Err(malformed.into_napi()),
+            Some((_, Ok(Err(malformed)))) => return Err(malformed.into_napi()),
             Some((_, Err(_))) | None => return Err(napi::Error::from_reason("groundset: a hashing thread failed")),
         }
     }
-    Ok(hashes)
+    Ok(HashedExamples { hashes, failures })
 }
 
 /// The digest of a dataset version from its `(source_id, content_hash)` pairs, given as two

@@ -12,5 +12,6 @@
 mod canon;
 mod error;
 mod hash;
-mod jsonl;
+mod read;
+mod source_id;
 mod value;

@@ -6,7 +6,6 @@ import {
   exampleHash,
   GroundsetError,
   getDataset,
-  HashError,
   listDatasets,
   listVersions,
   manifestDigest,
@@ -122,12 +121,14 @@ describe("identity", () => {
       dataset,
       examples: [
         { n: 7, input: { q: 1 } },
-        { n: 12, input: { q: 2 } },
+        { n: 12n, input: { q: 2 } },
+        { n: -0, input: { q: 3 } },
+        { n: 9007199254740991, input: { q: 4 } },
       ],
       sourceIdKey: "n",
       dryRun: true,
     });
-    expect(byKey.createdSourceIds?.sort()).toEqual(["12", "7"]);
+    expect(byKey.createdSourceIds?.sort()).toEqual(["0", "12", "7", "9007199254740991"]);
 
     const composite = await upsertDataset({
       client,
@@ -168,19 +169,33 @@ describe("identity", () => {
       [[{ id: "a", input: {} }, { input: {} }], /^row 1: no source id at \$\.id/, "missing_source_id", 1],
       [
         [{ id: 1.5, input: {} }],
-        /^row 0: the source id at \$\.id is 1\.5; it must be a string or an integer/,
+        /^row 0: the source id at \$\.id: a numeric source id must be an integer, found 1\.5$/,
         "invalid_source_id",
         0,
       ],
       [[{ id: "", input: {} }], /^row 0: .*empty string/, "invalid_source_id", 0],
-      [[{ id: "x".repeat(513), input: {} }], /^row 0: .*longer than 512/, "invalid_source_id", 0],
+      [
+        [{ id: "x".repeat(513), input: {} }],
+        /^row 0: .*at most 512 characters, this one has 513$/,
+        "invalid_source_id",
+        0,
+      ],
+      [
+        [{ id: 9007199254740992, input: {} }],
+        /^row 0: .*beyond the source-id range.*write it as a string$/,
+        "invalid_source_id",
+        0,
+      ],
+      [[{ id: 2n ** 53n + 1n, input: {} }], /^row 0: .*the integer 9007199254740993 is beyond/, "invalid_source_id", 0],
+      [[{ id: true, input: {} }], /^row 0: .*must be a string or an integer, found boolean$/, "invalid_source_id", 0],
+      [[{ id: "a\u0000b", input: {} }], /^row 0: .*U\+0000/, "invalid_source_id", 0],
       [
         [
           { id: "a", input: { q: 1 } },
           { id: "b", input: {} },
           { id: "a", input: { q: 2 } },
         ],
-        /^rows 0 and 2 have the same source id "a"/,
+        /^row 2: the source id "a" is also the id of row 0$/,
         "duplicate_source_id",
         2,
       ],
@@ -275,7 +290,7 @@ describe("records", () => {
     expect(badOutput.code).toBe("not_an_object");
     const notJson = await expectRejects(
       upsertDataset({ client, dataset, examples: [{ input: {} }, { input: { items: [1, Number.NaN] } }] }),
-      HashError,
+      ExampleError,
     );
     expect({ row: notJson.row, path: notJson.path }).toEqual({ row: 1, path: "$.input.items[1]" });
     expect(notJson.message).toMatch(/^row 1: non_finite_number at \$\.input\.items\[1\]: /);

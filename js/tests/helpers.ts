@@ -16,6 +16,10 @@ export interface Vectors {
   }>;
   manifests: Array<{ name: string; entries: Array<[string, string]>; canonical: string; sha256: string }>;
   invalid: Array<{ name: string; json: string; code: string; path: string }>;
+  max_source_id_chars: number;
+  max_safe_integer: number;
+  /** JSON text of an id value: gives `source_id`, or fails with `code` (at the id's path). */
+  source_ids: Array<{ name: string; json: string; source_id?: string; code?: string }>;
   invalid_examples: Array<{
     name: string;
     input: unknown;

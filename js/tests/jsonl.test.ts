@@ -1,9 +1,9 @@
-// hashJsonl: a file of example records hashed off the JS thread.
+// hashJsonl: the JSONL case of hashFile, a file of example records hashed off the JS thread.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exampleHash, HashError, hashJsonl } from "groundset";
+import { ExampleError, exampleHash, HashError, hashJsonl } from "groundset";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 let dir: string;
@@ -71,33 +71,41 @@ describe("hashJsonl", () => {
     ]);
   });
 
-  test("a bad line rejects with the HashError of that line", async () => {
+  test("bad lines reject with one ExampleError listing each, with its line", async () => {
     const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify(record(i)));
     lines[11] = '{"id": "bad", "input": {"v": [1, 12345678901234567890]}}';
     lines[15] = "not json";
     const path = writeJsonl("bad.jsonl", lines);
-    const error = (await hashJsonl(path).catch((e: unknown) => e)) as HashError;
-    expect(error).toBeInstanceOf(HashError);
-    expect({ code: error.code, path: error.path, line: error.line }).toEqual({
+    const error = (await hashJsonl(path).catch((e: unknown) => e)) as ExampleError;
+    expect(error).toBeInstanceOf(ExampleError);
+    expect(error.errors.map(({ line, row, code, path, sourceId }) => ({ line, row, code, path, sourceId }))).toEqual([
+      // A line the parser refuses has no source id.
+      { line: 12, row: 11, code: "integer_not_exact", path: "$.input.v[1]", sourceId: undefined },
+      { line: 16, row: 15, code: "invalid_json", path: "$", sourceId: undefined },
+    ]);
+    expect(error.moreErrors).toBe(0);
+    expect({ code: error.code, path: error.path, line: error.line, row: error.row }).toEqual({
       code: "integer_not_exact",
       path: "$.input.v[1]",
       line: 12,
+      row: 11,
     });
-    expect(error.column).toBeGreaterThan(1);
-    expect(error.message).toContain("line 12");
+    expect(error.message).toContain(`${path}:12: integer_not_exact at $.input.v[1]: `);
+    expect(error.message).toContain(`${path}:16: invalid_json at $: `);
   });
 
   test.each([
     ["a line that is not JSON", "{", "invalid_json", "$"],
-    ["a missing id", '{"input": {}}', "missing_source_id", "$"],
+    ["a missing id", '{"input": {}}', "missing_source_id", "$.id"],
     ["an id that is not a string or an integer", '{"id": 1.5, "input": {}}', "invalid_source_id", "$.id"],
     ["an input that is not an object", '{"id": "a", "input": [1]}', "not_an_object", "$.input"],
     ["a lone surrogate", '{"id": "a", "input": {"s": "\\ud800"}}', "lone_surrogate", "$.input.s"],
   ])("%s", async (_name, line, code, path) => {
     const file = writeJsonl(`${code}.jsonl`, [JSON.stringify(record(1)), line]);
-    const error = (await hashJsonl(file).catch((e: unknown) => e)) as HashError;
-    expect(error).toBeInstanceOf(HashError);
+    const error = (await hashJsonl(file).catch((e: unknown) => e)) as ExampleError;
+    expect(error).toBeInstanceOf(ExampleError);
     expect({ code: error.code, path: error.path, line: error.line }).toEqual({ code, path, line: 2 });
+    expect(error.errors).toHaveLength(1);
   });
 
   test("a missing file rejects with io_error", async () => {

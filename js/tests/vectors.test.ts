@@ -1,5 +1,16 @@
 // Every case of fixtures/hash-vectors.json, on native JS values from JSON.parse.
-import { canonicalize, exampleHash, hashExamples, hashValue, manifestDigest } from "groundset";
+import {
+  canonicalize,
+  exampleHash,
+  HashError,
+  hashExamples,
+  hashValue,
+  MAX_DEPTH,
+  MAX_SAFE_INTEGER,
+  MAX_SOURCE_ID_CHARS,
+  manifestDigest,
+  sourceIdOf,
+} from "groundset";
 import { describe, expect, test } from "vitest";
 import { canonicalizeJson, hashJson } from "../native/index.js";
 import { expectHashError, vectors } from "./helpers.js";
@@ -85,5 +96,60 @@ describe("invalid values that JS can hold fail as their text does", () => {
     const value: unknown = JSON.parse(vector.json);
     expectHashError(() => canonicalize(value), vector.code, vector.path);
     expectHashError(() => hashValue(value), vector.code, vector.path);
+  });
+});
+
+describe("source ids, through sourceIdOf on the value JSON.parse gives", () => {
+  test("the limits are the core's, and the vectors'", () => {
+    expect(MAX_SOURCE_ID_CHARS).toBe(vectors.max_source_id_chars);
+    expect(MAX_SAFE_INTEGER).toBe(vectors.max_safe_integer);
+    expect(MAX_SAFE_INTEGER).toBe(Number.MAX_SAFE_INTEGER);
+    expect(MAX_DEPTH).toBe(vectors.max_depth);
+    expect(vectors.source_ids.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test.each(vectors.source_ids.map((v) => [v.name, v] as const))("%s", (_name, vector) => {
+    // JSON.parse rounds 9007199254740993 to 2^53, which the rule refuses as well.
+    const value: unknown = JSON.parse(vector.json);
+    if (vector.source_id !== undefined) {
+      expect(sourceIdOf(value)).toBe(vector.source_id);
+    } else {
+      let thrown: unknown;
+      try {
+        sourceIdOf(value);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(HashError);
+      expect({ code: (thrown as HashError).code, path: (thrown as HashError).path }).toEqual({
+        code: vector.code,
+        path: "$",
+      });
+    }
+  });
+
+  test("a bigint is an integer: 7n gives 7; beyond 2^53 - 1 it is refused, spelled in full", () => {
+    expect(sourceIdOf(7n)).toBe("7");
+    expect(sourceIdOf(-9007199254740991n)).toBe("-9007199254740991");
+    for (const big of [2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n), 2n ** 200n]) {
+      expectHashError(() => sourceIdOf(big), "invalid_source_id", "$");
+      expect(() => sourceIdOf(big)).toThrow(`the integer ${big} is beyond the source-id range`);
+    }
+  });
+
+  test("length is counted in characters, not UTF-16 units", () => {
+    expect(sourceIdOf("😀".repeat(512))).toHaveLength(1024);
+    expect(() => sourceIdOf("😀".repeat(513))).toThrow("this one has 513");
+    expect(() => sourceIdOf("a\udc00b")).toThrow("well-formed Unicode");
+  });
+
+  test.each([
+    ["true", true, "found boolean"],
+    ["undefined", undefined, "found undefined"],
+    ["a function", () => 1, "found a function"],
+    ["NaN", Number.NaN, "must be an integer, found NaN"],
+    ["7.5", 7.5, "must be an integer, found 7.5"],
+  ])("%s is refused", (_name, value, message) => {
+    expect(expectHashError(() => sourceIdOf(value), "invalid_source_id", "$").message).toContain(message);
   });
 });

@@ -8,6 +8,7 @@
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
 import { ConflictError, NotFoundError } from "./errors.js";
+import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
 import { type ExampleRecord, type PreparedExamples, prepareExamples, type RecordOptions } from "./records.js";
 import { type Camelized, camelized } from "./wire.js";
@@ -23,14 +24,12 @@ export type DatasetSelector = DatasetRef & { versionId?: string };
 /** How an upsert treats the server's examples that `examples` does not name. */
 export type UpsertMode = "merge" | "mirror";
 
-/** Options of {@link upsertDataset}. */
-export interface UpsertDatasetOptions<R extends ExampleRecord = ExampleRecord> extends RecordOptions<R> {
+/** Options of {@link upsertDataset}, whatever the source of the examples. */
+export interface UpsertDatasetCommon<R extends ExampleRecord = ExampleRecord> extends RecordOptions<R> {
   /** The client to use; default one made from `GROUNDSET_BASE_URL` and `GROUNDSET_API_KEY`. */
   client?: Client;
   /** The dataset: `{ datasetName }` (created when missing) or `{ datasetId }`. */
   dataset: DatasetRef;
-  /** The records: structured (`{ input, output?, metadata? }`) or flat (see `inputKeys`). */
-  examples: Iterable<R>;
   /**
    * `merge` (default): examples not in `examples` stay. `mirror`: they are deleted, so the
    * dataset holds exactly `examples`.
@@ -66,6 +65,36 @@ export interface UpsertDatasetOptions<R extends ExampleRecord = ExampleRecord> e
    */
   maxDeletes?: number;
 }
+
+/**
+ * Options of {@link upsertDataset}: the common ones, and exactly one source of examples:
+ * `examples` (records in memory) or `path` (a JSONL, JSON or CSV file, read by the core).
+ */
+export type UpsertDatasetOptions<R extends ExampleRecord = ExampleRecord> = UpsertDatasetCommon<R> &
+  (
+    | {
+        /** The records: structured (`{ input, output?, metadata? }`) or flat (see `inputKeys`). */
+        examples: Iterable<R>;
+        path?: never;
+        format?: never;
+        threads?: never;
+      }
+    | {
+        examples?: never;
+        /**
+         * A file of records, read and hashed by the Rust core as `hashFile` reads it (the same
+         * options: `format`, `sourceIdKey`, `inputKeys`, ...), so the upsert's digest equals
+         * `manifestDigest(await hashFile(path, options))`. Its content goes to the server as
+         * the core's canonical JSON, never parsed into JS values.
+         */
+        path: string | URL;
+        /** The file's format; default: from its extension (`.jsonl`, `.ndjson`, `.json`, `.csv`). */
+        format?: FileFormat;
+        /** Reading threads; `0` or missing uses every core. */
+        threads?: number;
+        sourceId?: never;
+      }
+  );
 
 /**
  * What an upsert did (or, for a dry run, would do): `datasetId`, `datasetName`, `versionId`
@@ -155,10 +184,7 @@ function exampleJson(prepared: PreparedExamples, row: number, content: boolean):
   if (!content) {
     return `${head}}`;
   }
-  return (
-    `${head},"input":${JSON.stringify(prepared.inputs[row])},"output":${JSON.stringify(prepared.outputs[row])},` +
-    `"metadata":${JSON.stringify(prepared.metadatas[row])}}`
-  );
+  return `${head},${prepared.contentJson(row)}}`;
 }
 
 /** The NDJSON body: the header line, then each example, with content only where `needed` says so. */
@@ -179,15 +205,53 @@ function* ndjsonChunks(header: object, prepared: PreparedExamples, needed: Set<s
 type JsonObject = { [key: string]: unknown };
 
 /** The examples of a one-request upsert, all with their content. */
-function wireExamples(prepared: PreparedExamples): WireExample[] {
+function wireExamples(
+  prepared: PreparedExamples,
+  values: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] },
+): WireExample[] {
   // Hashing already refused any input, output or metadata that is not an object.
   return prepared.sourceIds.map((source_id, row) => ({
     source_id,
     content_hash: prepared.contentHashes[row] as string,
-    input: prepared.inputs[row] as JsonObject,
-    output: prepared.outputs[row] as JsonObject,
-    metadata: prepared.metadatas[row] as JsonObject,
+    input: values.inputs[row] as JsonObject,
+    output: values.outputs[row] as JsonObject,
+    metadata: values.metadatas[row] as JsonObject,
   }));
+}
+
+/** The examples of a file, read and hashed by the core, with their canonical content. */
+async function fileExamples(options: UpsertDatasetOptions<ExampleRecord>): Promise<PreparedExamples> {
+  const { path, format, sourceIdKey, inputKeys, outputKeys, metadataKeys, threads } = options;
+  if (options.sourceId !== undefined) {
+    throw new TypeError("upsertDataset: sourceId(record) needs examples in memory; with path, use sourceIdKey");
+  }
+  const file = await readRecordFile(
+    path as string | URL,
+    { format, sourceIdKey, inputKeys, outputKeys, metadataKeys, threads },
+    true,
+    "upsertDataset",
+  );
+  const contents = file.contents();
+  return {
+    sourceIds: file.sourceIds(),
+    contentHashes: file.contentHashes(),
+    contentJson: (row) => contents[row] as string,
+  };
+}
+
+/** The examples of `options`, from exactly one of `examples` and `path`. */
+async function preparedOf<R extends ExampleRecord>(options: UpsertDatasetOptions<R>): Promise<PreparedExamples> {
+  const fromMemory = options.examples !== undefined;
+  if (fromMemory === (options.path !== undefined)) {
+    throw new TypeError("upsertDataset: give exactly one of examples and path");
+  }
+  if (fromMemory) {
+    if (options.format !== undefined || options.threads !== undefined) {
+      throw new TypeError("upsertDataset: format and threads go with path, not with examples");
+    }
+    return prepareExamples(options.examples as Iterable<R>, options);
+  }
+  return fileExamples(options as UpsertDatasetOptions<ExampleRecord>);
 }
 
 /**
@@ -211,11 +275,13 @@ function alreadyMatches(
 }
 
 /**
- * Makes the server's dataset match `examples`: creates the dataset when missing, and a new
- * version only when an example was created, changed or (in `mirror` mode) deleted.
+ * Makes the server's dataset match `examples` (or the records of the file at `path`): creates
+ * the dataset when missing, and a new version only when an example was created, changed or
+ * (in `mirror` mode) deleted.
  *
  * Every record is hashed here (one call into the native core); identity is `sourceIdKey`,
- * `sourceId(record)`, or else the content hash. A small sync sends all content in one
+ * `sourceId(record)`, or else the content hash. The records are `examples` in memory, or the
+ * file at `path` (JSONL, JSON or CSV), read and hashed by the core as `hashFile` does. A small sync sends all content in one
  * request. From {@link PLAN_THRESHOLD} examples on, it first sends only the
  * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
  * examples the server lacks and content-less entries for the rest, guarded by the version the
@@ -230,10 +296,14 @@ function alreadyMatches(
  *   sourceIdKey: "id",
  * });
  * result.noop; // true when nothing changed
+ * await upsertDataset({ dataset: { datasetName: "qa" }, path: "qa.csv", sourceIdKey: "id", outputKeys: ["answer"] });
  * ```
  *
- * @throws {ExampleError} a record that cannot be an example (the message names the row).
- * @throws {HashError} a value outside the hash domain, with its `row` and `path` (`$.input.items[0]`).
+ * @throws {ExampleError} listing every record that cannot be an example (up to 100 in
+ *   `errors`, then `moreErrors`): each with its `row` (and `line` in a file), `path`, `code` and
+ *   `sourceId`; a value outside the hash domain has its code (`non_finite_number`, ...) and its
+ *   path in the example (`$.input.items[0]`). Nothing is sent.
+ * @throws {HashError} `io_error` when the file at `path` cannot be read.
  * @throws {ConflictError} `version_conflict` when `expectedVersionId` is not the latest version;
  *   `mirror_would_empty` / `max_deletes_exceeded` when the mirror guard (`allowEmpty`,
  *   `maxDeletes`) refuses (never retried).
@@ -247,7 +317,7 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     throw new TypeError(`mode must be "merge" or "mirror", not ${JSON.stringify(mode)}`);
   }
   const guard = mirrorGuard(options);
-  const prepared = prepareExamples(options.examples, options);
+  const prepared = await preparedOf(options);
   const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };
   if (options.description !== undefined) {
     header.description = options.description;
@@ -265,9 +335,15 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     header.expected_version_id = options.expectedVersionId;
   }
   if (prepared.sourceIds.length <= PLAN_THRESHOLD) {
-    const wire = await client.request("post", "/v1/datasets/upsert", {
-      json: { ...header, examples: wireExamples(prepared) },
-    });
+    const values = prepared.values;
+    // A file's content is canonical JSON text already: it goes out as NDJSON lines, unparsed.
+    const wire = await client.request(
+      "post",
+      "/v1/datasets/upsert",
+      values !== undefined
+        ? { json: { ...header, examples: wireExamples(prepared, values) } }
+        : { ndjson: () => ndjsonChunks(header, prepared, new Set(prepared.sourceIds)) },
+    );
     return upsertResult(wire);
   }
   // A dataset that does not exist yet needs every content: no plan, but the same guard.

@@ -171,28 +171,100 @@ export class APIConnectionError extends GroundsetError {
 export class APITimeoutError extends APIConnectionError {}
 
 /**
- * A record that cannot become an example, found before anything is sent: the same class and
- * codes as the Python SDK's `ExampleError`. The message starts with the row (`row 3: ...`).
+ * One bad record, as {@link ExampleError} lists them: the same fields in every groundset SDK
+ * (the Python SDK's `RecordIssue`) and in the CLI's report.
+ */
+export interface RecordIssue {
+  /** The 1-based line of the file where the record starts; `undefined` for in-memory records. */
+  line?: number;
+  /** The 0-based index of the record (in `examples`, or in the file: a CSV's header is not a row). */
+  row: number;
+  /** The JSON path within the record, such as `$.id` or `$.input.items[3]`. */
+  path: string;
+  /**
+   * The stable reason: the core's codes (`duplicate_key`, `invalid_source_id`, `field_count`,
+   * ...; see {@link HashError}) and the SDK's `not_a_mapping`.
+   */
+  code: string;
+  /** The record's source id, when it had a valid one. */
+  sourceId?: string;
+  /** The explanation alone, without line, code or path. */
+  message: string;
+}
+
+/**
+ * Records that cannot become examples, found before anything is sent: the same class and
+ * codes as the Python SDK's `ExampleError`. One error lists every bad record: {@link errors}
+ * (at most `MAX_REPORTED_ERRORS`, 100, in record order) and {@link moreErrors} (how many more).
+ * `code`, `row`, `path`, `sourceId` and `line` are those of the first. The message has one
+ * line per bad record: `row 3: ...` for in-memory records, `FILE:LINE: CODE at PATH [source id
+ * ID]: message` for a file, then `... and N more`.
  */
 export class ExampleError extends GroundsetError {
   /**
-   * The stable reason: `missing_source_id`, `invalid_source_id`, `duplicate_source_id`,
-   * `missing_key`, `not_a_mapping` (the record is not an object), `not_an_object` (its
-   * `input`, `output` or `metadata` is not an object).
+   * The stable reason of the first bad record: `missing_source_id`, `invalid_source_id`,
+   * `duplicate_source_id`, `missing_key`, `not_a_mapping` (the record is not an object),
+   * `not_an_object` (its `input`, `output` or `metadata` is not an object), a value outside the
+   * hash domain (`non_finite_number`, `lone_surrogate`, ...), or for files the reader's codes
+   * (`invalid_json`, `duplicate_key`, `field_count`, `invalid_header`, `invalid_csv`, ...).
    */
   readonly code: string;
-  /** The 0-based index of the record in `examples`. */
+  /** The 0-based index of the first bad record. */
   readonly row: number;
-  /** Where in the record, such as `$.id` or `$.input`. */
+  /** Where in the first bad record, such as `$.id` or `$.input`. */
   readonly path: string;
-  /** The record's source id, when it has one. */
+  /** The first bad record's source id, when it has one. */
   readonly sourceId: string | undefined;
+  /** The 1-based line where the first bad record starts, for a file. */
+  readonly line: number | undefined;
+  /** Every bad record, at most 100, in record order. */
+  readonly errors: RecordIssue[];
+  /** How many bad records there were beyond {@link errors}. */
+  readonly moreErrors: number;
 
-  constructor(message: string, fields: { code: string; row: number; path?: string; sourceId?: string }) {
+  constructor(
+    message: string,
+    fields: { code: string; row: number; path?: string; sourceId?: string; line?: number },
+    errors?: { errors: RecordIssue[]; moreErrors: number },
+  ) {
     super(message);
     this.code = fields.code;
     this.row = fields.row;
     this.path = fields.path ?? "$";
     this.sourceId = fields.sourceId;
+    this.line = fields.line;
+    const issue: RecordIssue = { row: fields.row, path: this.path, code: fields.code, message };
+    if (fields.sourceId !== undefined) {
+      issue.sourceId = fields.sourceId;
+    }
+    if (fields.line !== undefined) {
+      issue.line = fields.line;
+    }
+    this.errors = errors?.errors ?? [issue];
+    this.moreErrors = errors?.moreErrors ?? 0;
   }
+}
+
+/**
+ * The one {@link ExampleError} for `issues` (non-empty, in record order) and `moreErrors` more:
+ * `text(issue)` is each one's line of the message; `file` names the file they come from.
+ */
+export function exampleErrorOf(
+  issues: RecordIssue[],
+  moreErrors: number,
+  text: (issue: RecordIssue) => string,
+  file?: string,
+): ExampleError {
+  const first = issues[0] as RecordIssue;
+  const total = issues.length + moreErrors;
+  const lines = issues.map(text);
+  if (moreErrors > 0) {
+    lines.push(`... and ${moreErrors} more`);
+  }
+  const what = `${total} record${total === 1 ? "" : "s"} cannot be examples`;
+  const message =
+    total === 1 && file === undefined
+      ? (lines[0] as string)
+      : `${file === undefined ? what : `${file}: ${what}`}:\n  ${lines.join("\n  ")}`;
+  return new ExampleError(message, first, { errors: issues, moreErrors });
 }

@@ -45,6 +45,29 @@ export function exampleHash(example: Example): string {
 const PART_SIZE = 1 << 20;
 
 /**
+ * The content hashes of a batch, and the error of each example outside the hash domain (by
+ * its index; path within the example). Without `collect`, only the first bad example is
+ * sure to be there (the batch stops at the first one JS finds).
+ */
+export function hashBatch(
+  examples: Iterable<unknown>,
+  collect: boolean,
+): { hashes: string[]; failures: Map<number, HashError> } {
+  const writer = new BatchWriter(examples, PART_SIZE, collect);
+  const { hashes: joined, failures: found } = callNative(() => native.hashExamples(() => writer.next()));
+  const failures = new Map<number, HashError>(writer.failures);
+  for (const failure of found) {
+    failures.set(failure.row, new HashError(failure.code, failure.path, failure.message));
+  }
+  // One string of 64 hex digits per example: cheaper to hand over than one string each.
+  const hashes: string[] = new Array(joined.length / 64);
+  for (let index = 0; index < hashes.length; index++) {
+    hashes[index] = joined.slice(index * 64, index * 64 + 64);
+  }
+  return { hashes, failures };
+}
+
+/**
  * The content hashes of many examples, in order: as {@link exampleHash} on each, in one call
  * into the core. The core hashes each part of the batch on all cores while JS writes the next.
  *
@@ -52,15 +75,11 @@ const PART_SIZE = 1 << 20;
  * index (`$[3].input.items[0]`).
  */
 export function hashExamples(examples: Iterable<Example>): string[] {
-  const writer = new BatchWriter(examples, PART_SIZE);
-  const joined = callNative(() => native.hashExamples(() => writer.next()));
-  if (writer.failure !== null) {
-    throw writer.failure;
-  }
-  // One string of 64 hex digits per example: cheaper to hand over than one string each.
-  const hashes: string[] = new Array(joined.length / 64);
-  for (let index = 0; index < hashes.length; index++) {
-    hashes[index] = joined.slice(index * 64, index * 64 + 64);
+  const { hashes, failures } = hashBatch(examples, false);
+  if (failures.size > 0) {
+    const index = Math.min(...failures.keys());
+    const error = failures.get(index) as HashError;
+    throw new HashError(error.code, `$[${index}]${error.path.slice(1)}`, error.reason);
   }
   return hashes;
 }

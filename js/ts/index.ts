@@ -23,6 +23,7 @@ export {
   listExperiments,
   listVersions,
   PLAN_THRESHOLD,
+  type UpsertDatasetCommon,
   type UpsertDatasetOptions,
   type UpsertMode,
   type UpsertResult,
@@ -45,6 +46,7 @@ export {
   PermissionDeniedError,
   type Problem,
   RateLimitError,
+  type RecordIssue,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors.js";
@@ -67,6 +69,15 @@ export {
   type Task,
   type Verdict,
 } from "./experiments.js";
+export { type FileExample, type FileFormat, hashFile, type ReadFileOptions, readExamples } from "./files.js";
 export { exampleHash, hashExamples, hashValue, manifestDigest } from "./hash.js";
 export { hashJsonl } from "./jsonl.js";
+export {
+  MAX_DEPTH,
+  MAX_NAME_CHARS,
+  MAX_REPORTED_ERRORS,
+  MAX_SAFE_INTEGER,
+  MAX_SOURCE_ID_CHARS,
+  sourceIdOf,
+} from "./limits.js";
 export type { ExampleRecord, RecordOptions } from "./records.js";

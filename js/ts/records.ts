@@ -5,12 +5,9 @@
  * @module
  */
 
-import { ExampleError, HashError } from "./errors.js";
-import { type Example, hashExamples } from "./hash.js";
-import { isWellFormed } from "./value.js";
-
-/** The longest source id the server takes (in characters). */
-const MAX_SOURCE_ID = 512;
+import { exampleErrorOf, HashError, type RecordIssue } from "./errors.js";
+import { hashBatch } from "./hash.js";
+import { MAX_REPORTED_ERRORS, sourceIdOf } from "./limits.js";
 
 /**
  * A record of the caller's: a structured example (`{ input, output?, metadata? }`) or a flat
@@ -20,7 +17,10 @@ export type ExampleRecord = object;
 
 /** How records become examples: the options of `upsertDataset` that say so. */
 export interface RecordOptions<R extends ExampleRecord = ExampleRecord> {
-  /** The record field holding each example's source id (a string, or an integer written in decimal). */
+  /**
+   * The record field holding each example's source id: a string, or an integer of magnitude at
+   * most 2^53 - 1 (a number or a bigint), by the rule of {@link sourceIdOf}.
+   */
   sourceIdKey?: string;
   /** A function of the record (and its index) returning its source id, for composite keys. */
   sourceId?: (record: R, index: number) => string;
@@ -36,9 +36,38 @@ export interface RecordOptions<R extends ExampleRecord = ExampleRecord> {
 export interface PreparedExamples {
   sourceIds: string[];
   contentHashes: string[];
-  inputs: unknown[];
-  outputs: unknown[];
-  metadatas: unknown[];
+  /** The members `"input":…,"output":…,"metadata":…` of the wire line of the example at `row`. */
+  contentJson(row: number): string;
+  /** In-memory records only: the content as JS values, for a JSON body. */
+  values?: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] };
+}
+
+/** A bad record, with the line that reports it in an {@link ExampleError}'s message. */
+class Issues {
+  readonly list: Array<{ issue: RecordIssue; text: string }> = [];
+
+  add(row: number, code: string, message: string, path = "$", sourceId?: string, text?: string): void {
+    const issue: RecordIssue = { row, path, code, message };
+    if (sourceId !== undefined) {
+      issue.sourceId = sourceId;
+    }
+    this.list.push({ issue, text: `row ${row}: ${text ?? message}` });
+  }
+
+  /** The error listing them all, in row order, when there are any. */
+  throwIfAny(): void {
+    if (this.list.length === 0) {
+      return;
+    }
+    const sorted = this.list.sort((a, b) => a.issue.row - b.issue.row);
+    const kept = sorted.slice(0, MAX_REPORTED_ERRORS);
+    const texts = new Map(kept.map(({ issue, text }) => [issue, text]));
+    throw exampleErrorOf(
+      kept.map(({ issue }) => issue),
+      sorted.length - kept.length,
+      (issue) => texts.get(issue) as string,
+    );
+  }
 }
 
 /** What `value` is, for messages: `null`, `an array`, `a string`, `an instance of Date`, `1.5`, ... */
@@ -75,98 +104,110 @@ function keyPath(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `$.${key}` : `$[${JSON.stringify(key)}]`;
 }
 
-function checkSourceId(sourceId: string, row: number, origin: string, path?: string): string {
-  const fields = { code: "invalid_source_id", row, path };
-  if (sourceId.length === 0) {
-    throw new ExampleError(`row ${row}: ${origin} is an empty string; a source id must be non-empty`, fields);
-  }
-  if (sourceId.length > MAX_SOURCE_ID && [...sourceId].length > MAX_SOURCE_ID) {
-    throw new ExampleError(`row ${row}: ${origin} is longer than ${MAX_SOURCE_ID} characters`, fields);
-  }
-  if (!isWellFormed(sourceId)) {
-    throw new ExampleError(`row ${row}: ${origin} has a lone surrogate; a source id must be valid Unicode`, fields);
-  }
-  return sourceId;
+/** Why a record is not an example: its code, message and path. */
+class Refusal {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+    readonly path = "$",
+  ) {}
 }
 
-function sourceIdOfKey(record: Record<string, unknown>, key: string, row: number): string {
-  const value = record[key];
+function sourceIdOfKey(record: Record<string, unknown>, key: string): string {
   const path = keyPath(key);
-  const origin = `the source id at ${path}`;
-  if (typeof value === "string") {
-    return checkSourceId(value, row, origin, path);
-  }
-  if (typeof value === "number" && Number.isSafeInteger(value)) {
-    return String(value);
-  }
-  if (typeof value === "bigint") {
-    return value.toString();
-  }
   if (!(key in record)) {
-    throw new ExampleError(`row ${row}: no source id at ${path} (sourceIdKey "${key}")`, {
-      code: "missing_source_id",
-      row,
-      path,
-    });
+    throw new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${key}")`, path);
   }
-  throw new ExampleError(`row ${row}: ${origin} is ${describe(value)}; it must be a string or an integer`, {
-    code: "invalid_source_id",
-    row,
-    path,
-  });
+  try {
+    return sourceIdOf(record[key]);
+  } catch (error) {
+    if (error instanceof HashError) {
+      throw new Refusal(error.code, `the source id at ${path}: ${error.reason}`, path);
+    }
+    throw error;
+  }
 }
 
-function pick(
-  record: Record<string, unknown>,
-  keys: readonly string[],
-  row: number,
-  option: string,
-): Record<string, unknown> {
+function pick(record: Record<string, unknown>, keys: readonly string[], option: string): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) {
     if (!(key in record)) {
-      throw new ExampleError(`row ${row}: no key "${key}" (named in ${option})`, {
-        code: "missing_key",
-        row,
-        path: keyPath(key),
-      });
+      throw new Refusal("missing_key", `no key "${key}" (named in ${option})`, keyPath(key));
     }
     picked[key] = record[key];
   }
   return picked;
 }
 
-function objectOrEmpty(value: unknown, row: number, member: string): unknown {
+function objectOrEmpty(value: unknown, member: string): unknown {
   if (value === undefined || value === null) {
     return {};
   }
   if (!isPlainObject(value)) {
-    throw new ExampleError(`row ${row}: $.${member} is ${describe(value)}; it must be a plain object`, {
-      code: "not_an_object",
-      row,
-      path: `$.${member}`,
-    });
+    throw new Refusal("not_an_object", `$.${member} is ${describe(value)}; it must be a plain object`, `$.${member}`);
   }
   return value;
 }
 
-const ROW_PATH = /^\$\[(\d+)\]/;
-
-/**
- * The hashes of a batch; an error about the batch (`$[3].input.x`) becomes one about its row
- * (row 3, `$.input.x`), as the Python SDK reports it.
- */
-function hashedAtRow(examples: Example[]): string[] {
-  try {
-    return hashExamples(examples);
-  } catch (error) {
-    const match = error instanceof HashError ? ROW_PATH.exec(error.path) : null;
-    if (error instanceof HashError && match !== null) {
-      const path = `$${error.path.slice(match[0].length)}`;
-      throw new HashError(error.code, path, error.reason, undefined, Number(match[1]));
-    }
-    throw error;
+/** The example a record stands for, and its source id (`undefined`: by content hash). */
+function exampleOf<R extends ExampleRecord>(
+  given: R,
+  row: number,
+  options: RecordOptions<R>,
+  flat: boolean,
+  named: Set<string>,
+): { example: { input: unknown; output: unknown; metadata: unknown }; structured: unknown; id: string | undefined } {
+  const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
+  const record: unknown = given;
+  if (!isPlainObject(record)) {
+    throw new Refusal("not_a_mapping", `an example must be a plain object, not ${describe(record)}`);
   }
+  let example: { input: unknown; output: unknown; metadata: unknown };
+  if (flat) {
+    example = {
+      input:
+        inputKeys !== undefined
+          ? pick(record, inputKeys, "inputKeys")
+          : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key))),
+      output: outputKeys === undefined ? {} : pick(record, outputKeys, "outputKeys"),
+      metadata: metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys"),
+    };
+  } else {
+    if (!isPlainObject(record.input)) {
+      throw new Refusal(
+        record.input === undefined ? "missing_key" : "not_an_object",
+        record.input === undefined
+          ? "no $.input: give structured records ({ input, output?, metadata? }), " +
+              "or name the fields of flat records with inputKeys, outputKeys or metadataKeys"
+          : `$.input is ${describe(record.input)}; it must be a plain object`,
+        "$.input",
+      );
+    }
+    example = {
+      input: record.input,
+      output: objectOrEmpty(record.output, "output"),
+      metadata: objectOrEmpty(record.metadata, "metadata"),
+    };
+  }
+  let id: string | undefined;
+  if (sourceIdKey !== undefined) {
+    id = sourceIdOfKey(record, sourceIdKey);
+  } else if (sourceId !== undefined) {
+    const value: unknown = sourceId(given, row);
+    if (typeof value !== "string") {
+      throw new Refusal("invalid_source_id", `sourceId(record) returned ${describe(value)}; it must return a string`);
+    }
+    try {
+      id = sourceIdOf(value);
+    } catch (error) {
+      if (error instanceof HashError) {
+        throw new Refusal(error.code, `the source id from sourceId(record): ${error.reason}`);
+      }
+      throw error;
+    }
+  }
+  // Structured records are hashed as they are (the hasher reads only input, output and metadata).
+  return { example, structured: flat ? example : record, id };
 }
 
 /**
@@ -174,10 +215,11 @@ function hashedAtRow(examples: Example[]): string[] {
  *
  * Flat records when any of `inputKeys`, `outputKeys`, `metadataKeys` is given; structured
  * (`{ input, output?, metadata? }`) otherwise. Without `sourceIdKey` and `sourceId`, an
- * example's identity is its content hash, and identical examples count once.
+ * example's identity is its content hash, and identical examples count once (the first).
  *
- * @throws {ExampleError} naming the row: not an object, a bad, missing or repeated source id, a missing field.
- * @throws {HashError} a value outside the hash domain, with its `row` and its `path` in that record (`$.input.items[0]`).
+ * @throws {ExampleError} listing every bad record (up to 100, then the count): not an object,
+ * a bad, missing or repeated source id, a missing field, a value outside the hash domain (its
+ * code, such as `non_finite_number`, and its path in the example, `$.input.items[0]`).
  */
 export function prepareExamples<R extends ExampleRecord>(
   records: Iterable<R>,
@@ -192,97 +234,66 @@ export function prepareExamples<R extends ExampleRecord>(
   if (sourceIdKey !== undefined) {
     named.add(sourceIdKey);
   }
-  const inputs: unknown[] = [];
-  const structured: Example[] = [];
-  const outputs: unknown[] = [];
-  const metadatas: unknown[] = [];
-  let sourceIds: string[] = [];
-  let index = 0;
+  const issues = new Issues();
+  const rows: number[] = [];
+  const ids: Array<string | undefined> = [];
+  const examples: Array<{ input: unknown; output: unknown; metadata: unknown }> = [];
+  const hashed: unknown[] = [];
+  let row = 0;
   for (const given of records) {
-    const record: unknown = given;
-    if (!isPlainObject(record)) {
-      throw new ExampleError(`row ${index}: an example must be a plain object, not ${describe(record)}`, {
-        code: "not_a_mapping",
-        row: index,
-      });
-    }
-    if (flat) {
-      inputs.push(
-        inputKeys !== undefined
-          ? pick(record, inputKeys, index, "inputKeys")
-          : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key))),
-      );
-      outputs.push(outputKeys === undefined ? {} : pick(record, outputKeys, index, "outputKeys"));
-      metadatas.push(metadataKeys === undefined ? {} : pick(record, metadataKeys, index, "metadataKeys"));
-    } else {
-      if (!isPlainObject(record.input)) {
-        throw new ExampleError(
-          record.input === undefined
-            ? `row ${index}: no $.input: give structured records ({ input, output?, metadata? }), ` +
-                "or name the fields of flat records with inputKeys, outputKeys or metadataKeys"
-            : `row ${index}: $.input is ${describe(record.input)}; it must be a plain object`,
-          { code: record.input === undefined ? "missing_key" : "not_an_object", row: index, path: "$.input" },
-        );
+    try {
+      const { example, structured, id } = exampleOf(given, row, options, flat, named);
+      rows.push(row);
+      ids.push(id);
+      examples.push(example);
+      hashed.push(structured);
+    } catch (error) {
+      if (!(error instanceof Refusal)) {
+        throw error;
       }
-      inputs.push(record.input);
-      structured.push(record as unknown as Example);
-      outputs.push(objectOrEmpty(record.output, index, "output"));
-      metadatas.push(objectOrEmpty(record.metadata, index, "metadata"));
+      issues.add(row, error.code, error.message, error.path);
     }
-    if (sourceIdKey !== undefined) {
-      sourceIds.push(sourceIdOfKey(record, sourceIdKey, index));
-    } else if (sourceId !== undefined) {
-      const value: unknown = sourceId(given, index);
-      if (typeof value !== "string") {
-        throw new ExampleError(`row ${index}: sourceId(record) returned ${describe(value)}; it must return a string`, {
-          code: "invalid_source_id",
-          row: index,
-        });
-      }
-      sourceIds.push(checkSourceId(value, index, "the source id from sourceId(record)"));
-    }
-    index++;
+    row++;
   }
-  // Structured records are hashed as they are (the hasher reads only input, output and metadata).
-  const contentHashes = hashedAtRow(
-    flat ? inputs.map((input, row) => ({ input, output: outputs[row], metadata: metadatas[row] })) : structured,
-  );
-  if (sourceIdKey === undefined && sourceId === undefined) {
-    sourceIds = contentHashes;
-  }
-  return dropRepeats({ sourceIds, contentHashes, inputs, outputs, metadatas }, sourceIdKey ?? sourceId);
-}
-
-/**
- * The examples with each source id once. A repeated content-hash identity is the same example
- * given twice and is dropped; a repeated key or callback identity is an error naming both rows.
- */
-function dropRepeats(prepared: PreparedExamples, identity: unknown): PreparedExamples {
+  const { hashes, failures } = hashBatch(hashed, true);
+  const keep: number[] = [];
   const firstRow = new Map<string, number>();
-  const repeats: number[] = [];
-  prepared.sourceIds.forEach((id, row) => {
+  const identity = sourceIdKey ?? sourceId;
+  hashes.forEach((hash, index) => {
+    const at = rows[index] as number;
+    const failure = failures.get(index);
+    if (failure !== undefined) {
+      const text = `${failure.code} at ${failure.path}: ${failure.reason}`;
+      issues.add(at, failure.code, failure.reason, failure.path, ids[index], text);
+      return;
+    }
+    const id = ids[index] ?? hash;
     const first = firstRow.get(id);
     if (first === undefined) {
-      firstRow.set(id, row);
+      firstRow.set(id, at);
+      keep.push(index);
     } else if (identity !== undefined) {
-      throw new ExampleError(`rows ${first} and ${row} have the same source id "${id}"`, {
-        code: "duplicate_source_id",
-        row,
-        sourceId: id,
-      });
-    } else {
-      repeats.push(row);
+      const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+      issues.add(
+        at,
+        "duplicate_source_id",
+        `the source id ${JSON.stringify(id)} is also the id of row ${first}`,
+        path,
+        id,
+      );
     }
+    // Else the same content again: the content hash is its identity, so it is one example.
   });
-  if (repeats.length === 0) {
-    return prepared;
-  }
-  const keep = (_: unknown, row: number) => firstRow.get(prepared.sourceIds[row] as string) === row;
+  issues.throwIfAny();
+  const inputs = keep.map((index) => examples[index]?.input);
+  const outputs = keep.map((index) => examples[index]?.output);
+  const metadatas = keep.map((index) => examples[index]?.metadata);
   return {
-    sourceIds: prepared.sourceIds.filter(keep),
-    contentHashes: prepared.contentHashes.filter(keep),
-    inputs: prepared.inputs.filter(keep),
-    outputs: prepared.outputs.filter(keep),
-    metadatas: prepared.metadatas.filter(keep),
+    sourceIds: keep.map((index) => ids[index] ?? (hashes[index] as string)),
+    contentHashes: keep.map((index) => hashes[index] as string),
+    contentJson: (at) =>
+      `"input":${JSON.stringify(inputs[at])},"output":${JSON.stringify(outputs[at])},` +
+      `"metadata":${JSON.stringify(metadatas[at])}`,
+    values: { inputs, outputs, metadatas },
   };
 }

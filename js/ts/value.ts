@@ -13,9 +13,7 @@
  */
 
 import { HashError } from "./errors.js";
-
-/** The deepest nesting of arrays and objects (`canonhash::MAX_DEPTH`). */
-export const MAX_DEPTH = 128;
+import { MAX_DEPTH } from "./limits.js";
 
 /** A path step: a member name or an array index. */
 type Segment = string | number;
@@ -424,13 +422,15 @@ export interface Part {
 
 /**
  * The parts of a batch of examples, one at a time: each call writes the next examples on a
- * tape until it holds `tapeSize` slots or UTF-16 units, and returns `null` at the end. When an
- * example is outside the domain, the part ends before it and {@link failure} has its
- * {@link HashError} (path under the example's index): the caller reports it only if the core
- * finds no error in the examples before it (a lone surrogate, which only the core checks).
+ * tape until it holds `tapeSize` slots or UTF-16 units, and returns `null` at the end. An
+ * example outside the domain goes to {@link failures} (its index in the batch and its
+ * {@link HashError}, path within the example). With `collect`, an empty example `{ input: {} }`
+ * takes its place on the tape, so that every index keeps its place, and writing goes on;
+ * without, the batch ends before it (the caller reports it only if the core finds no error in
+ * the examples before it: a lone surrogate, which only the core checks).
  */
 export class BatchWriter {
-  failure: HashError | null = null;
+  readonly failures: Array<[number, HashError]> = [];
   private readonly iterator: Iterator<unknown>;
   private index = 0;
   private done = false;
@@ -438,6 +438,7 @@ export class BatchWriter {
   constructor(
     examples: Iterable<unknown>,
     private readonly tapeSize: number,
+    private readonly collect = false,
   ) {
     this.iterator = examples[Symbol.iterator]();
   }
@@ -461,9 +462,12 @@ export class BatchWriter {
       if (failed !== null) {
         tape.dropLastExample(length, strings, units);
         const example = step.value;
-        this.failure = strictFailure((strict) => strict.example(example), failed).toHashError([this.index]);
-        this.done = true;
-        break;
+        this.failures.push([this.index, strictFailure((strict) => strict.example(example), failed).toHashError()]);
+        if (!this.collect) {
+          this.done = true;
+          break;
+        }
+        tape.example(PLACEHOLDER);
       }
       this.index++;
       count++;
@@ -474,3 +478,5 @@ export class BatchWriter {
     return { tape: tape.finish(), strings: tape.strings, units: tape.units, names: tape.names.list, count };
   }
 }
+
+const PLACEHOLDER = { input: {} };

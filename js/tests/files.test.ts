@@ -1,0 +1,304 @@
+// Files of records read by the core: hashFile, readExamples and upsertDataset({ path }), and
+// every bad record reported at once (files and in-memory examples alike).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ExampleError,
+  exampleHash,
+  getDataset,
+  HashError,
+  hashFile,
+  hashJsonl,
+  listDatasets,
+  MAX_REPORTED_ERRORS,
+  manifestDigest,
+  readExamples,
+  upsertDataset,
+} from "groundset";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { testClient, uniqueName } from "./api.js";
+
+const client = testClient();
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "groundset-files-"));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const BOM = "\ufeff";
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+async function exampleError(promise: Promise<unknown>): Promise<ExampleError> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(ExampleError);
+  return error as ExampleError;
+}
+
+/** The fields of each issue that tests compare. */
+function brief(error: ExampleError) {
+  return error.errors.map(({ line, row, code, path, sourceId }) => ({ line, row, code, path, sourceId }));
+}
+
+describe("the reading rules", () => {
+  const csv = "id,input.question,output.answer\r\nq1,What is 2+2?,4\r\nq2,Capital of Peru?,Lima\r\n";
+  const jsonl = '{"id": "q1", "input": {"question": "What is 2+2?"}, "output": {"answer": "4"}}\r\n';
+  const json = `[${jsonl.trim()}]`;
+
+  test.each([
+    ["CSV", "csv", csv],
+    ["JSONL", "jsonl", jsonl],
+    ["JSON", "json", json],
+  ])("a %s file with a byte-order mark reads like the one without", async (_name, extension, text) => {
+    const plain = await hashFile(write(`plain.${extension}`, text), { sourceIdKey: "id" });
+    const marked = await hashFile(write(`bom.${extension}`, BOM + text), { sourceIdKey: "id" });
+    expect(plain.length).toBeGreaterThan(0);
+    expect(marked).toEqual(plain);
+    expect(plain[0]).toEqual(["q1", exampleHash({ input: { question: "What is 2+2?" }, output: { answer: "4" } })]);
+  });
+
+  test("CSV: a quoted cell may hold newlines; a ragged row is refused naming its line and both counts", async () => {
+    const path = write(
+      "ragged.csv",
+      'id,input.question,output.answer\nq1,"two\nlines",4\nq2,Name a prime, such as seven,7\nq3,short\nq4,ok,ok\n',
+    );
+    const error = await exampleError(hashFile(path, { sourceIdKey: "id" }));
+    expect(brief(error)).toEqual([
+      { line: 4, row: 1, code: "field_count", path: "$", sourceId: undefined },
+      { line: 5, row: 2, code: "field_count", path: "$", sourceId: undefined },
+    ]);
+    expect(error.errors[0]?.message).toMatch(/4 fields.*3|3.*4 fields/);
+    expect(error.errors[1]?.message).toMatch(/2 fields.*3|3.*2 fields/);
+    expect(error.message).toContain(`${path}:4: field_count at $: `);
+  });
+
+  test("CSV: a header with a repeated or empty name is refused", async () => {
+    for (const header of ["id,input.q,input.q", "id,,input.q"]) {
+      const error = await exampleError(hashFile(write("header.csv", `${header}\nq1,a,b\n`), { sourceIdKey: "id" }));
+      expect({ code: error.code, line: error.line }).toEqual({ code: "invalid_header", line: 1 });
+    }
+  });
+
+  test.each([
+    [
+      "JSONL",
+      "dup.jsonl",
+      '{"id": "q0", "input": {}}\n{"id": "q1", "input": {"q": 1}, "output": {"a": "4", "a": "5"}}\n',
+    ],
+    [
+      "JSON",
+      "dup.json",
+      '[{"id": "q0", "input": {}},\n {"id": "q1", "input": {"q": 1}, "output": {"a": "4", "a": "5"}}]',
+    ],
+  ])("%s: a member name twice is refused with its line and path", async (_name, file, text) => {
+    const error = await exampleError(hashFile(write(file, text), { sourceIdKey: "id" }));
+    expect(brief(error)).toEqual([{ line: 2, row: 1, code: "duplicate_key", path: "$.output.a", sourceId: undefined }]);
+  });
+
+  test.each([
+    ["JSONL", "ids.jsonl", '{"id": 7.0, "input": {"q": 1}}\n{"id": 9007199254740993, "input": {"q": 2}}\n'],
+    ["JSON", "ids.json", '[{"id": 7.0, "input": {"q": 1}},\n{"id": 9007199254740993, "input": {"q": 2}}]'],
+  ])("%s: id 7.0 is 7, id 9007199254740993 is refused (invalid_source_id)", async (_name, file, text) => {
+    const path = write(file, text);
+    const error = await exampleError(hashFile(path, { sourceIdKey: "id" }));
+    expect(brief(error)).toEqual([{ line: 2, row: 1, code: "invalid_source_id", path: "$.id", sourceId: undefined }]);
+    expect(error.errors[0]?.message).toContain("write it as a string");
+    const good = write(`good-${file}`, text.replace("9007199254740993", "9007199254740991"));
+    expect(await hashFile(good, { sourceIdKey: "id" })).toEqual([
+      ["7", exampleHash({ input: { q: 1 } })],
+      ["9007199254740991", exampleHash({ input: { q: 2 } })],
+    ]);
+  });
+
+  test("the format comes from the extension, or from format", async () => {
+    const path = write("records.txt", jsonl);
+    const error = await rejection(hashFile(path));
+    expect(error).toBeInstanceOf(HashError);
+    expect((error as HashError).code).toBe("io_error");
+    expect(await hashFile(path, { format: "jsonl", sourceIdKey: "id" })).toEqual(
+      await hashFile(write("records.jsonl", jsonl), { sourceIdKey: "id" }),
+    );
+    await expect(hashFile(path, { format: "xml" as "csv" })).rejects.toThrow(TypeError);
+  });
+
+  test("readExamples gives each record's content as the server stores it", async () => {
+    const path = write("flat.csv", "id,question,answer,topic\r\nq1,What is 2+2?,4,math\r\n");
+    const examples = await readExamples(path, {
+      sourceIdKey: "id",
+      outputKeys: ["answer"],
+      metadataKeys: ["topic"],
+    });
+    expect(examples).toEqual([
+      {
+        sourceId: "q1",
+        contentHash: exampleHash({
+          input: { question: "What is 2+2?" },
+          output: { answer: "4" },
+          metadata: { topic: "math" },
+        }),
+        line: 2,
+        row: 0,
+        input: { question: "What is 2+2?" },
+        output: { answer: "4" },
+        metadata: { topic: "math" },
+      },
+    ]);
+  });
+
+  test("hashJsonl is hashFile on JSONL with the id key id", async () => {
+    const path = write("alias.jsonl", jsonl);
+    expect(await hashJsonl(path)).toEqual(await hashFile(path, { sourceIdKey: "id" }));
+  });
+});
+
+describe("upsertDataset({ path }): the server's digest is hashFile's", () => {
+  const records = Array.from({ length: 30 }, (_, i) => ({
+    id: `q${i}`,
+    input: { question: `${i} + ${i}? é 😀`, n: i / 4, big: 1e21 + i },
+    output: { answer: String(2 * i) },
+    metadata: i % 3 === 0 ? { tags: ["a"] } : null,
+  }));
+  const csvOf = (rows: typeof records) =>
+    `${BOM}id,input.question,output.answer\r\n${rows
+      .map((r) => `${r.id},"${r.input.question.replace(/"/g, '""')}",${r.output.answer}`)
+      .join("\r\n")}\r\n`;
+
+  test.each([
+    ["JSONL", "upsert.jsonl", () => records.map((r) => JSON.stringify(r)).join("\n")],
+    ["JSON", "upsert.json", () => JSON.stringify({ examples: records }, null, 2)],
+    ["CSV", "upsert.csv", () => csvOf(records)],
+  ])("%s", async (_name, file, text) => {
+    const path = write(file, text());
+    const dataset = { datasetName: uniqueName("file") };
+    const pairs = await hashFile(path, { sourceIdKey: "id" });
+    expect(pairs).toHaveLength(records.length);
+    const result = await upsertDataset({ client, dataset, path, sourceIdKey: "id", mode: "mirror" });
+    expect(result).toMatchObject({ created: records.length, noop: false });
+    expect(result.digest).toBe(manifestDigest(pairs));
+    const read = await getDataset({ client, dataset });
+    expect(read.digest).toBe(result.digest);
+    const stored = new Map(read.examples.map((example) => [example.sourceId, example]));
+    const examples = await readExamples(path, { sourceIdKey: "id" });
+    for (const example of examples) {
+      expect(stored.get(example.sourceId)).toMatchObject({
+        contentHash: example.contentHash,
+        input: example.input,
+        output: example.output,
+        metadata: example.metadata,
+      });
+    }
+    // The same file again changes nothing.
+    expect(await upsertDataset({ client, dataset, path, sourceIdKey: "id", mode: "mirror" })).toMatchObject({
+      noop: true,
+      digest: result.digest,
+    });
+  });
+
+  test("flat CSV records, and no id key (the content hash is the id)", async () => {
+    const path = write("flat-upsert.csv", "question,answer\nWhat is 2+2?,4\nCapital of Peru?,Lima\nWhat is 2+2?,4\n");
+    const options = { outputKeys: ["answer"] } as const;
+    const pairs = await hashFile(path, options);
+    expect(pairs.map(([id, hash]) => id === hash)).toEqual([true, true]);
+    const result = await upsertDataset({ client, dataset: { datasetName: uniqueName("flat") }, path, ...options });
+    expect(result.created).toBe(2);
+    expect(result.digest).toBe(manifestDigest(pairs));
+  });
+
+  test("a large file goes through the plan; a re-sync after one change uploads one example", async () => {
+    const many = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ id: i, input: { q: `q${i}` } }));
+    const path = write("large.jsonl", many.join("\n"));
+    const dataset = { datasetName: uniqueName("file-large") };
+    const first = await upsertDataset({ client, dataset, path, sourceIdKey: "id" });
+    expect(first).toMatchObject({ created: 2_500 });
+    expect(first.digest).toBe(manifestDigest(await hashFile(path, { sourceIdKey: "id" })));
+    many[1_234] = JSON.stringify({ id: 1_234, input: { q: "changed" } });
+    write("large.jsonl", many.join("\n"));
+    const second = await upsertDataset({ client, dataset, path, sourceIdKey: "id", mode: "mirror" });
+    expect(second).toMatchObject({ created: 0, updated: 1, unchanged: 2_499, deleted: 0 });
+    expect(second.digest).toBe(manifestDigest(await hashFile(path, { sourceIdKey: "id" })));
+  });
+
+  test("exactly one of examples and path", async () => {
+    const dataset = { datasetName: uniqueName("one-source") };
+    const both = { client, dataset, examples: [], path: "x.jsonl" } as unknown as Parameters<typeof upsertDataset>[0];
+    await expect(upsertDataset(both)).rejects.toThrow("exactly one of examples and path");
+    const neither = { client, dataset } as unknown as Parameters<typeof upsertDataset>[0];
+    await expect(upsertDataset(neither)).rejects.toThrow("exactly one of examples and path");
+  });
+});
+
+describe("every bad record is reported, up to 100, then the count; nothing is written", () => {
+  test("a file with 150 bad lines", async () => {
+    const lines = Array.from({ length: 200 }, (_, i) =>
+      i % 4 === 3 ? JSON.stringify({ id: `ok${i}`, input: { i } }) : `{"id": "bad${i}", "input": {"a": 1, "a": 2}}`,
+    );
+    const path = write("many-bad.jsonl", lines.join("\n"));
+    const dataset = { datasetName: uniqueName("many-bad-file") };
+    for (const call of [
+      () => hashFile(path, { sourceIdKey: "id" }),
+      () => upsertDataset({ client, dataset, path, sourceIdKey: "id" }),
+    ]) {
+      const error = await exampleError(call());
+      expect(error.errors).toHaveLength(MAX_REPORTED_ERRORS);
+      expect(MAX_REPORTED_ERRORS).toBe(100);
+      expect(error.moreErrors).toBe(50);
+      expect(error.errors[0]).toMatchObject({ line: 1, row: 0, code: "duplicate_key", path: "$.input.a" });
+      expect(error.errors[99]).toMatchObject({ line: 133, row: 132 });
+      expect(error.message).toMatch(/^.*many-bad\.jsonl: 150 records cannot be examples:\n/);
+      expect(error.message.split("\n")).toHaveLength(1 + 100 + 1);
+      expect(error.message).toMatch(/\n {2}\.\.\. and 50 more$/);
+    }
+    expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+  });
+
+  test("150 bad in-memory records, of every kind", async () => {
+    const kinds = [
+      (i: number) => ({ id: `n${i}`, input: { v: Number.NaN } }),
+      (i: number) => ({ id: i + 0.5, input: {} }),
+      (i: number) => ({ input: { i } }),
+      (i: number) => ({ id: `s${i}`, input: { s: "\ud800" } }),
+      (i: number) => ({ id: `o${i}`, input: {}, output: [i] }),
+    ];
+    const examples: unknown[] = [];
+    for (let i = 0; i < 150; i++) {
+      examples.push({ id: `good${i}`, input: { i } });
+      examples.push((kinds[i % kinds.length] as (i: number) => unknown)(i));
+    }
+    examples.push({ id: "good0", input: { again: true } });
+    const dataset = { datasetName: uniqueName("many-bad-memory") };
+    const error = await exampleError(
+      upsertDataset({ client, dataset, examples: examples as object[], sourceIdKey: "id" }),
+    );
+    expect(error.errors).toHaveLength(100);
+    expect(error.moreErrors).toBe(51);
+    expect(
+      error.errors.slice(0, 5).map(({ line, row, code, path, sourceId }) => ({ line, row, code, path, sourceId })),
+    ).toEqual([
+      { line: undefined, row: 1, code: "non_finite_number", path: "$.input.v", sourceId: "n0" },
+      { line: undefined, row: 3, code: "invalid_source_id", path: "$.id", sourceId: undefined },
+      { line: undefined, row: 5, code: "missing_source_id", path: "$.id", sourceId: undefined },
+      { line: undefined, row: 7, code: "lone_surrogate", path: "$.input.s", sourceId: "s3" },
+      { line: undefined, row: 9, code: "not_an_object", path: "$.output", sourceId: undefined },
+    ]);
+    expect(error.message).toMatch(/^151 records cannot be examples:\n {2}row 1: non_finite_number at \$\.input\.v: /);
+    expect(error.message).toMatch(/\n {2}\.\.\. and 51 more$/);
+    expect(error).toMatchObject({ code: "non_finite_number", row: 1, path: "$.input.v", sourceId: "n0" });
+    expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+  });
+});
