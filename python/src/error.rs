@@ -80,6 +80,7 @@ fn build(py: Python<'_>, error: &HashError) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", error.code().as_str())?;
     kwargs.set_item("path", error.path())?;
+    kwargs.set_item("reason", error.message())?;
     if let Some(position) = error.position() {
         kwargs.set_item("line", position.line)?;
         kwargs.set_item("column", position.column)?;

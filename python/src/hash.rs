@@ -51,17 +51,71 @@ const QUEUE: usize = 8;
 #[pyfunction]
 pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let py = examples.py();
+    let (hashes, mut failures) = hash_all(examples, false)?;
+    let failure = failures.pop().map(|(index, failure)| failure.within_index(index));
+    first_error(py, hashes, failure)
+}
+
+/// `(hashes, problems, more)`: as `hash_examples`, but every item is hashed and every bad one
+/// reported, so that a caller can list them all. A bad item's hash is `""`; `problems` holds
+/// `(index, HashError)` for the first `max_errors` bad items in order (paths relative to the
+/// item), `more` counts the rest.
+#[pyfunction]
+#[pyo3(signature = (examples, *, max_errors = 100))]
+#[allow(clippy::type_complexity)]
+pub fn hash_examples_collect(
+    examples: &Bound<'_, PyAny>,
+    max_errors: usize,
+) -> PyResult<(Vec<String>, Vec<(usize, Py<PyAny>)>, usize)> {
+    let py = examples.py();
+    let (hashes, failures) = hash_all(examples, true)?;
+    let mut failures = failures.into_iter().peekable();
+    let (mut problems, mut more) = (Vec::new(), 0);
+    let hashes = hashes
+        .into_iter()
+        .enumerate()
+        .map(|(index, hash)| {
+            // A conversion failure comes before the placeholder's own hash error.
+            let error = match failures.next_if(|(failed, _)| *failed == index) {
+                Some((_, failure)) => Some(failure.into_pyerr(py)),
+                None => hash.as_ref().err().map(|error| to_pyerr(py, error)),
+            };
+            let Some(error) = error else {
+                return hash.expect("an error was handled above");
+            };
+            if problems.len() < max_errors {
+                problems.push((index, error.into_value(py).into_any()));
+            } else {
+                more += 1;
+            }
+            String::new()
+        })
+        .collect();
+    Ok((hashes, problems, more))
+}
+
+/// The hash results of every item, and the items that failed to convert with their index:
+/// with `collect`, every such item (a placeholder takes its place in the hashes); without, the
+/// first, which ends the conversion. A Python error of the iteration (or of a mapping's own
+/// `__getitem__`) is raised.
+#[allow(clippy::type_complexity)]
+fn hash_all(
+    examples: &Bound<'_, PyAny>,
+    collect: bool,
+) -> PyResult<(Vec<Result<String, HashError>>, Vec<(usize, Failure)>)> {
+    let py = examples.py();
     let items = examples.try_iter()?;
+    let mut failures = Vec::new();
     if examples.len().is_ok_and(|count| count <= BATCH) {
         let mut batch = Batch::new();
-        let failure = convert_items(items, &mut batch, |_| {})?;
+        convert_items(items, &mut batch, collect, &mut failures, |_| {})?;
         let examples = &batch.examples;
         let hashes = py.detach(|| {
             let mut hashes = Vec::with_capacity(examples.len());
             hash_into(examples, &mut Vec::with_capacity(4096), &mut hashes);
             hashes
         });
-        return first_error(py, hashes, failure);
+        return Ok((hashes, failures));
     }
     // A pipeline on two threads: this one converts batches (which needs the GIL) while a
     // worker hashes the batches already converted. Batches own their data, so the worker never
@@ -81,7 +135,7 @@ pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
             hashes
         });
         let mut batch = Batch::new();
-        let converted = convert_items(items, &mut batch, |batch| {
+        let converted = convert_items(items, &mut batch, collect, &mut failures, |batch| {
             if batch.examples.len() == BATCH {
                 let next = empty_receiver.try_recv().unwrap_or_else(|_| Batch::new());
                 hand_over(py, &full_sender, std::mem::replace(batch, next));
@@ -94,7 +148,8 @@ pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         let hashes = py
             .detach(|| worker.join())
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        first_error(py, hashes, converted?)
+        converted?;
+        Ok((hashes, failures))
     })
 }
 
@@ -147,21 +202,31 @@ fn hash_into(examples: &[Example<'_>], scratch: &mut Vec<u8>, hashes: &mut Vec<R
     hashes.extend(examples.iter().map(|example| example.hash_with(scratch)));
 }
 
-/// Converts the items in order into `batch`, calling `after_each` after each one, until the
-/// first item that fails: its error, with the item's index in front of the path. Python
-/// errors of the iteration itself are returned as `Err`.
+/// Converts the items in order into `batch`, calling `after_each` after each one. An item that
+/// fails is recorded in `failures` with its index; without `collect` it ends the conversion,
+/// with it a placeholder takes its place. Python errors of the iteration are returned as `Err`.
 fn convert_items(
     items: Bound<'_, pyo3::types::PyIterator>,
     batch: &mut Batch,
+    collect: bool,
+    failures: &mut Vec<(usize, Failure)>,
     mut after_each: impl FnMut(&mut Batch),
-) -> PyResult<Option<Failure>> {
+) -> PyResult<()> {
     for (index, item) in items.enumerate() {
-        if let Err(failure) = batch.push(&item?) {
-            return Ok(Some(failure.within_index(index)));
+        match batch.push(&item?) {
+            Ok(()) => {}
+            Err(Failure::Hash(error)) if collect => {
+                failures.push((index, Failure::Hash(error)));
+                batch.examples.push(Example::MISSING);
+            }
+            Err(failure) => {
+                failures.push((index, failure));
+                return Ok(());
+            }
         }
         after_each(batch);
     }
-    Ok(None)
+    Ok(())
 }
 
 /// The hashes, or the first error by item index: an item that converted but failed to hash
@@ -227,6 +292,13 @@ struct Example<'s> {
 }
 
 impl<'s> Example<'s> {
+    /// Stands for an item that failed to convert, so that the hashes stay in item order.
+    const MISSING: Example<'static> = Example {
+        input: None,
+        output: None,
+        metadata: None,
+    };
+
     /// Converts the parts. A part that is a dict is converted in full, inside the example
     /// object (depth 1); any other part only by kind, for the core to refuse as not an object.
     fn convert<'py>(

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -108,6 +109,21 @@ def client(server: ServerProcess) -> Iterator[groundset.Client]:
     """A client of the session's server, with quick retries."""
     with groundset.Client(base_url=server.base_url, max_retries=1) as made:
         yield made
+
+
+@pytest.fixture
+def run(server: ServerProcess) -> Any:
+    """Runs the ``groundset`` command (typer's runner, in this process) against the session's server."""
+    from typer.testing import CliRunner
+
+    from groundset.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, ["--base-url", server.base_url, *args])
+
+    return invoke
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 import groundset
@@ -21,16 +20,6 @@ ROWS = [
     {"id": "b", "input": {"q": "1+1?"}, "output": {"a": "2"}},
     {"id": "c", "input": {"q": "3+3?"}, "output": {"a": "6"}},
 ]
-
-
-@pytest.fixture
-def run(server: ServerProcess) -> Any:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, ["--base-url", server.base_url, *args])
-
-    return invoke
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -102,16 +91,18 @@ def test_errors_exit_non_zero_and_name_the_place(run: Any, tmp_path: Path, uniqu
     bad_json = tmp_path / "bad.jsonl"
     bad_json.write_text('{"id": "a", "input": {}}\n\n{"id": "b", "input": \n', encoding="utf-8")
     done = run("upsert", str(bad_json), "-d", unique_name)
-    assert done.exit_code == 1 and f"{bad_json}:3:" in done.stderr and "not JSON" in done.stderr
+    assert done.exit_code == 1 and f"{bad_json}:3: invalid_json at $.input: " in done.stderr, done.stderr
 
     no_id = write_jsonl(tmp_path / "no-id.jsonl", [ROWS[0], {"input": {"q": 1}}])
     done = run("upsert", str(no_id), "-d", unique_name, "--id-key", "id")
-    assert done.exit_code == 1 and f"{no_id}:2: row 1: no source id at $.id" in done.stderr
+    assert done.exit_code == 1 and f"{no_id}:2: missing_source_id at $.id: " in done.stderr, done.stderr
 
     nan = tmp_path / "nan.jsonl"
-    nan.write_text('{"input": {"x": 1}}\n{"input": {"x": NaN}}\n', encoding="utf-8")
-    done = run("upsert", str(nan), "-d", unique_name)
-    assert done.exit_code == 1 and f"{nan}:2: row 1: non_finite_number at $.input.x" in done.stderr
+    nan.write_text('{"id": "x", "input": {"x": NaN}}\n{"id": "y", "input": [1]}\n', encoding="utf-8")
+    done = run("upsert", str(nan), "-d", unique_name, "--id-key", "id")
+    assert done.exit_code == 1 and f"{nan}:1: invalid_json at $.input.x: " in done.stderr, done.stderr
+    assert f"{nan}:2: not_an_object at $.input [source id y]: " in done.stderr
+    assert "2 bad records; nothing was sent" in done.stderr
 
     missing = run("upsert", str(tmp_path / "absent.jsonl"), "-d", unique_name)
     assert missing.exit_code == 2
@@ -124,14 +115,14 @@ def test_errors_exit_non_zero_and_name_the_place(run: Any, tmp_path: Path, uniqu
 
 def test_hash_prints_pairs_and_digest(run: Any, tmp_path: Path) -> None:
     file = write_jsonl(tmp_path / "qa.jsonl", ROWS)
-    done = run("hash", str(file))
+    done = run("hash", str(file), "--id-key", "id")
     assert done.exit_code == 0
     pairs = [tuple(line.split("\t")) for line in done.stdout.splitlines()]
     expected = [(str(r["id"]), groundset.example_hash(r["input"], r["output"])) for r in ROWS]
     assert pairs == expected
     digest = groundset.manifest_digest(expected)
     assert f"digest {digest} (3 examples)" in done.stderr
-    only = run("hash", str(file), "--digest")
+    only = run("hash", str(file), "--id-key", "id", "--digest")
     assert only.exit_code == 0 and only.stdout == digest + "\n"
     assert run("hash", str(file), "--id-key", "nope").exit_code == 1
 

@@ -49,18 +49,31 @@ def test_records_without_a_usable_source_id(offline: groundset.Client) -> None:
             path="$.id",
         )
     example_error(
-        lambda: offline.upsert_dataset(name="d", examples=rows, source_id=lambda r: 7),  # type: ignore[arg-type,return-value]
+        lambda: offline.upsert_dataset(name="d", examples=rows, source_id=lambda r: 7.5),  # type: ignore[arg-type,return-value]
         code="invalid_source_id",
         row=0,
     )
+    # The one rule of the core: an integral float is its digits, 2^53 + 1 is refused with a way out.
+    error = example_error(
+        lambda: offline.upsert_dataset(
+            name="d", examples=[{"id": 7.0, "input": {}}, {"id": 2**53 + 1, "input": {}}], source_id_key="id"
+        ),
+        code="invalid_source_id",
+        row=1,
+        path="$.id",
+    )
+    assert len(error.errors) == 1 and "write it as a string" in error.errors[0].message
 
 
 def test_duplicate_source_ids_name_both_rows(offline: groundset.Client) -> None:
     rows: list[dict[str, Any]] = [{"id": 1, "input": {"q": 1}}, {"id": 2, "input": {"q": 2}}, {"id": "1", "input": {}}]
     error = example_error(
-        lambda: offline.upsert_dataset(name="d", examples=rows, source_id_key="id"), code="duplicate_source_id", row=2
+        lambda: offline.upsert_dataset(name="d", examples=rows, source_id_key="id"),
+        code="duplicate_source_id",
+        row=2,
+        path="$.id",
     )
-    assert "rows 0 and 2" in str(error) and error.source_id == "1"
+    assert "also the id of row 0" in str(error) and error.source_id == "1"
 
 
 def test_flat_records_missing_a_named_key(offline: groundset.Client) -> None:
@@ -88,31 +101,59 @@ def test_a_record_that_is_not_a_mapping(offline: groundset.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("record", "cls", "code", "path"),
+    ("record", "code", "path"),
     [
-        ({"input": {"x": [1, float("nan")]}}, groundset.HashError, "non_finite_number", "$.input.x[1]"),
-        ({"output": {"a": 1}}, groundset.HashError, "not_an_object", "$.input"),
-        ({"input": {"when": object()}}, groundset.UnsupportedTypeError, "unsupported_type", "$.input.when"),
-        ({"input": {"n": 2**53 + 1}}, groundset.HashError, "integer_not_exact", "$.input.n"),
+        ({"input": {"x": [1, float("nan")]}}, "non_finite_number", "$.input.x[1]"),
+        ({"output": {"a": 1}}, "not_an_object", "$.input"),
+        ({"input": {"when": object()}}, "unsupported_type", "$.input.when"),
+        ({"input": {"n": 2**53 + 1}}, "integer_not_exact", "$.input.n"),
     ],
 )
 def test_values_outside_json_name_row_and_path(
-    offline: groundset.Client, record: dict[str, Any], cls: type[groundset.HashError], code: str, path: str
+    offline: groundset.Client, record: dict[str, Any], code: str, path: str
 ) -> None:
     rows = [{"input": {"fine": True}}] * 3 + [record]
-    with pytest.raises(groundset.HashError) as caught:
+    with pytest.raises(groundset.ExampleError) as caught:
         offline.upsert_dataset(name="d", examples=rows)
     error = caught.value
-    assert type(error) is cls and (error.code, error.path, error.row) == (code, path, 3)
+    assert (error.code, error.path, error.row) == (code, path, 3)
     assert str(error).startswith(f"row 3: {code} at {path}: "), str(error)
+
+
+def test_every_bad_record_is_reported_at_once(offline: groundset.Client) -> None:
+    """Source-id problems, missing keys and values outside JSON, in row order: 100, then a count."""
+    rows: list[Any] = [{"id": f"ok-{n}", "q": n} for n in range(200)]
+    rows[3] = {"id": None, "q": 1}
+    rows[5] = {"id": "x", "r": 1}
+    rows[7] = {"id": "y", "q": float("inf")}
+    rows[9] = {"id": "ok-0", "q": 2}
+    for row in range(50, 196):
+        rows[row] = {"id": 7.5, "q": row}
+    with pytest.raises(groundset.ExampleError) as caught:
+        offline.upsert_dataset(name="d", examples=rows, source_id_key="id", input_keys=["q"])
+    error = caught.value
+    found = [(issue.row, issue.code, issue.path) for issue in error.errors[:4]]
+    assert found == [
+        (3, "invalid_source_id", "$.id"),
+        (5, "missing_key", "$.q"),
+        (7, "non_finite_number", "$.input.q"),
+        (9, "duplicate_source_id", "$.id"),
+    ]
+    assert error.errors[2].source_id == "y" and error.errors[3].source_id == "ok-0"
+    assert len(error.errors) == groundset.MAX_REPORTED_ERRORS and error.more_errors == 150 - 100
+    assert str(error).startswith("150 bad records:\n") and str(error).endswith("... and 50 more")
 
 
 def test_arguments_that_do_not_go_together(offline: groundset.Client) -> None:
     rows: list[dict[str, Any]] = [{"input": {}}]
     with pytest.raises(ValueError, match="exactly one of name= and dataset_id="):
         offline.upsert_dataset(examples=rows)
-    with pytest.raises(ValueError, match="exactly one of examples= and dataframe="):
+    with pytest.raises(ValueError, match="exactly one of examples=, dataframe= and path="):
         offline.upsert_dataset(name="d")
+    with pytest.raises(ValueError, match="given: examples, path"):
+        offline.upsert_dataset(name="d", examples=rows, path="x.jsonl")
+    with pytest.raises(ValueError, match="format= goes with path="):
+        offline.upsert_dataset(name="d", examples=rows, format="csv")
     with pytest.raises(ValueError, match="at most one of source_id_key= and source_id="):
         offline.upsert_dataset(name="d", examples=rows, source_id_key="id", source_id=lambda r: "x")
     with pytest.raises(ValueError, match="mode= must be 'merge' or 'mirror'"):

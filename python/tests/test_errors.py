@@ -57,6 +57,10 @@ def test_public_api() -> None:
     assert sorted(groundset.__all__) == sorted(
         [
             "MAX_DEPTH",
+            "MAX_NAME_CHARS",
+            "MAX_REPORTED_ERRORS",
+            "MAX_SAFE_INTEGER",
+            "MAX_SOURCE_ID_CHARS",
             # groundset.experiments
             "EvaluationResult",
             "Experiment",
@@ -90,6 +94,7 @@ def test_public_api() -> None:
             "NotFoundError",
             "PermissionDeniedError",
             "RateLimitError",
+            "RecordIssue",
             "UnsupportedMediaTypeError",
             "UnsupportedTypeError",
             "UpsertResult",
@@ -99,14 +104,19 @@ def test_public_api() -> None:
             "canonicalize",
             "example_hash",
             "hash_examples",
+            "hash_file",
             "hash_jsonl",
             "hash_value",
             "manifest_digest",
+            "read_examples",
+            "source_id",
         ]
     )
     for name in groundset.__all__:
         assert getattr(groundset, name) is not None
     assert groundset.MAX_DEPTH == 128
+    assert (groundset.MAX_SOURCE_ID_CHARS, groundset.MAX_NAME_CHARS, groundset.MAX_REPORTED_ERRORS) == (512, 512, 100)
+    assert groundset.MAX_SAFE_INTEGER == 2**53 - 1
 
 
 def test_package_docstring_example() -> None:

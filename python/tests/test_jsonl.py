@@ -62,7 +62,7 @@ def test_id_key_integer_ids_and_optional_parts(tmp_path: Path) -> None:
     records: list[dict[str, Any]] = [
         {"key": 7, "input": {"q": "é"}, "id": "ignored"},
         {"key": "b", "input": {"q": 1}, "output": None, "metadata": {"m": [1.0, -0.0]}},
-        {"key": -(2**53), "input": {}, "output": {"a": "x"}},
+        {"key": -(2**53 - 1), "input": {}, "output": {"a": "x"}},
     ]
     path = write_jsonl(tmp_path / "keys.jsonl", records)
     assert groundset.hash_jsonl(path, id_key="key") == expected_pairs(records, "key")
@@ -101,7 +101,7 @@ def test_first_bad_line_is_raised_with_its_line(tmp_path: Path) -> None:
     ("line", "code", "path"),
     [
         ("{'id': 1}", "invalid_json", "$"),
-        ('{"input": {}}', "missing_source_id", "$"),
+        ('{"input": {}}', "missing_source_id", "$.id"),
         ('{"id": 1.5, "input": {}}', "invalid_source_id", "$.id"),
         ('{"id": "x"}', "not_an_object", "$.input"),
         ('{"id": "x", "input": {"n": 1e400}}', "non_finite_number", "$.input.n"),

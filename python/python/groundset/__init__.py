@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from groundset._native import (
     MAX_DEPTH,
+    MAX_NAME_CHARS,
+    MAX_REPORTED_ERRORS,
+    MAX_SAFE_INTEGER,
+    MAX_SOURCE_ID_CHARS,
     __version__,
     canonicalize,
     example_hash,
@@ -24,7 +28,9 @@ from groundset._native import (
     hash_jsonl,
     hash_value,
     manifest_digest,
+    source_id,
 )
+from groundset._read import hash_file, read_examples
 from groundset.client import AsyncClient, Client
 from groundset.errors import (
     APIConnectionError,
@@ -41,6 +47,7 @@ from groundset.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RecordIssue,
     UnsupportedMediaTypeError,
     UnsupportedTypeError,
     ValidationError,
@@ -62,6 +69,10 @@ from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo,
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_NAME_CHARS",
+    "MAX_REPORTED_ERRORS",
+    "MAX_SAFE_INTEGER",
+    "MAX_SOURCE_ID_CHARS",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -87,6 +98,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RecordIssue",
     "UnsupportedMediaTypeError",
     "UnsupportedTypeError",
     "UpsertResult",
@@ -100,10 +112,13 @@ __all__ = [
     "evaluate_experiment",
     "example_hash",
     "hash_examples",
+    "hash_file",
     "hash_jsonl",
     "hash_value",
     "load_experiment",
     "manifest_digest",
+    "read_examples",
     "resume_experiment",
     "run_experiment",
+    "source_id",
 ]

@@ -9,6 +9,10 @@ from groundset.errors import HashError
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_NAME_CHARS",
+    "MAX_REPORTED_ERRORS",
+    "MAX_SAFE_INTEGER",
+    "MAX_SOURCE_ID_CHARS",
     "__version__",
     "canonicalize",
     "canonicalize_ndjson_line",
@@ -16,13 +20,24 @@ __all__ = [
     "decode_request_json",
     "example_hash",
     "hash_examples",
+    "hash_examples_collect",
     "hash_jsonl",
     "hash_value",
     "manifest_digest",
+    "read_file",
+    "source_id",
 ]
 
 __version__: Final[str]
 MAX_DEPTH: Final[int]
+MAX_SOURCE_ID_CHARS: Final[int]
+"""The longest source id, in Unicode scalar values (512)."""
+MAX_SAFE_INTEGER: Final[int]
+"""The largest magnitude of a numeric source id: 2^53 - 1 (RFC 7493 section 2.2)."""
+MAX_NAME_CHARS: Final[int]
+"""The longest dataset, experiment or evaluator name or tag, in Unicode scalar values (512)."""
+MAX_REPORTED_ERRORS: Final[int]
+"""How many bad records an error lists one by one (100); the rest are counted."""
 
 def canonicalize(value: Any) -> bytes:
     """The RFC 8785 (JCS) canonical JSON of ``value``, as UTF-8 bytes."""
@@ -37,6 +52,12 @@ def hash_examples(examples: Iterable[Mapping[str, Any]]) -> list[str]:
     """The content hashes of many examples (mappings with ``input`` and optional ``output``,
     ``metadata``), in order; converted and hashed on two threads."""
 
+def hash_examples_collect(
+    examples: Iterable[Mapping[str, Any]], *, max_errors: int = 100
+) -> tuple[list[str], list[tuple[int, HashError]], int]:
+    """As ``hash_examples``, reporting every bad item: ``(hashes, problems, more)``, a bad item's
+    hash ``""``, ``problems`` the first ``max_errors`` ``(index, HashError)``, ``more`` the rest."""
+
 def manifest_digest(entries: Iterable[tuple[str, str] | list[str]]) -> str:
     """The digest of a dataset version from its ``(source_id, content_hash)`` pairs, in any order."""
 
@@ -46,7 +67,32 @@ def hash_jsonl(
     id_key: str = "id",
     threads: int | None = None,
 ) -> list[tuple[str, str]]:
-    """``(source_id, content_hash)`` for every record of a JSONL file, hashed without the GIL."""
+    """``(source_id, content_hash)`` for every record of a JSONL file, hashed without the GIL;
+    the first bad record is raised as its ``HashError``."""
+
+# The core's record reader: records as `(line, index, source_id, content_hash, input, output,
+# metadata)` with canonical JSON text (or None without content), problems as
+# `(line, index, source_id, HashError)`, and the count of problems beyond `max_errors`.
+_ReadRecord = tuple[int, int, str, str, str | None, str | None, str | None]
+_ReadIssue = tuple[int, int, str | None, HashError]
+
+def read_file(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    id_key: str | None = None,
+    input_keys: list[str] | None = None,
+    output_keys: list[str] | None = None,
+    metadata_keys: list[str] | None = None,
+    with_content: bool = True,
+    threads: int | None = None,
+    max_errors: int = 100,
+) -> tuple[list[_ReadRecord], list[_ReadIssue], int]:
+    """Reads every record of a JSONL, JSON or CSV file with the core, without the GIL."""
+
+def source_id(value: object) -> str:
+    """The source id a str, int or float stands for, by the core's one rule; else ``HashError``
+    ``invalid_source_id``."""
 
 # The server's request decoding (not part of the SDK's public API): records come back as
 # `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text,

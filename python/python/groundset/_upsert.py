@@ -8,8 +8,10 @@ others, guarded by the plan's ``base_version_id`` (planned again if the dataset 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,8 +19,9 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from groundset._http import NDJSON, Call, Op, json_call
-from groundset._native import canonicalize, hash_examples
-from groundset.errors import ConflictError, ExampleError, HashError
+from groundset._native import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
+from groundset._read import FileFormat, Record, read_checked
+from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue
 from groundset.types import UpsertResult
 
 if TYPE_CHECKING:
@@ -30,10 +33,11 @@ PLAN_THRESHOLD = 1_000
 """Syncs of more examples than this take the plan path (see benches/bench_sdk.py)."""
 PROGRESS_THRESHOLD = 20_000
 """Progress bars appear by default (on a terminal) from this many examples."""
-MAX_SOURCE_ID = 512
 LINES_PER_CHUNK = 2_000
 PLAN_ATTEMPTS = 3
-_ROW_PATH = re.compile(r"^\$\[(\d+)\]")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BAD_ROW: Mapping[str, Any] = {"input": {}}
+"""Stands in for a record that has a problem already, so that the others are still hashed."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -44,6 +48,8 @@ class UpsertArgs:
     dataset_id: str | None
     examples: Iterable[Mapping[str, Any]] | None
     dataframe: pandas.DataFrame | None
+    path: str | os.PathLike[str] | None
+    format: FileFormat | None
     source_id_key: str | None
     source_id: Callable[[Mapping[str, Any]], str] | None
     input_keys: Iterable[str] | None
@@ -72,10 +78,17 @@ class UpsertArgs:
         from groundset._ops import check_selector
 
         check_selector(self.name, self.dataset_id)
-        if (self.examples is None) == (self.dataframe is None):
-            raise ValueError("give exactly one of examples= and dataframe=")
+        given = [name for name in ("examples", "dataframe", "path") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of examples=, dataframe= and path= (given: {', '.join(given) or 'none'})"
+            )
+        if self.format is not None and self.path is None:
+            raise ValueError("format= goes with path=")
         if self.source_id_key is not None and self.source_id is not None:
             raise ValueError("give at most one of source_id_key= and source_id=")
+        if self.source_id is not None and self.path is not None:
+            raise ValueError("path= takes source_id_key=, not source_id= (the file is read by the core)")
         if self.source_id is not None and not callable(self.source_id):
             raise TypeError("source_id= must be a function from a record to its source id (a str)")
         if self.mode not in ("merge", "mirror"):
@@ -103,55 +116,111 @@ class UpsertArgs:
         return self.examples
 
     def prepare(self) -> Prepared:
-        """Selects, identifies and hashes every example (the CPU work, before any request)."""
+        """Selects, identifies and hashes every example (the CPU work, before any request).
+
+        Raises one :class:`ExampleError` listing every bad record (up to 100, then a count)."""
+        if self.path is not None:
+            return self.prepare_file(self.path)
         records = self.records()
         if not isinstance(records, Sequence):
             records = list(records)
         show = self.progress if self.progress is not None else _stderr_is_terminal()
         show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
-        contents = self.contents(records)
-        hashes = _hash(contents, show)
-        ids = self.identities(records, hashes)
+        issues: list[RecordIssue] = []
+        contents = self.contents(records, issues)
+        hashes, hash_issues, more = _hash(contents, show)
+        ids = self.identities(records, hashes, issues)
+        if hash_issues:
+            known = self.source_id_key is not None or self.source_id is not None
+            issues.extend(
+                issue if not known or ids[issue.row] == "" else dataclasses.replace(issue, source_id=ids[issue.row])
+                for issue in hash_issues
+            )
         if self.source_id_key is None and self.source_id is None:
             contents, ids, hashes = _unique(contents, ids, hashes)
         else:
-            _check_unique(ids)
+            _check_unique(ids, issues, _key_path(self.source_id_key) if self.source_id_key is not None else "$")
+        if issues:
+            issues.sort(key=lambda issue: issue.row)
+            kept = issues[:MAX_REPORTED_ERRORS]
+            raise ExampleError.from_issues(kept, len(issues) - len(kept) + more)
         return Prepared(args=self, source_ids=ids, hashes=hashes, contents=contents, progress=show)
 
-    def contents(self, records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
-        """Each record as ``{"input", "output", "metadata"}`` (structured records as they are)."""
-        for row, record in enumerate(records):
-            if not isinstance(record, Mapping):
-                raise ExampleError(
-                    f"row {row}: an example must be a mapping (such as a dict), not {type(record).__name__}",
-                    code="not_a_mapping",
-                    row=row,
-                )
-        if self.input_keys is None and self.output_keys is None and self.metadata_keys is None:
-            return records
-        return [self._flat(row, record) for row, record in enumerate(records)]
+    def prepare_file(self, path: str | os.PathLike[str]) -> Prepared:
+        """The examples of a file, read and hashed by the core: their content stays canonical
+        JSON text, never Python values."""
+        records = read_checked(
+            path,
+            format=self.format,
+            source_id_key=self.source_id_key,
+            input_keys=self.input_keys,
+            output_keys=self.output_keys,
+            metadata_keys=self.metadata_keys,
+            with_content=True,
+        )
+        show = bool(self.progress if self.progress is not None else _stderr_is_terminal())
+        show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
+        return Prepared(
+            args=self,
+            source_ids=[record[2] for record in records],
+            hashes=[record[3] for record in records],
+            contents=(),
+            texts=records,
+            progress=show,
+        )
 
-    def _flat(self, row: int, record: Mapping[str, Any]) -> dict[str, Any]:
+    def contents(self, records: Sequence[Mapping[str, Any]], issues: list[RecordIssue]) -> Sequence[Mapping[str, Any]]:
+        """Each record as ``{"input", "output", "metadata"}`` (structured records as they are); a
+        record that is not a mapping, or lacks a named key, is an issue (and a placeholder)."""
+        bad = [row for row, record in enumerate(records) if not isinstance(record, Mapping)]
+        for row in bad:
+            message = f"an example must be a mapping (such as a dict), not {type(records[row]).__name__}"
+            issues.append(RecordIssue(row=row, code="not_a_mapping", path="$", message=message))
+        flat = self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None
+        if not flat and not bad:
+            return records
+        if not flat:
+            return [_BAD_ROW if not isinstance(record, Mapping) else record for record in records]
+        return [
+            self._flat(row, record, issues) if isinstance(record, Mapping) else _BAD_ROW
+            for row, record in enumerate(records)
+        ]
+
+    def _flat(self, row: int, record: Mapping[str, Any], issues: list[RecordIssue]) -> Mapping[str, Any]:
         output_keys = self.output_keys or ()
         metadata_keys = self.metadata_keys or ()
         input_keys = self.input_keys
         if input_keys is None:
             taken = {*output_keys, *metadata_keys, self.source_id_key}
             input_keys = [key for key in record if key not in taken]
-        return {
-            "input": _pick(row, record, input_keys, "input_keys"),
-            "output": _pick(row, record, output_keys, "output_keys"),
-            "metadata": _pick(row, record, metadata_keys, "metadata_keys"),
-        }
+        try:
+            return {
+                "input": {key: record[key] for key in input_keys},
+                "output": {key: record[key] for key in output_keys},
+                "metadata": {key: record[key] for key in metadata_keys},
+            }
+        except KeyError:
+            pass
+        for label, keys in (("input_keys", input_keys), ("output_keys", output_keys), ("metadata_keys", metadata_keys)):
+            for key in keys:
+                if key not in record:
+                    message = f"no key {key!r} (named in {label}); the record has {sorted(map(str, record))}"
+                    issues.append(RecordIssue(row=row, code="missing_key", path=_key_path(key), message=message))
+        return _BAD_ROW
 
-    def identities(self, records: Sequence[Mapping[str, Any]], hashes: list[str]) -> list[str]:
-        """The source id of every record."""
+    def identities(
+        self, records: Sequence[Mapping[str, Any]], hashes: list[str], issues: list[RecordIssue]
+    ) -> list[str]:
+        """The source id of every record, by the core's rule (``""`` for a record without a valid one)."""
         if self.source_id_key is not None:
             key = self.source_id_key
-            return [_source_id_of(row, record, key) for row, record in enumerate(records)]
+            try:
+                return [source_id(record[key]) for record in records]
+            except (KeyError, TypeError, HashError):
+                return [_source_id_of(row, record, key, issues) for row, record in enumerate(records)]
         if self.source_id is not None:
             function = self.source_id
-            return [_source_id_from(row, function, record) for row, record in enumerate(records)]
+            return [_source_id_from(row, function, record, issues) for row, record in enumerate(records)]
         return hashes
 
     def header(self) -> dict[str, Any]:
@@ -191,10 +260,12 @@ class Prepared:
     hashes: list[str]
     contents: Sequence[Mapping[str, Any]]
     progress: bool
+    texts: Sequence[Record] | None = None
+    """The core's records of a file (``path=``): their content as canonical JSON texts."""
     _bare: list[bytes] | None = None
 
     def entry(self, index: int, with_content: bool) -> dict[str, Any]:
-        """The wire form of one example, with or without its content."""
+        """The wire form of one example given as Python values, with or without its content."""
         entry: dict[str, Any] = {"source_id": self.source_ids[index], "content_hash": self.hashes[index]}
         if with_content:
             content = self.contents[index]
@@ -202,6 +273,18 @@ class Prepared:
             entry["output"] = content.get("output")
             entry["metadata"] = content.get("metadata")
         return entry
+
+    def content_line(self, index: int) -> bytes:
+        """One example with its content as an NDJSON line (canonical JSON, without newline)."""
+        if self.texts is None:
+            return canonicalize(self.entry(index, True))
+        # The canonical texts joined in the canonical member order: content_hash, input,
+        # metadata, output, source_id. No Python value of the content is built.
+        _line, _index, source_id, content_hash, input, output, metadata = self.texts[index]
+        return (
+            f'{{"content_hash":"{content_hash}","input":{input},"metadata":{metadata},'
+            f'"output":{output},"source_id":{canonicalize(source_id).decode()}}}'
+        ).encode()
 
     def bare_lines(self) -> list[bytes]:
         """Every example without content, as NDJSON lines: the plan's body, and the upsert's
@@ -231,9 +314,7 @@ class Prepared:
             for start in range(0, total, LINES_PER_CHUNK):
                 stop = min(start + LINES_PER_CHUNK, total)
                 lines = [
-                    canonicalize(self.entry(index, True))
-                    if bare is None or self.source_ids[index] in needed
-                    else bare[index]
+                    self.content_line(index) if bare is None or self.source_ids[index] in needed else bare[index]
                     for index in range(start, stop)
                 ]
                 lines.append(b"")
@@ -251,9 +332,15 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
     args = prepared.args
     header = args.header()
     count = len(prepared.source_ids)
-    if count <= PLAN_THRESHOLD:
+    if count <= PLAN_THRESHOLD and prepared.texts is None:
         body = {**header, "examples": [prepared.entry(index, True) for index in range(count)]}
         answer = yield json_call("POST", "/v1/datasets/upsert", json=body)
+        return UpsertResult.from_json(answer)
+    if count <= PLAN_THRESHOLD:
+        # A file's examples are canonical texts already: one NDJSON request with every content.
+        everything = set(prepared.source_ids)
+        call = Call("POST", "/v1/datasets/upsert", body=prepared.ndjson(header, everything), content_type=NDJSON)
+        answer = yield call
         return UpsertResult.from_json(answer)
     # A dataset that does not exist yet needs every content: no plan, but the same guard.
     fresh = False
@@ -329,89 +416,62 @@ def _bar(total: int, label: str, show: bool) -> Any:
     return tqdm(total=total, desc=label, unit="ex", unit_scale=True, file=sys.stderr, leave=False)
 
 
-def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> list[str]:
-    """The content hashes: one native batch call (several, to advance a progress bar)."""
+def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> tuple[list[str], list[RecordIssue], int]:
+    """The content hashes (``""`` for a bad record), the first bad records' problems, and how
+    many more there were: native batch calls (several, to advance a progress bar)."""
     bar = _bar(len(contents), "hash", show)
     step = len(contents) if bar is None else max(10_000, len(contents) // 20)
     hashes: list[str] = []
+    issues: list[RecordIssue] = []
+    more = 0
     for start in range(0, len(contents), step or 1):
         batch = contents[start : start + step]
-        try:
-            hashes.extend(hash_examples(batch))
-        except HashError as error:
-            raise _at_row(error, start) from None
+        batch_hashes, problems, batch_more = hash_examples_collect(batch, max_errors=MAX_REPORTED_ERRORS - len(issues))
+        hashes.extend(batch_hashes)
+        issues.extend(
+            RecordIssue(row=start + row, code=error.code, path=error.path, message=error.reason)
+            for row, error in problems
+        )
+        more += batch_more
         if bar is not None:
             bar.update(len(batch))
     if bar is not None:
         bar.close()
-    return hashes
-
-
-def _at_row(error: HashError, offset: int) -> HashError:
-    """The error of ``hash_examples`` about the batch as one about its row: ``$[3].input.x``
-    becomes row ``offset + 3``, path ``$.input.x``."""
-    match = _ROW_PATH.match(error.path)
-    if match is None:
-        return error
-    row = offset + int(match.group(1))
-    path = "$" + error.path[match.end() :]
-    reason = str(error).split(": ", 1)[-1]
-    return type(error)(f"row {row}: {error.code} at {path}: {reason}", code=error.code, path=path, row=row)
-
-
-def _pick(row: int, record: Mapping[str, Any], keys: Iterable[str], label: str) -> dict[str, Any]:
-    try:
-        return {key: record[key] for key in keys}
-    except KeyError:
-        missing = next(key for key in keys if key not in record)
-        raise ExampleError(
-            f"row {row}: no key {missing!r} (named in {label}); the record has {sorted(map(str, record))}",
-            code="missing_key",
-            row=row,
-            path=_key_path(missing),
-        ) from None
+    return hashes, issues, more
 
 
 def _key_path(key: str) -> str:
-    return f"$.{key}" if key.isidentifier() else f"$[{json.dumps(key, ensure_ascii=False)}]"
+    """The JSONPath of a record's member, written as the core writes paths."""
+    return f"$.{key}" if _PLAIN_KEY.match(key) else f"$[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _source_id_of(row: int, record: Mapping[str, Any], key: str) -> str:
-    value = record.get(key)
-    if type(value) is str and 0 < len(value) <= MAX_SOURCE_ID:
-        return value
-    if type(value) is int:
-        return str(value)
+def _source_id_of(row: int, record: Mapping[str, Any], key: str, issues: list[RecordIssue]) -> str:
     path = _key_path(key)
-    if value is None:
-        code = "missing_source_id" if key not in record else "invalid_source_id"
-        raise ExampleError(
-            f"row {row}: no source id at {path} (source_id_key={key!r})"
-            if code == "missing_source_id"
-            else f"row {row}: the source id at {path} is None; it must be a string or an integer",
-            code=code,
-            row=row,
-            path=path,
-        )
-    raise ExampleError(
-        f"row {row}: the source id at {path} must be a non-empty string of at most {MAX_SOURCE_ID} characters "
-        f"or an integer, not {_describe(value)}",
-        code="invalid_source_id",
-        row=row,
-        path=path,
-    )
+    if not isinstance(record, Mapping):
+        return ""  # reported as not_a_mapping
+    if key not in record:
+        message = f"no source id at {path} (source_id_key={key!r})"
+        issues.append(RecordIssue(row=row, code="missing_source_id", path=path, message=message))
+        return ""
+    try:
+        return source_id(record[key])
+    except HashError as error:
+        issues.append(RecordIssue(row=row, code=error.code, path=path, message=error.reason))
+        return ""
 
 
-def _source_id_from(row: int, function: Callable[[Mapping[str, Any]], str], record: Mapping[str, Any]) -> str:
+def _source_id_from(
+    row: int, function: Callable[[Mapping[str, Any]], str], record: Mapping[str, Any], issues: list[RecordIssue]
+) -> str:
+    if not isinstance(record, Mapping):
+        return ""  # reported as not_a_mapping
     value = function(record)
-    if type(value) is str and 0 < len(value) <= MAX_SOURCE_ID:
-        return value
-    raise ExampleError(
-        f"row {row}: source_id= returned {_describe(value)}; it must return a non-empty string of at most "
-        f"{MAX_SOURCE_ID} characters",
-        code="invalid_source_id",
-        row=row,
-    )
+    try:
+        return source_id(value)
+    except HashError as error:
+        message = f"source_id= returned {_describe(value)}: {error.reason}"
+        issues.append(RecordIssue(row=row, code=error.code, path="$", message=message))
+        return ""
 
 
 def _describe(value: object) -> str:
@@ -419,19 +479,19 @@ def _describe(value: object) -> str:
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
-def _check_unique(ids: list[str]) -> None:
+def _check_unique(ids: list[str], issues: list[RecordIssue], path: str) -> None:
+    """A source id given to two records is an issue of the later one."""
     if len(set(ids)) == len(ids):
         return
     first: dict[str, int] = {}
-    for row, source_id in enumerate(ids):
-        if source_id in first:
-            raise ExampleError(
-                f"rows {first[source_id]} and {row} have the same source id {source_id!r}",
-                code="duplicate_source_id",
-                row=row,
-                source_id=source_id,
-            )
-        first[source_id] = row
+    for row, known in enumerate(ids):
+        if known == "":
+            continue
+        if known in first:
+            message = f"the source id {known!r} is also the id of row {first[known]}"
+            issues.append(RecordIssue(row=row, code="duplicate_source_id", path=path, message=message, source_id=known))
+        else:
+            first[known] = row
 
 
 def _unique(

@@ -2,13 +2,12 @@
 versions and diffs. Every error is printed on stderr and exits with status 1 (2 for a usage error).
 
     groundset upsert examples.jsonl --dataset qa --id-key id
-    groundset hash examples.jsonl --id-key id --digest
+    groundset hash examples.jsonl --id-key id --digest   # the digest the server reports after that upsert
     groundset datasets | groundset versions qa | groundset diff qa --from 3 --to 4
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
 import json
@@ -21,11 +20,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from groundset._native import hash_jsonl, manifest_digest
+from groundset._native import manifest_digest
+from groundset._read import hash_file as hash_records
 from groundset.client import Client
-from groundset.errors import ConflictError, ExampleError, GroundsetError, HashError
+from groundset.errors import ConflictError, ExampleError, GroundsetError
 
-__all__ = ["app", "main", "read_records"]
+__all__ = ["app", "main"]
 
 T = TypeVar("T")
 
@@ -36,8 +36,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: rich would print a line ":100:" (FILE:100: ...) or a name such as "a:fire:b" as emoji.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class ModeChoice(str, enum.Enum):
@@ -45,6 +46,14 @@ class ModeChoice(str, enum.Enum):
 
     merge = "merge"
     mirror = "mirror"
+
+
+class FormatChoice(str, enum.Enum):
+    """``--format``."""
+
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -97,63 +106,15 @@ def _keys(values: list[str] | None) -> list[str] | None:
     return [key.strip() for value in values for key in value.split(",") if key.strip()]
 
 
-def _unflatten(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row whose columns may be dotted paths (``input.question``) as nested objects."""
-    record: dict[str, Any] = {}
-    for column, value in row.items():
-        parts = column.split(".")
-        target = record
-        for part in parts[:-1]:
-            child = target.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ValueError(f"CSV column {column!r} nests below {part!r}, which is also a column of its own")
-            target = child
-        target[parts[-1]] = value
-    return record
-
-
-def read_records(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
-    """The records of a JSONL, JSON or CSV file, and the line each starts on.
-
-    JSONL (``.jsonl``, ``.ndjson``): one object per line, blank lines skipped. JSON: an array of
-    objects (or an object with ``examples``). CSV: a header row; its values stay strings, and
-    columns such as ``input.question`` become nested objects.
-    """
-    suffix = path.suffix.lower()
-    with path.open(encoding="utf-8", newline="") as file:
-        if suffix == ".csv":
-            rows = list(csv.DictReader(file))
-            return [_unflatten(row) for row in rows], list(range(2, len(rows) + 2))
-        if suffix == ".json":
-            try:
-                data = json.load(file)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
-            if isinstance(data, dict) and isinstance(data.get("examples"), list):
-                data = data["examples"]
-            if not isinstance(data, list):
-                raise ValueError(f"{path}: a JSON file must hold an array of examples (or {{'examples': [...]}})")
-            return data, []
-        records: list[dict[str, Any]] = []
-        lines: list[int] = []
-        for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}:{error.colno}: not JSON: {error.msg}") from None
-            lines.append(number)
-        return records, lines
-
-
-def _at_line(error: GroundsetError, path: Path, lines: list[int]) -> str:
-    row = getattr(error, "row", None)
-    if isinstance(error, (ExampleError, HashError)) and row is not None and row < len(lines):
-        return f"{path}:{lines[row]}: {error}"
-    if isinstance(error, (ExampleError, HashError)):
-        return f"{path}: {error}"
-    return str(error)
+def _bad_records(error: ExampleError, file: Path) -> NoReturn:
+    """Every bad record on its own line, ``FILE:LINE: CODE at PATH [source id ID]: message``,
+    then ``... and N more``; exit status 1."""
+    for issue in error.errors:
+        err.print(issue.describe(file), markup=False, highlight=False)
+    if error.more_errors:
+        err.print(f"... and {error.more_errors} more", markup=False, highlight=False)
+    count = len(error.errors) + error.more_errors
+    _fail(f"{file}: {count} bad record{'s' if count != 1 else ''}; nothing was sent")
 
 
 def _refused_mirror(error: ConflictError, file: Path) -> str:
@@ -176,19 +137,32 @@ def _refused_mirror(error: ConflictError, file: Path) -> str:
     )
 
 
+FileArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl (.ndjson), .json or .csv file.")
+]
+IdKeyOption = Annotated[
+    str | None, typer.Option("--id-key", help="The field holding each example's identity [default: content hash].")
+]
+InputKeysOption = Annotated[
+    list[str] | None, typer.Option("--input-keys", help="Flat records: fields of the input (a,b or repeated).")
+]
+OutputKeysOption = Annotated[list[str] | None, typer.Option("--output-keys", help="Fields of the output.")]
+MetadataKeysOption = Annotated[list[str] | None, typer.Option("--metadata-keys", help="Fields of the metadata.")]
+FormatOption = Annotated[
+    FormatChoice | None, typer.Option("--format", help="The file's format [default: from its extension].")
+]
+
+
 @app.command()
 def upsert(
     context: typer.Context,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl, .json or .csv file.")],
+    file: FileArgument,
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset's name (created if missing).")],
-    id_key: Annotated[
-        str | None, typer.Option("--id-key", help="The field holding each example's identity [default: content hash].")
-    ] = None,
-    input_keys: Annotated[
-        list[str] | None, typer.Option("--input-keys", help="Flat records: fields of the input (a,b or repeated).")
-    ] = None,
-    output_keys: Annotated[list[str] | None, typer.Option("--output-keys", help="Fields of the output.")] = None,
-    metadata_keys: Annotated[list[str] | None, typer.Option("--metadata-keys", help="Fields of the metadata.")] = None,
+    id_key: IdKeyOption = None,
+    input_keys: InputKeysOption = None,
+    output_keys: OutputKeysOption = None,
+    metadata_keys: MetadataKeysOption = None,
+    file_format: FormatOption = None,
     mode: Annotated[
         ModeChoice, typer.Option("--mode", help="merge keeps other examples; mirror deletes them.")
     ] = ModeChoice.merge,
@@ -205,14 +179,18 @@ def upsert(
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Make dataset NAME match the examples of FILE; a new version only if something changed."""
+    """Make dataset NAME match the examples of FILE; a new version only if something changed.
+
+    FILE is read by the same core as `groundset hash`, so `groundset hash FILE --digest` (same
+    options) prints the digest this reports. Every bad record is listed; then nothing is sent.
+    """
     connection: Connection = context.obj
-    records, lines = _guarded(lambda: read_records(file))
     try:
         with connection.client() as client:
             result = client.upsert_dataset(
                 name=dataset,
-                examples=records,
+                path=file,
+                format=None if file_format is None else file_format.value,
                 source_id_key=id_key,
                 input_keys=_keys(input_keys),
                 output_keys=_keys(output_keys),
@@ -223,12 +201,12 @@ def upsert(
                 max_deletes=max_delete,
                 version_description=version_description,
             )
+    except ExampleError as error:
+        _bad_records(error, file)
     except ConflictError as error:
         _fail(_refused_mirror(error, file).replace("[", "\\["))
-    except GroundsetError as error:
-        _fail(_at_line(error, file, lines).replace("[", "\\["))
-    except (ValueError, TypeError) as error:
-        _fail(str(error))
+    except (GroundsetError, ValueError, TypeError, OSError) as error:
+        _fail(str(error).replace("[", "\\["))
     if json_output:
         _print_json(dataclasses.asdict(result))
         return
@@ -247,17 +225,34 @@ def upsert(
 
 @app.command("hash")
 def hash_file(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl file of examples.")],
-    id_key: Annotated[str, typer.Option("--id-key", help="The field holding each example's source id.")] = "id",
+    file: FileArgument,
+    id_key: IdKeyOption = None,
+    input_keys: InputKeysOption = None,
+    output_keys: OutputKeysOption = None,
+    metadata_keys: MetadataKeysOption = None,
+    file_format: FormatOption = None,
     digest_only: Annotated[bool, typer.Option("--digest", help="Print only the digest of the whole file.")] = False,
 ) -> None:
     """Print `source_id<TAB>content_hash` for each example of FILE, then the digest on stderr.
 
-    Records are structured ({"input", "output", "metadata"}); hashed natively in parallel.
+    Takes the options of `groundset upsert` and reads FILE the same way (natively, in
+    parallel), so the digest equals the one the server reports after that upsert.
     With --digest, print only the digest, on stdout.
     """
-    pairs = _guarded(lambda: _hash_jsonl(file, id_key))
-    digest = _guarded(lambda: manifest_digest(pairs))
+    try:
+        pairs = hash_records(
+            file,
+            format=None if file_format is None else file_format.value,
+            source_id_key=id_key,
+            input_keys=_keys(input_keys),
+            output_keys=_keys(output_keys),
+            metadata_keys=_keys(metadata_keys),
+        )
+    except ExampleError as error:
+        _bad_records(error, file)
+    except (GroundsetError, ValueError, TypeError, OSError) as error:
+        _fail(str(error).replace("[", "\\["))
+    digest = manifest_digest(pairs)
     if digest_only:
         sys.stdout.write(digest + "\n")
         return
@@ -325,13 +320,6 @@ def diff(
     out.print(f"{name}: version {found.from_version_id} -> {found.to_version_id}")
     for label, ids in (("created", found.created), ("updated", found.updated), ("deleted", found.deleted)):
         out.print(f"{label} ({len(ids)}): {', '.join(ids)}" if ids else f"{label} (0)")
-
-
-def _hash_jsonl(file: Path, id_key: str) -> list[tuple[str, str]]:
-    try:
-        return hash_jsonl(file, id_key=id_key)
-    except HashError as error:
-        raise HashError(f"{file}: {error}", code=error.code, path=error.path, line=error.line) from None
 
 
 def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:

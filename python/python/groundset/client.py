@@ -7,6 +7,7 @@ answer raises the :class:`~groundset.errors.APIError` subclass of its status.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
@@ -17,6 +18,7 @@ import httpx
 
 from groundset import _ops
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
+from groundset._read import FileFormat
 from groundset._upsert import UpsertArgs, upsert
 from groundset.errors import APIError
 from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, UpsertResult, Version
@@ -148,6 +150,8 @@ class Client:
         dataset_id: str | None = None,
         examples: Iterable[Mapping[str, Any]] | None = None,
         dataframe: pandas.DataFrame | None = None,
+        path: str | os.PathLike[str] | None = None,
+        format: FileFormat | None = None,
         source_id_key: str | None = None,
         source_id: SourceIdFunction | None = None,
         input_keys: Iterable[str] | None = None,
@@ -164,10 +168,11 @@ class Client:
         max_deletes: int | None = None,
         progress: bool | None = None,
     ) -> UpsertResult:
-        """Make the dataset match ``examples`` (or ``dataframe``); a new version only if something changed.
+        """Make the dataset match ``examples`` (or ``dataframe``, or the file at ``path``); a new
+        version only if something changed.
 
         Every example is hashed here (natively, in one batch); only the content the server does
-        not hold yet is sent.
+        not hold yet is sent. Every bad record is reported at once, before anything is sent.
 
         Args:
             name: the dataset's name (created if missing); or ``dataset_id`` of an existing one.
@@ -175,9 +180,15 @@ class Client:
                 other keys ignored) or flat (then name ``input_keys``, ``output_keys``,
                 ``metadata_keys``; the input defaults to every key not named elsewhere, less
                 ``source_id_key``). Or ``dataframe``, a pandas DataFrame read as flat records
-                (numpy values become Python ones, NaN and NA become ``None``).
-            source_id_key: the key holding each record's identity (a ``str``, or an ``int``
-                written in decimal). Or ``source_id``, a function from the record to a ``str``.
+                (numpy values become Python ones, NaN and NA become ``None``). Or ``path``, a
+                JSONL, JSON or CSV file read and hashed by the core exactly as
+                :func:`groundset.hash_file` reads it (``format``: ``"jsonl"``, ``"json"`` or
+                ``"csv"``, else from the extension), without building Python values for its
+                content. Exactly one of ``examples``, ``dataframe`` and ``path``.
+            source_id_key: the key holding each record's identity: a ``str`` (1 to 512
+                characters, no U+0000) or an integral number of magnitude at most 2^53 - 1
+                (``7`` and ``7.0`` give ``"7"``; RFC 7493's range, the same in every language).
+                Or ``source_id``, a function from the record to such a value (not with ``path``).
                 With neither, an example's identity is its content hash, so an edited example
                 shows up as one deleted and one created (in mirror mode), and identical examples
                 are sent once.
@@ -202,8 +213,10 @@ class Client:
                 when stderr is a terminal.
 
         Raises:
-            ExampleError: a record without a usable identity or key (``.row`` says which).
-            HashError: a value outside JSON (``.row`` and ``.path`` say where).
+            ExampleError: bad records: without a usable identity or key, with a value outside
+                JSON, or (in a file) unreadable; ``.errors`` lists each (row, line, path, code,
+                source id), up to 100, and ``.more_errors`` counts the rest. Nothing is sent.
+            OSError: ``path`` cannot be read.
             ConflictError: ``version_conflict`` (``expected_version_id``), or a mirror refused by
                 ``allow_empty`` / ``max_deletes`` (``mirror_would_empty``,
                 ``max_deletes_exceeded``; never retried).
@@ -376,6 +389,8 @@ class AsyncClient:
         dataset_id: str | None = None,
         examples: Iterable[Mapping[str, Any]] | None = None,
         dataframe: pandas.DataFrame | None = None,
+        path: str | os.PathLike[str] | None = None,
+        format: FileFormat | None = None,
         source_id_key: str | None = None,
         source_id: SourceIdFunction | None = None,
         input_keys: Iterable[str] | None = None,

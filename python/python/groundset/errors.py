@@ -12,7 +12,8 @@ its RFC 9457 problem details by :func:`error_from_response`, the only place that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RecordIssue",
     "UnsupportedMediaTypeError",
     "UnsupportedTypeError",
     "ValidationError",
@@ -62,6 +64,7 @@ class HashError(GroundsetError, ValueError):
         column: the 1-based column in that line, else ``None``.
         row: the 0-based index of the record in the examples given to ``upsert_dataset``
             (then ``path`` is relative to that example), else ``None``.
+        reason: the message alone, without the code, path and position the message starts with.
     """
 
     code: str
@@ -69,6 +72,7 @@ class HashError(GroundsetError, ValueError):
     line: int | None
     column: int | None
     row: int | None
+    reason: str
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class HashError(GroundsetError, ValueError):
         line: int | None = None,
         column: int | None = None,
         row: int | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -86,6 +91,7 @@ class HashError(GroundsetError, ValueError):
         self.line = line
         self.column = column
         self.row = row
+        self.reason = message if reason is None else reason
 
 
 class UnsupportedTypeError(HashError, TypeError):
@@ -93,16 +99,44 @@ class UnsupportedTypeError(HashError, TypeError):
     key that is not a ``str`` (``code`` ``"non_string_key"``)."""
 
 
-class ExampleError(GroundsetError, ValueError):
-    """A record that cannot become an example, found before anything is sent.
+@dataclass(frozen=True, slots=True)
+class RecordIssue:
+    """One record that cannot become an example.
 
     Attributes:
-        code: a stable reason: ``"missing_source_id"``, ``"invalid_source_id"``,
-            ``"duplicate_source_id"``, ``"missing_key"``, ``"not_a_mapping"``, ``"not_an_object"``.
-        row: the 0-based index of the record (the line, for a file read by the CLI: see ``line``).
-        path: where in the record, such as ``"$.id"`` or ``"$.input"``.
-        source_id: the record's source id when it has one, else ``None``.
-        line: the 1-based line of a file the record came from, else ``None``.
+        row: the 0-based index of the record (in a file: among its records, CSV header not counted).
+        code: the stable reason, such as ``"invalid_source_id"`` or ``"duplicate_key"``.
+        path: the JSONPath of the problem inside the record, such as ``"$.id"``.
+        message: what is wrong, in words (without the code and path).
+        line: the 1-based line where the record starts in its file, else ``None``.
+        source_id: the record's source id when it has a valid one, else ``None``.
+    """
+
+    row: int
+    code: str
+    path: str
+    message: str
+    line: int | None = None
+    source_id: str | None = None
+
+    def describe(self, file: object = None) -> str:
+        """``FILE:LINE: CODE at PATH [source id ID]: message`` (``row N:`` without a line)."""
+        where = f"{file}:{self.line}" if file is not None and self.line is not None else f"row {self.row}"
+        known = f" [source id {self.source_id}]" if self.source_id is not None else ""
+        return f"{where}: {self.code} at {self.path}{known}: {self.message}"
+
+
+class ExampleError(GroundsetError, ValueError):
+    """Records that cannot become examples, found before anything is sent: every one of them
+    (up to :data:`groundset.MAX_REPORTED_ERRORS`, then a count), not only the first.
+
+    Attributes:
+        errors: each bad record as a :class:`RecordIssue`, in order.
+        more_errors: how many more problems there were beyond ``errors``.
+        code, row, path, source_id, line: those of the first issue. ``code`` is a stable
+            reason: ``"missing_source_id"``, ``"invalid_source_id"``, ``"duplicate_source_id"``,
+            ``"missing_key"``, ``"not_a_mapping"``, ``"not_an_object"``, a hash-domain code
+            (``"non_finite_number"``...) or a reading code (``"field_count"``, ``"duplicate_key"``...).
     """
 
     code: str
@@ -110,6 +144,8 @@ class ExampleError(GroundsetError, ValueError):
     path: str
     source_id: str | None
     line: int | None
+    errors: list[RecordIssue]
+    more_errors: int
 
     def __init__(
         self,
@@ -120,6 +156,8 @@ class ExampleError(GroundsetError, ValueError):
         path: str = "$",
         source_id: str | None = None,
         line: int | None = None,
+        errors: Sequence[RecordIssue] | None = None,
+        more_errors: int = 0,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -127,6 +165,30 @@ class ExampleError(GroundsetError, ValueError):
         self.path = path
         self.source_id = source_id
         self.line = line
+        if errors is None:
+            errors = [RecordIssue(row=row, code=code, path=path, message=message, line=line, source_id=source_id)]
+        self.errors = list(errors)
+        self.more_errors = more_errors
+
+    @classmethod
+    def from_issues(cls, issues: Sequence[RecordIssue], more_errors: int = 0, *, file: object = None) -> ExampleError:
+        """One error listing ``issues`` (at least one), each as :meth:`RecordIssue.describe` says."""
+        first = issues[0]
+        lines = [issue.describe(file) for issue in issues]
+        if more_errors:
+            lines.append(f"... and {more_errors} more")
+        count = len(issues) + more_errors
+        message = lines[0] if count == 1 else f"{count} bad records:\n" + "\n".join(lines)
+        return cls(
+            message,
+            code=first.code,
+            row=first.row,
+            path=first.path,
+            source_id=first.source_id,
+            line=first.line,
+            errors=issues,
+            more_errors=more_errors,
+        )
 
 
 class APIConnectionError(GroundsetError):

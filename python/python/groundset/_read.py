@@ -1,0 +1,150 @@
+"""Files of examples, read by the Rust core (``canonhash``): ``hash_file`` and ``read_examples``.
+
+The core reads JSONL, JSON and CSV by the rules of docs/hashing.md (a leading BOM skipped, CRLF
+accepted, CSV cells of any length, dotted CSV headers nested, a member name twice refused, one
+source-id rule), on all cores without the GIL, so that ``groundset hash``, ``upsert_dataset(path=)``,
+the TypeScript SDK and the server give one file the same source ids and content hashes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from groundset import _native
+from groundset.errors import ExampleError, HashError, RecordIssue
+
+__all__ = ["FileFormat", "hash_file", "read_checked", "read_examples"]
+
+FileFormat = Literal["jsonl", "ndjson", "json", "csv"]
+"""The formats of a file of examples; ``None`` where one is taken means: from its extension."""
+
+Record = tuple[int, int, str, str, "str | None", "str | None", "str | None"]
+
+
+def _keys(label: str, keys: Iterable[str] | None) -> list[str] | None:
+    if isinstance(keys, str):
+        raise TypeError(f"{label}= must be a list of keys, not the string {keys!r}")
+    return None if keys is None else list(keys)
+
+
+def read_checked(
+    path: str | os.PathLike[str],
+    *,
+    format: FileFormat | None,
+    source_id_key: str | None,
+    input_keys: Iterable[str] | None,
+    output_keys: Iterable[str] | None,
+    metadata_keys: Iterable[str] | None,
+    threads: int | None = None,
+    with_content: bool,
+) -> list[Record]:
+    """The records of a file as the core's tuples ``(line, index, source_id, content_hash,
+    input, output, metadata)`` (canonical JSON texts, or ``None`` without content); raises one
+    :class:`ExampleError` listing every bad record."""
+    records, issues, more = _native.read_file(
+        path,
+        format=format,
+        id_key=source_id_key,
+        input_keys=_keys("input_keys", input_keys),
+        output_keys=_keys("output_keys", output_keys),
+        metadata_keys=_keys("metadata_keys", metadata_keys),
+        with_content=with_content,
+        threads=threads,
+    )
+    if issues:
+        raise ExampleError.from_issues([_issue(*issue) for issue in issues], more, file=os.fspath(path))
+    return records
+
+
+def _issue(line: int, index: int, source_id: str | None, error: HashError) -> RecordIssue:
+    return RecordIssue(
+        row=index, code=error.code, path=error.path, message=error.reason, line=line, source_id=source_id
+    )
+
+
+def hash_file(
+    path: str | os.PathLike[str],
+    *,
+    format: FileFormat | None = None,
+    source_id_key: str | None = None,
+    input_keys: Iterable[str] | None = None,
+    output_keys: Iterable[str] | None = None,
+    metadata_keys: Iterable[str] | None = None,
+    threads: int | None = None,
+) -> list[tuple[str, str]]:
+    """``(source_id, content_hash)`` for every example of a JSONL, JSON or CSV file, in file
+    order, read and hashed by the core on all cores without the GIL: the pairs
+    ``upsert_dataset(path=...)`` sends, so ``manifest_digest`` of them is the digest the server
+    reports after that upsert.
+
+    Args:
+        path: the file. JSONL (``.jsonl``, ``.ndjson``): one object per line. JSON: an array of
+            objects, or an object whose ``examples`` is one. CSV: a header row (dotted names such
+            as ``input.question`` nest), one record per row, every value a string.
+        format: ``"jsonl"``, ``"json"`` or ``"csv"``; ``None`` takes it from the extension.
+        source_id_key: the member holding each record's source id (a string, or an integer of
+            magnitude at most 2^53 - 1, the RFC 7493 range: ``7`` and ``7.0`` both give ``"7"``).
+            ``None``: the content hash is the source id, and identical records count once.
+        input_keys, output_keys, metadata_keys: flat records: the members forming each part
+            (the input defaults to every member not named elsewhere, less the id). Without
+            them, records are structured (``{"input": {...}, "output": ..., "metadata": ...}``).
+        threads: worker threads; ``None`` or 0 uses every core.
+
+    Raises:
+        ExampleError: one error listing every bad record (``.errors``, up to 100, then
+            ``.more_errors``), each with its line, JSON path, code and source id.
+        OSError: the file cannot be read. HashError (``io_error``): the format is unknown.
+    """
+    records = read_checked(
+        path,
+        format=format,
+        source_id_key=source_id_key,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        metadata_keys=metadata_keys,
+        threads=threads,
+        with_content=False,
+    )
+    return [(record[2], record[3]) for record in records]
+
+
+def read_examples(
+    path: str | os.PathLike[str],
+    *,
+    format: FileFormat | None = None,
+    source_id_key: str | None = None,
+    input_keys: Iterable[str] | None = None,
+    output_keys: Iterable[str] | None = None,
+    metadata_keys: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The examples of a file as :func:`hash_file` reads them, each a plain dict
+    ``{"source_id", "content_hash", "input", "output", "metadata"}`` with the parts as JSON
+    values (``output`` and ``metadata`` are ``{}`` when absent). The arguments and errors are
+    those of :func:`hash_file`; use it to look at what a file holds, or to edit the records
+    before ``upsert_dataset(examples=...)`` (``upsert_dataset(path=...)`` is faster for a file
+    as it is, since it never builds these values).
+    """
+    records = read_checked(
+        path,
+        format=format,
+        source_id_key=source_id_key,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        metadata_keys=metadata_keys,
+        with_content=True,
+    )
+    return [_example(record) for record in records]
+
+
+def _example(record: Sequence[Any]) -> dict[str, Any]:
+    _line, _index, source_id, content_hash, input, output, metadata = record
+    return {
+        "source_id": source_id,
+        "content_hash": content_hash,
+        "input": json.loads(input),
+        "output": json.loads(output),
+        "metadata": json.loads(metadata),
+    }
