@@ -1,0 +1,195 @@
+"""Cross-language test of reading files and source ids: the Python SDK, the TypeScript SDK (node
+on the built js package), the CLI and the server accept and refuse the same source ids and give
+the same digests for the same files.
+
+For each file: ``groundset.hash_file``, ``Client.upsert_dataset(path=)``, ``groundset hash
+--digest`` and ``groundset upsert`` (a real process each), ``hashFile`` and ``upsertDataset({ path })``
+in Node, all against one real server: the same digest, or the same refusal (line, code, path).
+For each source id of fixtures/hash-vectors.json: Python's ``source_id``, Node's ``sourceIdOf``,
+the CLI on a one-line JSONL file and the server's REST API give the same spelling, or all refuse
+it. The REST API's ``source_id`` is the spelled string (the SDKs spell numeric ids before sending):
+a string id is sent as it is, an accepted number as its spelling, a refused one as its JSON text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import groundset
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / ".venv" / "bin" / "groundset"
+FIXTURES = ROOT / "fixtures"
+
+# (file, source_id_key, extra options): every format, structured and flat, good and bad.
+FILES: list[tuple[str, str | None, dict[str, Any]]] = [
+    ("examples/qa-v1.jsonl", "id", {}),
+    ("examples/qa-v2.jsonl", None, {}),
+    ("cases/01-csv-long-field/long-context.csv", "id", {}),
+    ("cases/01-csv-long-field/long-context.jsonl", "id", {}),
+    ("cases/02-utf8-bom/excel-export.csv", "id", {}),
+    ("cases/02-utf8-bom/excel-export-no-id.csv", None, {}),
+    ("cases/02-utf8-bom/notepad-saved.jsonl", "id", {}),
+    ("cases/03-csv-ragged-rows/row-too-long.csv", "id", {}),
+    ("cases/03-csv-ragged-rows/row-too-short.csv", "id", {}),
+    ("cases/06-jsonl-duplicate-keys/dup-keys.jsonl", "id", {}),
+    ("cases/06-jsonl-duplicate-keys/dup-keys.json", "id", {}),
+    ("cases/07-numeric-source-ids/int64-ids.jsonl", "id", {}),
+    ("cases/07-numeric-source-ids/float-ids.jsonl", "id", {}),
+    ("read/multiline.csv", "id", {}),
+    ("read/examples.json", "id", {}),
+    ("cases/03-csv-ragged-rows/row-too-short.csv", "id", {"output_keys": ["output.answer"], "format": "csv"}),
+]
+
+
+def _server_process() -> Any:
+    """The Python suite's ServerProcess (python/tests/conftest.py): one way to start a server."""
+    spec = importlib.util.spec_from_file_location("python_tests_conftest", ROOT / "python/tests/conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    process = _server_process()(tmp_path_factory.mktemp("read-parity-server"))
+    process.start()
+    yield process
+    process.stop()
+
+
+def refusal(error: groundset.ExampleError) -> dict[str, Any]:
+    return {"issues": [[issue.line, issue.code, issue.path] for issue in error.errors]}
+
+
+def cli(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GROUNDSET_BASE_URL": server.base_url}
+    return subprocess.run([str(CLI), *args], env=env, capture_output=True, text=True, check=False)
+
+
+def cli_options(key: str | None, options: dict[str, Any]) -> list[str]:
+    argv = ["--id-key", key] if key is not None else []
+    for name in ("input_keys", "output_keys", "metadata_keys"):
+        if name in options:
+            argv += [f"--{name.replace('_', '-')}", ",".join(options[name])]
+    if "format" in options:
+        argv += ["--format", options["format"]]
+    return argv
+
+
+def cli_refusal(done: subprocess.CompletedProcess[str], file: Path) -> dict[str, Any]:
+    """The CLI's ``FILE:LINE: CODE at PATH ...`` lines as issues."""
+    assert done.returncode == 1, done.stderr
+    issues = []
+    for line in done.stderr.splitlines():
+        if line.startswith(f"{file}:"):
+            number, rest = line[len(f"{file}:") :].split(": ", 1)
+            code, rest = rest.split(" at ", 1)
+            issues.append([int(number), code, rest.split(":", 1)[0].split(" [source id", 1)[0]])
+    return {"issues": issues}
+
+
+def python_side(server: Any, file: Path, key: str | None, options: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    try:
+        found["hash"] = {"digest": groundset.manifest_digest(groundset.hash_file(file, source_id_key=key, **options))}
+    except groundset.ExampleError as error:
+        found["hash"] = refusal(error)
+    with groundset.Client(base_url=server.base_url) as client:
+        try:
+            result = client.upsert_dataset(name=name, path=file, source_id_key=key, **options)
+            found["upsert"] = {"digest": result.digest}
+        except groundset.ExampleError as error:
+            found["upsert"] = refusal(error)
+    hashed = cli(server, "hash", str(file), *cli_options(key, options), "--digest")
+    found["cli hash"] = {"digest": hashed.stdout.strip()} if hashed.returncode == 0 else cli_refusal(hashed, file)
+    upserted = cli(server, "upsert", str(file), "-d", name + "-cli", *cli_options(key, options), "--json")
+    found["cli upsert"] = (
+        {"digest": json.loads(upserted.stdout)["digest"]} if upserted.returncode == 0 else cli_refusal(upserted, file)
+    )
+    return found
+
+
+def server_source_id(server: Any, text: str, content_hash: str) -> dict[str, str]:
+    """The server's answer to a dry-run upsert of one example whose id is this JSON text."""
+    body = (
+        f'{{"dataset": {{"name": "ids-{uuid.uuid4().hex[:8]}"}}, "dry_run": true, '
+        f'"examples": [{{"source_id": {text}, "content_hash": "{content_hash}", "input": {{}}}}]}}'
+    )
+    answer = httpx.post(
+        f"{server.base_url}/v1/datasets/upsert",
+        content=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    if answer.status_code == 200:
+        (created,) = answer.json()["created_source_ids"]
+        return {"sourceId": created}
+    assert answer.status_code == 422, answer.text
+    return {"error": answer.json()["code"]}
+
+
+def test_files_and_source_ids_agree_across_languages(server: Any, tmp_path: Path) -> None:
+    vectors = json.loads((FIXTURES / "hash-vectors.json").read_text(encoding="utf-8"))
+    id_texts = [case["json"] for case in vectors["source_ids"]] + ["7.00", "-0", "1E1", "123456789012345678901234567890"]
+    tasks: dict[str, Any] = {"files": [], "ids": id_texts}
+    expected: list[dict[str, Any]] = []
+    for number, (relative, key, options) in enumerate(FILES):
+        file = FIXTURES / relative
+        name = f"parity-{number}-{uuid.uuid4().hex[:8]}"
+        found = python_side(server, file, key, options, name)
+        assert len({json.dumps(answer, sort_keys=True) for answer in found.values()}) == 1, (relative, found)
+        expected.append(found["hash"])
+        tasks["files"].append(
+            {
+                "path": str(file),
+                "dataset": name + "-ts",
+                "sourceIdKey": key,
+                "format": options.get("format"),
+                "inputKeys": options.get("input_keys"),
+                "outputKeys": options.get("output_keys"),
+                "metadataKeys": options.get("metadata_keys"),
+            }
+        )
+    # Both answers occur: the comparison means something.
+    assert any("digest" in answer for answer in expected) and any("issues" in answer for answer in expected)
+
+    tasks_path, results_path = tmp_path / "tasks.json", tmp_path / "node.json"
+    tasks_path.write_text(json.dumps(tasks), encoding="utf-8")
+    node_env = {**os.environ, "GROUNDSET_BASE_URL": server.base_url}
+    script = ROOT / "tests/parity/read_files.mjs"
+    subprocess.run(["node", str(script), str(tasks_path), str(results_path)], check=True, env=node_env)
+    node = json.loads(results_path.read_text(encoding="utf-8"))
+    for (relative, _key, _options), want, got in zip(FILES, expected, node["files"], strict=True):
+        assert got == {"hash": want, "upsert": want}, relative
+
+    empty_hash = groundset.example_hash({})
+    for text, node_answer in zip(id_texts, node["ids"], strict=True):
+        try:
+            python_answer = {"sourceId": groundset.source_id(json.loads(text))}
+        except groundset.HashError as error:
+            python_answer = {"error": error.code}
+        line_file = tmp_path / "one.jsonl"
+        line_file.write_text(f'{{"id": {text}, "input": {{}}}}\n', encoding="utf-8")
+        done = cli(server, "hash", str(line_file), "--id-key", "id")
+        cli_answer = (
+            {"sourceId": done.stdout.split("\t")[0]}
+            if done.returncode == 0
+            else {"error": cli_refusal(done, line_file)["issues"][0][1]}
+        )
+        value = json.loads(text)
+        spelled = python_answer.get("sourceId")
+        sent = text if isinstance(value, str) or spelled is None else json.dumps(spelled)
+        server_answer = server_source_id(server, sent, empty_hash)
+        answers = {"python": python_answer, "node": node_answer, "cli": cli_answer, "server": server_answer}
+        assert len({json.dumps(answer) for answer in answers.values()}) == 1, (text[:40], answers)
