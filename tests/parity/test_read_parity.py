@@ -141,7 +141,12 @@ def server_source_id(server: Any, text: str, content_hash: str) -> dict[str, str
 
 def test_files_and_source_ids_agree_across_languages(server: Any, tmp_path: Path) -> None:
     vectors = json.loads((FIXTURES / "hash-vectors.json").read_text(encoding="utf-8"))
-    id_texts = [case["json"] for case in vectors["source_ids"]] + ["7.00", "-0", "1E1", "123456789012345678901234567890"]
+    id_texts = [case["json"] for case in vectors["source_ids"]] + [
+        "7.00",
+        "-0",
+        "1E1",
+        "123456789012345678901234567890",
+    ]
     tasks: dict[str, Any] = {"files": [], "ids": id_texts}
     expected: list[dict[str, Any]] = []
     for number, (relative, key, options) in enumerate(FILES):
