@@ -6,8 +6,12 @@
   fixtures/bench/generate_examples.py), against ``rfc8785.dumps`` + ``hashlib.sha256`` (the same
   hashes, in pure Python; goal: at least 30x faster) and ``orjson.dumps(OPT_SORT_KEYS)`` +
   ``hashlib.sha256`` (not canonical JSON, but the fastest serializer there is; goal: as fast).
-- ``groundset.hash_jsonl`` on a ~500 MB JSONL file written by generate_examples.py into a
-  temporary directory (deleted afterwards), on 2 threads (goal: 400 MB/s) and on 1.
+- ``groundset.hash_file`` (what ``groundset hash`` runs) on a ~500 MB JSONL file written by
+  generate_examples.py into a temporary directory (deleted afterwards), on 2 threads (goal:
+  400 MB/s) and on 1.
+- ``groundset.hash_file`` on a CSV of ``--csv-rows`` flat rows (the same examples, dotted
+  headers) against ``csv.DictReader`` reading the same file into dicts (reading only, no
+  hashing; goal: the core, reading and hashing, at least 3x as fast).
 
 Each figure is the best of ``--repeat`` runs (rfc8785: one run). CPU time is the whole
 process's, so CPU time above wall time means several cores worked, and wall time well above CPU
@@ -17,10 +21,12 @@ time means the process waited for a core: other programs were using the machine.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import functools
 import hashlib
 import importlib.util
+import json
 import os
 import platform
 import subprocess
@@ -132,15 +138,15 @@ def jsonl_rows(target_mb: float, repeat: int) -> list[str]:
             check=True,
         )
         megabytes = path.stat().st_size / 1e6
-        records = len(groundset.hash_jsonl(path))  # also brings the file into the page cache
+        records = len(groundset.hash_file(path))  # also brings the file into the page cache
         rows = []
         for threads in (2, 1):
-            run = best_of(repeat, functools.partial(groundset.hash_jsonl, path, threads=threads))
+            run = best_of(repeat, functools.partial(groundset.hash_file, path, threads=threads))
             rate = megabytes / run.wall
             goal = f"goal ≥ 400 MB/s: {'met' if rate >= 400 else 'missed'}" if threads == 2 else ""
             rows.append(
                 row(
-                    f"`groundset.hash_jsonl`, {threads} thread{'s' if threads > 1 else ''}",
+                    f"`groundset.hash_file` (JSONL), {threads} thread{'s' if threads > 1 else ''}",
                     f"{megabytes:,.0f} MB, {records:,} records",
                     run,
                     f"{rate:,.0f} MB/s",
@@ -150,16 +156,67 @@ def jsonl_rows(target_mb: float, repeat: int) -> list[str]:
         return rows
 
 
+def write_csv(path: Path, count: int) -> None:
+    """``count`` typical examples as a CSV with dotted headers (``input.question``, ...)."""
+    examples = typical_examples(min(count, 10_000))
+    columns = sorted({f"{part}.{key}" for e in examples for part in ("input", "output") for key in e.get(part) or {}})
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", *columns])
+        for n in range(count):
+            example = examples[n % len(examples)]
+            cells = []
+            for column in columns:
+                part, key = column.split(".", 1)
+                value = (example.get(part) or {}).get(key, "")
+                cells.append(value if isinstance(value, str) else json.dumps(value))
+            writer.writerow([f"row-{n}", *cells])
+
+
+def read_with_dictreader(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as opened:
+        return sum(1 for _ in csv.DictReader(opened))
+
+
+def csv_rows(count: int, repeat: int) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
+        path = Path(directory) / "examples.csv"
+        write_csv(path, count)
+        megabytes = path.stat().st_size / 1e6
+        assert len(groundset.hash_file(path, source_id_key="id")) == count == read_with_dictreader(path)
+        runs = best_of_each(
+            repeat,
+            {
+                "core": functools.partial(groundset.hash_file, path, source_id_key="id"),
+                "csv": functools.partial(read_with_dictreader, path),
+            },
+        )
+        speedup = runs["csv"].wall / runs["core"].wall
+        size = f"{megabytes:,.0f} MB, {count:,} rows"
+        return [
+            row(
+                "`groundset.hash_file` (CSV: read, nest, hash)",
+                size,
+                runs["core"],
+                f"{count / runs['core'].wall:,.0f} rows/s",
+                f"{speedup:.1f}x `csv.DictReader`; goal ≥ 3x: {'met' if speedup >= 3 else 'missed'}",
+            ),
+            row("`csv.DictReader` (read only)", size, runs["csv"], f"{count / runs['csv'].wall:,.0f} rows/s", ""),
+        ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=100_000, help="examples held in memory")
     parser.add_argument("--target-mb", type=float, default=500, help="size of the JSONL file")
+    parser.add_argument("--csv-rows", type=int, default=100_000, help="rows of the CSV file")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the best counts")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
-    rows = in_memory_rows(args.count, args.repeat) + jsonl_rows(args.target_mb, args.repeat)
+    rows = in_memory_rows(args.count, args.repeat) + csv_rows(args.csv_rows, args.repeat)
+    rows += jsonl_rows(args.target_mb, args.repeat)
     load_after = os.getloadavg()[0]
     table = "\n".join(
         [
