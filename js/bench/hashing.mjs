@@ -1,7 +1,7 @@
 // Benchmark of the groundset Node binding; run by `just bench` (in js/, after the build).
 //
 // Data: 100,000 typical examples made by fixtures/bench/generate_examples.py (the data of the
-// Python benchmark), held in memory; and a ~500 MB JSONL file made by the same script. Prints a
+// Python benchmark), held in memory; and a ~500 MB JSONL file made by the same script, read by hashFile. Prints a
 // markdown table and writes it to ../bench-results/js-hashing.md.
 
 import { execFileSync } from "node:child_process";
@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import canonicalize from "canonicalize";
-import { hashExamples, hashJsonl, manifestDigest } from "../dist/index.js";
+import { hashExamples, hashFile, manifestDigest } from "../dist/index.js";
 import { native } from "../dist/native.js";
 
 const generator = fileURLToPath(new URL("../../fixtures/bench/generate_examples.py", import.meta.url));
@@ -127,25 +127,25 @@ try {
     `${(peer.median / text.median).toFixed(2)}x faster than the peer`,
   ]);
 
-  // --- hashJsonl on a ~500 MB file ---
+  // --- hashFile on a ~500 MB JSONL file (the core's reader; hashJsonl is its JSONL alias) ---
   rmSync(examplesFile);
   const bigFile = generate(dir, "big.jsonl", ["--count", "0", "--target-mb", "500"]);
   const bytes = statSync(bigFile).size;
   const rate = (ms) => `${Math.round(bytes / 1e6 / (ms / 1000))} MB/s`;
-  const two = await time(3, () => hashJsonl(bigFile, { threads: 2 }));
-  const one = await time(2, () => hashJsonl(bigFile, { threads: 1 }));
+  const two = await time(3, () => hashFile(bigFile, { sourceIdKey: "id", threads: 2 }));
+  const one = await time(2, () => hashFile(bigFile, { sourceIdKey: "id", threads: 1 }));
   if (manifestDigest(two.result) !== manifestDigest(one.result)) {
-    throw new Error("hashJsonl on 1 and 2 threads disagree");
+    throw new Error("hashFile on 1 and 2 threads disagree");
   }
   const records = two.result.length.toLocaleString("en-US");
   rows.push([
-    `hashJsonl, ${(bytes / 1e6).toFixed(0)} MB (${records} records), 2 threads`,
+    `hashFile (JSONL), ${(bytes / 1e6).toFixed(0)} MB (${records} records), 2 threads`,
     two.median,
     two.best,
     rate(two.median),
     `${(one.median / two.median).toFixed(2)}x the 1-thread rate (goal: 400 MB/s)`,
   ]);
-  rows.push([`hashJsonl, same file, 1 thread`, one.median, one.best, rate(one.median), "1.00x"]);
+  rows.push([`hashFile (JSONL), same file, 1 thread`, one.median, one.best, rate(one.median), "1.00x"]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -155,7 +155,7 @@ notes.push(
   `Node ${process.version} on ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}; ` +
     `load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after ` +
     "(the machine is shared: other processes used the CPU during the run, so figures vary from run to run).",
-  "Times are the median (and best) of 5 (hashExamples), 3 (peer, text, hashJsonl on 2 threads) or 2 runs, after a warm-up run. " +
+  "Times are the median (and best) of 5 (hashExamples), 3 (peer, text, hashFile on 2 threads) or 2 runs, after a warm-up run. " +
     "Every implementation's hashes were checked equal.",
 );
 const format = (ms) => `${ms.toFixed(0)} ms`;

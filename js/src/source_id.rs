@@ -1,12 +1,15 @@
 //! The one source-id rule for JS values (`canonhash::source_id_from_value` and friends), and
 //! the limits the core defines, exported so that the TypeScript layer never retypes them.
 
+use std::ptr;
+
 use canonhash::{ErrorCode, HashError, Value};
-use napi::bindgen_prelude::{BigInt, Unknown, Utf16String};
-use napi::{JsValue, ValueType};
+use napi::bindgen_prelude::{Array, BigInt, Uint32Array, Unknown, Utf16String};
+use napi::{Env, JsValue, ValueType, check_status, sys};
 use napi_derive::napi;
 
 use crate::error::to_napi;
+use crate::read::NativeIssue;
 
 /// The longest source id, in Unicode scalar values (`canonhash::MAX_SOURCE_ID_CHARS`).
 #[napi]
@@ -113,4 +116,67 @@ fn js_type_name(value_type: ValueType) -> &'static str {
         ValueType::Symbol => "a symbol",
         _ => "a value that is not JSON",
     }
+}
+
+/// The source ids of many JS values by the rule of [`source_id_of`], in one call: what the
+/// batch needs back, packed.
+#[napi(object)]
+pub struct SourceIdBatch {
+    /// The values refused: `row` is the index in the batch, `path` `$`.
+    pub failures: Vec<NativeIssue>,
+    /// The indices of the numbers and bigints accepted (a string is its own id).
+    pub spelled_rows: Uint32Array,
+    /// Their ids (ASCII digits), one after the other.
+    pub spelled: String,
+    /// The length of each id in `spelled`.
+    pub spelled_lengths: Uint32Array,
+}
+
+/// [`source_id_of`] on each item of `values`: one call for a whole batch of records, since a
+/// call per record would cost more than the rule.
+#[napi]
+pub fn source_ids_of(env: Env, values: Array) -> napi::Result<SourceIdBatch> {
+    let raw_env = env.raw();
+    let count = values.len();
+    let mut failures = Vec::new();
+    let mut spelled_rows = Vec::new();
+    let mut spelled = String::new();
+    let mut spelled_lengths = Vec::new();
+    let mut start = 0;
+    while start < count {
+        let end = count.min(start + 1024);
+        let mut scope = ptr::null_mut();
+        // SAFETY: `raw_env` is the env of this call; the scope is closed below.
+        check_status!(unsafe { sys::napi_open_handle_scope(raw_env, &mut scope) })?;
+        let checked = (start..end).try_for_each(|index| {
+            let mut item = ptr::null_mut();
+            // SAFETY: `values` is a live array of this env.
+            check_status!(unsafe { sys::napi_get_element(raw_env, values.raw(), index, &mut item) })?;
+            // SAFETY: `item` is a live value of this env.
+            let value = unsafe { Unknown::from_raw_unchecked(raw_env, item) };
+            let is_string = value.get_type()? == ValueType::String;
+            match rule(value) {
+                Ok(_) if is_string => {}
+                Ok(id) => {
+                    spelled_rows.push(index);
+                    spelled_lengths.push(id.len() as u32);
+                    spelled.push_str(&id);
+                }
+                Err(Refusal::Hash(error)) => failures.push(NativeIssue::new(None, index as usize, None, &error)),
+                Err(Refusal::Napi(error)) => return Err(error),
+            }
+            Ok(())
+        });
+        // SAFETY: the scope opened above.
+        let closed = check_status!(unsafe { sys::napi_close_handle_scope(raw_env, scope) });
+        checked?;
+        closed?;
+        start = end;
+    }
+    Ok(SourceIdBatch {
+        failures,
+        spelled_rows: Uint32Array::new(spelled_rows),
+        spelled,
+        spelled_lengths: Uint32Array::new(spelled_lengths),
+    })
 }

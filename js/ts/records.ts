@@ -5,9 +5,10 @@
  * @module
  */
 
-import { exampleErrorOf, HashError, type RecordIssue } from "./errors.js";
+import { exampleErrorOf, type RecordIssue } from "./errors.js";
 import { hashBatch } from "./hash.js";
-import { MAX_REPORTED_ERRORS, sourceIdOf } from "./limits.js";
+import { MAX_REPORTED_ERRORS } from "./limits.js";
+import { callNative, native } from "./native.js";
 
 /**
  * A record of the caller's: a structured example (`{ input, output?, metadata? }`) or a flat
@@ -113,21 +114,6 @@ class Refusal {
   ) {}
 }
 
-function sourceIdOfKey(record: Record<string, unknown>, key: string): string {
-  const path = keyPath(key);
-  if (!(key in record)) {
-    throw new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${key}")`, path);
-  }
-  try {
-    return sourceIdOf(record[key]);
-  } catch (error) {
-    if (error instanceof HashError) {
-      throw new Refusal(error.code, `the source id at ${path}: ${error.reason}`, path);
-    }
-    throw error;
-  }
-}
-
 function pick(record: Record<string, unknown>, keys: readonly string[], option: string): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) {
@@ -149,6 +135,27 @@ function objectOrEmpty(value: unknown, member: string): unknown {
   return value;
 }
 
+/**
+ * The source ids of `values` (the ids of records `rows`) by the core's rule, in one call: each
+ * value becomes its id in place; a refused one is reported in `issues`. Returns the indices
+ * of the refused ones.
+ */
+function checkIds(values: unknown[], rows: number[], issues: Issues, sourceIdKey: string | undefined): Set<number> {
+  const { failures, spelledRows, spelled, spelledLengths } = callNative(() => native.sourceIdsOf(values));
+  let start = 0;
+  spelledRows.forEach((index, at) => {
+    const end = start + (spelledLengths[at] as number);
+    values[index] = spelled.slice(start, end);
+    start = end;
+  });
+  const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+  const origin = sourceIdKey === undefined ? "the source id from sourceId(record)" : `the source id at ${path}`;
+  for (const failure of failures) {
+    issues.add(rows[failure.row] as number, failure.code, `${origin}: ${failure.message}`, path);
+  }
+  return new Set(failures.map((failure) => failure.row));
+}
+
 /** The example a record stands for, and its source id (`undefined`: by content hash). */
 function exampleOf<R extends ExampleRecord>(
   given: R,
@@ -156,7 +163,7 @@ function exampleOf<R extends ExampleRecord>(
   options: RecordOptions<R>,
   flat: boolean,
   named: Set<string>,
-): { example: { input: unknown; output: unknown; metadata: unknown }; structured: unknown; id: string | undefined } {
+): { example: { input: unknown; output: unknown; metadata: unknown }; structured: unknown; id: unknown } {
   const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
   const record: unknown = given;
   if (!isPlainObject(record)) {
@@ -189,21 +196,18 @@ function exampleOf<R extends ExampleRecord>(
       metadata: objectOrEmpty(record.metadata, "metadata"),
     };
   }
-  let id: string | undefined;
+  // The id's value, checked for the whole batch at once (see `checkedIds`).
+  let id: unknown;
   if (sourceIdKey !== undefined) {
-    id = sourceIdOfKey(record, sourceIdKey);
-  } else if (sourceId !== undefined) {
-    const value: unknown = sourceId(given, row);
-    if (typeof value !== "string") {
-      throw new Refusal("invalid_source_id", `sourceId(record) returned ${describe(value)}; it must return a string`);
+    if (!(sourceIdKey in record)) {
+      const path = keyPath(sourceIdKey);
+      throw new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${sourceIdKey}")`, path);
     }
-    try {
-      id = sourceIdOf(value);
-    } catch (error) {
-      if (error instanceof HashError) {
-        throw new Refusal(error.code, `the source id from sourceId(record): ${error.reason}`);
-      }
-      throw error;
+    id = record[sourceIdKey];
+  } else if (sourceId !== undefined) {
+    id = sourceId(given, row);
+    if (typeof id !== "string") {
+      throw new Refusal("invalid_source_id", `sourceId(record) returned ${describe(id)}; it must return a string`);
     }
   }
   // Structured records are hashed as they are (the hasher reads only input, output and metadata).
@@ -235,10 +239,10 @@ export function prepareExamples<R extends ExampleRecord>(
     named.add(sourceIdKey);
   }
   const issues = new Issues();
-  const rows: number[] = [];
-  const ids: Array<string | undefined> = [];
-  const examples: Array<{ input: unknown; output: unknown; metadata: unknown }> = [];
-  const hashed: unknown[] = [];
+  let rows: number[] = [];
+  let ids: unknown[] = [];
+  let examples: Array<{ input: unknown; output: unknown; metadata: unknown }> = [];
+  let hashed: unknown[] = [];
   let row = 0;
   for (const given of records) {
     try {
@@ -255,6 +259,13 @@ export function prepareExamples<R extends ExampleRecord>(
     }
     row++;
   }
+  if (sourceIdKey !== undefined || sourceId !== undefined) {
+    const refused = checkIds(ids, rows, issues, sourceIdKey);
+    if (refused.size > 0) {
+      const keep = (_: unknown, index: number) => !refused.has(index);
+      [rows, ids, examples, hashed] = [rows.filter(keep), ids.filter(keep), examples.filter(keep), hashed.filter(keep)];
+    }
+  }
   const { hashes, failures } = hashBatch(hashed, true);
   const keep: number[] = [];
   const firstRow = new Map<string, number>();
@@ -264,10 +275,10 @@ export function prepareExamples<R extends ExampleRecord>(
     const failure = failures.get(index);
     if (failure !== undefined) {
       const text = `${failure.code} at ${failure.path}: ${failure.reason}`;
-      issues.add(at, failure.code, failure.reason, failure.path, ids[index], text);
+      issues.add(at, failure.code, failure.reason, failure.path, ids[index] as string | undefined, text);
       return;
     }
-    const id = ids[index] ?? hash;
+    const id = (ids[index] as string | undefined) ?? hash;
     const first = firstRow.get(id);
     if (first === undefined) {
       firstRow.set(id, at);
@@ -289,7 +300,7 @@ export function prepareExamples<R extends ExampleRecord>(
   const outputs = keep.map((index) => examples[index]?.output);
   const metadatas = keep.map((index) => examples[index]?.metadata);
   return {
-    sourceIds: keep.map((index) => ids[index] ?? (hashes[index] as string)),
+    sourceIds: keep.map((index) => (ids[index] as string | undefined) ?? (hashes[index] as string)),
     contentHashes: keep.map((index) => hashes[index] as string),
     contentJson: (at) =>
       `"input":${JSON.stringify(inputs[at])},"output":${JSON.stringify(outputs[at])},` +
