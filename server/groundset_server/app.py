@@ -14,10 +14,12 @@ from groundset_server import __version__
 from groundset_server.auth import require_api_key
 from groundset_server.config import Settings
 from groundset_server.db.engine import make_engine, run_migrations
-from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
+from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem, domain_problem
 from groundset_server.requestid import RequestIdMiddleware
 from groundset_server.routers import datasets, experiments, health, upserts
 from groundset_server.routers.common import json_response
+from groundset_server.schemas import Problem as ProblemModel
+from groundset_server.services.errors import DomainError
 from groundset_server.validation import request_problem
 
 log = logging.getLogger("groundset_server")
@@ -50,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _problem(request: Request, exc: Problem) -> Response:
         return problem_response(exc, request)
 
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return problem_response(domain_problem(exc), request)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return problem_response(request_problem(exc.errors()), request)
@@ -72,8 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _document_request_models(app: FastAPI) -> None:
-    """Put the schemas of the bodies the upsert routes parse themselves into the OpenAPI
-    components, beside the ones FastAPI collects from the routes, so every `$ref` resolves."""
+    """Put the schemas of the bodies the upsert routes parse themselves, and of the problem
+    answers every route declares, into the OpenAPI components, beside the ones FastAPI collects
+    from the routes, so every `$ref` resolves."""
     collect = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -81,7 +88,7 @@ def _document_request_models(app: FastAPI) -> None:
             return app.openapi_schema
         schema = collect()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in upserts.REQUEST_MODELS:
+        for model in (*upserts.REQUEST_MODELS, ProblemModel):
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(model_schema.pop("$defs", {}))
             components[model.__name__] = model_schema

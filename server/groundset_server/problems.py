@@ -1,8 +1,14 @@
-"""RFC 9457 problem details (``application/problem+json``) with a stable ``code``."""
+"""RFC 9457 problem details (``application/problem+json``) with a stable ``code``.
+
+:class:`Problem` is what the edge (request reading, routers, the app's handlers) raises and
+answers; :func:`domain_problem` renders the services' refusals
+(:mod:`groundset_server.services.errors`) as problems, in one place."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from groundset_server.services.errors import Conflict, DomainError, DuplicateSourceIds, NotFound
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_LISTED = 10
@@ -44,3 +50,22 @@ class Problem(Exception):
             body["instance"] = instance
         body.update(self.extra)
         return body
+
+
+BodyForm = Literal["json", "ndjson"]
+"""How an upsert or plan body was sent: where an example is, is a JSON path or a line."""
+
+
+def domain_problem(error: DomainError, body_form: BodyForm | None = None) -> Problem:
+    """The problem for a service's refusal: :class:`Invalid` 422, :class:`NotFound` 404,
+    :class:`Conflict` 409, the error's code, detail and members. Duplicate source ids are
+    located by the first repeat: ``path`` ``$.examples[i].source_id`` in a JSON body, or
+    ``line`` and ``path`` ``$.source_id`` in NDJSON (``body_form``, which the route knows)."""
+    members = dict(error.members)
+    if isinstance(error, DuplicateSourceIds):
+        first = error.examples[0].position
+        json_body = body_form == "json"
+        members["line"] = None if json_body else first
+        members["path"] = f"$.examples[{first}].source_id" if json_body else "$.source_id"
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+    return Problem(status, error.code, error.detail, **members)

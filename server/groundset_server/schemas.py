@@ -178,6 +178,9 @@ class Diff(BaseModel):
 
 
 class Problem(BaseModel):
+    """An RFC 9457 problem (``application/problem+json``) with its stable ``code`` and the members
+    that say what and where; every member a problem can carry is named here (tested)."""
+
     type: str
     title: str
     status: int
@@ -185,7 +188,8 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     source_ids: list[str] | None = None
-    line: int | None = None
+    line: int | None = Field(default=None, description="The line of the request body (1-based).")
+    column: int | None = Field(default=None, description="The column of that line (1-based).")
     path: str | None = Field(
         default=None,
         description="The JSON path of the refused member (`unknown_field`, `invalid_text`, "
@@ -200,6 +204,31 @@ class Problem(BaseModel):
     )
     example_count: int | None = Field(default=None, description="The same: how many the dataset holds now.")
     max_deletes: int | None = Field(default=None, description="`max_deletes_exceeded`: the bound given.")
+    field: str | None = Field(default=None, description="The refused member of an upsert or plan header.")
+    limit: int | None = Field(default=None, description="`body_too_large`, `invalid_limit`: the bound.")
+    dataset_id: str | None = Field(
+        default=None, description="`dataset_not_found`, `dataset_has_no_version`, `invalid_id`."
+    )
+    version_id: str | None = Field(
+        default=None, description="`version_not_found`, `example_not_in_version`, `invalid_id`."
+    )
+    experiment_id: str | None = Field(default=None, description="`experiment_not_found`, `invalid_id`.")
+    example_id: str | None = Field(default=None, description="`invalid_id`: the refused example id.")
+    run_id: str | None = Field(default=None, description="`invalid_id`: the refused run id.")
+    cursor_id: str | None = Field(default=None, description="`invalid_id`: the refused cursor.")
+    expected_version_id: str | None = Field(default=None, description="`version_conflict`: the one sent.")
+    latest_version_id: str | None = Field(default=None, description="`version_conflict`: the latest.")
+    base_version_id: str | None = Field(
+        default=None, description="`stale_manifest`: the version the upsert met."
+    )
+    example_ids: list[str] | None = Field(
+        default=None,
+        description="`example_not_in_version`, `content_hash_mismatch`, `run_exists`: the first ten.",
+    )
+    repetition_numbers: list[int] | None = Field(
+        default=None, description="`run_exists`: the repetitions of `example_ids`."
+    )
+    run_ids: list[str] | None = Field(default=None, description="`run_not_in_experiment`: the first ten.")
 
 
 class Health(BaseModel):

@@ -15,7 +15,7 @@ import groundset
 import orjson
 from groundset import _native
 
-from groundset_server.engine.upsert import IncomingExample, MirrorGuard, Mode, RawExample
+from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample
 from groundset_server.problems import Problem
 from groundset_server.schemas import PlanRequest, UpsertRequest
 from groundset_server.validation import check_model
@@ -245,22 +245,3 @@ class NdjsonRequest:
             )
             self.next_line += complete.count(b"\n")
             yield _examples(records, failures)
-
-
-def duplicate_problem(duplicates: list[IncomingExample], json_body: bool) -> Problem:
-    first = duplicates[0]
-    return Problem(
-        422,
-        "duplicate_source_id",
-        f"{len(duplicates)} source_id(s) appear more than once",
-        source_ids=[e.source_id for e in duplicates],
-        line=None if json_body else first.position,
-        path=f"$.examples[{first.position}].source_id" if json_body else "$.source_id",
-    )
-
-
-def canonical_text(value: Any, field: str) -> str:
-    try:
-        return groundset.canonicalize(value).decode("utf-8")
-    except groundset.HashError as error:
-        raise Problem(422, str(error.code), f"`{field}`: {error}", field=field) from None

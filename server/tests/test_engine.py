@@ -5,7 +5,8 @@ from __future__ import annotations
 import doctest
 
 from groundset_server.engine import upsert
-from groundset_server.engine.upsert import CurrentExample, IncomingExample, Sync, classify, revision_rows
+from groundset_server.engine.upsert import CurrentExample, IncomingExample, Sync, classify
+from groundset_server.services.writer import delete_rows, revision_rows
 
 A, B, C = "a" * 64, "b" * 64, "c" * 64
 
@@ -39,7 +40,7 @@ def test_batches_add_up_to_one_request_and_catch_duplicates_across_them() -> Non
     sync = Sync(CURRENT, "mirror")
     first = sync.add(REQUEST[:2])
     second = sync.add([*REQUEST[2:], incoming("same", A, position=9)])
-    assert [e.source_id for e in first.created + second.created] == ["new"]
+    assert [e.source_id for _, e in first.created + second.created] == ["new"]
     assert [(row, e.source_id) for row, e in second.revived] == [(4, "dead")]
     assert [(row, e.source_id) for row, e in first.updated] == [(2, "changed")]
     assert [e.position for e in second.duplicates] == [9]
@@ -48,12 +49,25 @@ def test_batches_add_up_to_one_request_and_catch_duplicates_across_them() -> Non
 
 
 def test_revision_rows_of_a_step() -> None:
-    step = Sync(CURRENT, "merge").add(REQUEST)
-    rows = revision_rows(step, [10], version_id=9, now="t")
+    step = Sync(CURRENT, "merge", new_ids=lambda count: list(range(10, 10 + count))).add(REQUEST)
+    rows = revision_rows(step, version_id=9, now="t")
     kinds = {(row[0], row[6]) for row in rows}
     assert kinds == {(10, "CREATE"), (4, "CREATE"), (2, "PATCH")}
     assert all(row[1] == 9 and row[2] is not None for row in rows)
-    assert upsert.delete_rows([(3, "gone")], 9, "t") == [(3, 9, None, None, None, None, "DELETE", "t")]
+    assert delete_rows([(3, "gone")], 9, "t") == [(3, 9, None, None, None, None, "DELETE", "t")]
+
+
+def test_the_new_state_holds_the_written_ids_the_changes_and_the_deletions() -> None:
+    sync = Sync(CURRENT, "mirror", new_ids=lambda count: list(range(10, 10 + count)))
+    sync.add(REQUEST)
+    sync.finish()
+    state = sync.new_state()
+    assert state["new"] == CurrentExample(10, C, False)
+    assert state["dead"] == CurrentExample(4, A, False)
+    assert state["changed"] == CurrentExample(2, B, False)
+    assert state["gone"] == CurrentExample(3, None, True)
+    assert state["same"] == CURRENT["same"]
+    assert sorted(sync.final_manifest()) == sorted(upsert.current_manifest(state))
 
 
 def test_noop_and_missing_content() -> None:

@@ -16,10 +16,6 @@ from groundset_server.config import normalize_database_url
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def is_sqlite(engine: sa.Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str) -> sa.Engine:
     url = normalize_database_url(url)
     if url.startswith("sqlite"):

@@ -34,6 +34,13 @@ class FreeText(sa.TypeDecorator[str]):
 
 metadata = sa.MetaData()
 
+CREATE = "CREATE"
+"""``revision_kind`` of an example's first revision, or of one that revives a deleted example."""
+PATCH = "PATCH"
+"""``revision_kind`` of a revision that changes a live example's content."""
+DELETE = "DELETE"
+"""``revision_kind`` of a revision that deletes an example (no content, no hash)."""
+
 datasets = sa.Table(
     "datasets",
     metadata,

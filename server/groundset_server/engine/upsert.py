@@ -4,20 +4,19 @@ It knows nothing of HTTP or SQL. Given the current state (one row per example ev
 dataset: its id, current content hash and whether it is deleted), a :class:`Sync` takes the
 request's examples batch by batch, as they are read from the wire, and says for each batch
 which are new, revived, changed and unchanged; at the end it gives (in mirror mode) the
-deleted ones. Only the source ids seen and the changed pairs stay in memory between batches,
-so a million-example request is classified in one pass with bounded memory.
+deleted ones, and the dataset's new state (:meth:`Sync.new_state`). Only the source ids seen
+and the changed examples' new state stay in memory between batches, so a million-example
+request is classified in one pass with bounded memory. How the result is stored (rows,
+revision kinds) is the writer's (:mod:`groundset_server.services.writer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 Mode = Literal["merge", "mirror"]
-CREATE = "CREATE"
-PATCH = "PATCH"
-DELETE = "DELETE"
 
 
 class CurrentExample(NamedTuple):
@@ -53,8 +52,8 @@ class IncomingExample(NamedTuple):
 class Step:
     """The classification of one batch."""
 
-    created: list[IncomingExample] = field(default_factory=list)
-    """Source ids never seen in the dataset."""
+    created: list[tuple[int, IncomingExample]] = field(default_factory=list)
+    """Source ids never seen in the dataset, each with the id of its new row."""
     revived: list[tuple[int, IncomingExample]] = field(default_factory=list)
     """Deleted source ids that come back: a ``CREATE`` on their existing row."""
     updated: list[tuple[int, IncomingExample]] = field(default_factory=list)
@@ -95,10 +94,13 @@ class MirrorRefusal(NamedTuple):
 class Sync:
     """Classifies one request's examples against ``current``, a batch at a time.
 
-    >>> sync = Sync({"a": CurrentExample(1, "h1", False)}, "mirror")
+    ``new_ids(n)`` gives the ids of the rows of ``n`` new examples (the writer reserves them);
+    without it (a dry run or a plan, which write nothing) new examples get the id 0.
+
+    >>> sync = Sync({"a": CurrentExample(1, "h1", False)}, "mirror", new_ids=lambda n: [7] * n)
     >>> step = sync.add([IncomingExample(2, "b", "h2", "{}", "{}", "{}")])
-    >>> [e.source_id for e in step.created], sync.finish()
-    (['b'], [(1, 'a')])
+    >>> step.created[0][0], sync.finish(), sync.final_manifest()
+    (7, [(1, 'a')], [('b', 'h2')])
     """
 
     def __init__(
@@ -106,17 +108,16 @@ class Sync:
         current: Mapping[str, CurrentExample],
         mode: Mode,
         keep_source_ids: bool = False,
-        keep_changes: bool = True,
+        new_ids: Callable[[int], list[int]] | None = None,
     ) -> None:
         self.current = current
         self.mode = mode
+        self.new_ids = new_ids
         self.seen: set[str] = set()
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         self.changed = False
-        self.keep_changes = keep_changes
-        """Whether to keep the changed pairs (for :meth:`final_manifest` and :attr:`needed`); a
-        caller that writes the changes keeps its own account of them."""
-        self.changed_pairs: list[tuple[str, str]] = []
+        self.changes: dict[str, CurrentExample] = {}
+        """The new state of every new, revived or changed example, in request order."""
         self.deleted: list[tuple[int, str]] = []
         self.live_before = 0
         """How many examples the dataset held before the request (counted by :meth:`finish` in
@@ -131,6 +132,7 @@ class Sync:
         make = IncomingExample._make
         keep_unchanged = self.keep_source_ids
         unchanged = 0
+        created: list[IncomingExample] = []
         # Fields by position: the hot loop of a re-sync takes the decoder's plain tuples, and
         # only the few examples that are new or changed become IncomingExample.
         for example in batch:
@@ -142,7 +144,7 @@ class Sync:
                 continue
             row = current(source_id)
             if row is None:
-                step.created.append(make(example))
+                created.append(make(example))
             elif row.is_deleted:
                 step.revived.append((row.example_id, make(example)))
             elif row.content_hash != example[2]:
@@ -155,25 +157,25 @@ class Sync:
             if example[3] is None:
                 step.missing_content.append(source_id)
         step.unchanged_count = unchanged
-        created = step.created + [e for _, e in step.revived]
-        updated = [e for _, e in step.updated]
-        self.counts["created"] += len(created)
-        self.counts["updated"] += len(updated)
+        ids = [0] * len(created) if self.new_ids is None else self.new_ids(len(created))
+        step.created = list(zip(ids, created, strict=True))
+        changes = self.changes
+        for example_id, e in (*step.created, *step.revived, *step.updated):
+            changes[e.source_id] = CurrentExample(example_id, e.content_hash, False)
+        self.counts["created"] += len(step.created) + len(step.revived)
+        self.counts["updated"] += len(step.updated)
         self.counts["unchanged"] += step.unchanged_count
         self.changed = self.changed or step.changed
-        if self.keep_changes:
-            self.changed_pairs.extend((e.source_id, e.content_hash) for e in created)
-            self.changed_pairs.extend((e.source_id, e.content_hash) for e in updated)
         if self.keep_source_ids:
-            self.source_ids["created"].extend(e.source_id for e in created)
-            self.source_ids["updated"].extend(e.source_id for e in updated)
+            self.source_ids["created"].extend(e.source_id for _, e in (*step.created, *step.revived))
+            self.source_ids["updated"].extend(e.source_id for _, e in step.updated)
             self.source_ids["unchanged"].extend(step.unchanged)
         return step
 
     @property
     def needed(self) -> list[str]:
         """The source ids whose content the request must carry: the new and changed ones."""
-        return [source_id for source_id, _ in self.changed_pairs]
+        return list(self.changes)
 
     def finish(self) -> list[tuple[int, str]]:
         """The ``(example id, source id)`` of every current example the request left out, in
@@ -214,13 +216,18 @@ class Sync:
             return MirrorRefusal("max_deletes_exceeded", self.deleted, self.live_before, guard.max_deletes)
         return None
 
+    def new_state(self) -> dict[str, CurrentExample]:
+        """The dataset's state once the request is written: the current one with every change
+        and, after :meth:`finish`, every deletion."""
+        state = dict(self.current)
+        state.update(self.changes)
+        for example_id, source_id in self.deleted:
+            state[source_id] = CurrentExample(example_id, None, True)
+        return state
+
     def final_manifest(self) -> list[tuple[str, str]]:
         """The ``(source_id, content_hash)`` pairs of the dataset once the request is written."""
-        state = dict(current_manifest(self.current))
-        state.update(self.changed_pairs)
-        for _, source_id in self.deleted:
-            state.pop(source_id, None)
-        return list(state.items())
+        return current_manifest(self.new_state())
 
 
 def classify(current: Mapping[str, CurrentExample], incoming: Iterable[RawExample], mode: Mode) -> Sync:
@@ -237,41 +244,3 @@ def current_manifest(current: Mapping[str, CurrentExample]) -> list[tuple[str, s
         for source_id, row in current.items()
         if not row.is_deleted and row.content_hash is not None
     ]
-
-
-def revision_rows(
-    step: Step, example_ids: Sequence[int], version_id: int, now: str
-) -> list[tuple[int, int, str | None, str | None, str | None, str, str, str]]:
-    """The revision rows of a batch: ``example_ids`` are the new rows' ids, in ``step.created``
-    order. Columns as :data:`REVISION_COLUMNS`."""
-    rows = [
-        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, CREATE, now)
-        for example_id, e in zip(example_ids, step.created, strict=True)
-    ]
-    rows.extend(
-        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, CREATE, now)
-        for example_id, e in step.revived
-    )
-    rows.extend(
-        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, PATCH, now)
-        for example_id, e in step.updated
-    )
-    return rows
-
-
-def delete_rows(
-    deleted: Sequence[tuple[int, str]], version_id: int, now: str
-) -> list[tuple[int, int, None, None, None, None, str, str]]:
-    return [(example_id, version_id, None, None, None, None, DELETE, now) for example_id, _ in deleted]
-
-
-REVISION_COLUMNS = (
-    "example_id",
-    "version_id",
-    "input",
-    "output",
-    "metadata",
-    "content_hash",
-    "revision_kind",
-    "created_at",
-)

@@ -12,7 +12,7 @@ import orjson
 import sqlalchemy as sa
 from fastapi import Request, Response
 
-from groundset_server.problems import Problem
+from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
 
 
 def engine_of(request: Request) -> sa.Engine:
@@ -99,7 +99,12 @@ def check_media_type(content_type: str | None) -> None:
         raise Problem(415, "unsupported_media_type", "send application/json or application/x-ndjson")
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {}}}
-    for status in (401, 404, 409, 413, 422)
-}
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of problem answers with these statuses: ``application/problem+json``
+    of the component ``Problem`` (RFC 9457)."""
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {status: {"description": "Problem details (RFC 9457)", "content": content} for status in statuses}
+
+
+PROBLEM_RESPONSES = problem_responses(401, 404, 409, 413, 422)
+"""The problems of any /v1 route; the upsert routes add 400 and 415."""

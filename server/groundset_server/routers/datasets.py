@@ -1,49 +1,60 @@
-"""Reads and deletion of datasets, versions, examples, manifests and diffs."""
+"""Reads and deletion of datasets, versions, examples, manifests and diffs.
+
+Small answers (datasets, versions) are returned as data that FastAPI checks against the
+response model; answers that grow with a version's examples (examples, manifests, diffs) are
+written raw by orjson, the stored content spliced in without a parse."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from groundset_server import service
 from groundset_server.problems import Problem
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
 from groundset_server.schemas import Dataset as DatasetModel
 from groundset_server.schemas import DatasetPage, Diff, ExamplePage, Manifest, Version, VersionPage
+from groundset_server.services import datasets, versions
 from groundset_server.validation import check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
+
+NDJSON_EXAMPLES = {
+    "schema": {"type": "string", "description": "One `Example` per line."},
+    "x-item-schema": {"$ref": "#/components/schemas/Example"},
+}
+"""The NDJSON export: ``x-item-schema`` is each line's schema (OpenAPI 3.2's ``itemSchema``)."""
 
 MAX_PAGE = 10_000
 DEFAULT_PAGE = 1_000
 
 
-@router.get("", response_model=DatasetPage)
+@router.get("", response_model=DatasetPage, response_model_exclude_unset=True)
 def list_datasets(
     request: Request,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     name: str | None = None,
-) -> Response:
+) -> dict[str, Any]:
     """Datasets by id, a page at a time; `name` filters by exact name (422 `invalid_text` if it
     holds U+0000, which no name can)."""
     if name is not None:
         check_name(name, "name")
-    return json_response(service.list_datasets(engine_of(request), cursor, limit, name))
+    return datasets.list_datasets(engine_of(request), cursor, limit, name)
 
 
-@router.get("/{dataset_id}", response_model=DatasetModel)
-def get_dataset(request: Request, dataset_id: str) -> Response:
-    return json_response(service.get_dataset(engine_of(request), dataset_id))
+@router.get("/{dataset_id}", response_model=DatasetModel, response_model_exclude_unset=True)
+def get_dataset(request: Request, dataset_id: str) -> dict[str, Any]:
+    """The dataset with its `example_count`."""
+    return datasets.get_dataset(engine_of(request), dataset_id)
 
 
 @router.delete("/{dataset_id}", status_code=204, response_class=Response)
 def delete_dataset(request: Request, dataset_id: str) -> Response:
     """Delete the dataset with all its versions, examples and revisions."""
-    service.delete_dataset(engine_of(request), dataset_id)
+    datasets.delete_dataset(engine_of(request), dataset_id)
     return Response(status_code=204)
 
 
@@ -53,20 +64,20 @@ def list_versions(
     dataset_id: str,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> Response:
+) -> dict[str, Any]:
     """Versions newest first, each with its counts and its digest (computed on read)."""
-    return json_response(service.list_versions(engine_of(request), dataset_id, cursor, limit))
+    return versions.list_versions(engine_of(request), dataset_id, cursor, limit)
 
 
 @router.get("/{dataset_id}/versions/{version_id}", response_model=Version)
-def get_version(request: Request, dataset_id: str, version_id: str) -> Response:
-    return json_response(service.get_version(engine_of(request), dataset_id, version_id))
+def get_version(request: Request, dataset_id: str, version_id: str) -> dict[str, Any]:
+    return versions.get_version(engine_of(request), dataset_id, version_id)
 
 
 @router.get(
     "/{dataset_id}/examples",
     response_model=ExamplePage,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={200: {"content": {"application/x-ndjson": NDJSON_EXAMPLES}}},
 )
 async def list_examples(
     request: Request,
@@ -81,13 +92,13 @@ async def list_examples(
     engine = engine_of(request)
     if "application/x-ndjson" in request.headers.get("accept", ""):
         lines = await run_in_threadpool(
-            service.examples_ndjson, engine, dataset_id, version_id, cursor, limit
+            versions.examples_ndjson, engine, dataset_id, version_id, cursor, limit
         )
         return StreamingResponse(lines, media_type="application/x-ndjson")
     if limit is not None and limit > MAX_PAGE:
         raise Problem(422, "invalid_limit", f"a page holds at most {MAX_PAGE} examples", limit=limit)
     page = await run_in_threadpool(
-        service.examples_page, engine, dataset_id, version_id, cursor, limit or DEFAULT_PAGE
+        versions.examples_page, engine, dataset_id, version_id, cursor, limit or DEFAULT_PAGE
     )
     return json_response(page)
 
@@ -95,10 +106,10 @@ async def list_examples(
 @router.get("/{dataset_id}/manifest", response_model=Manifest)
 def get_manifest(request: Request, dataset_id: str, version_id: str | None = None) -> Response:
     """Every `[source_id, content_hash]` pair of a version, sorted as the digest sorts them."""
-    return json_response(service.manifest(engine_of(request), dataset_id, version_id))
+    return json_response(versions.manifest(engine_of(request), dataset_id, version_id))
 
 
 @router.get("/{dataset_id}/diff", response_model=Diff)
 def get_diff(request: Request, dataset_id: str, from_version_id: str, to_version_id: str) -> Response:
     """The source_ids created, updated and deleted between two versions."""
-    return json_response(service.diff(engine_of(request), dataset_id, from_version_id, to_version_id))
+    return json_response(versions.diff(engine_of(request), dataset_id, from_version_id, to_version_id))

@@ -1,12 +1,15 @@
-"""Experiments on a pinned dataset version: their runs, evaluations, summary and incomplete pairs."""
+"""Experiments on a pinned dataset version: their runs, evaluations, summary and incomplete pairs.
+
+Experiments and batch results are returned as data that FastAPI checks against the response
+model; the pages of runs and of incomplete examples (up to 10,000, with stored outputs and
+content) are written raw by orjson, the stored JSON spliced in without a parse."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from groundset_server import experiments
 from groundset_server.experiment_schemas import (
     EvaluationBatch,
     EvaluationBatchResult,
@@ -19,38 +22,44 @@ from groundset_server.experiment_schemas import (
     RunPage,
 )
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
+from groundset_server.services import experiments
 
 router = APIRouter(tags=["experiments"], responses=PROBLEM_RESPONSES)
 
 PageLimit = Annotated[int, Query(ge=1, le=10000)]
 
 
-@router.post("/datasets/{dataset_id}/experiments", status_code=201, response_model=Experiment)
-def create_experiment(request: Request, dataset_id: str, body: ExperimentCreate) -> Response:
+@router.post(
+    "/datasets/{dataset_id}/experiments",
+    status_code=201,
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+)
+def create_experiment(request: Request, dataset_id: str, body: ExperimentCreate) -> dict[str, Any]:
     """Create an experiment pinned to one version of the dataset (the latest if `version_id` is
     omitted): its runs may only name examples of that version."""
-    return json_response(experiments.create_experiment(engine_of(request), dataset_id, body), status=201)
+    return experiments.create_experiment(engine_of(request), dataset_id, body)
 
 
-@router.get("/datasets/{dataset_id}/experiments", response_model=ExperimentPage)
+@router.get(
+    "/datasets/{dataset_id}/experiments", response_model=ExperimentPage, response_model_exclude_unset=True
+)
 def list_experiments(
     request: Request,
     dataset_id: str,
     version_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> Response:
+) -> dict[str, Any]:
     """The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
     to that version."""
-    return json_response(
-        experiments.list_experiments(engine_of(request), dataset_id, version_id, cursor, limit)
-    )
+    return experiments.list_experiments(engine_of(request), dataset_id, version_id, cursor, limit)
 
 
-@router.get("/experiments/{experiment_id}", response_model=Experiment)
-def get_experiment(request: Request, experiment_id: str) -> Response:
+@router.get("/experiments/{experiment_id}", response_model=Experiment, response_model_exclude_unset=True)
+def get_experiment(request: Request, experiment_id: str) -> dict[str, Any]:
     """The experiment with its summary: runs, errors, incomplete pairs, per-evaluator mean score."""
-    return json_response(experiments.get_experiment(engine_of(request), experiment_id))
+    return experiments.get_experiment(engine_of(request), experiment_id)
 
 
 @router.delete("/experiments/{experiment_id}", status_code=204, response_class=Response)
@@ -61,13 +70,13 @@ def delete_experiment(request: Request, experiment_id: str) -> Response:
 
 
 @router.post("/experiments/{experiment_id}/runs", status_code=201, response_model=RunBatchResult)
-def add_runs(request: Request, experiment_id: str, body: RunBatch) -> Response:
+def add_runs(request: Request, experiment_id: str, body: RunBatch) -> dict[str, Any]:
     """Store a batch of runs (each optionally with its evaluations) in one transaction.
 
     422 if a run names an example outside the experiment's version; 409 `run_exists` if an
     (example, repetition) of the batch already has a successful run (nothing is stored); a run
     that errored is replaced by the new one."""
-    return json_response(experiments.add_runs(engine_of(request), experiment_id, body.runs), status=201)
+    return experiments.add_runs(engine_of(request), experiment_id, body.runs)
 
 
 @router.get("/experiments/{experiment_id}/runs", response_model=RunPage)
@@ -79,10 +88,10 @@ def list_runs(
 
 
 @router.post("/experiments/{experiment_id}/evaluations", response_model=EvaluationBatchResult)
-def upsert_evaluations(request: Request, experiment_id: str, body: EvaluationBatch) -> Response:
+def upsert_evaluations(request: Request, experiment_id: str, body: EvaluationBatch) -> dict[str, Any]:
     """Store a batch of evaluations of the experiment's runs; one of the same (run, name)
     replaces the stored one."""
-    return json_response(experiments.upsert_evaluations(engine_of(request), experiment_id, body.evaluations))
+    return experiments.upsert_evaluations(engine_of(request), experiment_id, body.evaluations)
 
 
 @router.get("/experiments/{experiment_id}/incomplete", response_model=IncompletePage)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from groundset_server import service, wire
+from groundset_server import wire
+from groundset_server.engine.upsert import RawExample
 from groundset_server.gcpause import paused
-from groundset_server.problems import Problem
+from groundset_server.problems import BodyForm, Problem, domain_problem
 from groundset_server.routers.common import (
     PROBLEM_RESPONSES,
     BodyBlocks,
     check_media_type,
     engine_of,
     json_response,
+    problem_responses,
     read_body,
 )
 from groundset_server.schemas import PlanRequest, PlanResult, UpsertRequest, UpsertResult
+from groundset_server.services import upserts
+from groundset_server.services.errors import DomainError
 
 router = APIRouter(prefix="/datasets", tags=["upserts"])
 
+
+UPSERT_PROBLEMS = {**PROBLEM_RESPONSES, **problem_responses(400, 415)}
+"""Also 400 (a body that is not JSON or NDJSON) and 415 (another media type)."""
 
 REQUEST_MODELS = (UpsertRequest, PlanRequest)
 """Bodies these routes parse themselves (JSON or NDJSON): ``app.openapi`` adds their schemas,
@@ -46,20 +53,33 @@ def _request_body(model: type[UpsertRequest] | type[PlanRequest]) -> dict[str, o
     }
 
 
+def _answer(
+    request: Request,
+    form: BodyForm,
+    header: wire.Header,
+    batches: Iterable[list[RawExample]],
+    with_content: bool,
+) -> Response:
+    """The upsert's or plan's answer, raw (orjson: a dry run's lists of source ids can be long);
+    a refusal rendered knowing where the body's examples are (JSON path or NDJSON line)."""
+    operation = upserts.upsert if with_content else upserts.plan
+    try:
+        return json_response(operation(engine_of(request), header, batches))
+    except DomainError as error:
+        raise domain_problem(error, form) from None
+
+
 def _json(request: Request, body: bytes, with_content: bool) -> Response:
-    operation = service.upsert if with_content else service.plan
     with paused():
         header, examples = wire.decode_json_body(body, with_content)
-        batches = [examples] if examples else []
-        return json_response(operation(engine_of(request), header, batches, json_body=True))
+        return _answer(request, "json", header, [examples] if examples else [], with_content)
 
 
 def _ndjson(request: Request, blocks: Iterator[bytes], with_content: bool) -> Response:
-    operation = service.upsert if with_content else service.plan
     with paused():
         reader = wire.NdjsonRequest(blocks, with_content)
         header = reader.header()
-        return json_response(operation(engine_of(request), header, reader.batches()))
+        return _answer(request, "ndjson", header, reader.batches(), with_content)
 
 
 async def _handle(request: Request, with_content: bool) -> Response:
@@ -83,7 +103,7 @@ async def _handle(request: Request, with_content: bool) -> Response:
 @router.post(
     "/upsert",
     response_model=UpsertResult,
-    responses=PROBLEM_RESPONSES,
+    responses=UPSERT_PROBLEMS,
     openapi_extra=_request_body(UpsertRequest),
 )
 async def upsert(request: Request) -> Response:
@@ -94,7 +114,7 @@ async def upsert(request: Request) -> Response:
 @router.post(
     "/upsert/plan",
     response_model=PlanResult,
-    responses=PROBLEM_RESPONSES,
+    responses=UPSERT_PROBLEMS,
     openapi_extra=_request_body(PlanRequest),
 )
 async def plan(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""Experiments behind the routes: each pinned to one dataset version, its runs and evaluations.
+"""Experiments: each pinned to one dataset version, its runs and evaluations.
 
 Rules: a run names an example of the experiment's version (422 otherwise) and records that
 example's content hash at the version; a successful run of an (example, repetition) is final
@@ -9,12 +9,11 @@ posted for it. A batch is one transaction: all of it is stored or none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-import groundset
 import sqlalchemy as sa
 
+from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
@@ -28,42 +27,26 @@ from groundset_server.experiment_schemas import (
     ExperimentCreate,
     RunCreate,
 )
-from groundset_server.problems import MAX_LISTED, Problem
-from groundset_server.service import (
+from groundset_server.problems import MAX_LISTED
+from groundset_server.services.errors import Conflict, Invalid, NotFound
+from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
-    _dataset_row,
-    _example_json,
-    _example_set_query,
-    _version_for,
+    dataset_by_id,
+    example_json,
+    example_set_query,
+    page,
+    version_for,
+)
+from groundset_server.services.values import (
+    EMPTY_OBJECT,
+    canonical_text,
     fragment,
-    is_sqlite_conn,
+    json_value,
     now,
     parse_id,
     render_id,
+    timestamp,
 )
-
-EMPTY_OBJECT = "{}"
-
-
-def timestamp(value: datetime | None) -> str:
-    """A client's time as the server writes its own (UTC, microseconds, ``Z``); a time without
-    a zone is taken as UTC."""
-    if value is None:
-        return now()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def json_text(value: Any, path: str) -> str:
-    """Canonical JSON text of a client value; what the hash domain refuses is a 422 at ``path``."""
-    try:
-        return str(groundset.canonicalize(value).decode("utf-8"))
-    except groundset.HashError as error:
-        inner = str(getattr(error, "path", "") or "$")
-        where = path + inner[1:]
-        reason = str(error).removeprefix(f"{error.code} at {inner}: ")
-        raise Problem(422, str(error.code), f"{where}: {reason}", path=where) from None
 
 
 def _listed(values: Sequence[Any]) -> list[Any]:
@@ -72,32 +55,11 @@ def _listed(values: Sequence[Any]) -> list[Any]:
 
 def _batch_refusal(
     code: str, indexes: list[int], array: str, field: str, reason: str, **listed: Any
-) -> Problem:
-    """A 422 for the items at ``indexes`` of the request's ``array``: how many, why, the first's path."""
+) -> Invalid:
+    """A refusal of the items at ``indexes`` of the request's ``array``: how many, why, the first's path."""
     first = f"$.{array}[{indexes[0]}]"
     extra = {key: _listed(value) if isinstance(value, list) else value for key, value in listed.items()}
-    return Problem(
-        422, code, f"{len(indexes)} {reason}; the first is {first}", path=f"{first}.{field}", **extra
-    )
-
-
-def _page(
-    conn: sa.Connection,
-    query: sa.Select[Any],
-    key: Any,
-    cursor: str | None,
-    limit: int,
-    newest_first: bool = False,
-) -> tuple[list[sa.Row[Any]], str | None]:
-    """One page of ``query`` ordered by the id column ``key`` after ``cursor``, and the next cursor."""
-    query = query.order_by(key.desc() if newest_first else key).limit(limit + 1)
-    if cursor is not None:
-        after = parse_id(cursor, "cursor")
-        query = query.where(key < after if newest_first else key > after)
-    rows = conn.execute(query).all()
-    if len(rows) <= limit:
-        return list(rows), None
-    return list(rows[:limit]), render_id(rows[limit - 1].id)
+    return Invalid(code, f"{len(indexes)} {reason}; the first is {first}", path=f"{first}.{field}", **extra)
 
 
 # ---------------------------------------------------------------- experiments
@@ -110,13 +72,12 @@ def _experiment_row(conn: sa.Connection, experiment_id: str, lock: bool = False)
         .join(versions, versions.c.id == experiments.c.dataset_version_id)
         .where(experiments.c.id == wanted)
     )
-    if lock and not is_sqlite_conn(conn):
-        # Serializes the batches of one experiment on PostgreSQL (SQLite's writer lock already does).
-        query = query.with_for_update(of=experiments)
+    if lock:
+        # Serializes the batches of one experiment.
+        query = dialect.for_update(conn, query, of=experiments)
     row = conn.execute(query).first()
     if row is None:
-        raise Problem(
-            404,
+        raise NotFound(
             "experiment_not_found",
             f"no experiment has the id {experiment_id}",
             experiment_id=experiment_id,
@@ -131,7 +92,7 @@ def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
         "version_id": render_id(row.dataset_version_id),
         "name": row.name,
         "description": row.description,
-        "metadata": fragment(row.metadata),
+        "metadata": json_value(row.metadata),
         "repetitions": row.repetitions,
         "example_count": row.example_count,
         "created_at": row.created_at,
@@ -139,13 +100,12 @@ def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
 
 
 def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate) -> dict[str, Any]:
-    metadata = json_text(body.metadata, "$.metadata") if body.metadata is not None else EMPTY_OBJECT
+    metadata = canonical_text(body.metadata, "$.metadata") if body.metadata is not None else EMPTY_OBJECT
     with write_transaction(engine) as conn:
-        dataset = _dataset_row(conn, parse_id(dataset_id, "dataset"))
-        version = _version_for(conn, dataset.id, body.version_id)
+        dataset = dataset_by_id(conn, dataset_id)
+        version = version_for(conn, dataset.id, body.version_id)
         if version is None:
-            raise Problem(
-                422,
+            raise Invalid(
                 "dataset_has_no_version",
                 f"dataset {dataset.id} has no version yet: upsert examples before running an experiment",
                 dataset_id=render_id(dataset.id),
@@ -170,17 +130,15 @@ def list_experiments(
     engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int
 ) -> dict[str, Any]:
     with read_transaction(engine) as conn:
-        dataset = _dataset_row(conn, parse_id(dataset_id, "dataset"))
+        dataset = dataset_by_id(conn, dataset_id)
         query = (
             sa.select(experiments, versions.c.example_count)
             .join(versions, versions.c.id == experiments.c.dataset_version_id)
             .where(experiments.c.dataset_id == dataset.id)
         )
         if version_id is not None:
-            query = query.where(
-                experiments.c.dataset_version_id == _version_for(conn, dataset.id, version_id)
-            )
-        rows, next_cursor = _page(conn, query, experiments.c.id, cursor, limit, newest_first=True)
+            query = query.where(experiments.c.dataset_version_id == version_for(conn, dataset.id, version_id))
+        rows, next_cursor = page(conn, query, experiments.c.id, cursor, limit, newest_first=True)
     return {"data": [experiment_json(row) for row in rows], "next_cursor": next_cursor}
 
 
@@ -252,7 +210,7 @@ def _evaluation_row(evaluation: EvaluationFields, run_id: int, path: str) -> dic
         "metadata": (
             EMPTY_OBJECT
             if evaluation.metadata is None
-            else json_text(evaluation.metadata, path + ".metadata")
+            else canonical_text(evaluation.metadata, path + ".metadata")
         ),
         "error": evaluation.error,
         "annotator_kind": evaluation.annotator_kind,
@@ -278,8 +236,7 @@ def _check_run_batch(experiment: sa.Row[Any], batch: list[RunCreate]) -> list[in
     for index, (example_id, run) in enumerate(zip(example_ids, batch, strict=True)):
         pair = (example_id, run.repetition_number)
         if pair in seen:
-            raise Problem(
-                422,
+            raise Invalid(
                 "duplicate_run",
                 f"$.runs[{index}] repeats example {example_id}, repetition {run.repetition_number} "
                 "of an earlier run of the batch",
@@ -288,8 +245,7 @@ def _check_run_batch(experiment: sa.Row[Any], batch: list[RunCreate]) -> list[in
         seen.add(pair)
         for position, evaluation in enumerate(run.evaluations):
             if any(other.name == evaluation.name for other in run.evaluations[:position]):
-                raise Problem(
-                    422,
+                raise Invalid(
                     "duplicate_evaluation",
                     f"$.runs[{index}].evaluations[{position}] repeats the name `{evaluation.name}`",
                     path=f"$.runs[{index}].evaluations[{position}].name",
@@ -299,7 +255,7 @@ def _check_run_batch(experiment: sa.Row[Any], batch: list[RunCreate]) -> list[in
 
 def _content_hashes(conn: sa.Connection, experiment: sa.Row[Any], example_ids: set[int]) -> dict[int, str]:
     """The content hash at the experiment's version of those of ``example_ids`` in it."""
-    query = _example_set_query(
+    query = example_set_query(
         conn, experiment.dataset_id, experiment.dataset_version_id, [examples.c.id, revisions.c.content_hash]
     ).where(examples.c.id.in_(sorted(example_ids)))
     return {example_id: content_hash for example_id, content_hash in conn.execute(query)}
@@ -307,7 +263,7 @@ def _content_hashes(conn: sa.Connection, experiment: sa.Row[Any], example_ids: s
 
 def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> dict[str, Any]:
     outputs = [
-        None if run.output is None else json_text(run.output, f"$.runs[{index}].output")
+        None if run.output is None else canonical_text(run.output, f"$.runs[{index}].output")
         for index, run in enumerate(batch)
     ]
     with write_transaction(engine) as conn:
@@ -354,8 +310,7 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
         ]
         succeeded = sorted((row.example_id, row.repetition_number) for row in existing if row.error is None)
         if succeeded:
-            raise Problem(
-                409,
+            raise Conflict(
                 "run_exists",
                 f"{len(succeeded)} (example, repetition) pair(s) of the batch already have a successful "
                 f"run, which is final; the first is example {succeeded[0][0]}, "
@@ -436,7 +391,7 @@ def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: 
             .join(examples, examples.c.id == runs.c.example_id)
             .where(runs.c.experiment_id == experiment.id)
         )
-        rows, next_cursor = _page(conn, query, runs.c.id, cursor, limit)
+        rows, next_cursor = page(conn, query, runs.c.id, cursor, limit)
         by_run: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
         if rows:
             for evaluation in conn.execute(
@@ -479,8 +434,7 @@ def upsert_evaluations(
     seen: set[tuple[int, str]] = set()
     for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True)):
         if (run_id, evaluation.name) in seen:
-            raise Problem(
-                422,
+            raise Invalid(
                 "duplicate_evaluation",
                 f"$.evaluations[{index}] repeats run {run_id} and name `{evaluation.name}` of an earlier "
                 "evaluation of the batch",
@@ -511,7 +465,7 @@ def upsert_evaluations(
                 run_ids=[batch[i].run_id for i in outside],
             )
         if rows:
-            conn.execute(_upsert_statement(conn), rows)
+            conn.execute(dialect.insert_replacing(conn, evaluations, ["run_id", "name"]), rows)
         ids = {
             (row.run_id, row.name): row.id
             for row in conn.execute(
@@ -526,19 +480,6 @@ def upsert_evaluations(
             for run_id, e in zip(run_ids, batch, strict=True)
         ]
     }
-
-
-def _upsert_statement(conn: sa.Connection) -> Any:
-    if is_sqlite_conn(conn):
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    statement = insert(evaluations)
-    replaced = [c.name for c in evaluations.columns if c.name not in ("id", "run_id", "name")]
-    return statement.on_conflict_do_update(
-        index_elements=[evaluations.c.run_id, evaluations.c.name],
-        set_={name: statement.excluded[name] for name in replaced},
-    )
 
 
 # ---------------------------------------------------------------- incomplete pairs
@@ -559,10 +500,10 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
             )
             .scalar_subquery()
         )
-        query = _example_set_query(
+        query = example_set_query(
             conn, experiment.dataset_id, experiment.dataset_version_id, EXAMPLE_COLUMNS
         ).where(successful < experiment.repetitions)
-        rows, next_cursor = _page(conn, query, examples.c.id, cursor, limit)
+        rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
         done: dict[int, set[int]] = {row.id: set() for row in rows}
         if rows:
             for example_id, repetition in conn.execute(
@@ -580,7 +521,7 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
         "experiment_id": render_id(experiment.id),
         "version_id": render_id(experiment.dataset_version_id),
         "data": [
-            {"example": _example_json(row), "repetition_numbers": [n for n in every if n not in done[row.id]]}
+            {"example": example_json(row), "repetition_numbers": [n for n in every if n not in done[row.id]]}
             for row in rows
         ],
         "next_cursor": next_cursor,

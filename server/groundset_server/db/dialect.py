@@ -1,0 +1,109 @@
+"""Every difference between SQLite and PostgreSQL the services meet, in one place.
+
+The services call these and never look at ``conn.dialect`` themselves:
+
+- row locks (:func:`for_update`): PostgreSQL locks the rows read (``SELECT ... FOR UPDATE``);
+  SQLite has none, and its write transactions already hold the database's one writer lock
+  (``BEGIN IMMEDIATE``, :func:`groundset_server.db.engine.write_transaction`);
+- ``INSERT ... ON CONFLICT`` (:func:`insert_ignoring`, :func:`insert_replacing`): the same SQL,
+  built by each dialect's own ``insert``;
+- raw driver SQL (:func:`driver_sql`): written with ``?`` placeholders, psycopg's ``%s`` on
+  PostgreSQL;
+- bulk writes (:func:`bulk`): PostgreSQL's ``COPY`` for inserts, the driver's executemany
+  otherwise;
+- ids taken before inserting (:class:`ReservedIds`): PostgreSQL's sequence, or on SQLite the
+  next ids after any ever used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def is_sqlite(conn: sa.Connection | sa.Engine) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def for_update(conn: sa.Connection, query: sa.Select[Any], of: sa.Table | None = None) -> sa.Select[Any]:
+    """``query`` locking the rows it reads (of the table ``of`` only, when given) on PostgreSQL;
+    unchanged on SQLite, whose write transactions already exclude every other writer."""
+    if is_sqlite(conn):
+        return query
+    return query.with_for_update(of=of) if of is not None else query.with_for_update()
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    return sqlite.insert(table) if is_sqlite(conn) else postgresql.insert(table)
+
+
+def insert_ignoring(
+    conn: sa.Connection, table: sa.Table, values: dict[str, Any], index_elements: list[str]
+) -> None:
+    """Insert one row unless one with the same ``index_elements`` exists (a concurrent writer's)."""
+    conn.execute(_insert(conn, table).values(values).on_conflict_do_nothing(index_elements=index_elements))
+
+
+def insert_replacing(conn: sa.Connection, table: sa.Table, index_elements: list[str]) -> Any:
+    """An insert statement (for executemany) whose rows replace the stored row with the same
+    ``index_elements``, every other column but ``id`` taken from the new row."""
+    statement = _insert(conn, table)
+    kept = {"id", *index_elements}
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in index_elements],
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in kept},
+    )
+
+
+def driver_sql(conn: sa.Connection, sql: str) -> str:
+    """``sql`` written with ``?`` placeholders in the driver's own style."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+def bulk(conn: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Execute ``sql`` (``?`` placeholders) once per row through the driver's executemany;
+    on PostgreSQL an ``INSERT INTO table (columns) VALUES ...`` goes through ``COPY``, the
+    driver's bulk path."""
+    if not rows:
+        return
+    if not is_sqlite(conn) and sql.startswith("INSERT INTO "):
+        target = sql[len("INSERT INTO ") : sql.index(" VALUES")]
+        driver_connection: Any = conn.connection.driver_connection
+        with driver_connection.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(driver_sql(conn, sql), rows)
+
+
+class ReservedIds:
+    """Ids for new rows of ``table``, taken before inserting them so that rows referring to
+    them need no read-back: PostgreSQL's sequence, or on SQLite (whose write lock the
+    transaction holds) the next ids after any ever used, counted on from there."""
+
+    def __init__(self, conn: sa.Connection, table: str) -> None:
+        self.conn = conn
+        self.table = table
+        self.next_id: int | None = None
+
+    def take(self, count: int) -> list[int]:
+        if count == 0:
+            return []
+        if not is_sqlite(self.conn):
+            rows = self.conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) FROM generate_series(1, %s)",
+                (count,),
+            )
+            return [row[0] for row in rows]
+        if self.next_id is None:
+            used = self.conn.exec_driver_sql(
+                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{self.table}'), 0), "
+                f"coalesce((SELECT max(id) FROM {self.table}), 0))"
+            ).scalar_one()
+            self.next_id = int(used) + 1
+        first = self.next_id
+        self.next_id += count
+        return list(range(first, first + count))

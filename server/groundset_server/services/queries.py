@@ -1,0 +1,152 @@
+"""Queries every resource shares: a dataset and its versions by id, the example set as of a
+version, an example as answered, and paging by id (written once, for every list route).
+
+Everything here runs on a connection the caller's transaction holds
+(:mod:`groundset_server.db.engine`); refusals are :mod:`groundset_server.services.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from groundset_server.db import dialect
+from groundset_server.db.tables import DELETE, datasets
+from groundset_server.db.tables import dataset_example_revisions as revisions
+from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import dataset_versions as versions
+from groundset_server.services.errors import NotFound
+from groundset_server.services.values import fragment, parse_id, render_id
+
+
+def latest_version_id(conn: sa.Connection, dataset_id: int) -> int | None:
+    value = conn.execute(
+        sa.select(sa.func.max(versions.c.id)).where(versions.c.dataset_id == dataset_id)
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def dataset_row(conn: sa.Connection, dataset_id: int, lock: bool = False) -> sa.Row[Any]:
+    """The dataset's row (locked for the transaction with ``lock``), else ``dataset_not_found``."""
+    query = sa.select(datasets).where(datasets.c.id == dataset_id)
+    row = conn.execute(dialect.for_update(conn, query) if lock else query).first()
+    if row is None:
+        raise NotFound("dataset_not_found", f"no dataset has the id {dataset_id}", dataset_id=str(dataset_id))
+    return row
+
+
+def dataset_by_id(conn: sa.Connection, dataset_id: str, lock: bool = False) -> sa.Row[Any]:
+    """:func:`dataset_row` of an id as the client wrote it (``invalid_id`` if malformed)."""
+    return dataset_row(conn, parse_id(dataset_id, "dataset"), lock)
+
+
+def version_for(conn: sa.Connection, dataset_id: int, version_id: str | None) -> int | None:
+    """The version to read: the given one (which must belong to the dataset, else
+    ``version_not_found``) or the latest (``None`` for a dataset without versions)."""
+    if version_id is None:
+        return latest_version_id(conn, dataset_id)
+    wanted = parse_id(version_id, "version")
+    found = conn.execute(
+        sa.select(versions.c.id).where(versions.c.id == wanted, versions.c.dataset_id == dataset_id)
+    ).first()
+    if found is None:
+        raise NotFound(
+            "version_not_found", f"dataset {dataset_id} has no version {version_id}", version_id=version_id
+        )
+    return wanted
+
+
+def example_set_query(
+    conn: sa.Connection, dataset_id: int, version_id: int, columns: list[Any]
+) -> sa.Select[Any]:
+    """Per example of the dataset, its latest revision at or before ``version_id``, unless a DELETE."""
+    if version_id == latest_version_id(conn, dataset_id):
+        # The current state names each example's latest revision: no look-back needed.
+        return (
+            sa.select(*columns)
+            .select_from(examples)
+            .join(
+                revisions,
+                sa.and_(
+                    revisions.c.example_id == examples.c.id,
+                    revisions.c.version_id == examples.c.current_version_id,
+                ),
+            )
+            .where(examples.c.dataset_id == dataset_id, sa.not_(examples.c.is_deleted))
+        )
+    r2 = revisions.alias("r2")
+    at_or_before = (
+        sa.select(sa.func.max(r2.c.version_id))
+        .where(r2.c.example_id == examples.c.id, r2.c.version_id <= version_id)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(*columns)
+        .select_from(examples)
+        .join(revisions, revisions.c.example_id == examples.c.id)
+        .where(
+            examples.c.dataset_id == dataset_id,
+            revisions.c.version_id == at_or_before,
+            revisions.c.revision_kind != DELETE,
+        )
+    )
+
+
+def pairs_at(conn: sa.Connection, dataset_id: int, version_id: int | None) -> list[tuple[str, str]]:
+    """The ``(source_id, content_hash)`` pairs of the version (none for ``None``), unordered."""
+    if version_id is None:
+        return []
+    query = example_set_query(conn, dataset_id, version_id, [examples.c.source_id, revisions.c.content_hash])
+    return [(source_id, hash_) for source_id, hash_ in conn.execute(query)]
+
+
+EXAMPLE_COLUMNS = [
+    examples.c.id,
+    examples.c.source_id,
+    revisions.c.content_hash,
+    revisions.c.input,
+    revisions.c.output,
+    revisions.c.metadata,
+    revisions.c.version_id,
+]
+"""The columns :func:`example_json` reads (with :func:`example_set_query`)."""
+
+
+def example_json(row: sa.Row[Any]) -> dict[str, Any]:
+    """An example as answered (schema ``Example``), its stored content spliced in as it is."""
+    return {
+        "id": render_id(row.id),
+        "source_id": row.source_id,
+        "content_hash": row.content_hash,
+        "input": fragment(row.input),
+        "output": fragment(row.output),
+        "metadata": fragment(row.metadata),
+        "version_id": render_id(row.version_id),
+    }
+
+
+def after(query: sa.Select[Any], key: Any, last: int | None, limit: int, newest_first: bool = False) -> Any:
+    """``query`` ordered by the id column ``key`` and cut to at most ``limit`` rows after the
+    id ``last`` (keyset paging: each page costs the same, however deep)."""
+    query = query.order_by(key.desc() if newest_first else key).limit(limit)
+    if last is not None:
+        query = query.where(key < last if newest_first else key > last)
+    return query
+
+
+def page(
+    conn: sa.Connection,
+    query: sa.Select[Any],
+    key: Any,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = False,
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """One page of ``query`` by the id column ``key`` after ``cursor`` (``invalid_id`` if
+    malformed), and the cursor of the next page (``None`` on the last)."""
+    last = None if cursor is None else parse_id(cursor, "cursor")
+    rows = conn.execute(after(query, key, last, limit + 1, newest_first)).all()
+    if len(rows) <= limit:
+        return list(rows), None
+    return list(rows[:limit]), render_id(rows[limit - 1].id)

@@ -1,0 +1,274 @@
+"""Upserts and plans: a request's examples against a dataset's current state.
+
+:func:`upsert` classifies (:mod:`groundset_server.engine.upsert`) and writes
+(:mod:`groundset_server.services.writer`) a request batch by batch in one transaction; :func:`plan`
+classifies a manifest without writing. The current state of a dataset is read once per version
+and kept in a small cache (:func:`_snapshot`), so a plan and the upsert that follows it read it
+once between them. Refusals are :mod:`groundset_server.services.errors`, raised before the
+transaction commits: nothing is written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+import groundset
+import sqlalchemy as sa
+
+from groundset_server.db import dialect
+from groundset_server.db.engine import read_transaction, write_transaction
+from groundset_server.db.tables import datasets
+from groundset_server.engine import upsert as engine_upsert
+from groundset_server.engine.upsert import CurrentExample, RawExample
+from groundset_server.services.errors import Conflict, DuplicateSourceIds
+from groundset_server.services.queries import dataset_by_id, latest_version_id
+from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
+from groundset_server.services.writer import VersionWriter
+from groundset_server.wire import Header
+
+
+def _current_state(conn: sa.Connection, dataset_id: int) -> dict[str, CurrentExample]:
+    rows = conn.exec_driver_sql(
+        dialect.driver_sql(
+            conn,
+            "SELECT source_id, id, current_content_hash, is_deleted FROM dataset_examples "
+            "WHERE dataset_id = ?",
+        ),
+        (dataset_id,),
+    )
+    return {row[0]: CurrentExample(row[1], row[2], bool(row[3])) for row in rows.cursor.fetchall()}
+
+
+class _Snapshot:
+    """A dataset's current state at one version, and its digest once computed."""
+
+    def __init__(self, state: dict[str, CurrentExample], digest: str | None = None) -> None:
+        self.state = state
+        self.digest = digest
+
+    def current_digest(self) -> str:
+        if self.digest is None:
+            self.digest = groundset.manifest_digest(engine_upsert.current_manifest(self.state))
+        return self.digest
+
+
+SnapshotKey = tuple[str, int, str, int | None]
+_SNAPSHOTS: OrderedDict[SnapshotKey, _Snapshot] = OrderedDict()
+_SNAPSHOTS_LOCK = threading.Lock()
+_SNAPSHOT_ROWS_KEPT = 2_000_000
+"""The cache's budget in example rows (about 150 bytes each)."""
+
+
+def _snapshot_key(conn: sa.Connection, dataset: sa.Row[Any], latest: int | None) -> SnapshotKey:
+    return (conn.engine.url.render_as_string(hide_password=True), dataset.id, dataset.created_at, latest)
+
+
+def _keep(key: SnapshotKey, snapshot: _Snapshot) -> None:
+    if len(snapshot.state) > _SNAPSHOT_ROWS_KEPT:
+        return
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[key] = snapshot
+        _SNAPSHOTS.move_to_end(key)
+        rows = sum(len(kept.state) for kept in _SNAPSHOTS.values())
+        while rows > _SNAPSHOT_ROWS_KEPT:
+            _, dropped = _SNAPSHOTS.popitem(last=False)
+            rows -= len(dropped.state)
+
+
+def _snapshot(conn: sa.Connection, dataset: sa.Row[Any] | None, latest: int | None) -> _Snapshot:
+    """The current state of ``dataset`` whose latest version is ``latest``, from a small cache.
+
+    The current state changes only when a version is written, and ids are never reused, so
+    (database, dataset id and creation time, latest version id) names one state for good: a plan
+    and the content-less upsert that follows it read the 100,000 rows once between them, and an
+    upsert leaves the state it wrote for the next re-sync."""
+    if dataset is None:
+        return _Snapshot({})
+    key = _snapshot_key(conn, dataset, latest)
+    with _SNAPSHOTS_LOCK:
+        found = _SNAPSHOTS.get(key)
+        if found is not None:
+            _SNAPSHOTS.move_to_end(key)
+            return found
+    snapshot = _Snapshot(_current_state(conn, dataset.id))
+    _keep(key, snapshot)
+    return snapshot
+
+
+def _lock_dataset_by_name(conn: sa.Connection, name: str, create: bool, header: Header) -> sa.Row[Any] | None:
+    query = dialect.for_update(conn, sa.select(datasets).where(datasets.c.name == name))
+    row = conn.execute(query).first()
+    if row is not None or not create:
+        return row
+    stamp = now()
+    values = {
+        "name": name,
+        "description": header.description,
+        "metadata": EMPTY_OBJECT
+        if header.metadata is None
+        else canonical_text(header.metadata, "$.metadata"),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    dialect.insert_ignoring(conn, datasets, values, ["name"])
+    return conn.execute(query).first()
+
+
+def _resolve(conn: sa.Connection, header: Header, create: bool) -> sa.Row[Any] | None:
+    if header.selector.id is not None:
+        return dataset_by_id(conn, header.selector.id, lock=True)
+    assert header.selector.name is not None
+    return _lock_dataset_by_name(conn, header.selector.name, create, header)
+
+
+def _check_expected(header: Header, latest: int | None) -> None:
+    if header.has_expected_version and header.expected_version_id != render_id(latest):
+        raise Conflict(
+            "version_conflict",
+            f"the latest version is {render_id(latest)}, not {header.expected_version_id}",
+            expected_version_id=header.expected_version_id,
+            latest_version_id=render_id(latest),
+        )
+
+
+def _add(sync: engine_upsert.Sync, batch: list[RawExample]) -> engine_upsert.Step:
+    step = sync.add(batch)
+    if step.duplicates:
+        raise DuplicateSourceIds(step.duplicates)
+    return step
+
+
+def _finish(sync: engine_upsert.Sync, header: Header, dataset_name: str | None) -> list[tuple[int, str]]:
+    """The mirror's deletions, once the mirror guard has allowed them: the one place where the
+    upsert (dry run or not, one request or after a plan) and the plan apply it. An upsert has
+    written its batches by then, in the transaction this refusal rolls back."""
+    deleted = sync.finish()
+    refusal = sync.refusal(header.guard)
+    if refusal is None:
+        return deleted
+    source_ids = [source_id for _, source_id in refusal.deleted]
+    listed = ", ".join(source_ids[:5]) + (f" and {len(source_ids) - 5} more" if len(source_ids) > 5 else "")
+    if refusal.code == "mirror_would_empty":
+        detail = (
+            f"the mirror would delete all {refusal.example_count} example(s) of dataset {dataset_name!r} "
+            f"({listed}) and leave it empty; nothing was written. Send `allow_empty: true` if that is meant"
+        )
+    else:
+        detail = (
+            f"the mirror would delete {len(source_ids)} example(s) of dataset {dataset_name!r} ({listed}), "
+            f"more than max_deletes {refusal.max_deletes}; nothing was written. Raise `max_deletes` "
+            "(or leave it out) if that is meant"
+        )
+    raise Conflict(
+        refusal.code,
+        detail,
+        deleted=len(source_ids),
+        example_count=refusal.example_count,
+        max_deletes=refusal.max_deletes,
+        source_ids=source_ids,
+    )
+
+
+def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
+    """Classify and write the request's examples, batch by batch, in one transaction; the
+    answer is schema ``UpsertResult``. A refusal in any batch rolls back everything:
+    ``dataset_not_found``, ``version_conflict`` and ``stale_manifest`` (409: new or changed
+    examples came without content), ``duplicate_source_id``, the mirror guard's 409s."""
+    dataset_metadata = None if header.metadata is None else canonical_text(header.metadata, "$.metadata")
+    version_metadata = (
+        EMPTY_OBJECT
+        if header.version_metadata is None
+        else canonical_text(header.version_metadata, "$.version_metadata")
+    )
+    with write_transaction(engine) as conn:
+        dataset = _resolve(conn, header, create=not header.dry_run)
+        latest = None if dataset is None else latest_version_id(conn, dataset.id)
+        _check_expected(header, latest)
+        snapshot = _snapshot(conn, dataset, latest)
+        stamp = now()
+        writer = None
+        if not header.dry_run:
+            assert dataset is not None
+            writer = VersionWriter(conn, dataset.id, header.version_description, version_metadata, stamp)
+        sync = engine_upsert.Sync(
+            snapshot.state,
+            header.mode,
+            keep_source_ids=header.dry_run,
+            new_ids=None if writer is None else writer.ids.take,
+        )
+        for batch in batches:
+            step = _add(sync, batch)
+            if step.missing_content:
+                raise Conflict(
+                    "stale_manifest",
+                    f"{len(step.missing_content)} new or changed example(s) came without content: "
+                    "the dataset moved since the plan; plan again",
+                    source_ids=step.missing_content,
+                    base_version_id=render_id(latest),
+                )
+            if writer is not None:
+                writer.write(step)
+        deleted = _finish(sync, header, None if dataset is None else dataset.name)
+        written = _Snapshot(sync.new_state()) if sync.changed else snapshot
+        pairs = engine_upsert.current_manifest(written.state) if sync.changed else None
+        answer: dict[str, Any] = {
+            "dataset_id": None if dataset is None else render_id(dataset.id),
+            "dataset_name": header.selector.name if dataset is None else dataset.name,
+            "version_id": render_id(latest),
+            "previous_version_id": render_id(latest),
+            "noop": not sync.changed,
+            "dry_run": header.dry_run,
+            **sync.counts,
+            "digest": snapshot.current_digest() if pairs is None else groundset.manifest_digest(pairs),
+        }
+        written.digest = answer["digest"]
+        if writer is None:
+            answer["version_id"] = None if sync.changed else render_id(latest)
+            answer.update({f"{name}_source_ids": ids for name, ids in sync.source_ids.items()})
+            return answer
+        assert dataset is not None
+        writer.delete(deleted)
+        version_id = writer.finish(sync.counts, 0 if pairs is None else len(pairs))
+        dataset_changes: dict[str, Any] = {}
+        if header.description is not None and header.description != dataset.description:
+            dataset_changes["description"] = header.description
+        if dataset_metadata is not None and dataset_metadata != dataset.metadata:
+            dataset_changes["metadata"] = dataset_metadata
+        if dataset_changes or version_id is not None:
+            dataset_changes["updated_at"] = stamp
+            conn.execute(sa.update(datasets).where(datasets.c.id == dataset.id).values(dataset_changes))
+        if version_id is None:
+            return answer
+        answer["version_id"] = render_id(version_id)
+        key = _snapshot_key(conn, dataset, version_id)
+    _keep(key, written)  # committed: the next plan of this dataset starts from it
+    return answer
+
+
+def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
+    """Classify a manifest of ``(source_id, content_hash)`` without writing; the answer is
+    schema ``PlanResult`` (``needed_source_ids``: the new and changed examples, whose content
+    the upsert must carry). Refusals as :func:`upsert`'s, but for ``version_conflict`` and
+    ``stale_manifest``."""
+    with read_transaction(engine) as conn:
+        if header.selector.id is not None:
+            dataset: sa.Row[Any] | None = dataset_by_id(conn, header.selector.id)
+        else:
+            dataset = conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
+        latest = None if dataset is None else latest_version_id(conn, dataset.id)
+        snapshot = _snapshot(conn, dataset, latest)
+    sync = engine_upsert.Sync(snapshot.state, header.mode)
+    for batch in batches:
+        _add(sync, batch)
+    _finish(sync, header, None if dataset is None else dataset.name)
+    return {
+        "dataset_id": None if dataset is None else render_id(dataset.id),
+        "dataset_name": header.selector.name if dataset is None else dataset.name,
+        "base_version_id": render_id(latest),
+        "base_digest": snapshot.current_digest(),
+        "needed_source_ids": sync.needed,
+        **sync.counts,
+    }

@@ -1,0 +1,152 @@
+"""Versions and what they hold: versions, examples (a page or an NDJSON stream), manifests and
+diffs. A version's content is read through :func:`.queries.example_set_query`, so every read
+of an old version sees it as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import groundset
+import orjson
+import sqlalchemy as sa
+
+from groundset_server.db.engine import read_transaction
+from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import dataset_versions as versions
+from groundset_server.services.queries import (
+    EXAMPLE_COLUMNS,
+    after,
+    dataset_by_id,
+    example_json,
+    example_set_query,
+    page,
+    pairs_at,
+    version_for,
+)
+from groundset_server.services.values import json_value, parse_id, render_id
+
+EXPORT_PAGE = 5000
+"""Examples read per short read transaction of an NDJSON export."""
+
+
+def version_json(row: sa.Row[Any], digest: str) -> dict[str, Any]:
+    """A version as answered (schema ``Version``)."""
+    return {
+        "id": render_id(row.id),
+        "dataset_id": render_id(row.dataset_id),
+        "description": row.description,
+        "metadata": json_value(row.metadata),
+        "created_at": row.created_at,
+        "example_count": row.example_count,
+        "created": row.created_count,
+        "updated": row.updated_count,
+        "deleted": row.deleted_count,
+        "digest": digest,
+    }
+
+
+def list_versions(engine: sa.Engine, dataset_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Versions newest first (schema ``VersionPage``), each digest computed on read."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        query = sa.select(versions).where(versions.c.dataset_id == dataset.id)
+        rows, next_cursor = page(conn, query, versions.c.id, cursor, limit, newest_first=True)
+        data = [
+            version_json(row, groundset.manifest_digest(pairs_at(conn, dataset.id, row.id))) for row in rows
+        ]
+    return {"data": data, "next_cursor": next_cursor}
+
+
+def get_version(engine: sa.Engine, dataset_id: str, version_id: str) -> dict[str, Any]:
+    """One version (schema ``Version``); ``dataset_not_found``, ``version_not_found``."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        version = version_for(conn, dataset.id, version_id)
+        row = conn.execute(sa.select(versions).where(versions.c.id == version)).one()
+        return version_json(row, groundset.manifest_digest(pairs_at(conn, dataset.id, row.id)))
+
+
+def examples_page(
+    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """The examples of a version (the latest by default) by id after ``cursor`` (schema
+    ``ExamplePage``, the stored content spliced in as orjson fragments)."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        version = version_for(conn, dataset.id, version_id)
+        if version is None:
+            return {"dataset_id": render_id(dataset.id), "version_id": None, "data": [], "next_cursor": None}
+        query = example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
+        rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
+    return {
+        "dataset_id": render_id(dataset.id),
+        "version_id": render_id(version),
+        "data": [example_json(row) for row in rows],
+        "next_cursor": next_cursor,
+    }
+
+
+def examples_ndjson(
+    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int | None
+) -> Iterator[bytes]:
+    """The examples of the version after ``cursor`` (at most ``limit``) as NDJSON lines (each
+    an ``Example``), read in pages of :data:`EXPORT_PAGE`, each in its own short read
+    transaction (the version pins the content). Refusals come before the first line."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        version = version_for(conn, dataset.id, version_id)
+    last = None if cursor is None else parse_id(cursor, "cursor")
+    if version is None:
+        return iter(())
+
+    def lines(last: int | None) -> Iterator[bytes]:
+        left = limit
+        while left is None or left > 0:
+            size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
+            with read_transaction(engine) as conn:
+                query = example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
+                rows = conn.execute(after(query, examples.c.id, last, size)).all()
+            if not rows:
+                return
+            yield b"".join(orjson.dumps(example_json(row)) + b"\n" for row in rows)
+            last = rows[-1].id
+            left = None if left is None else left - len(rows)
+
+    return lines(last)
+
+
+def manifest(engine: sa.Engine, dataset_id: str, version_id: str | None) -> dict[str, Any]:
+    """Every ``[source_id, content_hash]`` of a version, sorted as the digest sorts them
+    (UTF-16 code units, RFC 8785), with the digest (schema ``Manifest``)."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        version = version_for(conn, dataset.id, version_id)
+        pairs = pairs_at(conn, dataset.id, version)
+    pairs.sort(key=lambda pair: pair[0].encode("utf-16-be"))
+    return {
+        "dataset_id": render_id(dataset.id),
+        "version_id": render_id(version),
+        "digest": groundset.manifest_digest(pairs),
+        "examples": pairs,
+    }
+
+
+def diff(engine: sa.Engine, dataset_id: str, from_version_id: str, to_version_id: str) -> dict[str, Any]:
+    """The source ids created, updated and deleted from one version to another (schema ``Diff``)."""
+    with read_transaction(engine) as conn:
+        dataset = dataset_by_id(conn, dataset_id)
+        before_id = version_for(conn, dataset.id, from_version_id)
+        after_id = version_for(conn, dataset.id, to_version_id)
+        before = dict(pairs_at(conn, dataset.id, before_id))
+        after_ = dict(pairs_at(conn, dataset.id, after_id))
+    return {
+        "dataset_id": render_id(dataset.id),
+        "from_version_id": from_version_id,
+        "to_version_id": to_version_id,
+        "created": sorted(s for s in after_ if s not in before),
+        "updated": sorted(s for s, h in after_.items() if s in before and before[s] != h),
+        "deleted": sorted(s for s in before if s not in after_),
+        "from_digest": groundset.manifest_digest(list(before.items())),
+        "to_digest": groundset.manifest_digest(list(after_.items())),
+    }

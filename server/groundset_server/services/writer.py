@@ -1,0 +1,136 @@
+"""The one writer of an upsert's rows: versions, example rows and revisions.
+
+The engine (:mod:`groundset_server.engine.upsert`) says what changes; this module alone knows
+how that is stored: the revision rows and their kinds (``CREATE``, ``PATCH``, ``DELETE``), the
+example rows' current-state columns, the version row and its counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from groundset_server.db import dialect
+from groundset_server.db.tables import CREATE, DELETE, PATCH
+from groundset_server.db.tables import dataset_versions as versions
+from groundset_server.engine.upsert import Step
+
+REVISION_COLUMNS = (
+    "example_id",
+    "version_id",
+    "input",
+    "output",
+    "metadata",
+    "content_hash",
+    "revision_kind",
+    "created_at",
+)
+INSERT_REVISION = (
+    f"INSERT INTO dataset_example_revisions ({', '.join(REVISION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(REVISION_COLUMNS))})"
+)
+INSERT_EXAMPLE = (
+    "INSERT INTO dataset_examples (id, dataset_id, source_id, created_at, current_content_hash, "
+    "current_version_id, is_deleted) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_CURRENT = (
+    "UPDATE dataset_examples SET current_content_hash = ?, current_version_id = ?, is_deleted = ? "
+    "WHERE id = ?"
+)
+
+
+def revision_rows(step: Step, version_id: int, now: str) -> list[tuple[Any, ...]]:
+    """The revision rows of a batch, columns as :data:`REVISION_COLUMNS`: a ``CREATE`` for
+    each new or revived example, a ``PATCH`` for each changed one."""
+    rows = [
+        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, CREATE, now)
+        for example_id, e in (*step.created, *step.revived)
+    ]
+    rows.extend(
+        (example_id, version_id, e.input, e.output, e.metadata, e.content_hash, PATCH, now)
+        for example_id, e in step.updated
+    )
+    return rows
+
+
+def delete_rows(deleted: list[tuple[int, str]], version_id: int, now: str) -> list[tuple[Any, ...]]:
+    """The ``DELETE`` revision rows of the examples ``(example id, source id)`` a mirror deletes."""
+    return [(example_id, version_id, None, None, None, None, DELETE, now) for example_id, _ in deleted]
+
+
+class VersionWriter:
+    """Writes an upsert's rows batch by batch into the open transaction. The version row is
+    created with the first change (an upsert that changes nothing writes nothing) and gets its
+    counts at the end. :attr:`ids` gives the engine the ids of new example rows."""
+
+    def __init__(
+        self, conn: sa.Connection, dataset_id: int, description: str | None, metadata: str, stamp: str
+    ) -> None:
+        self.conn = conn
+        self.dataset_id = dataset_id
+        self.description = description
+        self.metadata = metadata
+        self.stamp = stamp
+        self.version_id: int | None = None
+        self.ids = dialect.ReservedIds(conn, "dataset_examples")
+
+    def _version(self) -> int:
+        if self.version_id is None:
+            self.version_id = self.conn.execute(
+                sa.insert(versions)
+                .values(
+                    dataset_id=self.dataset_id,
+                    description=self.description,
+                    metadata=self.metadata,
+                    created_at=self.stamp,
+                    example_count=0,
+                    created_count=0,
+                    updated_count=0,
+                    deleted_count=0,
+                )
+                .returning(versions.c.id)
+            ).scalar_one()
+        return self.version_id
+
+    def write(self, step: Step) -> None:
+        if not step.changed:
+            return
+        version_id = self._version()
+        dialect.bulk(
+            self.conn,
+            INSERT_EXAMPLE,
+            [
+                (example_id, self.dataset_id, e.source_id, self.stamp, e.content_hash, version_id, False)
+                for example_id, e in step.created
+            ],
+        )
+        dialect.bulk(self.conn, INSERT_REVISION, revision_rows(step, version_id, self.stamp))
+        existing = step.revived + step.updated
+        dialect.bulk(
+            self.conn, UPDATE_CURRENT, [(e.content_hash, version_id, False, row) for row, e in existing]
+        )
+
+    def delete(self, deleted: list[tuple[int, str]]) -> None:
+        if not deleted:
+            return
+        version_id = self._version()
+        dialect.bulk(self.conn, INSERT_REVISION, delete_rows(deleted, version_id, self.stamp))
+        dialect.bulk(
+            self.conn, UPDATE_CURRENT, [(None, version_id, True, example_id) for example_id, _ in deleted]
+        )
+
+    def finish(self, counts: dict[str, int], example_count: int) -> int | None:
+        """The version's counts written; its id, or ``None`` when nothing changed."""
+        if self.version_id is not None:
+            self.conn.execute(
+                sa.update(versions)
+                .where(versions.c.id == self.version_id)
+                .values(
+                    example_count=example_count,
+                    created_count=counts["created"],
+                    updated_count=counts["updated"],
+                    deleted_count=counts["deleted"],
+                )
+            )
+        return self.version_id
