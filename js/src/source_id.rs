@@ -1,15 +1,14 @@
 //! The one source-id rule for JS values (`canonhash::source_id_from_value` and friends), and
 //! the limits the core defines, exported so that the TypeScript layer never retypes them.
 
-use std::ptr;
-
 use canonhash::{ErrorCode, HashError, Value};
 use napi::bindgen_prelude::{Array, BigInt, Uint32Array, Unknown, Utf16String};
-use napi::{Env, JsValue, ValueType, check_status, sys};
+use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
 
 use crate::error::to_napi;
 use crate::read::NativeIssue;
+use crate::value::each_item;
 
 /// The longest source id, in Unicode scalar values (`canonhash::MAX_SOURCE_ID_CHARS`).
 #[napi]
@@ -137,42 +136,26 @@ pub struct SourceIdBatch {
 #[napi]
 pub fn source_ids_of(env: Env, values: Array) -> napi::Result<SourceIdBatch> {
     let raw_env = env.raw();
-    let count = values.len();
     let mut failures = Vec::new();
     let mut spelled_rows = Vec::new();
     let mut spelled = String::new();
     let mut spelled_lengths = Vec::new();
-    let mut start = 0;
-    while start < count {
-        let end = count.min(start + 1024);
-        let mut scope = ptr::null_mut();
-        // SAFETY: `raw_env` is the env of this call; the scope is closed below.
-        check_status!(unsafe { sys::napi_open_handle_scope(raw_env, &mut scope) })?;
-        let checked = (start..end).try_for_each(|index| {
-            let mut item = ptr::null_mut();
-            // SAFETY: `values` is a live array of this env.
-            check_status!(unsafe { sys::napi_get_element(raw_env, values.raw(), index, &mut item) })?;
-            // SAFETY: `item` is a live value of this env.
-            let value = unsafe { Unknown::from_raw_unchecked(raw_env, item) };
-            let is_string = value.get_type()? == ValueType::String;
-            match rule(value) {
-                Ok(_) if is_string => {}
-                Ok(id) => {
-                    spelled_rows.push(index);
-                    spelled_lengths.push(id.len() as u32);
-                    spelled.push_str(&id);
-                }
-                Err(Refusal::Hash(error)) => failures.push(NativeIssue::new(None, index as usize, None, &error)),
-                Err(Refusal::Napi(error)) => return Err(error),
+    each_item(&env, &values, |index, item| {
+        // SAFETY: `item` is a live value of this env.
+        let value = unsafe { Unknown::from_raw_unchecked(raw_env, item) };
+        let is_string = value.get_type()? == ValueType::String;
+        match rule(value) {
+            Ok(_) if is_string => {}
+            Ok(id) => {
+                spelled_rows.push(index);
+                spelled_lengths.push(id.len() as u32);
+                spelled.push_str(&id);
             }
-            Ok(())
-        });
-        // SAFETY: the scope opened above.
-        let closed = check_status!(unsafe { sys::napi_close_handle_scope(raw_env, scope) });
-        checked?;
-        closed?;
-        start = end;
-    }
+            Err(Refusal::Hash(error)) => failures.push(NativeIssue::new(None, index as usize, None, &error)),
+            Err(Refusal::Napi(error)) => return Err(error),
+        }
+        Ok(())
+    })?;
     Ok(SourceIdBatch {
         failures,
         spelled_rows: Uint32Array::new(spelled_rows),

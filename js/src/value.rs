@@ -70,44 +70,58 @@ impl TapeError {
     }
 }
 
-/// The strings of a JS array, one after the other, as UTF-16: `units` in all (as the tape
-/// counted them). Copying each string straight from V8 costs less than joining them in JS.
-pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::Result<Vec<u16>> {
+/// Calls `visit` with each item of a JS array and its index, in handle scopes of 1,024 items,
+/// so that a long array does not pile up handles for the length of the call.
+pub(crate) fn each_item(
+    env: &Env,
+    array: &Array<'_>,
+    mut visit: impl FnMut(u32, sys::napi_value) -> napi::Result<()>,
+) -> napi::Result<()> {
     let env = env.raw();
-    let count = strings.len();
-    // Room for the terminating NUL that napi writes after each string.
-    let mut text: Vec<u16> = Vec::with_capacity(units + 2);
+    let count = array.len();
     let mut start = 0;
     while start < count {
         let end = count.min(start + 1024);
         let mut scope = ptr::null_mut();
         // SAFETY: `env` is the env of this call; the scope is closed below.
         check_status!(unsafe { sys::napi_open_handle_scope(env, &mut scope) })?;
-        let copied = (start..end).try_for_each(|index| {
-            let mut string = ptr::null_mut();
-            // SAFETY: `strings` is a live array of this env.
-            check_status!(unsafe { sys::napi_get_element(env, strings.raw(), index, &mut string) })?;
-            let spare = text.capacity() - text.len();
-            let mut written = 0;
-            // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a
-            // NUL) into the spare capacity, and reports how many units of the string it wrote.
-            check_status!(unsafe {
-                sys::napi_get_value_string_utf16(env, string, text.as_mut_ptr().add(text.len()), spare, &mut written)
-            })?;
-            // A string that filled the room left was cut: the tape's count was wrong.
-            if written + 1 >= spare {
-                return Err(TapeError::Malformed.into_napi());
-            }
-            // SAFETY: napi initialised those `written` units.
-            unsafe { text.set_len(text.len() + written) };
-            Ok(())
+        let visited = (start..end).try_for_each(|index| {
+            let mut item = ptr::null_mut();
+            // SAFETY: `array` is a live array of this env.
+            check_status!(unsafe { sys::napi_get_element(env, array.raw(), index, &mut item) })?;
+            visit(index, item)
         });
         // SAFETY: the scope opened above.
         let closed = check_status!(unsafe { sys::napi_close_handle_scope(env, scope) });
-        copied?;
+        visited?;
         closed?;
         start = end;
     }
+    Ok(())
+}
+
+/// The strings of a JS array, one after the other, as UTF-16: `units` in all (as the tape
+/// counted them). Copying each string straight from V8 costs less than joining them in JS.
+pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::Result<Vec<u16>> {
+    let raw_env = env.raw();
+    // Room for the terminating NUL that napi writes after each string.
+    let mut text: Vec<u16> = Vec::with_capacity(units + 2);
+    each_item(env, strings, |_, string| {
+        let spare = text.capacity() - text.len();
+        let mut written = 0;
+        // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a
+        // NUL) into the spare capacity, and reports how many units of the string it wrote.
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf16(raw_env, string, text.as_mut_ptr().add(text.len()), spare, &mut written)
+        })?;
+        // A string that filled the room left was cut: the tape's count was wrong.
+        if written + 1 >= spare {
+            return Err(TapeError::Malformed.into_napi());
+        }
+        // SAFETY: napi initialised those `written` units.
+        unsafe { text.set_len(text.len() + written) };
+        Ok(())
+    })?;
     if text.len() == units {
         Ok(text)
     } else {
