@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from groundset import _native
 
 from tests.conftest import example
 from tests.test_experiments import create, examples_at, post_runs, problem, stored_runs
@@ -148,17 +147,6 @@ def test_every_unknown_member_is_listed(client: TestClient) -> None:
     assert all(error["code"] == "unknown_field" for error in body["errors"])
 
 
-def core_refuses(record: dict[str, Any]) -> bool:
-    """Whether the installed core refuses ``record`` (with a valid content hash) in a plan: the
-    tests of rules the core owns wait for a core that has them."""
-    body = {"examples": [{"content_hash": "0" * 64, **record}]}
-    _, decoded = _native.decode_request_json(orjson.dumps(body), with_content=False)
-    return decoded is not None and bool(decoded[1])
-
-
-@pytest.mark.skipif(
-    not core_refuses({"source_id": "a", "inptu": {}}), reason="the core's envelope rule is not built in yet"
-)
 @pytest.mark.parametrize("route", ["/v1/datasets/upsert", "/v1/datasets/upsert/plan"])
 def test_unknown_members_of_an_example_envelope(client: TestClient, route: str) -> None:
     seeded(client)

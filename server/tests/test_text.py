@@ -20,7 +20,6 @@ from groundset_server.config import Settings
 from groundset_server.db.engine import make_engine, run_migrations
 from tests.conftest import Server, example
 from tests.test_experiments import create, examples_at, post_runs, problem, stored_runs
-from tests.test_strict_bodies import core_refuses
 from tests.test_upsert import table_count, upsert
 
 CASE = json.loads(
@@ -240,9 +239,6 @@ def test_migration_converts_stored_free_text(database_url: str) -> None:
     app.state.engine.dispose()
 
 
-@pytest.mark.skipif(
-    not core_refuses({"source_id": "a\x00"}), reason="the core's source-id rule is not built in yet"
-)
 def test_source_id_with_nul_is_refused_by_the_core_rule(client: TestClient) -> None:
     item = example("a\x00b", {"q": 1})
     for route in ("/v1/datasets/upsert", "/v1/datasets/upsert/plan"):
@@ -278,10 +274,9 @@ def test_case_08(client: TestClient) -> None:
     invalid_text(named, "$.dataset.name")
     described = upsert(client, [example("a", {"q": 1})], description=CASE["description"])
     assert client.get(f"/v1/datasets/{described['dataset_id']}").json()["description"] == CASE["description"]
-    if core_refuses({"source_id": CASE["source_id"]}):
-        sid = client.post(
-            "/v1/datasets/upsert",
-            json={"dataset": {"name": "nul-sid"}, "examples": [example(CASE["source_id"], {"q": 1})]},
-        )
-        assert problem(sid, 422, "invalid_source_id")["path"] == "$.examples[0].source_id"
+    sid = client.post(
+        "/v1/datasets/upsert",
+        json={"dataset": {"name": "nul-sid"}, "examples": [example(CASE["source_id"], {"q": 1})]},
+    )
+    assert problem(sid, 422, "invalid_source_id")["path"] == "$.examples[0].source_id"
     usable(client)
