@@ -167,8 +167,8 @@ def test_arguments_that_do_not_go_together(offline: groundset.Client) -> None:
 def test_server_errors_arrive_as_their_classes(client: groundset.Client, unique_name: str) -> None:
     with pytest.raises(groundset.NotFoundError) as not_found:
         client.get_dataset(dataset_id="987654")
-    assert (not_found.value.status_code, not_found.value.code) == (404, "dataset_not_found")
-    assert not_found.value.message == "no dataset has the id 987654" and not_found.value.request_id
+    assert (not_found.value.status, not_found.value.code) == (404, "dataset_not_found")
+    assert not_found.value.detail == "no dataset has the id 987654" and not_found.value.request_id
 
     with pytest.raises(groundset.NotFoundError) as by_name:
         client.list_versions(name=unique_name)
@@ -176,7 +176,7 @@ def test_server_errors_arrive_as_their_classes(client: groundset.Client, unique_
 
     with pytest.raises(groundset.ValidationError) as invalid:
         client.get_dataset(dataset_id="not-a-number")
-    assert (invalid.value.status_code, invalid.value.code) == (422, "invalid_id")
+    assert (invalid.value.status, invalid.value.code) == (422, "invalid_id")
 
     result = client.upsert_dataset(name=unique_name, examples=[{"input": {"q": 1}}])
     with pytest.raises(groundset.NotFoundError) as no_version:
@@ -185,14 +185,14 @@ def test_server_errors_arrive_as_their_classes(client: groundset.Client, unique_
 
     with pytest.raises(groundset.BadRequestError) as bad_json:
         client._send(Call("POST", "/v1/datasets/upsert", body=b"{not json"))
-    assert (bad_json.value.status_code, bad_json.value.code) == (400, "invalid_json")
+    assert (bad_json.value.status, bad_json.value.code) == (400, "invalid_json")
 
     wrong_hash = {"source_id": "x", "content_hash": "0" * 64, "input": {"q": 1}}
     with pytest.raises(groundset.ValidationError) as mismatch:
         client._request(
             "POST", "/v1/datasets/upsert", json={"dataset": {"name": unique_name}, "examples": [wrong_hash]}
         )
-    assert mismatch.value.code == "hash_mismatch" and mismatch.value.body["source_ids"] == ["x"]
+    assert mismatch.value.code == "hash_mismatch" and mismatch.value.problem["source_ids"] == ["x"]
 
     with pytest.raises(groundset.NotFoundError):
         client.delete_dataset(dataset_id="987654")
@@ -207,11 +207,25 @@ def test_error_mapping_without_problem_details() -> None:
     assert str(error) == "502 http_502: Bad Gateway"
     assert type(error_from_response(418, {})) is groundset.APIError
     copy = pickle.loads(pickle.dumps(error_from_response(409, {"code": "version_conflict", "detail": "moved"})))
-    assert type(copy) is groundset.ConflictError and (copy.status_code, copy.code, copy.message) == (
+    assert type(copy) is groundset.ConflictError and (copy.status, copy.code, copy.detail) == (
         409,
         "version_conflict",
         "moved",
     )
+
+
+def test_deprecated_attribute_names() -> None:
+    """``status_code``, ``message`` and ``body`` (before the one contract) still read, with a warning."""
+    error = error_from_response(404, {"code": "dataset_not_found", "detail": "gone", "name": "qa"}, request="GET /x")
+    assert (error.status, error.detail, error.problem["name"], error.request) == (404, "gone", "qa", "GET /x")
+    with pytest.warns(DeprecationWarning, match=r"APIError.status_code is deprecated: use APIError.status"):
+        assert error.status_code == 404
+    with pytest.warns(DeprecationWarning, match="use APIError.detail"):
+        assert error.message == "gone"
+    with pytest.warns(DeprecationWarning, match="use APIError.problem"):
+        assert error.body == {"code": "dataset_not_found", "detail": "gone", "name": "qa"}
+    old = groundset.NotFoundError("gone", status_code=404, code="dataset_not_found", body={"name": "qa"})
+    assert (old.status, old.problem) == (404, {"name": "qa"})
 
 
 def test_an_unreachable_server_names_its_url_and_how_to_start_one(offline: groundset.Client) -> None:
@@ -264,7 +278,7 @@ def test_gives_up_after_the_retries(server: ServerProcess) -> None:
     ] * 3
     with pytest.raises(groundset.InternalServerError) as caught:
         flaky_client(server, answers, retries=2).list_datasets()
-    assert (caught.value.status_code, caught.value.code, caught.value.message) == (503, "overloaded", "busy")
+    assert (caught.value.status, caught.value.code, caught.value.detail) == (503, "overloaded", "busy")
     with pytest.raises(groundset.RateLimitError):
         flaky_client(server, [httpx.Response(429, headers={"retry-after": "0"})], retries=0).list_datasets()
     with pytest.raises(groundset.APITimeoutError):
@@ -276,8 +290,8 @@ def test_api_keys(api_key_server: ServerProcess, monkeypatch: pytest.MonkeyPatch
     for key in (None, "wrong-key"):
         with pytest.raises(groundset.AuthenticationError) as caught:
             groundset.Client(base_url=api_key_server.base_url, api_key=key).list_datasets()
-        assert (caught.value.status_code, caught.value.code) == (401, "unauthorized")
-        assert "Authorization: Bearer" in caught.value.message
+        assert (caught.value.status, caught.value.code) == (401, "unauthorized")
+        assert "Authorization: Bearer" in caught.value.detail
     right = groundset.Client(base_url=api_key_server.base_url, api_key=API_KEY)
     assert right.upsert_dataset(name="keyed", examples=[{"input": {"q": 1}}]).created == 1
     monkeypatch.setenv("GROUNDSET_API_KEY", API_KEY)

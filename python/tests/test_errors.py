@@ -56,6 +56,8 @@ def test_errors_pickle_with_their_attributes() -> None:
 def test_public_api() -> None:
     assert sorted(groundset.__all__) == sorted(
         [
+            "DEFAULT_BASE_URL",
+            "PLAN_THRESHOLD",
             "MAX_DEPTH",
             "MAX_NAME_CHARS",
             "MAX_REPORTED_ERRORS",

@@ -83,14 +83,14 @@ def test_sdk_raises_conflict_errors_with_their_codes(client: groundset.Client, u
     client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
     with pytest.raises(groundset.ConflictError) as empty:
         client.upsert_dataset(name=unique_name, examples=[], mode="mirror")
-    assert empty.value.code == "mirror_would_empty" and empty.value.status_code == 409
-    assert empty.value.body["deleted"] == 3 and empty.value.body["example_count"] == 3
+    assert empty.value.code == "mirror_would_empty" and empty.value.status == 409
+    assert empty.value.problem["deleted"] == 3 and empty.value.problem["example_count"] == 3
 
     with pytest.raises(groundset.ConflictError) as bounded:
         client.upsert_dataset(name=unique_name, examples=ROWS[:1], source_id_key="id", mode="mirror", max_deletes=1)
     assert bounded.value.code == "max_deletes_exceeded"
-    assert (bounded.value.body["deleted"], bounded.value.body["max_deletes"]) == (2, 1)
-    assert sorted(bounded.value.body["source_ids"]) == ["r1", "r2"]
+    assert (bounded.value.problem["deleted"], bounded.value.problem["max_deletes"]) == (2, 1)
+    assert sorted(bounded.value.problem["source_ids"]) == ["r1", "r2"]
 
     dry = client.upsert_dataset(name=unique_name, examples=[], mode="mirror", dry_run=True, allow_empty=True)
     assert dry.dry_run and dry.deleted == 3
@@ -113,7 +113,7 @@ def test_a_refused_plan_stops_a_large_sync_before_any_upload(server: ServerProce
             client.upsert_dataset(
                 name=unique_name, examples=kept, source_id_key="id", mode="mirror", max_deletes=100, progress=False
             )
-        assert refused.value.code == "max_deletes_exceeded" and refused.value.body["deleted"] == 150
+        assert refused.value.code == "max_deletes_exceeded" and refused.value.problem["deleted"] == 150
         # One plan, no upsert, no second plan: the refusal is not taken for a moved dataset.
         assert [path for _, path, _, _ in recorder.sent] == ["/v1/datasets", "/v1/datasets/upsert/plan"]
         plan_header = json.loads(recorder.sent[1][3].splitlines()[0])

@@ -180,7 +180,7 @@ def test_expected_version_id_guards_against_a_concurrent_change(client: groundse
     client.upsert_dataset(name=unique_name, examples=[{**QA[0], "answer": "four"}], **FLAT)
     with pytest.raises(groundset.ConflictError) as caught:
         client.upsert_dataset(name=unique_name, examples=QA, expected_version_id=first.version_id, **FLAT)
-    assert caught.value.code == "version_conflict" and caught.value.status_code == 409
+    assert caught.value.code == "version_conflict" and caught.value.status == 409
 
 
 def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess, unique_name: str) -> None:

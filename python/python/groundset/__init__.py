@@ -15,6 +15,7 @@ one hash everywhere. Values outside JSON are refused, never rounded or replaced:
 
 from __future__ import annotations
 
+from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
 from groundset._native import (
     MAX_DEPTH,
     MAX_NAME_CHARS,
@@ -68,11 +69,13 @@ from groundset.experiments import (
 from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, UpsertResult, Version
 
 __all__ = [
+    "DEFAULT_BASE_URL",
     "MAX_DEPTH",
     "MAX_NAME_CHARS",
     "MAX_REPORTED_ERRORS",
     "MAX_SAFE_INTEGER",
     "MAX_SOURCE_ID_CHARS",
+    "PLAN_THRESHOLD",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",

@@ -19,6 +19,14 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from groundset._constants import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_JITTER,
+    BACKOFF_MAX_SECONDS,
+    DEFAULT_BASE_URL,
+    RETRIED_STATUSES,
+    RETRY_AFTER_MAX_SECONDS,
+)
 from groundset._native import canonicalize
 from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
 
@@ -34,9 +42,7 @@ __all__ = [
     "segment",
 ]
 
-DEFAULT_BASE_URL = "http://127.0.0.1:6060"
 NDJSON = "application/x-ndjson"
-RETRIED_STATUSES = frozenset({429, 503})
 
 T = TypeVar("T")
 Body = bytes | Callable[[], Iterator[bytes]]
@@ -135,16 +141,18 @@ class ClientOptions:
     def retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``, or ``None`` to give up.
 
-        Exponential backoff from half a second with jitter, capped at 8 s; a ``Retry-After`` in
-        seconds from the server wins (up to 60 s)."""
+        The policy of contract/sdk.json, as in the TypeScript SDK: exponential backoff from
+        :data:`BACKOFF_BASE_SECONDS` (0.5 s) capped at :data:`BACKOFF_MAX_SECONDS` (8 s), lengthened
+        by up to :data:`BACKOFF_JITTER` (a quarter) at random; a ``Retry-After`` in seconds from
+        the server wins, up to :data:`RETRY_AFTER_MAX_SECONDS` (60 s)."""
         if attempt >= self.max_retries:
             return None
         if response is not None:
             retry_after = response.headers.get("retry-after", "")
             if retry_after.replace(".", "", 1).isdigit():
-                return min(float(retry_after), 60.0)
-        backoff: float = min(0.5 * 2**attempt, 8.0)
-        return backoff * (1 + random.random() / 4)
+                return min(float(retry_after), RETRY_AFTER_MAX_SECONDS)
+        backoff: float = min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
+        return backoff * (1 + random.random() * BACKOFF_JITTER)
 
 
 def _version() -> str:
@@ -180,6 +188,7 @@ def _error_of(response: httpx.Response) -> APIError:
         body,
         request_id=response.headers.get("x-request-id"),
         reason=response.reason_phrase,
+        request=f"{response.request.method} {response.request.url.path}",
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._native import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
 from groundset._read import FileFormat, Record, read_checked
@@ -29,12 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PLAN_THRESHOLD", "Prepared", "UpsertArgs", "upsert"]
 
-PLAN_THRESHOLD = 1_000
-"""Syncs of more examples than this take the plan path (see benches/bench_sdk.py)."""
 PROGRESS_THRESHOLD = 20_000
 """Progress bars appear by default (on a terminal) from this many examples."""
 LINES_PER_CHUNK = 2_000
-PLAN_ATTEMPTS = 3
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BAD_ROW: Mapping[str, Any] = {"input": {}}
 """Stands in for a record that has a problem already, so that the others are still hashed."""

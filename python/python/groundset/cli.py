@@ -119,7 +119,7 @@ def _bad_records(error: ExampleError, file: Path) -> NoReturn:
 
 def _refused_mirror(error: ConflictError, file: Path) -> str:
     """The mirror guard's refusal as a CI log should say it: what would have gone, and the flag."""
-    body = error.body
+    body = error.problem
     if error.code not in ("mirror_would_empty", "max_deletes_exceeded"):
         return str(error)
     listed = ", ".join(body.get("source_ids") or [])

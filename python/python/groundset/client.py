@@ -55,8 +55,10 @@ class Client:
     Args:
         base_url: the server, else ``GROUNDSET_BASE_URL``, else ``http://127.0.0.1:6060``.
         api_key: sent as ``Authorization: Bearer``; else ``GROUNDSET_API_KEY``; else none.
-        timeout: seconds to wait for the server (connect, each read and write).
-        max_retries: further tries after a connection error, a 429 or a 503.
+        timeout: seconds to wait for the server at any one step (connecting, each write of the
+            body, each read of the answer), not for a whole request; default 60
+            (``TIMEOUT_SECONDS`` of contract/sdk.json, the TypeScript SDK's ``timeoutMs`` 60,000).
+        max_retries: further tries after a connection error, a timeout, a 429 or a 503; default 2.
         http_client: an ``httpx.Client`` to send with (proxies, transports, event hooks); the
             client does not close one it was given.
 
@@ -70,8 +72,8 @@ class Client:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: float = TIMEOUT_SECONDS,
+        max_retries: int = MAX_RETRIES,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._options = ClientOptions.resolve(
@@ -205,7 +207,7 @@ class Client:
                 A dataset that is new or already empty is never refused for this.
             max_deletes: in mirror mode, the most examples the sync may delete (``0``: none);
                 more raises :class:`~groundset.ConflictError` ``max_deletes_exceeded``
-                (``.body["deleted"]`` says how many it would have deleted) and nothing is
+                (``.problem["deleted"]`` says how many it would have deleted) and nothing is
                 written. ``None``: no bound. Both guards are checked by the server, with
                 ``dry_run`` too, and by the plan of a large sync, so nothing is uploaded
                 when they refuse; merge mode never deletes.
@@ -297,8 +299,8 @@ class AsyncClient:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: float = TIMEOUT_SECONDS,
+        max_retries: int = MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._options = ClientOptions.resolve(

@@ -12,6 +12,7 @@ its RFC 9457 problem details by :func:`error_from_response`, the only place that
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -210,39 +211,75 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIError(GroundsetError):
-    """An error answer of the server (HTTP 4xx or 5xx).
+    """An error answer of the server (HTTP 4xx or 5xx), named as its RFC 9457 problem details
+    name things: the same attributes as the TypeScript SDK's ``APIError`` (camelCase there).
 
     Attributes:
-        status_code: the HTTP status.
+        status: the HTTP status, such as ``404``.
         code: the server's stable ``code`` (``"dataset_not_found"``, ``"version_conflict"``...),
             or ``"http_<status>"`` when the answer was not problem details.
-        message: the server's ``detail``.
-        body: the whole problem details object (``source_ids``, ``line``, ``path``... when the
+        detail: the server's ``detail``, or the body's text when it was not problem details.
+        problem: the whole problem details object (``source_ids``, ``line``, ``path``... when the
             server gave them), or ``{}``.
         request_id: the ``X-Request-Id`` of the exchange, to find it in the server's log.
+        request: ``"METHOD /path"`` of the request, or ``""`` when the error was not an answer to one.
+
+    ``status_code``, ``message`` and ``body`` are deprecated aliases of ``status``, ``detail``
+    and ``problem`` (they warn with :class:`DeprecationWarning`).
     """
 
-    status_code: int
+    status: int
     code: str
-    message: str
-    body: dict[str, Any]
+    detail: str
+    problem: dict[str, Any]
     request_id: str | None
+    request: str
 
     def __init__(
         self,
-        message: str,
+        detail: str,
         *,
-        status_code: int,
+        status: int | None = None,
         code: str,
-        body: Mapping[str, Any] | None = None,
+        problem: Mapping[str, Any] | None = None,
         request_id: str | None = None,
+        request: str = "",
+        status_code: int | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(f"{status_code} {code}: {message}")
-        self.status_code = status_code
+        # ``status_code`` and ``body`` are the keywords' names before 0.2, still taken.
+        resolved = status if status is not None else status_code
+        if resolved is None:
+            raise TypeError("APIError() needs status=")
+        super().__init__(f"{resolved} {code}: {detail}")
+        self.status = resolved
         self.code = code
-        self.message = message
-        self.body = dict(body or {})
+        self.detail = detail
+        self.problem = dict(problem if problem is not None else body or {})
         self.request_id = request_id
+        self.request = request
+
+    @property
+    def status_code(self) -> int:
+        """Deprecated: :attr:`status`."""
+        _deprecated("status_code", "status")
+        return self.status
+
+    @property
+    def message(self) -> str:
+        """Deprecated: :attr:`detail`."""
+        _deprecated("message", "detail")
+        return self.detail
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """Deprecated: :attr:`problem`."""
+        _deprecated("body", "problem")
+        return self.problem
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"APIError.{old} is deprecated: use APIError.{new}", DeprecationWarning, stacklevel=3)
 
 
 class BadRequestError(APIError):
@@ -263,7 +300,7 @@ class NotFoundError(APIError):
 
 class ConflictError(APIError):
     """409: the dataset moved meanwhile (``version_conflict``, ``stale_manifest``), or the mirror
-    guard refused a sync (``mirror_would_empty``, ``max_deletes_exceeded``: ``body`` has
+    guard refused a sync (``mirror_would_empty``, ``max_deletes_exceeded``: ``problem`` has
     ``deleted``, ``example_count``, ``max_deletes`` and the first ``source_ids``)."""
 
 
@@ -300,9 +337,13 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def error_from_response(status_code: int, body: object, *, request_id: str | None = None, reason: str = "") -> APIError:
-    """The exception for an error answer: its class from ``status_code``, its ``code`` and message
-    from the problem details ``body`` (the parsed JSON, or anything else when it was not JSON).
+def error_from_response(
+    status: int, body: object, *, request_id: str | None = None, reason: str = "", request: str = ""
+) -> APIError:
+    """The exception for an error answer: its class from ``status`` (the mapping of
+    contract/sdk.json, the same in the TypeScript SDK), its ``code`` and ``detail`` from the
+    problem details ``body`` (the parsed JSON, or anything else when it was not JSON); ``request``
+    is ``"METHOD /path"``.
 
     >>> error = error_from_response(404, {"code": "dataset_not_found", "detail": "no dataset has the id 7"})
     >>> type(error).__name__, error.code, str(error)
@@ -312,8 +353,8 @@ def error_from_response(status_code: int, body: object, *, request_id: str | Non
     code = problem.get("code")
     detail = problem.get("detail")
     if not isinstance(code, str) or not code:
-        code = f"http_{status_code}"
+        code = f"http_{status}"
     if not isinstance(detail, str) or not detail:
         detail = reason or (body if isinstance(body, str) and body else "the server answered with an error")
-    cls = _BY_STATUS.get(status_code) or (InternalServerError if status_code >= 500 else APIError)
-    return cls(str(detail), status_code=status_code, code=code, body=problem, request_id=request_id)
+    cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIError)
+    return cls(str(detail), status=status, code=code, problem=problem, request_id=request_id, request=request)

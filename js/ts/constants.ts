@@ -1,0 +1,60 @@
+/**
+ * The SDK contract's values, generated from contract/sdk.json by scripts/sdk_contract.py: do not edit.
+ * The Python SDK's `groundset._constants` is generated from the same file with the same names.
+ *
+ * @module
+ */
+
+/**
+ * The server when neither the client's base URL nor GROUNDSET_BASE_URL is given.
+ */
+export const DEFAULT_BASE_URL = "http://127.0.0.1:6060";
+
+/**
+ * How long the client waits for the server at any one step: connecting, sending the next chunk of a body, receiving
+ * the answer's headers or its next chunk. Not a bound on a whole request, so a large upload or download that keeps
+ * moving is never cut; a server that stops answering is given up on after this long.
+ */
+export const TIMEOUT_SECONDS = 60;
+
+/**
+ * Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included).
+ */
+export const MAX_RETRIES = 2;
+
+/**
+ * The error answers worth another try: Too Many Requests and Service Unavailable.
+ */
+export const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * The wait before the first retry; doubled for each further one.
+ */
+export const BACKOFF_BASE_SECONDS = 0.5;
+
+/**
+ * The longest computed wait between tries.
+ */
+export const BACKOFF_MAX_SECONDS = 8;
+
+/**
+ * Each computed wait is lengthened by a random fraction up to this, so that clients refused together do not come
+ * back together.
+ */
+export const BACKOFF_JITTER = 0.25;
+
+/**
+ * A Retry-After in seconds from the server is obeyed (instead of the computed wait) up to this long.
+ */
+export const RETRY_AFTER_MAX_SECONDS = 60;
+
+/**
+ * Beyond this many examples an upsert plans first (sending [source id, content hash] pairs), then sends content
+ * only for the examples the server lacks; up to it, one request with all content is faster than two round trips.
+ */
+export const PLAN_THRESHOLD = 1000;
+
+/**
+ * Plans made by one upsert at most, when the dataset keeps moving between plan and upsert.
+ */
+export const PLAN_ATTEMPTS = 3;

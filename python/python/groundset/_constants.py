@@ -1,0 +1,53 @@
+"""The SDK contract's values, generated from contract/sdk.json by scripts/sdk_contract.py: do not edit.
+
+The TypeScript SDK's ``js/ts/constants.ts`` is generated from the same file with the same names.
+"""
+
+from typing import Final
+
+__all__ = [
+    "BACKOFF_BASE_SECONDS",
+    "BACKOFF_JITTER",
+    "BACKOFF_MAX_SECONDS",
+    "DEFAULT_BASE_URL",
+    "MAX_RETRIES",
+    "PLAN_ATTEMPTS",
+    "PLAN_THRESHOLD",
+    "RETRIED_STATUSES",
+    "RETRY_AFTER_MAX_SECONDS",
+    "TIMEOUT_SECONDS",
+]
+
+DEFAULT_BASE_URL: Final[str] = "http://127.0.0.1:6060"
+"""The server when neither the client's base URL nor GROUNDSET_BASE_URL is given."""
+
+TIMEOUT_SECONDS: Final[float] = 60.0
+"""How long the client waits for the server at any one step: connecting, sending the next chunk of a body, receiving
+the answer's headers or its next chunk. Not a bound on a whole request, so a large upload or download that keeps
+moving is never cut; a server that stops answering is given up on after this long."""
+
+MAX_RETRIES: Final[int] = 2
+"""Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included)."""
+
+RETRIED_STATUSES: Final[frozenset[int]] = frozenset({429, 503})
+"""The error answers worth another try: Too Many Requests and Service Unavailable."""
+
+BACKOFF_BASE_SECONDS: Final[float] = 0.5
+"""The wait before the first retry; doubled for each further one."""
+
+BACKOFF_MAX_SECONDS: Final[float] = 8.0
+"""The longest computed wait between tries."""
+
+BACKOFF_JITTER: Final[float] = 0.25
+"""Each computed wait is lengthened by a random fraction up to this, so that clients refused together do not come
+back together."""
+
+RETRY_AFTER_MAX_SECONDS: Final[float] = 60.0
+"""A Retry-After in seconds from the server is obeyed (instead of the computed wait) up to this long."""
+
+PLAN_THRESHOLD: Final[int] = 1000
+"""Beyond this many examples an upsert plans first (sending [source id, content hash] pairs), then sends content
+only for the examples the server lacks; up to it, one request with all content is faster than two round trips."""
+
+PLAN_ATTEMPTS: Final[int] = 3
+"""Plans made by one upsert at most, when the dataset keeps moving between plan and upsert."""
