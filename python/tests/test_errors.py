@@ -69,6 +69,7 @@ def test_public_api() -> None:
             "ExperimentEvaluation",
             "ExperimentRun",
             "aevaluate_experiment",
+            "aload_experiment",
             "aresume_experiment",
             "arun_experiment",
             "evaluate_experiment",

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import numpy
 import pytest
 
@@ -19,6 +20,7 @@ from conftest import API_KEY, ServerProcess
 from groundset.experiments import (
     EvaluationResult,
     Experiment,
+    aload_experiment,
     arun_experiment,
     evaluate_experiment,
     load_experiment,
@@ -446,6 +448,67 @@ def test_async_runner_and_clients(server: ServerProcess, client: groundset.Clien
     with pytest.raises(TypeError, match="arun_experiment"):
         run_experiment(dataset, double, client=async_client)  # type: ignore[arg-type]
     asyncio.run(async_client.close())
+
+
+def loaded_view(experiment: Experiment) -> tuple[Any, ...]:
+    """What load_experiment reads back, comparable across calls."""
+    runs = [
+        (r.id, r.source_id, r.repetition_number, r.output, r.error, r.example and r.example.input, r.content_hash)
+        for r in experiment.runs
+    ]
+    scores = [[(e.id, e.name, e.score) for e in r.evaluations] for r in experiment.runs]
+    return (experiment.id, experiment.dataset_id, experiment.version_id, experiment.name, runs, scores)
+
+
+def test_load_experiment_sync_and_async(
+    server: ServerProcess, client: groundset.Client, unique_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = upsert(client, unique_name, rows(3))
+    stored = run_experiment(
+        dataset, double, {"exact": lambda output, expected: output == expected}, client=client, print_summary=False
+    )
+    assert stored.id is not None
+    # The blocking load is plain sync HTTP: every request on the calling thread, outside any event loop.
+    seen: list[tuple[threading.Thread, bool]] = []
+
+    def record(request: Any) -> None:
+        try:
+            asyncio.get_running_loop()
+            in_loop = True
+        except RuntimeError:
+            in_loop = False
+        seen.append((threading.current_thread(), in_loop))
+
+    with (
+        httpx.Client(event_hooks={"request": [record]}) as http,
+        groundset.Client(base_url=server.base_url, http_client=http) as hooked,
+    ):
+        synced = load_experiment(stored.id, client=hooked)
+    assert len(seen) == 5  # the experiment, its dataset, the version, its examples, the runs
+    assert all(thread is threading.current_thread() and not in_loop for thread, in_loop in seen)
+
+    async def main() -> list[Experiment]:
+        async with groundset.AsyncClient(base_url=server.base_url) as async_client:
+            with_async = await aload_experiment(stored.id or "", client=async_client)
+        with_sync = await aload_experiment(stored.id or "", client=client)  # a blocking client
+        monkeypatch.setenv("GROUNDSET_BASE_URL", server.base_url)
+        with_default = await aload_experiment(stored.id or "")
+        return [with_async, with_sync, with_default]
+
+    expected = loaded_view(synced)
+    assert [r.output for r in synced.runs] == [{"a": 0}, {"a": 2}, {"a": 4}]
+    assert synced.summary["evaluations"][0]["mean_score"] == 1.0
+    for loaded in asyncio.run(main()):
+        assert loaded_view(loaded) == expected and loaded.summary == synced.summary
+    assert loaded_view(load_experiment(stored.id)) == expected  # a new Client from GROUNDSET_BASE_URL
+    async_client = groundset.AsyncClient(base_url=server.base_url)
+    with pytest.raises(TypeError, match="await aload_experiment"):
+        load_experiment(stored.id, client=async_client)  # type: ignore[arg-type]
+    asyncio.run(async_client.close())
+    with pytest.raises(groundset.NotFoundError):
+        asyncio.run(aload_experiment("999999", client=client))
+    with pytest.raises(TypeError, match="client= must be"):
+        asyncio.run(aload_experiment(stored.id, client="nope"))  # type: ignore[arg-type]
 
 
 def test_arguments_are_checked(client: groundset.Client, unique_name: str) -> None:

@@ -1,4 +1,5 @@
-"""The read and delete operations (see :mod:`groundset._http` for how operations work)."""
+"""The read and delete operations on datasets (see :mod:`groundset._http` for how operations
+work; the experiments' are in :mod:`groundset._experiment_api`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from groundset._http import Call, Op, json_call, segment
 from groundset._native import manifest_digest
 from groundset.errors import NotFoundError
-from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, Version
+from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
 
 __all__ = [
     "check_selector",
@@ -16,7 +17,6 @@ __all__ = [
     "diff_versions",
     "get_dataset",
     "list_datasets",
-    "list_experiments",
     "list_versions",
     "pages",
 ]
@@ -97,13 +97,6 @@ def list_versions(name: str | None, dataset_id: str | None) -> Op[list[Version]]
     info = yield from dataset_json(name, dataset_id)
     rows = yield from pages(f"/v1/datasets/{segment(info['id'])}/versions")
     return [Version.from_json(row) for row in rows]
-
-
-def list_experiments(name: str | None, dataset_id: str | None) -> Op[list[ExperimentInfo]]:
-    """Every experiment on any version of a dataset, newest first."""
-    info = yield from dataset_json(name, dataset_id)
-    rows = yield from pages(f"/v1/datasets/{segment(info['id'])}/experiments")
-    return [ExperimentInfo.from_json(row) for row in rows]
 
 
 def diff_versions(name: str | None, dataset_id: str | None, from_version_id: str, to_version_id: str) -> Op[Diff]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import anyio
 import httpx
 
-from groundset import _ops
+from groundset import _experiment_api, _ops
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._read import FileFormat
 from groundset._upsert import UpsertArgs, upsert
@@ -262,7 +262,7 @@ class Client:
         >>> latest = client.list_experiments(name="qa")[0]  # doctest: +SKIP
         >>> latest.name, latest.version_id
         """
-        return self._run(_ops.list_experiments(name, dataset_id))
+        return self._run(_experiment_api.list_experiments(name, dataset_id))
 
     def diff_versions(
         self,
@@ -430,7 +430,7 @@ class AsyncClient:
 
     async def list_experiments(self, *, name: str | None = None, dataset_id: str | None = None) -> list[ExperimentInfo]:
         """Async :meth:`Client.list_experiments`."""
-        return await self._run(_ops.list_experiments(name, dataset_id))
+        return await self._run(_experiment_api.list_experiments(name, dataset_id))
 
     async def diff_versions(
         self,

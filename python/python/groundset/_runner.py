@@ -1,0 +1,222 @@
+"""The experiment runner: the task and the evaluators on every (example, repetition) job,
+``concurrency`` at a time on one event loop, each finished run handed to an uploader
+(:mod:`groundset._uploader`) while the others go on.
+
+A task that raises, times out or returns what is not JSON gives a run with its ``error``; an
+evaluator that raises gives an evaluation with its ``error``; neither stops the experiment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import anyio
+
+from groundset._binding import Bound, verdict
+from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
+from groundset._native import canonicalize
+from groundset._uploader import Uploader
+from groundset.errors import GroundsetError
+from groundset.types import Example
+
+__all__ = ["Job", "Runner"]
+
+T = TypeVar("T")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def _unwrapped() -> Iterator[None]:
+    """Raise the one error of a task group as itself, not inside an exception group."""
+    try:
+        yield
+    except BaseException as error:
+        inner = getattr(error, "exceptions", None)
+        while isinstance(inner, tuple) and len(inner) == 1:
+            error, inner = inner[0], getattr(inner[0], "exceptions", None)
+            if inner is None:
+                raise error from None
+        raise
+
+
+def _bar(total: int, label: str, progress: bool | None) -> Any:
+    show = progress if progress is not None else sys.stderr.isatty()
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="run", file=sys.stderr)
+
+
+@dataclass(slots=True, kw_only=True)
+class Job:
+    """One call of the task to make: an example and the repetition it counts as."""
+
+    example: Example
+    repetition_number: int
+
+
+class Runner:
+    """Runs the task and the evaluators on jobs (:meth:`run_jobs`), or the evaluators alone on
+    stored runs (:meth:`evaluate_runs`), ``concurrency`` calls at a time.
+
+    Raises :class:`ValueError` for a ``concurrency`` that is not a positive int or a ``timeout``
+    (seconds per task call) that is not a positive number."""
+
+    def __init__(
+        self,
+        task: Bound | None,
+        evaluators: list[Bound],
+        *,
+        concurrency: int,
+        timeout: float | None,
+    ) -> None:
+        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+            raise ValueError(f"concurrency= must be a positive int, not {concurrency!r}")
+        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+            raise ValueError(f"timeout= must be a positive number of seconds, not {timeout!r}")
+        self.task = task
+        self.evaluators = evaluators
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.limiter = anyio.CapacityLimiter(concurrency)
+
+    async def _output(self, task: Bound, values: dict[str, Any]) -> tuple[Any, str | None]:
+        output: Any = None
+        try:
+            if self.timeout is None:
+                output = await task(values, self.limiter)
+            else:
+                with anyio.move_on_after(self.timeout) as scope:
+                    output = await task(values, self.limiter)
+                if scope.cancelled_caught:
+                    return None, f"TimeoutError: the task took longer than {self.timeout:g} s"
+        except Exception as error:
+            return None, _describe(error)
+        try:
+            canonicalize(output)
+        except GroundsetError as error:
+            return None, f"the task's output is not JSON: {error}"
+        return output, None
+
+    async def evaluate(self, run: ExperimentRun, example: Example) -> None:
+        """Append the evaluators' verdicts (or errors) on ``run`` to its evaluations."""
+        values = _values(example)
+        values["output"] = run.output
+        for evaluator in self.evaluators:
+            start = _now()
+            try:
+                score, label, explanation, metadata = verdict(await evaluator(values, self.limiter), evaluator.name)
+                error = None
+            except Exception as raised:
+                score, label, explanation, metadata, error = None, None, None, {}, _describe(raised)
+            run.evaluations = [e for e in run.evaluations if e.name != evaluator.name]
+            run.evaluations.append(
+                ExperimentEvaluation(
+                    name=evaluator.name,
+                    score=score,
+                    label=label,
+                    explanation=explanation,
+                    metadata=metadata,
+                    error=error,
+                    start_time=start,
+                    end_time=_now(),
+                    run_id=run.id,
+                )
+            )
+
+    async def run_job(self, job: Job) -> ExperimentRun:
+        assert self.task is not None
+        example = job.example
+        start = _now()
+        output, error = await self._output(self.task, _values(example))
+        run = ExperimentRun(
+            example_id=example.id,
+            source_id=example.source_id,
+            content_hash=example.content_hash,
+            repetition_number=job.repetition_number,
+            output=output,
+            error=error,
+            start_time=start,
+            end_time=_now(),
+            example=example,
+        )
+        if error is None:
+            await self.evaluate(run, example)
+        return run
+
+    async def run_jobs(
+        self, jobs: Sequence[Job], uploader: Uploader | None, progress: bool | None
+    ) -> list[ExperimentRun]:
+        """Every job's run, in the order of the jobs whatever order they finish in; each handed to
+        ``uploader`` as it finishes."""
+        runs: list[ExperimentRun | None] = [None] * len(jobs)
+
+        async def work(position: int) -> None:
+            run = runs[position] = await self.run_job(jobs[position])
+            if uploader is not None:
+                uploader.add(run)
+
+        await self._each(range(len(jobs)), work, uploader, _bar(len(jobs), "experiment", progress))
+        return [run for run in runs if run is not None]
+
+    async def evaluate_runs(
+        self, runs: Sequence[ExperimentRun], uploader: Uploader | None, progress: bool | None
+    ) -> None:
+        """The evaluators on each run (each with its ``example``); the new evaluations handed to
+        ``uploader`` as each run's are done."""
+        names = {evaluator.name for evaluator in self.evaluators}
+
+        async def work(run: ExperimentRun) -> None:
+            assert run.example is not None
+            await self.evaluate(run, run.example)
+            if uploader is not None:
+                for evaluation in run.evaluations:
+                    if evaluation.name in names:
+                        uploader.add(evaluation)
+
+        await self._each(runs, work, uploader, _bar(len(runs), "evaluation", progress))
+
+    async def _each(
+        self, items: Iterable[T], work: Callable[[T], Awaitable[Any]], uploader: Uploader | None, bar: Any
+    ) -> None:
+        """``work`` on every item, ``concurrency`` at a time, while ``uploader`` runs beside; it
+        has sent everything when this returns."""
+        shared: Iterator[T] = iter(items)
+
+        async def worker() -> None:
+            for item in shared:
+                await work(item)
+                if bar is not None:
+                    bar.update(1)
+
+        try:
+            with _unwrapped():
+                async with anyio.create_task_group() as uploading:
+                    if uploader is not None:
+                        uploading.start_soon(uploader.run)
+                    async with anyio.create_task_group() as workers:
+                        for _ in range(self.concurrency):
+                            workers.start_soon(worker)
+                    if uploader is not None:
+                        uploader.close()
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _values(example: Example) -> dict[str, Any]:
+    return {"input": example.input, "expected": example.output, "metadata": example.metadata, "example": example}

@@ -1,0 +1,113 @@
+"""Uploads of finished runs and evaluations in batches while an experiment goes on.
+
+:class:`Uploader` batches anything; :func:`run_uploader` and :func:`evaluation_uploader` make one
+that posts runs (``POST /v1/experiments/{id}/runs``) or evaluations (``.../evaluations``) and
+sets the ids the server gives them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from groundset import _experiment_api as api
+from groundset._bridge import AnyClient, drive
+from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
+
+__all__ = ["BATCH_SIZE", "FLUSH_SECONDS", "UPLOADS_IN_FLIGHT", "Uploader", "evaluation_uploader", "run_uploader"]
+
+BATCH_SIZE = 1000
+"""Runs (or evaluations) per upload at most."""
+FLUSH_SECONDS = 1.0
+"""A finished run waits at most this long before it is uploaded (with those that finish meanwhile)."""
+UPLOADS_IN_FLIGHT = 4
+
+
+class Uploader:
+    """Sends finished items in batches while the experiment goes on: a batch leaves when it is
+    full, or when its first item has waited :data:`FLUSH_SECONDS`, or at the end. Up to
+    :data:`UPLOADS_IN_FLIGHT` batches are sent at once, so that items do not pile up behind a
+    slow upload (what a crash loses is what was not sent yet)."""
+
+    def __init__(self, send: Callable[[list[Any]], Awaitable[None]], batch_size: int) -> None:
+        self.send = send
+        self.batch_size = batch_size
+        self.pending: list[Any] = []
+        self.first_at = 0.0
+        self.closed = False
+        self.wake = anyio.Event()
+        self.slots = anyio.Semaphore(UPLOADS_IN_FLIGHT)
+
+    def add(self, item: Any) -> None:
+        if not self.pending:
+            self.first_at = time.monotonic()
+            self.wake.set()
+        self.pending.append(item)
+        if len(self.pending) >= self.batch_size:
+            self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    async def _wait(self, seconds: float | None) -> None:
+        if seconds is None:
+            await self.wake.wait()
+        else:
+            with anyio.move_on_after(seconds):
+                await self.wake.wait()
+        self.wake = anyio.Event()
+
+    async def _send(self, batch: list[Any]) -> None:
+        try:
+            await self.send(batch)
+        finally:
+            self.slots.release()
+
+    async def run(self) -> None:
+        async with anyio.create_task_group() as uploads:
+            while True:
+                if not self.pending:
+                    if self.closed:
+                        return
+                    await self._wait(None)
+                    continue
+                left = self.first_at + FLUSH_SECONDS - time.monotonic()
+                if len(self.pending) < self.batch_size and not self.closed and left > 0:
+                    await self._wait(left)
+                    continue
+                await self.slots.acquire()
+                batch = self.pending[: self.batch_size]
+                del self.pending[: self.batch_size]
+                self.first_at = time.monotonic()
+                uploads.start_soon(self._send, batch)
+
+
+def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uploader:
+    """An uploader of :class:`ExperimentRun` s (with their evaluations) to the experiment; each
+    run, and its evaluations, gets the id the server gave it."""
+
+    async def send(batch: list[ExperimentRun]) -> None:
+        stored = await drive(client, api.post_runs(experiment_id, [run.to_json() for run in batch]))
+        for run, created in zip(batch, stored["data"], strict=True):
+            run.id = created["id"]
+            for evaluation in run.evaluations:
+                evaluation.run_id = run.id
+
+    return Uploader(send, batch_size)
+
+
+def evaluation_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uploader:
+    """An uploader of :class:`ExperimentEvaluation` s of stored runs (each replaces the stored one
+    of its run and name); each gets the id the server gave it."""
+
+    async def send(batch: list[ExperimentEvaluation]) -> None:
+        body = [{"run_id": e.run_id, **e.to_json()} for e in batch]
+        stored = await drive(client, api.post_evaluations(experiment_id, body))
+        for evaluation, created in zip(batch, stored["data"], strict=True):
+            evaluation.id = created["id"]
+
+    return Uploader(send, batch_size)
