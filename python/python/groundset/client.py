@@ -17,6 +17,7 @@ import anyio
 import httpx
 
 from groundset import _experiment_api, _ops
+from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._read import FileFormat
 from groundset._upsert import UpsertArgs, upsert
