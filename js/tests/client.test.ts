@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   APIConnectionError,
@@ -40,6 +41,14 @@ async function silentServer(): Promise<{ server: Server; url: string; sockets: S
     throw new Error("no port");
   }
   return { server, url: `http://127.0.0.1:${address.port}`, sockets };
+}
+
+function portOf(server: HttpServer): number {
+  const address = server.address();
+  if (address === null || typeof address === "string") {
+    throw new Error("no port");
+  }
+  return address.port;
 }
 
 /** A port nothing listens on (taken, then released). */
@@ -182,6 +191,51 @@ describe("connections", () => {
     expect(error).toBeInstanceOf(APIConnectionError);
     expect((error as APITimeoutError).message).toContain("within 300 ms");
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  test("timeoutMs bounds each step, not the whole answer: a slow answer that keeps moving is read whole", async () => {
+    // Headers at once, then the body in 8 pieces 100 ms apart: 800 ms in all, never 300 ms idle.
+    const slow = createHttpServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      const pieces = ['{"data":', "[]", ",", '"next_cursor"', ":", "null", " ", "}"];
+      const timer = setInterval(() => {
+        const piece = pieces.shift();
+        if (piece === undefined) {
+          clearInterval(timer);
+          response.end();
+        } else {
+          response.write(piece);
+        }
+      }, 100);
+    });
+    await new Promise<void>((done) => slow.listen(0, "127.0.0.1", done));
+    const stalled = createHttpServer((_request, response) => {
+      // Headers and a first piece, then nothing: the read times out.
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write('{"data":');
+    });
+    await new Promise<void>((done) => stalled.listen(0, "127.0.0.1", done));
+    try {
+      const started = Date.now();
+      const slowClient = createClient({ baseUrl: `http://127.0.0.1:${portOf(slow)}`, timeoutMs: 300, maxRetries: 0 });
+      expect(await listDatasets({ client: slowClient })).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+      const stalledClient = createClient({
+        baseUrl: `http://127.0.0.1:${portOf(stalled)}`,
+        timeoutMs: 300,
+        maxRetries: 0,
+      });
+      const error = await rejection(listDatasets({ client: stalledClient }));
+      expect((error as Error).name).toBe("TimeoutError");
+    } finally {
+      slow.closeAllConnections();
+      stalled.closeAllConnections();
+      await Promise.all([slow, stalled].map((server) => new Promise((done) => server.close(done))));
+    }
+  });
+
+  test("the default timeout is the contract's: 60 s", () => {
+    expect(createClient().timeoutMs).toBe(60_000);
   });
 
   test("429 and 503 are retried; other errors are not", async () => {

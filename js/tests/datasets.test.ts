@@ -111,6 +111,28 @@ describe("create, evolve, re-upsert", () => {
     await expectRejects(getDataset({ client, dataset }), NotFoundError);
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
   });
+
+  test("a dataset read carries its description and metadata; a missing name is dataset_not_found", async () => {
+    const dataset = { datasetName: uniqueName("described") };
+    await upsertDataset({
+      client,
+      dataset,
+      examples: [qa("a", "1", "1")],
+      sourceIdKey: "id",
+      description: "arithmetic",
+      metadata: { owner: "qa-team" },
+    });
+    const read = await getDataset({ client, dataset });
+    expect(read).toMatchObject({ description: "arithmetic", metadata: { owner: "qa-team" } });
+    await deleteDataset({ client, dataset });
+    const error = await getDataset({ client, dataset }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(NotFoundError);
+    // The server's code for a missing dataset, as the Python SDK reports it.
+    expect(error).toMatchObject({ status: 404, code: "dataset_not_found", problem: { name: dataset.datasetName } });
+  });
 });
 
 describe("identity", () => {

@@ -32,6 +32,7 @@ describe("the package", () => {
       "PermissionDeniedError",
       "RateLimitError",
       "UnsupportedMediaTypeError",
+      "UnsupportedTypeError",
       "ValidationError",
       "asEvaluator",
       "canonicalize",

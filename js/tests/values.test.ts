@@ -1,6 +1,6 @@
 // The JS value mapping: what is a JSON value, and the errors for what is not.
 import { createHash } from "node:crypto";
-import { canonicalize, GroundsetError, HashError, hashValue } from "groundset";
+import { canonicalize, GroundsetError, HashError, hashValue, UnsupportedTypeError } from "groundset";
 import { describe, expect, test } from "vitest";
 import { expectHashError, nestedArrays, nestedObjects } from "./helpers.js";
 
@@ -153,6 +153,9 @@ describe("values outside the domain", () => {
   ])("unsupported_type: %s", (_name, value, path, typeName) => {
     const error = expectHashError(() => hashValue(value), "unsupported_type", path);
     expect(error.message).toContain(typeName);
+    // The Python SDK's class for the same refusal.
+    expect(error).toBeInstanceOf(UnsupportedTypeError);
+    expect(error.name).toBe("UnsupportedTypeError");
     expectHashError(() => canonicalize(value), "unsupported_type", path);
   });
 
@@ -167,6 +170,7 @@ describe("error classes", () => {
     const error = expectHashError(() => hashValue({ x: [Number.NaN] }), "non_finite_number", "$.x[0]");
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe("HashError");
+    expect(error).not.toBeInstanceOf(UnsupportedTypeError);
     expect(error.message).toBe(`non_finite_number at $.x[0]: ${error.reason}`);
     expect(error.line).toBeUndefined();
     expect(error.column).toBeUndefined();

@@ -1,16 +1,27 @@
 /**
  * The HTTP client: base URL and API key (from the environment by default), a timeout, retries
  * with backoff, and request and response types taken from the server's OpenAPI document
- * (`generated/openapi.ts`), so a route or a field the server lacks does not compile.
+ * (`generated/openapi.ts`), so a route or a field the server lacks does not compile. The
+ * defaults and the retry policy are those of `contract/sdk.json` (`constants.ts`), the same as
+ * the Python SDK's.
  *
  * @module
  */
 
+import {
+  BACKOFF_BASE_SECONDS,
+  BACKOFF_JITTER,
+  BACKOFF_MAX_SECONDS,
+  DEFAULT_BASE_URL,
+  MAX_RETRIES,
+  RETRIED_STATUSES,
+  RETRY_AFTER_MAX_SECONDS,
+  TIMEOUT_SECONDS,
+} from "./constants.js";
 import { APIConnectionError, type APIError, APITimeoutError, errorFromResponse, GroundsetError } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
 
-/** The base URL when neither `baseUrl` nor `GROUNDSET_BASE_URL` is given. */
-export const DEFAULT_BASE_URL = "http://127.0.0.1:6060";
+export { DEFAULT_BASE_URL };
 
 /** Options of {@link createClient}; every one is optional. */
 export interface ClientOptions {
@@ -20,7 +31,12 @@ export interface ClientOptions {
   apiKey?: string;
   /** The `fetch` to call; default the global one (Node 18+). Wrap it to log or inspect requests. */
   fetch?: typeof fetch;
-  /** Each attempt of a request is aborted after this many milliseconds; default 300,000 (5 minutes). */
+  /**
+   * How long to wait for the server at any one step, in milliseconds: connecting, sending the
+   * next chunk of the body, receiving the answer's headers or its next chunk. Not a bound on the
+   * whole request, so a large upload that keeps moving is never cut. Default 60,000 (the
+   * contract's `TIMEOUT_SECONDS`, the Python SDK's `timeout=60`).
+   */
   timeoutMs?: number;
   /** Retries after a connection error, a timeout, 429 or 503, with exponential backoff; default 2. */
   maxRetries?: number;
@@ -62,8 +78,8 @@ export interface RequestOptions<P extends keyof paths, M extends Method> {
   accept?: string;
 }
 
-const RETRIED_STATUSES = new Set([429, 503]);
-const MAX_BACKOFF_MS = 8_000;
+/** A Retry-After in delta-seconds (an HTTP-date is ignored), read as the Python SDK reads it. */
+const RETRY_AFTER = /^(\d+\.?\d*|\.\d+)$/;
 
 function environment(name: string): string | undefined {
   const value = typeof process === "undefined" ? undefined : process.env[name];
@@ -74,17 +90,77 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The wait before retry number `attempt` (1-based): a Retry-After in seconds if the server sent one. */
+/**
+ * The wait before retry number `attempt` (1-based), by the contract's policy: a Retry-After in
+ * seconds if the server sent one (up to `RETRY_AFTER_MAX_SECONDS`), else exponential backoff
+ * from `BACKOFF_BASE_SECONDS` capped at `BACKOFF_MAX_SECONDS`, lengthened by up to
+ * `BACKOFF_JITTER` at random.
+ */
 function backoffMs(attempt: number, retryAfter: string | null): number {
-  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) {
-    return Math.min(seconds * 1000, MAX_BACKOFF_MS);
+  if (retryAfter !== null && RETRY_AFTER.test(retryAfter)) {
+    return Math.min(Number(retryAfter), RETRY_AFTER_MAX_SECONDS) * 1000;
   }
-  const base = Math.min(250 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
-  return base / 2 + Math.random() * (base / 2);
+  const base = Math.min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS) * 1000;
+  return base * (1 + Math.random() * BACKOFF_JITTER);
 }
 
-function bodyStream(chunks: () => AsyncIterable<string> | Iterable<string>): ReadableStream<Uint8Array> {
+/**
+ * Aborts its signal once `ms` pass without a {@link touch}: the timeout of one step, as httpx
+ * applies it to each connect, write and read, rather than `AbortSignal.timeout` over a whole
+ * request, which would cut a large upload that is still moving.
+ */
+class IdleTimer {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.touch();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  touch(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#controller.abort(new DOMException(`no progress within ${this.#ms} ms`, "TimeoutError"));
+    }, this.#ms);
+    // An answer left unread must not keep the process alive until the timer fires.
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** `response` with a body that touches `timer` at every chunk and stops it at the end. */
+function watched(response: Response, timer: IdleTimer): Response {
+  if (response.body === null) {
+    timer.stop();
+    return response;
+  }
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        timer.touch();
+        controller.enqueue(chunk);
+      },
+      flush() {
+        timer.stop();
+      },
+    }),
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function bodyStream(
+  chunks: () => AsyncIterable<string> | Iterable<string>,
+  onChunk: () => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let iterator: AsyncIterator<string> | Iterator<string> | undefined;
   return new ReadableStream<Uint8Array>({
@@ -94,6 +170,7 @@ function bodyStream(chunks: () => AsyncIterable<string> | Iterable<string>): Rea
         iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
       }
       const next = await iterator.next();
+      onChunk();
       if (next.done) {
         controller.close();
       } else {
@@ -136,8 +213,8 @@ export class Client {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.#apiKey = options.apiKey ?? environment("GROUNDSET_API_KEY");
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.timeoutMs = options.timeoutMs ?? 300_000;
-    this.maxRetries = options.maxRetries ?? 2;
+    this.timeoutMs = options.timeoutMs ?? TIMEOUT_SECONDS * 1000;
+    this.maxRetries = options.maxRetries ?? MAX_RETRIES;
     if (typeof this.#fetch !== "function") {
       throw new GroundsetError("no global fetch: use Node 18 or later, or pass `fetch` to createClient");
     }
@@ -166,8 +243,8 @@ export class Client {
   }
 
   /**
-   * Sends a request and returns the successful `Response` (its body unread), retrying
-   * connection errors, timeouts, 429 and 503 with backoff.
+   * Sends a request and returns the successful `Response` (its body unread, still under the
+   * timeout between chunks), retrying connection errors, timeouts, 429 and 503 with backoff.
    *
    * @throws {APIError} (a subclass by status) for any other error status, or once retries ran out.
    * @throws {APIConnectionError} when the server cannot be reached.
@@ -190,21 +267,24 @@ export class Client {
       headers["content-type"] = "application/x-ndjson";
     }
     for (let attempt = 0; ; attempt++) {
+      const timer = new IdleTimer(this.timeoutMs);
       const init: RequestInit & { duplex?: "half" } = {
         method: method.toUpperCase(),
         headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: timer.signal,
       };
       if (jsonText !== undefined) {
         init.body = jsonText;
       } else if (options.ndjson !== undefined) {
-        init.body = bodyStream(options.ndjson);
+        init.body = bodyStream(options.ndjson, () => timer.touch());
         init.duplex = "half";
       }
       let response: Response;
       try {
         response = await this.#fetch(url, init);
+        timer.touch();
       } catch (error) {
+        timer.stop();
         if (attempt < this.maxRetries) {
           await delay(backoffMs(attempt + 1, null));
           continue;
@@ -212,14 +292,19 @@ export class Client {
         throw this.#connectionError(error, url, attempt);
       }
       if (response.ok) {
-        return response;
+        return watched(response, timer);
       }
       if (RETRIED_STATUSES.has(response.status) && attempt < this.maxRetries) {
+        timer.stop();
         await response.body?.cancel();
         await delay(backoffMs(attempt + 1, response.headers.get("retry-after")));
         continue;
       }
-      throw await this.#apiError(response, label);
+      try {
+        throw await this.#apiError(response, label);
+      } finally {
+        timer.stop();
+      }
     }
   }
 

@@ -7,6 +7,7 @@
  */
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
+import { PLAN_ATTEMPTS, PLAN_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
@@ -109,10 +110,15 @@ export type UpsertResult = Camelized<Schemas["UpsertResult"]>;
 /** An example as the server stores it: `id` (stable across versions), `sourceId`, `contentHash`, `input`, `output`, `metadata`, `versionId`. */
 export type Example = Camelized<Schemas["Example"]>;
 
-/** A dataset at one version, with its examples. */
+/** A dataset at one version, with its examples (the Python SDK's `Dataset`). */
 export interface Dataset {
   id: string;
   name: string;
+  /** The dataset's description, `null` when it has none. */
+  description: string | null;
+  /** The dataset's metadata (`{}` when it has none). */
+  metadata: Record<string, unknown>;
+  /** The version read, `null` for a dataset without any version. */
   versionId: string | null;
   digest: string;
   examples: Example[];
@@ -130,15 +136,7 @@ export type Diff = Camelized<Schemas["Diff"]>;
 /** An experiment as `listExperiments` lists it, without its runs or summary (`loadExperiment` reads those). */
 export type ExperimentInfo = Camelized<Omit<Schemas["Experiment"], "summary">>;
 
-/**
- * Beyond this many examples, an upsert plans first (sending `[sourceId, contentHash]` pairs)
- * and then sends content only for the examples the server lacks; up to it, one request with
- * all content is faster than two round trips. The same threshold as the Python SDK's.
- */
-export const PLAN_THRESHOLD = 1_000;
-
-/** Plans made by one upsert at most, when the dataset keeps moving between plan and upsert. */
-const PLAN_ATTEMPTS = 3;
+export { PLAN_THRESHOLD };
 
 /** The NDJSON body is handed to `fetch` in chunks of about this many UTF-16 units. */
 const CHUNK_UNITS = 1 << 20;
@@ -429,7 +427,9 @@ async function resolveDataset(client: Client, dataset: DatasetRef): Promise<Sche
   const found = page.data[0];
   if (found === undefined) {
     const detail = `no dataset is named ${JSON.stringify(selector.name)}`;
-    throw new NotFoundError(404, { code: "not_found", detail }, detail, "GET /v1/datasets");
+    // The server's code for a dataset it lacks, so both lookups (and both SDKs) say the same.
+    const problem = { status: 404, code: "dataset_not_found", detail, name: selector.name };
+    throw new NotFoundError(404, problem, detail, "GET /v1/datasets");
   }
   return found;
 }
@@ -477,7 +477,7 @@ export async function getDataset(options: { client?: Client; dataset: DatasetSel
     const digest = (
       await client.request("get", "/v1/datasets/{dataset_id}/manifest", { path: { dataset_id: info.id } })
     ).digest;
-    return { id: info.id, name: info.name, versionId: null, digest, examples: [] };
+    return { ...described(info), versionId: null, digest, examples: [] };
   }
   const path = { dataset_id: info.id, version_id: versionId };
   const { digest } = await client.request("get", "/v1/datasets/{dataset_id}/versions/{version_id}", { path });
@@ -490,7 +490,11 @@ export async function getDataset(options: { client?: Client; dataset: DatasetSel
   for await (const line of ndjsonLines(response)) {
     examples.push(camelized(line as Schemas["Example"]));
   }
-  return { id: info.id, name: info.name, versionId, digest, examples };
+  return { ...described(info), versionId, digest, examples };
+}
+
+function described(info: Schemas["Dataset"]): Pick<Dataset, "id" | "name" | "description" | "metadata"> {
+  return { id: info.id, name: info.name, description: info.description, metadata: info.metadata };
 }
 
 /** Every dataset on the server (or those named `name`). */

@@ -1,6 +1,8 @@
 /**
  * The error classes of the SDK. Every error the SDK raises on purpose is a
- * {@link GroundsetError}; later modules add their own subclasses beside {@link HashError}.
+ * {@link GroundsetError}. The tree, the attributes of each class and the status of each
+ * {@link APIError} subclass are those of `contract/sdk.json`, the same as the Python SDK's
+ * (`statusCode` there is `status` here and in both: the RFC 9457 member names).
  *
  * @module
  */
@@ -51,6 +53,31 @@ export class HashError extends GroundsetError {
   }
 }
 
+/**
+ * A value of a type that has no JSON form (`code` `unsupported_type`: a function, a symbol,
+ * `undefined` where a value is needed...), or an object key that is not a string
+ * (`non_string_key`): the Python SDK's `UnsupportedTypeError`.
+ */
+export class UnsupportedTypeError extends HashError {}
+
+/** The codes whose {@link HashError} is an {@link UnsupportedTypeError}. */
+const UNSUPPORTED_TYPE_CODES: ReadonlySet<string> = new Set(["unsupported_type", "non_string_key"]);
+
+/**
+ * The {@link HashError} for `code` (an {@link UnsupportedTypeError} for `unsupported_type` and
+ * `non_string_key`): every part of the SDK makes hashing errors with this.
+ */
+export function hashErrorOf(
+  code: string,
+  path: string,
+  reason: string,
+  position?: { line: number; column: number },
+  row?: number,
+): HashError {
+  const errorClass = UNSUPPORTED_TYPE_CODES.has(code) ? UnsupportedTypeError : HashError;
+  return new errorClass(code, path, reason, position, row);
+}
+
 /** A member of the server's RFC 9457 problem details (`application/problem+json`). */
 export interface Problem {
   type?: string;
@@ -74,7 +101,7 @@ export interface Problem {
 export class APIError extends GroundsetError {
   /** The HTTP status, such as 404. */
   readonly status: number;
-  /** The server's stable reason, such as `not_found` or `stale_manifest`; `http_<status>` when the body had none. */
+  /** The server's stable reason, such as `dataset_not_found` or `stale_manifest`; `http_<status>` when the body had none. */
   readonly code: string;
   /** The server's message (`problem.detail`), or the body's text when it was not problem+json. */
   readonly detail: string;

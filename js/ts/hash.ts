@@ -6,7 +6,7 @@
  * @module
  */
 
-import { HashError } from "./errors.js";
+import { type HashError, hashErrorOf } from "./errors.js";
 import { callNative, native } from "./native.js";
 import { BatchWriter, exampleTape, isWellFormed, valueTape } from "./value.js";
 
@@ -57,7 +57,7 @@ export function hashBatch(
   const { hashes: joined, failures: found } = callNative(() => native.hashExamples(() => writer.next()));
   const failures = new Map<number, HashError>(writer.failures);
   for (const failure of found) {
-    failures.set(failure.row, new HashError(failure.code, failure.path, failure.message));
+    failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
   }
   // One string of 64 hex digits per example: cheaper to hand over than one string each.
   const hashes: string[] = new Array(joined.length / 64);
@@ -79,21 +79,21 @@ export function hashExamples(examples: Iterable<Example>): string[] {
   if (failures.size > 0) {
     const index = Math.min(...failures.keys());
     const error = failures.get(index) as HashError;
-    throw new HashError(error.code, `$[${index}]${error.path.slice(1)}`, error.reason);
+    throw hashErrorOf(error.code, `$[${index}]${error.path.slice(1)}`, error.reason);
   }
   return hashes;
 }
 
 function manifestString(value: unknown, index: number, part: number): string {
   if (typeof value !== "string") {
-    throw new HashError(
+    throw hashErrorOf(
       "unsupported_type",
       `$[${index}][${part}]`,
       `a manifest entry is a [sourceId, contentHash] pair of strings; found ${typeof value}`,
     );
   }
   if (!isWellFormed(value)) {
-    throw new HashError(
+    throw hashErrorOf(
       "lone_surrogate",
       `$[${index}][${part}]`,
       "the string has a lone surrogate; a JSON string must be valid Unicode",
@@ -116,7 +116,7 @@ export function manifestDigest(pairs: Iterable<readonly [string, string]>): stri
   let index = 0;
   for (const pair of pairs as Iterable<unknown>) {
     if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new HashError("unsupported_type", `$[${index}]`, "a manifest entry must be a [sourceId, contentHash] pair");
+      throw hashErrorOf("unsupported_type", `$[${index}]`, "a manifest entry must be a [sourceId, contentHash] pair");
     }
     sourceIds.push(manifestString(pair[0], index, 0));
     contentHashes.push(manifestString(pair[1], index, 1));

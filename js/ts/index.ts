@@ -48,6 +48,7 @@ export {
   RateLimitError,
   type RecordIssue,
   UnsupportedMediaTypeError,
+  UnsupportedTypeError,
   ValidationError,
 } from "./errors.js";
 export {

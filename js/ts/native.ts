@@ -8,7 +8,7 @@
  */
 
 import * as native from "../native/index.js";
-import { HashError } from "./errors.js";
+import { hashErrorOf } from "./errors.js";
 
 export { native };
 
@@ -37,7 +37,7 @@ export function fromNative(error: unknown, fromText: boolean): unknown {
     fromText && fields.line !== undefined && fields.column !== undefined
       ? { line: fields.line, column: fields.column }
       : undefined;
-  return new HashError(fields.code, fields.path, fields.message, position);
+  return hashErrorOf(fields.code, fields.path, fields.message, position);
 }
 
 /** Calls the addon on text this package serialized, mapping its errors. */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { HashError } from "./errors.js";
+import { type HashError, hashErrorOf } from "./errors.js";
 import { MAX_DEPTH } from "./limits.js";
 
 /** A path step: a member name or an array index. */
@@ -36,7 +36,7 @@ export class Failure {
   /** The {@link HashError}, with `prefix` (root first) in front of the path. */
   toHashError(prefix: readonly Segment[] = []): HashError {
     const segments = [...prefix, ...this.segments.slice().reverse()];
-    return new HashError(this.code, pathOf(segments), this.reason);
+    return hashErrorOf(this.code, pathOf(segments), this.reason);
   }
 }
 
