@@ -60,6 +60,11 @@ __all__ = [
     "run_experiment",
 ]
 
+# The public types keep this module's name (in reprs, help and pickles), as before the split.
+for _public in (EvaluationResult, Experiment, ExperimentEvaluation, ExperimentRun):
+    _public.__module__ = __name__
+del _public
+
 
 # ---------------------------------------------------------------- arguments
 
