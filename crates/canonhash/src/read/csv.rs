@@ -1,20 +1,34 @@
 //! A CSV file of records (RFC 4180, read by the `csv` crate): a header row, then one record
 //! per row. Values stay strings; a dotted column name (`input.question`) nests.
+//!
+//! A large file is parsed on every worker at once, because one `csv` reader is slower than
+//! the hashing it feeds. The text after the header is cut into chunks at likely record
+//! boundaries: the start of a line that follows an even number of `"` since the header, which
+//! in RFC 4180 text is exactly a record boundary. Each chunk gets its own reader. The cut is
+//! only a guess for other text (a `"` inside an unquoted cell, as in `5" screen`, is a literal
+//! to the `csv` crate but flips the count), so a chunk's records are used only if the reader
+//! of the records before it stopped exactly at the chunk's start; otherwise that reader reads
+//! on through the chunk, as one reader over the whole text would. So the records, their lines
+//! and every problem are those of a single reader, whatever the text.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
-use ::csv::{ByteRecord, ReaderBuilder, StringRecord};
+use ::csv::{ByteRecord, Reader, ReaderBuilder, StringRecord};
 use rayon::prelude::*;
 
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
 use crate::canon::compare_utf16;
 use crate::error::{ErrorCode, HashError, TextPosition};
-use crate::jsonl::Workers;
+use crate::jsonl::{BOM, Workers};
 use crate::value::Value;
 
-/// Rows parsed before they are hashed in parallel: enough to keep the cores busy, few enough
-/// to bound memory.
-const BATCH_ROWS: usize = 4096;
+/// The most text one chunk holds: small enough for every worker to get several chunks (so
+/// that one slow chunk does not leave the others idle), large enough that finding the cuts and
+/// starting the readers costs nothing next to parsing.
+const CHUNK_BYTES: usize = 1 << 20;
+/// The least text one chunk holds.
+const MIN_CHUNK_BYTES: usize = 64 << 10;
 
 /// A column name's place in the nested record: a cell, or an object of further names.
 #[derive(Debug)]
@@ -26,10 +40,15 @@ enum Node {
 
 /// Reads the records of CSV text (a leading byte-order mark already taken off).
 pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    read_in_chunks(data, options, None)
+}
+
+/// As [`read`], with chunks of at most `chunk_bytes` (by default from the text's size and the
+/// number of workers), so that tests can cut small texts into many chunks.
+fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, HashError> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
-    let mut reader = ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
-    let line_of = |row: &StringRecord| row.position().map_or(1, |position| start_line(data, position));
+    let mut reader = csv_reader(data);
     let mut header = StringRecord::new();
     match reader.read_record(&mut header) {
         Ok(true) => {}
@@ -38,131 +57,254 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
                 ErrorCode::InvalidHeader,
                 "the file is empty: a CSV file of records starts with a header row",
             );
-            return Ok(finish([(1, 0, Err(located(error, 1).into()))], options));
+            return Ok(finish(vec![vec![(1, 0, Err(located(error, 1).into()))]], options));
         }
-        Err(error) => return Ok(finish([(1, 0, Err(csv_error(error, 1).into()))], options)),
+        Err(error) => return Ok(finish(vec![vec![(1, 0, Err(csv_error(error, 1).into()))]], options)),
     }
-    let header_line = line_of(&header);
+    let header_line = header.position().map_or(1, |position| start_line(data, 0, 0, position));
     let columns = match column_tree(&header) {
         Ok(tree) => tree,
         Err(errors) => {
             let issues = errors
                 .into_iter()
-                .map(|error| (header_line, 0, Err(located(error, header_line).into())));
-            return Ok(finish(issues, options));
+                .map(|error| (header_line, 0, Err(located(error, header_line).into())))
+                .collect();
+            return Ok(finish(vec![issues], options));
         }
     };
-    let fields = header.len();
-    let mut spare: Vec<ByteRecord> = Vec::new();
-    let mut results: Vec<(usize, usize, Processed)> = Vec::new();
-    let (mut batch, mut at_end) = read_batch(&mut reader, data, &mut spare);
-    loop {
-        let first_index = results.len();
-        // Parsing is sequential; the next batch is parsed while this one is hashed.
-        let (hashed, next) = workers.install(|| {
-            rayon::join(
-                || -> Vec<(usize, usize, Processed)> {
-                    batch
-                        .par_iter()
-                        .with_min_len(64)
-                        .enumerate()
-                        .map_init(
-                            || Vec::with_capacity(4096),
-                            |scratch, (offset, row)| {
-                                row_result(row, first_index + offset, fields, &columns, &shape, scratch)
-                            },
-                        )
-                        .collect()
-                },
-                || (!at_end).then(|| read_batch(&mut reader, data, &mut spare)),
-            )
-        });
-        results.extend(hashed);
-        spare.extend(batch.drain(..).filter_map(|row| row.ok().map(|(_, row)| row)));
-        match next {
-            Some((next, end)) => (batch, at_end) = (next, end),
-            None => break,
+    let table = Table {
+        data,
+        fields: header.len(),
+        columns,
+        shape,
+    };
+    let body = reader.position().byte() as usize;
+    let results = workers.install(|| {
+        let chunk_bytes = chunk_bytes
+            .unwrap_or_else(|| (data.len() / (8 * rayon::current_num_threads())).clamp(MIN_CHUNK_BYTES, CHUNK_BYTES));
+        let starts = Starts::find(data, body, chunk_bytes);
+        let mut chunks: Vec<Option<Chunk>> = (0..starts.count())
+            .into_par_iter()
+            .map(|k| Some(table.chunk(&starts, k, true)))
+            .collect();
+        // In file order, from the chunk the previous reader stopped at; a chunk whose reader
+        // gave up (its start was no record boundary for the reader before it, or it ran
+        // past the next start) is read again without a bound, from a start that is known good.
+        let mut parts = Vec::with_capacity(chunks.len());
+        let (mut k, mut index) = (0, 0);
+        while k < starts.count() {
+            let mut chunk = match chunks[k].take() {
+                Some(chunk @ Chunk { next: Some(_), .. }) => chunk,
+                _ => table.chunk(&starts, k, false),
+            };
+            for row in &mut chunk.rows {
+                row.1 = index;
+                index += 1;
+            }
+            parts.push(chunk.rows);
+            k = chunk
+                .next
+                .expect("a reader without a bound reads to a start or to the end");
         }
-    }
+        parts
+    });
     Ok(finish(results, options))
 }
 
-type Row = Result<(usize, ByteRecord), HashError>;
+fn csv_reader(data: &[u8]) -> Reader<&[u8]> {
+    ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data)
+}
 
-/// Up to [`BATCH_ROWS`] rows with the lines they start on, and whether the text ended.
-fn read_batch(reader: &mut ::csv::Reader<&[u8]>, data: &[u8], spare: &mut Vec<ByteRecord>) -> (Vec<Row>, bool) {
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
-    while batch.len() < BATCH_ROWS {
-        let mut row = spare.pop().unwrap_or_default();
-        match reader.read_byte_record(&mut row) {
-            Ok(true) => {
-                let line = row.position().map_or(1, |position| start_line(data, position));
-                batch.push(Ok((line, row)));
+/// Where chunks start: at [`Starts::at`]`[0]` the first data row, then lines that follow an
+/// even number of `"` counted from there; the last entry is the end of the text.
+struct Starts {
+    at: Vec<usize>,
+    /// How many `\n` come before each start, to give a chunk's reader its line numbers.
+    lines: Vec<usize>,
+}
+
+impl Starts {
+    fn find(data: &[u8], body: usize, chunk_bytes: usize) -> Starts {
+        let segments: Vec<Range<usize>> = (body..data.len())
+            .step_by(chunk_bytes)
+            .map(|start| start..start.saturating_add(chunk_bytes).min(data.len()))
+            .collect();
+        let counts: Vec<(usize, usize)> = segments
+            .par_iter()
+            .map(|segment| {
+                let text = &data[segment.clone()];
+                (count(b'"', text), count(b'\n', text))
+            })
+            .collect();
+        let mut starts = Starts {
+            at: vec![body],
+            lines: vec![count(b'\n', &data[..body])],
+        };
+        let (mut quotes, mut lines) = (0, starts.lines[0]);
+        for (segment, (segment_quotes, segment_lines)) in segments.iter().zip(counts) {
+            let start = (segment.start > body)
+                .then(|| line_after_even_quotes(data, segment.clone(), quotes % 2 == 0))
+                .flatten()
+                .filter(|&start| start < data.len());
+            if let Some(start) = start {
+                starts.at.push(start);
+                starts.lines.push(lines + count(b'\n', &data[segment.start..start]));
             }
-            Ok(false) => return (batch, true),
-            Err(error) => {
-                let line = error.position().map_or(1, |position| start_line(data, position));
-                batch.push(Err(csv_error(error, line)));
+            quotes += segment_quotes;
+            lines += segment_lines;
+        }
+        starts.at.push(data.len());
+        starts.lines.push(lines);
+        starts
+    }
+
+    /// How many chunks there are.
+    fn count(&self) -> usize {
+        self.at.len() - 1
+    }
+}
+
+fn count(byte: u8, text: &[u8]) -> usize {
+    memchr::memchr_iter(byte, text).count()
+}
+
+/// The first start of a line within `segment` that follows an even number of `"` (`even`
+/// says whether the count before the segment is even). A line starting with a byte-order mark
+/// is passed over: a new reader would drop the mark, where the reader before would keep it.
+fn line_after_even_quotes(data: &[u8], segment: Range<usize>, mut even: bool) -> Option<usize> {
+    for at in memchr::memchr2_iter(b'"', b'\n', &data[segment.clone()]) {
+        let at = segment.start + at;
+        if data[at] == b'"' {
+            even = !even;
+        } else if even && !data[at + 1..].starts_with(BOM) {
+            return Some(at + 1);
+        }
+    }
+    None
+}
+
+/// What a chunk's records are checked and hashed against.
+struct Table<'d> {
+    data: &'d [u8],
+    fields: usize,
+    columns: Vec<(String, Node)>,
+    shape: Shape,
+}
+
+/// The records one reader read from a chunk's start: each with the line where it starts.
+struct Chunk {
+    /// The line where each record starts, its index (set once the chunks are put in order)
+    /// and what it gave.
+    rows: Vec<(usize, usize, Processed)>,
+    /// The index of the start where the reader stopped, exactly at a record boundary
+    /// ([`Starts::count`] at the end of the text); `None` when it gave up.
+    next: Option<usize>,
+}
+
+impl Table<'_> {
+    /// Reads and hashes the records from start `k` until the reader reaches a later start
+    /// with nothing but line ends in between (where a reader starting afresh would be in the
+    /// same state). `bounded`: give up once past start `k + 1` without stopping there.
+    fn chunk(&self, starts: &Starts, k: usize, bounded: bool) -> Chunk {
+        // The first chunk's reader reads the header again, so that it is in exactly the state
+        // of the reader that read it; later ones start afresh.
+        let (mut reader, base, base_lines) = if k == 0 {
+            let mut reader = csv_reader(self.data);
+            reader.read_byte_record(&mut ByteRecord::new()).ok();
+            (reader, 0, 0)
+        } else {
+            (csv_reader(&self.data[starts.at[k]..]), starts.at[k], starts.lines[k])
+        };
+        let mut row = ByteRecord::new();
+        let mut scratch = Vec::with_capacity(4096);
+        // No more records than line ends, unless the reader runs past the chunk's end.
+        let mut rows = Vec::with_capacity(starts.lines[k + 1] - starts.lines[k] + 1);
+        loop {
+            let at = base + reader.position().byte() as usize;
+            let next = starts.at.partition_point(|&start| start < at);
+            if next > k && only_line_ends(&self.data[at..starts.at[next]]) {
+                return Chunk { rows, next: Some(next) };
+            }
+            if bounded && next > k + 1 {
+                return Chunk { rows, next: None };
+            }
+            let line_of = |position: &::csv::Position| start_line(self.data, base, base_lines, position);
+            match reader.read_byte_record(&mut row) {
+                Ok(true) => {
+                    let line = row.position().map_or(1, line_of);
+                    rows.push((line, 0, self.row(&row, line, &mut scratch)));
+                }
+                Ok(false) => {
+                    return Chunk {
+                        rows,
+                        next: Some(starts.count()),
+                    };
+                }
+                Err(error) => {
+                    let line = error.position().map_or(1, line_of);
+                    let error = csv_error(error, line);
+                    let line = error.position().map_or(1, |position| position.line);
+                    rows.push((line, 0, Err(error.into())));
+                }
             }
         }
     }
-    (batch, false)
+
+    /// The source id and hash of one row, or why it has none.
+    fn row(&self, row: &ByteRecord, line: usize, scratch: &mut Vec<u8>) -> Processed {
+        if row.len() != self.fields {
+            let error = HashError::new(
+                ErrorCode::FieldCount,
+                format!("line {line} has {} fields, the header has {}", row.len(), self.fields),
+            );
+            return Err(located(error, line).into());
+        }
+        let cells = cells(row).map_err(|column| {
+            let error = HashError::new(
+                ErrorCode::InvalidCsv,
+                format!("field {} of line {line} is not valid UTF-8", column + 1),
+            );
+            located(error, line)
+        })?;
+        let record = Value::Object(objects(&self.columns, &cells));
+        self.shape.record(&record, scratch).map_err(|refused| Refused {
+            source_id: refused.source_id,
+            error: located(refused.error, line),
+        })
+    }
 }
 
-/// The line where a record's text starts. The `csv` crate gives the position where it began
-/// looking for the record, which is before the `\n` of a CRLF line end and before blank lines
-/// it skips; those are stepped over here.
-fn start_line(data: &[u8], position: &::csv::Position) -> usize {
-    let start = (position.byte() as usize).min(data.len());
+fn only_line_ends(text: &[u8]) -> bool {
+    text.iter().all(|&b| b == b'\n' || b == b'\r')
+}
+
+/// The row's cells as text, or the index of the first cell that is not UTF-8. The `csv` crate
+/// keeps a row's cells side by side, so one check of them all, then cutting at character
+/// boundaries, does the work of a check per cell at a fraction of the cost.
+fn cells(row: &ByteRecord) -> Result<Vec<&str>, usize> {
+    if let Ok(text) = simdutf8::basic::from_utf8(row.as_slice()) {
+        if let Some(cells) = (0..row.len()).map(|i| text.get(row.range(i)?)).collect() {
+            return Ok(cells);
+        }
+    }
+    row.iter()
+        .enumerate()
+        .map(|(column, cell)| simdutf8::basic::from_utf8(cell).map_err(|_| column))
+        .collect()
+}
+
+/// The line where a record's text starts, for a reader that began at byte `base` after
+/// `base_lines` line ends. The `csv` crate gives the position where it began looking for the
+/// record, which is before the `\n` of a CRLF line end and before blank lines it skips; those
+/// are stepped over here.
+fn start_line(data: &[u8], base: usize, base_lines: usize, position: &::csv::Position) -> usize {
+    let start = (base + position.byte() as usize).min(data.len());
     let skipped = data[start..]
         .iter()
         .take_while(|&&b| b == b'\n' || b == b'\r')
         .filter(|&&b| b == b'\n')
         .count();
-    position.line() as usize + skipped
-}
-
-fn row_result(
-    row: &Row,
-    index: usize,
-    fields: usize,
-    columns: &[(String, Node)],
-    shape: &Shape,
-    scratch: &mut Vec<u8>,
-) -> (usize, usize, Processed) {
-    let (line, row) = match row {
-        Ok((line, row)) => (*line, row),
-        Err(error) => {
-            let line = error.position().map_or(1, |position| position.line);
-            return (line, index, Err(error.clone().into()));
-        }
-    };
-    if row.len() != fields {
-        let error = HashError::new(
-            ErrorCode::FieldCount,
-            format!("line {line} has {} fields, the header has {fields}", row.len()),
-        );
-        return (line, index, Err(located(error, line).into()));
-    }
-    let mut cells = Vec::with_capacity(row.len());
-    for (column, cell) in row.iter().enumerate() {
-        match simdutf8::basic::from_utf8(cell) {
-            Ok(cell) => cells.push(cell),
-            Err(_) => {
-                let error = HashError::new(
-                    ErrorCode::InvalidCsv,
-                    format!("field {} of line {line} is not valid UTF-8", column + 1),
-                );
-                return (line, index, Err(located(error, line).into()));
-            }
-        }
-    }
-    let record = Value::Object(objects(columns, &cells));
-    let result = shape.record(&record, scratch).map_err(|refused| Refused {
-        source_id: refused.source_id,
-        error: located(refused.error, line),
-    });
-    (line, index, result)
+    base_lines + position.line() as usize + skipped
 }
 
 fn objects<'r>(members: &'r [(String, Node)], row: &[&'r str]) -> Vec<(Cow<'r, str>, Value<'r>)> {
@@ -286,6 +428,87 @@ fn sort(members: &mut [(String, Node)]) {
     for (_, node) in members {
         if let Node::Object(children) = node {
             sort(children);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Reads `data` cut into chunks of at most `chunk_bytes`, and as one chunk (one reader over
+    /// the whole text, the reference), and checks that both give the same outcome.
+    fn same_in_chunks(data: &[u8], chunk_bytes: usize) -> Result<(), TestCaseError> {
+        for id_key in [Some("id".to_owned()), None] {
+            let options = ReadOptions {
+                id_key,
+                threads: Some(2),
+                with_content: true,
+                max_errors: 1000,
+                ..ReadOptions::default()
+            };
+            let whole = read_in_chunks(data, &options, Some(usize::MAX)).unwrap();
+            let chunked = read_in_chunks(data, &options, Some(chunk_bytes)).unwrap();
+            prop_assert_eq!(
+                &chunked,
+                &whole,
+                "chunks of {} bytes, {:?}",
+                chunk_bytes,
+                String::from_utf8_lossy(data)
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_give_what_one_reader_gives() {
+        let texts: [&[u8]; 9] = [
+            // Quoted cells with line ends, CRLF, blank lines between records.
+            b"id,input.q,output.a\r\n1,\"a\r\nb\",x\r\n\r\n\n2,\"\"\"q\"\"\n\n\",y\r\n3,c,\"\"\n\n4,d,e",
+            // A `"` inside an unquoted cell is a literal for the reader, but flips the count
+            // of quotes, so every later cut is a guess that must be checked.
+            b"id,input.q\n1,5\" screen\n2,\"x\ny\"\n3,z\n4,\"w\n\"\n5,v\n6,u\n",
+            // A line that starts with a byte-order mark keeps it in its cell.
+            "id,input.q\n1,a\n\u{FEFF}2,b\n3,\u{FEFF}c\n4,d\n".as_bytes(),
+            // Rows with too many or too few fields, a repeated id, a cell that is not UTF-8.
+            b"id,input.q\n1,a,b\n2\n1,c\n3,\xff\xfe\n4,\"\xc3\",\"\xa9\"\n5,ok\n",
+            // A quoted cell left open runs to the end.
+            b"id,input.q\n1,a\n2,\"open\n3,b\n4,c\n",
+            // Old Mac line ends only: no cut is found.
+            b"id,input.q\r1,a\r2,b\r3,c\r",
+            // A header over two lines, and nothing after it but line ends.
+            b"id,\"input.\nq\"\n1,a\n\n\r\n",
+            b"id,input.q\n\n\n\n",
+            b"id,input.q\n1,a\n2,b",
+        ];
+        for text in texts {
+            for chunk_bytes in 1..=text.len() + 1 {
+                same_in_chunks(text, chunk_bytes).unwrap();
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_text_reads_the_same_in_chunks(
+            body in prop::collection::vec(
+                prop::sample::select(vec![
+                    &b"a"[..], b"7", "é".as_bytes(), b"\"", b"\"\"", b",", b"\n", b"\r\n", b"\r",
+                    "\u{FEFF}".as_bytes(), b"\xff", b"\xc3",
+                ]),
+                0..120,
+            ),
+            chunk_bytes in 1usize..48,
+        ) {
+            let mut data = b"id,input.q,input.r\n".to_vec();
+            for piece in body {
+                data.extend_from_slice(piece);
+            }
+            same_in_chunks(&data, chunk_bytes)?;
         }
     }
 }

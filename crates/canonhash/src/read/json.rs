@@ -50,7 +50,7 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
         Ok(text) => text,
         Err(error) => {
             let line = error.position().map_or(1, |position| position.line);
-            return Ok(finish([(line, 0, Err(error.into()))], options));
+            return Ok(finish(vec![vec![(line, 0, Err(error.into()))]], options));
         }
     };
     let (items, file_error) = parse_record_items(text, "examples");
@@ -83,5 +83,5 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
         let line = error.position().map_or(1, |position| position.line);
         (line, count, Err(error.into()))
     });
-    Ok(finish(processed.into_iter().chain(file_issue), options))
+    Ok(finish(vec![processed, file_issue.into_iter().collect()], options))
 }
