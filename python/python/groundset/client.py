@@ -88,6 +88,16 @@ class Client:
         """The server's URL."""
         return self._options.base_url
 
+    @property
+    def timeout(self) -> float:
+        """Seconds the client waits for the server at any one step (``timeout=``)."""
+        return self._options.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Further tries after a connection error, a timeout, 429 or 503 (``max_retries=``)."""
+        return self._options.max_retries
+
     def close(self) -> None:
         """Close the connections (not those of an ``http_client`` given to the constructor)."""
         if self._owns_http:
@@ -314,6 +324,16 @@ class AsyncClient:
     def base_url(self) -> str:
         """The server's URL."""
         return self._options.base_url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds the client waits for the server at any one step (``timeout=``)."""
+        return self._options.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Further tries after a connection error, a timeout, 429 or 503 (``max_retries=``)."""
+        return self._options.max_retries
 
     async def close(self) -> None:
         """Close the connections (not those of an ``http_client`` given to the constructor)."""

@@ -107,6 +107,7 @@ class Example(_FromJson):
         id: the server's id of the example (stable across versions of the dataset).
         source_id: its identity in the user's data.
         content_hash: the hash of its input, output and metadata.
+        version_id: the version it was read from.
     """
 
     id: str
@@ -115,6 +116,7 @@ class Example(_FromJson):
     input: dict[str, Any]
     output: dict[str, Any]
     metadata: dict[str, Any]
+    version_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
