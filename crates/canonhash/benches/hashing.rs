@@ -148,7 +148,7 @@ fn bench_jsonl_file(c: &mut Criterion) {
     std::fs::remove_file(&path).ok();
 }
 
-/// A CSV file of 100,000 rows (about 40 MB: id, a question, a three-paragraph context, an
+/// A CSV file of 100,000 rows (about 64 MB: id, a question, a three-paragraph context, an
 /// answer, a topic). `CANONHASH_BENCH_CSV=path` keeps it there, to time other readers on it.
 fn csv_file() -> (std::path::PathBuf, bool, u64) {
     let kept = std::env::var_os("CANONHASH_BENCH_CSV");
