@@ -440,6 +440,9 @@ def test_async_runner_and_clients(server: ServerProcess, client: groundset.Clien
         with_sync = await arun_experiment(dataset, double, client=client, print_summary=False)
         # The blocking runner called from a coroutine runs on a loop of its own.
         nested = run_experiment(dataset, double, client=client, print_summary=False)
+        # ... and its error comes back from that loop's thread as itself.
+        with pytest.raises(groundset.NotFoundError):
+            run_experiment({"name": unique_name + "-missing"}, double, client=client)
         return with_async, with_sync, nested
 
     for experiment in asyncio.run(main()):

@@ -119,12 +119,12 @@ async def arun_experiment(
     batch_size: int = BATCH_SIZE,
 ) -> Experiment:
     """Async :func:`run_experiment` (async tasks and evaluators run on this event loop)."""
-    runner = Runner(bind_task(task), bind_evaluators(evaluators), concurrency=concurrency, timeout=timeout)
+    bound_task = bind_task(task)
+    runner = Runner(bound_task, bind_evaluators(evaluators), concurrency=concurrency, timeout=timeout)
     dry = _check_dry_run(dry_run)
     _check_batch_size(batch_size)
     _check_repetitions(repetitions)
-    assert runner.task is not None
-    name = experiment_name if experiment_name is not None else runner.task.name
+    name = experiment_name if experiment_name is not None else bound_task.name
 
     async def body(client: AnyClient) -> Experiment:
         start = api.start_experiment(
