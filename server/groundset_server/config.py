@@ -40,3 +40,6 @@ class Settings:
         default_factory=lambda: _int_env("GROUNDSET_MAX_BODY_BYTES", 2 * 1024 * 1024 * 1024)
     )
     run_migrations: bool = True
+    # The size of the blocks an NDJSON body is read, decoded and written in, in bytes: each
+    # block is one hop between the event loop and the worker, and one batch of the decoder.
+    ndjson_block_bytes: int = 4 << 20

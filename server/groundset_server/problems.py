@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from groundset import _native
+
 from groundset_server.services.errors import Conflict, DomainError, DuplicateSourceIds, NotFound
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_LISTED = 10
+MAX_REPORTED_ERRORS = _native.MAX_REPORTED_ERRORS
+"""How many refused records a problem lists one by one in ``errors`` (100); ``more_errors``
+counts the rest."""
 
 TITLES = {
     400: "Bad Request",
@@ -59,13 +64,24 @@ BodyForm = Literal["json", "ndjson"]
 def domain_problem(error: DomainError, body_form: BodyForm | None = None) -> Problem:
     """The problem for a service's refusal: :class:`Invalid` 422, :class:`NotFound` 404,
     :class:`Conflict` 409, the error's code, detail and members. Duplicate source ids are
-    located by the first repeat: ``path`` ``$.examples[i].source_id`` in a JSON body, or
-    ``line`` and ``path`` ``$.source_id`` in NDJSON (``body_form``, which the route knows)."""
+    listed as refused records are (``errors``, schema ``RecordError``, and ``more_errors``),
+    each repeat at ``path`` ``$.examples[i].source_id`` with its ``index`` in a JSON body, or
+    ``$.source_id`` with its ``line`` in NDJSON (``body_form``, which the route knows); ``line``
+    and ``path`` are the first repeat's."""
     members = dict(error.members)
     if isinstance(error, DuplicateSourceIds):
-        first = error.examples[0].position
         json_body = body_form == "json"
-        members["line"] = None if json_body else first
-        members["path"] = f"$.examples[{first}].source_id" if json_body else "$.source_id"
+        listed = []
+        for example in error.examples[:MAX_REPORTED_ERRORS]:
+            where = {"index": example.position} if json_body else {"line": example.position}
+            path = f"$.examples[{example.position}].source_id" if json_body else "$.source_id"
+            detail = f"the source id {example.source_id!r} came earlier in the request"
+            listed.append(
+                {"code": error.code, "path": path, "detail": detail, **where, "source_id": example.source_id}
+            )
+        members["line"] = listed[0].get("line")
+        members["path"] = listed[0]["path"]
+        members["errors"] = listed
+        members["more_errors"] = len(error.examples) - len(listed)
     status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
     return Problem(status, error.code, error.detail, **members)

@@ -177,6 +177,31 @@ class Diff(BaseModel):
     to_digest: str
 
 
+class RecordError(BaseModel):
+    """One refused example of an upsert or plan body (a problem's ``errors``)."""
+
+    code: str = Field(description="Its stable code, such as `hash_mismatch` or `not_an_object`.")
+    path: str = Field(
+        description="The JSON path of the refused value: in the body (`$.examples[3].input`) for a "
+        "JSON body, in the line (`$.input`) for NDJSON."
+    )
+    detail: str = Field(description="What is wrong, in words (without the code and path).")
+    line: int | None = Field(default=None, description="NDJSON: the line of the example (1-based).")
+    index: int | None = Field(
+        default=None, description="JSON body: the example's index in `examples` (0-based)."
+    )
+    source_id: str | None = Field(default=None, description="The example's source id, when it is a string.")
+
+
+class RequestError(BaseModel):
+    """One error of a request that breaks the route's rules (a problem's ``errors``)."""
+
+    loc: list[str | int] = Field(description="Where the value came from (`body`, `query`...), then its path.")
+    code: str
+    msg: str
+    path: str | None = Field(default=None, description="The JSON path in the body, when it is in the body.")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem (``application/problem+json``) with its stable ``code`` and the members
     that say what and where; every member a problem can carry is named here (tested)."""
@@ -196,8 +221,14 @@ class Problem(BaseModel):
         "`missing_examples`, ...), within the NDJSON line when `line` is given.",
     )
     parameter: str | None = Field(default=None, description="The refused query parameter (`invalid_text`).")
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="`unknown_field`, `invalid_text`, `invalid_request`: the first ten errors."
+    errors: list[RecordError | RequestError] | None = Field(
+        default=None,
+        description="The refused examples of an upsert or plan body (`RecordError`), the first 100 "
+        "in body order; or, for `unknown_field`, `invalid_text`, `invalid_request`, the first ten "
+        "errors of the request (`RequestError`).",
+    )
+    more_errors: int | None = Field(
+        default=None, description="With refused examples: how many more there were beyond `errors`."
     )
     deleted: int | None = Field(
         default=None, description="`mirror_would_empty`, `max_deletes_exceeded`: how many it would delete."

@@ -7,8 +7,9 @@ builds the content as Python values."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import groundset
@@ -16,12 +17,15 @@ import orjson
 from groundset import _native
 
 from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample
-from groundset_server.problems import Problem
+from groundset_server.problems import MAX_LISTED, MAX_REPORTED_ERRORS, Problem
 from groundset_server.schemas import PlanRequest, UpsertRequest
 from groundset_server.validation import check_model
 
 MAX_SOURCE_ID = 512
 NDJSON = "application/x-ndjson"
+BOM = b"\xef\xbb\xbf"
+"""A UTF-8 byte-order mark, skipped at the start of a body as every reader of the project does."""
+_INDEX = re.compile(r"\$\.examples\[(\d+)\]")
 
 
 @dataclass(slots=True)
@@ -120,19 +124,64 @@ def parse_header(header: Any, with_content: bool) -> Header:
     return parsed
 
 
-def _records_problem(failures: list[_native._Failure]) -> Problem:
-    """The problem for a batch's refused records: the first one's code, with the source ids of
-    the first ten records refused for that code."""
-    first = failures[0][2]
-    same = [source_id for _, source_id, error in failures if error.code == first.code]
-    return _hash_problem(
-        first,
-        f"{len(same)} example(s) refused; the first: {first}",
-        source_ids=[source_id for source_id in same if source_id is not None],
-    )
+@dataclass(slots=True)
+class RecordFailures:
+    """The refused examples of one request, gathered across its blocks: the first
+    :data:`MAX_REPORTED_ERRORS` (100) listed, the rest counted, so a body of any size is refused
+    with every bad record it holds (up to that bound) in one answer."""
+
+    first: groundset.HashError | None = None
+    listed: list[dict[str, Any]] = field(default_factory=list)
+    more: int = 0
+    source_ids: list[str] = field(default_factory=list)
+
+    def add(self, failures: list[_native._Failure]) -> None:
+        for _, source_id, error in failures:
+            if self.first is None:
+                self.first = error
+            if source_id and len(self.source_ids) < MAX_LISTED:
+                self.source_ids.append(source_id)
+            if len(self.listed) < MAX_REPORTED_ERRORS:
+                self.listed.append(_record_error(source_id, error))
+            else:
+                self.more += 1
+
+    def problem(self) -> Problem | None:
+        """The refusal of the whole request, or None when no example was refused: the first
+        failure's code (so a client that reads ``code`` sees what it always saw), ``line``,
+        ``column`` and ``path``; ``errors`` (schema ``RecordError``), ``more_errors``, and
+        ``source_ids``: the first ten of the refused examples'."""
+        first = self.first
+        if first is None:
+            return None
+        count = len(self.listed) + self.more
+        return _hash_problem(
+            first,
+            f"{count} example{'' if count == 1 else 's'} refused; the first: {first}",
+            source_ids=self.source_ids,
+            errors=self.listed,
+            more_errors=self.more,
+        )
 
 
-def _hash_problem(error: groundset.HashError, detail: str, source_ids: list[str] | None = None) -> Problem:
+def _record_error(source_id: str | None, error: groundset.HashError) -> dict[str, Any]:
+    """One refused example: ``code``, ``path`` (in the JSON body, or in the NDJSON line),
+    ``detail``, ``line`` (NDJSON) or ``index`` (in the JSON body's ``examples``), and
+    ``source_id`` as the record spells it, when it is a string."""
+    item: dict[str, Any] = {"code": error.code, "path": error.path, "detail": error.reason}
+    if error.line is not None:
+        item["line"] = error.line
+    index = _INDEX.match(error.path)
+    if index is not None:
+        item["index"] = int(index.group(1))
+    if source_id:
+        item["source_id"] = source_id
+    return item
+
+
+def _hash_problem(
+    error: groundset.HashError, detail: str, source_ids: list[str] | None = None, **members: Any
+) -> Problem:
     return Problem(
         400 if error.code == "invalid_json" else 422,
         error.code,
@@ -141,17 +190,14 @@ def _hash_problem(error: groundset.HashError, detail: str, source_ids: list[str]
         line=error.line,
         column=error.column,
         path=error.path,
+        **members,
     )
-
-
-def _examples(records: list[_native._Record], failures: list[_native._Failure]) -> list[RawExample]:
-    if failures:
-        raise _records_problem(failures)
-    return records
 
 
 def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawExample]]:
     """The header and examples of a JSON request body (read whole: the NDJSON path streams)."""
+    if body.startswith(BOM):
+        body = body[len(BOM) :]
     try:
         header_text, decoded = _native.decode_request_json(
             body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID
@@ -169,7 +215,13 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
             "the body has no `examples` member (send `[]` for none)",
             path="$.examples",
         )
-    return header, _examples(*decoded)
+    records, failed = decoded
+    failures = RecordFailures()
+    failures.add(failed)
+    refused = failures.problem()
+    if refused is not None:
+        raise refused
+    return header, records
 
 
 class NdjsonRequest:
@@ -201,6 +253,8 @@ class NdjsonRequest:
             end = len(self.pending) if newline < 0 else newline + 1
             line, number = bytes(self.pending[:end]), self.next_line
             del self.pending[:end]
+            if number == 1 and line.startswith(BOM):
+                line = line[len(BOM) :]
             self.next_line += 1
             if line.strip():
                 break
@@ -223,7 +277,13 @@ class NdjsonRequest:
             raise
 
     def batches(self) -> Iterator[list[RawExample]]:
-        """The examples of the lines after the header, one batch per block read."""
+        """The examples of the lines after the header, one batch per block read.
+
+        Once a record is refused no batch is given any more (nothing more is written), but the
+        rest of the body is still decoded, to list every refused record; the refusal
+        (:meth:`RecordFailures.problem`) is raised after the last block, before the consumer
+        can commit."""
+        failures = RecordFailures()
         while not self.ended:
             self._more()
             last_newline = self.pending.rfind(b"\n")
@@ -237,11 +297,16 @@ class NdjsonRequest:
                 del self.pending[: last_newline + 1]
             if not complete:
                 continue
-            records, failures = _native.decode_ndjson_records(
+            records, failed = _native.decode_ndjson_records(
                 complete,
                 first_line=self.next_line,
                 with_content=self.with_content,
                 max_source_id_chars=MAX_SOURCE_ID,
             )
             self.next_line += complete.count(b"\n")
-            yield _examples(records, failures)
+            failures.add(failed)
+            if failures.first is None:
+                yield records
+        refused = failures.problem()
+        if refused is not None:
+            raise refused

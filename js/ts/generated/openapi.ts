@@ -787,12 +787,10 @@ export interface components {
             detail: string;
             /**
              * Errors
-             * @description `unknown_field`, `invalid_text`, `invalid_request`: the first ten errors.
+             * @description The refused examples of an upsert or plan body (`RecordError`), the first 100 in body order; or, for `unknown_field`, `invalid_text`, `invalid_request`, the first ten errors of the request (`RequestError`).
              * @default null
              */
-            errors?: {
-                [key: string]: unknown;
-            }[] | null;
+            errors?: (components["schemas"]["RecordError"] | components["schemas"]["RequestError"])[] | null;
             /**
              * Example Count
              * @description The same: how many the dataset holds now.
@@ -859,6 +857,12 @@ export interface components {
              */
             max_deletes?: number | null;
             /**
+             * More Errors
+             * @description With refused examples: how many more there were beyond `errors`.
+             * @default null
+             */
+            more_errors?: number | null;
+            /**
              * Parameter
              * @description The refused query parameter (`invalid_text`).
              * @default null
@@ -905,6 +909,66 @@ export interface components {
              * @default null
              */
             version_id?: string | null;
+        };
+        /**
+         * RecordError
+         * @description One refused example of an upsert or plan body (a problem's ``errors``).
+         */
+        RecordError: {
+            /**
+             * Code
+             * @description Its stable code, such as `hash_mismatch` or `not_an_object`.
+             */
+            code: string;
+            /**
+             * Detail
+             * @description What is wrong, in words (without the code and path).
+             */
+            detail: string;
+            /**
+             * Index
+             * @description JSON body: the example's index in `examples` (0-based).
+             * @default null
+             */
+            index?: number | null;
+            /**
+             * Line
+             * @description NDJSON: the line of the example (1-based).
+             * @default null
+             */
+            line?: number | null;
+            /**
+             * Path
+             * @description The JSON path of the refused value: in the body (`$.examples[3].input`) for a JSON body, in the line (`$.input`) for NDJSON.
+             */
+            path: string;
+            /**
+             * Source Id
+             * @description The example's source id, when it is a string.
+             * @default null
+             */
+            source_id?: string | null;
+        };
+        /**
+         * RequestError
+         * @description One error of a request that breaks the route's rules (a problem's ``errors``).
+         */
+        RequestError: {
+            /** Code */
+            code: string;
+            /**
+             * Loc
+             * @description Where the value came from (`body`, `query`...), then its path.
+             */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /**
+             * Path
+             * @description The JSON path in the body, when it is in the body.
+             * @default null
+             */
+            path?: string | null;
         };
         /** Run */
         Run: {

@@ -46,7 +46,7 @@ class BodyBlocks:
     """The request body in blocks of about ``block_bytes``, for a worker thread to pull as it
     goes (each pull is one hop to the event loop, so blocks are large)."""
 
-    def __init__(self, request: Request, block_bytes: int | None = 4 << 20) -> None:
+    def __init__(self, request: Request, block_bytes: int | None) -> None:
         """``block_bytes`` None: the whole body is one block."""
         self.limit = _body_limit(request)
         self.stream = request.stream()

@@ -90,7 +90,7 @@ async def _handle(request: Request, with_content: bool) -> Response:
         return await run_in_threadpool(_json, request, body, with_content)
     # NDJSON streams: the worker thread reads the body a block at a time as it decodes and
     # writes, so a request of any size is handled in bounded memory.
-    body_blocks = BodyBlocks(request)
+    body_blocks = BodyBlocks(request, request.app.state.settings.ndjson_block_bytes)
     try:
         return await run_in_threadpool(_ndjson, request, body_blocks.blocking(), with_content)
     except Problem as problem:
