@@ -153,7 +153,21 @@ def _exercise(check: Checker) -> None:
     )
     version_2 = second["version_id"]
     duplicated = {**body, "examples": [example("a", {"q": 1}), example("a", {"q": 1})]}
-    check("POST", "/v1/datasets/upsert", 422, json=duplicated)
+    assert len(check("POST", "/v1/datasets/upsert", 422, json=duplicated)["errors"]) == 1
+    refused = {
+        **body,
+        "examples": [{**example("e", {}), "input": [1]}, {**example("f", {}), "source_id": ""}],
+    }
+    assert check("POST", "/v1/datasets/upsert", 422, json=refused)["errors"][1]["index"] == 1
+    bad_lines = b'{"dataset": {"name": "schemas"}}\n{"source_id": "g"}\nnot json\n'
+    lined = check(
+        "POST",
+        "/v1/datasets/upsert",
+        422,
+        content=bad_lines,
+        headers={"content-type": "application/x-ndjson"},
+    )
+    assert [e["line"] for e in lined["errors"]] == [2, 3]
     check("POST", "/v1/datasets/upsert", 400, content=b"{", headers={"content-type": "application/json"})
     check("POST", "/v1/datasets/upsert", 415, content=b"x", headers={"content-type": "text/plain"})
     conflict = {**body, "expected_version_id": version_1}
@@ -166,6 +180,8 @@ def _exercise(check: Checker) -> None:
     )
     assert plan["needed_source_ids"] == []
     check("POST", "/v1/datasets/upsert/plan", 422, json={"dataset": {"id": dataset_id}})
+    bad_manifest = {"dataset": {"id": dataset_id}, "examples": [{"source_id": "a", "content_hash": "x"}, 5]}
+    assert len(check("POST", "/v1/datasets/upsert/plan", 422, json=bad_manifest)["errors"]) == 2
     emptying = {"dataset": {"id": dataset_id}, "mode": "mirror", "examples": []}
     check("POST", "/v1/datasets/upsert/plan", 409, json=emptying)
 
