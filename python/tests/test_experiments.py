@@ -396,7 +396,7 @@ def test_a_duplicate_successful_run_is_a_conflict(client: groundset.Client, uniq
             f"/v1/experiments/{experiment.id}/runs",
             json={"runs": [{"example_id": run.example_id, "output": "replaced?"}]},
         )
-    assert caught.value.status_code == 409 and caught.value.code == "run_exists"
+    assert caught.value.status == 409 and caught.value.code == "run_exists"
     stored = load_experiment(experiment.id or "", client=client)
     assert [r.output for r in stored.runs] == [r.output for r in experiment.runs]
 
