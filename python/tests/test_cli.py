@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,11 @@ ROWS = [
     {"id": "b", "input": {"q": "1+1?"}, "output": {"a": "2"}},
     {"id": "c", "input": {"q": "3+3?"}, "output": {"a": "6"}},
 ]
+
+
+def plain(text: str) -> str:
+    """Text without rich's box drawing and line breaks, to find a phrase in it."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -142,3 +148,113 @@ def test_console_script_in_a_real_process(server: ServerProcess, tmp_path: Path,
         check=False,
     )
     assert failed.returncode == 1 and "version_not_found" in failed.stderr
+
+
+def test_help_keeps_its_defaults_and_wraps_paragraphs(run: Any) -> None:
+    wide = CliRunner().invoke(app, ["upsert", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(wide.stdout.split())
+    assert "identity (a string, or an integer) [default: the content hash]." in text
+    assert "The file's format [default: from its extension]." in text
+    # A paragraph of the docstring is one paragraph, not the source's lines.
+    assert "--digest with the same options prints the digest" in wide.stdout
+    flags = [
+        line for line in wide.stdout.splitlines() if any(f in line for f in ("--dry-run", "--allow-empty", "--json"))
+    ]
+    assert len(flags) == 3 and not any("<bool>" in line for line in flags)
+    for command in ("hash", "datasets", "versions", "diff"):
+        shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        # rich took "[default: ...]" written in a help text for markup: "identity ." was left.
+        assert shown.exit_code == 0 and not re.search(r"\w \.(\s|$)", plain(shown.stdout))
+
+
+def test_a_spreadsheet_without_key_options_gets_a_hint(run: Any, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text('id,question,answer\n1,"2+2?",4\n', encoding="utf-8")
+    done = run("hash", str(sheet), "--id-key", "id")
+    assert done.exit_code == 1
+    assert "hint: the columns (id, question, answer) are flat: name them with --input-keys and --output-keys" in (
+        done.stderr
+    )
+    assert "nothing was sent" not in done.stderr and f"error: {sheet}: 1 bad record\n" in done.stderr
+    fixed = run("hash", str(sheet), "--id-key", "id", "--output-keys", "answer", "--digest")
+    assert fixed.exit_code == 0
+
+    semicolon = tmp_path / "semicolon.csv"
+    semicolon.write_text("id;question;answer\n1;What?;Paris\n", encoding="utf-8")
+    done = run("hash", str(semicolon), "--id-key", "id")
+    assert done.exit_code == 1
+    assert "the file seems to use ';' as its delimiter; CSV must be comma-separated" in done.stderr
+
+    spaced = tmp_path / "spacehdr.csv"
+    spaced.write_text("id, input.q\n1,a\n", encoding="utf-8")
+    done = run("hash", str(spaced), "--id-key", "id")
+    assert done.exit_code == 1 and "the header name ' input.q' has a space around it" in done.stderr
+
+    jsonl = write_jsonl(tmp_path / "flat.jsonl", [{"id": "a", "q": "x"}])
+    done = run("hash", str(jsonl), "--id-key", "id")
+    assert done.exit_code == 1 and "hint: records without an input member are flat: name their fields with" in (
+        done.stderr
+    )
+
+
+def test_words_of_the_command_line(run: Any, tmp_path: Path, unique_name: str) -> None:
+    file = write_jsonl(tmp_path / "qa.jsonl", ROWS[:1])
+    empty_name = run("upsert", str(file), "-d", "")
+    assert empty_name.exit_code == 2 and "'--dataset' / '-d': must be a non-empty string" in empty_name.stderr
+    assert "name=" not in empty_name.stderr
+
+    text = tmp_path / "qa.txt"
+    text.write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    unknown = run("hash", str(text))
+    assert unknown.exit_code == 1 and "(pass --format jsonl, json or csv)" in unknown.stderr
+
+    one = run("hash", str(file), "--id-key", "id")
+    assert one.exit_code == 0 and "(1 example)" in one.stderr
+
+    nothing = tmp_path / "empty.jsonl"
+    nothing.write_text("", encoding="utf-8")
+    merged = run("upsert", str(nothing), "-d", unique_name)
+    assert merged.exit_code == 0 and "no change, no version yet" in merged.stdout and "None" not in merged.stdout
+
+    run("upsert", str(write_jsonl(tmp_path / "all.jsonl", ROWS)), "-d", unique_name, "--id-key", "id")
+    bounded = run("upsert", str(file), "-d", unique_name, "--id-key", "id", "--mode", "mirror", "--max-delete", "1")
+    message = " ".join(bounded.stderr.split())
+    assert bounded.exit_code == 1 and "would delete 2 examples (b, c), more than --max-delete 1" in message
+    assert "max_deletes" not in message.replace("max_deletes_exceeded", "")
+
+
+def test_conflicting_options_are_usage_errors(run: Any, tmp_path: Path, unique_name: str) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,question,answer\n1,q,a\n", encoding="utf-8")
+    for command in (["hash", str(sheet)], ["upsert", str(sheet), "-d", unique_name]):
+        both = run(*command, "--id-key", "id", "--input-keys", "question", "--output-keys", "question,answer")
+        assert both.exit_code == 2
+        assert "the key 'question' is named in both --input-keys and --output-keys" in plain(both.stderr)
+    for flag in (["--max-delete", "3"], ["--allow-empty"]):
+        merge = run("upsert", str(sheet), "-d", unique_name, "--output-keys", "answer", *flag)
+        assert merge.exit_code == 2 and "applies to --mode mirror only" in plain(merge.stderr)
+    assert run("versions", unique_name).exit_code == 1  # nothing was created
+
+
+def test_json_refusals_print_json(run: Any, tmp_path: Path, unique_name: str) -> None:
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "a", "input": [1]}, {"id": 1.5, "input": {}}])
+    for command in (["upsert", str(bad), "-d", unique_name], ["hash", str(bad)]):
+        done = run(*command, "--id-key", "id", "--json")
+        assert done.exit_code == 1 and f"{bad}: 2 bad records" in done.stderr
+        error = json.loads(done.stdout)["error"]
+        assert error["more_errors"] == 0 and error["detail"].startswith(f"{bad}: 2 bad records")
+        assert [(e["line"], e["code"], e["path"]) for e in error["errors"]][1] == (2, "invalid_source_id", "$.id")
+
+    good = write_jsonl(tmp_path / "good.jsonl", ROWS)
+    hashed = run("hash", str(good), "--id-key", "id", "--json")
+    shown = json.loads(hashed.stdout)
+    assert hashed.exit_code == 0 and shown["count"] == 3 and [p[0] for p in shown["pairs"]] == ["a", "b", "c"]
+    assert shown["digest"] == groundset.manifest_digest([tuple(p) for p in shown["pairs"]])
+    assert json.loads(run("hash", str(good), "--json", "--digest").stdout).keys() == {"digest", "count"}
+
+    assert run("upsert", str(good), "-d", unique_name, "--id-key", "id").exit_code == 0
+    guard = run("upsert", str(good), "-d", unique_name, "--mode", "mirror", "--max-delete", "0", "--json")
+    error = json.loads(guard.stdout)["error"]
+    assert guard.exit_code == 1 and error["code"] == "max_deletes_exceeded" and error["status"] == 409
+    missing = run("versions", f"{unique_name}-absent", "--json")
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["error"]["code"] == "dataset_not_found"

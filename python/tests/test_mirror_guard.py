@@ -45,7 +45,10 @@ def test_case_11_an_empty_file_does_not_wipe_the_dataset(
     for flags in [(), ("--dry-run",)]:
         refused = mirror(server, unique_name, CASE / empty, *flags)
         assert refused.exit_code == 1, refused.output
-        assert refused.stdout == ""
+        # --json: the refusal is a JSON object on stdout too, for a script that reads only stdout.
+        problem = json.loads(refused.stdout)["error"]
+        assert problem["code"] == "mirror_would_empty" and problem["status"] == 409
+        assert problem["problem"]["deleted"] == 3 and "--allow-empty" in problem["detail"]
         message = " ".join(refused.stderr.split())
         assert "mirror_would_empty" in message and "would delete all 3 examples" in message
         assert "q1, q2, q3" in message and "--allow-empty" in message and str(CASE / empty) in message
@@ -85,21 +88,25 @@ def test_sdk_raises_conflict_errors_with_their_codes(client: groundset.Client, u
         client.upsert_dataset(name=unique_name, examples=[], mode="mirror")
     assert empty.value.code == "mirror_would_empty" and empty.value.status == 409
     assert empty.value.problem["deleted"] == 3 and empty.value.problem["example_count"] == 3
+    # In Python's words, not the REST body's (`allow_empty: true`).
+    assert "Pass allow_empty=True if that is meant" in str(empty.value) and "allow_empty: true" not in str(empty.value)
 
     with pytest.raises(groundset.ConflictError) as bounded:
         client.upsert_dataset(name=unique_name, examples=ROWS[:1], source_id_key="id", mode="mirror", max_deletes=1)
     assert bounded.value.code == "max_deletes_exceeded"
     assert (bounded.value.problem["deleted"], bounded.value.problem["max_deletes"]) == (2, 1)
     assert sorted(bounded.value.problem["source_ids"]) == ["r1", "r2"]
+    assert "more than max_deletes=1" in str(bounded.value) and "Raise max_deletes" in str(bounded.value)
 
     dry = client.upsert_dataset(name=unique_name, examples=[], mode="mirror", dry_run=True, allow_empty=True)
     assert dry.dry_run and dry.deleted == 3
     assert len(client.list_versions(name=unique_name)) == 1
     done = client.upsert_dataset(name=unique_name, examples=ROWS[:1], source_id_key="id", mode="mirror", max_deletes=2)
     assert done.deleted == 2
-    # Merge never deletes: the bound is sent and changes nothing.
-    merged = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id", max_deletes=0)
-    assert merged.created == 2
+    # Merge never deletes: the mirror's options are refused with it rather than ignored.
+    for guard in ({"max_deletes": 0}, {"allow_empty": True}):
+        with pytest.raises(ValueError, match="mode='mirror' only"):
+            client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id", **guard)
 
 
 def test_a_refused_plan_stops_a_large_sync_before_any_upload(server: ServerProcess, unique_name: str) -> None:

@@ -287,7 +287,7 @@ def test_format_option_and_unknown_extension(run: Any, tmp_path: Path) -> None:
     file = tmp_path / "rows.txt"
     file.write_text("id,input.q\na,1\n", encoding="utf-8")
     unknown = run("hash", str(file))
-    assert unknown.exit_code == 1 and "give the format" in unknown.stderr
+    assert unknown.exit_code == 1 and "(pass --format jsonl, json or csv)" in unknown.stderr
     assert groundset.hash_file(file, format="csv", source_id_key="id")[0][0] == "a"
     assert cli_digest(run, file, "--format", "csv", "--id-key", "id") == groundset.manifest_digest(
         groundset.hash_file(file, format="csv", source_id_key="id")

@@ -93,7 +93,7 @@ def test_mirror_mode_deletes_what_is_not_given(client: groundset.Client, unique_
 
 
 def test_content_identity_turns_an_edit_into_delete_and_create(client: groundset.Client, unique_name: str) -> None:
-    rows = structured(QA)
+    rows = [{"input": row["input"], "output": row["output"]} for row in structured(QA)]
     client.upsert_dataset(name=unique_name, examples=[*rows, rows[0]], mode="mirror")
     dataset = client.get_dataset(name=unique_name)
     assert len(dataset) == 3  # the repeated example is one example

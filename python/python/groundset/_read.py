@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from groundset import _native
 from groundset.errors import ExampleError, HashError, RecordIssue
 
-__all__ = ["FileFormat", "hash_file", "read_checked", "read_examples"]
+__all__ = ["FileFormat", "check_parts", "hash_file", "read_checked", "read_examples"]
 
 FileFormat = Literal["jsonl", "ndjson", "json", "csv"]
 """The formats of a file of examples; ``None`` where one is taken means: from its extension."""
@@ -28,6 +28,17 @@ def _keys(label: str, keys: Iterable[str] | None) -> list[str] | None:
     if isinstance(keys, str):
         raise TypeError(f"{label}= must be a list of keys, not the string {keys!r}")
     return None if keys is None else list(keys)
+
+
+def check_parts(parts: Mapping[str, Sequence[str] | None]) -> None:
+    """``ValueError`` when one key is named for two parts (``{"input_keys=": [...], ...}``):
+    the field would be copied into both, which is never what a table's column means."""
+    seen: dict[str, str] = {}
+    for label, keys in parts.items():
+        for key in keys or ():
+            if seen.get(key, label) != label:
+                raise ValueError(f"the key {key!r} is named in both {seen[key]} and {label}; a field goes in one part")
+            seen[key] = label
 
 
 def read_checked(
@@ -44,13 +55,19 @@ def read_checked(
     """The records of a file as the core's tuples ``(line, index, source_id, content_hash,
     input, output, metadata)`` (canonical JSON texts, or ``None`` without content); raises one
     :class:`ExampleError` listing every bad record."""
+    parts = {
+        "input_keys=": _keys("input_keys", input_keys),
+        "output_keys=": _keys("output_keys", output_keys),
+        "metadata_keys=": _keys("metadata_keys", metadata_keys),
+    }
+    check_parts(parts)
     records, issues, more = _native.read_file(
         path,
         format=format,
         id_key=source_id_key,
-        input_keys=_keys("input_keys", input_keys),
-        output_keys=_keys("output_keys", output_keys),
-        metadata_keys=_keys("metadata_keys", metadata_keys),
+        input_keys=parts["input_keys="],
+        output_keys=parts["output_keys="],
+        metadata_keys=parts["metadata_keys="],
         with_content=with_content,
         threads=threads,
     )

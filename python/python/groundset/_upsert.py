@@ -9,6 +9,7 @@ others, guarded by the plan's ``base_version_id`` (planned again if the dataset 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
 import os
@@ -21,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._native import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
-from groundset._read import FileFormat, Record, read_checked
+from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue
 from groundset.types import UpsertResult
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["PLAN_THRESHOLD", "Prepared", "UpsertArgs", "upsert"]
+__all__ = ["GUARD_CODES", "PLAN_THRESHOLD", "Prepared", "UpsertArgs", "guard_message", "upsert"]
 
 PROGRESS_THRESHOLD = 20_000
 """Progress bars appear by default (on a terminal) from this many examples."""
@@ -83,6 +84,13 @@ class UpsertArgs:
             )
         if self.format is not None and self.path is None:
             raise ValueError("format= goes with path=")
+        if self.source_id_key is not None and not isinstance(self.source_id_key, str):
+            if callable(self.source_id_key):
+                raise TypeError(
+                    "source_id_key= takes the name of the member holding the id (a str); "
+                    "for a function of the record, pass source_id= instead"
+                )
+            raise TypeError(f"source_id_key= must be a str, not {_describe(self.source_id_key)}")
         if self.source_id_key is not None and self.source_id is not None:
             raise ValueError("give at most one of source_id_key= and source_id=")
         if self.source_id is not None and self.path is not None:
@@ -97,12 +105,16 @@ class UpsertArgs:
             raise TypeError(f"max_deletes= must be an int or None, not {_describe(self.max_deletes)}")
         if self.max_deletes is not None and self.max_deletes < 0:
             raise ValueError(f"max_deletes= must be 0 or more, not {self.max_deletes}")
+        if self.mode == "merge" and (self.allow_empty or self.max_deletes is not None):
+            option = "allow_empty=True" if self.allow_empty else f"max_deletes={self.max_deletes}"
+            raise ValueError(f"{option} applies to mode='mirror' only (a merge never deletes examples)")
         for label in ("input_keys", "output_keys", "metadata_keys"):
             keys = getattr(self, label)
             if isinstance(keys, str):
                 raise TypeError(f"{label}= must be a list of keys, not the string {keys!r}")
             if keys is not None:
                 setattr(self, label, list(keys))
+        check_parts({f"{label}=": getattr(self, label) for label in ("input_keys", "output_keys", "metadata_keys")})
 
     def records(self) -> Iterable[Mapping[str, Any]]:
         """The records given: ``examples``, or the rows of ``dataframe`` with plain Python values."""
@@ -175,14 +187,41 @@ class UpsertArgs:
             message = f"an example must be a mapping (such as a dict), not {type(records[row]).__name__}"
             issues.append(RecordIssue(row=row, code="not_a_mapping", path="$", message=message))
         flat = self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None
-        if not flat and not bad:
-            return records
         if not flat:
-            return [_BAD_ROW if not isinstance(record, Mapping) else record for record in records]
+            return self._structured(records, bad, issues)
         return [
             self._flat(row, record, issues) if isinstance(record, Mapping) else _BAD_ROW
             for row, record in enumerate(records)
         ]
+
+    def _structured(
+        self, records: Sequence[Mapping[str, Any]], bad: list[int], issues: list[RecordIssue]
+    ) -> Sequence[Mapping[str, Any]]:
+        """Structured records as they are, once each has an input and no member outside
+        ``input``, ``output``, ``metadata`` and the id key (a misspelt ``ouput`` would else
+        lose the reference answer). With a ``source_id=`` function, the record's other members
+        are the function's to read."""
+        allowed = {"input", "output", "metadata"}
+        if self.source_id_key is not None:
+            allowed.add(self.source_id_key)
+        strict = self.source_id is None
+        refused = set(bad)
+        for row, record in enumerate(records):
+            if row in refused:
+                continue
+            unknown = [key for key in record if key not in allowed] if strict else []
+            if "input" not in record:
+                message = missing_input_message(record, "input_keys=[...] and output_keys=[...]")
+                issues.append(RecordIssue(row=row, code="not_an_object", path="$.input", message=message))
+            elif not unknown:
+                continue
+            for key in unknown:
+                message = unknown_member_message(key, allowed, "input_keys=, output_keys=, metadata_keys=")
+                issues.append(RecordIssue(row=row, code="unknown_field", path=_key_path(str(key)), message=message))
+            refused.add(row)
+        if not refused:
+            return records
+        return [_BAD_ROW if row in refused else record for row, record in enumerate(records)]
 
     def _flat(self, row: int, record: Mapping[str, Any], issues: list[RecordIssue]) -> Mapping[str, Any]:
         output_keys = self.output_keys or ()
@@ -326,7 +365,52 @@ class Prepared:
 
 
 def upsert(prepared: Prepared) -> Op[UpsertResult]:
-    """The upsert operation: one request for a small sync, plan then NDJSON for a large one."""
+    """The upsert operation: one request for a small sync, plan then NDJSON for a large one.
+    The mirror guard's refusals say what to pass in Python (``allow_empty=True``)."""
+    try:
+        return (yield from _upsert(prepared))
+    except ConflictError as error:
+        if error.code not in GUARD_CODES:
+            raise
+        message = guard_message(error.problem, error.code, "allow_empty=True", "max_deletes")
+        raise ConflictError(
+            message,
+            status=error.status,
+            code=error.code,
+            problem=error.problem,
+            request_id=error.request_id,
+            request=error.request,
+        ) from None
+
+
+GUARD_CODES = ("mirror_would_empty", "max_deletes_exceeded")
+
+
+def guard_message(problem: Mapping[str, Any], code: str, allow_empty: str, max_deletes: str, sep: str = "=") -> str:
+    """The mirror guard's refusal (``code`` in :data:`GUARD_CODES`) in the words of one
+    interface: ``allow_empty`` and ``max_deletes`` are its spellings of the two options
+    (``"allow_empty=True"``, ``"max_deletes"``; ``sep`` joins an option to its value)."""
+    ids = [str(known) for known in problem.get("source_ids") or []]
+    deleted = int(problem.get("deleted", len(ids)))
+    shown = min(len(ids), 5)
+    listed = ", ".join(ids[:shown]) + (f" and {deleted - shown} more" if deleted > shown else "")
+    examples = _plural(deleted, "example")
+    if code == "mirror_would_empty":
+        return (
+            f"the mirror would delete all {examples} of the dataset ({listed}) and leave it empty; "
+            f"nothing was written. Pass {allow_empty} if that is meant"
+        )
+    return (
+        f"the mirror would delete {examples} ({listed}), more than {max_deletes}{sep}{problem.get('max_deletes')}; "
+        f"nothing was written. Raise {max_deletes} if that is meant"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _upsert(prepared: Prepared) -> Op[UpsertResult]:
     args = prepared.args
     header = args.header()
     count = len(prepared.source_ids)
@@ -436,6 +520,27 @@ def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> tuple[list[str],
     if bar is not None:
         bar.close()
     return hashes, issues, more
+
+
+def unknown_member_message(key: object, allowed: set[str], flat_options: str) -> str:
+    """Why a structured record may not have the member ``key``, with the closest known name."""
+    close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    known = ", ".join(sorted(allowed))
+    return (
+        f"a structured record has only the members {known}; {hint}"
+        f"(for flat records, name their fields with {flat_options})"
+    )
+
+
+def missing_input_message(record: Mapping[str, Any], flat_options: str) -> str:
+    """Why a record without ``input`` is not an example, with what it has and how to read it flat."""
+    members = [str(key) for key in record][:20]
+    has = f"it has {', '.join(members)}" if members else "it has no members"
+    return (
+        f"a structured record needs an input member (an object); {has}. "
+        f"For flat records such as a spreadsheet's rows, name the fields: {flat_options}"
+    )
 
 
 def _key_path(key: str) -> str:

@@ -8,8 +8,10 @@ versions and diffs. Every error is printed on stderr and exits with status 1 (2 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import enum
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -21,9 +23,11 @@ from rich.console import Console
 from rich.table import Table
 
 from groundset._native import manifest_digest
+from groundset._read import check_parts
 from groundset._read import hash_file as hash_records
+from groundset._upsert import GUARD_CODES, guard_message
 from groundset.client import Client
-from groundset.errors import ConflictError, ExampleError, GroundsetError
+from groundset.errors import APIError, ConflictError, ExampleError, GroundsetError, HashError
 
 __all__ = ["app", "main"]
 
@@ -35,6 +39,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown: a docstring's paragraphs are wrapped to the terminal, not cut where the source is.
+    rich_markup_mode="markdown",
 )
 # emoji=False: rich would print a line ":100:" (FILE:100: ...) or a name such as "a:fire:b" as emoji.
 out = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -65,7 +71,9 @@ class Connection:
         return Client(base_url=self.base_url, api_key=self.api_key)
 
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+FLAG = " "
+"""The metavar of a flag: none (typer would show ``<bool>`` as if it took a value)."""
+JsonFlag = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON instead of a table.")]
 
 
 @app.callback()
@@ -73,10 +81,16 @@ def _connection(
     context: typer.Context,
     base_url: Annotated[
         str | None,
-        typer.Option("--base-url", envvar="GROUNDSET_BASE_URL", help="The server (default http://127.0.0.1:6060)."),
+        typer.Option(
+            "--base-url",
+            envvar="GROUNDSET_BASE_URL",
+            metavar="URL",
+            help="The server [default: http://127.0.0.1:6060].",
+        ),
     ] = None,
     api_key: Annotated[
-        str | None, typer.Option("--api-key", envvar="GROUNDSET_API_KEY", help="Sent as a Bearer token.")
+        str | None,
+        typer.Option("--api-key", envvar="GROUNDSET_API_KEY", metavar="KEY", help="Sent as a Bearer token."),
     ] = None,
 ) -> None:
     context.obj = Connection(base_url=base_url, api_key=api_key)
@@ -87,12 +101,54 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _guarded(action: Callable[[], T]) -> T:
+def _refuse(
+    json_output: bool,
+    message: str,
+    *,
+    code: str,
+    details: dict[str, Any] | None = None,
+    lines: list[str] | None = None,
+) -> NoReturn:
+    """A refusal: ``lines`` then ``error: message`` on stderr; with ``--json`` also
+    ``{"error": {"code", "detail", ...details}}`` on stdout, so a script reading stdout sees it.
+    Exit status 1."""
+    if json_output:
+        _print_json({"error": {"code": code, "detail": message, **(details or {})}})
+    for line in lines or []:
+        err.print(line, markup=False, highlight=False)
+    _fail(message.replace("[", "\\["))
+
+
+def _refuse_error(error: Exception, json_output: bool, file: Path | None = None) -> NoReturn:
+    """An SDK error or a bad argument, refused as :func:`_refuse` says."""
+    if isinstance(error, ConflictError) and error.code in GUARD_CODES and file is not None:
+        message = f"{file}: {error.code}: " + guard_message(
+            error.problem, error.code, "--allow-empty", "--max-delete", " "
+        )
+    elif isinstance(error, HashError) and error.code == "io_error":
+        message = error.reason.replace("(give the format)", "(pass --format jsonl, json or csv)")
+    else:
+        message = str(error)
+    details: dict[str, Any] = {}
+    code = "error"
+    if isinstance(error, APIError):
+        code = error.code
+        details = {"status": error.status, "problem": error.problem}
+    elif isinstance(error, HashError):
+        code = error.code
+    elif isinstance(error, (ValueError, TypeError)):
+        code = "invalid_argument"
+    elif isinstance(error, OSError):
+        code = "io_error"
+    _refuse(json_output, message, code=code, details=details)
+
+
+def _guarded(action: Callable[[], T], json_output: bool = False) -> T:
     """``action()``; an SDK error or a bad argument is printed and exits with status 1."""
     try:
         return action()
     except (GroundsetError, ValueError, TypeError, OSError) as error:
-        _fail(str(error).replace("[", "\\["))
+        _refuse_error(error, json_output)
 
 
 def _print_json(value: Any) -> None:
@@ -106,48 +162,124 @@ def _keys(values: list[str] | None) -> list[str] | None:
     return [key.strip() for value in values for key in value.split(",") if key.strip()]
 
 
-def _bad_records(error: ExampleError, file: Path) -> NoReturn:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: bool) -> NoReturn:
     """Every bad record on its own line, ``FILE:LINE: CODE at PATH [source id ID]: message``,
-    then ``... and N more``; exit status 1."""
-    for issue in error.errors:
-        err.print(issue.describe(file), markup=False, highlight=False)
+    then ``... and N more`` and hints for the usual mistakes; exit status 1."""
+    lines = [issue.describe(file) for issue in error.errors]
     if error.more_errors:
-        err.print(f"... and {error.more_errors} more", markup=False, highlight=False)
+        lines.append(f"... and {error.more_errors} more")
+    hints = _hints(file, error)
+    lines += [f"hint: {hint}" for hint in hints]
     count = len(error.errors) + error.more_errors
-    _fail(f"{file}: {count} bad record{'s' if count != 1 else ''}; nothing was sent")
+    message = f"{file}: {_plural(count, 'bad record')}" + ("; nothing was sent" if sends else "")
+    details = {
+        "errors": [dataclasses.asdict(issue) for issue in error.errors],
+        "more_errors": error.more_errors,
+        "hints": hints,
+    }
+    _refuse(json_output, message, code=error.code, details=details, lines=lines)
 
 
-def _refused_mirror(error: ConflictError, file: Path) -> str:
-    """The mirror guard's refusal as a CI log should say it: what would have gone, and the flag."""
-    body = error.problem
-    if error.code not in ("mirror_would_empty", "max_deletes_exceeded"):
-        return str(error)
-    listed = ", ".join(body.get("source_ids") or [])
-    more = body.get("deleted", 0) - len(body.get("source_ids") or [])
-    listed += f" and {more} more" if more > 0 else ""
-    if error.code == "mirror_would_empty":
-        return (
-            f"{file}: mirror_would_empty: this mirror would delete all {body.get('deleted')} examples of the "
-            f"dataset ({listed}) and leave it empty; nothing was written. If {file} is meant to be empty, "
-            "pass --allow-empty"
-        )
-    return (
-        f"{file}: max_deletes_exceeded: this mirror would delete {body.get('deleted')} examples ({listed}), "
-        f"more than --max-delete {body.get('max_deletes')}; nothing was written. Raise --max-delete to allow it"
+def _hints(file: Path, error: ExampleError) -> list[str]:
+    """What a spreadsheet user probably meant, from the problems and the CSV header: another
+    delimiter than the comma, a space after a comma, or flat columns without key options."""
+    codes = {(issue.code, issue.path) for issue in error.errors}
+    unstructured = ("not_an_object", "$.input") in codes or any(code == "unknown_field" for code, _ in codes)
+    flat_hint = (
+        "records without an input member are flat: name their fields with --input-keys and --output-keys "
+        "(the input defaults to every field not named elsewhere)"
     )
+    header = _csv_header(file)
+    if header is None:
+        return [flat_hint] if unstructured else []
+    hints = []
+    if len(header) == 1:
+        for delimiter, name in ((";", "';'"), ("\t", "a tab")):
+            if delimiter in header[0]:
+                hints.append(
+                    f"the header is one column named {header[0]!r}: the file seems to use {name} as its delimiter; "
+                    "CSV must be comma-separated (export it again with commas)"
+                )
+                return hints
+    spaced = [name for name in header if name != name.strip()]
+    if spaced:
+        hints.append(
+            f"the header name {spaced[0]!r} has a space around it; names are taken as they are written "
+            "(remove the spaces after the commas of the header)"
+        )
+    structured = any(name.strip().split(".")[0] in ("input", "output", "metadata") for name in header)
+    if unstructured and not structured:
+        listed = ", ".join(header[:10])
+        hints.append(
+            f"the columns ({listed}) are flat: name them with --input-keys and --output-keys "
+            "(e.g. --output-keys answer; the input defaults to the other columns), "
+            "or name the headers input.<field> and output.<field>"
+        )
+    elif unstructured and not spaced:
+        hints.append(flat_hint)
+    return hints
+
+
+def _csv_header(file: Path) -> list[str] | None:
+    """The header row of a CSV file, or ``None`` for another format or an unreadable file."""
+    if file.suffix.lower() != ".csv":
+        return None
+    try:
+        with file.open("rb") as handle:
+            start = handle.read(65536).decode("utf-8", errors="replace").removeprefix("\ufeff")
+    except OSError:
+        return None
+    return next(csv.reader(io.StringIO(start)), None)
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise typer.BadParameter("must be a non-empty string")
+    return value
+
+
+def _check_key_options(id_key: str | None, parts: dict[str, list[str] | None]) -> None:
+    """Usage errors (exit 2) for key options that contradict each other."""
+    if id_key is not None and not id_key:
+        raise typer.BadParameter("must be a non-empty string", param_hint="'--id-key'")
+    try:
+        check_parts(parts)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 FileArgument = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl (.ndjson), .json or .csv file.")
+    Path,
+    typer.Argument(exists=True, dir_okay=False, metavar="FILE", help="A .jsonl (.ndjson), .json or .csv file."),
 ]
 IdKeyOption = Annotated[
-    str | None, typer.Option("--id-key", help="The field holding each example's identity [default: content hash].")
+    str | None,
+    typer.Option(
+        "--id-key",
+        metavar="KEY",
+        help="The field holding each example's identity (a string, or an integer) [default: the content hash].",
+    ),
 ]
 InputKeysOption = Annotated[
-    list[str] | None, typer.Option("--input-keys", help="Flat records: fields of the input (a,b or repeated).")
+    list[str] | None,
+    typer.Option(
+        "--input-keys",
+        metavar="KEYS",
+        help="Flat records (a spreadsheet's columns): the fields of the input, as a,b or repeated "
+        "[default: every field not named elsewhere].",
+    ),
 ]
-OutputKeysOption = Annotated[list[str] | None, typer.Option("--output-keys", help="Fields of the output.")]
-MetadataKeysOption = Annotated[list[str] | None, typer.Option("--metadata-keys", help="Fields of the metadata.")]
+OutputKeysOption = Annotated[
+    list[str] | None, typer.Option("--output-keys", metavar="KEYS", help="Flat records: the fields of the output.")
+]
+MetadataKeysOption = Annotated[
+    list[str] | None,
+    typer.Option("--metadata-keys", metavar="KEYS", help="Flat records: the fields of the metadata."),
+]
 FormatOption = Annotated[
     FormatChoice | None, typer.Option("--format", help="The file's format [default: from its extension].")
 ]
@@ -157,7 +289,12 @@ FormatOption = Annotated[
 def upsert(
     context: typer.Context,
     file: FileArgument,
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="The dataset's name (created if missing).")],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset", "-d", metavar="NAME", callback=_non_empty, help="The dataset's name (created if missing)."
+        ),
+    ],
     id_key: IdKeyOption = None,
     input_keys: InputKeysOption = None,
     output_keys: OutputKeysOption = None,
@@ -166,24 +303,43 @@ def upsert(
     mode: Annotated[
         ModeChoice, typer.Option("--mode", help="merge keeps other examples; mirror deletes them.")
     ] = ModeChoice.merge,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Classify without writing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help="Classify without writing.")] = False,
     allow_empty: Annotated[
-        bool, typer.Option("--allow-empty", help="Mirror: allow deleting every example (e.g. from an empty file).")
+        bool,
+        typer.Option(
+            "--allow-empty", metavar=FLAG, help="Mirror: allow deleting every example (e.g. from an empty file)."
+        ),
     ] = False,
     max_delete: Annotated[
         int | None,
         typer.Option("--max-delete", min=0, metavar="N", help="Mirror: refuse to delete more than N examples."),
     ] = None,
     version_description: Annotated[
-        str | None, typer.Option("--version-description", help="Describe the new version.")
+        str | None, typer.Option("--version-description", metavar="TEXT", help="Describe the new version.")
     ] = None,
-    json_output: JsonFlag = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", metavar=FLAG, help='Print the result as JSON (a refusal as {"error": {...}}).'),
+    ] = False,
 ) -> None:
     """Make dataset NAME match the examples of FILE; a new version only if something changed.
 
-    FILE is read by the same core as `groundset hash`, so `groundset hash FILE --digest` (same
-    options) prints the digest this reports. Every bad record is listed; then nothing is sent.
+    FILE is read by the same core as `groundset hash`, so `groundset hash FILE --digest` with the same options
+    prints the digest this reports. Every bad record is listed; then nothing is sent.
     """
+    _check_key_options(
+        id_key,
+        {
+            "--input-keys": _keys(input_keys),
+            "--output-keys": _keys(output_keys),
+            "--metadata-keys": _keys(metadata_keys),
+        },
+    )
+    if mode is ModeChoice.merge and (allow_empty or max_delete is not None):
+        flag = "--allow-empty" if allow_empty else "--max-delete"
+        raise typer.BadParameter(
+            "applies to --mode mirror only (a merge never deletes examples)", param_hint=f"'{flag}'"
+        )
     connection: Connection = context.obj
     try:
         with connection.client() as client:
@@ -202,11 +358,9 @@ def upsert(
                 version_description=version_description,
             )
     except ExampleError as error:
-        _bad_records(error, file)
-    except ConflictError as error:
-        _fail(_refused_mirror(error, file).replace("[", "\\["))
+        _bad_records(error, file, json_output, sends=True)
     except (GroundsetError, ValueError, TypeError, OSError) as error:
-        _fail(str(error).replace("[", "\\["))
+        _refuse_error(error, json_output, file)
     if json_output:
         _print_json(dataclasses.asdict(result))
         return
@@ -231,14 +385,33 @@ def hash_file(
     output_keys: OutputKeysOption = None,
     metadata_keys: MetadataKeysOption = None,
     file_format: FormatOption = None,
-    digest_only: Annotated[bool, typer.Option("--digest", help="Print only the digest of the whole file.")] = False,
+    digest_only: Annotated[
+        bool, typer.Option("--digest", metavar=FLAG, help="Print only the digest of the whole file.")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            metavar=FLAG,
+            help='Print {"digest", "count", "pairs"} as JSON ("pairs" left out with --digest); '
+            'a refusal as {"error": {...}}.',
+        ),
+    ] = False,
 ) -> None:
-    """Print `source_id<TAB>content_hash` for each example of FILE, then the digest on stderr.
+    """Print the source id and content hash of each example of FILE (tab-separated), then the digest on stderr.
 
-    Takes the options of `groundset upsert` and reads FILE the same way (natively, in
-    parallel), so the digest equals the one the server reports after that upsert.
-    With --digest, print only the digest, on stdout.
+    Takes the options of `groundset upsert` and reads FILE the same way (natively, in parallel), so the digest
+    equals the one the server reports after that upsert. Nothing is sent. With --digest, print only the digest,
+    on stdout.
     """
+    _check_key_options(
+        id_key,
+        {
+            "--input-keys": _keys(input_keys),
+            "--output-keys": _keys(output_keys),
+            "--metadata-keys": _keys(metadata_keys),
+        },
+    )
     try:
         pairs = hash_records(
             file,
@@ -249,23 +422,29 @@ def hash_file(
             metadata_keys=_keys(metadata_keys),
         )
     except ExampleError as error:
-        _bad_records(error, file)
+        _bad_records(error, file, json_output, sends=False)
     except (GroundsetError, ValueError, TypeError, OSError) as error:
-        _fail(str(error).replace("[", "\\["))
+        _refuse_error(error, json_output)
     digest = manifest_digest(pairs)
+    if json_output:
+        shown: dict[str, Any] = {"digest": digest, "count": len(pairs)}
+        if not digest_only:
+            shown["pairs"] = [list(pair) for pair in pairs]
+        _print_json(shown)
+        return
     if digest_only:
         sys.stdout.write(digest + "\n")
         return
     sys.stdout.write("".join(f"{source_id}\t{content_hash}\n" for source_id, content_hash in pairs))
     sys.stdout.flush()
-    err.print(f"digest {digest} ({len(pairs)} examples)")
+    err.print(f"digest {digest} ({_plural(len(pairs), 'example')})")
 
 
 @app.command()
 def datasets(context: typer.Context, json_output: JsonFlag = False) -> None:
     """List the datasets."""
     connection: Connection = context.obj
-    found = _guarded(lambda: _with_client(connection, lambda client: client.list_datasets()))
+    found = _guarded(lambda: _with_client(connection, lambda client: client.list_datasets()), json_output)
     if json_output:
         _print_json([dataclasses.asdict(info) for info in found])
         return
@@ -280,12 +459,12 @@ def datasets(context: typer.Context, json_output: JsonFlag = False) -> None:
 @app.command()
 def versions(
     context: typer.Context,
-    name: Annotated[str, typer.Argument(help="The dataset's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
     json_output: JsonFlag = False,
 ) -> None:
     """List the versions of dataset NAME, newest first."""
     connection: Connection = context.obj
-    found = _guarded(lambda: _with_client(connection, lambda client: client.list_versions(name=name)))
+    found = _guarded(lambda: _with_client(connection, lambda client: client.list_versions(name=name)), json_output)
     if json_output:
         _print_json([dataclasses.asdict(version) for version in found])
         return
@@ -301,9 +480,9 @@ def versions(
 @app.command()
 def diff(
     context: typer.Context,
-    name: Annotated[str, typer.Argument(help="The dataset's name.")],
-    from_version: Annotated[str, typer.Option("--from", help="The older version's id.")],
-    to_version: Annotated[str, typer.Option("--to", help="The newer version's id.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
+    from_version: Annotated[str, typer.Option("--from", metavar="ID", help="The older version's id.")],
+    to_version: Annotated[str, typer.Option("--to", metavar="ID", help="The newer version's id.")],
     json_output: JsonFlag = False,
 ) -> None:
     """The source ids created, updated and deleted between two versions of dataset NAME."""
@@ -312,7 +491,8 @@ def diff(
         lambda: _with_client(
             connection,
             lambda client: client.diff_versions(name=name, from_version_id=from_version, to_version_id=to_version),
-        )
+        ),
+        json_output,
     )
     if json_output:
         _print_json(dataclasses.asdict(found))

@@ -173,13 +173,16 @@ class ExampleError(GroundsetError, ValueError):
 
     @classmethod
     def from_issues(cls, issues: Sequence[RecordIssue], more_errors: int = 0, *, file: object = None) -> ExampleError:
-        """One error listing ``issues`` (at least one), each as :meth:`RecordIssue.describe` says."""
+        """One error listing ``issues`` (at least one), each as :meth:`RecordIssue.describe` says:
+        the line alone for one issue, else ``[FILE: ]N bad records:`` and one indented line each."""
         first = issues[0]
         lines = [issue.describe(file) for issue in issues]
         if more_errors:
             lines.append(f"... and {more_errors} more")
         count = len(issues) + more_errors
-        message = lines[0] if count == 1 else f"{count} bad records:\n" + "\n".join(lines)
+        # The same headline and layout as the TypeScript SDK's ExampleError.
+        head = f"{count} bad records:" if file is None else f"{file}: {count} bad records:"
+        message = lines[0] if count == 1 else head + "\n  " + "\n  ".join(lines)
         return cls(
             message,
             code=first.code,

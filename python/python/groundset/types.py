@@ -85,7 +85,11 @@ class UpsertResult(_FromJson):
         if self.dry_run:
             what = "dry run, nothing written" + (": no change" if self.noop else "")
         elif self.noop:
-            what = f"no change, still version {self.version_id}"
+            what = (
+                "no change, no version yet"
+                if self.version_id is None
+                else f"no change, still version {self.version_id}"
+            )
         elif self.previous_version_id is None:
             what = f"version {self.version_id} (new)"
         else:
