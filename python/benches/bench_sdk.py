@@ -78,7 +78,8 @@ def protocol_comparison(client: groundset.Client, sizes: list[int], repeat: int)
             figures: dict[tuple[str, int], list[float]] = {}
             for _ in range(repeat):
                 for threshold in (size, size - 1):  # size: one request; size - 1: the plan path
-                    _upsert.PLAN_THRESHOLD = threshold
+                    # The constant is Final for users; the bench moves it to time both paths.
+                    setattr(_upsert, "PLAN_THRESHOLD", threshold)  # noqa: B010
                     name = f"cmp-{uuid.uuid4().hex[:8]}"
 
                     def sync(data: list[dict[str, Any]], name: str = name) -> None:
@@ -92,7 +93,7 @@ def protocol_comparison(client: groundset.Client, sizes: list[int], repeat: int)
                 plan = statistics.median(figures[(scenario, size - 1)])
                 rows.append((size, scenario, one, plan))
     finally:
-        _upsert.PLAN_THRESHOLD = saved
+        setattr(_upsert, "PLAN_THRESHOLD", saved)  # noqa: B010
     return rows
 
 
