@@ -188,10 +188,15 @@ describe("identity", () => {
   test("a bad, missing or repeated source id is refused, naming the row", async () => {
     const dataset = { datasetName: uniqueName("bad-ids") };
     const cases: Array<[Array<Record<string, unknown>>, RegExp, string, number]> = [
-      [[{ id: "a", input: {} }, { input: {} }], /^row 1: no source id at \$\.id/, "missing_source_id", 1],
+      [
+        [{ id: "a", input: {} }, { input: {} }],
+        /^row 1: missing_source_id at \$\.id: no source id at \$\.id/,
+        "missing_source_id",
+        1,
+      ],
       [
         [{ id: 1.5, input: {} }],
-        /^row 0: the source id at \$\.id: a numeric source id must be an integer, found 1\.5$/,
+        /^row 0: invalid_source_id at \$\.id: a numeric source id must be an integer, found 1\.5$/,
         "invalid_source_id",
         0,
       ],
@@ -217,7 +222,7 @@ describe("identity", () => {
           { id: "b", input: {} },
           { id: "a", input: { q: 2 } },
         ],
-        /^row 2: the source id "a" is also the id of row 0$/,
+        /^row 2: duplicate_source_id at \$\.id \[source id a\]: the source id "a" is also the id of row 0$/,
         "duplicate_source_id",
         2,
       ],
@@ -231,7 +236,9 @@ describe("identity", () => {
       upsertDataset({ client, dataset, examples: [{ input: {} }], sourceId: () => 3 as unknown as string }),
       ExampleError,
     );
-    expect(fromCallback.message).toBe("row 0: sourceId(record) returned 3; it must return a string");
+    expect(fromCallback.message).toBe(
+      "row 0: invalid_source_id at $: sourceId(record) returned 3; it must return a string",
+    );
     // Nothing reached the server.
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
   });
@@ -289,7 +296,7 @@ describe("records", () => {
       }),
       ExampleError,
     );
-    expect(missing.message).toBe('row 1: no key "context" (named in inputKeys)');
+    expect(missing.message).toBe('row 1: missing_key at $.context: no key "context" (named in inputKeys)');
     expect({ code: missing.code, row: missing.row, path: missing.path }).toEqual({
       code: "missing_key",
       row: 1,
@@ -303,12 +310,14 @@ describe("records", () => {
       upsertDataset({ client, dataset, examples: [{ input: { a: 1 } }, { question: "?" }] }),
       ExampleError,
     );
-    expect(noInput.message).toMatch(/^row 1: no \$\.input: give structured records/);
+    expect(noInput.message).toMatch(
+      /^2 bad records:\n {2}row 1: not_an_object at \$\.input: a structured record needs an input member \(an object\); it has question\. .*inputKeys: \[\.\.\.\] and outputKeys: \[\.\.\.\]\n {2}row 1: unknown_field at \$\.question: /,
+    );
     const badOutput = await expectRejects(
       upsertDataset({ client, dataset, examples: [{ input: {}, output: [1] }] }),
       ExampleError,
     );
-    expect(badOutput.message).toBe("row 0: $.output is an array; it must be a plain object");
+    expect(badOutput.message).toBe("row 0: not_an_object at $.output: $.output is an array; it must be a plain object");
     expect(badOutput.code).toBe("not_an_object");
     const notJson = await expectRejects(
       upsertDataset({ client, dataset, examples: [{ input: {} }, { input: { items: [1, Number.NaN] } }] }),

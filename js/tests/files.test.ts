@@ -260,7 +260,7 @@ describe("every bad record is reported, up to 100, then the count; nothing is wr
       expect(error.moreErrors).toBe(50);
       expect(error.errors[0]).toMatchObject({ line: 1, row: 0, code: "duplicate_key", path: "$.input.a" });
       expect(error.errors[99]).toMatchObject({ line: 133, row: 132 });
-      expect(error.message).toMatch(/^.*many-bad\.jsonl: 150 records cannot be examples:\n/);
+      expect(error.message).toMatch(/^.*many-bad\.jsonl: 150 bad records:\n/);
       expect(error.message.split("\n")).toHaveLength(1 + 100 + 1);
       expect(error.message).toMatch(/\n {2}\.\.\. and 50 more$/);
     }
@@ -296,7 +296,7 @@ describe("every bad record is reported, up to 100, then the count; nothing is wr
       { line: undefined, row: 7, code: "lone_surrogate", path: "$.input.s", sourceId: "s3" },
       { line: undefined, row: 9, code: "not_an_object", path: "$.output", sourceId: undefined },
     ]);
-    expect(error.message).toMatch(/^151 records cannot be examples:\n {2}row 1: non_finite_number at \$\.input\.v: /);
+    expect(error.message).toMatch(/^151 bad records:\n {2}row 1: non_finite_number at \$\.input\.v \[source id n0\]: /);
     expect(error.message).toMatch(/\n {2}\.\.\. and 51 more$/);
     expect(error).toMatchObject({ code: "non_finite_number", row: 1, path: "$.input.v", sourceId: "n0" });
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);

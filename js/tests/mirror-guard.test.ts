@@ -24,6 +24,8 @@ describe("the mirror guard: allowEmpty and maxDeletes", () => {
       expect(error.status).toBe(409);
       expect(error.code).toBe("mirror_would_empty");
       expect(error.problem).toMatchObject({ deleted: 3, example_count: 3 });
+      expect(error.message).toContain("leave it empty; nothing was written. Pass allowEmpty: true if that is meant");
+      expect(error.message).not.toContain("allow_empty");
     }
     expect((await listVersions({ client, dataset })).length).toBe(1);
 
@@ -33,7 +35,7 @@ describe("the mirror guard: allowEmpty and maxDeletes", () => {
     expect(await upsertDataset({ client, dataset, examples: [], mode: "mirror" })).toMatchObject({ noop: true });
   });
 
-  test("maxDeletes bounds the deletions; merge ignores it", async () => {
+  test("maxDeletes bounds the deletions; merge refuses it", async () => {
     const dataset = { datasetName: uniqueName("guard-max") };
     await upsertDataset({ client, dataset, examples: rows(3), sourceIdKey: "id" });
     const { fetch, sent } = recordingFetch();
@@ -43,14 +45,20 @@ describe("the mirror guard: allowEmpty and maxDeletes", () => {
     const error = await conflict(upsertDataset({ ...options, maxDeletes: 1 }));
     expect(error.code).toBe("max_deletes_exceeded");
     expect(error.problem).toMatchObject({ deleted: 2, max_deletes: 1 });
+    // In this SDK's words, not the REST body's.
+    expect(error.message).toContain("more than maxDeletes: 1; nothing was written. Raise maxDeletes if that is meant");
+    expect(error.detail).not.toContain("max_deletes");
     expect([...(error.problem.source_ids ?? [])].sort()).toEqual(["r1", "r2"]);
     expect(sent.length).toBe(1);
     expect(JSON.parse(sent[0]?.body ?? "{}")).toMatchObject({ mode: "mirror", max_deletes: 1 });
 
     expect(await upsertDataset({ ...options, maxDeletes: 2 })).toMatchObject({ deleted: 2 });
-    expect(await upsertDataset({ client, dataset, examples: rows(3), sourceIdKey: "id", maxDeletes: 0 })).toMatchObject(
-      { created: 2 },
-    );
+    // A merge never deletes: the mirror's options with it are a mistake, refused before any request.
+    for (const guard of [{ maxDeletes: 0 }, { allowEmpty: true }]) {
+      await expect(upsertDataset({ client, dataset, examples: rows(3), sourceIdKey: "id", ...guard })).rejects.toThrow(
+        /applies to mode "mirror" only/,
+      );
+    }
   });
 
   test("a large sync learns the refusal from its plan and uploads nothing", async () => {

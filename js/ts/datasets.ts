@@ -11,7 +11,13 @@ import { PLAN_ATTEMPTS, PLAN_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
-import { type ExampleRecord, type PreparedExamples, prepareExamples, type RecordOptions } from "./records.js";
+import {
+  checkOptionKeys,
+  type ExampleRecord,
+  type PreparedExamples,
+  prepareExamples,
+  type RecordOptions,
+} from "./records.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -308,13 +314,76 @@ function alreadyMatches(
  * @throws {APIError} other server errors; {@link APIConnectionError} when the server is unreachable.
  */
 export async function upsertDataset<R extends ExampleRecord>(options: UpsertDatasetOptions<R>): Promise<UpsertResult> {
+  checkOptionKeys(options, UPSERT_OPTIONS, "upsertDataset");
   const client = clientOrDefault(options.client);
   const selector = wireSelector(options.dataset);
   const mode = options.mode ?? "merge";
   if (mode !== "merge" && mode !== "mirror") {
     throw new TypeError(`mode must be "merge" or "mirror", not ${JSON.stringify(mode)}`);
   }
-  const guard = mirrorGuard(options);
+  const guard = mirrorGuard(options, mode);
+  try {
+    return await sync(client, selector, mode, guard, options);
+  } catch (error) {
+    throw error instanceof ConflictError ? inTypeScriptWords(error) : error;
+  }
+}
+
+/** The options {@link upsertDataset} takes. */
+const UPSERT_OPTIONS = [
+  "client",
+  "dataset",
+  "examples",
+  "path",
+  "format",
+  "threads",
+  "sourceIdKey",
+  "sourceId",
+  "inputKeys",
+  "outputKeys",
+  "metadataKeys",
+  "mode",
+  "description",
+  "metadata",
+  "versionDescription",
+  "versionMetadata",
+  "dryRun",
+  "expectedVersionId",
+  "allowEmpty",
+  "maxDeletes",
+] as const;
+
+/**
+ * The mirror guard's 409s in the words of this SDK (`allowEmpty: true`, not the REST body's
+ * `allow_empty`); any other conflict as it is.
+ */
+function inTypeScriptWords(error: ConflictError): ConflictError {
+  const { problem } = error;
+  if (error.code !== "mirror_would_empty" && error.code !== "max_deletes_exceeded") {
+    return error;
+  }
+  const ids = Array.isArray(problem.source_ids) ? problem.source_ids.map(String) : [];
+  const deleted = typeof problem.deleted === "number" ? problem.deleted : ids.length;
+  const shown = Math.min(ids.length, 5);
+  const listed = ids.slice(0, shown).join(", ") + (deleted > shown ? ` and ${deleted - shown} more` : "");
+  const examples = `${deleted} example${deleted === 1 ? "" : "s"}`;
+  const detail =
+    error.code === "mirror_would_empty"
+      ? `the mirror would delete all ${examples} of the dataset (${listed}) and leave it empty; ` +
+        "nothing was written. Pass allowEmpty: true if that is meant"
+      : `the mirror would delete ${examples} (${listed}), more than maxDeletes: ${String(problem.max_deletes)}; ` +
+        "nothing was written. Raise maxDeletes if that is meant";
+  return new ConflictError(error.status, problem, detail, error.request, error.requestId);
+}
+
+/** The sync of {@link upsertDataset}, its options checked. */
+async function sync<R extends ExampleRecord>(
+  client: Client,
+  selector: { name: string } | { id: string },
+  mode: UpsertMode,
+  guard: { allow_empty?: boolean; max_deletes?: number },
+  options: UpsertDatasetOptions<R>,
+): Promise<UpsertResult> {
   const prepared = await preparedOf(options);
   const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };
   if (options.description !== undefined) {
@@ -399,8 +468,14 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
   }
 }
 
-/** The mirror guard's members of an upsert or plan request, when not their defaults. */
-function mirrorGuard(options: Pick<UpsertDatasetOptions, "allowEmpty" | "maxDeletes">): {
+/**
+ * The mirror guard's members of an upsert or plan request, when not their defaults; refused
+ * with a merge, which never deletes (as the Python SDK and the CLI refuse them).
+ */
+function mirrorGuard(
+  options: Pick<UpsertDatasetOptions, "allowEmpty" | "maxDeletes">,
+  mode: UpsertMode,
+): {
   allow_empty?: boolean;
   max_deletes?: number;
 } {
@@ -410,6 +485,10 @@ function mirrorGuard(options: Pick<UpsertDatasetOptions, "allowEmpty" | "maxDele
   }
   if (maxDeletes !== undefined && !(Number.isSafeInteger(maxDeletes) && maxDeletes >= 0)) {
     throw new TypeError(`maxDeletes must be an integer >= 0, not ${String(maxDeletes)}`);
+  }
+  if (mode === "merge" && (allowEmpty === true || maxDeletes !== undefined)) {
+    const option = allowEmpty === true ? "allowEmpty: true" : `maxDeletes: ${maxDeletes}`;
+    throw new TypeError(`upsertDataset: ${option} applies to mode "mirror" only (a merge never deletes examples)`);
   }
   return {
     ...(allowEmpty === true ? { allow_empty: true } : {}),

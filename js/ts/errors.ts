@@ -223,9 +223,10 @@ export interface RecordIssue {
  * Records that cannot become examples, found before anything is sent: the same class and
  * codes as the Python SDK's `ExampleError`. One error lists every bad record: {@link errors}
  * (at most `MAX_REPORTED_ERRORS`, 100, in record order) and {@link moreErrors} (how many more).
- * `code`, `row`, `path`, `sourceId` and `line` are those of the first. The message has one
- * line per bad record: `row 3: ...` for in-memory records, `FILE:LINE: CODE at PATH [source id
- * ID]: message` for a file, then `... and N more`.
+ * `code`, `row`, `path`, `sourceId` and `line` are those of the first. The message is
+ * `[FILE: ]N bad records:`, then one line per bad record: `row N: CODE at PATH [source id ID]:
+ * message` for in-memory records, `FILE:LINE: CODE at PATH [source id ID]: message` for a
+ * file, then `... and N more` (one bad record: its line alone), as in the Python SDK.
  */
 export class ExampleError extends GroundsetError {
   /**
@@ -288,10 +289,8 @@ export function exampleErrorOf(
   if (moreErrors > 0) {
     lines.push(`... and ${moreErrors} more`);
   }
-  const what = `${total} record${total === 1 ? "" : "s"} cannot be examples`;
-  const message =
-    total === 1 && file === undefined
-      ? (lines[0] as string)
-      : `${file === undefined ? what : `${file}: ${what}`}:\n  ${lines.join("\n  ")}`;
+  // The same headline and layout as the Python SDK's ExampleError.
+  const head = `${file === undefined ? "" : `${file}: `}${total} bad records:`;
+  const message = total === 1 ? (lines[0] as string) : `${head}\n  ${lines.join("\n  ")}`;
   return new ExampleError(message, first, { errors: issues, moreErrors });
 }

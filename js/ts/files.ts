@@ -10,6 +10,10 @@ import { fileURLToPath } from "node:url";
 import type { ReadRecords } from "../native/index.js";
 import { exampleErrorOf, type RecordIssue } from "./errors.js";
 import { fromNative, native } from "./native.js";
+import { checkOptionKeys, checkParts } from "./records.js";
+
+/** The options {@link hashFile} and {@link readExamples} take. */
+const READ_FILE_OPTIONS = ["format", "sourceIdKey", "inputKeys", "outputKeys", "metadataKeys", "threads"] as const;
 
 /** The formats of {@link hashFile}: `jsonl` (also `ndjson`), `json` and `csv`. */
 export type FileFormat = "jsonl" | "ndjson" | "json" | "csv";
@@ -140,6 +144,7 @@ export async function readRecordFile(
   withContent: boolean,
   caller: string,
 ): Promise<RecordFile> {
+  checkOptionKeys(options, READ_FILE_OPTIONS, caller);
   const file = filePath(path, caller);
   const { format, sourceIdKey, inputKeys, outputKeys, metadataKeys, threads } = options;
   if (format !== undefined && !["jsonl", "ndjson", "json", "csv"].includes(format)) {
@@ -151,6 +156,7 @@ export async function readRecordFile(
   checkStrings("inputKeys", inputKeys, caller);
   checkStrings("outputKeys", outputKeys, caller);
   checkStrings("metadataKeys", metadataKeys, caller);
+  checkParts({ inputKeys, outputKeys, metadataKeys }, caller);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 1024)) {
     throw new TypeError(`${caller}: threads must be an integer from 0 to 1024`);
   }

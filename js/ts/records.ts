@@ -47,12 +47,14 @@ export interface PreparedExamples {
 class Issues {
   readonly list: Array<{ issue: RecordIssue; text: string }> = [];
 
-  add(row: number, code: string, message: string, path = "$", sourceId?: string, text?: string): void {
+  add(row: number, code: string, message: string, path = "$", sourceId?: string): void {
     const issue: RecordIssue = { row, path, code, message };
     if (sourceId !== undefined) {
       issue.sourceId = sourceId;
     }
-    this.list.push({ issue, text: `row ${row}: ${text ?? message}` });
+    // `row N: CODE at PATH [source id ID]: message`, as the Python SDK's `RecordIssue.describe`.
+    const known = sourceId === undefined ? "" : ` [source id ${sourceId}]`;
+    this.list.push({ issue, text: `row ${row}: ${code} at ${path}${known}: ${message}` });
   }
 
   /** The error listing them all, in row order, when there are any. */
@@ -105,13 +107,112 @@ function keyPath(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `$.${key}` : `$[${JSON.stringify(key)}]`;
 }
 
-/** Why a record is not an example: its code, message and path. */
+/** Why a record is not an example: its code, message and path, and any further problems of it. */
 class Refusal {
   constructor(
     readonly code: string,
     readonly message: string,
     readonly path = "$",
+    readonly others: Refusal[] = [],
   ) {}
+}
+
+/** The edit distance of two short names (Levenshtein), to suggest the name meant. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** The known name closest to `name`, when it is close enough to be a misspelling of it. */
+export function closest(name: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const found = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (found < bestDistance) {
+      [best, bestDistance] = [candidate, found];
+    }
+  }
+  return best;
+}
+
+/**
+ * Throws a `TypeError` naming the keys of `options` that `caller` does not take, and the
+ * closest known one: in plain JavaScript a misspelt option (`sourceIdkey`) would else be
+ * ignored, and the content hash would silently become every example's identity.
+ */
+export function checkOptionKeys(options: object, known: readonly string[], caller: string): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${caller}: the options must be an object`);
+  }
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length === 0) {
+    return;
+  }
+  const named = unknown.map((key) => {
+    const meant = closest(key, known);
+    return meant === undefined
+      ? JSON.stringify(key)
+      : `${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`;
+  });
+  throw new TypeError(
+    `${caller}: unknown option${unknown.length === 1 ? "" : "s"} ${named.join(", ")}; it takes ${known.join(", ")}`,
+  );
+}
+
+/**
+ * Throws a `TypeError` when one key is named for two parts (`inputKeys` and `outputKeys`, say):
+ * the field would be copied into both, which is never what a table's column means.
+ */
+export function checkParts(parts: Record<string, readonly string[] | undefined>, caller: string): void {
+  const seen = new Map<string, string>();
+  for (const [label, keys] of Object.entries(parts)) {
+    for (const key of keys ?? []) {
+      const first = seen.get(key);
+      if (first !== undefined && first !== label) {
+        throw new TypeError(
+          `${caller}: the key ${JSON.stringify(key)} is named in both ${first} and ${label}; a field goes in one part`,
+        );
+      }
+      seen.set(key, label);
+    }
+  }
+}
+
+/** The refusal of a structured record without `input` (code and path as the core's for files). */
+function missingInput(record: Record<string, unknown>): Refusal {
+  const members = Object.keys(record).slice(0, 20);
+  const has = members.length === 0 ? "it has no members" : `it has ${members.join(", ")}`;
+  return new Refusal(
+    "not_an_object",
+    `a structured record needs an input member (an object); ${has}. ` +
+      "For flat records such as a spreadsheet's rows, name the fields: inputKeys: [...] and outputKeys: [...]",
+    "$.input",
+  );
+}
+
+/** The refusal of a member a structured record does not define (a misspelt `ouput` would lose the answers). */
+function unknownMember(key: string, allowed: readonly string[]): Refusal {
+  const meant = closest(key, allowed);
+  const hint = meant === undefined ? "" : `did you mean "${meant}"? `;
+  return new Refusal(
+    "unknown_field",
+    `a structured record has only the members ${[...allowed].sort().join(", ")}; ${hint}` +
+      "(for flat records, name their fields with inputKeys, outputKeys, metadataKeys)",
+    keyPath(key),
+  );
 }
 
 function pick(record: Record<string, unknown>, keys: readonly string[], option: string): Record<string, unknown> {
@@ -149,9 +250,9 @@ function checkIds(values: unknown[], rows: number[], issues: Issues, sourceIdKey
     start = end;
   });
   const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
-  const origin = sourceIdKey === undefined ? "the source id from sourceId(record)" : `the source id at ${path}`;
+  const origin = sourceIdKey === undefined ? "sourceId(record) returned a bad id: " : "";
   for (const failure of failures) {
-    issues.add(rows[failure.row] as number, failure.code, `${origin}: ${failure.message}`, path);
+    issues.add(rows[failure.row] as number, failure.code, `${origin}${failure.message}`, path);
   }
   return new Set(failures.map((failure) => failure.row));
 }
@@ -180,15 +281,24 @@ function exampleOf<R extends ExampleRecord>(
       metadata: metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys"),
     };
   } else {
+    // With a sourceId function the record's other members are the function's to read.
+    const allowed = ["input", "output", "metadata", ...(sourceIdKey === undefined ? [] : [sourceIdKey])];
+    const unknown =
+      sourceId === undefined
+        ? Object.keys(record)
+            .filter((key) => !allowed.includes(key))
+            .map((key) => unknownMember(key, allowed))
+        : [];
+    if (!("input" in record)) {
+      const missing = missingInput(record);
+      throw new Refusal(missing.code, missing.message, missing.path, unknown);
+    }
+    const [first, ...others] = unknown;
+    if (first !== undefined) {
+      throw new Refusal(first.code, first.message, first.path, others);
+    }
     if (!isPlainObject(record.input)) {
-      throw new Refusal(
-        record.input === undefined ? "missing_key" : "not_an_object",
-        record.input === undefined
-          ? "no $.input: give structured records ({ input, output?, metadata? }), " +
-              "or name the fields of flat records with inputKeys, outputKeys or metadataKeys"
-          : `$.input is ${describe(record.input)}; it must be a plain object`,
-        "$.input",
-      );
+      throw new Refusal("not_an_object", `$.input is ${describe(record.input)}; it must be a plain object`, "$.input");
     }
     example = {
       input: record.input,
@@ -233,6 +343,14 @@ export function prepareExamples<R extends ExampleRecord>(
   if (sourceIdKey !== undefined && sourceId !== undefined) {
     throw new TypeError("pass at most one of sourceIdKey and sourceId");
   }
+  if (sourceIdKey !== undefined && typeof sourceIdKey !== "string") {
+    throw new TypeError(
+      typeof sourceIdKey === "function"
+        ? "sourceIdKey takes the name of the member holding the id (a string); for a function of the record, pass sourceId instead"
+        : `sourceIdKey must be a string, not ${describe(sourceIdKey)}`,
+    );
+  }
+  checkParts({ inputKeys, outputKeys, metadataKeys }, "upsertDataset");
   const flat = inputKeys !== undefined || outputKeys !== undefined || metadataKeys !== undefined;
   const named = new Set([...(outputKeys ?? []), ...(metadataKeys ?? [])]);
   if (sourceIdKey !== undefined) {
@@ -255,7 +373,9 @@ export function prepareExamples<R extends ExampleRecord>(
       if (!(error instanceof Refusal)) {
         throw error;
       }
-      issues.add(row, error.code, error.message, error.path);
+      for (const refusal of [error, ...error.others]) {
+        issues.add(row, refusal.code, refusal.message, refusal.path);
+      }
     }
     row++;
   }
@@ -274,8 +394,7 @@ export function prepareExamples<R extends ExampleRecord>(
     const at = rows[index] as number;
     const failure = failures.get(index);
     if (failure !== undefined) {
-      const text = `${failure.code} at ${failure.path}: ${failure.reason}`;
-      issues.add(at, failure.code, failure.reason, failure.path, ids[index] as string | undefined, text);
+      issues.add(at, failure.code, failure.reason, failure.path, ids[index] as string | undefined);
       return;
     }
     const id = (ids[index] as string | undefined) ?? hash;
