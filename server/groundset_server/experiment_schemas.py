@@ -9,7 +9,7 @@ canonical text spliced in, so the response models document the wire format.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,7 +18,19 @@ from groundset_server.validation import FreeText, Name, StrictModel
 
 MAX_BATCH = 10000
 MAX_REPETITIONS = 1000
+MAX_TOKENS = 2**63 - 1
 AnnotatorKind = Literal["CODE", "LLM", "HUMAN"]
+
+LatencyMs = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        allow_inf_nan=False,
+        strict=True,
+        description="How long it took, in milliseconds (finite, >= 0). When omitted and both "
+        "`start_time` and `end_time` are given, their difference.",
+    ),
+]
 
 
 class ExperimentCreate(StrictModel):
@@ -27,6 +39,13 @@ class ExperimentCreate(StrictModel):
     metadata: dict[str, Any] | None = None
     version_id: str | None = Field(default=None, description="The version to run on; the latest if omitted.")
     repetitions: int = Field(default=1, ge=1, le=MAX_REPETITIONS, strict=True)
+    task_version: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="The user's name for the task's code and prompt; an incremental rerun reuses "
+        "results only from an experiment with the same one.",
+    )
 
 
 class EvaluationFields(StrictModel):
@@ -39,6 +58,10 @@ class EvaluationFields(StrictModel):
     annotator_kind: AnnotatorKind = "CODE"
     start_time: datetime | None = Field(default=None, description="ISO 8601; the server's clock if omitted.")
     end_time: datetime | None = None
+    latency_ms: LatencyMs = None
+    evaluator_version: Name | None = Field(
+        default=None, min_length=1, max_length=512, description="The user's name for the evaluator's code."
+    )
 
 
 class EvaluationCreate(EvaluationFields):
@@ -57,6 +80,20 @@ class RunCreate(StrictModel):
     error: FreeText | None = Field(default=None, description="Set when the task raised: the run failed.")
     start_time: datetime | None = Field(default=None, description="ISO 8601; the server's clock if omitted.")
     end_time: datetime | None = None
+    latency_ms: LatencyMs = None
+    tokens_in: int | None = Field(default=None, ge=0, le=MAX_TOKENS, strict=True, description="Input tokens.")
+    tokens_out: int | None = Field(
+        default=None, ge=0, le=MAX_TOKENS, strict=True, description="Output tokens."
+    )
+    cost: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, strict=True, description="What the run cost, in `currency`."
+    )
+    currency: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The unit of `cost` the user names (`USD`, `EUR`, `credits`...).",
+    )
     evaluations: list[EvaluationFields] = Field(
         default=[], description="Evaluations of this run, stored with it in the same transaction."
     )
@@ -78,6 +115,31 @@ class EvaluatorSummary(BaseModel):
     mean_score: float | None
 
 
+class Latency(BaseModel):
+    """Latencies of the runs that report one (milliseconds; percentiles interpolated linearly
+    between the closest ranks, as Python's ``statistics.quantiles(method="inclusive")``)."""
+
+    count: int = Field(description="Runs with a latency.")
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class CostTotal(BaseModel):
+    currency: str | None = Field(description="As the runs named it; null for costs given without one.")
+    amount: float
+    runs: int = Field(description="Runs with a cost in this currency.")
+
+
+class Usage(BaseModel):
+    """Usage totals of the runs that report it."""
+
+    tokens_in: int = Field(description="Sum over the runs that report it (0 when none does).")
+    tokens_out: int
+    runs_with_tokens: int = Field(description="Runs that report `tokens_in` or `tokens_out`.")
+    costs: list[CostTotal] = Field(description="One total per currency, ordered by currency (null first).")
+
+
 class ExperimentSummary(BaseModel):
     expected_runs: int = Field(description="Examples of the version times repetitions.")
     runs: int
@@ -85,6 +147,8 @@ class ExperimentSummary(BaseModel):
     errored_runs: int
     incomplete_runs: int = Field(description="(example, repetition) pairs with no successful run.")
     evaluations: list[EvaluatorSummary]
+    latency_ms: Latency
+    usage: Usage
 
 
 class Experiment(BaseModel):
@@ -95,6 +159,7 @@ class Experiment(BaseModel):
     description: str | None
     metadata: dict[str, Any]
     repetitions: int
+    task_version: str | None
     example_count: int = Field(description="Examples in the pinned version.")
     created_at: str
     summary: ExperimentSummary | None = Field(default=None, description="Only from GET /v1/experiments/{id}.")
@@ -117,6 +182,8 @@ class Evaluation(BaseModel):
     annotator_kind: AnnotatorKind
     start_time: str
     end_time: str
+    latency_ms: float | None
+    evaluator_version: str | None
 
 
 class Run(BaseModel):
@@ -130,6 +197,12 @@ class Run(BaseModel):
     error: str | None
     start_time: str
     end_time: str
+    latency_ms: float | None
+    tokens_in: int | None
+    tokens_out: int | None
+    cost: float | None
+    currency: str | None
+    reused_from_run_id: str | None = Field(description="The run an incremental rerun copied this one from.")
     evaluations: list[Evaluation]
 
 
@@ -170,4 +243,148 @@ class IncompletePage(BaseModel):
     experiment_id: str
     version_id: str
     data: list[IncompleteExample]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------- comparisons
+
+ComparisonStatus = Literal["only_base", "only_head", "same_content", "changed"]
+
+
+class ComparedExperiment(BaseModel):
+    """One side of a comparison: the experiment and what its runs cost."""
+
+    id: str
+    name: str | None
+    version_id: str
+    task_version: str | None
+    repetitions: int
+    example_count: int = Field(description="Examples in its pinned version.")
+    runs: int
+    errored_runs: int
+    latency_ms: Latency
+    usage: Usage
+
+
+class SideMean(BaseModel):
+    mean: float | None = Field(description="The mean over the examples of their mean score.")
+    count: int = Field(description="Examples with a score.")
+
+
+class AllMeans(BaseModel):
+    base: SideMean = Field(description="Over every example of the base's version that has a score.")
+    head: SideMean = Field(description="Over every example of the head's version that has a score.")
+    delta: float | None = Field(description="Head minus base.")
+
+
+class LikeForLike(BaseModel):
+    base_mean: float | None
+    head_mean: float | None
+    delta: float | None = Field(description="Head minus base.")
+    count: int = Field(description="`same_content` examples scored on both sides, the ones averaged.")
+
+
+class ComparedEvaluator(BaseModel):
+    name: str
+    kind: Literal["boolean", "numeric"] = Field(
+        description="`boolean` when every score of either experiment is 0 or 1."
+    )
+    threshold: float = Field(description="The drop (or rise) that counts as a regression (improvement).")
+    all: AllMeans
+    like_for_like: LikeForLike
+    regressions: int = Field(description="Examples in the verdict's scope where it regressed.")
+    improvements: int = Field(description="Examples in the verdict's scope where it improved.")
+    new_errors: int = Field(description="Of the regressions: an evaluation error rate higher in head.")
+
+
+class LatencyDelta(BaseModel):
+    p50: float | None
+    p95: float | None
+    mean: float | None
+
+
+class CostDelta(BaseModel):
+    currency: str | None
+    amount: float = Field(description="Head minus base (a side without this currency counts 0).")
+
+
+class CostDeltas(BaseModel):
+    """Head minus base."""
+
+    latency_ms: LatencyDelta
+    tokens_in: int
+    tokens_out: int
+    costs: list[CostDelta]
+
+
+class ComparisonCounts(BaseModel):
+    examples: int = Field(description="Examples of either version.")
+    only_base: int = Field(description="In the base's version only (removed since).")
+    only_head: int = Field(description="In the head's version only (added since).")
+    same_content: int = Field(description="In both, with the same content hash.")
+    changed: int = Field(description="In both, edited between the versions.")
+    output_changed: int
+    new_run_errors: int = Field(description="Examples whose run error rate is higher in head.")
+
+
+class Verdict(BaseModel):
+    """What a CI gate reads: `regressed` is true when some example of the scope regressed."""
+
+    regressed: bool
+    scope: list[ComparisonStatus] = Field(
+        description="The classes counted: `same_content` (like for like), and `changed` with include_changed."
+    )
+    regressions: dict[str, int] = Field(description="Per evaluator, its regressions in the scope.")
+    new_run_errors: int = Field(description="Examples of the scope whose run error rate is higher in head.")
+    regressed_examples: int
+    improved_examples: int
+
+
+class SideRuns(BaseModel):
+    runs: int
+    errors: int = Field(description="Errored runs.")
+
+
+class ComparedScore(BaseModel):
+    name: str
+    base: float | None = Field(description="The mean score over the base's repetitions.")
+    head: float | None
+    delta: float | None = Field(description="Head minus base.")
+    change: Literal["regression", "improvement", "steady"] | None = Field(
+        description="By the evaluator's threshold; null when a side has no score and no new error."
+    )
+    base_errors: int = Field(description="Evaluation errors.")
+    head_errors: int
+    new_error: bool = Field(description="The evaluation error rate is higher in head (a regression).")
+
+
+class ComparedExample(BaseModel):
+    example_id: str
+    source_id: str
+    status: ComparisonStatus
+    base_content_hash: str | None
+    head_content_hash: str | None
+    base: SideRuns | None = Field(description="Null when the example is not in the base's version.")
+    head: SideRuns | None
+    output_changed: bool | None = Field(
+        description="The sets of distinct outputs of the two sides' successful runs differ (canonical "
+        "JSON, RFC 8785); null when a side has none."
+    )
+    new_run_error: bool = Field(description="The run error rate is higher in head.")
+    regression: bool = Field(
+        description="In the verdict's scope, and an evaluator regressed or new_run_error."
+    )
+    improvement: bool = Field(description="In the verdict's scope, and an evaluator improved.")
+    scores: list[ComparedScore] = Field(description="Per evaluator either side has for it, by name.")
+
+
+class Comparison(BaseModel):
+    dataset_id: str
+    base: ComparedExperiment
+    head: ComparedExperiment
+    counts: ComparisonCounts
+    evaluators: list[ComparedEvaluator] = Field(description="By name.")
+    deltas: CostDeltas
+    verdict: Verdict
+    data: list[ComparedExample] = Field(description="A page of examples by example id.")
     next_cursor: str | None

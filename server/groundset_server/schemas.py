@@ -260,6 +260,12 @@ class Problem(BaseModel):
         default=None, description="`run_exists`: the repetitions of `example_ids`."
     )
     run_ids: list[str] | None = Field(default=None, description="`run_not_in_experiment`: the first ten.")
+    base_dataset_id: str | None = Field(
+        default=None, description="`experiments_on_different_datasets`: the base experiment's dataset."
+    )
+    head_dataset_id: str | None = Field(
+        default=None, description="`experiments_on_different_datasets`: the head experiment's dataset."
+    )
 
 
 class Health(BaseModel):

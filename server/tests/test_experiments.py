@@ -320,6 +320,8 @@ def test_summary_per_evaluator(client: TestClient) -> None:
             {"name": "exact", "count": 3, "errors": 1, "scored": 2, "mean_score": 0.75},
             {"name": "tone", "count": 1, "errors": 0, "scored": 0, "mean_score": None},
         ],
+        "latency_ms": {"count": 0, "p50": None, "p95": None, "mean": None},
+        "usage": {"tokens_in": 0, "tokens_out": 0, "runs_with_tokens": 0, "costs": []},
     }
     assert client.get(f"/v1/experiments/{experiment['id']}/incomplete").json()["data"] == []
 

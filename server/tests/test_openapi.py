@@ -28,6 +28,7 @@ def test_openapi_matches_the_committed_file(tmp_path: Path) -> None:
         "/v1/datasets/{dataset_id}/diff",
         "/v1/datasets/{dataset_id}/experiments",
         "/v1/experiments/{experiment_id}",
+        "/v1/experiments/compare",
         "/v1/experiments/{experiment_id}/runs",
         "/v1/experiments/{experiment_id}/evaluations",
         "/v1/experiments/{experiment_id}/incomplete",

@@ -258,6 +258,18 @@ def _exercise(check: Checker) -> None:
     assert incomplete["data"][0]["repetition_numbers"] == [2]
     check("GET", "/v1/experiments/{experiment_id}/incomplete", 404, at={"experiment_id": "999999"})
 
+    pair = {"base": created["id"], "head": created["id"]}
+    compared = check("GET", "/v1/experiments/compare", 200, query={**pair, "threshold": "exact:0.5"})
+    assert compared["counts"]["same_content"] == 3 and compared["data"][0]["scores"][0]["name"] == "exact"
+    check("GET", "/v1/experiments/compare", 404, query={**pair, "head": "999999"})
+    check("GET", "/v1/experiments/compare", 422, query={**pair, "threshold": "x"})
+    other = check("POST", "/v1/datasets/upsert", 200, json={**body, "dataset": {"name": "other"}})
+    foreign = check(
+        "POST", "/v1/datasets/{dataset_id}/experiments", 201, at={"dataset_id": other["dataset_id"]}, json={}
+    )
+    apart = check("GET", "/v1/experiments/compare", 422, query={**pair, "head": foreign["id"]})
+    assert apart["head_dataset_id"] == other["dataset_id"]
+
     check("DELETE", "/v1/experiments/{experiment_id}", 204, at=experiment)
     check("DELETE", "/v1/experiments/{experiment_id}", 404, at=experiment)
     check("DELETE", "/v1/datasets/{dataset_id}", 204, at=ids)

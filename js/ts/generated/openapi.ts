@@ -326,10 +326,280 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Experiments
+         * @description Compare two experiments on one dataset (any two versions of it), example by example.
+         *
+         *     The aggregates (counts per class, per-evaluator means on all and on like-for-like
+         *     examples, latency and usage with their deltas, the CI verdict) are whole in every page;
+         *     the examples are paged by `cursor`. 422 `experiments_on_different_datasets`,
+         *     `invalid_threshold`, `unknown_evaluator`; 404 `experiment_not_found`.
+         */
+        get: operations["compare_experiments_v1_experiments_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AllMeans */
+        AllMeans: {
+            /** @description Over every example of the base's version that has a score. */
+            base: components["schemas"]["SideMean"];
+            /**
+             * Delta
+             * @description Head minus base.
+             */
+            delta: number | null;
+            /** @description Over every example of the head's version that has a score. */
+            head: components["schemas"]["SideMean"];
+        };
+        /** ComparedEvaluator */
+        ComparedEvaluator: {
+            all: components["schemas"]["AllMeans"];
+            /**
+             * Improvements
+             * @description Examples in the verdict's scope where it improved.
+             */
+            improvements: number;
+            /**
+             * Kind
+             * @description `boolean` when every score of either experiment is 0 or 1.
+             * @enum {string}
+             */
+            kind: "boolean" | "numeric";
+            like_for_like: components["schemas"]["LikeForLike"];
+            /** Name */
+            name: string;
+            /**
+             * New Errors
+             * @description Of the regressions: an evaluation error rate higher in head.
+             */
+            new_errors: number;
+            /**
+             * Regressions
+             * @description Examples in the verdict's scope where it regressed.
+             */
+            regressions: number;
+            /**
+             * Threshold
+             * @description The drop (or rise) that counts as a regression (improvement).
+             */
+            threshold: number;
+        };
+        /** ComparedExample */
+        ComparedExample: {
+            /** @description Null when the example is not in the base's version. */
+            base: components["schemas"]["SideRuns"] | null;
+            /** Base Content Hash */
+            base_content_hash: string | null;
+            /** Example Id */
+            example_id: string;
+            head: components["schemas"]["SideRuns"] | null;
+            /** Head Content Hash */
+            head_content_hash: string | null;
+            /**
+             * Improvement
+             * @description In the verdict's scope, and an evaluator improved.
+             */
+            improvement: boolean;
+            /**
+             * New Run Error
+             * @description The run error rate is higher in head.
+             */
+            new_run_error: boolean;
+            /**
+             * Output Changed
+             * @description The sets of distinct outputs of the two sides' successful runs differ (canonical JSON, RFC 8785); null when a side has none.
+             */
+            output_changed: boolean | null;
+            /**
+             * Regression
+             * @description In the verdict's scope, and an evaluator regressed or new_run_error.
+             */
+            regression: boolean;
+            /**
+             * Scores
+             * @description Per evaluator either side has for it, by name.
+             */
+            scores: components["schemas"]["ComparedScore"][];
+            /** Source Id */
+            source_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "only_base" | "only_head" | "same_content" | "changed";
+        };
+        /**
+         * ComparedExperiment
+         * @description One side of a comparison: the experiment and what its runs cost.
+         */
+        ComparedExperiment: {
+            /** Errored Runs */
+            errored_runs: number;
+            /**
+             * Example Count
+             * @description Examples in its pinned version.
+             */
+            example_count: number;
+            /** Id */
+            id: string;
+            latency_ms: components["schemas"]["Latency"];
+            /** Name */
+            name: string | null;
+            /** Repetitions */
+            repetitions: number;
+            /** Runs */
+            runs: number;
+            /** Task Version */
+            task_version: string | null;
+            usage: components["schemas"]["Usage"];
+            /** Version Id */
+            version_id: string;
+        };
+        /** ComparedScore */
+        ComparedScore: {
+            /**
+             * Base
+             * @description The mean score over the base's repetitions.
+             */
+            base: number | null;
+            /**
+             * Base Errors
+             * @description Evaluation errors.
+             */
+            base_errors: number;
+            /**
+             * Change
+             * @description By the evaluator's threshold; null when a side has no score and no new error.
+             */
+            change: ("regression" | "improvement" | "steady") | null;
+            /**
+             * Delta
+             * @description Head minus base.
+             */
+            delta: number | null;
+            /** Head */
+            head: number | null;
+            /** Head Errors */
+            head_errors: number;
+            /** Name */
+            name: string;
+            /**
+             * New Error
+             * @description The evaluation error rate is higher in head (a regression).
+             */
+            new_error: boolean;
+        };
+        /** Comparison */
+        Comparison: {
+            base: components["schemas"]["ComparedExperiment"];
+            counts: components["schemas"]["ComparisonCounts"];
+            /**
+             * Data
+             * @description A page of examples by example id.
+             */
+            data: components["schemas"]["ComparedExample"][];
+            /** Dataset Id */
+            dataset_id: string;
+            deltas: components["schemas"]["CostDeltas"];
+            /**
+             * Evaluators
+             * @description By name.
+             */
+            evaluators: components["schemas"]["ComparedEvaluator"][];
+            head: components["schemas"]["ComparedExperiment"];
+            /** Next Cursor */
+            next_cursor: string | null;
+            verdict: components["schemas"]["Verdict"];
+        };
+        /** ComparisonCounts */
+        ComparisonCounts: {
+            /**
+             * Changed
+             * @description In both, edited between the versions.
+             */
+            changed: number;
+            /**
+             * Examples
+             * @description Examples of either version.
+             */
+            examples: number;
+            /**
+             * New Run Errors
+             * @description Examples whose run error rate is higher in head.
+             */
+            new_run_errors: number;
+            /**
+             * Only Base
+             * @description In the base's version only (removed since).
+             */
+            only_base: number;
+            /**
+             * Only Head
+             * @description In the head's version only (added since).
+             */
+            only_head: number;
+            /** Output Changed */
+            output_changed: number;
+            /**
+             * Same Content
+             * @description In both, with the same content hash.
+             */
+            same_content: number;
+        };
+        /** CostDelta */
+        CostDelta: {
+            /**
+             * Amount
+             * @description Head minus base (a side without this currency counts 0).
+             */
+            amount: number;
+            /** Currency */
+            currency: string | null;
+        };
+        /**
+         * CostDeltas
+         * @description Head minus base.
+         */
+        CostDeltas: {
+            /** Costs */
+            costs: components["schemas"]["CostDelta"][];
+            latency_ms: components["schemas"]["LatencyDelta"];
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
+        /** CostTotal */
+        CostTotal: {
+            /** Amount */
+            amount: number;
+            /**
+             * Currency
+             * @description As the runs named it; null for costs given without one.
+             */
+            currency: string | null;
+            /**
+             * Runs
+             * @description Runs with a cost in this currency.
+             */
+            runs: number;
+        };
         /** Dataset */
         Dataset: {
             /** Created At */
@@ -403,12 +673,16 @@ export interface components {
             end_time: string;
             /** Error */
             error: string | null;
+            /** Evaluator Version */
+            evaluator_version: string | null;
             /** Explanation */
             explanation: string | null;
             /** Id */
             id: string;
             /** Label */
             label: string | null;
+            /** Latency Ms */
+            latency_ms: number | null;
             /** Metadata */
             metadata: {
                 [key: string]: unknown;
@@ -450,10 +724,20 @@ export interface components {
              * @description Set when the evaluator raised.
              */
             error?: string | null;
+            /**
+             * Evaluator Version
+             * @description The user's name for the evaluator's code.
+             */
+            evaluator_version?: string | null;
             /** Explanation */
             explanation?: string | null;
             /** Label */
             label?: string | null;
+            /**
+             * Latency Ms
+             * @description How long it took, in milliseconds (finite, >= 0). When omitted and both `start_time` and `end_time` are given, their difference.
+             */
+            latency_ms?: number | null;
             /** Metadata */
             metadata?: {
                 [key: string]: unknown;
@@ -488,10 +772,20 @@ export interface components {
              * @description Set when the evaluator raised.
              */
             error?: string | null;
+            /**
+             * Evaluator Version
+             * @description The user's name for the evaluator's code.
+             */
+            evaluator_version?: string | null;
             /** Explanation */
             explanation?: string | null;
             /** Label */
             label?: string | null;
+            /**
+             * Latency Ms
+             * @description How long it took, in milliseconds (finite, >= 0). When omitted and both `start_time` and `end_time` are given, their difference.
+             */
+            latency_ms?: number | null;
             /** Metadata */
             metadata?: {
                 [key: string]: unknown;
@@ -593,6 +887,8 @@ export interface components {
             repetitions: number;
             /** @description Only from GET /v1/experiments/{id}. */
             summary?: components["schemas"]["ExperimentSummary"] | null;
+            /** Task Version */
+            task_version: string | null;
             /** Version Id */
             version_id: string;
         };
@@ -611,6 +907,11 @@ export interface components {
              * @default 1
              */
             repetitions?: number;
+            /**
+             * Task Version
+             * @description The user's name for the task's code and prompt; an incremental rerun reuses results only from an experiment with the same one.
+             */
+            task_version?: string | null;
             /**
              * Version Id
              * @description The version to run on; the latest if omitted.
@@ -640,10 +941,12 @@ export interface components {
              * @description (example, repetition) pairs with no successful run.
              */
             incomplete_runs: number;
+            latency_ms: components["schemas"]["Latency"];
             /** Runs */
             runs: number;
             /** Successful Runs */
             successful_runs: number;
+            usage: components["schemas"]["Usage"];
         };
         /** Health */
         Health: {
@@ -672,6 +975,50 @@ export interface components {
             next_cursor: string | null;
             /** Version Id */
             version_id: string;
+        };
+        /**
+         * Latency
+         * @description Latencies of the runs that report one (milliseconds; percentiles interpolated linearly
+         *     between the closest ranks, as Python's ``statistics.quantiles(method="inclusive")``).
+         */
+        Latency: {
+            /**
+             * Count
+             * @description Runs with a latency.
+             */
+            count: number;
+            /** Mean */
+            mean: number | null;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+        };
+        /** LatencyDelta */
+        LatencyDelta: {
+            /** Mean */
+            mean: number | null;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+        };
+        /** LikeForLike */
+        LikeForLike: {
+            /** Base Mean */
+            base_mean: number | null;
+            /**
+             * Count
+             * @description `same_content` examples scored on both sides, the ones averaged.
+             */
+            count: number;
+            /**
+             * Delta
+             * @description Head minus base.
+             */
+            delta: number | null;
+            /** Head Mean */
+            head_mean: number | null;
         };
         /** Manifest */
         Manifest: {
@@ -752,6 +1099,12 @@ export interface components {
          */
         Problem: {
             /**
+             * Base Dataset Id
+             * @description `experiments_on_different_datasets`: the base experiment's dataset.
+             * @default null
+             */
+            base_dataset_id?: string | null;
+            /**
              * Base Version Id
              * @description `stale_manifest`: the version the upsert met.
              * @default null
@@ -827,6 +1180,12 @@ export interface components {
              * @default null
              */
             field?: string | null;
+            /**
+             * Head Dataset Id
+             * @description `experiments_on_different_datasets`: the head experiment's dataset.
+             * @default null
+             */
+            head_dataset_id?: string | null;
             /**
              * Instance
              * @default null
@@ -974,6 +1333,10 @@ export interface components {
         Run: {
             /** Content Hash */
             content_hash: string;
+            /** Cost */
+            cost: number | null;
+            /** Currency */
+            currency: string | null;
             /** End Time */
             end_time: string;
             /** Error */
@@ -986,14 +1349,25 @@ export interface components {
             experiment_id: string;
             /** Id */
             id: string;
+            /** Latency Ms */
+            latency_ms: number | null;
             /** Output */
             output: unknown;
             /** Repetition Number */
             repetition_number: number;
+            /**
+             * Reused From Run Id
+             * @description The run an incremental rerun copied this one from.
+             */
+            reused_from_run_id: string | null;
             /** Source Id */
             source_id: string;
             /** Start Time */
             start_time: string;
+            /** Tokens In */
+            tokens_in: number | null;
+            /** Tokens Out */
+            tokens_out: number | null;
         };
         /** RunBatch */
         RunBatch: {
@@ -1025,6 +1399,16 @@ export interface components {
              * @description The content hash the task saw; refused (422) unless it is the example's at the version.
              */
             content_hash?: string | null;
+            /**
+             * Cost
+             * @description What the run cost, in `currency`.
+             */
+            cost?: number | null;
+            /**
+             * Currency
+             * @description The unit of `cost` the user names (`USD`, `EUR`, `credits`...).
+             */
+            currency?: string | null;
             /** End Time */
             end_time?: string | null;
             /**
@@ -1041,6 +1425,11 @@ export interface components {
             /** Example Id */
             example_id: string;
             /**
+             * Latency Ms
+             * @description How long it took, in milliseconds (finite, >= 0). When omitted and both `start_time` and `end_time` are given, their difference.
+             */
+            latency_ms?: number | null;
+            /**
              * Output
              * @description Any JSON value the task returned.
              */
@@ -1055,6 +1444,16 @@ export interface components {
              * @description ISO 8601; the server's clock if omitted.
              */
             start_time?: string | null;
+            /**
+             * Tokens In
+             * @description Input tokens.
+             */
+            tokens_in?: number | null;
+            /**
+             * Tokens Out
+             * @description Output tokens.
+             */
+            tokens_out?: number | null;
         };
         /** RunCreated */
         RunCreated: {
@@ -1073,6 +1472,29 @@ export interface components {
             data: components["schemas"]["Run"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** SideMean */
+        SideMean: {
+            /**
+             * Count
+             * @description Examples with a score.
+             */
+            count: number;
+            /**
+             * Mean
+             * @description The mean over the examples of their mean score.
+             */
+            mean: number | null;
+        };
+        /** SideRuns */
+        SideRuns: {
+            /**
+             * Errors
+             * @description Errored runs.
+             */
+            errors: number;
+            /** Runs */
+            runs: number;
         };
         /** UpsertExample */
         UpsertExample: {
@@ -1199,6 +1621,58 @@ export interface components {
             updated_source_ids?: string[] | null;
             /** Version Id */
             version_id: string | null;
+        };
+        /**
+         * Usage
+         * @description Usage totals of the runs that report it.
+         */
+        Usage: {
+            /**
+             * Costs
+             * @description One total per currency, ordered by currency (null first).
+             */
+            costs: components["schemas"]["CostTotal"][];
+            /**
+             * Runs With Tokens
+             * @description Runs that report `tokens_in` or `tokens_out`.
+             */
+            runs_with_tokens: number;
+            /**
+             * Tokens In
+             * @description Sum over the runs that report it (0 when none does).
+             */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
+        /**
+         * Verdict
+         * @description What a CI gate reads: `regressed` is true when some example of the scope regressed.
+         */
+        Verdict: {
+            /** Improved Examples */
+            improved_examples: number;
+            /**
+             * New Run Errors
+             * @description Examples of the scope whose run error rate is higher in head.
+             */
+            new_run_errors: number;
+            /** Regressed */
+            regressed: boolean;
+            /** Regressed Examples */
+            regressed_examples: number;
+            /**
+             * Regressions
+             * @description Per evaluator, its regressions in the scope.
+             */
+            regressions: {
+                [key: string]: number;
+            };
+            /**
+             * Scope
+             * @description The classes counted: `same_content` (like for like), and `changed` with include_changed.
+             */
+            scope: ("only_base" | "only_head" | "same_content" | "changed")[];
         };
         /** Version */
         Version: {
@@ -2503,6 +2977,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunBatchResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compare_experiments_v1_experiments_compare_get: {
+        parameters: {
+            query: {
+                /** @description The base experiment's id. */
+                base: string;
+                cursor?: string | null;
+                /** @description The head experiment's id (on the same dataset). */
+                head: string;
+                /** @description Count `changed` examples in the verdict too (default: like for like). */
+                include_changed?: boolean;
+                limit?: number;
+                /** @description Repeatable: list only the examples matching one of these. */
+                only?: ("regressions" | "improvements" | "new_errors" | "output_changed" | "only_base" | "only_head" | "same_content" | "changed")[];
+                /** @description Repeatable: `0.2` for every evaluator, `NAME:0.2` for the evaluator NAME (split at the last `:`). The drop that counts as a regression (the rise an improvement); default 0 (any drop) for a boolean evaluator, 0.1 for a numeric one. */
+                threshold?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -128,6 +128,9 @@ experiments = sa.Table(
     sa.Column("metadata", sa.Text, nullable=False),
     sa.Column("repetitions", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
+    # The user's name for the task's code and prompt (migration 0004): equal ones say a rerun
+    # may reuse results.
+    sa.Column("task_version", sa.Text, nullable=True),
     sa.Index("ix_experiments_dataset_id_id", "dataset_id", "id"),
     sqlite_autoincrement=True,
 )
@@ -148,6 +151,21 @@ experiment_runs = sa.Table(
     sa.Column("error", FreeText, nullable=True),
     sa.Column("start_time", sa.String(32), nullable=False),
     sa.Column("end_time", sa.String(32), nullable=False),
+    # What the run cost (migration 0004), null when not reported.
+    sa.Column("latency_ms", sa.Float, nullable=True),
+    sa.Column("tokens_in", sa.BigInteger, nullable=True),
+    sa.Column("tokens_out", sa.BigInteger, nullable=True),
+    sa.Column("cost", sa.Float, nullable=True),
+    sa.Column("currency", sa.Text, nullable=True),
+    # The run an incremental rerun copied this one from; the copy outlives it.
+    sa.Column(
+        "reused_from_run_id",
+        sa.Integer,
+        sa.ForeignKey(
+            "experiment_runs.id", ondelete="SET NULL", name="fk_experiment_runs_reused_from_run_id"
+        ),
+        nullable=True,
+    ),
     sa.UniqueConstraint(
         "experiment_id",
         "example_id",
@@ -156,6 +174,7 @@ experiment_runs = sa.Table(
     ),
     # Deleting a dataset's examples cascades to runs: without it PostgreSQL scans every run.
     sa.Index("ix_experiment_runs_example_id", "example_id"),
+    sa.Index("ix_experiment_runs_reused_from_run_id", "reused_from_run_id"),
     sqlite_autoincrement=True,
 )
 
@@ -173,6 +192,8 @@ experiment_evaluations = sa.Table(
     sa.Column("annotator_kind", sa.String(8), nullable=False),
     sa.Column("start_time", sa.String(32), nullable=False),
     sa.Column("end_time", sa.String(32), nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=True),
+    sa.Column("evaluator_version", sa.Text, nullable=True),
     sa.UniqueConstraint("run_id", "name", name="uq_experiment_evaluations_run_id_name"),
     sqlite_autoincrement=True,
 )

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from groundset_server.experiment_schemas import (
+    Comparison,
     EvaluationBatch,
     EvaluationBatchResult,
     Experiment,
@@ -22,7 +23,7 @@ from groundset_server.experiment_schemas import (
     RunPage,
 )
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
-from groundset_server.services import experiments
+from groundset_server.services import comparisons, experiments
 
 router = APIRouter(tags=["experiments"], responses=PROBLEM_RESPONSES)
 
@@ -54,6 +55,49 @@ def list_experiments(
     """The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
     to that version."""
     return experiments.list_experiments(engine_of(request), dataset_id, version_id, cursor, limit)
+
+
+# Before /experiments/{experiment_id}, which would take `compare` for an id.
+@router.get("/experiments/compare", response_model=Comparison)
+def compare_experiments(
+    request: Request,
+    base: Annotated[str, Query(description="The base experiment's id.")],
+    head: Annotated[str, Query(description="The head experiment's id (on the same dataset).")],
+    threshold: Annotated[
+        list[str],
+        Query(
+            description="Repeatable: `0.2` for every evaluator, `NAME:0.2` for the evaluator NAME "
+            "(split at the last `:`). The drop that counts as a regression (the rise an "
+            "improvement); default 0 (any drop) for a boolean evaluator, 0.1 for a numeric one."
+        ),
+    ] = [],  # noqa: B006 (FastAPI copies a query default)
+    include_changed: Annotated[
+        bool, Query(description="Count `changed` examples in the verdict too (default: like for like).")
+    ] = False,
+    only: Annotated[
+        list[comparisons.Only],
+        Query(description="Repeatable: list only the examples matching one of these."),
+    ] = [],  # noqa: B006
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 100,
+) -> Response:
+    """Compare two experiments on one dataset (any two versions of it), example by example.
+
+    The aggregates (counts per class, per-evaluator means on all and on like-for-like
+    examples, latency and usage with their deltas, the CI verdict) are whole in every page;
+    the examples are paged by `cursor`. 422 `experiments_on_different_datasets`,
+    `invalid_threshold`, `unknown_evaluator`; 404 `experiment_not_found`."""
+    answer = comparisons.compare(
+        engine_of(request),
+        base,
+        head,
+        thresholds=comparisons.parse_thresholds(threshold),
+        include_changed=include_changed,
+        only=only,
+        cursor=cursor,
+        limit=limit,
+    )
+    return json_response(answer)
 
 
 @router.get("/experiments/{experiment_id}", response_model=Experiment, response_model_exclude_unset=True)

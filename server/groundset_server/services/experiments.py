@@ -9,6 +9,7 @@ posted for it. A batch is one transaction: all of it is stored or none.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from groundset_server.experiment_schemas import (
     RunCreate,
 )
 from groundset_server.problems import MAX_LISTED
+from groundset_server.services.costs import costs
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
@@ -65,7 +67,9 @@ def _batch_refusal(
 # ---------------------------------------------------------------- experiments
 
 
-def _experiment_row(conn: sa.Connection, experiment_id: str, lock: bool = False) -> sa.Row[Any]:
+def experiment_row(conn: sa.Connection, experiment_id: str, lock: bool = False) -> sa.Row[Any]:
+    """The experiment's row with its version's ``example_count`` (``invalid_id`` if malformed,
+    ``experiment_not_found`` if none has the id)."""
     wanted = parse_id(experiment_id, "experiment")
     query = (
         sa.select(experiments, versions.c.example_count)
@@ -94,6 +98,7 @@ def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
         "description": row.description,
         "metadata": json_value(row.metadata),
         "repetitions": row.repetitions,
+        "task_version": row.task_version,
         "example_count": row.example_count,
         "created_at": row.created_at,
     }
@@ -119,11 +124,12 @@ def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate
                 description=body.description,
                 metadata=metadata,
                 repetitions=body.repetitions,
+                task_version=body.task_version,
                 created_at=now(),
             )
             .returning(experiments.c.id)
         ).scalar_one()
-        return experiment_json(_experiment_row(conn, str(experiment_id)))
+        return experiment_json(experiment_row(conn, str(experiment_id)))
 
 
 def list_experiments(
@@ -167,6 +173,7 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
         "successful_runs": successful,
         "errored_runs": error_count,
         "incomplete_runs": expected - successful,
+        **costs(conn, experiment.id).summary(),
         "evaluations": [
             {
                 "name": name,
@@ -182,7 +189,7 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
 
 def get_experiment(engine: sa.Engine, experiment_id: str) -> dict[str, Any]:
     with read_transaction(engine) as conn:
-        row = _experiment_row(conn, experiment_id)
+        row = experiment_row(conn, experiment_id)
         answer = experiment_json(row)
         answer["summary"] = _summary(conn, row)
     return answer
@@ -190,7 +197,7 @@ def get_experiment(engine: sa.Engine, experiment_id: str) -> dict[str, Any]:
 
 def delete_experiment(engine: sa.Engine, experiment_id: str) -> None:
     with write_transaction(engine) as conn:
-        row = _experiment_row(conn, experiment_id, lock=True)
+        row = experiment_row(conn, experiment_id, lock=True)
         run_ids = sa.select(runs.c.id).where(runs.c.experiment_id == row.id)
         conn.execute(sa.delete(evaluations).where(evaluations.c.run_id.in_(run_ids)))
         conn.execute(sa.delete(runs).where(runs.c.experiment_id == row.id))
@@ -216,7 +223,20 @@ def _evaluation_row(evaluation: EvaluationFields, run_id: int, path: str) -> dic
         "annotator_kind": evaluation.annotator_kind,
         "start_time": timestamp(evaluation.start_time),
         "end_time": timestamp(evaluation.end_time),
+        "latency_ms": _latency(evaluation.latency_ms, evaluation.start_time, evaluation.end_time),
+        "evaluator_version": evaluation.evaluator_version,
     }
+
+
+def _latency(given: float | None, start: datetime | None, end: datetime | None) -> float | None:
+    """The latency the client gave, else the time between the start and end it gave (the
+    server's own clock, used when they are omitted, measures nothing of the task)."""
+    if given is not None or start is None or end is None:
+        return given
+    # A time without a zone is UTC, as the stored times take it (values.timestamp).
+    start, end = (t if t.tzinfo is not None else t.replace(tzinfo=UTC) for t in (start, end))
+    elapsed = (end - start).total_seconds() * 1000
+    return elapsed if elapsed >= 0 else None
 
 
 def _check_run_batch(experiment: sa.Row[Any], batch: list[RunCreate]) -> list[int]:
@@ -267,7 +287,7 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
         for index, run in enumerate(batch)
     ]
     with write_transaction(engine) as conn:
-        experiment = _experiment_row(conn, experiment_id, lock=True)
+        experiment = experiment_row(conn, experiment_id, lock=True)
         example_ids = _check_run_batch(experiment, batch)
         hashes = _content_hashes(conn, experiment, set(example_ids))
         outside = [i for i, example_id in enumerate(example_ids) if example_id not in hashes]
@@ -332,6 +352,11 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
                 "error": run.error,
                 "start_time": timestamp(run.start_time),
                 "end_time": timestamp(run.end_time),
+                "latency_ms": _latency(run.latency_ms, run.start_time, run.end_time),
+                "tokens_in": run.tokens_in,
+                "tokens_out": run.tokens_out,
+                "cost": run.cost,
+                "currency": run.currency,
             }
             for example_id, run, output in zip(example_ids, batch, outputs, strict=True)
         ]
@@ -380,12 +405,14 @@ def evaluation_json(row: sa.Row[Any]) -> dict[str, Any]:
         "annotator_kind": row.annotator_kind,
         "start_time": row.start_time,
         "end_time": row.end_time,
+        "latency_ms": row.latency_ms,
+        "evaluator_version": row.evaluator_version,
     }
 
 
 def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
     with read_transaction(engine) as conn:
-        experiment = _experiment_row(conn, experiment_id)
+        experiment = experiment_row(conn, experiment_id)
         query = (
             sa.select(runs, examples.c.source_id)
             .join(examples, examples.c.id == runs.c.example_id)
@@ -415,6 +442,12 @@ def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: 
                 "error": row.error,
                 "start_time": row.start_time,
                 "end_time": row.end_time,
+                "latency_ms": row.latency_ms,
+                "tokens_in": row.tokens_in,
+                "tokens_out": row.tokens_out,
+                "cost": row.cost,
+                "currency": row.currency,
+                "reused_from_run_id": render_id(row.reused_from_run_id),
                 "evaluations": by_run[row.id],
             }
             for row in rows
@@ -446,7 +479,7 @@ def upsert_evaluations(
         for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True))
     ]
     with write_transaction(engine) as conn:
-        experiment = _experiment_row(conn, experiment_id, lock=True)
+        experiment = experiment_row(conn, experiment_id, lock=True)
         known = set(
             conn.execute(
                 sa.select(runs.c.id).where(
@@ -489,7 +522,7 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
     """The examples of the version that lack a successful run for some repetition, each with
     those repetition numbers, a page at a time by example id."""
     with read_transaction(engine) as conn:
-        experiment = _experiment_row(conn, experiment_id)
+        experiment = experiment_row(conn, experiment_id)
         successful = (
             sa.select(sa.func.count())
             .select_from(runs)

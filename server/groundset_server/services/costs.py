@@ -1,0 +1,115 @@
+"""What an experiment's runs cost: latency percentiles and usage totals, for its summary and
+for a comparison (schemas ``Latency`` and ``Usage`` of ``experiment_schemas``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from groundset_server.db.tables import experiment_runs as runs
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """The ``fraction`` quantile of the ascending ``ordered`` values, interpolated linearly
+    between the closest ranks (``statistics.quantiles(method="inclusive")``); None for none."""
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * fraction
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+@dataclass
+class Costs:
+    latencies: list[float]
+    """Ascending, in milliseconds."""
+    tokens_in: int
+    tokens_out: int
+    runs_with_tokens: int
+    costs: list[tuple[str | None, float, int]]
+    """(currency, amount, runs), ordered by currency, None first."""
+
+    def latency(self) -> dict[str, Any]:
+        count = len(self.latencies)
+        return {
+            "count": count,
+            "p50": percentile(self.latencies, 0.5),
+            "p95": percentile(self.latencies, 0.95),
+            "mean": math.fsum(self.latencies) / count if count else None,
+        }
+
+    def usage(self) -> dict[str, Any]:
+        return {
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "runs_with_tokens": self.runs_with_tokens,
+            "costs": [
+                {"currency": currency, "amount": amount, "runs": count}
+                for currency, amount, count in self.costs
+            ],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {"latency_ms": self.latency(), "usage": self.usage()}
+
+
+def costs(conn: sa.Connection, experiment_id: int) -> Costs:
+    """The latencies and usage totals of the experiment's runs (errored runs included: their
+    time and tokens were spent too)."""
+    latencies = sorted(
+        conn.execute(
+            sa.select(runs.c.latency_ms).where(
+                runs.c.experiment_id == experiment_id, runs.c.latency_ms.is_not(None)
+            )
+        ).scalars()
+    )
+    tokens_in, tokens_out, with_tokens = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(runs.c.tokens_in), 0),
+            sa.func.coalesce(sa.func.sum(runs.c.tokens_out), 0),
+            sa.func.count().filter(sa.or_(runs.c.tokens_in.is_not(None), runs.c.tokens_out.is_not(None))),
+        ).where(runs.c.experiment_id == experiment_id)
+    ).one()
+    per_currency = conn.execute(
+        sa.select(runs.c.currency, sa.func.sum(runs.c.cost), sa.func.count())
+        .where(runs.c.experiment_id == experiment_id, runs.c.cost.is_not(None))
+        .group_by(runs.c.currency)
+    ).all()
+    return Costs(
+        latencies=[float(value) for value in latencies],
+        tokens_in=int(tokens_in),
+        tokens_out=int(tokens_out),
+        runs_with_tokens=int(with_tokens),
+        costs=sorted(
+            ((currency, float(amount), int(count)) for currency, amount, count in per_currency),
+            key=lambda item: (item[0] is not None, item[0] or ""),
+        ),
+    )
+
+
+def deltas(base: Costs, head: Costs) -> dict[str, Any]:
+    """Head minus base: latency p50, p95 and mean (null when either side has none), tokens, and
+    the cost per currency either side reports (a side without it counts 0)."""
+    base_latency, head_latency = base.latency(), head.latency()
+    latency = {
+        key: None
+        if base_latency[key] is None or head_latency[key] is None
+        else head_latency[key] - base_latency[key]
+        for key in ("p50", "p95", "mean")
+    }
+    base_costs = {currency: amount for currency, amount, _ in base.costs}
+    head_costs = {currency: amount for currency, amount, _ in head.costs}
+    currencies = sorted(set(base_costs) | set(head_costs), key=lambda c: (c is not None, c or ""))
+    return {
+        "latency_ms": latency,
+        "tokens_in": head.tokens_in - base.tokens_in,
+        "tokens_out": head.tokens_out - base.tokens_out,
+        "costs": [
+            {"currency": c, "amount": head_costs.get(c, 0.0) - base_costs.get(c, 0.0)} for c in currencies
+        ],
+    }
