@@ -1,7 +1,8 @@
 //! The batch path: hash every record of a JSONL buffer or file on all cores.
 //!
 //! Each line holds one example record: `input`, optional `output` and `metadata`, and a source
-//! id under a key the caller names. Other members are ignored. Blank lines are skipped. The
+//! id under a key the caller names; any other member is `unknown_field`. Blank lines are
+//! skipped; lines end with LF or CRLF (or CR alone, in a file without any LF). The
 //! result keeps file order and has, for every record, its source id and content hash or the
 //! error of that line, so a CI job can report every bad line at once.
 //!
@@ -78,9 +79,7 @@ pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<Recor
 /// `io_error` when reading fails or the worker pool cannot start.
 pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
     let shape = Shape::structured(Some(options.id_key.clone()), false);
-    let results = read_lines(reader, options.threads, |bytes, line, scratch| {
-        shape.line(bytes, line, scratch)
-    })?;
+    let results = shape.lines(reader, options.threads)?;
     Ok(results
         .into_iter()
         .map(|(line, result)| match result {
@@ -108,11 +107,12 @@ pub(crate) fn open_file(path: &Path) -> Result<File, HashError> {
 
 /// Applies `per_line` to every non-blank line of what `reader` gives (after a leading UTF-8
 /// byte-order mark), on the worker threads, a chunk at a time; gives each line's number and
-/// result in order.
+/// result in order. A text in UTF-16 gives one result, `refuse` of its error, at line 1.
 pub(crate) fn read_lines<R, T, F>(
     mut reader: R,
     threads: Option<usize>,
     per_line: F,
+    refuse: impl FnOnce(HashError) -> T,
 ) -> Result<Vec<(usize, T)>, HashError>
 where
     R: Read,
@@ -125,6 +125,7 @@ where
     let mut next_line = 1;
     let mut at_end = false;
     let mut first = true;
+    let mut seen_newline = false;
     while !at_end {
         let filled = buffer.len();
         buffer.resize(filled + CHUNK_BYTES, 0);
@@ -133,6 +134,9 @@ where
         at_end = read == 0;
         if first && (buffer.len() >= BOM.len() || at_end) {
             first = false;
+            if let Some(error) = utf16_mark(&buffer, ErrorCode::InvalidJson) {
+                return Ok(vec![(1, refuse(error))]);
+            }
             if buffer.starts_with(BOM) {
                 buffer.drain(..BOM.len());
             }
@@ -142,12 +146,23 @@ where
             buffer.len()
         } else {
             match memchr::memrchr(b'\n', &buffer) {
-                Some(newline) => newline + 1,
+                Some(newline) => {
+                    seen_newline = true;
+                    newline + 1
+                }
                 // One line longer than a chunk: read more of it before hashing.
                 None => continue,
             }
         };
-        let (lines, after) = split_lines(&buffer[..complete], next_line);
+        // A text without any LF whose lines end with CR alone (classic Mac OS): a JSON text
+        // holds no raw CR inside a string, so its lines are split at each CR. This is known
+        // only at the end, so such a file is read whole; a file with LF pays one `memchr`.
+        let cr_only = at_end
+            && !seen_newline
+            && memchr::memchr(b'\n', &buffer).is_none()
+            && memchr::memchr(b'\r', &buffer).is_some();
+        let end_of_line = if cr_only { b'\r' } else { b'\n' };
+        let (lines, after) = split_lines_at(&buffer[..complete], next_line, end_of_line);
         next_line = after;
         let chunk: Vec<(usize, T)> = workers.install(|| {
             lines
@@ -167,6 +182,18 @@ where
 
 /// The UTF-8 byte-order mark that some editors and spreadsheets write at the start of a file.
 pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The one error of a text that starts with a UTF-16 byte-order mark (Windows "Unicode"
+/// exports): read as UTF-8, every line would be an error of its own.
+pub(crate) fn utf16_mark(data: &[u8], code: ErrorCode) -> Option<HashError> {
+    let mark = match data {
+        [0xFF, 0xFE, ..] => "FF FE",
+        [0xFE, 0xFF, ..] => "FE FF",
+        _ => return None,
+    };
+    let message = format!("the file is UTF-16 (it starts with the byte-order mark {mark}); save it as UTF-8");
+    Some(HashError::new(code, message).with_position(TextPosition { line: 1, column: 1 }))
+}
 
 fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -212,10 +239,15 @@ impl Workers {
 /// The non-blank lines of `data` with their numbers (counted from `first_line`), and the number
 /// of the line after the last.
 pub(crate) fn split_lines(data: &[u8], first_line: usize) -> (Vec<(usize, &[u8])>, usize) {
+    split_lines_at(data, first_line, b'\n')
+}
+
+/// As [`split_lines`], with lines that end with `end` (`\n`, or `\r` in a CR-only text).
+fn split_lines_at(data: &[u8], first_line: usize, end: u8) -> (Vec<(usize, &[u8])>, usize) {
     let mut lines = Vec::with_capacity(data.len() / 512 + 1);
     let mut start = 0;
     let mut line = first_line;
-    for newline in memchr::memchr_iter(b'\n', data).chain((data.last() != Some(&b'\n')).then_some(data.len())) {
+    for newline in memchr::memchr_iter(end, data).chain((data.last() != Some(&end)).then_some(data.len())) {
         let bytes = &data[start..newline];
         if !bytes.iter().all(|b| b.is_ascii_whitespace()) {
             lines.push((line, bytes));
@@ -276,7 +308,9 @@ mod tests {
         let mut data = String::new();
         let mut expected = Vec::new();
         for i in 0..5_000 {
-            data.push_str(&format!("{{\"key\": {i}, \"input\": {{\"n\": {i}, \"t\": \"é{i}\"}}, \"output\": {{\"a\": [{i}]}}, \"extra\": 1}}\r\n"));
+            data.push_str(&format!(
+                "{{\"key\": {i}, \"input\": {{\"n\": {i}, \"t\": \"é{i}\"}}, \"output\": {{\"a\": [{i}]}}}}\r\n"
+            ));
             let (input_text, output_text) = (format!("{{\"t\": \"é{i}\", \"n\": {i}}}"), format!("{{\"a\": [{i}]}}"));
             let input = parse_json(&input_text).unwrap();
             let output = parse_json(&output_text).unwrap();

@@ -82,14 +82,19 @@ pub(crate) struct Item<'a> {
 }
 
 /// Parses the records of a JSON file: a top-level array, or an object whose `items_key` member
-/// is the array (its other members are parsed strictly and dropped). Each item is a document
+/// is the array (its other members are parsed strictly, and given back by name with the offset
+/// of their value, for the caller to refuse). Each item is a document
 /// of its own, with error paths inside the item. An item that is well-formed JSON but outside
 /// the hash domain (a duplicate key, an inexact integer, …) is one bad item, and the items
 /// after it are still read; a syntax error ends the reading, and is the last item's error
 /// when it happened inside an item, else the second value (a file-level error, offset kept).
-pub(crate) fn parse_record_items<'a>(text: &'a str, items_key: &str) -> (Vec<Item<'a>>, Option<HashError>) {
+pub(crate) fn parse_record_items<'a>(
+    text: &'a str,
+    items_key: &str,
+) -> (Vec<Item<'a>>, Vec<(String, usize)>, Option<HashError>) {
     let mut parser = Parser::new(text);
     let mut items = Vec::new();
+    let mut others = Vec::new();
     // Set when an item ended the reading: its error is in `items` already.
     let mut stopped = false;
     parser.skip_whitespace();
@@ -105,6 +110,7 @@ pub(crate) fn parse_record_items<'a>(text: &'a str, items_key: &str) -> (Vec<Ite
                         parser.record_items(&mut items, &mut stopped)?;
                         return Ok(Value::Null);
                     }
+                    others.push((key.to_owned(), parser.pos));
                     parser.value(1)
                 })
                 .and_then(|_| {
@@ -125,9 +131,9 @@ pub(crate) fn parse_record_items<'a>(text: &'a str, items_key: &str) -> (Vec<Ite
     };
     let result = result.and_then(|()| parser.end());
     match result {
-        Err(_) if stopped => (items, None),
-        Err(error) => (items, Some(error)),
-        Ok(()) => (items, None),
+        Err(_) if stopped => (items, others, None),
+        Err(error) => (items, others, Some(error)),
+        Ok(()) => (items, others, None),
     }
 }
 

@@ -1,5 +1,7 @@
 //! A CSV file of records (RFC 4180, read by the `csv` crate): a header row, then one record
-//! per row. Values stay strings; a dotted column name (`input.question`) nests.
+//! per row. Values stay strings; a dotted column name (`input.question`) nests. The `csv`
+//! crate reads bad quoting leniently, so each record's text is checked after it is read
+//! ([`quoting_problem`]): a quote left open would read the rest of the file into one cell.
 //!
 //! A large file is parsed on every worker at once, because one `csv` reader is slower than
 //! the hashing it feeds. The text after the header is cut into chunks at likely record
@@ -17,6 +19,7 @@ use std::ops::Range;
 use ::csv::{ByteRecord, Reader, ReaderBuilder, StringRecord};
 use rayon::prelude::*;
 
+use super::flat::{STRUCTURED_MEMBERS, similar};
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
 use crate::canon::compare_utf16;
 use crate::error::{ErrorCode, HashError, TextPosition};
@@ -48,21 +51,26 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
 fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, HashError> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
+    // An empty file (or one of line ends and spaces only) has no records, as a header-only one:
+    // so that an export of an empty sheet can mirror a dataset to empty (when allowed).
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ReadOutcome::default());
+    }
     let mut reader = csv_reader(data);
     let mut header = StringRecord::new();
+    let header_issue = |error: HashError| Ok(finish(vec![vec![(1, 0, Err(error.into()))]], options));
     match reader.read_record(&mut header) {
         Ok(true) => {}
-        Ok(false) => {
-            let error = HashError::new(
-                ErrorCode::InvalidHeader,
-                "the file is empty: a CSV file of records starts with a header row",
-            );
-            return Ok(finish(vec![vec![(1, 0, Err(located(error, 1).into()))]], options));
-        }
-        Err(error) => return Ok(finish(vec![vec![(1, 0, Err(csv_error(error, 1).into()))]], options)),
+        Ok(false) => return Ok(ReadOutcome::default()),
+        Err(error) => return header_issue(csv_error(error, 1)),
     }
     let header_line = header.position().map_or(1, |position| start_line(data, 0, 0, position));
-    let columns = match column_tree(&header) {
+    let body = reader.position().byte() as usize;
+    if let Some(problem) = quoting_problem(&data[..body]) {
+        let field = format!("name {} of the header", problem.field + 1);
+        return header_issue(problem.error(data, 0, header_line, &field));
+    }
+    let columns = match column_tree(&header, &shape) {
         Ok(tree) => tree,
         Err(errors) => {
             let issues = errors
@@ -74,11 +82,10 @@ fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>
     };
     let table = Table {
         data,
-        fields: header.len(),
+        names: header.iter().map(str::to_owned).collect(),
         columns,
         shape,
     };
-    let body = reader.position().byte() as usize;
     let results = workers.install(|| {
         let chunk_bytes = chunk_bytes
             .unwrap_or_else(|| (data.len() / (8 * rayon::current_num_threads())).clamp(MIN_CHUNK_BYTES, CHUNK_BYTES));
@@ -186,7 +193,8 @@ fn line_after_even_quotes(data: &[u8], segment: Range<usize>, mut even: bool) ->
 /// What a chunk's records are checked and hashed against.
 struct Table<'d> {
     data: &'d [u8],
-    fields: usize,
+    /// The header's column names.
+    names: Vec<String>,
     columns: Vec<(String, Node)>,
     shape: Shape,
 }
@@ -232,7 +240,18 @@ impl Table<'_> {
             match reader.read_byte_record(&mut row) {
                 Ok(true) => {
                     let line = row.position().map_or(1, line_of);
-                    rows.push((line, 0, self.row(&row, line, &mut scratch)));
+                    let text = &self.data[at..base + reader.position().byte() as usize];
+                    let processed = match quoting_problem(text) {
+                        None => self.row(&row, line, &mut scratch),
+                        Some(problem) => {
+                            let field = match self.names.get(problem.field) {
+                                Some(name) => format!("field {} ({name:?})", problem.field + 1),
+                                None => format!("field {}", problem.field + 1),
+                            };
+                            Err(problem.error(self.data, at, line, &field).into())
+                        }
+                    };
+                    rows.push((line, 0, processed));
                 }
                 Ok(false) => {
                     return Chunk {
@@ -252,10 +271,14 @@ impl Table<'_> {
 
     /// The source id and hash of one row, or why it has none.
     fn row(&self, row: &ByteRecord, line: usize, scratch: &mut Vec<u8>) -> Processed {
-        if row.len() != self.fields {
+        if row.len() != self.names.len() {
             let error = HashError::new(
                 ErrorCode::FieldCount,
-                format!("line {line} has {} fields, the header has {}", row.len(), self.fields),
+                format!(
+                    "line {line} has {} fields, the header has {}",
+                    row.len(),
+                    self.names.len()
+                ),
             );
             return Err(located(error, line).into());
         }
@@ -271,6 +294,107 @@ impl Table<'_> {
             source_id: refused.source_id,
             error: located(refused.error, line),
         })
+    }
+}
+
+/// Quoting the `csv` crate reads leniently, and so silently: a quote left open reads the rest
+/// of the file into one field, and text after a closing quote (`"x"y`) is glued to the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteFault {
+    /// The quote at this offset opens a field that the text never closes.
+    Unclosed,
+    /// The byte at this offset follows a field's closing quote, where a comma or line end belongs.
+    TextAfterQuote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QuoteProblem {
+    fault: QuoteFault,
+    /// The offset in the record's text.
+    at: usize,
+    /// The 0-based field.
+    field: usize,
+}
+
+/// The first quoting fault in the text of one record (as the reader read it: from the end of
+/// the record before, through its line end), by RFC 4180: a field that starts with `"` ends at
+/// the next lone `"` (`""` is a quote inside it), then a comma or a line end. A `"` inside an
+/// unquoted field is a literal (`5" screen`), as Python's csv module and spreadsheets read it.
+/// This only reads what the reader read, so it is the same whichever reader read the record.
+fn quoting_problem(text: &[u8]) -> Option<QuoteProblem> {
+    memchr::memchr(b'"', text)?;
+    let mut at = text.iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let mut field = 0;
+    loop {
+        if text[at] == b'"' {
+            let open = at;
+            at += 1;
+            loop {
+                let Some(quote) = memchr::memchr(b'"', &text[at..]) else {
+                    let fault = QuoteFault::Unclosed;
+                    return Some(QuoteProblem { fault, at: open, field });
+                };
+                at += quote + 1;
+                if text.get(at) != Some(&b'"') {
+                    break;
+                }
+                at += 1;
+            }
+            match text.get(at) {
+                None | Some(b'\n' | b'\r') => return None,
+                Some(b',') => {}
+                Some(_) => {
+                    let fault = QuoteFault::TextAfterQuote;
+                    return Some(QuoteProblem { fault, at, field });
+                }
+            }
+        } else {
+            match memchr::memchr3(b',', b'\n', b'\r', &text[at..]) {
+                Some(end) if text[at + end] == b',' => at += end,
+                _ => return None,
+            }
+        }
+        // Past the comma, at the start of the next field.
+        at += 1;
+        field += 1;
+        if at == text.len() {
+            return None;
+        }
+    }
+}
+
+impl QuoteProblem {
+    /// The `invalid_csv` error of a problem in the record whose text starts at `start` in
+    /// `data` and whose first line is `line`; `field` names the field.
+    fn error(&self, data: &[u8], start: usize, line: usize, field: &str) -> HashError {
+        let at = start + self.at;
+        let first = start + data[start..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+        let line = line + count(b'\n', &data[first.min(at)..at]);
+        let line_start =
+            memchr::memrchr2(b'\n', b'\r', &data[first.min(at)..at]).map_or(first.min(at), |end| first + end + 1);
+        // Columns count characters: every byte but UTF-8 continuation bytes starts one.
+        let column = data[line_start..at].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
+        let message = match self.fault {
+            QuoteFault::Unclosed => {
+                let after = count(b'\n', &data[at..]) - usize::from(data.ends_with(b"\n"));
+                let rest = match after {
+                    0 => "the rest of its line".to_owned(),
+                    1 => "the rest of the file (1 more line)".to_owned(),
+                    _ => format!("the rest of the file ({after} more lines)"),
+                };
+                format!(
+                    "the quote that opens {field} at line {line}, column {column} is never closed, so \
+                     {rest} would be read into that one field; close it (a quote inside a quoted field \
+                     is written twice: \"\")"
+                )
+            }
+            QuoteFault::TextAfterQuote => format!(
+                "{field} has text after its closing quote at line {line}, column {column}: a quoted \
+                 field ends at its closing quote, then a comma or the line end (a quote inside a \
+                 quoted field is written twice: \"\")"
+            ),
+        };
+        HashError::new(ErrorCode::InvalidCsv, message).with_position(TextPosition { line, column })
     }
 }
 
@@ -335,13 +459,24 @@ fn csv_error(error: ::csv::Error, line: usize) -> HashError {
     located(HashError::new(ErrorCode::InvalidCsv, message), line)
 }
 
+fn invalid_header(message: String) -> HashError {
+    HashError::new(ErrorCode::InvalidHeader, message)
+}
+
 /// The nesting of the header's column names, or every problem with them.
-fn column_tree(header: &StringRecord) -> Result<Vec<(String, Node)>, Vec<HashError>> {
+fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node)>, Vec<HashError>> {
+    if let Some(error) = other_delimiter(header) {
+        return Err(vec![error]);
+    }
     let mut root: Vec<(String, Node)> = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = if shape.is_flat() {
+        Vec::new()
+    } else {
+        structured_columns(header, shape.id_key())
+    };
     let mut names: Vec<&str> = Vec::new();
     for (column, name) in header.iter().enumerate() {
-        let invalid = |message: String| HashError::new(ErrorCode::InvalidHeader, message);
+        let invalid = invalid_header;
         let number = column + 1;
         if name.is_empty() {
             errors.push(invalid(format!("column {number} has an empty name")));
@@ -350,6 +485,19 @@ fn column_tree(header: &StringRecord) -> Result<Vec<(String, Node)>, Vec<HashErr
         if name.split('.').any(str::is_empty) {
             errors.push(invalid(format!(
                 "column {number} ({name:?}) has an empty part between its dots"
+            )));
+            continue;
+        }
+        // Names are taken as written, so `id, input.q` would have a column " input.q": never
+        // what was meant, and silent, so it is refused.
+        if let Some(part) = name.split('.').find(|part| part.trim() != *part) {
+            let which = if name.trim() != name {
+                "its name".to_owned()
+            } else {
+                format!("its part {part:?}")
+            };
+            errors.push(invalid(format!(
+                "column {number} ({name:?}) has white space at the start or end of {which}; names are taken as written, so remove it"
             )));
             continue;
         }
@@ -374,6 +522,63 @@ fn column_tree(header: &StringRecord) -> Result<Vec<(String, Node)>, Vec<HashErr
     }
     sort(&mut root);
     Ok(root)
+}
+
+/// A header of one name holding `;` or a tab: a file written with another delimiter, whose
+/// every row would be one field.
+fn other_delimiter(header: &StringRecord) -> Option<HashError> {
+    let [name] = header.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let shown = [(';', "\";\""), ('\t', "a tab")]
+        .into_iter()
+        .find_map(|(delimiter, shown)| name.contains(delimiter).then_some(shown))?;
+    Some(invalid_header(format!(
+        "the header is one name, {name:?}: the file seems to use {shown} as its delimiter; CSV here is comma-separated, so save or export it with commas"
+    )))
+}
+
+/// In a structured file every column is the id column or part of `input`, `output` or
+/// `metadata`: a column that is neither would be left out of every record silently.
+fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<HashError> {
+    // White space around a name is refused on its own; the name without it is judged here.
+    let first_part = |name: &str| name.split('.').next().unwrap_or_default().trim().to_owned();
+    let parts: Vec<String> = header.iter().map(first_part).collect();
+    let has_input = parts.iter().any(|part| part == "input");
+    let (id, id_hint) = match id_key {
+        Some(key) => (format!("the id column ({key:?}) or "), ""),
+        None => (String::new(), "; if it holds the source id, give it as the id key"),
+    };
+    let hint =
+        "to read the columns as they are, name its input fields (input keys), or prefix the columns with \"input.\"";
+    let mut errors: Vec<HashError> = header
+        .iter()
+        .zip(&parts)
+        .enumerate()
+        .filter(|(_, (name, part))| {
+            !name.is_empty() && !STRUCTURED_MEMBERS.contains(&part.as_str()) && Some(part.as_str()) != id_key
+        })
+        .map(|(column, (name, part))| {
+            let advice = match similar(part, &STRUCTURED_MEMBERS) {
+                Some(known) if has_input || known == "input" => {
+                    let rest = name.trim().split_once('.').map_or("…", |(_, rest)| rest);
+                    format!("did you mean {:?}?", format!("{known}.{rest}"))
+                }
+                _ if has_input => "name it with one of these prefixes".to_owned(),
+                _ => hint.to_owned(),
+            };
+            invalid_header(format!(
+                "column {} ({name:?}) is not part of a record: each column is {id}named \"input.…\", \"output.…\" or \"metadata.…\"; {advice}{id_hint}",
+                column + 1
+            ))
+        })
+        .collect();
+    if errors.is_empty() && !has_input {
+        errors.push(invalid_header(format!(
+            "no column holds the input: a record's input comes from columns named \"input.…\"; {hint}"
+        )));
+    }
+    errors
 }
 
 /// Puts column `column` at the dotted `name`; on a conflict, gives a name of a column in the way.
@@ -464,7 +669,16 @@ mod tests {
 
     #[test]
     fn chunks_give_what_one_reader_gives() {
-        let texts: [&[u8]; 9] = [
+        let texts: [&[u8]; 15] = [
+            // A quote left open in the last column (it would swallow the rest of the file), in a
+            // middle column, after a doubled quote, and in the header.
+            b"id,output.a,input.q\n1,x,one\n2,y,\"two\n3,z,three\n4,w,four\n5,v,five\n",
+            b"id,input.q,output.a\n1,\"a\nb\",x\n2,\"open,y\n3,z,w\n4,\"q\",r\n",
+            b"id,input.q\n1,\"a\"\"\nb\n2,c\n",
+            b"id,\"input.q\n1,a\n2,b\n",
+            // Text after a closing quote, among good rows and literal quotes in unquoted cells.
+            b"id,input.q\n1,a\"b\n2,\"x\"y\n3,\"ok\"\n4,\"x\" \n5, \"z\"\n6,\"\"\"\n",
+            b"id,input.q,output.a\r\n1,\"x\"\r\n,y\r\n2,\"p\"q\"r\",s\r\n3,t,\"u\"\r\n",
             // Quoted cells with line ends, CRLF, blank lines between records.
             b"id,input.q,output.a\r\n1,\"a\r\nb\",x\r\n\r\n\n2,\"\"\"q\"\"\n\n\",y\r\n3,c,\"\"\n\n4,d,e",
             // A `"` inside an unquoted cell is a literal for the reader, but flips the count
@@ -488,6 +702,59 @@ mod tests {
                 same_in_chunks(text, chunk_bytes).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn quoting_faults_are_refused_at_every_chunk_size() {
+        let options = ReadOptions {
+            id_key: Some("id".to_owned()),
+            threads: Some(2),
+            ..ReadOptions::default()
+        };
+        type Expected<'a> = (&'a [&'a str], &'a [(usize, ErrorCode)]);
+        let cases: [(&[u8], Expected); 2] = [
+            (
+                b"id,output.a,input.q\n1,x,one\n2,y,\"two\n3,z,three\n4,w,four\n5,v,five\n",
+                (&["1"], &[(3, ErrorCode::InvalidCsv)]),
+            ),
+            (
+                b"id,input.q\n1,5\" screen\n2,\"x\"y\n3,\"a\nb\"\n4,\"x\" \n5,z\n",
+                (
+                    &["1", "3", "5"],
+                    &[(3, ErrorCode::InvalidCsv), (6, ErrorCode::InvalidCsv)],
+                ),
+            ),
+        ];
+        for (text, (ids, issues)) in cases {
+            for chunk_bytes in 1..=text.len() + 1 {
+                let outcome = read_in_chunks(text, &options, Some(chunk_bytes)).unwrap();
+                let got: Vec<&str> = outcome.records.iter().map(|r| r.source_id.as_str()).collect();
+                let problems: Vec<_> = outcome.issues.iter().map(|i| (i.line, i.error.code())).collect();
+                assert_eq!((got.as_slice(), problems.as_slice()), (ids, issues), "{chunk_bytes}");
+            }
+        }
+    }
+
+    #[test]
+    fn quoting_faults_are_found_in_a_record_text() {
+        let fault = |text: &str| quoting_problem(text.as_bytes()).map(|p| (p.fault, p.at, p.field));
+        for good in [
+            "a,b\n",
+            "\r\n\"a\",\"b\"\"c\"\r\n",
+            "5\" screen,x",
+            " \"a\",b\n",
+            "\"\",\"\"",
+            "\"a\nb\",c\n",
+            "a,\"b\"\r",
+            "",
+        ] {
+            assert_eq!(fault(good), None, "{good:?}");
+        }
+        assert_eq!(fault("1,\"open\n2,b\n"), Some((QuoteFault::Unclosed, 2, 1)));
+        assert_eq!(fault("\n\"a\"\"\n"), Some((QuoteFault::Unclosed, 1, 0)));
+        assert_eq!(fault("1,\"x\"y\n"), Some((QuoteFault::TextAfterQuote, 5, 1)));
+        assert_eq!(fault("\"x\" ,y\n"), Some((QuoteFault::TextAfterQuote, 3, 0)));
+        assert_eq!(fault("a,b,\"c\"\"d\"e"), Some((QuoteFault::TextAfterQuote, 10, 2)));
     }
 
     proptest! {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::{Hashed, Processed, ReadOptions, Refused};
 use crate::error::{ErrorCode, HashError, PathSegment};
 use crate::hash::{sha256_hex, write_canonical_example_parts};
-use crate::jsonl::{locate_in_line, parse_line};
+use crate::jsonl::{locate_in_line, parse_line, read_lines};
 use crate::records::RecordContent;
 use crate::source_id::{id_parse_error, source_id_from_value};
 use crate::value::Value;
@@ -69,6 +69,21 @@ impl Shape {
         })
     }
 
+    /// Every non-blank JSONL line of what `reader` gives, as [`Shape::line`], in order on the
+    /// worker threads.
+    pub(crate) fn lines<R: std::io::Read>(
+        &self,
+        reader: R,
+        threads: Option<usize>,
+    ) -> Result<Vec<(usize, Processed)>, HashError> {
+        read_lines(
+            reader,
+            threads,
+            |bytes, line, scratch| self.line(bytes, line, scratch),
+            |error| Err(Refused::from(error)),
+        )
+    }
+
     /// The source id, content hash and (when asked for) canonical content of a parsed record.
     /// Errors have the JSON path inside the record and no position.
     pub(crate) fn record(&self, record: &Value<'_>, scratch: &mut Vec<u8>) -> Processed {
@@ -92,13 +107,9 @@ impl Shape {
         };
         scratch.clear();
         let written = match &self.flat {
-            None => write_canonical_example_parts(
-                record.get("input").unwrap_or(&ABSENT),
-                record.get("output"),
-                record.get("metadata"),
-                scratch,
-            )
-            .map_err(|error| absent_input(record, error)),
+            None => self.structured_members(members).and_then(|input| {
+                write_canonical_example_parts(input, record.get("output"), record.get("metadata"), scratch)
+            }),
             Some(keys) => self.flat_parts(keys, members, scratch),
         };
         let ranges = match written {
@@ -122,6 +133,61 @@ impl Shape {
             content_hash: sha256_hex(scratch),
             content,
         })
+    }
+
+    /// Whether records are flat (key lists given) rather than structured.
+    pub(crate) fn is_flat(&self) -> bool {
+        self.flat.is_some()
+    }
+
+    /// The member holding the source id, if any.
+    pub(crate) fn id_key(&self) -> Option<&str> {
+        self.id_key.as_deref()
+    }
+
+    /// A structured record's `input`, once its members are known to be only `input`, `output`,
+    /// `metadata` and the id key: a member outside them would be silently left out of the hash
+    /// (a misspelt `ouput` would make the output `{}`), so it is `unknown_field`.
+    fn structured_members<'v>(&self, members: &'v [(Cow<'_, str>, Value<'v>)]) -> Result<&'v Value<'v>, HashError> {
+        let unknown: Vec<&str> = members
+            .iter()
+            .map(|(key, _)| key.as_ref())
+            .filter(|key| !STRUCTURED_MEMBERS.contains(key) && Some(*key) != self.id_key.as_deref())
+            .collect();
+        let Some((_, input)) = members.iter().find(|(key, _)| key == "input") else {
+            let names: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).take(20).collect();
+            let guess = unknown
+                .iter()
+                .find_map(|key| similar(key, &["input"]).map(|_| format!(" ({key:?} is not \"input\")")))
+                .unwrap_or_default();
+            let message = format!(
+                "a record needs an input member, a JSON object; it has none{guess}: its members are {names:?}. \
+                 To read records whose fields are top-level members, name its input fields (input keys); \
+                 else nest them in an \"input\" object"
+            );
+            return Err(HashError::new(ErrorCode::NotAnObject, message).within_key("input"));
+        };
+        let Some(first) = unknown.first() else {
+            return Ok(input);
+        };
+        let named: Vec<String> = unknown
+            .iter()
+            .map(|key| match similar(key, &STRUCTURED_MEMBERS) {
+                Some(known) => format!("{key:?} (did you mean {known:?}?)"),
+                None => format!("{key:?}"),
+            })
+            .collect();
+        let (id, id_hint) = match self.id_key.as_deref() {
+            Some(key) => (format!(" and the id key {key:?}"), ""),
+            None => (String::new(), "; if one holds the source id, give it as the id key"),
+        };
+        let message = format!(
+            "a record has {} it does not define: {}; its members are input, output, metadata{id}{id_hint}. \
+             To read records whose fields are top-level members, name them (input keys, output keys, metadata keys)",
+            if named.len() == 1 { "a member" } else { "members" },
+            named.join(", ")
+        );
+        Err(HashError::new(ErrorCode::UnknownField, message).within_key(first))
     }
 
     fn flat_parts(
@@ -171,17 +237,42 @@ impl Shape {
     }
 }
 
-/// The placeholder for a missing `input`, so the canonical writer reports "found nothing".
-static ABSENT: Value<'static> = Value::Null;
+/// The members of a structured record, besides the id key.
+pub(crate) const STRUCTURED_MEMBERS: [&str; 3] = ["input", "output", "metadata"];
 
-fn absent_input(record: &Value<'_>, error: HashError) -> HashError {
-    if record.get("input").is_none() && error.code() == ErrorCode::NotAnObject && error.path() == "$.input" {
-        return error.recoded(
-            ErrorCode::NotAnObject,
-            "a record needs an input member, a JSON object; it has none".to_owned(),
-        );
+/// The name among `known` that `name` was likely meant to be: the same ignoring case, or at
+/// most two edits away (one for short names), so that a typo gets its correction.
+pub(crate) fn similar<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let name = name.trim().to_lowercase();
+    known
+        .iter()
+        .map(|known| (edit_distance(&name, known), *known))
+        .filter(|(distance, known)| *distance <= if known.len() <= 4 { 1 } else { 2 })
+        .min()
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance with adjacent transpositions (`ouptut`), by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 {
+        return 3;
     }
-    error
+    let mut rows = vec![(0..=b.len()).collect::<Vec<usize>>(); a.len() + 1];
+    for i in 1..=a.len() {
+        rows[i][0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 fn strip_part(error: HashError) -> HashError {

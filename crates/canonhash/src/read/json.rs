@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
-use crate::error::{HashError, TextPosition};
+use crate::error::{ErrorCode, HashError, TextPosition};
 use crate::jsonl::{Workers, utf8_text};
 use crate::parse::parse_record_items;
 
@@ -53,7 +53,7 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
             return Ok(finish(vec![vec![(line, 0, Err(error.into()))]], options));
         }
     };
-    let (items, file_error) = parse_record_items(text, "examples");
+    let (items, others, file_error) = parse_record_items(text, "examples");
     let lines = LineStarts::new(text);
     let processed: Vec<(usize, usize, Processed)> = workers.install(|| {
         items
@@ -78,10 +78,34 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
             .collect()
     });
     let count = processed.len();
+    // Members of the wrapping object besides `examples` (unless there was no such object to
+    // speak of): a misspelt member there would otherwise be dropped unseen, as in a record.
+    let unknown = (file_error.is_none() || !items.is_empty()).then_some(others);
+    let wrapper_issues = unknown.into_iter().flatten().map(|(key, offset)| {
+        let message =
+            format!("a JSON file of records has no member {key:?}: it is an array of records, or an object whose only member is \"examples\"");
+        let error = HashError::new(ErrorCode::UnknownField, message)
+            .within_key(&key)
+            .with_position(lines.position(offset));
+        let line = lines.position(offset).line;
+        (line, count, Err(error.into()))
+    });
     let file_issue = file_error.map(|error| {
         let error = lines.locate(error, 0);
         let line = error.position().map_or(1, |position| position.line);
         (line, count, Err(error.into()))
     });
-    Ok(finish(vec![processed, file_issue.into_iter().collect()], options))
+    let mut outcome = finish(vec![processed, wrapper_issues.chain(file_issue).collect()], options);
+    // A record's issue names its item and (when the parser did not point inside it) where it
+    // starts: in a file on one line, the line alone would not find it.
+    for issue in &mut outcome.issues {
+        let Some(item) = items.get(issue.index) else {
+            continue;
+        };
+        let error = &issue.error;
+        let position = error.position().unwrap_or_else(|| lines.position(item.start));
+        let message = format!("{} (array item {}, from 0)", error.message(), issue.index);
+        issue.error = error.clone().recoded(error.code(), message).with_position(position);
+    }
+    Ok(outcome)
 }

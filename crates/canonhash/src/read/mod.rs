@@ -3,21 +3,29 @@
 //! it is read.
 //!
 //! Rules for every format: a leading UTF-8 byte-order mark is skipped, CRLF line ends are
-//! accepted, and every problem names the line where its record starts and the JSON path inside
-//! the record. Every bad record is reported (up to [`ReadOptions::max_errors`], then counted),
-//! not only the first; a record with a problem is left out of [`ReadOutcome::records`].
+//! accepted, a text starting with a UTF-16 byte-order mark is one issue (save it as UTF-8), and
+//! every problem names the line where its record starts and the JSON path inside the record.
+//! Every bad record is reported (up to [`ReadOptions::max_errors`], then counted), not only the
+//! first; a record with a problem is left out of [`ReadOutcome::records`].
 //!
-//! - JSONL (`.jsonl`, `.ndjson`): one JSON object per non-blank line, read in chunks on all cores.
-//! - JSON (`.json`): an array of record objects, or an object whose `examples` member is that
-//!   array (other members are ignored). A record's line is the line where its item starts.
+//! - JSONL (`.jsonl`, `.ndjson`): one JSON object per non-blank line, read in chunks on all
+//!   cores. Lines end with LF or CRLF, or with CR alone in a file without any LF.
+//! - JSON (`.json`): an array of record objects, or an object whose only member is `examples`,
+//!   that array (another member is `unknown_field`). A record's line is the line where its item
+//!   starts; its issue's position is where the parser found the problem, else where the item
+//!   starts, and its message ends with the item's index, so that a file on one line is usable.
 //! - CSV (`.csv`): a header row, then one record per row; values stay strings (an empty cell
 //!   is `""`), and a dotted column name such as `input.question` becomes nested objects
-//!   (`{"input": {"question": …}}`). Quoted cells may hold newlines and have no length limit.
+//!   (`{"input": {"question": …}}`). Quoted cells may hold newlines and have no length limit;
+//!   a quote left open or text after a closing quote is `invalid_csv` (RFC 4180), a `"` inside
+//!   an unquoted cell is a literal. An empty file (or blank) has no records, as a header-only one.
 //!
 //! A record is *structured* (`input` an object, `output` and `metadata` objects, null or
-//! absent) unless [`ReadOptions`] names `input_keys`, `output_keys` or `metadata_keys`: then it
-//! is *flat*, and its top-level members are picked into `input`, `output` and `metadata`
-//! (`input_keys` defaults to every member not named in the other two lists and not the id key).
+//! absent, and no other member but the id key: another is `unknown_field`, and in CSV a column
+//! outside them is `invalid_header`) unless [`ReadOptions`] names `input_keys`, `output_keys` or
+//! `metadata_keys`: then it is *flat*, and its top-level members are picked into `input`,
+//! `output` and `metadata` (`input_keys` defaults to every member not named in the other two
+//! lists and not the id key).
 //!
 //! The source id is `record[id_key]` by the rule of [`crate::source_id_from_value`]; with no
 //! id key it is the content hash, and identical records count once (the first). With an id
@@ -38,7 +46,7 @@ use std::str::FromStr;
 pub(crate) use flat::Shape;
 
 use crate::error::{ErrorCode, HashError};
-use crate::jsonl::{BOM, open_file, read_lines};
+use crate::jsonl::{BOM, open_file, utf16_mark};
 use crate::records::RecordContent;
 use crate::source_id::MAX_REPORTED_ERRORS;
 
@@ -295,10 +303,17 @@ fn read_whole(mut file: File, threads: Option<usize>) -> std::io::Result<Vec<u8>
 /// assert_eq!((issue.line, issue.error.code().as_str()), (4, "field_count"));
 /// ```
 pub fn read_records_bytes(data: &[u8], format: Format, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+    let code = match format {
+        Format::Jsonl => return read_jsonl(data, options),
+        Format::Json => ErrorCode::InvalidJson,
+        Format::Csv => ErrorCode::InvalidCsv,
+    };
+    if let Some(error) = utf16_mark(data, code) {
+        return Ok(finish(vec![vec![(1, 0, Err(error.into()))]], options));
+    }
     match format {
-        Format::Jsonl => read_jsonl(data, options),
         Format::Json => json::read(strip_bom(data), options),
-        Format::Csv => csv::read(strip_bom(data), options),
+        _ => csv::read(strip_bom(data), options),
     }
 }
 
@@ -308,9 +323,7 @@ pub(crate) fn strip_bom(data: &[u8]) -> &[u8] {
 
 fn read_jsonl<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
     let shape = Shape::new(options);
-    let lines = read_lines(reader, options.threads, |bytes, line, scratch| {
-        shape.line(bytes, line, scratch)
-    })?;
+    let lines = shape.lines(reader, options.threads)?;
     let results = lines
         .into_iter()
         .enumerate()
@@ -327,17 +340,17 @@ pub(crate) fn finish(parts: Vec<Vec<(usize, usize, Processed)>>, options: &ReadO
     let count = parts.iter().map(Vec::len).sum();
     // First which records repeat an earlier source id, with the ids borrowed from the results
     // (a map of owned ids would copy every id once more, and this runs on one thread).
-    let mut first_lines: HashMap<&str, usize, BuildHasherDefault<IdHasher>> =
+    let mut first_lines: HashMap<&str, (usize, usize), BuildHasherDefault<IdHasher>> =
         HashMap::with_capacity_and_hasher(count, BuildHasherDefault::default());
-    let repeats: Vec<Option<usize>> = parts
+    let repeats: Vec<Option<(usize, usize)>> = parts
         .iter()
         .flatten()
-        .map(|(line, _, result)| {
+        .map(|(line, index, result)| {
             let hashed = result.as_ref().ok()?;
             let source_id = hashed.source_id.as_deref().unwrap_or(&hashed.content_hash);
             match first_lines.entry(source_id) {
                 Entry::Vacant(entry) => {
-                    entry.insert(*line);
+                    entry.insert((*line, *index));
                     None
                 }
                 Entry::Occupied(entry) => Some(*entry.get()),
@@ -369,10 +382,11 @@ pub(crate) fn finish(parts: Vec<Vec<(usize, usize, Processed)>>, options: &ReadO
                     source_id: Some(source_id),
                     ..
                 }),
-                Some(first_line),
+                Some((first_line, first_index)),
             ) => {
                 let id_key = options.id_key.as_deref().unwrap_or("id");
-                let message = format!("the source id {source_id:?} is also the id of the record on line {first_line}");
+                let message =
+                    format!("the source id {source_id:?} is also the id of row {first_index} (line {first_line})");
                 Refused {
                     error: HashError::new(ErrorCode::DuplicateSourceId, message).within_key(id_key),
                     source_id: Some(source_id),
