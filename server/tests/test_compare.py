@@ -494,3 +494,31 @@ def test_migration_keeps_old_runs(database_url: str) -> None:
         assert client.delete(f"/v1/experiments/{experiment['id']}").status_code == 204
         assert client.get(runs_url).json()["data"][0]["reused_from_run_id"] is None
     app.state.engine.dispose()
+
+
+def test_outputs_of_repetitions_compare_as_sets_and_missing_runs_keep_their_class(client: TestClient) -> None:
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pqr"])
+    found = examples_at(client, v1["dataset_id"])
+    base = create(client, v1["dataset_id"], repetitions=2)
+    head = create(client, v1["dataset_id"], repetitions=2)
+
+    def runs(outputs: dict[str, tuple[Any, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"example_id": found[s]["id"], "repetition_number": n + 1, "output": pair[n]}
+            for s, pair in outputs.items()
+            for n in (0, 1)
+        ]
+
+    assert (
+        post_runs(client, base["id"], runs({"p": ("x", "y"), "q": ("x", "y"), "r": (None, None)})).status_code
+        == 201
+    )
+    # Head: p answers the same two outputs in the other order; q only one of them; r has no run.
+    assert post_runs(client, head["id"], runs({"p": ("y", "x"), "q": ("x", "x")})).status_code == 201
+    items = by_source(compare(client, base["id"], head["id"]))
+    assert (items["p"]["output_changed"], items["q"]["output_changed"]) == (False, True)
+    assert items["r"]["status"] == "same_content" and items["r"]["head"] == {"runs": 0, "errors": 0}
+    assert items["r"]["output_changed"] is None and items["r"]["regression"] is False
+    # A JSON null output is an output like any other.
+    assert post_runs(client, head["id"], runs({"r": (None, {"a": 1})})).status_code == 201
+    assert by_source(compare(client, base["id"], head["id"]))["r"]["output_changed"] is True

@@ -7,8 +7,8 @@ The services call these and never look at ``conn.dialect`` themselves:
   (``BEGIN IMMEDIATE``, :func:`groundset_server.db.engine.write_transaction`);
 - ``INSERT ... ON CONFLICT`` (:func:`insert_ignoring`, :func:`insert_replacing`): the same SQL,
   built by each dialect's own ``insert``;
-- raw driver SQL (:func:`driver_sql`): written with ``?`` placeholders, psycopg's ``%s`` on
-  PostgreSQL;
+- raw driver SQL (:func:`driver_sql`, :func:`driver_rows`): written with ``?`` placeholders,
+  psycopg's ``%s`` on PostgreSQL;
 - bulk writes (:func:`bulk`): PostgreSQL's ``COPY`` for inserts, the driver's executemany
   otherwise;
 - ids taken before inserting (:class:`ReservedIds`): PostgreSQL's sequence, or on SQLite the
@@ -61,6 +61,17 @@ def insert_replacing(conn: sa.Connection, table: sa.Table, index_elements: list[
 def driver_sql(conn: sa.Connection, sql: str) -> str:
     """``sql`` written with ``?`` placeholders in the driver's own style."""
     return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+def driver_rows(conn: sa.Connection, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (``?`` placeholders) as the driver gives them, plain tuples: for
+    scans of a row per example, where a Row object per row costs more than the scan."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(driver_sql(conn, sql), params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def bulk(conn: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -23,14 +23,14 @@ import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
 
+from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
-from groundset_server.db.tables import experiment_evaluations as evaluations
 from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.services.costs import Costs, costs, deltas
 from groundset_server.services.errors import Invalid
@@ -106,24 +106,36 @@ def parse_thresholds(values: Iterable[str]) -> Thresholds:
     return thresholds
 
 
-@dataclass(slots=True)
-class Tally:
-    """One example's runs on one side."""
+# One example's runs on one side, a row of a grouped scan: (example id, runs, errored runs,
+# successful runs, the least and the greatest canonical output text of its successful runs
+# (`null` for the JSON null; equal when they all answered the same), its content hash).
+Tally = tuple[Any, ...]
+RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH = 1, 2, 3, 4, 5, 6
 
-    runs: int = 0
-    errors: int = 0
-    outputs: set[str | None] = field(default_factory=set)
-    """The distinct canonical outputs of its successful runs (None: the JSON null)."""
+# One evaluator on one example on one side, over its repetitions: (example id, name, sum of
+# the scores, scores, errors, evaluations, scores other than 0 and 1).
+Scores = tuple[Any, ...]
+SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN = 2, 3, 4, 5, 6
+
+# Plain driver SQL read as the driver's tuples (dialect.driver_rows): a row per example.
+RUN_TALLIES = (
+    "SELECT example_id, count(*), count(error), count(*) FILTER (WHERE error IS NULL), "
+    "min(coalesce(output, 'null')) FILTER (WHERE error IS NULL), "
+    "max(coalesce(output, 'null')) FILTER (WHERE error IS NULL), min(content_hash) "
+    "FROM experiment_runs WHERE experiment_id = ? GROUP BY example_id"
+)
+EVALUATION_TALLIES = (
+    "SELECT r.example_id, e.name, sum(e.score), count(e.score), count(e.error), count(*), "
+    "count(e.score) FILTER (WHERE e.score NOT IN (0.0, 1.0)) "
+    "FROM experiment_evaluations e JOIN experiment_runs r ON r.id = e.run_id "
+    "WHERE r.experiment_id = ? GROUP BY r.example_id, e.name"
+)
 
 
-@dataclass(slots=True)
-class Scores:
-    """One evaluator on one example on one side, over its repetitions."""
-
-    mean: float | None
-    scored: int
-    errors: int
-    count: int
+def _mean_of(scores: Scores | None) -> float | None:
+    if scores is None or not scores[SCORED]:
+        return None
+    return float(scores[SUM] or 0.0) / int(scores[SCORED])
 
 
 @dataclass
@@ -137,6 +149,9 @@ class Side:
     non_boolean: set[str]
     """Evaluators with a score other than 0 and 1."""
     costs: Costs
+    output_sets: dict[int, set[str]] | None = None
+    """The distinct outputs per example, read only when some example answered differently in
+    its repetitions."""
 
     def experiment(self) -> dict[str, Any]:
         row = self.row
@@ -147,52 +162,54 @@ class Side:
             "task_version": row.task_version,
             "repetitions": row.repetitions,
             "example_count": row.example_count,
-            "runs": sum(tally.runs for tally in self.tallies.values()),
-            "errored_runs": sum(tally.errors for tally in self.tallies.values()),
+            "runs": sum(tally[RUNS] for tally in self.tallies.values()),
+            "errored_runs": sum(tally[ERRORS] for tally in self.tallies.values()),
             **self.costs.summary(),
         }
 
+    def runs_of(self, example_id: int) -> dict[str, Any] | None:
+        if example_id not in self.hashes:
+            return None
+        tally = self.tallies.get(example_id)
+        return {"runs": 0, "errors": 0} if tally is None else {"runs": tally[RUNS], "errors": tally[ERRORS]}
+
+    def outputs(self, conn: sa.Connection, example_id: int) -> set[str | None]:
+        tally = self.tallies[example_id]
+        if tally[LEAST] == tally[GREATEST]:
+            return {tally[LEAST]}
+        if self.output_sets is None:
+            self.output_sets = {}
+            for found, output in conn.execute(
+                sa.select(runs.c.example_id, sa.func.coalesce(runs.c.output, "null"))
+                .where(runs.c.experiment_id == self.row.id, runs.c.error.is_(None))
+                .distinct()
+            ).all():
+                self.output_sets.setdefault(found, set()).add(output)
+        return set(self.output_sets[example_id])
+
 
 def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) -> Side:
+    """A side's data in a few scans grouped by the database: its runs per example, its
+    evaluations per example and evaluator, its latencies and usage."""
+    tallies: dict[int, Tally] = {tally[0]: tally for tally in dialect.driver_rows(conn, RUN_TALLIES, row.id)}
     if hashes is None:
-        query = example_set_query(
-            conn, row.dataset_id, row.dataset_version_id, [examples.c.id, revisions.c.content_hash]
-        )
-        hashes = {example_id: content_hash for example_id, content_hash in conn.execute(query)}
-    tallies: dict[int, Tally] = {}
-    for example_id, errored, output in conn.execute(
-        sa.select(runs.c.example_id, runs.c.error.is_not(None), runs.c.output).where(
-            runs.c.experiment_id == row.id
-        )
-    ):
-        tally = tallies.get(example_id)
-        if tally is None:
-            tally = tallies[example_id] = Tally()
-        tally.runs += 1
-        if errored:
-            tally.errors += 1
+        if len(tallies) == row.example_count:
+            # Every example of the version has a run, which holds its content hash there.
+            hashes = {example_id: tally[HASH] for example_id, tally in tallies.items()}
         else:
-            tally.outputs.add(output)
+            query = example_set_query(
+                conn, row.dataset_id, row.dataset_version_id, [examples.c.id, revisions.c.content_hash]
+            )
+            hashes = {example_id: content_hash for example_id, content_hash in conn.execute(query).all()}
     scores: dict[str, dict[int, Scores]] = {}
     non_boolean: set[str] = set()
-    for example_id, name, mean, scored, errors, count, other in conn.execute(
-        sa.select(
-            runs.c.example_id,
-            evaluations.c.name,
-            sa.func.avg(evaluations.c.score),
-            sa.func.count(evaluations.c.score),
-            sa.func.count(evaluations.c.error),
-            sa.func.count(),
-            sa.func.count(evaluations.c.score).filter(evaluations.c.score.not_in([0.0, 1.0])),
-        )
-        .join(runs, runs.c.id == evaluations.c.run_id)
-        .where(runs.c.experiment_id == row.id)
-        .group_by(runs.c.example_id, evaluations.c.name)
-    ):
-        scores.setdefault(name, {})[example_id] = Scores(
-            None if mean is None else float(mean), scored, errors, count
-        )
-        if other:
+    for tally in dialect.driver_rows(conn, EVALUATION_TALLIES, row.id):
+        name = tally[1]
+        per_example = scores.get(name)
+        if per_example is None:
+            per_example = scores[name] = {}
+        per_example[tally[0]] = tally
+        if tally[NON_BOOLEAN]:
             non_boolean.add(name)
     return Side(row, hashes, tallies, scores, non_boolean, costs(conn, row.id))
 
@@ -247,17 +264,16 @@ class Evaluator:
         }
 
 
-@dataclass(slots=True)
-class Outcome:
-    """One aligned example: its class, what moved, and the per-evaluator rows of its answer."""
+class Outcome(NamedTuple):
+    """One aligned example: its class and what moved (its score rows are built for its page)."""
 
     example_id: int
     status: Status
-    output_changed: bool | None = None
-    new_run_error: bool = False
-    regression: bool = False
-    improvement: bool = False
-    scores: list[dict[str, Any]] = field(default_factory=list)
+    output_changed: bool | None
+    new_run_error: bool
+    new_evaluation_error: bool
+    regression: bool
+    improvement: bool
 
     def matches(self, only: set[str]) -> bool:
         return (
@@ -265,7 +281,7 @@ class Outcome:
             or ("regressions" in only and self.regression)
             or ("improvements" in only and self.improvement)
             or ("output_changed" in only and bool(self.output_changed))
-            or ("new_errors" in only and (self.new_run_error or any(s["new_error"] for s in self.scores)))
+            or ("new_errors" in only and (self.new_run_error or self.new_evaluation_error))
         )
 
 
@@ -282,11 +298,12 @@ def _change(delta: float | None, threshold: float, new_error: bool) -> str | Non
 
 
 def _score_row(name: str, evaluator: Evaluator, base: Scores | None, head: Scores | None) -> dict[str, Any]:
-    base_mean = None if base is None else base.mean
-    head_mean = None if head is None else head.mean
+    base_mean, head_mean = _mean_of(base), _mean_of(head)
     delta = _difference(head_mean, base_mean)
     new_error = (
-        base is not None and head is not None and _rate_rose(head.errors, head.count, base.errors, base.count)
+        base is not None
+        and head is not None
+        and _rate_rose(head[EVALUATION_ERRORS], head[EVALUATIONS], base[EVALUATION_ERRORS], base[EVALUATIONS])
     )
     return {
         "name": name,
@@ -294,8 +311,8 @@ def _score_row(name: str, evaluator: Evaluator, base: Scores | None, head: Score
         "head": head_mean,
         "delta": delta,
         "change": _change(delta, evaluator.threshold, new_error),
-        "base_errors": 0 if base is None else base.errors,
-        "head_errors": 0 if head is None else head.errors,
+        "base_errors": 0 if base is None else base[EVALUATION_ERRORS],
+        "head_errors": 0 if head is None else head[EVALUATION_ERRORS],
         "new_error": new_error,
     }
 
@@ -312,89 +329,131 @@ def _evaluators(base: Side, head: Side, thresholds: Thresholds) -> dict[str, Eva
         )
     found: dict[str, Evaluator] = {}
     for name in names:
-        scored = any(s.scored for side in (base, head) for s in side.scores.get(name, {}).values())
-        boolean = scored and name not in base.non_boolean and name not in head.non_boolean
+        means = [
+            [mean for scores in side.scores.get(name, {}).values() if (mean := _mean_of(scores)) is not None]
+            for side in (base, head)
+        ]
+        boolean = bool(means[0] or means[1]) and name not in base.non_boolean | head.non_boolean
         default = thresholds.default
         if default is None:
             default = 0.0 if boolean else NUMERIC_THRESHOLD
         found[name] = Evaluator(
-            name, "boolean" if boolean else "numeric", thresholds.evaluators.get(name, default)
+            name,
+            "boolean" if boolean else "numeric",
+            thresholds.evaluators.get(name, default),
+            means[0],
+            means[1],
         )
-        for side, means in ((base, found[name].base), (head, found[name].head)):
-            means.extend(s.mean for s in side.scores.get(name, {}).values() if s.mean is not None)
     return found
 
 
-def _outcomes(base: Side, head: Side, evaluators: dict[str, Evaluator], scope: set[str]) -> list[Outcome]:
+def _outcomes(
+    conn: sa.Connection, base: Side, head: Side, evaluators: dict[str, Evaluator], scope: set[str]
+) -> list[Outcome]:
+    """Every aligned example's outcome, by example id; the evaluators' like-for-like means and
+    counts gathered on the way. The loop of a comparison: kept to plain values."""
     outcomes: list[Outcome] = []
+    append = outcomes.append
     empty: dict[int, Scores] = {}
     score_maps = [
-        (name, evaluator, base.scores.get(name, empty), head.scores.get(name, empty))
+        (evaluator, base.scores.get(name, empty), head.scores.get(name, empty))
         for name, evaluator in evaluators.items()
     ]
-    for example_id in sorted(base.hashes.keys() | head.hashes.keys()):
-        base_hash, head_hash = base.hashes.get(example_id), head.hashes.get(example_id)
-        if base_hash is None or head_hash is None:
-            # One side only: its scores are shown, nothing is compared.
-            outcome = Outcome(example_id, "only_head" if base_hash is None else "only_base")
-            outcomes.append(outcome)
-            for name, evaluator, base_scores, head_scores in score_maps:
-                base_score, head_score = base_scores.get(example_id), head_scores.get(example_id)
-                if base_score is not None or head_score is not None:
-                    outcome.scores.append(_score_row(name, evaluator, base_score, head_score))
+    base_hashes, head_hashes = base.hashes, head.hashes
+    base_tallies, head_tallies = base.tallies, head.tallies
+    same_in_scope = "same_content" in scope
+    changed_in_scope = "changed" in scope
+    for example_id in sorted(base_hashes.keys() | head_hashes.keys()):
+        base_hash, head_hash = base_hashes.get(example_id), head_hashes.get(example_id)
+        if base_hash is None:
+            append(Outcome(example_id, "only_head", None, False, False, False, False))
             continue
-        outcome = Outcome(example_id, "same_content" if base_hash == head_hash else "changed")
-        outcomes.append(outcome)
-        in_scope = outcome.status in scope
-        base_tally, head_tally = base.tallies.get(example_id), head.tallies.get(example_id)
+        if head_hash is None:
+            append(Outcome(example_id, "only_base", None, False, False, False, False))
+            continue
+        same = base_hash == head_hash
+        in_scope = same_in_scope if same else changed_in_scope
+        output_changed = None
+        new_run_error = False
+        base_tally, head_tally = base_tallies.get(example_id), head_tallies.get(example_id)
         if base_tally is not None and head_tally is not None:
-            if base_tally.outputs and head_tally.outputs:
-                outcome.output_changed = base_tally.outputs != head_tally.outputs
-            outcome.new_run_error = _rate_rose(
-                head_tally.errors, head_tally.runs, base_tally.errors, base_tally.runs
+            if base_tally[SUCCESSES] and head_tally[SUCCESSES]:
+                if base_tally[LEAST] == base_tally[GREATEST] and head_tally[LEAST] == head_tally[GREATEST]:
+                    output_changed = base_tally[LEAST] != head_tally[LEAST]
+                else:
+                    output_changed = base.outputs(conn, example_id) != head.outputs(conn, example_id)
+            new_run_error = _rate_rose(
+                head_tally[ERRORS], head_tally[RUNS], base_tally[ERRORS], base_tally[RUNS]
             )
-        regression = outcome.new_run_error
-        improvement = False
-        for name, evaluator, base_scores, head_scores in score_maps:
+        regression = new_run_error
+        improvement = new_evaluation_error = False
+        for evaluator, base_scores, head_scores in score_maps:
             base_score, head_score = base_scores.get(example_id), head_scores.get(example_id)
-            if base_score is None and head_score is None:
+            if base_score is None or head_score is None:
                 continue
-            row = _score_row(name, evaluator, base_score, head_score)
-            outcome.scores.append(row)
-            if outcome.status == "same_content" and row["delta"] is not None:
-                evaluator.like_base.append(row["base"])
-                evaluator.like_head.append(row["head"])
-            if in_scope:
-                evaluator.regressions += row["change"] == "regression"
-                evaluator.improvements += row["change"] == "improvement"
-                evaluator.new_errors += row["new_error"]
-            regression = regression or row["change"] == "regression"
-            improvement = improvement or row["change"] == "improvement"
-        outcome.regression = in_scope and regression
-        outcome.improvement = in_scope and improvement
+            new_error = _rate_rose(
+                head_score[EVALUATION_ERRORS],
+                head_score[EVALUATIONS],
+                base_score[EVALUATION_ERRORS],
+                base_score[EVALUATIONS],
+            )
+            change = None
+            if base_score[SCORED] and head_score[SCORED]:
+                base_mean = float(base_score[SUM] or 0.0) / base_score[SCORED]
+                head_mean = float(head_score[SUM] or 0.0) / head_score[SCORED]
+                if same:
+                    evaluator.like_base.append(base_mean)
+                    evaluator.like_head.append(head_mean)
+                change = _change(head_mean - base_mean, evaluator.threshold, new_error)
+            elif new_error:
+                change = "regression"
+            if change == "regression":
+                regression = True
+                if in_scope:
+                    evaluator.regressions += 1
+                    evaluator.new_errors += new_error
+            elif change == "improvement":
+                improvement = True
+                if in_scope:
+                    evaluator.improvements += 1
+            new_evaluation_error = new_evaluation_error or new_error
+        append(
+            Outcome(
+                example_id,
+                "same_content" if same else "changed",
+                output_changed,
+                new_run_error,
+                new_evaluation_error,
+                in_scope and regression,
+                in_scope and improvement,
+            )
+        )
     return outcomes
 
 
-def _example_answer(outcome: Outcome, source_id: str, base: Side, head: Side) -> dict[str, Any]:
-    def side(tally_side: Side) -> dict[str, Any] | None:
-        if outcome.example_id not in tally_side.hashes:
-            return None
-        tally = tally_side.tallies.get(outcome.example_id) or Tally()
-        return {"runs": tally.runs, "errors": tally.errors}
-
+def _example_answer(
+    outcome: Outcome, source_id: str, base: Side, head: Side, evaluators: dict[str, Evaluator]
+) -> dict[str, Any]:
+    example_id = outcome.example_id
+    scores = []
+    for name, evaluator in evaluators.items():
+        base_score = base.scores.get(name, {}).get(example_id)
+        head_score = head.scores.get(name, {}).get(example_id)
+        if base_score is not None or head_score is not None:
+            scores.append(_score_row(name, evaluator, base_score, head_score))
     return {
-        "example_id": render_id(outcome.example_id),
+        "example_id": render_id(example_id),
         "source_id": source_id,
         "status": outcome.status,
-        "base_content_hash": base.hashes.get(outcome.example_id),
-        "head_content_hash": head.hashes.get(outcome.example_id),
-        "base": side(base),
-        "head": side(head),
+        "base_content_hash": base.hashes.get(example_id),
+        "head_content_hash": head.hashes.get(example_id),
+        "base": base.runs_of(example_id),
+        "head": head.runs_of(example_id),
         "output_changed": outcome.output_changed,
         "new_run_error": outcome.new_run_error,
         "regression": outcome.regression,
         "improvement": outcome.improvement,
-        "scores": outcome.scores,
+        "scores": scores,
     }
 
 
@@ -433,7 +492,7 @@ def compare(
         head = _side(conn, head_row, base.hashes if same_version else None)
         evaluators = _evaluators(base, head, thresholds)
         scope = {"same_content", "changed"} if include_changed else {"same_content"}
-        outcomes = _outcomes(base, head, evaluators, scope)
+        outcomes = _outcomes(conn, base, head, evaluators, scope)
         selected = [o for o in outcomes if o.matches(wanted)] if wanted else outcomes
         start = 0 if last is None else bisect.bisect_right([o.example_id for o in selected], last)
         shown = selected[start : start + limit]
@@ -475,6 +534,6 @@ def compare(
             "regressed_examples": sum(o.regression for o in in_scope),
             "improved_examples": sum(o.improvement for o in in_scope),
         },
-        "data": [_example_answer(o, source_ids[o.example_id], base, head) for o in shown],
+        "data": [_example_answer(o, source_ids[o.example_id], base, head, evaluators) for o in shown],
         "next_cursor": next_cursor,
     }

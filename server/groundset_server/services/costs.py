@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from groundset_server.db import dialect
 from groundset_server.db.tables import experiment_runs as runs
 
 
@@ -58,16 +59,19 @@ class Costs:
         return {"latency_ms": self.latency(), "usage": self.usage()}
 
 
-def costs(conn: sa.Connection, experiment_id: int) -> Costs:
+def costs(conn: sa.Connection, experiment_id: int, latencies: list[float] | None = None) -> Costs:
     """The latencies and usage totals of the experiment's runs (errored runs included: their
-    time and tokens were spent too)."""
-    latencies = sorted(
-        conn.execute(
-            sa.select(runs.c.latency_ms).where(
-                runs.c.experiment_id == experiment_id, runs.c.latency_ms.is_not(None)
+    time and tokens were spent too); ``latencies``, when the caller read them already."""
+    if latencies is None:
+        latencies = [
+            latency
+            for (latency,) in dialect.driver_rows(
+                conn,
+                "SELECT latency_ms FROM experiment_runs WHERE experiment_id = ? AND latency_ms IS NOT NULL",
+                experiment_id,
             )
-        ).scalars()
-    )
+        ]
+    latencies.sort()
     tokens_in, tokens_out, with_tokens = conn.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(runs.c.tokens_in), 0),
