@@ -59,16 +59,23 @@ describe("hashJsonl", () => {
   });
 
   test("idKey names the source id; integer ids come back as strings; blank lines are skipped", async () => {
-    const path = writeJsonl("keys.jsonl", [
-      '{"key": 7, "input": {"q": 1}}',
-      "",
-      '{"key": "ünïcode 😀", "input": {"q": 2}, "id": "ignored"}',
-    ]);
-    const pairs = await hashJsonl(pathToFileURL(path), { idKey: "key" });
+    const lines = ['{"key": 7, "input": {"q": 1}}', "", '{"key": "ünïcode 😀", "input": {"q": 2}}'];
+    const pairs = await hashJsonl(pathToFileURL(writeJsonl("keys.jsonl", lines)), { idKey: "key" });
     expect(pairs).toEqual([
       ["7", exampleHash({ input: { q: 1 } })],
       ["ünïcode 😀", exampleHash({ input: { q: 2 } })],
     ]);
+
+    // With another id key, an "id" member is outside the record: refused, not silently left out of the hash.
+    lines[2] = '{"key": "b", "input": {"q": 2}, "id": "other"}';
+    const error = (await hashJsonl(writeJsonl("other-id.jsonl", lines), { idKey: "key" }).catch(
+      (e: unknown) => e,
+    )) as ExampleError;
+    expect(error).toBeInstanceOf(ExampleError);
+    expect(error.errors.map(({ line, code, path }) => ({ line, code, path }))).toEqual([
+      { line: 3, code: "unknown_field", path: "$.id" },
+    ]);
+    expect(error.errors[0]?.message).toContain('the id key "key"');
   });
 
   test("bad lines reject with one ExampleError listing each, with its line", async () => {

@@ -110,8 +110,10 @@ export interface ExperimentRun {
 }
 
 /** The summary of an experiment: runs expected, stored, succeeded, errored, still missing, and each evaluator's count and mean score. */
-export type ExperimentSummary = Camelized<Omit<Schemas["ExperimentSummary"], "evaluations">> & {
+export type ExperimentSummary = Camelized<Omit<Schemas["ExperimentSummary"], "evaluations" | "usage">> & {
   evaluations: Array<Camelized<Schemas["EvaluatorSummary"]>>;
+  /** Token and cost totals of the runs that report them (one cost total per currency). */
+  usage: Camelized<Omit<Schemas["Usage"], "costs">> & { costs: Schemas["CostTotal"][] };
 };
 
 /** An experiment: its pinned dataset version, its runs and their evaluations. */
@@ -298,6 +300,9 @@ function localSummary(runs: ExperimentRun[], expectedRuns: number): ExperimentSu
     erroredRuns: errors,
     incompleteRuns: expectedRuns - (runs.length - errors),
     evaluations,
+    // A dry run records no latency or usage yet: the server's empty figures.
+    latencyMs: { count: 0, p50: null, p95: null, mean: null },
+    usage: { tokensIn: 0, tokensOut: 0, runsWithTokens: 0, costs: [] },
   };
 }
 
@@ -313,7 +318,7 @@ function summaryOf(wire: Schemas["Experiment"]): ExperimentSummary {
   if (summary === null || summary === undefined) {
     return localSummary([], wire.example_count * wire.repetitions);
   }
-  return { ...camelized(summary), evaluations: summary.evaluations.map(camelized) };
+  return { ...camelized(summary), evaluations: summary.evaluations.map(camelized), usage: camelized(summary.usage) };
 }
 
 // ---------------------------------------------------------------- the runner

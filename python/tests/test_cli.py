@@ -136,7 +136,18 @@ def test_hash_prints_pairs_and_digest(run: Any, tmp_path: Path) -> None:
 def test_console_script_in_a_real_process(server: ServerProcess, tmp_path: Path, unique_name: str) -> None:
     file = write_jsonl(tmp_path / "qa.jsonl", ROWS)
     env = {**os.environ, "GROUNDSET_BASE_URL": server.base_url}
-    command = [sys.executable, "-m", "groundset.cli", "upsert", str(file), "-d", unique_name, "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "groundset.cli",
+        "upsert",
+        str(file),
+        "-d",
+        unique_name,
+        "--id-key",
+        "id",
+        "--json",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["created"] == 3
@@ -168,33 +179,50 @@ def test_help_keeps_its_defaults_and_wraps_paragraphs(run: Any) -> None:
 
 
 def test_a_spreadsheet_without_key_options_gets_a_hint(run: Any, tmp_path: Path) -> None:
+    """The core says what is wrong and how to fix it (the same words as ``upsert_dataset(path=...)``);
+    the CLI adds only its own option names, and never repeats the core's advice."""
     sheet = tmp_path / "sheet.csv"
     sheet.write_text('id,question,answer\n1,"2+2?",4\n', encoding="utf-8")
     done = run("hash", str(sheet), "--id-key", "id")
     assert done.exit_code == 1
-    assert "hint: the columns (id, question, answer) are flat: name them with --input-keys and --output-keys" in (
-        done.stderr
+    text = " ".join(done.stderr.split())
+    assert f'{sheet}:1: invalid_header at $: column 3 ("answer") is not part of a record' in text
+    assert (
+        'to read the columns as they are, name its input fields (input keys), or prefix the columns with "input."'
+        in (text)
     )
-    assert "nothing was sent" not in done.stderr and f"error: {sheet}: 1 bad record\n" in done.stderr
+    assert text.count(
+        "hint:"
+    ) == 1 and "hint: on the command line, the input, output and metadata keys are --input-keys" in (text)
+    assert "nothing was sent" not in done.stderr and f"error: {sheet}: 2 bad records\n" in done.stderr
     fixed = run("hash", str(sheet), "--id-key", "id", "--output-keys", "answer", "--digest")
     assert fixed.exit_code == 0
+
+    without_id = run("hash", str(sheet), "--json")
+    assert without_id.exit_code == 1 and 'column 1 ("id")' in without_id.stderr
+    assert json.loads(without_id.stdout)["error"]["hints"][1] == (
+        "on the command line, the id key is --id-key NAME (e.g. --id-key id)"
+    )
 
     semicolon = tmp_path / "semicolon.csv"
     semicolon.write_text("id;question;answer\n1;What?;Paris\n", encoding="utf-8")
     done = run("hash", str(semicolon), "--id-key", "id")
-    assert done.exit_code == 1
-    assert "the file seems to use ';' as its delimiter; CSV must be comma-separated" in done.stderr
+    assert done.exit_code == 1 and "hint:" not in done.stderr
+    assert 'the file seems to use ";" as its delimiter; CSV here is comma-separated' in done.stderr
+    assert done.stderr.count("delimiter") == 1
 
     spaced = tmp_path / "spacehdr.csv"
     spaced.write_text("id, input.q\n1,a\n", encoding="utf-8")
     done = run("hash", str(spaced), "--id-key", "id")
-    assert done.exit_code == 1 and "the header name ' input.q' has a space around it" in done.stderr
+    assert done.exit_code == 1 and "hint:" not in done.stderr
+    assert 'column 2 (" input.q") has white space at the start or end of its name' in done.stderr
 
     jsonl = write_jsonl(tmp_path / "flat.jsonl", [{"id": "a", "q": "x"}])
     done = run("hash", str(jsonl), "--id-key", "id")
-    assert done.exit_code == 1 and "hint: records without an input member are flat: name their fields with" in (
-        done.stderr
-    )
+    text = " ".join(done.stderr.split())
+    assert done.exit_code == 1 and "not_an_object at $.input [source id a]" in text
+    assert "name its input fields (input keys)" in text and "hint: on the command line" in text
+    assert run("hash", str(jsonl), "--id-key", "id", "--input-keys", "q").exit_code == 0
 
 
 def test_words_of_the_command_line(run: Any, tmp_path: Path, unique_name: str) -> None:
@@ -250,10 +278,14 @@ def test_json_refusals_print_json(run: Any, tmp_path: Path, unique_name: str) ->
     shown = json.loads(hashed.stdout)
     assert hashed.exit_code == 0 and shown["count"] == 3 and [p[0] for p in shown["pairs"]] == ["a", "b", "c"]
     assert shown["digest"] == groundset.manifest_digest([tuple(p) for p in shown["pairs"]])
-    assert json.loads(run("hash", str(good), "--json", "--digest").stdout).keys() == {"digest", "count"}
+    digest_only = run("hash", str(good), "--id-key", "id", "--json", "--digest")
+    assert json.loads(digest_only.stdout) == {"digest": shown["digest"], "count": 3}
 
     assert run("upsert", str(good), "-d", unique_name, "--id-key", "id").exit_code == 0
-    guard = run("upsert", str(good), "-d", unique_name, "--mode", "mirror", "--max-delete", "0", "--json")
+    one = write_jsonl(tmp_path / "one.jsonl", ROWS[:1])
+    guard = run(
+        "upsert", str(one), "-d", unique_name, "--id-key", "id", "--mode", "mirror", "--max-delete", "0", "--json"
+    )
     error = json.loads(guard.stdout)["error"]
     assert guard.exit_code == 1 and error["code"] == "max_deletes_exceeded" and error["status"] == 409
     missing = run("versions", f"{unique_name}-absent", "--json")

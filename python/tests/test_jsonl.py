@@ -60,13 +60,19 @@ def test_matches_example_hash(tmp_path: Path) -> None:
 
 def test_id_key_integer_ids_and_optional_parts(tmp_path: Path) -> None:
     records: list[dict[str, Any]] = [
-        {"key": 7, "input": {"q": "é"}, "id": "ignored"},
+        {"key": 7, "input": {"q": "é"}},
         {"key": "b", "input": {"q": 1}, "output": None, "metadata": {"m": [1.0, -0.0]}},
         {"key": -(2**53 - 1), "input": {}, "output": {"a": "x"}},
     ]
     path = write_jsonl(tmp_path / "keys.jsonl", records)
     assert groundset.hash_jsonl(path, id_key="key") == expected_pairs(records, "key")
     assert groundset.hash_jsonl(path, id_key="key")[0][0] == "7"
+
+    # With another id key, an "id" member is outside the record: refused, not silently left out of the hash.
+    records[0]["id"] = "other"
+    write_jsonl(path, records)
+    error = expect_error(lambda: groundset.hash_jsonl(path, id_key="key"), code="unknown_field", path="$.id")
+    assert error.line == 1 and 'the id key "key"' in str(error)
 
 
 def test_threads_give_the_same_result(big_file: tuple[Path, list[tuple[str, str]]]) -> None:

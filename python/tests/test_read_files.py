@@ -184,15 +184,21 @@ def _forms(folder: Path) -> list[tuple[str, list[str]]]:
         {"id": "q3", "input": {"question": "é ∑ 😀", "context": "x"}, "output": {"answer": ""}, "metadata": {"t": "c"}},
     ]
     flat = [{"id": r["id"], **r["input"], **r["output"], **r["metadata"]} for r in rows]
-    (folder / "structured.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (folder / "structured.json").write_text(json.dumps({"examples": rows}, indent=2), encoding="utf-8")
+    # A structured record has no member but its parts and the id key: read by content, it has no id.
+    anonymous = [{part: value for part, value in r.items() if part != "id"} for r in rows]
+    for stem, records in (("structured", rows), ("anonymous", anonymous)):
+        (folder / f"{stem}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        (folder / f"{stem}.json").write_text(json.dumps({"examples": records}, indent=2), encoding="utf-8")
     (folder / "flat.jsonl").write_text("".join(json.dumps(r) + "\n" for r in flat), encoding="utf-8")
     (folder / "flat.json").write_text(json.dumps(flat), encoding="utf-8")
-    with (folder / "dotted.csv").open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["id", "input.question", "input.context", "output.answer", "metadata.t"])
-        for r in rows:
-            writer.writerow([r["id"], *r["input"].values(), r["output"]["answer"], r["metadata"]["t"]])
+    dotted = ["input.question", "input.context", "output.answer", "metadata.t"]
+    for name, id_column in (("dotted.csv", ["id"]), ("anonymous.csv", [])):
+        with (folder / name).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(id_column + dotted)
+            for r in rows:
+                ids = [r["id"]] if id_column else []
+                writer.writerow([*ids, *r["input"].values(), r["output"]["answer"], r["metadata"]["t"]])
     with (folder / "flat.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["id", "question", "context", "answer", "t"])
@@ -200,11 +206,11 @@ def _forms(folder: Path) -> list[tuple[str, list[str]]]:
             writer.writerow([r["id"], *r["input"].values(), r["output"]["answer"], r["metadata"]["t"]])
     flat_keys = ["--input-keys", "question,context", "--output-keys", "answer", "--metadata-keys", "t"]
     return [
-        ("structured.jsonl", []),
-        ("structured.json", []),
+        ("anonymous.jsonl", []),
+        ("anonymous.json", []),
         ("flat.jsonl", flat_keys),
         ("flat.json", flat_keys),
-        ("dotted.csv", []),
+        ("anonymous.csv", []),
         ("flat.csv", flat_keys),
         ("structured.jsonl", ["--id-key", "id"]),
         ("structured.json", ["--id-key", "id"]),
@@ -336,15 +342,15 @@ def test_generated_csv_and_jsonl_hash_as_the_server_stores_them(
     client: groundset.Client, tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, str]], with_ids: bool
 ) -> None:
     folder = tmp_path_factory.mktemp("generated")
-    rows = [{"id": f"r{n}", **record} for n, record in enumerate(records)]
-    columns = ["id", "input.q", "input.ctx", "output.a", "metadata.m"]
+    # Read by content (no id key), a structured record has no id member and a CSV no id column.
+    ids = [{"id": f"r{n}"} if with_ids else {} for n in range(len(records))]
     with (folder / "rows.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows([r["id"], r["q"], r["ctx"], r["a"], r["m"]] for r in rows)
+        writer.writerow(["id"] * with_ids + ["input.q", "input.ctx", "output.a", "metadata.m"])
+        writer.writerows([*i.values(), r["q"], r["ctx"], r["a"], r["m"]] for i, r in zip(ids, records, strict=True))
     structured = [
-        {"id": r["id"], "input": {"q": r["q"], "ctx": r["ctx"]}, "output": {"a": r["a"]}, "metadata": {"m": r["m"]}}
-        for r in rows
+        {**i, "input": {"q": r["q"], "ctx": r["ctx"]}, "output": {"a": r["a"]}, "metadata": {"m": r["m"]}}
+        for i, r in zip(ids, records, strict=True)
     ]
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in structured), encoding="utf-8")
     key = "id" if with_ids else None

@@ -276,4 +276,7 @@ def local_summary(runs: Sequence[ExperimentRun], expected_runs: int) -> dict[str
         "errored_runs": errors,
         "incomplete_runs": expected_runs - (len(runs) - errors),
         "evaluations": evaluators,
+        # A dry run records no latency or usage yet: the server's empty figures.
+        "latency_ms": {"count": 0, "p50": None, "p95": None, "mean": None},
+        "usage": {"tokens_in": 0, "tokens_out": 0, "runs_with_tokens": 0, "costs": []},
     }

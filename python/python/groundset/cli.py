@@ -8,10 +8,8 @@ versions and diffs. Every error is printed on stderr and exits with status 1 (2 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -168,11 +166,11 @@ def _plural(count: int, noun: str) -> str:
 
 def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: bool) -> NoReturn:
     """Every bad record on its own line, ``FILE:LINE: CODE at PATH [source id ID]: message``,
-    then ``... and N more`` and hints for the usual mistakes; exit status 1."""
+    then ``... and N more`` and the CLI's option names for the fixes the messages name; exit status 1."""
     lines = [issue.describe(file) for issue in error.errors]
     if error.more_errors:
         lines.append(f"... and {error.more_errors} more")
-    hints = _hints(file, error)
+    hints = _hints(error)
     lines += [f"hint: {hint}" for hint in hints]
     count = len(error.errors) + error.more_errors
     message = f"{file}: {_plural(count, 'bad record')}" + ("; nothing was sent" if sends else "")
@@ -184,56 +182,21 @@ def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: b
     _refuse(json_output, message, code=error.code, details=details, lines=lines)
 
 
-def _hints(file: Path, error: ExampleError) -> list[str]:
-    """What a spreadsheet user probably meant, from the problems and the CSV header: another
-    delimiter than the comma, a space after a comma, or flat columns without key options."""
-    codes = {(issue.code, issue.path) for issue in error.errors}
-    unstructured = ("not_an_object", "$.input") in codes or any(code == "unknown_field" for code, _ in codes)
-    flat_hint = (
-        "records without an input member are flat: name their fields with --input-keys and --output-keys "
-        "(the input defaults to every field not named elsewhere)"
-    )
-    header = _csv_header(file)
-    if header is None:
-        return [flat_hint] if unstructured else []
+def _hints(error: ExampleError) -> list[str]:
+    """The CLI's names for the options the core's messages name in an SDK's words ("input keys",
+    "the id key"). The core says the rest (flat columns, another delimiter, spaced header names,
+    did you mean), in the same words for ``groundset`` and ``upsert_dataset(path=...)``, so the
+    CLI does not repeat it."""
+    messages = [issue.message for issue in error.errors]
     hints = []
-    if len(header) == 1:
-        for delimiter, name in ((";", "';'"), ("\t", "a tab")):
-            if delimiter in header[0]:
-                hints.append(
-                    f"the header is one column named {header[0]!r}: the file seems to use {name} as its delimiter; "
-                    "CSV must be comma-separated (export it again with commas)"
-                )
-                return hints
-    spaced = [name for name in header if name != name.strip()]
-    if spaced:
+    if any("input keys" in message for message in messages):
         hints.append(
-            f"the header name {spaced[0]!r} has a space around it; names are taken as they are written "
-            "(remove the spaces after the commas of the header)"
+            "on the command line, the input, output and metadata keys are --input-keys, --output-keys and "
+            "--metadata-keys (e.g. --output-keys answer; the input defaults to every field not named elsewhere)"
         )
-    structured = any(name.strip().split(".")[0] in ("input", "output", "metadata") for name in header)
-    if unstructured and not structured:
-        listed = ", ".join(header[:10])
-        hints.append(
-            f"the columns ({listed}) are flat: name them with --input-keys and --output-keys "
-            "(e.g. --output-keys answer; the input defaults to the other columns), "
-            "or name the headers input.<field> and output.<field>"
-        )
-    elif unstructured and not spaced:
-        hints.append(flat_hint)
+    if any("give it as the id key" in message for message in messages):
+        hints.append("on the command line, the id key is --id-key NAME (e.g. --id-key id)")
     return hints
-
-
-def _csv_header(file: Path) -> list[str] | None:
-    """The header row of a CSV file, or ``None`` for another format or an unreadable file."""
-    if file.suffix.lower() != ".csv":
-        return None
-    try:
-        with file.open("rb") as handle:
-            start = handle.read(65536).decode("utf-8", errors="replace").removeprefix("\ufeff")
-    except OSError:
-        return None
-    return next(csv.reader(io.StringIO(start)), None)
 
 
 def _non_empty(value: str) -> str:

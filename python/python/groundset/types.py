@@ -218,6 +218,9 @@ class ExperimentInfo(_FromJson):
         dataset_id, version_id: the dataset version the experiment is pinned to.
         example_count: the examples of that version.
         repetitions: the runs each example gets.
+        task_version: the user's name for the task's code and prompt when the experiment was
+            created (``None`` when not given); a rerun reuses results only from an experiment
+            with the same one.
     """
 
     id: str
@@ -227,5 +230,6 @@ class ExperimentInfo(_FromJson):
     description: str | None
     metadata: dict[str, Any]
     repetitions: int
+    task_version: str | None
     example_count: int
     created_at: str
