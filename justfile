@@ -26,9 +26,10 @@ build: venv python::build js::build server::build
 # Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs.
 test: build lint test-core conformance python::test js::test server::test parity test-examples test-docs
 
-# The core crate's tests (unit, golden vectors, JCS files, property tests, doc tests).
+# The core crates' tests (unit, golden vectors, JCS files, property tests, read tests, doc tests):
+# canonhash (RFC 8785 + SHA-256) and groundset-records (file reader, source ids, request records).
 test-core:
-    cargo test -p canonhash
+    cargo test -p canonhash -p groundset-records
 
 # Python and Node hash the same 12,000 seeded values: identical bytes, hashes and error codes.
 parity: build
@@ -37,21 +38,23 @@ parity: build
 # Proof against references nobody here wrote: JCS files, the 1M-number sequence, Node's String(x).
 conformance: venv
     cargo test --release -p canonhash --test es6_numbers --test jcs_conformance --test vectors -- --include-ignored
+    cargo test --release -p groundset-records --test source_id_vectors
     {{python}} fixtures/generate_hash_vectors.py --check
 
 # Format, lint and type checks, the SDKs' included.
 lint: venv python::lint js::lint server::lint
     cargo fmt --all --check
-    cargo clippy -p canonhash --all-targets -- -D warnings
+    cargo clippy -p canonhash -p groundset-records --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
 
 # Benchmarks; writes the tables bench-results/*.md.
 bench: bench-core python::bench js::bench server::bench
 
-# The core's criterion benchmarks; writes bench-results/canonhash.md.
+# The core crates' criterion benchmarks (hashing, and the file readers); writes bench-results/canonhash.md.
 bench-core: venv
     cargo bench -p canonhash --bench hashing
+    cargo bench -p groundset-records --bench reading
     mkdir -p bench-results
     {{python}} scripts/criterion_table.py target/criterion > bench-results/canonhash.md
     cat bench-results/canonhash.md

@@ -1,14 +1,14 @@
-//! `HashError` to JS: a napi error whose message carries the error's fields as JSON behind a
+//! `HashError` (of canonhash, or of groundset-records over its own codes) to JS: a napi error whose message carries the error's fields as JSON behind a
 //! marker, which the TypeScript layer turns into its `HashError` class.
 
-use canonhash::{HashError, write_json_string};
+use canonhash::{HashError, StableCode, write_json_string};
 
 /// The start of the message of every error that stands for a `HashError` (the TypeScript
 /// layer matches it).
 pub(crate) const MARKER: &str = "groundset:HashError:";
 
 /// The JS error for `error`: `{"code","message","path","line","column"}` after [`MARKER`].
-pub(crate) fn to_napi(error: &HashError) -> napi::Error {
+pub(crate) fn to_napi<C: StableCode>(error: &HashError<C>) -> napi::Error {
     let mut json = Vec::with_capacity(128);
     json.extend_from_slice(MARKER.as_bytes());
     json.extend_from_slice(b"{\"code\":");

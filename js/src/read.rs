@@ -1,15 +1,16 @@
-//! The core's record reader (`canonhash::read_records_file`) off the JS thread: JSONL, JSON
+//! The core's record reader (`groundset_records::read_records_file`) off the JS thread: JSONL, JSON
 //! and CSV files, structured or flat records, source ids, content hashes, canonical content,
 //! and every bad record.
 
-use canonhash::{Format, HashError, ReadIssue, ReadOptions, ReadOutcome};
+use canonhash::{HashError, StableCode};
+use groundset_records::{Format, ReadIssue, ReadOptions, ReadOutcome};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi::{Env, Task};
 use napi_derive::napi;
 
 use crate::error::to_napi;
 
-/// How to read a file (`canonhash::ReadOptions`).
+/// How to read a file (`groundset_records::ReadOptions`).
 #[napi(object)]
 pub struct ReadFileOptions {
     /// `jsonl`, `json` or `csv` (also `ndjson`); missing: from the file name's extension.
@@ -37,7 +38,7 @@ pub struct NativeIssue {
     pub row: u32,
     /// The record's source id, when it had a valid one.
     pub source_id: Option<String>,
-    /// The core's stable code (`ErrorCode::as_str`).
+    /// The core's stable code (`Code::as_str`).
     pub code: String,
     /// The JSON path inside the record.
     pub path: String,
@@ -46,7 +47,12 @@ pub struct NativeIssue {
 }
 
 impl NativeIssue {
-    pub(crate) fn new(line: Option<usize>, row: usize, source_id: Option<String>, error: &HashError) -> Self {
+    pub(crate) fn new<C: StableCode>(
+        line: Option<usize>,
+        row: usize,
+        source_id: Option<String>,
+        error: &HashError<C>,
+    ) -> Self {
         NativeIssue {
             line: line.map(saturate),
             row: saturate(row),
@@ -173,7 +179,7 @@ impl Task for ReadFile {
     type JsValue = ReadRecords;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let outcome = canonhash::read_records_file(&self.path, &self.options).map_err(|e| to_napi(&e))?;
+        let outcome = groundset_records::read_records_file(&self.path, &self.options).map_err(|e| to_napi(&e))?;
         pack(outcome, self.options.with_content)
     }
 

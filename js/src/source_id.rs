@@ -1,7 +1,8 @@
-//! The one source-id rule for JS values (`canonhash::source_id_from_value` and friends), and
+//! The one source-id rule for JS values (`groundset_records::source_id_from_value` and friends), and
 //! the limits the core defines, exported so that the TypeScript layer never retypes them.
 
-use canonhash::{ErrorCode, HashError, Value};
+use canonhash::Value;
+use groundset_records::{Error, RecordCode};
 use napi::bindgen_prelude::{Array, BigInt, Uint32Array, Unknown, Utf16String};
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
@@ -10,28 +11,28 @@ use crate::error::to_napi;
 use crate::read::NativeIssue;
 use crate::value::each_item;
 
-/// The longest source id, in Unicode scalar values (`canonhash::MAX_SOURCE_ID_CHARS`).
+/// The longest source id, in Unicode scalar values (`groundset_records::MAX_SOURCE_ID_CHARS`).
 #[napi]
-pub const MAX_SOURCE_ID_CHARS: u32 = canonhash::MAX_SOURCE_ID_CHARS as u32;
+pub const MAX_SOURCE_ID_CHARS: u32 = groundset_records::MAX_SOURCE_ID_CHARS as u32;
 
-/// The largest integer magnitude of a numeric source id, 2^53 - 1 (`canonhash::MAX_SAFE_INTEGER`).
+/// The largest integer magnitude of a numeric source id, 2^53 - 1 (`groundset_records::MAX_SAFE_INTEGER`).
 #[napi]
-pub const MAX_SAFE_INTEGER: i64 = canonhash::MAX_SAFE_INTEGER;
+pub const MAX_SAFE_INTEGER: i64 = groundset_records::MAX_SAFE_INTEGER;
 
-/// The longest dataset, experiment or evaluator name or tag (`canonhash::MAX_NAME_CHARS`).
+/// The longest dataset, experiment or evaluator name or tag (`groundset_records::MAX_NAME_CHARS`).
 #[napi]
-pub const MAX_NAME_CHARS: u32 = canonhash::MAX_NAME_CHARS as u32;
+pub const MAX_NAME_CHARS: u32 = groundset_records::MAX_NAME_CHARS as u32;
 
 /// The deepest nesting of arrays and objects (`canonhash::MAX_DEPTH`).
 #[napi]
 pub const MAX_DEPTH: u32 = canonhash::MAX_DEPTH as u32;
 
-/// How many bad records a reader reports one by one (`canonhash::MAX_REPORTED_ERRORS`).
+/// How many bad records a reader reports one by one (`groundset_records::MAX_REPORTED_ERRORS`).
 #[napi]
-pub const MAX_REPORTED_ERRORS: u32 = canonhash::MAX_REPORTED_ERRORS as u32;
+pub const MAX_REPORTED_ERRORS: u32 = groundset_records::MAX_REPORTED_ERRORS as u32;
 
-fn invalid(message: String) -> HashError {
-    HashError::new(ErrorCode::InvalidSourceId, message)
+fn invalid(message: String) -> Error {
+    Error::new(RecordCode::InvalidSourceId.into(), message)
 }
 
 /// The source id a JS value stands for, by the core's rule: a string as it is (checked), a
@@ -46,12 +47,12 @@ pub fn source_id_of(value: Unknown<'_>) -> napi::Result<String> {
 }
 
 enum Refusal {
-    Hash(HashError),
+    Hash(Error),
     Napi(napi::Error),
 }
 
-impl From<HashError> for Refusal {
-    fn from(error: HashError) -> Self {
+impl From<Error> for Refusal {
+    fn from(error: Error) -> Self {
         Refusal::Hash(error)
     }
 }
@@ -71,34 +72,34 @@ fn rule(value: Unknown<'_>) -> Result<String, Refusal> {
             // with the core's description of it.
             let id = canonhash::string_from_utf16(&units)
                 .map_err(|e| invalid(format!("a source id must be well-formed Unicode: {}", e.message())))?;
-            canonhash::check_source_id(&id)?;
+            groundset_records::check_source_id(&id)?;
             Ok(id)
         }
-        ValueType::Number => Ok(canonhash::source_id_from_f64(unsafe { value.cast::<f64>() }?)?),
+        ValueType::Number => Ok(groundset_records::source_id_from_f64(unsafe { value.cast::<f64>() }?)?),
         ValueType::BigInt => {
             let bigint: BigInt = unsafe { value.cast() }?;
             let (number, lossless) = bigint.get_i128();
             if lossless {
-                return Ok(canonhash::source_id_from_i128(number)?);
+                return Ok(groundset_records::source_id_from_i128(number)?);
             }
             // Beyond i128, so beyond the range: the core's refusal, spelling the real value.
             let clamped = if bigint.sign_bit { i128::MIN } else { i128::MAX };
-            let refusal = canonhash::source_id_from_i128(clamped).expect_err("i128 bounds are beyond 2^53");
+            let refusal = groundset_records::source_id_from_i128(clamped).expect_err("i128 bounds are beyond 2^53");
             let digits = value.coerce_to_string()?.into_utf8()?.into_owned()?;
             Err(invalid(refusal.message().replace(&clamped.to_string(), &digits)).into())
         }
         // The JSON types the rule refuses, with the core's message naming the type found.
-        ValueType::Boolean => Ok(canonhash::source_id_from_value(&Value::Bool(unsafe {
+        ValueType::Boolean => Ok(groundset_records::source_id_from_value(&Value::Bool(unsafe {
             value.cast::<bool>()
         }?))?),
-        ValueType::Null => Ok(canonhash::source_id_from_value(&Value::Null)?),
+        ValueType::Null => Ok(groundset_records::source_id_from_value(&Value::Null)?),
         ValueType::Object => {
             let empty = if value.is_array()? {
                 Value::Array(Vec::new())
             } else {
                 Value::Object(Vec::new())
             };
-            Ok(canonhash::source_id_from_value(&empty)?)
+            Ok(groundset_records::source_id_from_value(&empty)?)
         }
         other => Err(invalid(format!(
             "a source id must be a string or an integer, found {}",

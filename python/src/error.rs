@@ -1,9 +1,10 @@
-//! `canonhash::HashError` as the Python exceptions of `groundset.errors`.
+//! `canonhash::HashError` (and `groundset_records::Error`, the same type over the record
+//! layer's codes) as the Python exceptions of `groundset.errors`.
 //!
 //! The exception classes are defined in Python (so that later SDK modules can add to the same
 //! tree); this module imports them once and raises them with `code`, `path`, `line` and `column`.
 
-use canonhash::{ErrorCode, HashError};
+use canonhash::{HashError, StableCode};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -63,16 +64,17 @@ impl From<PyErr> for Failure {
 
 /// The `groundset.errors` exception for `error`: `UnsupportedTypeError` for values of a Python
 /// type outside JSON, `HashError` otherwise.
-pub fn to_pyerr(py: Python<'_>, error: &HashError) -> PyErr {
+pub fn to_pyerr<C: StableCode>(py: Python<'_>, error: &HashError<C>) -> PyErr {
     match build(py, error) {
         Ok(exception) => exception,
         Err(import_failure) => import_failure,
     }
 }
 
-fn build(py: Python<'_>, error: &HashError) -> PyResult<PyErr> {
-    let class = match error.code() {
-        ErrorCode::UnsupportedType | ErrorCode::NonStringKey => {
+fn build<C: StableCode>(py: Python<'_>, error: &HashError<C>) -> PyResult<PyErr> {
+    // By name, so that a record error (`groundset_records::Error`) takes the same path.
+    let class = match error.code().as_str() {
+        "unsupported_type" | "non_string_key" => {
             UNSUPPORTED_TYPE_ERROR.import(py, ERRORS_MODULE, "UnsupportedTypeError")?
         }
         _ => HASH_ERROR.import(py, ERRORS_MODULE, "HashError")?,

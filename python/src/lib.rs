@@ -1,6 +1,6 @@
 //! `groundset._native`: the compiled module of the `groundset` Python package.
 //!
-//! A thin layer over the `canonhash` crate, one module per core module: arguments are
+//! A thin layer over the `canonhash` and `groundset-records` crates, one module per core module: arguments are
 //! converted ([`value`]), the core is called, and its errors are raised as the exceptions of
 //! `groundset.errors` ([`error`]). The public API is re-exported by `groundset/__init__.py`.
 
@@ -17,10 +17,10 @@ mod value;
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add("MAX_DEPTH", canonhash::MAX_DEPTH)?;
-    module.add("MAX_SOURCE_ID_CHARS", canonhash::MAX_SOURCE_ID_CHARS)?;
-    module.add("MAX_SAFE_INTEGER", canonhash::MAX_SAFE_INTEGER)?;
-    module.add("MAX_NAME_CHARS", canonhash::MAX_NAME_CHARS)?;
-    module.add("MAX_REPORTED_ERRORS", canonhash::MAX_REPORTED_ERRORS)?;
+    module.add("MAX_SOURCE_ID_CHARS", groundset_records::MAX_SOURCE_ID_CHARS)?;
+    module.add("MAX_SAFE_INTEGER", groundset_records::MAX_SAFE_INTEGER)?;
+    module.add("MAX_NAME_CHARS", groundset_records::MAX_NAME_CHARS)?;
+    module.add("MAX_REPORTED_ERRORS", groundset_records::MAX_REPORTED_ERRORS)?;
     module.add_function(wrap_pyfunction!(canon::canonicalize, module)?)?;
     module.add_function(wrap_pyfunction!(hash::hash_value, module)?)?;
     module.add_function(wrap_pyfunction!(hash::example_hash, module)?)?;

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use canonhash::{ErrorCode, Format, HashError, ReadOptions, ReadOutcome};
+use groundset_records::{Error, Format, ReadOptions, ReadOutcome, RecordCode};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
@@ -33,7 +33,7 @@ type Outcome = (Vec<RecordTuple>, Vec<IssueTuple>, usize);
 
 // The `max_errors = 100` defaults (here and in `hash_examples_collect`) are written as numbers so
 // that Python's signature shows them; this keeps them equal to the core's limit.
-const _: () = assert!(canonhash::MAX_REPORTED_ERRORS == 100);
+const _: () = assert!(groundset_records::MAX_REPORTED_ERRORS == 100);
 
 fn format(name: Option<&str>) -> PyResult<Option<Format>> {
     name.map(|name| {
@@ -85,7 +85,7 @@ fn outcome(py: Python<'_>, outcome: ReadOutcome) -> Outcome {
 /// Reads a file with the GIL released, after [`check_readable`].
 fn read_path(py: Python<'_>, path: &Bound<'_, PyAny>, options: &ReadOptions) -> PyResult<ReadOutcome> {
     let file_path = check_readable(py, path)?;
-    py.detach(|| canonhash::read_records_file(&file_path, options))
+    py.detach(|| groundset_records::read_records_file(&file_path, options))
         .map_err(|error| to_pyerr(py, &error))
 }
 
@@ -177,18 +177,18 @@ pub fn source_id(value: &Bound<'_, PyAny>) -> PyResult<String> {
     source_id_of(value).map_err(|error| to_pyerr(value.py(), &error))
 }
 
-fn invalid(message: String) -> HashError {
-    HashError::new(ErrorCode::InvalidSourceId, message)
+fn invalid(message: String) -> Error {
+    Error::new(RecordCode::InvalidSourceId.into(), message)
 }
 
-pub fn source_id_of(value: &Bound<'_, PyAny>) -> Result<String, HashError> {
+pub fn source_id_of(value: &Bound<'_, PyAny>) -> Result<String, Error> {
     if let Ok(text) = value.cast::<PyString>() {
         let Ok(text) = text.to_str() else {
             return Err(invalid(
                 "a source id must be well-formed Unicode; this str holds a lone surrogate".to_owned(),
             ));
         };
-        return canonhash::check_source_id(text).map(|()| text.to_owned());
+        return groundset_records::check_source_id(text).map(|()| text.to_owned());
     }
     if value.is_instance_of::<PyBool>() {
         return Err(invalid(
@@ -197,20 +197,20 @@ pub fn source_id_of(value: &Bound<'_, PyAny>) -> Result<String, HashError> {
     }
     if value.is_instance_of::<PyInt>() {
         return match value.extract::<i128>() {
-            Ok(number) => canonhash::source_id_from_i128(number),
+            Ok(number) => groundset_records::source_id_from_i128(number),
             // No i128 holds it, so it is far beyond the range.
             Err(_) => Err(invalid(format!(
                 "the integer {} is beyond the source-id range of ±{} (2^53 - 1); write it as a string",
                 value.str().map_or_else(|_| "?".to_owned(), |text| text.to_string()),
-                canonhash::MAX_SAFE_INTEGER
+                groundset_records::MAX_SAFE_INTEGER
             ))),
         };
     }
     if let Ok(number) = value.cast::<PyFloat>() {
-        return canonhash::source_id_from_f64(number.value());
+        return groundset_records::source_id_from_f64(number.value());
     }
     match Converter::new().kind_only(value) {
-        Ok(kind) => canonhash::source_id_from_value(&kind),
+        Ok(kind) => groundset_records::source_id_from_value(&kind),
         Err(_) => Err(invalid(format!(
             "a source id must be a string or an integer, found a value of Python type {}",
             crate::value::type_name(value)

@@ -1,10 +1,10 @@
-//! The server's request decoding: `canonhash`'s example records, without the GIL.
+//! The server's request decoding: `groundset_records`' example records, without the GIL.
 //!
 //! Private to the `groundset` package (the server imports them from `groundset._native`): each
 //! record comes back as a tuple of plain strings, and each refused record as its line, source id
 //! and `HashError`, so no Python value is built for the content.
 
-use canonhash::{DecodedRecord, RecordOptions};
+use groundset_records::{DecodedRecord, RecordOptions};
 use pyo3::prelude::*;
 
 use crate::error::to_pyerr;
@@ -64,7 +64,7 @@ pub fn decode_ndjson_records(
     max_source_id_chars: usize,
 ) -> (Vec<RecordTuple>, Vec<FailureTuple>) {
     let options = options(with_content, max_source_id_chars);
-    let decoded = py.detach(|| canonhash::decode_ndjson_records(data, first_line, options));
+    let decoded = py.detach(|| groundset_records::decode_ndjson_records(data, first_line, options));
     split(py, decoded)
 }
 
@@ -82,7 +82,7 @@ pub fn decode_request_json(
 ) -> PyResult<(String, Option<(Vec<RecordTuple>, Vec<FailureTuple>)>)> {
     let options = options(with_content, max_source_id_chars);
     let body = py
-        .detach(|| canonhash::decode_request_json(data, options))
+        .detach(|| groundset_records::decode_request_json(data, options))
         .map_err(|error| to_pyerr(py, &error))?;
     Ok((body.header, body.records.map(|decoded| split(py, decoded))))
 }
@@ -90,5 +90,5 @@ pub fn decode_request_json(
 /// The canonical JSON text of one NDJSON line that is not a record (a request's header).
 #[pyfunction]
 pub fn canonicalize_ndjson_line(py: Python<'_>, data: &[u8], line: usize) -> PyResult<String> {
-    canonhash::canonicalize_ndjson_line(data, line).map_err(|error| to_pyerr(py, &error))
+    groundset_records::canonicalize_ndjson_line(data, line).map_err(|error| to_pyerr(py, &error))
 }

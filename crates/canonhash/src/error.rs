@@ -2,10 +2,13 @@
 
 use std::fmt;
 
-/// Stable, machine-readable reason for a [`HashError`].
+/// Stable, machine-readable reason for a [`HashError`]: why a value is outside the hash domain.
 ///
 /// The string form ([`ErrorCode::as_str`]) is part of the public contract: the Python and
 /// TypeScript SDKs and the server expose it unchanged, and tests across languages compare it.
+/// The codes of record reading (a missing source id, a bad CSV header, ...) are not here: they
+/// belong to the record layer, the `groundset-records` crate, whose errors are
+/// `HashError<groundset_records::Code>` and carry either one of these codes or one of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -23,38 +26,10 @@ pub enum ErrorCode {
     NotAnObject,
     /// Text that is not JSON, or not UTF-8.
     InvalidJson,
-    /// A record without its source id member.
-    MissingSourceId,
-    /// A source id outside the rule of [`crate::check_source_id`] and
-    /// [`crate::source_id_from_value`]: not a string or a safe integer, empty, too long, or
-    /// holding U+0000.
-    InvalidSourceId,
     /// A value of a host-language type outside the JSON value domain (bindings only).
     UnsupportedType,
     /// An object key that is not a string (bindings only: JSON text cannot express one).
     NonStringKey,
-    /// Reading the input failed.
-    Io,
-    /// An example record of a request that is not a JSON object.
-    InvalidExample,
-    /// A record's `content_hash` that is not 64 lowercase hexadecimal digits.
-    InvalidContentHash,
-    /// A record with an `output` or `metadata` but no `input`.
-    MissingInput,
-    /// A record whose content does not hash to its `content_hash`.
-    HashMismatch,
-    /// A member that a request record's envelope does not define (such as a misspelt `input`).
-    UnknownField,
-    /// A record whose source id an earlier record of the same file or batch already has.
-    DuplicateSourceId,
-    /// A key named in `input_keys`, `output_keys` or `metadata_keys` that a flat record lacks.
-    MissingKey,
-    /// A CSV row with more or fewer fields than the header.
-    FieldCount,
-    /// A CSV header with an empty, repeated or conflicting name (`input` and `input.q`).
-    InvalidHeader,
-    /// CSV the reader cannot parse (such as a row that is not UTF-8).
-    InvalidCsv,
 }
 
 impl ErrorCode {
@@ -68,26 +43,13 @@ impl ErrorCode {
             ErrorCode::DepthExceeded => "depth_exceeded",
             ErrorCode::NotAnObject => "not_an_object",
             ErrorCode::InvalidJson => "invalid_json",
-            ErrorCode::MissingSourceId => "missing_source_id",
-            ErrorCode::InvalidSourceId => "invalid_source_id",
             ErrorCode::UnsupportedType => "unsupported_type",
             ErrorCode::NonStringKey => "non_string_key",
-            ErrorCode::Io => "io_error",
-            ErrorCode::InvalidExample => "invalid_example",
-            ErrorCode::InvalidContentHash => "invalid_content_hash",
-            ErrorCode::MissingInput => "missing_input",
-            ErrorCode::HashMismatch => "hash_mismatch",
-            ErrorCode::UnknownField => "unknown_field",
-            ErrorCode::DuplicateSourceId => "duplicate_source_id",
-            ErrorCode::MissingKey => "missing_key",
-            ErrorCode::FieldCount => "field_count",
-            ErrorCode::InvalidHeader => "invalid_header",
-            ErrorCode::InvalidCsv => "invalid_csv",
         }
     }
 
     /// Every code, in declaration order (for bindings that export them, and for tests).
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::NonFiniteNumber,
         ErrorCode::IntegerNotExact,
         ErrorCode::LoneSurrogate,
@@ -95,21 +57,8 @@ impl ErrorCode {
         ErrorCode::DepthExceeded,
         ErrorCode::NotAnObject,
         ErrorCode::InvalidJson,
-        ErrorCode::MissingSourceId,
-        ErrorCode::InvalidSourceId,
         ErrorCode::UnsupportedType,
         ErrorCode::NonStringKey,
-        ErrorCode::Io,
-        ErrorCode::InvalidExample,
-        ErrorCode::InvalidContentHash,
-        ErrorCode::MissingInput,
-        ErrorCode::HashMismatch,
-        ErrorCode::UnknownField,
-        ErrorCode::DuplicateSourceId,
-        ErrorCode::MissingKey,
-        ErrorCode::FieldCount,
-        ErrorCode::InvalidHeader,
-        ErrorCode::InvalidCsv,
     ];
 
     /// The code whose [`ErrorCode::as_str`] is `name`.
@@ -121,6 +70,21 @@ impl ErrorCode {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A set of error codes with stable snake_case names: [`ErrorCode`], or a layer's own set
+/// that also holds it (the record layer's `groundset_records::Code`). [`HashError`] is generic
+/// over it, so a layer above this crate keeps one error type, with one path and position
+/// logic and one message layout, for its own codes and for the hashing codes it passes on.
+pub trait StableCode: Copy + Eq + fmt::Debug {
+    /// The stable snake_case name of the code, the `code` every SDK and the server expose.
+    fn as_str(self) -> &'static str;
+}
+
+impl StableCode for ErrorCode {
+    fn as_str(self) -> &'static str {
+        ErrorCode::as_str(self)
     }
 }
 
@@ -141,22 +105,41 @@ pub struct TextPosition {
 /// Why a value could not be canonicalized or hashed, and where.
 ///
 /// The path is built while the error travels up out of the recursion, so the success path
-/// pays nothing for it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code} at {path}{position}: {message}", path = self.path(), position = self.position_suffix())]
-pub struct HashError {
-    code: ErrorCode,
+/// pays nothing for it. It displays as `CODE at PATH (line L, column C): MESSAGE` (the
+/// position only when known).
+///
+/// `C` is the code set: [`ErrorCode`] for this crate's own errors; a layer above (the record
+/// reader of `groundset-records`) uses its own [`StableCode`] set and turns these errors into
+/// its own with [`HashError::map_code`], keeping message, path, position and byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashError<C = ErrorCode> {
+    code: C,
     message: String,
     /// Path segments, innermost first.
     reversed_path: Vec<PathSegment>,
     position: Option<TextPosition>,
     /// Byte offset into the text being parsed, turned into `position` at the entry point.
-    pub(crate) offset: Option<usize>,
+    offset: Option<usize>,
 }
 
-impl HashError {
+impl<C: StableCode> fmt::Display for HashError<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {}{}: {}",
+            self.code.as_str(),
+            self.path(),
+            self.position_suffix(),
+            self.message
+        )
+    }
+}
+
+impl<C: StableCode> std::error::Error for HashError<C> {}
+
+impl<C: StableCode> HashError<C> {
     /// A new error at the root (`$`).
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: C, message: impl Into<String>) -> Self {
         HashError {
             code,
             message: message.into(),
@@ -166,7 +149,9 @@ impl HashError {
         }
     }
 
-    pub(crate) fn at_offset(code: ErrorCode, message: impl Into<String>, offset: usize) -> Self {
+    /// A new error at the root, at byte `offset` of the text being parsed; [`HashError::locate_in`]
+    /// or [`HashError::locate_in_line`] later turns the offset into a line and column.
+    pub fn at_offset(code: C, message: impl Into<String>, offset: usize) -> Self {
         let mut error = HashError::new(code, message);
         error.offset = Some(offset);
         error
@@ -193,21 +178,37 @@ impl HashError {
         self
     }
 
-    /// The same error (path and position kept) with another code and message.
-    pub(crate) fn recoded(mut self, code: ErrorCode, message: String) -> Self {
-        self.code = code;
-        self.message = message;
-        self
+    /// The same error (path, position and offset kept) with another code, of this set or of
+    /// another one, and another message.
+    #[must_use]
+    pub fn recoded<D: StableCode>(self, code: D, message: String) -> HashError<D> {
+        let mut error = self.map_code(|_| code);
+        error.message = message;
+        error
+    }
+
+    /// The same error (message, path, position and offset kept) with its code mapped into
+    /// another set: how a layer above this crate passes a hashing error on as its own.
+    #[must_use]
+    pub fn map_code<D: StableCode>(self, map: impl FnOnce(C) -> D) -> HashError<D> {
+        HashError {
+            code: map(self.code),
+            message: self.message,
+            reversed_path: self.reversed_path,
+            position: self.position,
+            offset: self.offset,
+        }
     }
 
     /// The same error with the outermost path segment taken off (`$.input.q` becomes `$.q`).
-    pub(crate) fn without_first_segment(mut self) -> Self {
+    #[must_use]
+    pub fn without_first_segment(mut self) -> Self {
         self.reversed_path.pop();
         self
     }
 
     /// The stable reason code.
-    pub fn code(&self) -> ErrorCode {
+    pub fn code(&self) -> C {
         self.code
     }
 
@@ -259,12 +260,43 @@ impl HashError {
         }
     }
 
+    /// The byte offset into the parsed text, for an error of a parser entry point that keeps
+    /// offsets ([`crate::parse_document`] and the other `parse_*` functions but
+    /// [`crate::parse_json`]) not yet located.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// Takes the byte offset out, for a caller that locates the error itself.
+    pub fn take_offset(&mut self) -> Option<usize> {
+        self.offset.take()
+    }
+
+    /// Records a byte offset if the error has none yet (the innermost offset wins).
+    #[must_use]
+    pub fn or_offset(mut self, offset: usize) -> Self {
+        self.offset.get_or_insert(offset);
+        self
+    }
+
     /// Resolves a byte offset recorded while parsing into a line and column of `text`.
-    pub(crate) fn locate_in(mut self, text: &str) -> Self {
+    #[must_use]
+    pub fn locate_in(mut self, text: &str) -> Self {
         if let Some(offset) = self.offset.take() {
             self.position = Some(position_of_offset(text, offset));
         }
         self
+    }
+
+    /// Gives an error raised while parsing `text`, one line of a larger input, the line number
+    /// `line` and the column of its offset in `text` (column 1 when it has none).
+    #[must_use]
+    pub fn locate_in_line(mut self, text: &str, line: usize) -> Self {
+        let column = self
+            .offset
+            .take()
+            .map_or(1, |offset| position_of_offset(text, offset).column);
+        self.with_position(TextPosition { line, column })
     }
 }
 
@@ -274,7 +306,9 @@ fn is_plain_identifier(key: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-pub(crate) fn position_of_offset(text: &str, offset: usize) -> TextPosition {
+/// The 1-based line and column (in Unicode scalar values) of byte `offset` of `text`; an offset
+/// inside a character counts as that character, one past the end as the end.
+pub fn position_of_offset(text: &str, offset: usize) -> TextPosition {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

@@ -132,8 +132,12 @@ pub fn write_canonical_example(
 }
 
 /// As [`write_canonical_example`], and gives where in `out` the canonical `input`, `metadata`
-/// and `output` objects were written, in that order.
-pub(crate) fn write_canonical_example_parts(
+/// and `output` objects were written, in that order (so that a caller that stores the parts
+/// apart, as the record layer does, canonicalizes and hashes them in one pass).
+///
+/// # Errors
+/// As [`write_canonical_example`].
+pub fn write_canonical_example_parts(
     input: &Value<'_>,
     output: Option<&Value<'_>>,
     metadata: Option<&Value<'_>>,

@@ -24,8 +24,13 @@ pub fn parse_json(text: &str) -> Result<Value<'_>, HashError> {
     parse_document(text).map_err(|e| e.locate_in(text))
 }
 
-/// Parses one document; errors keep their byte offset.
-pub(crate) fn parse_document(text: &str) -> Result<Value<'_>, HashError> {
+/// Parses one document, as [`parse_json`], but errors keep their byte offset
+/// ([`HashError::offset`]) instead of a line and column: for a caller that parses a part of a
+/// larger text (a line of a file) and locates the error in it with [`HashError::locate_in_line`].
+///
+/// # Errors
+/// As [`parse_json`].
+pub fn parse_document(text: &str) -> Result<Value<'_>, HashError> {
     let mut parser = Parser::new(text);
     let value = parser.value(0)?;
     parser.end()?;
@@ -48,7 +53,10 @@ pub(crate) fn parse_array_items(text: &str) -> Result<Vec<Value<'_>>, HashError>
 /// Parses a JSON object whose member `items_key`, when it is an array, holds documents of their
 /// own (as [`parse_array_items`]): the body of a request that carries a batch of records. Gives
 /// the other members as an object, and the items. Errors keep their byte offset.
-pub(crate) fn parse_object_with_items<'a>(
+///
+/// # Errors
+/// As [`parse_json`], and `invalid_json` when the text is not an object.
+pub fn parse_object_with_items<'a>(
     text: &'a str,
     items_key: &str,
 ) -> Result<(Value<'a>, Option<Vec<Value<'a>>>), HashError> {
@@ -76,9 +84,12 @@ pub(crate) fn parse_object_with_items<'a>(
 
 /// One item of a file's record array: where its text starts, and its value or why
 /// it could not be parsed.
-pub(crate) struct Item<'a> {
-    pub(crate) start: usize,
-    pub(crate) value: Result<Value<'a>, HashError>,
+#[derive(Debug)]
+pub struct Item<'a> {
+    /// The byte offset of the item's first character.
+    pub start: usize,
+    /// The item, or its error with the path inside the item and the byte offset kept.
+    pub value: Result<Value<'a>, HashError>,
 }
 
 /// Parses the records of a JSON file: a top-level array, or an object whose `items_key` member
@@ -87,8 +98,8 @@ pub(crate) struct Item<'a> {
 /// of its own, with error paths inside the item. An item that is well-formed JSON but outside
 /// the hash domain (a duplicate key, an inexact integer, …) is one bad item, and the items
 /// after it are still read; a syntax error ends the reading, and is the last item's error
-/// when it happened inside an item, else the second value (a file-level error, offset kept).
-pub(crate) fn parse_record_items<'a>(
+/// when it happened inside an item, else the third value (a file-level error, offset kept).
+pub fn parse_record_items<'a>(
     text: &'a str,
     items_key: &str,
 ) -> (Vec<Item<'a>>, Vec<(String, usize)>, Option<HashError>) {
@@ -539,9 +550,8 @@ fn lone_at(unit: u16, offset: usize) -> HashError {
     )
 }
 
-fn with_offset(mut error: HashError, offset: usize) -> HashError {
-    error.offset.get_or_insert(offset);
-    error
+fn with_offset(error: HashError, offset: usize) -> HashError {
+    error.or_offset(offset)
 }
 
 #[cfg(test)]

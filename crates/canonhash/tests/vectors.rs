@@ -1,13 +1,11 @@
 //! The shared golden vectors (`fixtures/hash-vectors.json`), whose expected bytes come from an
 //! independent implementation (PyPI `rfc8785`), through both entry points: JSON text and the
-//! value model that bindings build.
+//! value model that bindings build. The source-id vectors of the same file are checked by
+//! `crates/records/tests/source_id_vectors.rs`.
 
 mod common;
 
-use canonhash::{
-    Format, ReadOptions, Value, canonicalize, canonicalize_json_str, example_hash, hash_json_str, hash_value,
-    manifest_digest,
-};
+use canonhash::{Value, canonicalize, canonicalize_json_str, example_hash, hash_json_str, hash_value, manifest_digest};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -21,17 +19,6 @@ struct Vectors<'a> {
     manifests: Vec<ManifestCase>,
     invalid: Vec<InvalidCase>,
     invalid_examples: Vec<serde_json::Map<String, serde_json::Value>>,
-    max_source_id_chars: usize,
-    max_safe_integer: i64,
-    source_ids: Vec<SourceIdCase>,
-}
-
-#[derive(Deserialize)]
-struct SourceIdCase {
-    name: String,
-    json: String,
-    source_id: Option<String>,
-    code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,13 +54,11 @@ struct InvalidCase {
 }
 
 fn load(text: &str) -> Vectors<'_> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    deserializer.disable_recursion_limit();
-    Vectors::deserialize(&mut deserializer).expect("fixtures/hash-vectors.json parses")
+    common::deserialize_unbounded(text)
 }
 
 fn fixture_text() -> String {
-    std::fs::read_to_string(common::fixtures().join("hash-vectors.json")).expect("read hash-vectors.json")
+    common::hash_vectors_text()
 }
 
 #[test]
@@ -177,45 +162,5 @@ fn invalid_vectors() {
             "{}: text errors carry a position",
             case.name
         );
-    }
-}
-
-/// Each id value as `record["id"]` of a JSONL line read by the core reader, and (when the text
-/// parses) through `source_id_from_value`, the function the bindings call.
-#[test]
-fn source_id_vectors() {
-    let text = fixture_text();
-    let vectors = load(&text);
-    assert_eq!(vectors.max_source_id_chars, canonhash::MAX_SOURCE_ID_CHARS);
-    assert_eq!(vectors.max_safe_integer, canonhash::MAX_SAFE_INTEGER);
-    assert!(vectors.source_ids.len() >= 20);
-    let options = ReadOptions {
-        id_key: Some("id".to_owned()),
-        ..ReadOptions::default()
-    };
-    for case in &vectors.source_ids {
-        let line = format!("{{\"input\": {{}}, \"id\": {}}}", case.json);
-        let outcome = canonhash::read_records_bytes(line.as_bytes(), Format::Jsonl, &options).unwrap();
-        let direct = canonhash::parse_json(&case.json).map(|value| canonhash::source_id_from_value(&value));
-        match (&case.source_id, &case.code) {
-            (Some(expected), None) => {
-                assert_eq!(outcome.records.len(), 1, "{}: {:?}", case.name, outcome.issues);
-                assert_eq!(&outcome.records[0].source_id, expected, "{}", case.name);
-                assert_eq!(direct.unwrap().unwrap(), *expected, "{}", case.name);
-            }
-            (None, Some(code)) => {
-                let error = &outcome.issues[0].error;
-                assert_eq!(
-                    (error.code().as_str(), error.path().as_str()),
-                    (code.as_str(), "$.id"),
-                    "{}",
-                    case.name
-                );
-                if let Ok(from_value) = direct {
-                    assert_eq!(from_value.unwrap_err().code().as_str(), code, "{}", case.name);
-                }
-            }
-            _ => panic!("{}: a case gives a source_id or a code", case.name),
-        }
     }
 }

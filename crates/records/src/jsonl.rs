@@ -15,10 +15,10 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::error::{ErrorCode, HashError, TextPosition, position_of_offset};
-use crate::parse::parse_document;
+use canonhash::{ErrorCode, TextPosition, Value, parse_document, position_of_offset};
+
+use crate::error::{Code, Error, RecordCode, from_hash, record_error};
 use crate::read::Shape;
-use crate::value::Value;
 
 /// How to read a JSONL batch.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub struct RecordHash {
 }
 
 /// A record's hash, or why that line could not be hashed (its position names the line).
-pub type RecordResult = Result<RecordHash, HashError>;
+pub type RecordResult = Result<RecordHash, Error>;
 
 /// Bytes read and hashed per step; large enough to keep every core busy, small enough that
 /// a file of any size is hashed in bounded memory (plus the results).
@@ -60,14 +60,14 @@ const CHUNK_BYTES: usize = 8 << 20;
 /// Only when the worker pool cannot start (`io_error`); per-line problems are in the results.
 ///
 /// ```
-/// use canonhash::{hash_jsonl_bytes, JsonlOptions};
+/// use groundset_records::{hash_jsonl_bytes, JsonlOptions};
 /// let data = b"{\"id\": \"a\", \"input\": {\"q\": 1}}\n\n{\"id\": 7, \"input\": []}\n";
 /// let results = hash_jsonl_bytes(data, &JsonlOptions::default()).unwrap();
 /// assert_eq!(results[0].as_ref().unwrap().source_id, "a");
 /// let error = results[1].as_ref().unwrap_err();
 /// assert_eq!((error.code().as_str(), error.position().unwrap().line), ("not_an_object", 3));
 /// ```
-pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<RecordResult>, Error> {
     hash_jsonl_reader(data, options)
 }
 
@@ -77,7 +77,7 @@ pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<Recor
 ///
 /// # Errors
 /// `io_error` when reading fails or the worker pool cannot start.
-pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, Error> {
     let shape = Shape::structured(Some(options.id_key.clone()), false);
     let results = shape.lines(reader, options.threads)?;
     Ok(results
@@ -97,12 +97,12 @@ pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<V
 ///
 /// # Errors
 /// `io_error` when the file cannot be opened or read.
-pub fn hash_jsonl_file(path: impl AsRef<Path>, options: &JsonlOptions) -> Result<Vec<RecordResult>, HashError> {
+pub fn hash_jsonl_file(path: impl AsRef<Path>, options: &JsonlOptions) -> Result<Vec<RecordResult>, Error> {
     hash_jsonl_reader(open_file(path.as_ref())?, options)
 }
 
-pub(crate) fn open_file(path: &Path) -> Result<File, HashError> {
-    File::open(path).map_err(|e| HashError::new(ErrorCode::Io, format!("cannot open {}: {e}", path.display())))
+pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
+    File::open(path).map_err(|e| record_error(RecordCode::Io, format!("cannot open {}: {e}", path.display())))
 }
 
 /// Applies `per_line` to every non-blank line of what `reader` gives (after a leading UTF-8
@@ -112,8 +112,8 @@ pub(crate) fn read_lines<R, T, F>(
     mut reader: R,
     threads: Option<usize>,
     per_line: F,
-    refuse: impl FnOnce(HashError) -> T,
-) -> Result<Vec<(usize, T)>, HashError>
+    refuse: impl FnOnce(Error) -> T,
+) -> Result<Vec<(usize, T)>, Error>
 where
     R: Read,
     T: Send,
@@ -134,7 +134,7 @@ where
         at_end = read == 0;
         if first && (buffer.len() >= BOM.len() || at_end) {
             first = false;
-            if let Some(error) = utf16_mark(&buffer, ErrorCode::InvalidJson) {
+            if let Some(error) = utf16_mark(&buffer, ErrorCode::InvalidJson.into()) {
                 return Ok(vec![(1, refuse(error))]);
             }
             if buffer.starts_with(BOM) {
@@ -185,14 +185,14 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The one error of a text that starts with a UTF-16 byte-order mark (Windows "Unicode"
 /// exports): read as UTF-8, every line would be an error of its own.
-pub(crate) fn utf16_mark(data: &[u8], code: ErrorCode) -> Option<HashError> {
+pub(crate) fn utf16_mark(data: &[u8], code: Code) -> Option<Error> {
     let mark = match data {
         [0xFF, 0xFE, ..] => "FF FE",
         [0xFE, 0xFF, ..] => "FE FF",
         _ => return None,
     };
     let message = format!("the file is UTF-16 (it starts with the byte-order mark {mark}); save it as UTF-8");
-    Some(HashError::new(code, message).with_position(TextPosition { line: 1, column: 1 }))
+    Some(Error::new(code, message).with_position(TextPosition { line: 1, column: 1 }))
 }
 
 fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usize> {
@@ -208,22 +208,22 @@ fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
-pub(crate) fn io_error(error: std::io::Error) -> HashError {
-    HashError::new(ErrorCode::Io, error.to_string())
+pub(crate) fn io_error(error: std::io::Error) -> Error {
+    record_error(RecordCode::Io, error.to_string())
 }
 
 /// The threads that hash: rayon's global pool, or a pool of the size the caller asked for.
 pub(crate) struct Workers(Option<rayon::ThreadPool>);
 
 impl Workers {
-    pub(crate) fn new(threads: Option<usize>) -> Result<Self, HashError> {
+    pub(crate) fn new(threads: Option<usize>) -> Result<Self, Error> {
         match threads {
             None | Some(0) => Ok(Workers(None)),
             Some(count) => rayon::ThreadPoolBuilder::new()
                 .num_threads(count)
                 .build()
                 .map(|pool| Workers(Some(pool)))
-                .map_err(|e| HashError::new(ErrorCode::Io, format!("cannot start {count} hashing threads: {e}"))),
+                .map_err(|e| record_error(RecordCode::Io, format!("cannot start {count} hashing threads: {e}"))),
         }
     }
 
@@ -259,42 +259,32 @@ fn split_lines_at(data: &[u8], first_line: usize, end: u8) -> (Vec<(usize, &[u8]
 }
 
 /// `bytes` as text, or `invalid_json` at the line and column of the first byte that is not UTF-8.
-pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, HashError> {
+pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, Error> {
     // The SIMD validator is several times faster than the standard library's (after parsing,
     // validation is most of a line's cost), which then only runs to locate an error.
     simdutf8::basic::from_utf8(bytes).map_err(|_| {
         let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
         let valid = std::str::from_utf8(&bytes[..valid_up_to]).expect("valid up to there");
-        HashError::new(ErrorCode::InvalidJson, "the text is not valid UTF-8")
+        Error::new(ErrorCode::InvalidJson.into(), "the text is not valid UTF-8")
             .with_position(position_of_offset(valid, valid.len()))
     })
 }
 
 /// One line parsed as a JSON document, with its text (to locate later errors with
-/// [`locate_in_line`]); errors carry the line's number.
-pub(crate) fn parse_line(bytes: &[u8], line: usize) -> Result<(&str, Value<'_>), HashError> {
+/// [`canonhash::HashError::locate_in_line`]); errors carry the line's number.
+pub(crate) fn parse_line(bytes: &[u8], line: usize) -> Result<(&str, Value<'_>), Error> {
     let text = utf8_text(bytes).map_err(|error| {
         let column = error.position().map_or(1, |position| position.column);
         error.with_position(TextPosition { line, column })
     })?;
-    let value = parse_document(text).map_err(|error| locate_in_line(error, text, line))?;
+    let value = parse_document(text).map_err(|error| from_hash(error.locate_in_line(text, line)))?;
     Ok((text, value))
-}
-
-/// Gives an error raised while parsing one line its line and column.
-pub(crate) fn locate_in_line(mut error: HashError, text: &str, line: usize) -> HashError {
-    let column = error
-        .offset
-        .take()
-        .map_or(1, |offset| position_of_offset(text, offset).column);
-    error.with_position(TextPosition { line, column })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::example_hash;
-    use crate::parse::parse_json;
+    use canonhash::{example_hash, parse_json};
 
     fn options(threads: usize) -> JsonlOptions {
         JsonlOptions {
@@ -395,7 +385,7 @@ mod tests {
     #[test]
     fn missing_file_is_an_io_error() {
         let error = hash_jsonl_file("/nonexistent/data.jsonl", &JsonlOptions::default()).unwrap_err();
-        assert_eq!(error.code(), ErrorCode::Io);
+        assert_eq!(error.code(), RecordCode::Io);
         assert_eq!(error.path(), "$");
         assert!(error.message().contains("/nonexistent/data.jsonl"), "{error}");
     }

@@ -11,13 +11,13 @@
 
 use rayon::prelude::*;
 
-use crate::canon::write_canonical;
-use crate::error::{ErrorCode, HashError, PathSegment};
-use crate::hash::{sha256_hex, write_canonical_example_parts};
-use crate::jsonl::{locate_in_line, parse_line, split_lines, utf8_text};
-use crate::parse::parse_object_with_items;
+use canonhash::{
+    PathSegment, Value, parse_object_with_items, sha256_hex, write_canonical, write_canonical_example_parts,
+};
+
+use crate::error::{Error, RecordCode, from_hash, record_error};
+use crate::jsonl::{parse_line, split_lines, utf8_text};
 use crate::source_id::{MAX_SOURCE_ID_CHARS, check_source_id, id_parse_error};
-use crate::value::Value;
 
 /// How to decode records.
 #[derive(Debug, Clone, Copy)]
@@ -66,17 +66,17 @@ pub struct ExampleRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
     pub source_id: Option<String>,
-    pub error: HashError,
+    pub error: Error,
 }
 
-impl From<HashError> for RecordError {
-    fn from(error: HashError) -> Self {
+impl From<Error> for RecordError {
+    fn from(error: Error) -> Self {
         RecordError { source_id: None, error }
     }
 }
 
 impl RecordError {
-    fn map(self, locate: impl FnOnce(HashError) -> HashError) -> Self {
+    fn map(self, locate: impl FnOnce(Error) -> Error) -> Self {
         RecordError {
             source_id: self.source_id,
             error: locate(self.error),
@@ -95,8 +95,8 @@ pub type DecodedRecord = Result<ExampleRecord, RecordError>;
 /// an object), `hash_mismatch`, and the canonicalization errors, each with its JSON path.
 pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions) -> DecodedRecord {
     if !matches!(value, Value::Object(_)) {
-        return Err(HashError::new(
-            ErrorCode::InvalidExample,
+        return Err(record_error(
+            RecordCode::InvalidExample,
             format!("an example must be a JSON object, found {}", value.type_name()),
         )
         .into());
@@ -106,8 +106,8 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
             let checked = check_source_id(id).and_then(|()| {
                 let chars = id.chars().count();
                 if chars > options.max_source_id_chars {
-                    return Err(HashError::new(
-                        ErrorCode::InvalidSourceId,
+                    return Err(record_error(
+                        RecordCode::InvalidSourceId,
                         format!(
                             "a source id has at most {} characters here, this one has {chars}",
                             options.max_source_id_chars
@@ -131,11 +131,11 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
                 found.map_or("nothing", Value::type_name)
             );
             let code = if found.is_none() {
-                ErrorCode::MissingSourceId
+                RecordCode::MissingSourceId
             } else {
-                ErrorCode::InvalidSourceId
+                RecordCode::InvalidSourceId
             };
-            return Err(HashError::new(code, message).within_key("source_id").into());
+            return Err(record_error(code, message).within_key("source_id").into());
         }
     };
     if let Value::Object(members) = value {
@@ -145,8 +145,7 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
         {
             return Err(RecordError {
                 source_id: Some(source_id.to_string()),
-                error: HashError::new(
-                    ErrorCode::UnknownField,
+                error: record_error(RecordCode::UnknownField,
                     format!(
                         "a record has no member {unknown:?}; its members are source_id, content_hash, input, output and metadata"
                     ),
@@ -160,8 +159,8 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
         _ => {
             return Err(RecordError {
                 source_id: Some(source_id.to_string()),
-                error: HashError::new(
-                    ErrorCode::InvalidContentHash,
+                error: record_error(
+                    RecordCode::InvalidContentHash,
                     "a content_hash must be 64 lowercase hexadecimal digits",
                 )
                 .within_key("content_hash"),
@@ -184,12 +183,12 @@ pub fn decode_record(value: &Value<'_>, position: usize, options: RecordOptions)
     })
 }
 
-fn decode_content(record: &Value<'_>, claimed_hash: &str) -> Result<Option<RecordContent>, HashError> {
+fn decode_content(record: &Value<'_>, claimed_hash: &str) -> Result<Option<RecordContent>, Error> {
     let present = |name| !matches!(record.get(name), None | Some(Value::Null));
     let Some(input) = record.get("input") else {
         if present("output") || present("metadata") {
-            return Err(HashError::new(
-                ErrorCode::MissingInput,
+            return Err(record_error(
+                RecordCode::MissingInput,
                 "an example with an output or metadata needs its input",
             ));
         }
@@ -197,11 +196,12 @@ fn decode_content(record: &Value<'_>, claimed_hash: &str) -> Result<Option<Recor
     };
     let mut canonical = Vec::with_capacity(1024);
     let [input_range, metadata_range, output_range] =
-        write_canonical_example_parts(input, record.get("output"), record.get("metadata"), &mut canonical)?;
+        write_canonical_example_parts(input, record.get("output"), record.get("metadata"), &mut canonical)
+            .map_err(from_hash)?;
     let computed = sha256_hex(&canonical);
     if computed != claimed_hash {
-        return Err(HashError::new(
-            ErrorCode::HashMismatch,
+        return Err(record_error(
+            RecordCode::HashMismatch,
             format!("the content hashes to {computed}, not to its content_hash {claimed_hash}"),
         ));
     }
@@ -224,7 +224,7 @@ fn is_lower_hex_sha256(text: &str) -> bool {
 /// Lines are numbered from `first_line`; each error carries its line and column.
 ///
 /// ```
-/// use canonhash::{decode_ndjson_records, RecordOptions};
+/// use groundset_records::{decode_ndjson_records, RecordOptions};
 /// let hash = canonhash::sha256_hex(br#"{"input":{"q":1},"metadata":{},"output":{}}"#);
 /// let block = format!("{{\"source_id\": \"a\", \"content_hash\": \"{hash}\", \"input\": {{\"q\": 1.0}}}}\n\n[]\n");
 /// let records = decode_ndjson_records(block.as_bytes(), 2, RecordOptions::default());
@@ -240,7 +240,7 @@ pub fn decode_ndjson_records(data: &[u8], first_line: usize, options: RecordOpti
         .map(|&(line, bytes)| {
             let (text, value) =
                 parse_line(bytes, line).map_err(|e| id_parse_error(e, &[PathSegment::Key("source_id".to_owned())]))?;
-            decode_record(&value, line, options).map_err(|e| e.map(|e| locate_in_line(e, text, line)))
+            decode_record(&value, line, options).map_err(|e| e.map(|e| e.locate_in_line(text, line)))
         })
         .collect()
 }
@@ -248,11 +248,11 @@ pub fn decode_ndjson_records(data: &[u8], first_line: usize, options: RecordOpti
 /// The canonical JSON text of one NDJSON line that is not a record (a request's header line).
 ///
 /// # Errors
-/// As [`crate::parse_json`], with `line` as the line of its position.
-pub fn canonicalize_ndjson_line(bytes: &[u8], line: usize) -> Result<String, HashError> {
+/// As [`canonhash::parse_json`], with `line` as the line of its position.
+pub fn canonicalize_ndjson_line(bytes: &[u8], line: usize) -> Result<String, Error> {
     let (text, value) = parse_line(bytes, line)?;
     let mut out = Vec::with_capacity(text.len());
-    write_canonical(&value, &mut out)?;
+    write_canonical(&value, &mut out).map_err(from_hash)?;
     Ok(String::from_utf8(out).expect("canonical JSON is UTF-8"))
 }
 
@@ -272,9 +272,10 @@ pub struct RequestBody {
 /// `invalid_json` (with line and column, also for bytes that are not UTF-8) and the other parse
 /// errors of the whole text, with the path where they happened; per-record problems are in
 /// [`RequestBody::records`].
-pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<RequestBody, HashError> {
+pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<RequestBody, Error> {
     let text = utf8_text(data)?;
     let (header, items) = parse_object_with_items(text, "examples").map_err(|e| {
+        let e = from_hash(e);
         // An id no rule accepts is `invalid_source_id` however it is spelled.
         let index = e.path_segments().nth(1).cloned();
         match index {
@@ -291,7 +292,7 @@ pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<Reques
         .locate_in(text)
     })?;
     let mut canonical = Vec::with_capacity(256);
-    write_canonical(&header, &mut canonical)?;
+    write_canonical(&header, &mut canonical).map_err(from_hash)?;
     let records = items.map(|items| {
         items
             .par_iter()
@@ -311,7 +312,7 @@ pub fn decode_request_json(data: &[u8], options: RecordOptions) -> Result<Reques
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash_json_str;
+    use canonhash::hash_json_str;
 
     fn hash_of(content: &str) -> String {
         hash_json_str(content).unwrap()
@@ -324,7 +325,7 @@ mod tests {
         format!(r#"{{"source_id":"{source_id}","content_hash":"{hash}","input":{content},"metadata":{{"m":true}}}}"#)
     }
 
-    fn error(result: &DecodedRecord) -> &HashError {
+    fn error(result: &DecodedRecord) -> &Error {
         &result.as_ref().unwrap_err().error
     }
 

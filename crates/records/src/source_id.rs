@@ -8,9 +8,9 @@
 //! The SDKs, the CLI and the server all call these functions, so they accept and spell the
 //! same ids.
 
-use crate::error::{ErrorCode, HashError, PathSegment};
-use crate::number::format_number;
-use crate::value::Value;
+use canonhash::{ErrorCode, PathSegment, Value, format_number};
+
+use crate::error::{Code, Error, RecordCode, record_error};
 
 /// The longest source id, in Unicode scalar values.
 pub const MAX_SOURCE_ID_CHARS: usize = 512;
@@ -25,8 +25,8 @@ pub const MAX_NAME_CHARS: usize = 512;
 /// How many problems a reader reports one by one; the rest are only counted.
 pub const MAX_REPORTED_ERRORS: usize = 100;
 
-fn invalid(message: String) -> HashError {
-    HashError::new(ErrorCode::InvalidSourceId, message)
+fn invalid(message: String) -> Error {
+    record_error(RecordCode::InvalidSourceId, message)
 }
 
 /// Checks a string source id: non-empty, at most [`MAX_SOURCE_ID_CHARS`] characters, no U+0000.
@@ -36,11 +36,11 @@ fn invalid(message: String) -> HashError {
 /// `invalid_source_id` at `$`, saying which condition failed.
 ///
 /// ```
-/// assert!(canonhash::check_source_id("q-1").is_ok());
-/// let error = canonhash::check_source_id("a\0b").unwrap_err();
+/// assert!(groundset_records::check_source_id("q-1").is_ok());
+/// let error = groundset_records::check_source_id("a\0b").unwrap_err();
 /// assert_eq!(error.code().as_str(), "invalid_source_id");
 /// ```
-pub fn check_source_id(id: &str) -> Result<(), HashError> {
+pub fn check_source_id(id: &str) -> Result<(), Error> {
     if id.is_empty() {
         return Err(invalid("a source id must not be an empty string".to_owned()));
     }
@@ -68,11 +68,11 @@ pub fn check_source_id(id: &str) -> Result<(), HashError> {
 /// `invalid_source_id` at `$` for a fraction, a value beyond the range, or NaN and ±Infinity.
 ///
 /// ```
-/// assert_eq!(canonhash::source_id_from_f64(7.0).unwrap(), "7");
-/// assert_eq!(canonhash::source_id_from_f64(-0.0).unwrap(), "0");
-/// assert!(canonhash::source_id_from_f64(9007199254740992.0).is_err());
+/// assert_eq!(groundset_records::source_id_from_f64(7.0).unwrap(), "7");
+/// assert_eq!(groundset_records::source_id_from_f64(-0.0).unwrap(), "0");
+/// assert!(groundset_records::source_id_from_f64(9007199254740992.0).is_err());
 /// ```
-pub fn source_id_from_f64(number: f64) -> Result<String, HashError> {
+pub fn source_id_from_f64(number: f64) -> Result<String, Error> {
     if number.is_finite() && number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER as f64 {
         // Exact: the value is an integer of at most 53 bits.
         return Ok((number as i64).to_string());
@@ -92,10 +92,10 @@ pub fn source_id_from_f64(number: f64) -> Result<String, HashError> {
 /// `invalid_source_id` at `$` when the magnitude exceeds [`MAX_SAFE_INTEGER`].
 ///
 /// ```
-/// assert_eq!(canonhash::source_id_from_i128(-3).unwrap(), "-3");
-/// assert!(canonhash::source_id_from_i128(9007199254740993).is_err());
+/// assert_eq!(groundset_records::source_id_from_i128(-3).unwrap(), "-3");
+/// assert!(groundset_records::source_id_from_i128(9007199254740993).is_err());
 /// ```
-pub fn source_id_from_i128(number: i128) -> Result<String, HashError> {
+pub fn source_id_from_i128(number: i128) -> Result<String, Error> {
     if number.unsigned_abs() <= MAX_SAFE_INTEGER as u128 {
         Ok(number.to_string())
     } else {
@@ -103,7 +103,7 @@ pub fn source_id_from_i128(number: i128) -> Result<String, HashError> {
     }
 }
 
-fn beyond_range(spelled: &str) -> HashError {
+fn beyond_range(spelled: &str) -> Error {
     invalid(format!(
         "the integer {spelled} is beyond the source-id range of ±{MAX_SAFE_INTEGER} (2^53 - 1); write it as a string"
     ))
@@ -115,12 +115,13 @@ fn beyond_range(spelled: &str) -> HashError {
 /// `invalid_source_id` at `$`, saying what was found (null, a boolean, a fraction, …).
 ///
 /// ```
-/// use canonhash::{Value, source_id_from_value};
+/// use canonhash::Value;
+/// use groundset_records::source_id_from_value;
 /// assert_eq!(source_id_from_value(&Value::Number(7.0)).unwrap(), "7");
 /// assert_eq!(source_id_from_value(&Value::String("q1".into())).unwrap(), "q1");
 /// assert!(source_id_from_value(&Value::Null).is_err());
 /// ```
-pub fn source_id_from_value(value: &Value<'_>) -> Result<String, HashError> {
+pub fn source_id_from_value(value: &Value<'_>) -> Result<String, Error> {
     match value {
         Value::String(id) => check_source_id(id).map(|()| id.to_string()),
         Value::Number(number) => source_id_from_f64(*number),
@@ -135,28 +136,29 @@ pub fn source_id_from_value(value: &Value<'_>) -> Result<String, HashError> {
 /// not a value the rule accepts (an integer literal no double holds, an overflowing number, a
 /// lone surrogate) becomes `invalid_source_id`, so the id is refused with one code whichever
 /// path read it. Other errors are returned unchanged.
-pub(crate) fn id_parse_error(error: HashError, id_path: &[PathSegment]) -> HashError {
+pub(crate) fn id_parse_error(error: Error, id_path: &[PathSegment]) -> Error {
     let domain = matches!(
         error.code(),
-        ErrorCode::IntegerNotExact | ErrorCode::NonFiniteNumber | ErrorCode::LoneSurrogate
+        Code::Hash(ErrorCode::IntegerNotExact | ErrorCode::NonFiniteNumber | ErrorCode::LoneSurrogate)
     );
     let at_id = domain && error.path_segments().eq(id_path.iter());
     if !at_id {
         return error;
     }
     let message = match error.code() {
-        ErrorCode::LoneSurrogate => format!("a source id must be well-formed Unicode: {}", error.message()),
+        Code::Hash(ErrorCode::LoneSurrogate) => format!("a source id must be well-formed Unicode: {}", error.message()),
         _ => format!(
             "a numeric source id must be an integer of magnitude at most {MAX_SAFE_INTEGER} (2^53 - 1); write it as a string ({})",
             error.message()
         ),
     };
-    error.recoded(ErrorCode::InvalidSourceId, message)
+    error.recoded(RecordCode::InvalidSourceId.into(), message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::from_hash;
 
     #[test]
     fn strings() {
@@ -176,7 +178,7 @@ mod tests {
             "-9007199254740991"
         );
         for bad in [7.5, f64::NAN, f64::INFINITY, 1e300, 9_007_199_254_740_992.0] {
-            assert_eq!(source_id_from_f64(bad).unwrap_err().code(), ErrorCode::InvalidSourceId);
+            assert_eq!(source_id_from_f64(bad).unwrap_err().code(), RecordCode::InvalidSourceId);
         }
         assert!(
             source_id_from_f64(1e300)
@@ -195,19 +197,19 @@ mod tests {
 
     #[test]
     fn parse_errors_at_the_id_path_are_invalid_source_ids() {
-        let error = crate::parse_json(r#"{"id": 9007199254740993}"#).unwrap_err();
+        let error = from_hash(canonhash::parse_json(r#"{"id": 9007199254740993}"#).unwrap_err());
         let mapped = id_parse_error(error, &[PathSegment::Key("id".to_owned())]);
         assert_eq!(
             (mapped.code(), mapped.path()),
-            (ErrorCode::InvalidSourceId, "$.id".to_owned())
+            (Code::Record(RecordCode::InvalidSourceId), "$.id".to_owned())
         );
         assert!(mapped.position().is_some());
-        let elsewhere = crate::parse_json(r#"{"id": 1, "n": 9007199254740993}"#).unwrap_err();
+        let elsewhere = from_hash(canonhash::parse_json(r#"{"id": 1, "n": 9007199254740993}"#).unwrap_err());
         assert_eq!(
             id_parse_error(elsewhere, &[PathSegment::Key("id".to_owned())]).code(),
             ErrorCode::IntegerNotExact
         );
-        let twice = crate::parse_json(r#"{"id": 1, "id": 2}"#).unwrap_err();
+        let twice = from_hash(canonhash::parse_json(r#"{"id": 1, "id": 2}"#).unwrap_err());
         assert_eq!(
             id_parse_error(twice, &[PathSegment::Key("id".to_owned())]).code(),
             ErrorCode::DuplicateKey

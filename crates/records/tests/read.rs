@@ -1,11 +1,13 @@
 //! The record reader on the issue-12 cases (copied into `fixtures/read/`) and on the rules of
 //! every format: the right records, hashes, lines, paths and codes.
 
+#[path = "../../canonhash/tests/common/mod.rs"]
 mod common;
 
-use canonhash::{
-    ErrorCode, Format, JsonlOptions, ReadIssue, ReadOptions, ReadOutcome, example_hash_json, hash_jsonl_file,
-    read_records_bytes, read_records_file,
+use canonhash::{ErrorCode, example_hash_json};
+use groundset_records::{
+    Code, Format, JsonlOptions, ReadIssue, ReadOptions, ReadOutcome, RecordCode, hash_jsonl_file, read_records_bytes,
+    read_records_file,
 };
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -264,7 +266,7 @@ fn bad_headers_are_refused_at_line_one() {
         for issue in &outcome.issues {
             assert_eq!(
                 (issue.line, issue.error.code()),
-                (1, ErrorCode::InvalidHeader),
+                (1, Code::Record(RecordCode::InvalidHeader)),
                 "{header}"
             );
         }
@@ -334,7 +336,7 @@ fn issues_beyond_the_limit_are_counted() {
     let outcome = read_records_bytes(data.as_bytes(), Format::Jsonl, &by_id()).unwrap();
     assert_eq!(
         (outcome.issues.len(), outcome.more_issues),
-        (canonhash::MAX_REPORTED_ERRORS, 50)
+        (groundset_records::MAX_REPORTED_ERRORS, 50)
     );
     assert_eq!(outcome.issues.last().unwrap().line, 100);
     assert_eq!(ids_and_lines(&outcome), [("ok".to_owned(), 151)]);
@@ -364,13 +366,13 @@ fn the_format_comes_from_the_name_or_the_caller() {
     assert_eq!("CSV".parse::<Format>().unwrap(), Format::Csv);
     assert!("xml".parse::<Format>().is_err());
     let unknown = read_records_file(fixture("README.md"), &by_id()).unwrap_err();
-    assert_eq!(unknown.code(), ErrorCode::Io);
+    assert_eq!(unknown.code(), RecordCode::Io);
     assert!(
         unknown.message().contains("README.md") && unknown.message().contains(".csv"),
         "{unknown}"
     );
     let missing = read_records_file("/nonexistent/evals.csv", &by_id()).unwrap_err();
-    assert_eq!(missing.code(), ErrorCode::Io);
+    assert_eq!(missing.code(), RecordCode::Io);
     assert!(missing.message().contains("/nonexistent/evals.csv"), "{missing}");
     // A format given wins over the name.
     let options = ReadOptions {
@@ -383,11 +385,17 @@ fn the_format_comes_from_the_name_or_the_caller() {
 
 #[test]
 fn every_error_code_has_one_name() {
-    let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
-    for code in ErrorCode::ALL {
-        assert_eq!(ErrorCode::from_name(code.as_str()), Some(code));
+    // The hashing codes and the record codes together: one namespace for the SDKs and the server.
+    let all: Vec<Code> = ErrorCode::ALL
+        .into_iter()
+        .map(Code::Hash)
+        .chain(RecordCode::ALL.into_iter().map(Code::Record))
+        .collect();
+    let mut names: Vec<&str> = all.iter().map(|code| code.as_str()).collect();
+    for &code in &all {
+        assert_eq!(Code::from_name(code.as_str()), Some(code));
     }
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), ErrorCode::ALL.len());
+    assert_eq!(names.len(), all.len());
 }

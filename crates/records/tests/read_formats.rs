@@ -1,7 +1,7 @@
 //! The same generated records written as JSONL, as JSON and as CSV (dotted headers, string
 //! values) read to the same source ids and content hashes.
 
-use canonhash::{Format, ReadOptions, read_records_bytes};
+use groundset_records::{Format, ReadOptions, read_records_bytes};
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 

@@ -3,10 +3,12 @@
 //! one line, spreadsheet-shaped files, encodings and line ends. Each would otherwise lose data
 //! silently or give one unhelpful error per line.
 
+#[path = "../../canonhash/tests/common/mod.rs"]
 mod common;
 
-use canonhash::{
-    ErrorCode, Format, JsonlOptions, ReadOptions, ReadOutcome, hash_jsonl_bytes, read_records_bytes, read_records_file,
+use groundset_records::{
+    Code, Format, JsonlOptions, ReadOptions, ReadOutcome, RecordCode, hash_jsonl_bytes, read_records_bytes,
+    read_records_file,
 };
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -211,7 +213,7 @@ fn a_spreadsheet_shaped_file_is_told_how_to_be_read() {
     let outcome = read("sheet.csv");
     assert!(outcome.records.is_empty());
     let columns: Vec<_> = outcome.issues.iter().map(|i| (i.line, i.error.code())).collect();
-    assert_eq!(columns, [(1, ErrorCode::InvalidHeader); 2]);
+    assert_eq!(columns, [(1, Code::Record(RecordCode::InvalidHeader)); 2]);
     for issue in &outcome.issues {
         let text = issue.error.message();
         assert!(

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = canonhash::hash_jsonl_bytes(data, &canonhash::JsonlOptions { id_key: "id".into(), threads: None });
+    let _ = groundset_records::hash_jsonl_bytes(data, &groundset_records::JsonlOptions { id_key: "id".into(), threads: None });
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(canonical) = canonhash::canonicalize_json_str(text) else { return };
     let canonical_text = std::str::from_utf8(&canonical).expect("canonical output is UTF-8");

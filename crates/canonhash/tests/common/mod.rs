@@ -6,9 +6,23 @@ use std::path::PathBuf;
 
 use canonhash::Value;
 
+pub mod strategies;
+
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The text of the shared golden vectors, `fixtures/hash-vectors.json`.
+pub fn hash_vectors_text() -> String {
+    std::fs::read_to_string(fixtures().join("hash-vectors.json")).expect("read hash-vectors.json")
+}
+
+/// Deserializes `text` with `serde_json`, without its depth limit (the vectors nest deeply).
+pub fn deserialize_unbounded<'de, T: serde::Deserialize<'de>>(text: &'de str) -> T {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    T::deserialize(&mut deserializer).expect("valid JSON of the expected shape")
 }
 
 /// Parses JSON with `serde_json` (an implementation independent of ours), without its depth limit.

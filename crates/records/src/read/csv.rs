@@ -21,10 +21,10 @@ use rayon::prelude::*;
 
 use super::flat::{STRUCTURED_MEMBERS, similar};
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
-use crate::canon::compare_utf16;
-use crate::error::{ErrorCode, HashError, TextPosition};
+use canonhash::{TextPosition, Value, compare_utf16};
+
+use crate::error::{Error, RecordCode, record_error};
 use crate::jsonl::{BOM, Workers};
-use crate::value::Value;
 
 /// The most text one chunk holds: small enough for every worker to get several chunks (so
 /// that one slow chunk does not leave the others idle), large enough that finding the cuts and
@@ -42,13 +42,13 @@ enum Node {
 }
 
 /// Reads the records of CSV text (a leading byte-order mark already taken off).
-pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Error> {
     read_in_chunks(data, options, None)
 }
 
 /// As [`read`], with chunks of at most `chunk_bytes` (by default from the text's size and the
 /// number of workers), so that tests can cut small texts into many chunks.
-fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, HashError> {
+fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, Error> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
     // An empty file (or one of line ends and spaces only) has no records, as a header-only one:
@@ -58,7 +58,7 @@ fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>
     }
     let mut reader = csv_reader(data);
     let mut header = StringRecord::new();
-    let header_issue = |error: HashError| Ok(finish(vec![vec![(1, 0, Err(error.into()))]], options));
+    let header_issue = |error: Error| Ok(finish(vec![vec![(1, 0, Err(error.into()))]], options));
     match reader.read_record(&mut header) {
         Ok(true) => {}
         Ok(false) => return Ok(ReadOutcome::default()),
@@ -272,8 +272,8 @@ impl Table<'_> {
     /// The source id and hash of one row, or why it has none.
     fn row(&self, row: &ByteRecord, line: usize, scratch: &mut Vec<u8>) -> Processed {
         if row.len() != self.names.len() {
-            let error = HashError::new(
-                ErrorCode::FieldCount,
+            let error = record_error(
+                RecordCode::FieldCount,
                 format!(
                     "line {line} has {} fields, the header has {}",
                     row.len(),
@@ -283,8 +283,8 @@ impl Table<'_> {
             return Err(located(error, line).into());
         }
         let cells = cells(row).map_err(|column| {
-            let error = HashError::new(
-                ErrorCode::InvalidCsv,
+            let error = record_error(
+                RecordCode::InvalidCsv,
                 format!("field {} of line {line} is not valid UTF-8", column + 1),
             );
             located(error, line)
@@ -366,7 +366,7 @@ fn quoting_problem(text: &[u8]) -> Option<QuoteProblem> {
 impl QuoteProblem {
     /// The `invalid_csv` error of a problem in the record whose text starts at `start` in
     /// `data` and whose first line is `line`; `field` names the field.
-    fn error(&self, data: &[u8], start: usize, line: usize, field: &str) -> HashError {
+    fn error(&self, data: &[u8], start: usize, line: usize, field: &str) -> Error {
         let at = start + self.at;
         let first = start + data[start..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
         let line = line + count(b'\n', &data[first.min(at)..at]);
@@ -394,7 +394,7 @@ impl QuoteProblem {
                  quoted field is written twice: \"\")"
             ),
         };
-        HashError::new(ErrorCode::InvalidCsv, message).with_position(TextPosition { line, column })
+        record_error(RecordCode::InvalidCsv, message).with_position(TextPosition { line, column })
     }
 }
 
@@ -444,11 +444,11 @@ fn objects<'r>(members: &'r [(String, Node)], row: &[&'r str]) -> Vec<(Cow<'r, s
         .collect()
 }
 
-fn located(error: HashError, line: usize) -> HashError {
+fn located(error: Error, line: usize) -> Error {
     error.with_position(TextPosition { line, column: 1 })
 }
 
-fn csv_error(error: ::csv::Error, line: usize) -> HashError {
+fn csv_error(error: ::csv::Error, line: usize) -> Error {
     let line = line.max(1);
     let message = match error.kind() {
         ::csv::ErrorKind::Utf8 { err, .. } => {
@@ -456,15 +456,15 @@ fn csv_error(error: ::csv::Error, line: usize) -> HashError {
         }
         _ => format!("line {line} cannot be read as CSV: {error}"),
     };
-    located(HashError::new(ErrorCode::InvalidCsv, message), line)
+    located(record_error(RecordCode::InvalidCsv, message), line)
 }
 
-fn invalid_header(message: String) -> HashError {
-    HashError::new(ErrorCode::InvalidHeader, message)
+fn invalid_header(message: String) -> Error {
+    record_error(RecordCode::InvalidHeader, message)
 }
 
 /// The nesting of the header's column names, or every problem with them.
-fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node)>, Vec<HashError>> {
+fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node)>, Vec<Error>> {
     if let Some(error) = other_delimiter(header) {
         return Err(vec![error]);
     }
@@ -526,7 +526,7 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
 
 /// A header of one name holding `;` or a tab: a file written with another delimiter, whose
 /// every row would be one field.
-fn other_delimiter(header: &StringRecord) -> Option<HashError> {
+fn other_delimiter(header: &StringRecord) -> Option<Error> {
     let [name] = header.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
@@ -540,7 +540,7 @@ fn other_delimiter(header: &StringRecord) -> Option<HashError> {
 
 /// In a structured file every column is the id column or part of `input`, `output` or
 /// `metadata`: a column that is neither would be left out of every record silently.
-fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<HashError> {
+fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<Error> {
     // White space around a name is refused on its own; the name without it is judged here.
     let first_part = |name: &str| name.split('.').next().unwrap_or_default().trim().to_owned();
     let parts: Vec<String> = header.iter().map(first_part).collect();
@@ -551,7 +551,7 @@ fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<HashEr
     };
     let hint =
         "to read the columns as they are, name its input fields (input keys), or prefix the columns with \"input.\"";
-    let mut errors: Vec<HashError> = header
+    let mut errors: Vec<Error> = header
         .iter()
         .zip(&parts)
         .enumerate()
@@ -642,6 +642,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::error::Code;
 
     /// Reads `data` cut into chunks of at most `chunk_bytes`, and as one chunk (one reader over
     /// the whole text, the reference), and checks that both give the same outcome.
@@ -711,17 +712,20 @@ mod tests {
             threads: Some(2),
             ..ReadOptions::default()
         };
-        type Expected<'a> = (&'a [&'a str], &'a [(usize, ErrorCode)]);
+        type Expected<'a> = (&'a [&'a str], &'a [(usize, Code)]);
         let cases: [(&[u8], Expected); 2] = [
             (
                 b"id,output.a,input.q\n1,x,one\n2,y,\"two\n3,z,three\n4,w,four\n5,v,five\n",
-                (&["1"], &[(3, ErrorCode::InvalidCsv)]),
+                (&["1"], &[(3, Code::Record(RecordCode::InvalidCsv))]),
             ),
             (
                 b"id,input.q\n1,5\" screen\n2,\"x\"y\n3,\"a\nb\"\n4,\"x\" \n5,z\n",
                 (
                     &["1", "3", "5"],
-                    &[(3, ErrorCode::InvalidCsv), (6, ErrorCode::InvalidCsv)],
+                    &[
+                        (3, Code::Record(RecordCode::InvalidCsv)),
+                        (6, Code::Record(RecordCode::InvalidCsv)),
+                    ],
                 ),
             ),
         ];

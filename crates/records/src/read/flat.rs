@@ -5,12 +5,12 @@
 use std::borrow::Cow;
 
 use super::{Hashed, Processed, ReadOptions, Refused};
-use crate::error::{ErrorCode, HashError, PathSegment};
-use crate::hash::{sha256_hex, write_canonical_example_parts};
-use crate::jsonl::{locate_in_line, parse_line, read_lines};
+use canonhash::{ErrorCode, PathSegment, Value, sha256_hex, write_canonical_example_parts};
+
+use crate::error::{Error, RecordCode, from_hash, record_error};
+use crate::jsonl::{parse_line, read_lines};
 use crate::records::RecordContent;
 use crate::source_id::{id_parse_error, source_id_from_value};
-use crate::value::Value;
 
 /// The key lists of flat records; `input: None` takes every member not named elsewhere.
 #[derive(Debug)]
@@ -53,7 +53,7 @@ impl Shape {
 
     /// An error raised while parsing a record, with an error at the id's path recoded as
     /// `invalid_source_id` (so an id such as `9007199254740993` gets one code on every path).
-    pub(crate) fn parse_error(&self, error: HashError) -> HashError {
+    pub(crate) fn parse_error(&self, error: Error) -> Error {
         match &self.id_key {
             Some(key) => id_parse_error(error, &[PathSegment::Key(key.clone())]),
             None => error,
@@ -65,7 +65,7 @@ impl Shape {
         let (text, record) = parse_line(bytes, line).map_err(|e| self.parse_error(e))?;
         self.record(&record, scratch).map_err(|refused| Refused {
             source_id: refused.source_id,
-            error: locate_in_line(refused.error, text, line),
+            error: refused.error.locate_in_line(text, line),
         })
     }
 
@@ -75,7 +75,7 @@ impl Shape {
         &self,
         reader: R,
         threads: Option<usize>,
-    ) -> Result<Vec<(usize, Processed)>, HashError> {
+    ) -> Result<Vec<(usize, Processed)>, Error> {
         read_lines(
             reader,
             threads,
@@ -89,14 +89,14 @@ impl Shape {
     pub(crate) fn record(&self, record: &Value<'_>, scratch: &mut Vec<u8>) -> Processed {
         let Value::Object(members) = record else {
             let message = format!("a record must be a JSON object, found {}", record.type_name());
-            return Err(HashError::new(ErrorCode::NotAnObject, message).into());
+            return Err(Error::new(ErrorCode::NotAnObject.into(), message).into());
         };
         let source_id = match &self.id_key {
             None => None,
             Some(key) => Some(match record.get(key) {
                 None => {
-                    return Err(HashError::new(
-                        ErrorCode::MissingSourceId,
+                    return Err(record_error(
+                        RecordCode::MissingSourceId,
                         format!("the record has no {key:?} member (the id key)"),
                     )
                     .within_key(key)
@@ -109,6 +109,7 @@ impl Shape {
         let written = match &self.flat {
             None => self.structured_members(members).and_then(|input| {
                 write_canonical_example_parts(input, record.get("output"), record.get("metadata"), scratch)
+                    .map_err(from_hash)
             }),
             Some(keys) => self.flat_parts(keys, members, scratch),
         };
@@ -148,7 +149,7 @@ impl Shape {
     /// A structured record's `input`, once its members are known to be only `input`, `output`,
     /// `metadata` and the id key: a member outside them would be silently left out of the hash
     /// (a misspelt `ouput` would make the output `{}`), so it is `unknown_field`.
-    fn structured_members<'v>(&self, members: &'v [(Cow<'_, str>, Value<'v>)]) -> Result<&'v Value<'v>, HashError> {
+    fn structured_members<'v>(&self, members: &'v [(Cow<'_, str>, Value<'v>)]) -> Result<&'v Value<'v>, Error> {
         let unknown: Vec<&str> = members
             .iter()
             .map(|(key, _)| key.as_ref())
@@ -165,7 +166,7 @@ impl Shape {
                  To read records whose fields are top-level members, name its input fields (input keys); \
                  else nest them in an \"input\" object"
             );
-            return Err(HashError::new(ErrorCode::NotAnObject, message).within_key("input"));
+            return Err(Error::new(ErrorCode::NotAnObject.into(), message).within_key("input"));
         };
         let Some(first) = unknown.first() else {
             return Ok(input);
@@ -187,7 +188,7 @@ impl Shape {
             if named.len() == 1 { "a member" } else { "members" },
             named.join(", ")
         );
-        Err(HashError::new(ErrorCode::UnknownField, message).within_key(first))
+        Err(record_error(RecordCode::UnknownField, message).within_key(first))
     }
 
     fn flat_parts(
@@ -195,7 +196,7 @@ impl Shape {
         keys: &FlatKeys,
         members: &[(Cow<'_, str>, Value<'_>)],
         scratch: &mut Vec<u8>,
-    ) -> Result<[std::ops::Range<usize>; 3], HashError> {
+    ) -> Result<[std::ops::Range<usize>; 3], Error> {
         let default_input: Vec<&str>;
         let input_keys: Vec<&str> = match &keys.input {
             Some(named) => named.iter().map(String::as_str).collect(),
@@ -212,7 +213,7 @@ impl Shape {
                 default_input
             }
         };
-        let pick = |names: &[&str], list: &str| -> Result<Value<'_>, HashError> {
+        let pick = |names: &[&str], list: &str| -> Result<Value<'_>, Error> {
             let mut picked = Vec::with_capacity(names.len());
             for name in names {
                 match members.iter().find(|(key, _)| key == name) {
@@ -220,7 +221,7 @@ impl Shape {
                     None => {
                         let present: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).take(20).collect();
                         let message = format!("no key {name:?} (named in {list}); the record has {present:?}");
-                        return Err(HashError::new(ErrorCode::MissingKey, message).within_key(name));
+                        return Err(record_error(RecordCode::MissingKey, message).within_key(name));
                     }
                 }
             }
@@ -233,7 +234,8 @@ impl Shape {
         let metadata = pick(&metadata_keys, "metadata_keys")?;
         // The canonical writer names the part in the path (`$.input.q`); in a flat record the
         // value sits at `$.q`, so the part's name is taken off again.
-        write_canonical_example_parts(&input, Some(&output), Some(&metadata), scratch).map_err(strip_part)
+        write_canonical_example_parts(&input, Some(&output), Some(&metadata), scratch)
+            .map_err(|error| strip_part(from_hash(error)))
     }
 }
 
@@ -275,6 +277,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     rows[a.len()][b.len()]
 }
 
-fn strip_part(error: HashError) -> HashError {
+fn strip_part(error: Error) -> Error {
     error.without_first_segment()
 }

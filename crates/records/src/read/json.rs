@@ -3,9 +3,10 @@
 use rayon::prelude::*;
 
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
-use crate::error::{ErrorCode, HashError, TextPosition};
+use canonhash::{TextPosition, parse_record_items};
+
+use crate::error::{Error, RecordCode, from_hash, record_error};
 use crate::jsonl::{Workers, utf8_text};
-use crate::parse::parse_record_items;
 
 /// Where each line of a text starts, to turn byte offsets into lines and columns.
 struct LineStarts<'t> {
@@ -34,8 +35,8 @@ impl<'t> LineStarts<'t> {
     }
 
     /// Gives an error its position: where the parser saw it, else `fallback`.
-    fn locate(&self, mut error: HashError, fallback: usize) -> HashError {
-        let offset = error.offset.take().unwrap_or(fallback);
+    fn locate(&self, mut error: Error, fallback: usize) -> Error {
+        let offset = error.take_offset().unwrap_or(fallback);
         if error.position().is_some() {
             return error;
         }
@@ -43,7 +44,7 @@ impl<'t> LineStarts<'t> {
     }
 }
 
-pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Error> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
     let text = match utf8_text(data) {
@@ -66,7 +67,7 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
                     let line = lines.position(item.start).line;
                     let result = match &item.value {
                         Ok(record) => shape.record(record, scratch),
-                        Err(error) => Err(shape.parse_error(error.clone()).into()),
+                        Err(error) => Err(shape.parse_error(from_hash(error.clone())).into()),
                     };
                     let located = result.map_err(|refused| Refused {
                         source_id: refused.source_id,
@@ -84,14 +85,14 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Ha
     let wrapper_issues = unknown.into_iter().flatten().map(|(key, offset)| {
         let message =
             format!("a JSON file of records has no member {key:?}: it is an array of records, or an object whose only member is \"examples\"");
-        let error = HashError::new(ErrorCode::UnknownField, message)
+        let error = record_error(RecordCode::UnknownField, message)
             .within_key(&key)
             .with_position(lines.position(offset));
         let line = lines.position(offset).line;
         (line, count, Err(error.into()))
     });
     let file_issue = file_error.map(|error| {
-        let error = lines.locate(error, 0);
+        let error = lines.locate(from_hash(error), 0);
         let line = error.position().map_or(1, |position| position.line);
         (line, count, Err(error.into()))
     });

@@ -45,7 +45,9 @@ use std::str::FromStr;
 
 pub(crate) use flat::Shape;
 
-use crate::error::{ErrorCode, HashError};
+use canonhash::ErrorCode;
+
+use crate::error::{Error, RecordCode, record_error};
 use crate::jsonl::{BOM, open_file, utf16_mark};
 use crate::records::RecordContent;
 use crate::source_id::MAX_REPORTED_ERRORS;
@@ -65,7 +67,7 @@ impl Format {
     /// The format a file name's extension stands for, ignoring case; `None` for another one.
     ///
     /// ```
-    /// use canonhash::Format;
+    /// use groundset_records::Format;
     /// assert_eq!(Format::from_path("data/Evals.NDJSON".as_ref()), Some(Format::Jsonl));
     /// assert_eq!(Format::from_path("data.txt".as_ref()), None);
     /// ```
@@ -90,16 +92,16 @@ impl Format {
 }
 
 impl FromStr for Format {
-    type Err = HashError;
+    type Err = Error;
 
     /// `jsonl`, `json` or `csv` (also `ndjson`), ignoring case.
-    fn from_str(name: &str) -> Result<Self, HashError> {
+    fn from_str(name: &str) -> Result<Self, Error> {
         match name.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
-            _ => Err(HashError::new(
-                ErrorCode::Io,
+            _ => Err(record_error(
+                RecordCode::Io,
                 format!("unknown format {name:?}: expected jsonl, json or csv"),
             )),
         }
@@ -168,7 +170,7 @@ pub struct ReadIssue {
     pub source_id: Option<String>,
     /// The code, the JSON path inside the record, the message (and the line and column in
     /// the file where the parser knows it).
-    pub error: HashError,
+    pub error: Error,
 }
 
 /// What a file held: its good records, in file order, and its problems.
@@ -193,11 +195,11 @@ pub(crate) struct Hashed {
 #[derive(Debug)]
 pub(crate) struct Refused {
     pub(crate) source_id: Option<String>,
-    pub(crate) error: HashError,
+    pub(crate) error: Error,
 }
 
-impl From<HashError> for Refused {
-    fn from(error: HashError) -> Self {
+impl From<Error> for Refused {
+    fn from(error: Error) -> Self {
         Refused { source_id: None, error }
     }
 }
@@ -212,17 +214,17 @@ pub(crate) type Processed = Result<Hashed, Refused>;
 /// with the content are in [`ReadOutcome::issues`].
 ///
 /// ```no_run
-/// let options = canonhash::ReadOptions { id_key: Some("id".into()), ..Default::default() };
-/// let outcome = canonhash::read_records_file("evals.csv", &options).unwrap();
+/// let options = groundset_records::ReadOptions { id_key: Some("id".into()), ..Default::default() };
+/// let outcome = groundset_records::read_records_file("evals.csv", &options).unwrap();
 /// let digest = canonhash::manifest_digest(outcome.records.iter().map(|r| (&r.source_id, &r.content_hash)));
 /// ```
-pub fn read_records_file(path: impl AsRef<Path>, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+pub fn read_records_file(path: impl AsRef<Path>, options: &ReadOptions) -> Result<ReadOutcome, Error> {
     let path = path.as_ref();
     let format = match options.format.or_else(|| Format::from_path(path)) {
         Some(format) => format,
         None => {
-            return Err(HashError::new(
-                ErrorCode::Io,
+            return Err(record_error(
+                RecordCode::Io,
                 format!(
                     "cannot tell the format of {}: its name ends in none of .jsonl, .ndjson, .json, .csv (give the format)",
                     path.display()
@@ -231,16 +233,16 @@ pub fn read_records_file(path: impl AsRef<Path>, options: &ReadOptions) -> Resul
         }
     };
     let file = open_file(path)?;
-    let in_file = |error: HashError| {
+    let in_file = |error: Error| {
         let message = format!("{}: {}", path.display(), error.message());
-        error.recoded(ErrorCode::Io, message)
+        error.recoded(RecordCode::Io.into(), message)
     };
     match format {
         Format::Jsonl => read_jsonl(file, options).map_err(in_file),
         // Both need the whole text: JSON to parse it, CSV to find where each record starts.
         Format::Csv | Format::Json => {
             let data = read_whole(file, options.threads)
-                .map_err(|e| HashError::new(ErrorCode::Io, format!("cannot read {}: {e}", path.display())))?;
+                .map_err(|e| record_error(RecordCode::Io, format!("cannot read {}: {e}", path.display())))?;
             read_records_bytes(&data, format, options).map_err(in_file)
         }
     }
@@ -294,7 +296,7 @@ fn read_whole(mut file: File, threads: Option<usize>) -> std::io::Result<Vec<u8>
 /// [`ReadOutcome::issues`].
 ///
 /// ```
-/// use canonhash::{Format, ReadOptions, read_records_bytes};
+/// use groundset_records::{Format, ReadOptions, read_records_bytes};
 /// let data = "\u{FEFF}id,input.q,output.a\r\nq1,\"two\nlines\",4\r\nq2,x\r\n";
 /// let options = ReadOptions { id_key: Some("id".into()), ..Default::default() };
 /// let outcome = read_records_bytes(data.as_bytes(), Format::Csv, &options).unwrap();
@@ -302,11 +304,11 @@ fn read_whole(mut file: File, threads: Option<usize>) -> std::io::Result<Vec<u8>
 /// let issue = &outcome.issues[0];
 /// assert_eq!((issue.line, issue.error.code().as_str()), (4, "field_count"));
 /// ```
-pub fn read_records_bytes(data: &[u8], format: Format, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+pub fn read_records_bytes(data: &[u8], format: Format, options: &ReadOptions) -> Result<ReadOutcome, Error> {
     let code = match format {
         Format::Jsonl => return read_jsonl(data, options),
-        Format::Json => ErrorCode::InvalidJson,
-        Format::Csv => ErrorCode::InvalidCsv,
+        Format::Json => ErrorCode::InvalidJson.into(),
+        Format::Csv => RecordCode::InvalidCsv.into(),
     };
     if let Some(error) = utf16_mark(data, code) {
         return Ok(finish(vec![vec![(1, 0, Err(error.into()))]], options));
@@ -321,7 +323,7 @@ pub(crate) fn strip_bom(data: &[u8]) -> &[u8] {
     data.strip_prefix(BOM).unwrap_or(data)
 }
 
-fn read_jsonl<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, HashError> {
+fn read_jsonl<R: Read>(reader: R, options: &ReadOptions) -> Result<ReadOutcome, Error> {
     let shape = Shape::new(options);
     let lines = shape.lines(reader, options.threads)?;
     let results = lines
@@ -388,7 +390,7 @@ pub(crate) fn finish(parts: Vec<Vec<(usize, usize, Processed)>>, options: &ReadO
                 let message =
                     format!("the source id {source_id:?} is also the id of row {first_index} (line {first_line})");
                 Refused {
-                    error: HashError::new(ErrorCode::DuplicateSourceId, message).within_key(id_key),
+                    error: record_error(RecordCode::DuplicateSourceId, message).within_key(id_key),
                     source_id: Some(source_id),
                 }
             }
