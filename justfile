@@ -3,6 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # The SDKs' own recipes: `just python::test`, `just js::bench`, ...
+mod core "core/justfile"
 mod python "python/justfile"
 mod js "js/justfile"
 mod server "server/justfile"
@@ -20,11 +21,12 @@ venv:
     [ -x {{python}} ] || python3 -m venv {{venv}}
     {{python}} -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-# Build everything: the Python package and the server into .venv, the Node package in js/.
-build: venv python::build js::build server::build
+# Build everything: the core, the Python SDK and the server into .venv (the core's wheel into
+# target/wheels), the Node package in js/.
+build: venv core::build python::build js::build server::build
 
 # Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs.
-test: build lint test-core conformance python::test js::test server::test parity test-examples test-docs
+test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs
 
 # The core crates' tests (unit, golden vectors, JCS files, property tests, read tests, doc tests):
 # canonhash (RFC 8785 + SHA-256) and groundset-records (file reader, source ids, request records).
@@ -42,7 +44,7 @@ conformance: venv
     {{python}} fixtures/generate_hash_vectors.py --check
 
 # Format, lint and type checks, the SDKs' included.
-lint: venv python::lint js::lint server::lint
+lint: venv core::lint python::lint js::lint server::lint
     cargo fmt --all --check
     cargo clippy -p canonhash -p groundset-records --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests

@@ -24,10 +24,10 @@ API_KEY = "test-key-8f3a"
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        import groundset._native  # noqa: F401
+        import groundset_core._native  # noqa: F401
     except ImportError as error:  # only without a build
         raise pytest.UsageError(
-            f"groundset's compiled module is not installed ({error}); run `just python build` first"
+            f"groundset's compiled core is not installed ({error}); run `just core::build` first"
         ) from error
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from groundset import _native
+import groundset_core
 
 from groundset_server.services.errors import Conflict, DomainError, DuplicateSourceIds, NotFound
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_LISTED = 10
-MAX_REPORTED_ERRORS = _native.MAX_REPORTED_ERRORS
+MAX_REPORTED_ERRORS = groundset_core.MAX_REPORTED_ERRORS
 """How many refused records a problem lists one by one in ``errors`` (100); ``more_errors``
 counts the rest."""
 

@@ -1,6 +1,6 @@
 """Reading upsert and plan requests (JSON or NDJSON) into a validated header and examples.
 
-The examples are decoded by the native core (``groundset._native``) straight from the request
+The examples are decoded by the native core (``groundset_core``, its public API) straight from the request
 text: shape checked, content canonicalized, hash recomputed and compared, duplicate member
 names refused, on all cores without the GIL; the server gets canonical text to store and never
 builds the content as Python values."""
@@ -12,9 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import groundset
+import groundset_core
 import orjson
-from groundset import _native
 
 from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample
 from groundset_server.problems import MAX_LISTED, MAX_REPORTED_ERRORS, Problem
@@ -130,12 +129,12 @@ class RecordFailures:
     :data:`MAX_REPORTED_ERRORS` (100) listed, the rest counted, so a body of any size is refused
     with every bad record it holds (up to that bound) in one answer."""
 
-    first: groundset.HashError | None = None
+    first: groundset_core.HashError | None = None
     listed: list[dict[str, Any]] = field(default_factory=list)
     more: int = 0
     source_ids: list[str] = field(default_factory=list)
 
-    def add(self, failures: list[_native._Failure]) -> None:
+    def add(self, failures: list[groundset_core.RecordFailure]) -> None:
         for _, source_id, error in failures:
             if self.first is None:
                 self.first = error
@@ -164,7 +163,7 @@ class RecordFailures:
         )
 
 
-def _record_error(source_id: str | None, error: groundset.HashError) -> dict[str, Any]:
+def _record_error(source_id: str | None, error: groundset_core.HashError) -> dict[str, Any]:
     """One refused example: ``code``, ``path`` (in the JSON body, or in the NDJSON line),
     ``detail``, ``line`` (NDJSON) or ``index`` (in the JSON body's ``examples``), and
     ``source_id`` as the record spells it, when it is a string."""
@@ -180,7 +179,7 @@ def _record_error(source_id: str | None, error: groundset.HashError) -> dict[str
 
 
 def _hash_problem(
-    error: groundset.HashError, detail: str, source_ids: list[str] | None = None, **members: Any
+    error: groundset_core.HashError, detail: str, source_ids: list[str] | None = None, **members: Any
 ) -> Problem:
     return Problem(
         400 if error.code == "invalid_json" else 422,
@@ -199,10 +198,10 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
     if body.startswith(BOM):
         body = body[len(BOM) :]
     try:
-        header_text, decoded = _native.decode_request_json(
+        header_text, decoded = groundset_core.decode_request_json(
             body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID
         )
-    except groundset.HashError as error:
+    except groundset_core.HashError as error:
         raise _hash_problem(error, str(error)) from None
     header = parse_header(orjson.loads(header_text), with_content)
     if decoded is None:
@@ -263,8 +262,8 @@ class NdjsonRequest:
                     400, "invalid_ndjson", "the body is empty: the first line must be the header", line=1
                 )
         try:
-            value = orjson.loads(_native.canonicalize_ndjson_line(line, number))
-        except groundset.HashError as error:
+            value = orjson.loads(groundset_core.canonicalize_ndjson_line(line, number))
+        except groundset_core.HashError as error:
             raise _hash_problem(error, str(error)) from None
         if not isinstance(value, dict):
             raise Problem(400, "invalid_ndjson", "the first line must be the header object", line=number)
@@ -297,7 +296,7 @@ class NdjsonRequest:
                 del self.pending[: last_newline + 1]
             if not complete:
                 continue
-            records, failed = _native.decode_ndjson_records(
+            records, failed = groundset_core.decode_ndjson_records(
                 complete,
                 first_line=self.next_line,
                 with_content=self.with_content,

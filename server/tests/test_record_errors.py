@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import groundset_core
 import orjson
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from groundset import _native
 
 from groundset_server.app import create_app
 from groundset_server.config import Settings
@@ -126,7 +126,9 @@ def test_json_body_lists_the_first_hundred(client: TestClient) -> None:
     items = [{**example(f"m{i:03}", {"i": i}), "content_hash": ZERO} for i in range(150)]
     problem = refusal(client.post("/v1/datasets/upsert", json={"dataset": {"name": "qa"}, "examples": items}))
     assert problem["code"] == "hash_mismatch" and problem["detail"].startswith("150 examples refused")
-    assert len(problem["errors"]) == _native.MAX_REPORTED_ERRORS == 100 and problem["more_errors"] == 50
+    assert (
+        len(problem["errors"]) == groundset_core.MAX_REPORTED_ERRORS == 100 and problem["more_errors"] == 50
+    )
     assert [e["index"] for e in problem["errors"]] == list(range(100))
     assert problem["source_ids"] == [f"m{i:03}" for i in range(10)]
     assert row_counts(client) == before

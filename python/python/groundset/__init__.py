@@ -15,8 +15,7 @@ one hash everywhere. Values outside JSON are refused, never rounded or replaced:
 
 from __future__ import annotations
 
-from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
-from groundset._native import (
+from groundset_core import (
     MAX_DEPTH,
     MAX_NAME_CHARS,
     MAX_REPORTED_ERRORS,
@@ -31,6 +30,8 @@ from groundset._native import (
     manifest_digest,
     source_id,
 )
+
+from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
 from groundset._read import hash_file, read_examples
 from groundset.client import AsyncClient, Client
 from groundset.errors import (

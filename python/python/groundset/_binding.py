@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 import anyio
+from groundset_core import canonicalize
 
 from groundset._experiment_types import EvaluationResult
-from groundset._native import canonicalize
 from groundset._threads import run_in_daemon_thread
 
 __all__ = [

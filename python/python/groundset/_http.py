@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
+from groundset_core import canonicalize
 
 from groundset._constants import (
     BACKOFF_BASE_SECONDS,
@@ -27,7 +28,6 @@ from groundset._constants import (
     RETRIED_STATUSES,
     RETRY_AFTER_MAX_SECONDS,
 )
-from groundset._native import canonicalize
 from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
 
 __all__ = [
@@ -156,7 +156,7 @@ class ClientOptions:
 
 
 def _version() -> str:
-    from groundset._native import __version__
+    from groundset_core import __version__
 
     return __version__
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from groundset_core import manifest_digest
+
 from groundset._http import Call, Op, json_call, segment
-from groundset._native import manifest_digest
 from groundset.errors import NotFoundError
 from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
 

@@ -13,7 +13,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from groundset import _native
+import groundset_core
+
 from groundset.errors import ExampleError, HashError, RecordIssue
 
 __all__ = ["FileFormat", "check_parts", "hash_file", "read_checked", "read_examples"]
@@ -61,7 +62,7 @@ def read_checked(
         "metadata_keys=": _keys("metadata_keys", metadata_keys),
     }
     check_parts(parts)
-    records, issues, more = _native.read_file(
+    records, issues, more = groundset_core.read_file(
         path,
         format=format,
         id_key=source_id_key,

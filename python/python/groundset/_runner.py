@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import anyio
+from groundset_core import canonicalize
 
 from groundset._binding import Bound, verdict
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
-from groundset._native import canonicalize
 from groundset._uploader import Uploader
 from groundset.errors import GroundsetError
 from groundset.types import Example

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
+
 from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
-from groundset._native import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue
 from groundset.types import UpsertResult

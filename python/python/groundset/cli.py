@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from groundset_core import manifest_digest
 from rich.console import Console
 from rich.table import Table
 
-from groundset._native import manifest_digest
 from groundset._read import check_parts
 from groundset._read import hash_file as hash_records
 from groundset._upsert import GUARD_CODES, guard_message

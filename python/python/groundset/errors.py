@@ -1,8 +1,11 @@
 """The exceptions of the groundset SDK: one tree under :class:`GroundsetError`.
 
-The compiled module (``groundset._native``) raises :class:`HashError` and
-:class:`UnsupportedTypeError` with the stable ``code`` of the Rust core (``canonhash``), the
-JSONPath of the offending value, and the line and column when the value came from text.
+The compiled core (the package ``groundset-core``) raises :class:`HashError` and
+:class:`UnsupportedTypeError` with the stable ``code`` of the Rust core (``canonhash``,
+``groundset-records``), the JSONPath of the offending value, and the line and column when the
+value came from text. Those two and the root, :class:`GroundsetError`, are defined by
+``groundset_core.errors`` and re-exported here, so that one root covers the core's errors and
+the SDK's.
 
 The client raises :class:`ExampleError` for a record it cannot turn into an example (naming the
 row and the key), :class:`APIError` and its subclasses for an answer of the server (built from
@@ -16,6 +19,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from groundset_core.errors import GroundsetError, HashError, UnsupportedTypeError
 
 __all__ = [
     "APIConnectionError",
@@ -38,66 +43,6 @@ __all__ = [
     "ValidationError",
     "error_from_response",
 ]
-
-
-class GroundsetError(Exception):
-    """The root of every error the groundset SDK raises."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only attributes survive pickling (multiprocessing, concurrent.futures): rebuilt
-        # without calling __init__, whose required keywords are not in ``args``.
-        return (_rebuild, (type(self), self.args), self.__dict__)
-
-
-def _rebuild(cls: type[GroundsetError], args: tuple[Any, ...]) -> GroundsetError:
-    error = cls.__new__(cls)
-    error.args = args
-    return error
-
-
-class HashError(GroundsetError, ValueError):
-    """A value outside the hash domain: NaN, an inexact integer, a lone surrogate, nesting too deep...
-
-    Attributes:
-        code: the core's stable reason, such as ``"integer_not_exact"`` or ``"not_an_object"``.
-        path: the JSONPath of the offending value, such as ``"$.input.items[3]"``.
-        line: the 1-based line in the source text (``hash_jsonl``), else ``None``.
-        column: the 1-based column in that line, else ``None``.
-        row: the 0-based index of the record in the examples given to ``upsert_dataset``
-            (then ``path`` is relative to that example), else ``None``.
-        reason: the message alone, without the code, path and position the message starts with.
-    """
-
-    code: str
-    path: str
-    line: int | None
-    column: int | None
-    row: int | None
-    reason: str
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "unknown",
-        path: str = "$",
-        line: int | None = None,
-        column: int | None = None,
-        row: int | None = None,
-        reason: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.path = path
-        self.line = line
-        self.column = column
-        self.row = row
-        self.reason = message if reason is None else reason
-
-
-class UnsupportedTypeError(HashError, TypeError):
-    """A value of a Python type that has no JSON form (``code`` ``"unsupported_type"``), or a dict
-    key that is not a ``str`` (``code`` ``"non_string_key"``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-import groundset
+import groundset_core
 import sqlalchemy as sa
 
 from groundset_server.db import dialect
@@ -51,7 +51,7 @@ class _Snapshot:
 
     def current_digest(self) -> str:
         if self.digest is None:
-            self.digest = groundset.manifest_digest(engine_upsert.current_manifest(self.state))
+            self.digest = groundset_core.manifest_digest(engine_upsert.current_manifest(self.state))
         return self.digest
 
 
@@ -222,7 +222,7 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
             "noop": not sync.changed,
             "dry_run": header.dry_run,
             **sync.counts,
-            "digest": snapshot.current_digest() if pairs is None else groundset.manifest_digest(pairs),
+            "digest": snapshot.current_digest() if pairs is None else groundset_core.manifest_digest(pairs),
         }
         written.digest = answer["digest"]
         if writer is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import groundset
+import groundset_core
 import orjson
 
 from groundset_server.services.errors import Invalid
@@ -65,8 +65,8 @@ def canonical_text(value: Any, path: str) -> str:
     member in the request (``path`` of ``value`` followed by the path within it) and a detail
     that starts with that path."""
     try:
-        return groundset.canonicalize(value).decode("utf-8")
-    except groundset.HashError as error:
+        return groundset_core.canonicalize(value).decode("utf-8")
+    except groundset_core.HashError as error:
         inner = str(getattr(error, "path", "") or "$")
         where = path + inner[1:]
         reason = str(error).removeprefix(f"{error.code} at {inner}: ")

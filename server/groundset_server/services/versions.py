@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import groundset
+import groundset_core
 import orjson
 import sqlalchemy as sa
 
@@ -53,7 +53,8 @@ def list_versions(engine: sa.Engine, dataset_id: str, cursor: str | None, limit:
         query = sa.select(versions).where(versions.c.dataset_id == dataset.id)
         rows, next_cursor = page(conn, query, versions.c.id, cursor, limit, newest_first=True)
         data = [
-            version_json(row, groundset.manifest_digest(pairs_at(conn, dataset.id, row.id))) for row in rows
+            version_json(row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)))
+            for row in rows
         ]
     return {"data": data, "next_cursor": next_cursor}
 
@@ -64,7 +65,7 @@ def get_version(engine: sa.Engine, dataset_id: str, version_id: str) -> dict[str
         dataset = dataset_by_id(conn, dataset_id)
         version = version_for(conn, dataset.id, version_id)
         row = conn.execute(sa.select(versions).where(versions.c.id == version)).one()
-        return version_json(row, groundset.manifest_digest(pairs_at(conn, dataset.id, row.id)))
+        return version_json(row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)))
 
 
 def examples_page(
@@ -127,7 +128,7 @@ def manifest(engine: sa.Engine, dataset_id: str, version_id: str | None) -> dict
     return {
         "dataset_id": render_id(dataset.id),
         "version_id": render_id(version),
-        "digest": groundset.manifest_digest(pairs),
+        "digest": groundset_core.manifest_digest(pairs),
         "examples": pairs,
     }
 
@@ -147,6 +148,6 @@ def diff(engine: sa.Engine, dataset_id: str, from_version_id: str, to_version_id
         "created": sorted(s for s in after_ if s not in before),
         "updated": sorted(s for s, h in after_.items() if s in before and before[s] != h),
         "deleted": sorted(s for s in before if s not in after_),
-        "from_digest": groundset.manifest_digest(list(before.items())),
-        "to_digest": groundset.manifest_digest(list(after_.items())),
+        "from_digest": groundset_core.manifest_digest(list(before.items())),
+        "to_digest": groundset_core.manifest_digest(list(after_.items())),
     }

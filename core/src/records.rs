@@ -1,6 +1,6 @@
 //! The server's request decoding: `groundset_records`' example records, without the GIL.
 //!
-//! Private to the `groundset` package (the server imports them from `groundset._native`): each
+//! Public as `groundset_core.decode_ndjson_records` and friends (the server's request path): each
 //! record comes back as a tuple of plain strings, and each refused record as its line, source id
 //! and `HashError`, so no Python value is built for the content.
 

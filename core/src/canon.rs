@@ -1,4 +1,4 @@
-//! `groundset.canonicalize`: the RFC 8785 canonical bytes of a Python value.
+//! `groundset_core.canonicalize`: the RFC 8785 canonical bytes of a Python value.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;

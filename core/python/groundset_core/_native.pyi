@@ -1,11 +1,11 @@
-"""Typed stub of the compiled module ``groundset._native`` (Rust, pyo3); use the re-exports
-of ``groundset`` instead of importing it directly."""
+"""Typed stub of the compiled module ``groundset_core._native`` (Rust, pyo3), checked by
+``stubtest`` (``just core::lint``); import the public names of ``groundset_core`` instead."""
 
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from groundset.errors import HashError
+from groundset_core.errors import HashError
 
 __all__ = [
     "MAX_DEPTH",
@@ -94,7 +94,7 @@ def source_id(value: object) -> str:
     """The source id a str, int or float stands for, by the core's one rule; else ``HashError``
     ``invalid_source_id``."""
 
-# The server's request decoding (not part of the SDK's public API): records come back as
+# The server's request decoding (public as ``groundset_core.decode_request_json`` etc.): records come back as
 # `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text,
 # refused ones as `(line, source_id, HashError)`.
 _Record = tuple[int, str, str, str | None, str | None, str | None]

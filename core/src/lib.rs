@@ -1,8 +1,9 @@
-//! `groundset._native`: the compiled module of the `groundset` Python package.
+//! `groundset_core._native`: the compiled module of the `groundset-core` Python package.
 //!
 //! A thin layer over the `canonhash` and `groundset-records` crates, one module per core module: arguments are
 //! converted ([`value`]), the core is called, and its errors are raised as the exceptions of
-//! `groundset.errors` ([`error`]). The public API is re-exported by `groundset/__init__.py`.
+//! `groundset_core.errors` ([`error`]). The public API is `groundset_core/__init__.py`; this
+//! module is private to it.
 
 use pyo3::prelude::*;
 

@@ -1,8 +1,8 @@
 //! `canonhash::HashError` (and `groundset_records::Error`, the same type over the record
-//! layer's codes) as the Python exceptions of `groundset.errors`.
+//! layer's codes) as the Python exceptions of `groundset_core.errors`.
 //!
-//! The exception classes are defined in Python (so that later SDK modules can add to the same
-//! tree); this module imports them once and raises them with `code`, `path`, `line` and `column`.
+//! The exception classes are defined in Python (so that the SDK's errors share their root,
+//! `GroundsetError`); this module imports them once and raises them with `code`, `path`, `line` and `column`.
 
 use canonhash::{HashError, StableCode};
 use pyo3::exceptions::PyOSError;
@@ -13,9 +13,9 @@ use pyo3::types::{PyDict, PyType};
 static HASH_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UNSUPPORTED_TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-const ERRORS_MODULE: &str = "groundset.errors";
+const ERRORS_MODULE: &str = "groundset_core.errors";
 
-/// Why converting or hashing failed: a core error to raise as `groundset.HashError`, or a
+/// Why converting or hashing failed: a core error to raise as `groundset_core.HashError`, or a
 /// Python exception (such as `MemoryError`) to pass through unchanged.
 #[derive(Debug)]
 pub enum Failure {
@@ -62,7 +62,7 @@ impl From<PyErr> for Failure {
     }
 }
 
-/// The `groundset.errors` exception for `error`: `UnsupportedTypeError` for values of a Python
+/// The `groundset_core.errors` exception for `error`: `UnsupportedTypeError` for values of a Python
 /// type outside JSON, `HashError` otherwise.
 pub fn to_pyerr<C: StableCode>(py: Python<'_>, error: &HashError<C>) -> PyErr {
     match build(py, error) {
