@@ -30,6 +30,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::hash_examples_collect, module)?)?;
     module.add_function(wrap_pyfunction!(read::hash_jsonl, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_file, module)?)?;
+    module.add_function(wrap_pyfunction!(read::read_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(read::source_id, module)?)?;
     module.add_function(wrap_pyfunction!(records::decode_ndjson_records, module)?)?;
     module.add_function(wrap_pyfunction!(records::decode_request_json, module)?)?;

@@ -138,6 +138,54 @@ pub fn read_file(
     Ok(outcome(py, read))
 }
 
+/// `(source_id, content_hash)` pairs of every record of a JSONL, JSON or CSV file, as
+/// [`read_file`] reads them without content, with its issues and the count left out: what
+/// `groundset.hash_file` needs, without building a seven-item tuple per record (on a 500 MB
+/// file that was a fifth of the time).
+#[pyfunction]
+#[pyo3(signature = (
+    path, *, format = None, id_key = None, input_keys = None, output_keys = None, metadata_keys = None,
+    threads = None, max_errors = 100,
+))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn read_hashes(
+    py: Python<'_>,
+    path: &Bound<'_, PyAny>,
+    format: Option<&str>,
+    id_key: Option<String>,
+    input_keys: Option<Vec<String>>,
+    output_keys: Option<Vec<String>>,
+    metadata_keys: Option<Vec<String>>,
+    threads: Option<i64>,
+    max_errors: usize,
+) -> PyResult<(Vec<(String, String)>, Vec<IssueTuple>, usize)> {
+    let options = ReadOptions {
+        format: self::format(format)?,
+        id_key,
+        input_keys,
+        output_keys,
+        metadata_keys,
+        threads: thread_count(threads)?,
+        with_content: false,
+        max_errors,
+    };
+    let read = read_path(py, path, &options)?;
+    let (_, issues, more) = outcome(
+        py,
+        ReadOutcome {
+            records: Vec::new(),
+            issues: read.issues,
+            more_issues: read.more_issues,
+        },
+    );
+    let pairs = read
+        .records
+        .into_iter()
+        .map(|record| (record.source_id, record.content_hash))
+        .collect();
+    Ok((pairs, issues, more))
+}
+
 /// `(source_id, content_hash)` for every record of a JSONL file of structured records, in file
 /// order, read by the core reader with the GIL released. The first bad record is raised as its
 /// `HashError` (with its line); `groundset.hash_file` reports every one.

@@ -17,7 +17,8 @@ Hashing (RFC 8785 canonical JSON, SHA-256; see docs/hashing.md):
 
 Records:
 
-- :func:`read_file` (the one reader of JSONL, JSON and CSV files, without the GIL),
+- :func:`read_file` (the one reader of JSONL, JSON and CSV files, without the GIL) and
+  :func:`read_hashes` (its source ids and content hashes only),
   :func:`hash_jsonl`, :func:`source_id` (the one source-id rule);
 - :func:`decode_ndjson_records`, :func:`decode_request_json` and
   :func:`canonicalize_ndjson_line`: the example records of an upsert or plan request, decoded,
@@ -57,6 +58,7 @@ from groundset_core._native import (
     hash_value,
     manifest_digest,
     read_file,
+    read_hashes,
     source_id,
 )
 from groundset_core.errors import GroundsetError, HashError, UnsupportedTypeError
@@ -98,5 +100,6 @@ __all__ = [
     "hash_value",
     "manifest_digest",
     "read_file",
+    "read_hashes",
     "source_id",
 ]

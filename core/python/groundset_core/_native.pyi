@@ -25,6 +25,7 @@ __all__ = [
     "hash_value",
     "manifest_digest",
     "read_file",
+    "read_hashes",
     "source_id",
 ]
 
@@ -89,6 +90,20 @@ def read_file(
     max_errors: int = 100,
 ) -> tuple[list[_ReadRecord], list[_ReadIssue], int]:
     """Reads every record of a JSONL, JSON or CSV file with the core, without the GIL."""
+
+def read_hashes(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    id_key: str | None = None,
+    input_keys: list[str] | None = None,
+    output_keys: list[str] | None = None,
+    metadata_keys: list[str] | None = None,
+    threads: int | None = None,
+    max_errors: int = 100,
+) -> tuple[list[tuple[str, str]], list[_ReadIssue], int]:
+    """``(source_id, content_hash)`` of every record of a file as :func:`read_file` reads it,
+    with its problems and the count of problems beyond ``max_errors``."""
 
 def source_id(value: object) -> str:
     """The source id a str, int or float stands for, by the core's one rule; else ``HashError``

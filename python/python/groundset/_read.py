@@ -42,6 +42,24 @@ def check_parts(parts: Mapping[str, Sequence[str] | None]) -> None:
             seen[key] = label
 
 
+def _parts(
+    input_keys: Iterable[str] | None, output_keys: Iterable[str] | None, metadata_keys: Iterable[str] | None
+) -> tuple[list[str] | None, list[str] | None, list[str] | None]:
+    """The input, output and metadata key lists as the core takes them, checked."""
+    parts = {
+        "input_keys=": _keys("input_keys", input_keys),
+        "output_keys=": _keys("output_keys", output_keys),
+        "metadata_keys=": _keys("metadata_keys", metadata_keys),
+    }
+    check_parts(parts)
+    return parts["input_keys="], parts["output_keys="], parts["metadata_keys="]
+
+
+def _raise_issues(path: str | os.PathLike[str], issues: list[groundset_core.ReadIssue], more: int) -> None:
+    if issues:
+        raise ExampleError.from_issues([_issue(*issue) for issue in issues], more, file=os.fspath(path))
+
+
 def read_checked(
     path: str | os.PathLike[str],
     *,
@@ -56,24 +74,18 @@ def read_checked(
     """The records of a file as the core's tuples ``(line, index, source_id, content_hash,
     input, output, metadata)`` (canonical JSON texts, or ``None`` without content); raises one
     :class:`ExampleError` listing every bad record."""
-    parts = {
-        "input_keys=": _keys("input_keys", input_keys),
-        "output_keys=": _keys("output_keys", output_keys),
-        "metadata_keys=": _keys("metadata_keys", metadata_keys),
-    }
-    check_parts(parts)
+    inputs, outputs, metadata = _parts(input_keys, output_keys, metadata_keys)
     records, issues, more = groundset_core.read_file(
         path,
         format=format,
         id_key=source_id_key,
-        input_keys=parts["input_keys="],
-        output_keys=parts["output_keys="],
-        metadata_keys=parts["metadata_keys="],
+        input_keys=inputs,
+        output_keys=outputs,
+        metadata_keys=metadata,
         with_content=with_content,
         threads=threads,
     )
-    if issues:
-        raise ExampleError.from_issues([_issue(*issue) for issue in issues], more, file=os.fspath(path))
+    _raise_issues(path, issues, more)
     return records
 
 
@@ -116,17 +128,18 @@ def hash_file(
             ``.more_errors``), each with its line, JSON path, code and source id.
         OSError: the file cannot be read. HashError (``io_error``): the format is unknown.
     """
-    records = read_checked(
+    inputs, outputs, metadata = _parts(input_keys, output_keys, metadata_keys)
+    pairs, issues, more = groundset_core.read_hashes(
         path,
         format=format,
-        source_id_key=source_id_key,
-        input_keys=input_keys,
-        output_keys=output_keys,
-        metadata_keys=metadata_keys,
+        id_key=source_id_key,
+        input_keys=inputs,
+        output_keys=outputs,
+        metadata_keys=metadata,
         threads=threads,
-        with_content=False,
     )
-    return [(record[2], record[3]) for record in records]
+    _raise_issues(path, issues, more)
+    return pairs
 
 
 def read_examples(
