@@ -51,6 +51,29 @@ fn thread_count(threads: Option<i64>) -> PyResult<Option<usize>> {
         .transpose()
 }
 
+/// The reader's options from the keywords of `read_file` and `read_hashes`; `keys` are the
+/// input, output and metadata key lists.
+fn read_options(
+    format: Option<&str>,
+    id_key: Option<String>,
+    keys: [Option<Vec<String>>; 3],
+    threads: Option<i64>,
+    with_content: bool,
+    max_errors: usize,
+) -> PyResult<ReadOptions> {
+    let [input_keys, output_keys, metadata_keys] = keys;
+    Ok(ReadOptions {
+        format: self::format(format)?,
+        id_key,
+        input_keys,
+        output_keys,
+        metadata_keys,
+        threads: thread_count(threads)?,
+        with_content,
+        max_errors,
+    })
+}
+
 fn outcome(py: Python<'_>, outcome: ReadOutcome) -> Outcome {
     let records = outcome
         .records
@@ -124,16 +147,8 @@ pub fn read_file(
     threads: Option<i64>,
     max_errors: usize,
 ) -> PyResult<Outcome> {
-    let options = ReadOptions {
-        format: self::format(format)?,
-        id_key,
-        input_keys,
-        output_keys,
-        metadata_keys,
-        threads: thread_count(threads)?,
-        with_content,
-        max_errors,
-    };
+    let keys = [input_keys, output_keys, metadata_keys];
+    let options = read_options(format, id_key, keys, threads, with_content, max_errors)?;
     let read = read_path(py, path, &options)?;
     Ok(outcome(py, read))
 }
@@ -159,16 +174,8 @@ pub fn read_hashes(
     threads: Option<i64>,
     max_errors: usize,
 ) -> PyResult<(Vec<(String, String)>, Vec<IssueTuple>, usize)> {
-    let options = ReadOptions {
-        format: self::format(format)?,
-        id_key,
-        input_keys,
-        output_keys,
-        metadata_keys,
-        threads: thread_count(threads)?,
-        with_content: false,
-        max_errors,
-    };
+    let keys = [input_keys, output_keys, metadata_keys];
+    let options = read_options(format, id_key, keys, threads, false, max_errors)?;
     let read = read_path(py, path, &options)?;
     let (_, issues, more) = outcome(
         py,
