@@ -7,10 +7,10 @@
 
 use std::path::PathBuf;
 
-use groundset_records::{Error, Format, ReadOptions, ReadOutcome, RecordCode};
+use groundset_records::{Error, Format, ReadOptions, ReadOutcome, ReadRecord, RecordCode};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
 
 use crate::error::{os_error, to_pyerr};
 use crate::value::Converter;
@@ -105,6 +105,17 @@ fn outcome(py: Python<'_>, outcome: ReadOutcome) -> Outcome {
     (records, issues, outcome.more_issues)
 }
 
+/// The `(source_id, content_hash)` pairs of `records` as a Python list, built straight from the
+/// records (a vector of the pairs first would be one more copy of every id and hash).
+fn pair_list(py: Python<'_>, records: Vec<ReadRecord>) -> PyResult<Bound<'_, PyList>> {
+    PyList::new(
+        py,
+        records
+            .into_iter()
+            .map(|record| (record.source_id, record.content_hash)),
+    )
+}
+
 /// Reads a file with the GIL released, after [`check_readable`].
 fn read_path(py: Python<'_>, path: &Bound<'_, PyAny>, options: &ReadOptions) -> PyResult<ReadOutcome> {
     let file_path = check_readable(py, path)?;
@@ -163,8 +174,8 @@ pub fn read_file(
     threads = None, max_errors = 100,
 ))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-pub fn read_hashes(
-    py: Python<'_>,
+pub fn read_hashes<'py>(
+    py: Python<'py>,
     path: &Bound<'_, PyAny>,
     format: Option<&str>,
     id_key: Option<String>,
@@ -173,7 +184,7 @@ pub fn read_hashes(
     metadata_keys: Option<Vec<String>>,
     threads: Option<i64>,
     max_errors: usize,
-) -> PyResult<(Vec<(String, String)>, Vec<IssueTuple>, usize)> {
+) -> PyResult<(Bound<'py, PyList>, Vec<IssueTuple>, usize)> {
     let keys = [input_keys, output_keys, metadata_keys];
     let options = read_options(format, id_key, keys, threads, false, max_errors)?;
     let read = read_path(py, path, &options)?;
@@ -185,12 +196,7 @@ pub fn read_hashes(
             more_issues: read.more_issues,
         },
     );
-    let pairs = read
-        .records
-        .into_iter()
-        .map(|record| (record.source_id, record.content_hash))
-        .collect();
-    Ok((pairs, issues, more))
+    Ok((pair_list(py, read.records)?, issues, more))
 }
 
 /// `(source_id, content_hash)` for every record of a JSONL file of structured records, in file
@@ -198,12 +204,12 @@ pub fn read_hashes(
 /// `HashError` (with its line); `groundset.hash_file` reports every one.
 #[pyfunction]
 #[pyo3(signature = (path, *, id_key = "id", threads = None))]
-pub fn hash_jsonl(
-    py: Python<'_>,
+pub fn hash_jsonl<'py>(
+    py: Python<'py>,
     path: &Bound<'_, PyAny>,
     id_key: &str,
     threads: Option<i64>,
-) -> PyResult<Vec<(String, String)>> {
+) -> PyResult<Bound<'py, PyList>> {
     // One issue is enough: the first bad record is raised.
     let options = ReadOptions {
         format: Some(Format::Jsonl),
@@ -216,11 +222,7 @@ pub fn hash_jsonl(
     if let Some(issue) = read.issues.first() {
         return Err(to_pyerr(py, &issue.error));
     }
-    Ok(read
-        .records
-        .into_iter()
-        .map(|record| (record.source_id, record.content_hash))
-        .collect())
+    pair_list(py, read.records)
 }
 
 /// The source id a Python value stands for, by the one rule of the core (docs/hashing.md): a

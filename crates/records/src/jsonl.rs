@@ -79,10 +79,11 @@ pub fn hash_jsonl_bytes(data: &[u8], options: &JsonlOptions) -> Result<Vec<Recor
 /// `io_error` when reading fails or the worker pool cannot start.
 pub fn hash_jsonl_reader<R: Read>(reader: R, options: &JsonlOptions) -> Result<Vec<RecordResult>, Error> {
     let shape = Shape::structured(Some(options.id_key.clone()), false);
-    let results = shape.lines(reader, options.threads)?;
-    Ok(results
+    let parts = shape.lines(reader, options.threads)?;
+    Ok(parts
         .into_iter()
-        .map(|(line, result)| match result {
+        .flatten()
+        .map(|(line, _, result)| match result {
             Ok(hashed) => Ok(RecordHash {
                 line,
                 source_id: hashed.source_id.unwrap_or_default(),
@@ -105,37 +106,44 @@ pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
     File::open(path).map_err(|e| record_error(RecordCode::Io, format!("cannot open {}: {e}", path.display())))
 }
 
+/// Results in file order, one vector per chunk read: each with its line and index.
+pub(crate) type Parts<T> = Vec<Vec<(usize, usize, T)>>;
+
 /// Applies `per_line` to every non-blank line of what `reader` gives (after a leading UTF-8
-/// byte-order mark), on the worker threads, a chunk at a time; gives each line's number and
-/// result in order. A text in UTF-16 gives one result, `refuse` of its error, at line 1.
+/// byte-order mark), on the worker threads, a chunk at a time; gives each line's number, its
+/// index among the non-blank lines and its result, in order, in one part per chunk (joining
+/// them would copy every result once more). A text in UTF-16 gives one result, `refuse` of its
+/// error, at line 1.
 pub(crate) fn read_lines<R, T, F>(
     mut reader: R,
     threads: Option<usize>,
     per_line: F,
     refuse: impl FnOnce(Error) -> T,
-) -> Result<Vec<(usize, T)>, Error>
+) -> Result<Parts<T>, Error>
 where
     R: Read,
     T: Send,
     F: Fn(&[u8], usize, &mut Vec<u8>) -> T + Sync,
 {
     let workers = Workers::new(threads)?;
-    let mut results = Vec::new();
+    let mut parts = Vec::new();
+    let mut next_index = 0;
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
     let mut next_line = 1;
     let mut at_end = false;
     let mut first = true;
     let mut seen_newline = false;
     while !at_end {
-        let filled = buffer.len();
-        buffer.resize(filled + CHUNK_BYTES, 0);
-        let read = read_up_to(&mut reader, &mut buffer[filled..]).map_err(io_error)?;
-        buffer.truncate(filled + read);
+        // `read_to_end` reads into the buffer's spare capacity without zeroing it first.
+        let read = (&mut reader)
+            .take(CHUNK_BYTES as u64)
+            .read_to_end(&mut buffer)
+            .map_err(io_error)?;
         at_end = read == 0;
         if first && (buffer.len() >= BOM.len() || at_end) {
             first = false;
             if let Some(error) = utf16_mark(&buffer, ErrorCode::InvalidJson.into()) {
-                return Ok(vec![(1, refuse(error))]);
+                return Ok(vec![vec![(1, 0, refuse(error))]]);
             }
             if buffer.starts_with(BOM) {
                 buffer.drain(..BOM.len());
@@ -164,20 +172,25 @@ where
         let end_of_line = if cr_only { b'\r' } else { b'\n' };
         let (lines, after) = split_lines_at(&buffer[..complete], next_line, end_of_line);
         next_line = after;
-        let chunk: Vec<(usize, T)> = workers.install(|| {
+        let first_index = next_index;
+        next_index += lines.len();
+        let part: Vec<(usize, usize, T)> = workers.install(|| {
             lines
                 .par_iter()
+                .enumerate()
                 .with_min_len(64)
                 .map_init(
                     || Vec::with_capacity(4096),
-                    |scratch, &(line, bytes)| (line, per_line(bytes, line, scratch)),
+                    |scratch, (offset, &(line, bytes))| (line, first_index + offset, per_line(bytes, line, scratch)),
                 )
                 .collect()
         });
-        results.extend(chunk);
+        if !part.is_empty() {
+            parts.push(part);
+        }
         buffer.drain(..complete);
     }
-    Ok(results)
+    Ok(parts)
 }
 
 /// The UTF-8 byte-order mark that some editors and spreadsheets write at the start of a file.
@@ -193,19 +206,6 @@ pub(crate) fn utf16_mark(data: &[u8], code: Code) -> Option<Error> {
     };
     let message = format!("the file is UTF-16 (it starts with the byte-order mark {mark}); save it as UTF-8");
     Some(Error::new(code, message).with_position(TextPosition { line: 1, column: 1 }))
-}
-
-fn read_up_to<R: Read>(reader: &mut R, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 pub(crate) fn io_error(error: std::io::Error) -> Error {

@@ -8,7 +8,7 @@ use super::{Hashed, Processed, ReadOptions, Refused};
 use canonhash::{ErrorCode, PathSegment, Value, sha256_hex, write_canonical_example_parts};
 
 use crate::error::{Error, RecordCode, from_hash, record_error};
-use crate::jsonl::{parse_line, read_lines};
+use crate::jsonl::{Parts, parse_line, read_lines};
 use crate::records::RecordContent;
 use crate::source_id::{id_parse_error, source_id_from_value};
 
@@ -70,12 +70,8 @@ impl Shape {
     }
 
     /// Every non-blank JSONL line of what `reader` gives, as [`Shape::line`], in order on the
-    /// worker threads.
-    pub(crate) fn lines<R: std::io::Read>(
-        &self,
-        reader: R,
-        threads: Option<usize>,
-    ) -> Result<Vec<(usize, Processed)>, Error> {
+    /// worker threads, with its line and index, in parts (see [`read_lines`]).
+    pub(crate) fn lines<R: std::io::Read>(&self, reader: R, threads: Option<usize>) -> Result<Parts<Processed>, Error> {
         read_lines(
             reader,
             threads,
@@ -123,17 +119,13 @@ impl Shape {
                 String::from_utf8(scratch[range].to_vec()).expect("canonical JSON is UTF-8")
             };
             let [input, metadata, output] = ranges;
-            RecordContent {
+            Box::new(RecordContent {
                 input: text(input),
                 output: text(output),
                 metadata: text(metadata),
-            }
+            })
         });
-        Ok(Hashed {
-            source_id,
-            content_hash: sha256_hex(scratch),
-            content,
-        })
+        Ok(Hashed::new(source_id, sha256_hex(scratch), content))
     }
 
     /// Whether records are flat (key lists given) rather than structured.
