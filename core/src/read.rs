@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use groundset_records::{Error, Format, ReadOptions, ReadOutcome, ReadRecord, RecordCode};
+use groundset_records::{Error, Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, RecordCode};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString};
@@ -94,15 +94,18 @@ fn outcome(py: Python<'_>, outcome: ReadOutcome) -> Outcome {
             )
         })
         .collect();
-    let issues = outcome
-        .issues
+    (records, issue_tuples(py, outcome.issues), outcome.more_issues)
+}
+
+/// Each bad record as `(line, index, source_id, HashError)`.
+fn issue_tuples(py: Python<'_>, issues: Vec<ReadIssue>) -> Vec<IssueTuple> {
+    issues
         .into_iter()
         .map(|issue| {
             let error = to_pyerr(py, &issue.error).into_value(py).into_any();
             (issue.line, issue.index, issue.source_id, error)
         })
-        .collect();
-    (records, issues, outcome.more_issues)
+        .collect()
 }
 
 /// The `(source_id, content_hash)` pairs of `records` as a Python list, built straight from the
@@ -188,15 +191,8 @@ pub fn read_hashes<'py>(
     let keys = [input_keys, output_keys, metadata_keys];
     let options = read_options(format, id_key, keys, threads, false, max_errors)?;
     let read = read_path(py, path, &options)?;
-    let (_, issues, more) = outcome(
-        py,
-        ReadOutcome {
-            records: Vec::new(),
-            issues: read.issues,
-            more_issues: read.more_issues,
-        },
-    );
-    Ok((pair_list(py, read.records)?, issues, more))
+    let issues = issue_tuples(py, read.issues);
+    Ok((pair_list(py, read.records)?, issues, read.more_issues))
 }
 
 /// `(source_id, content_hash)` for every record of a JSONL file of structured records, in file
