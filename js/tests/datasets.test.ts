@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ConflictError,
   deleteDataset,
@@ -12,7 +16,7 @@ import {
   NotFoundError,
   upsertDataset,
 } from "groundset";
-import { describe, expect, test } from "vitest";
+import { describe, expect, inject, test } from "vitest";
 import { recordingFetch, testClient, uniqueName } from "./api.js";
 
 const client = testClient();
@@ -409,5 +413,37 @@ describe("dry run and guards", () => {
       mode: "merge",
       examples: [{ source_id: "a", content_hash: exampleHash(qa("a", "1", "1")), input: { question: "1" } }],
     });
+  });
+});
+
+describe("progress", () => {
+  /** The stderr of a plain node process (stderr a pipe, not a terminal) that upserts a file. */
+  function upsertInProcess(name: string, path: string, progress: string): string {
+    const { baseUrl, apiKey } = inject("groundset");
+    const script =
+      "import { upsertDataset } from 'groundset';" +
+      `await upsertDataset({ dataset: { datasetName: ${JSON.stringify(name)} }, path: ${JSON.stringify(path)}, ` +
+      `sourceIdKey: "id"${progress} });`;
+    const done = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: new URL("..", import.meta.url),
+      encoding: "utf8",
+      env: { ...process.env, GROUNDSET_BASE_URL: baseUrl, GROUNDSET_API_KEY: apiKey },
+    });
+    expect(done.status, done.stderr).toBe(0);
+    return done.stderr;
+  }
+
+  test("progress: true draws an upload line on stderr; by default a pipe gets none", async () => {
+    const path = join(tmpdir(), `${uniqueName("progress")}.jsonl`);
+    writeFileSync(path, ["a", "b", "c"].map((id) => JSON.stringify({ id, input: { q: id } })).join("\n"));
+    const name = uniqueName("progress");
+    expect(upsertInProcess(name, path, ", progress: true")).toBe("\rupload: 3/3 examples\n");
+    expect(upsertInProcess(uniqueName("progress"), path, "")).toBe("");
+    expect(upsertInProcess(uniqueName("progress"), path, ", progress: false")).toBe("");
+    const [info] = await listDatasets({ client, name });
+    expect(info?.name).toBe(name);
+    await expect(
+      upsertDataset({ client, dataset: { datasetName: name }, path, progress: "yes" as unknown as boolean }),
+    ).rejects.toThrow("upsertDataset: progress must be true or false");
   });
 });

@@ -55,6 +55,12 @@ export const RETRY_AFTER_MAX_SECONDS = 60;
 export const PLAN_THRESHOLD = 1000;
 
 /**
+ * From this many examples on, an upsert shows its progress on stderr by default when stderr is a terminal (progress
+ * true shows it for any number, false never).
+ */
+export const PROGRESS_THRESHOLD = 20000;
+
+/**
  * Plans made by one upsert at most, when the dataset keeps moving between plan and upsert.
  */
 export const PLAN_ATTEMPTS = 3;

@@ -7,10 +7,11 @@
  */
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
-import { PLAN_ATTEMPTS, PLAN_THRESHOLD } from "./constants.js";
+import { PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
+import { ProgressLine, progressShown } from "./progress.js";
 import {
   checkOptionKeys,
   type ExampleRecord,
@@ -71,6 +72,12 @@ export interface UpsertDatasetCommon<R extends ExampleRecord = ExampleRecord> ex
    * uploaded when it refuses. Default: no bound.
    */
   maxDeletes?: number;
+  /**
+   * A progress line on stderr while the examples are uploaded (`upload: 20000/50000 examples`).
+   * Default: from {@link PROGRESS_THRESHOLD} examples on, when stderr is a terminal; `true`
+   * shows it for any number, `false` never (as the Python SDK's `progress=`).
+   */
+  progress?: boolean;
 }
 
 /**
@@ -191,19 +198,33 @@ function exampleJson(prepared: PreparedExamples, row: number, content: boolean):
   return `${head},${prepared.contentJson(row)}}`;
 }
 
-/** The NDJSON body: the header line, then each example, with content only where `needed` says so. */
-function* ndjsonChunks(header: object, prepared: PreparedExamples, needed: Set<string>): Generator<string> {
+/**
+ * The NDJSON body: the header line, then each example, with content only where `needed` says
+ * so; with `show`, a progress line counts the examples handed to `fetch` (anew on each try).
+ */
+function* ndjsonChunks(
+  header: object,
+  prepared: PreparedExamples,
+  needed: Set<string>,
+  show = false,
+): Generator<string> {
+  const total = prepared.sourceIds.length;
+  const progress = new ProgressLine(total, "upload", "examples", show);
   let chunk = `${JSON.stringify(header)}\n`;
-  for (let row = 0; row < prepared.sourceIds.length; row++) {
+  let start = 0;
+  for (let row = 0; row < total; row++) {
     chunk += `${exampleJson(prepared, row, needed.has(prepared.sourceIds[row] as string))}\n`;
     if (chunk.length >= CHUNK_UNITS) {
       yield chunk;
-      chunk = "";
+      progress.advance(row + 1 - start);
+      [chunk, start] = ["", row + 1];
     }
   }
   if (chunk !== "") {
     yield chunk;
+    progress.advance(total - start);
   }
+  progress.close();
 }
 
 type JsonObject = { [key: string]: unknown };
@@ -321,6 +342,9 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
   if (mode !== "merge" && mode !== "mirror") {
     throw new TypeError(`mode must be "merge" or "mirror", not ${JSON.stringify(mode)}`);
   }
+  if (options.progress !== undefined && typeof options.progress !== "boolean") {
+    throw new TypeError(`upsertDataset: progress must be true or false, not ${JSON.stringify(options.progress)}`);
+  }
   const guard = mirrorGuard(options, mode);
   try {
     return await sync(client, selector, mode, guard, options);
@@ -351,6 +375,7 @@ const UPSERT_OPTIONS = [
   "expectedVersionId",
   "allowEmpty",
   "maxDeletes",
+  "progress",
 ] as const;
 
 /**
@@ -385,6 +410,8 @@ async function sync<R extends ExampleRecord>(
   options: UpsertDatasetOptions<R>,
 ): Promise<UpsertResult> {
   const prepared = await preparedOf(options);
+  const count = prepared.sourceIds.length;
+  const show = progressShown(options.progress) && (options.progress === true || count >= PROGRESS_THRESHOLD);
   const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };
   if (options.description !== undefined) {
     header.description = options.description;
@@ -409,7 +436,7 @@ async function sync<R extends ExampleRecord>(
       "/v1/datasets/upsert",
       values !== undefined
         ? { json: { ...header, examples: wireExamples(prepared, values) } }
-        : { ndjson: () => ndjsonChunks(header, prepared, new Set(prepared.sourceIds)) },
+        : { ndjson: () => ndjsonChunks(header, prepared, new Set(prepared.sourceIds), show) },
     );
     return upsertResult(wire);
   }
@@ -451,7 +478,7 @@ async function sync<R extends ExampleRecord>(
       options.expectedVersionId === undefined ? { ...header, expected_version_id: base } : header;
     try {
       const wire = await client.request("post", "/v1/datasets/upsert", {
-        ndjson: () => ndjsonChunks(guarded, prepared, needed),
+        ndjson: () => ndjsonChunks(guarded, prepared, needed, show),
       });
       return upsertResult(wire);
     } catch (error) {

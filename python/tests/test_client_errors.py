@@ -154,6 +154,12 @@ def test_arguments_that_do_not_go_together(offline: groundset.Client) -> None:
         offline.upsert_dataset(name="d", examples=rows, path="x.jsonl")
     with pytest.raises(ValueError, match="format= goes with path="):
         offline.upsert_dataset(name="d", examples=rows, format="csv")
+    with pytest.raises(ValueError, match="threads= goes with path="):
+        offline.upsert_dataset(name="d", examples=rows, threads=2)
+    with pytest.raises(ValueError, match="threads= must be None or an int of 0 or more, not -1"):
+        offline.upsert_dataset(name="d", path="x.jsonl", threads=-1)
+    with pytest.raises(ValueError, match="name= must be a non-empty string"):
+        offline.list_datasets(name="")
     with pytest.raises(ValueError, match="at most one of source_id_key= and source_id="):
         offline.upsert_dataset(name="d", examples=rows, source_id_key="id", source_id=lambda r: "x")
     with pytest.raises(ValueError, match="mode= must be 'merge' or 'mirror'"):

@@ -260,6 +260,14 @@ def test_upsert_path_sends_the_file_as_the_core_reads_it(
     assert (changed.updated, changed.unchanged) == (1, 2_499)
     example = next(e for e in client.get_dataset(name=unique_name) if e.source_id == "r7")
     assert example.input == {"n": 7, "x": [1, 1e21, "é"]} and example.output == {"a": "changed"}
+    # threads= reads the file on that many threads, to the same records as on every core.
+    one_thread = client.upsert_dataset(name=unique_name + "-one", path=file, source_id_key="id", threads=1)
+    assert one_thread.digest == client.get_dataset(name=unique_name).digest
+    assert groundset.read_examples(file, source_id_key="id", threads=1) == groundset.read_examples(
+        file, source_id_key="id"
+    )
+    with pytest.raises(ValueError, match="threads must be None or a non-negative integer"):
+        groundset.read_examples(file, threads=-1)
     assert groundset.read_examples(file, source_id_key="id")[7] == {
         "source_id": "r7",
         "content_hash": groundset.example_hash(rows[7]["input"], rows[7]["output"]),

@@ -54,6 +54,11 @@ def test_create_evolve_and_reupsert_in_merge_mode(client: groundset.Client, uniq
     assert (first.created, first.updated, first.unchanged, first.deleted) == (3, 0, 0, 0)
     assert first.previous_version_id is None and first.version_id is not None and not first.noop
     assert first.dataset_name == unique_name and first.dataset_id is not None
+    # The server's name filter: the one dataset of that name, or none (never NotFoundError).
+    assert [(info.id, info.name) for info in client.list_datasets(name=unique_name)] == [
+        (first.dataset_id, unique_name)
+    ]
+    assert client.list_datasets(name=unique_name + "-none") == []
 
     evolved = [{**QA[0], "answer": "four"}, {"id": "d", "question": "1+1?", "answer": "2", "topic": "math"}]
     second = client.upsert_dataset(name=unique_name, examples=evolved, **FLAT)
@@ -247,6 +252,8 @@ def test_the_async_client(server: ServerProcess, unique_name: str) -> None:
             dataset = await client.get_dataset(dataset_id=str(first.dataset_id))
             assert [v.id for v in await client.list_versions(name=unique_name)] == [first.version_id]
             assert unique_name in [info.name for info in await client.list_datasets()]
+            assert [info.id for info in await client.list_datasets(name=unique_name)] == [first.dataset_id]
+            assert await client.list_datasets(name=unique_name + "-none") == []
             await client.delete_dataset(name=unique_name)
             with pytest.raises(groundset.NotFoundError):
                 await client.get_dataset(name=unique_name)

@@ -13,6 +13,7 @@ __all__ = [
     "MAX_RETRIES",
     "PLAN_ATTEMPTS",
     "PLAN_THRESHOLD",
+    "PROGRESS_THRESHOLD",
     "RETRIED_STATUSES",
     "RETRY_AFTER_MAX_SECONDS",
     "TIMEOUT_SECONDS",
@@ -48,6 +49,10 @@ RETRY_AFTER_MAX_SECONDS: Final[float] = 60.0
 PLAN_THRESHOLD: Final[int] = 1000
 """Beyond this many examples an upsert plans first (sending [source id, content hash] pairs), then sends content
 only for the examples the server lacks; up to it, one request with all content is faster than two round trips."""
+
+PROGRESS_THRESHOLD: Final[int] = 20000
+"""From this many examples on, an upsert shows its progress on stderr by default when stderr is a terminal (progress
+true shows it for any number, false never)."""
 
 PLAN_ATTEMPTS: Final[int] = 3
 """Plans made by one upsert at most, when the dataset keeps moving between plan and upsert."""

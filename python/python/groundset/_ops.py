@@ -87,9 +87,11 @@ def get_dataset(name: str | None, dataset_id: str | None, version_id: str | None
     )
 
 
-def list_datasets() -> Op[list[DatasetInfo]]:
-    """Every dataset, oldest first."""
-    rows = yield from pages("/v1/datasets")
+def list_datasets(name: str | None = None) -> Op[list[DatasetInfo]]:
+    """Every dataset, oldest first; with ``name``, the one so named (the server's filter), if any."""
+    if name is not None and (not isinstance(name, str) or not name):
+        raise ValueError(f"name= must be a non-empty string, not {name!r}")
+    rows = yield from pages("/v1/datasets", None if name is None else {"name": name})
     return [DatasetInfo.from_json(row) for row in rows]
 
 

@@ -150,6 +150,7 @@ def read_examples(
     input_keys: Iterable[str] | None = None,
     output_keys: Iterable[str] | None = None,
     metadata_keys: Iterable[str] | None = None,
+    threads: int | None = None,
 ) -> list[dict[str, Any]]:
     """The examples of a file as :func:`hash_file` reads them, each a plain dict
     ``{"source_id", "content_hash", "input", "output", "metadata"}`` with the parts as JSON
@@ -165,6 +166,7 @@ def read_examples(
         input_keys=input_keys,
         output_keys=output_keys,
         metadata_keys=metadata_keys,
+        threads=threads,
         with_content=True,
     )
     return [_example(record) for record in records]

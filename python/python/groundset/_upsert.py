@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
 
-from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD
+from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GUARD_CODES", "PLAN_THRESHOLD", "Prepared", "UpsertArgs", "guard_message", "upsert"]
 
-PROGRESS_THRESHOLD = 20_000
-"""Progress bars appear by default (on a terminal) from this many examples."""
 LINES_PER_CHUNK = 2_000
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BAD_ROW: Mapping[str, Any] = {"input": {}}
@@ -50,6 +48,7 @@ class UpsertArgs:
     dataframe: pandas.DataFrame | None
     path: str | os.PathLike[str] | None
     format: FileFormat | None
+    threads: int | None
     source_id_key: str | None
     source_id: Callable[[Mapping[str, Any]], str] | None
     input_keys: Iterable[str] | None
@@ -83,8 +82,11 @@ class UpsertArgs:
             raise ValueError(
                 f"give exactly one of examples=, dataframe= and path= (given: {', '.join(given) or 'none'})"
             )
-        if self.format is not None and self.path is None:
-            raise ValueError("format= goes with path=")
+        for label in ("format", "threads"):
+            if getattr(self, label) is not None and self.path is None:
+                raise ValueError(f"{label}= goes with path=")
+        if self.threads is not None and (type(self.threads) is not int or self.threads < 0):
+            raise ValueError(f"threads= must be None or an int of 0 or more, not {self.threads!r}")
         if self.source_id_key is not None and not isinstance(self.source_id_key, str):
             if callable(self.source_id_key):
                 raise TypeError(
@@ -167,6 +169,7 @@ class UpsertArgs:
             input_keys=self.input_keys,
             output_keys=self.output_keys,
             metadata_keys=self.metadata_keys,
+            threads=self.threads,
             with_content=True,
         )
         show = bool(self.progress if self.progress is not None else _stderr_is_terminal())

@@ -165,6 +165,7 @@ class Client:
         dataframe: pandas.DataFrame | None = None,
         path: str | os.PathLike[str] | None = None,
         format: FileFormat | None = None,
+        threads: int | None = None,
         source_id_key: str | None = None,
         source_id: SourceIdFunction | None = None,
         input_keys: Iterable[str] | None = None,
@@ -198,6 +199,8 @@ class Client:
                 :func:`groundset.hash_file` reads it (``format``: ``"jsonl"``, ``"json"`` or
                 ``"csv"``, else from the extension), without building Python values for its
                 content. Exactly one of ``examples``, ``dataframe`` and ``path``.
+            threads: with ``path``, the threads reading and hashing the file (``None`` or 0:
+                every core), as :func:`groundset.hash_file` takes them.
             source_id_key: the key holding each record's identity: a ``str`` (1 to 512
                 characters, no U+0000) or an integral number of magnitude at most 2^53 - 1
                 (``7`` and ``7.0`` give ``"7"``; RFC 7493's range, the same in every language).
@@ -258,9 +261,10 @@ class Client:
         """
         return self._run(_ops.get_dataset(name, dataset_id, version_id))
 
-    def list_datasets(self) -> list[DatasetInfo]:
-        """Every dataset, oldest first (without examples)."""
-        return self._run(_ops.list_datasets())
+    def list_datasets(self, *, name: str | None = None) -> list[DatasetInfo]:
+        """Every dataset, oldest first (without examples); with ``name``, only the dataset of
+        that name (a list of one, or empty when there is none: never :class:`NotFoundError`)."""
+        return self._run(_ops.list_datasets(name))
 
     def list_versions(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Version]:
         """Every version of a dataset, newest first, with its counts and digest."""
@@ -414,6 +418,7 @@ class AsyncClient:
         dataframe: pandas.DataFrame | None = None,
         path: str | os.PathLike[str] | None = None,
         format: FileFormat | None = None,
+        threads: int | None = None,
         source_id_key: str | None = None,
         source_id: SourceIdFunction | None = None,
         input_keys: Iterable[str] | None = None,
@@ -441,9 +446,9 @@ class AsyncClient:
         """Async :meth:`Client.get_dataset`."""
         return await self._run(_ops.get_dataset(name, dataset_id, version_id))
 
-    async def list_datasets(self) -> list[DatasetInfo]:
+    async def list_datasets(self, *, name: str | None = None) -> list[DatasetInfo]:
         """Async :meth:`Client.list_datasets`."""
-        return await self._run(_ops.list_datasets())
+        return await self._run(_ops.list_datasets(name))
 
     async def list_versions(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Version]:
         """Async :meth:`Client.list_versions`."""
