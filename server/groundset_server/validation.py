@@ -7,6 +7,10 @@ refused, and text bound for a text column is checked before any database sees it
   (``input``, ``output``, ``metadata`` and the other ``dict[str, Any]`` fields) is free-form.
 - :data:`Name` (dataset, experiment and evaluator names) refuses U+0000: 422 ``invalid_text``.
   PostgreSQL's ``text`` cannot hold it and SQLite's can, so both refuse it to answer the same.
+- :data:`TagName` (a version's tag): a name of 1 to :data:`MAX_NAME_CHARS` characters that is
+  not all ASCII digits (a version id) and holds no ``/`` (it is a URL path segment): 422
+  ``invalid_tag`` (``invalid_text`` for U+0000). :func:`tag_refusal` is the rule, for query
+  and path parameters too.
 - :data:`FreeText` (descriptions, a run's error, an evaluation's label or explanation) accepts
   any Unicode scalar value, U+0000 included; the table layer stores it so that it reads back
   exactly on both databases (``db.tables.FreeText``).
@@ -21,12 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import groundset_core
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from groundset_server.problems import Problem
 
 NUL = "\x00"
+MAX_NAME_CHARS: int = groundset_core.MAX_NAME_CHARS
+"""The longest name, in characters (Unicode scalar values), as the SDKs count them: 512."""
 
 
 class StrictModel(BaseModel):
@@ -60,10 +67,43 @@ def _name(value: str) -> str:
 Name = Annotated[str, AfterValidator(_name)]
 """An identifier or name stored in a text column: no U+0000, no lone surrogate."""
 
+
+def tag_refusal(value: str) -> tuple[str, str] | None:
+    """Why ``value`` cannot name a tag, as ``(code, reason)``, or None when it can:
+    ``invalid_text`` (U+0000), ``lone_surrogate``, ``invalid_tag`` (empty, longer than
+    :data:`MAX_NAME_CHARS`, all ASCII digits, or holding ``/``)."""
+    if NUL in value:
+        return "invalid_text", f"a tag must not contain U+0000 (character {value.index(NUL)})"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return "lone_surrogate", f"the tag holds a lone surrogate at character {error.start}"
+    if not value:
+        return "invalid_tag", "a tag must not be empty"
+    if len(value) > MAX_NAME_CHARS:
+        return "invalid_tag", f"a tag has at most {MAX_NAME_CHARS} characters, not {len(value)}"
+    if value.isascii() and value.isdigit():
+        return "invalid_tag", f"a tag must not be all digits: {value!r} would read as a version id"
+    if "/" in value:
+        return "invalid_tag", f"a tag must not contain '/' (character {value.index('/')})"
+    return None
+
+
+def _tag(value: str) -> str:
+    refusal = tag_refusal(value)
+    if refusal is not None:
+        code, reason = refusal
+        raise PydanticCustomError(code, "{reason}", {"reason": reason})
+    return value
+
+
+TagName = Annotated[str, AfterValidator(_tag)]
+"""A version's tag (:func:`tag_refusal`)."""
+
 FreeText = Annotated[str, AfterValidator(_well_formed)]
 """Free text stored exactly (U+0000 included): no lone surrogate."""
 
-_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate")
+_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate", "invalid_tag")
 """Error types answered with their own problem code, in this order of precedence."""
 
 

@@ -197,3 +197,41 @@ experiment_evaluations = sa.Table(
     sa.UniqueConstraint("run_id", "name", name="uq_experiment_evaluations_run_id_name"),
     sqlite_autoincrement=True,
 )
+
+# Tags (migration 0005): a name a team gives one version of a dataset ("baseline"), unique per
+# dataset and movable; every create, move and delete is an event, so a tag's history survives
+# its deletion. A tag follows its version and its dataset when they are deleted.
+version_tags = sa.Table(
+    "version_tags",
+    metadata,
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("dataset_id", "name", name="pk_version_tags"),
+    sa.Index("ix_version_tags_version_id", "version_id"),
+)
+
+TAG_CREATED = "created"
+TAG_MOVED = "moved"
+TAG_DELETED = "deleted"
+"""``version_tag_events.action``: ``version_id`` is null for a deletion, ``previous_version_id``
+for a creation."""
+
+version_tag_events = sa.Table(
+    "version_tag_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tag", sa.Text, nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),
+    # No references: the history is a log of what was, read as it was written.
+    sa.Column("version_id", sa.Integer, nullable=True),
+    sa.Column("previous_version_id", sa.Integer, nullable=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Index("ix_version_tag_events_dataset_id_tag_id", "dataset_id", "tag", "id"),
+    sqlite_autoincrement=True,
+)

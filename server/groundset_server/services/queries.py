@@ -1,4 +1,5 @@
-"""Queries every resource shares: a dataset and its versions by id, the example set as of a
+"""Queries every resource shares: a dataset and its versions by id or tag
+(:func:`resolve_version`, the one resolver of a request's version), the example set as of a
 version, an example as answered, and paging by id (written once, for every list route).
 
 Everything here runs on a connection the caller's transaction holds
@@ -12,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from groundset_server.db import dialect
-from groundset_server.db.tables import DELETE, datasets
+from groundset_server.db.tables import DELETE, datasets, version_tags
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
-from groundset_server.services.errors import NotFound
+from groundset_server.services.errors import Invalid, NotFound
 from groundset_server.services.values import fragment, parse_id, render_id
+from groundset_server.validation import tag_refusal
 
 
 def latest_version_id(conn: sa.Connection, dataset_id: int) -> int | None:
@@ -55,6 +57,59 @@ def version_for(conn: sa.Connection, dataset_id: int, version_id: str | None) ->
             "version_not_found", f"dataset {dataset_id} has no version {version_id}", version_id=version_id
         )
     return wanted
+
+
+def checked_tag(tag: str, where: dict[str, str]) -> str:
+    """``tag`` when it may name a tag (:func:`~groundset_server.validation.tag_refusal`), else
+    :class:`Invalid` ``invalid_tag`` (``invalid_text``, ``lone_surrogate``) with the members
+    ``where`` (``{"parameter": "tag"}``, ``{"path": "$.tag"}``), which name it."""
+    refusal = tag_refusal(tag)
+    if refusal is not None:
+        code, reason = refusal
+        raise Invalid(code, f"`{next(iter(where.values()))}`: {reason}", **where)
+    return tag
+
+
+def tag_target(conn: sa.Connection, dataset_id: int, tag: str) -> int | None:
+    """The version the dataset's tag points at, None when it has no such tag."""
+    found = conn.execute(
+        sa.select(version_tags.c.version_id).where(
+            version_tags.c.dataset_id == dataset_id, version_tags.c.name == tag
+        )
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def resolve_version(
+    conn: sa.Connection,
+    dataset_id: int,
+    version_id: str | None,
+    tag: str | None,
+    *,
+    names: tuple[str, str] = ("version_id", "tag"),
+    in_body: bool = False,
+) -> int | None:
+    """The version a request names by id or by tag, or the latest when it names neither
+    (``None`` for a dataset without versions): the one resolver of every route that takes a
+    version. ``names``: the request's names of the two (``from_version_id``, ``from_tag``),
+    given as ``parameter`` (a query's) or, ``in_body``, as ``path`` (``$.tag``) in a refusal.
+
+    Refusals: ``version_and_tag`` (422, both given), ``invalid_tag`` (422), ``invalid_id``,
+    ``version_not_found`` (404), ``tag_not_found`` (404, member ``tag``)."""
+    if tag is None:
+        return version_for(conn, dataset_id, version_id)
+    version_name, tag_name = names
+    where = {"path": f"$.{tag_name}"} if in_body else {"parameter": tag_name}
+    if version_id is not None:
+        raise Invalid(
+            "version_and_tag",
+            f"`{version_name}` and `{tag_name}` both name a version: give one of them",
+            **where,
+        )
+    found = tag_target(conn, dataset_id, checked_tag(tag, where))
+    if found is None:
+        raise NotFound("tag_not_found", f"dataset {dataset_id} has no tag {tag!r}", tag=tag)
+    return found
 
 
 def example_set_query(
