@@ -34,6 +34,7 @@ from groundset_core import (
 from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
 from groundset._read import hash_file, read_examples
 from groundset.client import AsyncClient, Client
+from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
 from groundset.errors import (
     APIConnectionError,
     APIError,
@@ -55,14 +56,17 @@ from groundset.errors import (
     ValidationError,
 )
 from groundset.experiments import (
+    BATCH_SIZE,
     EvaluationResult,
     Experiment,
     ExperimentEvaluation,
     ExperimentRun,
+    TaskContext,
     aevaluate_experiment,
     aload_experiment,
     aresume_experiment,
     arun_experiment,
+    as_evaluator,
     evaluate_experiment,
     load_experiment,
     resume_experiment,
@@ -71,6 +75,7 @@ from groundset.experiments import (
 from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, UpsertResult, Version
 
 __all__ = [
+    "BATCH_SIZE",
     "DEFAULT_BASE_URL",
     "MAX_DEPTH",
     "MAX_NAME_CHARS",
@@ -85,6 +90,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "Comparison",
     "ConflictError",
     "ContentTooLargeError",
     "Dataset",
@@ -104,17 +110,21 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RecordIssue",
+    "TaskContext",
     "UnsupportedMediaTypeError",
     "UnsupportedTypeError",
     "UpsertResult",
     "ValidationError",
     "Version",
     "__version__",
+    "acompare_experiments",
     "aevaluate_experiment",
     "aload_experiment",
     "aresume_experiment",
     "arun_experiment",
+    "as_evaluator",
     "canonicalize",
+    "compare_experiments",
     "evaluate_experiment",
     "example_hash",
     "hash_examples",

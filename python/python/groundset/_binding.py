@@ -1,10 +1,10 @@
 """Tasks and evaluators bound to examples: which of an example's values each function takes,
 found once from its parameter names, and what an evaluator's return value means.
 
-A task takes any of ``input``, ``expected``, ``metadata``, ``example`` by name (a lone parameter
-of another name gets ``input``); an evaluator takes those and ``output`` (a lone parameter gets
-``output``). A sync function is called in a daemon worker thread (:mod:`groundset._threads`), an
-async one on the event loop.
+A task takes any of ``input``, ``expected``, ``metadata``, ``example`` and ``context`` (its
+:class:`TaskContext`) by name (a lone parameter of another name gets ``input``); an evaluator takes
+those but ``context``, and ``output`` (a lone parameter gets ``output``). A sync function is called
+in a daemon worker thread (:mod:`groundset._threads`), an async one on the event loop.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Union
 
 import anyio
@@ -26,7 +27,10 @@ __all__ = [
     "Bound",
     "Evaluator",
     "Evaluators",
+    "NamedEvaluator",
     "Task",
+    "TaskContext",
+    "as_evaluator",
     "bind_evaluators",
     "bind_task",
     "verdict",
@@ -36,7 +40,164 @@ Task = Callable[..., Any]
 Evaluator = Callable[..., Any]
 Evaluators = Union[Evaluator, Sequence[Evaluator], Mapping[str, Evaluator]]  # noqa: UP007 - runtime alias on 3.10
 
-TASK_PARAMETERS = ("input", "expected", "metadata", "example")
+TASK_PARAMETERS = ("input", "expected", "metadata", "example", "context")
+MAX_TOKENS = 2**63 - 1
+"""The most tokens a run may report (the server's bound)."""
+MAX_CURRENCY_CHARS = 32
+
+
+class TaskContext:
+    """What a task receives as its parameter named ``context``: the hook to report what its call
+    cost, stored with the run (``tokens_in``, ``tokens_out``, ``cost``, ``currency``) and totalled in
+    the experiment's summary and in comparisons.
+
+    >>> def answer(input, context):  # doctest: +SKIP
+    ...     reply = llm(input["question"])
+    ...     context.report_usage(tokens_in=reply.tokens_in, tokens_out=reply.tokens_out, cost=0.002, currency="USD")
+    ...     return reply.text
+    """
+
+    __slots__ = ("_cost", "_currency", "_failure", "_tokens_in", "_tokens_out")
+
+    def __init__(self) -> None:
+        self._tokens_in: int | None = None
+        self._tokens_out: int | None = None
+        self._cost: float | None = None
+        self._currency: str | None = None
+        self._failure: Exception | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<TaskContext tokens_in={self._tokens_in} tokens_out={self._tokens_out} "
+            f"cost={self._cost} currency={self._currency!r}>"
+        )
+
+    def report_usage(
+        self,
+        *,
+        tokens_in: int | None = None,
+        tokens_out: int | None = None,
+        cost: float | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """Add what one call (of a model, say) used to the run's totals; call it as often as the
+        task makes calls: tokens and cost add up.
+
+        Args:
+            tokens_in, tokens_out: tokens sent and received, ints >= 0.
+            cost: a finite number >= 0, in ``currency``.
+            currency: a name of 1 to 32 characters (``"USD"``, ``"EUR"``, ``"credits"``); every
+                call of one run names the same one.
+
+        Raises:
+            TypeError, ValueError: a bad value, naming the argument. The run then records that
+                error (even if the task catches it), as when the task raises.
+        """
+        try:
+            self._add(tokens_in, tokens_out, cost, currency)
+        except (TypeError, ValueError) as error:
+            if self._failure is None:
+                self._failure = error
+            raise
+
+    def _add(self, tokens_in: Any, tokens_out: Any, cost: Any, currency: Any) -> None:
+        totals = {"tokens_in": self._tokens_in, "tokens_out": self._tokens_out}
+        for label, value in (("tokens_in", tokens_in), ("tokens_out", tokens_out)):
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"report_usage: {label} must be an int, not {type(value).__name__}")
+            if value < 0:
+                raise ValueError(f"report_usage: {label} must be >= 0, not {value}")
+            total = (totals[label] or 0) + value
+            if total > MAX_TOKENS:
+                raise ValueError(f"report_usage: {label} adds up to {total}, over {MAX_TOKENS}")
+            totals[label] = total
+        if cost is not None:
+            if not isinstance(cost, (int, float)) or isinstance(cost, bool):
+                raise TypeError(f"report_usage: cost must be a number, not {type(cost).__name__}")
+            if not math.isfinite(cost) or cost < 0:
+                raise ValueError(f"report_usage: cost must be a finite number >= 0, not {cost}")
+        if currency is not None:
+            if not isinstance(currency, str):
+                raise TypeError(f"report_usage: currency must be a str, not {type(currency).__name__}")
+            if not 1 <= len(currency) <= MAX_CURRENCY_CHARS or "\x00" in currency:
+                raise ValueError(
+                    f"report_usage: currency must have 1 to {MAX_CURRENCY_CHARS} characters (no U+0000), "
+                    f"not {currency!r}"
+                )
+            if self._currency is not None and currency != self._currency:
+                raise ValueError(
+                    f"report_usage: currency {currency!r} differs from {self._currency!r} reported before "
+                    "(a run's cost is in one currency)"
+                )
+        # Checked whole before anything is added, so a refused call changes nothing.
+        self._tokens_in, self._tokens_out = totals["tokens_in"], totals["tokens_out"]
+        if cost is not None:
+            self._cost = (self._cost or 0.0) + float(cost)
+        if currency is not None:
+            self._currency = currency
+
+    def usage(self) -> dict[str, Any]:
+        """The run's fields (``tokens_in``, ``tokens_out``, ``cost``, ``currency``); internal."""
+        return {
+            "tokens_in": self._tokens_in,
+            "tokens_out": self._tokens_out,
+            "cost": self._cost,
+            "currency": self._currency,
+        }
+
+    def failure(self) -> Exception | None:
+        """The first refused :meth:`report_usage`, if any; internal."""
+        return self._failure
+
+
+@dataclass(frozen=True, slots=True)
+class NamedEvaluator:
+    """An evaluator function with a name and a version (what :func:`as_evaluator` returns);
+    callable as the function itself."""
+
+    function: Callable[..., Any]
+    name: str | None = None
+    version: str | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+
+def _check_label(value: Any, what: str) -> None:
+    if value is not None and (not isinstance(value, str) or not value or len(value) > 512 or "\x00" in value):
+        raise ValueError(f"{what} must be a non-empty str of at most 512 characters (no U+0000), not {value!r}")
+
+
+def as_evaluator(
+    function: Callable[..., Any], *, name: str | None = None, version: str | None = None
+) -> NamedEvaluator:
+    """``function`` as an evaluator with a ``name`` (default: the function's name, or its key in a
+    mapping of evaluators) and a ``version``: accepted wherever evaluator functions are (in a list
+    or a mapping). Its evaluations are stored with ``evaluator_version``, and a rerun with
+    ``reuse=`` copies the base's evaluations of this evaluator only when their name and version
+    match; an evaluator without a version always runs again.
+
+    Raises :class:`TypeError` if ``function`` is not callable, :class:`ValueError` for a ``name`` or
+    ``version`` that is not a non-empty str of at most 512 characters.
+
+    >>> judge = as_evaluator(llm_judge, name="judge", version="rubric-v3")  # doctest: +SKIP
+    >>> run_experiment(dataset, answer, [exact, judge], task_version="prompt-v7")  # doctest: +SKIP
+    """
+    if not callable(function):
+        raise TypeError(f"as_evaluator takes a function, not {function!r}")
+    _check_label(name, "name=")
+    _check_label(version, "version=")
+    if isinstance(function, NamedEvaluator):
+        return NamedEvaluator(
+            function.function,
+            name if name is not None else function.name,
+            version if version is not None else function.version,
+        )
+    return NamedEvaluator(function, name, version)
+
+
 EVALUATOR_PARAMETERS = ("input", "output", "expected", "metadata", "example")
 
 
@@ -55,7 +216,7 @@ def _is_async(function: Callable[..., Any]) -> bool:
 class Bound:
     """A task or evaluator with the values it takes, found once from its parameter names."""
 
-    __slots__ = ("function", "is_async", "keywords", "name", "positional")
+    __slots__ = ("function", "is_async", "keywords", "name", "positional", "version")
 
     positional: tuple[str, ...]
     keywords: tuple[tuple[str, str], ...]
@@ -65,6 +226,12 @@ class Bound:
     ) -> None:
         if not callable(function):
             raise TypeError(f"the {role} must be callable, not {function!r}")
+        self.version: str | None = None
+        if isinstance(function, NamedEvaluator):
+            self.version = function.version
+            if name is None:
+                name = function.name
+            function = function.function
         self.function = function
         self.name = name if name is not None else _name_of(function)
         self.is_async = _is_async(function)
@@ -109,15 +276,26 @@ def bind_task(task: Task) -> Bound:
     return Bound(task, TASK_PARAMETERS, "input", "task")
 
 
+def _evaluator_name(function: Callable[..., Any]) -> str:
+    if isinstance(function, NamedEvaluator):
+        return function.name if function.name is not None else _name_of(function.function)
+    return _name_of(function)
+
+
 def bind_evaluators(evaluators: Evaluators | None) -> list[Bound]:
     if evaluators is None:
         return []
     if isinstance(evaluators, Mapping):
         named = [(str(name), function) for name, function in evaluators.items()]
+        for key, function in named:
+            if isinstance(function, NamedEvaluator) and function.name not in (None, key):
+                raise ValueError(
+                    f"evaluator {key!r} is named {function.name!r} by as_evaluator: give one name (the key)"
+                )
     elif callable(evaluators):
-        named = [(_name_of(evaluators), evaluators)]
+        named = [(_evaluator_name(evaluators), evaluators)]
     else:
-        named = [(_name_of(function), function) for function in evaluators]
+        named = [(_evaluator_name(function), function) for function in evaluators]
     bound: list[Bound] = []
     for name, function in named:
         evaluator = Bound(function, EVALUATOR_PARAMETERS, "output", "evaluator", name)

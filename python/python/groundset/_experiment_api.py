@@ -8,15 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from groundset import _ops
-from groundset._experiment_types import DatasetArg, Experiment, ExperimentRun
-from groundset._http import Op, json_call, segment
-from groundset._ops import pages
+from groundset._experiment_types import DatasetArg, Experiment, ExperimentArg, ExperimentRun
+from groundset._http import Call, Op, json_call, segment
+from groundset._ops import PAGE_SIZE, pages
+from groundset.errors import NotFoundError
 from groundset.types import Dataset, ExperimentInfo, UpsertResult
 
 __all__ = [
+    "COMPARE_PAGE_SIZE",
+    "compare",
     "create_experiment",
+    "experiment_id",
+    "experiment_rows",
+    "find_experiment",
     "get_experiment",
     "incomplete_pairs",
     "list_experiments",
@@ -25,9 +32,16 @@ __all__ = [
     "post_evaluations",
     "post_runs",
     "resolve_dataset",
+    "reuse",
     "start_experiment",
     "summary",
 ]
+
+COMPARE_PAGE_SIZE = 10_000
+"""Examples per page of a comparison (the server's most)."""
+SUMMARY_PAGE_SIZE = 100
+"""Experiments per page with their summaries (the server's most)."""
+SELECTOR_KEYS = frozenset({"dataset", "experiment_name", "version_id", "before"})
 
 
 def create_experiment(
@@ -38,9 +52,12 @@ def create_experiment(
     description: str | None,
     metadata: Mapping[str, Any] | None,
     repetitions: int,
+    task_version: str | None = None,
 ) -> Op[dict[str, Any]]:
     """A new experiment pinned to ``version_id`` of the dataset."""
     body: dict[str, Any] = {"version_id": version_id, "repetitions": repetitions}
+    if task_version is not None:
+        body["task_version"] = task_version
     if name is not None:
         body["name"] = name
     if description is not None:
@@ -90,11 +107,66 @@ def summary(experiment_id: str) -> Op[dict[str, Any]]:
     return result
 
 
-def list_experiments(name: str | None, dataset_id: str | None) -> Op[list[ExperimentInfo]]:
-    """Every experiment on any version of a dataset, newest first."""
+def list_experiments(
+    name: str | None,
+    dataset_id: str | None,
+    *,
+    experiment_name: str | None = None,
+    version_id: str | None = None,
+) -> Op[list[ExperimentInfo]]:
+    """Every experiment on any version of a dataset, newest first; only those named
+    ``experiment_name`` and pinned to ``version_id`` when given."""
     info = yield from _ops.dataset_json(name, dataset_id)
-    rows = yield from pages(f"/v1/datasets/{segment(info['id'])}/experiments")
+    rows = yield from experiment_rows(info["id"], experiment_name=experiment_name, version_id=version_id)
     return [ExperimentInfo.from_json(row) for row in rows]
+
+
+def _matches(row: Mapping[str, Any], experiment_name: str | None, version_id: str | None, before: str | None) -> bool:
+    # The server filters too; checked here as well so that the answer is the same from a server
+    # that ignores a filter (an older one).
+    return (
+        (experiment_name is None or row["name"] == experiment_name)
+        and (version_id is None or row["version_id"] == version_id)
+        and (before is None or _id_order(row["id"]) < _id_order(before))
+    )
+
+
+def _id_order(identifier: str) -> tuple[int, str]:
+    # Ids are the server's decimal ids: a smaller one was created before.
+    return (int(identifier), "") if identifier.isdigit() else (-1, identifier)
+
+
+def experiment_rows(
+    dataset_id: str,
+    *,
+    experiment_name: str | None = None,
+    version_id: str | None = None,
+    before: str | None = None,
+    summary: bool = False,
+    limit: int | None = None,
+) -> Op[list[dict[str, Any]]]:
+    """The server's JSON of the dataset's experiments, newest first, filtered by name, pinned
+    version and ``before`` (an experiment id: those created before it); ``limit`` at most (the
+    pages after are not read). With ``summary``, each carries its summary."""
+    page_size = min(limit, PAGE_SIZE) if limit is not None else PAGE_SIZE
+    if summary:
+        page_size = min(page_size, SUMMARY_PAGE_SIZE)
+    query: dict[str, str | int] = {"limit": page_size}
+    for key, value in (("name", experiment_name), ("version_id", version_id), ("before", before)):
+        if value is not None:
+            query[key] = value
+    if summary:
+        query["summary"] = "true"
+    path = f"/v1/datasets/{segment(dataset_id)}/experiments"
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = yield Call("GET", path, params=query)
+        rows.extend(row for row in page["data"] if _matches(row, experiment_name, version_id, before))
+        if limit is not None and len(rows) >= limit:
+            return rows[:limit]
+        if not page.get("next_cursor"):
+            return rows
+        query = {**query, "cursor": page["next_cursor"]}
 
 
 def resolve_dataset(dataset: DatasetArg) -> Op[Dataset]:
@@ -126,6 +198,31 @@ def resolve_dataset(dataset: DatasetArg) -> Op[Dataset]:
     )
 
 
+def resolve_version(dataset: DatasetArg) -> Op[tuple[str, str]]:
+    """The (dataset id, version id) ``dataset`` names, without reading the version's examples;
+    the errors of :func:`resolve_dataset`."""
+    if isinstance(dataset, Dataset) and dataset.version_id is not None:
+        return dataset.id, dataset.version_id
+    if (
+        isinstance(dataset, UpsertResult)
+        and not (dataset.dry_run and not dataset.noop)
+        and dataset.dataset_id is not None
+        and dataset.version_id is not None
+    ):
+        return dataset.dataset_id, dataset.version_id
+    if isinstance(dataset, Mapping) and "version_id" not in dataset and set(dataset) in ({"name"}, {"id"}):
+        info = yield from _ops.dataset_json(dataset.get("name"), dataset.get("id"))
+        if info["latest_version_id"] is None:
+            raise ValueError(f"dataset {info['name']!r} has no version yet: upsert examples first")
+        return info["id"], info["latest_version_id"]
+    if isinstance(dataset, Mapping) and set(dataset) in ({"name", "version_id"}, {"id", "version_id"}):
+        info = yield from _ops.dataset_json(dataset.get("name"), dataset.get("id"))
+        return info["id"], str(dataset["version_id"])
+    found = yield from resolve_dataset(dataset)
+    assert found.version_id is not None
+    return found.id, found.version_id
+
+
 def start_experiment(
     dataset: DatasetArg,
     *,
@@ -134,32 +231,163 @@ def start_experiment(
     metadata: Mapping[str, Any] | None,
     repetitions: int,
     dry_run: bool,
-) -> Op[tuple[Experiment, Dataset]]:
+    task_version: str | None = None,
+    examples: bool = True,
+) -> Op[tuple[Experiment, Dataset | None]]:
     """A new experiment (without runs) on the version ``dataset`` names, with that version's
-    dataset; created on the server unless ``dry_run`` (then its ``id`` is ``None``)."""
-    found = yield from resolve_dataset(dataset)
-    assert found.version_id is not None
+    dataset (``None`` when ``examples`` is false: the version is found without reading them);
+    created on the server unless ``dry_run`` (then its ``id`` is ``None``)."""
+    found: Dataset | None = None
+    if examples:
+        found = yield from resolve_dataset(dataset)
+        assert found.version_id is not None
+        dataset_id, version_id = found.id, found.version_id
+    else:
+        dataset_id, version_id = yield from resolve_version(dataset)
     experiment = Experiment(
         id=None,
-        dataset_id=found.id,
-        version_id=found.version_id,
+        dataset_id=dataset_id,
+        version_id=version_id,
         name=name,
         description=description,
         metadata=dict(metadata or {}),
         repetitions=repetitions,
+        task_version=task_version,
         dry_run=dry_run,
     )
     if not dry_run:
         created = yield from create_experiment(
-            found.id,
-            version_id=found.version_id,
+            dataset_id,
+            version_id=version_id,
             name=name,
             description=description,
             metadata=metadata,
             repetitions=repetitions,
+            task_version=task_version,
         )
         experiment.id = created["id"]
     return experiment, found
+
+
+def reuse(experiment_id: str, base_id: str, evaluators: Sequence[Mapping[str, Any]]) -> Op[dict[str, Any]]:
+    """Copy into the experiment the base's successful runs of unchanged examples, with their
+    evaluations by the ``evaluators`` (``{"name", "evaluator_version"}``) of the same version:
+    the server's ``ReuseResult``."""
+    result: dict[str, Any] = yield json_call(
+        "POST",
+        f"/v1/experiments/{segment(experiment_id)}/reuse",
+        json={"base": base_id, "evaluators": [dict(e) for e in evaluators]},
+    )
+    return result
+
+
+def experiment_id(experiment: ExperimentArg, what: str = "experiment") -> Op[str]:
+    """The id of the experiment ``experiment`` names (a selector is looked up).
+
+    Raises :class:`TypeError` for what is not an experiment, :class:`ValueError` for a dry run or a
+    bad selector, :class:`~groundset.NotFoundError` (``experiment_not_found``) when a selector finds
+    nothing."""
+    if isinstance(experiment, Experiment):
+        if experiment.id is None:
+            raise ValueError(f"{what}: a dry run was not stored: there is nothing to load, resume or compare")
+        return experiment.id
+    if isinstance(experiment, ExperimentInfo):
+        return experiment.id
+    if isinstance(experiment, str):
+        if not experiment:
+            raise ValueError(f"{what}: an experiment id must be a non-empty string")
+        return experiment
+    if isinstance(experiment, Mapping):
+        found = yield from find_experiment(experiment, what)
+        return found
+    raise TypeError(
+        f"{what} must be an Experiment, an ExperimentInfo, an experiment id (str) or a selector "
+        f"{{'dataset', 'experiment_name', 'version_id'?, 'before'?}}, not {type(experiment).__name__}"
+    )
+
+
+def _selector_dataset(value: Any, what: str) -> tuple[str | None, str | None]:
+    if isinstance(value, str) and value:
+        return value, None
+    if isinstance(value, Mapping) and set(value) in ({"name"}, {"id"}):
+        return value.get("name"), value.get("id")
+    raise ValueError(
+        f"{what}: the selector's dataset is a dataset name or {{'name': ...}} or {{'id': ...}}, not {value!r} "
+        "(put version_id beside dataset)"
+    )
+
+
+def find_experiment(selector: Mapping[str, Any], what: str = "experiment") -> Op[str]:
+    """The id of the latest experiment a selector names (see :data:`ExperimentArg`)."""
+    unknown = sorted(str(key) for key in selector if key not in SELECTOR_KEYS)
+    if unknown or "dataset" not in selector or "experiment_name" not in selector:
+        raise ValueError(
+            f"{what}: an experiment selector has dataset and experiment_name, optionally version_id and before; "
+            f"got the keys {sorted(str(key) for key in selector)}"
+        )
+    name, dataset_id = _selector_dataset(selector["dataset"], what)
+    experiment_name, version_id = selector["experiment_name"], selector.get("version_id")
+    for label, value in (("experiment_name", experiment_name), ("version_id", version_id)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValueError(f"{what}: the selector's {label} must be a non-empty string, not {value!r}")
+    before = None
+    if selector.get("before") is not None:
+        before = yield from experiment_id(selector["before"], f"{what}'s before")
+    info = yield from _ops.dataset_json(name, dataset_id)
+    rows = yield from experiment_rows(
+        info["id"], experiment_name=experiment_name, version_id=version_id, before=before, limit=1
+    )
+    if not rows:
+        where = f" on version {version_id}" if version_id is not None else ""
+        when = f" created before experiment {before}" if before is not None else ""
+        detail = f"{what}: dataset {info['name']!r} has no experiment named {experiment_name!r}{where}{when}"
+        problem = {
+            "code": "experiment_not_found",
+            "detail": detail,
+            "dataset_id": info["id"],
+            "experiment_name": experiment_name,
+            "version_id": version_id,
+            "before": before,
+        }
+        raise NotFoundError(detail, status=404, code="experiment_not_found", problem=problem)
+    found: str = rows[0]["id"]
+    return found
+
+
+def compare(
+    base_id: str,
+    head_id: str,
+    *,
+    thresholds: Sequence[str],
+    include_changed: bool,
+    only: Sequence[str],
+    max_examples: int | None = None,
+) -> Op[dict[str, Any]]:
+    """The server's comparison (``GET /v1/experiments/compare``) with the examples of every page
+    (or the first ``max_examples``) in ``data``, ``next_cursor`` null."""
+    base_query: list[tuple[str, str]] = [("base", base_id), ("head", head_id)]
+    base_query += [("threshold", value) for value in thresholds]
+    base_query += [("only", value) for value in only]
+    if include_changed:
+        base_query.append(("include_changed", "true"))
+    limit = COMPARE_PAGE_SIZE if max_examples is None else max(1, min(max_examples, COMPARE_PAGE_SIZE))
+    merged: dict[str, Any] | None = None
+    cursor: str | None = None
+    while True:
+        query = [*base_query, ("limit", str(limit))] + ([("cursor", cursor)] if cursor else [])
+        # Repeated parameters (threshold, only) ride in the path: a call's params map one value each.
+        page: dict[str, Any] = yield Call("GET", "/v1/experiments/compare?" + urlencode(query))
+        if merged is None:
+            merged = page
+        else:
+            merged["data"].extend(page["data"])
+        cursor = page.get("next_cursor")
+        if max_examples is not None and len(merged["data"]) >= max_examples:
+            del merged["data"][max_examples:]
+            cursor = None
+        if not cursor:
+            merged["next_cursor"] = None
+            return merged
 
 
 def load_experiment(experiment_id: str) -> Op[Experiment]:

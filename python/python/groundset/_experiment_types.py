@@ -7,11 +7,13 @@ Public through :mod:`groundset.experiments` and :mod:`groundset`; nothing here t
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
-from groundset.types import Dataset, Example, UpsertResult
+from groundset.types import Dataset, Example, ExperimentInfo, UpsertResult
 
 if TYPE_CHECKING:
     import pandas
@@ -20,14 +22,24 @@ __all__ = [
     "DatasetArg",
     "EvaluationResult",
     "Experiment",
+    "ExperimentArg",
     "ExperimentEvaluation",
     "ExperimentRun",
+    "cost_lines",
+    "dataframe",
     "local_summary",
 ]
 
 DatasetArg = Union[UpsertResult, Dataset, Mapping[str, Any]]  # noqa: UP007 - runtime alias on 3.10
 """What names the dataset version of an experiment: an upsert's result, a dataset as read, or a
 selector ``{"name" | "id", "version_id"?}``."""
+
+
+ExperimentArg = Union["Experiment", ExperimentInfo, str, Mapping[str, Any]]
+"""What names a stored experiment: an :class:`Experiment`, an :class:`~groundset.ExperimentInfo`,
+its id, or a selector ``{"dataset": NAME | {"name" | "id": ...}, "experiment_name": ...,
+"version_id"?: ..., "before"?: experiment}``: the latest experiment of that name on the dataset
+(pinned to that version if given; created before ``before`` if given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +58,15 @@ class EvaluationResult:
 
 @dataclass(slots=True, kw_only=True)
 class ExperimentEvaluation:
-    """One evaluator's verdict on one run (``error`` set when the evaluator raised)."""
+    """One evaluator's verdict on one run (``error`` set when the evaluator raised).
+
+    Attributes:
+        start_time, end_time: ISO 8601 UTC, the wall clock around the evaluator's call.
+        latency_ms: how long the call took, in milliseconds, by a monotonic clock.
+        evaluator_version: the version :func:`~groundset.as_evaluator` gave the evaluator
+            (``None`` without one); a rerun with ``reuse=`` copies an evaluation only when its
+            name and version match.
+    """
 
     name: str
     score: float | None
@@ -57,6 +77,8 @@ class ExperimentEvaluation:
     start_time: str
     end_time: str
     annotator_kind: str = "CODE"
+    latency_ms: float | None = None
+    evaluator_version: str | None = None
     id: str | None = None
     run_id: str | None = None
 
@@ -72,6 +94,8 @@ class ExperimentEvaluation:
             "annotator_kind": self.annotator_kind,
             "start_time": self.start_time,
             "end_time": self.end_time,
+            "latency_ms": self.latency_ms,
+            "evaluator_version": self.evaluator_version,
         }
 
     @classmethod
@@ -89,6 +113,8 @@ class ExperimentEvaluation:
             annotator_kind=data["annotator_kind"],
             start_time=data["start_time"],
             end_time=data["end_time"],
+            latency_ms=data.get("latency_ms"),
+            evaluator_version=data.get("evaluator_version"),
         )
 
 
@@ -101,6 +127,12 @@ class ExperimentRun:
         example_id, source_id, content_hash: the example, and the content the task saw.
         output: what the task returned (``None`` if it raised).
         error: ``"ExceptionType: message"`` if the task raised or timed out, else ``None``.
+        start_time, end_time: ISO 8601 UTC, the wall clock around the task's call.
+        latency_ms: how long the call took, in milliseconds, by a monotonic clock.
+        tokens_in, tokens_out, cost, currency: what the task reported through
+            :meth:`TaskContext.report_usage` (``None`` when it did not).
+        reused_from_run_id: the run of an earlier experiment this one was copied from by a rerun
+            with ``reuse=`` (``None`` for a run the task made).
         example: the example itself, when known.
     """
 
@@ -112,12 +144,19 @@ class ExperimentRun:
     error: str | None
     start_time: str
     end_time: str
+    latency_ms: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost: float | None = None
+    currency: str | None = None
+    reused_from_run_id: str | None = None
     evaluations: list[ExperimentEvaluation] = field(default_factory=list)
     example: Example | None = field(default=None, repr=False)
     id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The run as the server takes it, with its evaluations."""
+        """The run as the server takes it, with its evaluations (a reused run is copied by the
+        server, never sent)."""
         return {
             "example_id": self.example_id,
             "repetition_number": self.repetition_number,
@@ -126,6 +165,11 @@ class ExperimentRun:
             "error": self.error,
             "start_time": self.start_time,
             "end_time": self.end_time,
+            "latency_ms": self.latency_ms,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost": self.cost,
+            "currency": self.currency,
             "evaluations": [evaluation.to_json() for evaluation in self.evaluations],
         }
 
@@ -142,6 +186,12 @@ class ExperimentRun:
             error=data["error"],
             start_time=data["start_time"],
             end_time=data["end_time"],
+            latency_ms=data.get("latency_ms"),
+            tokens_in=data.get("tokens_in"),
+            tokens_out=data.get("tokens_out"),
+            cost=data.get("cost"),
+            currency=data.get("currency"),
+            reused_from_run_id=data.get("reused_from_run_id"),
             evaluations=[ExperimentEvaluation.from_json(e) for e in data["evaluations"]],
             example=example,
         )
@@ -154,9 +204,12 @@ class Experiment:
     Attributes:
         id: the server's id (``None`` for a dry run, which stores nothing).
         dataset_id, version_id: the dataset version every run saw.
-        runs: the runs of this call (of :func:`run_experiment`) or all of them (when loaded).
-        summary: the server's summary (runs, errors, mean score per evaluator), or one computed
-            from ``runs`` for a dry run.
+        task_version: the user's name for the task's code and prompt (``task_version=`` of
+            :func:`run_experiment`), ``None`` when not given.
+        runs: the runs of this call (of :func:`run_experiment`: with ``reuse=``, only those the
+            task made) or all of them (when loaded, reused ones with ``reused_from_run_id``).
+        summary: the server's summary (runs, errors, reused runs, mean score per evaluator,
+            latency and usage), or one computed from ``runs`` for a dry run.
     """
 
     id: str | None
@@ -166,6 +219,7 @@ class Experiment:
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     repetitions: int = 1
+    task_version: str | None = None
     dry_run: bool = False
     runs: list[ExperimentRun] = field(default_factory=list, repr=False)
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -181,6 +235,7 @@ class Experiment:
             description=data["description"],
             metadata=data["metadata"],
             repetitions=data["repetitions"],
+            task_version=data.get("task_version"),
             runs=runs,
             summary=data["summary"],
         )
@@ -200,12 +255,10 @@ class Experiment:
     def to_pandas(self) -> pandas.DataFrame:
         """One row per run: ``run_id``, ``example_id``, ``source_id``, ``repetition_number``,
         ``input``, ``expected``, ``output``, ``error``, ``start_time``, ``end_time``, ``content_hash``,
-        and for each evaluator ``<name>.score``, ``<name>.label``, ``<name>.explanation``,
-        ``<name>.error``. Needs pandas (``groundset[pandas]``)."""
-        try:
-            import pandas
-        except ImportError as error:
-            raise ImportError("Experiment.to_pandas needs pandas: pip install 'groundset[pandas]'") from error
+        ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost``, ``currency``, ``reused`` (bool: copied
+        from an earlier experiment by ``reuse=``), and for each evaluator ``<name>.score``,
+        ``<name>.label``, ``<name>.explanation``, ``<name>.error``, ``<name>.latency_ms``,
+        ``<name>.evaluator_version``. Needs pandas (``groundset[pandas]``)."""
         names = sorted({evaluation.name for evaluation in self.evaluations})
         rows = []
         for run in self.runs:
@@ -221,25 +274,36 @@ class Experiment:
                 "start_time": run.start_time,
                 "end_time": run.end_time,
                 "content_hash": run.content_hash,
+                "latency_ms": run.latency_ms,
+                "tokens_in": run.tokens_in,
+                "tokens_out": run.tokens_out,
+                "cost": run.cost,
+                "currency": run.currency,
+                "reused": run.reused_from_run_id is not None,
             }
             by_name = {evaluation.name: evaluation for evaluation in run.evaluations}
             for name in names:
                 found = by_name.get(name)
-                for part in ("score", "label", "explanation", "error"):
+                for part in EVALUATION_COLUMNS:
                     row[f"{name}.{part}"] = None if found is None else getattr(found, part)
             rows.append(row)
-        frame: pandas.DataFrame = pandas.DataFrame(rows)
-        return frame
+        return dataframe(rows, "Experiment.to_pandas")
 
     def summary_table(self) -> str:
-        """The summary as text: runs and errors, mean score per evaluator, ids."""
+        """The summary as text: runs and errors, reused runs, latency (p50, p95, ms), usage
+        totals, mean score per evaluator, ids."""
         s = self.summary
         head = "dry run (nothing stored)" if self.dry_run else f"experiment {self.id}"
+        task = "" if self.task_version is None else f" task_version {self.task_version!r}"
         lines = [
-            f"{head} {self.name!r}: dataset {self.dataset_id} version {self.version_id}",
+            f"{head} {self.name!r}: dataset {self.dataset_id} version {self.version_id}{task}",
             f"runs {s.get('runs', 0)} of {s.get('expected_runs', 0)}, errors {s.get('errored_runs', 0)}, "
             f"incomplete {s.get('incomplete_runs', 0)}",
         ]
+        reused = s.get("reused_runs", 0)
+        if reused:
+            lines.append(f"reused {reused} of {s.get('runs', 0)} runs (the task ran {s.get('runs', 0) - reused})")
+        lines += cost_lines(s.get("latency_ms"), s.get("usage"))
         evaluators = s.get("evaluations", [])
         if evaluators:
             width = max(9, *(len(e["name"]) for e in evaluators))
@@ -248,6 +312,72 @@ class Experiment:
                 mean = "-" if e["mean_score"] is None else f"{e['mean_score']:.4f}"
                 lines.append(f"{e['name']:<{width}}  {e['count']:>6}  {e['errors']:>6}  {mean:>10}")
         return "\n".join(lines)
+
+
+def dataframe(rows: list[dict[str, Any]], what: str) -> pandas.DataFrame:
+    """A DataFrame of ``rows``; :class:`ImportError` naming ``what`` without pandas."""
+    try:
+        import pandas
+    except ImportError as error:
+        raise ImportError(f"{what} needs pandas: pip install 'groundset[pandas]'") from error
+    frame: pandas.DataFrame = pandas.DataFrame(rows)
+    return frame
+
+
+EVALUATION_COLUMNS = ("score", "label", "explanation", "error", "latency_ms", "evaluator_version")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} ms"
+
+
+def cost_lines(latency: Mapping[str, Any] | None, usage: Mapping[str, Any] | None) -> list[str]:
+    """Latency (p50, p95) and usage totals as lines of a summary; none for what was not measured."""
+    lines = []
+    if latency and latency.get("count"):
+        lines.append(f"latency p50 {_ms(latency['p50'])}, p95 {_ms(latency['p95'])} ({latency['count']} runs)")
+    if usage and (usage.get("runs_with_tokens") or usage.get("costs")):
+        parts = [f"tokens in {usage['tokens_in']:,}, out {usage['tokens_out']:,}"]
+        parts += [f"cost {cost['amount']:.6g} {cost['currency'] or '(no currency)'}" for cost in usage["costs"]]
+        lines.append("usage " + ", ".join(parts))
+    return lines
+
+
+def _quantiles(ordered: Sequence[float]) -> tuple[float | None, float | None]:
+    """p50 and p95 as the server computes them (linear between the closest ranks)."""
+    if len(ordered) < 2:
+        return (ordered[0], ordered[0]) if ordered else (None, None)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def _local_costs(runs: Sequence[ExperimentRun]) -> dict[str, Any]:
+    latencies = sorted(run.latency_ms for run in runs if run.latency_ms is not None)
+    p50, p95 = _quantiles(latencies)
+    by_currency: dict[str | None, tuple[float, int]] = {}
+    for run in runs:
+        if run.cost is not None:
+            amount, count = by_currency.get(run.currency, (0.0, 0))
+            by_currency[run.currency] = (amount + run.cost, count + 1)
+    return {
+        "latency_ms": {
+            "count": len(latencies),
+            "p50": p50,
+            "p95": p95,
+            "mean": math.fsum(latencies) / len(latencies) if latencies else None,
+        },
+        "usage": {
+            "tokens_in": sum(run.tokens_in or 0 for run in runs),
+            "tokens_out": sum(run.tokens_out or 0 for run in runs),
+            "runs_with_tokens": sum(run.tokens_in is not None or run.tokens_out is not None for run in runs),
+            "costs": [
+                {"currency": currency, "amount": amount, "runs": count}
+                for currency, (amount, count) in sorted(
+                    by_currency.items(), key=lambda i: (i[0] is not None, i[0] or "")
+                )
+            ],
+        },
+    }
 
 
 def local_summary(runs: Sequence[ExperimentRun], expected_runs: int) -> dict[str, Any]:
@@ -275,8 +405,7 @@ def local_summary(runs: Sequence[ExperimentRun], expected_runs: int) -> dict[str
         "successful_runs": len(runs) - errors,
         "errored_runs": errors,
         "incomplete_runs": expected_runs - (len(runs) - errors),
+        "reused_runs": 0,
         "evaluations": evaluators,
-        # A dry run records no latency or usage yet: the server's empty figures.
-        "latency_ms": {"count": 0, "p50": None, "p95": None, "mean": None},
-        "usage": {"tokens_in": 0, "tokens_out": 0, "runs_with_tokens": 0, "costs": []},
+        **_local_costs(runs),
     }

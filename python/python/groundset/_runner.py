@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import anyio
 from groundset_core import canonicalize
 
-from groundset._binding import Bound, verdict
+from groundset._binding import Bound, TaskContext, verdict
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
 from groundset._uploader import Uploader
 from groundset.errors import GroundsetError
@@ -31,6 +32,21 @@ T = TypeVar("T")
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class _Clock:
+    """A call's wall-clock start and end (ISO 8601 UTC) and its latency in milliseconds by the
+    monotonic clock, which a change of the system time does not move."""
+
+    __slots__ = ("start", "started")
+
+    def __init__(self) -> None:
+        self.start = _now()
+        self.started = time.perf_counter()
+
+    def stop(self) -> tuple[str, str, float]:
+        latency = (time.perf_counter() - self.started) * 1000.0
+        return self.start, _now(), latency
 
 
 def _describe(error: BaseException) -> str:
@@ -117,12 +133,13 @@ class Runner:
         values = _values(example)
         values["output"] = run.output
         for evaluator in self.evaluators:
-            start = _now()
+            clock = _Clock()
             try:
                 score, label, explanation, metadata = verdict(await evaluator(values, self.limiter), evaluator.name)
                 error = None
             except Exception as raised:
                 score, label, explanation, metadata, error = None, None, None, {}, _describe(raised)
+            start, end, latency = clock.stop()
             run.evaluations = [e for e in run.evaluations if e.name != evaluator.name]
             run.evaluations.append(
                 ExperimentEvaluation(
@@ -133,7 +150,9 @@ class Runner:
                     metadata=metadata,
                     error=error,
                     start_time=start,
-                    end_time=_now(),
+                    end_time=end,
+                    latency_ms=latency,
+                    evaluator_version=evaluator.version,
                     run_id=run.id,
                 )
             )
@@ -141,8 +160,15 @@ class Runner:
     async def run_job(self, job: Job) -> ExperimentRun:
         assert self.task is not None
         example = job.example
-        start = _now()
-        output, error = await self._output(self.task, _values(example))
+        context = TaskContext()
+        values = _values(example)
+        values["context"] = context
+        clock = _Clock()
+        output, error = await self._output(self.task, values)
+        start, end, latency = clock.stop()
+        refused = context.failure()
+        if refused is not None and error is None:
+            output, error = None, _describe(refused)
         run = ExperimentRun(
             example_id=example.id,
             source_id=example.source_id,
@@ -151,8 +177,10 @@ class Runner:
             output=output,
             error=error,
             start_time=start,
-            end_time=_now(),
+            end_time=end,
+            latency_ms=latency,
             example=example,
+            **context.usage(),
         )
         if error is None:
             await self.evaluate(run, example)

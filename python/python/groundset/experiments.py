@@ -24,36 +24,54 @@ async runner from sync code).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from groundset import _experiment_api as api
-from groundset._binding import Evaluator, Evaluators, Task, bind_evaluators, bind_task
+from groundset._binding import (
+    Bound,
+    Evaluator,
+    Evaluators,
+    NamedEvaluator,
+    Task,
+    TaskContext,
+    as_evaluator,
+    bind_evaluators,
+    bind_task,
+)
 from groundset._bridge import AnyClient, arun_op, blocking, drive, run_op, with_client
 from groundset._experiment_types import (
     DatasetArg,
     EvaluationResult,
     Experiment,
+    ExperimentArg,
     ExperimentEvaluation,
     ExperimentRun,
     local_summary,
 )
+from groundset._http import Op
 from groundset._runner import Job, Runner
 from groundset._uploader import BATCH_SIZE, evaluation_uploader, run_uploader
 from groundset.client import Client
 from groundset.types import Example
 
 __all__ = [
+    "BATCH_SIZE",
     "EvaluationResult",
     "Evaluator",
     "Evaluators",
     "Experiment",
+    "ExperimentArg",
     "ExperimentEvaluation",
     "ExperimentRun",
+    "NamedEvaluator",
+    "TaskContext",
     "aevaluate_experiment",
     "aload_experiment",
     "aresume_experiment",
     "arun_experiment",
+    "as_evaluator",
     "evaluate_experiment",
     "load_experiment",
     "resume_experiment",
@@ -61,7 +79,7 @@ __all__ = [
 ]
 
 # The public types keep this module's name (in reprs, help and pickles), as before the split.
-for _public in (EvaluationResult, Experiment, ExperimentEvaluation, ExperimentRun):
+for _public in (EvaluationResult, Experiment, ExperimentEvaluation, ExperimentRun, NamedEvaluator, TaskContext):
     _public.__module__ = __name__
 del _public
 
@@ -98,6 +116,91 @@ def _experiment_id(experiment: Experiment | str) -> str:
     raise TypeError(f"give an Experiment or an experiment id (str), not {experiment!r}")
 
 
+def _check_task_version(task_version: str | None, reuse: ExperimentArg | None, dry: int) -> None:
+    if task_version is not None and (
+        not isinstance(task_version, str) or not task_version or len(task_version) > 512 or "\x00" in task_version
+    ):
+        raise ValueError(
+            f"task_version= must be a non-empty str of at most 512 characters (no U+0000), not {task_version!r}"
+        )
+    if reuse is None:
+        return
+    if task_version is None:
+        raise ValueError(
+            "reuse needs task_version: results are reused only from an experiment whose task_version equals "
+            "this one's (give the version of the task's code and prompt, e.g. task_version='prompt-v7')"
+        )
+    if dry:
+        raise ValueError("reuse= with dry_run= : a dry run stores nothing, so it has nothing to reuse into")
+
+
+async def _reuse(
+    client: AnyClient,
+    experiment: Experiment,
+    base: ExperimentArg,
+    evaluators: list[Bound],
+) -> tuple[list[Job], list[str]]:
+    """Copy the base's reusable runs into ``experiment`` (created); the jobs left to run (the
+    experiment's incomplete pairs) and the evaluators to run again on reused runs."""
+    assert experiment.id is not None
+    head_id = experiment.id
+    base_id = await drive(client, api.experiment_id(base, "reuse"))
+    versions = [{"name": e.name, "evaluator_version": e.version} for e in evaluators]
+    result = await drive(client, api.reuse(head_id, base_id, versions))
+    if not result["task_version_matches"]:
+        base_info = await drive(client, api.get_experiment(base_id))
+        warnings.warn(
+            f"experiment {head_id} reuses nothing from experiment {base_id}: its task_version "
+            f"{experiment.task_version!r} differs from the base's {base_info.get('task_version')!r}, "
+            "so the task runs on every example",
+            UserWarning,
+            stacklevel=4,
+        )
+    missing = await drive(client, api.incomplete_pairs(head_id))
+    jobs = [
+        Job(example=Example.from_json(item["example"]), repetition_number=n)
+        for item in missing
+        for n in item["repetition_numbers"]
+    ]
+    rerun: list[str] = list(result.get("evaluators_to_rerun", [])) if result["reused_runs"] else []
+    return jobs, rerun
+
+
+async def _rerun_evaluators(
+    client: AnyClient,
+    experiment: Experiment,
+    evaluators: list[Bound],
+    names: list[str],
+    concurrency: int,
+    batch_size: int,
+    progress: bool | None,
+) -> None:
+    """The evaluators ``names`` on the reused runs of ``experiment`` that have no evaluation of
+    theirs (their versions differ from the base's, or they have none)."""
+    assert experiment.id is not None
+    rows = await drive(client, api.list_runs(experiment.id))
+    reused = [row for row in rows if row["reused_from_run_id"] is not None and row["error"] is None]
+    lacking = {
+        evaluator.name: [
+            row for row in reused if evaluator.name not in {e["name"] for e in row["evaluations"] if e["error"] is None}
+        ]
+        for evaluator in evaluators
+        if evaluator.name in names
+    }
+    if not any(lacking.values()):
+        return
+    found = await drive(client, api.resolve_dataset({"id": experiment.dataset_id, "version_id": experiment.version_id}))
+    examples = {example.id: example for example in found.examples}
+    for evaluator in evaluators:
+        targets = [
+            ExperimentRun.from_json(row, examples.get(row["example_id"])) for row in lacking.get(evaluator.name, [])
+        ]
+        targets = [run for run in targets if run.example is not None]
+        if targets:
+            runner = Runner(None, [evaluator], concurrency=concurrency, timeout=None)
+            await runner.evaluate_runs(targets, evaluation_uploader(client, experiment.id, batch_size), progress)
+
+
 # ---------------------------------------------------------------- running
 
 
@@ -117,13 +220,17 @@ async def arun_experiment(
     print_summary: bool = True,
     progress: bool | None = None,
     batch_size: int = BATCH_SIZE,
+    task_version: str | None = None,
+    reuse: ExperimentArg | None = None,
 ) -> Experiment:
     """Async :func:`run_experiment` (async tasks and evaluators run on this event loop)."""
     bound_task = bind_task(task)
-    runner = Runner(bound_task, bind_evaluators(evaluators), concurrency=concurrency, timeout=timeout)
+    bound_evaluators = bind_evaluators(evaluators)
+    runner = Runner(bound_task, bound_evaluators, concurrency=concurrency, timeout=timeout)
     dry = _check_dry_run(dry_run)
     _check_batch_size(batch_size)
     _check_repetitions(repetitions)
+    _check_task_version(task_version, reuse, dry)
     name = experiment_name if experiment_name is not None else bound_task.name
 
     async def body(client: AnyClient) -> Experiment:
@@ -134,12 +241,23 @@ async def arun_experiment(
             metadata=experiment_metadata,
             repetitions=repetitions,
             dry_run=bool(dry),
+            task_version=task_version,
+            # With reuse, the jobs come from the experiment's incomplete pairs: the version's
+            # examples need not be read.
+            examples=reuse is None,
         )
         experiment, found = await drive(client, start)
-        examples = found.examples[:dry] if dry else found.examples
-        jobs = [Job(example=e, repetition_number=n) for e in examples for n in range(1, repetitions + 1)]
+        rerun: list[str] = []
+        if reuse is not None:
+            jobs, rerun = await _reuse(client, experiment, reuse, bound_evaluators)
+        else:
+            assert found is not None
+            examples = found.examples[:dry] if dry else found.examples
+            jobs = [Job(example=e, repetition_number=n) for e in examples for n in range(1, repetitions + 1)]
         uploader = None if experiment.id is None else run_uploader(client, experiment.id, batch_size)
         experiment.runs = await runner.run_jobs(jobs, uploader, progress)
+        if rerun:
+            await _rerun_evaluators(client, experiment, bound_evaluators, rerun, concurrency, batch_size, progress)
         if experiment.id is None:
             experiment.summary = local_summary(experiment.runs, len(jobs))
         else:
@@ -168,6 +286,8 @@ def run_experiment(
     print_summary: bool = True,
     progress: bool | None = None,
     batch_size: int = BATCH_SIZE,
+    task_version: str | None = None,
+    reuse: ExperimentArg | None = None,
 ) -> Experiment:
     """Run ``task`` on every example of one dataset version, score it, and store it all.
 
@@ -176,14 +296,16 @@ def run_experiment(
             :class:`Dataset` (the version it holds), or a selector ``{"name": ...}`` or
             ``{"id": ...}`` with an optional ``"version_id"`` (else the latest, fixed now).
         task: a function (sync or async) taking, by parameter name, any of ``input``,
-            ``expected`` (the example's output), ``metadata`` and ``example`` (the whole
-            :class:`Example`); a single parameter of another name gets ``input``. It returns a
-            JSON value. Sync tasks run in threads, async ones on the event loop.
+            ``expected`` (the example's output), ``metadata``, ``example`` (the whole
+            :class:`Example`) and ``context`` (a :class:`TaskContext`, whose ``report_usage``
+            records tokens and cost); a single parameter of another name gets ``input``. It
+            returns a JSON value. Sync tasks run in threads, async ones on the event loop.
         evaluators: functions taking any of ``input``, ``output``, ``expected``, ``metadata``,
             ``example`` (a single parameter of another name gets ``output``) and returning a
             bool (score 1 or 0), a number (score), a str (label), a dict with ``score``,
             ``label``, ``explanation``, ``metadata``, or an :class:`EvaluationResult`. A list
-            (each named after its function) or a mapping ``{name: function}``.
+            (each named after its function) or a mapping ``{name: function}``; give an evaluator
+            a version with :func:`as_evaluator`.
         client: the server's client (default: a new one from ``GROUNDSET_BASE_URL``).
         experiment_name: default: the task's function name.
         concurrency: how many tasks (and evaluators) run at once.
@@ -197,16 +319,37 @@ def run_experiment(
         print_summary: print runs, errors and mean scores at the end.
         progress: a tqdm progress bar (default: when stderr is a terminal).
         batch_size: runs per upload at most (a batch also leaves after a second).
+        task_version: your name for the task's code and prompt (a non-empty str up to 512
+            characters, such as ``"prompt-v7"`` or a commit), stored on the experiment.
+        reuse: an earlier experiment on the same dataset (an :class:`Experiment`, an
+            :class:`~groundset.ExperimentInfo`, an id, or a selector such as
+            ``{"dataset": "qa", "experiment_name": "nightly"}``): for each (example, repetition)
+            whose content hash equals the one the base's successful run saw, the server copies
+            that run (and its evaluations by evaluators of the same name and version) into this
+            experiment; the task runs only on new, edited and failed examples, and evaluators
+            whose version differs (or that have none) run again on the copied outputs. Needs
+            ``task_version``, equal to the base's: when it differs, nothing is reused, a
+            :class:`UserWarning` says so and every example runs. Not with ``dry_run``. The
+            returned experiment's ``runs`` are those the task made; its summary counts the reused
+            ones (``reused_runs``), and :func:`load_experiment` gives them all.
+
+    Every run and evaluation is stored with its start and end time (ISO 8601 UTC) and its latency
+    in milliseconds measured by a monotonic clock.
 
     A task that raises records a run with its error; an evaluator that raises records an
     evaluation with its error; the experiment goes on. Evaluators do not run on failed runs.
 
     Raises:
         APIError: the server refused (its subclass per status); what was uploaded stays, and
-            :func:`resume_experiment` runs the rest.
+            :func:`resume_experiment` runs the rest. ``reuse`` on another dataset is
+            :class:`~groundset.ValidationError` ``experiments_on_different_datasets``.
+        ValueError: ``reuse`` without ``task_version``, or with ``dry_run`` (nothing is sent).
 
     >>> experiment = run_experiment(  # doctest: +SKIP
     ...     {"name": "qa"}, lambda input: input["question"].upper(), [exact], repetitions=3
+    ... )
+    >>> rerun = run_experiment(  # doctest: +SKIP
+    ...     {"name": "qa"}, answer, [exact], task_version="prompt-v7", reuse=experiment
     ... )
     """
     return blocking(
@@ -225,6 +368,8 @@ def run_experiment(
             print_summary=print_summary,
             progress=progress,
             batch_size=batch_size,
+            task_version=task_version,
+            reuse=reuse,
         ),
         client,
         "run_experiment",
@@ -234,21 +379,58 @@ def run_experiment(
 # ---------------------------------------------------------------- loading, evaluating, resuming
 
 
-def load_experiment(experiment_id: str, *, client: Client | None = None) -> Experiment:
+def _load_target(experiment: ExperimentArg | None, experiment_id: str | None) -> ExperimentArg:
+    if experiment_id is not None:
+        warnings.warn(
+            "load_experiment(experiment_id=...) is deprecated: pass the experiment (or its id) as the first argument",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if experiment is not None:
+            raise TypeError("give the experiment once: positionally, not also as experiment_id=")
+        return experiment_id
+    if experiment is None:
+        raise TypeError("load_experiment() needs the experiment: an Experiment, an ExperimentInfo, an id or a selector")
+    return experiment
+
+
+def _load(experiment: ExperimentArg) -> Op[Experiment]:
+    found = yield from api.experiment_id(experiment)
+    return (yield from api.load_experiment(found))
+
+
+def load_experiment(
+    experiment: ExperimentArg | None = None, *, client: Client | None = None, experiment_id: str | None = None
+) -> Experiment:
     """An experiment from the server with all its runs, their evaluations and examples.
 
+    Args:
+        experiment: an :class:`Experiment`, an :class:`~groundset.ExperimentInfo`, an experiment
+            id, or a selector ``{"dataset": NAME | {"name" | "id": ...}, "experiment_name": ...,
+            "version_id"?: ..., "before"?: experiment}`` (the latest experiment of that name).
+        client: the server's client (default: a new one from ``GROUNDSET_BASE_URL``).
+        experiment_id: deprecated keyword for ``experiment`` (warns with :class:`DeprecationWarning`).
+
+    Raises:
+        NotFoundError: no such experiment (``experiment_not_found``, also when a selector finds none).
+
     >>> before = load_experiment("12")  # doctest: +SKIP
-    >>> before.summary["evaluations"]
+    >>> nightly = load_experiment({"dataset": "qa", "experiment_name": "nightly"})  # doctest: +SKIP
+    >>> before.summary["evaluations"]  # doctest: +SKIP
     """
-    return run_op(client, api.load_experiment(_experiment_id(experiment_id)), "load_experiment")
+    target = _load_target(experiment, experiment_id)
+    return run_op(client, _load(target), "load_experiment")
 
 
-async def aload_experiment(experiment_id: str, *, client: AnyClient | None = None) -> Experiment:
+async def aload_experiment(
+    experiment: ExperimentArg | None = None, *, client: AnyClient | None = None, experiment_id: str | None = None
+) -> Experiment:
     """Async :func:`load_experiment` (a blocking :class:`~groundset.Client` runs in a worker thread).
 
     >>> before = await aload_experiment("12", client=async_client)  # doctest: +SKIP
     """
-    return await arun_op(client, api.load_experiment(_experiment_id(experiment_id)))
+    target = _load_target(experiment, experiment_id)
+    return await arun_op(client, _load(target))
 
 
 async def aevaluate_experiment(
