@@ -1,5 +1,14 @@
 //! A CSV file of records (RFC 4180, read by the `csv` crate): a header row, then one record
-//! per row. Values stay strings; a dotted column name (`input.question`) nests. The `csv`
+//! per row. Values stay strings; a dotted column name (`input.question`) nests.
+//!
+//! Typed cells: a column whose name ends in `:json` (`input.score:json`, `metadata:json`,
+//! `input:json`) holds JSON text, parsed under the hash domain's rules as a JSONL value is (a
+//! duplicate key, a non-finite number or a lone surrogate is refused with the row's line, the
+//! column and the JSON path); an empty cell there leaves the member out. The objects a header
+//! names exist in every row: only a `:json` member can be absent, so a file written by the
+//! server's export (which puts every value that is not a string present in every record in
+//! such a column) reads back to the same content hashes. A `:json` column and a column inside
+//! it (`input:json` with `input.x`) are `invalid_header`, as `input` with `input.x` are. The `csv`
 //! crate reads bad quoting leniently, so each record's text is checked after it is read
 //! ([`quoting_problem`]): a quote left open would read the rest of the file into one cell.
 //!
@@ -21,9 +30,9 @@ use rayon::prelude::*;
 
 use super::flat::{STRUCTURED_MEMBERS, similar};
 use super::{Processed, ReadOptions, ReadOutcome, Refused, Shape, finish};
-use canonhash::{TextPosition, Value, compare_utf16};
+use canonhash::{TextPosition, Value, compare_utf16, parse_document};
 
-use crate::error::{Error, RecordCode, record_error};
+use crate::error::{Error, RecordCode, from_hash, record_error};
 use crate::jsonl::{BOM, Workers};
 
 /// The most text one chunk holds: small enough for every worker to get several chunks (so
@@ -37,6 +46,8 @@ const MIN_CHUNK_BYTES: usize = 64 << 10;
 #[derive(Debug)]
 enum Node {
     Cell(usize),
+    /// A `:json` column: its cell's JSON text, or no member when the cell is empty.
+    Json(usize),
     /// Members in canonical order, so that every row's object is already sorted.
     Object(Vec<(String, Node)>),
 }
@@ -289,11 +300,54 @@ impl Table<'_> {
             );
             located(error, line)
         })?;
-        let record = Value::Object(objects(&self.columns, &cells));
-        self.shape.record(&record, scratch).map_err(|refused| Refused {
-            source_id: refused.source_id,
-            error: located(refused.error, line),
+        let members = objects(&self.columns, &cells).map_err(|error| Refused {
+            source_id: self.plain_source_id(&cells),
+            error: located(self.shape.parse_error(self.json_cell_error(error, &cells)), line),
+        })?;
+        self.shape
+            .record(&Value::Object(members), scratch)
+            .map_err(|refused| Refused {
+                source_id: refused.source_id,
+                error: located(refused.error, line),
+            })
+    }
+}
+
+impl Table<'_> {
+    /// The row's source id when the id column is a plain one holding a valid id: so that an
+    /// issue of a row whose record could not be built still names it.
+    fn plain_source_id(&self, cells: &[&str]) -> Option<String> {
+        let id_key = self.shape.id_key()?;
+        self.columns.iter().find_map(|(name, node)| match node {
+            Node::Cell(column) if name == id_key => {
+                crate::source_id::source_id_from_value(&Value::String(Cow::Borrowed(cells[*column]))).ok()
+            }
+            _ => None,
         })
+    }
+
+    /// The error of a `:json` cell that is not JSON of the hash domain, its message naming the
+    /// column and where in the cell the parser stopped (the record's line is set by the caller).
+    fn json_cell_error(&self, (column, mut error): (usize, Error), cells: &[&str]) -> Error {
+        let at = match error.take_offset() {
+            Some(offset) => {
+                let TextPosition { line, column } = canonhash::position_of_offset(cells[column], offset);
+                if line == 1 {
+                    format!(", at character {column} of the cell")
+                } else {
+                    format!(", at line {line}, character {column} of the cell")
+                }
+            }
+            None => String::new(),
+        };
+        let message = format!(
+            "column {} ({:?}) holds JSON text{at}: {}",
+            column + 1,
+            self.names[column],
+            error.message()
+        );
+        let code = error.code();
+        error.recoded(code, message)
     }
 }
 
@@ -431,17 +485,38 @@ fn start_line(data: &[u8], base: usize, base_lines: usize, position: &::csv::Pos
     base_lines + position.line() as usize + skipped
 }
 
-fn objects<'r>(members: &'r [(String, Node)], row: &[&'r str]) -> Vec<(Cow<'r, str>, Value<'r>)> {
-    members
-        .iter()
-        .map(|(name, node)| {
-            let value = match node {
-                Node::Cell(column) => Value::String(Cow::Borrowed(row[*column])),
-                Node::Object(children) => Value::Object(objects(children, row)),
-            };
-            (Cow::Borrowed(name.as_str()), value)
-        })
-        .collect()
+/// The members of a row's object, or the first `:json` cell that is not JSON of the hash
+/// domain: its column and the error, with the JSON path from the record's root.
+type Members<'r> = Vec<(Cow<'r, str>, Value<'r>)>;
+
+fn objects<'r>(members: &'r [(String, Node)], row: &[&'r str]) -> Result<Members<'r>, (usize, Error)> {
+    let mut object = Vec::with_capacity(members.len());
+    for (name, node) in members {
+        let value = match node {
+            Node::Cell(column) => Value::String(Cow::Borrowed(row[*column])),
+            Node::Json(column) if row[*column].is_empty() => continue,
+            Node::Json(column) => {
+                parse_document(row[*column]).map_err(|error| (*column, from_hash(error).within_key(name)))?
+            }
+            Node::Object(children) => {
+                Value::Object(objects(children, row).map_err(|(column, error)| (column, error.within_key(name)))?)
+            }
+        };
+        object.push((Cow::Borrowed(name.as_str()), value));
+    }
+    Ok(object)
+}
+
+/// The suffix of a typed column's name.
+const JSON_SUFFIX: &str = ":json";
+
+/// A column name without its `:json` suffix (the dotted path of its member), and whether it
+/// had one.
+fn member_path(name: &str) -> (&str, bool) {
+    match name.strip_suffix(JSON_SUFFIX) {
+        Some(path) => (path, true),
+        None => (name, false),
+    }
 }
 
 fn located(error: Error, line: usize) -> Error {
@@ -475,11 +550,18 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
         structured_columns(header, shape.id_key())
     };
     let mut names: Vec<&str> = Vec::new();
-    for (column, name) in header.iter().enumerate() {
+    for (column, written) in header.iter().enumerate() {
         let invalid = invalid_header;
         let number = column + 1;
-        if name.is_empty() {
+        if written.is_empty() {
             errors.push(invalid(format!("column {number} has an empty name")));
+            continue;
+        }
+        let (name, json) = member_path(written);
+        if name.is_empty() {
+            errors.push(invalid(format!(
+                "column {number} ({written:?}) names no member before {JSON_SUFFIX:?}"
+            )));
             continue;
         }
         if name.split('.').any(str::is_empty) {
@@ -502,18 +584,34 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
             continue;
         }
         if let Some(first) = names.iter().position(|earlier| *earlier == name) {
-            errors.push(invalid(format!(
-                "column {number} ({name:?}) repeats the name of column {}",
-                first + 1
-            )));
+            let earlier = header.get(first).unwrap_or_default();
+            errors.push(invalid(if earlier == written {
+                format!("column {number} ({written:?}) repeats the name of column {}", first + 1)
+            } else {
+                format!(
+                    "column {number} ({written:?}) names the same member as column {} ({earlier:?}): a member is a string column or a {JSON_SUFFIX:?} column, not both",
+                    first + 1
+                )
+            }));
             names.push(name);
             continue;
         }
         names.push(name);
-        if let Err(conflict) = insert(&mut root, name, column) {
+        if let Err(conflict) = insert(&mut root, name, column, json) {
+            // The column in the way as written (`input:json`, not the member path `input`).
+            let other = header
+                .iter()
+                .find(|other| member_path(other).0 == conflict)
+                .unwrap_or(&conflict);
+            let whole = if json || other.ends_with(JSON_SUFFIX) {
+                format!(
+                    " (a {JSON_SUFFIX:?} column holds the whole value, so no other column can name a member inside it)"
+                )
+            } else {
+                String::new()
+            };
             errors.push(invalid(format!(
-                "column {number} ({name:?}) conflicts with column {:?}: a name cannot be both a value and an object of further names",
-                conflict
+                "column {number} ({written:?}) conflicts with column {other:?}: a name cannot be both a value and an object of further names{whole}"
             )));
         }
     }
@@ -542,7 +640,15 @@ fn other_delimiter(header: &StringRecord) -> Option<Error> {
 /// `metadata`: a column that is neither would be left out of every record silently.
 fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<Error> {
     // White space around a name is refused on its own; the name without it is judged here.
-    let first_part = |name: &str| name.split('.').next().unwrap_or_default().trim().to_owned();
+    let first_part = |name: &str| {
+        member_path(name)
+            .0
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
     let parts: Vec<String> = header.iter().map(first_part).collect();
     let has_input = parts.iter().any(|part| part == "input");
     let (id, id_hint) = match id_key {
@@ -556,7 +662,9 @@ fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<Error>
         .zip(&parts)
         .enumerate()
         .filter(|(_, (name, part))| {
-            !name.is_empty() && !STRUCTURED_MEMBERS.contains(&part.as_str()) && Some(part.as_str()) != id_key
+            !member_path(name).0.is_empty()
+                && !STRUCTURED_MEMBERS.contains(&part.as_str())
+                && Some(part.as_str()) != id_key
         })
         .map(|(column, (name, part))| {
             let advice = match similar(part, &STRUCTURED_MEMBERS) {
@@ -582,7 +690,7 @@ fn structured_columns(header: &StringRecord, id_key: Option<&str>) -> Vec<Error>
 }
 
 /// Puts column `column` at the dotted `name`; on a conflict, gives a name of a column in the way.
-fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize) -> Result<(), String> {
+fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize, json: bool) -> Result<(), String> {
     let parts: Vec<&str> = name.split('.').collect();
     let mut members = root;
     let mut prefix = String::new();
@@ -595,7 +703,8 @@ fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize) -> Result<(
         let position = members.iter().position(|(existing, _)| existing == part);
         match (position, last) {
             (None, true) => {
-                members.push(((*part).to_owned(), Node::Cell(column)));
+                let leaf = if json { Node::Json(column) } else { Node::Cell(column) };
+                members.push(((*part).to_owned(), leaf));
                 return Ok(());
             }
             (None, false) => {
@@ -607,11 +716,11 @@ fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize) -> Result<(
             }
             (Some(at), false) => match &mut members[at].1 {
                 Node::Object(children) => members = children,
-                Node::Cell(_) => return Err(prefix),
+                Node::Cell(_) | Node::Json(_) => return Err(prefix),
             },
             (Some(at), true) => {
                 return Err(match &members[at].1 {
-                    Node::Cell(_) => prefix,
+                    Node::Cell(_) | Node::Json(_) => prefix,
                     Node::Object(children) => format!("{prefix}.{}", first_leaf(children)),
                 });
             }
@@ -623,7 +732,7 @@ fn insert(root: &mut Vec<(String, Node)>, name: &str, column: usize) -> Result<(
 fn first_leaf(members: &[(String, Node)]) -> String {
     match members.first() {
         Some((name, Node::Object(children))) => format!("{name}.{}", first_leaf(children)),
-        Some((name, Node::Cell(_))) => name.clone(),
+        Some((name, Node::Cell(_) | Node::Json(_))) => name.clone(),
         None => String::new(),
     }
 }

@@ -19,6 +19,8 @@
 //!   (`{"input": {"question": …}}`). Quoted cells may hold newlines and have no length limit;
 //!   a quote left open or text after a closing quote is `invalid_csv` (RFC 4180), a `"` inside
 //!   an unquoted cell is a literal. An empty file (or blank) has no records, as a header-only one.
+//!   A column named `….:json` (`input.score:json`, `metadata:json`) holds JSON text instead,
+//!   read as a JSONL value is, and its empty cell leaves the member out (see `csv.rs`).
 //!
 //! A record is *structured* (`input` an object, `output` and `metadata` objects, null or
 //! absent, and no other member but the id key: another is `unknown_field`, and in CSV a column
