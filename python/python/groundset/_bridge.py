@@ -22,7 +22,7 @@ from typing import TypeVar, Union
 import anyio.to_thread
 
 from groundset._http import Op
-from groundset.client import AsyncClient, Client
+from groundset.client import AsyncClient, Client, adrive_op, drive_op
 
 __all__ = ["AnyClient", "arun_op", "blocking", "drive", "run_op", "with_client"]
 
@@ -44,8 +44,8 @@ async def drive(client: AnyClient, op: Op[T]) -> T:
     """``op`` run by ``client`` from a coroutine: awaited with an :class:`AsyncClient`, in a worker
     thread with a blocking :class:`Client`."""
     if isinstance(client, AsyncClient):
-        return await client._run(op)
-    return await anyio.to_thread.run_sync(client._run, op)
+        return await adrive_op(client, op)
+    return await anyio.to_thread.run_sync(drive_op, client, op)
 
 
 async def with_client(client: AnyClient | None, body: Callable[[AnyClient], Awaitable[T]]) -> T:
@@ -64,10 +64,10 @@ def run_op(client: Client | None, op: Op[T], what: str) -> T:
     has (``a`` + ``what``)."""
     if client is None:
         with Client() as made:
-            return made._run(op)
+            return drive_op(made, op)
     _sync_only(client, what)
     _checked(client)
-    return client._run(op)
+    return drive_op(client, op)
 
 
 async def arun_op(client: AnyClient | None, op: Op[T]) -> T:

@@ -4,7 +4,8 @@ from them as generators, so that every protocol is written once and driven by ei
 An operation is a generator that yields :class:`Call` objects and receives each call's decoded
 answer (the parsed JSON, the list of NDJSON values, or ``None``); an error answer is thrown into
 it as the :class:`~groundset.errors.APIError` it maps to, so an operation can catch one (a stale
-plan, say) and go on. ``Client._run`` and ``AsyncClient._run`` drive it.
+plan, say) and go on. :func:`groundset.client.drive_op` and :func:`~groundset.client.adrive_op`
+drive it with a client.
 """
 
 from __future__ import annotations

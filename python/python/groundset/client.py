@@ -2,7 +2,12 @@
 
 Both run the same operations (:mod:`groundset._http`): every request is retried with backoff on
 a connection error, 429 and 503 (every call is idempotent, upserts included), and an error
-answer raises the :class:`~groundset.errors.APIError` subclass of its status.
+answer raises the :class:`~groundset.errors.APIError` subclass of its status. What the two share
+(settings, their checks, the retry decision) is written once, in :class:`_ClientBase` and the
+module's functions; only sending and sleeping differ.
+
+Other modules of the package run an operation with a client through :func:`drive_op` and
+:func:`adrive_op`, never through the clients' private members.
 """
 
 from __future__ import annotations
@@ -27,30 +32,85 @@ from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Up
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "Client", "adrive_op", "drive_op"]
 
 T = TypeVar("T")
 SourceIdFunction = Callable[[Mapping[str, Any]], str]
 
 
-def _drive(op: Op[T], send: Callable[[Call], Any]) -> T:
-    """Runs ``op``, answering each call with ``send``; an :class:`APIError` goes back into it."""
-    answer: Any = None
-    error: APIError | None = None
-    try:
-        while True:
-            call = op.send(answer) if error is None else op.throw(error)
-            answer, error = None, None
-            try:
-                answer = send(call)
-            except APIError as raised:
-                error = raised
-    except StopIteration as stop:
-        result: T = stop.value
-        return result
+def drive_op(client: Client, op: Op[T]) -> T:
+    """Package-internal: ``op`` (an operation, :mod:`groundset._http`) run to its result by the
+    blocking ``client``, each call retried as the client's settings say; an error answer is
+    thrown into ``op`` as its :class:`~groundset.errors.APIError`, and raised if ``op`` does
+    not catch it."""
+    return client._run(op)
 
 
-class Client:
+async def adrive_op(client: AsyncClient, op: Op[T]) -> T:
+    """Package-internal: :func:`drive_op` with an :class:`AsyncClient`, awaited."""
+    return await client._run(op)
+
+
+def _resume(op: Op[T], answer: Any, error: APIError | None) -> Call:
+    """The next call of ``op``, given the last one's answer or error (``StopIteration`` at its end)."""
+    return op.send(answer) if error is None else op.throw(error)
+
+
+def _outcome(
+    options: ClientOptions, call: Call, attempt: int, sent: httpx.Response | httpx.TransportError
+) -> tuple[float | None, Any]:
+    """What try number ``attempt + 1`` of ``call`` came to (``sent``: an answer, or the
+    transport's error): ``(seconds, None)`` to wait before trying again, or ``(None, answer)``,
+    the decoded answer. Raises the :class:`~groundset.errors.APIError` of an error answer, or
+    :class:`~groundset.errors.APIConnectionError` when the retries are spent."""
+    if isinstance(sent, httpx.TransportError):
+        delay = options.retry_delay(attempt, None)
+        if delay is None:
+            raise connection_error(options, call, sent) from sent
+        return delay, None
+    delay = options.retry_delay(attempt, sent) if is_retried(sent) else None
+    return (delay, None) if delay is not None else (None, answer_of(call, sent))
+
+
+class _ClientBase:
+    """What both clients hold: their settings, checked once here, and their description."""
+
+    def __init__(self, *, base_url: str | None, api_key: str | None, timeout: float, max_retries: int) -> None:
+        self._options = ClientOptions.resolve(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The server's URL."""
+        return self._options.base_url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds the client waits for the server at any one step (``timeout=``)."""
+        return self._options.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Further tries after a connection error, a timeout, 429 or 503 (``max_retries=``)."""
+        return self._options.max_retries
+
+    def __repr__(self) -> str:
+        return f"<groundset.{type(self).__name__} {self._options.base_url}>"
+
+    def _request_args(self, call: Call) -> dict[str, Any]:
+        """The keywords of ``httpx`` ``request`` for one try of ``call``, its body aside."""
+        options = self._options
+        return {
+            "method": call.method,
+            "url": options.url(call),
+            "params": call.params,
+            "headers": options.headers(call),
+            "timeout": options.timeout,
+        }
+
+
+class Client(_ClientBase):
     """A blocking client of a groundset server.
 
     Args:
@@ -77,26 +137,9 @@ class Client:
         max_retries: int = MAX_RETRIES,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._options = ClientOptions.resolve(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
-        )
+        super().__init__(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
         self._http = http_client if http_client is not None else httpx.Client()
         self._owns_http = http_client is None
-
-    @property
-    def base_url(self) -> str:
-        """The server's URL."""
-        return self._options.base_url
-
-    @property
-    def timeout(self) -> float:
-        """Seconds the client waits for the server at any one step (``timeout=``)."""
-        return self._options.timeout
-
-    @property
-    def max_retries(self) -> int:
-        """Further tries after a connection error, a timeout, 429 or 503 (``max_retries=``)."""
-        return self._options.max_retries
 
     def close(self) -> None:
         """Close the connections (not those of an ``http_client`` given to the constructor)."""
@@ -111,37 +154,37 @@ class Client:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"<groundset.Client {self._options.base_url}>"
-
     def _send(self, call: Call) -> Any:
         """One call, retried on a connection error, 429 and 503; its decoded answer."""
-        options = self._options
         attempt = 0
         while True:
+            sent: httpx.Response | httpx.TransportError
             try:
-                response = self._http.request(
-                    call.method,
-                    options.url(call),
-                    params=call.params,
-                    content=call.content(),
-                    headers=options.headers(call),
-                    timeout=options.timeout,
-                )
+                sent = self._http.request(**self._request_args(call), content=call.content())
             except httpx.TransportError as error:
-                delay = options.retry_delay(attempt, None)
-                if delay is None:
-                    raise connection_error(options, call, error) from error
-            else:
-                delay = options.retry_delay(attempt, response) if is_retried(response) else None
-                if delay is None:
-                    return answer_of(call, response)
+                sent = error
+            delay, answer = _outcome(self._options, call, attempt, sent)
+            if delay is None:
+                return answer
             time.sleep(delay)
             attempt += 1
 
     def _run(self, op: Op[T]) -> T:
-        """Runs an operation (a generator of calls, see :mod:`groundset._http`) to its result."""
-        return _drive(op, self._send)
+        """Runs an operation (a generator of calls, see :mod:`groundset._http`) to its result;
+        other modules call :func:`drive_op`."""
+        answer: Any = None
+        error: APIError | None = None
+        try:
+            while True:
+                call = _resume(op, answer, error)
+                answer, error = None, None
+                try:
+                    answer = self._send(call)
+                except APIError as raised:
+                    error = raised
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
 
     def _request(
         self,
@@ -300,7 +343,7 @@ async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-class AsyncClient:
+class AsyncClient(_ClientBase):
     """The asyncio (or trio) client: the same methods as :class:`Client`, to be awaited.
 
     Hashing runs in a worker thread, so a large upsert does not block the event loop.
@@ -318,26 +361,9 @@ class AsyncClient:
         max_retries: int = MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._options = ClientOptions.resolve(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
-        )
+        super().__init__(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
         self._http = http_client if http_client is not None else httpx.AsyncClient()
         self._owns_http = http_client is None
-
-    @property
-    def base_url(self) -> str:
-        """The server's URL."""
-        return self._options.base_url
-
-    @property
-    def timeout(self) -> float:
-        """Seconds the client waits for the server at any one step (``timeout=``)."""
-        return self._options.timeout
-
-    @property
-    def max_retries(self) -> int:
-        """Further tries after a connection error, a timeout, 429 or 503 (``max_retries=``)."""
-        return self._options.max_retries
 
     async def close(self) -> None:
         """Close the connections (not those of an ``http_client`` given to the constructor)."""
@@ -352,42 +378,32 @@ class AsyncClient:
     ) -> None:
         await self.close()
 
-    def __repr__(self) -> str:
-        return f"<groundset.AsyncClient {self._options.base_url}>"
-
     async def _send(self, call: Call) -> Any:
         """One call, retried on a connection error, 429 and 503; its decoded answer."""
-        options = self._options
         attempt = 0
         while True:
             content = call.content()
+            sent: httpx.Response | httpx.TransportError
             try:
-                response = await self._http.request(
-                    call.method,
-                    options.url(call),
-                    params=call.params,
+                sent = await self._http.request(
+                    **self._request_args(call),
                     content=content if content is None or isinstance(content, bytes) else _chunks(content),
-                    headers=options.headers(call),
-                    timeout=options.timeout,
                 )
             except httpx.TransportError as error:
-                delay = options.retry_delay(attempt, None)
-                if delay is None:
-                    raise connection_error(options, call, error) from error
-            else:
-                delay = options.retry_delay(attempt, response) if is_retried(response) else None
-                if delay is None:
-                    return answer_of(call, response)
+                sent = error
+            delay, answer = _outcome(self._options, call, attempt, sent)
+            if delay is None:
+                return answer
             await anyio.sleep(delay)
             attempt += 1
 
     async def _run(self, op: Op[T]) -> T:
-        """Runs an operation (a generator of calls, see :mod:`groundset._http`) to its result."""
+        """As :meth:`Client._run`, awaited; other modules call :func:`adrive_op`."""
         answer: Any = None
         error: APIError | None = None
         try:
             while True:
-                call = op.send(answer) if error is None else op.throw(error)
+                call = _resume(op, answer, error)
                 answer, error = None, None
                 try:
                     answer = await self._send(call)
