@@ -362,6 +362,7 @@ def compare(
     include_changed: bool,
     only: Sequence[str],
     max_examples: int | None = None,
+    page_size: int = COMPARE_PAGE_SIZE,
 ) -> Op[dict[str, Any]]:
     """The server's comparison (``GET /v1/experiments/compare``) with the examples of every page
     (or the first ``max_examples``) in ``data``, ``next_cursor`` null."""
@@ -370,7 +371,7 @@ def compare(
     base_query += [("only", value) for value in only]
     if include_changed:
         base_query.append(("include_changed", "true"))
-    limit = COMPARE_PAGE_SIZE if max_examples is None else max(1, min(max_examples, COMPARE_PAGE_SIZE))
+    limit = page_size if max_examples is None else max(1, min(max_examples, page_size))
     merged: dict[str, Any] | None = None
     cursor: str | None = None
     while True:

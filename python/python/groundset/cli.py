@@ -1,9 +1,13 @@
 """The ``groundset`` command for CI pipelines: upsert a file of examples, hash one, list datasets,
-versions and diffs. Every error is printed on stderr and exits with status 1 (2 for a usage error).
+versions and diffs, list and read experiments, and compare two of them as a regression gate.
+Every error is printed on stderr and exits with status 1 (2 for a usage error); ``compare`` exits
+0 (no regression), 1 (regressed, with ``--fail-on-regression``) or 2 (could not compare).
 
     groundset upsert examples.jsonl --dataset qa --id-key id
     groundset hash examples.jsonl --id-key id --digest   # the digest the server reports after that upsert
     groundset datasets | groundset versions qa | groundset diff qa --from 3 --to 4
+    groundset experiments qa | groundset experiment 12
+    groundset compare --dataset qa nightly nightly --fail-on-regression   # the latest nightly against the one before
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +26,15 @@ from groundset_core import manifest_digest
 from rich.console import Console
 from rich.table import Table
 
+from groundset import _experiment_api as experiment_api
+from groundset._experiment_types import Experiment, cost_lines
+from groundset._http import Op
+from groundset._ops import dataset_json
 from groundset._read import check_parts
 from groundset._read import hash_file as hash_records
 from groundset._upsert import GUARD_CODES, guard_message
 from groundset.client import Client
+from groundset.comparisons import Comparison
 from groundset.errors import APIError, ConflictError, ExampleError, GroundsetError, HashError
 
 __all__ = ["app", "main"]
@@ -94,9 +104,9 @@ def _connection(
     context.obj = Connection(base_url=base_url, api_key=api_key)
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, status: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(1)
+    raise typer.Exit(status)
 
 
 def _refuse(
@@ -106,18 +116,19 @@ def _refuse(
     code: str,
     details: dict[str, Any] | None = None,
     lines: list[str] | None = None,
+    status: int = 1,
 ) -> NoReturn:
     """A refusal: ``lines`` then ``error: message`` on stderr; with ``--json`` also
     ``{"error": {"code", "detail", ...details}}`` on stdout, so a script reading stdout sees it.
-    Exit status 1."""
+    Exit ``status``."""
     if json_output:
         _print_json({"error": {"code": code, "detail": message, **(details or {})}})
     for line in lines or []:
         err.print(line, markup=False, highlight=False)
-    _fail(message.replace("[", "\\["))
+    _fail(message.replace("[", "\\["), status)
 
 
-def _refuse_error(error: Exception, json_output: bool, file: Path | None = None) -> NoReturn:
+def _refuse_error(error: Exception, json_output: bool, file: Path | None = None, status: int = 1) -> NoReturn:
     """An SDK error or a bad argument, refused as :func:`_refuse` says."""
     if isinstance(error, ConflictError) and error.code in GUARD_CODES and file is not None:
         message = f"{file}: {error.code}: " + guard_message(
@@ -138,15 +149,15 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None)
         code = "invalid_argument"
     elif isinstance(error, OSError):
         code = "io_error"
-    _refuse(json_output, message, code=code, details=details)
+    _refuse(json_output, message, code=code, details=details, status=status)
 
 
-def _guarded(action: Callable[[], T], json_output: bool = False) -> T:
-    """``action()``; an SDK error or a bad argument is printed and exits with status 1."""
+def _guarded(action: Callable[[], T], json_output: bool = False, status: int = 1) -> T:
+    """``action()``; an SDK error or a bad argument is printed and exits with ``status``."""
     try:
         return action()
     except (GroundsetError, ValueError, TypeError, OSError) as error:
-        _refuse_error(error, json_output)
+        _refuse_error(error, json_output, status=status)
 
 
 def _print_json(value: Any) -> None:
@@ -463,6 +474,314 @@ def diff(
     out.print(f"{name}: version {found.from_version_id} -> {found.to_version_id}")
     for label, ids in (("created", found.created), ("updated", found.updated), ("deleted", found.deleted)):
         out.print(f"{label} ({len(ids)}): {', '.join(ids)}" if ids else f"{label} (0)")
+
+
+# ---------------------------------------------------------------- experiments
+
+
+def _mean(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _delta(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:+.4g}{unit}"
+
+
+def _experiment_rows(
+    connection: Connection, dataset: str, name: str | None, version: str | None, limit: int
+) -> list[dict[str, Any]]:
+    def op() -> Op[list[dict[str, Any]]]:
+        info = yield from dataset_json(dataset, None)
+        rows = yield from experiment_api.experiment_rows(
+            info["id"], experiment_name=name, version_id=version, summary=True, limit=limit
+        )
+        for row in rows:
+            if row.get("summary") is None:  # a server without the list's summary= (before 0.4)
+                row["summary"] = (yield from experiment_api.get_experiment(row["id"]))["summary"]
+        return rows
+
+    return _with_client(connection, lambda client: client._run(op()))
+
+
+@app.command()
+def experiments(
+    context: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="The dataset's name.")],
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="Only experiments of this name.")] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", metavar="ID", help="Only experiments pinned to this version.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help="The newest N at most.")] = 20,
+    json_output: JsonFlag = False,
+) -> None:
+    """List the experiments of dataset DATASET, newest first: version, task version, runs (successful, errored,
+    reused) and the mean score of each evaluator."""
+    connection: Connection = context.obj
+    rows = _guarded(lambda: _experiment_rows(connection, dataset, name, version, limit), json_output)
+    if json_output:
+        _print_json(rows)
+        return
+    if not rows:
+        what = "" if name is None else f" named {name!r}"
+        out.print(
+            f"dataset {dataset!r} has no experiment{what}" + ("" if version is None else f" on version {version}")
+        )
+        return
+    header = ("id", "name", "version", "task version", "created", "runs ok/err/reused", "mean scores")
+    cells = []
+    for row in rows:
+        s = row["summary"]
+        runs = f"{s['successful_runs']}/{s['errored_runs']}/{s.get('reused_runs', 0)}"
+        means = ", ".join(f"{e['name']} {_mean(e['mean_score'])}" for e in s["evaluations"])
+        cells.append(
+            (
+                row["id"],
+                row["name"] or "",
+                row["version_id"],
+                row["task_version"] or "",
+                row["created_at"][:19],
+                runs,
+                means,
+            )
+        )
+    table = Table(*header)
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    # The short columns keep their whole text; the means wrap on a narrow terminal.
+    for index, column in enumerate(table.columns[:6]):
+        column.no_wrap = True
+        column.min_width = min(40, max(len(cell[index]) for cell in cells))
+    out.print(table)
+
+
+@app.command()
+def experiment(
+    context: typer.Context,
+    experiment_id: Annotated[str, typer.Argument(metavar="ID", help="The experiment's id.")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Print the summary of experiment ID: runs, errors, reused runs, latency, usage, mean score per evaluator."""
+    connection: Connection = context.obj
+    found = _guarded(
+        lambda: _with_client(connection, lambda client: client._run(experiment_api.get_experiment(experiment_id))),
+        json_output,
+    )
+    if json_output:
+        _print_json(found)
+        return
+    out.print(Experiment.from_json(found, []).summary_table(), markup=False)
+
+
+def _thresholds(values: list[str] | None) -> list[str]:
+    """``--threshold 0.2`` (every evaluator) and ``--threshold NAME=0.2`` as the server's values."""
+    parsed = []
+    for value in values or []:
+        name, equals, number = value.rpartition("=")
+        try:
+            amount = float(number)
+        except ValueError:
+            amount = math.nan
+        if not math.isfinite(amount) or amount < 0 or (equals and not name):
+            raise typer.BadParameter(
+                f"{value!r} is not X or NAME=X with X a number >= 0 (e.g. 0.2 or exact=0.5)", param_hint="'--threshold'"
+            )
+        parsed.append(f"{name}:{amount!r}" if equals else repr(amount))
+    return parsed
+
+
+def _comparison_json(
+    connection: Connection,
+    base: str,
+    head: str,
+    *,
+    dataset: str | None,
+    versions: tuple[str | None, str | None],
+    thresholds: list[str],
+    include_changed: bool,
+    only: list[str],
+    max_examples: int | None,
+) -> dict[str, Any]:
+    def op() -> Op[dict[str, Any]]:
+        head_ref: Any = head
+        base_ref: Any = base
+        if dataset is not None:
+            head_ref = {"dataset": dataset, "experiment_name": head, "version_id": versions[1]}
+        head_id = yield from experiment_api.experiment_id(head_ref, "HEAD")
+        if dataset is not None:
+            base_ref = {"dataset": dataset, "experiment_name": base, "version_id": versions[0], "before": head_id}
+        base_id = yield from experiment_api.experiment_id(base_ref, "BASE")
+        return (
+            yield from experiment_api.compare(
+                base_id,
+                head_id,
+                thresholds=thresholds,
+                include_changed=include_changed,
+                only=only,
+                max_examples=max_examples,
+            )
+        )
+
+    return _with_client(connection, lambda client: client._run(op()))
+
+
+def _print_comparison(comparison: Comparison, limit: int) -> None:
+    def side(e: Any) -> str:
+        task = "" if e.task_version is None else f", task_version {e.task_version!r}"
+        reused = f", {e.reused_runs} reused" if e.reused_runs else ""
+        return (
+            f"experiment {e.id} {e.name!r} (version {e.version_id}{task}): "
+            f"{e.runs} runs, {e.errored_runs} errors{reused}"
+        )
+
+    c = comparison.counts
+    out.print(f"base {side(comparison.base)}", markup=False)
+    out.print(f"head {side(comparison.head)}", markup=False)
+    out.print(
+        f"examples {c.examples}: {c.same_content} same content, {c.changed} changed, {c.only_head} added, "
+        f"{c.only_base} removed; {c.output_changed} with changed outputs, {c.new_run_errors} with new run errors",
+        markup=False,
+    )
+    if comparison.evaluators:
+        table = Table(
+            "evaluator", "kind", "threshold", "base", "head", "delta", "like-for-like base", "head", "delta", "n",
+            "regressions", "improvements",
+        )  # fmt: skip
+        for e in comparison.evaluators:
+            like = e.like_for_like
+            table.add_row(
+                e.name, e.kind, f"{e.threshold:g}",
+                _mean(e.all.base.mean), _mean(e.all.head.mean), _delta(e.all.delta),
+                _mean(like.base_mean), _mean(like.head_mean), _delta(like.delta), str(like.count),
+                str(e.regressions), str(e.improvements),
+            )  # fmt: skip
+        out.print(table)
+    d = comparison.deltas
+    for label, figures in (("base", comparison.base), ("head", comparison.head)):
+        for line in cost_lines(_plain(figures.latency_ms), _plain(figures.usage)):
+            out.print(f"{label} {line}", markup=False)
+    if d.latency_ms.p50 is not None or d.tokens_in or d.tokens_out or d.costs:
+        parts = [f"latency p50 {_delta(d.latency_ms.p50, ' ms')}, p95 {_delta(d.latency_ms.p95, ' ms')}"]
+        if d.tokens_in or d.tokens_out:
+            parts.append(f"tokens in {d.tokens_in:+,}, out {d.tokens_out:+,}")
+        parts += [f"cost {cost.amount:+.6g} {cost.currency or '(no currency)'}" for cost in d.costs]
+        out.print("head - base: " + "; ".join(parts), markup=False)
+    v = comparison.verdict
+    scope = " and ".join(v.scope)
+    if v.regressed:
+        out.print(
+            f"REGRESSED: {v.regressed_examples} of the {scope} examples regressed "
+            f"({v.new_run_errors} with new run errors), {v.improved_examples} improved",
+            markup=False,
+        )
+        out.print(comparison.table(limit), markup=False)
+    else:
+        out.print(f"no regression among the {scope} examples; {v.improved_examples} improved", markup=False)
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    plain: dict[str, Any] = dataclasses.asdict(value)
+    return plain
+
+
+@app.command()
+def compare(
+    context: typer.Context,
+    base: Annotated[str, typer.Argument(metavar="BASE", help="The base experiment's id (with --dataset: its name).")],
+    head: Annotated[str, typer.Argument(metavar="HEAD", help="The head experiment's id (with --dataset: its name).")],
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            "-d",
+            metavar="NAME",
+            help="BASE and HEAD are experiment names on dataset NAME: HEAD the latest of its name, BASE the latest "
+            "of its name created before HEAD.",
+        ),
+    ] = None,
+    base_version: Annotated[
+        str | None, typer.Option("--base-version", metavar="ID", help="With --dataset: BASE is pinned to this version.")
+    ] = None,
+    head_version: Annotated[
+        str | None, typer.Option("--head-version", metavar="ID", help="With --dataset: HEAD is pinned to this version.")
+    ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            metavar="[NAME=]X",
+            help="The score drop that counts as a regression: X for every evaluator, NAME=X for one; repeatable "
+            "[default: any drop of a boolean evaluator, 0.1 of a numeric one].",
+        ),
+    ] = None,
+    include_changed: Annotated[
+        bool,
+        typer.Option(
+            "--include-changed",
+            metavar=FLAG,
+            help="The verdict counts examples edited between the versions too [default: like for like only].",
+        ),
+    ] = False,
+    fail_on_regression: Annotated[
+        bool, typer.Option("--fail-on-regression", metavar=FLAG, help="Exit with status 1 when HEAD regressed.")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            metavar=FLAG,
+            help='Print the server\'s comparison as JSON, every example in "data" (a refusal as {"error": {...}}).',
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            metavar="N",
+            help="At most N regressed rows in the table, N examples in --json's data "
+            "[default: 50 rows, every example].",
+        ),
+    ] = None,
+) -> None:
+    """Compare experiment HEAD with experiment BASE on one dataset (on any two of its versions), example by example.
+
+    Prints each evaluator's means on all and on like-for-like examples (those whose content did not change), the
+    counts per class, latency and usage deltas, the verdict and the regressed examples. Exit status: 0 no
+    regression (or no --fail-on-regression), 1 regressed with --fail-on-regression, 2 could not compare (a bad
+    option, a missing experiment, a refusal of the server, no connection), so a CI job tells a regression from a
+    broken gate.
+    """
+    if dataset is None and (base_version is not None or head_version is not None):
+        flag = "--base-version" if base_version is not None else "--head-version"
+        raise typer.BadParameter("needs --dataset (BASE and HEAD are then experiment names)", param_hint=f"'{flag}'")
+    thresholds = _thresholds(threshold)
+    connection: Connection = context.obj
+    found = _guarded(
+        lambda: _comparison_json(
+            connection,
+            base,
+            head,
+            dataset=dataset,
+            versions=(base_version, head_version),
+            thresholds=thresholds,
+            include_changed=include_changed,
+            only=[] if json_output else ["regressions"],
+            max_examples=limit if json_output else (limit or TABLE_ROWS),
+        ),
+        json_output,
+        status=2,
+    )
+    comparison = Comparison.from_json(found)
+    if json_output:
+        _print_json(found)
+    else:
+        _print_comparison(comparison, limit or TABLE_ROWS)
+    if fail_on_regression and comparison.regressed:
+        raise typer.Exit(1)
+
+
+TABLE_ROWS = 50
+"""Regressed rows ``compare`` prints by default."""
 
 
 def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:

@@ -1,0 +1,126 @@
+"""``groundset compare``, ``experiments`` and ``experiment`` against the session's server: the
+gate's exit codes (0 no regression, 1 regressed with --fail-on-regression, 2 could not compare),
+--json output, experiment names with --dataset, and the listings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import groundset
+from conftest import free_port
+from test_cli import plain
+
+ROWS = [{"id": s, "input": {"q": s}, "output": {"a": s.upper()}} for s in "abc"]
+
+
+def exact(output: Any, expected: Any) -> bool:
+    return bool(output == expected)
+
+
+@pytest.fixture
+def gate(client: groundset.Client, unique_name: str) -> dict[str, groundset.Experiment]:
+    """On dataset ``unique_name``: "nightly" on v1 (all right), then "nightly" on v2 (c edited,
+    wrong on b: a like-for-like regression) with task_version "t2"."""
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+    base = groundset.run_experiment(
+        v1, lambda input: {"a": input["q"].upper()}, [exact], client=client, experiment_name="nightly",
+        task_version="t1", print_summary=False,
+    )  # fmt: skip
+    edited = [*ROWS[:2], {"id": "c", "input": {"q": "c"}, "output": {"a": "C!"}}]
+    v2 = client.upsert_dataset(name=unique_name, examples=edited, source_id_key="id")
+    head = groundset.run_experiment(
+        v2, lambda input: {"a": "no" if input["q"] == "b" else input["q"].upper()}, [exact], client=client,
+        experiment_name="nightly", task_version="t2", print_summary=False,
+    )  # fmt: skip
+    return {"base": base, "head": head}
+
+
+def test_compare_exit_codes_and_output(run: Any, gate: dict[str, groundset.Experiment], unique_name: str) -> None:
+    base, head = gate["base"].id or "", gate["head"].id or ""
+    shown = run("compare", base, head)
+    assert shown.exit_code == 0, shown.output  # a regression fails only with --fail-on-regression
+    text = plain(shown.stdout)
+    assert f"base experiment {base} 'nightly' (version {gate['base'].version_id}, task_version 't1')" in text
+    assert "examples 3: 2 same content, 1 changed, 0 added, 0 removed" in text
+    assert "REGRESSED: 1 of the same_content examples regressed" in text
+    rows = [line.split() for line in shown.stdout.splitlines()]
+    assert ["b", "same_content", "exact", "1", "0", "-1"] in rows
+    assert not any(row[:1] == ["c"] for row in rows)  # c changed: outside the like-for-like verdict
+
+    failed = run("compare", base, head, "--fail-on-regression")
+    assert failed.exit_code == 1, failed.output
+    lenient = run("compare", base, head, "--fail-on-regression", "--threshold", "exact=1.5")
+    assert lenient.exit_code == 0 and "no regression among the same_content examples" in plain(lenient.stdout)
+    itself = run("compare", head, head, "--fail-on-regression")
+    assert itself.exit_code == 0, itself.output
+
+    as_json = run("compare", base, head, "--json", "--fail-on-regression", "--include-changed")
+    assert as_json.exit_code == 1
+    answer = json.loads(as_json.stdout)
+    assert answer["verdict"]["regressed"] and answer["verdict"]["scope"] == ["same_content", "changed"]
+    assert sorted(e["source_id"] for e in answer["data"]) == ["a", "b", "c"] and answer["next_cursor"] is None
+    assert (answer["base"]["id"], answer["head"]["id"]) == (base, head)
+    assert len(json.loads(run("compare", base, head, "--json", "--limit", "1").stdout)["data"]) == 1
+
+    # Names: the latest "nightly" against the one before it.
+    named = run("compare", "--dataset", unique_name, "nightly", "nightly", "--json")
+    assert named.exit_code == 0, named.output
+    assert [json.loads(named.stdout)[side]["id"] for side in ("base", "head")] == [base, head]
+    pinned = run(
+        "compare", "-d", unique_name, "nightly", "nightly", "--head-version", gate["base"].version_id, "--json"
+    )
+    assert pinned.exit_code == 2 and "created before experiment" in pinned.stderr  # nothing before the v1 one
+
+
+def test_compare_could_not_compare_exits_2(run: Any, gate: dict[str, groundset.Experiment], unique_name: str) -> None:
+    head = gate["head"].id or ""
+    missing = run("compare", "999999", head)
+    assert missing.exit_code == 2 and "error:" in missing.stderr
+    refused = run("compare", "999999", head, "--json")
+    assert refused.exit_code == 2 and json.loads(refused.stdout)["error"]["code"] == "experiment_not_found"
+    nothing = run("compare", "--dataset", unique_name, "weekly", "nightly")
+    assert nothing.exit_code == 2 and "has no experiment named 'weekly'" in plain(nothing.stderr)
+    for bad in (["--threshold", "exact=abc"], ["--threshold", "-1"], ["--threshold", "=0.2"], ["--limit", "0"]):
+        usage = run("compare", head, head, *bad)
+        assert usage.exit_code == 2 and bad[0] in plain(usage.output), (bad, usage.output)
+    version_alone = run("compare", head, head, "--base-version", "1")
+    assert version_alone.exit_code == 2 and "needs --dataset" in plain(version_alone.output)
+    down = run("--base-url", f"http://127.0.0.1:{free_port()}", "compare", head, head, "--fail-on-regression")
+    assert down.exit_code == 2
+    other = run("experiment", "999999")
+    assert other.exit_code == 1  # the other commands keep status 1 for errors
+
+
+def test_experiments_and_experiment(run: Any, gate: dict[str, groundset.Experiment], unique_name: str) -> None:
+    base, head = gate["base"], gate["head"]
+    listed = run("experiments", unique_name, "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [row["id"] for row in rows] == [head.id, base.id]
+    assert [row["task_version"] for row in rows] == ["t2", "t1"]
+    assert rows[0]["summary"]["evaluations"][0]["mean_score"] == pytest.approx(1 / 3)
+    assert [row["id"] for row in json.loads(run("experiments", unique_name, "--json", "--limit", "1").stdout)] == [
+        head.id
+    ]
+    pinned = json.loads(run("experiments", unique_name, "--version", base.version_id, "--json").stdout)
+    assert [row["id"] for row in pinned] == [base.id]
+    assert json.loads(run("experiments", unique_name, "--name", "weekly", "--json").stdout) == []
+
+    table = run("experiments", unique_name)
+    assert table.exit_code == 0
+    lines = [plain(line) for line in table.stdout.splitlines()]
+    head_line = next(line for line in lines if line.startswith(f"{head.id} "))
+    assert "nightly" in head_line and "t2" in head_line and "3/0/0" in head_line
+    assert "exact 0.3333" in plain(table.stdout) and "exact 1" in plain(table.stdout)
+    assert "has no experiment named 'weekly'" in run("experiments", unique_name, "--name", "weekly").stdout
+    assert run("experiments", "no-such-dataset-here").exit_code == 1
+
+    summary = run("experiment", head.id or "")
+    assert summary.exit_code == 0
+    text = summary.stdout
+    assert f"experiment {head.id} 'nightly': dataset {head.dataset_id} version {head.version_id}" in text
+    assert "task_version 't2'" in text and "runs 3 of 3, errors 0" in text and "latency p50" in text
+    assert json.loads(run("experiment", head.id or "", "--json").stdout)["summary"]["runs"] == 3
