@@ -31,6 +31,8 @@ DOCUMENT = json.loads((Path(__file__).resolve().parent.parent / "openapi.json").
 BASE = "urn:groundset:openapi"
 DOCUMENTATION_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 """FastAPI's own pages about the document, outside it (``include_in_schema=False``)."""
+LINE_MEDIA_TYPES = ("application/x-ndjson", "application/jsonl")
+"""Answers of one JSON value per line, each checked against the media type's ``x-item-schema``."""
 
 
 def _closed(node: Any) -> Any:
@@ -74,8 +76,11 @@ class Checker:
         self.seen.setdefault((route_method, template), set()).add(status)
         if not response.content:
             return None
-        if response.headers["content-type"].startswith("application/x-ndjson"):
+        media = response.headers["content-type"].split(";")[0].strip()
+        if media in LINE_MEDIA_TYPES:
             return [orjson.loads(line) for line in response.content.splitlines()]
+        if media == "text/csv":
+            return response.text
         return response.json()
 
     def check(self, method: str, template: str, response: Any) -> None:
@@ -90,11 +95,14 @@ class Checker:
         content = declared.get("content", {})
         assert media in content, f"{method} {template} {status}: {media} is not declared ({list(content)})"
         pointer = _pointer("paths", template, method.lower(), "responses", status, "content", media)
-        if media == "application/x-ndjson":
+        if media in LINE_MEDIA_TYPES:
             item = content[media].get("x-item-schema")
-            assert item is not None, f"{method} {template}: NDJSON without x-item-schema"
+            assert item is not None, f"{method} {template}: {media} without x-item-schema"
             bodies = [orjson.loads(line) for line in response.content.splitlines()]
             pointer += "/x-item-schema"
+        elif media == "text/csv":
+            bodies = [response.text]
+            pointer += "/schema"
         else:
             assert "schema" in content[media], f"{method} {template} {status} {media}: no schema"
             bodies = [response.json()]
@@ -218,6 +226,14 @@ def _exercise(check: Checker) -> None:
     diff = check("GET", "/v1/datasets/{dataset_id}/diff", 200, at=ids, query=between)
     assert diff["updated"] == ["b"]
     check("GET", "/v1/datasets/{dataset_id}/diff", 422, at=ids)
+
+    export = "/v1/datasets/{dataset_id}/export"
+    exported = check("GET", export, 200, at=ids, query={"version_id": version_1})
+    assert [line["id"] for line in exported] == ["a", "b", "c"]
+    table = check("GET", export, 200, at=ids, query={"format": "csv", "id_key": "key"})
+    assert table.startswith("key,input.q:json,")
+    check("GET", export, 422, at=ids, query={"id_key": "input"})
+    check("GET", export, 404, at={"dataset_id": "999999"})
 
     created = check(
         "POST",

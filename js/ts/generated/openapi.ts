@@ -135,6 +135,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets/{dataset_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Dataset
+         * @description A version (by `version_id` or `tag`, else the latest) as a file that `groundset upsert
+         *     FILE --id-key ID_KEY --mode mirror` syncs back as a no-op: `format=jsonl`
+         *     (`application/jsonl`, one `{ID_KEY, input, output, metadata}` object per line) or
+         *     `format=csv` (`text/csv`, dotted string columns and `:json` typed columns, docs/hashing.md
+         *     section 5); examples in the order they were first created, streamed in bounded memory,
+         *     with `Content-Disposition: attachment; filename="<dataset>-v<version>.<format>"`. 422
+         *     `invalid_id_key` for an id key the file could not be read back by (`input`, `output`,
+         *     `metadata`, empty; in CSV also one with `.` or `:`), 422 `dataset_has_no_version`.
+         */
+        get: operations["export_dataset_v1_datasets__dataset_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/datasets/{dataset_id}/manifest": {
         parameters: {
             query?: never;
@@ -2180,6 +2207,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Experiment"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_dataset_v1_datasets__dataset_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "jsonl" | "csv";
+                /** @description The member (CSV: column) of each example's source id. */
+                id_key?: string;
+                tag?: string | null;
+                version_id?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version's examples as a file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": string;
+                    "text/csv": string;
                 };
             };
             /** @description Problem details (RFC 9457) */
