@@ -8,6 +8,13 @@ dataset version, creating the experiment, scheduling the calls (threads for sync
 event loop for async ones), uploading runs and evaluations in batches, and reading the summary.
 Goal: at most 0.5 ms per example. Each figure is the median of ``--repeat`` runs; the server
 (SQLite) shares the machine's cores with the runner.
+
+Rerun with reuse (issue 14): 100,000 examples (``--reuse-count``), an experiment on them, then 1%
+edited and ``run_experiment(..., task_version=..., reuse=base)`` with a no-op async task and a
+versioned evaluator: the task runs on the 1,000 edited examples only, the rest is copied by the
+server. The task does no work, so the wall time is the time spent outside it: resolving the
+version, creating the experiment, the server's copy, reading the incomplete pairs, running and
+uploading 1,000 runs, and the summary. Goal: at most 1 s.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from conftest import ServerProcess
 from groundset.experiments import run_experiment
 
 GOAL_MS = 0.5
+REUSE_GOAL_S = 1.0
 
 
 def sync_task(input: dict[str, Any]) -> dict[str, Any]:
@@ -61,11 +69,55 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def reuse_case(client: groundset.Client, count: int, repeat: int) -> tuple[list[float], float, int]:
+    """Wall times of reruns with reuse after 1% of ``count`` examples were edited; the time of the
+    first, full experiment (for scale); how many times the task ran in each rerun."""
+    rows: list[dict[str, Any]] = [
+        {"id": i, "input": {"question": f"question {i}"}, "output": {"answer": f"question {i}"}} for i in range(count)
+    ]
+    v1 = client.upsert_dataset(name="bench-reuse", examples=rows, source_id_key="id")
+    exact = groundset.as_evaluator(async_exact, name="exact", version="1")
+    full = time.perf_counter()
+    base = run_experiment(
+        v1, async_task, [exact], client=client, task_version="t1", concurrency=10, print_summary=False, progress=False
+    )
+    full = time.perf_counter() - full
+    step = 100  # 1% edited
+    edited = [{**row, "input": {"question": f"edited {row['id']}"}} if row["id"] % step == 0 else row for row in rows]
+    v2 = client.upsert_dataset(name="bench-reuse", examples=edited, source_id_key="id")
+    calls = 0
+
+    async def counted(input: dict[str, Any]) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        return {"answer": input["question"]}
+
+    times = []
+    for _ in range(repeat):
+        calls = 0
+        rerun = None
+
+        def run() -> None:
+            nonlocal rerun
+            rerun = run_experiment(
+                v2, counted, [exact], client=client, task_version="t1", reuse=base, print_summary=False, progress=False
+            )
+
+        times.append(timed(run))
+        assert rerun is not None
+        assert calls == count // step, calls
+        assert rerun.summary["reused_runs"] == count - count // step, rerun.summary
+        assert rerun.summary["successful_runs"] == count, rerun.summary
+    return times, full, calls
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--reuse-count", type=int, default=100_000)
+    parser.add_argument("--cases", choices=("all", "overhead", "reuse"), default="all")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     rows = [
@@ -83,7 +135,10 @@ def main() -> int:
                     for _ in range(args.repeat)
                 ]
                 results: dict[str, list[float]] = {}
-                for label, (task, evaluator) in VARIANTS.items():
+                reuse: tuple[list[float], float, int] | None = None
+                if args.cases in ("all", "reuse"):
+                    reuse = reuse_case(client, args.reuse_count, args.repeat)
+                for label, (task, evaluator) in VARIANTS.items() if args.cases != "reuse" else ():
                     times = results.setdefault(label, [])
                     for _ in range(args.repeat):
                         experiment = None
@@ -128,6 +183,25 @@ def main() -> int:
         f"Of which fetching the version's {args.count:,} examples (`get_dataset`, NDJSON): "
         f"{statistics.median(fetch) * 1000:.0f} ms.",
         "",
+    ]
+    if reuse is not None:
+        times, full, calls = reuse
+        median = statistics.median(times)
+        lines += [
+            "## Rerun with reuse",
+            "",
+            f"{args.reuse_count:,} examples, 1% edited since the base experiment; `run_experiment(..., "
+            "task_version=, reuse=base)` with a no-op async task and one versioned evaluator: the server copies "
+            f"the {args.reuse_count - calls:,} unchanged runs with their evaluations, the task runs {calls:,} "
+            f"times. Median of {args.repeat} reruns (the time outside the task, which does nothing).",
+            "",
+            f"| case | wall time | goal ≤ {REUSE_GOAL_S:g} s |",
+            "|---|---:|---|",
+            f"| rerun with reuse | {median:.2f} s | {'met' if median <= REUSE_GOAL_S else 'missed'} |",
+            f"| the base experiment, every example run (for scale) | {full:.2f} s | |",
+            "",
+        ]
+    lines += [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {load:.2f} at the end; "
         f"Python {platform.python_version()}; {datetime.date.today().isoformat()}.",
         "",

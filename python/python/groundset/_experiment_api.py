@@ -21,6 +21,7 @@ __all__ = [
     "COMPARE_PAGE_SIZE",
     "compare",
     "create_experiment",
+    "delete_experiment",
     "experiment_id",
     "experiment_rows",
     "find_experiment",
@@ -72,6 +73,11 @@ def get_experiment(experiment_id: str) -> Op[dict[str, Any]]:
     """The experiment with its summary."""
     found: dict[str, Any] = yield json_call("GET", f"/v1/experiments/{segment(experiment_id)}")
     return found
+
+
+def delete_experiment(experiment_id: str) -> Op[None]:
+    """Delete the experiment with its runs and evaluations."""
+    yield json_call("DELETE", f"/v1/experiments/{segment(experiment_id)}", expect="none")
 
 
 def post_runs(experiment_id: str, runs: Sequence[Mapping[str, Any]]) -> Op[dict[str, Any]]:

@@ -479,6 +479,19 @@ def diff(
 # ---------------------------------------------------------------- experiments
 
 
+def _print_table(table: Table) -> None:
+    """``table`` as wide as its content when stdout is not a terminal (a CI log, a pipe), where
+    rich would otherwise cut it to 80 columns."""
+    if out.is_terminal:
+        out.print(table)
+    else:
+        Console(file=sys.stdout, width=WIDE, highlight=False, emoji=False).print(table)
+
+
+WIDE = 1000
+"""The width of a table printed to a pipe: its content's, up to this."""
+
+
 def _mean(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
@@ -547,11 +560,9 @@ def experiments(
     table = Table(*header)
     for row_cells in cells:
         table.add_row(*row_cells)
-    # The short columns keep their whole text; the means wrap on a narrow terminal.
-    for index, column in enumerate(table.columns[:6]):
+    for column in table.columns[:6]:
         column.no_wrap = True
-        column.min_width = min(40, max(len(cell[index]) for cell in cells))
-    out.print(table)
+    _print_table(table)
 
 
 @app.command()
@@ -654,7 +665,7 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
                 _mean(like.base_mean), _mean(like.head_mean), _delta(like.delta), str(like.count),
                 str(e.regressions), str(e.improvements),
             )  # fmt: skip
-        out.print(table)
+        _print_table(table)
     d = comparison.deltas
     for label, figures in (("base", comparison.base), ("head", comparison.head)):
         for line in cost_lines(_plain(figures.latency_ms), _plain(figures.usage)):

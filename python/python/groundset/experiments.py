@@ -24,6 +24,7 @@ async runner from sync code).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -54,6 +55,7 @@ from groundset._http import Op
 from groundset._runner import Job, Runner
 from groundset._uploader import BATCH_SIZE, evaluation_uploader, run_uploader
 from groundset.client import Client
+from groundset.errors import APIError, GroundsetError
 from groundset.types import Example
 
 __all__ = [
@@ -137,16 +139,21 @@ def _check_task_version(task_version: str | None, reuse: ExperimentArg | None, d
 async def _reuse(
     client: AnyClient,
     experiment: Experiment,
-    base: ExperimentArg,
+    base_id: str,
     evaluators: list[Bound],
 ) -> tuple[list[Job], list[str]]:
-    """Copy the base's reusable runs into ``experiment`` (created); the jobs left to run (the
+    """Copy the base's reusable runs into ``experiment`` (just created: deleted again if the
+    server refuses the copy, so a refused rerun leaves nothing); the jobs left to run (the
     experiment's incomplete pairs) and the evaluators to run again on reused runs."""
     assert experiment.id is not None
     head_id = experiment.id
-    base_id = await drive(client, api.experiment_id(base, "reuse"))
     versions = [{"name": e.name, "evaluator_version": e.version} for e in evaluators]
-    result = await drive(client, api.reuse(head_id, base_id, versions))
+    try:
+        result = await drive(client, api.reuse(head_id, base_id, versions))
+    except APIError:
+        with contextlib.suppress(GroundsetError):
+            await drive(client, api.delete_experiment(head_id))
+        raise
     if not result["task_version_matches"]:
         base_info = await drive(client, api.get_experiment(base_id))
         warnings.warn(
@@ -234,6 +241,8 @@ async def arun_experiment(
     name = experiment_name if experiment_name is not None else bound_task.name
 
     async def body(client: AnyClient) -> Experiment:
+        # The base first: a selector that finds nothing creates no experiment.
+        base_id = None if reuse is None else await drive(client, api.experiment_id(reuse, "reuse"))
         start = api.start_experiment(
             dataset,
             name=name,
@@ -248,8 +257,8 @@ async def arun_experiment(
         )
         experiment, found = await drive(client, start)
         rerun: list[str] = []
-        if reuse is not None:
-            jobs, rerun = await _reuse(client, experiment, reuse, bound_evaluators)
+        if base_id is not None:
+            jobs, rerun = await _reuse(client, experiment, base_id, bound_evaluators)
         else:
             assert found is not None
             examples = found.examples[:dry] if dry else found.examples
