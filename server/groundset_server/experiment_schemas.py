@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
 from groundset_server.validation import FreeText, Name, StrictModel
@@ -107,6 +108,58 @@ class EvaluationBatch(StrictModel):
     evaluations: list[EvaluationCreate] = Field(max_length=MAX_BATCH)
 
 
+MAX_REUSED_EVALUATORS = 1000
+
+
+class ReusedEvaluator(StrictModel):
+    name: Name = Field(min_length=1, max_length=512, description="The evaluator's name.")
+    evaluator_version: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="The version the head will evaluate with; null: the evaluator is never reused "
+        "(it runs again).",
+    )
+
+
+class ReuseRequest(StrictModel):
+    base: str = Field(description="The id of the experiment whose results to reuse (on the same dataset).")
+    evaluators: list[ReusedEvaluator] = Field(
+        default=[],
+        max_length=MAX_REUSED_EVALUATORS,
+        description="The head's evaluators, each name once: an evaluation of the base is copied when "
+        "its name and `evaluator_version` equal one of these with a version.",
+    )
+
+    @field_validator("evaluators")
+    @classmethod
+    def _names_once(cls, evaluators: list[ReusedEvaluator]) -> list[ReusedEvaluator]:
+        seen: set[str] = set()
+        for index, evaluator in enumerate(evaluators):
+            if evaluator.name in seen:
+                raise PydanticCustomError(
+                    "duplicate_evaluator",
+                    "evaluators[{index}] repeats the name `{name}` of an earlier evaluator",
+                    {"index": index, "name": evaluator.name},
+                )
+            seen.add(evaluator.name)
+        return evaluators
+
+
+class ReuseResult(BaseModel):
+    experiment_id: str = Field(description="The head: the experiment the runs were copied into.")
+    base_experiment_id: str
+    task_version_matches: bool = Field(
+        description="The base's task_version equals the head's; when false nothing was copied."
+    )
+    reused_runs: int = Field(description="Runs copied by this call (0 on a repeated call).")
+    reused_evaluations: int = Field(description="Evaluations copied by this call.")
+    evaluators_to_rerun: list[str] = Field(
+        description="Names of `evaluators` that some reused run of the head lacks (no error-free "
+        "evaluation of that name and version): the caller runs them on those runs. Sorted."
+    )
+
+
 class EvaluatorSummary(BaseModel):
     name: str
     count: int
@@ -146,6 +199,7 @@ class ExperimentSummary(BaseModel):
     successful_runs: int
     errored_runs: int
     incomplete_runs: int = Field(description="(example, repetition) pairs with no successful run.")
+    reused_runs: int = Field(description="Runs copied from another experiment (`reused_from_run_id` set).")
     evaluations: list[EvaluatorSummary]
     latency_ms: Latency
     usage: Usage
@@ -162,7 +216,10 @@ class Experiment(BaseModel):
     task_version: str | None
     example_count: int = Field(description="Examples in the pinned version.")
     created_at: str
-    summary: ExperimentSummary | None = Field(default=None, description="Only from GET /v1/experiments/{id}.")
+    summary: ExperimentSummary | None = Field(
+        default=None,
+        description="From GET /v1/experiments/{id}, and in a list with `summary=true`.",
+    )
 
 
 class ExperimentPage(BaseModel):
@@ -262,6 +319,7 @@ class ComparedExperiment(BaseModel):
     example_count: int = Field(description="Examples in its pinned version.")
     runs: int
     errored_runs: int
+    reused_runs: int = Field(description="Runs copied from another experiment.")
     latency_ms: Latency
     usage: Usage
 

@@ -316,6 +316,7 @@ def test_summary_per_evaluator(client: TestClient) -> None:
         "successful_runs": 3,
         "errored_runs": 0,
         "incomplete_runs": 0,
+        "reused_runs": 0,
         "evaluations": [
             {"name": "exact", "count": 3, "errors": 1, "scored": 2, "mean_score": 0.75},
             {"name": "tone", "count": 1, "errors": 0, "scored": 0, "mean_score": None},

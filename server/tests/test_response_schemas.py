@@ -286,6 +286,28 @@ def _exercise(check: Checker) -> None:
     apart = check("GET", "/v1/experiments/compare", 422, query={**pair, "head": foreign["id"]})
     assert apart["head_dataset_id"] == other["dataset_id"]
 
+    rerun = check(
+        "POST",
+        "/v1/datasets/{dataset_id}/experiments",
+        201,
+        at=ids,
+        json={"repetitions": 2, "task_version": "t"},
+    )
+    reused = check(
+        "POST",
+        "/v1/experiments/{experiment_id}/reuse",
+        200,
+        at={"experiment_id": rerun["id"]},
+        json={"base": created["id"], "evaluators": [{"name": "exact", "evaluator_version": "1"}]},
+    )
+    assert (reused["task_version_matches"], reused["reused_runs"]) == (False, 0)
+    check("POST", "/v1/experiments/{experiment_id}/reuse", 422, at=experiment, json={"base": created["id"]})
+    check("POST", "/v1/experiments/{experiment_id}/reuse", 404, at=experiment, json={"base": "999999"})
+    listed_with = check(
+        "GET", "/v1/datasets/{dataset_id}/experiments", 200, at=ids, query={"summary": "true", "name": "e"}
+    )
+    assert [item["summary"]["runs"] for item in listed_with["data"]] == [2]
+
     check("DELETE", "/v1/experiments/{experiment_id}", 204, at=experiment)
     check("DELETE", "/v1/experiments/{experiment_id}", 404, at=experiment)
     check("DELETE", "/v1/datasets/{dataset_id}", 204, at=ids)

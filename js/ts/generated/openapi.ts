@@ -119,7 +119,8 @@ export interface paths {
         /**
          * List Experiments
          * @description The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
-         *     to that version.
+         *     to that version. `name` and `before` with `limit=1` select "the latest experiment named X
+         *     before Y". 404 `experiment_not_found` when `before` names no experiment.
          */
         get: operations["list_experiments_v1_datasets__dataset_id__experiments_get"];
         put?: never;
@@ -325,6 +326,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments/{experiment_id}/reuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reuse Results
+         * @description Copy into this experiment (the head) the base experiment's results for the content that
+         *     did not change, in one transaction; calling again copies nothing new.
+         *
+         *     Only when both experiments have the same `task_version` (else nothing is copied and
+         *     `task_version_matches` is false). For each (example, repetition) of the head's version with
+         *     no successful run in the head, the base's successful run of the same source id and
+         *     repetition number is copied when it saw the same content hash; the copy names it in
+         *     `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
+         *     `evaluator_version` equal one of `evaluators` with a version are copied too;
+         *     `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
+         *     `experiment_not_found`; 422 `experiments_on_different_datasets`, `task_version_required`
+         *     (the head has no task_version).
+         */
+        post: operations["reuse_results_v1_experiments__experiment_id__reuse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/experiments/{experiment_id}/runs": {
         parameters: {
             query?: never;
@@ -490,6 +522,11 @@ export interface components {
             name: string | null;
             /** Repetitions */
             repetitions: number;
+            /**
+             * Reused Runs
+             * @description Runs copied from another experiment.
+             */
+            reused_runs: number;
             /** Runs */
             runs: number;
             /** Task Version */
@@ -912,7 +949,7 @@ export interface components {
             name: string | null;
             /** Repetitions */
             repetitions: number;
-            /** @description Only from GET /v1/experiments/{id}. */
+            /** @description From GET /v1/experiments/{id}, and in a list with `summary=true`. */
             summary?: components["schemas"]["ExperimentSummary"] | null;
             /** Task Version */
             task_version: string | null;
@@ -969,6 +1006,11 @@ export interface components {
              */
             incomplete_runs: number;
             latency_ms: components["schemas"]["Latency"];
+            /**
+             * Reused Runs
+             * @description Runs copied from another experiment (`reused_from_run_id` set).
+             */
+            reused_runs: number;
             /** Runs */
             runs: number;
             /** Successful Runs */
@@ -1355,6 +1397,63 @@ export interface components {
              * @default null
              */
             path?: string | null;
+        };
+        /** ReusedEvaluator */
+        ReusedEvaluator: {
+            /**
+             * Evaluator Version
+             * @description The version the head will evaluate with; null: the evaluator is never reused (it runs again).
+             */
+            evaluator_version?: string | null;
+            /**
+             * Name
+             * @description The evaluator's name.
+             */
+            name: string;
+        };
+        /** ReuseRequest */
+        ReuseRequest: {
+            /**
+             * Base
+             * @description The id of the experiment whose results to reuse (on the same dataset).
+             */
+            base: string;
+            /**
+             * Evaluators
+             * @description The head's evaluators, each name once: an evaluation of the base is copied when its name and `evaluator_version` equal one of these with a version.
+             * @default []
+             */
+            evaluators?: components["schemas"]["ReusedEvaluator"][];
+        };
+        /** ReuseResult */
+        ReuseResult: {
+            /** Base Experiment Id */
+            base_experiment_id: string;
+            /**
+             * Evaluators To Rerun
+             * @description Names of `evaluators` that some reused run of the head lacks (no error-free evaluation of that name and version): the caller runs them on those runs. Sorted.
+             */
+            evaluators_to_rerun: string[];
+            /**
+             * Experiment Id
+             * @description The head: the experiment the runs were copied into.
+             */
+            experiment_id: string;
+            /**
+             * Reused Evaluations
+             * @description Evaluations copied by this call.
+             */
+            reused_evaluations: number;
+            /**
+             * Reused Runs
+             * @description Runs copied by this call (0 on a repeated call).
+             */
+            reused_runs: number;
+            /**
+             * Task Version Matches
+             * @description The base's task_version equals the head's; when false nothing was copied.
+             */
+            task_version_matches: boolean;
         };
         /** Run */
         Run: {
@@ -2117,8 +2216,14 @@ export interface operations {
     list_experiments_v1_datasets__dataset_id__experiments_get: {
         parameters: {
             query?: {
+                /** @description An experiment id: only the experiments created before it (smaller ids). */
+                before?: string | null;
                 cursor?: string | null;
                 limit?: number;
+                /** @description Only the experiments of this exact name. */
+                name?: string | null;
+                /** @description Each experiment with its `summary`, as GET /v1/experiments/{id} gives it. A page then holds at most 100 experiments whatever `limit` says (`next_cursor` goes on from there). */
+                summary?: boolean;
                 version_id?: string | null;
             };
             header?: never;
@@ -2937,6 +3042,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IncompletePage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reuse_results_v1_experiments__experiment_id__reuse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReuseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReuseResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */

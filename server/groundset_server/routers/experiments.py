@@ -18,12 +18,15 @@ from groundset_server.experiment_schemas import (
     ExperimentCreate,
     ExperimentPage,
     IncompletePage,
+    ReuseRequest,
+    ReuseResult,
     RunBatch,
     RunBatchResult,
     RunPage,
 )
 from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
-from groundset_server.services import comparisons, experiments
+from groundset_server.services import comparisons, experiments, reuse
+from groundset_server.validation import check_name
 
 router = APIRouter(tags=["experiments"], responses=PROBLEM_RESPONSES)
 
@@ -51,10 +54,33 @@ def list_experiments(
     version_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    name: Annotated[str | None, Query(description="Only the experiments of this exact name.")] = None,
+    before: Annotated[
+        str | None,
+        Query(description="An experiment id: only the experiments created before it (smaller ids)."),
+    ] = None,
+    summary: Annotated[
+        bool,
+        Query(
+            description="Each experiment with its `summary`, as GET /v1/experiments/{id} gives it. "
+            f"A page then holds at most {experiments.MAX_SUMMARY_PAGE} experiments whatever `limit` "
+            "says (`next_cursor` goes on from there)."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
     """The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
-    to that version."""
-    return experiments.list_experiments(engine_of(request), dataset_id, version_id, cursor, limit)
+    to that version. `name` and `before` with `limit=1` select "the latest experiment named X
+    before Y". 404 `experiment_not_found` when `before` names no experiment."""
+    if name is not None:
+        check_name(name, "name")
+    return experiments.list_experiments(
+        engine_of(request),
+        dataset_id,
+        version_id,
+        cursor,
+        limit,
+        filters=experiments.ListFilters(name=name, before=before, summary=summary),
+    )
 
 
 # Before /experiments/{experiment_id}, which would take `compare` for an id.
@@ -121,6 +147,23 @@ def add_runs(request: Request, experiment_id: str, body: RunBatch) -> dict[str, 
     (example, repetition) of the batch already has a successful run (nothing is stored); a run
     that errored is replaced by the new one."""
     return experiments.add_runs(engine_of(request), experiment_id, body.runs)
+
+
+@router.post("/experiments/{experiment_id}/reuse", response_model=ReuseResult)
+def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> dict[str, Any]:
+    """Copy into this experiment (the head) the base experiment's results for the content that
+    did not change, in one transaction; calling again copies nothing new.
+
+    Only when both experiments have the same `task_version` (else nothing is copied and
+    `task_version_matches` is false). For each (example, repetition) of the head's version with
+    no successful run in the head, the base's successful run of the same source id and
+    repetition number is copied when it saw the same content hash; the copy names it in
+    `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
+    `evaluator_version` equal one of `evaluators` with a version are copied too;
+    `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
+    `experiment_not_found`; 422 `experiments_on_different_datasets`, `task_version_required`
+    (the head has no task_version)."""
+    return reuse.reuse(engine_of(request), experiment_id, body)
 
 
 @router.get("/experiments/{experiment_id}/runs", response_model=RunPage)

@@ -108,9 +108,10 @@ def parse_thresholds(values: Iterable[str]) -> Thresholds:
 
 # One example's runs on one side, a row of a grouped scan: (example id, runs, errored runs,
 # successful runs, the least and the greatest canonical output text of its successful runs
-# (`null` for the JSON null; equal when they all answered the same), its content hash).
+# (`null` for the JSON null; equal when they all answered the same), its content hash, reused
+# runs).
 Tally = tuple[Any, ...]
-RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH = 1, 2, 3, 4, 5, 6
+RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH, REUSED = 1, 2, 3, 4, 5, 6, 7
 
 # One evaluator on one example on one side, over its repetitions: (example id, name, sum of
 # the scores, scores, errors, evaluations, scores other than 0 and 1).
@@ -121,7 +122,8 @@ SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN = 2, 3, 4, 5, 6
 RUN_TALLIES = (
     "SELECT example_id, count(*), count(error), count(*) FILTER (WHERE error IS NULL), "
     "min(coalesce(output, 'null')) FILTER (WHERE error IS NULL), "
-    "max(coalesce(output, 'null')) FILTER (WHERE error IS NULL), min(content_hash) "
+    "max(coalesce(output, 'null')) FILTER (WHERE error IS NULL), min(content_hash), "
+    "count(reused_from_run_id) "
     "FROM experiment_runs WHERE experiment_id = ? GROUP BY example_id"
 )
 EVALUATION_TALLIES = (
@@ -164,6 +166,7 @@ class Side:
             "example_count": row.example_count,
             "runs": sum(tally[RUNS] for tally in self.tallies.values()),
             "errored_runs": sum(tally[ERRORS] for tally in self.tallies.values()),
+            "reused_runs": sum(tally[REUSED] for tally in self.tallies.values()),
             **self.costs.summary(),
         }
 

@@ -9,6 +9,7 @@ posted for it. A batch is one transaction: all of it is stored or none.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,9 +133,31 @@ def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate
         return experiment_json(experiment_row(conn, str(experiment_id)))
 
 
+MAX_SUMMARY_PAGE = 100
+"""The most experiments a page of the list holds with their summaries."""
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's selection beside the version: the exact ``name``; the experiments created
+    ``before`` the one of that id (404 ``experiment_not_found`` if none has it); ``summary``:
+    each with its summary, at most :data:`MAX_SUMMARY_PAGE` a page."""
+
+    name: str | None = None
+    before: str | None = None
+    summary: bool = False
+
+
 def list_experiments(
-    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int
+    engine: sa.Engine,
+    dataset_id: str,
+    version_id: str | None,
+    cursor: str | None,
+    limit: int,
+    filters: ListFilters = ListFilters(),
 ) -> dict[str, Any]:
+    if filters.summary:
+        limit = min(limit, MAX_SUMMARY_PAGE)
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         query = (
@@ -144,13 +167,23 @@ def list_experiments(
         )
         if version_id is not None:
             query = query.where(experiments.c.dataset_version_id == version_for(conn, dataset.id, version_id))
+        if filters.name is not None:
+            query = query.where(experiments.c.name == filters.name)
+        if filters.before is not None:
+            query = query.where(experiments.c.id < experiment_row(conn, filters.before).id)
         rows, next_cursor = page(conn, query, experiments.c.id, cursor, limit, newest_first=True)
-    return {"data": [experiment_json(row) for row in rows], "next_cursor": next_cursor}
+        answers = [experiment_json(row) for row in rows]
+        if filters.summary:
+            for answer, row in zip(answers, rows, strict=True):
+                answer["summary"] = _summary(conn, row)
+    return {"data": answers, "next_cursor": next_cursor}
 
 
 def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
-    run_count, error_count = conn.execute(
-        sa.select(sa.func.count(), sa.func.count(runs.c.error)).where(runs.c.experiment_id == experiment.id)
+    run_count, error_count, reused_count = conn.execute(
+        sa.select(
+            sa.func.count(), sa.func.count(runs.c.error), sa.func.count(runs.c.reused_from_run_id)
+        ).where(runs.c.experiment_id == experiment.id)
     ).one()
     per_evaluator = conn.execute(
         sa.select(
@@ -173,6 +206,7 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
         "successful_runs": successful,
         "errored_runs": error_count,
         "incomplete_runs": expected - successful,
+        "reused_runs": reused_count,
         **costs(conn, experiment.id).summary(),
         "evaluations": [
             {

@@ -1,0 +1,229 @@
+"""Incremental reruns: a head experiment takes over the results of a base experiment (the
+same dataset, any two versions of it) for the examples whose content did not change.
+
+Reuse is allowed only when the caller states the task did not change: both experiments carry
+the same ``task_version`` (the head must have one; a base with another, or none, copies
+nothing). Then, in one transaction and in a few ``INSERT ... SELECT`` statements (no row
+passes through Python):
+
+- runs: for each (example, repetition) of the head's version, repetition within the head's
+  repetitions, with no successful run in the head, the base's successful run of the same
+  example (one dataset: one example row per source id) and repetition number is copied when
+  the content hash it saw is the head example's content hash at the head's version. The copy
+  is a run of the head (same output, times, latency and usage) whose ``reused_from_run_id``
+  names the base run; an errored run of the head for that pair is replaced, as a posted run
+  would replace it. Repetitions pair by number, so a head with more repetitions than the base
+  keeps the extra ones to run.
+- evaluations: of each reused run of the head, the evaluations of the run it was copied from
+  whose error is null and whose (name, evaluator_version) is one the caller gives with a
+  version; never over an evaluation of that name the head run has already.
+
+A second call copies nothing new (a copied pair has a successful run, a copied evaluation is
+there): the call is idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from groundset_server.db.engine import write_transaction
+from groundset_server.db.tables import dataset_example_revisions as revisions
+from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import experiment_evaluations as evaluations
+from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.experiment_schemas import ReuseRequest
+from groundset_server.services.errors import Invalid
+from groundset_server.services.experiments import experiment_row
+from groundset_server.services.queries import latest_version_id
+from groundset_server.services.values import render_id
+
+COPIED_RUN_COLUMNS = (
+    "example_id",
+    "content_hash",
+    "repetition_number",
+    "output",
+    "start_time",
+    "end_time",
+    "latency_ms",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "currency",
+)
+COPIED_EVALUATION_COLUMNS = (
+    "name",
+    "score",
+    "label",
+    "explanation",
+    "metadata",
+    "error",
+    "annotator_kind",
+    "start_time",
+    "end_time",
+    "latency_ms",
+    "evaluator_version",
+)
+
+
+def _same_content_at(conn: sa.Connection, head: sa.Row[Any], run: Any) -> sa.ColumnElement[bool]:
+    """``run`` (an alias of the runs) saw the content its example has at the head's version."""
+    if head.dataset_version_id == latest_version_id(conn, head.dataset_id):
+        # The current state holds each live example's hash: no look-back through revisions.
+        return sa.exists().where(
+            examples.c.id == run.c.example_id,
+            sa.not_(examples.c.is_deleted),
+            examples.c.current_content_hash == run.c.content_hash,
+        )
+    earlier = revisions.alias("earlier")
+    at_version = (
+        sa.select(sa.func.max(earlier.c.version_id))
+        .where(
+            earlier.c.example_id == revisions.c.example_id, earlier.c.version_id <= head.dataset_version_id
+        )
+        .scalar_subquery()
+    )
+    # A deletion's revision has no hash, so a deleted example never matches.
+    return sa.exists().where(
+        revisions.c.example_id == run.c.example_id,
+        revisions.c.version_id == at_version,
+        revisions.c.content_hash == run.c.content_hash,
+    )
+
+
+def _replace_errored_runs(conn: sa.Connection, head_id: int, base_id: int) -> None:
+    """Delete the head's errored runs (with their evaluations) of the pairs the base has a
+    successful run of the same content for: the copies take their place."""
+    head_run, base_run = runs.alias("head_run"), runs.alias("base_run")
+    replaced = sa.select(head_run.c.id).where(
+        head_run.c.experiment_id == head_id,
+        head_run.c.error.is_not(None),
+        sa.exists().where(
+            base_run.c.experiment_id == base_id,
+            base_run.c.example_id == head_run.c.example_id,
+            base_run.c.repetition_number == head_run.c.repetition_number,
+            base_run.c.content_hash == head_run.c.content_hash,
+            base_run.c.error.is_(None),
+        ),
+    )
+    ids = list(conn.execute(replaced).scalars())
+    if ids:
+        conn.execute(sa.delete(evaluations).where(evaluations.c.run_id.in_(ids)))
+        conn.execute(sa.delete(runs).where(runs.c.id.in_(ids)))
+
+
+def _copy_runs(conn: sa.Connection, head: sa.Row[Any], base_id: int) -> int:
+    base_run, head_run = runs.alias("base_run"), runs.alias("head_run")
+    copied = (
+        sa.select(
+            sa.literal(head.id, sa.Integer),
+            *(base_run.c[name] for name in COPIED_RUN_COLUMNS),
+            base_run.c.id,
+        )
+        .where(
+            base_run.c.experiment_id == base_id,
+            base_run.c.error.is_(None),
+            base_run.c.repetition_number <= head.repetitions,
+            _same_content_at(conn, head, base_run),
+            ~sa.exists().where(
+                head_run.c.experiment_id == head.id,
+                head_run.c.example_id == base_run.c.example_id,
+                head_run.c.repetition_number == base_run.c.repetition_number,
+            ),
+        )
+        .order_by(base_run.c.example_id, base_run.c.repetition_number)
+    )
+    statement = sa.insert(runs).from_select(
+        ["experiment_id", *COPIED_RUN_COLUMNS, "reused_from_run_id"], copied
+    )
+    return _inserted(conn, statement)
+
+
+def _inserted(conn: sa.Connection, statement: sa.Insert) -> int:
+    """Run ``statement`` and count the rows it inserted (kept for an INSERT too: SQLAlchemy
+    keeps the driver's count only for UPDATE and DELETE by default)."""
+    return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
+
+
+def _copy_evaluations(conn: sa.Connection, head_id: int, versioned: list[tuple[str, str]]) -> int:
+    if not versioned:
+        return 0
+    source, present = evaluations.alias("source"), evaluations.alias("present")
+    copied = sa.select(runs.c.id, *(source.c[name] for name in COPIED_EVALUATION_COLUMNS)).where(
+        runs.c.experiment_id == head_id,
+        runs.c.reused_from_run_id.is_not(None),
+        source.c.run_id == runs.c.reused_from_run_id,
+        source.c.error.is_(None),
+        sa.or_(
+            *(
+                sa.and_(source.c.name == name, source.c.evaluator_version == version)
+                for name, version in versioned
+            )
+        ),
+        ~sa.exists().where(present.c.run_id == runs.c.id, present.c.name == source.c.name),
+    )
+    statement = sa.insert(evaluations).from_select(["run_id", *COPIED_EVALUATION_COLUMNS], copied)
+    return _inserted(conn, statement)
+
+
+def _to_rerun(conn: sa.Connection, head_id: int, given: list[tuple[str, str | None]]) -> list[str]:
+    """The names of ``given`` that some reused run of the head has no error-free evaluation of
+    (with that version) for."""
+    lacking = []
+    for name, version in given:
+        held = sa.exists().where(
+            evaluations.c.run_id == runs.c.id,
+            evaluations.c.name == name,
+            evaluations.c.error.is_(None),
+            evaluations.c.evaluator_version.is_not_distinct_from(version),
+        )
+        missing = sa.select(
+            sa.exists().where(runs.c.experiment_id == head_id, runs.c.reused_from_run_id.is_not(None), ~held)
+        )
+        if conn.execute(missing).scalar_one():
+            lacking.append(name)
+    return sorted(lacking)
+
+
+def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str, Any]:
+    """Copy into the experiment ``experiment_id`` (the head) the base's results for unchanged
+    content (schema ``ReuseResult``). 404 ``experiment_not_found`` (either); 422
+    ``experiments_on_different_datasets``, ``task_version_required`` (the head has none),
+    ``invalid_id``."""
+    given = [(evaluator.name, evaluator.evaluator_version) for evaluator in body.evaluators]
+    versioned = [(name, version) for name, version in given if version is not None]
+    with write_transaction(engine) as conn:
+        # The head's row lock serializes this with the batches posted to it.
+        head = experiment_row(conn, experiment_id, lock=True)
+        base = experiment_row(conn, body.base)
+        if base.dataset_id != head.dataset_id:
+            raise Invalid(
+                "experiments_on_different_datasets",
+                f"experiment {head.id} is on dataset {head.dataset_id} and the base, experiment "
+                f"{base.id}, on dataset {base.dataset_id}: results are reused only within one dataset",
+                base_dataset_id=render_id(base.dataset_id),
+                head_dataset_id=render_id(head.dataset_id),
+            )
+        if head.task_version is None:
+            raise Invalid(
+                "task_version_required",
+                f"experiment {head.id} has no task_version: results are reused only into an "
+                "experiment that states its task's version (set task_version when creating it)",
+                experiment_id=render_id(head.id),
+            )
+        matches = base.task_version == head.task_version
+        reused_runs = reused_evaluations = 0
+        if matches:
+            _replace_errored_runs(conn, head.id, base.id)
+            reused_runs = _copy_runs(conn, head, base.id)
+            reused_evaluations = _copy_evaluations(conn, head.id, versioned)
+        to_rerun = _to_rerun(conn, head.id, given)
+    return {
+        "experiment_id": render_id(head.id),
+        "base_experiment_id": render_id(base.id),
+        "task_version_matches": matches,
+        "reused_runs": reused_runs,
+        "reused_evaluations": reused_evaluations,
+        "evaluators_to_rerun": to_rerun,
+    }
