@@ -294,11 +294,49 @@ describe("every bad record is reported, up to 100, then the count; nothing is wr
       { line: undefined, row: 3, code: "invalid_source_id", path: "$.id", sourceId: undefined },
       { line: undefined, row: 5, code: "missing_source_id", path: "$.id", sourceId: undefined },
       { line: undefined, row: 7, code: "lone_surrogate", path: "$.input.s", sourceId: "s3" },
-      { line: undefined, row: 9, code: "not_an_object", path: "$.output", sourceId: undefined },
+      // A part that is not an object is the hasher's to refuse, as in Python: the record's id is known.
+      { line: undefined, row: 9, code: "not_an_object", path: "$.output", sourceId: "o4" },
     ]);
     expect(error.message).toMatch(/^151 bad records:\n {2}row 1: non_finite_number at \$\.input\.v \[source id n0\]: /);
     expect(error.message).toMatch(/\n {2}\.\.\. and 51 more$/);
     expect(error).toMatchObject({ code: "non_finite_number", row: 1, path: "$.input.v", sourceId: "n0" });
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
+  });
+});
+
+describe("CSV typed cells (`….:json` columns), as the core reads them for every binding", () => {
+  test("typed cells read as JSON values and hash as the same JSONL", async () => {
+    const csv = write(
+      "typed-cells.csv",
+      "id,input.question,input.score:json,input.tags:json,output:json,metadata.source:json\r\n" +
+        'q1,2+2?,0.5,"[""math"", 1]","{""answer"": 4}",\r\n' +
+        'q2,,-0.0,"{}",,"""web"""\r\n',
+    );
+    const examples = await readExamples(csv, { sourceIdKey: "id" });
+    expect(examples.map(({ sourceId, input, output, metadata }) => ({ sourceId, input, output, metadata }))).toEqual([
+      {
+        sourceId: "q1",
+        input: { question: "2+2?", score: 0.5, tags: ["math", 1] },
+        output: { answer: 4 },
+        metadata: {},
+      },
+      { sourceId: "q2", input: { question: "", score: 0, tags: {} }, output: {}, metadata: { source: "web" } },
+    ]);
+    const jsonl = write(
+      "typed-cells.jsonl",
+      '{"id": "q1", "input": {"question": "2+2?", "score": 0.5, "tags": ["math", 1]}, "output": {"answer": 4}}\n' +
+        '{"id": "q2", "input": {"question": "", "score": -0.0, "tags": {}}, "metadata": {"source": "web"}}\n',
+    );
+    expect(await hashFile(csv, { sourceIdKey: "id" })).toEqual(await hashFile(jsonl, { sourceIdKey: "id" }));
+  });
+
+  test("bad JSON in a cell names the line, the column and the path", async () => {
+    const path = write("typed-bad.csv", 'id,input.v:json\na,"{""k"": 1, ""k"": 2}"\nb,1\nc,nan\n');
+    const issues = (await exampleError(hashFile(path, { sourceIdKey: "id" }))).errors;
+    expect(issues.map(({ line, code, path, sourceId }) => ({ line, code, path, sourceId }))).toEqual([
+      { line: 2, code: "duplicate_key", path: "$.input.v.k", sourceId: "a" },
+      { line: 4, code: "invalid_json", path: "$.input.v", sourceId: "c" },
+    ]);
+    expect(issues[0]?.message).toContain('column 2 ("input.v:json") holds JSON text');
   });
 });
