@@ -206,7 +206,8 @@ function issueLine(file: string, issue: RecordIssue): string {
  * byte-order mark is skipped, CRLF is accepted, a member name twice in a record is refused.
  * JSONL: one record object per non-blank line. JSON: an array of records, or an object whose
  * `examples` member is one. CSV: a header row (a dotted name such as `input.question` nests),
- * then one record per row, every value a string; a row with more or fewer fields than the
+ * then one record per row, every value a string (but in a `….:json` column, whose cells are
+ * JSON text, an empty one absent); a row with more or fewer fields than the
  * header is refused. Records are structured (`{ input, output?, metadata? }`) unless
  * `inputKeys`, `outputKeys` or `metadataKeys` make them flat (a CSV's columns, say).
  *

@@ -113,7 +113,8 @@ def hash_file(
     Args:
         path: the file. JSONL (``.jsonl``, ``.ndjson``): one object per line. JSON: an array of
             objects, or an object whose ``examples`` is one. CSV: a header row (dotted names such
-            as ``input.question`` nest), one record per row, every value a string.
+            as ``input.question`` nest), one record per row, every value a string but in a
+            ``….:json`` column, whose cells are JSON text (an empty one: absent).
         format: ``"jsonl"``, ``"json"`` or ``"csv"``; ``None`` takes it from the extension.
         source_id_key: the member holding each record's source id (a string, or an integer of
             magnitude at most 2^53 - 1, the RFC 7493 range: ``7`` and ``7.0`` both give ``"7"``).

@@ -1,5 +1,6 @@
 //! A CSV file of records (RFC 4180, read by the `csv` crate): a header row, then one record
-//! per row. Values stay strings; a dotted column name (`input.question`) nests.
+//! per row. Values stay strings (but in typed columns, below); a dotted column name
+//! (`input.question`) nests.
 //!
 //! Typed cells: a column whose name ends in `:json` (`input.score:json`, `metadata:json`,
 //! `input:json`) holds JSON text, parsed under the hash domain's rules as a JSONL value is (a
