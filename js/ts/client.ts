@@ -234,8 +234,11 @@ export class Client {
     }
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) {
-      if (value !== undefined && value !== null) {
-        search.set(name, String(value));
+      // A list is a repeated parameter (`only=a&only=b`), as FastAPI reads it.
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== null) {
+          search.append(name, String(item));
+        }
       }
     }
     const text = search.toString();

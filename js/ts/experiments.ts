@@ -11,6 +11,7 @@ import { allPages, type Client, clientOrDefault } from "./client.js";
 import { type Dataset, type DatasetSelector, type Example, getDataset, type UpsertResult } from "./datasets.js";
 import { GroundsetError } from "./errors.js";
 import type { components } from "./generated/openapi.js";
+import { type ExperimentRef, experimentIdOf } from "./selectors.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -42,35 +43,87 @@ export interface EvaluationResult {
 /** What an evaluator returns: a boolean (score 1 or 0), a number (a score), a string (a label), or an {@link EvaluationResult}. */
 export type Verdict = boolean | number | string | EvaluationResult;
 
-/** An evaluator: its name (the evaluation's name on the server) and its function, sync or async. */
+/**
+ * An evaluator: its name (the evaluation's name on the server), its function, sync or async,
+ * and optionally its version: the user's name for the evaluator's code, stored with each
+ * evaluation. An incremental rerun (`runExperiment`'s `reuse`) reuses the base's evaluations
+ * of an evaluator only when name and version match; one without a version always runs again.
+ */
 export interface Evaluator {
   name: string;
   evaluate: (args: EvaluatorArguments) => Verdict | Promise<Verdict>;
+  version?: string | null;
 }
 
-/** The evaluators of a call: evaluators or named functions in an array, or functions by name. */
+/** The evaluators of a call: evaluators or named functions in an array, or functions (or evaluators) by name. */
 export type Evaluators =
   | ReadonlyArray<Evaluator | Evaluator["evaluate"]>
-  | Readonly<Record<string, Evaluator["evaluate"]>>;
+  | Readonly<Record<string, Evaluator["evaluate"] | Evaluator>>;
 
-/** The task: called with each example (and an `AbortSignal` that fires at `timeoutMs`); its return value is the run's output. */
-export type Task = (example: Example, context: { signal: AbortSignal }) => unknown;
+/** What a task reports it used, in any of its calls to {@link TaskContext.reportUsage}. */
+export interface Usage {
+  /** Input (prompt) tokens: an integer >= 0. */
+  tokensIn?: number;
+  /** Output (completion) tokens: an integer >= 0. */
+  tokensOut?: number;
+  /** What the call cost, in `currency`: a finite number >= 0. */
+  cost?: number;
+  /** The unit of `cost` (`USD`, `EUR`, `credits`...): 1 to 32 characters, the same in every call of one run. */
+  currency?: string;
+}
+
+/** The task's second argument. */
+export interface TaskContext {
+  /** Fires when the call passes `timeoutMs` (the run then records a TimeoutError). */
+  signal: AbortSignal;
+  /**
+   * Records what this call of the task used; calls add up (tokens and cost), and the run
+   * stores the totals. A bad value throws a TypeError naming the field, and the run records
+   * that error even if the task catches it.
+   *
+   * ```ts
+   * const task: Task = async (example, { reportUsage }) => {
+   *   const answer = await llm(example.input.question);
+   *   reportUsage({ tokensIn: answer.usage.input, tokensOut: answer.usage.output, cost: 0.0004, currency: "USD" });
+   *   return answer.text;
+   * };
+   * ```
+   */
+  reportUsage(usage: Usage): void;
+}
+
+/** The task: called with each example and a {@link TaskContext}; its return value is the run's output. */
+export type Task = (example: Example, context: TaskContext) => unknown;
+
+/** Evaluator names and versions are the server's names: at most this many characters. */
+const MAX_VERSION_CHARS = 512;
 
 /**
- * An evaluator named `name`.
+ * An evaluator named `name`, at `version` (optional: the user's name for the evaluator's code,
+ * stored with each evaluation and compared by an incremental rerun).
  *
  * ```ts
- * const exact = asEvaluator({ name: "exact", evaluate: ({ output, expected }) => output === expected.answer });
+ * const exact = asEvaluator({ name: "exact", version: "2", evaluate: ({ output, expected }) => output === expected.answer });
  * ```
  */
-export function asEvaluator(evaluator: { name: string; evaluate: Evaluator["evaluate"] }): Evaluator {
+export function asEvaluator(evaluator: {
+  name: string;
+  evaluate: Evaluator["evaluate"];
+  version?: string | null;
+}): Evaluator {
   if (typeof evaluator?.name !== "string" || evaluator.name === "") {
     throw new TypeError("an evaluator needs a non-empty name");
   }
   if (typeof evaluator.evaluate !== "function") {
     throw new TypeError(`evaluator "${evaluator.name}": evaluate must be a function`);
   }
-  return { name: evaluator.name, evaluate: evaluator.evaluate };
+  const version = evaluator.version ?? null;
+  if (version !== null && (typeof version !== "string" || version === "" || version.length > MAX_VERSION_CHARS)) {
+    throw new TypeError(
+      `evaluator "${evaluator.name}": version must be a string of 1 to ${MAX_VERSION_CHARS} characters, not ${JSON.stringify(version)}`,
+    );
+  }
+  return { name: evaluator.name, evaluate: evaluator.evaluate, version };
 }
 
 /** One evaluator's verdict on one run (`error` set when the evaluator threw). */
@@ -87,6 +140,10 @@ export interface ExperimentEvaluation {
   annotatorKind: Schemas["Evaluation"]["annotator_kind"];
   startTime: string;
   endTime: string;
+  /** How long the evaluator took, in milliseconds (a monotonic clock). */
+  latencyMs: number | null;
+  /** The evaluator's version (see {@link asEvaluator}), or `null`. */
+  evaluatorVersion: string | null;
 }
 
 /** One call of the task on one example (one repetition), with its evaluations. */
@@ -102,8 +159,18 @@ export interface ExperimentRun {
   output: unknown;
   /** `"ErrorName: message"` when the task threw or timed out, else `null`. */
   error: string | null;
+  /** ISO 8601, UTC. */
   startTime: string;
   endTime: string;
+  /** How long the task took, in milliseconds (a monotonic clock, `performance.now()`). */
+  latencyMs: number | null;
+  /** What the task reported with `reportUsage` (`null` when it reported none). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  cost: number | null;
+  currency: string | null;
+  /** The run of the base experiment this one was copied from by an incremental rerun (`reuse`), else `null`. */
+  reusedFromRunId: string | null;
   evaluations: ExperimentEvaluation[];
   /** The example, when known. */
   example?: Example;
@@ -126,6 +193,8 @@ export class Experiment {
   description: string | null;
   metadata: Record<string, unknown>;
   repetitions: number;
+  /** The task's version given to `runExperiment` (`taskVersion`), or `null`. */
+  taskVersion: string | null;
   dryRun: boolean;
   /** The runs of this call (of `runExperiment`) or all of them (when loaded or resumed). */
   runs: ExperimentRun[];
@@ -140,6 +209,7 @@ export class Experiment {
     this.description = fields.description;
     this.metadata = fields.metadata;
     this.repetitions = fields.repetitions;
+    this.taskVersion = fields.taskVersion;
     this.dryRun = fields.dryRun;
     this.runs = fields.runs;
     this.summary = fields.summary;
@@ -170,8 +240,34 @@ export class Experiment {
         );
       }
     }
+    lines.push(...costLines(s));
     return lines.join("\n");
   }
+}
+
+function milliseconds(value: number | null): string {
+  return value === null ? "-" : `${value.toFixed(1)} ms`;
+}
+
+/** The summary table's lines on latency, usage and reuse (those that have something to say). */
+function costLines(s: ExperimentSummary): string[] {
+  const lines: string[] = [];
+  if (s.latencyMs.count > 0) {
+    lines.push(
+      `latency p50 ${milliseconds(s.latencyMs.p50)}, p95 ${milliseconds(s.latencyMs.p95)} (${s.latencyMs.count} runs)`,
+    );
+  }
+  const usage = [
+    ...(s.usage.runsWithTokens > 0 ? [`tokens in ${s.usage.tokensIn}, out ${s.usage.tokensOut}`] : []),
+    ...s.usage.costs.map((cost) => `cost ${cost.amount}${cost.currency === null ? "" : ` ${cost.currency}`}`),
+  ];
+  if (usage.length > 0) {
+    lines.push(`usage: ${usage.join("; ")}`);
+  }
+  if (s.reusedRuns > 0) {
+    lines.push(`reused ${s.reusedRuns} of ${s.runs} runs`);
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------- results
@@ -263,9 +359,15 @@ function evaluatorList(evaluators: Evaluators | undefined): Evaluator[] {
     ? (evaluators as ReadonlyArray<Evaluator | Evaluator["evaluate"]>).map((item) =>
         typeof item === "function" ? asEvaluator({ name: item.name, evaluate: item }) : asEvaluator(item),
       )
-    : Object.entries(evaluators as Record<string, Evaluator["evaluate"]>).map(([name, evaluate]) =>
-        asEvaluator({ name, evaluate }),
-      );
+    : Object.entries(evaluators as Record<string, Evaluator["evaluate"] | Evaluator>).map(([name, item]) => {
+        if (typeof item === "function") {
+          return asEvaluator({ name, evaluate: item });
+        }
+        if (item?.name !== name) {
+          throw new TypeError(`evaluators: the key "${name}" names an evaluator named "${item?.name}"; use one name`);
+        }
+        return asEvaluator(item);
+      });
   const seen = new Set<string>();
   for (const { name } of list) {
     if (seen.has(name)) {
@@ -300,9 +402,43 @@ function localSummary(runs: ExperimentRun[], expectedRuns: number): ExperimentSu
     erroredRuns: errors,
     incompleteRuns: expectedRuns - (runs.length - errors),
     evaluations,
-    // A dry run records no latency or usage yet: the server's empty figures.
-    latencyMs: { count: 0, p50: null, p95: null, mean: null },
-    usage: { tokensIn: 0, tokensOut: 0, runsWithTokens: 0, costs: [] },
+    latencyMs: latencyOf(runs.map((run) => run.latencyMs).filter((ms): ms is number => ms !== null)),
+    usage: usageOf(runs),
+    reusedRuns: 0,
+  };
+}
+
+/** p50 and p95 interpolated between the closest ranks, as the server computes them. */
+function latencyOf(values: number[]): ExperimentSummary["latencyMs"] {
+  if (values.length === 0) {
+    return { count: 0, p50: null, p95: null, mean: null };
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const quantile = (q: number) => {
+    const at = (sorted.length - 1) * q;
+    const low = Math.floor(at);
+    const lower = sorted[low] as number;
+    return lower + ((sorted[Math.min(low + 1, sorted.length - 1)] as number) - lower) * (at - low);
+  };
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+  return { count: sorted.length, p50: quantile(0.5), p95: quantile(0.95), mean };
+}
+
+function usageOf(runs: ExperimentRun[]): ExperimentSummary["usage"] {
+  const withTokens = runs.filter((run) => run.tokensIn !== null || run.tokensOut !== null);
+  const costs = new Map<string | null, { amount: number; runs: number }>();
+  for (const run of runs.filter((r) => r.cost !== null)) {
+    const total = costs.get(run.currency) ?? { amount: 0, runs: 0 };
+    costs.set(run.currency, { amount: total.amount + (run.cost as number), runs: total.runs + 1 });
+  }
+  return {
+    tokensIn: withTokens.reduce((sum, run) => sum + (run.tokensIn ?? 0), 0),
+    tokensOut: withTokens.reduce((sum, run) => sum + (run.tokensOut ?? 0), 0),
+    runsWithTokens: withTokens.length,
+    // Ordered by currency, the one without first, as the server orders them.
+    costs: [...costs]
+      .sort(([a], [b]) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1))
+      .map(([currency, total]) => ({ currency, ...total })),
   };
 }
 
@@ -339,13 +475,14 @@ class Runner {
     }
   }
 
-  async output(example: Example): Promise<[unknown, string | null]> {
+  async output(example: Example, meter: UsageMeter): Promise<[unknown, string | null]> {
     const task = this.task as Task;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let output: unknown;
+    const context: TaskContext = { signal: controller.signal, reportUsage: (usage) => meter.report(usage) };
     try {
-      const call = Promise.resolve().then(() => task(example, { signal: controller.signal }));
+      const call = Promise.resolve().then(() => task(example, context));
       if (this.timeoutMs === undefined) {
         output = await call;
       } else {
@@ -377,8 +514,11 @@ class Runner {
     return [output, null];
   }
 
-  /** Adds the evaluators' verdicts (or errors) on `run` to its evaluations, replacing same-named ones. */
-  async evaluate(run: ExperimentRun, example: Example): Promise<void> {
+  /**
+   * Adds the evaluators' verdicts (or errors) on `run` to its evaluations, replacing same-named
+   * ones; only those named in `names` when given.
+   */
+  async evaluate(run: ExperimentRun, example: Example, names?: ReadonlySet<string>): Promise<void> {
     const args: EvaluatorArguments = {
       input: example.input,
       output: run.output,
@@ -386,8 +526,9 @@ class Runner {
       metadata: example.metadata,
       example,
     };
-    for (const evaluator of this.evaluators) {
+    for (const evaluator of this.evaluators.filter((e) => names === undefined || names.has(e.name))) {
       const startTime = now();
+      const started = performance.now();
       let parts: ReturnType<typeof verdictParts> = [null, null, null, {}];
       let error: string | null = null;
       try {
@@ -395,6 +536,7 @@ class Runner {
       } catch (thrown) {
         error = describeError(thrown);
       }
+      const latencyMs = elapsedMs(started);
       const [score, label, explanation, metadata] = parts;
       run.evaluations = run.evaluations.filter((e) => e.name !== evaluator.name);
       run.evaluations.push({
@@ -407,6 +549,8 @@ class Runner {
         annotatorKind: "CODE",
         startTime,
         endTime: now(),
+        latencyMs,
+        evaluatorVersion: evaluator.version ?? null,
         ...(run.id === undefined ? {} : { runId: run.id }),
       });
     }
@@ -414,16 +558,25 @@ class Runner {
 
   async run(example: Example, repetitionNumber: number): Promise<ExperimentRun> {
     const startTime = now();
-    const [output, error] = await this.output(example);
+    const started = performance.now();
+    const meter = new UsageMeter();
+    const [output, taskError] = await this.output(example, meter);
+    const latencyMs = elapsedMs(started);
+    // Taken now: a task abandoned at its timeout may still report, and must not change the run.
+    const usage = meter.totals();
+    const error = taskError ?? meter.error;
     const run: ExperimentRun = {
       exampleId: example.id,
       sourceId: example.sourceId,
       contentHash: example.contentHash,
       repetitionNumber,
-      output,
+      output: error === null ? output : null,
       error,
       startTime,
       endTime: now(),
+      latencyMs,
+      ...usage,
+      reusedFromRunId: null,
       evaluations: [],
       example,
     };
@@ -472,6 +625,96 @@ class Runner {
 
 class TimeoutErrorMarker {
   constructor(readonly limit: number) {}
+}
+
+/** Milliseconds since `started` (a `performance.now()`), to the microsecond. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+const USAGE_KEYS = new Set(["tokensIn", "tokensOut", "cost", "currency"]);
+/** The server's longest currency. */
+const MAX_CURRENCY_CHARS = 32;
+
+/** What one call of the task reports through `reportUsage`, added up; the first bad report is kept as the run's error. */
+class UsageMeter {
+  tokensIn: number | null = null;
+  tokensOut: number | null = null;
+  cost: number | null = null;
+  currency: string | null = null;
+  error: string | null = null;
+
+  report(usage: Usage): void {
+    try {
+      this.#add(usage);
+    } catch (error) {
+      this.error ??= describeError(error);
+      throw error;
+    }
+  }
+
+  totals(): Pick<ExperimentRun, "tokensIn" | "tokensOut" | "cost" | "currency"> {
+    return { tokensIn: this.tokensIn, tokensOut: this.tokensOut, cost: this.cost, currency: this.currency };
+  }
+
+  #add(usage: Usage): void {
+    if (usage === null || typeof usage !== "object" || Array.isArray(usage)) {
+      throw new TypeError("reportUsage takes { tokensIn?, tokensOut?, cost?, currency? }");
+    }
+    const unknown = Object.keys(usage).filter((key) => !USAGE_KEYS.has(key));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `reportUsage: unknown field(s) ${unknown.join(", ")}; use tokensIn, tokensOut, cost, currency`,
+      );
+    }
+    const { tokensIn, tokensOut, cost, currency } = usage;
+    for (const [field, value, before] of [
+      ["tokensIn", tokensIn, this.tokensIn],
+      ["tokensOut", tokensOut, this.tokensOut],
+    ] as const) {
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+        throw new TypeError(
+          `reportUsage: ${field} must be an integer >= 0, not ${JSON.stringify(value) ?? typeof value}`,
+        );
+      }
+      if (value !== undefined && !Number.isSafeInteger((before ?? 0) + value)) {
+        throw new TypeError(`reportUsage: ${field} adds up to more than Number.MAX_SAFE_INTEGER`);
+      }
+    }
+    if (cost !== undefined && !(typeof cost === "number" && Number.isFinite(cost) && cost >= 0)) {
+      throw new TypeError(`reportUsage: cost must be a finite number >= 0, not ${String(cost)}`);
+    }
+    if (currency !== undefined) {
+      if (
+        typeof currency !== "string" ||
+        currency === "" ||
+        currency.length > MAX_CURRENCY_CHARS ||
+        currency.includes("\0")
+      ) {
+        throw new TypeError(
+          `reportUsage: currency must be a string of 1 to ${MAX_CURRENCY_CHARS} characters (no U+0000), not ${JSON.stringify(currency)}`,
+        );
+      }
+      if (this.currency !== null && this.currency !== currency) {
+        throw new TypeError(
+          `reportUsage: currency ${JSON.stringify(currency)} differs from ${JSON.stringify(this.currency)} reported before in this run`,
+        );
+      }
+    }
+    // Checked whole before any is added, so a refused report adds nothing.
+    if (tokensIn !== undefined) {
+      this.tokensIn = (this.tokensIn ?? 0) + tokensIn;
+    }
+    if (tokensOut !== undefined) {
+      this.tokensOut = (this.tokensOut ?? 0) + tokensOut;
+    }
+    if (cost !== undefined) {
+      this.cost = (this.cost ?? 0) + cost;
+    }
+    if (currency !== undefined) {
+      this.currency = currency;
+    }
+  }
 }
 
 /**
@@ -605,6 +848,11 @@ function runJson(run: ExperimentRun): Schemas["RunCreate"] {
     error: run.error,
     start_time: run.startTime,
     end_time: run.endTime,
+    latency_ms: run.latencyMs,
+    tokens_in: run.tokensIn,
+    tokens_out: run.tokensOut,
+    cost: run.cost,
+    currency: run.currency,
     evaluations: run.evaluations.map(evaluationJson),
   };
 }
@@ -620,6 +868,8 @@ function evaluationJson(evaluation: ExperimentEvaluation): Schemas["EvaluationFi
     annotator_kind: evaluation.annotatorKind,
     start_time: evaluation.startTime,
     end_time: evaluation.endTime,
+    latency_ms: evaluation.latencyMs,
+    evaluator_version: evaluation.evaluatorVersion,
   };
 }
 
@@ -718,12 +968,6 @@ async function loadExperimentWith(
     const found = await getDataset({ client, dataset: { datasetId: wire.dataset_id, versionId: wire.version_id } });
     byId = new Map(found.examples.map((example) => [example.id, example]));
   }
-  const rows = await allPages((cursor) =>
-    client.request("get", "/v1/experiments/{experiment_id}/runs", {
-      path: { experiment_id: experimentId },
-      query: { cursor, limit: 1000 },
-    }),
-  );
   return new Experiment({
     id: wire.id,
     datasetId: wire.dataset_id,
@@ -732,23 +976,100 @@ async function loadExperimentWith(
     description: wire.description,
     metadata: wire.metadata,
     repetitions: wire.repetitions,
+    taskVersion: wire.task_version,
     dryRun: false,
-    runs: rows.map((row) => runOf(row, byId.get(row.example_id))),
+    runs: await storedRuns(client, experimentId, byId),
     summary: summaryOf(wire),
   });
 }
 
-function experimentIdOf(experiment: Experiment | string): string {
-  if (experiment instanceof Experiment) {
-    if (experiment.id === null) {
-      throw new GroundsetError("a dry run was not stored: there is nothing to load or resume");
-    }
-    return experiment.id;
+/** The runs of `experimentId` as stored, each with its example when `examples` has it. */
+async function storedRuns(
+  client: Client,
+  experimentId: string,
+  examples: ReadonlyMap<string, Example>,
+): Promise<ExperimentRun[]> {
+  const rows = await allPages((cursor) =>
+    client.request("get", "/v1/experiments/{experiment_id}/runs", {
+      path: { experiment_id: experimentId },
+      query: { cursor, limit: 1000 },
+    }),
+  );
+  return rows.map((row) => runOf(row, examples.get(row.example_id)));
+}
+
+/**
+ * Runs the task on the (example, repetition) pairs of `experimentId` that have no successful
+ * run yet (the server's `GET /incomplete`), with every evaluator, and uploads them.
+ */
+async function runIncomplete(
+  client: Client,
+  runner: Runner,
+  experimentId: string,
+  batchSize: number,
+  showProgress: boolean,
+): Promise<ExperimentRun[]> {
+  const missing = await allPages((cursor) =>
+    client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
+      path: { experiment_id: experimentId },
+      query: { cursor },
+    }),
+  );
+  const jobs = missing.flatMap((item) =>
+    item.repetition_numbers.map((repetitionNumber) => ({ example: camelized(item.example), repetitionNumber })),
+  );
+  const progress = new Progress(jobs.length, "experiment", showProgress);
+  return runAll(client, runner, jobs, experimentId, batchSize, progress);
+}
+
+/**
+ * Runs the evaluators named in each target's `names` on its run (which has an example), and
+ * uploads their evaluations to `experimentId` (unless it is null: a dry run).
+ */
+async function evaluateRuns(
+  client: Client,
+  runner: Runner,
+  experimentId: string | null,
+  targets: ReadonlyArray<{ run: ExperimentRun; names: ReadonlySet<string> }>,
+  batchSize: number,
+  showProgress: boolean,
+): Promise<void> {
+  const uploader = new Uploader<ExperimentEvaluation>(async (batch) => {
+    const stored = await client.request("post", "/v1/experiments/{experiment_id}/evaluations", {
+      path: { experiment_id: experimentId as string },
+      json: { evaluations: batch.map((e) => ({ run_id: e.runId as string, ...evaluationJson(e) })) },
+    });
+    batch.forEach((evaluation, index) => {
+      evaluation.id = stored.data[index]?.id;
+    });
+  }, batchSize);
+  const progress = new Progress(targets.length, "evaluation", showProgress);
+  await runner.each(
+    targets,
+    async ({ run, names }) => {
+      await runner.evaluate(run, run.example as Example, names);
+      if (experimentId !== null) {
+        for (const evaluation of run.evaluations.filter((e) => names.has(e.name))) {
+          await uploader.add(evaluation);
+        }
+      }
+    },
+    progress,
+    uploader,
+  );
+}
+
+/** Task and evaluator versions: the server's names, 1 to 512 characters. */
+function checkVersion(value: unknown, what: string): string | null {
+  if (value === undefined || value === null) {
+    return null;
   }
-  if (typeof experiment === "string" && experiment !== "") {
-    return experiment;
+  if (typeof value !== "string" || value === "" || value.length > MAX_VERSION_CHARS) {
+    throw new TypeError(
+      `${what} must be a string of 1 to ${MAX_VERSION_CHARS} characters, not ${JSON.stringify(value)}`,
+    );
   }
-  throw new TypeError("give an Experiment or an experiment id (a string)");
+  return value;
 }
 
 // ---------------------------------------------------------------- the public calls
@@ -778,6 +1099,21 @@ export interface RunExperimentOptions {
   progress?: boolean;
   /** Runs per upload at most; default 1000. */
   batchSize?: number;
+  /**
+   * Your name for the task's code and prompt (1 to 512 characters, such as a git commit or
+   * `"prompt-v3"`), stored on the experiment. `reuse` copies results only from an experiment
+   * with the same one.
+   */
+  taskVersion?: string;
+  /**
+   * An incremental rerun: an earlier experiment on the same dataset (id, `Experiment`,
+   * `ExperimentInfo` or selector). Its successful runs of examples whose content is unchanged
+   * (same source id, repetition and content hash) are copied into the new experiment with
+   * their evaluations (of evaluators with the same name and version), and the task runs only
+   * on new, edited and failed examples. Needs `taskVersion`; when the base's differs, a
+   * warning says so and every example runs.
+   */
+  reuse?: ExperimentRef;
 }
 
 /**
@@ -785,28 +1121,36 @@ export interface RunExperimentOptions {
  * `concurrency` at a time, scores each output with the evaluators, and stores runs and
  * evaluations on the server in batches as they finish. A task that throws (or exceeds
  * `timeoutMs`) records a run with its error; an evaluator that throws records an evaluation
- * with its error; the experiment goes on.
+ * with its error; the experiment goes on. Every run and evaluation is stored with its start
+ * and end time and its latency (ms); the task may report its usage (`context.reportUsage`).
+ *
+ * With `reuse` (and `taskVersion`), the results of an earlier experiment for unchanged
+ * examples are copied instead of run again; the returned experiment then holds every run,
+ * copied ones (`reusedFromRunId` set) and new ones.
  *
  * ```ts
  * const synced = await upsertDataset({ dataset: { datasetName: "qa" }, examples, sourceIdKey: "id" });
  * const experiment = await runExperiment({
  *   dataset: synced, // pins the version just synced
  *   task: async (example) => answer(example.input.question),
- *   evaluators: [asEvaluator({ name: "exact", evaluate: ({ output, expected }) => output === expected.answer })],
+ *   evaluators: [asEvaluator({ name: "exact", version: "1", evaluate: ({ output, expected }) => output === expected.answer })],
+ *   taskVersion: "prompt-v3",
+ *   reuse: { dataset: "qa", experimentName: "nightly" }, // the latest "nightly" before this one
+ *   experimentName: "nightly",
  * });
  * ```
+ *
+ * @throws {TypeError} a bad option (`reuse` without `taskVersion`, or with `dryRun`), before anything is sent.
+ * @throws {NotFoundError} code `experiment_not_found`: `reuse` names no experiment.
+ * @throws {ValidationError} code `experiments_on_different_datasets`: `reuse` is on another dataset.
  */
 export async function runExperiment(options: RunExperimentOptions): Promise<Experiment> {
   const client = clientOrDefault(options.client);
   if (typeof options.task !== "function") {
     throw new TypeError("task must be a function of the example");
   }
-  const runner = new Runner(
-    options.task,
-    evaluatorList(options.evaluators),
-    options.concurrency ?? 10,
-    options.timeoutMs,
-  );
+  const evaluators = evaluatorList(options.evaluators);
+  const runner = new Runner(options.task, evaluators, options.concurrency ?? 10, options.timeoutMs);
   const repetitions = options.repetitions ?? 1;
   if (!Number.isInteger(repetitions) || repetitions < 1) {
     throw new TypeError(`repetitions must be a positive integer, not ${repetitions}`);
@@ -818,10 +1162,23 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   }
   const batchSize = options.batchSize ?? BATCH_SIZE;
   checkBatchSize(batchSize);
+  const taskVersion = checkVersion(options.taskVersion, "taskVersion");
+  const reuse = options.reuse ?? null;
+  if (reuse !== null && taskVersion === null) {
+    throw new TypeError(
+      "reuse needs taskVersion: results are reused only from an experiment whose task version is the same; " +
+        'name this task\'s version (taskVersion: "prompt-v3") and give the same one to the runs you want to reuse',
+    );
+  }
+  if (reuse !== null && dry > 0) {
+    throw new TypeError("reuse cannot be combined with dryRun: a dry run stores nothing to copy results into");
+  }
   const name = options.experimentName ?? (options.task.name === "" ? null : options.task.name);
 
   const found = await resolveDataset(client, options.dataset);
   const versionId = found.versionId as string;
+  // Before the new experiment exists, so a selector for "the latest of this name" finds the one before it.
+  const baseId = reuse === null ? null : await experimentIdOf(client, reuse, "reuse");
   const examples = dry > 0 ? found.examples.slice(0, dry) : found.examples;
   const jobs = examples.flatMap((example) =>
     Array.from({ length: repetitions }, (_, index) => ({ example, repetitionNumber: index + 1 })),
@@ -836,11 +1193,21 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         name,
         description: options.experimentDescription ?? null,
         metadata: options.experimentMetadata ?? null,
+        task_version: taskVersion,
       },
     });
     experimentId = created.id;
   }
-  const progress = new Progress(jobs.length, "experiment", progressShown(options.progress));
+  const showProgress = progressShown(options.progress);
+  if (baseId !== null && experimentId !== null) {
+    const byId = new Map(found.examples.map((example) => [example.id, example]));
+    await rerun(client, runner, { experimentId, baseId, taskVersion: taskVersion as string }, byId, {
+      batchSize,
+      showProgress,
+    });
+    return reported(await loadExperimentWith(client, experimentId, byId), options.printSummary);
+  }
+  const progress = new Progress(jobs.length, "experiment", showProgress);
   const runs = await runAll(client, runner, jobs, experimentId, batchSize, progress);
   const summary = experimentId === null ? localSummary(runs, jobs.length) : await storedSummary(client, experimentId);
   const experiment = new Experiment({
@@ -851,11 +1218,64 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     description: options.experimentDescription ?? null,
     metadata: options.experimentMetadata ?? {},
     repetitions,
+    taskVersion,
     dryRun: dry > 0,
     runs,
     summary,
   });
   return reported(experiment, options.printSummary);
+}
+
+/**
+ * The incremental rerun of `experimentId` from `baseId`: the server copies the base's unchanged
+ * successful runs (and evaluations of the same evaluator versions), the task runs on what is
+ * left, and the evaluators the server could not copy run on the copied runs that lack them.
+ */
+async function rerun(
+  client: Client,
+  runner: Runner,
+  ids: { experimentId: string; baseId: string; taskVersion: string },
+  examples: ReadonlyMap<string, Example>,
+  upload: { batchSize: number; showProgress: boolean },
+): Promise<void> {
+  const { experimentId, baseId } = ids;
+  let reused: Schemas["ReuseResult"];
+  try {
+    reused = await client.request("post", "/v1/experiments/{experiment_id}/reuse", {
+      path: { experiment_id: experimentId },
+      json: {
+        base: baseId,
+        evaluators: runner.evaluators.map((e) => ({ name: e.name, evaluator_version: e.version ?? null })),
+      },
+    });
+  } catch (error) {
+    // A refused rerun (a base on another dataset, say) leaves no empty experiment behind.
+    await client
+      .request("delete", "/v1/experiments/{experiment_id}", { path: { experiment_id: experimentId } })
+      .catch(() => undefined);
+    throw error;
+  }
+  if (!reused.task_version_matches) {
+    const base = await client.request("get", "/v1/experiments/{experiment_id}", { path: { experiment_id: baseId } });
+    process.emitWarning(
+      `reuse: experiment ${baseId} ran task version ${JSON.stringify(base.task_version)}, not ` +
+        `${JSON.stringify(ids.taskVersion)}: nothing is reused and every example runs`,
+      { type: "GroundsetWarning", code: "GROUNDSET_TASK_VERSION_MISMATCH" },
+    );
+  }
+  await runIncomplete(client, runner, experimentId, upload.batchSize, upload.showProgress);
+  if (reused.evaluators_to_rerun.length === 0) {
+    return;
+  }
+  const names = new Set(reused.evaluators_to_rerun);
+  const targets = (await storedRuns(client, experimentId, examples))
+    .filter((run) => run.reusedFromRunId !== null && run.example !== undefined)
+    .map((run) => {
+      const have = new Set(run.evaluations.map((e) => e.name));
+      return { run, names: new Set([...names].filter((name) => !have.has(name))) };
+    })
+    .filter((target) => target.names.size > 0);
+  await evaluateRuns(client, runner, experimentId, targets, upload.batchSize, upload.showProgress);
 }
 
 /** `experiment`, its summary table printed first unless `printSummary` is false. */
@@ -866,22 +1286,27 @@ function reported(experiment: Experiment, printSummary = true): Experiment {
   return experiment;
 }
 
-/** An experiment as stored, with every run and its evaluations (and each run's example). */
-export async function loadExperiment(options: {
-  client?: Client;
-  experiment: Experiment | string;
-}): Promise<Experiment> {
-  return loadExperimentWith(clientOrDefault(options.client), experimentIdOf(options.experiment));
+/**
+ * An experiment as stored, with every run and its evaluations (and each run's example).
+ * `experiment`: its id, an `Experiment`, an `ExperimentInfo` or a selector
+ * (`{ dataset: "qa", experimentName: "nightly" }`: the latest of that name).
+ *
+ * @throws {NotFoundError} code `experiment_not_found`.
+ */
+export async function loadExperiment(options: { client?: Client; experiment: ExperimentRef }): Promise<Experiment> {
+  const client = clientOrDefault(options.client);
+  return loadExperimentWith(client, await experimentIdOf(client, options.experiment));
 }
 
 /**
- * Runs more evaluators on the successful runs of an experiment (an `Experiment` or its id) and
- * stores their evaluations; an evaluation of the same name on a run replaces the stored one.
- * On a dry run's `Experiment`, nothing is stored. Returns the experiment as stored.
+ * Runs more evaluators on the successful runs of an experiment (its id, an `Experiment`, an
+ * `ExperimentInfo` or a selector) and stores their evaluations; an evaluation of the same
+ * name on a run replaces the stored one. On a dry run's `Experiment`, nothing is stored.
+ * Returns the experiment as stored.
  */
 export async function evaluateExperiment(options: {
   client?: Client;
-  experiment: Experiment | string;
+  experiment: ExperimentRef;
   evaluators: Evaluators;
   concurrency?: number;
   printSummary?: boolean;
@@ -900,32 +1325,12 @@ export async function evaluateExperiment(options: {
   const experiment =
     local && options.experiment instanceof Experiment
       ? options.experiment
-      : await loadExperimentWith(client, experimentIdOf(options.experiment));
-  const targets = experiment.runs.filter((run) => run.error === null && run.example !== undefined);
+      : await loadExperimentWith(client, await experimentIdOf(client, options.experiment));
   const names = new Set(evaluators.map((evaluator) => evaluator.name));
-  const uploader = new Uploader<ExperimentEvaluation>(async (batch) => {
-    const stored = await client.request("post", "/v1/experiments/{experiment_id}/evaluations", {
-      path: { experiment_id: experiment.id as string },
-      json: { evaluations: batch.map((e) => ({ run_id: e.runId as string, ...evaluationJson(e) })) },
-    });
-    batch.forEach((evaluation, index) => {
-      evaluation.id = stored.data[index]?.id;
-    });
-  }, batchSize);
-  const progress = new Progress(targets.length, "evaluation", progressShown(options.progress));
-  await runner.each(
-    targets,
-    async (run) => {
-      await runner.evaluate(run, run.example as Example);
-      if (!local) {
-        for (const evaluation of run.evaluations.filter((e) => names.has(e.name))) {
-          await uploader.add(evaluation);
-        }
-      }
-    },
-    progress,
-    uploader,
-  );
+  const targets = experiment.runs
+    .filter((run) => run.error === null && run.example !== undefined)
+    .map((run) => ({ run, names }));
+  await evaluateRuns(client, runner, local ? null : experiment.id, targets, batchSize, progressShown(options.progress));
   experiment.summary = local
     ? localSummary(experiment.runs, experiment.summary.expectedRuns)
     : await storedSummary(client, experiment.id as string);
@@ -933,13 +1338,13 @@ export async function evaluateExperiment(options: {
 }
 
 /**
- * Runs `task` only on the (example, repetition) pairs of an experiment that have no successful
- * run yet (after a crash, or to retry errors), uploads those runs, and returns the experiment
- * as stored.
+ * Runs `task` only on the (example, repetition) pairs of an experiment (its id, an
+ * `Experiment`, an `ExperimentInfo` or a selector) that have no successful run yet (after a
+ * crash, or to retry errors), uploads those runs, and returns the experiment as stored.
  */
 export async function resumeExperiment(options: {
   client?: Client;
-  experiment: Experiment | string;
+  experiment: ExperimentRef;
   task: Task;
   evaluators?: Evaluators;
   concurrency?: number;
@@ -949,7 +1354,7 @@ export async function resumeExperiment(options: {
   batchSize?: number;
 }): Promise<Experiment> {
   const client = clientOrDefault(options.client);
-  const experimentId = experimentIdOf(options.experiment);
+  const experimentId = await experimentIdOf(client, options.experiment);
   const runner = new Runner(
     options.task,
     evaluatorList(options.evaluators),
@@ -958,17 +1363,7 @@ export async function resumeExperiment(options: {
   );
   const batchSize = options.batchSize ?? BATCH_SIZE;
   checkBatchSize(batchSize);
-  const missing = await allPages((cursor) =>
-    client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
-      path: { experiment_id: experimentId },
-      query: { cursor },
-    }),
-  );
-  const jobs = missing.flatMap((item) =>
-    item.repetition_numbers.map((repetitionNumber) => ({ example: camelized(item.example), repetitionNumber })),
-  );
-  const progress = new Progress(jobs.length, "experiment", progressShown(options.progress));
-  await runAll(client, runner, jobs, experimentId, batchSize, progress);
+  await runIncomplete(client, runner, experimentId, batchSize, progressShown(options.progress));
   const experiment = await loadExperimentWith(client, experimentId);
   return reported(experiment, options.printSummary);
 }

@@ -8,6 +8,7 @@
 
 export { canonicalize } from "./canon.js";
 export { Client, type ClientOptions, createClient, DEFAULT_BASE_URL } from "./client.js";
+export { Comparison, compareExperiments } from "./comparisons.js";
 export {
   type Dataset,
   type DatasetInfo,
@@ -20,7 +21,6 @@ export {
   type ExperimentInfo,
   getDataset,
   listDatasets,
-  listExperiments,
   listVersions,
   PLAN_THRESHOLD,
   type UpsertDatasetCommon,
@@ -68,6 +68,7 @@ export {
   resumeExperiment,
   runExperiment,
   type Task,
+  type TaskContext,
   type Verdict,
 } from "./experiments.js";
 export { type FileExample, type FileFormat, hashFile, type ReadFileOptions, readExamples } from "./files.js";
@@ -82,3 +83,4 @@ export {
   sourceIdOf,
 } from "./limits.js";
 export type { ExampleRecord, RecordOptions } from "./records.js";
+export { type ExperimentRef, type ExperimentSelector, listExperiments } from "./selectors.js";
