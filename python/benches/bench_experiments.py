@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import groundset
 from conftest import ServerProcess
+from groundset import _experiment_api as api
 from groundset.experiments import run_experiment
 
 GOAL_MS = 0.5
@@ -69,9 +70,38 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def reuse_case(client: groundset.Client, count: int, repeat: int) -> tuple[list[float], float, int]:
+ReuseFigures = tuple[list[float], float, int, dict[str, list[float]]]
+
+
+def server_phases(client: groundset.Client, v2: groundset.UpsertResult, base_id: str) -> dict[str, float]:
+    """The server's part of a rerun with reuse, call by call, on a head of its own."""
+    assert v2.dataset_id is not None and v2.version_id is not None
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    head = client._run(
+        api.create_experiment(
+            v2.dataset_id, version_id=v2.version_id, name="phases", description=None, metadata=None,
+            repetitions=1, task_version="t1",
+        )
+    )  # fmt: skip
+    phases["create the experiment"] = time.perf_counter() - start
+    start = time.perf_counter()
+    client._run(api.reuse(head["id"], base_id, [{"name": "exact", "evaluator_version": "1"}]))
+    phases["POST reuse (the server's copy)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    client._run(api.incomplete_pairs(head["id"]))
+    phases["GET incomplete (the 1% left)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    client._run(api.summary(head["id"]))
+    phases["GET the summary"] = time.perf_counter() - start
+    client._run(api.delete_experiment(head["id"]))
+    return phases
+
+
+def reuse_case(client: groundset.Client, count: int, repeat: int) -> ReuseFigures:
     """Wall times of reruns with reuse after 1% of ``count`` examples were edited; the time of the
-    first, full experiment (for scale); how many times the task ran in each rerun."""
+    first, full experiment (for scale); how many times the task ran in each rerun; the server's
+    calls timed one by one."""
     rows: list[dict[str, Any]] = [
         {"id": i, "input": {"question": f"question {i}"}, "output": {"answer": f"question {i}"}} for i in range(count)
     ]
@@ -108,7 +138,12 @@ def reuse_case(client: groundset.Client, count: int, repeat: int) -> tuple[list[
         assert calls == count // step, calls
         assert rerun.summary["reused_runs"] == count - count // step, rerun.summary
         assert rerun.summary["successful_runs"] == count, rerun.summary
-    return times, full, calls
+    phases: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        assert base.id is not None
+        for label, seconds in server_phases(client, v2, base.id).items():
+            phases.setdefault(label, []).append(seconds)
+    return times, full, calls, phases
 
 
 def main() -> int:
@@ -135,7 +170,7 @@ def main() -> int:
                     for _ in range(args.repeat)
                 ]
                 results: dict[str, list[float]] = {}
-                reuse: tuple[list[float], float, int] | None = None
+                reuse: ReuseFigures | None = None
                 if args.cases in ("all", "reuse"):
                     reuse = reuse_case(client, args.reuse_count, args.repeat)
                 for label, (task, evaluator) in VARIANTS.items() if args.cases != "reuse" else ():
@@ -185,7 +220,7 @@ def main() -> int:
         "",
     ]
     if reuse is not None:
-        times, full, calls = reuse
+        times, full, calls, phases = reuse
         median = statistics.median(times)
         lines += [
             "## Rerun with reuse",
@@ -199,6 +234,13 @@ def main() -> int:
             "|---|---:|---|",
             f"| rerun with reuse | {median:.2f} s | {'met' if median <= REUSE_GOAL_S else 'missed'} |",
             f"| the base experiment, every example run (for scale) | {full:.2f} s | |",
+            "",
+            "The server's calls of a rerun, timed one by one (median); the rest of the wall time is the SDK's "
+            "(running and uploading the 1,000 runs):",
+            "",
+            "| call | time |",
+            "|---|---:|",
+            *(f"| {label} | {statistics.median(values) * 1000:.0f} ms |" for label, values in phases.items()),
             "",
         ]
     lines += [

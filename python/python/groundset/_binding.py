@@ -138,8 +138,8 @@ class TaskContext:
         if currency is not None:
             self._currency = currency
 
-    def usage(self) -> dict[str, Any]:
-        """The run's fields (``tokens_in``, ``tokens_out``, ``cost``, ``currency``); internal."""
+    def _usage(self) -> dict[str, Any]:
+        """The run's fields (``tokens_in``, ``tokens_out``, ``cost``, ``currency``)."""
         return {
             "tokens_in": self._tokens_in,
             "tokens_out": self._tokens_out,
@@ -147,8 +147,8 @@ class TaskContext:
             "currency": self._currency,
         }
 
-    def failure(self) -> Exception | None:
-        """The first refused :meth:`report_usage`, if any; internal."""
+    def _refusal(self) -> Exception | None:
+        """The first refused :meth:`report_usage`, if any."""
         return self._failure
 
 

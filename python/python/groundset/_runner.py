@@ -166,7 +166,7 @@ class Runner:
         clock = _Clock()
         output, error = await self._output(self.task, values)
         start, end, latency = clock.stop()
-        refused = context.failure()
+        refused = context._refusal()
         if refused is not None and error is None:
             output, error = None, _describe(refused)
         run = ExperimentRun(
@@ -180,7 +180,7 @@ class Runner:
             end_time=end,
             latency_ms=latency,
             example=example,
-            **context.usage(),
+            **context._usage(),
         )
         if error is None:
             await self.evaluate(run, example)
