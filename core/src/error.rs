@@ -20,6 +20,8 @@ const ERRORS_MODULE: &str = "groundset_core.errors";
 #[derive(Debug)]
 pub enum Failure {
     Hash(HashError),
+    /// A record that breaks a rule of the record layer (the structured-record member rule).
+    Record(groundset_records::Error),
     Python(PyErr),
 }
 
@@ -29,6 +31,7 @@ impl Failure {
     pub fn within_key(self, key: &str) -> Self {
         match self {
             Failure::Hash(error) => Failure::Hash(error.within_key(key)),
+            Failure::Record(error) => Failure::Record(error.within_key(key)),
             other => other,
         }
     }
@@ -38,6 +41,7 @@ impl Failure {
     pub fn within_index(self, index: usize) -> Self {
         match self {
             Failure::Hash(error) => Failure::Hash(error.within_index(index)),
+            Failure::Record(error) => Failure::Record(error.within_index(index)),
             other => other,
         }
     }
@@ -45,6 +49,7 @@ impl Failure {
     pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             Failure::Hash(error) => to_pyerr(py, &error),
+            Failure::Record(error) => to_pyerr(py, &error),
             Failure::Python(error) => error,
         }
     }

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 
 use canonhash::{ErrorCode, HashError, Value};
+use groundset_records::check_structured_members;
 use pyo3::exceptions::PyKeyError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping};
+use pyo3::types::{PyDict, PyMapping, PyString};
 
 use crate::error::{Failure, to_pyerr};
 use crate::value::{Converter, type_name, unsupported_type};
@@ -45,13 +46,14 @@ const QUEUE: usize = 8;
 
 /// The content hashes of many examples, in order: one call, converted and hashed on two threads.
 ///
-/// Each item is a mapping with `input` and optional `output` and `metadata` (other keys, such
-/// as an id, are ignored). The error of the first bad item has its index in front of its path,
-/// as in `$[3].input.items[0]`.
+/// Each item is a mapping with `input` and optional `output` and `metadata`, the parts that are
+/// hashed; its other members are neither read nor checked (`hash_examples_collect` with
+/// `structured` applies the record rule that refuses them). The error of the first bad item has
+/// its index in front of its path, as in `$[3].input.items[0]`.
 #[pyfunction]
 pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let py = examples.py();
-    let (hashes, mut failures) = hash_all(examples, false)?;
+    let (hashes, mut failures) = hash_all(examples, false, None)?;
     let failure = failures.pop().map(|(index, failure)| failure.within_index(index));
     first_error(py, hashes, failure)
 }
@@ -60,15 +62,25 @@ pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// reported, so that a caller can list them all. A bad item's hash is `""`; `problems` holds
 /// `(index, HashError)` for the first `max_errors` bad items in order (paths relative to the
 /// item), `more` counts the rest.
+///
+/// With `structured`, the items are structured records and the record layer's member rule
+/// (`groundset_records::check_structured_members`, the rule of files) applies first: a record
+/// without `input` is `not_an_object` at `$.input` naming its members, and a member other than
+/// `input`, `output`, `metadata` and `id_key` is `unknown_field` with the member it likely
+/// misspells, unless `any_members` (a source-id function reads the others).
 #[pyfunction]
-#[pyo3(signature = (examples, *, max_errors = 100))]
+#[pyo3(signature = (examples, *, max_errors = 100, structured = false, id_key = None, any_members = false))]
 #[allow(clippy::type_complexity)]
 pub fn hash_examples_collect(
     examples: &Bound<'_, PyAny>,
     max_errors: usize,
+    structured: bool,
+    id_key: Option<String>,
+    any_members: bool,
 ) -> PyResult<(Vec<String>, Vec<(usize, Py<PyAny>)>, usize)> {
     let py = examples.py();
-    let (hashes, failures) = hash_all(examples, true)?;
+    let rule = structured.then_some(MemberRule { id_key, any_members });
+    let (hashes, failures) = hash_all(examples, true, rule.as_ref())?;
     let mut failures = failures.into_iter().peekable();
     let (mut problems, mut more) = (Vec::new(), 0);
     let hashes = hashes
@@ -102,13 +114,14 @@ pub fn hash_examples_collect(
 fn hash_all(
     examples: &Bound<'_, PyAny>,
     collect: bool,
+    rule: Option<&MemberRule>,
 ) -> PyResult<(Vec<Result<String, HashError>>, Vec<(usize, Failure)>)> {
     let py = examples.py();
     let items = examples.try_iter()?;
     let mut failures = Vec::new();
     if examples.len().is_ok_and(|count| count <= BATCH) {
         let mut batch = Batch::new();
-        convert_items(items, &mut batch, collect, &mut failures, |_| {})?;
+        convert_items(items, &mut batch, collect, rule, &mut failures, |_| {})?;
         let examples = &batch.examples;
         let hashes = py.detach(|| {
             let mut hashes = Vec::with_capacity(examples.len());
@@ -135,7 +148,7 @@ fn hash_all(
             hashes
         });
         let mut batch = Batch::new();
-        let converted = convert_items(items, &mut batch, collect, &mut failures, |batch| {
+        let converted = convert_items(items, &mut batch, collect, rule, &mut failures, |batch| {
             if batch.examples.len() == BATCH {
                 let next = empty_receiver.try_recv().unwrap_or_else(|_| Batch::new());
                 hand_over(py, &full_sender, std::mem::replace(batch, next));
@@ -181,8 +194,11 @@ impl Batch {
         }
     }
 
-    /// Converts one item of `hash_examples` into the batch.
-    fn push(&mut self, item: &Bound<'_, PyAny>) -> Result<(), Failure> {
+    /// Converts one item of `hash_examples` into the batch, once it passes `rule`.
+    fn push(&mut self, item: &Bound<'_, PyAny>, rule: Option<&MemberRule>) -> Result<(), Failure> {
+        if let Some(rule) = rule {
+            rule.check(item)?;
+        }
         let example = Example::from_item(&self.converter, item)?;
         // SAFETY: the example borrows only strings of `self.converter`'s arena, which is reset
         // (in `clear`) or dropped only after `self.examples` is emptied.
@@ -209,14 +225,15 @@ fn convert_items(
     items: Bound<'_, pyo3::types::PyIterator>,
     batch: &mut Batch,
     collect: bool,
+    rule: Option<&MemberRule>,
     failures: &mut Vec<(usize, Failure)>,
     mut after_each: impl FnMut(&mut Batch),
 ) -> PyResult<()> {
     for (index, item) in items.enumerate() {
-        match batch.push(&item?) {
+        match batch.push(&item?, rule) {
             Ok(()) => {}
-            Err(Failure::Hash(error)) if collect => {
-                failures.push((index, Failure::Hash(error)));
+            Err(failure @ (Failure::Hash(_) | Failure::Record(_))) if collect => {
+                failures.push((index, failure));
                 batch.examples.push(Example::MISSING);
             }
             Err(failure) => {
@@ -282,6 +299,36 @@ pub fn manifest_digest(entries: &Bound<'_, PyAny>) -> PyResult<String> {
         pairs.push(pair);
     }
     Ok(py.detach(|| canonhash::manifest_digest(pairs.iter().map(|(id, hash)| (id.as_ref(), hash.as_ref())))))
+}
+
+/// The member rule of structured records (`groundset_records::check_structured_members`).
+struct MemberRule {
+    id_key: Option<String>,
+    any_members: bool,
+}
+
+impl MemberRule {
+    /// `Failure::Record` for an item (a mapping) that breaks the rule. A key that is not a
+    /// `str` is named by its `str()`; it is never one of the known members.
+    fn check(&self, item: &Bound<'_, PyAny>) -> Result<(), Failure> {
+        let keys: Vec<Bound<'_, PyAny>> = if let Ok(dict) = item.cast::<PyDict>() {
+            dict.iter().map(|(key, _)| key).collect()
+        } else if let Ok(mapping) = item.cast::<PyMapping>() {
+            mapping.keys()?.iter().collect()
+        } else {
+            // Not a mapping: its conversion reports that.
+            return Ok(());
+        };
+        let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(keys.len());
+        for key in &keys {
+            texts.push(match key.cast::<PyString>() {
+                Ok(text) => text.to_cow()?,
+                Err(_) => Cow::Owned(key.str()?.to_cow()?.into_owned()),
+            });
+        }
+        let names: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        check_structured_members(&names, self.id_key.as_deref(), self.any_members).map_err(Failure::Record)
+    }
 }
 
 /// An example's three parts as values; `None` where a part is missing.

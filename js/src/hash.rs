@@ -4,6 +4,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 
 use canonhash::HashError;
+use groundset_records::check_structured_members;
 use napi::Env;
 use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Utf16String};
 use napi_derive::napi;
@@ -69,9 +70,61 @@ struct Part {
     first: usize,
     /// How many examples the JS side wrote on the tape.
     count: usize,
+    /// With the member rule, the members of each example.
+    members: Option<Members>,
 }
 
+/// The members of a part's examples, for the member rule.
+struct Members {
+    /// Each example's count of members (`-1`: not an object), then their indices in `names`.
+    slots: Vec<f64>,
+    names: Vec<String>,
+    id_key: Option<String>,
+    any_members: bool,
+}
+
+/// A part's hashes and errors, and the examples that break the member rule (by index in the part).
+type Hashed = (Vec<Result<String, HashError>>, Vec<(usize, groundset_records::Error)>);
+
 impl Part {
+    /// The issue of each example that breaks the member rule (see [`check_structured_members`]),
+    /// by its index in the part; `Err` for member lists that do not follow the layout.
+    fn member_failures(&self) -> Result<Vec<(usize, groundset_records::Error)>, TapeError> {
+        let Some(Members {
+            slots,
+            names,
+            id_key,
+            any_members,
+        }) = &self.members
+        else {
+            return Ok(Vec::new());
+        };
+        let mut failures = Vec::new();
+        let mut slots = slots.iter().map(|&slot| count_from_js(slot).ok());
+        for index in 0..self.count {
+            let Some(count) = slots.next().ok_or(TapeError::Malformed)? else {
+                continue; // not an object: its hashing reports that
+            };
+            let mut own = Vec::with_capacity(count);
+            for _ in 0..count {
+                let id = slots.next().flatten().ok_or(TapeError::Malformed)?;
+                own.push(names.get(id).ok_or(TapeError::Malformed)?.as_str());
+            }
+            if let Err(error) = check_structured_members(&own, id_key.as_deref(), *any_members) {
+                failures.push((index, error));
+            }
+        }
+        if slots.next().is_some() {
+            return Err(TapeError::Malformed);
+        }
+        Ok(failures)
+    }
+
+    /// [`Part::hash`] and [`Part::member_failures`].
+    fn hash_checked(&self) -> Result<Hashed, TapeError> {
+        Ok((self.hash()?, self.member_failures()?))
+    }
+
     /// The content hash or the error of each of the part's examples (on all cores); `Err`
     /// only for a tape that does not follow the layout.
     fn hash(&self) -> Result<Vec<Result<String, HashError>>, TapeError> {
@@ -98,6 +151,15 @@ impl Part {
     }
 }
 
+/// The member rule of structured records, as `hashExamples` takes it.
+#[napi(object)]
+pub struct MemberRule {
+    /// The member holding the source id, allowed besides `input`, `output` and `metadata`.
+    pub id_key: Option<String>,
+    /// Any other member allowed (a source-id function reads them); only `input` is required.
+    pub any_members: bool,
+}
+
 /// The content hashes of a batch, and the examples that have none.
 #[napi(object)]
 pub struct HashedExamples {
@@ -113,11 +175,18 @@ pub struct HashedExamples {
 /// `next_part` writes the next part of the batch on a tape and returns
 /// `{tape, strings, units, names, count}` (see `value.rs`; `count` examples), or `null` at the
 /// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
-/// overlap.
+/// overlap. With `rule`, the examples are structured records: each part also has `members`
+/// and `memberNames` (see `Part::members`), and an example that breaks the record layer's
+/// member rule (`check_structured_members`, the rule of files) fails with that rule's issue,
+/// whatever else is wrong with it.
 #[napi(
-    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number } | null"
+    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number, members?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
 )]
-pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi::Result<HashedExamples> {
+pub fn hash_examples(
+    env: Env,
+    next_part: Function<(), Option<Object>>,
+    rule: Option<MemberRule>,
+) -> napi::Result<HashedExamples> {
     let (sender, receiver) = mpsc::channel();
     let mut parts = 0;
     let mut examples = 0;
@@ -127,18 +196,31 @@ pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi:
         let units = count_from_js(written.get_named_property("units")?)?;
         let names: Vec<Utf16String> = written.get_named_property("names")?;
         let count = count_from_js(written.get_named_property("count")?)?;
+        let members = match &rule {
+            None => None,
+            Some(rule) => {
+                let slots: Float64ArraySlice = written.get_named_property("members")?;
+                Some(Members {
+                    slots: slots.to_vec(),
+                    names: written.get_named_property("memberNames")?,
+                    id_key: rule.id_key.clone(),
+                    any_members: rule.any_members,
+                })
+            }
+        };
         let part = Part {
             slots: tape.to_vec(),
             text: read_text(&env, &strings, units)?,
             names: Names::new(&names),
             first: examples,
             count,
+            members,
         };
         examples += count;
         let (sender, index) = (sender.clone(), parts);
         parts += 1;
         rayon::spawn(move || {
-            let hashed = panic::catch_unwind(AssertUnwindSafe(|| part.hash()));
+            let hashed = panic::catch_unwind(AssertUnwindSafe(|| part.hash_checked()));
             // The receiver is gone only when the JS side failed: nobody wants the result.
             let _ = sender.send((index, part.first, hashed));
         });
@@ -152,8 +234,15 @@ pub fn hash_examples(env: Env, next_part: Function<(), Option<Object>>) -> napi:
     let mut failures = Vec::new();
     for result in results {
         match result {
-            Some((first, Ok(Ok(part_hashes)))) => {
+            Some((first, Ok(Ok((part_hashes, refused))))) => {
+                let mut refused = refused.into_iter().peekable();
                 for (index, hashed) in part_hashes.into_iter().enumerate() {
+                    // The member rule's issue comes first, as in a file.
+                    if let Some((_, error)) = refused.next_if(|(at, _)| *at == index) {
+                        hashes.push_str(&"0".repeat(64));
+                        failures.push(NativeIssue::new(None, first + index, None, &error));
+                        continue;
+                    }
                     match hashed {
                         Ok(hash) => hashes.push_str(&hash),
                         Err(error) => {

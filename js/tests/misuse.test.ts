@@ -51,13 +51,15 @@ describe("misuse is refused, naming what was meant", () => {
       { id: "3", input: { q: "3+3?" }, metdata: {}, note: "x" },
     ];
     const error = await exampleError(upsertDataset({ client, dataset, examples, sourceIdKey: "id" }));
-    expect(error.errors.map(({ row, code, path }) => [row, code, path])).toEqual([
-      [0, "unknown_field", "$.ouput"],
-      [2, "unknown_field", "$.metdata"],
-      [2, "unknown_field", "$.note"],
+    // The core's rule, as for a file: one issue per record, at its first unknown member, naming
+    // each with the member it likely misspells, with the record's source id.
+    expect(error.errors.map(({ row, code, path, sourceId }) => [row, code, path, sourceId])).toEqual([
+      [0, "unknown_field", "$.ouput", "1"],
+      [2, "unknown_field", "$.metdata", "3"],
     ]);
-    expect(error.errors[0]?.message).toContain('did you mean "output"?');
-    expect(error.message).toMatch(/^3 bad records:\n {2}row 0: unknown_field at \$\.ouput: /);
+    expect(error.errors[0]?.message).toContain('"ouput" (did you mean "output"?)');
+    expect(error.errors[1]?.message).toContain('"metdata" (did you mean "metadata"?), "note";');
+    expect(error.message).toMatch(/^2 bad records:\n {2}row 0: unknown_field at \$\.ouput \[source id 1\]: /);
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
     // A sourceId function may read the record's other members.
     const done = await upsertDataset({ client, dataset, examples: [examples[1] as object], sourceId: () => "k" });

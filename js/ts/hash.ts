@@ -45,16 +45,75 @@ export function exampleHash(example: Example): string {
 const PART_SIZE = 1 << 20;
 
 /**
+ * The core's member rule of structured records (the rule of files): only `input`, `output`,
+ * `metadata` and the member `idKey`, unless `anyMembers` (a `sourceId` function reads the
+ * others); a record without `input` is `not_an_object` naming its members.
+ */
+export interface MemberRule {
+  idKey?: string | undefined;
+  anyMembers: boolean;
+}
+
+/**
+ * The member names of the examples `examples` yields, in order, for the core's member rule:
+ * each example as its count of members and their indices in `names` (`-1`: not an object).
+ */
+class Members {
+  private readonly ids = new Map<string, number>();
+  names: string[] = [];
+  slots: number[] = [];
+
+  *tap(examples: Iterable<unknown>): Generator<unknown> {
+    for (const example of examples) {
+      if (example === null || typeof example !== "object" || Array.isArray(example)) {
+        this.slots.push(-1);
+      } else {
+        const keys = Object.keys(example);
+        this.slots.push(keys.length);
+        for (const key of keys) {
+          let id = this.ids.get(key);
+          if (id === undefined) {
+            id = this.names.length;
+            this.ids.set(key, id);
+            this.names.push(key);
+          }
+          this.slots.push(id);
+        }
+      }
+      yield example;
+    }
+  }
+
+  /** The members of the examples since the last call, with the names they index. */
+  take(): { members: Float64Array; memberNames: string[] } {
+    const taken = { members: Float64Array.from(this.slots), memberNames: this.names };
+    this.ids.clear();
+    [this.names, this.slots] = [[], []];
+    return taken;
+  }
+}
+
+/**
  * The content hashes of a batch, and the error of each example outside the hash domain (by
  * its index; path within the example). Without `collect`, only the first bad example is
- * sure to be there (the batch stops at the first one JS finds).
+ * sure to be there (the batch stops at the first one JS finds). With `rule`, the examples are
+ * structured records and the core applies its member rule first (its issue wins over the
+ * example's other problems, as in a file).
  */
 export function hashBatch(
   examples: Iterable<unknown>,
   collect: boolean,
+  rule?: MemberRule,
 ): { hashes: string[]; failures: Map<number, HashError> } {
-  const writer = new BatchWriter(examples, PART_SIZE, collect);
-  const { hashes: joined, failures: found } = callNative(() => native.hashExamples(() => writer.next()));
+  const members = rule === undefined ? undefined : new Members();
+  const writer = new BatchWriter(members === undefined ? examples : members.tap(examples), PART_SIZE, collect);
+  const nextPart = () => {
+    const part = writer.next();
+    return part === null || members === undefined ? part : { ...part, ...members.take() };
+  };
+  const { hashes: joined, failures: found } = callNative(() =>
+    native.hashExamples(nextPart, rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers }),
+  );
   const failures = new Map<number, HashError>(writer.failures);
   for (const failure of found) {
     failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));

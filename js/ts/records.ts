@@ -107,13 +107,12 @@ function keyPath(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `$.${key}` : `$[${JSON.stringify(key)}]`;
 }
 
-/** Why a record is not an example: its code, message and path, and any further problems of it. */
+/** Why a record is not an example: its code, message and path. */
 class Refusal {
   constructor(
     readonly code: string,
     readonly message: string,
     readonly path = "$",
-    readonly others: Refusal[] = [],
   ) {}
 }
 
@@ -191,30 +190,6 @@ export function checkParts(parts: Record<string, readonly string[] | undefined>,
   }
 }
 
-/** The refusal of a structured record without `input` (code and path as the core's for files). */
-function missingInput(record: Record<string, unknown>): Refusal {
-  const members = Object.keys(record).slice(0, 20);
-  const has = members.length === 0 ? "it has no members" : `it has ${members.join(", ")}`;
-  return new Refusal(
-    "not_an_object",
-    `a structured record needs an input member (an object); ${has}. ` +
-      "For flat records such as a spreadsheet's rows, name the fields: inputKeys: [...] and outputKeys: [...]",
-    "$.input",
-  );
-}
-
-/** The refusal of a member a structured record does not define (a misspelt `ouput` would lose the answers). */
-function unknownMember(key: string, allowed: readonly string[]): Refusal {
-  const meant = closest(key, allowed);
-  const hint = meant === undefined ? "" : `did you mean "${meant}"? `;
-  return new Refusal(
-    "unknown_field",
-    `a structured record has only the members ${[...allowed].sort().join(", ")}; ${hint}` +
-      "(for flat records, name their fields with inputKeys, outputKeys, metadataKeys)",
-    keyPath(key),
-  );
-}
-
 function pick(record: Record<string, unknown>, keys: readonly string[], option: string): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) {
@@ -224,16 +199,6 @@ function pick(record: Record<string, unknown>, keys: readonly string[], option: 
     picked[key] = record[key];
   }
   return picked;
-}
-
-function objectOrEmpty(value: unknown, member: string): unknown {
-  if (value === undefined || value === null) {
-    return {};
-  }
-  if (!isPlainObject(value)) {
-    throw new Refusal("not_an_object", `$.${member} is ${describe(value)}; it must be a plain object`, `$.${member}`);
-  }
-  return value;
 }
 
 /**
@@ -281,30 +246,9 @@ function exampleOf<R extends ExampleRecord>(
       metadata: metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys"),
     };
   } else {
-    // With a sourceId function the record's other members are the function's to read.
-    const allowed = ["input", "output", "metadata", ...(sourceIdKey === undefined ? [] : [sourceIdKey])];
-    const unknown =
-      sourceId === undefined
-        ? Object.keys(record)
-            .filter((key) => !allowed.includes(key))
-            .map((key) => unknownMember(key, allowed))
-        : [];
-    if (!("input" in record)) {
-      const missing = missingInput(record);
-      throw new Refusal(missing.code, missing.message, missing.path, unknown);
-    }
-    const [first, ...others] = unknown;
-    if (first !== undefined) {
-      throw new Refusal(first.code, first.message, first.path, others);
-    }
-    if (!isPlainObject(record.input)) {
-      throw new Refusal("not_an_object", `$.input is ${describe(record.input)}; it must be a plain object`, "$.input");
-    }
-    example = {
-      input: record.input,
-      output: objectOrEmpty(record.output, "output"),
-      metadata: objectOrEmpty(record.metadata, "metadata"),
-    };
+    // Checked by the hasher: the core's member rule, then each part (an object; output and
+    // metadata also null or missing, which hash as {}).
+    example = { input: record.input, output: record.output ?? {}, metadata: record.metadata ?? {} };
   }
   // The id's value, checked for the whole batch at once (see `checkedIds`).
   let id: unknown;
@@ -320,7 +264,7 @@ function exampleOf<R extends ExampleRecord>(
       throw new Refusal("invalid_source_id", `sourceId(record) returned ${describe(id)}; it must return a string`);
     }
   }
-  // Structured records are hashed as they are (the hasher reads only input, output and metadata).
+  // Structured records are hashed as they are, their members checked by the core's rule.
   return { example, structured: flat ? example : record, id };
 }
 
@@ -373,9 +317,7 @@ export function prepareExamples<R extends ExampleRecord>(
       if (!(error instanceof Refusal)) {
         throw error;
       }
-      for (const refusal of [error, ...error.others]) {
-        issues.add(row, refusal.code, refusal.message, refusal.path);
-      }
+      issues.add(row, error.code, error.message, error.path);
     }
     row++;
   }
@@ -386,7 +328,10 @@ export function prepareExamples<R extends ExampleRecord>(
       [rows, ids, examples, hashed] = [rows.filter(keep), ids.filter(keep), examples.filter(keep), hashed.filter(keep)];
     }
   }
-  const { hashes, failures } = hashBatch(hashed, true);
+  // The core's member rule of structured records (the rule of files): with a sourceId
+  // function, the record's other members are the function's to read.
+  const rule = flat ? undefined : { idKey: sourceIdKey, anyMembers: sourceId !== undefined };
+  const { hashes, failures } = hashBatch(hashed, true, rule);
   const keep: number[] = [];
   const firstRow = new Map<string, number>();
   const identity = sourceIdKey ?? sourceId;

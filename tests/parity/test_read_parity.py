@@ -198,3 +198,93 @@ def test_files_and_source_ids_agree_across_languages(server: Any, tmp_path: Path
         server_answer = server_source_id(server, sent, empty_hash)
         answers = {"python": python_answer, "node": node_answer, "cli": cli_answer, "server": server_answer}
         assert len({json.dumps(answer) for answer in answers.values()}) == 1, (text[:40], answers)
+
+
+# (records, options): structured records in memory that break the member rule (or a part's
+# shape), each record with one problem. ``source_id`` names the member a source-id function
+# returns (``lambda record: record[k]`` / ``(record) => record[k]``).
+BAD_RECORDS: list[tuple[list[Any], dict[str, str]]] = [
+    (
+        [
+            {"id": "1", "input": {"q": 1}, "ouput": {"a": 1}},
+            {"id": "2", "input": {}},
+            {"id": "3", "input": {}, "output": {}, "metdata": {}, "note": "x"},
+            {"id": "4", "question": "q", "answer": "a"},
+            {"id": "5", "Input": {"q": 1}},
+            {"id": "6", "input": [1]},
+            {"id": "7", "input": {}, "output": [1]},
+            {"id": "8", "input": {}, "metadata": "m"},
+            {"id": "9", "input": {}, "output": None, "metadata": None},
+        ],
+        {"source_id_key": "id"},
+    ),
+    ([{"id": "1", "input": {}}, {"input": {}, "output": {}}, {}], {}),
+    ([{"k": "a", "input": {}, "extra": 1}, {"k": "b", "question": "q"}], {"source_id": "k"}),
+]
+
+
+def test_bad_records_in_memory_get_the_same_issues_in_both_sdks(server: Any) -> None:
+    """The member rule of structured records is the core's, for files and for records in memory:
+    both SDKs report the same issues (row, code, path, message, source id) for the same records,
+    and the rule's messages are those of a file's records."""
+    python: list[list[list[Any]]] = []
+    with groundset.Client(base_url=server.base_url) as client:
+        for records, options in BAD_RECORDS:
+            key = options.get("source_id")
+            chosen: dict[str, Any] = {"source_id_key": options["source_id_key"]} if "source_id_key" in options else {}
+            if key is not None:
+                chosen["source_id"] = lambda record, key=key: record[key]
+            with pytest.raises(groundset.ExampleError) as refused:
+                client.upsert_dataset(name=f"members-{uuid.uuid4().hex[:8]}", examples=records, **chosen)
+            python.append([[i.row, i.code, i.path, i.message, i.source_id] for i in refused.value.errors])
+    script = """
+import { upsertDataset } from '../../js/dist/index.js';
+const cases = JSON.parse(process.argv[1]);
+const out = [];
+for (const [records, options] of cases) {
+  const chosen = {};
+  if (options.source_id_key !== undefined) chosen.sourceIdKey = options.source_id_key;
+  if (options.source_id !== undefined) chosen.sourceId = (record) => record[options.source_id];
+  try {
+    await upsertDataset({ dataset: { datasetName: `members-${out.length}` }, examples: records, ...chosen });
+    out.push('accepted');
+  } catch (error) {
+    out.push(error.errors.map((i) => [i.row, i.code, i.path, i.message, i.sourceId ?? null]));
+  }
+}
+console.log(JSON.stringify(out));
+"""
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, json.dumps(BAD_RECORDS)],
+        cwd=Path(__file__).parent,
+        env={**os.environ, "GROUNDSET_BASE_URL": server.base_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    node = json.loads(done.stdout)
+    assert node == python
+    first = python[0]
+    assert [issue[:3] for issue in first] == [
+        [0, "unknown_field", "$.ouput"],
+        [2, "unknown_field", "$.metdata"],
+        [3, "not_an_object", "$.input"],
+        [4, "not_an_object", "$.input"],
+        [5, "not_an_object", "$.input"],
+        [6, "not_an_object", "$.output"],
+        [7, "not_an_object", "$.metadata"],
+    ]
+    assert '"ouput" (did you mean "output"?)' in first[0][3] and first[0][4] == "1"
+    assert '("Input" is not "input")' in first[3][3] and 'its members are ["id", "question", "answer"]' in first[2][3]
+    assert [issue[:3] for issue in python[1]] == [[0, "unknown_field", "$.id"], [2, "not_an_object", "$.input"]]
+    assert [issue[:3] for issue in python[2]] == [[1, "not_an_object", "$.input"]]
+    # A file's record gets the same issue as the same record in memory.
+    with pytest.raises(groundset.ExampleError) as in_file:
+        groundset.hash_file(_jsonl(BAD_RECORDS[0][0][:1]), source_id_key="id")
+    assert [in_file.value.errors[0].code, in_file.value.errors[0].message] == first[0][1:4:2]
+
+
+def _jsonl(records: list[Any]) -> Path:
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"members-{uuid.uuid4().hex}.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path

@@ -51,13 +51,26 @@ def example_hash(input: Any, output: Any = None, metadata: Any = None) -> str:
 
 def hash_examples(examples: Iterable[Mapping[str, Any]]) -> list[str]:
     """The content hashes of many examples (mappings with ``input`` and optional ``output``,
-    ``metadata``), in order; converted and hashed on two threads."""
+    ``metadata``), in order; converted and hashed on two threads. Members other than the three
+    parts are neither read nor checked (``hash_examples_collect(..., structured=True)`` applies
+    the structured-record rule that refuses them)."""
 
 def hash_examples_collect(
-    examples: Iterable[Mapping[str, Any]], *, max_errors: int = 100
+    examples: Iterable[Mapping[str, Any]],
+    *,
+    max_errors: int = 100,
+    structured: bool = False,
+    id_key: str | None = None,
+    any_members: bool = False,
 ) -> tuple[list[str], list[tuple[int, HashError]], int]:
     """As ``hash_examples``, reporting every bad item: ``(hashes, problems, more)``, a bad item's
-    hash ``""``, ``problems`` the first ``max_errors`` ``(index, HashError)``, ``more`` the rest."""
+    hash ``""``, ``problems`` the first ``max_errors`` ``(index, HashError)``, ``more`` the rest.
+
+    With ``structured``, the items are structured records and the member rule of files applies
+    first: a record without ``input`` is ``not_an_object`` at ``$.input`` naming its members;
+    a member other than ``input``, ``output``, ``metadata`` and ``id_key`` is ``unknown_field``
+    (at the first such member, naming each with the member it likely misspells), unless
+    ``any_members`` (a source-id function reads the others)."""
 
 def manifest_digest(entries: Iterable[tuple[str, str] | list[str]]) -> str:
     """The digest of a dataset version from its ``(source_id, content_hash)`` pairs, in any order."""

@@ -9,7 +9,8 @@
 //!   accepted, dotted CSV headers nested), structured or flat records, each record's source
 //!   id and content hash, and every bad record with its line, JSON path and code (up to
 //!   [`MAX_REPORTED_ERRORS`], then a count). [`hash_jsonl_file`] is its JSONL path for
-//!   structured records, one result per line.
+//!   structured records, one result per line. [`check_structured_members`] is the member rule
+//!   of a structured record, which the SDKs' batch hashers apply to records in memory too.
 //! - [`check_source_id`], [`source_id_from_value`], [`source_id_from_f64`] and
 //!   [`source_id_from_i128`] are the one source-id rule: a string of 1 to
 //!   [`MAX_SOURCE_ID_CHARS`] characters without U+0000, or an integral number of magnitude at
@@ -39,7 +40,10 @@ mod source_id;
 
 pub use error::{Code, Error, RecordCode, from_hash};
 pub use jsonl::{JsonlOptions, RecordHash, RecordResult, hash_jsonl_bytes, hash_jsonl_file, hash_jsonl_reader};
-pub use read::{Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, read_records_bytes, read_records_file};
+pub use read::{
+    Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, check_structured_members, read_records_bytes,
+    read_records_file,
+};
 pub use records::{
     DecodedRecord, ExampleRecord, RecordContent, RecordError, RecordOptions, RequestBody, canonicalize_ndjson_line,
     decode_ndjson_records, decode_record, decode_request_json,

@@ -9,7 +9,6 @@ others, guarded by the plan's ``base_version_id`` (planned again if the dataset 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import os
@@ -141,7 +140,7 @@ class UpsertArgs:
         show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
         issues: list[RecordIssue] = []
         contents = self.contents(records, issues)
-        hashes, hash_issues, more = _hash(contents, show)
+        hashes, hash_issues, more = _hash(contents, show, self.member_rule())
         ids = self.identities(records, hashes, issues)
         if hash_issues:
             known = self.source_id_key is not None or self.source_id is not None
@@ -190,42 +189,14 @@ class UpsertArgs:
         for row in bad:
             message = f"an example must be a mapping (such as a dict), not {type(records[row]).__name__}"
             issues.append(RecordIssue(row=row, code="not_a_mapping", path="$", message=message))
-        flat = self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None
-        if not flat:
-            return self._structured(records, bad, issues)
+        if not self.is_flat():
+            # Structured records are hashed as they are; the core applies their member rule.
+            refused = set(bad)
+            return [_BAD_ROW if row in refused else record for row, record in enumerate(records)] if bad else records
         return [
             self._flat(row, record, issues) if isinstance(record, Mapping) else _BAD_ROW
             for row, record in enumerate(records)
         ]
-
-    def _structured(
-        self, records: Sequence[Mapping[str, Any]], bad: list[int], issues: list[RecordIssue]
-    ) -> Sequence[Mapping[str, Any]]:
-        """Structured records as they are, once each has an input and no member outside
-        ``input``, ``output``, ``metadata`` and the id key (a misspelt ``ouput`` would else
-        lose the reference answer). With a ``source_id=`` function, the record's other members
-        are the function's to read."""
-        allowed = {"input", "output", "metadata"}
-        if self.source_id_key is not None:
-            allowed.add(self.source_id_key)
-        strict = self.source_id is None
-        refused = set(bad)
-        for row, record in enumerate(records):
-            if row in refused:
-                continue
-            unknown = [key for key in record if key not in allowed] if strict else []
-            if "input" not in record:
-                message = missing_input_message(record, "input_keys=[...] and output_keys=[...]")
-                issues.append(RecordIssue(row=row, code="not_an_object", path="$.input", message=message))
-            elif not unknown:
-                continue
-            for key in unknown:
-                message = unknown_member_message(key, allowed, "input_keys=, output_keys=, metadata_keys=")
-                issues.append(RecordIssue(row=row, code="unknown_field", path=_key_path(str(key)), message=message))
-            refused.add(row)
-        if not refused:
-            return records
-        return [_BAD_ROW if row in refused else record for row, record in enumerate(records)]
 
     def _flat(self, row: int, record: Mapping[str, Any], issues: list[RecordIssue]) -> Mapping[str, Any]:
         output_keys = self.output_keys or ()
@@ -249,6 +220,10 @@ class UpsertArgs:
                     issues.append(RecordIssue(row=row, code="missing_key", path=_key_path(key), message=message))
         return _BAD_ROW
 
+    def is_flat(self) -> bool:
+        """Whether the records are flat (a key list is given) rather than structured."""
+        return self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None
+
     def identities(
         self, records: Sequence[Mapping[str, Any]], hashes: list[str], issues: list[RecordIssue]
     ) -> list[str]:
@@ -263,6 +238,13 @@ class UpsertArgs:
             function = self.source_id
             return [_source_id_from(row, function, record, issues) for row, record in enumerate(records)]
         return hashes
+
+    def member_rule(self) -> dict[str, Any]:
+        """The keywords of ``hash_examples_collect`` that apply the core's structured-record
+        member rule (the rule of files): none for flat records, whose members are picked."""
+        if self.is_flat():
+            return {}
+        return {"structured": True, "id_key": self.source_id_key, "any_members": self.source_id is not None}
 
     def header(self) -> dict[str, Any]:
         """The upsert request without its examples."""
@@ -502,9 +484,12 @@ def _bar(total: int, label: str, show: bool) -> Any:
     return tqdm(total=total, desc=label, unit="ex", unit_scale=True, file=sys.stderr, leave=False)
 
 
-def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> tuple[list[str], list[RecordIssue], int]:
+def _hash(
+    contents: Sequence[Mapping[str, Any]], show: bool, rule: Mapping[str, Any]
+) -> tuple[list[str], list[RecordIssue], int]:
     """The content hashes (``""`` for a bad record), the first bad records' problems, and how
-    many more there were: native batch calls (several, to advance a progress bar)."""
+    many more there were: native batch calls (several, to advance a progress bar), with the
+    core's member ``rule`` for structured records (:meth:`UpsertArgs.member_rule`)."""
     bar = _bar(len(contents), "hash", show)
     step = len(contents) if bar is None else max(10_000, len(contents) // 20)
     hashes: list[str] = []
@@ -512,7 +497,9 @@ def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> tuple[list[str],
     more = 0
     for start in range(0, len(contents), step or 1):
         batch = contents[start : start + step]
-        batch_hashes, problems, batch_more = hash_examples_collect(batch, max_errors=MAX_REPORTED_ERRORS - len(issues))
+        batch_hashes, problems, batch_more = hash_examples_collect(
+            batch, max_errors=MAX_REPORTED_ERRORS - len(issues), **rule
+        )
         hashes.extend(batch_hashes)
         issues.extend(
             RecordIssue(row=start + row, code=error.code, path=error.path, message=error.reason)
@@ -524,27 +511,6 @@ def _hash(contents: Sequence[Mapping[str, Any]], show: bool) -> tuple[list[str],
     if bar is not None:
         bar.close()
     return hashes, issues, more
-
-
-def unknown_member_message(key: object, allowed: set[str], flat_options: str) -> str:
-    """Why a structured record may not have the member ``key``, with the closest known name."""
-    close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    known = ", ".join(sorted(allowed))
-    return (
-        f"a structured record has only the members {known}; {hint}"
-        f"(for flat records, name their fields with {flat_options})"
-    )
-
-
-def missing_input_message(record: Mapping[str, Any], flat_options: str) -> str:
-    """Why a record without ``input`` is not an example, with what it has and how to read it flat."""
-    members = [str(key) for key in record][:20]
-    has = f"it has {', '.join(members)}" if members else "it has no members"
-    return (
-        f"a structured record needs an input member (an object); {has}. "
-        f"For flat records such as a spreadsheet's rows, name the fields: {flat_options}"
-    )
 
 
 def _key_path(key: str) -> str:

@@ -233,8 +233,10 @@ class Client(_ClientBase):
 
         Args:
             name: the dataset's name (created if missing); or ``dataset_id`` of an existing one.
-            examples: mappings, structured (``{"input": {...}, "output": {...}, "metadata": {...}}``,
-                other keys ignored) or flat (then name ``input_keys``, ``output_keys``,
+            examples: mappings, structured (``{"input": {...}, "output": {...}, "metadata": {...}}``
+                and the ``source_id_key`` member, nothing else: any other member is
+                ``unknown_field``, a record without ``input`` is ``not_an_object``, by the core's
+                rule for files) or flat (then name ``input_keys``, ``output_keys``,
                 ``metadata_keys``; the input defaults to every key not named elsewhere, less
                 ``source_id_key``). Or ``dataframe``, a pandas DataFrame read as flat records
                 (numpy values become Python ones, NaN and NA become ``None``). Or ``path``, a

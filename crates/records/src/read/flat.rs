@@ -138,49 +138,15 @@ impl Shape {
         self.id_key.as_deref()
     }
 
-    /// A structured record's `input`, once its members are known to be only `input`, `output`,
-    /// `metadata` and the id key: a member outside them would be silently left out of the hash
-    /// (a misspelt `ouput` would make the output `{}`), so it is `unknown_field`.
+    /// A structured record's `input`, once its members pass [`check_structured_members`].
     fn structured_members<'v>(&self, members: &'v [(Cow<'_, str>, Value<'v>)]) -> Result<&'v Value<'v>, Error> {
-        let unknown: Vec<&str> = members
+        let names: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).collect();
+        check_structured_members(&names, self.id_key.as_deref(), false)?;
+        let (_, input) = members
             .iter()
-            .map(|(key, _)| key.as_ref())
-            .filter(|key| !STRUCTURED_MEMBERS.contains(key) && Some(*key) != self.id_key.as_deref())
-            .collect();
-        let Some((_, input)) = members.iter().find(|(key, _)| key == "input") else {
-            let names: Vec<&str> = members.iter().map(|(key, _)| key.as_ref()).take(20).collect();
-            let guess = unknown
-                .iter()
-                .find_map(|key| similar(key, &["input"]).map(|_| format!(" ({key:?} is not \"input\")")))
-                .unwrap_or_default();
-            let message = format!(
-                "a record needs an input member, a JSON object; it has none{guess}: its members are {names:?}. \
-                 To read records whose fields are top-level members, name its input fields (input keys); \
-                 else nest them in an \"input\" object"
-            );
-            return Err(Error::new(ErrorCode::NotAnObject.into(), message).within_key("input"));
-        };
-        let Some(first) = unknown.first() else {
-            return Ok(input);
-        };
-        let named: Vec<String> = unknown
-            .iter()
-            .map(|key| match similar(key, &STRUCTURED_MEMBERS) {
-                Some(known) => format!("{key:?} (did you mean {known:?}?)"),
-                None => format!("{key:?}"),
-            })
-            .collect();
-        let (id, id_hint) = match self.id_key.as_deref() {
-            Some(key) => (format!(" and the id key {key:?}"), ""),
-            None => (String::new(), "; if one holds the source id, give it as the id key"),
-        };
-        let message = format!(
-            "a record has {} it does not define: {}; its members are input, output, metadata{id}{id_hint}. \
-             To read records whose fields are top-level members, name them (input keys, output keys, metadata keys)",
-            if named.len() == 1 { "a member" } else { "members" },
-            named.join(", ")
-        );
-        Err(record_error(RecordCode::UnknownField, message).within_key(first))
+            .find(|(key, _)| key == "input")
+            .expect("the member rule requires an input");
+        Ok(input)
     }
 
     fn flat_parts(
@@ -233,6 +199,66 @@ impl Shape {
 
 /// The members of a structured record, besides the id key.
 pub(crate) const STRUCTURED_MEMBERS: [&str; 3] = ["input", "output", "metadata"];
+
+/// The member rule of a structured record, given the names of its members in order: it has an
+/// `input` member, else `not_an_object` at `$.input` naming the members it has; and no member
+/// but `input`, `output`, `metadata` and the id key `id_key`, else `unknown_field` at the first
+/// other member, naming each with the member it likely misspells (`"ouput" (did you mean
+/// "output"?)`): such a member would be silently left out of the content hash (a misspelt
+/// `ouput` would make the output `{}`). With `others_allowed` (the record's source id is taken
+/// by a function, which may read any member), only the `input` rule applies.
+///
+/// The one rule of files ([`crate::read_records_file`]) and of the SDKs' records in memory
+/// (their batch hashers), so both give one record the same issue. The messages name the options
+/// in plain words (input keys), which each interface spells its own way.
+///
+/// ```
+/// let error = groundset_records::check_structured_members(&["id", "input", "ouput"], Some("id"), false).unwrap_err();
+/// assert_eq!((error.code().as_str(), error.path().as_str()), ("unknown_field", "$.ouput"));
+/// assert!(error.message().contains(r#""ouput" (did you mean "output"?)"#));
+/// assert!(groundset_records::check_structured_members(&["input", "output"], None, false).is_ok());
+/// ```
+pub fn check_structured_members(names: &[&str], id_key: Option<&str>, others_allowed: bool) -> Result<(), Error> {
+    let unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|key| !others_allowed && !STRUCTURED_MEMBERS.contains(key) && Some(*key) != id_key)
+        .collect();
+    if !names.contains(&"input") {
+        let shown: Vec<&str> = names.iter().copied().take(20).collect();
+        let guess = unknown
+            .iter()
+            .find_map(|key| similar(key, &["input"]).map(|_| format!(" ({key:?} is not \"input\")")))
+            .unwrap_or_default();
+        let message = format!(
+            "a record needs an input member, a JSON object; it has none{guess}: its members are {shown:?}. \
+             To read records whose fields are top-level members, name its input fields (input keys); \
+             else nest them in an \"input\" object"
+        );
+        return Err(Error::new(ErrorCode::NotAnObject.into(), message).within_key("input"));
+    }
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let named: Vec<String> = unknown
+        .iter()
+        .map(|key| match similar(key, &STRUCTURED_MEMBERS) {
+            Some(known) => format!("{key:?} (did you mean {known:?}?)"),
+            None => format!("{key:?}"),
+        })
+        .collect();
+    let (id, id_hint) = match id_key {
+        Some(key) => (format!(" and the id key {key:?}"), ""),
+        None => (String::new(), "; if one holds the source id, give it as the id key"),
+    };
+    let message = format!(
+        "a record has {} it does not define: {}; its members are input, output, metadata{id}{id_hint}. \
+         To read records whose fields are top-level members, name them (input keys, output keys, metadata keys)",
+        if named.len() == 1 { "a member" } else { "members" },
+        named.join(", ")
+    );
+    Err(record_error(RecordCode::UnknownField, message).within_key(first))
+}
 
 /// The name among `known` that `name` was likely meant to be: the same ignoring case, or at
 /// most two edits away (one for short names), so that a typo gets its correction.

@@ -44,6 +44,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 pub(crate) use flat::Shape;
+pub use flat::check_structured_members;
 
 use canonhash::ErrorCode;
 
