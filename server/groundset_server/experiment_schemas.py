@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
-from groundset_server.validation import FreeText, Name, StrictModel
+from groundset_server.validation import FreeText, Name, StrictModel, TagName
 
 MAX_BATCH = 10000
 MAX_REPETITIONS = 1000
@@ -39,6 +39,9 @@ class ExperimentCreate(StrictModel):
     description: FreeText | None = None
     metadata: dict[str, Any] | None = None
     version_id: str | None = Field(default=None, description="The version to run on; the latest if omitted.")
+    tag: TagName | None = Field(
+        default=None, description="The version to run on by its tag, instead of `version_id` (not both)."
+    )
     repetitions: int = Field(default=1, ge=1, le=MAX_REPETITIONS, strict=True)
     task_version: Name | None = Field(
         default=None,

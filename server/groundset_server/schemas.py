@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from groundset_server.validation import FreeText, Name, StrictModel
+from groundset_server.validation import FreeText, Name, StrictModel, TagName
 
 AllowEmpty = Annotated[
     bool,
@@ -55,6 +55,15 @@ class UpsertRequest(StrictModel):
     metadata: dict[str, Any] | None = None
     version_description: FreeText | None = None
     version_metadata: dict[str, Any] | None = None
+    tag: TagName | None = Field(
+        default=None,
+        description="Tag the version the upsert produced, or the latest when nothing changed, in the "
+        "same transaction (a dry run checks and writes nothing).",
+    )
+    move_tag: bool = Field(
+        default=False,
+        description="Move `tag` when it points at another version (else 409 `tag_exists`, nothing written).",
+    )
     examples: list[UpsertExample] = Field(
         description="Required, even empty: a body without it is 422 `missing_examples`."
     )
@@ -91,6 +100,9 @@ class UpsertResult(BaseModel):
     updated_source_ids: list[str] | None = None
     unchanged_source_ids: list[str] | None = None
     deleted_source_ids: list[str] | None = None
+    tag: str | None = Field(
+        default=None, description="The request's `tag`, now on `version_id` (a dry run: it would be)."
+    )
 
 
 class PlanResult(BaseModel):
@@ -135,6 +147,7 @@ class Version(BaseModel):
     updated: int
     deleted: int
     digest: str
+    tags: list[str] = Field(description="The tags on this version, sorted by code point.")
 
 
 class VersionPage(BaseModel):
@@ -220,7 +233,10 @@ class Problem(BaseModel):
         description="The JSON path of the refused member (`unknown_field`, `invalid_text`, "
         "`missing_examples`, ...), within the NDJSON line when `line` is given.",
     )
-    parameter: str | None = Field(default=None, description="The refused query parameter (`invalid_text`).")
+    parameter: str | None = Field(
+        default=None,
+        description="The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`).",
+    )
     errors: list[RecordError | RequestError] | None = Field(
         default=None,
         description="The refused examples of an upsert or plan body (`RecordError`), the first 100 "
@@ -241,8 +257,11 @@ class Problem(BaseModel):
         default=None, description="`dataset_not_found`, `dataset_has_no_version`, `invalid_id`."
     )
     version_id: str | None = Field(
-        default=None, description="`version_not_found`, `example_not_in_version`, `invalid_id`."
+        default=None,
+        description="`version_not_found`, `example_not_in_version`, `invalid_id`; `tag_exists`: the "
+        "version the tag points at now.",
     )
+    tag: str | None = Field(default=None, description="`tag_not_found`, `tag_exists`: the tag.")
     experiment_id: str | None = Field(default=None, description="`experiment_not_found`, `invalid_id`.")
     example_id: str | None = Field(default=None, description="`invalid_id`: the refused example id.")
     run_id: str | None = Field(default=None, description="`invalid_id`: the refused run id.")
@@ -271,3 +290,35 @@ class Problem(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+class TagSet(StrictModel):
+    version_id: str = Field(description="The version the tag names (of the same dataset).")
+    move: bool = Field(
+        default=False,
+        description="Move the tag when it points at another version (else 409 `tag_exists`); each "
+        "move is recorded in its history.",
+    )
+
+
+class Tag(BaseModel):
+    name: str
+    version_id: str
+    created_at: str = Field(description="When the tag was created (again, after a deletion).")
+    updated_at: str = Field(description="When it was last created or moved.")
+
+
+class TagPage(BaseModel):
+    data: list[Tag] = Field(description="By name (code point order).")
+    next_cursor: str | None
+
+
+class TagEvent(BaseModel):
+    action: Literal["created", "moved", "deleted"]
+    version_id: str | None = Field(description="Where the tag points after it; null when deleted.")
+    previous_version_id: str | None = Field(description="Where it pointed before; null when created.")
+    at: str
+
+
+class TagHistory(BaseModel):
+    data: list[TagEvent] = Field(description="Oldest first.")

@@ -46,6 +46,9 @@ class Header:
     version_metadata: Any
     guard: MirrorGuard
     raw: dict[str, Any]
+    tag: str | None = None
+    """An upsert's version tag (``UpsertRequest.tag``); never a plan's."""
+    move_tag: bool = False
 
 
 def is_ndjson(content_type: str | None) -> bool:
@@ -66,10 +69,15 @@ def _optional_object(header: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _flag(header: dict[str, Any], key: str) -> bool:
+    value = header.get(key, False)
+    if not isinstance(value, bool):
+        raise Problem(422, "invalid_request", f"`{key}` must be a boolean", field=key)
+    return value
+
+
 def _guard(header: dict[str, Any]) -> MirrorGuard:
-    allow_empty = header.get("allow_empty", False)
-    if not isinstance(allow_empty, bool):
-        raise Problem(422, "invalid_request", "`allow_empty` must be a boolean", field="allow_empty")
+    allow_empty = _flag(header, "allow_empty")
     max_deletes = header.get("max_deletes")
     if max_deletes is not None and (type(max_deletes) is not int or max_deletes < 0):
         raise Problem(
@@ -102,9 +110,7 @@ def parse_header(header: Any, with_content: bool) -> Header:
     mode = header.get("mode", "merge")
     if mode not in ("merge", "mirror"):
         raise Problem(422, "invalid_mode", "`mode` must be `merge` or `mirror`")
-    dry_run = header.get("dry_run", False)
-    if not isinstance(dry_run, bool):
-        raise Problem(422, "invalid_request", "`dry_run` must be a boolean", field="dry_run")
+    dry_run = _flag(header, "dry_run")
     parsed = Header(
         selector=Selector(name, id_),
         mode=mode,
@@ -117,6 +123,8 @@ def parse_header(header: Any, with_content: bool) -> Header:
         version_metadata=_optional_object(header, "version_metadata"),
         guard=_guard(header),
         raw=header,
+        tag=_optional_str(header, "tag") if with_content else None,
+        move_tag=_flag(header, "move_tag"),
     )
     if refused is not None:
         raise refused

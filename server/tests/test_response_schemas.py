@@ -227,6 +227,38 @@ def _exercise(check: Checker) -> None:
     assert diff["updated"] == ["b"]
     check("GET", "/v1/datasets/{dataset_id}/diff", 422, at=ids)
 
+    tagged = {**ids, "tag": "baseline"}
+    tag_path = "/v1/datasets/{dataset_id}/tags/{tag}"
+    assert check("PUT", tag_path, 201, at=tagged, json={"version_id": version_1})["version_id"] == version_1
+    check("PUT", tag_path, 409, at=tagged, json={"version_id": version_2})
+    check("PUT", tag_path, 200, at=tagged, json={"version_id": version_2, "move": True})
+    check("PUT", tag_path, 422, at={**ids, "tag": "123"}, json={"version_id": version_2})
+    assert check("GET", tag_path, 200, at=tagged)["version_id"] == version_2
+    check("GET", tag_path, 404, at={**ids, "tag": "nope"})
+    assert check("GET", "/v1/datasets/{dataset_id}/tags", 200, at=ids)["data"][0]["name"] == "baseline"
+    check("GET", "/v1/datasets/{dataset_id}/tags", 404, at={"dataset_id": "999999"})
+    assert check(
+        "GET", "/v1/datasets/{dataset_id}/versions/{version_id}", 200, at={**ids, "version_id": version_2}
+    )["tags"] == ["baseline"]
+    check("DELETE", tag_path, 204, at=tagged)
+    check("DELETE", tag_path, 404, at=tagged)
+    events = check("GET", tag_path + "/history", 200, at=tagged)["data"]
+    assert [event["action"] for event in events] == ["created", "moved", "deleted"]
+    check("GET", tag_path + "/history", 404, at={**ids, "tag": "nope"})
+    check("PUT", tag_path, 201, at=tagged, json={"version_id": version_1})
+    assert (
+        check("GET", "/v1/datasets/{dataset_id}/manifest", 200, at=ids, query={"tag": "baseline"})[
+            "version_id"
+        ]
+        == version_1
+    )
+    check(
+        "GET", "/v1/datasets/{dataset_id}/manifest", 422, at=ids, query={"tag": "baseline", "version_id": "1"}
+    )
+    tagged_upsert = {**body, "dataset": {"id": dataset_id}, "examples": [], "tag": "latest"}
+    assert check("POST", "/v1/datasets/upsert", 200, json=tagged_upsert)["tag"] == "latest"
+    check("POST", "/v1/datasets/upsert", 409, json={**tagged_upsert, "tag": "baseline"})
+
     export = "/v1/datasets/{dataset_id}/export"
     exported = check("GET", export, 200, at=ids, query={"version_id": version_1})
     assert [line["id"] for line in exported] == ["a", "b", "c"]
@@ -334,7 +366,7 @@ def test_every_route_answers_as_the_document_declares(apps: tuple[TestClient, Te
     keyed = Checker(keyed_client)
     for method, path, in_schema in _routes(app):
         if in_schema and path.startswith("/v1/"):
-            params = {name: "1" for name in ("dataset_id", "version_id", "experiment_id")}
+            params = {name: "1" for name in ("dataset_id", "version_id", "experiment_id", "tag")}
             keyed(method, path, 401, at=params)
 
     routes = list(_routes(app))

@@ -76,7 +76,9 @@ export interface paths {
         };
         /**
          * Get Diff
-         * @description The source_ids created, updated and deleted between two versions.
+         * @description The source_ids created, updated and deleted between two versions, each given by id or
+         *     by tag (`from_version_id` or `from_tag`, `to_version_id` or `to_tag`; 422 `version_and_tag`
+         *     for both of a pair, `invalid_request` for neither).
          */
         get: operations["get_diff_v1_datasets__dataset_id__diff_get"];
         put?: never;
@@ -96,9 +98,10 @@ export interface paths {
         };
         /**
          * List Examples
-         * @description The examples of a version (the latest by default) in id order, a page at a time
-         *     (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as NDJSON with
-         *     `Accept: application/x-ndjson`: every example after `cursor`, or at most `limit` of them.
+         * @description The examples of a version (by `version_id` or `tag`, the latest by default) in id order,
+         *     a page at a time (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as
+         *     NDJSON with `Accept: application/x-ndjson`: every example after `cursor`, or at most
+         *     `limit` of them.
          */
         get: operations["list_examples_v1_datasets__dataset_id__examples_get"];
         put?: never;
@@ -118,16 +121,18 @@ export interface paths {
         };
         /**
          * List Experiments
-         * @description The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
-         *     to that version. `name` and `before` with `limit=1` select "the latest experiment named X
-         *     before Y". 404 `experiment_not_found` when `before` names no experiment.
+         * @description The dataset's experiments newest first, a page at a time; `version_id` (or the version's
+         *     `tag`, not both: 422 `version_and_tag`) keeps those pinned to that version. `name` and
+         *     `before` with `limit=1` select "the latest experiment named X before Y". 404
+         *     `experiment_not_found` when `before` names no experiment.
          */
         get: operations["list_experiments_v1_datasets__dataset_id__experiments_get"];
         put?: never;
         /**
          * Create Experiment
-         * @description Create an experiment pinned to one version of the dataset (the latest if `version_id` is
-         *     omitted): its runs may only name examples of that version.
+         * @description Create an experiment pinned to one version of the dataset, given by `version_id` or `tag`
+         *     (the latest if neither; both: 422 `version_and_tag`; 404 `tag_not_found`): its runs may
+         *     only name examples of that version.
          */
         post: operations["create_experiment_v1_datasets__dataset_id__experiments_post"];
         delete?: never;
@@ -172,9 +177,83 @@ export interface paths {
         };
         /**
          * Get Manifest
-         * @description Every `[source_id, content_hash]` pair of a version, sorted as the digest sorts them.
+         * @description Every `[source_id, content_hash]` pair of a version (by `version_id` or `tag`, the
+         *     latest by default), sorted as the digest sorts them.
          */
         get: operations["get_manifest_v1_datasets__dataset_id__manifest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tags
+         * @description The dataset's tags by name (code point order), a page at a time.
+         */
+        get: operations["list_tags_v1_datasets__dataset_id__tags_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tag
+         * @description The tag and the version it points at; 404 `tag_not_found`.
+         */
+        get: operations["get_tag_v1_datasets__dataset_id__tags__tag__get"];
+        /**
+         * Set Tag
+         * @description Point the tag at `version_id`: 201 when created; 200 when moved (`move: true`) or
+         *     already there. 409 `tag_exists` (members `tag` and `version_id`, where it points now) when
+         *     it points at another version without `move`; 422 `invalid_tag` (empty, over 512
+         *     characters, all digits, or with `/`); 404 `dataset_not_found`, `version_not_found`.
+         */
+        put: operations["set_tag_v1_datasets__dataset_id__tags__tag__put"];
+        post?: never;
+        /**
+         * Delete Tag
+         * @description Delete the tag (its history stays readable); 404 `tag_not_found`.
+         */
+        delete: operations["delete_tag_v1_datasets__dataset_id__tags__tag__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/tags/{tag}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tag History
+         * @description Every change of the tag, oldest first: `created`, `moved` (with the version before) and
+         *     `deleted`, each with when. A deleted tag's history is still here; 404 `tag_not_found` only
+         *     for a tag the dataset never had.
+         */
+        get: operations["tag_history_v1_datasets__dataset_id__tags__tag__history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -972,6 +1051,11 @@ export interface components {
              */
             repetitions?: number;
             /**
+             * Tag
+             * @description The version to run on by its tag, instead of `version_id` (not both).
+             */
+            tag?: string | null;
+            /**
              * Task Version
              * @description The user's name for the task's code and prompt; an incremental rerun reuses results only from an experiment with the same one.
              */
@@ -1292,7 +1376,7 @@ export interface components {
             more_errors?: number | null;
             /**
              * Parameter
-             * @description The refused query parameter (`invalid_text`).
+             * @description The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`).
              * @default null
              */
             parameter?: string | null;
@@ -1327,13 +1411,19 @@ export interface components {
             source_ids?: string[] | null;
             /** Status */
             status: number;
+            /**
+             * Tag
+             * @description `tag_not_found`, `tag_exists`: the tag.
+             * @default null
+             */
+            tag?: string | null;
             /** Title */
             title: string;
             /** Type */
             type: string;
             /**
              * Version Id
-             * @description `version_not_found`, `example_not_in_version`, `invalid_id`.
+             * @description `version_not_found`, `example_not_in_version`, `invalid_id`; `tag_exists`: the version the tag points at now.
              * @default null
              */
             version_id?: string | null;
@@ -1622,6 +1712,75 @@ export interface components {
             /** Runs */
             runs: number;
         };
+        /** Tag */
+        Tag: {
+            /**
+             * Created At
+             * @description When the tag was created (again, after a deletion).
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * @description When it was last created or moved.
+             */
+            updated_at: string;
+            /** Version Id */
+            version_id: string;
+        };
+        /** TagEvent */
+        TagEvent: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "created" | "moved" | "deleted";
+            /** At */
+            at: string;
+            /**
+             * Previous Version Id
+             * @description Where it pointed before; null when created.
+             */
+            previous_version_id: string | null;
+            /**
+             * Version Id
+             * @description Where the tag points after it; null when deleted.
+             */
+            version_id: string | null;
+        };
+        /** TagHistory */
+        TagHistory: {
+            /**
+             * Data
+             * @description Oldest first.
+             */
+            data: components["schemas"]["TagEvent"][];
+        };
+        /** TagPage */
+        TagPage: {
+            /**
+             * Data
+             * @description By name (code point order).
+             */
+            data: components["schemas"]["Tag"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** TagSet */
+        TagSet: {
+            /**
+             * Move
+             * @description Move the tag when it points at another version (else 409 `tag_exists`); each move is recorded in its history.
+             * @default false
+             */
+            move?: boolean;
+            /**
+             * Version Id
+             * @description The version the tag names (of the same dataset).
+             */
+            version_id: string;
+        };
         /** UpsertExample */
         UpsertExample: {
             /** Content Hash */
@@ -1700,6 +1859,18 @@ export interface components {
              */
             mode?: "merge" | "mirror";
             /**
+             * Move Tag
+             * @description Move `tag` when it points at another version (else 409 `tag_exists`, nothing written).
+             * @default false
+             */
+            move_tag?: boolean;
+            /**
+             * Tag
+             * @description Tag the version the upsert produced, or the latest when nothing changed, in the same transaction (a dry run checks and writes nothing).
+             * @default null
+             */
+            tag?: string | null;
+            /**
              * Version Description
              * @default null
              */
@@ -1737,6 +1908,11 @@ export interface components {
             noop: boolean;
             /** Previous Version Id */
             previous_version_id: string | null;
+            /**
+             * Tag
+             * @description The request's `tag`, now on `version_id` (a dry run: it would be).
+             */
+            tag?: string | null;
             /** Unchanged */
             unchanged: number;
             /** Unchanged Source Ids */
@@ -1822,6 +1998,11 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /**
+             * Tags
+             * @description The tags on this version, sorted by code point.
+             */
+            tags: string[];
             /** Updated */
             updated: number;
         };
@@ -2073,9 +2254,13 @@ export interface operations {
     };
     get_diff_v1_datasets__dataset_id__diff_get: {
         parameters: {
-            query: {
-                from_version_id: string;
-                to_version_id: string;
+            query?: {
+                /** @description The first version by its tag. */
+                from_tag?: string | null;
+                from_version_id?: string | null;
+                /** @description The second version by its tag. */
+                to_tag?: string | null;
+                to_version_id?: string | null;
             };
             header?: never;
             path: {
@@ -2146,6 +2331,8 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number | null;
+                /** @description The version by its tag, instead of `version_id` (both: 422 `version_and_tag`). */
+                tag?: string | null;
                 version_id?: string | null;
             };
             header?: never;
@@ -2224,6 +2411,8 @@ export interface operations {
                 name?: string | null;
                 /** @description Each experiment with its `summary`, as GET /v1/experiments/{id} gives it. A page then holds at most 100 experiments whatever `limit` says (`next_cursor` goes on from there). */
                 summary?: boolean;
+                /** @description The version by its tag, instead of `version_id` (both: 422 `version_and_tag`). */
+                tag?: string | null;
                 version_id?: string | null;
             };
             header?: never;
@@ -2438,6 +2627,8 @@ export interface operations {
     get_manifest_v1_datasets__dataset_id__manifest_get: {
         parameters: {
             query?: {
+                /** @description The version by its tag, instead of `version_id` (both: 422 `version_and_tag`). */
+                tag?: string | null;
                 version_id?: string | null;
             };
             header?: never;
@@ -2455,6 +2646,360 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Manifest"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_tags_v1_datasets__dataset_id__tags_get: {
+        parameters: {
+            query?: {
+                /** @description The last name of the previous page. */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_tag_v1_datasets__dataset_id__tags__tag__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_tag_v1_datasets__dataset_id__tags__tag__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_tag_v1_datasets__dataset_id__tags__tag__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tag_history_v1_datasets__dataset_id__tags__tag__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagHistory"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -2,6 +2,7 @@
 
 The services call these and never look at ``conn.dialect`` themselves:
 
+- text in code point order (:func:`code_point_order`): PostgreSQL's collation otherwise;
 - row locks (:func:`for_update`): PostgreSQL locks the rows read (``SELECT ... FOR UPDATE``);
   SQLite has none, and its write transactions already hold the database's one writer lock
   (``BEGIN IMMEDIATE``, :func:`groundset_server.db.engine.write_transaction`);
@@ -11,13 +12,15 @@ The services call these and never look at ``conn.dialect`` themselves:
   psycopg's ``%s`` on PostgreSQL;
 - bulk writes (:func:`bulk`): PostgreSQL's ``COPY`` for inserts, the driver's executemany
   otherwise;
+- an insert fed by another's new rows (:func:`insert_feeding`): one statement on PostgreSQL
+  (a data-modifying ``WITH``), two on SQLite;
 - ids taken before inserting (:class:`ReservedIds`): PostgreSQL's sequence, or on SQLite the
   next ids after any ever used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 def is_sqlite(conn: sa.Connection | sa.Engine) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+def code_point_order(conn: sa.Connection, column: Any) -> Any:
+    """``column`` (text) compared by code point, as Python sorts strings and on both databases:
+    SQLite's BINARY compares UTF-8 bytes, which order as code points; PostgreSQL's database
+    collation would not, its ``"C"`` does."""
+    return column if is_sqlite(conn) else column.collate("C")
 
 
 def for_update(conn: sa.Connection, query: sa.Select[Any], of: sa.Table | None = None) -> sa.Select[Any]:
@@ -118,3 +128,36 @@ class ReservedIds:
         first = self.next_id
         self.next_id += count
         return list(range(first, first + count))
+
+
+def insert_feeding(
+    conn: sa.Connection,
+    first: sa.Insert,
+    returning: Sequence[sa.ColumnElement[Any]],
+    inserted: sa.Select[Any],
+    second: Callable[[sa.FromClause], sa.Insert],
+) -> tuple[int, int]:
+    """Run the ``INSERT ... SELECT`` ``first``, then ``second(rows)``, an ``INSERT ... SELECT``
+    that reads the rows ``first`` inserted as ``rows`` (their ``returning`` columns); the
+    number of rows each inserted.
+
+    PostgreSQL: one statement, ``first`` a data-modifying ``WITH`` whose ``RETURNING`` rows
+    ``second`` joins, so its plan starts from the rows just made; a query of the table instead
+    is planned by statistics taken before them, and may repeat an index scan of every new row
+    once per row. SQLite: two statements, the new rows read back by ``inserted`` (a select of
+    the same columns that only they match, such as ids above those taken before ``first``)."""
+    if is_sqlite(conn):
+        counts = [
+            conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+            for statement in (first, second(inserted.subquery("inserted")))
+        ]
+        return int(counts[0]), int(counts[1])
+    rows = first.returning(*returning).cte("inserted")
+    fed = second(rows).returning(sa.literal(1).label("one")).cte("fed")
+    made, fed_count = conn.execute(
+        sa.select(
+            sa.select(sa.func.count()).select_from(rows).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(fed).scalar_subquery(),
+        )
+    ).one()
+    return int(made), int(fed_count)

@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import orjson
 import sqlalchemy as sa
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 
 from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
+
+TagQuery = Annotated[
+    str | None,
+    Query(description="The version by its tag, instead of `version_id` (both: 422 `version_and_tag`)."),
+]
+"""The query parameter ``tag`` of every route that takes ``version_id``."""
 
 
 def engine_of(request: Request) -> sa.Engine:

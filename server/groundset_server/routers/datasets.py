@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from groundset_server.problems import Problem
-from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
+from groundset_server.routers.common import PROBLEM_RESPONSES, TagQuery, engine_of, json_response
 from groundset_server.schemas import Dataset as DatasetModel
 from groundset_server.schemas import DatasetPage, Diff, ExamplePage, Manifest, Version, VersionPage
 from groundset_server.services import datasets, versions
@@ -85,31 +85,46 @@ async def list_examples(
     version_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
+    tag: TagQuery = None,
 ) -> Response:
-    """The examples of a version (the latest by default) in id order, a page at a time
-    (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as NDJSON with
-    `Accept: application/x-ndjson`: every example after `cursor`, or at most `limit` of them."""
+    """The examples of a version (by `version_id` or `tag`, the latest by default) in id order,
+    a page at a time (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as
+    NDJSON with `Accept: application/x-ndjson`: every example after `cursor`, or at most
+    `limit` of them."""
     engine = engine_of(request)
     if "application/x-ndjson" in request.headers.get("accept", ""):
         lines = await run_in_threadpool(
-            versions.examples_ndjson, engine, dataset_id, version_id, cursor, limit
+            versions.examples_ndjson, engine, dataset_id, version_id, cursor, limit, tag
         )
         return StreamingResponse(lines, media_type="application/x-ndjson")
     if limit is not None and limit > MAX_PAGE:
         raise Problem(422, "invalid_limit", f"a page holds at most {MAX_PAGE} examples", limit=limit)
     page = await run_in_threadpool(
-        versions.examples_page, engine, dataset_id, version_id, cursor, limit or DEFAULT_PAGE
+        versions.examples_page, engine, dataset_id, version_id, cursor, limit or DEFAULT_PAGE, tag
     )
     return json_response(page)
 
 
 @router.get("/{dataset_id}/manifest", response_model=Manifest)
-def get_manifest(request: Request, dataset_id: str, version_id: str | None = None) -> Response:
-    """Every `[source_id, content_hash]` pair of a version, sorted as the digest sorts them."""
-    return json_response(versions.manifest(engine_of(request), dataset_id, version_id))
+def get_manifest(
+    request: Request, dataset_id: str, version_id: str | None = None, tag: TagQuery = None
+) -> Response:
+    """Every `[source_id, content_hash]` pair of a version (by `version_id` or `tag`, the
+    latest by default), sorted as the digest sorts them."""
+    return json_response(versions.manifest(engine_of(request), dataset_id, version_id, tag))
 
 
 @router.get("/{dataset_id}/diff", response_model=Diff)
-def get_diff(request: Request, dataset_id: str, from_version_id: str, to_version_id: str) -> Response:
-    """The source_ids created, updated and deleted between two versions."""
-    return json_response(versions.diff(engine_of(request), dataset_id, from_version_id, to_version_id))
+def get_diff(
+    request: Request,
+    dataset_id: str,
+    from_version_id: str | None = None,
+    to_version_id: str | None = None,
+    from_tag: Annotated[str | None, Query(description="The first version by its tag.")] = None,
+    to_tag: Annotated[str | None, Query(description="The second version by its tag.")] = None,
+) -> Response:
+    """The source_ids created, updated and deleted between two versions, each given by id or
+    by tag (`from_version_id` or `from_tag`, `to_version_id` or `to_tag`; 422 `version_and_tag`
+    for both of a pair, `invalid_request` for neither)."""
+    diff = versions.diff(engine_of(request), dataset_id, (from_version_id, from_tag), (to_version_id, to_tag))
+    return json_response(diff)

@@ -24,7 +24,7 @@ from groundset_server.experiment_schemas import (
     RunBatchResult,
     RunPage,
 )
-from groundset_server.routers.common import PROBLEM_RESPONSES, engine_of, json_response
+from groundset_server.routers.common import PROBLEM_RESPONSES, TagQuery, engine_of, json_response
 from groundset_server.services import comparisons, experiments, reuse
 from groundset_server.validation import check_name
 
@@ -40,8 +40,9 @@ PageLimit = Annotated[int, Query(ge=1, le=10000)]
     response_model_exclude_unset=True,
 )
 def create_experiment(request: Request, dataset_id: str, body: ExperimentCreate) -> dict[str, Any]:
-    """Create an experiment pinned to one version of the dataset (the latest if `version_id` is
-    omitted): its runs may only name examples of that version."""
+    """Create an experiment pinned to one version of the dataset, given by `version_id` or `tag`
+    (the latest if neither; both: 422 `version_and_tag`; 404 `tag_not_found`): its runs may
+    only name examples of that version."""
     return experiments.create_experiment(engine_of(request), dataset_id, body)
 
 
@@ -54,6 +55,7 @@ def list_experiments(
     version_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    tag: TagQuery = None,
     name: Annotated[str | None, Query(description="Only the experiments of this exact name.")] = None,
     before: Annotated[
         str | None,
@@ -68,9 +70,10 @@ def list_experiments(
         ),
     ] = False,
 ) -> dict[str, Any]:
-    """The dataset's experiments newest first, a page at a time; `version_id` keeps those pinned
-    to that version. `name` and `before` with `limit=1` select "the latest experiment named X
-    before Y". 404 `experiment_not_found` when `before` names no experiment."""
+    """The dataset's experiments newest first, a page at a time; `version_id` (or the version's
+    `tag`, not both: 422 `version_and_tag`) keeps those pinned to that version. `name` and
+    `before` with `limit=1` select "the latest experiment named X before Y". 404
+    `experiment_not_found` when `before` names no experiment."""
     if name is not None:
         check_name(name, "name")
     return experiments.list_experiments(
@@ -79,6 +82,7 @@ def list_experiments(
         version_id,
         cursor,
         limit,
+        tag=tag,
         filters=experiments.ListFilters(name=name, before=before, summary=summary),
     )
 

@@ -38,7 +38,7 @@ from groundset_server.services.queries import (
     example_json,
     example_set_query,
     page,
-    version_for,
+    resolve_version,
 )
 from groundset_server.services.values import (
     EMPTY_OBJECT,
@@ -109,7 +109,7 @@ def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate
     metadata = canonical_text(body.metadata, "$.metadata") if body.metadata is not None else EMPTY_OBJECT
     with write_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
-        version = version_for(conn, dataset.id, body.version_id)
+        version = resolve_version(conn, dataset.id, body.version_id, body.tag, in_body=True)
         if version is None:
             raise Invalid(
                 "dataset_has_no_version",
@@ -154,6 +154,7 @@ def list_experiments(
     version_id: str | None,
     cursor: str | None,
     limit: int,
+    tag: str | None = None,
     filters: ListFilters = ListFilters(),
 ) -> dict[str, Any]:
     if filters.summary:
@@ -165,8 +166,9 @@ def list_experiments(
             .join(versions, versions.c.id == experiments.c.dataset_version_id)
             .where(experiments.c.dataset_id == dataset.id)
         )
-        if version_id is not None:
-            query = query.where(experiments.c.dataset_version_id == version_for(conn, dataset.id, version_id))
+        if version_id is not None or tag is not None:
+            version = resolve_version(conn, dataset.id, version_id, tag)
+            query = query.where(experiments.c.dataset_version_id == version)
         if filters.name is not None:
             query = query.where(experiments.c.name == filters.name)
         if filters.before is not None:

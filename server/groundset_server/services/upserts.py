@@ -23,8 +23,9 @@ from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import datasets
 from groundset_server.engine import upsert as engine_upsert
 from groundset_server.engine.upsert import CurrentExample, RawExample
-from groundset_server.services.errors import Conflict, DuplicateSourceIds
+from groundset_server.services.errors import Conflict, DuplicateSourceIds, Invalid
 from groundset_server.services.queries import dataset_by_id, latest_version_id
+from groundset_server.services.tags import apply_tag
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
 from groundset_server.wire import Header
@@ -172,11 +173,44 @@ def _finish(sync: engine_upsert.Sync, header: Header, dataset_name: str | None) 
     )
 
 
+def _tag(
+    conn: sa.Connection,
+    header: Header,
+    dataset: sa.Row[Any] | None,
+    version: int | None,
+    answer: dict[str, Any],
+) -> None:
+    """Tag the version the upsert produced (``None``: the new version of a dry run) or found
+    unchanged, with the request's ``tag``, in its transaction; a dry run only checks."""
+    answer["tag"] = header.tag
+    if header.tag is None:
+        return
+    if version is None and answer["noop"]:
+        raise Invalid(
+            "dataset_has_no_version",
+            f"the upsert wrote no version and dataset {answer['dataset_name']!r} has none to tag "
+            f"{header.tag!r}; nothing was written",
+            dataset_id=answer["dataset_id"],
+            tag=header.tag,
+        )
+    apply_tag(
+        conn,
+        None if dataset is None else dataset.id,
+        header.tag,
+        version,
+        move=header.move_tag,
+        move_name="move_tag",
+        write=not header.dry_run,
+    )
+
+
 def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
     """Classify and write the request's examples, batch by batch, in one transaction; the
     answer is schema ``UpsertResult``. A refusal in any batch rolls back everything:
     ``dataset_not_found``, ``version_conflict`` and ``stale_manifest`` (409: new or changed
-    examples came without content), ``duplicate_source_id``, the mirror guard's 409s."""
+    examples came without content), ``duplicate_source_id``, the mirror guard's 409s; with a
+    ``tag``, ``tag_exists`` (409: it points at another version and ``move_tag`` is false) and
+    ``dataset_has_no_version`` (422: nothing to tag)."""
     dataset_metadata = None if header.metadata is None else canonical_text(header.metadata, "$.metadata")
     version_metadata = (
         EMPTY_OBJECT
@@ -228,10 +262,12 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
         if writer is None:
             answer["version_id"] = None if sync.changed else render_id(latest)
             answer.update({f"{name}_source_ids": ids for name, ids in sync.source_ids.items()})
+            _tag(conn, header, dataset, None if sync.changed else latest, answer)
             return answer
         assert dataset is not None
         writer.delete(deleted)
         version_id = writer.finish(sync.counts, 0 if pairs is None else len(pairs))
+        _tag(conn, header, dataset, latest if version_id is None else version_id, answer)
         dataset_changes: dict[str, Any] = {}
         if header.description is not None and header.description != dataset.description:
             dataset_changes["description"] = header.description

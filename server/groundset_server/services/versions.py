@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
+from groundset_server.services.errors import Invalid
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
     after,
@@ -22,15 +23,17 @@ from groundset_server.services.queries import (
     example_set_query,
     page,
     pairs_at,
+    resolve_version,
     version_for,
 )
+from groundset_server.services.tags import tags_of
 from groundset_server.services.values import json_value, parse_id, render_id
 
 EXPORT_PAGE = 5000
 """Examples read per short read transaction of an NDJSON export."""
 
 
-def version_json(row: sa.Row[Any], digest: str) -> dict[str, Any]:
+def version_json(row: sa.Row[Any], digest: str, tags: list[str]) -> dict[str, Any]:
     """A version as answered (schema ``Version``)."""
     return {
         "id": render_id(row.id),
@@ -43,6 +46,7 @@ def version_json(row: sa.Row[Any], digest: str) -> dict[str, Any]:
         "updated": row.updated_count,
         "deleted": row.deleted_count,
         "digest": digest,
+        "tags": tags,
     }
 
 
@@ -52,8 +56,11 @@ def list_versions(engine: sa.Engine, dataset_id: str, cursor: str | None, limit:
         dataset = dataset_by_id(conn, dataset_id)
         query = sa.select(versions).where(versions.c.dataset_id == dataset.id)
         rows, next_cursor = page(conn, query, versions.c.id, cursor, limit, newest_first=True)
+        tags = tags_of(conn, dataset.id, [row.id for row in rows])
         data = [
-            version_json(row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)))
+            version_json(
+                row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)), tags.get(row.id, [])
+            )
             for row in rows
         ]
     return {"data": data, "next_cursor": next_cursor}
@@ -65,17 +72,23 @@ def get_version(engine: sa.Engine, dataset_id: str, version_id: str) -> dict[str
         dataset = dataset_by_id(conn, dataset_id)
         version = version_for(conn, dataset.id, version_id)
         row = conn.execute(sa.select(versions).where(versions.c.id == version)).one()
-        return version_json(row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)))
+        digest = groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id))
+        return version_json(row, digest, tags_of(conn, dataset.id, [row.id]).get(row.id, []))
 
 
 def examples_page(
-    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int
+    engine: sa.Engine,
+    dataset_id: str,
+    version_id: str | None,
+    cursor: str | None,
+    limit: int,
+    tag: str | None = None,
 ) -> dict[str, Any]:
-    """The examples of a version (the latest by default) by id after ``cursor`` (schema
-    ``ExamplePage``, the stored content spliced in as orjson fragments)."""
+    """The examples of a version (by id or ``tag``, the latest by default) by id after
+    ``cursor`` (schema ``ExamplePage``, the stored content spliced in as orjson fragments)."""
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
-        version = version_for(conn, dataset.id, version_id)
+        version = resolve_version(conn, dataset.id, version_id, tag)
         if version is None:
             return {"dataset_id": render_id(dataset.id), "version_id": None, "data": [], "next_cursor": None}
         query = example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
@@ -89,14 +102,19 @@ def examples_page(
 
 
 def examples_ndjson(
-    engine: sa.Engine, dataset_id: str, version_id: str | None, cursor: str | None, limit: int | None
+    engine: sa.Engine,
+    dataset_id: str,
+    version_id: str | None,
+    cursor: str | None,
+    limit: int | None,
+    tag: str | None = None,
 ) -> Iterator[bytes]:
-    """The examples of the version after ``cursor`` (at most ``limit``) as NDJSON lines (each
-    an ``Example``), read in pages of :data:`EXPORT_PAGE`, each in its own short read
-    transaction (the version pins the content). Refusals come before the first line."""
+    """The examples of the version (by id or ``tag``) after ``cursor`` (at most ``limit``) as
+    NDJSON lines (each an ``Example``), read in pages of :data:`EXPORT_PAGE`, each in its own
+    short read transaction (the version pins the content). Refusals come before the first line."""
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
-        version = version_for(conn, dataset.id, version_id)
+        version = resolve_version(conn, dataset.id, version_id, tag)
     last = None if cursor is None else parse_id(cursor, "cursor")
     if version is None:
         return iter(())
@@ -117,12 +135,15 @@ def examples_ndjson(
     return lines(last)
 
 
-def manifest(engine: sa.Engine, dataset_id: str, version_id: str | None) -> dict[str, Any]:
-    """Every ``[source_id, content_hash]`` of a version, sorted as the digest sorts them
-    (UTF-16 code units, RFC 8785), with the digest (schema ``Manifest``)."""
+def manifest(
+    engine: sa.Engine, dataset_id: str, version_id: str | None, tag: str | None = None
+) -> dict[str, Any]:
+    """Every ``[source_id, content_hash]`` of a version (by id or ``tag``, the latest by
+    default), sorted as the digest sorts them (UTF-16 code units, RFC 8785), with the digest
+    (schema ``Manifest``)."""
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
-        version = version_for(conn, dataset.id, version_id)
+        version = resolve_version(conn, dataset.id, version_id, tag)
         pairs = pairs_at(conn, dataset.id, version)
     pairs.sort(key=lambda pair: pair[0].encode("utf-16-be"))
     return {
@@ -133,21 +154,41 @@ def manifest(engine: sa.Engine, dataset_id: str, version_id: str | None) -> dict
     }
 
 
-def diff(engine: sa.Engine, dataset_id: str, from_version_id: str, to_version_id: str) -> dict[str, Any]:
-    """The source ids created, updated and deleted from one version to another (schema ``Diff``)."""
+def diff(
+    engine: sa.Engine,
+    dataset_id: str,
+    source: tuple[str | None, str | None],
+    target: tuple[str | None, str | None],
+) -> dict[str, Any]:
+    """The source ids created, updated and deleted from one version to another (schema
+    ``Diff``), each given as ``(version_id, tag)``, one of the two (``version_and_tag`` for
+    both, ``invalid_request`` for neither)."""
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
-        before_id = version_for(conn, dataset.id, from_version_id)
-        after_id = version_for(conn, dataset.id, to_version_id)
+        before_id = _diff_side(conn, dataset.id, "from", source)
+        after_id = _diff_side(conn, dataset.id, "to", target)
         before = dict(pairs_at(conn, dataset.id, before_id))
         after_ = dict(pairs_at(conn, dataset.id, after_id))
     return {
         "dataset_id": render_id(dataset.id),
-        "from_version_id": from_version_id,
-        "to_version_id": to_version_id,
+        "from_version_id": render_id(before_id),
+        "to_version_id": render_id(after_id),
         "created": sorted(s for s in after_ if s not in before),
         "updated": sorted(s for s, h in after_.items() if s in before and before[s] != h),
         "deleted": sorted(s for s in before if s not in after_),
         "from_digest": groundset_core.manifest_digest(list(before.items())),
         "to_digest": groundset_core.manifest_digest(list(after_.items())),
     }
+
+
+def _diff_side(conn: sa.Connection, dataset_id: int, side: str, given: tuple[str | None, str | None]) -> int:
+    names = (f"{side}_version_id", f"{side}_tag")
+    if given == (None, None):
+        raise Invalid(
+            "invalid_request",
+            f"give `{names[0]}` or `{names[1]}`: the diff needs both of its versions",
+            parameter=names[0],
+        )
+    version = resolve_version(conn, dataset_id, *given, names=names)
+    assert version is not None
+    return version
