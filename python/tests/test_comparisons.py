@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 
 import groundset
 from groundset import _experiment_api as api
+from groundset import comparisons
 from groundset.comparisons import ComparedExample, Comparison, acompare_experiments, compare_experiments
 from groundset.experiments import ExperimentArg
 
@@ -242,3 +245,21 @@ def test_async_twin(server: Any, pair: tuple[groundset.Experiment, groundset.Exp
 
     comparison = asyncio.run(main())
     assert comparison.regressed and comparison.counts.examples == 6
+
+
+def test_the_classes_have_the_members_of_the_servers_schemas() -> None:
+    """Each comparison class has exactly the members of the openapi.json schema of its name
+    (``Comparison``: the server's ``data`` as ``examples``, every page fetched, no cursor)."""
+    schemas = json.loads((Path(__file__).resolve().parents[2] / "server/openapi.json").read_text(encoding="utf-8"))
+    declared = schemas["components"]["schemas"]
+    classes = [
+        getattr(comparisons, name)
+        for name in comparisons.__all__
+        if dataclasses.is_dataclass(getattr(comparisons, name))
+    ]
+    assert len(classes) == 17
+    for cls in classes:
+        expected = set(declared[cls.__name__]["properties"])
+        if cls is Comparison:
+            expected = expected - {"data", "next_cursor"} | {"examples"}
+        assert {field.name for field in dataclasses.fields(cls)} == expected, cls.__name__

@@ -197,3 +197,17 @@ def test_reuse_refusals(client: groundset.Client, unique_name: str, quickstart: 
             reuse={"dataset": unique_name, "experiment_name": "nightly"},
         )  # fmt: skip
     assert len(client.list_experiments(name=unique_name)) == before  # a refused rerun leaves no experiment
+
+
+def test_repetitions_are_reused_one_by_one(client: groundset.Client, quickstart: dict[str, Any]) -> None:
+    base = groundset.run_experiment(
+        quickstart["v2"], answer, client=client, task_version="t1", repetitions=2, print_summary=False
+    )
+    task = Counted(answer)
+    rerun = groundset.run_experiment(
+        quickstart["v2"], task_of(task), client=client, task_version="t1", repetitions=3, reuse=base,
+        print_summary=False,
+    )  # fmt: skip
+    assert task.calls == 22  # the third repetition of each example; the first two are copied
+    assert sorted({run.repetition_number for run in rerun.runs}) == [3]
+    assert (rerun.summary["reused_runs"], rerun.summary["successful_runs"]) == (44, 66)
