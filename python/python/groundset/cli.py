@@ -496,8 +496,12 @@ def _mean(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def _delta(value: float | None, unit: str = "") -> str:
-    return "-" if value is None else f"{value:+.4g}{unit}"
+def _delta(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.4g}"
+
+
+def _ms_delta(value: float | None) -> str:
+    return "-" if value is None else f"{value:+,.1f} ms"
 
 
 def _experiment_rows(
@@ -654,8 +658,8 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
     )
     if comparison.evaluators:
         table = Table(
-            "evaluator", "kind", "threshold", "base", "head", "delta", "like-for-like base", "head", "delta", "n",
-            "regressions", "improvements",
+            "evaluator", "kind", "threshold", "base", "head", "delta", "like base", "like head", "like delta",
+            "like n", "regressions", "improvements",
         )  # fmt: skip
         for e in comparison.evaluators:
             like = e.like_for_like
@@ -671,7 +675,7 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
         for line in cost_lines(_plain(figures.latency_ms), _plain(figures.usage)):
             out.print(f"{label} {line}", markup=False)
     if d.latency_ms.p50 is not None or d.tokens_in or d.tokens_out or d.costs:
-        parts = [f"latency p50 {_delta(d.latency_ms.p50, ' ms')}, p95 {_delta(d.latency_ms.p95, ' ms')}"]
+        parts = [f"latency p50 {_ms_delta(d.latency_ms.p50)}, p95 {_ms_delta(d.latency_ms.p95)}"]
         if d.tokens_in or d.tokens_out:
             parts.append(f"tokens in {d.tokens_in:+,}, out {d.tokens_out:+,}")
         parts += [f"cost {cost.amount:+.6g} {cost.currency or '(no currency)'}" for cost in d.costs]
@@ -756,7 +760,7 @@ def compare(
 ) -> None:
     """Compare experiment HEAD with experiment BASE on one dataset (on any two of its versions), example by example.
 
-    Prints each evaluator's means on all and on like-for-like examples (those whose content did not change), the
+    Prints each evaluator's means on all and on like-for-like examples ("like": those whose content did not change), the
     counts per class, latency and usage deltas, the verdict and the regressed examples. Exit status: 0 no
     regression (or no --fail-on-regression), 1 regressed with --fail-on-regression, 2 could not compare (a bad
     option, a missing experiment, a refusal of the server, no connection), so a CI job tells a regression from a
