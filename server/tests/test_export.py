@@ -239,3 +239,27 @@ def test_a_mirror_of_the_exported_file_is_a_no_op(
     path.write_bytes(response.content)
     again = client.upsert_dataset(name="mirror", path=path, source_id_key="id", mode="mirror")
     assert again.noop and again.version_id == first.version_id and again.digest == first.digest
+
+
+def test_a_dataset_deleted_during_its_export_ends_the_answer_with_an_error(
+    database_url: str, server_factory: Callable[..., Server]
+) -> None:
+    server = server_factory(database_url)
+    # Large enough (4 pages of ~10 MB) that the server is still writing when the dataset goes.
+    items = [example(f"e{i:05d}", {"text": f"{i} " + "x" * 2000}) for i in range(20_000)]
+    created = httpx.post(
+        f"{server.url}/v1/datasets/upsert",
+        json={"dataset": {"name": "deleted"}, "examples": items},
+        timeout=120,
+    )
+    assert created.status_code == 200, created.text
+    dataset_id = created.json()["dataset_id"]
+    with (
+        httpx.stream("GET", f"{server.url}/v1/datasets/{dataset_id}/export", timeout=60) as response,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        chunks = response.iter_raw(1 << 16)
+        next(chunks)
+        assert httpx.delete(f"{server.url}/v1/datasets/{dataset_id}", timeout=60).status_code == 204
+        received = sum(len(chunk) for chunk in chunks)
+        pytest.fail(f"the export ended as a complete file of {received} more bytes")

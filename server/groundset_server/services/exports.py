@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
 from groundset_server.services.queries import after, dataset_by_id, example_set_query, resolve_version
 from groundset_server.services.values import EMPTY_OBJECT, render_id
@@ -116,6 +117,10 @@ def open_export(
 
 @dataclass(frozen=True, slots=True)
 class _Pages:
+    """The version's examples in pages, by example id. Each page is read in one snapshot
+    (PostgreSQL's REPEATABLE READ; a SQLite read transaction is one), so that a sync committed
+    while it is read (which moves the latest version) cannot mix two states in a page."""
+
     engine: sa.Engine
     dataset_id: int
     version_id: int
@@ -123,9 +128,23 @@ class _Pages:
     def __iter__(self) -> Iterator[list[sa.Row[Any]]]:
         last: int | None = None
         while True:
-            with read_transaction(self.engine) as conn:
-                query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS)
-                rows = conn.execute(after(query, examples.c.id, last, EXPORT_PAGE)).all()
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS)
+                    rows = conn.execute(after(query, examples.c.id, last, EXPORT_PAGE)).all()
+                    gone = (
+                        not rows
+                        and conn.execute(
+                            sa.select(versions.c.id).where(versions.c.id == self.version_id)
+                        ).first()
+                        is None
+                    )
+            if gone:
+                # The dataset was deleted while it was exported: end the answer with an error
+                # (an incomplete body) rather than as a complete, shorter file.
+                raise RuntimeError(f"version {self.version_id} was deleted during its export")
             if not rows:
                 return
             yield list(rows)
