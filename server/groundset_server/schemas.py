@@ -235,7 +235,8 @@ class Problem(BaseModel):
     )
     parameter: str | None = Field(
         default=None,
-        description="The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`).",
+        description="The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`, "
+        "`invalid_id_key`).",
     )
     errors: list[RecordError | RequestError] | None = Field(
         default=None,

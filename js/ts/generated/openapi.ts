@@ -1376,7 +1376,7 @@ export interface components {
             more_errors?: number | null;
             /**
              * Parameter
-             * @description The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`).
+             * @description The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`, `invalid_id_key`).
              * @default null
              */
             parameter?: string | null;
