@@ -72,7 +72,7 @@ from groundset.experiments import (
     resume_experiment,
     run_experiment,
 )
-from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, UpsertResult, Version
+from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, Tag, TagEvent, UpsertResult, Version
 
 __all__ = [
     "BATCH_SIZE",
@@ -110,6 +110,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RecordIssue",
+    "Tag",
+    "TagEvent",
     "TaskContext",
     "UnsupportedMediaTypeError",
     "UnsupportedTypeError",

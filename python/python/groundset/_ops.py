@@ -13,6 +13,7 @@ from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
 
 __all__ = [
     "check_selector",
+    "check_tag",
     "dataset_json",
     "delete_dataset",
     "diff_versions",
@@ -20,6 +21,7 @@ __all__ = [
     "list_datasets",
     "list_versions",
     "pages",
+    "version_or_tag",
 ]
 
 PAGE_SIZE = 1000
@@ -32,6 +34,27 @@ def check_selector(name: str | None, dataset_id: str | None) -> None:
     for label, value in (("name", name), ("dataset_id", dataset_id)):
         if value is not None and (not isinstance(value, str) or not value):
             raise ValueError(f"{label}= must be a non-empty string, not {value!r}")
+
+
+def check_tag(tag: object, label: str = "tag") -> str:
+    """``tag`` as given, refused before sending when it cannot be a tag (``ValueError``,
+    ``TypeError``): the server's rule (1 to 512 characters, not all ASCII digits, no ``/``,
+    no U+0000) is its own; these are the mistakes a caller makes by hand."""
+    if not isinstance(tag, str):
+        raise TypeError(f"{label}= must be a str, not {type(tag).__name__}")
+    if not tag:
+        raise ValueError(f"{label}= must not be empty")
+    if tag.isascii() and tag.isdigit():
+        raise ValueError(f"{label}={tag!r} is all digits, which reads as a version id: pass version_id= for that")
+    return tag
+
+
+def version_or_tag(version_id: str | None, tag: str | None, names: tuple[str, str] = ("version_id", "tag")) -> None:
+    """At most one of the two (``ValueError`` naming ``names`` otherwise)."""
+    if version_id is not None and tag is not None:
+        raise ValueError(f"give {names[0]}= or {names[1]}=, not both")
+    if tag is not None:
+        check_tag(tag, names[1])
 
 
 def pages(path: str, params: dict[str, str | int] | None = None) -> Op[list[Any]]:
@@ -64,11 +87,18 @@ def dataset_json(name: str | None, dataset_id: str | None) -> Op[dict[str, Any]]
     return named
 
 
-def get_dataset(name: str | None, dataset_id: str | None, version_id: str | None) -> Op[Dataset]:
-    """The dataset at ``version_id`` (else its latest version) with every example."""
+def get_dataset(
+    name: str | None, dataset_id: str | None, version_id: str | None, tag: str | None = None
+) -> Op[Dataset]:
+    """The dataset at ``version_id`` or the version ``tag`` names (else its latest version)
+    with every example."""
+    version_or_tag(version_id, tag)
     info = yield from dataset_json(name, dataset_id)
     base = f"/v1/datasets/{segment(info['id'])}"
     version = version_id if version_id is not None else info["latest_version_id"]
+    if tag is not None:
+        tagged = yield Call("GET", f"{base}/tags/{segment(tag)}")
+        version = tagged["version_id"]
     examples: list[Example] = []
     digest = manifest_digest([])
     if version is not None:
@@ -102,10 +132,22 @@ def list_versions(name: str | None, dataset_id: str | None) -> Op[list[Version]]
     return [Version.from_json(row) for row in rows]
 
 
-def diff_versions(name: str | None, dataset_id: str | None, from_version_id: str, to_version_id: str) -> Op[Diff]:
-    """What changed from one version of a dataset to another."""
+def diff_versions(
+    name: str | None,
+    dataset_id: str | None,
+    from_version_id: str | None,
+    to_version_id: str | None,
+    from_tag: str | None = None,
+    to_tag: str | None = None,
+) -> Op[Diff]:
+    """What changed from one version of a dataset to another, each given by id or by tag."""
+    sides = {"from_version_id": from_version_id, "from_tag": from_tag, "to_version_id": to_version_id, "to_tag": to_tag}
+    for side in ("from", "to"):
+        version_or_tag(sides[f"{side}_version_id"], sides[f"{side}_tag"], (f"{side}_version_id", f"{side}_tag"))
+        if sides[f"{side}_version_id"] is None and sides[f"{side}_tag"] is None:
+            raise ValueError(f"give {side}_version_id= or {side}_tag=")
     info = yield from dataset_json(name, dataset_id)
-    params = {"from_version_id": from_version_id, "to_version_id": to_version_id}
+    params = {key: value for key, value in sides.items() if value is not None}
     found = yield Call("GET", f"/v1/datasets/{segment(info['id'])}/diff", params=params)
     return Diff.from_json(found)
 

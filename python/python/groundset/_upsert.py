@@ -63,17 +63,19 @@ class UpsertArgs:
     allow_empty: bool
     max_deletes: int | None
     progress: bool | None
+    tag: str | None = None
+    move_tag: bool = False
 
     @classmethod
     def from_call(cls, arguments: Mapping[str, Any]) -> UpsertArgs:
         """The arguments from the ``locals()`` of the method (``self`` left out), checked."""
-        args = cls(**{field.name: arguments[field.name] for field in fields(cls)})
+        args = cls(**{field.name: arguments[field.name] for field in fields(cls) if field.name in arguments})
         args.check()
         return args
 
     def check(self) -> None:
         """Raises ``ValueError`` or ``TypeError`` for arguments that cannot go together."""
-        from groundset._ops import check_selector
+        from groundset._ops import check_selector, check_tag
 
         check_selector(self.name, self.dataset_id)
         given = [name for name in ("examples", "dataframe", "path") if getattr(self, name) is not None]
@@ -110,6 +112,12 @@ class UpsertArgs:
         if self.mode == "merge" and (self.allow_empty or self.max_deletes is not None):
             option = "allow_empty=True" if self.allow_empty else f"max_deletes={self.max_deletes}"
             raise ValueError(f"{option} applies to mode='mirror' only (a merge never deletes examples)")
+        if self.tag is not None:
+            check_tag(self.tag)
+        if type(self.move_tag) is not bool:
+            raise TypeError(f"move_tag= must be True or False, not {_describe(self.move_tag)}")
+        if self.move_tag and self.tag is None:
+            raise ValueError("move_tag=True goes with tag=")
         for label in ("input_keys", "output_keys", "metadata_keys"):
             keys = getattr(self, label)
             if isinstance(keys, str):
@@ -255,8 +263,11 @@ class UpsertArgs:
             "version_description": self.version_description,
             "version_metadata": self.version_metadata,
             "expected_version_id": self.expected_version_id,
+            "tag": self.tag,
         }
         header.update((key, value) for key, value in optional.items() if value is not None)
+        if self.move_tag:
+            header["move_tag"] = True
         header.update(self.guard())
         return header
 
@@ -456,8 +467,8 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
 
 def _already_matches(plan: Mapping[str, Any], args: UpsertArgs) -> bool:
     """Whether the plan shows the dataset already holds exactly these examples, so that the
-    content-less upsert would change nothing: no version, and no dataset description or
-    metadata to update."""
+    content-less upsert would change nothing: no version, no dataset description or metadata
+    to update, and no tag to set."""
     return (
         plan["base_version_id"] is not None
         and not plan["needed_source_ids"]
@@ -466,6 +477,7 @@ def _already_matches(plan: Mapping[str, Any], args: UpsertArgs) -> bool:
         and args.description is None
         and args.metadata is None
         and args.expected_version_id in (None, plan["base_version_id"])
+        and args.tag is None
     )
 
 

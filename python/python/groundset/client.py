@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import anyio
 import httpx
 
-from groundset import _experiment_api, _ops
+from groundset import _experiment_api, _ops, _tags
 from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._read import FileFormat
 from groundset._upsert import UpsertArgs, upsert
 from groundset.errors import APIError
-from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, UpsertResult, Version
+from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Tag, TagEvent, UpsertResult, Version
 
 if TYPE_CHECKING:
     import pandas
@@ -224,6 +224,8 @@ class Client(_ClientBase):
         allow_empty: bool = False,
         max_deletes: int | None = None,
         progress: bool | None = None,
+        tag: str | None = None,
+        move_tag: bool = False,
     ) -> UpsertResult:
         """Make the dataset match ``examples`` (or ``dataframe``, or the file at ``path``); a new
         version only if something changed.
@@ -272,15 +274,19 @@ class Client(_ClientBase):
                 when they refuse; merge mode never deletes.
             progress: tqdm progress bars for hashing and upload on large sets; by default only
                 when stderr is a terminal.
+            tag: tag the version the sync produced, or the latest when nothing changed, in the
+                same transaction (``result.tag``); a tag on another version raises
+                :class:`~groundset.ConflictError` ``tag_exists`` and nothing is written, unless
+                ``move_tag=True`` moves it (recorded in its history). A dry run checks the same.
 
         Raises:
             ExampleError: bad records: without a usable identity or key, with a value outside
                 JSON, or (in a file) unreadable; ``.errors`` lists each (row, line, path, code,
                 source id), up to 100, and ``.more_errors`` counts the rest. Nothing is sent.
             OSError: ``path`` cannot be read.
-            ConflictError: ``version_conflict`` (``expected_version_id``), or a mirror refused by
+            ConflictError: ``version_conflict`` (``expected_version_id``), a mirror refused by
                 ``allow_empty`` / ``max_deletes`` (``mirror_would_empty``,
-                ``max_deletes_exceeded``; never retried).
+                ``max_deletes_exceeded``; never retried), or ``tag_exists`` (``tag``).
             APIError: the server refused (a subclass per status), after retries.
             APIConnectionError: the server could not be reached.
 
@@ -297,14 +303,21 @@ class Client(_ClientBase):
         return self._run(upsert(args.prepare()))
 
     def get_dataset(
-        self, *, name: str | None = None, dataset_id: str | None = None, version_id: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        version_id: str | None = None,
+        tag: str | None = None,
     ) -> Dataset:
-        """The dataset with every example of ``version_id`` (else of its latest version).
+        """The dataset with every example of ``version_id``, or of the version ``tag`` names
+        (not both), else of its latest version; :class:`~groundset.NotFoundError`
+        ``tag_not_found``.
 
-        >>> dataset = client.get_dataset(name="qa")  # doctest: +SKIP
+        >>> dataset = client.get_dataset(name="qa", tag="baseline")  # doctest: +SKIP
         >>> len(dataset), dataset.version_id, dataset.examples[0].input
         """
-        return self._run(_ops.get_dataset(name, dataset_id, version_id))
+        return self._run(_ops.get_dataset(name, dataset_id, version_id, tag))
 
     def list_datasets(self, *, name: str | None = None) -> list[DatasetInfo]:
         """Every dataset, oldest first (without examples); with ``name``, only the dataset of
@@ -329,15 +342,54 @@ class Client(_ClientBase):
         *,
         name: str | None = None,
         dataset_id: str | None = None,
-        from_version_id: str,
-        to_version_id: str,
+        from_version_id: str | None = None,
+        to_version_id: str | None = None,
+        from_tag: str | None = None,
+        to_tag: str | None = None,
     ) -> Diff:
-        """The source ids created, updated and deleted from one version of a dataset to another."""
-        return self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id))
+        """The source ids created, updated and deleted from one version of a dataset to another,
+        each given by id or by tag (``from_version_id=`` or ``from_tag=``, ``to_version_id=`` or
+        ``to_tag=``)."""
+        return self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id, from_tag, to_tag))
 
     def delete_dataset(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
         """Delete a dataset with all its versions and examples."""
         self._run(_ops.delete_dataset(name, dataset_id))
+
+    def tag_version(
+        self, *, name: str | None = None, dataset_id: str | None = None, tag: str, version_id: str, move: bool = False
+    ) -> Tag:
+        """Point the dataset's ``tag`` at ``version_id`` (created if new) and return it.
+
+        A tag names one version of a dataset (``"baseline"``, ``"release-2026-11"``): 1 to 512
+        characters, not all digits (that is a version id), no ``/`` or U+0000; unique in the
+        dataset. Wherever a version is read (``get_dataset``, ``diff_versions``, experiments),
+        ``tag=`` names it too.
+
+        Raises:
+            ConflictError: ``tag_exists``: it points at another version (``.problem["version_id"]``)
+                and ``move`` is false; ``move=True`` moves it, recorded in :meth:`tag_history`.
+            NotFoundError: ``dataset_not_found``, ``version_not_found``.
+            ValidationError: ``invalid_tag``.
+
+        >>> client.tag_version(name="qa", tag="baseline", version_id="3")  # doctest: +SKIP
+        """
+        return self._run(_tags.tag_version(name, dataset_id, tag, version_id, move))
+
+    def delete_tag(self, *, name: str | None = None, dataset_id: str | None = None, tag: str) -> None:
+        """Delete the dataset's ``tag`` (its history stays); :class:`~groundset.NotFoundError`
+        ``tag_not_found``."""
+        self._run(_tags.delete_tag(name, dataset_id, tag))
+
+    def list_tags(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Tag]:
+        """Every tag of the dataset, by name (code point order), each with its version."""
+        return self._run(_tags.list_tags(name, dataset_id))
+
+    def tag_history(self, *, name: str | None = None, dataset_id: str | None = None, tag: str) -> list[TagEvent]:
+        """Every change of the tag, oldest first (``created``, ``moved`` with the version before,
+        ``deleted``), a deleted tag's too; :class:`~groundset.NotFoundError` ``tag_not_found``
+        for a tag the dataset never had."""
+        return self._run(_tags.tag_history(name, dataset_id, tag))
 
 
 async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -452,6 +504,8 @@ class AsyncClient(_ClientBase):
         allow_empty: bool = False,
         max_deletes: int | None = None,
         progress: bool | None = None,
+        tag: str | None = None,
+        move_tag: bool = False,
     ) -> UpsertResult:
         """Async :meth:`Client.upsert_dataset`; the hashing runs in a worker thread."""
         args = UpsertArgs.from_call(locals())
@@ -459,10 +513,15 @@ class AsyncClient(_ClientBase):
         return await self._run(upsert(prepared))
 
     async def get_dataset(
-        self, *, name: str | None = None, dataset_id: str | None = None, version_id: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        version_id: str | None = None,
+        tag: str | None = None,
     ) -> Dataset:
         """Async :meth:`Client.get_dataset`."""
-        return await self._run(_ops.get_dataset(name, dataset_id, version_id))
+        return await self._run(_ops.get_dataset(name, dataset_id, version_id, tag))
 
     async def list_datasets(self, *, name: str | None = None) -> list[DatasetInfo]:
         """Async :meth:`Client.list_datasets`."""
@@ -481,12 +540,32 @@ class AsyncClient(_ClientBase):
         *,
         name: str | None = None,
         dataset_id: str | None = None,
-        from_version_id: str,
-        to_version_id: str,
+        from_version_id: str | None = None,
+        to_version_id: str | None = None,
+        from_tag: str | None = None,
+        to_tag: str | None = None,
     ) -> Diff:
         """Async :meth:`Client.diff_versions`."""
-        return await self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id))
+        return await self._run(_ops.diff_versions(name, dataset_id, from_version_id, to_version_id, from_tag, to_tag))
 
     async def delete_dataset(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
         """Async :meth:`Client.delete_dataset`."""
         await self._run(_ops.delete_dataset(name, dataset_id))
+
+    async def tag_version(
+        self, *, name: str | None = None, dataset_id: str | None = None, tag: str, version_id: str, move: bool = False
+    ) -> Tag:
+        """Async :meth:`Client.tag_version`."""
+        return await self._run(_tags.tag_version(name, dataset_id, tag, version_id, move))
+
+    async def delete_tag(self, *, name: str | None = None, dataset_id: str | None = None, tag: str) -> None:
+        """Async :meth:`Client.delete_tag`."""
+        await self._run(_tags.delete_tag(name, dataset_id, tag))
+
+    async def list_tags(self, *, name: str | None = None, dataset_id: str | None = None) -> list[Tag]:
+        """Async :meth:`Client.list_tags`."""
+        return await self._run(_tags.list_tags(name, dataset_id))
+
+    async def tag_history(self, *, name: str | None = None, dataset_id: str | None = None, tag: str) -> list[TagEvent]:
+        """Async :meth:`Client.tag_history`."""
+        return await self._run(_tags.tag_history(name, dataset_id, tag))

@@ -19,6 +19,8 @@ __all__ = [
     "Example",
     "ExperimentInfo",
     "Mode",
+    "Tag",
+    "TagEvent",
     "UpsertResult",
     "Version",
 ]
@@ -59,6 +61,8 @@ class UpsertResult(_FromJson):
         digest: the digest of the resulting version (for a dry run: of the version it would write).
         created_source_ids, updated_source_ids, unchanged_source_ids, deleted_source_ids: the
             source ids of each class, only for a dry run (``None`` otherwise).
+        tag: the ``tag=`` given, now on ``version_id`` (a dry run: it would be); ``None``
+            without one.
     """
 
     dataset_id: str | None
@@ -76,6 +80,7 @@ class UpsertResult(_FromJson):
     updated_source_ids: list[str] | None = None
     unchanged_source_ids: list[str] | None = None
     deleted_source_ids: list[str] | None = None
+    tag: str | None = None
 
     def summary(self) -> str:
         """One line saying what happened, such as
@@ -94,7 +99,8 @@ class UpsertResult(_FromJson):
             what = f"version {self.version_id} (new)"
         else:
             what = f"version {self.version_id} (was {self.previous_version_id})"
-        return f"{where}: {what}: {counts}"
+        tagged = f"; tagged {self.tag!r}" if self.tag is not None and not self.dry_run else ""
+        return f"{where}: {what}: {counts}{tagged}"
 
     def __repr__(self) -> str:
         return f"<UpsertResult {self.summary()}; digest {self.digest[:12]}…>"
@@ -193,6 +199,42 @@ class Version(_FromJson):
     updated: int
     deleted: int
     digest: str
+    tags: list[str] = field(default_factory=list)
+    """The version's tags, sorted by code point."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tag(_FromJson):
+    """A name for one version of a dataset (``"baseline"``), unique in the dataset, movable.
+
+    Attributes:
+        name: the tag (1 to 512 characters, not all digits, no ``/`` or U+0000).
+        version_id: the version it points at.
+        created_at: when it was created (again, after a deletion); ISO 8601 UTC.
+        updated_at: when it was last created or moved.
+    """
+
+    name: str
+    version_id: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagEvent(_FromJson):
+    """One change of a tag, as its history lists them (oldest first).
+
+    Attributes:
+        action: ``"created"``, ``"moved"`` or ``"deleted"``.
+        version_id: where the tag points after it (``None`` when deleted).
+        previous_version_id: where it pointed before (``None`` when created).
+        at: when; ISO 8601 UTC.
+    """
+
+    action: Literal["created", "moved", "deleted"]
+    version_id: str | None
+    previous_version_id: str | None
+    at: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
