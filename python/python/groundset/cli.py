@@ -26,6 +26,7 @@ from groundset_core import manifest_digest
 from rich.console import Console
 from rich.table import Table
 
+from groundset import _cli_tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines
 from groundset._http import Op
@@ -295,6 +296,13 @@ def upsert(
         bool,
         typer.Option("--json", metavar=FLAG, help='Print the result as JSON (a refusal as {"error": {...}}).'),
     ] = False,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", metavar="TAG", help="Tag the version the sync produced (or the latest, unchanged)."),
+    ] = None,
+    move_tag: Annotated[
+        bool, typer.Option("--move-tag", metavar=FLAG, help="Move --tag if it names another version now.")
+    ] = False,
 ) -> None:
     """Make dataset NAME match the examples of FILE; a new version only if something changed.
 
@@ -330,6 +338,8 @@ def upsert(
                 allow_empty=allow_empty,
                 max_deletes=max_delete,
                 version_description=version_description,
+                tag=tag,
+                move_tag=move_tag,
             )
     except ExampleError as error:
         _bad_records(error, file, json_output, sends=True)
@@ -442,11 +452,12 @@ def versions(
     if json_output:
         _print_json([dataclasses.asdict(version) for version in found])
         return
-    table = Table("id", "created at", "examples", "changes", "digest", "description")
+    table = Table("id", "created at", "examples", "changes", "digest", "tags", "description")
     for v in found:
         changes = f"+{v.created} ~{v.updated} -{v.deleted}"
-        table.add_row(v.id, v.created_at[:19], str(v.example_count), changes, v.digest[:12], v.description or "")
-    for column in table.columns[:5]:
+        shown = ", ".join(v.tags)
+        table.add_row(v.id, v.created_at[:19], str(v.example_count), changes, v.digest[:12], shown, v.description or "")
+    for column in table.columns[:6]:
         column.no_wrap = True
     out.print(table)
 
@@ -455,16 +466,20 @@ def versions(
 def diff(
     context: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
-    from_version: Annotated[str, typer.Option("--from", metavar="ID", help="The older version's id.")],
-    to_version: Annotated[str, typer.Option("--to", metavar="ID", help="The newer version's id.")],
+    from_version: Annotated[str | None, typer.Option("--from", metavar="ID", help="The older version's id.")] = None,
+    to_version: Annotated[str | None, typer.Option("--to", metavar="ID", help="The newer version's id.")] = None,
     json_output: JsonFlag = False,
+    from_tag: Annotated[str | None, typer.Option("--from-tag", metavar="TAG", help="The older version by tag.")] = None,
+    to_tag: Annotated[str | None, typer.Option("--to-tag", metavar="TAG", help="The newer version by tag.")] = None,
 ) -> None:
-    """The source ids created, updated and deleted between two versions of dataset NAME."""
+    """The source ids created, updated and deleted between two versions of dataset NAME (each by id or tag)."""
     connection: Connection = context.obj
     found = _guarded(
         lambda: _with_client(
             connection,
-            lambda client: client.diff_versions(name=name, from_version_id=from_version, to_version_id=to_version),
+            lambda client: client.diff_versions(
+                name=name, from_version_id=from_version, to_version_id=to_version, from_tag=from_tag, to_tag=to_tag
+            ),
         ),
         json_output,
     )
@@ -802,6 +817,9 @@ TABLE_ROWS = 50
 def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:
     with connection.client() as client:
         return action(client)
+
+
+_cli_tags.register(app)
 
 
 def main() -> None:

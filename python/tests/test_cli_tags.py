@@ -1,0 +1,62 @@
+"""The CLI's tags against a real server: tag, move, untag, the history, versions listing them,
+upsert --tag/--move-tag and diff by tag."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write(path: Path, questions: list[str]) -> Path:
+    path.write_text("".join(json.dumps({"id": str(i), "input": {"q": q}}) + "\n" for i, q in enumerate(questions)))
+    return path
+
+
+def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: str) -> None:
+    first = run(
+        "upsert",
+        str(write(tmp_path / "v1.jsonl", ["a", "b"])),
+        "-d",
+        unique_name,
+        "--id-key",
+        "id",
+        "--tag",
+        "baseline",
+        "--json",
+    )
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["tag"] == "baseline"
+    v2_file = write(tmp_path / "v2.jsonl", ["a", "B", "c"])
+    refused = run("upsert", str(v2_file), "-d", unique_name, "--id-key", "id", "--tag", "baseline")
+    assert refused.exit_code == 1 and "tag_exists" in refused.output
+    second = run(
+        "upsert", str(v2_file), "-d", unique_name, "--id-key", "id", "--tag", "baseline", "--move-tag", "--json"
+    )
+    assert second.exit_code == 0, second.output
+    v1, v2 = json.loads(first.output)["version_id"], json.loads(second.output)["version_id"]
+
+    tagged = run("tag", unique_name, "old", v1)
+    assert tagged.exit_code == 0 and f"tag 'old' -> version {v1}" in tagged.output
+    assert "tag_exists" in run("tag", unique_name, "old", v2).output
+    assert run("tag", unique_name, "old", v2, "--move").exit_code == 0
+    assert run("tag", unique_name, "old", v1, "--move", "--json").exit_code == 0
+
+    listed = json.loads(run("tags", unique_name, "--json").output)
+    assert [(t["name"], t["version_id"]) for t in listed] == [("baseline", v2), ("old", v1)]
+    versions = json.loads(run("versions", unique_name, "--json").output)
+    assert {v["id"]: v["tags"] for v in versions} == {v2: ["baseline"], v1: ["old"]}
+    assert "baseline" in run("versions", unique_name).output
+
+    diff = json.loads(run("diff", unique_name, "--from-tag", "old", "--to-tag", "baseline", "--json").output)
+    assert (diff["created"], diff["updated"]) == (["2"], ["1"])
+
+    assert run("untag", unique_name, "old").exit_code == 0
+    gone = run("untag", unique_name, "old")
+    assert gone.exit_code == 1 and "tag_not_found" in gone.output
+    history = json.loads(run("tags", unique_name, "old", "--json").output)
+    assert [event["action"] for event in history] == ["created", "moved", "moved", "deleted"]
+    shown = run("tags", unique_name, "old")
+    assert shown.exit_code == 0 and "deleted" in shown.output
+    digits = run("tag", unique_name, "12", v1)
+    assert digits.exit_code == 1 and "all digits" in digits.output
