@@ -186,6 +186,9 @@ def test_matching_evaluator_versions_are_copied(client: TestClient) -> None:
     bare = reuse(client, other["id"], s["base"])
     assert (bare["reused_runs"], bare["reused_evaluations"], bare["evaluators_to_rerun"]) == (3, 0, [])
     assert all(run["evaluations"] == [] for run in stored_runs(client, other["id"]))
+    # Evaluations come with the runs a call copies: a later call names the evaluators to run.
+    later = reuse(client, other["id"], s["base"], same)
+    assert (later["reused_evaluations"], later["evaluators_to_rerun"]) == (0, ["correct", "quality"])
 
 
 def test_another_task_version_copies_nothing(client: TestClient) -> None:

@@ -14,9 +14,9 @@ passes through Python):
   names the base run; an errored run of the head for that pair is replaced, as a posted run
   would replace it. Repetitions pair by number, so a head with more repetitions than the base
   keeps the extra ones to run.
-- evaluations: of each reused run of the head, the evaluations of the run it was copied from
+- evaluations: of each run copied by the call, the evaluations of the run it was copied from
   whose error is null and whose (name, evaluator_version) is one the caller gives with a
-  version; never over an evaluation of that name the head run has already.
+  version. An evaluator without a version is never reused.
 
 A second call copies nothing new (a copied pair has a successful run, a copied evaluation is
 there): the call is idempotent.
@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from groundset_server.db import dialect
 from groundset_server.db.engine import write_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
@@ -113,7 +114,8 @@ def _replace_errored_runs(conn: sa.Connection, head_id: int, base_id: int) -> No
         conn.execute(sa.delete(runs).where(runs.c.id.in_(ids)))
 
 
-def _copy_runs(conn: sa.Connection, head: sa.Row[Any], base_id: int) -> int:
+def _copied_runs(conn: sa.Connection, head: sa.Row[Any], base_id: int) -> sa.Insert:
+    """The insert of the copies of the base's runs the head may take over."""
     base_run, head_run = runs.alias("base_run"), runs.alias("head_run")
     copied = (
         sa.select(
@@ -134,26 +136,15 @@ def _copy_runs(conn: sa.Connection, head: sa.Row[Any], base_id: int) -> int:
         )
         .order_by(base_run.c.example_id, base_run.c.repetition_number)
     )
-    statement = sa.insert(runs).from_select(
-        ["experiment_id", *COPIED_RUN_COLUMNS, "reused_from_run_id"], copied
-    )
-    return _inserted(conn, statement)
+    return sa.insert(runs).from_select(["experiment_id", *COPIED_RUN_COLUMNS, "reused_from_run_id"], copied)
 
 
-def _inserted(conn: sa.Connection, statement: sa.Insert) -> int:
-    """Run ``statement`` and count the rows it inserted (kept for an INSERT too: SQLAlchemy
-    keeps the driver's count only for UPDATE and DELETE by default)."""
-    return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
-
-
-def _copy_evaluations(conn: sa.Connection, head_id: int, versioned: list[tuple[str, str]]) -> int:
-    if not versioned:
-        return 0
-    source, present = evaluations.alias("source"), evaluations.alias("present")
-    copied = sa.select(runs.c.id, *(source.c[name] for name in COPIED_EVALUATION_COLUMNS)).where(
-        runs.c.experiment_id == head_id,
-        runs.c.reused_from_run_id.is_not(None),
-        source.c.run_id == runs.c.reused_from_run_id,
+def _copied_evaluations(copies: sa.FromClause, versioned: list[tuple[str, str]]) -> sa.Insert:
+    """The insert of the evaluations of the runs ``copies`` (``id``, ``reused_from_run_id``)
+    were copied from: error-free, of a (name, version) of ``versioned``."""
+    source = evaluations.alias("source")
+    copied = sa.select(copies.c.id, *(source.c[name] for name in COPIED_EVALUATION_COLUMNS)).where(
+        source.c.run_id == copies.c.reused_from_run_id,
         source.c.error.is_(None),
         sa.or_(
             *(
@@ -161,10 +152,29 @@ def _copy_evaluations(conn: sa.Connection, head_id: int, versioned: list[tuple[s
                 for name, version in versioned
             )
         ),
-        ~sa.exists().where(present.c.run_id == runs.c.id, present.c.name == source.c.name),
     )
-    statement = sa.insert(evaluations).from_select(["run_id", *COPIED_EVALUATION_COLUMNS], copied)
-    return _inserted(conn, statement)
+    return sa.insert(evaluations).from_select(["run_id", *COPIED_EVALUATION_COLUMNS], copied)
+
+
+def _copy(
+    conn: sa.Connection, head: sa.Row[Any], base_id: int, versioned: list[tuple[str, str]]
+) -> tuple[int, int]:
+    """Copy the runs, then the evaluations of the runs just copied: the number of each."""
+    copies = _copied_runs(conn, head, base_id)
+    if not versioned:
+        return int(conn.execute(copies.execution_options(preserve_rowcount=True)).rowcount), 0
+    # New ids are above every id taken before, on both databases: they name this call's copies.
+    taken = conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs.c.id), 0))).scalar_one()
+    new_rows = sa.select(runs.c.id, runs.c.reused_from_run_id).where(
+        runs.c.id > taken, runs.c.experiment_id == head.id
+    )
+    return dialect.insert_feeding(
+        conn,
+        copies,
+        [runs.c.id, runs.c.reused_from_run_id],
+        new_rows,
+        lambda rows: _copied_evaluations(rows, versioned),
+    )
 
 
 def _to_rerun(conn: sa.Connection, head_id: int, given: list[tuple[str, str | None]]) -> list[str]:
@@ -216,8 +226,7 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
         reused_runs = reused_evaluations = 0
         if matches:
             _replace_errored_runs(conn, head.id, base.id)
-            reused_runs = _copy_runs(conn, head, base.id)
-            reused_evaluations = _copy_evaluations(conn, head.id, versioned)
+            reused_runs, reused_evaluations = _copy(conn, head, base.id, versioned)
         to_rerun = _to_rerun(conn, head.id, given)
     return {
         "experiment_id": render_id(head.id),
