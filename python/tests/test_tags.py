@@ -111,3 +111,32 @@ def test_async_client(server: ServerProcess, unique_name: str) -> None:
             assert [e.action for e in await client.tag_history(name=unique_name, tag="a")] == ["created", "deleted"]
 
     anyio.run(main)
+
+
+def test_experiments_on_a_tagged_version(client: groundset.Client, unique_name: str) -> None:
+    first = client.upsert_dataset(name=unique_name, examples=rows(2), source_id_key="id", tag="baseline")
+    client.upsert_dataset(name=unique_name, examples=rows(3, edited=0), source_id_key="id")
+
+    def task(input: dict[str, object]) -> dict[str, object]:
+        return {"echo": input["q"]}
+
+    pinned = groundset.run_experiment(
+        {"name": unique_name, "tag": "baseline"}, task, experiment_name="nightly", client=client, print_summary=False
+    )
+    assert pinned.version_id == first.version_id and len(pinned.runs) == 2
+    latest = groundset.run_experiment(
+        {"name": unique_name}, task, experiment_name="nightly", client=client, print_summary=False
+    )
+    assert latest.version_id != first.version_id
+    by_tag = groundset.load_experiment(
+        {"dataset": unique_name, "experiment_name": "nightly", "tag": "baseline"}, client=client
+    )
+    assert by_tag.id == pinned.id
+    with pytest.raises(ValueError, match="not both"):
+        groundset.load_experiment(
+            {"dataset": unique_name, "experiment_name": "nightly", "tag": "baseline", "version_id": "1"},
+            client=client,
+        )
+    with pytest.raises(groundset.NotFoundError) as unknown:
+        groundset.run_experiment({"name": unique_name, "tag": "nope"}, task, client=client, print_summary=False)
+    assert unknown.value.code == "tag_not_found"

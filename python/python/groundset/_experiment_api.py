@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from groundset import _ops
+from groundset import _ops, _tags
 from groundset._experiment_types import DatasetArg, Experiment, ExperimentArg, ExperimentRun
 from groundset._http import Call, Op, json_call, segment
 from groundset._ops import PAGE_SIZE, pages
@@ -42,7 +42,7 @@ COMPARE_PAGE_SIZE = 10_000
 """Examples per page of a comparison (the server's most)."""
 SUMMARY_PAGE_SIZE = 100
 """Experiments per page with their summaries (the server's most)."""
-SELECTOR_KEYS = frozenset({"dataset", "experiment_name", "version_id", "before"})
+SELECTOR_KEYS = frozenset({"dataset", "experiment_name", "version_id", "tag", "before"})
 
 
 def create_experiment(
@@ -189,17 +189,20 @@ def resolve_dataset(dataset: DatasetArg) -> Op[Dataset]:
             raise ValueError("a dry-run upsert wrote no version to run an experiment on")
         return (yield from _ops.get_dataset(None, dataset.dataset_id, dataset.version_id))
     if isinstance(dataset, Mapping):
-        unknown = sorted(set(dataset) - {"name", "id", "version_id"})
+        unknown = sorted(set(dataset) - {"name", "id", "version_id", "tag"})
         if unknown or ("name" in dataset) == ("id" in dataset):
             raise ValueError(
-                f"a dataset selector has `name` or `id`, and optionally `version_id`; got the keys {sorted(dataset)}"
+                "a dataset selector has `name` or `id`, and optionally `version_id` or `tag`; "
+                f"got the keys {sorted(dataset)}"
             )
-        found = yield from _ops.get_dataset(dataset.get("name"), dataset.get("id"), dataset.get("version_id"))
+        found = yield from _ops.get_dataset(
+            dataset.get("name"), dataset.get("id"), dataset.get("version_id"), dataset.get("tag")
+        )
         if found.version_id is None:
             raise ValueError(f"dataset {found.name!r} has no version yet: upsert examples first")
         return found
     raise TypeError(
-        "dataset= must be an UpsertResult, a Dataset or a selector {'name' or 'id', 'version_id'?}, "
+        "dataset= must be an UpsertResult, a Dataset or a selector {'name' or 'id', 'version_id' or 'tag'?}, "
         f"not {type(dataset).__name__}"
     )
 
@@ -224,6 +227,10 @@ def resolve_version(dataset: DatasetArg) -> Op[tuple[str, str]]:
     if isinstance(dataset, Mapping) and set(dataset) in ({"name", "version_id"}, {"id", "version_id"}):
         info = yield from _ops.dataset_json(dataset.get("name"), dataset.get("id"))
         return info["id"], str(dataset["version_id"])
+    if isinstance(dataset, Mapping) and set(dataset) in ({"name", "tag"}, {"id", "tag"}):
+        info = yield from _ops.dataset_json(dataset.get("name"), dataset.get("id"))
+        version = yield from _tags.tag_target(info, dataset["tag"])
+        return info["id"], version
     found = yield from resolve_dataset(dataset)
     assert found.version_id is not None
     return found.id, found.version_id
@@ -328,7 +335,8 @@ def find_experiment(selector: Mapping[str, Any], what: str = "experiment") -> Op
     unknown = sorted(str(key) for key in selector if key not in SELECTOR_KEYS)
     if unknown or "dataset" not in selector or "experiment_name" not in selector:
         raise ValueError(
-            f"{what}: an experiment selector has dataset and experiment_name, optionally version_id and before; "
+            f"{what}: an experiment selector has dataset and experiment_name, optionally version_id or tag, "
+            "and before; "
             f"got the keys {sorted(str(key) for key in selector)}"
         )
     name, dataset_id = _selector_dataset(selector["dataset"], what)
@@ -336,15 +344,20 @@ def find_experiment(selector: Mapping[str, Any], what: str = "experiment") -> Op
     for label, value in (("experiment_name", experiment_name), ("version_id", version_id)):
         if value is not None and (not isinstance(value, str) or not value):
             raise ValueError(f"{what}: the selector's {label} must be a non-empty string, not {value!r}")
+    tag = selector.get("tag")
+    _ops.version_or_tag(version_id, tag)
     before = None
     if selector.get("before") is not None:
         before = yield from experiment_id(selector["before"], f"{what}'s before")
     info = yield from _ops.dataset_json(name, dataset_id)
+    if tag is not None:
+        version_id = yield from _tags.tag_target(info, tag)
     rows = yield from experiment_rows(
         info["id"], experiment_name=experiment_name, version_id=version_id, before=before, limit=1
     )
     if not rows:
         where = f" on version {version_id}" if version_id is not None else ""
+        where += f" (tag {tag!r})" if tag is not None else ""
         when = f" created before experiment {before}" if before is not None else ""
         detail = f"{what}: dataset {info['name']!r} has no experiment named {experiment_name!r}{where}{when}"
         problem = {

@@ -32,14 +32,14 @@ __all__ = [
 
 DatasetArg = Union[UpsertResult, Dataset, Mapping[str, Any]]  # noqa: UP007 - runtime alias on 3.10
 """What names the dataset version of an experiment: an upsert's result, a dataset as read, or a
-selector ``{"name" | "id", "version_id"?}``."""
+selector ``{"name" | "id", "version_id"? | "tag"?}`` (a version by id or by tag, else the latest)."""
 
 
 ExperimentArg = Union["Experiment", ExperimentInfo, str, Mapping[str, Any]]
 """What names a stored experiment: an :class:`Experiment`, an :class:`~groundset.ExperimentInfo`,
 its id, or a selector ``{"dataset": NAME | {"name" | "id": ...}, "experiment_name": ...,
-"version_id"?: ..., "before"?: experiment}``: the latest experiment of that name on the dataset
-(pinned to that version if given; created before ``before`` if given)."""
+"version_id"? | "tag"?: ..., "before"?: experiment}``: the latest experiment of that name on the
+dataset (pinned to that version, by id or tag, if given; created before ``before`` if given)."""
 
 
 @dataclass(frozen=True, slots=True)

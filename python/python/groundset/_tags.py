@@ -8,11 +8,20 @@ from groundset._http import Call, Op, json_call, segment
 from groundset._ops import check_tag, dataset_json, pages
 from groundset.types import Tag, TagEvent
 
-__all__ = ["delete_tag", "list_tags", "tag_history", "tag_version"]
+__all__ = ["delete_tag", "list_tags", "tag_history", "tag_target", "tag_version"]
 
 
 def _tag_path(dataset: dict[str, Any], tag: str) -> str:
     return f"/v1/datasets/{segment(dataset['id'])}/tags/{segment(tag)}"
+
+
+def tag_target(dataset: dict[str, Any], tag: str) -> Op[str]:
+    """The id of the version the tag of ``dataset`` (the server's JSON) points at;
+    :class:`~groundset.NotFoundError` ``tag_not_found``."""
+    check_tag(tag)
+    found = yield Call("GET", _tag_path(dataset, tag))
+    version: str = found["version_id"]
+    return version
 
 
 def tag_version(name: str | None, dataset_id: str | None, tag: str, version_id: str, move: bool) -> Op[Tag]:
