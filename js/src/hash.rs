@@ -74,10 +74,13 @@ struct Part {
     members: Option<Members>,
 }
 
-/// The members of a part's examples, for the member rule.
+/// The members of a part's examples, for the member rule: examples of one kind share a shape
+/// (their member names in order), checked once.
 struct Members {
-    /// Each example's count of members (`-1`: not an object), then their indices in `names`.
-    slots: Vec<f64>,
+    /// Each example's index in `shapes` (`-1`: not an object).
+    examples: Vec<f64>,
+    /// Each shape's count of members, then the index of each in `names`.
+    shapes: Vec<f64>,
     names: Vec<String>,
     id_key: Option<String>,
     any_members: bool,
@@ -90,32 +93,34 @@ impl Part {
     /// The issue of each example that breaks the member rule (see [`check_structured_members`]),
     /// by its index in the part; `Err` for member lists that do not follow the layout.
     fn member_failures(&self) -> Result<Vec<(usize, groundset_records::Error)>, TapeError> {
-        let Some(Members {
-            slots,
-            names,
-            id_key,
-            any_members,
-        }) = &self.members
-        else {
+        let Some(members) = &self.members else {
             return Ok(Vec::new());
         };
-        let mut failures = Vec::new();
-        let mut slots = slots.iter().map(|&slot| count_from_js(slot).ok());
-        for index in 0..self.count {
-            let Some(count) = slots.next().ok_or(TapeError::Malformed)? else {
-                continue; // not an object: its hashing reports that
-            };
-            let mut own = Vec::with_capacity(count);
+        // The rule's verdict on each shape, in order.
+        let mut verdicts = Vec::new();
+        let mut slots = members.shapes.iter().map(|&slot| count_from_js(slot));
+        while let Some(count) = slots.next() {
+            let count = count.map_err(|_| TapeError::Malformed)?;
+            let mut names = Vec::with_capacity(count);
             for _ in 0..count {
-                let id = slots.next().flatten().ok_or(TapeError::Malformed)?;
-                own.push(names.get(id).ok_or(TapeError::Malformed)?.as_str());
+                let id = slots
+                    .next()
+                    .ok_or(TapeError::Malformed)?
+                    .map_err(|_| TapeError::Malformed)?;
+                names.push(members.names.get(id).ok_or(TapeError::Malformed)?.as_str());
             }
-            if let Err(error) = check_structured_members(&own, id_key.as_deref(), *any_members) {
-                failures.push((index, error));
-            }
+            verdicts.push(check_structured_members(&names, members.id_key.as_deref(), members.any_members).err());
         }
-        if slots.next().is_some() {
+        if members.examples.len() != self.count {
             return Err(TapeError::Malformed);
+        }
+        let mut failures = Vec::new();
+        for (index, &shape) in members.examples.iter().enumerate() {
+            // -1: not an object, which its hashing reports.
+            let Ok(shape) = count_from_js(shape) else { continue };
+            if let Some(error) = verdicts.get(shape).ok_or(TapeError::Malformed)? {
+                failures.push((index, error.clone()));
+            }
         }
         Ok(failures)
     }
@@ -175,12 +180,12 @@ pub struct HashedExamples {
 /// `next_part` writes the next part of the batch on a tape and returns
 /// `{tape, strings, units, names, count}` (see `value.rs`; `count` examples), or `null` at the
 /// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
-/// overlap. With `rule`, the examples are structured records: each part also has `members`
-/// and `memberNames` (see `Part::members`), and an example that breaks the record layer's
+/// overlap. With `rule`, the examples are structured records: each part also has `members`,
+/// `memberShapes` and `memberNames` (see `Members`), and an example that breaks the record layer's
 /// member rule (`check_structured_members`, the rule of files) fails with that rule's issue,
 /// whatever else is wrong with it.
 #[napi(
-    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number, members?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
+    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
 )]
 pub fn hash_examples(
     env: Env,
@@ -199,9 +204,11 @@ pub fn hash_examples(
         let members = match &rule {
             None => None,
             Some(rule) => {
-                let slots: Float64ArraySlice = written.get_named_property("members")?;
+                let examples: Float64ArraySlice = written.get_named_property("members")?;
+                let shapes: Float64ArraySlice = written.get_named_property("memberShapes")?;
                 Some(Members {
-                    slots: slots.to_vec(),
+                    examples: examples.to_vec(),
+                    shapes: shapes.to_vec(),
                     names: written.get_named_property("memberNames")?,
                     id_key: rule.id_key.clone(),
                     any_members: rule.any_members,

@@ -66,6 +66,27 @@ describe("misuse is refused, naming what was meant", () => {
     expect(done.created).toBe(1);
   });
 
+  test("the member rule holds across the parts of a large batch and its shapes of records", async () => {
+    // Records of several shapes (member orders), over several parts of the batch the core
+    // hashes; every 997th has a misspelt member.
+    const examples = Array.from({ length: 12_000 }, (_, i) => {
+      const text = "x".repeat(200);
+      if (i % 997 === 5) {
+        return { id: `r${i}`, input: { text }, outptu: { i } };
+      }
+      return i % 2 === 0
+        ? { id: `r${i}`, input: { text }, output: { i } }
+        : { output: { i }, input: { text }, id: `r${i}` };
+    });
+    const dataset = { datasetName: uniqueName("members-large") };
+    const error = await exampleError(upsertDataset({ client, dataset, examples, sourceIdKey: "id" }));
+    const bad = examples.flatMap((_, i) => (i % 997 === 5 ? [i] : []));
+    expect(error.errors.map(({ row, code, path, sourceId }) => [row, code, path, sourceId])).toEqual(
+      bad.map((row) => [row, "unknown_field", "$.outptu", `r${row}`]),
+    );
+    expect(error.errors[0]?.message).toContain('"outptu" (did you mean "output"?)');
+  });
+
   test("a function as sourceIdKey, one key in two parts, a guard with a merge", async () => {
     const dataset = { datasetName: uniqueName("misuse-options") };
     const examples = [{ id: 1, question: "q", answer: "a" }];

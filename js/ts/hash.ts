@@ -55,40 +55,75 @@ export interface MemberRule {
 }
 
 /**
- * The member names of the examples `examples` yields, in order, for the core's member rule:
- * each example as its count of members and their indices in `names` (`-1`: not an object).
+ * The members of the examples a source yields, in order, for the core's member rule: an
+ * iterator over the source that notes each example's shape (its member names in order) as the
+ * batch writer takes it. Records of one kind share a shape, so the core checks each shape of a
+ * part once.
  */
-class Members {
-  private readonly ids = new Map<string, number>();
-  names: string[] = [];
-  slots: number[] = [];
+class Members implements IterableIterator<unknown> {
+  private readonly source: Iterator<unknown>;
+  private shapeIds = new Map<string, number>();
+  private nameIds = new Map<string, number>();
+  /** Per example: the index of its shape, or -1 when it is not an object. */
+  private examples: number[] = [];
+  /** Per shape: its count of members, then the index of each name in {@link names}. */
+  private shapes: number[] = [];
+  private shapeCount = 0;
+  private names: string[] = [];
 
-  *tap(examples: Iterable<unknown>): Generator<unknown> {
-    for (const example of examples) {
-      if (example === null || typeof example !== "object" || Array.isArray(example)) {
-        this.slots.push(-1);
-      } else {
-        const keys = Object.keys(example);
-        this.slots.push(keys.length);
-        for (const key of keys) {
-          let id = this.ids.get(key);
-          if (id === undefined) {
-            id = this.names.length;
-            this.ids.set(key, id);
-            this.names.push(key);
-          }
-          this.slots.push(id);
-        }
-      }
-      yield example;
-    }
+  constructor(examples: Iterable<unknown>) {
+    this.source = examples[Symbol.iterator]();
   }
 
-  /** The members of the examples since the last call, with the names they index. */
-  take(): { members: Float64Array; memberNames: string[] } {
-    const taken = { members: Float64Array.from(this.slots), memberNames: this.names };
-    this.ids.clear();
-    [this.names, this.slots] = [[], []];
+  [Symbol.iterator](): IterableIterator<unknown> {
+    return this;
+  }
+
+  next(): IteratorResult<unknown> {
+    const step = this.source.next();
+    if (step.done !== true) {
+      this.examples.push(this.shapeOf(step.value));
+    }
+    return step;
+  }
+
+  private shapeOf(example: unknown): number {
+    if (example === null || typeof example !== "object" || Array.isArray(example)) {
+      return -1;
+    }
+    const keys = Object.keys(example);
+    // A name holding the separator makes the key ambiguous: such a shape is never shared.
+    const joined = keys.join("\u0000");
+    const shared = !keys.some((key) => key.includes("\u0000"));
+    let id = shared ? this.shapeIds.get(joined) : undefined;
+    if (id === undefined) {
+      id = this.shapeCount++;
+      this.shapes.push(keys.length);
+      for (const key of keys) {
+        let name = this.nameIds.get(key);
+        if (name === undefined) {
+          name = this.names.length;
+          this.nameIds.set(key, name);
+          this.names.push(key);
+        }
+        this.shapes.push(name);
+      }
+      if (shared) {
+        this.shapeIds.set(joined, id);
+      }
+    }
+    return id;
+  }
+
+  /** The members of the examples taken since the last call, for the part that holds them. */
+  take(): { members: Float64Array; memberShapes: Float64Array; memberNames: string[] } {
+    const taken = {
+      members: Float64Array.from(this.examples),
+      memberShapes: Float64Array.from(this.shapes),
+      memberNames: this.names,
+    };
+    [this.shapeIds, this.nameIds, this.examples, this.shapes, this.names] = [new Map(), new Map(), [], [], []];
+    this.shapeCount = 0;
     return taken;
   }
 }
@@ -105,8 +140,8 @@ export function hashBatch(
   collect: boolean,
   rule?: MemberRule,
 ): { hashes: string[]; failures: Map<number, HashError> } {
-  const members = rule === undefined ? undefined : new Members();
-  const writer = new BatchWriter(members === undefined ? examples : members.tap(examples), PART_SIZE, collect);
+  const members = rule === undefined ? undefined : new Members(examples);
+  const writer = new BatchWriter(members ?? examples, PART_SIZE, collect);
   const nextPart = () => {
     const part = writer.next();
     return part === null || members === undefined ? part : { ...part, ...members.take() };

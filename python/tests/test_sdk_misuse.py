@@ -43,6 +43,26 @@ def test_an_unknown_member_of_a_structured_record_is_refused(client: groundset.C
     assert done.created == 1
 
 
+def test_the_member_rule_holds_across_the_batches_of_a_large_set(client: groundset.Client, unique_name: str) -> None:
+    """Records of several member orders over many of the core's batches; every 997th has a
+    misspelt member: exactly those are refused, each with its source id."""
+    rows: list[dict[str, Any]] = []
+    for i in range(12_000):
+        if i % 997 == 5:
+            rows.append({"id": f"r{i}", "input": {"i": i}, "outptu": {"i": i}})
+        elif i % 2:
+            rows.append({"output": {"i": i}, "input": {"i": i}, "id": f"r{i}"})
+        else:
+            rows.append({"id": f"r{i}", "input": {"i": i}, "output": {"i": i}})
+    with pytest.raises(groundset.ExampleError) as refused:
+        client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+    bad = [i for i in range(12_000) if i % 997 == 5]
+    found = [(issue.row, issue.code, issue.path, issue.source_id) for issue in refused.value.errors]
+    assert found == [(row, "unknown_field", "$.outptu", f"r{row}") for row in bad]
+    assert '"outptu" (did you mean "output"?)' in refused.value.errors[0].message
+    assert_not_created(client, unique_name)
+
+
 def test_a_flat_record_without_key_lists_says_how_to_read_it(client: groundset.Client, unique_name: str) -> None:
     rows = [{"id": 1, "question": "2+2?", "answer": "4"}]
     with pytest.raises(groundset.ExampleError) as refused:

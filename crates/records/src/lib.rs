@@ -41,8 +41,8 @@ mod source_id;
 pub use error::{Code, Error, RecordCode, from_hash};
 pub use jsonl::{JsonlOptions, RecordHash, RecordResult, hash_jsonl_bytes, hash_jsonl_file, hash_jsonl_reader};
 pub use read::{
-    Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, check_structured_members, read_records_bytes,
-    read_records_file,
+    Format, ReadIssue, ReadOptions, ReadOutcome, ReadRecord, check_structured_members, is_structured_member,
+    read_records_bytes, read_records_file,
 };
 pub use records::{
     DecodedRecord, ExampleRecord, RecordContent, RecordError, RecordOptions, RequestBody, canonicalize_ndjson_line,

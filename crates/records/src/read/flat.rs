@@ -200,6 +200,12 @@ impl Shape {
 /// The members of a structured record, besides the id key.
 pub(crate) const STRUCTURED_MEMBERS: [&str; 3] = ["input", "output", "metadata"];
 
+/// Whether a structured record may have a member named `name`: `input`, `output`, `metadata`
+/// or the id key (the test [`check_structured_members`] applies to each member).
+pub fn is_structured_member(name: &str, id_key: Option<&str>) -> bool {
+    STRUCTURED_MEMBERS.contains(&name) || Some(name) == id_key
+}
+
 /// The member rule of a structured record, given the names of its members in order: it has an
 /// `input` member, else `not_an_object` at `$.input` naming the members it has; and no member
 /// but `input`, `output`, `metadata` and the id key `id_key`, else `unknown_field` at the first
@@ -222,7 +228,7 @@ pub fn check_structured_members(names: &[&str], id_key: Option<&str>, others_all
     let unknown: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|key| !others_allowed && !STRUCTURED_MEMBERS.contains(key) && Some(*key) != id_key)
+        .filter(|key| !others_allowed && !is_structured_member(key, id_key))
         .collect();
     if !names.contains(&"input") {
         let shown: Vec<&str> = names.iter().copied().take(20).collect();

@@ -44,7 +44,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 pub(crate) use flat::Shape;
-pub use flat::check_structured_members;
+pub use flat::{check_structured_members, is_structured_member};
 
 use canonhash::ErrorCode;
 
