@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import groundset
+
 
 def write(path: Path, questions: list[str]) -> Path:
     path.write_text("".join(json.dumps({"id": str(i), "input": {"q": q}}) + "\n" for i, q in enumerate(questions)))
@@ -60,3 +62,26 @@ def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: s
     assert shown.exit_code == 0 and "deleted" in shown.output
     digits = run("tag", unique_name, "12", v1)
     assert digits.exit_code == 1 and "all digits" in digits.output
+
+
+def test_experiments_and_compare_by_tag(run: Any, client: groundset.Client, unique_name: str) -> None:
+    def task(input: dict[str, Any]) -> dict[str, Any]:
+        return {"echo": input["q"]}
+
+    def exact(output: dict[str, Any], input: dict[str, Any]) -> bool:
+        return bool(output["echo"] == input["q"])
+
+    records = [{"id": "1", "input": {"q": "a"}}, {"id": "2", "input": {"q": "b"}}]
+    first = client.upsert_dataset(name=unique_name, examples=records, source_id_key="id", tag="release")
+    client.upsert_dataset(name=unique_name, examples=[{"id": "3", "input": {"q": "c"}}], source_id_key="id")
+    for selector in ({"name": unique_name, "tag": "release"}, {"name": unique_name}):
+        groundset.run_experiment(selector, task, [exact], experiment_name="nightly", client=client, print_summary=False)
+    listed = json.loads(run("experiments", unique_name, "--tag", "release", "--json").output)
+    assert [row["version_id"] for row in listed] == [first.version_id]
+    both = run("experiments", unique_name, "--tag", "release", "--version", "1")
+    assert both.exit_code != 0 and "not both" in both.output
+    compared = run("compare", "--dataset", unique_name, "nightly", "nightly", "--base-tag", "release", "--json")
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.output)["base"]["version_id"] == first.version_id
+    alone = run("compare", "nightly", "nightly", "--base-tag", "release")
+    assert alone.exit_code == 2 and "--base-tag" in alone.output

@@ -26,7 +26,7 @@ from groundset_core import manifest_digest
 from rich.console import Console
 from rich.table import Table
 
-from groundset import _cli_tags
+from groundset import _cli_export, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines
 from groundset._http import Op
@@ -520,12 +520,13 @@ def _ms_delta(value: float | None) -> str:
 
 
 def _experiment_rows(
-    connection: Connection, dataset: str, name: str | None, version: str | None, limit: int
+    connection: Connection, dataset: str, name: str | None, version: str | None, limit: int, tag: str | None = None
 ) -> list[dict[str, Any]]:
     def op() -> Op[list[dict[str, Any]]]:
         info = yield from dataset_json(dataset, None)
+        pinned = version if tag is None else (yield from _tags.tag_target(info, tag))
         rows = yield from experiment_api.experiment_rows(
-            info["id"], experiment_name=name, version_id=version, summary=True, limit=limit
+            info["id"], experiment_name=name, version_id=pinned, summary=True, limit=limit
         )
         for row in rows:
             if row.get("summary") is None:  # a server without the list's summary= (before 0.4)
@@ -545,11 +546,16 @@ def experiments(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help="The newest N at most.")] = 20,
     json_output: JsonFlag = False,
+    tag: Annotated[
+        str | None, typer.Option("--tag", metavar="TAG", help="Only experiments pinned to the version of this tag.")
+    ] = None,
 ) -> None:
     """List the experiments of dataset DATASET, newest first: version, task version, runs (successful, errored,
     reused) and the mean score of each evaluator."""
+    if version is not None and tag is not None:
+        raise typer.BadParameter("give --version or --tag, not both", param_hint="'--tag'")
     connection: Connection = context.obj
-    rows = _guarded(lambda: _experiment_rows(connection, dataset, name, version, limit), json_output)
+    rows = _guarded(lambda: _experiment_rows(connection, dataset, name, version, limit, tag), json_output)
     if json_output:
         _print_json(rows)
         return
@@ -626,6 +632,7 @@ def _comparison_json(
     *,
     dataset: str | None,
     versions: tuple[str | None, str | None],
+    tags: tuple[str | None, str | None] = (None, None),
     thresholds: list[str],
     include_changed: bool,
     only: list[str],
@@ -635,10 +642,16 @@ def _comparison_json(
         head_ref: Any = head
         base_ref: Any = base
         if dataset is not None:
-            head_ref = {"dataset": dataset, "experiment_name": head, "version_id": versions[1]}
+            head_ref = {"dataset": dataset, "experiment_name": head, "version_id": versions[1], "tag": tags[1]}
         head_id = yield from experiment_api.experiment_id(head_ref, "HEAD")
         if dataset is not None:
-            base_ref = {"dataset": dataset, "experiment_name": base, "version_id": versions[0], "before": head_id}
+            base_ref = {
+                "dataset": dataset,
+                "experiment_name": base,
+                "version_id": versions[0],
+                "tag": tags[0],
+                "before": head_id,
+            }
         base_id = yield from experiment_api.experiment_id(base_ref, "BASE")
         return (
             yield from experiment_api.compare(
@@ -734,6 +747,14 @@ def compare(
     head_version: Annotated[
         str | None, typer.Option("--head-version", metavar="ID", help="With --dataset: HEAD is pinned to this version.")
     ] = None,
+    base_tag: Annotated[
+        str | None,
+        typer.Option("--base-tag", metavar="TAG", help="With --dataset: BASE's version, by tag."),
+    ] = None,
+    head_tag: Annotated[
+        str | None,
+        typer.Option("--head-tag", metavar="TAG", help="With --dataset: HEAD's version, by tag."),
+    ] = None,
     threshold: Annotated[
         list[str] | None,
         typer.Option(
@@ -781,9 +802,17 @@ def compare(
     option, a missing experiment, a refusal of the server, no connection), so a CI job tells a regression from a
     broken gate.
     """
-    if dataset is None and (base_version is not None or head_version is not None):
-        flag = "--base-version" if base_version is not None else "--head-version"
-        raise typer.BadParameter("needs --dataset (BASE and HEAD are then experiment names)", param_hint=f"'{flag}'")
+    pins = {
+        "--base-version": base_version,
+        "--head-version": head_version,
+        "--base-tag": base_tag,
+        "--head-tag": head_tag,
+    }
+    given = [flag for flag, value in pins.items() if value is not None]
+    if dataset is None and given:
+        raise typer.BadParameter(
+            "needs --dataset (BASE and HEAD are then experiment names)", param_hint=f"'{given[0]}'"
+        )
     thresholds = _thresholds(threshold)
     connection: Connection = context.obj
     found = _guarded(
@@ -793,6 +822,7 @@ def compare(
             head,
             dataset=dataset,
             versions=(base_version, head_version),
+            tags=(base_tag, head_tag),
             thresholds=thresholds,
             include_changed=include_changed,
             only=[] if json_output else ["regressions"],
@@ -820,6 +850,7 @@ def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:
 
 
 _cli_tags.register(app)
+_cli_export.register(app)
 
 
 def main() -> None:
