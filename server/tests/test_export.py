@@ -150,6 +150,7 @@ def test_jsonl_lines_carry_the_id_key_and_every_part(client: TestClient) -> None
     response = client.get(f"/v1/datasets/{dataset_id}/export", params={"id_key": "source"})
     assert response.headers["content-type"] == "application/jsonl"
     assert response.headers["content-disposition"] == f'attachment; filename="lines-v{version}.jsonl"'
+    assert response.headers["x-version-id"] == version
     lines = [orjson.loads(line) for line in response.content.splitlines()]
     # A numeric-looking source id stays a string: the id is not part of the content hash.
     assert lines == [

@@ -155,7 +155,8 @@ export interface paths {
          *     (`application/jsonl`, one `{ID_KEY, input, output, metadata}` object per line) or
          *     `format=csv` (`text/csv`, dotted string columns and `:json` typed columns, docs/hashing.md
          *     section 5); examples in the order they were first created, streamed in bounded memory,
-         *     with `Content-Disposition: attachment; filename="<dataset>-v<version>.<format>"`. 422
+         *     with `Content-Disposition: attachment; filename="<dataset>-v<version>.<format>"` and
+         *     `X-Version-Id` (the version exported, also when none was named). 422
          *     `invalid_id_key` for an id key the file could not be read back by (`input`, `output`,
          *     `metadata`, empty; in CSV also one with `.` or `:`), 422 `dataset_has_no_version`.
          */
@@ -2570,6 +2571,8 @@ export interface operations {
             /** @description The version's examples as a file */
             200: {
                 headers: {
+                    /** @description The version exported. */
+                    "X-Version-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -32,6 +32,7 @@ from groundset_core import (
 )
 
 from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
+from groundset._export import ExportResult, export_dataset
 from groundset._read import hash_file, read_examples
 from groundset.client import AsyncClient, Client
 from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
@@ -103,6 +104,7 @@ __all__ = [
     "ExperimentEvaluation",
     "ExperimentInfo",
     "ExperimentRun",
+    "ExportResult",
     "GroundsetError",
     "HashError",
     "InternalServerError",
@@ -129,6 +131,7 @@ __all__ = [
     "compare_experiments",
     "evaluate_experiment",
     "example_hash",
+    "export_dataset",
     "hash_examples",
     "hash_file",
     "hash_jsonl",

@@ -7,11 +7,13 @@ answer raises the :class:`~groundset.errors.APIError` subclass of its status. Wh
 module's functions; only sending and sleeping differ.
 
 Other modules of the package run an operation with a client through :func:`drive_op` and
-:func:`adrive_op`, never through the clients' private members.
+:func:`adrive_op` (a download too large to hold through :func:`stream_call`), never through
+the clients' private members.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -32,7 +34,7 @@ from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Ta
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["AsyncClient", "Client", "adrive_op", "drive_op"]
+__all__ = ["AsyncClient", "Client", "adrive_op", "drive_op", "stream_call"]
 
 T = TypeVar("T")
 SourceIdFunction = Callable[[Mapping[str, Any]], str]
@@ -49,6 +51,32 @@ def drive_op(client: Client, op: Op[T]) -> T:
 async def adrive_op(client: AsyncClient, op: Op[T]) -> T:
     """Package-internal: :func:`drive_op` with an :class:`AsyncClient`, awaited."""
     return await client._run(op)
+
+
+@contextlib.contextmanager
+def stream_call(client: Client, call: Call) -> Iterator[httpx.Response]:
+    """Package-internal: the answer of ``call`` unread, for a body too large to hold (read it
+    with ``iter_bytes``). Tried as every call is (again after a connection error, 429 or 503,
+    with backoff) until a success's headers arrive; an error answer raises its
+    :class:`~groundset.errors.APIError`, spent retries :class:`~groundset.errors.APIConnectionError`."""
+    attempt = 0
+    while True:
+        sent: httpx.Response | httpx.TransportError
+        try:
+            sent = client._http.send(client._http.build_request(**client._request_args(call)), stream=True)
+        except httpx.TransportError as error:
+            sent = error
+        if isinstance(sent, httpx.Response):
+            if sent.status_code < 400:
+                with contextlib.closing(sent):
+                    yield sent
+                return
+            sent.read()
+            sent.close()
+        delay, _ = _outcome(client._options, call, attempt, sent)
+        # An error answer raised above unless it is worth another try.
+        time.sleep(delay or 0)
+        attempt += 1
 
 
 def _resume(op: Op[T], answer: Any, error: APIError | None) -> Call:

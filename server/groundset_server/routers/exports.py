@@ -21,6 +21,7 @@ EXPORT_LINE = {
     "properties": {part: {"type": "object"} for part in exports.PARTS},
     "additionalProperties": {"type": "string", "description": "The source id, under the id key."},
 }
+VERSION_ID = {"type": "string"}
 EXPORT_CONTENT = {
     "application/jsonl": {
         "schema": {"type": "string", "description": "One JSON object per line (x-item-schema)."},
@@ -39,7 +40,13 @@ EXPORT_CONTENT = {
 @router.get(
     "/{dataset_id}/export",
     response_class=StreamingResponse,
-    responses={200: {"description": "The version's examples as a file", "content": EXPORT_CONTENT}},
+    responses={
+        200: {
+            "description": "The version's examples as a file",
+            "content": EXPORT_CONTENT,
+            "headers": {"X-Version-Id": {"description": "The version exported.", "schema": VERSION_ID}},
+        }
+    },
 )
 async def export_dataset(
     request: Request,
@@ -54,7 +61,8 @@ async def export_dataset(
     (`application/jsonl`, one `{ID_KEY, input, output, metadata}` object per line) or
     `format=csv` (`text/csv`, dotted string columns and `:json` typed columns, docs/hashing.md
     section 5); examples in the order they were first created, streamed in bounded memory,
-    with `Content-Disposition: attachment; filename="<dataset>-v<version>.<format>"`. 422
+    with `Content-Disposition: attachment; filename="<dataset>-v<version>.<format>"` and
+    `X-Version-Id` (the version exported, also when none was named). 422
     `invalid_id_key` for an id key the file could not be read back by (`input`, `output`,
     `metadata`, empty; in CSV also one with `.` or `:`), 422 `dataset_has_no_version`."""
     export = await run_in_threadpool(
@@ -63,5 +71,5 @@ async def export_dataset(
     return StreamingResponse(
         export.chunks,
         media_type=export.media_type,
-        headers={"content-disposition": export.content_disposition},
+        headers={"content-disposition": export.content_disposition, "x-version-id": export.version_id},
     )

@@ -60,6 +60,7 @@ class Export:
 
     filename: str
     media_type: str
+    version_id: str
     chunks: Iterator[bytes]
 
     @property
@@ -112,7 +113,8 @@ def open_export(
         )
     pages = _Pages(engine, dataset.id, version)
     chunks = _jsonl(pages, id_key) if export_format == "jsonl" else _csv(pages, id_key)
-    return Export(f"{dataset.name}-v{version}.{export_format}", MEDIA_TYPES[export_format], chunks)
+    filename = f"{dataset.name}-v{version}.{export_format}"
+    return Export(filename, MEDIA_TYPES[export_format], str(version), chunks)
 
 
 @dataclass(frozen=True, slots=True)
