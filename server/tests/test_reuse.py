@@ -270,7 +270,10 @@ def test_versions_other_than_the_latest(client: TestClient) -> None:
 def test_fewer_head_repetitions_pair_by_number(client: TestClient) -> None:
     s = scene(client)
     single = create(client, s["dataset_id"], repetitions=1, task_version="t1")
-    assert reuse(client, single["id"], s["base"])["reused_runs"] == 2
+    quality = [{"name": "quality", "evaluator_version": "q1"}]
+    result = reuse(client, single["id"], s["base"], quality)
+    assert (result["reused_runs"], result["reused_evaluations"], result["evaluators_to_rerun"]) == (2, 2, [])
+    assert reuse(client, single["id"], s["base"], quality)["evaluators_to_rerun"] == []
     runs = stored_runs(client, single["id"])
     assert sorted((r["source_id"], r["repetition_number"]) for r in runs) == [("a", 1), ("b", 1)]
 

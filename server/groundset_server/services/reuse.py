@@ -157,14 +157,13 @@ def _copied_evaluations(copies: sa.FromClause, versioned: list[tuple[str, str]])
 
 
 def _copy(
-    conn: sa.Connection, head: sa.Row[Any], base_id: int, versioned: list[tuple[str, str]]
+    conn: sa.Connection, head: sa.Row[Any], base_id: int, taken: int, versioned: list[tuple[str, str]]
 ) -> tuple[int, int]:
-    """Copy the runs, then the evaluations of the runs just copied: the number of each."""
+    """Copy the runs, then the evaluations of the runs just copied (the head's runs with an id
+    above ``taken``): the number of each."""
     copies = _copied_runs(conn, head, base_id)
     if not versioned:
         return int(conn.execute(copies.execution_options(preserve_rowcount=True)).rowcount), 0
-    # New ids are above every id taken before, on both databases: they name this call's copies.
-    taken = conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs.c.id), 0))).scalar_one()
     new_rows = sa.select(runs.c.id, runs.c.reused_from_run_id).where(
         runs.c.id > taken, runs.c.experiment_id == head.id
     )
@@ -177,21 +176,44 @@ def _copy(
     )
 
 
-def _to_rerun(conn: sa.Connection, head_id: int, given: list[tuple[str, str | None]]) -> list[str]:
+def _lacks(
+    conn: sa.Connection, head_id: int, name: str, version: str | None, which: sa.ColumnElement[bool]
+) -> bool:
+    """Some reused run of the head (of those ``which`` selects) has no error-free evaluation
+    ``name`` of ``version``."""
+    held = sa.exists().where(
+        evaluations.c.run_id == runs.c.id,
+        evaluations.c.name == name,
+        evaluations.c.error.is_(None),
+        evaluations.c.evaluator_version.is_not_distinct_from(version),
+    )
+    lacking = sa.exists().where(
+        runs.c.experiment_id == head_id, runs.c.reused_from_run_id.is_not(None), which, ~held
+    )
+    return bool(conn.execute(sa.select(lacking)).scalar_one())
+
+
+def _to_rerun(
+    conn: sa.Connection,
+    head_id: int,
+    given: list[tuple[str, str | None]],
+    taken: int,
+    copied: tuple[int, int],
+) -> list[str]:
     """The names of ``given`` that some reused run of the head has no error-free evaluation of
-    (with that version) for."""
+    (with that version) for; ``copied``: the runs (ids above ``taken``) and evaluations this
+    call copied."""
+    reused_runs, reused_evaluations = copied
+    versioned = sum(version is not None for _, version in given)
+    # A run copied now holds exactly the evaluations copied with it, of versioned names: when
+    # their count says each got all of them, only an evaluator without a version lacks there.
+    complete = reused_evaluations == reused_runs * versioned
     lacking = []
     for name, version in given:
-        held = sa.exists().where(
-            evaluations.c.run_id == runs.c.id,
-            evaluations.c.name == name,
-            evaluations.c.error.is_(None),
-            evaluations.c.evaluator_version.is_not_distinct_from(version),
+        among_new = reused_runs > 0 and (
+            version is None or (not complete and _lacks(conn, head_id, name, version, runs.c.id > taken))
         )
-        missing = sa.select(
-            sa.exists().where(runs.c.experiment_id == head_id, runs.c.reused_from_run_id.is_not(None), ~held)
-        )
-        if conn.execute(missing).scalar_one():
+        if among_new or _lacks(conn, head_id, name, version, runs.c.id <= taken):
             lacking.append(name)
     return sorted(lacking)
 
@@ -224,10 +246,12 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
             )
         matches = base.task_version == head.task_version
         reused_runs = reused_evaluations = 0
+        # New ids are above every id taken before, on both databases: they name this call's copies.
+        taken = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs.c.id), 0))).scalar_one())
         if matches:
             _replace_errored_runs(conn, head.id, base.id)
-            reused_runs, reused_evaluations = _copy(conn, head, base.id, versioned)
-        to_rerun = _to_rerun(conn, head.id, given)
+            reused_runs, reused_evaluations = _copy(conn, head, base.id, taken, versioned)
+        to_rerun = _to_rerun(conn, head.id, given, taken, (reused_runs, reused_evaluations))
     return {
         "experiment_id": render_id(head.id),
         "base_experiment_id": render_id(base.id),
