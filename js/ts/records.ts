@@ -272,12 +272,14 @@ function exampleOf<R extends ExampleRecord>(
  * The examples of `records`: content, source id and content hash of each.
  *
  * Flat records when any of `inputKeys`, `outputKeys`, `metadataKeys` is given; structured
- * (`{ input, output?, metadata? }`) otherwise. Without `sourceIdKey` and `sourceId`, an
- * example's identity is its content hash, and identical examples count once (the first).
+ * (`{ input, output?, metadata? }` and the `sourceIdKey` member) otherwise, held to the core's
+ * member rule of files (see `hashBatch`). Without `sourceIdKey` and `sourceId`, an example's
+ * identity is its content hash, and identical examples count once (the first).
  *
  * @throws {ExampleError} listing every bad record (up to 100, then the count): not an object,
- * a bad, missing or repeated source id, a missing field, a value outside the hash domain (its
- * code, such as `non_finite_number`, and its path in the example, `$.input.items[0]`).
+ * a structured record with another member (`unknown_field`, did you mean …) or without input
+ * (`not_an_object`), a bad, missing or repeated source id, a missing field, a value outside
+ * the hash domain (its code, such as `non_finite_number`, and its path, `$.input.items[0]`).
  */
 export function prepareExamples<R extends ExampleRecord>(
   records: Iterable<R>,
