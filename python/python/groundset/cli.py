@@ -34,7 +34,7 @@ from groundset._ops import dataset_json
 from groundset._read import check_parts
 from groundset._read import hash_file as hash_records
 from groundset._upsert import GUARD_CODES, guard_message
-from groundset.client import Client
+from groundset.client import Client, drive_op
 from groundset.comparisons import Comparison
 from groundset.errors import APIError, ConflictError, ExampleError, GroundsetError, HashError
 
@@ -533,7 +533,7 @@ def _experiment_rows(
                 row["summary"] = (yield from experiment_api.get_experiment(row["id"]))["summary"]
         return rows
 
-    return _with_client(connection, lambda client: client._run(op()))
+    return _with_client(connection, lambda client: drive_op(client, op()))
 
 
 @app.command()
@@ -599,7 +599,7 @@ def experiment(
     """Print the summary of experiment ID: runs, errors, reused runs, latency, usage, mean score per evaluator."""
     connection: Connection = context.obj
     found = _guarded(
-        lambda: _with_client(connection, lambda client: client._run(experiment_api.get_experiment(experiment_id))),
+        lambda: _with_client(connection, lambda client: drive_op(client, experiment_api.get_experiment(experiment_id))),
         json_output,
     )
     if json_output:
@@ -664,7 +664,7 @@ def _comparison_json(
             )
         )
 
-    return _with_client(connection, lambda client: client._run(op()))
+    return _with_client(connection, lambda client: drive_op(client, op()))
 
 
 def _print_comparison(comparison: Comparison, limit: int) -> None:
