@@ -10,6 +10,10 @@
 // - runExperiment: 10,000 examples, a trivial task and one evaluator, concurrency 10; the whole
 //   call (dataset fetch, experiment creation, scheduling, batched uploads, summary) divided by
 //   the examples. Goal: at most 0.5 ms per example.
+// - runExperiment with reuse (issue 14): 100,000 examples (--reuse-count), an experiment on them,
+//   1% edited, then a rerun with taskVersion and reuse of the first, with a no-op task: the whole
+//   call, the task aside. Goal: at most 1 s. Written to ../bench-results/js-reuse.md;
+//   `--cases reuse` runs this case alone.
 // The rounds alternate between the SDKs, so both see the same load on this shared machine.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -24,6 +28,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const python = join(root, ".venv/bin/python");
 const serverBinary = process.env.GROUNDSET_TEST_SERVER ?? join(root, ".venv/bin/groundset-server");
 const resultsFile = join(root, "bench-results/js-sdk.md");
+const reuseResultsFile = join(root, "bench-results/js-reuse.md");
 
 function option(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
@@ -32,6 +37,12 @@ function option(name, fallback) {
 const count = option("count", 100_000);
 const repeat = option("repeat", 3);
 const experimentCount = option("experiment-count", 10_000);
+const reuseCount = option("reuse-count", 100_000);
+const casesAt = process.argv.indexOf("--cases");
+const cases = casesAt > 0 ? process.argv[casesAt + 1] : "all";
+if (cases !== "all" && cases !== "reuse") {
+  throw new Error(`--cases is all or reuse, not ${cases}`);
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -103,7 +114,110 @@ print(json.dumps(time.perf_counter() - start))
   return JSON.parse(execFileSync(python, ["-c", script, baseUrl, datasetId], { encoding: "utf8" }).trim());
 }
 
+/**
+ * Reruns with reuse after 1% of `reuseCount` examples were edited: their wall times (s), the
+ * first, full experiment's (for scale), and how many times the task ran in the last rerun.
+ */
+async function reuseCase(client) {
+  const rows = Array.from({ length: reuseCount }, (_, id) => ({
+    id,
+    input: { question: `question ${id}` },
+    output: { answer: `question ${id}` },
+  }));
+  const dataset = { datasetName: "bench-reuse" };
+  const v1 = await upsertDataset({ client, dataset, examples: rows, sourceIdKey: "id" });
+  const exact = asEvaluator({
+    name: "exact",
+    version: "1",
+    evaluate: ({ output, expected }) => output === expected.answer,
+  });
+  const common = { client, evaluators: [exact], taskVersion: "t1", printSummary: false, progress: false };
+  let started = performance.now();
+  const base = await runExperiment({ ...common, dataset: v1, task: async (example) => example.input.question });
+  const full = (performance.now() - started) / 1000;
+  const step = 100; // 1% edited
+  const edited = rows.map((row) => (row.id % step === 0 ? { ...row, input: { question: `edited ${row.id}` } } : row));
+  const v2 = await upsertDataset({ client, dataset, examples: edited, sourceIdKey: "id" });
+  const times = [];
+  const serverTimes = [];
+  let calls = 0;
+  // Each request timed to the end of its body (read here, then handed on): the server's share.
+  let waited = 0;
+  const timing = async (input, init) => {
+    const sent = performance.now();
+    const response = await fetch(input, init);
+    const body = await response.arrayBuffer();
+    waited += performance.now() - sent;
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  const timedClient = createClient({ baseUrl: client.baseUrl, fetch: timing });
+  for (let round = 0; round < repeat; round++) {
+    calls = 0;
+    waited = 0;
+    started = performance.now();
+    const rerun = await runExperiment({
+      ...common,
+      client: timedClient,
+      dataset: v2,
+      reuse: base,
+      task: async (example) => {
+        calls++;
+        return example.input.question;
+      },
+    });
+    times.push((performance.now() - started) / 1000);
+    serverTimes.push(waited / 1000);
+    if (calls !== reuseCount / step || rerun.summary.reusedRuns !== reuseCount - reuseCount / step) {
+      throw new Error(`rerun ran the task ${calls} times and reused ${rerun.summary.reusedRuns} runs`);
+    }
+  }
+  await deleteDataset({ client, dataset });
+  return { times, serverTimes, full, calls };
+}
+
+function reuseReport({ times, serverTimes, full, calls }, loadBefore) {
+  const wall = median(times);
+  const sdk = median(times.map((time, round) => time - serverTimes[round]));
+  const text = [
+    "# TypeScript SDK: runExperiment with reuse",
+    "",
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; Node ${process.version}, ${cpus().length} cores, ` +
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(" / ")} before (1 / 5 / 15 min). Server (SQLite in a ` +
+      "temporary directory) and the SDK on the same machine, which other work shares: figures vary from run to run.",
+    "",
+    `${reuseCount.toLocaleString("en")} examples, an experiment on them (taskVersion t1, one evaluator with a version), ` +
+      `1% edited, then \`runExperiment({ taskVersion: "t1", reuse: base })\` with a no-op async task: the whole call ` +
+      "(dataset fetch, experiment creation, the server's copy, the incomplete pairs, runs and uploads, summary); " +
+      `median of ${repeat}. The first, full experiment took ${full.toFixed(2)} s.`,
+    "",
+    "| rerun with reuse | wall time (s) | runs (s) | waiting for the server (s) | the SDK's own (s) | task calls | goal ≤ 1 s |",
+    "| --- | ---: | --- | ---: | ---: | ---: | --- |",
+    `| 1% edited | ${wall.toFixed(2)} | ${times.map((t) => t.toFixed(2)).join(", ")} | ` +
+      `${median(serverTimes).toFixed(2)} | ${sdk.toFixed(2)} | ${calls} | ${wall <= 1 ? "met" : "missed"} |`,
+    "",
+    "Waiting for the server: the requests from sending to the end of the answer's body (create, POST reuse, GET " +
+      "incomplete, the runs' uploads, the summary); the SDK's own: the rest (scheduling the task calls, evaluating, " +
+      "building the batches), medians of the per-run figures. The goal covers both; the server's copy and reads " +
+      "dominate (bench-results/server-reuse.md times the copy alone).",
+    "",
+  ].join("\n");
+  writeFileSync(reuseResultsFile, text);
+  process.stdout.write(`${text}\nwrote ${reuseResultsFile}\n`);
+}
+
 async function main() {
+  if (cases === "reuse") {
+    const directory = mkdtempSync(join(tmpdir(), "groundset-js-bench-"));
+    const loadBefore = loadavg();
+    const { server } = await startServer(directory).then(async (started) => {
+      reuseReport(await reuseCase(createClient({ baseUrl: started.baseUrl })), loadBefore);
+      return started;
+    });
+    server.kill("SIGTERM");
+    await new Promise((done) => server.once("exit", done));
+    rmSync(directory, { recursive: true, force: true });
+    return;
+  }
   const directory = mkdtempSync(join(tmpdir(), "groundset-js-bench-"));
   const dataFile = join(directory, "examples.jsonl");
   execFileSync(
@@ -174,6 +288,7 @@ async function main() {
       pythonExperimentTimes.push(pythonExperiment(baseUrl, experimentData.datasetId));
     }
     report(times, experimentTimes, pythonExperimentTimes, loadBefore);
+    reuseReport(await reuseCase(client), loadavg());
   } finally {
     server.kill("SIGTERM");
     await new Promise((done) => server.once("exit", done));

@@ -101,11 +101,15 @@ describe("runExperiment with reuse", () => {
     expect(scores(incremental.experiment.summary)).toEqual(scores(full.experiment.summary));
     expect(incremental.experiment.summary).toMatchObject({ runs: 22, successfulRuns: 22, reusedRuns: 17 });
     expect(incremental.experiment.summaryTable()).toContain("reused 17 of 22 runs");
+    // The runs of this call are those the task made; the stored experiment holds every one.
+    expect(incremental.experiment.runs.map((r) => r.sourceId).sort()).toEqual(incremental.calls);
+    const head = await loadExperiment({ client, experiment: incremental.experiment });
+    expect(head.runs).toHaveLength(22);
 
     // The copies are runs of the new experiment that point at the base's, with its output and timing.
     const stored = await loadExperiment({ client, experiment: base.experiment });
     const baseRuns = new Map(stored.runs.map((r) => [r.id, r]));
-    const copies = incremental.experiment.runs.filter((r) => r.reusedFromRunId !== null);
+    const copies = head.runs.filter((r) => r.reusedFromRunId !== null);
     expect(copies).toHaveLength(17);
     for (const copy of copies) {
       const from = baseRuns.get(copy.reusedFromRunId as string);
@@ -121,7 +125,7 @@ describe("runExperiment with reuse", () => {
     const exactFrom = baseRuns.get(copies[0]?.reusedFromRunId as string)?.evaluations.find((e) => e.name === "exact");
     // Copied, not run again: the base's own timing.
     expect(exactCopy?.startTime).toBe(exactFrom?.startTime);
-    expect(incremental.experiment.runs.find((r) => r.sourceId === "q07")).toBeUndefined();
+    expect(head.runs.find((r) => r.sourceId === "q07")).toBeUndefined();
   });
 
   test("another evaluator version runs that evaluator again on the copied runs", async () => {
@@ -134,7 +138,8 @@ describe("runExperiment with reuse", () => {
       exactVersion: "2",
     });
     expect(calls).toHaveLength(5);
-    const exact = experiment.runs.flatMap((r) => r.evaluations.filter((e) => e.name === "exact"));
+    const stored = await loadExperiment({ client, experiment });
+    const exact = stored.runs.flatMap((r) => r.evaluations.filter((e) => e.name === "exact"));
     expect(exact).toHaveLength(22);
     expect(exact.every((e) => e.evaluatorVersion === "2")).toBe(true);
     expect(experiment.summary.reusedRuns).toBe(17);

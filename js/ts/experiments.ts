@@ -11,7 +11,7 @@ import { allPages, type Client, clientOrDefault } from "./client.js";
 import { type Dataset, type DatasetSelector, type Example, getDataset, type UpsertResult } from "./datasets.js";
 import { GroundsetError } from "./errors.js";
 import type { components } from "./generated/openapi.js";
-import { type ExperimentRef, experimentIdOf } from "./selectors.js";
+import { datasetInfoOf, datasetRefOf, type ExperimentRef, experimentIdOf } from "./selectors.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -196,7 +196,10 @@ export class Experiment {
   /** The task's version given to `runExperiment` (`taskVersion`), or `null`. */
   taskVersion: string | null;
   dryRun: boolean;
-  /** The runs of this call (of `runExperiment`) or all of them (when loaded or resumed). */
+  /**
+   * The runs of this call (of `runExperiment`; with `reuse`, those the task made) or all of
+   * them (when loaded or resumed; copied ones with `reusedFromRunId`).
+   */
   runs: ExperimentRun[];
   /** The server's summary, or one computed from `runs` for a dry run. */
   summary: ExperimentSummary;
@@ -928,7 +931,15 @@ async function runAll(
   return runs;
 }
 
-async function resolveDataset(client: Client, dataset: DatasetSelector | UpsertResult | Dataset): Promise<Dataset> {
+/** A dataset version to run on, with its examples when they were read. */
+interface Pinned {
+  id: string;
+  versionId: string;
+  examples?: Example[];
+}
+
+/** The dataset version `dataset` names, its examples read only if it holds them (a `Dataset`). */
+async function pinnedVersion(client: Client, dataset: DatasetSelector | UpsertResult | Dataset): Promise<Pinned> {
   if (dataset === null || typeof dataset !== "object") {
     throw new TypeError(
       "dataset must be an UpsertResult, a Dataset or a selector { datasetName | datasetId, versionId? }",
@@ -939,20 +950,34 @@ async function resolveDataset(client: Client, dataset: DatasetSelector | UpsertR
     if (found.versionId === null) {
       throw new GroundsetError(`dataset "${found.name}" has no version yet: upsert examples first`);
     }
-    return found;
+    return { id: found.id, versionId: found.versionId, examples: found.examples };
   }
   if ("digest" in dataset && "noop" in dataset) {
     const result = dataset as UpsertResult;
     if (result.datasetId === null || result.versionId === null || (result.dryRun && !result.noop)) {
       throw new GroundsetError("a dry-run upsert wrote no version to run an experiment on");
     }
-    return getDataset({ client, dataset: { datasetId: result.datasetId, versionId: result.versionId } });
+    return { id: result.datasetId, versionId: result.versionId };
   }
-  const found = await getDataset({ client, dataset: dataset as DatasetSelector });
-  if (found.versionId === null) {
-    throw new GroundsetError(`dataset "${found.name}" has no version yet: upsert examples first`);
+  const { versionId, ...ref } = dataset as DatasetSelector;
+  if (versionId !== undefined && (typeof versionId !== "string" || versionId === "")) {
+    throw new TypeError("dataset.versionId must be a non-empty string");
   }
-  return found;
+  const info = await datasetInfoOf(client, datasetRefOf(ref, "dataset"));
+  const pinned = versionId ?? info.latestVersionId;
+  if (pinned === null) {
+    throw new GroundsetError(`dataset "${info.name}" has no version yet: upsert examples first`);
+  }
+  return { id: info.id, versionId: pinned };
+}
+
+/** The examples of a pinned version, read from the server unless they were given. */
+async function examplesOf(client: Client, pinned: Pinned): Promise<Example[]> {
+  if (pinned.examples === undefined) {
+    const dataset = { datasetId: pinned.id, versionId: pinned.versionId };
+    pinned.examples = (await getDataset({ client, dataset })).examples;
+  }
+  return pinned.examples;
 }
 
 async function loadExperimentWith(
@@ -1125,8 +1150,9 @@ export interface RunExperimentOptions {
  * and end time and its latency (ms); the task may report its usage (`context.reportUsage`).
  *
  * With `reuse` (and `taskVersion`), the results of an earlier experiment for unchanged
- * examples are copied instead of run again; the returned experiment then holds every run,
- * copied ones (`reusedFromRunId` set) and new ones.
+ * examples are copied instead of run again; the returned experiment's `runs` are those the
+ * task made (as the Python SDK's), its summary counts every run with `reusedRuns`, and
+ * `loadExperiment` reads all of them, the copies with `reusedFromRunId` set.
  *
  * ```ts
  * const synced = await upsertDataset({ dataset: { datasetName: "qa" }, examples, sourceIdKey: "id" });
@@ -1175,12 +1201,13 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   }
   const name = options.experimentName ?? (options.task.name === "" ? null : options.task.name);
 
-  const found = await resolveDataset(client, options.dataset);
-  const versionId = found.versionId as string;
+  const found = await pinnedVersion(client, options.dataset);
+  const versionId = found.versionId;
   // Before the new experiment exists, so a selector for "the latest of this name" finds the one before it.
   const baseId = reuse === null ? null : await experimentIdOf(client, reuse, "reuse");
-  const examples = dry > 0 ? found.examples.slice(0, dry) : found.examples;
-  const jobs = examples.flatMap((example) =>
+  // A rerun with reuse reads only the examples left to run (GET /incomplete), not the version's all.
+  const examples = baseId !== null ? [] : await examplesOf(client, found);
+  const jobs = (dry > 0 ? examples.slice(0, dry) : examples).flatMap((example) =>
     Array.from({ length: repetitions }, (_, index) => ({ example, repetitionNumber: index + 1 })),
   );
   let experimentId: string | null = null;
@@ -1199,16 +1226,20 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     experimentId = created.id;
   }
   const showProgress = progressShown(options.progress);
+  let runs: ExperimentRun[];
   if (baseId !== null && experimentId !== null) {
-    const byId = new Map(found.examples.map((example) => [example.id, example]));
-    await rerun(client, runner, { experimentId, baseId, taskVersion: taskVersion as string }, byId, {
+    const ids = { experimentId, baseId, taskVersion: taskVersion as string };
+    runs = await rerun(client, runner, ids, found, { batchSize, showProgress });
+  } else {
+    runs = await runAll(
+      client,
+      runner,
+      jobs,
+      experimentId,
       batchSize,
-      showProgress,
-    });
-    return reported(await loadExperimentWith(client, experimentId, byId), options.printSummary);
+      new Progress(jobs.length, "experiment", showProgress),
+    );
   }
-  const progress = new Progress(jobs.length, "experiment", showProgress);
-  const runs = await runAll(client, runner, jobs, experimentId, batchSize, progress);
   const summary = experimentId === null ? localSummary(runs, jobs.length) : await storedSummary(client, experimentId);
   const experiment = new Experiment({
     id: experimentId,
@@ -1235,9 +1266,9 @@ async function rerun(
   client: Client,
   runner: Runner,
   ids: { experimentId: string; baseId: string; taskVersion: string },
-  examples: ReadonlyMap<string, Example>,
+  version: Pinned,
   upload: { batchSize: number; showProgress: boolean },
-): Promise<void> {
+): Promise<ExperimentRun[]> {
   const { experimentId, baseId } = ids;
   let reused: Schemas["ReuseResult"];
   try {
@@ -1263,11 +1294,12 @@ async function rerun(
       { type: "GroundsetWarning", code: "GROUNDSET_TASK_VERSION_MISMATCH" },
     );
   }
-  await runIncomplete(client, runner, experimentId, upload.batchSize, upload.showProgress);
+  const runs = await runIncomplete(client, runner, experimentId, upload.batchSize, upload.showProgress);
   if (reused.evaluators_to_rerun.length === 0) {
-    return;
+    return runs;
   }
   const names = new Set(reused.evaluators_to_rerun);
+  const examples = new Map((await examplesOf(client, version)).map((example) => [example.id, example]));
   const targets = (await storedRuns(client, experimentId, examples))
     .filter((run) => run.reusedFromRunId !== null && run.example !== undefined)
     .map((run) => {
@@ -1276,6 +1308,7 @@ async function rerun(
     })
     .filter((target) => target.names.size > 0);
   await evaluateRuns(client, runner, experimentId, targets, upload.batchSize, upload.showProgress);
+  return runs;
 }
 
 /** `experiment`, its summary table printed first unless `printSummary` is false. */

@@ -7,7 +7,7 @@
  */
 
 import { allPages, type Client, clientOrDefault } from "./client.js";
-import { type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
+import { type DatasetInfo, type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
 import { GroundsetError, NotFoundError } from "./errors.js";
 import { camelized } from "./wire.js";
 
@@ -39,28 +39,36 @@ function checkText(value: unknown, what: string): string {
   return value;
 }
 
-function datasetRefOf(dataset: unknown): DatasetRef {
-  if (typeof dataset === "string") {
-    return { datasetName: checkText(dataset, "selector.dataset") };
+/** `dataset` checked: a name (in a selector) or `{ datasetName } | { datasetId }`; `what` names it in errors. */
+export function datasetRefOf(dataset: unknown, what = "selector.dataset"): DatasetRef {
+  if (typeof dataset === "string" && what === "selector.dataset") {
+    return { datasetName: checkText(dataset, what) };
   }
   if (dataset !== null && typeof dataset === "object") {
     const { datasetName, datasetId, ...rest } = dataset as Record<string, unknown>;
     const extra = Object.keys(rest);
     if (extra.length === 0 && (datasetName === undefined) !== (datasetId === undefined)) {
       return datasetName === undefined
-        ? { datasetId: checkText(datasetId, "selector.dataset.datasetId") }
-        : { datasetName: checkText(datasetName, "selector.dataset.datasetName") };
+        ? { datasetId: checkText(datasetId, `${what}.datasetId`) }
+        : { datasetName: checkText(datasetName, `${what}.datasetName`) };
     }
   }
   throw new TypeError(
-    'selector.dataset must be a dataset name or { datasetName } | { datasetId }, as in { dataset: "qa" }',
+    what === "selector.dataset"
+      ? 'selector.dataset must be a dataset name or { datasetName } | { datasetId }, as in { dataset: "qa" }'
+      : `${what} must be { datasetName } or { datasetId }`,
   );
 }
 
-/** The id of the dataset `dataset` names (a name is looked up; an id is taken as it is). */
-async function datasetIdOf(client: Client, dataset: DatasetRef): Promise<string> {
+/**
+ * The dataset `dataset` names, as the server lists it (with its latest version).
+ *
+ * @throws {NotFoundError} code `dataset_not_found`.
+ */
+export async function datasetInfoOf(client: Client, dataset: DatasetRef): Promise<DatasetInfo> {
   if (dataset.datasetId !== undefined) {
-    return dataset.datasetId;
+    const wire = await client.request("get", "/v1/datasets/{dataset_id}", { path: { dataset_id: dataset.datasetId } });
+    return camelized(wire);
   }
   const name = dataset.datasetName;
   const found = (await listDatasets({ client, name })).find((info) => info.name === name);
@@ -69,7 +77,12 @@ async function datasetIdOf(client: Client, dataset: DatasetRef): Promise<string>
     // The server's code for a dataset it lacks, as every other lookup by name says it.
     throw new NotFoundError(404, { status: 404, code: "dataset_not_found", detail, name }, detail, "GET /v1/datasets");
   }
-  return found.id;
+  return found;
+}
+
+/** The id of the dataset `dataset` names (a name is looked up; an id is taken as it is). */
+async function datasetIdOf(client: Client, dataset: DatasetRef): Promise<string> {
+  return dataset.datasetId ?? (await datasetInfoOf(client, dataset)).id;
 }
 
 function isSelector(ref: object): ref is ExperimentSelector {
@@ -153,7 +166,7 @@ export async function listExperiments(options: {
   const client = clientOrDefault(options.client);
   const name = options.experimentName === undefined ? undefined : checkText(options.experimentName, "experimentName");
   const versionId = options.versionId === undefined ? undefined : checkText(options.versionId, "versionId");
-  const datasetId = await datasetIdOf(client, datasetRefOf(options.dataset));
+  const datasetId = await datasetIdOf(client, datasetRefOf(options.dataset, "dataset"));
   const wire = await allPages((cursor) =>
     client.request("get", "/v1/datasets/{dataset_id}/experiments", {
       path: { dataset_id: datasetId },
