@@ -42,7 +42,7 @@ export interface ClientOptions {
   maxRetries?: number;
 }
 
-type Method = "get" | "post" | "delete";
+type Method = "get" | "post" | "put" | "delete";
 /** The server's routes that have this method. */
 export type PathWith<M extends Method> = {
   [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never;

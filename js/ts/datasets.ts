@@ -26,8 +26,8 @@ type Schemas = components["schemas"];
 /** A dataset by name (created by an upsert when missing) or by id. */
 export type DatasetRef = { datasetName: string; datasetId?: never } | { datasetId: string; datasetName?: never };
 
-/** A dataset and, optionally, one of its versions (default: the latest). */
-export type DatasetSelector = DatasetRef & { versionId?: string };
+/** A dataset and, optionally, one of its versions by id or by tag (default: the latest). */
+export type DatasetSelector = DatasetRef & ({ versionId?: string; tag?: never } | { tag: string; versionId?: never });
 
 /** How an upsert treats the server's examples that `examples` does not name. */
 export type UpsertMode = "merge" | "mirror";
@@ -78,6 +78,15 @@ export interface UpsertDatasetCommon<R extends ExampleRecord = ExampleRecord> ex
    * shows it for any number, `false` never (as the Python SDK's `progress=`).
    */
   progress?: boolean;
+  /**
+   * Tag the version the sync produced, or the latest when nothing changed, in the same
+   * transaction (`result.tag`). A tag on another version throws {@link ConflictError}
+   * `tag_exists` and nothing is written, unless `moveTag: true` moves it (recorded in its
+   * history). A dry run checks the same.
+   */
+  tag?: string;
+  /** Move `tag` when it names another version now. */
+  moveTag?: boolean;
 }
 
 /**
@@ -286,7 +295,7 @@ async function preparedOf<R extends ExampleRecord>(options: UpsertDatasetOptions
  */
 function alreadyMatches(
   plan: Schemas["PlanResult"],
-  options: Pick<UpsertDatasetOptions, "dryRun" | "description" | "metadata" | "expectedVersionId">,
+  options: Pick<UpsertDatasetOptions, "dryRun" | "description" | "metadata" | "expectedVersionId" | "tag">,
 ): boolean {
   return (
     plan.base_version_id !== null &&
@@ -295,7 +304,9 @@ function alreadyMatches(
     options.dryRun !== true &&
     options.description === undefined &&
     options.metadata === undefined &&
-    (options.expectedVersionId === undefined || options.expectedVersionId === plan.base_version_id)
+    (options.expectedVersionId === undefined || options.expectedVersionId === plan.base_version_id) &&
+    // A tag is set by the upsert itself, even when nothing changed.
+    options.tag === undefined
   );
 }
 
@@ -376,6 +387,8 @@ const UPSERT_OPTIONS = [
   "allowEmpty",
   "maxDeletes",
   "progress",
+  "tag",
+  "moveTag",
 ] as const;
 
 /**
@@ -427,6 +440,18 @@ async function sync<R extends ExampleRecord>(
   }
   if (options.expectedVersionId !== undefined) {
     header.expected_version_id = options.expectedVersionId;
+  }
+  if (options.tag !== undefined) {
+    header.tag = checkTag(options.tag, "tag");
+  }
+  if (options.moveTag !== undefined) {
+    if (typeof options.moveTag !== "boolean") {
+      throw new TypeError(`moveTag must be true or false, not ${JSON.stringify(options.moveTag)}`);
+    }
+    if (options.moveTag && options.tag === undefined) {
+      throw new TypeError("moveTag: true goes with tag");
+    }
+    header.move_tag = options.moveTag;
   }
   if (prepared.sourceIds.length <= PLAN_THRESHOLD) {
     const values = prepared.values;
@@ -524,7 +549,26 @@ function mirrorGuard(
 }
 
 /** The dataset a selector names, read from the server. */
-async function resolveDataset(client: Client, dataset: DatasetRef): Promise<Schemas["Dataset"]> {
+/**
+ * `tag` as given, refused before sending when it cannot be a tag (the server's rule is its own;
+ * these are the mistakes made by hand): a non-string, empty, or all digits (a version id).
+ * Package-internal.
+ */
+export function checkTag(tag: unknown, label: string): string {
+  if (typeof tag !== "string") {
+    throw new TypeError(`${label} must be a string, not ${typeof tag}`);
+  }
+  if (tag === "") {
+    throw new TypeError(`${label} must not be empty`);
+  }
+  if (/^[0-9]+$/.test(tag)) {
+    throw new TypeError(`${label} ${JSON.stringify(tag)} is all digits, which reads as a version id: use versionId`);
+  }
+  return tag;
+}
+
+/** The server's JSON of the dataset `dataset` names; package-internal. */
+export async function resolveDataset(client: Client, dataset: DatasetRef): Promise<Schemas["Dataset"]> {
   const selector = wireSelector(dataset);
   if ("id" in selector) {
     return client.request("get", "/v1/datasets/{dataset_id}", { path: { dataset_id: selector.id } });
@@ -577,8 +621,16 @@ async function* ndjsonLines(response: Response): AsyncGenerator<unknown> {
  */
 export async function getDataset(options: { client?: Client; dataset: DatasetSelector }): Promise<Dataset> {
   const client = clientOrDefault(options.client);
+  const { versionId: given, tag } = options.dataset as { versionId?: string; tag?: string };
+  if (given !== undefined && tag !== undefined) {
+    throw new TypeError("dataset takes versionId or tag, not both");
+  }
   const info = await resolveDataset(client, options.dataset);
-  const versionId = options.dataset.versionId ?? info.latest_version_id;
+  let versionId = given ?? info.latest_version_id;
+  if (tag !== undefined) {
+    const path = { dataset_id: info.id, tag: checkTag(tag, "tag") };
+    versionId = (await client.request("get", "/v1/datasets/{dataset_id}/tags/{tag}", { path })).version_id;
+  }
   if (versionId === null) {
     const digest = (
       await client.request("get", "/v1/datasets/{dataset_id}/manifest", { path: { dataset_id: info.id } })
@@ -646,18 +698,39 @@ export async function listExperiments(options: { client?: Client; dataset: Datas
   return wire.map(camelized);
 }
 
-/** The source ids created, updated and deleted from `fromVersionId` to `toVersionId`. */
+/**
+ * The source ids created, updated and deleted from one version to another, each given by id or
+ * by tag (`fromVersionId` or `fromTag`, `toVersionId` or `toTag`).
+ */
 export async function diffVersions(options: {
   client?: Client;
   dataset: DatasetRef;
-  fromVersionId: string;
-  toVersionId: string;
+  fromVersionId?: string;
+  toVersionId?: string;
+  fromTag?: string;
+  toTag?: string;
 }): Promise<Diff> {
   const client = clientOrDefault(options.client);
+  for (const [version, tag, side] of [
+    [options.fromVersionId, options.fromTag, "from"],
+    [options.toVersionId, options.toTag, "to"],
+  ] as const) {
+    if ((version === undefined) === (tag === undefined)) {
+      throw new TypeError(`diffVersions takes exactly one of ${side}VersionId and ${side}Tag`);
+    }
+    if (tag !== undefined) {
+      checkTag(tag, `${side}Tag`);
+    }
+  }
   const { id } = await resolveDataset(client, options.dataset);
   const wire = await client.request("get", "/v1/datasets/{dataset_id}/diff", {
     path: { dataset_id: id },
-    query: { from_version_id: options.fromVersionId, to_version_id: options.toVersionId },
+    query: {
+      from_version_id: options.fromVersionId,
+      to_version_id: options.toVersionId,
+      from_tag: options.fromTag,
+      to_tag: options.toTag,
+    },
   });
   return camelized(wire);
 }

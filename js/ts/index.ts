@@ -84,3 +84,4 @@ export {
 } from "./limits.js";
 export type { ExampleRecord, RecordOptions } from "./records.js";
 export { type ExperimentRef, type ExperimentSelector, listExperiments } from "./selectors.js";
+export { deleteTag, listTags, type Tag, type TagEvent, tagHistory, tagVersion } from "./tags.js";
