@@ -52,6 +52,9 @@ def export_dataset(
 ) -> ExportResult:
     """Write a version of a dataset (``version_id`` or ``tag``, else the latest) to ``path`` or
     ``file`` as the server exports it, streamed (memory stays bounded however large the version).
+    A CSV export's first bytes come after the server's pass over the version that plans the
+    columns (minutes for 1,000,000 examples: bench-results/server-export.md), so its chunks
+    are waited for without the client's ``timeout``.
 
     The file reads back to the version's exact content hashes: ``hash_file(path,
     source_id_key=id_key)`` gives its manifest, and ``upsert_dataset(path=..., source_id_key=id_key,
@@ -117,7 +120,7 @@ def _export(
     if tag is not None:
         params["tag"] = tag
     call = Call("GET", f"/v1/datasets/{segment(info['id'])}/export", params=params, expect="none")
-    with stream_call(client, call) as response:
+    with stream_call(client, call, patient=export_format == "csv") as response:
         exported = response.headers.get("x-version-id", "")
         if file is not None:
             size = _copy(response.iter_bytes(CHUNK_BYTES), file)

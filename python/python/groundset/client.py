@@ -54,16 +54,21 @@ async def adrive_op(client: AsyncClient, op: Op[T]) -> T:
 
 
 @contextlib.contextmanager
-def stream_call(client: Client, call: Call) -> Iterator[httpx.Response]:
+def stream_call(client: Client, call: Call, *, patient: bool = False) -> Iterator[httpx.Response]:
     """Package-internal: the answer of ``call`` unread, for a body too large to hold (read it
     with ``iter_bytes``). Tried as every call is (again after a connection error, 429 or 503,
     with backoff) until a success's headers arrive; an error answer raises its
-    :class:`~groundset.errors.APIError`, spent retries :class:`~groundset.errors.APIConnectionError`."""
+    :class:`~groundset.errors.APIError`, spent retries :class:`~groundset.errors.APIConnectionError`.
+    ``patient``: no bound on the wait for each chunk of the body, for an answer whose server
+    works long before its first byte (a CSV export plans its columns in a pass of its own)."""
     attempt = 0
     while True:
         sent: httpx.Response | httpx.TransportError
+        arguments = client._request_args(call)
+        if patient:
+            arguments["timeout"] = httpx.Timeout(client.timeout, read=None)
         try:
-            sent = client._http.send(client._http.build_request(**client._request_args(call)), stream=True)
+            sent = client._http.send(client._http.build_request(**arguments), stream=True)
         except httpx.TransportError as error:
             sent = error
         if isinstance(sent, httpx.Response):

@@ -188,7 +188,6 @@ def _plain_name(key: str) -> bool:
 class _Member:
     """What pass 1 saw of one member of an object, over the examples where the object is one."""
 
-    present: int = 0
     strings: int = 0
     objects: int = 0
     node: _Node | None = None
@@ -203,23 +202,27 @@ class _Node:
     whole: bool = False
 
     def see(self, value: dict[str, Any]) -> None:
+        # The hot loop of pass 1, once per member of every example: exact type checks and
+        # local names, since a plan needs only "a string", "an object" or "anything else".
         if self.whole:
             return
+        members = self.members
         for key, item in value.items():
-            member = self.members.get(key)
+            member = members.get(key)
             if member is None:
-                if not _plain_name(key) or len(self.members) >= MAX_OBJECT_COLUMNS:
+                if not _plain_name(key) or len(members) >= MAX_OBJECT_COLUMNS:
                     self.whole, self.members = True, {}
                     return
-                member = self.members[key] = _Member()
-            member.present += 1
-            if isinstance(item, str):
+                member = members[key] = _Member()
+            kind = type(item)
+            if kind is str:
                 member.strings += 1
-            elif isinstance(item, dict):
+            elif kind is dict:
                 member.objects += 1
-                if member.node is None:
-                    member.node = _Node()
-                member.node.see(item)
+                node = member.node
+                if node is None:
+                    node = member.node = _Node()
+                node.see(item)
 
 
 Cell = Callable[[dict[str, Any]], str]
