@@ -88,29 +88,13 @@ test("the upsert's tag on the plan path, its conflict and a dry run", async () =
   const same = await upsertDataset({ client, dataset, examples: many, sourceIdKey: "id", tag: "stable" });
   expect([same.noop, same.tag, same.versionId]).toEqual([true, "stable", first.versionId]);
   const edited = rows(PLAN_THRESHOLD + 1, 5);
-  const refused = await rejection(
-    upsertDataset({ client, dataset, examples: edited, sourceIdKey: "id", tag: "stable" }),
-  );
+  const sync = { client, dataset, examples: edited, sourceIdKey: "id", tag: "stable" };
+  const refused = await rejection(upsertDataset(sync));
   expect((refused as ConflictError).code).toBe("tag_exists");
-  const dry = await upsertDataset({
-    client,
-    dataset,
-    examples: edited,
-    sourceIdKey: "id",
-    tag: "stable",
-    moveTag: true,
-    dryRun: true,
-  });
+  const dry = await upsertDataset({ ...sync, moveTag: true, dryRun: true });
   expect([dry.dryRun, dry.tag, dry.updated]).toEqual([true, "stable", 1]);
   expect((await listTags({ client, dataset }))[0]?.versionId).toBe(first.versionId);
-  const moved = await upsertDataset({
-    client,
-    dataset,
-    examples: edited,
-    sourceIdKey: "id",
-    tag: "stable",
-    moveTag: true,
-  });
+  const moved = await upsertDataset({ ...sync, moveTag: true });
   expect((await listTags({ client, dataset }))[0]?.versionId).toBe(moved.versionId);
 });
 
