@@ -8,9 +8,17 @@
 
 import { canonicalize } from "./canon.js";
 import { allPages, type Client, clientOrDefault } from "./client.js";
-import { type Dataset, type DatasetSelector, type Example, getDataset, type UpsertResult } from "./datasets.js";
+import {
+  checkTag,
+  type Dataset,
+  type DatasetSelector,
+  type Example,
+  getDataset,
+  type UpsertResult,
+} from "./datasets.js";
 import { GroundsetError } from "./errors.js";
 import type { components } from "./generated/openapi.js";
+import { progressShown } from "./progress.js";
 import { datasetInfoOf, datasetRefOf, type ExperimentRef, experimentIdOf } from "./selectors.js";
 import { type Camelized, camelized } from "./wire.js";
 
@@ -830,10 +838,6 @@ class Progress {
   }
 }
 
-function progressShown(progress: boolean | undefined): boolean {
-  return progress ?? process.stderr.isTTY === true;
-}
-
 function checkBatchSize(batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new TypeError(`batchSize must be an integer from 1 to 10000, not ${batchSize}`);
@@ -942,7 +946,7 @@ interface Pinned {
 async function pinnedVersion(client: Client, dataset: DatasetSelector | UpsertResult | Dataset): Promise<Pinned> {
   if (dataset === null || typeof dataset !== "object") {
     throw new TypeError(
-      "dataset must be an UpsertResult, a Dataset or a selector { datasetName | datasetId, versionId? }",
+      "dataset must be an UpsertResult, a Dataset or a selector { datasetName | datasetId, versionId? | tag? }",
     );
   }
   if ("examples" in dataset && Array.isArray(dataset.examples)) {
@@ -959,12 +963,19 @@ async function pinnedVersion(client: Client, dataset: DatasetSelector | UpsertRe
     }
     return { id: result.datasetId, versionId: result.versionId };
   }
-  const { versionId, ...ref } = dataset as DatasetSelector;
+  const { versionId, tag, ...ref } = dataset as { versionId?: string; tag?: string } & DatasetSelector;
   if (versionId !== undefined && (typeof versionId !== "string" || versionId === "")) {
     throw new TypeError("dataset.versionId must be a non-empty string");
   }
+  if (versionId !== undefined && tag !== undefined) {
+    throw new TypeError("dataset takes versionId or tag, not both");
+  }
   const info = await datasetInfoOf(client, datasetRefOf(ref, "dataset"));
-  const pinned = versionId ?? info.latestVersionId;
+  let pinned = versionId ?? info.latestVersionId;
+  if (tag !== undefined) {
+    const path = { dataset_id: info.id, tag: checkTag(tag, "dataset.tag") };
+    pinned = (await client.request("get", "/v1/datasets/{dataset_id}/tags/{tag}", { path })).version_id;
+  }
   if (pinned === null) {
     throw new GroundsetError(`dataset "${info.name}" has no version yet: upsert examples first`);
   }

@@ -13,12 +13,10 @@ a string id is sent as it is, an accepted number as its spelling, a refused one 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +47,6 @@ FILES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("read/examples.json", "id", {}),
     ("cases/03-csv-ragged-rows/row-too-short.csv", "id", {"output_keys": ["output.answer"], "format": "csv"}),
 ]
-
-
-def _server_process() -> Any:
-    """The Python suite's ServerProcess (python/tests/conftest.py): one way to start a server."""
-    spec = importlib.util.spec_from_file_location("python_tests_conftest", ROOT / "python/tests/conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.ServerProcess
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    process = _server_process()(tmp_path_factory.mktemp("read-parity-server"))
-    process.start()
-    yield process
-    process.stop()
 
 
 def refusal(error: groundset.ExampleError) -> dict[str, Any]:
