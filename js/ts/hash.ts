@@ -70,6 +70,9 @@ class Members implements IterableIterator<unknown> {
   private shapes: number[] = [];
   private shapeCount = 0;
   private names: string[] = [];
+  /** The last example's member names and shape: records of one kind come in runs. */
+  private lastKeys: string[] = [];
+  private lastShape = -1;
 
   constructor(examples: Iterable<unknown>) {
     this.source = examples[Symbol.iterator]();
@@ -92,6 +95,10 @@ class Members implements IterableIterator<unknown> {
       return -1;
     }
     const keys = Object.keys(example);
+    const last = this.lastKeys;
+    if (this.lastShape >= 0 && keys.length === last.length && keys.every((key, at) => key === last[at])) {
+      return this.lastShape;
+    }
     // A name holding the separator makes the key ambiguous: such a shape is never shared.
     const joined = keys.join("\u0000");
     const shared = !keys.some((key) => key.includes("\u0000"));
@@ -112,6 +119,7 @@ class Members implements IterableIterator<unknown> {
         this.shapeIds.set(joined, id);
       }
     }
+    [this.lastKeys, this.lastShape] = [keys, id];
     return id;
   }
 
@@ -123,7 +131,7 @@ class Members implements IterableIterator<unknown> {
       memberNames: this.names,
     };
     [this.shapeIds, this.nameIds, this.examples, this.shapes, this.names] = [new Map(), new Map(), [], [], []];
-    this.shapeCount = 0;
+    [this.shapeCount, this.lastKeys, this.lastShape] = [0, [], -1];
     return taken;
   }
 }
