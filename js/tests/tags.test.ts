@@ -5,10 +5,13 @@ import {
   deleteTag,
   diffVersions,
   getDataset,
+  listExperiments,
   listTags,
   listVersions,
+  loadExperiment,
   NotFoundError,
   PLAN_THRESHOLD,
+  runExperiment,
   tagHistory,
   tagVersion,
   upsertDataset,
@@ -108,4 +111,26 @@ test("mistakes are caught before sending", async () => {
   await expect(getDataset({ client, dataset: { ...dataset, versionId: "1", tag: "x" } as never })).rejects.toThrow(
     /not both/,
   );
+});
+
+test("experiments on a tagged version", async () => {
+  const dataset = { datasetName: uniqueName("tags") };
+  const first = await upsertDataset({ client, dataset, examples: rows(2), sourceIdKey: "id", tag: "baseline" });
+  await upsertDataset({ client, dataset, examples: rows(3, 0), sourceIdKey: "id" });
+  const task = (example: { input: Record<string, unknown> }) => ({ echo: example.input.q });
+  const run = (selector: object) =>
+    runExperiment({ client, dataset: selector as never, task, experimentName: "nightly", printSummary: false });
+  const pinned = await run({ ...dataset, tag: "baseline" });
+  expect(pinned.versionId).toBe(first.versionId);
+  const latest = await run(dataset);
+  expect(latest.versionId).not.toBe(first.versionId);
+  const listed = await listExperiments({ client, dataset, tag: "baseline" });
+  expect(listed.map((experiment) => experiment.id)).toEqual([pinned.id]);
+  const loaded = await loadExperiment({
+    client,
+    experiment: { dataset, experimentName: "nightly", tag: "baseline" },
+  });
+  expect(loaded.id).toBe(pinned.id);
+  const unknown = await rejection(run({ ...dataset, tag: "nope" }));
+  expect((unknown as NotFoundError).code).toBe("tag_not_found");
 });

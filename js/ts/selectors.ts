@@ -7,20 +7,22 @@
  */
 
 import { allPages, type Client, clientOrDefault } from "./client.js";
-import { type DatasetInfo, type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
+import { checkTag, type DatasetInfo, type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
 import { GroundsetError, NotFoundError } from "./errors.js";
 import { camelized } from "./wire.js";
 
 /**
  * The latest experiment of a dataset with a name: `dataset` is the dataset's name or a
- * `{ datasetName } | { datasetId }` object; `versionId` keeps the experiments pinned to that
- * version; `before` keeps those created before another experiment (so `{ experimentName:
- * "nightly", before: latestNightly }` is the nightly before the latest).
+ * `{ datasetName } | { datasetId }` object; `versionId` (or the version's `tag`, not both)
+ * keeps the experiments pinned to that version; `before` keeps those created before another
+ * experiment (so `{ experimentName: "nightly", before: latestNightly }` is the nightly before
+ * the latest).
  */
 export interface ExperimentSelector {
   dataset: string | DatasetRef;
   experimentName: string;
   versionId?: string;
+  tag?: string;
   before?: ExperimentRef;
 }
 
@@ -30,7 +32,7 @@ export interface ExperimentSelector {
  */
 export type ExperimentRef = string | { readonly id: string | null; readonly dryRun?: boolean } | ExperimentSelector;
 
-const SELECTOR_KEYS = new Set(["dataset", "experimentName", "versionId", "before"]);
+const SELECTOR_KEYS = new Set(["dataset", "experimentName", "versionId", "tag", "before"]);
 
 function checkText(value: unknown, what: string): string {
   if (typeof value !== "string" || value === "") {
@@ -119,24 +121,26 @@ async function selectedId(client: Client, selector: ExperimentSelector, what: st
   const unknown = Object.keys(selector).filter((key) => !SELECTOR_KEYS.has(key));
   if (unknown.length > 0) {
     throw new TypeError(
-      `${what}: unknown selector key(s) ${unknown.join(", ")}; a selector has dataset, experimentName, versionId and before`,
+      `${what}: unknown selector key(s) ${unknown.join(", ")}; a selector has dataset, experimentName, versionId or tag, and before`,
     );
   }
   const name = checkText(selector.experimentName, `${what}.experimentName`);
   const versionId = selector.versionId === undefined ? undefined : checkText(selector.versionId, `${what}.versionId`);
+  const tag = selector.tag === undefined ? undefined : checkTag(selector.tag, `${what}.tag`);
   const dataset = datasetRefOf(selector.dataset);
   const before =
     selector.before === undefined ? undefined : await experimentIdOf(client, selector.before, `${what}.before`);
   const datasetId = await datasetIdOf(client, dataset);
   const page = await client.request("get", "/v1/datasets/{dataset_id}/experiments", {
     path: { dataset_id: datasetId },
-    query: { name, version_id: versionId, before, limit: 1 },
+    query: { name, version_id: versionId, tag, before, limit: 1 },
   });
   const found = page.data[0];
   if (found === undefined) {
     const where = [
       `named ${JSON.stringify(name)} on dataset ${JSON.stringify(dataset.datasetName ?? dataset.datasetId)}`,
       ...(versionId === undefined ? [] : [`version ${versionId}`]),
+      ...(tag === undefined ? [] : [`tag ${JSON.stringify(tag)}`]),
       ...(before === undefined ? [] : [`created before experiment ${before}`]),
     ];
     const detail = `${what}: no experiment ${where.join(", ")}`;
@@ -148,8 +152,8 @@ async function selectedId(client: Client, selector: ExperimentSelector, what: st
 
 /**
  * The experiments on any version of a dataset, newest first (without runs or summary:
- * `loadExperiment` reads those); `experimentName` keeps those of that name, `versionId` those
- * pinned to that version.
+ * `loadExperiment` reads those); `experimentName` keeps those of that name, `versionId` (or
+ * `tag`, not both) those pinned to that version.
  *
  * ```ts
  * const [latest] = await listExperiments({ dataset: { datasetName: "qa" }, experimentName: "nightly" });
@@ -162,15 +166,17 @@ export async function listExperiments(options: {
   dataset: DatasetRef;
   experimentName?: string;
   versionId?: string;
+  tag?: string;
 }): Promise<ExperimentInfo[]> {
   const client = clientOrDefault(options.client);
   const name = options.experimentName === undefined ? undefined : checkText(options.experimentName, "experimentName");
   const versionId = options.versionId === undefined ? undefined : checkText(options.versionId, "versionId");
+  const tag = options.tag === undefined ? undefined : checkTag(options.tag, "tag");
   const datasetId = await datasetIdOf(client, datasetRefOf(options.dataset, "dataset"));
   const wire = await allPages((cursor) =>
     client.request("get", "/v1/datasets/{dataset_id}/experiments", {
       path: { dataset_id: datasetId },
-      query: { cursor, limit: 1000, name, version_id: versionId },
+      query: { cursor, limit: 1000, name, version_id: versionId, tag },
     }),
   );
   return wire.map(camelized);

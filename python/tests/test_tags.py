@@ -128,6 +128,9 @@ def test_experiments_on_a_tagged_version(client: groundset.Client, unique_name: 
         {"name": unique_name}, task, experiment_name="nightly", client=client, print_summary=False
     )
     assert latest.version_id != first.version_id
+    assert [info.id for info in client.list_experiments(name=unique_name, tag="baseline")] == [pinned.id]
+    named = client.list_experiments(name=unique_name, experiment_name="nightly", version_id=latest.version_id)
+    assert [info.id for info in named] == [latest.id]
     by_tag = groundset.load_experiment(
         {"dataset": unique_name, "experiment_name": "nightly", "tag": "baseline"}, client=client
     )

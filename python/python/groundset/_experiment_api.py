@@ -119,10 +119,14 @@ def list_experiments(
     *,
     experiment_name: str | None = None,
     version_id: str | None = None,
+    tag: str | None = None,
 ) -> Op[list[ExperimentInfo]]:
     """Every experiment on any version of a dataset, newest first; only those named
-    ``experiment_name`` and pinned to ``version_id`` when given."""
+    ``experiment_name`` and pinned to ``version_id`` (or the version ``tag`` names) when given."""
+    _ops.version_or_tag(version_id, tag)
     info = yield from _ops.dataset_json(name, dataset_id)
+    if tag is not None:
+        version_id = yield from _tags.tag_target(info, tag)
     rows = yield from experiment_rows(info["id"], experiment_name=experiment_name, version_id=version_id)
     return [ExperimentInfo.from_json(row) for row in rows]
 

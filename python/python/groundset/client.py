@@ -361,14 +361,28 @@ class Client(_ClientBase):
         """Every version of a dataset, newest first, with its counts and digest."""
         return self._run(_ops.list_versions(name, dataset_id))
 
-    def list_experiments(self, *, name: str | None = None, dataset_id: str | None = None) -> list[ExperimentInfo]:
+    def list_experiments(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        experiment_name: str | None = None,
+        version_id: str | None = None,
+        tag: str | None = None,
+    ) -> list[ExperimentInfo]:
         """Every experiment on any version of a dataset, newest first (without runs; pass an
-        ``id`` to :func:`groundset.load_experiment` for those).
+        ``id`` to :func:`groundset.load_experiment` for those); only those named
+        ``experiment_name``, and only those pinned to ``version_id`` or to the version ``tag``
+        names (not both), when given.
 
-        >>> latest = client.list_experiments(name="qa")[0]  # doctest: +SKIP
+        >>> latest = client.list_experiments(name="qa", experiment_name="nightly")[0]  # doctest: +SKIP
         >>> latest.name, latest.version_id
         """
-        return self._run(_experiment_api.list_experiments(name, dataset_id))
+        return self._run(
+            _experiment_api.list_experiments(
+                name, dataset_id, experiment_name=experiment_name, version_id=version_id, tag=tag
+            )
+        )
 
     def diff_versions(
         self,
@@ -564,9 +578,21 @@ class AsyncClient(_ClientBase):
         """Async :meth:`Client.list_versions`."""
         return await self._run(_ops.list_versions(name, dataset_id))
 
-    async def list_experiments(self, *, name: str | None = None, dataset_id: str | None = None) -> list[ExperimentInfo]:
+    async def list_experiments(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        experiment_name: str | None = None,
+        version_id: str | None = None,
+        tag: str | None = None,
+    ) -> list[ExperimentInfo]:
         """Async :meth:`Client.list_experiments`."""
-        return await self._run(_experiment_api.list_experiments(name, dataset_id))
+        return await self._run(
+            _experiment_api.list_experiments(
+                name, dataset_id, experiment_name=experiment_name, version_id=version_id, tag=tag
+            )
+        )
 
     async def diff_versions(
         self,
