@@ -219,6 +219,9 @@ describe("compareExperiments", () => {
     const some = await compareExperiments({ client, base, head, only: ["regressions", "only_head"] });
     expect(some.examples.map((example) => example.sourceId).sort()).toEqual(["new", "s2", "s3"]);
     expect(some.counts.examples).toBe(6);
+    await expect(compareExperiments({ client, base, head, only: ["regression" as never] })).rejects.toThrow(
+      /^only takes an array of some of regressions, .*; not "regression"$/,
+    );
     expect(some.verdict.regressedExamples).toBe(2);
   });
 

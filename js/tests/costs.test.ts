@@ -139,6 +139,22 @@ describe("what each run cost", () => {
     });
   });
 
+  test("evaluators by name may be asEvaluator's, with their versions", async () => {
+    const synced = await seed(1);
+    const exact = asEvaluator({ name: "exact", version: "7", evaluate: () => true });
+    const experiment = await runExperiment({
+      client,
+      dataset: synced,
+      task: () => "0",
+      evaluators: { exact },
+      printSummary: false,
+    });
+    expect(experiment.runs[0]?.evaluations[0]).toMatchObject({ name: "exact", evaluatorVersion: "7", score: 1 });
+    await expect(
+      runExperiment({ client, dataset: synced, task: () => "0", evaluators: { other: exact }, printSummary: false }),
+    ).rejects.toThrow('evaluators: the key "other" names an evaluator named "exact"; use one name');
+  });
+
   test("asEvaluator refuses a version that is not a non-empty string", () => {
     expect(() => asEvaluator({ name: "x", evaluate: () => 1, version: "" })).toThrow(/version must be a string/);
     expect(() => asEvaluator({ name: "x", evaluate: () => 1, version: 3 as never })).toThrow(TypeError);

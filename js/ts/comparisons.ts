@@ -26,6 +26,18 @@ export type ComparisonFilter = NonNullable<
   NonNullable<operations["compare_experiments_v1_experiments_compare_get"]["parameters"]["query"]["only"]>
 >[number];
 
+/** Every value of `only`, as the server's `only` parameter takes them. */
+const FILTERS: ReadonlySet<string> = new Set<ComparisonFilter>([
+  "regressions",
+  "improvements",
+  "new_errors",
+  "output_changed",
+  "only_base",
+  "only_head",
+  "same_content",
+  "changed",
+]);
+
 /** Examples per page: the server's largest page, so a comparison of 100,000 examples takes 10 requests. */
 const PAGE_LIMIT = 10_000;
 
@@ -236,8 +248,14 @@ export async function compareExperiments(options: {
   if (options.includeChanged !== undefined && typeof options.includeChanged !== "boolean") {
     throw new TypeError(`includeChanged must be a boolean, not ${typeof options.includeChanged}`);
   }
-  if (options.only !== undefined && !Array.isArray(options.only)) {
-    throw new TypeError('only must be an array of filters, such as ["regressions", "changed"]');
+  if (options.only !== undefined) {
+    const unknown = Array.isArray(options.only) ? options.only.filter((value) => !FILTERS.has(value)) : [];
+    if (!Array.isArray(options.only) || unknown.length > 0) {
+      throw new TypeError(
+        `only takes an array of some of ${[...FILTERS].join(", ")}` +
+          (unknown.length > 0 ? `; not ${unknown.map((value) => JSON.stringify(value)).join(", ")}` : ""),
+      );
+    }
   }
   const [base, head] = await Promise.all([
     experimentIdOf(client, options.base, "base"),
