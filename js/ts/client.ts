@@ -76,6 +76,11 @@ export interface RequestOptions<P extends keyof paths, M extends Method> {
   ndjson?: () => AsyncIterable<string> | Iterable<string>;
   /** The `Accept` header; default `application/json`. */
   accept?: string;
+  /**
+   * Wait for each chunk of a successful answer's body without the `timeoutMs` bound: for an
+   * answer whose server works long before its first byte (a CSV export plans its columns first).
+   */
+  patient?: boolean;
 }
 
 /** A Retry-After in delta-seconds (an HTTP-date is ignored), read as the Python SDK reads it. */
@@ -295,6 +300,10 @@ export class Client {
         throw this.#connectionError(error, url, attempt);
       }
       if (response.ok) {
+        if (options.patient) {
+          timer.stop();
+          return response;
+        }
         return watched(response, timer);
       }
       if (RETRIED_STATUSES.has(response.status) && attempt < this.maxRetries) {

@@ -71,6 +71,7 @@ export {
   type TaskContext,
   type Verdict,
 } from "./experiments.js";
+export { type ExportFormat, type ExportResult, exportDataset } from "./export.js";
 export { type FileExample, type FileFormat, hashFile, type ReadFileOptions, readExamples } from "./files.js";
 export { exampleHash, hashExamples, hashValue, manifestDigest } from "./hash.js";
 export { hashJsonl } from "./jsonl.js";
