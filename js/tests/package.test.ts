@@ -43,6 +43,7 @@ describe("the package", () => {
       "diffVersions",
       "evaluateExperiment",
       "exampleHash",
+      "exportDataset",
       "getDataset",
       "hashExamples",
       "hashFile",
