@@ -264,3 +264,17 @@ def test_a_dataset_deleted_during_its_export_ends_the_answer_with_an_error(
         assert httpx.delete(f"{server.url}/v1/datasets/{dataset_id}", timeout=60).status_code == 204
         received = sum(len(chunk) for chunk in chunks)
         pytest.fail(f"the export ended as a complete file of {received} more bytes")
+
+
+def test_a_version_without_examples_exports_as_an_empty_file(client: TestClient, tmp_path: Path) -> None:
+    dataset_id, _ = upsert(client, "emptied", [example("a", {"q": 1})])
+    emptied = client.post(
+        "/v1/datasets/upsert",
+        json={"dataset": {"name": "emptied"}, "examples": [], "mode": "mirror", "allow_empty": True},
+    )
+    assert emptied.status_code == 200, emptied.text
+    digest = manifest(client, dataset_id, emptied.json()["version_id"])["digest"]
+    for export_format, content in [("jsonl", b""), ("csv", b"id,input:json\r\n")]:
+        path = export(client, dataset_id, tmp_path, format=export_format)
+        assert path.read_bytes() == content
+        assert read_back(path, "id") == ([], digest)
