@@ -190,13 +190,19 @@ export function checkParts(parts: Record<string, readonly string[] | undefined>,
   }
 }
 
-function pick(record: Record<string, unknown>, keys: readonly string[], option: string): Record<string, unknown> {
+function pick(
+  record: Record<string, unknown>,
+  keys: readonly string[],
+  option: string,
+  refusals: Refusal[],
+): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) {
-    if (!(key in record)) {
-      throw new Refusal("missing_key", `no key "${key}" (named in ${option})`, keyPath(key));
+    if (key in record) {
+      picked[key] = record[key];
+    } else {
+      refusals.push(new Refusal("missing_key", `no key "${key}" (named in ${option})`, keyPath(key)));
     }
-    picked[key] = record[key];
   }
   return picked;
 }
@@ -222,50 +228,78 @@ function checkIds(values: unknown[], rows: number[], issues: Issues, sourceIdKey
   return new Set(failures.map((failure) => failure.row));
 }
 
-/** The example a record stands for, and its source id (`undefined`: by content hash). */
+/** What {@link exampleOf} finds in one record. */
+interface Found {
+  /** The example, or `undefined` when its content was refused (then a placeholder is hashed). */
+  example: { input: unknown; output: unknown; metadata: unknown } | undefined;
+  /** What is hashed: a structured record as it is (the core checks its members). */
+  hashed: unknown;
+  /** The id's value (`undefined`: by content hash, or refused). */
+  id: unknown;
+  /** Whether the record has an id value to check (a source id is asked for and was found). */
+  hasId: boolean;
+  refusals: Refusal[];
+}
+
+/** Stands in for a record whose content was refused, so that the others are still hashed. */
+const PLACEHOLDER = { input: {} };
+
+/**
+ * The example a record stands for, its id's value and its problems, all of them (as the Python
+ * SDK reports them): a record whose content is refused still has its id checked.
+ * `undefined` for a record that is not a plain object (its one problem added to `refusals`).
+ */
 function exampleOf<R extends ExampleRecord>(
   given: R,
   row: number,
   options: RecordOptions<R>,
   flat: boolean,
   named: Set<string>,
-): { example: { input: unknown; output: unknown; metadata: unknown }; structured: unknown; id: unknown } {
+  refusals: Refusal[],
+): Found | undefined {
   const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
   const record: unknown = given;
   if (!isPlainObject(record)) {
-    throw new Refusal("not_a_mapping", `an example must be a plain object, not ${describe(record)}`);
+    refusals.push(new Refusal("not_a_mapping", `an example must be a plain object, not ${describe(record)}`));
+    return undefined;
   }
-  let example: { input: unknown; output: unknown; metadata: unknown };
+  let example: Found["example"];
   if (flat) {
-    example = {
-      input:
-        inputKeys !== undefined
-          ? pick(record, inputKeys, "inputKeys")
-          : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key))),
-      output: outputKeys === undefined ? {} : pick(record, outputKeys, "outputKeys"),
-      metadata: metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys"),
-    };
+    const input =
+      inputKeys !== undefined
+        ? pick(record, inputKeys, "inputKeys", refusals)
+        : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key)));
+    const output = outputKeys === undefined ? {} : pick(record, outputKeys, "outputKeys", refusals);
+    const metadata = metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys", refusals);
+    example = refusals.length === 0 ? { input, output, metadata } : undefined;
   } else {
     // Checked by the hasher: the core's member rule, then each part (an object; output and
     // metadata also null or missing, which hash as {}).
     example = { input: record.input, output: record.output ?? {}, metadata: record.metadata ?? {} };
   }
-  // The id's value, checked for the whole batch at once (see `checkedIds`).
+  // The id's value, checked for the whole batch at once (see `checkIds`).
   let id: unknown;
+  let hasId = false;
   if (sourceIdKey !== undefined) {
-    if (!(sourceIdKey in record)) {
+    if (sourceIdKey in record) {
+      [id, hasId] = [record[sourceIdKey], true];
+    } else {
       const path = keyPath(sourceIdKey);
-      throw new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${sourceIdKey}")`, path);
+      refusals.push(new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${sourceIdKey}")`, path));
     }
-    id = record[sourceIdKey];
   } else if (sourceId !== undefined) {
     id = sourceId(given, row);
-    if (typeof id !== "string") {
-      throw new Refusal("invalid_source_id", `sourceId(record) returned ${describe(id)}; it must return a string`);
+    if (typeof id === "string") {
+      hasId = true;
+    } else {
+      refusals.push(
+        new Refusal("invalid_source_id", `sourceId(record) returned ${describe(id)}; it must return a string`),
+      );
+      id = undefined;
     }
   }
-  // Structured records are hashed as they are, their members checked by the core's rule.
-  return { example, structured: flat ? example : record, id };
+  const hashed = example === undefined ? PLACEHOLDER : flat ? example : record;
+  return { example, hashed, id, hasId, refusals };
 }
 
 /**
@@ -303,52 +337,70 @@ export function prepareExamples<R extends ExampleRecord>(
     named.add(sourceIdKey);
   }
   const issues = new Issues();
-  let rows: number[] = [];
-  let ids: unknown[] = [];
-  let examples: Array<{ input: unknown; output: unknown; metadata: unknown }> = [];
-  let hashed: unknown[] = [];
+  const rows: number[] = [];
+  const found: Found[] = [];
   let row = 0;
   for (const given of records) {
-    try {
-      const { example, structured, id } = exampleOf(given, row, options, flat, named);
+    const refusals: Refusal[] = [];
+    const one = exampleOf(given, row, options, flat, named, refusals);
+    for (const refusal of refusals) {
+      issues.add(row, refusal.code, refusal.message, refusal.path);
+    }
+    if (one !== undefined) {
       rows.push(row);
-      ids.push(id);
-      examples.push(example);
-      hashed.push(structured);
-    } catch (error) {
-      if (!(error instanceof Refusal)) {
-        throw error;
-      }
-      issues.add(row, error.code, error.message, error.path);
+      found.push(one);
     }
     row++;
   }
+  const ids = found.map((one) => one.id);
   if (sourceIdKey !== undefined || sourceId !== undefined) {
-    const refused = checkIds(ids, rows, issues, sourceIdKey);
-    if (refused.size > 0) {
-      const keep = (_: unknown, index: number) => !refused.has(index);
-      [rows, ids, examples, hashed] = [rows.filter(keep), ids.filter(keep), examples.filter(keep), hashed.filter(keep)];
-    }
+    // The id values found, checked in one call; a refused one leaves its record without an id.
+    const checked = found.flatMap((one, index) => (one.hasId ? [index] : []));
+    const values = checked.map((index) => ids[index]);
+    const refused = checkIds(
+      values,
+      checked.map((index) => rows[index] as number),
+      issues,
+      sourceIdKey,
+    );
+    checked.forEach((index, at) => {
+      if (refused.has(at)) {
+        (found[index] as Found).hasId = false;
+        ids[index] = undefined;
+      } else {
+        ids[index] = values[at];
+      }
+    });
   }
   // The core's member rule of structured records (the rule of files): with a sourceId
   // function, the record's other members are the function's to read.
   const rule = flat ? undefined : { idKey: sourceIdKey, anyMembers: sourceId !== undefined };
-  const { hashes, failures } = hashBatch(hashed, true, rule);
+  const { hashes, failures } = hashBatch(
+    found.map((one) => one.hashed),
+    true,
+    rule,
+  );
   const keep: number[] = [];
   const firstRow = new Map<string, number>();
   const identity = sourceIdKey ?? sourceId;
   hashes.forEach((hash, index) => {
     const at = rows[index] as number;
+    const one = found[index] as Found;
     const failure = failures.get(index);
     if (failure !== undefined) {
-      issues.add(at, failure.code, failure.reason, failure.path, ids[index] as string | undefined);
+      issues.add(at, failure.code, failure.reason, failure.path, one.hasId ? (ids[index] as string) : undefined);
+    }
+    if (identity !== undefined && !one.hasId) {
       return;
     }
+    // Every record with a valid id takes part in the check for repeats, as in the Python SDK.
     const id = (ids[index] as string | undefined) ?? hash;
     const first = firstRow.get(id);
     if (first === undefined) {
       firstRow.set(id, at);
-      keep.push(index);
+      if (failure === undefined && one.example !== undefined) {
+        keep.push(index);
+      }
     } else if (identity !== undefined) {
       const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
       issues.add(
@@ -362,9 +414,10 @@ export function prepareExamples<R extends ExampleRecord>(
     // Else the same content again: the content hash is its identity, so it is one example.
   });
   issues.throwIfAny();
-  const inputs = keep.map((index) => examples[index]?.input);
-  const outputs = keep.map((index) => examples[index]?.output);
-  const metadatas = keep.map((index) => examples[index]?.metadata);
+  const examples = keep.map((index) => (found[index] as Found).example as NonNullable<Found["example"]>);
+  const inputs = examples.map((example) => example.input);
+  const outputs = examples.map((example) => example.output);
+  const metadatas = examples.map((example) => example.metadata);
   return {
     sourceIds: keep.map((index) => (ids[index] as string | undefined) ?? (hashes[index] as string)),
     contentHashes: keep.map((index) => hashes[index] as string),

@@ -204,15 +204,36 @@ BAD_RECORDS: list[tuple[list[Any], dict[str, str]]] = [
 ]
 
 
-def test_bad_records_in_memory_get_the_same_issues_in_both_sdks(server: Any) -> None:
-    """The member rule of structured records is the core's, for files and for records in memory:
-    both SDKs report the same issues (row, code, path, message, source id) for the same records,
-    and the rule's messages are those of a file's records."""
+# Records with several problems each (a content problem and an id problem, a repeated id):
+# both SDKs list every one, in the same order. Options as Python names them.
+MIXED_RECORDS: list[tuple[list[Any], dict[str, Any]]] = [
+    (
+        [
+            {"input": {}, "ouput": {}},
+            {"id": 1.5, "input": {}, "x": 1},
+            {"id": "a", "input": {}},
+            {"id": "a", "input": {}, "typo": 1},
+            {"id": "b", "input": [1]},
+            {"id": "b", "input": {}},
+        ],
+        {"source_id_key": "id"},
+    ),
+    (
+        [{"id": "a", "q": "x"}, {"q": "y", "answer": "z"}, {"id": "a", "q": "w"}],
+        {"source_id_key": "id", "output_keys": ["answer"]},
+    ),
+]
+# Codes whose message is the core's (the others name an SDK's options, in its own spelling).
+CORE_CODES = {"unknown_field", "not_an_object", "invalid_source_id", "duplicate_source_id"}
+
+
+def issues_in_both_sdks(server: Any, cases: list[tuple[list[Any], dict[str, Any]]]) -> tuple[list[Any], list[Any]]:
+    """``[row, code, path, message, source id]`` of each case's ExampleError: Python's, Node's."""
     python: list[list[list[Any]]] = []
     with groundset.Client(base_url=server.base_url) as client:
-        for records, options in BAD_RECORDS:
+        for records, options in cases:
+            chosen = {name: value for name, value in options.items() if name != "source_id"}
             key = options.get("source_id")
-            chosen: dict[str, Any] = {"source_id_key": options["source_id_key"]} if "source_id_key" in options else {}
             if key is not None:
                 chosen["source_id"] = lambda record, key=key: record[key]
             with pytest.raises(groundset.ExampleError) as refused:
@@ -221,10 +242,13 @@ def test_bad_records_in_memory_get_the_same_issues_in_both_sdks(server: Any) -> 
     script = """
 import { upsertDataset } from '../../js/dist/index.js';
 const cases = JSON.parse(process.argv[1]);
+const names = {
+  source_id_key: 'sourceIdKey', input_keys: 'inputKeys', output_keys: 'outputKeys', metadata_keys: 'metadataKeys',
+};
 const out = [];
 for (const [records, options] of cases) {
   const chosen = {};
-  if (options.source_id_key !== undefined) chosen.sourceIdKey = options.source_id_key;
+  for (const [name, value] of Object.entries(options)) if (names[name]) chosen[names[name]] = value;
   if (options.source_id !== undefined) chosen.sourceId = (record) => record[options.source_id];
   try {
     await upsertDataset({ dataset: { datasetName: `members-${out.length}` }, examples: records, ...chosen });
@@ -236,14 +260,47 @@ for (const [records, options] of cases) {
 console.log(JSON.stringify(out));
 """
     done = subprocess.run(
-        ["node", "--input-type=module", "-e", script, json.dumps(BAD_RECORDS)],
+        ["node", "--input-type=module", "-e", script, json.dumps(cases)],
         cwd=Path(__file__).parent,
         env={**os.environ, "GROUNDSET_BASE_URL": server.base_url},
         capture_output=True,
         text=True,
         check=True,
     )
-    node = json.loads(done.stdout)
+    return python, json.loads(done.stdout)
+
+
+def test_records_with_several_problems_get_the_same_issues_in_both_sdks(server: Any) -> None:
+    python, node = issues_in_both_sdks(server, MIXED_RECORDS)
+    for ours, theirs in zip(python, node, strict=True):
+        assert [[row, code, path, sid] for row, code, path, _, sid in theirs] == [
+            [row, code, path, sid] for row, code, path, _, sid in ours
+        ]
+        assert [i[3] for i in theirs if i[1] in CORE_CODES] == [i[3] for i in ours if i[1] in CORE_CODES]
+    assert [issue[:3] + issue[4:] for issue in python[0]] == [
+        [0, "missing_source_id", "$.id", None],
+        [0, "unknown_field", "$.ouput", None],
+        [1, "invalid_source_id", "$.id", None],
+        [1, "unknown_field", "$.x", None],
+        [3, "unknown_field", "$.typo", "a"],
+        [3, "duplicate_source_id", "$.id", "a"],
+        [4, "not_an_object", "$.input", "b"],
+        [5, "duplicate_source_id", "$.id", "b"],
+    ]
+    assert python[0][5][3] == 'the source id "a" is also the id of row 2'
+    assert [issue[:3] for issue in python[1]] == [
+        [0, "missing_key", "$.answer"],
+        [1, "missing_source_id", "$.id"],
+        [2, "missing_key", "$.answer"],
+        [2, "duplicate_source_id", "$.id"],
+    ]
+
+
+def test_bad_records_in_memory_get_the_same_issues_in_both_sdks(server: Any) -> None:
+    """The member rule of structured records is the core's, for files and for records in memory:
+    both SDKs report the same issues (row, code, path, message, source id) for the same records,
+    and the rule's messages are those of a file's records."""
+    python, node = issues_in_both_sdks(server, BAD_RECORDS)
     assert node == python
     first = python[0]
     assert [issue[:3] for issue in first] == [

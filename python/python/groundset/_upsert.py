@@ -573,7 +573,8 @@ def _check_unique(ids: list[str], issues: list[RecordIssue], path: str) -> None:
         if known == "":
             continue
         if known in first:
-            message = f"the source id {known!r} is also the id of row {first[known]}"
+            # Quoted as JSON, as the core (and the TypeScript SDK) quote a source id.
+            message = f"the source id {json.dumps(known, ensure_ascii=False)} is also the id of row {first[known]}"
             issues.append(RecordIssue(row=row, code="duplicate_source_id", path=path, message=message, source_id=known))
         else:
             first[known] = row
