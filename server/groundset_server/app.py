@@ -12,26 +12,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from groundset_server import __version__
 from groundset_server.auth import require_api_key
+from groundset_server.bodylimit import BodyLimitMiddleware
 from groundset_server.config import Settings
 from groundset_server.db.engine import make_engine, run_migrations
-from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem, domain_problem
+from groundset_server.problems import Problem, domain_problem
 from groundset_server.requestid import RequestIdMiddleware
+from groundset_server.retry import RetryMiddleware
 from groundset_server.routers import datasets, experiments, exports, health, tags, upserts
-from groundset_server.routers.common import json_response
+from groundset_server.routers.common import problem_response
 from groundset_server.schemas import Problem as ProblemModel
 from groundset_server.services.errors import DomainError
 from groundset_server.validation import request_problem
 
 log = logging.getLogger("groundset_server")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-
-
-def problem_response(problem: Problem, request: Request) -> Response:
-    response = json_response(problem.body(instance=request.url.path), status=problem.status)
-    response.headers["content-type"] = PROBLEM_MEDIA_TYPE
-    if problem.status == 401:
-        response.headers["www-authenticate"] = "Bearer"
-    return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,21 +44,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
-        return problem_response(exc, request)
+        return problem_response(exc, request.url.path)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return problem_response(domain_problem(exc), request)
+        return problem_response(domain_problem(exc), request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return problem_response(request_problem(exc.errors()), request)
+        return problem_response(request_problem(exc.errors()), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem_response(Problem(exc.status_code, code, str(exc.detail)), request)
+        return problem_response(Problem(exc.status_code, code, str(exc.detail)), request.url.path)
 
+    # Each added around the ones before: the request id is on every answer, the body limit
+    # counts what the client sent once, and a request run again replays the body it read.
+    app.add_middleware(RetryMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])

@@ -28,17 +28,22 @@ TITLES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
 class Problem(Exception):
-    """An error answered as problem+json: HTTP status, stable code, detail and extra members."""
+    """An error answered as problem+json: HTTP status, stable code, detail and extra members;
+    ``retry_after`` (seconds) is sent as the header ``Retry-After``."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, retry_after: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(f"{code}: {detail}")
         self.status = status
         self.code = code
         self.detail = detail
+        self.retry_after = retry_after
         if "source_ids" in extra and extra["source_ids"] is not None:
             extra["source_ids"] = list(extra["source_ids"])[:MAX_LISTED]
         self.extra = {k: v for k, v in extra.items() if v is not None}
@@ -55,6 +60,12 @@ class Problem(Exception):
             body["instance"] = instance
         body.update(self.extra)
         return body
+
+
+def too_large(limit: int) -> Problem:
+    """413 ``body_too_large``: the request body is over ``limit`` bytes
+    (``GROUNDSET_MAX_BODY_BYTES``), whatever the route."""
+    return Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
 
 
 BodyForm = Literal["json", "ndjson"]

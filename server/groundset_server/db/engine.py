@@ -54,8 +54,18 @@ def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 @contextmanager
 def read_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
-    with engine.connect() as connection, connection.begin():
-        yield connection
+    """A read-only transaction whose statements all see one snapshot of the database.
+
+    SQLite's read transaction is one already (WAL). PostgreSQL's default, READ COMMITTED, gives
+    each statement its own snapshot, so a read of several statements (the version's id, then its
+    examples) could mix the states before and after a sync committed between them: REPEATABLE
+    READ takes one snapshot at the first statement, and a read-only transaction never waits for
+    or conflicts with a writer."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with connection.begin():
+            yield connection
 
 
 def run_migrations(engine: sa.Engine, revision: str = "head") -> None:

@@ -12,7 +12,7 @@ import orjson
 import sqlalchemy as sa
 from fastapi import Query, Request, Response
 
-from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem
+from groundset_server.problems import PROBLEM_MEDIA_TYPE, Problem, too_large
 
 TagQuery = Annotated[
     str | None,
@@ -30,8 +30,15 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _too_large(limit: int) -> Problem:
-    return Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
+def problem_response(problem: Problem, instance: str) -> Response:
+    """``problem`` as answered (``application/problem+json``), about the request path ``instance``."""
+    response = json_response(problem.body(instance=instance), status=problem.status)
+    response.headers["content-type"] = PROBLEM_MEDIA_TYPE
+    if problem.status == 401:
+        response.headers["www-authenticate"] = "Bearer"
+    if problem.retry_after is not None:
+        response.headers["retry-after"] = str(problem.retry_after)
+    return response
 
 
 def _body_limit(request: Request) -> int:
@@ -39,7 +46,7 @@ def _body_limit(request: Request) -> int:
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     return limit
 
 
@@ -72,7 +79,7 @@ class BodyBlocks:
                 break
             self.size += len(chunk)
             if self.size > self.limit:
-                raise _too_large(self.limit)
+                raise too_large(self.limit)
             parts.append(chunk)
             gathered += len(chunk)
         return b"".join(parts) if parts else None

@@ -6,11 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
-from groundset_server.db.tables import datasets
+from groundset_server.db.tables import datasets, experiments
 from groundset_server.services.queries import dataset_by_id, latest_version_id, page
 from groundset_server.services.values import json_value, render_id
 
@@ -61,6 +62,11 @@ def delete_dataset(engine: sa.Engine, dataset_id: str) -> None:
     """Delete the dataset with its versions, examples and revisions; ``dataset_not_found``."""
     with write_transaction(engine) as conn:
         row = dataset_by_id(conn, dataset_id, lock=True)
+        # A batch of runs locks its experiment, then its examples (their foreign keys): locking
+        # the experiments before deleting the examples takes them in the same order, so the
+        # delete waits for the batch instead of deadlocking with it.
+        experiment_ids = sa.select(experiments.c.id).where(experiments.c.dataset_id == row.id)
+        conn.execute(dialect.for_update(conn, experiment_ids.order_by(experiments.c.id)))
         example_ids = sa.select(examples.c.id).where(examples.c.dataset_id == row.id)
         conn.execute(sa.delete(revisions).where(revisions.c.example_id.in_(example_ids)))
         conn.execute(sa.delete(examples).where(examples.c.dataset_id == row.id))
