@@ -81,8 +81,8 @@ describe("what each run cost", () => {
     });
     expect(stored.summary.latencyMs.count).toBe(3);
     const table = stored.summaryTable();
-    expect(table).toMatch(/^latency p50 \d+\.\d ms, p95 \d+\.\d ms \(3 runs\)$/m);
-    expect(table).toContain("usage: tokens in 33, out 6; cost 2.25 USD");
+    expect(table).toMatch(/^latency p50 [\d,]+\.\d ms, p95 [\d,]+\.\d ms \(3 runs\)$/m);
+    expect(table).toContain("usage tokens in 33, out 6, cost 2.25 USD");
     expect(table).not.toContain("reused");
   });
 

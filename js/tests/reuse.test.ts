@@ -100,7 +100,7 @@ describe("runExperiment with reuse", () => {
     expect(full.calls).toHaveLength(22);
     expect(scores(incremental.experiment.summary)).toEqual(scores(full.experiment.summary));
     expect(incremental.experiment.summary).toMatchObject({ runs: 22, successfulRuns: 22, reusedRuns: 17 });
-    expect(incremental.experiment.summaryTable()).toContain("reused 17 of 22 runs");
+    expect(incremental.experiment.summaryTable()).toContain("reused 17 of 22 runs (the task ran 5)");
     // The runs of this call are those the task made; the stored experiment holds every one.
     expect(incremental.experiment.runs.map((r) => r.sourceId).sort()).toEqual(incremental.calls);
     const head = await loadExperiment({ client, experiment: incremental.experiment });

@@ -8,6 +8,7 @@
  */
 
 import { type Client, clientOrDefault } from "./client.js";
+import { formatG } from "./format.js";
 import type { components, operations } from "./generated/openapi.js";
 import { type ExperimentRef, experimentIdOf } from "./selectors.js";
 import type { CamelCase } from "./wire.js";
@@ -159,33 +160,13 @@ export class Comparison {
 /** One score of an example in a comparison: each side's mean over its repetitions, the delta and the change. */
 type ComparedScore = ComparedExample["scores"][number];
 
-/** `value` as Python's `format(value, ".4g")` writes it (4 significant digits, no trailing zeros), so both SDKs print one table. */
-function formatG4(value: number, sign = false): string {
-  const plus = sign && (value > 0 || Object.is(value, 0)) ? "+" : "";
-  if (value === 0) {
-    return `${plus}${Object.is(value, -0) ? "-0" : "0"}`;
-  }
-  if (!Number.isFinite(value)) {
-    return `${plus}${Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf"}`;
-  }
-  const rounded = Number(value.toPrecision(4));
-  const exponent = Math.floor(Math.log10(Math.abs(rounded)));
-  const trimmed = (digits: string) => (digits.includes(".") ? digits.replace(/\.?0+$/, "") : digits);
-  if (exponent < -4 || exponent >= 4) {
-    const [mantissa, power] = rounded.toExponential(3).split("e") as [string, string];
-    const p = Number(power);
-    return `${plus}${trimmed(mantissa)}e${p < 0 ? "-" : "+"}${String(Math.abs(p)).padStart(2, "0")}`;
-  }
-  return `${plus}${trimmed(rounded.toFixed(Math.max(0, 3 - exponent)))}`;
-}
-
 function scoreCells(score: ComparedScore | null): [string, string, string] {
   if (score === null) {
     return ["-", "error", "-"];
   }
-  const number = (value: number | null) => (value === null ? "-" : formatG4(value));
+  const number = (value: number | null) => (value === null ? "-" : formatG(value, 4));
   const head = score.newError && score.head === null ? "error" : number(score.head);
-  return [number(score.base), head, score.delta === null ? "-" : formatG4(score.delta, true)];
+  return [number(score.base), head, score.delta === null ? "-" : formatG(score.delta, 4, true)];
 }
 
 /** The server's `threshold` parameters: `0.2` for every evaluator, `NAME:0.2` for one. */

@@ -17,6 +17,7 @@ import {
   type UpsertResult,
 } from "./datasets.js";
 import { GroundsetError } from "./errors.js";
+import { formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
 import { datasetInfoOf, datasetRefOf, type ExperimentRef, experimentIdOf } from "./selectors.js";
@@ -235,10 +236,15 @@ export class Experiment {
   summaryTable(): string {
     const s = this.summary;
     const head = this.dryRun ? "dry run (nothing stored)" : `experiment ${this.id}`;
+    const task = this.taskVersion === null ? "" : ` task_version ${JSON.stringify(this.taskVersion)}`;
     const lines = [
-      `${head} ${JSON.stringify(this.name)}: dataset ${this.datasetId} version ${this.versionId}`,
+      `${head} ${JSON.stringify(this.name)}: dataset ${this.datasetId} version ${this.versionId}${task}`,
       `runs ${s.runs} of ${s.expectedRuns}, errors ${s.erroredRuns}, incomplete ${s.incompleteRuns}`,
     ];
+    if (s.reusedRuns > 0) {
+      lines.push(`reused ${s.reusedRuns} of ${s.runs} runs (the task ran ${s.runs - s.reusedRuns})`);
+    }
+    lines.push(...costLines(s));
     if (s.evaluations.length > 0) {
       const width = Math.max(9, ...s.evaluations.map((e) => e.name.length));
       lines.push(
@@ -251,16 +257,11 @@ export class Experiment {
         );
       }
     }
-    lines.push(...costLines(s));
     return lines.join("\n");
   }
 }
 
-function milliseconds(value: number | null): string {
-  return value === null ? "-" : `${value.toFixed(1)} ms`;
-}
-
-/** The summary table's lines on latency, usage and reuse (those that have something to say). */
+/** The summary's lines on latency and usage (those that were measured), as the Python SDK's. */
 function costLines(s: ExperimentSummary): string[] {
   const lines: string[] = [];
   if (s.latencyMs.count > 0) {
@@ -268,15 +269,12 @@ function costLines(s: ExperimentSummary): string[] {
       `latency p50 ${milliseconds(s.latencyMs.p50)}, p95 ${milliseconds(s.latencyMs.p95)} (${s.latencyMs.count} runs)`,
     );
   }
-  const usage = [
-    ...(s.usage.runsWithTokens > 0 ? [`tokens in ${s.usage.tokensIn}, out ${s.usage.tokensOut}`] : []),
-    ...s.usage.costs.map((cost) => `cost ${cost.amount}${cost.currency === null ? "" : ` ${cost.currency}`}`),
-  ];
-  if (usage.length > 0) {
-    lines.push(`usage: ${usage.join("; ")}`);
-  }
-  if (s.reusedRuns > 0) {
-    lines.push(`reused ${s.reusedRuns} of ${s.runs} runs`);
+  if (s.usage.runsWithTokens > 0 || s.usage.costs.length > 0) {
+    const parts = [
+      `tokens in ${grouped(s.usage.tokensIn)}, out ${grouped(s.usage.tokensOut)}`,
+      ...s.usage.costs.map((cost) => `cost ${formatG(cost.amount, 6)} ${cost.currency ?? "(no currency)"}`),
+    ];
+    lines.push(`usage ${parts.join(", ")}`);
   }
   return lines;
 }
