@@ -263,7 +263,9 @@ class Problem(BaseModel):
         "version the tag points at now.",
     )
     tag: str | None = Field(default=None, description="`tag_not_found`, `tag_exists`: the tag.")
-    experiment_id: str | None = Field(default=None, description="`experiment_not_found`, `invalid_id`.")
+    experiment_id: str | None = Field(
+        default=None, description="`experiment_not_found`, `invalid_id`, `task_version_required`."
+    )
     example_id: str | None = Field(default=None, description="`invalid_id`: the refused example id.")
     run_id: str | None = Field(default=None, description="`invalid_id`: the refused run id.")
     cursor_id: str | None = Field(default=None, description="`invalid_id`: the refused cursor.")

@@ -1324,7 +1324,7 @@ export interface components {
             expected_version_id?: string | null;
             /**
              * Experiment Id
-             * @description `experiment_not_found`, `invalid_id`.
+             * @description `experiment_not_found`, `invalid_id`, `task_version_required`.
              * @default null
              */
             experiment_id?: string | null;
