@@ -146,6 +146,17 @@ def test_dataframe_with_numpy_values_and_missing_ones(client: groundset.Client, 
     ]  # fmt: skip
 
 
+def test_dataframe_without_key_options_is_flat(client: groundset.Client, unique_name: str) -> None:
+    """A DataFrame of plain columns is a table: its input is every column but the id key; a
+    frame of ``input``/``output`` columns holds structured records."""
+    frame = pandas.DataFrame({"id": ["a", "b"], "question": ["q1", "q2"], "context": ["c1", "c2"]})
+    assert client.upsert_dataset(name=unique_name, dataframe=frame, source_id_key="id").created == 2
+    by_id = {e.source_id: e for e in client.get_dataset(name=unique_name)}
+    assert (by_id["a"].input, by_id["a"].output) == ({"question": "q1", "context": "c1"}, {})
+    structured = pandas.DataFrame({"id": ["a"], "input": [{"question": "q1", "context": "c1"}]})
+    assert client.upsert_dataset(name=unique_name, dataframe=structured, source_id_key="id").noop
+
+
 def test_dry_run_writes_nothing_and_lists_each_class(client: groundset.Client, unique_name: str) -> None:
     preview = client.upsert_dataset(name=unique_name, examples=QA, dry_run=True, **FLAT)
     assert preview.dry_run and preview.dataset_id is None and preview.version_id is None

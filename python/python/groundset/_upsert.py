@@ -229,8 +229,11 @@ class UpsertArgs:
         return _BAD_ROW
 
     def is_flat(self) -> bool:
-        """Whether the records are flat (a key list is given) rather than structured."""
-        return self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None
+        """Whether the records are flat (a key list is given, or a DataFrame whose columns are not
+        the structured ones) rather than structured."""
+        if self.input_keys is not None or self.output_keys is not None or self.metadata_keys is not None:
+            return True
+        return self.dataframe is not None and not _structured_columns(self.dataframe, self.source_id_key)
 
     def identities(
         self, records: Sequence[Mapping[str, Any]], hashes: list[str], issues: list[RecordIssue]
@@ -589,6 +592,14 @@ def _unique(
     first = {source_id: index for index, source_id in reversed(list(enumerate(ids)))}
     keep = sorted(first.values())
     return [contents[i] for i in keep], [ids[i] for i in keep], [hashes[i] for i in keep]
+
+
+def _structured_columns(frame: pandas.DataFrame, id_key: str | None) -> bool:
+    """Whether a DataFrame holds structured records: an ``input`` column, and no column other
+    than ``input``, ``output``, ``metadata`` and the id key. A table of plain columns (the
+    usual frame) is flat, its input every column not named elsewhere."""
+    columns = set(frame.columns)
+    return "input" in columns and columns <= {"input", "output", "metadata", id_key}
 
 
 def dataframe_records(frame: pandas.DataFrame) -> list[dict[str, Any]]:

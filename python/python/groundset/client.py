@@ -273,8 +273,11 @@ class Client(_ClientBase):
                 ``unknown_field``, a record without ``input`` is ``not_an_object``, by the core's
                 rule for files) or flat (then name ``input_keys``, ``output_keys``,
                 ``metadata_keys``; the input defaults to every key not named elsewhere, less
-                ``source_id_key``). Or ``dataframe``, a pandas DataFrame read as flat records
-                (numpy values become Python ones, NaN and NA become ``None``). Or ``path``, a
+                ``source_id_key``). Or ``dataframe``, a pandas DataFrame whose rows are flat records
+                (with no key option, the input is every column but ``source_id_key``; a frame
+                whose columns are ``input`` and optionally ``output``, ``metadata`` and the id
+                key holds structured records; numpy values become Python ones, NaN and NA
+                become ``None``). Or ``path``, a
                 JSONL, JSON or CSV file read and hashed by the core exactly as
                 :func:`groundset.hash_file` reads it (``format``: ``"jsonl"``, ``"json"`` or
                 ``"csv"``, else from the extension), without building Python values for its
