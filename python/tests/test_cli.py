@@ -169,11 +169,16 @@ def test_help_keeps_its_defaults_and_wraps_paragraphs(run: Any) -> None:
     # A paragraph of the docstring is one paragraph, not the source's lines.
     assert "--digest with the same options prints the digest" in wide.stdout
     flags = [
-        line for line in wide.stdout.splitlines() if any(f in line for f in ("--dry-run", "--allow-empty", "--json"))
+        line
+        for line in wide.stdout.splitlines()
+        if any(f in line for f in ("--dry-run", "--allow-empty", "--json", "--help"))
     ]
-    assert len(flags) == 3 and not any("<bool>" in line for line in flags)
-    for command in ("hash", "datasets", "versions", "diff"):
+    assert len(flags) == 4 and not any("<bool>" in line for line in flags)
+    top = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert top.exit_code == 0 and "--help" in top.stdout and "<bool>" not in top.stdout
+    for command in ("hash", "datasets", "versions", "diff", "export", "tags"):
         shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert "<bool>" not in shown.stdout
         # rich took "[default: ...]" written in a help text for markup: "identity ." was left.
         assert shown.exit_code == 0 and not re.search(r"\w \.(\s|$)", plain(shown.stdout))
 

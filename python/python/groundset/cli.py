@@ -25,6 +25,7 @@ import typer
 from groundset_core import manifest_digest
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from groundset import _cli_export, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
@@ -42,7 +43,33 @@ __all__ = ["app", "main"]
 
 T = TypeVar("T")
 
+FLAG = " "
+"""The metavar of a flag: none (typer would show ``<bool>`` as if it took a value)."""
+
+
+class _Group(TyperGroup):
+    """The command group, whose ``--help`` (its own and each command's) shows no value: typer
+    renders the help flag's type as ``<bool>`` as if it took one."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _without_metavar(super().get_help_option(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            # The command's context inherits the group's help option names, so ctx serves.
+            _without_metavar(command.get_help_option(ctx))
+        return command
+
+
+def _without_metavar(option: Any) -> Any:
+    if option is not None:
+        option.metavar = FLAG
+    return option
+
+
 app = typer.Typer(
+    cls=_Group,
     name="groundset",
     help="Sync datasets of evaluation examples with a groundset server, by content hash.",
     no_args_is_help=True,
@@ -80,8 +107,6 @@ class Connection:
         return Client(base_url=self.base_url, api_key=self.api_key)
 
 
-FLAG = " "
-"""The metavar of a flag: none (typer would show ``<bool>`` as if it took a value)."""
 JsonFlag = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON instead of a table.")]
 
 
