@@ -295,3 +295,24 @@ def test_json_refusals_print_json(run: Any, tmp_path: Path, unique_name: str) ->
     assert guard.exit_code == 1 and error["code"] == "max_deletes_exceeded" and error["status"] == 409
     missing = run("versions", f"{unique_name}-absent", "--json")
     assert missing.exit_code == 1 and json.loads(missing.stdout)["error"]["code"] == "dataset_not_found"
+
+
+def test_connection_mistakes_name_their_fix(api_key_server: ServerProcess, tmp_path: Path) -> None:
+    """A missing API key says how to give one; a base URL ending in /v1 is refused before any
+    request (every route is /v1/..., so it would be a bare 404)."""
+    env = {"GROUNDSET_API_KEY": "", "COLUMNS": "200"}
+    keyless = CliRunner().invoke(app, ["--base-url", api_key_server.base_url, "datasets"], env=env)
+    assert keyless.exit_code == 1 and "401" in keyless.stderr
+    assert "hint: set GROUNDSET_API_KEY, or pass --api-key KEY before the command" in plain(keyless.stderr)
+    versioned = CliRunner().invoke(app, ["--base-url", api_key_server.base_url + "/v1", "datasets"], env=env)
+    assert versioned.exit_code == 1
+    assert f"base_url is the server's root, without /v1: '{api_key_server.base_url}'" in plain(versioned.stderr)
+
+
+def test_missing_keys_are_named_by_their_option(run: Any, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,question,answer\n1,q,4\n", encoding="utf-8")
+    done = run("hash", str(sheet), "--id-key", "id", "--output-keys", "expected")
+    assert done.exit_code == 1
+    assert 'missing_key at $.expected [source id 1]: no key "expected" (named in --output-keys)' in plain(done.stderr)
+    assert "output_keys" not in done.stderr

@@ -168,6 +168,8 @@ def test_arguments_that_do_not_go_together(offline: groundset.Client) -> None:
         offline.upsert_dataset(name="d", examples=rows, input_keys="question")
     with pytest.raises(ValueError, match="base_url must be an http"):
         groundset.Client(base_url="localhost:6060")
+    with pytest.raises(ValueError, match="base_url is the server's root, without /v1: 'http://h:6060', not"):
+        groundset.Client(base_url="http://h:6060/v1/")
 
 
 def test_server_errors_arrive_as_their_classes(client: groundset.Client, unique_name: str) -> None:

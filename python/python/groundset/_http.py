@@ -122,6 +122,9 @@ class ClientOptions:
         url = (base_url or os.environ.get("GROUNDSET_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"base_url must be an http:// or https:// URL, not {url!r}")
+        if urlsplit(url).path.endswith("/v1"):
+            # Every path is /v1/...: the URL would reach /v1/v1/..., a 404 that names nothing.
+            raise ValueError(f"base_url is the server's root, without /v1: {url[: -len('/v1')]!r}, not {url!r}")
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
         key = api_key if api_key is not None else os.environ.get("GROUNDSET_API_KEY") or None

@@ -37,7 +37,7 @@ from groundset._read import hash_file as hash_records
 from groundset._upsert import GUARD_CODES, guard_message
 from groundset.client import Client, drive_op
 from groundset.comparisons import Comparison
-from groundset.errors import APIError, ConflictError, ExampleError, GroundsetError, HashError
+from groundset.errors import APIError, AuthenticationError, ConflictError, ExampleError, GroundsetError, HashError
 
 __all__ = ["app", "main"]
 
@@ -169,6 +169,8 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
     if isinstance(error, APIError):
         code = error.code
         details = {"status": error.status, "problem": error.problem}
+        if isinstance(error, AuthenticationError):
+            message += " (hint: set GROUNDSET_API_KEY, or pass --api-key KEY before the command)"
     elif isinstance(error, HashError):
         code = error.code
     elif isinstance(error, (ValueError, TypeError)):
@@ -204,7 +206,8 @@ def _plural(count: int, noun: str) -> str:
 def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: bool) -> NoReturn:
     """Every bad record on its own line, ``FILE:LINE: CODE at PATH [source id ID]: message``,
     then ``... and N more`` and the CLI's option names for the fixes the messages name; exit status 1."""
-    lines = [issue.describe(file) for issue in error.errors]
+    issues = [dataclasses.replace(issue, message=_option_names(issue.message)) for issue in error.errors]
+    lines = [issue.describe(file) for issue in issues]
     if error.more_errors:
         lines.append(f"... and {error.more_errors} more")
     hints = _hints(error)
@@ -212,11 +215,19 @@ def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: b
     count = len(error.errors) + error.more_errors
     message = f"{file}: {_plural(count, 'bad record')}" + ("; nothing was sent" if sends else "")
     details = {
-        "errors": [dataclasses.asdict(issue) for issue in error.errors],
+        "errors": [dataclasses.asdict(issue) for issue in issues],
         "more_errors": error.more_errors,
         "hints": hints,
     }
     _refuse(json_output, message, code=error.code, details=details, lines=lines)
+
+
+def _option_names(message: str) -> str:
+    """The core's message with the CLI's option names for the key lists it names
+    (``named in output_keys`` is ``named in --output-keys`` here)."""
+    for part in ("input", "output", "metadata"):
+        message = message.replace(f"(named in {part}_keys)", f"(named in --{part}-keys)")
+    return message
 
 
 def _hints(error: ExampleError) -> list[str]:
