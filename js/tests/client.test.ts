@@ -72,6 +72,13 @@ describe("createClient", () => {
       // The key from the environment is accepted by the server.
       expect(Array.isArray(await listDatasets({ client: fromEnvironment }))).toBe(true);
       expect(createClient({ baseUrl: "http://example.invalid:1" }).baseUrl).toBe("http://example.invalid:1");
+      expect(() => createClient({ baseUrl: "localhost:6060" })).toThrow(
+        'baseUrl must be an http:// or https:// URL, not "localhost:6060"',
+      );
+      expect(() => createClient({ baseUrl: "127.0.0.1:6060" })).toThrow("baseUrl must be an http:// or https:// URL");
+      expect(() => createClient({ baseUrl: "http://h:6060/v1/" })).toThrow(
+        'baseUrl is the server\'s root, without /v1: "http://h:6060", not "http://h:6060/v1"',
+      );
     } finally {
       for (const [name, value] of [
         ["GROUNDSET_BASE_URL", saved.url],

@@ -201,6 +201,15 @@ function connectionReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The URL, or `undefined` for text that is not one (Node 18.0 lacks `URL.canParse`). */
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A connection to a groundset server. Make one with {@link createClient}; every SDK call takes
  * it as `client` (or makes a default one from the environment).
@@ -216,6 +225,17 @@ export class Client {
   constructor(options: ClientOptions = {}) {
     const baseUrl = options.baseUrl ?? environment("GROUNDSET_BASE_URL") ?? DEFAULT_BASE_URL;
     this.baseUrl = baseUrl.replace(/\/+$/, "");
+    const parsed = parseUrl(this.baseUrl);
+    if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw new GroundsetError(`baseUrl must be an http:// or https:// URL, not ${JSON.stringify(this.baseUrl)}`);
+    }
+    if (parsed.pathname.endsWith("/v1")) {
+      // Every path is /v1/...: the URL would reach /v1/v1/..., a 404 that names nothing.
+      const root = this.baseUrl.slice(0, -"/v1".length);
+      throw new GroundsetError(
+        `baseUrl is the server's root, without /v1: ${JSON.stringify(root)}, not ${JSON.stringify(this.baseUrl)}`,
+      );
+    }
     this.#apiKey = options.apiKey ?? environment("GROUNDSET_API_KEY");
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? TIMEOUT_SECONDS * 1000;
