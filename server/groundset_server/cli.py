@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from groundset_server.config import Settings, default_database_url
+import sqlalchemy as sa
+from alembic.util.exc import CommandError
+
+from groundset_server.config import ConfigError, Settings, default_database_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +37,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    settings = Settings(database_url=args.database_url or default_database_url())
-    app = create_app(settings)
+    url = args.database_url or default_database_url()
+    source = (
+        "--database-url"
+        if args.database_url
+        else "GROUNDSET_DATABASE_URL"
+        if os.environ.get("GROUNDSET_DATABASE_URL")
+        else "the default"
+    )
+    try:
+        app = create_app(Settings(database_url=url))
+    except ConfigError as error:
+        return _refuse(str(error))
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
+        return _refuse(
+            f"{_shown(url)} (from {source}) is not a database URL the server can use: give "
+            "sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host:port/name"
+        )
+    except (sa.exc.SQLAlchemyError, OSError, CommandError) as error:
+        cause = getattr(error, "orig", None) or error
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        return _refuse(f"cannot open the database {_shown(url)} (from {source}): {reason}")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
+
+
+def _refuse(message: str) -> int:
+    """A start-up that cannot go on: one line on stderr, exit status 1, no traceback."""
+    print(f"groundset-server: {message}", file=sys.stderr)
+    return 1
+
+
+def _shown(url: str) -> str:
+    """The URL quoted, its password masked."""
+    try:
+        return repr(sa.make_url(url).render_as_string(hide_password=True))
+    except sa.exc.ArgumentError:
+        return repr(url)

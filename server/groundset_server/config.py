@@ -1,10 +1,13 @@
-"""Settings, read from the environment (``GROUNDSET_*``) or given to :func:`create_app`."""
+"""Settings, read from the environment (``GROUNDSET_*``) or given to :func:`create_app`, and
+checked when made: a bad one is :class:`ConfigError`, one line naming it."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import ByteSize, TypeAdapter
 
 
 def default_working_dir() -> Path:
@@ -26,9 +29,34 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _int_env(name: str, default: int) -> int:
+class ConfigError(ValueError):
+    """A setting the server cannot start with; the message is one line that names it and says
+    what is accepted."""
+
+
+_SIZE = TypeAdapter(ByteSize)
+_SIZE_FORMS = "a whole number of bytes (20000) or a size with a unit (10MB, 2GiB)"
+
+
+def parse_size(value: str, name: str) -> int:
+    """``value`` as a number of bytes of at least 1: digits, or pydantic's ``ByteSize`` forms
+    with a unit (``10MB`` = 10,000,000, ``2GiB`` = 2 * 1024**3); else :class:`ConfigError`
+    naming ``name``."""
+    text = value.strip()
+    try:
+        if not any(c.isalpha() for c in text) and not text.isdigit():
+            raise ValueError(text)
+        size = int(_SIZE.validate_python(text))
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a size: give {_SIZE_FORMS}") from None
+    if size < 1:
+        raise ConfigError(f"{name}={value!r} must be at least 1 byte: give {_SIZE_FORMS}")
+    return size
+
+
+def _size_env(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    return parse_size(value, name) if value else default
 
 
 @dataclass(frozen=True)
@@ -37,9 +65,19 @@ class Settings:
     api_key: str | None = field(default_factory=lambda: os.environ.get("GROUNDSET_API_KEY") or None)
     # Largest request body accepted, in bytes (413 beyond it).
     max_body_bytes: int = field(
-        default_factory=lambda: _int_env("GROUNDSET_MAX_BODY_BYTES", 2 * 1024 * 1024 * 1024)
+        default_factory=lambda: _size_env("GROUNDSET_MAX_BODY_BYTES", 2 * 1024 * 1024 * 1024)
     )
     run_migrations: bool = True
     # The size of the blocks an NDJSON body is read, decoded and written in, in bytes: each
     # block is one hop between the event loop and the worker, and one batch of the decoder.
     ndjson_block_bytes: int = 4 << 20
+
+    def __post_init__(self) -> None:
+        for name in ("max_body_bytes", "ndjson_block_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(
+                    f"the setting {name}={value!r} must be a whole number of bytes of at least 1"
+                )
+        if not self.database_url.strip():
+            raise ConfigError("the database URL is empty: give sqlite:///path/to/file.db or postgresql://...")

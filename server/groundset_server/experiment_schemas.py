@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
-from groundset_server.validation import FreeText, Name, StrictModel, TagName
+from groundset_server.validation import FreeText, Name, StrictModel, TagName, TimedModel
 
 MAX_BATCH = 10000
 MAX_REPETITIONS = 1000
@@ -52,7 +52,7 @@ class ExperimentCreate(StrictModel):
     )
 
 
-class EvaluationFields(StrictModel):
+class EvaluationFields(TimedModel):
     name: Name = Field(min_length=1, max_length=512, description="The evaluator's name.")
     score: float | None = Field(default=None, allow_inf_nan=False)
     label: FreeText | None = None
@@ -72,7 +72,7 @@ class EvaluationCreate(EvaluationFields):
     run_id: str
 
 
-class RunCreate(StrictModel):
+class RunCreate(TimedModel):
     example_id: str
     repetition_number: int = Field(default=1, ge=1, strict=True)
     content_hash: str | None = Field(

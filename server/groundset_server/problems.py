@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import groundset_core
 
-from groundset_server.services.errors import Conflict, DomainError, DuplicateSourceIds, NotFound
+from groundset_server.services.errors import Conflict, DomainError, NotFound, RecordRefusal
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_LISTED = 10
@@ -74,19 +74,20 @@ BodyForm = Literal["json", "ndjson"]
 
 def domain_problem(error: DomainError, body_form: BodyForm | None = None) -> Problem:
     """The problem for a service's refusal: :class:`Invalid` 422, :class:`NotFound` 404,
-    :class:`Conflict` 409, the error's code, detail and members. Duplicate source ids are
-    listed as refused records are (``errors``, schema ``RecordError``, and ``more_errors``),
-    each repeat at ``path`` ``$.examples[i].source_id`` with its ``index`` in a JSON body, or
+    :class:`Conflict` 409, the error's code, detail and members. A :class:`RecordRefusal`'s
+    examples (duplicate source ids, missing content) are listed as refused records are
+    (``errors``, schema ``RecordError``, and ``more_errors``), each at ``path``
+    ``$.examples[i].source_id`` (or ``.input``) with its ``index`` in a JSON body, or
     ``$.source_id`` with its ``line`` in NDJSON (``body_form``, which the route knows); ``line``
-    and ``path`` are the first repeat's."""
+    and ``path`` are the first one's."""
     members = dict(error.members)
-    if isinstance(error, DuplicateSourceIds):
+    if isinstance(error, RecordRefusal):
         json_body = body_form == "json"
         listed = []
         for example in error.examples[:MAX_REPORTED_ERRORS]:
             where = {"index": example.position} if json_body else {"line": example.position}
-            path = f"$.examples[{example.position}].source_id" if json_body else "$.source_id"
-            detail = f"the source id {example.source_id!r} came earlier in the request"
+            path = f"$.examples[{example.position}].{error.member}" if json_body else f"$.{error.member}"
+            detail = error.record_detail(example)
             listed.append(
                 {"code": error.code, "path": path, "detail": detail, **where, "source_id": example.source_id}
             )

@@ -23,10 +23,11 @@ refused, and text bound for a text column is checked before any database sees it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import groundset_core
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.problems import Problem
@@ -103,7 +104,30 @@ TagName = Annotated[str, AfterValidator(_tag)]
 FreeText = Annotated[str, AfterValidator(_well_formed)]
 """Free text stored exactly (U+0000 included): no lone surrogate."""
 
-_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate", "invalid_tag")
+
+class TimedModel(StrictModel):
+    """A request model with ``start_time`` and ``end_time`` (each optional): an end before the
+    start is refused, 422 ``invalid_time_range`` at ``end_time``, rather than stored with no
+    latency. A time without a zone is UTC, as the stored times take it."""
+
+    @field_validator("end_time", check_fields=False)
+    @classmethod
+    def _end_not_before_start(cls, end: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start_time")
+        if end is not None and isinstance(start, datetime) and _utc(end) < _utc(start):
+            raise PydanticCustomError(
+                "invalid_time_range",
+                "{end} is before `start_time` {start}",
+                {"end": end.isoformat(), "start": start.isoformat()},
+            )
+        return end
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate", "invalid_tag", "invalid_time_range")
 """Error types answered with their own problem code, in this order of precedence."""
 
 
@@ -121,7 +145,8 @@ def request_problem(errors: Sequence[Any]) -> Problem:
     value came from, ``"body"``, ``"query"`` or ``"path"``). An unknown member comes first, then
     text that cannot be stored; anything else is ``invalid_request``. Members: ``path`` (JSON
     path in the body of the first error of the chosen code), ``errors`` (at most ten, each
-    ``{loc, code, msg}`` and ``path`` when in the body)."""
+    ``{loc, code, msg}`` and ``path`` when in the body). The detail names the first error
+    (```$.repetitions`: must be at most 1000 (and 2 more errors)``)."""
     listed = [_item(error) for error in errors]
     for code in _OWN_CODES:
         found = [item for item in listed if item["code"] == code and "path" in item]
@@ -135,7 +160,45 @@ def request_problem(errors: Sequence[Any]) -> Problem:
             if len(found) > 1:
                 detail += f" (and {len(found) - 1} more)"
             return Problem(422, code, detail, path=first["path"], errors=found[:10])
-    return Problem(422, "invalid_request", "the request is not valid", errors=listed[:10])
+    if not listed:
+        return Problem(422, "invalid_request", "the request is not valid", errors=[])
+    head = listed[0]
+    if head["code"] == "json_invalid":
+        # FastAPI locates a JSON syntax error by its character offset, not by a JSON path.
+        offset = head["loc"][-1] if head["loc"] else "?"
+        return Problem(
+            422, "invalid_request", f"the body is not valid JSON (at character {offset})", errors=listed[:1]
+        )
+    detail = f"{_where(head)}: {_reason(head['msg'])}"
+    if len(listed) > 1:
+        detail += f" (and {len(listed) - 1} more error{'s' if len(listed) > 2 else ''})"
+    return Problem(422, "invalid_request", detail, path=head.get("path"), errors=listed[:10])
+
+
+_REWORDED = (
+    ("Input should be less than or equal to ", "must be at most "),
+    ("Input should be greater than or equal to ", "must be at least "),
+    ("Input should be ", "must be "),
+    ("Value error, ", ""),
+)
+
+
+def _where(item: dict[str, Any]) -> str:
+    """```$.runs[0].repetition_number``` in the body, ``query parameter `limit``` outside it."""
+    if "path" in item:
+        return f"`{item['path']}`"
+    where, *names = item["loc"] or ["request"]
+    return f"{where} parameter `{'.'.join(str(name) for name in names)}`" if names else str(where)
+
+
+def _reason(msg: str) -> str:
+    """pydantic's message as the rest of the problems word theirs."""
+    if msg == "Field required":
+        return "is required"
+    for said, meant in _REWORDED:
+        if msg.startswith(said):
+            return meant + msg[len(said) :]
+    return msg[:1].lower() + msg[1:]
 
 
 _OUTSIDE_BODY = ("query", "path", "header", "cookie")

@@ -104,7 +104,11 @@ def parse_header(header: Any, with_content: bool) -> Header:
     if (name is None) == (id_ is None):
         raise Problem(422, "invalid_selector", "`dataset` must have exactly one of `name` and `id`")
     if name is not None and (not isinstance(name, str) or not name or len(name) > MAX_SOURCE_ID):
-        raise Problem(422, "invalid_selector", "`dataset.name` must be a non-empty string of at most 512")
+        raise Problem(
+            422,
+            "invalid_selector",
+            f"`dataset.name` must be a non-empty string of at most {MAX_SOURCE_ID} characters",
+        )
     if id_ is not None and not isinstance(id_, str):
         raise Problem(422, "invalid_selector", "`dataset.id` must be a string")
     mode = header.get("mode", "merge")

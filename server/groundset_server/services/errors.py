@@ -3,8 +3,9 @@
 A service raises one of :class:`Invalid`, :class:`NotFound` or :class:`Conflict` with a stable
 ``code``, a ``detail`` for people and the members that say what and where; the edge renders
 it as an RFC 9457 problem (:func:`groundset_server.problems.domain_problem`: 422, 404, 409).
-:class:`DuplicateSourceIds` carries the examples themselves, because where they are is said
-differently for a JSON body (a JSON path) and for NDJSON (a line), which only the edge knows.
+:class:`RecordRefusal` (:class:`DuplicateSourceIds`, :class:`MissingContent`) carries the
+examples themselves, because where they are is said differently for a JSON body (a JSON path)
+and for NDJSON (a line), which only the edge knows.
 Raised inside a transaction, any of them rolls it back: nothing is written.
 """
 
@@ -37,14 +38,56 @@ class Conflict(DomainError):
     """The request disagrees with the stored state, which it leaves as it was (HTTP 409)."""
 
 
-class DuplicateSourceIds(Invalid):
-    """Examples of one request whose source id came earlier in it (``duplicate_source_id``);
-    ``examples`` in request order, each with its ``position`` (line or index)."""
+class RecordRefusal(Invalid):
+    """Examples of one request refused for one reason, each with its ``position`` (line or
+    index), in request order; ``member``: the member of each that is wrong (its JSON path)."""
+
+    member = "source_id"
+
+    def __init__(self, code: str, detail: str, examples: list[IncomingExample], **members: Any) -> None:
+        super().__init__(code, detail, source_ids=[e.source_id for e in examples], **members)
+        self.examples = examples
+
+    def record_detail(self, example: IncomingExample) -> str:
+        """What is wrong with ``example``, for its entry in the problem's ``errors``."""
+        raise NotImplementedError
+
+
+class DuplicateSourceIds(RecordRefusal):
+    """Examples whose source id came earlier in the request (``duplicate_source_id``)."""
 
     def __init__(self, examples: list[IncomingExample]) -> None:
         super().__init__(
-            "duplicate_source_id",
-            f"{len(examples)} source_id(s) appear more than once",
-            source_ids=[e.source_id for e in examples],
+            "duplicate_source_id", f"{len(examples)} source_id(s) appear more than once", examples
         )
-        self.examples = examples
+
+    def record_detail(self, example: IncomingExample) -> str:
+        return f"the source id {example.source_id!r} came earlier in the request"
+
+
+class MissingContent(RecordRefusal):
+    """New or changed examples sent without content (only a hash) where no plan can explain
+    it: the dataset has no version yet, or it is at the version the request expected
+    (``missing_content``)."""
+
+    member = "input"
+
+    def __init__(self, examples: list[IncomingExample], base: str | None) -> None:
+        held = (
+            "the dataset has no version yet to take their content from"
+            if base is None
+            else f"version {base}, the one the request expected, holds other content for them"
+        )
+        super().__init__(
+            "missing_content",
+            f"{len(examples)} example(s) came with a content_hash but no `input` (the first: "
+            f"{examples[0].source_id!r}), and {held}: send their input",
+            examples,
+            base_version_id=base,
+        )
+
+    def record_detail(self, example: IncomingExample) -> str:
+        return (
+            f"the example {example.source_id!r} is new or changed and came without `input`: "
+            "the server holds no content for it to keep"
+        )

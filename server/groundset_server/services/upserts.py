@@ -22,8 +22,14 @@ from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import datasets
 from groundset_server.engine import upsert as engine_upsert
-from groundset_server.engine.upsert import CurrentExample, RawExample
-from groundset_server.services.errors import Conflict, DuplicateSourceIds, Invalid
+from groundset_server.engine.upsert import CurrentExample, IncomingExample, RawExample
+from groundset_server.services.errors import (
+    Conflict,
+    DomainError,
+    DuplicateSourceIds,
+    Invalid,
+    MissingContent,
+)
 from groundset_server.services.queries import dataset_by_id, latest_version_id
 from groundset_server.services.tags import apply_tag
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
@@ -127,12 +133,36 @@ def _resolve(conn: sa.Connection, header: Header, create: bool) -> sa.Row[Any] |
 
 def _check_expected(header: Header, latest: int | None) -> None:
     if header.has_expected_version and header.expected_version_id != render_id(latest):
+        found = "the dataset has no version yet" if latest is None else f"the latest version is {latest}"
+        expected = (
+            "none (`expected_version_id` is null)"
+            if header.expected_version_id is None
+            else f"version {header.expected_version_id}"
+        )
         raise Conflict(
             "version_conflict",
-            f"the latest version is {render_id(latest)}, not {header.expected_version_id}",
+            f"{found}, and the request expected {expected}",
             expected_version_id=header.expected_version_id,
             latest_version_id=render_id(latest),
         )
+
+
+def _without_content(header: Header, latest: int | None, missing: list[IncomingExample]) -> DomainError:
+    """The refusal of examples that came with a hash but no content and are new or changed.
+    When the dataset has no version, or is at the one the request expected, no plan can have
+    asked to leave their content out: 422 ``missing_content``, each record named. Otherwise the
+    request may have been planned against an earlier version: 409 ``stale_manifest``."""
+    if latest is None or header.has_expected_version:
+        return MissingContent(missing, render_id(latest))
+    first = missing[0].source_id
+    return Conflict(
+        "stale_manifest",
+        f"{len(missing)} new or changed example(s) came without content (the first: {first!r}), which "
+        f"version {latest} does not hold: if a plan left it out, the dataset moved since; plan again "
+        "(or send `expected_version_id`), else send their input",
+        source_ids=[e.source_id for e in missing],
+        base_version_id=render_id(latest),
+    )
 
 
 def _add(sync: engine_upsert.Sync, batch: list[RawExample]) -> engine_upsert.Step:
@@ -233,18 +263,17 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
             keep_source_ids=header.dry_run,
             new_ids=None if writer is None else writer.ids.take,
         )
+        missing: list[IncomingExample] = []
         for batch in batches:
             step = _add(sync, batch)
             if step.missing_content:
-                raise Conflict(
-                    "stale_manifest",
-                    f"{len(step.missing_content)} new or changed example(s) came without content: "
-                    "the dataset moved since the plan; plan again",
-                    source_ids=step.missing_content,
-                    base_version_id=render_id(latest),
-                )
-            if writer is not None:
+                # Every such example is named, so the rest is classified, but no more written.
+                wanted = set(step.missing_content)
+                missing += [IncomingExample._make(e) for e in batch if e[1] in wanted and e[3] is None]
+            if writer is not None and not missing:
                 writer.write(step)
+        if missing:
+            raise _without_content(header, latest, missing)
         deleted = _finish(sync, header, None if dataset is None else dataset.name)
         written = _Snapshot(sync.new_state()) if sync.changed else snapshot
         pairs = engine_upsert.current_manifest(written.state) if sync.changed else None

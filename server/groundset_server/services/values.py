@@ -41,7 +41,8 @@ def parse_id(value: str | None, what: str) -> int:
     most 18 digits, else :class:`Invalid` ``invalid_id`` with the member ``{what}_id``. A
     well-formed id that names nothing is the caller's ``NotFound``."""
     if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise Invalid("invalid_id", f"`{value}` is not a {what} id", **{f"{what}_id": value})
+        article = "an" if what[0] in "aeiou" else "a"
+        raise Invalid("invalid_id", f"`{value}` is not {article} {what} id", **{f"{what}_id": value})
     return int(value)
 
 
