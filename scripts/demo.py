@@ -4,8 +4,10 @@ Starts a groundset server on a temporary SQLite database, runs the Python and th
 quickstart (examples/) against it, stops the server, and checks what the examples printed:
 each shows version 1 created from fixtures/examples/qa-v1.jsonl, the same version 1 again on
 the no-op re-upsert, version 2 from the mirror upsert of qa-v2.jsonl with the counts the two
-files imply, and two experiments (one per version); and both SDKs report the same digests and
-the same scores. Exits 1, naming each failed check, when anything is off.
+files imply, two experiments (one per version, the second reusing the first's runs of unchanged
+examples: the task runs only on the added and edited ones) and their comparison (the classes the
+files imply, like-for-like means unchanged, no regression); and both SDKs report the same
+digests, scores and comparison. Exits 1, naming each failed check, when anything is off.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ UPSERT_LINE = re.compile(
 )
 TABLE_LINE = re.compile(r"^   (?P<label>[a-z0-9_ ]+?)\s{2,}(?P<before>\S+)\s+(?P<after>\S+)$")
 PROGRESSION_LINE = re.compile(r"^version progression: (\S+) -> (\S+) \(no-op\) -> (\S+)$")
+CLASSES_LINE = re.compile(
+    r"^   examples: (?P<unchanged>\d+) same content, (?P<updated>\d+) changed, (?P<created>\d+) added, "
+    r"(?P<deleted>\d+) removed$"
+)
+EVALUATOR_LINE = re.compile(
+    r"^   (?P<name>\w+): all (?P<base>\S+) -> (?P<head>\S+) \((?P<delta>\S+)\), "
+    r"like-for-like (?P<like_base>\S+) -> (?P<like_head>\S+) \((?P<like_delta>\S+)\) on (?P<like_count>\d+)$"
+)
+VERDICT_LINE = re.compile(r"^   regressions: (?P<regressions>\d+) \(verdict: (?P<verdict>regressed|no regression)\)$")
+TASK_LINE = re.compile(r"^   task ran (?P<ran>\d+) times, reused (?P<reused>\d+) runs$")
 
 
 @dataclass
@@ -40,6 +52,7 @@ class Outcome:
     upserts: list[dict[str, str]] = field(default_factory=list)
     table: dict[str, tuple[str, str]] = field(default_factory=dict)
     progression: tuple[str, ...] | None = None
+    comparison: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def parse(language: str, output: str) -> Outcome:
@@ -55,6 +68,12 @@ def parse(language: str, output: str) -> Outcome:
             in_table = False
         elif in_table and (found := TABLE_LINE.match(line)):
             outcome.table[found["label"]] = (found["before"], found["after"])
+        elif found := EVALUATOR_LINE.match(line):
+            outcome.comparison[found["name"]] = found.groupdict()
+        else:
+            for label, pattern in (("classes", CLASSES_LINE), ("verdict", VERDICT_LINE), ("task", TASK_LINE)):
+                if found := pattern.match(line):
+                    outcome.comparison[label] = found.groupdict()
     return outcome
 
 
@@ -110,10 +129,41 @@ def check(outcome: Outcome) -> list[str]:
     runs = (str(counts["v1"]["created"]), str(sum(counts["v2"].values()) - counts["v2"]["deleted"]))
     if table.get("runs") != runs or table.get("errors") != ("0", "0"):
         failures.append(f"{name}: runs {table.get('runs')} errors {table.get('errors')}, expected {runs} and none")
+    unchanged = counts["v2"]["unchanged"]
+    if table.get("reused runs") != ("0", str(unchanged)):
+        failures.append(f"{name}: reused runs {table.get('reused runs')}, expected none, then {unchanged}")
+    return failures + check_comparison(outcome, counts["v2"])
+
+
+def check_comparison(outcome: Outcome, v2: dict[str, int]) -> list[str]:
+    """The comparison of the two experiments: the classes the fixtures imply; per evaluator, means
+    in [0, 1] with their delta, and like for like unchanged (the same task on the same content);
+    no regression; the task ran only on the added and edited examples, the rest reused."""
+    name, comparison = outcome.language, outcome.comparison
+    failures = []
+    classes = {key: int(value) for key, value in comparison.get("classes", {}).items()}
+    expected_classes = {key: v2[key] for key in ("unchanged", "updated", "created", "deleted")}
+    if classes != expected_classes:
+        failures.append(f"{name}: comparison classes {classes}, the fixtures imply {expected_classes}")
     for evaluator in EVALUATORS:
-        scores = table.get(evaluator, ("-", "-"))
-        if not all(re.fullmatch(r"[01]\.\d{4}", score) for score in scores):
-            failures.append(f"{name}: evaluator {evaluator} has no mean score in [0, 1] on both: {scores}")
+        line = comparison.get(evaluator)
+        if line is None:
+            failures.append(f"{name}: the comparison has no line for evaluator {evaluator}")
+            continue
+        means = [line[key] for key in ("base", "head", "like_base", "like_head")]
+        if not all(re.fullmatch(r"[01]\.\d{4}", mean) for mean in means):
+            failures.append(f"{name}: {evaluator}: means {means} are not scores in [0, 1]")
+            continue
+        if abs(float(line["head"]) - float(line["base"]) - float(line["delta"])) > 0.00011:
+            failures.append(f"{name}: {evaluator}: delta {line['delta']} is not head - base ({line})")
+        steady = line["like_base"] == line["like_head"] and line["like_delta"] in ("+0.0000", "-0.0000")
+        if not steady or line["like_count"] != str(v2["unchanged"]):
+            failures.append(f"{name}: {evaluator}: like for like should be steady on {v2['unchanged']}: {line}")
+    if comparison.get("verdict") != {"regressions": "0", "verdict": "no regression"}:
+        failures.append(f"{name}: the comparison should find no regression: {comparison.get('verdict')}")
+    task = {"ran": str(v2["created"] + v2["updated"]), "reused": str(v2["unchanged"])}
+    if comparison.get("task") != task:
+        failures.append(f"{name}: the rerun {comparison.get('task')}, expected the task to run {task['ran']} times")
     return failures
 
 
@@ -122,11 +172,8 @@ def check_agreement(python: Outcome, typescript: Outcome) -> list[str]:
     failures = []
     if [line["digest"] for line in python.upserts] != [line["digest"] for line in typescript.upserts]:
         failures.append("the Python and TypeScript examples report different version digests for the same files")
-    for evaluator in EVALUATORS:
-        if python.table.get(evaluator) != typescript.table.get(evaluator):
-            failures.append(
-                f"{evaluator}: Python {python.table.get(evaluator)} but TypeScript {typescript.table.get(evaluator)}"
-            )
+    if python.comparison != typescript.comparison:
+        failures.append(f"the comparisons differ: Python {python.comparison} but TypeScript {typescript.comparison}")
     return failures
 
 
@@ -184,7 +231,7 @@ def main() -> int:
             f"{outcome.language:<10}  versions {v1['version']} -> {v1['version']} (no-op) -> {v2['version']}, "
             f"experiments {experiments[0]} and {experiments[1]}"
         )
-    print("demo OK: both SDKs report the same digests and scores for the same files.")
+    print("demo OK: both SDKs report the same digests, scores and comparison for the same files.")
     return 0
 
 

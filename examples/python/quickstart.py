@@ -1,4 +1,5 @@
-"""groundset quickstart: sync a question-answering set, run an experiment, evolve the set, compare.
+"""groundset quickstart: sync a question-answering set, run an experiment, evolve the set, rerun
+it reusing the unchanged results, compare.
 
 The evaluation set lives in the repository as JSONL (fixtures/examples/qa-v1.jsonl, then its
 next revision qa-v2.jsonl). The task is a deterministic keyword lookup over each example's
@@ -15,6 +16,7 @@ import contextlib
 import json
 import re
 import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ from groundset.types import Mode
 
 DATA = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
 DATASET = sys.argv[1] if len(sys.argv) > 1 else "quickstart-qa-python"
-EVALUATORS_SHOWN = ("contains_answer", "token_f1")
+# Your name for the task's code and prompt: a rerun reuses results only from the same task_version.
+TASK_VERSION = "keyword-lookup-1"
 
 
 def read_jsonl(name: str) -> list[dict[str, Any]]:
@@ -93,14 +96,19 @@ def report(result: groundset.UpsertResult) -> None:
     )
 
 
-def experiment(dataset: groundset.UpsertResult, client: groundset.Client) -> groundset.Experiment:
-    # Passing the upsert's result pins the experiment to exactly that version.
+def experiment(
+    dataset: groundset.UpsertResult, client: groundset.Client, reuse: groundset.Experiment | None = None
+) -> groundset.Experiment:
+    # Passing the upsert's result pins the experiment to exactly that version. With reuse=, the
+    # runs of examples whose content did not change are copied from that experiment.
     return groundset.run_experiment(
         dataset,
         answer,
         [contains_answer, token_f1],
         client=client,
         experiment_name=f"keyword lookup on version {dataset.version_id}",
+        task_version=TASK_VERSION,
+        reuse=reuse,
     )
 
 
@@ -111,10 +119,6 @@ def side_by_side(
     def row(label: str, values: list[Any]) -> None:
         print(f"   {label:<18}" + "".join(f"{value!s:>18}" for value in values))
 
-    def mean(found: groundset.Experiment, name: str) -> str:
-        score = next(e["mean_score"] for e in found.summary["evaluations"] if e["name"] == name)
-        return "-" if score is None else f"{score:.4f}"
-
     pairs = [before, after]
     row("", ["before", "after"])
     row("experiment id", [found.id for _, found in pairs])
@@ -122,8 +126,27 @@ def side_by_side(
     row("version digest", [synced.digest[:16] for synced, _ in pairs])
     row("runs", [found.summary["runs"] for _, found in pairs])
     row("errors", [found.summary["errored_runs"] for _, found in pairs])
-    for name in EVALUATORS_SHOWN:
-        row(name, [mean(found, name) for _, found in pairs])
+    row("reused runs", [found.summary["reused_runs"] for _, found in pairs])
+
+
+def compare(before: groundset.Experiment, after: groundset.Experiment, client: groundset.Client) -> None:
+    comparison = groundset.compare_experiments(base=before, head=after, client=client)
+    counts = comparison.counts
+    print(
+        f"   examples: {counts.same_content} same content, {counts.changed} changed, "
+        f"{counts.only_head} added, {counts.only_base} removed"
+    )
+    for evaluator in comparison.evaluators:  # means over all examples, and over the unchanged ones
+        every, like = evaluator.all, evaluator.like_for_like
+        print(
+            f"   {evaluator.name}: all {every.base.mean:.4f} -> {every.head.mean:.4f} ({every.delta:+.4f}), "
+            f"like-for-like {like.base_mean:.4f} -> {like.head_mean:.4f} ({like.delta:+.4f}) on {like.count}"
+        )
+    verdict = "regressed" if comparison.regressed else "no regression"
+    print(f"   regressions: {comparison.verdict.regressed_examples} (verdict: {verdict})")
+    if comparison.regressed:  # what a CI gate fails on; table() lists each regressed example
+        print(textwrap.indent(comparison.table(), "   "))
+    print(f"   task ran {len(after.runs)} times, reused {after.summary['reused_runs']} runs")
 
 
 def main() -> None:
@@ -147,12 +170,15 @@ def main() -> None:
         v2 = upsert(client, "qa-v2.jsonl", "mirror")
         report(v2)
 
-        print(f"5. experiment on version {v2.version_id}")
-        second = experiment(v2, client)
+        print(f"5. experiment on version {v2.version_id}, reusing the runs of unchanged examples")
+        second = experiment(v2, client, reuse=first)
 
         print("side by side")
         side_by_side((v1, first), (v2, second))
         print(f"version progression: {v1.version_id} -> {again.version_id} (no-op) -> {v2.version_id}")
+
+        print(f"6. compare experiment {second.id} (head) with {first.id} (base), example by example")
+        compare(first, second, client)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 /**
- * groundset quickstart: sync a question-answering set, run an experiment, evolve the set, compare.
+ * groundset quickstart: sync a question-answering set, run an experiment, evolve the set, rerun
+ * it reusing the unchanged results, compare.
  *
  * The evaluation set lives in the repository as JSONL (fixtures/examples/qa-v1.jsonl, then its
  * next revision qa-v2.jsonl). The task is a deterministic keyword lookup over each example's
@@ -16,6 +17,7 @@ import { readFileSync } from "node:fs";
 import {
   asEvaluator,
   type Client,
+  compareExperiments,
   createClient,
   deleteDataset,
   type Experiment,
@@ -28,6 +30,8 @@ import {
 
 const DATA = new URL("../../../fixtures/examples/", import.meta.url);
 const DATASET = process.argv[2] ?? "quickstart-qa-ts";
+// Your name for the task's code and prompt: a rerun reuses results only from the same taskVersion.
+const TASK_VERSION = "keyword-lookup-1";
 
 interface QaInput {
   question: string;
@@ -121,33 +125,52 @@ function report(result: UpsertResult): void {
   );
 }
 
-function experiment(dataset: UpsertResult, client: Client): Promise<Experiment> {
-  // Passing the upsert's result pins the experiment to exactly that version.
+function experiment(dataset: UpsertResult, client: Client, reuse?: Experiment): Promise<Experiment> {
+  // Passing the upsert's result pins the experiment to exactly that version. With reuse, the
+  // runs of examples whose content did not change are copied from that experiment.
   return runExperiment({
     client,
     dataset,
     task: (example) => answer(example.input as unknown as QaInput),
     evaluators: [containsAnswer, tokenF1],
     experimentName: `keyword lookup on version ${dataset.versionId}`,
+    taskVersion: TASK_VERSION,
+    reuse,
   });
 }
 
 function sideBySide(before: [UpsertResult, Experiment], after: [UpsertResult, Experiment]): void {
   const row = (label: string, cell: (pair: [UpsertResult, Experiment]) => unknown) =>
     console.log(`   ${label.padEnd(18)}${[before, after].map((pair) => String(cell(pair)).padStart(18)).join("")}`);
-  const mean = (found: Experiment, name: string) => {
-    const score = found.summary.evaluations.find((evaluation) => evaluation.name === name)?.meanScore;
-    return score === null || score === undefined ? "-" : score.toFixed(4);
-  };
   console.log(`   ${"".padEnd(18)}${"before".padStart(18)}${"after".padStart(18)}`);
   row("experiment id", ([, found]) => found.id);
   row("dataset version", ([, found]) => found.versionId);
   row("version digest", ([synced]) => synced.digest.slice(0, 16));
   row("runs", ([, found]) => found.summary.runs);
   row("errors", ([, found]) => found.summary.erroredRuns);
-  for (const evaluator of [containsAnswer, tokenF1]) {
-    row(evaluator.name, ([, found]) => mean(found, evaluator.name));
+  row("reused runs", ([, found]) => found.summary.reusedRuns);
+}
+
+async function compare(before: Experiment, after: Experiment, client: Client): Promise<void> {
+  const comparison = await compareExperiments({ client, base: before, head: after });
+  const { sameContent, changed, onlyHead, onlyBase } = comparison.counts;
+  console.log(`   examples: ${sameContent} same content, ${changed} changed, ${onlyHead} added, ${onlyBase} removed`);
+  const score = (value: number | null) => (value === null ? "-" : value.toFixed(4));
+  const delta = (value: number | null) => (value === null ? "-" : `${value < 0 ? "" : "+"}${value.toFixed(4)}`);
+  for (const { name, all, likeForLike: like } of comparison.evaluators) {
+    // Means over all examples, and over the unchanged ones.
+    console.log(
+      `   ${name}: all ${score(all.base.mean)} -> ${score(all.head.mean)} (${delta(all.delta)}), ` +
+        `like-for-like ${score(like.baseMean)} -> ${score(like.headMean)} (${delta(like.delta)}) on ${like.count}`,
+    );
   }
+  const verdict = comparison.regressed ? "regressed" : "no regression";
+  console.log(`   regressions: ${comparison.verdict.regressedExamples} (verdict: ${verdict})`);
+  if (comparison.regressed) {
+    // What a CI gate fails on; table() lists each regressed example.
+    console.log(comparison.table().replace(/^/gm, "   "));
+  }
+  console.log(`   task ran ${after.runs.length} times, reused ${after.summary.reusedRuns} runs`);
 }
 
 async function main(): Promise<void> {
@@ -174,12 +197,15 @@ async function main(): Promise<void> {
   const v2 = await upsert(client, "qa-v2.jsonl", "mirror");
   report(v2);
 
-  console.log(`5. experiment on version ${v2.versionId}`);
-  const second = await experiment(v2, client);
+  console.log(`5. experiment on version ${v2.versionId}, reusing the runs of unchanged examples`);
+  const second = await experiment(v2, client, first);
 
   console.log("side by side");
   sideBySide([v1, first], [v2, second]);
   console.log(`version progression: ${v1.versionId} -> ${again.versionId} (no-op) -> ${v2.versionId}`);
+
+  console.log(`6. compare experiment ${second.id} (head) with ${first.id} (base), example by example`);
+  await compare(first, second, client);
 }
 
 await main();
