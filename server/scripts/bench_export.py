@@ -117,29 +117,15 @@ def run(database_url: str, count: int, tmp: Path) -> dict[str, dict[str, Any]]:
         assert not issues and not more, issues[:3]
         assert len(pairs) == count and groundset_core.manifest_digest(pairs) == digest, export_format
         figures[export_format] = {"seconds": seconds, "mb": out.stat().st_size / 1e6, "rss": rss}
+        print(f"{export_format}: {seconds:.1f} s, peak RSS {rss:.0f} MB", file=sys.stderr)
         out.unlink()
     return figures
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
-    args = parser.parse_args()
-    size = sum(len(orjson.dumps(r)) for r in generate(1000)) / 1000
-    columns: dict[str, dict[str, dict[str, Any]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args.count, Path(tmp))
-        if args.postgres:
-            cluster = Cluster()
-            try:
-                columns["PostgreSQL"] = run(cluster.new_database(), args.count, Path(tmp))
-            finally:
-                cluster.stop()
+def table(columns: dict[str, dict[str, dict[str, Any]]], count: int, size: float) -> str:
     load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
-        f"# groundset-server export: {args.count:,} examples of ~{size:,.0f} bytes",
+        f"# groundset-server export: {count:,} examples of ~{size:,.0f} bytes",
         "",
         f"GET /v1/datasets/{{id}}/export of the latest version, streamed to a file on loopback "
         f"({os.cpu_count()} cores, load average {load_average} at the end). Peak RSS is the server "
@@ -152,14 +138,39 @@ def main() -> int:
     for database, figures in columns.items():
         for export_format, f in figures.items():
             lines.append(
-                f"| {database} | {export_format} | {f['seconds']:.1f} | {args.count / f['seconds']:,.0f} "
+                f"| {database} | {export_format} | {f['seconds']:.1f} | {count / f['seconds']:,.0f} "
                 f"| {f['mb']:,.0f} | {f['rss']:.0f} |"
             )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    args = parser.parse_args()
+    size = sum(len(orjson.dumps(r)) for r in generate(1000)) / 1000
+    columns: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def report() -> None:
+        # After each database, so that a long run stopped early keeps what it measured.
+        text = table(columns, args.count, size)
+        print(text)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text, encoding="utf-8")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args.count, Path(tmp))
+        report()
+        if args.postgres:
+            cluster = Cluster()
+            try:
+                columns["PostgreSQL"] = run(cluster.new_database(), args.count, Path(tmp))
+            finally:
+                cluster.stop()
+            report()
     return 0
 
 

@@ -38,7 +38,7 @@ from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
-from groundset_server.services.queries import after, dataset_by_id, example_set_query, resolve_version
+from groundset_server.services.queries import dataset_by_id, example_set_query, resolve_version
 from groundset_server.services.values import EMPTY_OBJECT, render_id
 from groundset_server.validation import MAX_NAME_CHARS
 
@@ -128,29 +128,40 @@ class _Pages:
     version_id: int
 
     def __iter__(self) -> Iterator[list[sa.Row[Any]]]:
-        last: int | None = None
+        last = 0
         while True:
             with self.engine.connect() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
-                    query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS)
-                    rows = conn.execute(after(query, examples.c.id, last, EXPORT_PAGE)).all()
-                    gone = (
-                        not rows
-                        and conn.execute(
-                            sa.select(versions.c.id).where(versions.c.id == self.version_id)
-                        ).first()
-                        is None
+                    # The page's bounds from the examples alone (by primary key), then its rows
+                    # in that id range: a LIMIT over the join itself made PostgreSQL hash-join
+                    # every revision of the dataset for each page (7 s a page at 1,000,000).
+                    bounds = (
+                        sa.select(examples.c.id)
+                        .where(examples.c.dataset_id == self.dataset_id, examples.c.id > last)
+                        .order_by(examples.c.id)
+                        .offset(EXPORT_PAGE - 1)
+                        .limit(1)
                     )
+                    end = conn.execute(bounds).scalar_one_or_none()
+                    query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS).where(
+                        examples.c.id > last
+                    )
+                    if end is not None:
+                        query = query.where(examples.c.id <= end)
+                    rows = conn.execute(query.order_by(examples.c.id)).all()
+                    version = sa.select(versions.c.id).where(versions.c.id == self.version_id)
+                    gone = not rows and conn.execute(version).first() is None
             if gone:
                 # The dataset was deleted while it was exported: end the answer with an error
                 # (an incomplete body) rather than as a complete, shorter file.
                 raise RuntimeError(f"version {self.version_id} was deleted during its export")
-            if not rows:
+            if rows:
+                yield list(rows)
+            if end is None:
                 return
-            yield list(rows)
-            last = rows[-1].id
+            last = end
 
 
 def _jsonl(pages: _Pages, id_key: str) -> Iterator[bytes]:
