@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT / "contract/sdk.json"
 PYTHON = ROOT / "python/python/groundset/_constants.py"
 TYPESCRIPT = ROOT / "js/ts/constants.ts"
-SECTIONS = ("client", "upsert")
+SECTIONS = ("client", "upsert", "experiments")
 WIDTH = 116
 
 

@@ -64,3 +64,9 @@ export const PROGRESS_THRESHOLD = 20000;
  * Plans made by one upsert at most, when the dataset keeps moving between plan and upsert.
  */
 export const PLAN_ATTEMPTS = 3;
+
+/**
+ * The most runs per example an experiment may ask for (the server's limit on repetitions), checked by both SDKs
+ * before anything is sent.
+ */
+export const MAX_REPETITIONS = 1000;

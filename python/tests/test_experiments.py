@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,8 @@ import pytest
 
 import groundset
 from conftest import API_KEY, ServerProcess
+from groundset._binding import TASK_PARAMETERS
+from groundset._constants import MAX_REPETITIONS
 from groundset.experiments import (
     EvaluationResult,
     Experiment,
@@ -97,6 +100,7 @@ def test_task_binding_by_parameter_name(client: groundset.Client, unique_name: s
     def positional_only(x: dict[str, Any], /) -> int:
         return int(x["q"]) + 1000
 
+    rest = ["context", "example", "expected", "metadata"]
     tasks: dict[str, Any] = {
         "input": (lambda input: input["q"], [0, 1]),
         "other name gets input": (lambda question: question["q"] + 10, [10, 11]),
@@ -108,6 +112,11 @@ def test_task_binding_by_parameter_name(client: groundset.Client, unique_name: s
         "async __call__": (AsyncCallable(), ["object:0", "object:1"]),
         "partial": (functools.partial(scaled, factor=3), [0, 3]),
         "no parameter": (lambda: "constant", ["constant", "constant"]),
+        "**kwargs gets every value": (
+            lambda **kw: [sorted(kw), kw["input"]["q"], kw["example"].source_id],
+            [[sorted(TASK_PARAMETERS), 0, "0"], [sorted(TASK_PARAMETERS), 1, "1"]],
+        ),
+        "a name, then **kwargs": (lambda q, **kw: [q["q"], sorted(kw)], [[0, rest], [1, rest]]),
     }
     for label, (task, expected) in tasks.items():
         experiment = run_experiment(dataset, task, client=client, print_summary=False)
@@ -121,6 +130,10 @@ def test_task_binding_by_parameter_name(client: groundset.Client, unique_name: s
         run_experiment(dataset, double, {"judge": lambda output, rubric: 1}, client=client)
     with pytest.raises(ValueError, match="two evaluators are named 'double'"):
         run_experiment(dataset, double, [double, double], client=client)
+    with pytest.raises(TypeError, match=r"evaluators= takes functions .* not the string 'exact'"):
+        run_experiment(dataset, double, "exact", client=client)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"repetitions= must be at most 1000 \(the server's limit\), not 1001"):
+        run_experiment(dataset, double, client=client, repetitions=MAX_REPETITIONS + 1)
     assert len(experiments_of(client, dataset.dataset_id or "")) == before
 
 
@@ -151,14 +164,14 @@ def test_every_evaluator_return_form(client: groundset.Client, unique_name: str)
     for run in (experiment.runs[0], next(r for r in stored.runs if r.source_id == "0")):
         got = {e.name: (e.score, e.label, e.explanation, e.metadata, e.error) for e in run.evaluations}
         assert got == {
-            "bool": (1.0, "True", None, {}, None),
+            "bool": (1.0, None, None, {}, None),
             "int": (3.0, None, None, {}, None),
             "float": (0.5, None, None, {}, None),
             "label": (None, "good", None, {}, None),
             "dict": (1.0, "x", "why", {"m": True}, None),
             "result": (0.25, "partial", "0:t0", {"k": [1]}, None),
             "numpy": (0.75, None, None, {}, None),
-            "numpy bool": (0.0, "False", None, {}, None),
+            "numpy bool": (0.0, None, None, {}, None),
         }
     means = {e["name"]: e["mean_score"] for e in stored.summary["evaluations"]}
     assert means["bool"] == 1.0 and means["label"] is None and means["result"] == 0.25
@@ -558,3 +571,17 @@ def test_progress_and_summary_output(
     assert f"experiment {experiment.id} 'double': dataset {dataset.dataset_id} version {dataset.version_id}" in out
     assert "runs 2 of 2, errors 0" in out and "exact" in out and "1.0000" in out
     assert "2/2" in err  # the tqdm bar
+
+
+def test_names_limits_and_errors_as_a_new_user_meets_them(client: groundset.Client, unique_name: str) -> None:
+    """A lambda's experiment is named "task" (as TypeScript's anonymous function's); the SDK's
+    repetitions limit is the server's; an error of the call carries no unrelated context."""
+    server_schemas = importlib.import_module("groundset_server.experiment_schemas")  # the server's own limit
+    assert server_schemas.MAX_REPETITIONS == MAX_REPETITIONS
+    dataset = upsert(client, unique_name, rows(1))
+    anonymous = run_experiment(dataset, lambda input: 1, client=client, print_summary=False)
+    named = run_experiment(dataset, double, client=client, print_summary=False)
+    assert (anonymous.name, named.name) == ("task", "double")
+    with pytest.raises(groundset.NotFoundError) as missing:
+        run_experiment({"name": unique_name + "-missing"}, double, client=client)
+    assert missing.value.__context__ is None and missing.value.__cause__ is None

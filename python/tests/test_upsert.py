@@ -155,6 +155,8 @@ def test_dataframe_without_key_options_is_flat(client: groundset.Client, unique_
     assert (by_id["a"].input, by_id["a"].output) == ({"question": "q1", "context": "c1"}, {})
     structured = pandas.DataFrame({"id": ["a"], "input": [{"question": "q1", "context": "c1"}]})
     assert client.upsert_dataset(name=unique_name, dataframe=structured, source_id_key="id").noop
+    with pytest.raises(TypeError, match="examples= got a pandas DataFrame; pass it as dataframe="):
+        client.upsert_dataset(name=unique_name, examples=frame, source_id_key="id")
 
 
 def test_dry_run_writes_nothing_and_lists_each_class(client: groundset.Client, unique_name: str) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "as_evaluator",
     "bind_evaluators",
     "bind_task",
+    "default_experiment_name",
     "verdict",
 ]
 
@@ -208,6 +209,12 @@ def _name_of(function: Callable[..., Any]) -> str:
     return str(name or type(function).__name__)
 
 
+def default_experiment_name(task_name: str) -> str:
+    """An experiment's name when none is given: the task function's name, ``"task"`` for a
+    lambda (as the TypeScript SDK names an anonymous function's experiment)."""
+    return "task" if task_name in ("", "<lambda>") else task_name
+
+
 def _is_async(function: Callable[..., Any]) -> bool:
     call = getattr(function, "__call__", None)  # noqa: B004 - an object whose __call__ is async
     return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
@@ -236,14 +243,20 @@ class Bound:
         self.name = name if name is not None else _name_of(function)
         self.is_async = _is_async(function)
         try:
-            parameters = [
-                p
-                for p in inspect.signature(function).parameters.values()
-                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-            ]
+            signature = inspect.signature(function).parameters.values()
         except (TypeError, ValueError):  # a builtin without a signature: give it the lone value
             self.positional, self.keywords = (lone,), ()
             return
+        parameters = [p for p in signature if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self._bind(parameters, known, lone, role)
+        if any(p.kind == p.VAR_KEYWORD for p in signature):
+            # `**kwargs` takes every value not given by name already: else `lambda **kw` would
+            # silently be called with nothing.
+            given = {*self.positional, *(source for _, source in self.keywords)}
+            names = {p.name for p in parameters}
+            self.keywords += tuple((name, name) for name in known if name not in given and name not in names)
+
+    def _bind(self, parameters: list[inspect.Parameter], known: tuple[str, ...], lone: str, role: str) -> None:
         named = [p for p in parameters if p.name in known]
         if not named and len(parameters) == 1:
             only = parameters[0]
@@ -294,6 +307,11 @@ def bind_evaluators(evaluators: Evaluators | None) -> list[Bound]:
                 )
     elif callable(evaluators):
         named = [(_evaluator_name(evaluators), evaluators)]
+    elif isinstance(evaluators, (str, bytes)):
+        raise TypeError(
+            f"evaluators= takes functions (a list, a mapping {{name: function}} or one function), "
+            f"not the string {evaluators!r}"
+        )
     else:
         named = [(_evaluator_name(function), function) for function in evaluators]
     bound: list[Bound] = []
@@ -334,7 +352,8 @@ def verdict(result: Any, name: str) -> tuple[float | None, str | None, str | Non
     if hasattr(result, "item") and not isinstance(result, (int, float, str)):
         result = result.item()
     if isinstance(result, bool):
-        return _score(result, name), str(result), None, {}
+        # The score says it all (1 or 0); a label "True" would be a word of one language.
+        return _score(result, name), None, None, {}
     if isinstance(result, (int, float)):
         return _score(result, name), None, None, {}
     if isinstance(result, str):

@@ -87,9 +87,9 @@ def blocking(make: Callable[[], Awaitable[T]], client: AnyClient | None, what: s
     async def main() -> T:
         return await make()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if not _loop_running():
+        # Outside the `except` that found no loop: an error of the call would else be shown
+        # "during handling of" an irrelevant "RuntimeError: no running event loop".
         return asyncio.run(main())
     outcome: list[T] = []
     failure: list[BaseException] = []
@@ -106,3 +106,12 @@ def blocking(make: Callable[[], Awaitable[T]], client: AnyClient | None, what: s
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+def _loop_running() -> bool:
+    """Whether this thread runs an event loop now."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -10,6 +10,7 @@ __all__ = [
     "BACKOFF_JITTER",
     "BACKOFF_MAX_SECONDS",
     "DEFAULT_BASE_URL",
+    "MAX_REPETITIONS",
     "MAX_RETRIES",
     "PLAN_ATTEMPTS",
     "PLAN_THRESHOLD",
@@ -56,3 +57,7 @@ true shows it for any number, false never)."""
 
 PLAN_ATTEMPTS: Final[int] = 3
 """Plans made by one upsert at most, when the dataset keeps moving between plan and upsert."""
+
+MAX_REPETITIONS: Final[int] = 1000
+"""The most runs per example an experiment may ask for (the server's limit on repetitions), checked by both SDKs
+before anything is sent."""

@@ -75,8 +75,10 @@ async def run_in_daemon_thread(function: Callable[[], T], limiter: anyio.Capacit
     goes on in its thread, and what it returns or raises is dropped. On an event loop other than
     asyncio's, it falls back to ``anyio.to_thread.run_sync`` (whose threads are not daemon)."""
     try:
-        loop = asyncio.get_running_loop()
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
+        loop = None
+    if loop is None:  # outside the `except`, so that the call's errors carry no context
         return await anyio.to_thread.run_sync(function, abandon_on_cancel=True, limiter=limiter)
     async with limiter:
         future: asyncio.Future[T] = loop.create_future()

@@ -133,6 +133,9 @@ class UpsertArgs:
         assert self.examples is not None
         if isinstance(self.examples, Mapping):
             raise TypeError("examples= must be an iterable of mappings, not one mapping")
+        if _is_dataframe(self.examples):
+            # Iterating a DataFrame gives its column names: every "record" would be a string.
+            raise TypeError("examples= got a pandas DataFrame; pass it as dataframe= (its rows are the records)")
         return self.examples
 
     def prepare(self) -> Prepared:
@@ -592,6 +595,10 @@ def _unique(
     first = {source_id: index for index, source_id in reversed(list(enumerate(ids)))}
     keep = sorted(first.values())
     return [contents[i] for i in keep], [ids[i] for i in keep], [hashes[i] for i in keep]
+
+
+def _is_dataframe(value: object) -> bool:
+    return any(cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas") for cls in type(value).__mro__)
 
 
 def _structured_columns(frame: pandas.DataFrame, id_key: str | None) -> bool:

@@ -40,8 +40,10 @@ from groundset._binding import (
     as_evaluator,
     bind_evaluators,
     bind_task,
+    default_experiment_name,
 )
 from groundset._bridge import AnyClient, arun_op, blocking, drive, run_op, with_client
+from groundset._constants import MAX_REPETITIONS
 from groundset._experiment_types import (
     DatasetArg,
     EvaluationResult,
@@ -106,6 +108,8 @@ def _check_batch_size(batch_size: int) -> None:
 def _check_repetitions(repetitions: int) -> None:
     if not isinstance(repetitions, int) or isinstance(repetitions, bool) or repetitions < 1:
         raise ValueError(f"repetitions= must be a positive int, not {repetitions!r}")
+    if repetitions > MAX_REPETITIONS:
+        raise ValueError(f"repetitions= must be at most {MAX_REPETITIONS} (the server's limit), not {repetitions}")
 
 
 def _experiment_id(experiment: Experiment | str) -> str:
@@ -238,7 +242,8 @@ async def arun_experiment(
     _check_batch_size(batch_size)
     _check_repetitions(repetitions)
     _check_task_version(task_version, reuse, dry)
-    name = experiment_name if experiment_name is not None else bound_task.name
+    # A lambda's name is "<lambda>"; TypeScript's anonymous function has none: both are "task".
+    name = experiment_name if experiment_name is not None else default_experiment_name(bound_task.name)
 
     async def body(client: AnyClient) -> Experiment:
         # The base first: a selector that finds nothing creates no experiment.
@@ -316,7 +321,7 @@ def run_experiment(
             (each named after its function) or a mapping ``{name: function}``; give an evaluator
             a version with :func:`as_evaluator`.
         client: the server's client (default: a new one from ``GROUNDSET_BASE_URL``).
-        experiment_name: default: the task's function name.
+        experiment_name: default: the task's function name (``"task"`` for a lambda).
         concurrency: how many tasks (and evaluators) run at once.
         repetitions: runs of the task per example.
         dry_run: ``True`` (1 example) or N: run on the first N examples, store nothing.
