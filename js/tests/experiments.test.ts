@@ -104,7 +104,7 @@ describe("runExperiment", () => {
     expect(loaded.metadata).toEqual({ model: "arithmetic" });
     const q3 = loaded.runs.find((run) => run.sourceId === "q3");
     const byName = Object.fromEntries((q3?.evaluations ?? []).map((e) => [e.name, e]));
-    expect(byName.exact).toMatchObject({ score: 1, label: "True", error: null, annotatorKind: "CODE" });
+    expect(byName.exact).toMatchObject({ score: 1, label: null, error: null, annotatorKind: "CODE" });
     expect(byName.closeness).toMatchObject({ score: 0.25, label: null });
     expect(byName.parity).toMatchObject({ score: null, label: "odd" });
     expect(byName.judged).toMatchObject({
@@ -207,6 +207,28 @@ describe("runExperiment", () => {
     expect(await listExperiments({ client, dataset: { datasetId: result.datasetId as string } })).toEqual([]);
     const one = await runExperiment({ client, dataset: result, task: double, dryRun: true, printSummary: false });
     expect(one.runs).toHaveLength(1);
+  });
+
+  test("a misspelt option, too many repetitions and the name of an anonymous task", async () => {
+    const { result } = await seed(1);
+    const options = { client, dataset: result, task: double, printSummary: false };
+    await expect(runExperiment({ ...options, experiment_name: "x" } as never)).rejects.toThrow(
+      'runExperiment: unknown option "experiment_name" (did you mean "experimentName"?)',
+    );
+    await expect(resumeExperiment({ client, experiment: "1", task: double, evaluator: [] } as never)).rejects.toThrow(
+      'resumeExperiment: unknown option "evaluator" (did you mean "evaluators"?)',
+    );
+    await expect(loadExperiment({ client, experimentId: "1" } as never)).rejects.toThrow(
+      'loadExperiment: unknown option "experimentId" (did you mean "experiment"?)',
+    );
+    await expect(runExperiment({ ...options, repetitions: 1001 })).rejects.toThrow(
+      "repetitions must be at most 1000 (the server's limit), not 1001",
+    );
+    expect(await listExperiments({ client, dataset: { datasetId: result.datasetId as string } })).toEqual([]);
+    // As the Python SDK names a lambda's experiment.
+    const anonymous = await runExperiment({ ...options, task: [() => "x"][0] as () => string });
+    expect(anonymous.name).toBe("task");
+    expect((await runExperiment({ ...options })).name).toBe("double");
   });
 });
 

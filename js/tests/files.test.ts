@@ -164,6 +164,13 @@ describe("the reading rules", () => {
   test("hashJsonl is hashFile on JSONL with the id key id", async () => {
     const path = write("alias.jsonl", jsonl);
     expect(await hashJsonl(path)).toEqual(await hashFile(path, { sourceIdKey: "id" }));
+    const keyed = write("keyed.jsonl", '{"k": "a", "input": {"q": 1}}\n{"k": "b", "input": {"q": 2}}\n');
+    const pairs = await hashFile(keyed, { sourceIdKey: "k" });
+    expect(pairs.map(([sourceId]) => sourceId)).toEqual(["a", "b"]);
+    // One name for the key in both readers; idKey, its former name here, still works.
+    expect(await hashJsonl(keyed, { sourceIdKey: "k" })).toEqual(pairs);
+    expect(await hashJsonl(keyed, { idKey: "k" })).toEqual(pairs);
+    await expect(hashJsonl(keyed, { sourceIdKey: "k", idKey: "id" })).rejects.toThrow("give sourceIdKey only");
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Datasets: `upsertDataset` (make the server's dataset match the caller's examples) and the
- * reads (`getDataset`, `listDatasets`, `listVersions`, `listExperiments`, `diffVersions`,
+ * reads (`getDataset`, `listDatasets`, `listVersions`, `diffVersions`,
  * `deleteDataset`).
  *
  * @module
@@ -670,27 +670,6 @@ export async function listVersions(options: { client?: Client; dataset: DatasetR
   const { id } = await resolveDataset(client, options.dataset);
   const wire = await allPages((cursor) =>
     client.request("get", "/v1/datasets/{dataset_id}/versions", {
-      path: { dataset_id: id },
-      query: { cursor, limit: 1000 },
-    }),
-  );
-  return wire.map(camelized);
-}
-
-/**
- * The experiments on any version of a dataset, newest first.
- *
- * ```ts
- * const [latest] = await listExperiments({ dataset: { datasetName: "qa" } });
- * ```
- *
- * @throws {NotFoundError} no such dataset.
- */
-export async function listExperiments(options: { client?: Client; dataset: DatasetRef }): Promise<ExperimentInfo[]> {
-  const client = clientOrDefault(options.client);
-  const { id } = await resolveDataset(client, options.dataset);
-  const wire = await allPages((cursor) =>
-    client.request("get", "/v1/datasets/{dataset_id}/experiments", {
       path: { dataset_id: id },
       query: { cursor, limit: 1000 },
     }),

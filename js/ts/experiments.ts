@@ -8,6 +8,7 @@
 
 import { canonicalize } from "./canon.js";
 import { allPages, type Client, clientOrDefault } from "./client.js";
+import { MAX_REPETITIONS } from "./constants.js";
 import {
   checkTag,
   type Dataset,
@@ -20,6 +21,7 @@ import { GroundsetError } from "./errors.js";
 import { formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
+import { checkOptionKeys } from "./records.js";
 import { datasetInfoOf, datasetRefOf, type ExperimentRef, experimentIdOf } from "./selectors.js";
 import { type Camelized, camelized } from "./wire.js";
 
@@ -323,8 +325,8 @@ function verdictParts(
   name: string,
 ): [number | null, string | null, string | null, Record<string, unknown>] {
   if (typeof result === "boolean") {
-    // The label as the Python SDK writes it, so stored verdicts compare across SDKs.
-    return [score(result, name), result ? "True" : "False", null, {}];
+    // The score says it all (1 or 0), as in the Python SDK: no label.
+    return [score(result, name), null, null, {}];
   }
   if (typeof result === "number") {
     return [score(result, name), null, null, {}];
@@ -1115,7 +1117,7 @@ export interface RunExperimentOptions {
   dataset: DatasetSelector | UpsertResult | Dataset;
   task: Task;
   evaluators?: Evaluators;
-  /** Default: the task function's name. */
+  /** Default: the task function's name (`"task"` for an anonymous function). */
   experimentName?: string;
   experimentDescription?: string;
   experimentMetadata?: Record<string, unknown>;
@@ -1150,6 +1152,36 @@ export interface RunExperimentOptions {
   reuse?: ExperimentRef;
 }
 
+const RUN_OPTIONS = [
+  "client",
+  "dataset",
+  "task",
+  "evaluators",
+  "experimentName",
+  "experimentDescription",
+  "experimentMetadata",
+  "concurrency",
+  "repetitions",
+  "dryRun",
+  "timeoutMs",
+  "printSummary",
+  "progress",
+  "batchSize",
+  "taskVersion",
+  "reuse",
+] as const satisfies readonly (keyof RunExperimentOptions)[];
+const LOAD_OPTIONS = ["client", "experiment"] as const;
+const EVALUATE_OPTIONS = [
+  "client",
+  "experiment",
+  "evaluators",
+  "concurrency",
+  "printSummary",
+  "progress",
+  "batchSize",
+] as const;
+const RESUME_OPTIONS = [...EVALUATE_OPTIONS, "task", "timeoutMs"] as const;
+
 /**
  * Runs `task` on every example of one exact dataset version (times `repetitions`),
  * `concurrency` at a time, scores each output with the evaluators, and stores runs and
@@ -1180,6 +1212,7 @@ export interface RunExperimentOptions {
  * @throws {ValidationError} code `experiments_on_different_datasets`: `reuse` is on another dataset.
  */
 export async function runExperiment(options: RunExperimentOptions): Promise<Experiment> {
+  checkOptionKeys(options, RUN_OPTIONS, "runExperiment");
   const client = clientOrDefault(options.client);
   if (typeof options.task !== "function") {
     throw new TypeError("task must be a function of the example");
@@ -1189,6 +1222,9 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   const repetitions = options.repetitions ?? 1;
   if (!Number.isInteger(repetitions) || repetitions < 1) {
     throw new TypeError(`repetitions must be a positive integer, not ${repetitions}`);
+  }
+  if (repetitions > MAX_REPETITIONS) {
+    throw new TypeError(`repetitions must be at most ${MAX_REPETITIONS} (the server's limit), not ${repetitions}`);
   }
   const dryRun = options.dryRun ?? false;
   const dry = dryRun === true ? 1 : dryRun === false ? 0 : dryRun;
@@ -1208,7 +1244,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   if (reuse !== null && dry > 0) {
     throw new TypeError("reuse cannot be combined with dryRun: a dry run stores nothing to copy results into");
   }
-  const name = options.experimentName ?? (options.task.name === "" ? null : options.task.name);
+  // An anonymous function has no name: "task", as the Python SDK names a lambda's experiment.
+  const name = options.experimentName ?? (options.task.name === "" ? "task" : options.task.name);
 
   const found = await pinnedVersion(client, options.dataset);
   const versionId = found.versionId;
@@ -1336,6 +1373,7 @@ function reported(experiment: Experiment, printSummary = true): Experiment {
  * @throws {NotFoundError} code `experiment_not_found`.
  */
 export async function loadExperiment(options: { client?: Client; experiment: ExperimentRef }): Promise<Experiment> {
+  checkOptionKeys(options, LOAD_OPTIONS, "loadExperiment");
   const client = clientOrDefault(options.client);
   return loadExperimentWith(client, await experimentIdOf(client, options.experiment));
 }
@@ -1355,6 +1393,7 @@ export async function evaluateExperiment(options: {
   progress?: boolean;
   batchSize?: number;
 }): Promise<Experiment> {
+  checkOptionKeys(options, EVALUATE_OPTIONS, "evaluateExperiment");
   const client = clientOrDefault(options.client);
   const evaluators = evaluatorList(options.evaluators);
   if (evaluators.length === 0) {
@@ -1395,6 +1434,7 @@ export async function resumeExperiment(options: {
   progress?: boolean;
   batchSize?: number;
 }): Promise<Experiment> {
+  checkOptionKeys(options, RESUME_OPTIONS, "resumeExperiment");
   const client = clientOrDefault(options.client);
   const experimentId = await experimentIdOf(client, options.experiment);
   const runner = new Runner(
