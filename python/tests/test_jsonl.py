@@ -65,13 +65,19 @@ def test_id_key_integer_ids_and_optional_parts(tmp_path: Path) -> None:
         {"key": -(2**53 - 1), "input": {}, "output": {"a": "x"}},
     ]
     path = write_jsonl(tmp_path / "keys.jsonl", records)
-    assert groundset.hash_jsonl(path, id_key="key") == expected_pairs(records, "key")
-    assert groundset.hash_jsonl(path, id_key="key")[0][0] == "7"
+    assert groundset.hash_jsonl(path, source_id_key="key") == expected_pairs(records, "key")
+    assert groundset.hash_jsonl(path, source_id_key="key")[0][0] == "7"
+    # The name hash_file takes; id_key, the former name here, still works and warns.
+    assert groundset.hash_jsonl(path, source_id_key="key") == groundset.hash_file(path, source_id_key="key")
+    with pytest.warns(DeprecationWarning, match="name the key source_id_key="):
+        assert groundset.hash_jsonl(path, id_key="key") == expected_pairs(records, "key")
+    with pytest.raises(TypeError, match="give source_id_key= only"), pytest.warns(DeprecationWarning):
+        groundset.hash_jsonl(path, source_id_key="key", id_key="id")
 
     # With another id key, an "id" member is outside the record: refused, not silently left out of the hash.
     records[0]["id"] = "other"
     write_jsonl(path, records)
-    error = expect_error(lambda: groundset.hash_jsonl(path, id_key="key"), code="unknown_field", path="$.id")
+    error = expect_error(lambda: groundset.hash_jsonl(path, source_id_key="key"), code="unknown_field", path="$.id")
     assert error.line == 1 and 'the id key "key"' in str(error)
 
 

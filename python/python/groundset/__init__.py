@@ -25,7 +25,6 @@ from groundset_core import (
     canonicalize,
     example_hash,
     hash_examples,
-    hash_jsonl,
     hash_value,
     manifest_digest,
     source_id,
@@ -33,7 +32,7 @@ from groundset_core import (
 
 from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
 from groundset._export import ExportResult, export_dataset
-from groundset._read import hash_file, read_examples
+from groundset._read import hash_file, hash_jsonl, read_examples
 from groundset.client import AsyncClient, Client
 from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
 from groundset.errors import (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ import groundset_core
 
 from groundset.errors import ExampleError, HashError, RecordIssue
 
-__all__ = ["FileFormat", "check_parts", "hash_file", "read_checked", "read_examples"]
+__all__ = ["FileFormat", "check_parts", "hash_file", "hash_jsonl", "read_checked", "read_examples"]
 
 FileFormat = Literal["jsonl", "ndjson", "json", "csv"]
 """The formats of a file of examples; ``None`` where one is taken means: from its extension."""
@@ -93,6 +94,36 @@ def _issue(line: int, index: int, source_id: str | None, error: HashError) -> Re
     return RecordIssue(
         row=index, code=error.code, path=error.path, message=error.reason, line=line, source_id=source_id
     )
+
+
+def hash_jsonl(
+    path: str | os.PathLike[str],
+    *,
+    source_id_key: str | None = None,
+    threads: int | None = None,
+    id_key: str | None = None,
+) -> list[tuple[str, str]]:
+    """``(source_id, content_hash)`` of every record of a JSONL file of structured records, in
+    file order, read by the core on ``threads`` threads (``None`` or 0: every core) without the
+    GIL. The source id is required, in the member ``source_id_key`` (default ``"id"``), named as
+    :func:`hash_file` names it; ``id_key`` is its deprecated former name here.
+
+    Raises:
+        HashError: the first bad record (its ``code``, ``path`` and ``line``); :func:`hash_file`
+            reports every one.
+        OSError: the file cannot be read.
+        TypeError: ``id_key`` and ``source_id_key`` naming different keys.
+    """
+    if id_key is not None:
+        warnings.warn(
+            "hash_jsonl(id_key=) is deprecated: name the key source_id_key=, as hash_file does",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if source_id_key is not None and source_id_key != id_key:
+            raise TypeError("give source_id_key= only (id_key= is its deprecated former name)")
+    key = source_id_key if source_id_key is not None else id_key if id_key is not None else "id"
+    return groundset_core.hash_jsonl(path, id_key=key, threads=threads)
 
 
 def hash_file(
