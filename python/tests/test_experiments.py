@@ -585,3 +585,43 @@ def test_names_limits_and_errors_as_a_new_user_meets_them(client: groundset.Clie
     with pytest.raises(groundset.NotFoundError) as missing:
         run_experiment({"name": unique_name + "-missing"}, double, client=client)
     assert missing.value.__context__ is None and missing.value.__cause__ is None
+
+
+def test_two_resumes_at_once_lose_no_work_and_a_resume_without_evaluators_warns(
+    server: ServerProcess, client: groundset.Client, unique_name: str
+) -> None:
+    """A second resume finishes some pairs while the first runs: the first's batch, refused with
+    run_exists, is sent again without those pairs, so its other runs are stored."""
+    dataset = upsert(client, unique_name, rows(4))
+
+    def failing(input: dict[str, Any]) -> Any:
+        if input["q"] == 0:
+            return double(input)
+        raise ValueError("down")
+
+    def exact(output: Any, expected: Any) -> bool:
+        return bool(output == expected)
+
+    first = run_experiment(dataset, failing, [exact], client=client, print_summary=False)
+    assert first.id is not None
+    other = groundset.Client(base_url=server.base_url)
+
+    def other_resume_meanwhile(input: dict[str, Any]) -> dict[str, Any]:
+        if not other_done:
+            other_done.append(True)
+            # Fails on q=3, so that pair is still open when this resume uploads.
+            partial = resume_experiment(
+                first.id or "", lambda input: double(input) if input["q"] != 3 else failing(input), [exact],
+                client=other, print_summary=False,
+            )  # fmt: skip
+            assert partial.summary["successful_runs"] == 3
+        return double(input)
+
+    other_done: list[bool] = []
+    with pytest.warns(UserWarning, match=r"scored by 'exact', not given here"):
+        resumed = resume_experiment(first.id, other_resume_meanwhile, client=client, concurrency=1, print_summary=False)
+    assert resumed.summary["successful_runs"] == 4 and resumed.summary["runs"] == 4
+    by_source = {run.source_id: run for run in resumed.runs}
+    # q=3 is this resume's run (no evaluator given here); 1 and 2 are the second resume's.
+    assert [e.name for e in by_source["3"].evaluations] == [] and by_source["2"].evaluations[0].score == 1.0
+    other.close()

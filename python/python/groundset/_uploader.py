@@ -16,6 +16,7 @@ import anyio
 from groundset import _experiment_api as api
 from groundset._bridge import AnyClient, drive
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
+from groundset.errors import ConflictError
 
 __all__ = ["BATCH_SIZE", "FLUSH_SECONDS", "UPLOADS_IN_FLIGHT", "Uploader", "evaluation_uploader", "run_uploader"]
 
@@ -88,16 +89,39 @@ class Uploader:
 
 def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uploader:
     """An uploader of :class:`ExperimentRun` s (with their evaluations) to the experiment; each
-    run, and its evaluations, gets the id the server gave it."""
+    run, and its evaluations, gets the id the server gave it. A batch refused with
+    ``run_exists`` (pairs another process finished meanwhile) is sent again without those
+    pairs, whose runs keep ``id`` ``None``."""
 
     async def send(batch: list[ExperimentRun]) -> None:
-        stored = await drive(client, api.post_runs(experiment_id, [run.to_json() for run in batch]))
+        while True:
+            try:
+                stored = await drive(client, api.post_runs(experiment_id, [run.to_json() for run in batch]))
+                break
+            except ConflictError as error:
+                # Another process (a second resume) finished some of these pairs meanwhile: its
+                # runs are final, so send the rest, not lose the whole batch.
+                if error.code != "run_exists":
+                    raise
+                still_open = await _open_pairs(client, experiment_id)
+                rest = [run for run in batch if (run.example_id, run.repetition_number) in still_open]
+                if len(rest) == len(batch):
+                    raise
+                batch = rest
+                if not batch:
+                    return
         for run, created in zip(batch, stored["data"], strict=True):
             run.id = created["id"]
             for evaluation in run.evaluations:
                 evaluation.run_id = run.id
 
     return Uploader(send, batch_size)
+
+
+async def _open_pairs(client: AnyClient, experiment_id: str) -> set[tuple[str, int]]:
+    """The (example id, repetition) pairs of the experiment without a successful run now."""
+    missing = await drive(client, api.incomplete_pairs(experiment_id))
+    return {(str(item["example"]["id"]), n) for item in missing for n in item["repetition_numbers"]}
 
 
 def evaluation_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uploader:

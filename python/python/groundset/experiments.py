@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from groundset import _experiment_api as api
@@ -103,6 +103,21 @@ def _check_dry_run(dry_run: bool | int) -> int:
 def _check_batch_size(batch_size: int) -> None:
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= 10_000:
         raise ValueError(f"batch_size= must be an int from 1 to 10000, not {batch_size!r}")
+
+
+def _warn_unscored(summary: Mapping[str, Any], given: Sequence[Bound], caller: str) -> None:
+    """A warning when the experiment holds evaluations of evaluators not given now: the runs
+    made now would go without them (the server keeps results, not the functions)."""
+    stored = sorted({str(entry["name"]) for entry in summary.get("evaluations") or []})
+    left_out = [name for name in stored if name not in {evaluator.name for evaluator in given}]
+    if left_out:
+        warnings.warn(
+            f"{caller}: the experiment's runs are scored by {', '.join(map(repr, left_out))}, not given "
+            "here: the runs made now will have no such evaluations; pass the same evaluators "
+            "(or score them later with evaluate_experiment)",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_repetitions(repetitions: int) -> None:
@@ -536,6 +551,7 @@ async def aresume_experiment(
     _check_batch_size(batch_size)
 
     async def body(client: AnyClient) -> Experiment:
+        _warn_unscored(await drive(client, api.summary(experiment_id)), runner.evaluators, "resume_experiment")
         missing = await drive(client, api.incomplete_pairs(experiment_id))
         jobs = [
             Job(example=Example.from_json(item["example"]), repetition_number=n)
