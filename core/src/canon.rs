@@ -11,11 +11,14 @@ use crate::value::Converter;
 /// the first value outside the hash domain.
 #[pyfunction]
 pub fn canonicalize<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    let py = value.py();
+    Ok(PyBytes::new(value.py(), &canonical_bytes(value)?))
+}
+
+/// The canonical JSON of `value` (the body of [`canonicalize`], for the other modules).
+pub fn canonical_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     let converter = Converter::new();
-    let canonical = converter
+    converter
         .convert(value, 0)
         .and_then(|value| Ok(canonhash::canonicalize(&value)?))
-        .map_err(|failure| failure.into_pyerr(py))?;
-    Ok(PyBytes::new(py, &canonical))
+        .map_err(|failure| failure.into_pyerr(value.py()))
 }

@@ -1,6 +1,6 @@
 //! `groundset_core._native`: the compiled module of the `groundset-core` Python package.
 //!
-//! A thin layer over the `canonhash` and `groundset-records` crates, one module per core module: arguments are
+//! A thin layer over the `canonhash`, `groundset-records` and `groundset-schema` crates, one module per core module: arguments are
 //! converted ([`value`]), the core is called, and its errors are raised as the exceptions of
 //! `groundset_core.errors` ([`error`]). The public API is `groundset_core/__init__.py`; this
 //! module is private to it.
@@ -12,6 +12,7 @@ mod error;
 mod hash;
 mod read;
 mod records;
+mod schema;
 mod value;
 
 #[pymodule]
@@ -35,6 +36,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(records::decode_ndjson_records, module)?)?;
     module.add_function(wrap_pyfunction!(records::decode_request_json, module)?)?;
     module.add_function(wrap_pyfunction!(records::canonicalize_ndjson_line, module)?)?;
+    module.add_class::<schema::SchemaValidator>()?;
     Ok(())
 }
 

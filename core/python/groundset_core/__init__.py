@@ -2,7 +2,7 @@
 
 This package is to the ``groundset`` SDK and to the ``groundset-server`` what ``pydantic-core``
 is to ``pydantic``: one compiled module (``groundset_core._native``, Rust through pyo3, built
-from the crates ``canonhash`` and ``groundset-records``) behind this documented, stub-checked
+from the crates ``canonhash``, ``groundset-records`` and ``groundset-schema``) behind this documented, stub-checked
 API, with no dependencies of its own. The SDK re-exports these names (``groundset.canonicalize``
 is ``groundset_core.canonicalize``); the server imports them from here, so that a server
 install pulls in neither the SDK's HTTP client nor its CLI. ``_native`` itself is private:
@@ -23,6 +23,18 @@ Records:
 - :func:`decode_ndjson_records`, :func:`decode_request_json` and
   :func:`canonicalize_ndjson_line`: the example records of an upsert or plan request, decoded,
   canonicalized and hash-checked from the request's bytes (the server's request path).
+
+Schemas (JSON Schema draft 2020-12, the ``jsonschema`` Rust crate; see docs/schemas.md):
+
+- :class:`SchemaValidator` ``(input=None, output=None, metadata=None)``: a dataset's schemas,
+  checked against the 2020-12 meta-schema (:class:`InvalidSchemaError` lists every problem);
+  ``.validate(input, output, metadata)`` gives every violation of one example as ``(path,
+  schema_path, message)`` (``path`` the JSONPath in the example such as ``$.input.question``,
+  ``schema_path`` the JSON Pointer of the keyword in ``{"input": ..., "output": ...,
+  "metadata": ...}`` such as ``/input/properties/question/type``), ``.validate_texts(...)`` the
+  same for many examples as canonical JSON texts, on all cores. An absent output or metadata is
+  validated as ``{}`` (what it hashes as); ``format`` is an annotation only (2020-12's default);
+  references stay inside the schema, nothing is fetched.
 
 Limits: :data:`MAX_DEPTH`, :data:`MAX_SOURCE_ID_CHARS`, :data:`MAX_SAFE_INTEGER` (2^53 - 1, RFC
 7493 section 2.2), :data:`MAX_NAME_CHARS`, :data:`MAX_REPORTED_ERRORS`.
@@ -46,6 +58,7 @@ from groundset_core._native import (
     MAX_REPORTED_ERRORS,
     MAX_SAFE_INTEGER,
     MAX_SOURCE_ID_CHARS,
+    SchemaValidator,
     __version__,
     canonicalize,
     canonicalize_ndjson_line,
@@ -61,7 +74,7 @@ from groundset_core._native import (
     read_hashes,
     source_id,
 )
-from groundset_core.errors import GroundsetError, HashError, UnsupportedTypeError
+from groundset_core.errors import GroundsetError, HashError, InvalidSchemaError, UnsupportedTypeError
 
 ReadRecord = tuple[int, int, str, str, str | None, str | None, str | None]
 """A record of :func:`read_file`: ``(line, index, source_id, content_hash, input, output,
@@ -84,9 +97,11 @@ __all__ = [
     "DecodedRecord",
     "GroundsetError",
     "HashError",
+    "InvalidSchemaError",
     "ReadIssue",
     "ReadRecord",
     "RecordFailure",
+    "SchemaValidator",
     "UnsupportedTypeError",
     "__version__",
     "canonicalize",

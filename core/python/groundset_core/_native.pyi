@@ -3,7 +3,7 @@
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, final
 
 from groundset_core.errors import HashError
 
@@ -13,6 +13,7 @@ __all__ = [
     "MAX_REPORTED_ERRORS",
     "MAX_SAFE_INTEGER",
     "MAX_SOURCE_ID_CHARS",
+    "SchemaValidator",
     "__version__",
     "canonicalize",
     "canonicalize_ndjson_line",
@@ -147,3 +148,21 @@ def decode_request_json(
 
 def canonicalize_ndjson_line(data: bytes, line: int) -> str:
     """The canonical JSON text of one NDJSON line that is not a record."""
+
+@final
+class SchemaValidator:
+    """The JSON Schema (draft 2020-12) check of examples, one schema per part (``None``: any
+    value); raises ``InvalidSchemaError`` listing every problem of every part."""
+
+    def __new__(cls, input: Any = None, output: Any = None, metadata: Any = None) -> SchemaValidator: ...
+    @property
+    def is_empty(self) -> bool:
+        """Whether no part has a schema."""
+
+    def validate(self, input: Any, output: Any = None, metadata: Any = None) -> list[tuple[str, str, str]]:
+        """Every violation of one example as ``(path, schema_path, message)``; an absent part is
+        validated as ``{}``."""
+
+    def validate_texts(self, examples: list[tuple[str, str | None, str | None]]) -> list[tuple[int, str, str, str]]:
+        """Every violation of many examples given as JSON texts, on all cores without the GIL:
+        ``(index, path, schema_path, message)`` in the examples' order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GroundsetError", "HashError", "UnsupportedTypeError"]
+__all__ = ["GroundsetError", "HashError", "InvalidSchemaError", "UnsupportedTypeError"]
 
 
 class GroundsetError(Exception):
@@ -71,3 +71,22 @@ class HashError(GroundsetError, ValueError):
 class UnsupportedTypeError(HashError, TypeError):
     """A value of a Python type that has no JSON form (``code`` ``"unsupported_type"``), or a dict
     key that is not a ``str`` (``code`` ``"non_string_key"``)."""
+
+
+class InvalidSchemaError(GroundsetError, ValueError):
+    """A schema given to :class:`groundset_core.SchemaValidator` that is not a valid JSON Schema
+    draft 2020-12 schema (checked against the 2020-12 meta-schema; a ``$schema`` naming another
+    dialect, or a ``$ref`` leaving the schema, is refused too).
+
+    Attributes:
+        issues: every problem as ``(part, path, message)``: the part (``"input"``, ``"output"``
+            or ``"metadata"``), the JSONPath of the offending value inside the schema document
+            ``{"input": ..., "output": ..., "metadata": ...}`` (``"$.input.properties.q.type"``)
+            and the meta-schema's message.
+    """
+
+    issues: list[tuple[str, str, str]]
+
+    def __init__(self, message: str, *, issues: list[tuple[str, str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.issues = [] if issues is None else list(issues)

@@ -551,13 +551,14 @@ async def aresume_experiment(
     _check_batch_size(batch_size)
 
     async def body(client: AnyClient) -> Experiment:
-        _warn_unscored(await drive(client, api.summary(experiment_id)), runner.evaluators, "resume_experiment")
         missing = await drive(client, api.incomplete_pairs(experiment_id))
         jobs = [
             Job(example=Example.from_json(item["example"]), repetition_number=n)
             for item in missing
             for n in item["repetition_numbers"]
         ]
+        if jobs:
+            _warn_unscored(await drive(client, api.summary(experiment_id)), runner.evaluators, "resume_experiment")
         await runner.run_jobs(jobs, run_uploader(client, experiment_id, batch_size), progress)
         return await drive(client, api.load_experiment(experiment_id))
 
