@@ -80,4 +80,4 @@ test-examples: build
 # Every code snippet of README.md and docs/*.md, run against a live server (tests/docs); mypy on the scripts.
 test-docs: build
     {{python}} -m pytest -q tests/docs
-    MYPYPATH=scripts:tests/docs {{python}} -m mypy --strict scripts/demo.py scripts/local_server.py scripts/render_openapi.py tests/docs examples/python/quickstart.py
+    MYPYPATH=scripts:tests/docs {{python}} -m mypy --strict scripts/demo.py scripts/local_server.py scripts/render_openapi.py tests/docs examples/python/quickstart.py examples/python/nightly.py

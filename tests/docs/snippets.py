@@ -10,6 +10,9 @@ HTML comment on the line just before the opening fence, invisible in the rendere
   live server.
 - `<!-- docs-test: output: COMMAND -->` on a text block: COMMAND runs (bash, against the live
   server) and every line of the block must be a line of what it prints (`...` lines elide).
+- `<!-- docs-test: exit: N -->` on a bash block: it runs, and must exit with status N (a CI
+  gate's failure, shown as the command a pipeline runs); without the marker a bash block must
+  exit 0.
 
 docs/hashing.md is not collected here: crates/canonhash/tests/docs.rs checks its examples.
 """
@@ -24,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted(path for path in (ROOT / "docs").glob("*.md") if path.name != "hashing.md")]
 RUN = frozenset({"python", "ts", "bash"})
 PARSE = frozenset({"json"})
-MARKER = re.compile(r"^<!-- docs-test: (?P<kind>skip|github-actions|output)(?::\s*(?P<argument>.+?))?\s*-->$")
+MARKER = re.compile(r"^<!-- docs-test: (?P<kind>skip|github-actions|output|exit)(?::\s*(?P<argument>.+?))?\s*-->$")
 FENCE = re.compile(r"^```(?P<language>[\w-]*)\s*$")
 
 

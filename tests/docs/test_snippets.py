@@ -23,15 +23,16 @@ MOST_SKIPPED = 6
 JOB_ENV = {"GROUNDSET_BASE_URL", "GROUNDSET_API_KEY"}
 
 
-def run(argv: list[str], place: Place, what: str) -> str:
-    """Run a command in the document's directory against its server; fail with its output."""
+def run(argv: list[str], place: Place, what: str, *, status: int = 0) -> str:
+    """Run a command in the document's directory against its server; fail with its output unless
+    it exits with `status`."""
     done = subprocess.run(
         argv, cwd=place.directory, env=place.server.env(), capture_output=True, text=True, timeout=SECONDS, check=False
     )
-    if done.returncode != 0:
+    if done.returncode != status:
         pytest.fail(
-            f"{what} exited with {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-            f"\n--- server log\n{place.server.log()}"
+            f"{what} exited with {done.returncode}, not {status}\n--- stdout\n{done.stdout}\n--- stderr\n"
+            f"{done.stderr}\n--- server log\n{place.server.log()}"
         )
     return done.stdout
 
@@ -112,6 +113,10 @@ def test_snippet(snippet: Snippet, place_of: Callable[[Path], Place], compiled_t
         check_workflow(snippet, place)
     elif snippet.marker == "output":
         check_output(snippet, place)
+    elif snippet.marker == "exit":
+        assert snippet.language == "bash", f"{snippet.id}: the exit marker goes on a bash block"
+        assert snippet.argument and snippet.argument.isdigit(), f"{snippet.id}: the exit marker names a status"
+        run(["bash", "-euo", "pipefail", "-c", snippet.code], place, snippet.id, status=int(snippet.argument))
     elif snippet.language == "python":
         script = place.directory / f"{snippet.stem}.py"
         script.write_text(snippet.code, encoding="utf-8")
@@ -148,3 +153,6 @@ def test_a_marker_must_sit_on_a_fence(tmp_path: Path) -> None:
     page.write_text("<!-- docs-test: skip: why -->\n```bash\nfalse\n```\n```python\nx = 1\n```\n", encoding="utf-8")
     first, second = read_snippets(page)
     assert (first.marker, first.argument, second.marker, second.code) == ("skip", "why", None, "x = 1\n")
+    page.write_text("<!-- docs-test: exit: 1 -->\n```bash\nfalse\n```\n", encoding="utf-8")
+    [gate] = read_snippets(page)
+    assert (gate.marker, gate.argument, gate.code) == ("exit", "1", "false\n")
