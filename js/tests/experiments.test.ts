@@ -3,6 +3,7 @@ import {
   asEvaluator,
   ConflictError,
   type Example,
+  type Experiment,
   evaluateExperiment,
   exampleHash,
   getDataset,
@@ -343,6 +344,62 @@ describe("after the run", () => {
       );
     expect(duplicate).toBeInstanceOf(ConflictError);
     expect((duplicate as ConflictError).code).toBe("run_exists");
+  });
+
+  test("two resumes at once lose no work; a resume without the experiment's evaluators warns", async () => {
+    const { result } = await seed(4);
+    const exact = asEvaluator({ name: "exact", evaluate: ({ output, expected }) => output === expected.answer });
+    const n = (example: Example) => example.input.n as number;
+    const first = await runExperiment({
+      client,
+      dataset: result,
+      task: (example) => {
+        if (n(example) !== 0) {
+          throw new Error("down");
+        }
+        return double(example);
+      },
+      evaluators: [exact],
+      printSummary: false,
+    });
+    const warnings: string[] = [];
+    const listen = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", listen);
+    let other: Promise<Experiment> | undefined;
+    try {
+      const resumed = await resumeExperiment({
+        client,
+        experiment: first,
+        concurrency: 1,
+        printSummary: false,
+        // A second resume finishes q1 and q2 (it fails on q3) while this one runs.
+        task: async (example) => {
+          other ??= resumeExperiment({
+            client: testClient(),
+            experiment: first,
+            evaluators: [exact],
+            printSummary: false,
+            task: (mine) => {
+              if (n(mine) === 3) {
+                throw new Error("down");
+              }
+              return double(mine);
+            },
+          });
+          expect((await other).summary.successfulRuns).toBe(3);
+          return double(example);
+        },
+      });
+      expect(resumed.summary).toMatchObject({ runs: 4, successfulRuns: 4 });
+      const q3 = resumed.runs.find((run) => run.sourceId === "q3");
+      const q2 = resumed.runs.find((run) => run.sourceId === "q2");
+      expect(q3?.evaluations).toEqual([]); // this resume's run, without evaluators
+      expect(q2?.evaluations[0]?.score).toBe(1); // the second resume's
+      await new Promise((done) => setImmediate(done));
+      expect(warnings.some((message) => message.includes('scored by "exact", not given here'))).toBe(true);
+    } finally {
+      process.off("warning", listen);
+    }
   });
 
   test("evaluateExperiment scores the stored runs of an experiment again", async () => {

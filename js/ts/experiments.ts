@@ -17,7 +17,7 @@ import {
   getDataset,
   type UpsertResult,
 } from "./datasets.js";
-import { GroundsetError } from "./errors.js";
+import { ConflictError, GroundsetError } from "./errors.js";
 import { formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
@@ -889,6 +889,53 @@ function runOf(wire: Schemas["Run"], example: Example | undefined): ExperimentRu
   };
 }
 
+/**
+ * Posts a batch of runs. A batch refused with `run_exists` (pairs another process, such as a
+ * second resume, finished meanwhile; their runs are final) is sent again without those pairs,
+ * so that its other runs are not lost; theirs keep no id. `null` when none was left to send.
+ */
+async function postRuns(client: Client, experimentId: string, batch: ExperimentRun[]) {
+  let sent = batch;
+  for (;;) {
+    try {
+      const stored = await client.request("post", "/v1/experiments/{experiment_id}/runs", {
+        path: { experiment_id: experimentId },
+        json: { runs: sent.map(runJson) },
+      });
+      return { stored, sent };
+    } catch (error) {
+      if (!(error instanceof ConflictError) || error.code !== "run_exists") {
+        throw error;
+      }
+      const open = await openPairs(client, experimentId);
+      const rest = sent.filter((run) => open.has(`${run.exampleId}/${run.repetitionNumber}`));
+      if (rest.length === sent.length) {
+        throw error;
+      }
+      if (rest.length === 0) {
+        return null;
+      }
+      sent = rest;
+    }
+  }
+}
+
+/** Every example of the experiment lacking a successful run for some repetition (`GET /incomplete`). */
+function incomplete(client: Client, experimentId: string) {
+  return allPages((cursor) =>
+    client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
+      path: { experiment_id: experimentId },
+      query: { cursor },
+    }),
+  );
+}
+
+/** The `exampleId/repetition` pairs of the experiment without a successful run now. */
+async function openPairs(client: Client, experimentId: string): Promise<Set<string>> {
+  const missing = await incomplete(client, experimentId);
+  return new Set(missing.flatMap((item) => item.repetition_numbers.map((n) => `${item.example.id}/${n}`)));
+}
+
 /** Runs `runs` through `runner` and, unless `experimentId` is null (a dry run), uploads them in batches. */
 async function runAll(
   client: Client,
@@ -900,12 +947,13 @@ async function runAll(
 ): Promise<ExperimentRun[]> {
   // In the order of the jobs (example, then repetition), whatever order they finish in.
   const runs: ExperimentRun[] = new Array(jobs.length);
-  const uploader = new Uploader<ExperimentRun>(async (batch) => {
-    const stored = await client.request("post", "/v1/experiments/{experiment_id}/runs", {
-      path: { experiment_id: experimentId as string },
-      json: { runs: batch.map(runJson) },
-    });
-    batch.forEach((run, index) => {
+  const uploader = new Uploader<ExperimentRun>(async (given) => {
+    const batch = await postRuns(client, experimentId as string, given);
+    if (batch === null) {
+      return;
+    }
+    const { stored, sent } = batch;
+    sent.forEach((run, index) => {
       const id = stored.data[index]?.id;
       if (id !== undefined) {
         run.id = id;
@@ -1044,16 +1092,15 @@ async function runIncomplete(
   experimentId: string,
   batchSize: number,
   showProgress: boolean,
+  beforeRunning?: () => Promise<void>,
 ): Promise<ExperimentRun[]> {
-  const missing = await allPages((cursor) =>
-    client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
-      path: { experiment_id: experimentId },
-      query: { cursor },
-    }),
-  );
+  const missing = await incomplete(client, experimentId);
   const jobs = missing.flatMap((item) =>
     item.repetition_numbers.map((repetitionNumber) => ({ example: camelized(item.example), repetitionNumber })),
   );
+  if (jobs.length > 0) {
+    await beforeRunning?.();
+  }
   const progress = new Progress(jobs.length, "experiment", showProgress);
   return runAll(client, runner, jobs, experimentId, batchSize, progress);
 }
@@ -1445,7 +1492,19 @@ export async function resumeExperiment(options: {
   );
   const batchSize = options.batchSize ?? BATCH_SIZE;
   checkBatchSize(batchSize);
-  await runIncomplete(client, runner, experimentId, batchSize, progressShown(options.progress));
+  const given = new Set(evaluatorList(options.evaluators).map((evaluator) => evaluator.name));
+  await runIncomplete(client, runner, experimentId, batchSize, progressShown(options.progress), async () => {
+    const scoredBy = (await storedSummary(client, experimentId)).evaluations.map((entry) => entry.name);
+    const leftOut = [...new Set(scoredBy)].filter((name) => !given.has(name)).sort();
+    if (leftOut.length > 0) {
+      process.emitWarning(
+        `resumeExperiment: the experiment's runs are scored by ${leftOut.map((name) => JSON.stringify(name)).join(", ")}, ` +
+          "not given here: the runs made now will have no such evaluations; pass the same evaluators " +
+          "(or score them later with evaluateExperiment)",
+        { type: "GroundsetWarning", code: "GROUNDSET_UNSCORED_RESUME" },
+      );
+    }
+  });
   const experiment = await loadExperimentWith(client, experimentId);
   return reported(experiment, options.printSummary);
 }

@@ -18,7 +18,7 @@ from groundset_server.db.engine import make_engine, run_migrations
 from groundset_server.problems import Problem, domain_problem
 from groundset_server.requestid import RequestIdMiddleware
 from groundset_server.retry import RetryMiddleware
-from groundset_server.routers import datasets, experiments, exports, health, tags, upserts
+from groundset_server.routers import datasets, experiments, exports, health, schemas, tags, upserts
 from groundset_server.routers.common import problem_response
 from groundset_server.schemas import Problem as ProblemModel
 from groundset_server.services.errors import DomainError
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(exports.router)
     v1.include_router(experiments.router)
     v1.include_router(tags.router)
+    v1.include_router(schemas.router)
     app.include_router(health.router)
     app.include_router(v1)
     _document_request_models(app)

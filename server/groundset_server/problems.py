@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import groundset_core
 
-from groundset_server.services.errors import Conflict, DomainError, NotFound, RecordRefusal
+from groundset_server.services.errors import Conflict, DomainError, NotFound, RecordRefusal, SchemaViolations
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_LISTED = 10
@@ -95,5 +95,7 @@ def domain_problem(error: DomainError, body_form: BodyForm | None = None) -> Pro
         members["path"] = listed[0]["path"]
         members["errors"] = listed
         members["more_errors"] = len(error.examples) - len(listed)
+    if isinstance(error, SchemaViolations):
+        members.update(error.listing(None if body_form is None else body_form == "json"))
     status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
     return Problem(status, error.code, error.detail, **members)

@@ -204,6 +204,11 @@ class RecordError(BaseModel):
         default=None, description="JSON body: the example's index in `examples` (0-based)."
     )
     source_id: str | None = Field(default=None, description="The example's source id, when it is a string.")
+    schema_path: str | None = Field(
+        default=None,
+        description="`schema_violation`: the JSON Pointer of the failing keyword in the dataset's schema "
+        "document (`/input/properties/question/type`).",
+    )
 
 
 class RequestError(BaseModel):
@@ -255,7 +260,8 @@ class Problem(BaseModel):
     field: str | None = Field(default=None, description="The refused member of an upsert or plan header.")
     limit: int | None = Field(default=None, description="`body_too_large`, `invalid_limit`: the bound.")
     dataset_id: str | None = Field(
-        default=None, description="`dataset_not_found`, `dataset_has_no_version`, `invalid_id`."
+        default=None,
+        description="`dataset_not_found`, `dataset_has_no_version`, `invalid_id`, `schema_not_found`.",
     )
     version_id: str | None = Field(
         default=None,

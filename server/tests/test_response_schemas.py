@@ -259,6 +259,19 @@ def _exercise(check: Checker) -> None:
     assert check("POST", "/v1/datasets/upsert", 200, json=tagged_upsert)["tag"] == "latest"
     check("POST", "/v1/datasets/upsert", 409, json={**tagged_upsert, "tag": "baseline"})
 
+    schema_path = "/v1/datasets/{dataset_id}/schema"
+    check("GET", schema_path, 404, at=ids)
+    check("DELETE", schema_path, 404, at=ids)
+    check("PUT", schema_path, 422, at=ids, json={"input": {"type": "strin"}})
+    check("PUT", schema_path, 422, at=ids, json={"input": {"required": ["absent"]}})
+    strict = {"input": {"required": ["absent"]}, "force": True}
+    assert check("PUT", schema_path, 200, at=ids, json=strict)["forced"] is True
+    assert check("GET", schema_path, 200, at=ids)["input"] == {"required": ["absent"]}
+    check("POST", "/v1/datasets/upsert", 422, json={**body, "dataset": {"id": dataset_id}})
+    check("DELETE", schema_path, 204, at=ids)
+    assert len(check("GET", schema_path + "/history", 200, at=ids)["data"]) == 2
+    check("GET", schema_path + "/history", 404, at={"dataset_id": "999999"})
+
     export = "/v1/datasets/{dataset_id}/export"
     exported = check("GET", export, 200, at=ids, query={"version_id": version_1})
     assert [line["id"] for line in exported] == ["a", "b", "c"]

@@ -235,3 +235,20 @@ version_tag_events = sa.Table(
     sa.Index("ix_version_tag_events_dataset_id_tag_id", "dataset_id", "tag", "id"),
     sqlite_autoincrement=True,
 )
+
+dataset_schemas = sa.Table(
+    "dataset_schemas",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    # Canonical JSON (RFC 8785) of each part's schema; null: no schema for that part.
+    sa.Column("input_schema", sa.Text, nullable=True),
+    sa.Column("output_schema", sa.Text, nullable=True),
+    sa.Column("metadata_schema", sa.Text, nullable=True),
+    sa.Column("forced", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_dataset_schemas_dataset_id_id", "dataset_id", "id"),
+    sqlite_autoincrement=True,
+)
+"""A dataset's schema changes, oldest first; the newest row is its schema (three nulls after a
+deletion)."""

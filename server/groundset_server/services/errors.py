@@ -11,6 +11,7 @@ Raised inside a transaction, any of them rolls it back: nothing is written.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from groundset_server.engine.upsert import IncomingExample
@@ -91,3 +92,53 @@ class MissingContent(RecordRefusal):
             f"the example {example.source_id!r} is new or changed and came without `input`: "
             "the server holds no content for it to keep"
         )
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way an example fails the schema: ``position`` its line (NDJSON) or index (JSON body),
+    ``None`` for a stored example; ``path`` in the example (``$.input.question``)."""
+
+    position: int | None
+    source_id: str
+    path: str
+    schema_path: str
+    message: str
+
+
+class SchemaViolations(Invalid):
+    """Examples that fail the dataset's schema (422 ``schema_violation``): the first
+    :data:`MAX_LISTED` violations, in example order, and how many there were."""
+
+    def __init__(self, violations: list[Violation], total: int, what: str) -> None:
+        first = violations[0]
+        super().__init__(
+            "schema_violation",
+            f"{total} violation(s) of the dataset's JSON Schema in {what} (the first: {first.source_id!r} at "
+            f"{first.path}: {first.message}); nothing was written",
+        )
+        self.violations = violations
+        self.total = total
+
+    def listing(self, json_body: bool | None) -> dict[str, Any]:
+        """The problem's members: ``errors`` (schema ``RecordError`` with ``schema_path``; in a
+        JSON body each ``path`` is within ``$.examples[i]``, with ``index``; in NDJSON within the
+        line, with ``line``; a stored example's path is within the example), ``more_errors``,
+        and the first one's ``path`` and ``line``."""
+        listed = []
+        for v in self.violations:
+            entry: dict[str, Any] = {"code": "schema_violation", "path": v.path, "detail": v.message}
+            if v.position is not None and json_body:
+                entry["path"] = f"$.examples[{v.position}]{v.path[1:]}"
+                entry["index"] = v.position
+            elif v.position is not None:
+                entry["line"] = v.position
+            entry["source_id"] = v.source_id
+            entry["schema_path"] = v.schema_path
+            listed.append(entry)
+        return {
+            "path": listed[0]["path"],
+            "line": listed[0].get("line"),
+            "errors": listed,
+            "more_errors": self.total - len(listed),
+        }

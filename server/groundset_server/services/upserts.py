@@ -31,6 +31,7 @@ from groundset_server.services.errors import (
     MissingContent,
 )
 from groundset_server.services.queries import dataset_by_id, latest_version_id
+from groundset_server.services.schemas import example_check
 from groundset_server.services.tags import apply_tag
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
@@ -252,6 +253,7 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
         _check_expected(header, latest)
         snapshot = _snapshot(conn, dataset, latest)
+        check = example_check(conn, dataset)
         stamp = now()
         writer = None
         if not header.dry_run:
@@ -270,10 +272,14 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
                 # Every such example is named, so the rest is classified, but no more written.
                 wanted = set(step.missing_content)
                 missing += [IncomingExample._make(e) for e in batch if e[1] in wanted and e[3] is None]
-            if writer is not None and not missing:
+            if check is not None:
+                check.add(batch)
+            if writer is not None and not missing and (check is None or not check.total):
                 writer.write(step)
         if missing:
             raise _without_content(header, latest, missing)
+        if check is not None and (violations := check.refusal("the request")) is not None:
+            raise violations
         deleted = _finish(sync, header, None if dataset is None else dataset.name)
         written = _Snapshot(sync.new_state()) if sync.changed else snapshot
         pairs = engine_upsert.current_manifest(written.state) if sync.changed else None
