@@ -190,6 +190,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets/{dataset_id}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Schema
+         * @description The dataset's schemas; 404 `schema_not_found` when none is set.
+         */
+        get: operations["get_schema_v1_datasets__dataset_id__schema_get"];
+        /**
+         * Set Schema
+         * @description Set the dataset's schemas (each part optional; null: none for that part). 422
+         *     `invalid_schema` when a part is not a valid draft 2020-12 schema (`path` in the body, every
+         *     problem in `errors`; a `$schema` of another dialect and a `$ref` leaving the schema are
+         *     refused, nothing is fetched); 422 `schema_violation` when examples of the latest version
+         *     violate it (each with `source_id`, `path`, `schema_path`, the first 100 and `more_errors`;
+         *     nothing stored) unless `force`, which stores it marked `forced`. `format` is an annotation.
+         */
+        put: operations["set_schema_v1_datasets__dataset_id__schema_put"];
+        post?: never;
+        /**
+         * Delete Schema
+         * @description Remove the schemas (recorded in the history); 404 `schema_not_found`.
+         */
+        delete: operations["delete_schema_v1_datasets__dataset_id__schema_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{dataset_id}/schema/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schema History
+         * @description Every change of the schemas, newest first; a deletion has three null parts.
+         */
+        get: operations["schema_history_v1_datasets__dataset_id__schema_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/datasets/{dataset_id}/tags": {
         parameters: {
             query?: never;
@@ -772,6 +825,34 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** DatasetSchema */
+        DatasetSchema: {
+            /**
+             * Forced
+             * @description Whether it was set with `force` over violating examples.
+             */
+            forced: boolean;
+            /**
+             * Input
+             * @description As stored: RFC 8785 canonical JSON.
+             */
+            input: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /** Output */
+            output: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /**
+             * Updated At
+             * @description When this schema was set (or deleted).
+             */
+            updated_at: string;
+        };
         /** DatasetSelector */
         DatasetSelector: {
             /**
@@ -1280,7 +1361,7 @@ export interface components {
             cursor_id?: string | null;
             /**
              * Dataset Id
-             * @description `dataset_not_found`, `dataset_has_no_version`, `invalid_id`.
+             * @description `dataset_not_found`, `dataset_has_no_version`, `invalid_id`, `schema_not_found`.
              * @default null
              */
             dataset_id?: string | null;
@@ -1461,6 +1542,12 @@ export interface components {
              * @description The JSON path of the refused value: in the body (`$.examples[3].input`) for a JSON body, in the line (`$.input`) for NDJSON.
              */
             path: string;
+            /**
+             * Schema Path
+             * @description `schema_violation`: the JSON Pointer of the failing keyword in the dataset's schema document (`/input/properties/question/type`).
+             * @default null
+             */
+            schema_path?: string | null;
             /**
              * Source Id
              * @description The example's source id, when it is a string.
@@ -1689,6 +1776,44 @@ export interface components {
             data: components["schemas"]["Run"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** SchemaHistory */
+        SchemaHistory: {
+            /**
+             * Data
+             * @description Every change, newest first; a deletion is an entry whose three parts are null.
+             */
+            data: components["schemas"]["DatasetSchema"][];
+        };
+        /** SchemaSet */
+        SchemaSet: {
+            /**
+             * Force
+             * @description Store it even though examples of the latest version violate it (recorded as `forced`).
+             * @default false
+             */
+            force?: boolean;
+            /**
+             * Input
+             * @description The schema of every example's `input`.
+             */
+            input?: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /**
+             * Metadata
+             * @description The schema of `metadata` (absent metadata is validated as `{}`).
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /**
+             * Output
+             * @description The schema of `output` (an absent output is validated as `{}`).
+             */
+            output?: {
+                [key: string]: unknown;
+            } | boolean | null;
         };
         /** SideMean */
         SideMean: {
@@ -2649,6 +2774,276 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Manifest"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_schema_v1_datasets__dataset_id__schema_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetSchema"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_schema_v1_datasets__dataset_id__schema_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchemaSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetSchema"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_schema_v1_datasets__dataset_id__schema_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schema_history_v1_datasets__dataset_id__schema_history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaHistory"];
                 };
             };
             /** @description Problem details (RFC 9457) */
