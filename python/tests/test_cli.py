@@ -316,3 +316,21 @@ def test_missing_keys_are_named_by_their_option(run: Any, tmp_path: Path) -> Non
     assert done.exit_code == 1
     assert 'missing_key at $.expected [source id 1]: no key "expected" (named in --output-keys)' in plain(done.stderr)
     assert "output_keys" not in done.stderr
+
+
+def test_standard_input_as_the_file(run: Any, server: ServerProcess, tmp_path: Path, unique_name: str) -> None:
+    """`-` reads standard input (its format given), as the file would be read."""
+    text = "".join(json.dumps(row) + "\n" for row in ROWS)
+    file = write_jsonl(tmp_path / "qa.jsonl", ROWS)
+    from_file = run("hash", str(file), "--id-key", "id", "--digest")
+    piped = CliRunner().invoke(app, ["hash", "-", "--format", "jsonl", "--id-key", "id", "--digest"], input=text)
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout == from_file.stdout
+    unformatted = CliRunner().invoke(app, ["hash", "-", "--id-key", "id"], input=text)
+    assert unformatted.exit_code == 2 and "reading standard input (-) needs --format" in plain(unformatted.stderr)
+    bad = CliRunner().invoke(app, ["hash", "-", "--format", "jsonl", "--id-key", "id"], input=text + "{\n")
+    assert bad.exit_code == 1 and "<stdin>:4: invalid_json" in bad.stderr
+    argv = ["--base-url", server.base_url, "upsert", "-", "--format", "jsonl", "-d", unique_name, "--id-key", "id"]
+    done = CliRunner().invoke(app, [*argv, "--json"], input=text)
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["created"] == 3

@@ -12,12 +12,15 @@ Every error is printed on stderr and exits with status 1 (2 for a usage error); 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import json
 import math
+import shutil
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -265,8 +268,34 @@ def _check_key_options(id_key: str | None, parts: dict[str, list[str] | None]) -
 
 FileArgument = Annotated[
     Path,
-    typer.Argument(exists=True, dir_okay=False, metavar="FILE", help="A .jsonl (.ndjson), .json or .csv file."),
+    # Not exists=True: typer then refuses "-" too (it compares the Path to the string "-").
+    typer.Argument(
+        dir_okay=False,
+        metavar="FILE",
+        help="A .jsonl (.ndjson), .json or .csv file; - reads standard input (with --format).",
+    ),
 ]
+STDIN = Path("-")
+
+
+@contextlib.contextmanager
+def _readable(file: Path, file_format: FormatChoice | None) -> Iterator[tuple[Path, Path]]:
+    """``(path to read, name to show)``: the file itself, or for ``-`` standard input copied to
+    a temporary file (the core reads files, in parallel), shown as ``<stdin>``."""
+    if file != STDIN:
+        if not file.exists():
+            raise typer.BadParameter(f"file {str(file)!r} does not exist", param_hint="'FILE'")
+        yield file, file
+        return
+    if file_format is None:
+        raise typer.BadParameter("reading standard input (-) needs --format jsonl, json or csv", param_hint="'FILE'")
+    with tempfile.TemporaryDirectory(prefix="groundset-stdin-") as directory:
+        path = Path(directory) / f"stdin.{file_format.value}"
+        with path.open("wb") as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy)
+        yield path, Path("<stdin>")
+
+
 IdKeyOption = Annotated[
     str | None,
     typer.Option(
@@ -360,10 +389,10 @@ def upsert(
         )
     connection: Connection = context.obj
     try:
-        with connection.client() as client:
+        with connection.client() as client, _readable(file, file_format) as (path, file):
             result = client.upsert_dataset(
                 name=dataset,
-                path=file,
+                path=path,
                 format=None if file_format is None else file_format.value,
                 source_id_key=id_key,
                 input_keys=_keys(input_keys),
@@ -433,14 +462,15 @@ def hash_file(
         },
     )
     try:
-        pairs = hash_records(
-            file,
-            format=None if file_format is None else file_format.value,
-            source_id_key=id_key,
-            input_keys=_keys(input_keys),
-            output_keys=_keys(output_keys),
-            metadata_keys=_keys(metadata_keys),
-        )
+        with _readable(file, file_format) as (path, file):
+            pairs = hash_records(
+                path,
+                format=None if file_format is None else file_format.value,
+                source_id_key=id_key,
+                input_keys=_keys(input_keys),
+                output_keys=_keys(output_keys),
+                metadata_keys=_keys(metadata_keys),
+            )
     except ExampleError as error:
         _bad_records(error, file, json_output, sends=False)
     except (GroundsetError, ValueError, TypeError, OSError) as error:
