@@ -63,6 +63,7 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Er
 fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, Error> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
+    let data = without_empty_tail(data);
     // An empty file (or one of line ends and spaces only) has no records, as a header-only one:
     // so that an export of an empty sheet can mirror a dataset to empty (when allowed).
     if data.iter().all(u8::is_ascii_whitespace) {
@@ -95,6 +96,7 @@ fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>
     let table = Table {
         data,
         names: header.iter().map(str::to_owned).collect(),
+        named: named_columns(&header),
         columns,
         shape,
     };
@@ -207,6 +209,9 @@ struct Table<'d> {
     data: &'d [u8],
     /// The header's column names.
     names: Vec<String>,
+    /// How many columns have a name: the header's unnamed columns at its end (a spreadsheet's
+    /// empty columns beside the table) are read as absent, and must be empty in every row.
+    named: usize,
     columns: Vec<(String, Node)>,
     shape: Shape,
 }
@@ -283,13 +288,25 @@ impl Table<'_> {
 
     /// The source id and hash of one row, or why it has none.
     fn row(&self, row: &ByteRecord, line: usize, scratch: &mut Vec<u8>) -> Processed {
-        if row.len() != self.names.len() {
+        // A row may leave out the unnamed empty columns at the end, as some writers do.
+        if row.len() < self.named || row.len() > self.names.len() {
             let error = record_error(
                 RecordCode::FieldCount,
                 format!(
                     "line {line} has {} fields, the header has {}",
                     row.len(),
                     self.names.len()
+                ),
+            );
+            return Err(located(error, line).into());
+        }
+        if let Some(column) = (self.named..row.len()).find(|&column| !row[column].is_empty()) {
+            let error = record_error(
+                RecordCode::FieldCount,
+                format!(
+                    "field {} of line {line} holds a value, but column {} has no name in the header: name it, or clear the cell",
+                    column + 1,
+                    column + 1
                 ),
             );
             return Err(located(error, line).into());
@@ -535,6 +552,35 @@ fn csv_error(error: ::csv::Error, line: usize) -> Error {
     located(record_error(RecordCode::InvalidCsv, message), line)
 }
 
+/// The header's columns up to its last named one; every column when none is named (then each
+/// empty name is refused). A spreadsheet saved as CSV writes the empty columns beside a table
+/// as empty names (`id,question,,`), as it writes the empty rows below it as `,,`.
+fn named_columns(header: &StringRecord) -> usize {
+    match (0..header.len()).rev().find(|&column| !header[column].is_empty()) {
+        Some(last) => last + 1,
+        None => header.len(),
+    }
+}
+
+/// The text without the rows of empty cells at its end (`,,,` lines, which spreadsheets write
+/// for the empty rows below a table): no records, where each would else be a record of empty
+/// strings or a `field_count` issue. The header is never cut, nor a row inside a quoted field
+/// (its line holds the closing quote).
+fn without_empty_tail(data: &[u8]) -> &[u8] {
+    let mut end = data.len();
+    loop {
+        let text = &data[..end];
+        let Some(last) = text.iter().rposition(|&b| b != b'\n' && b != b'\r') else {
+            return text;
+        };
+        let start = memchr::memrchr(b'\n', &text[..last]).map_or(0, |at| at + 1);
+        if start == 0 || !text[start..=last].iter().all(|&b| b == b',') {
+            return text;
+        }
+        end = start;
+    }
+}
+
 fn invalid_header(message: String) -> Error {
     record_error(RecordCode::InvalidHeader, message)
 }
@@ -551,7 +597,7 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
         structured_columns(header, shape.id_key())
     };
     let mut names: Vec<&str> = Vec::new();
-    for (column, written) in header.iter().enumerate() {
+    for (column, written) in header.iter().enumerate().take(named_columns(header)) {
         let invalid = invalid_header;
         let number = column + 1;
         if written.is_empty() {
