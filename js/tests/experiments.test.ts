@@ -222,6 +222,12 @@ describe("runExperiment", () => {
     await expect(loadExperiment({ client, experimentId: "1" } as never)).rejects.toThrow(
       'loadExperiment: unknown option "experimentId" (did you mean "experiment"?)',
     );
+    await expect(runExperiment({ ...options, evaluators: "exact" as never })).rejects.toThrow(
+      'evaluators takes functions or asEvaluator\'s evaluators, as an array or an object { name: evaluator }, not the string "exact"',
+    );
+    await expect(runExperiment({ ...options, evaluators: double as never })).rejects.toThrow(
+      "not one function (put it in an array)",
+    );
     await expect(runExperiment({ ...options, repetitions: 1001 })).rejects.toThrow(
       "repetitions must be at most 1000 (the server's limit), not 1001",
     );

@@ -362,9 +362,30 @@ function verdictParts(
   ];
 }
 
+function isEvaluator(value: object): boolean {
+  return "evaluate" in value && typeof (value as { evaluate: unknown }).evaluate === "function";
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") {
+    return `the string ${JSON.stringify(value)}`;
+  }
+  if (typeof value === "function" || (typeof value === "object" && value !== null)) {
+    return `one ${typeof value === "function" ? "function" : "evaluator"} (put it in an array)`;
+  }
+  return String(value);
+}
+
 function evaluatorList(evaluators: Evaluators | undefined): Evaluator[] {
   if (evaluators === undefined) {
     return [];
+  }
+  if (typeof evaluators !== "object" || evaluators === null || isEvaluator(evaluators)) {
+    // A plain-JavaScript caller's "exact", or one evaluator: its entries would be read as evaluators.
+    throw new TypeError(
+      "evaluators takes functions or asEvaluator's evaluators, as an array or an object { name: evaluator }, " +
+        `not ${describeValue(evaluators)}`,
+    );
   }
   const list: Evaluator[] = Array.isArray(evaluators)
     ? (evaluators as ReadonlyArray<Evaluator | Evaluator["evaluate"]>).map((item) =>
