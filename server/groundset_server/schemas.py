@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from groundset_server.schema_models import DatasetSchema
 from groundset_server.validation import FreeText, Name, StrictModel, TagName
 
 AllowEmpty = Annotated[
@@ -118,6 +119,11 @@ class PlanResult(BaseModel):
     updated: int
     unchanged: int
     deleted: int
+    dataset_schema: DatasetSchema | None = Field(
+        default=None,
+        description="The dataset's JSON Schemas, which the upsert will check the examples against "
+        "(an SDK checks them before uploading); null without one.",
+    )
 
 
 class Dataset(BaseModel):

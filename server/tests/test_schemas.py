@@ -162,6 +162,8 @@ def test_a_planned_upsert_is_checked_and_a_dataset_without_schema_is_not(client:
     dataset_id = seeded(client)
     anything = upsert(client, [example("z", {"no": "question"})])
     assert anything["created"] == 1
+    bare = [{"dataset": {"name": "qa"}, "mode": "merge"}, {"source_id": "z", "content_hash": "0" * 64}]
+    assert ndjson(client, "upsert/plan", bare).json()["dataset_schema"] is None
     assert put(client, dataset_id, input=QUESTION, force=True).json()["forced"] is True
     header = {"dataset": {"name": "qa"}, "mode": "merge"}
     new = example("y", {"question": 5})
@@ -173,6 +175,7 @@ def test_a_planned_upsert_is_checked_and_a_dataset_without_schema_is_not(client:
     )
     assert plan.status_code == 200, plan.text
     assert plan.json()["needed_source_ids"] == ["y"]
+    assert plan.json()["dataset_schema"]["input"] == QUESTION
     lines = [header, new]
     response = client.post(
         "/v1/datasets/upsert", content=b"".join(orjson.dumps(x) + b"\n" for x in lines), headers=NDJSON

@@ -1318,6 +1318,8 @@ export interface components {
             dataset_id: string | null;
             /** Dataset Name */
             dataset_name: string;
+            /** @description The dataset's JSON Schemas, which the upsert will check the examples against (an SDK checks them before uploading); null without one. */
+            dataset_schema?: components["schemas"]["DatasetSchema"] | null;
             /** Deleted */
             deleted: number;
             /** Needed Source Ids */

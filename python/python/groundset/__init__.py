@@ -33,6 +33,7 @@ from groundset_core import (
 from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
 from groundset._export import ExportResult, export_dataset
 from groundset._read import hash_file, hash_jsonl, read_examples
+from groundset._schemas import DatasetSchema
 from groundset.client import AsyncClient, Client
 from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
 from groundset.errors import (
@@ -95,6 +96,7 @@ __all__ = [
     "ContentTooLargeError",
     "Dataset",
     "DatasetInfo",
+    "DatasetSchema",
     "Diff",
     "EvaluationResult",
     "Example",

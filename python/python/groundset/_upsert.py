@@ -23,7 +23,8 @@ from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_coll
 from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
-from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue
+from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, violations_from_problem
+from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue, ValidationError
 from groundset.types import UpsertResult
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class UpsertArgs:
     progress: bool | None
     tag: str | None = None
     move_tag: bool = False
+    validate: bool = True
 
     @classmethod
     def from_call(cls, arguments: Mapping[str, Any]) -> UpsertArgs:
@@ -116,6 +118,8 @@ class UpsertArgs:
             check_tag(self.tag)
         if type(self.move_tag) is not bool:
             raise TypeError(f"move_tag= must be True or False, not {_describe(self.move_tag)}")
+        if type(self.validate) is not bool:
+            raise TypeError(f"validate= must be True or False, not {_describe(self.validate)}")
         if self.move_tag and self.tag is None:
             raise ValueError("move_tag=True goes with tag=")
         for label in ("input_keys", "output_keys", "metadata_keys"):
@@ -369,9 +373,16 @@ class Prepared:
 
 def upsert(prepared: Prepared) -> Op[UpsertResult]:
     """The upsert operation: one request for a small sync, plan then NDJSON for a large one.
-    The mirror guard's refusals say what to pass in Python (``allow_empty=True``)."""
+    The mirror guard's refusals say what to pass in Python (``allow_empty=True``). Examples
+    that violate the dataset's JSON Schema raise :class:`ExampleError` ``schema_violation``:
+    found by the server in a one-request sync (nothing written), or here, with ``validate``,
+    against the schema the plan of a large sync carries, before anything is uploaded."""
     try:
         return (yield from _upsert(prepared))
+    except ValidationError as error:
+        if error.code != SCHEMA_VIOLATION:
+            raise
+        raise violations_from_problem(error.problem, prepared.texts) from None
     except ConflictError as error:
         if error.code not in GUARD_CODES:
             raise
@@ -438,6 +449,9 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
         else:
             plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
             base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
+            if args.validate and plan.get("dataset_schema") is not None:
+                validator = DatasetSchema.from_json(plan["dataset_schema"]).validator()
+                check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts)
             if _already_matches(plan, args):
                 return UpsertResult(
                     dataset_id=plan["dataset_id"],

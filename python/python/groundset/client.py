@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import anyio
 import httpx
 
-from groundset import _experiment_api, _ops, _tags
+from groundset import _experiment_api, _ops, _schemas, _tags
 from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._read import FileFormat
+from groundset._schemas import DatasetSchema
 from groundset._upsert import UpsertArgs, upsert
 from groundset.errors import APIError
 from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Tag, TagEvent, UpsertResult, Version
@@ -259,6 +260,7 @@ class Client(_ClientBase):
         progress: bool | None = None,
         tag: str | None = None,
         move_tag: bool = False,
+        validate: bool = True,
     ) -> UpsertResult:
         """Make the dataset match ``examples`` (or ``dataframe``, or the file at ``path``); a new
         version only if something changed.
@@ -314,10 +316,14 @@ class Client(_ClientBase):
                 same transaction (``result.tag``); a tag on another version raises
                 :class:`~groundset.ConflictError` ``tag_exists`` and nothing is written, unless
                 ``move_tag=True`` moves it (recorded in its history). A dry run checks the same.
+            validate: check the examples against the dataset's JSON Schema (see
+                :meth:`set_schema`) here, before uploading (one more GET); the server checks
+                them anyway, with the same validator and the same issues.
 
         Raises:
             ExampleError: bad records: without a usable identity or key, with a value outside
-                JSON, or (in a file) unreadable; ``.errors`` lists each (row, line, path, code,
+                JSON, or (in a file) unreadable, or (``schema_violation``, ``.errors[i].schema_path``)
+                against the dataset's JSON Schema; ``.errors`` lists each (row, line, path, code,
                 source id), up to 100, and ``.more_errors`` counts the rest. Nothing is sent.
             OSError: ``path`` cannot be read.
             ConflictError: ``version_conflict`` (``expected_version_id``), a mirror refused by
@@ -441,6 +447,43 @@ class Client(_ClientBase):
         for a tag the dataset never had."""
         return self._run(_tags.tag_history(name, dataset_id, tag))
 
+    def set_schema(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        input: Any = None,
+        output: Any = None,
+        metadata: Any = None,
+        force: bool = False,
+    ) -> DatasetSchema:
+        """Set the dataset's JSON Schemas (draft 2020-12) for ``input``, ``output``, ``metadata``
+        (each a dict or a bool; ``None``: no schema for that part); every later upsert is checked
+        against them. An absent output or metadata is checked as ``{}``; ``format`` is an
+        annotation only; a ``$ref`` must stay inside the schema (nothing is fetched).
+
+        Raises:
+            groundset_core.InvalidSchemaError: not a valid 2020-12 schema (``.issues``: each part,
+                path and message), found here before sending.
+            ValidationError: ``schema_violation``: examples of the latest version violate it
+                (``.problem["errors"]``: source id, path, schema path; the first 100 and
+                ``more_errors``); nothing is stored unless ``force=True`` (then ``forced``).
+            NotFoundError: ``dataset_not_found``.
+
+        >>> client.set_schema(name="qa", input={"type": "object", "required": ["question"]})  # doctest: +SKIP
+        """
+        parts = {"input": input, "output": output, "metadata": metadata}
+        return self._run(_schemas.set_schema(name, dataset_id, parts, force))
+
+    def get_schema(self, *, name: str | None = None, dataset_id: str | None = None) -> DatasetSchema | None:
+        """The dataset's JSON Schemas, ``None`` when it has none."""
+        return self._run(_schemas.get_schema(name, dataset_id))
+
+    def delete_schema(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
+        """Remove the dataset's JSON Schemas (kept in its history); :class:`~groundset.NotFoundError`
+        ``schema_not_found`` when it has none."""
+        self._run(_schemas.delete_schema(name, dataset_id))
+
 
 async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     for chunk in chunks:
@@ -556,6 +599,7 @@ class AsyncClient(_ClientBase):
         progress: bool | None = None,
         tag: str | None = None,
         move_tag: bool = False,
+        validate: bool = True,
     ) -> UpsertResult:
         """Async :meth:`Client.upsert_dataset`; the hashing runs in a worker thread."""
         args = UpsertArgs.from_call(locals())
@@ -631,3 +675,25 @@ class AsyncClient(_ClientBase):
     async def tag_history(self, *, name: str | None = None, dataset_id: str | None = None, tag: str) -> list[TagEvent]:
         """Async :meth:`Client.tag_history`."""
         return await self._run(_tags.tag_history(name, dataset_id, tag))
+
+    async def set_schema(
+        self,
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        input: Any = None,
+        output: Any = None,
+        metadata: Any = None,
+        force: bool = False,
+    ) -> DatasetSchema:
+        """Async :meth:`Client.set_schema`."""
+        parts = {"input": input, "output": output, "metadata": metadata}
+        return await self._run(_schemas.set_schema(name, dataset_id, parts, force))
+
+    async def get_schema(self, *, name: str | None = None, dataset_id: str | None = None) -> DatasetSchema | None:
+        """Async :meth:`Client.get_schema`."""
+        return await self._run(_schemas.get_schema(name, dataset_id))
+
+    async def delete_schema(self, *, name: str | None = None, dataset_id: str | None = None) -> None:
+        """Async :meth:`Client.delete_schema`."""
+        await self._run(_schemas.delete_schema(name, dataset_id))

@@ -56,6 +56,8 @@ class RecordIssue:
         message: what is wrong, in words (without the code and path).
         line: the 1-based line where the record starts in its file, else ``None``.
         source_id: the record's source id when it has a valid one, else ``None``.
+        schema_path: ``schema_violation``: the JSON Pointer of the failing keyword in the
+            dataset's schema document (``/input/properties/question/type``), else ``None``.
     """
 
     row: int
@@ -64,6 +66,7 @@ class RecordIssue:
     message: str
     line: int | None = None
     source_id: str | None = None
+    schema_path: str | None = None
 
     def describe(self, file: object = None) -> str:
         """``FILE:LINE: CODE at PATH [source id ID]: message`` (``row N:`` without a line)."""

@@ -90,6 +90,13 @@ def example_check(conn: sa.Connection, dataset: sa.Row[Any] | None) -> ExampleCh
     return None if texts is None else ExampleCheck(validator_for(texts))
 
 
+def current_schema(conn: sa.Connection, dataset: sa.Row[Any] | None) -> dict[str, Any] | None:
+    """The dataset's schema as answered (``DatasetSchema``), ``None`` without one: a plan
+    carries it, so that an SDK checks its examples before uploading them, with no request more."""
+    row = None if dataset is None else _latest_row(conn, dataset.id)
+    return None if row is None or _texts(row) is None else schema_json(row)
+
+
 def _check_latest(conn: sa.Connection, dataset_id: int, validator: groundset_core.SchemaValidator) -> None:
     """Refuse a schema the latest version's examples violate, a page of them at a time."""
     latest = latest_version_id(conn, dataset_id)

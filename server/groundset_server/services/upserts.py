@@ -31,7 +31,7 @@ from groundset_server.services.errors import (
     MissingContent,
 )
 from groundset_server.services.queries import dataset_by_id, latest_version_id
-from groundset_server.services.schemas import example_check
+from groundset_server.services.schemas import current_schema, example_check
 from groundset_server.services.tags import apply_tag
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
@@ -331,6 +331,7 @@ def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]])
             dataset = conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
         snapshot = _snapshot(conn, dataset, latest)
+        dataset_schema = current_schema(conn, dataset)
     sync = engine_upsert.Sync(snapshot.state, header.mode)
     for batch in batches:
         _add(sync, batch)
@@ -342,4 +343,5 @@ def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]])
         "base_digest": snapshot.current_digest(),
         "needed_source_ids": sync.needed,
         **sync.counts,
+        "dataset_schema": dataset_schema,
     }
