@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from groundset import _cli_export, _cli_tags, _tags
+from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines
 from groundset._http import Op
@@ -918,6 +918,7 @@ def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:
 _cli_tags.register(app)
 _cli_export.register(app)
 
+_cli_schema.register(app)
 
 def main() -> None:
     """The console script ``groundset``."""
