@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
@@ -34,6 +34,58 @@ LatencyMs = Annotated[
 ]
 
 
+MAX_SELECTED_IDS = 100_000
+MAX_SELECTION_KEYS = 100
+MAX_SELECTION_VALUES = 10_000
+
+
+class MetadataCondition(StrictModel):
+    """What one top-level metadata key must hold: exactly one of `eq` (the value) and `in` (one
+    of the values). Values are compared as canonical JSON (RFC 8785): `1` equals `1.0`, `true`
+    is not `1`, key order does not matter. An example without the key matches no condition on
+    it, not even `{"eq": null}`."""
+
+    eq: Any = Field(default=None, description="The value the key must hold (any JSON value, null too).")
+    in_: list[Any] | None = Field(
+        default=None,
+        alias="in",
+        min_length=1,
+        max_length=MAX_SELECTION_VALUES,
+        description="The values one of which the key must hold.",
+    )
+
+    @model_validator(mode="after")
+    def _one_test(self) -> MetadataCondition:
+        given = self.model_fields_set
+        if ("eq" in given) == ("in_" in given) or ("in_" in given and self.in_ is None):
+            raise PydanticCustomError("invalid_condition", "give exactly one of `eq` and `in` (a list)", {})
+        return self
+
+
+class Selection(StrictModel):
+    """Part of a version's examples: exactly one of `source_ids` (those examples; every one must
+    be in the version) and `metadata` (the examples whose metadata satisfies every condition).
+    Stored as canonical JSON (RFC 8785), the ids sorted and each once."""
+
+    source_ids: list[Annotated[str, Field(min_length=1, max_length=512)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_SELECTED_IDS, description="Source ids of the version."
+    )
+    metadata: dict[str, MetadataCondition] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SELECTION_KEYS,
+        description="Per top-level metadata key, its condition; all must hold.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Selection:
+        if (self.source_ids is None) == (self.metadata is None):
+            raise PydanticCustomError(
+                "invalid_selection", "give exactly one of `source_ids` and `metadata`", {}
+            )
+        return self
+
+
 class ExperimentCreate(StrictModel):
     name: Name | None = Field(default=None, max_length=512)
     description: FreeText | None = None
@@ -49,6 +101,11 @@ class ExperimentCreate(StrictModel):
         max_length=512,
         description="The user's name for the task's code and prompt; an incremental rerun reuses "
         "results only from an experiment with the same one.",
+    )
+    selection: Selection | None = Field(
+        default=None,
+        description="Run on part of the version only (422 `unknown_source_ids`, `empty_selection`); "
+        "omitted or null: every example of the version.",
     )
 
 
@@ -197,7 +254,7 @@ class Usage(BaseModel):
 
 
 class ExperimentSummary(BaseModel):
-    expected_runs: int = Field(description="Examples of the version times repetitions.")
+    expected_runs: int = Field(description="Examples it runs on times repetitions.")
     runs: int
     successful_runs: int
     errored_runs: int
@@ -217,7 +274,12 @@ class Experiment(BaseModel):
     metadata: dict[str, Any]
     repetitions: int
     task_version: str | None
-    example_count: int = Field(description="Examples in the pinned version.")
+    example_count: int = Field(
+        description="Examples it runs on: the pinned version's, or those `selection` selected."
+    )
+    selection: Selection | None = Field(
+        description="The selection it was created with; null: the whole version."
+    )
     created_at: str
     summary: ExperimentSummary | None = Field(
         default=None,
@@ -319,7 +381,8 @@ class ComparedExperiment(BaseModel):
     version_id: str
     task_version: str | None
     repetitions: int
-    example_count: int = Field(description="Examples in its pinned version.")
+    example_count: int = Field(description="Examples it runs on (its selection's, if it has one).")
+    selection: Selection | None = Field(description="Null: the whole version.")
     runs: int
     errored_runs: int
     reused_runs: int = Field(description="Runs copied from another experiment.")
@@ -443,6 +506,10 @@ class Comparison(BaseModel):
     dataset_id: str
     base: ComparedExperiment
     head: ComparedExperiment
+    selections_differ: bool = Field(
+        description="The two experiments were created with different selections (one of them with "
+        "none counts): an example outside a side's selection is absent on that side."
+    )
     counts: ComparisonCounts
     evaluators: list[ComparedEvaluator] = Field(description="By name.")
     deltas: CostDeltas

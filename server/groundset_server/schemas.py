@@ -271,12 +271,14 @@ class Problem(BaseModel):
     )
     version_id: str | None = Field(
         default=None,
-        description="`version_not_found`, `example_not_in_version`, `invalid_id`; `tag_exists`: the "
-        "version the tag points at now.",
+        description="`version_not_found`, `example_not_in_version`, `invalid_id`, `unknown_source_ids`, "
+        "`empty_selection`; `tag_exists`: the version the tag points at now.",
     )
     tag: str | None = Field(default=None, description="`tag_not_found`, `tag_exists`: the tag.")
     experiment_id: str | None = Field(
-        default=None, description="`experiment_not_found`, `invalid_id`, `task_version_required`."
+        default=None,
+        description="`experiment_not_found`, `invalid_id`, `task_version_required`, "
+        "`example_not_in_selection`.",
     )
     example_id: str | None = Field(default=None, description="`invalid_id`: the refused example id.")
     run_id: str | None = Field(default=None, description="`invalid_id`: the refused run id.")
@@ -288,12 +290,19 @@ class Problem(BaseModel):
     )
     example_ids: list[str] | None = Field(
         default=None,
-        description="`example_not_in_version`, `content_hash_mismatch`, `run_exists`: the first ten.",
+        description="`example_not_in_version`, `example_not_in_selection`, `content_hash_mismatch`, "
+        "`run_exists`: the first ten.",
     )
     repetition_numbers: list[int] | None = Field(
         default=None, description="`run_exists`: the repetitions of `example_ids`."
     )
     run_ids: list[str] | None = Field(default=None, description="`run_not_in_experiment`: the first ten.")
+    unknown_source_ids: list[str] | None = Field(
+        default=None,
+        description="`unknown_source_ids`: the selection's source ids the version does not hold, the "
+        "first 100 in the order given.",
+    )
+    unknown_count: int | None = Field(default=None, description="`unknown_source_ids`: how many there were.")
     base_dataset_id: str | None = Field(
         default=None, description="`experiments_on_different_datasets`: the base experiment's dataset."
     )

@@ -331,6 +331,21 @@ def _exercise(check: Checker) -> None:
     apart = check("GET", "/v1/experiments/compare", 422, query={**pair, "head": foreign["id"]})
     assert apart["head_dataset_id"] == other["dataset_id"]
 
+    experiments_path = "/v1/datasets/{dataset_id}/experiments"
+    subset = check("POST", experiments_path, 201, at=ids, json={"selection": {"source_ids": ["b", "a"]}})
+    assert subset["selection"] == {"source_ids": ["a", "b"]} and subset["example_count"] == 2
+    unknown = check("POST", experiments_path, 422, at=ids, json={"selection": {"source_ids": ["zz"]}})
+    assert (unknown["unknown_source_ids"], unknown["unknown_count"]) == (["zz"], 1)
+    nothing = {"selection": {"metadata": {"absent": {"in": [1, None]}}}}
+    assert check("POST", experiments_path, 422, at=ids, json=nothing)["code"] == "empty_selection"
+    left_out = {"runs": [{"example_id": next(e["id"] for e in page["data"] if e["source_id"] == "c")}]}
+    refused = check(
+        "POST", "/v1/experiments/{experiment_id}/runs", 422, at={"experiment_id": subset["id"]}, json=left_out
+    )
+    assert refused["code"] == "example_not_in_selection" and refused["experiment_id"] == subset["id"]
+    across = check("GET", "/v1/experiments/compare", 200, query={"base": created["id"], "head": subset["id"]})
+    assert across["selections_differ"] is True and across["counts"]["only_base"] == 1
+
     rerun = check(
         "POST",
         "/v1/datasets/{dataset_id}/experiments",

@@ -645,7 +645,7 @@ export interface components {
             errored_runs: number;
             /**
              * Example Count
-             * @description Examples in its pinned version.
+             * @description Examples it runs on (its selection's, if it has one).
              */
             example_count: number;
             /** Id */
@@ -662,6 +662,8 @@ export interface components {
             reused_runs: number;
             /** Runs */
             runs: number;
+            /** @description Null: the whole version. */
+            selection: components["schemas"]["Selection"] | null;
             /** Task Version */
             task_version: string | null;
             usage: components["schemas"]["Usage"];
@@ -722,6 +724,11 @@ export interface components {
             head: components["schemas"]["ComparedExperiment"];
             /** Next Cursor */
             next_cursor: string | null;
+            /**
+             * Selections Differ
+             * @description The two experiments were created with different selections (one of them with none counts): an example outside a side's selection is absent on that side.
+             */
+            selections_differ: boolean;
             verdict: components["schemas"]["Verdict"];
         };
         /** ComparisonCounts */
@@ -1097,7 +1104,7 @@ export interface components {
             description: string | null;
             /**
              * Example Count
-             * @description Examples in the pinned version.
+             * @description Examples it runs on: the pinned version's, or those `selection` selected.
              */
             example_count: number;
             /** Id */
@@ -1110,6 +1117,8 @@ export interface components {
             name: string | null;
             /** Repetitions */
             repetitions: number;
+            /** @description The selection it was created with; null: the whole version. */
+            selection: components["schemas"]["Selection"] | null;
             /** @description From GET /v1/experiments/{id}, and in a list with `summary=true`. */
             summary?: components["schemas"]["ExperimentSummary"] | null;
             /** Task Version */
@@ -1132,6 +1141,8 @@ export interface components {
              * @default 1
              */
             repetitions?: number;
+            /** @description Run on part of the version only (422 `unknown_source_ids`, `empty_selection`); omitted or null: every example of the version. */
+            selection?: components["schemas"]["Selection"] | null;
             /**
              * Tag
              * @description The version to run on by its tag, instead of `version_id` (not both).
@@ -1163,7 +1174,7 @@ export interface components {
             evaluations: components["schemas"]["EvaluatorSummary"][];
             /**
              * Expected Runs
-             * @description Examples of the version times repetitions.
+             * @description Examples it runs on times repetitions.
              */
             expected_runs: number;
             /**
@@ -1275,6 +1286,25 @@ export interface components {
             content_hash: string;
             /** Source Id */
             source_id: string;
+        };
+        /**
+         * MetadataCondition
+         * @description What one top-level metadata key must hold: exactly one of `eq` (the value) and `in` (one
+         *     of the values). Values are compared as canonical JSON (RFC 8785): `1` equals `1.0`, `true`
+         *     is not `1`, key order does not matter. An example without the key matches no condition on
+         *     it, not even `{"eq": null}`.
+         */
+        MetadataCondition: {
+            /**
+             * Eq
+             * @description The value the key must hold (any JSON value, null too).
+             */
+            eq?: unknown;
+            /**
+             * In
+             * @description The values one of which the key must hold.
+             */
+            in?: unknown[] | null;
         };
         /** PlanRequest */
         PlanRequest: {
@@ -1395,7 +1425,7 @@ export interface components {
             example_id?: string | null;
             /**
              * Example Ids
-             * @description `example_not_in_version`, `content_hash_mismatch`, `run_exists`: the first ten.
+             * @description `example_not_in_version`, `example_not_in_selection`, `content_hash_mismatch`, `run_exists`: the first ten.
              * @default null
              */
             example_ids?: string[] | null;
@@ -1407,7 +1437,7 @@ export interface components {
             expected_version_id?: string | null;
             /**
              * Experiment Id
-             * @description `experiment_not_found`, `invalid_id`, `task_version_required`.
+             * @description `experiment_not_found`, `invalid_id`, `task_version_required`, `example_not_in_selection`.
              * @default null
              */
             experiment_id?: string | null;
@@ -1506,8 +1536,20 @@ export interface components {
             /** Type */
             type: string;
             /**
+             * Unknown Count
+             * @description `unknown_source_ids`: how many there were.
+             * @default null
+             */
+            unknown_count?: number | null;
+            /**
+             * Unknown Source Ids
+             * @description `unknown_source_ids`: the selection's source ids the version does not hold, the first 100 in the order given.
+             * @default null
+             */
+            unknown_source_ids?: string[] | null;
+            /**
              * Version Id
-             * @description `version_not_found`, `example_not_in_version`, `invalid_id`; `tag_exists`: the version the tag points at now.
+             * @description `version_not_found`, `example_not_in_version`, `invalid_id`, `unknown_source_ids`, `empty_selection`; `tag_exists`: the version the tag points at now.
              * @default null
              */
             version_id?: string | null;
@@ -1816,6 +1858,26 @@ export interface components {
             output?: {
                 [key: string]: unknown;
             } | boolean | null;
+        };
+        /**
+         * Selection
+         * @description Part of a version's examples: exactly one of `source_ids` (those examples; every one must
+         *     be in the version) and `metadata` (the examples whose metadata satisfies every condition).
+         *     Stored as canonical JSON (RFC 8785), the ids sorted and each once.
+         */
+        Selection: {
+            /**
+             * Metadata
+             * @description Per top-level metadata key, its condition; all must hold.
+             */
+            metadata?: {
+                [key: string]: components["schemas"]["MetadataCondition"];
+            } | null;
+            /**
+             * Source Ids
+             * @description Source ids of the version.
+             */
+            source_ids?: string[] | null;
         };
         /** SideMean */
         SideMean: {

@@ -131,9 +131,26 @@ experiments = sa.Table(
     # The user's name for the task's code and prompt (migration 0004): equal ones say a rerun
     # may reuse results.
     sa.Column("task_version", sa.Text, nullable=True),
+    # The selection of the version's examples it runs on (migration 0007), canonical JSON
+    # (RFC 8785) of the request's `selection`; null: every example of the version.
+    sa.Column("selection", sa.Text, nullable=True),
     sa.Index("ix_experiments_dataset_id_id", "dataset_id", "id"),
     sqlite_autoincrement=True,
 )
+
+experiment_examples = sa.Table(
+    "experiment_examples",
+    metadata,
+    sa.Column(
+        "experiment_id", sa.Integer, sa.ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "example_id", sa.Integer, sa.ForeignKey("dataset_examples.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.PrimaryKeyConstraint("experiment_id", "example_id", name="pk_experiment_examples"),
+)
+"""The examples an experiment with a selection selected (migration 0007), found once when it is
+created: its version never changes."""
 
 experiment_runs = sa.Table(
     "experiment_runs",

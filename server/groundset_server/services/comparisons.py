@@ -1,10 +1,12 @@
 """The comparison of two experiments on one dataset (a base and a head, on any two versions).
 
 Examples are aligned by source id (one dataset: one example row per source id) over the two
-pinned versions' example sets; each is classed `only_base`, `only_head`, `same_content` (equal
-content hash at both versions) or `changed` (edited between them). A side's repetitions are
-aggregated per example: runs, errored runs, the set of distinct outputs of its successful runs,
-and per evaluator the mean score over the repetitions that have one.
+pinned versions' example sets (an experiment with a selection: the examples it selected; one
+outside it is absent on that side, and `selections_differ` says the two were selected apart);
+each is classed `only_base`, `only_head`, `same_content` (equal content hash at both versions)
+or `changed` (edited between them). A side's repetitions are aggregated per example: runs,
+errored runs, the set of distinct outputs of its successful runs, and per evaluator the mean
+score over the repetitions that have one.
 
 Per evaluator and example, `delta` is head minus base; it is a regression when it drops by the
 evaluator's threshold or more, an improvement when it rises by as much (within 1e-9, so that
@@ -32,10 +34,10 @@ from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.services import selections
 from groundset_server.services.costs import Costs, costs, deltas
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
-from groundset_server.services.queries import example_set_query
 from groundset_server.services.values import parse_id, render_id
 
 TOLERANCE = 1e-9
@@ -164,6 +166,7 @@ class Side:
             "task_version": row.task_version,
             "repetitions": row.repetitions,
             "example_count": row.example_count,
+            "selection": selections.selection_json(row),
             "runs": sum(tally[RUNS] for tally in self.tallies.values()),
             "errored_runs": sum(tally[ERRORS] for tally in self.tallies.values()),
             "reused_runs": sum(tally[REUSED] for tally in self.tallies.values()),
@@ -200,9 +203,7 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
             # Every example of the version has a run, which holds its content hash there.
             hashes = {example_id: tally[HASH] for example_id, tally in tallies.items()}
         else:
-            query = example_set_query(
-                conn, row.dataset_id, row.dataset_version_id, [examples.c.id, revisions.c.content_hash]
-            )
+            query = selections.experiment_example_set(conn, row, [examples.c.id, revisions.c.content_hash])
             hashes = {example_id: content_hash for example_id, content_hash in conn.execute(query).all()}
     scores: dict[str, dict[int, Scores]] = {}
     non_boolean: set[str] = set()
@@ -491,8 +492,9 @@ def compare(
                 head_dataset_id=render_id(head_row.dataset_id),
             )
         base = _side(conn, base_row, None)
-        same_version = head_row.dataset_version_id == base_row.dataset_version_id
-        head = _side(conn, head_row, base.hashes if same_version else None)
+        selections_differ = head_row.selection != base_row.selection
+        same_examples = head_row.dataset_version_id == base_row.dataset_version_id and not selections_differ
+        head = _side(conn, head_row, base.hashes if same_examples else None)
         evaluators = _evaluators(base, head, thresholds)
         scope = {"same_content", "changed"} if include_changed else {"same_content"}
         outcomes = _outcomes(conn, base, head, evaluators, scope)
@@ -521,6 +523,7 @@ def compare(
         "dataset_id": render_id(base_row.dataset_id),
         "base": base.experiment(),
         "head": head.experiment(),
+        "selections_differ": selections_differ,
         "counts": {
             "examples": len(outcomes),
             **counts,

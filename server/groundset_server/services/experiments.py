@@ -8,7 +8,7 @@ posted for it. A batch is one transaction: all of it is stored or none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +21,8 @@ from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.db.tables import experiment_evaluations as evaluations
+from groundset_server.db.tables import experiment_examples, experiments
 from groundset_server.db.tables import experiment_runs as runs
-from groundset_server.db.tables import experiments
 from groundset_server.experiment_schemas import (
     EvaluationCreate,
     EvaluationFields,
@@ -30,6 +30,7 @@ from groundset_server.experiment_schemas import (
     RunCreate,
 )
 from groundset_server.problems import MAX_LISTED
+from groundset_server.services import selections
 from groundset_server.services.costs import costs
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.queries import (
@@ -69,11 +70,11 @@ def _batch_refusal(
 
 
 def experiment_row(conn: sa.Connection, experiment_id: str, lock: bool = False) -> sa.Row[Any]:
-    """The experiment's row with its version's ``example_count`` (``invalid_id`` if malformed,
+    """The experiment's row with the ``example_count`` it runs on (``invalid_id`` if malformed,
     ``experiment_not_found`` if none has the id)."""
     wanted = parse_id(experiment_id, "experiment")
     query = (
-        sa.select(experiments, versions.c.example_count)
+        sa.select(experiments, selections.example_count())
         .join(versions, versions.c.id == experiments.c.dataset_version_id)
         .where(experiments.c.id == wanted)
     )
@@ -101,12 +102,14 @@ def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
         "repetitions": row.repetitions,
         "task_version": row.task_version,
         "example_count": row.example_count,
+        "selection": selections.selection_json(row),
         "created_at": row.created_at,
     }
 
 
 def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate) -> dict[str, Any]:
     metadata = canonical_text(body.metadata, "$.metadata") if body.metadata is not None else EMPTY_OBJECT
+    selection = None if body.selection is None else selections.stored_text(body.selection)
     with write_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         version = resolve_version(conn, dataset.id, body.version_id, body.tag, in_body=True)
@@ -116,6 +119,11 @@ def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate
                 f"dataset {dataset.id} has no version yet: upsert examples before running an experiment",
                 dataset_id=render_id(dataset.id),
             )
+        chosen = (
+            None
+            if body.selection is None
+            else selections.select_examples(conn, dataset.id, version, body.selection)
+        )
         experiment_id = conn.execute(
             sa.insert(experiments)
             .values(
@@ -126,10 +134,13 @@ def create_experiment(engine: sa.Engine, dataset_id: str, body: ExperimentCreate
                 metadata=metadata,
                 repetitions=body.repetitions,
                 task_version=body.task_version,
+                selection=selection,
                 created_at=now(),
             )
             .returning(experiments.c.id)
         ).scalar_one()
+        if chosen is not None:
+            selections.store(conn, experiment_id, chosen)
         return experiment_json(experiment_row(conn, str(experiment_id)))
 
 
@@ -162,7 +173,7 @@ def list_experiments(
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         query = (
-            sa.select(experiments, versions.c.example_count)
+            sa.select(experiments, selections.example_count())
             .join(versions, versions.c.id == experiments.c.dataset_version_id)
             .where(experiments.c.dataset_id == dataset.id)
         )
@@ -237,6 +248,7 @@ def delete_experiment(engine: sa.Engine, experiment_id: str) -> None:
         run_ids = sa.select(runs.c.id).where(runs.c.experiment_id == row.id)
         conn.execute(sa.delete(evaluations).where(evaluations.c.run_id.in_(run_ids)))
         conn.execute(sa.delete(runs).where(runs.c.experiment_id == row.id))
+        conn.execute(sa.delete(experiment_examples).where(experiment_examples.c.experiment_id == row.id))
         conn.execute(sa.delete(experiments).where(experiments.c.id == row.id))
 
 
@@ -317,6 +329,29 @@ def _content_hashes(conn: sa.Connection, experiment: sa.Row[Any], example_ids: s
     return {example_id: content_hash for example_id, content_hash in conn.execute(query)}
 
 
+def _refuse_outside(
+    batch: list[RunCreate],
+    example_ids: list[int],
+    kept: Container[int],
+    code: str,
+    reason: str,
+    **members: Any,
+) -> None:
+    """Refuse the batch (``code``, listing their example ids) if some of its runs name an example
+    not in ``kept``."""
+    outside = [i for i, example_id in enumerate(example_ids) if example_id not in kept]
+    if outside:
+        raise _batch_refusal(
+            code,
+            outside,
+            "runs",
+            "example_id",
+            reason,
+            example_ids=[batch[i].example_id for i in outside],
+            **members,
+        )
+
+
 def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> dict[str, Any]:
     outputs = [
         None if run.output is None else canonical_text(run.output, f"$.runs[{index}].output")
@@ -326,17 +361,24 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
         experiment = experiment_row(conn, experiment_id, lock=True)
         example_ids = _check_run_batch(experiment, batch)
         hashes = _content_hashes(conn, experiment, set(example_ids))
-        outside = [i for i, example_id in enumerate(example_ids) if example_id not in hashes]
-        if outside:
-            raise _batch_refusal(
-                "example_not_in_version",
-                outside,
-                "runs",
-                "example_id",
-                f"run(s) name examples that are not in version {experiment.dataset_version_id} "
-                f"of dataset {experiment.dataset_id}",
-                example_ids=[batch[i].example_id for i in outside],
-                version_id=render_id(experiment.dataset_version_id),
+        _refuse_outside(
+            batch,
+            example_ids,
+            hashes,
+            "example_not_in_version",
+            f"run(s) name examples that are not in version {experiment.dataset_version_id} "
+            f"of dataset {experiment.dataset_id}",
+            version_id=render_id(experiment.dataset_version_id),
+        )
+        if experiment.selection is not None:
+            _refuse_outside(
+                batch,
+                example_ids,
+                selections.selected_among(conn, experiment.id, hashes),
+                "example_not_in_selection",
+                f"run(s) name examples of version {experiment.dataset_version_id} that experiment "
+                f"{experiment.id}'s selection left out",
+                experiment_id=render_id(experiment.id),
             )
         mismatched = [
             i
@@ -555,8 +597,8 @@ def upsert_evaluations(
 
 
 def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    """The examples of the version that lack a successful run for some repetition, each with
-    those repetition numbers, a page at a time by example id."""
+    """The examples it runs on (the version's, or its selection's) that lack a successful run
+    for some repetition, each with those repetition numbers, a page at a time by example id."""
     with read_transaction(engine) as conn:
         experiment = experiment_row(conn, experiment_id)
         successful = (
@@ -569,9 +611,9 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
             )
             .scalar_subquery()
         )
-        query = example_set_query(
-            conn, experiment.dataset_id, experiment.dataset_version_id, EXAMPLE_COLUMNS
-        ).where(successful < experiment.repetitions)
+        query = selections.experiment_example_set(conn, experiment, EXAMPLE_COLUMNS).where(
+            successful < experiment.repetitions
+        )
         rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
         done: dict[int, set[int]] = {row.id: set() for row in rows}
         if rows:

@@ -6,14 +6,14 @@ the same ``task_version`` (the head must have one; a base with another, or none,
 nothing). Then, in one transaction and in a few ``INSERT ... SELECT`` statements (no row
 passes through Python):
 
-- runs: for each (example, repetition) of the head's version, repetition within the head's
-  repetitions, with no successful run in the head, the base's successful run of the same
-  example (one dataset: one example row per source id) and repetition number is copied when
-  the content hash it saw is the head example's content hash at the head's version. The copy
-  is a run of the head (same output, times, latency and usage) whose ``reused_from_run_id``
-  names the base run; an errored run of the head for that pair is replaced, as a posted run
-  would replace it. Repetitions pair by number, so a head with more repetitions than the base
-  keeps the extra ones to run.
+- runs: for each (example, repetition) of the head's version (of its selection, if it has one),
+  repetition within the head's repetitions, with no successful run in the head, the base's
+  successful run of the same example (one dataset: one example row per source id) and
+  repetition number is copied when the content hash it saw is the head example's content hash
+  at the head's version. The copy is a run of the head (same output, times, latency and usage)
+  whose ``reused_from_run_id`` names the base run; an errored run of the head for that pair is
+  replaced, as a posted run would replace it. Repetitions pair by number, so a head with more
+  repetitions than the base keeps the extra ones to run.
 - evaluations: of each run copied by the call, the evaluations of the run it was copied from
   whose error is null and whose (name, evaluator_version) is one the caller gives with a
   version. An evaluator without a version is never reused.
@@ -35,6 +35,7 @@ from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_evaluations as evaluations
 from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.experiment_schemas import ReuseRequest
+from groundset_server.services import selections
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
 from groundset_server.services.queries import latest_version_id
@@ -127,6 +128,7 @@ def _copied_runs(conn: sa.Connection, head: sa.Row[Any], base_id: int) -> sa.Ins
             base_run.c.experiment_id == base_id,
             base_run.c.error.is_(None),
             base_run.c.repetition_number <= head.repetitions,
+            selections.selected(head, base_run.c.example_id),
             _same_content_at(conn, head, base_run),
             ~sa.exists().where(
                 head_run.c.experiment_id == head.id,
