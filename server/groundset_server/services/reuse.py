@@ -38,7 +38,7 @@ from groundset_server.experiment_schemas import ReuseRequest
 from groundset_server.services import selections
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
-from groundset_server.services.queries import latest_version_id
+from groundset_server.services.queries import example_set_query
 from groundset_server.services.values import render_id
 
 COPIED_RUN_COLUMNS = (
@@ -70,28 +70,14 @@ COPIED_EVALUATION_COLUMNS = (
 
 
 def _same_content_at(conn: sa.Connection, head: sa.Row[Any], run: Any) -> sa.ColumnElement[bool]:
-    """``run`` (an alias of the runs) saw the content its example has at the head's version."""
-    if head.dataset_version_id == latest_version_id(conn, head.dataset_id):
-        # The current state holds each live example's hash: no look-back through revisions.
-        return sa.exists().where(
-            examples.c.id == run.c.example_id,
-            sa.not_(examples.c.is_deleted),
-            examples.c.current_content_hash == run.c.content_hash,
-        )
-    earlier = revisions.alias("earlier")
-    at_version = (
-        sa.select(sa.func.max(earlier.c.version_id))
-        .where(
-            earlier.c.example_id == revisions.c.example_id, earlier.c.version_id <= head.dataset_version_id
-        )
-        .scalar_subquery()
+    """``run`` (an alias of the runs) saw the content its example has at the head's version (a
+    deleted example has none). One clause of the copy's statement: asking first whether that
+    version is the latest, then reading the current state, took two, and under PostgreSQL's
+    READ COMMITTED a sync committed between them made the next version's content the head's."""
+    at_version = example_set_query(conn, head.dataset_id, head.dataset_version_id, [examples.c.id]).where(
+        examples.c.id == run.c.example_id, revisions.c.content_hash == run.c.content_hash
     )
-    # A deletion's revision has no hash, so a deleted example never matches.
-    return sa.exists().where(
-        revisions.c.example_id == run.c.example_id,
-        revisions.c.version_id == at_version,
-        revisions.c.content_hash == run.c.content_hash,
-    )
+    return sa.exists(at_version)
 
 
 def _replace_errored_runs(conn: sa.Connection, head_id: int, base_id: int) -> None:
