@@ -365,6 +365,10 @@ export interface paths {
         /**
          * Upsert
          * @description Create a version from the request's examples (merge or mirror); nothing changed: no version.
+         *
+         *     422 `missing_content`: examples sent with a `content_hash` but no `input` that no plan
+         *     explains (the dataset has no version yet, or is at the version the request expected), each
+         *     named in `errors`; nothing is written.
          */
         post: operations["upsert_v1_datasets_upsert_post"];
         delete?: never;
@@ -2308,6 +2312,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_dataset_v1_datasets__dataset_id__get: {
@@ -2375,6 +2390,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_dataset_v1_datasets__dataset_id__delete: {
@@ -2434,6 +2460,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2514,6 +2551,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_examples_v1_datasets__dataset_id__examples_get: {
@@ -2582,6 +2630,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2667,6 +2726,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_experiment_v1_datasets__dataset_id__experiments_post: {
@@ -2732,6 +2802,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2814,6 +2895,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_manifest_v1_datasets__dataset_id__manifest_get: {
@@ -2885,6 +2977,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_schema_v1_datasets__dataset_id__schema_get: {
@@ -2946,6 +3049,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3023,6 +3137,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_schema_v1_datasets__dataset_id__schema_delete: {
@@ -3082,6 +3207,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3149,6 +3285,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3226,6 +3373,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_tag_v1_datasets__dataset_id__tags__tag__get: {
@@ -3288,6 +3446,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3375,6 +3544,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_tag_v1_datasets__dataset_id__tags__tag__delete: {
@@ -3435,6 +3615,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3503,6 +3694,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3579,6 +3781,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_version_v1_datasets__dataset_id__versions__version_id__get: {
@@ -3641,6 +3854,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3735,6 +3959,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     plan_v1_datasets_upsert_plan_post: {
@@ -3823,6 +4058,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_experiment_v1_experiments__experiment_id__get: {
@@ -3890,6 +4136,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_experiment_v1_experiments__experiment_id__delete: {
@@ -3949,6 +4206,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4026,6 +4294,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_incomplete_v1_experiments__experiment_id__incomplete_get: {
@@ -4090,6 +4369,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4167,6 +4457,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_runs_v1_experiments__experiment_id__runs_get: {
@@ -4231,6 +4532,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4302,6 +4614,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4380,6 +4703,17 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

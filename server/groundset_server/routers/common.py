@@ -119,5 +119,21 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": "Problem details (RFC 9457)", "content": content} for status in statuses}
 
 
-PROBLEM_RESPONSES = problem_responses(401, 404, 409, 413, 422)
-"""The problems of any /v1 route; the upsert routes add 400 and 415."""
+WRITE_CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    503: {
+        **problem_responses(503)[503],
+        "description": "Problem details (RFC 9457): `write_conflict`, the request met concurrent "
+        "writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed "
+        "locked) on every attempt; nothing was written: send it again after `Retry-After` seconds",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before sending again",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+
+PROBLEM_RESPONSES = {**problem_responses(401, 404, 409, 413, 422), **WRITE_CONFLICT_RESPONSE}
+"""The problems of any /v1 route (503 ``write_conflict`` from the retry middleware); the
+upsert routes add 400 and 415."""

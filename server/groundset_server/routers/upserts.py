@@ -107,7 +107,11 @@ async def _handle(request: Request, with_content: bool) -> Response:
     openapi_extra=_request_body(UpsertRequest),
 )
 async def upsert(request: Request) -> Response:
-    """Create a version from the request's examples (merge or mirror); nothing changed: no version."""
+    """Create a version from the request's examples (merge or mirror); nothing changed: no version.
+
+    422 `missing_content`: examples sent with a `content_hash` but no `input` that no plan
+    explains (the dataset has no version yet, or is at the version the request expected), each
+    named in `errors`; nothing is written."""
     return await _handle(request, with_content=True)
 
 

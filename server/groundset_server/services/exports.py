@@ -120,8 +120,8 @@ def open_export(
 @dataclass(frozen=True, slots=True)
 class _Pages:
     """The version's examples in pages, by example id. Each page is read in one snapshot
-    (PostgreSQL's REPEATABLE READ; a SQLite read transaction is one), so that a sync committed
-    while it is read (which moves the latest version) cannot mix two states in a page."""
+    (:func:`~groundset_server.db.engine.read_transaction`), so that a sync committed while it
+    is read (which moves the latest version) cannot mix two states in a page."""
 
     engine: sa.Engine
     dataset_id: int
@@ -130,29 +130,26 @@ class _Pages:
     def __iter__(self) -> Iterator[list[sa.Row[Any]]]:
         last = 0
         while True:
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    # The page's bounds from the examples alone (by primary key), then its rows
-                    # in that id range: a LIMIT over the join itself made PostgreSQL hash-join
-                    # every revision of the dataset for each page (7 s a page at 1,000,000).
-                    bounds = (
-                        sa.select(examples.c.id)
-                        .where(examples.c.dataset_id == self.dataset_id, examples.c.id > last)
-                        .order_by(examples.c.id)
-                        .offset(EXPORT_PAGE - 1)
-                        .limit(1)
-                    )
-                    end = conn.execute(bounds).scalar_one_or_none()
-                    query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS).where(
-                        examples.c.id > last
-                    )
-                    if end is not None:
-                        query = query.where(examples.c.id <= end)
-                    rows = conn.execute(query.order_by(examples.c.id)).all()
-                    version = sa.select(versions.c.id).where(versions.c.id == self.version_id)
-                    gone = not rows and conn.execute(version).first() is None
+            with read_transaction(self.engine) as conn:
+                # The page's bounds from the examples alone (by primary key), then its rows
+                # in that id range: a LIMIT over the join itself made PostgreSQL hash-join
+                # every revision of the dataset for each page (7 s a page at 1,000,000).
+                bounds = (
+                    sa.select(examples.c.id)
+                    .where(examples.c.dataset_id == self.dataset_id, examples.c.id > last)
+                    .order_by(examples.c.id)
+                    .offset(EXPORT_PAGE - 1)
+                    .limit(1)
+                )
+                end = conn.execute(bounds).scalar_one_or_none()
+                query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS).where(
+                    examples.c.id > last
+                )
+                if end is not None:
+                    query = query.where(examples.c.id <= end)
+                rows = conn.execute(query.order_by(examples.c.id)).all()
+                version = sa.select(versions.c.id).where(versions.c.id == self.version_id)
+                gone = not rows and conn.execute(version).first() is None
             if gone:
                 # The dataset was deleted while it was exported: end the answer with an error
                 # (an incomplete body) rather than as a complete, shorter file.
