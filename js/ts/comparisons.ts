@@ -10,6 +10,7 @@
 import { type Client, clientOrDefault } from "./client.js";
 import { formatG } from "./format.js";
 import type { components, operations } from "./generated/openapi.js";
+import { type Selection, selectionFromWire } from "./selections.js";
 import { type ExperimentRef, experimentIdOf } from "./selectors.js";
 import type { CamelCase } from "./wire.js";
 
@@ -61,8 +62,19 @@ function deepCamelized<T>(wire: T): DeepCamelized<T> {
   return result as DeepCamelized<T>;
 }
 
-/** One side of a comparison: the experiment (id, name, version, task version, runs) and what its runs cost. */
-export type ComparedExperiment = DeepCamelized<Schemas["ComparedExperiment"]>;
+/**
+ * One side of a comparison: the experiment (id, name, version, task version, runs), its
+ * `selection` (`null`: the whole version) and what its runs cost.
+ */
+export type ComparedExperiment = DeepCamelized<Omit<Schemas["ComparedExperiment"], "selection">> & {
+  selection: Selection | null;
+};
+/** A side as the SDK gives it: camelized, its selection's metadata keys (the user's) kept. */
+function comparedExperiment(wire: Schemas["ComparedExperiment"]): ComparedExperiment {
+  const { selection, ...rest } = wire;
+  return { ...deepCamelized(rest), selection: selectionFromWire(selection) };
+}
+
 /** One example of a comparison: its class (`status`), each side's runs and per-evaluator scores, and whether it regressed. */
 export type ComparedExample = DeepCamelized<Schemas["ComparedExample"]>;
 
@@ -84,6 +96,11 @@ export class Comparison {
   /** What a CI gate reads; `verdict.regressions` is keyed by evaluator name. */
   verdict: DeepCamelized<Schemas["Verdict"]>;
   examples: ComparedExample[];
+  /**
+   * The two experiments were created with different selections (one with none counts): an
+   * example outside a side's selection is absent on that side (`onlyBase` or `onlyHead`).
+   */
+  selectionsDiffer: boolean;
 
   constructor(fields: Omit<Comparison, "regressed" | "regressions" | "table">) {
     this.datasetId = fields.datasetId;
@@ -94,6 +111,7 @@ export class Comparison {
     this.deltas = fields.deltas;
     this.verdict = fields.verdict;
     this.examples = fields.examples;
+    this.selectionsDiffer = fields.selectionsDiffer;
   }
 
   /** Whether some example in the verdict's scope regressed beyond its threshold (`verdict.regressed`). */
@@ -260,12 +278,13 @@ export async function compareExperiments(options: {
   }
   return new Comparison({
     datasetId: first.dataset_id,
-    base: deepCamelized(first.base),
-    head: deepCamelized(first.head),
+    base: comparedExperiment(first.base),
+    head: comparedExperiment(first.head),
     counts: deepCamelized(first.counts),
     evaluators: deepCamelized(first.evaluators),
     deltas: deepCamelized(first.deltas),
     verdict: deepCamelized(first.verdict),
     examples: deepCamelized(examples),
+    selectionsDiffer: first.selections_differ,
   });
 }

@@ -19,6 +19,7 @@ import {
   prepareExamples,
   type RecordOptions,
 } from "./records.js";
+import type { Selection } from "./selections.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -156,7 +157,10 @@ export type Version = Camelized<Schemas["Version"]>;
 export type Diff = Camelized<Schemas["Diff"]>;
 
 /** An experiment as `listExperiments` lists it, without its runs or summary (`loadExperiment` reads those). */
-export type ExperimentInfo = Camelized<Omit<Schemas["Experiment"], "summary">>;
+export type ExperimentInfo = Camelized<Omit<Schemas["Experiment"], "summary" | "selection">> & {
+  /** The part of the version it runs on (`null`: every example), as `runExperiment` takes it. */
+  selection: Selection | null;
+};
 
 export { PLAN_THRESHOLD };
 

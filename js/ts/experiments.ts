@@ -22,6 +22,7 @@ import { formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
 import { checkOptionKeys } from "./records.js";
+import { type Selection, selectedExamples, selectionFromWire, selectionLine, selectionToWire } from "./selections.js";
 import { datasetInfoOf, datasetRefOf, type ExperimentRef, experimentIdOf } from "./selectors.js";
 import { type Camelized, camelized } from "./wire.js";
 
@@ -206,6 +207,11 @@ export class Experiment {
   repetitions: number;
   /** The task's version given to `runExperiment` (`taskVersion`), or `null`. */
   taskVersion: string | null;
+  /**
+   * The part of the version it runs on (`selection` of `runExperiment`, as the server stored
+   * it: source ids sorted, each once), or `null` for every example of the version.
+   */
+  selection: Selection | null;
   dryRun: boolean;
   /**
    * The runs of this call (of `runExperiment`; with `reuse`, those the task made) or all of
@@ -224,6 +230,7 @@ export class Experiment {
     this.metadata = fields.metadata;
     this.repetitions = fields.repetitions;
     this.taskVersion = fields.taskVersion;
+    this.selection = fields.selection;
     this.dryRun = fields.dryRun;
     this.runs = fields.runs;
     this.summary = fields.summary;
@@ -234,7 +241,7 @@ export class Experiment {
     return this.runs.flatMap((run) => run.evaluations);
   }
 
-  /** The summary as text: runs and errors, mean score per evaluator, ids. */
+  /** The summary as text: runs and errors, the selection, mean score per evaluator, ids. */
   summaryTable(): string {
     const s = this.summary;
     const head = this.dryRun ? "dry run (nothing stored)" : `experiment ${this.id}`;
@@ -243,6 +250,9 @@ export class Experiment {
       `${head} ${JSON.stringify(this.name)}: dataset ${this.datasetId} version ${this.versionId}${task}`,
       `runs ${s.runs} of ${s.expectedRuns}, errors ${s.erroredRuns}, incomplete ${s.incompleteRuns}`,
     ];
+    if (this.selection !== null) {
+      lines.push(selectionLine(this.selection));
+    }
     if (s.reusedRuns > 0) {
       lines.push(`reused ${s.reusedRuns} of ${s.runs} runs (the task ran ${s.runs - s.reusedRuns})`);
     }
@@ -1082,6 +1092,7 @@ async function loadExperimentWith(
     metadata: wire.metadata,
     repetitions: wire.repetitions,
     taskVersion: wire.task_version,
+    selection: selectionFromWire(wire.selection),
     dryRun: false,
     runs: await storedRuns(client, experimentId, byId),
     summary: summaryOf(wire),
@@ -1218,6 +1229,16 @@ export interface RunExperimentOptions {
    * warning says so and every example runs.
    */
   reuse?: ExperimentRef;
+  /**
+   * Run on part of the version only, recorded on the experiment (its `selection`, shown by the
+   * summary): `{ sourceIds: ["q1", "q7"] }` (every id must be in the version) or `{ metadata:
+   * { split: { eq: "test" }, lang: { in: ["en", "fr"] } } }` (top-level metadata keys, all
+   * conditions hold; values equal as canonical JSON, RFC 8785; an example without the key is
+   * not selected). With `reuse`, only selected examples are reused and run; with `dryRun`, the
+   * selection is applied here. The server refuses ids not in the version (`ValidationError`
+   * `unknown_source_ids`) and a selection that selects nothing (`empty_selection`).
+   */
+  selection?: Selection;
 }
 
 const RUN_OPTIONS = [
@@ -1237,6 +1258,7 @@ const RUN_OPTIONS = [
   "batchSize",
   "taskVersion",
   "reuse",
+  "selection",
 ] as const satisfies readonly (keyof RunExperimentOptions)[];
 const LOAD_OPTIONS = ["client", "experiment"] as const;
 const EVALUATE_OPTIONS = [
@@ -1275,7 +1297,8 @@ const RESUME_OPTIONS = [...EVALUATE_OPTIONS, "task", "timeoutMs"] as const;
  * });
  * ```
  *
- * @throws {TypeError} a bad option (`reuse` without `taskVersion`, or with `dryRun`), before anything is sent.
+ * @throws {TypeError} a bad option (`reuse` without `taskVersion`, or with `dryRun`; a `selection` not of its
+ *   two forms), before anything is sent.
  * @throws {NotFoundError} code `experiment_not_found`: `reuse` names no experiment.
  * @throws {ValidationError} code `experiments_on_different_datasets`: `reuse` is on another dataset.
  */
@@ -1312,6 +1335,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   if (reuse !== null && dry > 0) {
     throw new TypeError("reuse cannot be combined with dryRun: a dry run stores nothing to copy results into");
   }
+  const selection = options.selection === undefined ? null : selectionToWire(options.selection);
   // An anonymous function has no name: "task", as the Python SDK names a lambda's experiment.
   const name = options.experimentName ?? (options.task.name === "" ? "task" : options.task.name);
 
@@ -1319,12 +1343,16 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   const versionId = found.versionId;
   // Before the new experiment exists, so a selector for "the latest of this name" finds the one before it.
   const baseId = reuse === null ? null : await experimentIdOf(client, reuse, "reuse");
-  // A rerun with reuse reads only the examples left to run (GET /incomplete), not the version's all.
-  const examples = baseId !== null ? [] : await examplesOf(client, found);
-  const jobs = (dry > 0 ? examples.slice(0, dry) : examples).flatMap((example) =>
+  // A rerun with reuse, or a run on a selection, reads only the examples left to run (GET
+  // /incomplete), not the version's all; a dry run selects them here.
+  const fromServer = baseId !== null || (selection !== null && dry === 0);
+  const examples = fromServer ? [] : await examplesOf(client, found);
+  const chosen = selection === null || fromServer ? examples : selectedExamples(examples, selection);
+  const jobs = (dry > 0 ? chosen.slice(0, dry) : chosen).flatMap((example) =>
     Array.from({ length: repetitions }, (_, index) => ({ example, repetitionNumber: index + 1 })),
   );
   let experimentId: string | null = null;
+  let stored = selectionFromWire(selection);
   if (dry === 0) {
     const created = await client.request("post", "/v1/datasets/{dataset_id}/experiments", {
       path: { dataset_id: found.id },
@@ -1335,15 +1363,19 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         description: options.experimentDescription ?? null,
         metadata: options.experimentMetadata ?? null,
         task_version: taskVersion,
+        selection,
       },
     });
     experimentId = created.id;
+    stored = selectionFromWire(created.selection);
   }
   const showProgress = progressShown(options.progress);
   let runs: ExperimentRun[];
   if (baseId !== null && experimentId !== null) {
     const ids = { experimentId, baseId, taskVersion: taskVersion as string };
     runs = await rerun(client, runner, ids, found, { batchSize, showProgress });
+  } else if (selection !== null && experimentId !== null) {
+    runs = await runIncomplete(client, runner, experimentId, batchSize, showProgress);
   } else {
     runs = await runAll(
       client,
@@ -1364,6 +1396,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     metadata: options.experimentMetadata ?? {},
     repetitions,
     taskVersion,
+    selection: stored,
     dryRun: dry > 0,
     runs,
     summary,

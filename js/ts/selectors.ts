@@ -9,6 +9,7 @@
 import { allPages, type Client, clientOrDefault } from "./client.js";
 import { checkTag, type DatasetInfo, type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
 import { GroundsetError, NotFoundError } from "./errors.js";
+import { selectionFromWire } from "./selections.js";
 import { camelized } from "./wire.js";
 
 /**
@@ -179,5 +180,5 @@ export async function listExperiments(options: {
       query: { cursor, limit: 1000, name, version_id: versionId, tag },
     }),
   );
-  return wire.map(camelized);
+  return wire.map((item) => ({ ...camelized(item), selection: selectionFromWire(item.selection) }));
 }

@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from groundset_core import canonicalize
+
 from groundset import _ops, _tags
 from groundset._experiment_types import DatasetArg, Experiment, ExperimentArg, ExperimentRun
 from groundset._http import Call, Op, json_call, segment
 from groundset._ops import PAGE_SIZE, pages
 from groundset.errors import NotFoundError
-from groundset.types import Dataset, ExperimentInfo, UpsertResult
+from groundset.types import Dataset, Example, ExperimentInfo, UpsertResult
 
 __all__ = [
     "COMPARE_PAGE_SIZE",
@@ -34,6 +36,8 @@ __all__ = [
     "post_runs",
     "resolve_dataset",
     "reuse",
+    "selected_examples",
+    "selection_body",
     "start_experiment",
     "summary",
 ]
@@ -54,11 +58,15 @@ def create_experiment(
     metadata: Mapping[str, Any] | None,
     repetitions: int,
     task_version: str | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> Op[dict[str, Any]]:
-    """A new experiment pinned to ``version_id`` of the dataset."""
+    """A new experiment pinned to ``version_id`` of the dataset (on the examples ``selection``,
+    checked by :func:`selection_body`, selects)."""
     body: dict[str, Any] = {"version_id": version_id, "repetitions": repetitions}
     if task_version is not None:
         body["task_version"] = task_version
+    if selection is not None:
+        body["selection"] = selection
     if name is not None:
         body["name"] = name
     if description is not None:
@@ -250,6 +258,7 @@ def start_experiment(
     dry_run: bool,
     task_version: str | None = None,
     examples: bool = True,
+    selection: Mapping[str, Any] | None = None,
 ) -> Op[tuple[Experiment, Dataset | None]]:
     """A new experiment (without runs) on the version ``dataset`` names, with that version's
     dataset (``None`` when ``examples`` is false: the version is found without reading them);
@@ -270,6 +279,7 @@ def start_experiment(
         metadata=dict(metadata or {}),
         repetitions=repetitions,
         task_version=task_version,
+        selection=None if selection is None else dict(selection),
         dry_run=dry_run,
     )
     if not dry_run:
@@ -281,9 +291,99 @@ def start_experiment(
             metadata=metadata,
             repetitions=repetitions,
             task_version=task_version,
+            selection=selection,
         )
         experiment.id = created["id"]
+        experiment.selection = created.get("selection")
     return experiment, found
+
+
+SELECTION_FORMS = '{"source_ids": [str, ...]} or {"metadata": {KEY: {"eq": VALUE} | {"in": [VALUE, ...]}}}'
+
+
+def selection_body(selection: Any) -> dict[str, Any] | None:
+    """``selection=`` checked as the server's ``Selection`` (its wire shape, nothing else): a
+    mapping of exactly one of ``source_ids`` (1 to 100,000 non-empty str) and ``metadata``
+    (1 to 100 keys, each ``{"eq": value}`` or ``{"in": [values]}`` of JSON values, RFC 8785's
+    domain). A plain value or list in ``metadata`` is refused rather than guessed at, so that a
+    list-valued equality is never read as membership.
+
+    Raises :class:`TypeError` (not a mapping, an id not a str, a value not JSON) or
+    :class:`ValueError` (another key, neither or both, empty), naming the place."""
+    if selection is None:
+        return None
+    if not isinstance(selection, Mapping):
+        raise TypeError(f"selection= must be a mapping {SELECTION_FORMS}, not {type(selection).__name__}")
+    if len(selection) != 1 or next(iter(selection)) not in ("source_ids", "metadata"):
+        raise ValueError(
+            f"selection= must have exactly one key, source_ids or metadata: {SELECTION_FORMS}; "
+            f"got {sorted(map(str, selection))}"
+        )
+    if "source_ids" in selection:
+        ids = selection["source_ids"]
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence):
+            raise TypeError(f"selection['source_ids'] must be a list of source ids (str), not {type(ids).__name__}")
+        if not 1 <= len(ids) <= 100_000:
+            raise ValueError(f"selection['source_ids'] must hold 1 to 100,000 source ids, not {len(ids)}")
+        for index, source_id in enumerate(ids):
+            if not isinstance(source_id, str) or not source_id:
+                raise TypeError(f"selection['source_ids'][{index}] must be a non-empty str, not {source_id!r}")
+        return {"source_ids": list(ids)}
+    conditions = selection["metadata"]
+    if not isinstance(conditions, Mapping) or not 1 <= len(conditions) <= 100:
+        raise ValueError(f"selection['metadata'] must map 1 to 100 metadata keys to conditions: {SELECTION_FORMS}")
+    checked: dict[str, Any] = {}
+    for key, condition in conditions.items():
+        where = f"selection['metadata'][{key!r}]"
+        if not isinstance(key, str):
+            raise TypeError(f"{where}: a metadata key must be a str")
+        if not isinstance(condition, Mapping) or len(condition) != 1 or next(iter(condition)) not in ("eq", "in"):
+            raise ValueError(f'{where} must be {{"eq": value}} or {{"in": [values]}}, not {condition!r}')
+        if "in" in condition and (
+            isinstance(condition["in"], (str, bytes))
+            or not isinstance(condition["in"], Sequence)
+            or not condition["in"]
+        ):
+            raise ValueError(f'{where}["in"] must be a non-empty list of values, not {condition["in"]!r}')
+        checked[key] = {"eq": condition["eq"]} if "eq" in condition else {"in": list(condition["in"])}
+    try:
+        canonicalize(checked)
+    except ValueError as error:  # the core's HashError, naming the path and the reason
+        raise ValueError(f"selection['metadata']: {error}") from None
+    return {"metadata": checked}
+
+
+def selected_examples(examples: Sequence[Example], selection: Mapping[str, Any]) -> list[Example]:
+    """The examples (of one version) a checked ``selection`` selects, as the server finds them:
+    by source id, or by canonical JSON (RFC 8785) equality of top-level metadata values (an
+    example without the key matches no condition on it). For a dry run, which asks the server
+    nothing. :class:`ValueError` for source ids not among ``examples`` (the first ten and how
+    many) or a selection that selects nothing."""
+    if "source_ids" in selection:
+        by_id = {example.source_id: example for example in examples}
+        wanted = list(dict.fromkeys(selection["source_ids"]))
+        unknown = [source_id for source_id in wanted if source_id not in by_id]
+        if unknown:
+            raise ValueError(f"{len(unknown)} source id(s) of selection= are not in the version: {unknown[:10]}")
+        kept = set(wanted)
+        chosen = [example for example in examples if example.source_id in kept]
+    else:
+        allowed = {
+            key: {canonicalize(v) for v in ([c["eq"]] if "eq" in c else c["in"])}
+            for key, c in selection["metadata"].items()
+        }
+        chosen = [
+            example
+            for example in examples
+            if isinstance(example.metadata, Mapping)
+            and all(
+                key in example.metadata and canonicalize(example.metadata[key]) in texts
+                for key, texts in allowed.items()
+            )
+        ]
+    if not chosen:
+        raise ValueError("selection= selects none of the version's examples")
+    return chosen
 
 
 def reuse(experiment_id: str, base_id: str, evaluators: Sequence[Mapping[str, Any]]) -> Op[dict[str, Any]]:

@@ -7,6 +7,7 @@ Public through :mod:`groundset.experiments` and :mod:`groundset`; nothing here t
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -206,6 +207,9 @@ class Experiment:
         dataset_id, version_id: the dataset version every run saw.
         task_version: the user's name for the task's code and prompt (``task_version=`` of
             :func:`run_experiment`), ``None`` when not given.
+        selection: the part of the version it runs on (``selection=`` of
+            :func:`run_experiment`, as the server stored it: source ids sorted, each once),
+            ``None`` for every example of the version.
         runs: the runs of this call (of :func:`run_experiment`: with ``reuse=``, only those the
             task made) or all of them (when loaded, reused ones with ``reused_from_run_id``).
         summary: the server's summary (runs, errors, reused runs, mean score per evaluator,
@@ -220,6 +224,7 @@ class Experiment:
     metadata: dict[str, Any] = field(default_factory=dict)
     repetitions: int = 1
     task_version: str | None = None
+    selection: dict[str, Any] | None = None
     dry_run: bool = False
     runs: list[ExperimentRun] = field(default_factory=list, repr=False)
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -236,6 +241,7 @@ class Experiment:
             metadata=data["metadata"],
             repetitions=data["repetitions"],
             task_version=data.get("task_version"),
+            selection=data.get("selection"),
             runs=runs,
             summary=data["summary"],
         )
@@ -290,8 +296,8 @@ class Experiment:
         return dataframe(rows, "Experiment.to_pandas")
 
     def summary_table(self) -> str:
-        """The summary as text: runs and errors, reused runs, latency (p50, p95, ms), usage
-        totals, mean score per evaluator, ids."""
+        """The summary as text: runs and errors, the selection, reused runs, latency (p50, p95,
+        ms), usage totals, mean score per evaluator, ids."""
         s = self.summary
         head = "dry run (nothing stored)" if self.dry_run else f"experiment {self.id}"
         task = "" if self.task_version is None else f" task_version {self.task_version!r}"
@@ -300,6 +306,8 @@ class Experiment:
             f"runs {s.get('runs', 0)} of {s.get('expected_runs', 0)}, errors {s.get('errored_runs', 0)}, "
             f"incomplete {s.get('incomplete_runs', 0)}",
         ]
+        if self.selection is not None:
+            lines.append(selection_line(self.selection))
         reused = s.get("reused_runs", 0)
         if reused:
             lines.append(f"reused {reused} of {s.get('runs', 0)} runs (the task ran {s.get('runs', 0) - reused})")
@@ -312,6 +320,20 @@ class Experiment:
                 mean = "-" if e["mean_score"] is None else f"{e['mean_score']:.4f}"
                 lines.append(f"{e['name']:<{width}}  {e['count']:>6}  {e['errors']:>6}  {mean:>10}")
         return "\n".join(lines)
+
+
+def selection_line(selection: Mapping[str, Any]) -> str:
+    """``selection: 3 source ids`` or ``selection: metadata lang in ["en","fr"] and split eq
+    "test"`` (values as compact JSON), as the TypeScript SDK prints it."""
+    if "source_ids" in selection:
+        count = len(selection["source_ids"])
+        return f"selection: {count} source id{'' if count == 1 else 's'}"
+    conditions = [
+        f"{key} {test} {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for key, condition in selection.get("metadata", {}).items()
+        for test, value in condition.items()
+    ]
+    return "selection: metadata " + " and ".join(conditions)
 
 
 def dataframe(rows: list[dict[str, Any]], what: str) -> pandas.DataFrame:

@@ -32,7 +32,7 @@ from typer.core import TyperGroup
 
 from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
-from groundset._experiment_types import Experiment, cost_lines
+from groundset._experiment_types import Experiment, cost_lines, selection_line
 from groundset._http import Op
 from groundset._ops import dataset_json
 from groundset._read import check_parts
@@ -617,7 +617,7 @@ def experiments(
     ] = None,
 ) -> None:
     """List the experiments of dataset DATASET, newest first: version, task version, runs (successful, errored,
-    reused) and the mean score of each evaluator."""
+    reused), the selection of an experiment on part of its version, and the mean score of each evaluator."""
     if version is not None and tag is not None:
         raise typer.BadParameter("give --version or --tag, not both", param_hint="'--tag'")
     connection: Connection = context.obj
@@ -631,7 +631,7 @@ def experiments(
             f"dataset {dataset!r} has no experiment{what}" + ("" if version is None else f" on version {version}")
         )
         return
-    header = ("id", "name", "version", "task version", "created", "runs ok/err/reused", "mean scores")
+    header = ("id", "name", "version", "task version", "created", "runs ok/err/reused", "selection", "mean scores")
     cells = []
     for row in rows:
         s = row["summary"]
@@ -645,6 +645,7 @@ def experiments(
                 row["task_version"] or "",
                 row["created_at"][:19],
                 runs,
+                "" if row.get("selection") is None else selection_line(row["selection"]).removeprefix("selection: "),
                 means,
             )
         )
@@ -917,8 +918,8 @@ def _with_client(connection: Connection, action: Callable[[Client], T]) -> T:
 
 _cli_tags.register(app)
 _cli_export.register(app)
-
 _cli_schema.register(app)
+
 
 def main() -> None:
     """The console script ``groundset``."""

@@ -161,6 +161,8 @@ class ComparedExperiment:
     latency_ms: Latency
     usage: Usage
     reused_runs: int = 0
+    selection: dict[str, Any] | None = None
+    """The selection the experiment was created with (``None``: every example of its version)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -326,6 +328,9 @@ class Comparison:
         deltas: head minus base of latency, tokens and costs.
         verdict: the CI verdict; :attr:`regressed` is its ``regressed``.
         examples: the examples fetched (every one, or those ``only=`` kept), by example id.
+        selections_differ: the two experiments were created with different selections (one
+            with none counts): an example outside a side's selection is absent on that side
+            (``only_base`` or ``only_head``), not a regression.
     """
 
     dataset_id: str
@@ -336,6 +341,7 @@ class Comparison:
     deltas: CostDeltas
     verdict: Verdict
     examples: list[ComparedExample]
+    selections_differ: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Comparison:

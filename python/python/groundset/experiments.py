@@ -155,6 +155,17 @@ def _check_task_version(task_version: str | None, reuse: ExperimentArg | None, d
         raise ValueError("reuse= with dry_run= : a dry run stores nothing, so it has nothing to reuse into")
 
 
+async def _incomplete_jobs(client: AnyClient, experiment_id: str) -> list[Job]:
+    """A job per (example, repetition) of the experiment with no successful run: the server
+    knows which examples it runs on (its selection) and what is already done."""
+    missing = await drive(client, api.incomplete_pairs(experiment_id))
+    return [
+        Job(example=Example.from_json(item["example"]), repetition_number=n)
+        for item in missing
+        for n in item["repetition_numbers"]
+    ]
+
+
 async def _reuse(
     client: AnyClient,
     experiment: Experiment,
@@ -182,12 +193,7 @@ async def _reuse(
             UserWarning,
             stacklevel=4,
         )
-    missing = await drive(client, api.incomplete_pairs(head_id))
-    jobs = [
-        Job(example=Example.from_json(item["example"]), repetition_number=n)
-        for item in missing
-        for n in item["repetition_numbers"]
-    ]
+    jobs = await _incomplete_jobs(client, head_id)
     rerun: list[str] = list(result.get("evaluators_to_rerun", [])) if result["reused_runs"] else []
     return jobs, rerun
 
@@ -248,6 +254,7 @@ async def arun_experiment(
     batch_size: int = BATCH_SIZE,
     task_version: str | None = None,
     reuse: ExperimentArg | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> Experiment:
     """Async :func:`run_experiment` (async tasks and evaluators run on this event loop)."""
     bound_task = bind_task(task)
@@ -257,6 +264,7 @@ async def arun_experiment(
     _check_batch_size(batch_size)
     _check_repetitions(repetitions)
     _check_task_version(task_version, reuse, dry)
+    wire_selection = api.selection_body(selection)
     # A lambda's name is "<lambda>"; TypeScript's anonymous function has none: both are "task".
     name = experiment_name if experiment_name is not None else default_experiment_name(bound_task.name)
 
@@ -271,17 +279,23 @@ async def arun_experiment(
             repetitions=repetitions,
             dry_run=bool(dry),
             task_version=task_version,
-            # With reuse, the jobs come from the experiment's incomplete pairs: the version's
-            # examples need not be read.
-            examples=reuse is None,
+            # With reuse or a selection, the jobs come from the experiment's incomplete pairs:
+            # the version's examples need not be read (a dry run selects them here).
+            examples=reuse is None and (wire_selection is None or bool(dry)),
+            selection=wire_selection,
         )
         experiment, found = await drive(client, start)
         rerun: list[str] = []
         if base_id is not None:
             jobs, rerun = await _reuse(client, experiment, base_id, bound_evaluators)
+        elif wire_selection is not None and experiment.id is not None:
+            jobs = await _incomplete_jobs(client, experiment.id)
         else:
             assert found is not None
-            examples = found.examples[:dry] if dry else found.examples
+            examples = (
+                found.examples if wire_selection is None else api.selected_examples(found.examples, wire_selection)
+            )
+            examples = examples[:dry] if dry else examples
             jobs = [Job(example=e, repetition_number=n) for e in examples for n in range(1, repetitions + 1)]
         uploader = None if experiment.id is None else run_uploader(client, experiment.id, batch_size)
         experiment.runs = await runner.run_jobs(jobs, uploader, progress)
@@ -317,8 +331,10 @@ def run_experiment(
     batch_size: int = BATCH_SIZE,
     task_version: str | None = None,
     reuse: ExperimentArg | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> Experiment:
-    """Run ``task`` on every example of one dataset version, score it, and store it all.
+    """Run ``task`` on every example of one dataset version (or the part ``selection`` selects),
+    score it, and store it all.
 
     Args:
         dataset: the version to run on: an :class:`UpsertResult` (its ``version_id``), a
@@ -361,6 +377,15 @@ def run_experiment(
             :class:`UserWarning` says so and every example runs. Not with ``dry_run``. The
             returned experiment's ``runs`` are those the task made; its summary counts the reused
             ones (``reused_runs``), and :func:`load_experiment` gives them all.
+        selection: run on part of the version only, recorded on the experiment (its
+            ``selection``, shown by the summary) so that a rerun or a comparison knows it:
+            ``{"source_ids": ["q1", "q7"]}`` (every id must be in the version), or
+            ``{"metadata": {"split": {"eq": "test"}, "lang": {"in": ["en", "fr"]}}}`` (top-level
+            metadata keys, all conditions hold; values equal as canonical JSON, RFC 8785, so
+            ``1`` is ``1.0`` and ``True`` is not ``1``; an example without the key is not
+            selected). Only this explicit form: a plain value in ``metadata`` is refused, never
+            guessed at. With ``reuse``, only selected examples are reused and run; with
+            ``dry_run``, the selection is applied here, to the version's first examples.
 
     Every run and evaluation is stored with its start and end time (ISO 8601 UTC) and its latency
     in milliseconds measured by a monotonic clock.
@@ -372,7 +397,11 @@ def run_experiment(
         APIError: the server refused (its subclass per status); what was uploaded stays, and
             :func:`resume_experiment` runs the rest. ``reuse`` on another dataset is
             :class:`~groundset.ValidationError` ``experiments_on_different_datasets``.
-        ValueError: ``reuse`` without ``task_version``, or with ``dry_run`` (nothing is sent).
+        ValueError: ``reuse`` without ``task_version``, or with ``dry_run``; a ``selection`` not
+            of the forms above (:class:`TypeError` for a value of the wrong type); nothing is
+            sent. The server refuses source ids not in the version
+            (:class:`~groundset.ValidationError` ``unknown_source_ids``, listing them) and a
+            selection that selects nothing (``empty_selection``).
 
     >>> experiment = run_experiment(  # doctest: +SKIP
     ...     {"name": "qa"}, lambda input: input["question"].upper(), [exact], repetitions=3
@@ -399,6 +428,7 @@ def run_experiment(
             batch_size=batch_size,
             task_version=task_version,
             reuse=reuse,
+            selection=selection,
         ),
         client,
         "run_experiment",

@@ -258,7 +258,9 @@ class ExperimentInfo(_FromJson):
 
     Attributes:
         dataset_id, version_id: the dataset version the experiment is pinned to.
-        example_count: the examples of that version.
+        example_count: the examples it runs on: the version's, or those its selection selected.
+        selection: the selection it was created with (``{"source_ids": [...]}`` or
+            ``{"metadata": {...}}``, as stored: ids sorted), ``None`` for the whole version.
         repetitions: the runs each example gets.
         task_version: the user's name for the task's code and prompt when the experiment was
             created (``None`` when not given); a rerun reuses results only from an experiment
@@ -275,3 +277,4 @@ class ExperimentInfo(_FromJson):
     task_version: str | None
     example_count: int
     created_at: str
+    selection: dict[str, Any] | None = None
