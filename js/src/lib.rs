@@ -1,4 +1,4 @@
-//! The native half of the npm package `groundset`: a thin napi layer over `canonhash`.
+//! The native half of the npm package `groundset`: a thin napi layer over `canonhash`, `groundset-records` and `groundset-schema`.
 //!
 //! Each module mirrors the core module of the same name: it converts arguments, calls the core
 //! and maps a [`canonhash::HashError`] to a JS error (see [`error`]). Nothing here is public
@@ -13,5 +13,6 @@ mod canon;
 mod error;
 mod hash;
 mod read;
+mod schema;
 mod source_id;
 mod value;

@@ -217,6 +217,11 @@ export interface RecordIssue {
   sourceId?: string;
   /** The explanation alone, without line, code or path. */
   message: string;
+  /**
+   * `schema_violation`: the JSON Pointer of the failing keyword in the dataset's schema document
+   * (`/input/properties/question/type`).
+   */
+  schemaPath?: string;
 }
 
 /**

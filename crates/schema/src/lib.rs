@@ -147,6 +147,15 @@ fn check_schema(part: Part, schema: &Value) -> Result<Validator, Vec<SchemaIssue
         .map_err(|error| vec![issue(format!("$.{}", part.as_str()), error.to_string())])
 }
 
+/// The violations of each example as `(index, violation)`, in example order.
+fn indexed(found: Vec<Vec<Violation>>) -> Vec<(usize, Violation)> {
+    found
+        .into_iter()
+        .enumerate()
+        .flat_map(|(index, violations)| violations.into_iter().map(move |violation| (index, violation)))
+        .collect()
+}
+
 impl SchemaValidator {
     /// Compiles the schemas given (`None`: no schema for that part). Every problem of every
     /// part is returned at once; a schema is a JSON object or a boolean.
@@ -265,11 +274,27 @@ impl SchemaValidator {
             .par_iter()
             .map(|(input, output, metadata)| self.validate_texts(input, *output, *metadata))
             .collect();
-        Ok(found?
-            .into_iter()
-            .enumerate()
-            .flat_map(|(index, violations)| violations.into_iter().map(move |violation| (index, violation)))
-            .collect())
+        found.map(indexed)
+    }
+}
+
+impl SchemaValidator {
+    /// As [`SchemaValidator::validate_many_texts`], for examples given as the JSON text of one
+    /// object each, `{"input": …, "output": …, "metadata": …}` (a member absent or null: absent),
+    /// the wire form of the TypeScript SDK.
+    pub fn validate_many_example_texts(&self, examples: &[&str]) -> Result<Vec<(usize, Violation)>, String> {
+        if self.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Result<Vec<Vec<Violation>>, String> = examples
+            .par_iter()
+            .map(|text| {
+                let value: Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+                let part = |name: &str| value.get(name).filter(|part| !part.is_null());
+                Ok(self.validate(part("input").unwrap_or(&Value::Null), part("output"), part("metadata")))
+            })
+            .collect();
+        found.map(indexed)
     }
 }
 

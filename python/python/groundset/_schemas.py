@@ -59,9 +59,10 @@ class DatasetSchema:
             forced=bool(data["forced"]),
         )
 
-    def validator(self) -> SchemaValidator:
-        """The core's validator of these schemas."""
-        return SchemaValidator(self.input, self.output, self.metadata)
+
+def validator_of(schema: DatasetSchema) -> SchemaValidator:
+    """The core's validator of a dataset's schemas."""
+    return SchemaValidator(schema.input, schema.output, schema.metadata)
 
 
 def _schema_path(dataset: dict[str, Any]) -> str:

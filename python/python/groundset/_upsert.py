@@ -23,7 +23,7 @@ from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_coll
 from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
-from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, violations_from_problem
+from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, validator_of, violations_from_problem
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue, ValidationError
 from groundset.types import UpsertResult
 
@@ -450,7 +450,7 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
             plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
             base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
             if args.validate and plan.get("dataset_schema") is not None:
-                validator = DatasetSchema.from_json(plan["dataset_schema"]).validator()
+                validator = validator_of(DatasetSchema.from_json(plan["dataset_schema"]))
                 check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts)
             if _already_matches(plan, args):
                 return UpsertResult(
