@@ -334,3 +334,20 @@ def test_standard_input_as_the_file(run: Any, server: ServerProcess, tmp_path: P
     done = CliRunner().invoke(app, [*argv, "--json"], input=text)
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["created"] == 3
+
+
+def test_a_spreadsheet_export_with_empty_margins(run: Any, tmp_path: Path) -> None:
+    """Rows of empty cells below the table and empty-named columns beside it, as a spreadsheet
+    saves them, are not data: the file hashes as the table alone."""
+    table = tmp_path / "table.csv"
+    table.write_text("id,question,answer\n1,2+2?,4\n2,1+1?,2\n", encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,question,answer,,\r\n1,2+2?,4,,\r\n2,1+1?,2,,\r\n,,,,\r\n,,,,\r\n", encoding="utf-8")
+    options = ("--id-key", "id", "--output-keys", "answer", "--digest")
+    expected = run("hash", str(table), *options)
+    assert expected.exit_code == 0, expected.stderr
+    assert run("hash", str(sheet), *options).stdout == expected.stdout
+    sheet.write_text("id,question,answer,\n1,2+2?,4,\n2,1+1?,2,note\n", encoding="utf-8")
+    done = run("hash", str(sheet), *options)
+    assert done.exit_code == 1
+    assert f"{sheet}:3: field_count" in done.stderr and "column 4 has no name in the header" in plain(done.stderr)

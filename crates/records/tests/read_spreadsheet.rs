@@ -48,6 +48,14 @@ fn empty_rows_and_columns_around_a_table_are_not_read() {
     // Only a header, then empty rows: no records.
     let empty = read("id,question,answer,\n,,,\n");
     assert!(empty.records.is_empty() && empty.issues.is_empty());
+    // Without an id key, a row of empty cells is a record of empty strings (a program writing
+    // such a record means it), at the end as anywhere.
+    let options = ReadOptions {
+        input_keys: Some(vec!["question".to_owned()]),
+        ..ReadOptions::default()
+    };
+    let kept = read_records_bytes(b"question,\nq1,\n,\n", Format::Csv, &options).unwrap();
+    assert_eq!((kept.records.len(), kept.issues.len()), (2, 0));
 }
 
 #[test]

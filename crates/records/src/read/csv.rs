@@ -63,7 +63,13 @@ pub(super) fn read(data: &[u8], options: &ReadOptions) -> Result<ReadOutcome, Er
 fn read_in_chunks(data: &[u8], options: &ReadOptions, chunk_bytes: Option<usize>) -> Result<ReadOutcome, Error> {
     let workers = Workers::new(options.threads)?;
     let shape = Shape::new(options);
-    let data = without_empty_tail(data);
+    // With an id key a row of empty cells cannot be a record (an empty id is refused); without
+    // one it is a record of empty strings, as a program writing such a record would mean it.
+    let data = if options.id_key.is_some() {
+        without_empty_tail(data)
+    } else {
+        data
+    };
     // An empty file (or one of line ends and spaces only) has no records, as a header-only one:
     // so that an export of an empty sheet can mirror a dataset to empty (when allowed).
     if data.iter().all(u8::is_ascii_whitespace) {
@@ -563,8 +569,8 @@ fn named_columns(header: &StringRecord) -> usize {
 }
 
 /// The text without the rows of empty cells at its end (`,,,` lines, which spreadsheets write
-/// for the empty rows below a table): no records, where each would else be a record of empty
-/// strings or a `field_count` issue. The header is never cut, nor a row inside a quoted field
+/// for the empty rows below a table): no records, where each would else be an issue (its id is
+/// empty). The header is never cut, nor a row inside a quoted field
 /// (its line holds the closing quote).
 fn without_empty_tail(data: &[u8]) -> &[u8] {
     let mut end = data.len();
