@@ -8,7 +8,7 @@
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
 import { PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
-import { ConflictError, NotFoundError } from "./errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
 import { ProgressLine, progressShown } from "./progress.js";
@@ -19,6 +19,7 @@ import {
   prepareExamples,
   type RecordOptions,
 } from "./records.js";
+import { checkExamples, SCHEMA_VIOLATION, violationsFromProblem } from "./schemas.js";
 import type { Selection } from "./selections.js";
 import { type Camelized, camelized } from "./wire.js";
 
@@ -88,6 +89,13 @@ export interface UpsertDatasetCommon<R extends ExampleRecord = ExampleRecord> ex
   tag?: string;
   /** Move `tag` when it names another version now. */
   moveTag?: boolean;
+  /**
+   * Check the examples of a large sync against the dataset's JSON Schema (which its plan
+   * carries) here, before uploading them (default `true`); the server checks every upsert
+   * anyway, with the same validator and issues. A violation throws {@link ExampleError}
+   * `schema_violation` either way, nothing written.
+   */
+  validate?: boolean;
 }
 
 /**
@@ -361,9 +369,15 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     throw new TypeError(`upsertDataset: progress must be true or false, not ${JSON.stringify(options.progress)}`);
   }
   const guard = mirrorGuard(options, mode);
+  if (options.validate !== undefined && typeof options.validate !== "boolean") {
+    throw new TypeError(`upsertDataset: validate must be true or false, not ${JSON.stringify(options.validate)}`);
+  }
   try {
     return await sync(client, selector, mode, guard, options);
   } catch (error) {
+    if (error instanceof ValidationError && error.code === SCHEMA_VIOLATION) {
+      throw violationsFromProblem(error.problem);
+    }
     throw error instanceof ConflictError ? inTypeScriptWords(error) : error;
   }
 }
@@ -393,6 +407,7 @@ const UPSERT_OPTIONS = [
   "progress",
   "tag",
   "moveTag",
+  "validate",
 ] as const;
 
 /**
@@ -485,6 +500,9 @@ async function sync<R extends ExampleRecord>(
         // With the mirror guard, so that a refusal comes before any content is sent.
         ndjson: () => ndjsonChunks({ dataset: selector, mode, ...guard }, prepared, nothing),
       });
+      if (options.validate !== false && plan.dataset_schema) {
+        checkExamples(plan.dataset_schema, prepared);
+      }
       base = plan.base_version_id;
       needed = new Set(plan.needed_source_ids);
       if (alreadyMatches(plan, options)) {
