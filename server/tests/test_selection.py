@@ -232,3 +232,31 @@ def test_a_selection_of_an_older_version(client: TestClient) -> None:
         422,
         "unknown_source_ids",
     )
+
+
+ODD = {
+    "p": {"a\nb": 1, 'q"t': "x", "é": 'é\n"\\', "": 0, "a.b": 1e21, "k": {"b": [1.5, None], "a": True}},
+    "q": {"a\nb": 2, 'q"t': "y", "é": "é", "": 1, "a.b": 1e20, "k": {"a": True}},
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"a\nb": {"eq": 1.0}}, ["p"]),
+        ({'q"t': {"in": ["y", 3]}}, ["q"]),
+        ({"é": {"eq": 'é\n"\\'}}, ["p"]),
+        ({"": {"eq": 0}}, ["p"]),
+        ({"a.b": {"eq": 10**21}}, ["p"]),
+        ({"a.b": {"in": [1e20, 1e21]}}, ["p", "q"]),
+        ({"k": {"eq": {"a": True, "b": [1.5, None]}}}, ["p"]),
+        ({"k": {"in": [{"a": 1}, {"a": True}]}}, ["q"]),
+    ],
+)
+def test_keys_and_values_that_json_escapes(
+    client: TestClient, condition: dict[str, Any], expected: list[str]
+) -> None:
+    """Keys SQLite's JSON paths cannot name as stored, strings with escapes, numbers written
+    with an exponent, nested values: the SQL prefilter never drops an example that matches."""
+    dataset_id = upsert(client, [example(s, {"q": s}, metadata=m) for s, m in ODD.items()])["dataset_id"]
+    assert selected(client, dataset_id, {"metadata": condition}) == expected
