@@ -1,6 +1,10 @@
 // Dataset JSON Schemas through the TypeScript SDK against the test server: set, get, delete,
 // the refusal over the latest version and force, and the local check of a large sync, which
 // lists the same issues as the server (path in the example, schema path, message, source id).
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   deleteSchema,
   ExampleError,
@@ -95,4 +99,12 @@ test("the local check lists what the server would", async () => {
   expect(server.errors.map((issue) => [issue.row, issue.message])).toEqual(
     local.errors.map((issue) => [issue.row, issue.message]),
   );
+  // A file: the line of each record, from the local check and from the server.
+  const path = join(mkdtempSync(join(tmpdir(), "schema-")), "bad.jsonl");
+  writeFileSync(path, rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  for (const validate of [true, false]) {
+    const fromFile = await refusal(upsertDataset({ client, dataset, path, sourceIdKey: "id", validate }));
+    expect(issuesOf(fromFile)).toEqual(EXPECTED);
+    expect(fromFile.errors.map((issue) => issue.line)).toEqual([4, 41, 201]);
+  }
 });

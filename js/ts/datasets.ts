@@ -282,6 +282,7 @@ async function fileExamples(options: UpsertDatasetOptions<ExampleRecord>): Promi
     sourceIds: file.sourceIds(),
     contentHashes: file.contentHashes(),
     contentJson: (row) => contents[row] as string,
+    lines: file.positions().lines,
   };
 }
 
@@ -372,11 +373,13 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
   if (options.validate !== undefined && typeof options.validate !== "boolean") {
     throw new TypeError(`upsertDataset: validate must be true or false, not ${JSON.stringify(options.validate)}`);
   }
+  // The examples as sync prepared them: a server's schema_violation names a file's lines.
+  const seen: { prepared?: PreparedExamples } = {};
   try {
-    return await sync(client, selector, mode, guard, options);
+    return await sync(client, selector, mode, guard, options, seen);
   } catch (error) {
     if (error instanceof ValidationError && error.code === SCHEMA_VIOLATION) {
-      throw violationsFromProblem(error.problem);
+      throw violationsFromProblem(error.problem, seen.prepared?.lines);
     }
     throw error instanceof ConflictError ? inTypeScriptWords(error) : error;
   }
@@ -440,8 +443,10 @@ async function sync<R extends ExampleRecord>(
   mode: UpsertMode,
   guard: { allow_empty?: boolean; max_deletes?: number },
   options: UpsertDatasetOptions<R>,
+  seen: { prepared?: PreparedExamples },
 ): Promise<UpsertResult> {
   const prepared = await preparedOf(options);
+  seen.prepared = prepared;
   const count = prepared.sourceIds.length;
   const show = progressShown(options.progress) && (options.progress === true || count >= PROGRESS_THRESHOLD);
   const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };

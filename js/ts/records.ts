@@ -41,6 +41,8 @@ export interface PreparedExamples {
   contentJson(row: number): string;
   /** In-memory records only: the content as JS values, for a JSON body. */
   values?: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] };
+  /** A file's records only: the 1-based line where each starts. */
+  lines?: ArrayLike<number>;
 }
 
 /** A bad record, with the line that reports it in an {@link ExampleError}'s message. */

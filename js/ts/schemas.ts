@@ -127,15 +127,17 @@ export function checkExamples(schema: Schemas["DatasetSchema"], prepared: Prepar
     message: v.message,
     sourceId: prepared.sourceIds[v.index] as string,
     schemaPath: v.schemaPath,
+    ...(prepared.lines === undefined ? {} : { line: prepared.lines[v.index] as number }),
   }));
   throw errorOf(issues, found.length - issues.length);
 }
 
 /**
  * The server's `schema_violation` refusal of an upsert as the {@link ExampleError} the local
- * check throws: each path within the example, `row` its index. Package-internal.
+ * check throws: each path within the example, `row` its index, `line` (from `lines`, a file's)
+ * the line where it starts. Package-internal.
  */
-export function violationsFromProblem(problem: Record<string, unknown>): ExampleError {
+export function violationsFromProblem(problem: Record<string, unknown>, lines?: ArrayLike<number>): ExampleError {
   const entries = (problem.errors ?? []) as Array<Record<string, unknown>>;
   const issues: RecordIssue[] = entries.map((entry) => {
     let path = String(entry.path);
@@ -148,6 +150,9 @@ export function violationsFromProblem(problem: Record<string, unknown>): Example
       row = Number(entry.line) - 2;
     }
     const issue: RecordIssue = { row, code: SCHEMA_VIOLATION, path, message: String(entry.detail) };
+    if (lines !== undefined) {
+      issue.line = lines[row] as number;
+    }
     if (typeof entry.source_id === "string") {
       issue.sourceId = entry.source_id;
     }
