@@ -132,7 +132,10 @@ export interface paths {
          * Create Experiment
          * @description Create an experiment pinned to one version of the dataset, given by `version_id` or `tag`
          *     (the latest if neither; both: 422 `version_and_tag`; 404 `tag_not_found`): its runs may
-         *     only name examples of that version.
+         *     only name examples of that version. With `selection`, only the examples it selects (found
+         *     once, now): source ids not in the version are 422 `unknown_source_ids` (the first 100 in
+         *     `unknown_source_ids`, how many in `unknown_count`), a selection of no example 422
+         *     `empty_selection`, and a run of an example it left out 422 `example_not_in_selection`.
          */
         post: operations["create_experiment_v1_datasets__dataset_id__experiments_post"];
         delete?: never;
