@@ -95,7 +95,7 @@ def run(database_url: str, count: int, repeats: int) -> dict[str, Any]:
         )["id"]
         _base_runs(url, base, [ids[f"ex{i:07d}"] for i in range(count)], rng)
         setup = time.perf_counter() - setup
-        steps: dict[str, list[float]] = {"reuse": [], "incomplete": [], "again": []}
+        steps: dict[str, list[float]] = {"reuse": [], "incomplete": [], "summary": [], "again": []}
         answer: dict[str, Any] = {}
         load_before = os.getloadavg()
         for _ in range(repeats):
@@ -115,9 +115,16 @@ def run(database_url: str, count: int, repeats: int) -> dict[str, Any]:
                 page: dict[str, Any] = response.json()
                 return page
 
+            def summary(head: str = head) -> dict[str, Any]:
+                response = httpx.get(f"{url}/v1/experiments/{head}", timeout=600)
+                response.raise_for_status()
+                answer: dict[str, Any] = response.json()
+                return answer
+
             answer = _timed(steps["reuse"], reuse)
             pending = _timed(steps["incomplete"], incomplete)
             assert len(pending["data"]) == len(edited) and pending["next_cursor"] is None
+            assert _timed(steps["summary"], summary)["summary"]["reused_runs"] == answer["reused_runs"]
             assert _timed(steps["again"], reuse)["reused_runs"] == 0
             httpx.delete(f"{url}/v1/experiments/{head}", timeout=600).raise_for_status()
         return {
@@ -159,6 +166,7 @@ def main() -> int:
     rows = [
         ("POST /v1/experiments/{id}/reuse", "reuse", f"{GOAL_SECONDS}"),
         ("GET /v1/experiments/{id}/incomplete (the 1% edited)", "incomplete", "—"),
+        ("GET /v1/experiments/{id} (the summary of the head's reused runs)", "summary", "—"),
         ("the reuse call again (copies nothing)", "again", "—"),
     ]
     lines = [

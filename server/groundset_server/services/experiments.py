@@ -31,7 +31,7 @@ from groundset_server.experiment_schemas import (
 )
 from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
-from groundset_server.services.costs import costs
+from groundset_server.services.costs import tallies
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
@@ -193,11 +193,8 @@ def list_experiments(
 
 
 def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
-    run_count, error_count, reused_count = conn.execute(
-        sa.select(
-            sa.func.count(), sa.func.count(runs.c.error), sa.func.count(runs.c.reused_from_run_id)
-        ).where(runs.c.experiment_id == experiment.id)
-    ).one()
+    counts, spent = tallies(conn, experiment.id)
+    run_count, error_count = counts.runs, counts.errors
     per_evaluator = conn.execute(
         sa.select(
             evaluations.c.name,
@@ -219,8 +216,8 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
         "successful_runs": successful,
         "errored_runs": error_count,
         "incomplete_runs": expected - successful,
-        "reused_runs": reused_count,
-        **costs(conn, experiment.id).summary(),
+        "reused_runs": counts.reused,
+        **spent.summary(),
         "evaluations": [
             {
                 "name": name,
@@ -600,6 +597,7 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
     """The examples it runs on (the version's, or its selection's) that lack a successful run
     for some repetition, each with those repetition numbers, a page at a time by example id."""
     with read_transaction(engine) as conn:
+        dialect.bulk_statement_settings(conn)
         experiment = experiment_row(conn, experiment_id)
         successful = (
             sa.select(sa.func.count())
