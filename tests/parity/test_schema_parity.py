@@ -14,7 +14,7 @@ from typing import Any
 import groundset
 import pytest
 
-SCHEMAS = {
+SCHEMAS: dict[str, Any] = {
     "input": {
         "type": "object",
         "required": ["question"],
