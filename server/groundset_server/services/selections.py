@@ -22,7 +22,7 @@ from typing import Any
 import groundset_core
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from groundset_server.db import dialect
 from groundset_server.db.tables import dataset_example_revisions as revisions
@@ -64,9 +64,17 @@ def stored_text(selection: Selection) -> str:
 
 def _by_source_ids(conn: sa.Connection, dataset_id: int, version_id: int, wanted: list[str]) -> list[int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted, ID_CHUNK):
-        query = example_set_query(conn, dataset_id, version_id, [examples.c.source_id, examples.c.id]).where(
+    # PostgreSQL takes every id in one array parameter (`= ANY`, which the index serves); an IN
+    # list of 5,000 parameters per statement cost it 1.4 s for 50,000 ids.
+    chunks = _chunks(wanted, ID_CHUNK) if dialect.is_sqlite(conn) else iter([wanted])
+    for chunk in chunks:
+        among = (
             examples.c.source_id.in_(chunk)
+            if dialect.is_sqlite(conn)
+            else examples.c.source_id == sa.any_(sa.bindparam("source_ids", chunk, type_=ARRAY(sa.Text)))
+        )
+        query = example_set_query(conn, dataset_id, version_id, [examples.c.source_id, examples.c.id]).where(
+            among
         )
         found.update((source_id, example_id) for source_id, example_id in conn.execute(query))
     unknown = [source_id for source_id in wanted if source_id not in found]
