@@ -38,7 +38,7 @@ from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
-from groundset_server.services.queries import dataset_by_id, example_set_query, resolve_version
+from groundset_server.services.queries import dataset_by_id, example_set_page, resolve_version
 from groundset_server.services.values import EMPTY_OBJECT, render_id
 from groundset_server.validation import MAX_NAME_CHARS
 
@@ -128,37 +128,22 @@ class _Pages:
     version_id: int
 
     def __iter__(self) -> Iterator[list[sa.Row[Any]]]:
-        last = 0
+        last: int | None = None
         while True:
             with read_transaction(self.engine) as conn:
-                # The page's bounds from the examples alone (by primary key), then its rows
-                # in that id range: a LIMIT over the join itself made PostgreSQL hash-join
-                # every revision of the dataset for each page (7 s a page at 1,000,000).
-                bounds = (
-                    sa.select(examples.c.id)
-                    .where(examples.c.dataset_id == self.dataset_id, examples.c.id > last)
-                    .order_by(examples.c.id)
-                    .offset(EXPORT_PAGE - 1)
-                    .limit(1)
-                )
-                end = conn.execute(bounds).scalar_one_or_none()
-                query = example_set_query(conn, self.dataset_id, self.version_id, _COLUMNS).where(
-                    examples.c.id > last
-                )
-                if end is not None:
-                    query = query.where(examples.c.id <= end)
-                rows = conn.execute(query.order_by(examples.c.id)).all()
+                query = example_set_page(conn, self.dataset_id, self.version_id, _COLUMNS, last, EXPORT_PAGE)
+                rows = conn.execute(query).all()
                 version = sa.select(versions.c.id).where(versions.c.id == self.version_id)
-                gone = not rows and conn.execute(version).first() is None
+                gone = len(rows) < EXPORT_PAGE and conn.execute(version).first() is None
             if gone:
                 # The dataset was deleted while it was exported: end the answer with an error
                 # (an incomplete body) rather than as a complete, shorter file.
                 raise RuntimeError(f"version {self.version_id} was deleted during its export")
             if rows:
                 yield list(rows)
-            if end is None:
+            if len(rows) < EXPORT_PAGE:
                 return
-            last = end
+            last = rows[-1].id
 
 
 def _jsonl(pages: _Pages, id_key: str) -> Iterator[bytes]:

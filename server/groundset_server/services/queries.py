@@ -8,6 +8,7 @@ Everything here runs on a connection the caller's transaction holds
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,7 +123,8 @@ def example_set_query(
     (every example when the version is the latest), the others look back through their
     revisions. (Asking first whether the version is the latest and then reading the current
     state took two statements, and under PostgreSQL's READ COMMITTED a write transaction saw a
-    sync committed between them: the next version's content.)"""
+    sync committed between them: the next version's content.) For the whole set or the examples
+    a condition picks; a page is :func:`example_set_page`."""
     r2 = revisions.alias("r2")
     at_or_before = (
         sa.select(sa.func.max(r2.c.version_id))
@@ -141,6 +143,40 @@ def example_set_query(
         )
         .where(examples.c.dataset_id == dataset_id, revisions.c.revision_kind != DELETE)
     )
+
+
+def example_set_page(
+    conn: sa.Connection, dataset_id: int, version_id: int, columns: list[Any], last: int | None, limit: int
+) -> sa.Select[Any]:
+    """:func:`example_set_query`'s rows by example id, at most ``limit`` after the example id
+    ``last`` (keyset paging), in one statement as right whatever commits meanwhile.
+
+    Written for the page: a revision at or before the version with no later one at or before
+    it, every table bounded by ``last``. The whole set's join on a ``CASE`` is estimated by
+    PostgreSQL at 1/200 of its rows, so under a ``LIMIT`` it hash-joined every revision of the
+    dataset and sorted them (0.5 s a page at 100,000 examples, 1.5 s a page of 5,000 at
+    1,000,000); this form is estimated right and walks the examples and their revisions in id
+    order, stopping at the limit; a bound on the examples alone left the revisions' index
+    walked from its start for a merge join (0.3 s half way through 1,000,000)."""
+    later = revisions.alias("later")
+    superseded = sa.exists().where(
+        later.c.example_id == examples.c.id,
+        later.c.version_id > revisions.c.version_id,
+        later.c.version_id <= version_id,
+    )
+    query = (
+        sa.select(*columns)
+        .select_from(examples)
+        .join(
+            revisions,
+            sa.and_(revisions.c.example_id == examples.c.id, revisions.c.version_id <= version_id),
+        )
+        .where(examples.c.dataset_id == dataset_id, revisions.c.revision_kind != DELETE)
+    )
+    if last is not None:
+        query = query.where(examples.c.id > last, revisions.c.example_id > last)
+        superseded = superseded.where(later.c.example_id > last)
+    return query.where(sa.not_(superseded)).order_by(examples.c.id).limit(limit)
 
 
 def pairs_at(conn: sa.Connection, dataset_id: int, version_id: int | None) -> list[tuple[str, str]]:
@@ -196,7 +232,21 @@ def page(
     """One page of ``query`` by the id column ``key`` after ``cursor`` (``invalid_id`` if
     malformed), and the cursor of the next page (``None`` on the last)."""
     last = None if cursor is None else parse_id(cursor, "cursor")
-    rows = conn.execute(after(query, key, last, limit + 1, newest_first)).all()
+    return _cut(conn.execute(after(query, key, last, limit + 1, newest_first)).all(), limit)
+
+
+def example_page(
+    conn: sa.Connection, dataset_id: int, version_id: int, columns: list[Any], cursor: str | None, limit: int
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """:func:`page` of the version's examples (:func:`example_set_page`; ``columns`` with
+    ``examples.c.id``)."""
+    last = None if cursor is None else parse_id(cursor, "cursor")
+    rows = conn.execute(example_set_page(conn, dataset_id, version_id, columns, last, limit + 1)).all()
+    return _cut(rows, limit)
+
+
+def _cut(rows: Sequence[sa.Row[Any]], limit: int) -> tuple[list[sa.Row[Any]], str | None]:
+    """A page of ``limit + 1`` rows read: its first ``limit`` and the next page's cursor."""
     if len(rows) <= limit:
         return list(rows), None
     return list(rows[:limit]), render_id(rows[limit - 1].id)

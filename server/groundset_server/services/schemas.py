@@ -23,7 +23,7 @@ from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_schemas
 from groundset_server.engine.upsert import RawExample
 from groundset_server.services.errors import Invalid, NotFound, SchemaViolations, Violation
-from groundset_server.services.queries import dataset_by_id, example_set_query, latest_version_id
+from groundset_server.services.queries import dataset_by_id, example_set_page, latest_version_id
 from groundset_server.services.values import canonical_text, fragment, now
 
 MAX_LISTED = groundset_core.MAX_REPORTED_ERRORS
@@ -110,10 +110,9 @@ def _check_latest(conn: sa.Connection, dataset_id: int, validator: groundset_cor
         revisions.c.output,
         revisions.c.metadata,
     ]
-    query = example_set_query(conn, dataset_id, latest, columns).order_by(examples.c.id).limit(PAGE)
     last = None
     while True:
-        rows = conn.execute(query if last is None else query.where(examples.c.id > last)).all()
+        rows = conn.execute(example_set_page(conn, dataset_id, latest, columns, last, PAGE)).all()
         if not rows:
             break
         found = validator.validate_texts([(r.input, r.output, r.metadata) for r in rows])

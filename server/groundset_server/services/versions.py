@@ -1,6 +1,6 @@
 """Versions and what they hold: versions, examples (a page or an NDJSON stream), manifests and
-diffs. A version's content is read through :func:`.queries.example_set_query`, so every read
-of an old version sees it as it was."""
+diffs. A version's content is read through :func:`.queries.example_set_query` (a page
+through :func:`.queries.example_set_page`), so every read of an old version sees it as it was."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ import orjson
 import sqlalchemy as sa
 
 from groundset_server.db.engine import read_transaction
-from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
-    after,
     dataset_by_id,
     example_json,
-    example_set_query,
+    example_page,
+    example_set_page,
     page,
     pairs_at,
     resolve_version,
@@ -91,8 +90,7 @@ def examples_page(
         version = resolve_version(conn, dataset.id, version_id, tag)
         if version is None:
             return {"dataset_id": render_id(dataset.id), "version_id": None, "data": [], "next_cursor": None}
-        query = example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
-        rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
+        rows, next_cursor = example_page(conn, dataset.id, version, EXAMPLE_COLUMNS, cursor, limit)
     return {
         "dataset_id": render_id(dataset.id),
         "version_id": render_id(version),
@@ -124,8 +122,8 @@ def examples_ndjson(
         while left is None or left > 0:
             size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
             with read_transaction(engine) as conn:
-                query = example_set_query(conn, dataset.id, version, EXAMPLE_COLUMNS)
-                rows = conn.execute(after(query, examples.c.id, last, size)).all()
+                query = example_set_page(conn, dataset.id, version, EXAMPLE_COLUMNS, last, size)
+                rows = conn.execute(query).all()
             if not rows:
                 return
             yield b"".join(orjson.dumps(example_json(row)) + b"\n" for row in rows)
