@@ -78,6 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def create_worker_app() -> FastAPI:
+    """The app of one of ``serve --workers N``'s processes: settings from the environment, the
+    database migrated by the parent before the workers start."""
+    return create_app(Settings(run_migrations=False))
+
+
 def _document_request_models(app: FastAPI) -> None:
     """Put the schemas of the bodies the upsert routes parse themselves, and of the problem
     answers every route declares, into the OpenAPI components, beside the ones FastAPI collects

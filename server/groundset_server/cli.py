@@ -1,4 +1,5 @@
-"""``groundset-server serve [--host] [--port] [--database-url]``."""
+"""``groundset-server serve [--host] [--port] [--database-url] [--workers N] [--no-migrate]`` and
+``groundset-server migrate [--database-url]``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import sqlalchemy as sa
 from alembic.util.exc import CommandError
 
 from groundset_server.config import ConfigError, Settings, default_database_url
+from groundset_server.db.engine import MigrationError, check_migrated, make_engine, run_migrations
+
+WORKER_FACTORY = "groundset_server.app:create_worker_app"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,22 +25,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=6060)
     serve.add_argument(
-        "--database-url",
-        default=None,
-        help="SQLAlchemy URL; default GROUNDSET_DATABASE_URL or a SQLite file under GROUNDSET_WORKING_DIR",
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (uvicorn's workers; restarted if one dies); "
+        "give more than 1 on PostgreSQL only",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not migrate the database; refuse to start unless `groundset-server migrate` has",
+    )
+    migrate = commands.add_parser("migrate", help="bring the database to this server's schema, then exit")
+    for command in (serve, migrate):
+        command.add_argument(
+            "--database-url",
+            default=None,
+            help="SQLAlchemy URL; default GROUNDSET_DATABASE_URL or a SQLite file under "
+            "GROUNDSET_WORKING_DIR",
+        )
+        command.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-
-    import uvicorn
-
-    from groundset_server.app import create_app
-
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    # Alembic's own lines ("Context impl", "Running upgrade") would make a refusal more than one
+    # line; the server says itself what it migrated.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     url = args.database_url or default_database_url()
     source = (
         "--database-url"
@@ -45,20 +62,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("GROUNDSET_DATABASE_URL")
         else "the default"
     )
+    if args.command == "serve" and args.workers < 1:
+        return _refuse(f"--workers {args.workers}: give 1 or more")
     try:
-        app = create_app(Settings(database_url=url))
-    except ConfigError as error:
+        settings = Settings(database_url=url, run_migrations=False)
+        sqlite = sa.make_url(settings.database_url).get_backend_name() == "sqlite"
+        if args.command == "serve" and args.workers > 1 and sqlite:
+            return _refuse(
+                f"--workers {args.workers} needs PostgreSQL: SQLite takes one writer at a time, "
+                "so serve it with one process"
+            )
+        _prepare(settings, migrate=args.command == "migrate" or not args.no_migrate)
+        if args.command == "migrate":
+            return 0
+        return _serve(settings, args)
+    except (ConfigError, MigrationError) as error:
         return _refuse(str(error))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
         return _refuse(
             f"{_shown(url)} (from {source}) is not a database URL the server can use: give "
             "sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host:port/name"
         )
-    except (sa.exc.SQLAlchemyError, OSError, CommandError) as error:
+    except (sa.exc.SQLAlchemyError, OSError, CommandError, RuntimeError) as error:
         cause = getattr(error, "orig", None) or error
         reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         return _refuse(f"cannot open the database {_shown(url)} (from {source}): {reason}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+
+
+def _prepare(settings: Settings, migrate: bool) -> None:
+    """Migrate the database (under the migration lock: replicas may start together) or check it
+    is migrated, once, before any worker starts; :class:`~groundset_server.db.engine.MigrationError`
+    otherwise."""
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            before, after = run_migrations(engine)
+            if before != after:
+                logging.getLogger("groundset_server").info(
+                    "migrated the database from %s to %s", before or "empty", after
+                )
+        else:
+            check_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from groundset_server.app import create_app
+
+    options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False}
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    # Each worker builds its own app (its own engine and pool, its own snapshot cache) from the
+    # environment; the database is migrated already.
+    os.environ["GROUNDSET_DATABASE_URL"] = settings.database_url
+    uvicorn.run(WORKER_FACTORY, factory=True, workers=args.workers, **options)
     return 0
 
 

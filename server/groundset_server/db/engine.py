@@ -10,6 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
 
 from groundset_server.config import normalize_database_url
 
@@ -68,11 +72,72 @@ def read_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
             yield connection
 
 
-def run_migrations(engine: sa.Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (Alembic's, ``head`` by default)."""
+MIGRATION_LOCK = 0x67726F756E64
+"""The PostgreSQL advisory lock key the migrations run under (``ground`` in ASCII)."""
+
+
+class MigrationError(RuntimeError):
+    """The database cannot be brought to this server's schema (it is newer than the code, or
+    behind it when the server may not migrate); the message is one line saying what to do."""
+
+
+def _scripts() -> tuple[Config, ScriptDirectory]:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as connection:
+    return config, ScriptDirectory.from_config(config)
+
+
+def _known(scripts: ScriptDirectory, revisions: tuple[str, ...]) -> None:
+    """Refuse a database stamped with a migration this code does not have."""
+    head = scripts.get_current_head()
+    for revision in revisions:
+        try:
+            found = scripts.get_revision(revision)
+        except (CommandError, ResolutionError):
+            found = None
+        if found is None:
+            raise MigrationError(
+                f"the database is at migration {revision}, newer than this server's newest ({head}): "
+                "run a groundset-server at least as new as the one that migrated it"
+            )
+
+
+def run_migrations(engine: sa.Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade the database to ``revision`` (Alembic's, ``head`` by default); the migrations
+    before and after, equal when there was nothing to do.
+
+    Any number of processes may call it at once on one database: it runs under a lock that
+    only one holds at a time (a transaction-scoped PostgreSQL advisory lock; SQLite's write lock,
+    ``BEGIN IMMEDIATE``), and the ones that wait find the database migrated. The migrations and
+    the ``alembic_version`` row commit together (both databases have transactional DDL), so a
+    process killed midway leaves the database as it was. :class:`MigrationError` when the
+    database is at a migration this code does not know."""
+    config, scripts = _scripts()
+    with engine.connect().execution_options(immediate=True) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        else:
+            connection.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: SQLite's write lock
+        before = MigrationContext.configure(connection).get_current_heads()
+        _known(scripts, before)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        after = MigrationContext.configure(connection).get_current_heads()
         connection.commit()
+    return (before[0] if before else None, after[0] if after else None)
+
+
+def check_migrated(engine: sa.Engine) -> None:
+    """Refuse (:class:`MigrationError`) a database that is not at this code's newest migration:
+    the check of ``serve --no-migrate``."""
+    _, scripts = _scripts()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    _known(scripts, current)
+    head = scripts.get_current_head()
+    if current != (head,):
+        at = f"at migration {current[0]}" if current else "not migrated"
+        raise MigrationError(
+            f"the database is {at} and this server needs {head}: run `groundset-server migrate` first "
+            "(or serve without --no-migrate)"
+        )
