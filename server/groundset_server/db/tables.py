@@ -83,6 +83,9 @@ dataset_examples = sa.Table(
     sa.Column("current_version_id", sa.Integer, nullable=True),
     sa.Column("is_deleted", sa.Boolean, nullable=False),
     sa.UniqueConstraint("dataset_id", "source_id", name="uq_dataset_examples_dataset_id_source_id"),
+    # A version's examples are paged by id: without it SQLite read the dataset's examples by
+    # (dataset_id, source_id) and sorted them all for each page.
+    sa.Index("ix_dataset_examples_dataset_id_id", "dataset_id", "id"),
     sqlite_autoincrement=True,
 )
 
