@@ -1,28 +1,29 @@
-"""Benchmark the paged reads of a version against a real server process; writes a Markdown table.
+"""Benchmark the paged reads of a version (queries.example_set_page) beside the manifest.
 
-A dataset of COUNT small examples is loaded in NDJSON merges of 100,000 (a version each), then
-one more version changes every tenth example's output. Against the latest version and the one
-before the changes (where a tenth of the examples look back through their revisions), the
-table gives the wall time of GET /v1/datasets/{id}/examples?limit=100 (the first page and a
-deep page, the cursor 1,000 examples from the end) and of GET .../manifest (median of three).
+A dataset of COUNT small examples is loaded through a real server process in NDJSON merges of
+100,000 (a version each), then one more version changes every tenth example's output. Against
+the latest version and the one before it (where a tenth of the examples look back through their
+revisions), the services the routes call are timed in this process (each its own read
+transaction; the least of five, of two for the manifest), so that the figures are the database's
+work and not the loopback's: GET .../examples?limit=100 (page 1, and a deep page 1,000 examples
+from the end), a page of 5,000 from the middle (the export's and the NDJSON stream's page) and
+GET .../manifest (the whole set).
 
-``--database-url`` reuses a database an earlier run loaded (``--keep`` prints its dataset id),
-so that two server trees (``--server-path``, put first on the server's PYTHONPATH) are timed
-on the same data.
+``--database-url`` with ``--dataset-id`` times a dataset an earlier run loaded, so that another
+tree's services (``PYTHONPATH=<tree>``) are timed on the same data.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import groundset_core
-import httpx
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +31,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench import ndjson, post  # noqa: E402
 
+from groundset_server.db.engine import make_engine, read_transaction  # noqa: E402
+from groundset_server.db.tables import dataset_examples, dataset_versions  # noqa: E402
+from groundset_server.services import versions  # noqa: E402
 from tests.conftest import Server  # noqa: E402
 
 BATCH = 100_000
@@ -66,36 +70,49 @@ def load(url: str, count: int) -> str:
     return str(answer["dataset_id"])
 
 
-def timed(call: Any) -> float:
+def timed(call: Any, repeat: int = 5) -> float:
+    """The least wall time of ``repeat`` calls, in milliseconds."""
     times = []
-    for _ in range(3):
+    for _ in range(repeat):
         start = time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return min(times) * 1000
 
 
-def measure(url: str, dataset_id: str, count: int) -> dict[str, float]:
-    base = f"{url}/v1/datasets/{dataset_id}"
-    versions = httpx.get(f"{base}/versions", params={"limit": 1000}, timeout=900).json()["data"]
-    ids = sorted((int(v["id"]) for v in versions), reverse=True)
-    latest, before = str(ids[0]), str(ids[1])
-    # The deep page's cursor: the id of the example COUNT - 1,000 (ids follow the load order).
-    first = int(httpx.get(f"{base}/examples", params={"limit": 1}, timeout=900).json()["data"][0]["id"])
-    deep = str(first + count - 1000)
-
-    def get(path: str, **params: Any) -> None:
-        response = httpx.get(base + path, params=params, timeout=900)
-        response.raise_for_status()
-
-    figures: dict[str, float] = {}
-    for name, version in (("latest", latest), ("before", before)):
-        figures[f"{name} page 1"] = timed(lambda v=version: get("/examples", version_id=v, limit=PAGE))
-        figures[f"{name} deep page"] = timed(
-            lambda v=version: get("/examples", version_id=v, limit=PAGE, cursor=deep)
-        )
-        figures[f"{name} manifest"] = timed(lambda v=version: get("/manifest", version_id=v))
-    return figures
+def measure(database_url: str, dataset_id: str, count: int) -> dict[str, float]:
+    engine = make_engine(database_url)
+    try:
+        with read_transaction(engine) as conn:
+            ids = conn.execute(
+                sa.select(dataset_versions.c.id)
+                .where(dataset_versions.c.dataset_id == int(dataset_id))
+                .order_by(dataset_versions.c.id.desc())
+                .limit(2)
+            ).scalars()
+            latest, before = (str(i) for i in ids)
+            first = conn.execute(
+                sa.select(sa.func.min(dataset_examples.c.id)).where(
+                    dataset_examples.c.dataset_id == int(dataset_id)
+                )
+            ).scalar_one()
+        # Example ids follow the load order.
+        deep, middle = str(first + count - 1000), str(first + count // 2)
+        figures: dict[str, float] = {}
+        for name, v in (("latest", latest), ("before", before)):
+            figures[f"{name}: page 1"] = timed(
+                lambda v=v: versions.examples_page(engine, dataset_id, v, None, PAGE)
+            )
+            figures[f"{name}: deep page"] = timed(
+                lambda v=v: versions.examples_page(engine, dataset_id, v, deep, PAGE)
+            )
+            figures[f"{name}: 5,000 from the middle"] = timed(
+                lambda v=v: versions.examples_page(engine, dataset_id, v, middle, 5000)
+            )
+            figures[f"{name}: manifest"] = timed(lambda v=v: versions.manifest(engine, dataset_id, v), 2)
+        return figures
+    finally:
+        engine.dispose()
 
 
 def main() -> int:
@@ -103,20 +120,20 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--dataset-id", default=None, help="measure this loaded dataset (no load)")
-    parser.add_argument("--server-path", default=None, help="a tree put first on the server's PYTHONPATH")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
-    env = {"PYTHONPATH": args.server_path} if args.server_path else None
-    server = Server(args.database_url, env).start()
-    try:
-        dataset_id = args.dataset_id or load(server.url, args.count)
-        figures = measure(server.url, dataset_id, args.count)
-    finally:
-        server.stop()
+    dataset_id = args.dataset_id
+    if dataset_id is None:
+        server = Server(args.database_url).start()
+        try:
+            dataset_id = load(server.url, args.count)
+        finally:
+            server.stop()
+    figures = measure(args.database_url, dataset_id, args.count)
     load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"dataset {dataset_id}; {args.label}; load average {load_average}")
     for name, ms in figures.items():
-        print(f"| {args.label} | {name} | {ms:,.0f} |")
+        print(f"| {args.label} | {name} | {ms:,.1f} |")
     return 0
 
 
