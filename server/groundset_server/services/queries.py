@@ -154,10 +154,11 @@ def example_set_page(
     Written for the page: a revision at or before the version with no later one at or before
     it, every table bounded by ``last``. The whole set's join on a ``CASE`` is estimated by
     PostgreSQL at 1/200 of its rows, so under a ``LIMIT`` it hash-joined every revision of the
-    dataset and sorted them (0.5 s a page at 100,000 examples, 1.5 s a page of 5,000 at
-    1,000,000); this form is estimated right and walks the examples and their revisions in id
-    order, stopping at the limit; a bound on the examples alone left the revisions' index
-    walked from its start for a merge join (0.3 s half way through 1,000,000)."""
+    dataset and sorted them (0.1 to 0.2 s a page of 100 at 100,000 examples, about 1 s a page of
+    5,000 at 1,000,000: scripts/bench_paging.py). This form is estimated right and
+    walks the examples and their revisions in id order, stopping at the limit (2 ms, 30 ms); a
+    bound on the examples alone left the revisions' index walked from its start for a merge
+    join (0.3 s half way through 1,000,000)."""
     later = revisions.alias("later")
     superseded = sa.exists().where(
         later.c.example_id == examples.c.id,
