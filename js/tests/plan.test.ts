@@ -1,4 +1,4 @@
-import { exampleHash, getDataset, PLAN_THRESHOLD, upsertDataset } from "groundset";
+import { deleteDataset, exampleHash, getDataset, PLAN_THRESHOLD, upsertDataset } from "groundset";
 import { describe, expect, test } from "vitest";
 import { ndjsonOf, recordingFetch, type SentRequest, testClient, uniqueName } from "./api.js";
 
@@ -43,14 +43,11 @@ describe("a large sync plans first and sends only the content the server lacks",
     const created = initial.result;
     expect(created).toMatchObject({ created: COUNT, unchanged: 0, noop: false });
     {
-      // A new dataset needs every content: it is looked up, not planned, and the sync says
-      // that it expects no version yet.
+      // A new dataset needs every content: it is looked up, not planned, and the upsert is not
+      // guarded (a dataset made meanwhile takes the sync as its next version).
       const { header, lines } = planAndUpsert(initial.sent, false);
-      expect(header).toMatchObject({
-        dataset: { name: dataset.datasetName },
-        mode: "mirror",
-        expected_version_id: null,
-      });
+      expect(header).toMatchObject({ dataset: { name: dataset.datasetName }, mode: "mirror" });
+      expect(header).not.toHaveProperty("expected_version_id");
       expect(lines).toHaveLength(COUNT);
       expect(lines.every((line) => "input" in line)).toBe(true);
       expect(lines[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)), ...pickContent(record(3)) });
@@ -81,7 +78,8 @@ describe("a large sync plans first and sends only the content the server lacks",
     expect(next.previousVersionId).toBe(created.versionId);
     {
       const { header, lines } = planAndUpsert(changed.sent);
-      expect(header).toMatchObject({ expected_version_id: created.versionId });
+      // No guard of the plan's version: the server takes content it holds by hash, whatever moved.
+      expect(header).not.toHaveProperty("expected_version_id");
       // Every example is named (the unchanged ones without content), so mirror deletes nothing.
       expect(lines).toHaveLength(COUNT);
       const withContent = lines.filter((line) => "input" in line).map((line) => line.source_id);
@@ -96,42 +94,74 @@ describe("a large sync plans first and sends only the content the server lacks",
     });
   });
 
-  test("a dataset that moves between plan and upsert is planned again", async () => {
+  test("a dataset that moves between plan and upsert takes the sync, the last writer winning", async () => {
     const dataset = { datasetName: uniqueName("replan") };
-    const records = Array.from({ length: PLAN_THRESHOLD + 1 }, (_, index) => record(index));
-    await upsertDataset({ client: testClient(), dataset, examples: records, sourceIdKey: "id" });
-
     // Between this sync's plan and its upsert, another writer changes the dataset.
-    const { fetch: recording, sent } = recordingFetch();
-    let interfered = false;
-    const interfering = (async (input: string | URL | Request, init?: RequestInit) => {
-      if (!interfered && String(input).endsWith("/v1/datasets/upsert") && sent.length === 2) {
-        interfered = true;
-        await upsertDataset({ client: testClient(), dataset, examples: [record(0, 5)], sourceIdKey: "id" });
-      }
-      return recording(input, init);
-    }) as typeof fetch;
-    const evolved = records.map((original, index) => (index === 1 ? record(1, 1) : original));
-    const result = await upsertDataset({
-      client: testClient({ fetch: interfering }),
-      dataset,
-      examples: evolved,
-      sourceIdKey: "id",
+    const { result, sent } = await racingSync(dataset, async () => {
+      await upsertDataset({ client: testClient(), dataset, examples: [record(0, 5)], sourceIdKey: "id" });
     });
-    expect(interfered).toBe(true);
+    // No second plan: ex-0 went without content, which the server takes from the revision
+    // the plan saw, so the other writer's change to it is undone as this sync has it.
     expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
       "/v1/datasets",
       "/v1/datasets/upsert/plan",
       "/v1/datasets/upsert",
-      "/v1/datasets/upsert/plan",
-      "/v1/datasets/upsert",
     ]);
-    // The second plan sees the other writer's change to ex-0 and sends ex-0 back as this sync has it.
     expect(result).toMatchObject({ updated: 2, unchanged: PLAN_THRESHOLD - 1 });
     const read = await getDataset({ client: testClient(), dataset });
     expect(read.examples.find((example) => example.sourceId === "ex-0")?.output).toEqual(record(0).output);
+    expect(read.digest).toBe(result.digest);
+  });
+
+  test("a dataset made again between plan and upsert gets the content it lacks sent again", async () => {
+    const dataset = { datasetName: uniqueName("remade") };
+    const { result, sent } = await racingSync(dataset, async () => {
+      await deleteDataset({ client: testClient(), dataset });
+      await upsertDataset({ client: testClient(), dataset, examples: [record(0)], sourceIdKey: "id" });
+    });
+    // The first upsert is refused with stale_manifest naming every example whose hash the new
+    // dataset holds nowhere; the second sends their content (ex-0 the new dataset holds).
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
+      "/v1/datasets",
+      "/v1/datasets/upsert/plan",
+      "/v1/datasets/upsert",
+      "/v1/datasets/upsert",
+    ]);
+    const resent = ndjsonOf(sent[3]?.body ?? "").slice(1);
+    expect(resent.filter((line) => !("input" in line)).map((line) => line.source_id)).toEqual(["ex-0"]);
+    expect(result).toMatchObject({ created: PLAN_THRESHOLD, unchanged: 1 });
+    const read = await getDataset({ client: testClient(), dataset });
+    expect(read.examples).toHaveLength(PLAN_THRESHOLD + 1);
+    expect(read.digest).toBe(result.digest);
   });
 });
+
+/**
+ * A large sync of `PLAN_THRESHOLD + 1` records (ex-1 changed) over a dataset holding them all,
+ * with `interfere` run once between its plan and its upsert.
+ */
+async function racingSync(dataset: { datasetName: string }, interfere: () => Promise<void>) {
+  const records = Array.from({ length: PLAN_THRESHOLD + 1 }, (_, index) => record(index));
+  await upsertDataset({ client: testClient(), dataset, examples: records, sourceIdKey: "id" });
+  const { fetch: recording, sent } = recordingFetch();
+  let interfered = false;
+  const interfering = (async (input: string | URL | Request, init?: RequestInit) => {
+    if (!interfered && String(input).endsWith("/v1/datasets/upsert") && sent.length === 2) {
+      interfered = true;
+      await interfere();
+    }
+    return recording(input, init);
+  }) as typeof fetch;
+  const evolved = records.map((original, index) => (index === 1 ? record(1, 1) : original));
+  const result = await upsertDataset({
+    client: testClient({ fetch: interfering }),
+    dataset,
+    examples: evolved,
+    sourceIdKey: "id",
+  });
+  expect(interfered).toBe(true);
+  return { result, sent };
+}
 
 function pickContent(value: ReturnType<typeof record>) {
   return { input: value.input, output: value.output, metadata: value.metadata };

@@ -7,7 +7,7 @@
  */
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
-import { PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
+import { PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
@@ -333,8 +333,10 @@ function alreadyMatches(
  * file at `path` (JSONL, JSON or CSV), read and hashed by the core as `hashFile` does. A small sync sends all content in one
  * request. From {@link PLAN_THRESHOLD} examples on, it first sends only the
  * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
- * examples the server lacks and content-less entries for the rest, guarded by the version the
- * plan saw; if the dataset moved in between, it plans again (three plans at most). A new
+ * examples the server lacks and content-less entries for the rest, unguarded: the server takes
+ * the content it holds by hash from any revision of the dataset, so a write committed in between
+ * never fails the sync (the last writer wins), and what it truly lacks it names, sent again with
+ * content. Only `expectedVersionId` makes the sync fail with `version_conflict`. A new
  * dataset skips the plan (all its content is needed); a plan that finds nothing to change
  * ends the sync as a no-op without the upsert request.
  *
@@ -496,53 +498,58 @@ async function sync<R extends ExampleRecord>(
     fresh = page.data.length === 0;
   }
   const nothing = new Set<string>();
-  for (let attempt = 1; ; attempt++) {
-    let base: string | null = null;
-    let needed = new Set(prepared.sourceIds);
-    if (!fresh) {
-      // The plan takes the same content-less lines as the upsert, after its own header.
-      const plan = await client.request("post", "/v1/datasets/upsert/plan", {
-        // With the mirror guard, so that a refusal comes before any content is sent.
-        ndjson: () => ndjsonChunks({ dataset: selector, mode, ...guard }, prepared, nothing),
-      });
-      if (options.validate !== false && plan.dataset_schema) {
-        checkExamples(plan.dataset_schema, prepared);
-      }
-      base = plan.base_version_id;
-      needed = new Set(plan.needed_source_ids);
-      if (alreadyMatches(plan, options)) {
-        return {
-          datasetId: plan.dataset_id,
-          datasetName: plan.dataset_name,
-          versionId: base,
-          previousVersionId: base,
-          noop: true,
-          dryRun: false,
-          created: 0,
-          updated: 0,
-          unchanged: plan.unchanged,
-          deleted: 0,
-          digest: plan.base_digest,
-        };
-      }
+  let needed = new Set(prepared.sourceIds);
+  if (!fresh) {
+    // The plan takes the same content-less lines as the upsert, after its own header.
+    const plan = await client.request("post", "/v1/datasets/upsert/plan", {
+      // With the mirror guard, so that a refusal comes before any content is sent.
+      ndjson: () => ndjsonChunks({ dataset: selector, mode, ...guard }, prepared, nothing),
+    });
+    if (options.validate !== false && plan.dataset_schema) {
+      checkExamples(plan.dataset_schema, prepared);
     }
-    const guarded: UpsertHeader =
-      options.expectedVersionId === undefined ? { ...header, expected_version_id: base } : header;
+    const base = plan.base_version_id;
+    needed = new Set(plan.needed_source_ids);
+    if (alreadyMatches(plan, options)) {
+      return {
+        datasetId: plan.dataset_id,
+        datasetName: plan.dataset_name,
+        versionId: base,
+        previousVersionId: base,
+        noop: true,
+        dryRun: false,
+        created: 0,
+        updated: 0,
+        unchanged: plan.unchanged,
+        deleted: 0,
+        digest: plan.base_digest,
+      };
+    }
+  }
+  // No guard of the plan's version: the server takes the content a content-less entry leaves
+  // out from whatever revision of the dataset holds its hash, so a write committed between the
+  // plan and the upsert is no reason to fail (the last writer wins). Only the caller's own
+  // expectedVersionId guards the upsert.
+  for (;;) {
     try {
       const wire = await client.request("post", "/v1/datasets/upsert", {
-        ndjson: () => ndjsonChunks(guarded, prepared, needed, show),
+        ndjson: () => ndjsonChunks(header, prepared, needed, show),
       });
       return upsertResult(wire);
     } catch (error) {
-      // The dataset moved since the plan (or was created meanwhile): plan again, unless the
-      // caller pinned the version it expects. The mirror guard's 409s (`mirror_would_empty`,
-      // `max_deletes_exceeded`) are answers, not races: thrown as they are.
-      const moved =
-        error instanceof ConflictError && (error.code === "version_conflict" || error.code === "stale_manifest");
-      if (!moved || options.expectedVersionId !== undefined || attempt >= PLAN_ATTEMPTS) {
+      // stale_manifest: the dataset holds no content under some hashes sent without it (it was
+      // deleted and made again since the plan); it lists them, sent again with their content.
+      const lacking =
+        error instanceof ConflictError && error.code === "stale_manifest" ? error.problem.needed_source_ids : undefined;
+      if (
+        !Array.isArray(lacking) ||
+        lacking.length === 0 ||
+        options.expectedVersionId !== undefined ||
+        lacking.every((id) => needed.has(String(id)))
+      ) {
         throw error;
       }
-      fresh = false;
+      needed = new Set([...needed, ...lacking.map(String)]);
     }
   }
 }

@@ -288,6 +288,11 @@ class Problem(BaseModel):
     base_version_id: str | None = Field(
         default=None, description="`stale_manifest`: the version the upsert met."
     )
+    needed_source_ids: list[str] | None = Field(
+        default=None,
+        description="`stale_manifest`: every source id whose content to send again (the dataset holds "
+        "its content_hash in no revision); the other content-less entries may stay as they were.",
+    )
     example_ids: list[str] | None = Field(
         default=None,
         description="`example_not_in_version`, `example_not_in_selection`, `content_hash_mismatch`, "

@@ -130,8 +130,12 @@ def test_examples_without_content_that_no_plan_explains(client: TestClient) -> N
         "examples": items,
     }
     found = assert_problem(client.post("/v1/datasets/upsert", json=guarded), 422, "missing_content")
-    assert "version 1, the one the request expected, holds other content for them" in found["detail"]
+    assert (
+        "no revision of the dataset (at version 1, the one the request expected) holds their content_hash"
+        in (found["detail"])
+    )
     # Without the guard, the request may have been planned against an older version.
     unguarded = {"dataset": {"name": "qa"}, "examples": items}
     found = assert_problem(client.post("/v1/datasets/upsert", json=unguarded), 409, "stale_manifest")
-    assert found["source_ids"] == ["b", "c"] and "plan again" in found["detail"]
+    assert found["source_ids"] == ["b", "c"] and "with the input of the examples listed" in found["detail"]
+    assert found["needed_source_ids"] == ["b", "c"]

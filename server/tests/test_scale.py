@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import groundset
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from groundset_server.db.engine import make_engine
-from tests.conftest import example
+from tests.conftest import Server, example
 from tests.pg import Cluster, free_port
 
 COMMAND = [sys.executable, "-m", "groundset_server"]
@@ -175,3 +178,73 @@ def test_workers_share_the_port_and_the_database(pg_cluster: Cluster, tmp_path: 
             if "Started server process" in line
         }
         assert len(workers) == 2, log.read_text()
+
+
+def _records(writer: int | None, count: int) -> list[dict[str, Any]]:
+    """``count`` records; ``writer``'s sixth of them changed (its own content), the rest the base."""
+    return [
+        {
+            "id": f"e{i:05}",
+            "input": {"i": i, **({"w": writer} if writer is not None and i % 6 == writer else {})},
+        }
+        for i in range(count)
+    ]
+
+
+def _pairs(records: list[dict[str, Any]]) -> list[list[str]]:
+    return sorted([r["id"], groundset.example_hash(r["input"])] for r in records)
+
+
+def test_unguarded_concurrent_mirrors_through_two_processes_all_succeed(
+    pg_cluster: Cluster, server_factory: Callable[..., Server]
+) -> None:
+    url = pg_cluster.new_database()
+    servers = [server_factory(url), server_factory(url)]
+    count = 3000
+    groundset.Client(base_url=servers[0].url).upsert_dataset(
+        name="m", examples=_records(None, count), source_id_key="id"
+    )
+    barrier = threading.Barrier(6)
+    results: dict[int, Any] = {}
+    errors: list[BaseException] = []
+
+    def sync(writer: int) -> None:
+        try:
+            with groundset.Client(base_url=servers[writer % 2].url) as client:
+                barrier.wait()
+                results[writer] = client.upsert_dataset(
+                    name="m",
+                    examples=_records(writer, count),
+                    source_id_key="id",
+                    mode="mirror",
+                    progress=False,
+                )
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sync, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    # Six versions in a chain, each exactly what its writer sent; the last writer's is current.
+    chain = sorted((int(r.version_id), int(r.previous_version_id), w) for w, r in results.items())
+    # The first changed its sixth of the base; each later one its own sixth and its forerunner's.
+    assert [results[w].updated for _, _, w in chain] == [count // 6] + [count // 3] * 5
+    assert [before for _, before, _ in chain[1:]] == [after for after, _, _ in chain[:-1]]
+    with httpx.Client(base_url=servers[1].url) as http:
+        dataset_id = results[0].dataset_id
+        for version, _, writer in chain:
+            manifest = http.get(
+                f"/v1/datasets/{dataset_id}/manifest", params={"version_id": str(version)}
+            ).json()
+            sent = _pairs(_records(writer, count))
+            assert sorted(manifest["examples"]) == sent
+            assert manifest["digest"] == results[writer].digest == groundset.manifest_digest(sent)
+        latest = http.get(f"/v1/datasets/{dataset_id}/manifest").json()
+        assert latest["version_id"] == str(chain[-1][0])
+        examples = http.get(f"/v1/datasets/{dataset_id}/examples", params={"limit": count}).json()["data"]
+        assert sorted((e["source_id"], e["input"]) for e in examples) == sorted(
+            (r["id"], r["input"]) for r in _records(chain[-1][2], count)
+        )

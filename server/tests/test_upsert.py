@@ -359,10 +359,22 @@ def test_two_servers_on_one_database_see_each_others_writes(database_url: str) -
             == []
         )
         upsert(b, [example("x", {"v": 10})])  # the data moves on the other server
+        # The content-less upsert the plan led to takes x's content from the revision the plan
+        # saw: the last writer wins, no refusal.
+        won = a.post("/v1/datasets/upsert", json={"dataset": {"name": "qa"}, "examples": manifest})
+        assert won.status_code == 200 and won.json()["updated"] == 1, won.text
+        dataset_id = won.json()["dataset_id"]
+        assert b.get(f"/v1/datasets/{dataset_id}/examples").json()["data"][0]["input"] == {"v": 1}
+        assert b.delete(f"/v1/datasets/{dataset_id}").status_code == 204
+        # Made again: no revision holds x's hash, which is named to be sent with content.
+        upsert(b, [example("y", {"v": 2})])
         stale = a.post("/v1/datasets/upsert", json={"dataset": {"name": "qa"}, "examples": manifest})
         assert stale.status_code == 409 and stale.json()["code"] == "stale_manifest"
-        deleted = a.get("/v1/datasets?name=qa").json()["data"][0]["id"]
-        assert b.delete(f"/v1/datasets/{deleted}").status_code == 204
+        assert (
+            stale.json()["needed_source_ids"] == ["x"] and "send the request again" in stale.json()["detail"]
+        )
+        recreated = b.get("/v1/datasets?name=qa").json()["data"][0]["id"]
+        assert b.delete(f"/v1/datasets/{recreated}").status_code == 204
         again = a.post(
             "/v1/datasets/upsert/plan", json={"dataset": {"name": "qa"}, "examples": manifest}
         ).json()

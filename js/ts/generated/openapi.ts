@@ -1496,6 +1496,12 @@ export interface components {
              */
             more_errors?: number | null;
             /**
+             * Needed Source Ids
+             * @description `stale_manifest`: every source id whose content to send again (the dataset holds its content_hash in no revision); the other content-less entries may stay as they were.
+             * @default null
+             */
+            needed_source_ids?: string[] | null;
+            /**
              * Parameter
              * @description The refused query or path parameter (`invalid_text`, `invalid_tag`, `version_and_tag`, `invalid_id_key`).
              * @default null

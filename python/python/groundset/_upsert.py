@@ -3,7 +3,8 @@
 A small sync sends everything in one JSON request. A large one sends the manifest
 (``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` first, then one NDJSON
 request with content only for the examples the server asked for and content-less entries for the
-others, guarded by the plan's ``base_version_id`` (planned again if the dataset moved meanwhile).
+others, unguarded: the server takes the content it already holds by hash from any revision of the
+dataset, and names what it lacks (``stale_manifest``), which is sent again with its content.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
 
-from groundset._constants import PLAN_ATTEMPTS, PLAN_THRESHOLD, PROGRESS_THRESHOLD
+from groundset._constants import PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, validator_of, violations_from_problem
@@ -443,46 +444,45 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
     if args.name is not None and args.expected_version_id is None:
         page = yield Call("GET", "/v1/datasets", params={"name": args.name, "limit": 1})
         fresh = not page["data"]
-    for attempt in range(PLAN_ATTEMPTS):
-        if fresh:
-            base, needed = None, set(prepared.source_ids)
-        else:
-            plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
-            base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
-            if args.validate and plan.get("dataset_schema") is not None:
-                validator = validator_of(DatasetSchema.from_json(plan["dataset_schema"]))
-                check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts)
-            if _already_matches(plan, args):
-                return UpsertResult(
-                    dataset_id=plan["dataset_id"],
-                    dataset_name=plan["dataset_name"],
-                    version_id=base,
-                    previous_version_id=base,
-                    noop=True,
-                    dry_run=False,
-                    created=0,
-                    updated=0,
-                    unchanged=plan["unchanged"],
-                    deleted=0,
-                    digest=plan["base_digest"],
-                )
-        guarded = dict(header)
-        if args.expected_version_id is None:
-            guarded["expected_version_id"] = base
-        call = Call("POST", "/v1/datasets/upsert", body=prepared.ndjson(guarded, needed), content_type=NDJSON)
+    if fresh:
+        needed = set(prepared.source_ids)
+    else:
+        plan = yield Call("POST", "/v1/datasets/upsert/plan", body=prepared.plan_body(), content_type=NDJSON)
+        base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
+        if args.validate and plan.get("dataset_schema") is not None:
+            validator = validator_of(DatasetSchema.from_json(plan["dataset_schema"]))
+            check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts)
+        if _already_matches(plan, args):
+            return UpsertResult(
+                dataset_id=plan["dataset_id"],
+                dataset_name=plan["dataset_name"],
+                version_id=base,
+                previous_version_id=base,
+                noop=True,
+                dry_run=False,
+                created=0,
+                updated=0,
+                unchanged=plan["unchanged"],
+                deleted=0,
+                digest=plan["base_digest"],
+            )
+    # No guard of the plan's version: the server takes the content a content-less entry leaves
+    # out from whatever revision of the dataset holds its hash, so a write committed between the
+    # plan and the upsert is no reason to fail (the last writer wins). Only the caller's own
+    # expected_version_id guards the upsert.
+    while True:
+        call = Call("POST", "/v1/datasets/upsert", body=prepared.ndjson(header, needed), content_type=NDJSON)
         try:
             answer = yield call
         except ConflictError as error:
-            # The dataset moved since the plan (or was created meanwhile): plan again, unless
-            # the caller pinned the version it expects. The mirror guard's 409s
-            # (mirror_would_empty, max_deletes_exceeded) are answers, not races: raised as they are.
-            moved = error.code in ("version_conflict", "stale_manifest")
-            if not moved or args.expected_version_id is not None or attempt == PLAN_ATTEMPTS - 1:
+            # stale_manifest: the dataset holds no content under some hashes sent without it (it
+            # was deleted and made again since the plan); it lists them, sent again with content.
+            lacking = error.problem.get("needed_source_ids") if error.code == "stale_manifest" else None
+            if not lacking or args.expected_version_id is not None or needed.issuperset(lacking):
                 raise
-            fresh = False
+            needed |= set(lacking)
             continue
         return UpsertResult.from_json(answer)
-    raise AssertionError("unreachable")
 
 
 def _already_matches(plan: Mapping[str, Any], args: UpsertArgs) -> bool:

@@ -77,7 +77,8 @@ class MissingContent(RecordRefusal):
         held = (
             "the dataset has no version yet to take their content from"
             if base is None
-            else f"version {base}, the one the request expected, holds other content for them"
+            else f"no revision of the dataset (at version {base}, the one the request expected) "
+            "holds their content_hash"
         )
         super().__init__(
             "missing_content",

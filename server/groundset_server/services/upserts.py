@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction, write_transaction
-from groundset_server.db.tables import datasets
+from groundset_server.db.tables import dataset_example_revisions, dataset_examples, datasets
 from groundset_server.engine import upsert as engine_upsert
 from groundset_server.engine.upsert import CurrentExample, IncomingExample, RawExample
 from groundset_server.services.errors import (
@@ -148,20 +148,90 @@ def _check_expected(header: Header, latest: int | None) -> None:
         )
 
 
+_HASHES_PER_STATEMENT = 500
+
+
+def _take_held_content(
+    conn: sa.Connection, dataset: sa.Row[Any] | None, step: engine_upsert.Step
+) -> set[str]:
+    """Give the new and changed examples of ``step`` that came without content (only a hash)
+    the content the dataset already holds under that hash, in any revision of any of its
+    examples; the source ids of those whose hash it holds nowhere.
+
+    This is what makes the plan-then-upsert protocol need no guard: what a plan saw as
+    unchanged and another writer changed (or deleted) meanwhile comes back as a content-less
+    entry whose content is in the revision the plan saw, so the last writer's state is written
+    whatever committed between the plan and the upsert. An example's own revisions are read
+    first (indexed by example id); only hashes not found there are looked for across the
+    dataset."""
+    if not step.missing_content:
+        return set()
+    lacking = set(step.missing_content)
+    if dataset is None:
+        return lacking
+    entries = [
+        (example_id, e)
+        for example_id, e in (*step.created, *step.revived, *step.updated)
+        if e.source_id in lacking
+    ]
+    held: dict[str, tuple[str | None, str | None, str | None]] = {}
+    revisions = dataset_example_revisions
+    known = [(example_id, e.content_hash) for example_id, e in entries if example_id]
+    for start in range(0, len(known), _HASHES_PER_STATEMENT):
+        part = known[start : start + _HASHES_PER_STATEMENT]
+        rows = conn.execute(
+            sa.select(revisions.c.content_hash, revisions.c.input, revisions.c.output, revisions.c.metadata)
+            .where(revisions.c.example_id.in_({example_id for example_id, _ in part}))
+            .where(revisions.c.content_hash.in_({content_hash for _, content_hash in part}))
+            .where(revisions.c.input.is_not(None))
+        )
+        held.update((row[0], (row[1], row[2], row[3])) for row in rows)
+    rest = sorted({e.content_hash for _, e in entries} - held.keys())
+    for start in range(0, len(rest), _HASHES_PER_STATEMENT):
+        rows = conn.execute(
+            sa.select(revisions.c.content_hash, revisions.c.input, revisions.c.output, revisions.c.metadata)
+            .join(dataset_examples, dataset_examples.c.id == revisions.c.example_id)
+            .where(dataset_examples.c.dataset_id == dataset.id)
+            .where(revisions.c.content_hash.in_(rest[start : start + _HASHES_PER_STATEMENT]))
+            .where(revisions.c.input.is_not(None))
+        )
+        held.update((row[0], (row[1], row[2], row[3])) for row in rows)
+
+    def filled(pairs: list[tuple[int, IncomingExample]]) -> list[tuple[int, IncomingExample]]:
+        out = []
+        for example_id, e in pairs:
+            content = held.get(e.content_hash) if e.input is None else None
+            if content is not None:
+                e = e._replace(input=content[0], output=content[1], metadata=content[2])
+                lacking.discard(e.source_id)
+            out.append((example_id, e))
+        return out
+
+    step.created, step.revived, step.updated = (
+        filled(step.created),
+        filled(step.revived),
+        filled(step.updated),
+    )
+    step.missing_content = [source_id for source_id in step.missing_content if source_id in lacking]
+    return lacking
+
+
 def _without_content(header: Header, latest: int | None, missing: list[IncomingExample]) -> DomainError:
-    """The refusal of examples that came with a hash but no content and are new or changed.
-    When the dataset has no version, or is at the one the request expected, no plan can have
-    asked to leave their content out: 422 ``missing_content``, each record named. Otherwise the
-    request may have been planned against an earlier version: 409 ``stale_manifest``."""
+    """The refusal of examples that came with a hash but no content, are new or changed, and
+    whose hash no revision of the dataset holds. When the dataset has no version, or is at the
+    one the request expected, no plan can have asked to leave their content out: 422
+    ``missing_content``, each record named. Otherwise (a plan's dataset deleted and made again
+    meanwhile): 409 ``stale_manifest`` with the ``source_ids`` whose content to send."""
     if latest is None or header.has_expected_version:
         return MissingContent(missing, render_id(latest))
     first = missing[0].source_id
     return Conflict(
         "stale_manifest",
-        f"{len(missing)} new or changed example(s) came without content (the first: {first!r}), which "
-        f"version {latest} does not hold: if a plan left it out, the dataset moved since; plan again "
-        "(or send `expected_version_id`), else send their input",
+        f"{len(missing)} new or changed example(s) came without content (the first: {first!r}), and no "
+        f"revision of the dataset (now at version {latest}) holds their content_hash: send the request "
+        "again with the input of the examples listed in needed_source_ids",
         source_ids=[e.source_id for e in missing],
+        needed_source_ids=[e.source_id for e in missing],
         base_version_id=render_id(latest),
     )
 
@@ -268,10 +338,10 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
         missing: list[IncomingExample] = []
         for batch in batches:
             step = _add(sync, batch)
-            if step.missing_content:
+            lacking = _take_held_content(conn, dataset, step)
+            if lacking:
                 # Every such example is named, so the rest is classified, but no more written.
-                wanted = set(step.missing_content)
-                missing += [IncomingExample._make(e) for e in batch if e[1] in wanted and e[3] is None]
+                missing += [IncomingExample._make(e) for e in batch if e[1] in lacking and e[3] is None]
             if check is not None:
                 check.add(batch)
             if writer is not None and not missing and (check is None or not check.total):
