@@ -30,7 +30,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout)
     if settings.run_migrations:
         run_migrations(engine)
 

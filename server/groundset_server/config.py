@@ -59,6 +59,22 @@ def _size_env(name: str, default: int) -> int:
     return parse_size(value, name) if value else default
 
 
+def _number_env(name: str, default: float, kind: type[int] | type[float] = int) -> float:
+    """A positive number from the environment (a whole one for ``kind`` int); else
+    :class:`ConfigError` naming ``name``."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        what = "a whole number" if kind is int else "a number of seconds"
+        raise ConfigError(f"{name}={value!r} must be {what} above 0")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -68,6 +84,12 @@ class Settings:
         default_factory=lambda: _size_env("GROUNDSET_MAX_BODY_BYTES", 2 * 1024 * 1024 * 1024)
     )
     run_migrations: bool = True
+    # PostgreSQL: the most connections one server process holds (GROUNDSET_POOL_SIZE), and how
+    # long a request waits for one when all are in use before its 503 database_busy
+    # (GROUNDSET_POOL_TIMEOUT, seconds). Each worker or replica has its own pool: N processes
+    # hold up to N * pool_size connections, which PostgreSQL's max_connections must allow.
+    pool_size: int = field(default_factory=lambda: int(_number_env("GROUNDSET_POOL_SIZE", 15)))
+    pool_timeout: float = field(default_factory=lambda: _number_env("GROUNDSET_POOL_TIMEOUT", 30.0, float))
     # The size of the blocks an NDJSON body is read, decoded and written in, in bytes: each
     # block is one hop between the event loop and the worker, and one batch of the decoder.
     ndjson_block_bytes: int = 4 << 20
@@ -79,5 +101,13 @@ class Settings:
                 raise ConfigError(
                     f"the setting {name}={value!r} must be a whole number of bytes of at least 1"
                 )
+        if isinstance(self.pool_size, bool) or not isinstance(self.pool_size, int) or self.pool_size < 1:
+            raise ConfigError(
+                f"the setting pool_size={self.pool_size!r} must be a whole number of at least 1"
+            )
+        if not self.pool_timeout > 0:
+            raise ConfigError(
+                f"the setting pool_timeout={self.pool_timeout!r} must be a number of seconds above 0"
+            )
         if not self.database_url.strip():
             raise ConfigError("the database URL is empty: give sqlite:///path/to/file.db or postgresql://...")

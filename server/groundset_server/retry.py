@@ -39,6 +39,9 @@ RETRY_AFTER_SECONDS = 1
 
 _COLLISIONS = {"40P01": "a deadlock", "40001": "a serialization failure"}
 _FOREIGN_KEY = "23503"
+_OUTAGE_CLASSES = ("08", "57", "53")
+"""SQLSTATE classes of an outage: connection exception, operator intervention (the database
+shutting down or starting), insufficient resources (too many connections)."""
 _BUSY_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
 _MISSING_PARENT = re.compile(r'is not present in table "([a-z_]+)"')
 _NOT_FOUND = {
@@ -61,9 +64,17 @@ def retryable(error: sa.exc.DBAPIError) -> bool:
     return _sqlstate(error) in (*_COLLISIONS, _FOREIGN_KEY)
 
 
-def final_problem(error: sa.exc.DBAPIError) -> Problem | None:
+def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | None:
     """The answer to a request that met ``error`` on its last attempt, or None when ``error``
-    is not a collision (a fault of the server's, answered 500)."""
+    is not a collision or an outage (a fault of the server's, answered 500)."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return Problem(
+            503,
+            "database_busy",
+            "every database connection of this server process stayed in use (GROUNDSET_POOL_SIZE, "
+            "GROUNDSET_POOL_TIMEOUT); nothing was written: send the request again",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
     state = _sqlstate(error)
     if state == _FOREIGN_KEY:
         detail = str(getattr(getattr(error.orig, "diag", None), "message_detail", "") or "")
@@ -78,11 +89,26 @@ def final_problem(error: sa.exc.DBAPIError) -> Problem | None:
             f"send it again in {RETRY_AFTER_SECONDS} s",
             retry_after=RETRY_AFTER_SECONDS,
         )
-    if getattr(error.orig, "sqlite_errorname", None) in _BUSY_SQLITE:
+    sqlite_error = getattr(error.orig, "sqlite_errorname", None)
+    if sqlite_error in _BUSY_SQLITE:
         return Problem(
             503,
             "write_conflict",
             "the database stayed locked by another writer; send the request again",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+    if sqlite_error is None and (
+        error.connection_invalidated
+        or isinstance(error, sa.exc.InterfaceError)
+        or (isinstance(error, sa.exc.OperationalError) and (state is None or state[:2] in _OUTAGE_CLASSES))
+    ):
+        reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+        log.warning("the database connection failed or was lost: %s", reason)
+        return Problem(
+            503,
+            "database_unavailable",
+            "the connection to the database failed or was lost (restarted?); nothing was written: "
+            "send the request again",
             retry_after=RETRY_AFTER_SECONDS,
         )
     return None
@@ -133,10 +159,15 @@ class RetryMiddleware:
             try:
                 await self.app(dict(scope), receive_again, send_tracked)
                 return
-            except sa.exc.DBAPIError as error:
+            except (sa.exc.DBAPIError, sa.exc.TimeoutError) as error:
                 if started:
                     raise
-                if attempt < self.attempts and replayable and retryable(error):
+                if (
+                    isinstance(error, sa.exc.DBAPIError)
+                    and attempt < self.attempts
+                    and replayable
+                    and retryable(error)
+                ):
                     log.info(
                         "request_id=%s attempt %d of %s %s met SQLSTATE %s: run again",
                         scope.get("state", {}).get("request_id", "-"),

@@ -92,6 +92,11 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def restart(self) -> None:
+        """Stop the cluster at once (every connection cut, as a crash or a failover would) and
+        start it again."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "restart"])
+
     def stop(self) -> None:
         try:
             self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"])

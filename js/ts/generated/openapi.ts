@@ -2321,7 +2321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2399,7 +2399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2475,7 +2475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2560,7 +2560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2645,7 +2645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2735,7 +2735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2817,7 +2817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2904,7 +2904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2986,7 +2986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3064,7 +3064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3146,7 +3146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3222,7 +3222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3300,7 +3300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3382,7 +3382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3461,7 +3461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3553,7 +3553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3630,7 +3630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3709,7 +3709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3790,7 +3790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3869,7 +3869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3968,7 +3968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4067,7 +4067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4145,7 +4145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4221,7 +4221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4303,7 +4303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4384,7 +4384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4466,7 +4466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4547,7 +4547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4629,7 +4629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4718,7 +4718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */

@@ -20,7 +20,15 @@ from groundset_server.config import normalize_database_url
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str) -> sa.Engine:
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long opening a PostgreSQL connection may take: a database host that does not answer is
+a 503 after it, never a request that hangs."""
+
+
+def make_engine(url: str, pool_size: int = 15, pool_timeout: float = 30) -> sa.Engine:
+    """An engine for ``url``. On PostgreSQL a pool of at most ``pool_size`` connections, each
+    checked before use (a database restarted since is reconnected, not an error), a request
+    waiting at most ``pool_timeout`` seconds for one (then ``sqlalchemy.exc.TimeoutError``)."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
@@ -46,7 +54,14 @@ def make_engine(url: str) -> sa.Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 @contextmanager

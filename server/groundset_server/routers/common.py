@@ -124,7 +124,10 @@ WRITE_CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
         **problem_responses(503)[503],
         "description": "Problem details (RFC 9457): `write_conflict`, the request met concurrent "
         "writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed "
-        "locked) on every attempt; nothing was written: send it again after `Retry-After` seconds",
+        "locked) on every attempt; `database_busy`, every connection of the server's pool stayed in "
+        "use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the "
+        "database failed or was lost (a restart). Nothing was written: send it again after "
+        "`Retry-After` seconds",
         "headers": {
             "Retry-After": {
                 "description": "Seconds to wait before sending again",
