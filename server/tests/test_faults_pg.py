@@ -163,3 +163,41 @@ def test_pool_exhausted_by_slow_clients_waits_then_503(
         thread.join(timeout=30)
     assert answers == [200, 200]
     assert httpx.get(server.url + "/v1/datasets").status_code == 200
+
+
+def test_server_killed_mid_upsert_with_another_serving(
+    pg_cluster: Cluster, server_factory: Callable[..., Server]
+) -> None:
+    url = pg_cluster.new_database()
+    doomed, survivor = server_factory(url), server_factory(url)
+    records = [{"id": f"k{i:06}", "input": {"i": i}} for i in range(100_000)]
+    outcome: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            with groundset.Client(base_url=doomed.url, max_retries=0) as client:
+                client.upsert_dataset(name="k", examples=records, source_id_key="id", progress=False)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=sync)
+    thread.start()
+    _wait_for_insert(url)
+    assert doomed.process is not None
+    doomed.process.kill()
+    doomed.process.wait()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], groundset.GroundsetError), outcome
+    # Nothing of it: the dataset it was creating is not there, on the process still serving.
+    assert httpx.get(survivor.url + "/v1/datasets", params={"name": "k"}).json()["data"] == []
+    with groundset.Client(base_url=survivor.url) as client:
+        result = client.upsert_dataset(name="k", examples=records, source_id_key="id", progress=False)
+    assert result.created == 100_000
+    with httpx.Client(base_url=survivor.url) as http:
+        versions = http.get(f"/v1/datasets/{result.dataset_id}/versions").json()["data"]
+        assert [(v["id"], v["example_count"]) for v in versions] == [(result.version_id, 100_000)]
+        manifest = http.get(f"/v1/datasets/{result.dataset_id}/manifest").json()
+    assert manifest["digest"] == result.digest
+    assert manifest["digest"] == groundset.manifest_digest(
+        [(r["id"], groundset.example_hash(r["input"])) for r in records]
+    )
