@@ -4,7 +4,8 @@ A dataset of N examples of about 1 KB (v1), then 1% of them edited (v2, a merge 
 base experiment on v1 with N runs of one evaluator (with a version); then, per repeat, a head
 on v2 with the same task_version, timed against a real server process on loopback: the reuse
 call (copies N - 1% runs and their evaluations), the read of the head's incomplete pairs (the
-1% edited examples, a page of 1,000), and a second reuse call (copies nothing). The head is
+1% edited examples, a page of 1,000), its summary (GET /v1/experiments/{id}: counts, latency
+percentiles and usage over its 99,000 reused runs), and a second reuse call (copies nothing). The head is
 deleted after each repeat. The machine's load average is recorded with the timings.
 """
 
