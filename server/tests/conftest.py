@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,11 @@ def example(
 class Server:
     """A real ``groundset-server serve`` process on a free loopback port."""
 
-    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, env: dict[str, str] | None = None, args: Sequence[str] = ()
+    ) -> None:
         self.database_url = database_url
+        self.args = list(args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env or {}
@@ -102,6 +105,7 @@ class Server:
                 self.database_url,
                 "--log-level",
                 "warning",
+                *self.args,
             ],
             env=env,
         )

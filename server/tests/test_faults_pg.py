@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import groundset
 import httpx
@@ -50,24 +51,33 @@ def _wait_for_insert(url: str, timeout: float = 30) -> None:
         engine.dispose()
 
 
-def test_database_restarted_mid_upsert(own_cluster: Cluster, server_factory: Callable[..., Server]) -> None:
-    url = own_cluster.new_database()
-    server = server_factory(url)
-    records = [{"id": f"r{i:06}", "input": {"text": "lorem ipsum " * 40, "i": i}} for i in range(30_000)]
+def _sync_once_writing(
+    base_url: str, database_url: str, name: str, records: list[dict[str, Any]], max_retries: int
+) -> tuple[threading.Thread, list[object]]:
+    """An SDK sync of ``records`` in a thread, returned once the server is writing it; its
+    outcome (the result or the error) lands in the list."""
     outcome: list[object] = []
 
     def sync() -> None:
         try:
-            with groundset.Client(base_url=server.url, max_retries=8) as client:
+            with groundset.Client(base_url=base_url, max_retries=max_retries) as client:
                 outcome.append(
-                    client.upsert_dataset(name="r", examples=records, source_id_key="id", progress=False)
+                    client.upsert_dataset(name=name, examples=records, source_id_key="id", progress=False)
                 )
         except BaseException as error:
             outcome.append(error)
 
     thread = threading.Thread(target=sync)
     thread.start()
-    _wait_for_insert(url)
+    _wait_for_insert(database_url)
+    return thread, outcome
+
+
+def test_database_restarted_mid_upsert(own_cluster: Cluster, server_factory: Callable[..., Server]) -> None:
+    url = own_cluster.new_database()
+    server = server_factory(url)
+    records = [{"id": f"r{i:06}", "input": {"text": "lorem ipsum " * 40, "i": i}} for i in range(30_000)]
+    thread, outcome = _sync_once_writing(server.url, url, "r", records, max_retries=8)
     own_cluster.restart()
     thread.join(timeout=60)
     assert not thread.is_alive(), "the sync hangs"
@@ -171,18 +181,7 @@ def test_server_killed_mid_upsert_with_another_serving(
     url = pg_cluster.new_database()
     doomed, survivor = server_factory(url), server_factory(url)
     records = [{"id": f"k{i:06}", "input": {"i": i}} for i in range(100_000)]
-    outcome: list[BaseException] = []
-
-    def sync() -> None:
-        try:
-            with groundset.Client(base_url=doomed.url, max_retries=0) as client:
-                client.upsert_dataset(name="k", examples=records, source_id_key="id", progress=False)
-        except BaseException as error:
-            outcome.append(error)
-
-    thread = threading.Thread(target=sync)
-    thread.start()
-    _wait_for_insert(url)
+    thread, outcome = _sync_once_writing(doomed.url, url, "k", records, max_retries=0)
     assert doomed.process is not None
     doomed.process.kill()
     doomed.process.wait()
