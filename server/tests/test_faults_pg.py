@@ -200,3 +200,50 @@ def test_server_killed_mid_upsert_with_another_serving(
     assert manifest["digest"] == groundset.manifest_digest(
         [(r["id"], groundset.example_hash(r["input"])) for r in records]
     )
+
+
+def test_database_restarted_mid_run_uploads(
+    own_cluster: Cluster, server_factory: Callable[..., Server]
+) -> None:
+    url = own_cluster.new_database()
+    server = server_factory(url)
+    records = [{"id": f"x{i:05}", "input": {"i": i}} for i in range(2_000)]
+    engine = make_engine(url)
+    stored_at_restart: list[int] = []
+
+    def restart_once_runs_are_stored() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                stored = conn.execute(sa.text("SELECT count(*) FROM experiment_runs")).scalar_one()
+            if stored >= 300:
+                break
+            time.sleep(0.01)
+        own_cluster.restart()
+        stored_at_restart.append(stored)
+
+    with groundset.Client(base_url=server.url, max_retries=8) as client:
+        version = client.upsert_dataset(name="x", examples=records, source_id_key="id", progress=False)
+        restarter = threading.Thread(target=restart_once_runs_are_stored)
+        restarter.start()
+
+        def task(input: dict[str, int]) -> dict[str, int]:
+            time.sleep(0.002)
+            return {"twice": input["i"] * 2}
+
+        experiment = groundset.run_experiment(
+            version, task, client=client, batch_size=50, print_summary=False, progress=False
+        )
+        restarter.join(timeout=30)
+    engine.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        runs = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT example_id) FROM experiment_runs WHERE error IS NULL")
+        ).one()
+        versions = conn.execute(sa.text("SELECT count(*) FROM dataset_versions")).scalar_one()
+    engine.dispose()
+    # Every run stored once, none failed; the dataset still has its one version.
+    assert tuple(runs) == (2_000, 2_000) and versions == 1
+    assert 300 <= stored_at_restart[0] < 2_000  # the restart came while runs were uploaded
+    assert experiment.id is not None
