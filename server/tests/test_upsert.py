@@ -381,3 +381,16 @@ def test_two_servers_on_one_database_see_each_others_writes(database_url: str) -
         assert again["dataset_id"] is None and again["needed_source_ids"] == ["x"]
     first.state.engine.dispose()
     second.state.engine.dispose()
+
+
+def test_content_taken_by_hash_is_held_to_the_schema(client: TestClient) -> None:
+    old = example("x", {"n": "one"})
+    first = upsert(client, [old])
+    upsert(client, [example("x", {"n": 1})])
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    assert client.put(f"/v1/datasets/{first['dataset_id']}/schema", json={"input": schema}).status_code == 200
+    # x back to its first content by hash alone: the content the server takes violates the schema.
+    bare = {"source_id": "x", "content_hash": old["content_hash"]}
+    refused = client.post("/v1/datasets/upsert", json={"dataset": {"name": "qa"}, "examples": [bare]})
+    assert refused.status_code == 422 and refused.json()["code"] == "schema_violation", refused.text
+    assert refused.json()["errors"][0]["source_id"] == "x"

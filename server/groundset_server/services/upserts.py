@@ -153,10 +153,10 @@ _HASHES_PER_STATEMENT = 500
 
 def _take_held_content(
     conn: sa.Connection, dataset: sa.Row[Any] | None, step: engine_upsert.Step
-) -> set[str]:
+) -> tuple[set[str], list[IncomingExample]]:
     """Give the new and changed examples of ``step`` that came without content (only a hash)
     the content the dataset already holds under that hash, in any revision of any of its
-    examples; the source ids of those whose hash it holds nowhere.
+    examples; the source ids of those whose hash it holds nowhere, and the examples given content.
 
     This is what makes the plan-then-upsert protocol need no guard: what a plan saw as
     unchanged and another writer changed (or deleted) meanwhile comes back as a content-less
@@ -165,10 +165,10 @@ def _take_held_content(
     first (indexed by example id); only hashes not found there are looked for across the
     dataset."""
     if not step.missing_content:
-        return set()
+        return set(), []
     lacking = set(step.missing_content)
     if dataset is None:
-        return lacking
+        return lacking, []
     entries = [
         (example_id, e)
         for example_id, e in (*step.created, *step.revived, *step.updated)
@@ -197,6 +197,8 @@ def _take_held_content(
         )
         held.update((row[0], (row[1], row[2], row[3])) for row in rows)
 
+    taken: list[IncomingExample] = []
+
     def filled(pairs: list[tuple[int, IncomingExample]]) -> list[tuple[int, IncomingExample]]:
         out = []
         for example_id, e in pairs:
@@ -204,6 +206,7 @@ def _take_held_content(
             if content is not None:
                 e = e._replace(input=content[0], output=content[1], metadata=content[2])
                 lacking.discard(e.source_id)
+                taken.append(e)
             out.append((example_id, e))
         return out
 
@@ -213,7 +216,7 @@ def _take_held_content(
         filled(step.updated),
     )
     step.missing_content = [source_id for source_id in step.missing_content if source_id in lacking]
-    return lacking
+    return lacking, taken
 
 
 def _without_content(header: Header, latest: int | None, missing: list[IncomingExample]) -> DomainError:
@@ -338,7 +341,12 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
         missing: list[IncomingExample] = []
         for batch in batches:
             step = _add(sync, batch)
-            lacking = _take_held_content(conn, dataset, step)
+            lacking, taken = _take_held_content(conn, dataset, step)
+            if check is not None and taken:
+                # Content taken from an older revision is held to the schema as sent content is.
+                check.add(
+                    [(e.position, e.source_id, e.content_hash, e.input, e.output, e.metadata) for e in taken]
+                )
             if lacking:
                 # Every such example is named, so the rest is classified, but no more written.
                 missing += [IncomingExample._make(e) for e in batch if e[1] in lacking and e[3] is None]
