@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -14,7 +16,7 @@ from groundset_server import __version__
 from groundset_server.auth import require_api_key
 from groundset_server.bodylimit import BodyLimitMiddleware
 from groundset_server.config import Settings
-from groundset_server.db.engine import make_engine, run_migrations
+from groundset_server.db.engine import make_engine, run_migrations, wal_checkpointer
 from groundset_server.problems import Problem, domain_problem
 from groundset_server.requestid import RequestIdMiddleware
 from groundset_server.retry import RetryMiddleware
@@ -33,11 +35,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout)
     if settings.run_migrations:
         run_migrations(engine)
+    checkpointer = wal_checkpointer(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # SQLite's WAL checkpointed off the request path while the app serves.
+        if checkpointer is not None:
+            checkpointer.start()
+        try:
+            yield
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = FastAPI(
         title="groundset",
         version=__version__,
         description="Datasets of evaluation examples: versions, revisions and hash-first upserts.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -619,8 +619,9 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
                 sa.select(runs.c.example_id, runs.c.repetition_number).where(
                     runs.c.experiment_id == experiment.id,
                     runs.c.error.is_(None),
-                    runs.c.example_id >= rows[0].id,
-                    runs.c.example_id <= rows[-1].id,
+                    # The page's examples by id, not their range: after a reuse the incomplete
+                    # ones lie scattered over the version, and a range spans most of its runs.
+                    runs.c.example_id.in_(list(done)),
                 )
             ):
                 if example_id in done:
