@@ -304,4 +304,38 @@ describe("compareExperiments", () => {
     expect(comparison.counts).toMatchObject({ examples: 10_001, sameContent: 10_001 });
     expect(comparison.regressed).toBe(false);
   });
+
+  test("a head with no score where base has one regresses: the table says missing", async () => {
+    const v1 = await upsertDataset({
+      client,
+      dataset: { datasetName: uniqueName("cmp-missing") },
+      examples: v1Examples.slice(0, 2),
+      sourceIdKey: "id",
+    });
+    const [scored, unevaluated] = await Promise.all(
+      [evaluators, []].map((used) =>
+        runExperiment({ client, dataset: v1, task: right, evaluators: used, printSummary: false }),
+      ),
+    );
+    const comparison = await compareExperiments({
+      client,
+      base: scored as Experiment,
+      head: unevaluated as Experiment,
+    });
+    expect(comparison.regressed).toBe(true);
+    expect(comparison.evaluators.map((e) => [e.name, e.regressions, e.missing])).toEqual([
+      ["closeness", 2, 2],
+      ["exact", 2, 2],
+    ]);
+    const score = comparison.examples[0]?.scores[0];
+    expect(score).toMatchObject({ base: 1, head: null, change: "regression", missing: true });
+    expect(comparison.table().split("\n")[2]?.split(/\s+/)).toEqual([
+      "s1",
+      "same_content",
+      "closeness",
+      "1",
+      "missing",
+      "-",
+    ]);
+  });
 });

@@ -183,7 +183,7 @@ function scoreCells(score: ComparedScore | null): [string, string, string] {
     return ["-", "error", "-"];
   }
   const number = (value: number | null) => (value === null ? "-" : formatG(value, 4));
-  const head = score.newError && score.head === null ? "error" : number(score.head);
+  const head = score.newError && score.head === null ? "error" : score.missing ? "missing" : number(score.head);
   return [number(score.base), head, score.delta === null ? "-" : formatG(score.delta, 4, true)];
 }
 

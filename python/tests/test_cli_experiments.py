@@ -125,3 +125,28 @@ def test_experiments_and_experiment(run: Any, gate: dict[str, groundset.Experime
     assert f"experiment {head.id} 'nightly': dataset {head.dataset_id} version {head.version_id}" in text
     assert "task_version 't2'" in text and "runs 3 of 3, errors 0" in text and "latency p50" in text
     assert json.loads(run("experiment", head.id or "", "--json").stdout)["summary"]["runs"] == 3
+
+
+def test_compare_fails_a_head_without_scores(run: Any, client: groundset.Client, unique_name: str) -> None:
+    """A head that scored nothing (its runs were not evaluated, or all errored) against a base
+    with scores: the gate fails, the table says the head's score is missing."""
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+    base = groundset.run_experiment(
+        v1, lambda input: {"a": input["q"].upper()}, [exact], client=client, print_summary=False
+    )
+    unevaluated = groundset.run_experiment(
+        v1, lambda input: {"a": input["q"].upper()}, [], client=client, print_summary=False
+    )
+
+    def broken(input: Any) -> Any:
+        raise RuntimeError("down")
+
+    errored = groundset.run_experiment(v1, broken, [exact], client=client, print_summary=False)
+    for head in (unevaluated, errored):
+        gated = run("compare", base.id or "", head.id or "", "--fail-on-regression")
+        assert gated.exit_code == 1, gated.output
+        rows = [line.split() for line in gated.stdout.splitlines()]
+        assert ["a", "same_content", "exact", "1", "missing", "-"] in rows, gated.stdout
+        comparison = groundset.compare_experiments(base=base, head=head, client=client)
+        assert comparison.regressed and comparison.evaluators[0].missing == 3
+        assert all(score.missing and score.change == "regression" for e in comparison.examples for score in e.scores)

@@ -419,6 +419,10 @@ class ComparedEvaluator(BaseModel):
     regressions: int = Field(description="Examples in the verdict's scope where it regressed.")
     improvements: int = Field(description="Examples in the verdict's scope where it improved.")
     new_errors: int = Field(description="Of the regressions: an evaluation error rate higher in head.")
+    missing: int = Field(
+        description="Of the regressions: examples with a base score and no head score (no successful "
+        "run, no evaluation, or only errors in head)."
+    )
 
 
 class LatencyDelta(BaseModel):
@@ -475,7 +479,12 @@ class ComparedScore(BaseModel):
     head: float | None
     delta: float | None = Field(description="Head minus base.")
     change: Literal["regression", "improvement", "steady"] | None = Field(
-        description="By the evaluator's threshold; null when a side has no score and no new error."
+        description="By the evaluator's threshold; `regression` when `missing`; null when a side has "
+        "no score and no new error (otherwise)."
+    )
+    missing: bool = Field(
+        description="Base has a score and head none (no successful run, no evaluation, or only "
+        "errors): a regression."
     )
     base_errors: int = Field(description="Evaluation errors.")
     head_errors: int

@@ -180,6 +180,7 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
         "base_errors": 0,
         "head_errors": 0,
         "new_error": False,
+        "missing": False,
     }
 
     # Repetitions aggregated: a's correct is 1 then 0 in head (mean 0.5): a boolean drop.
@@ -192,6 +193,7 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
         "base_errors": 0,
         "head_errors": 0,
         "new_error": False,
+        "missing": False,
     }
     assert scores(a)["quality"]["change"] == "steady"  # -0.05, under the numeric 0.1
     assert (a["regression"], a["improvement"], a["output_changed"], a["new_run_error"]) == (
@@ -208,6 +210,7 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
     assert c["head"] == {"runs": 2, "errors": 1} and c["new_run_error"] is True
     assert scores(c)["correct"]["new_error"] is True and scores(c)["correct"]["change"] == "regression"
     assert scores(c)["correct"]["head"] is None and scores(c)["correct"]["head_errors"] == 1
+    assert scores(c)["correct"]["missing"] is True
     assert (
         scores(c)["quality"]["delta"] == pytest.approx(0.3)
         and scores(c)["quality"]["change"] == "improvement"
@@ -522,3 +525,136 @@ def test_outputs_of_repetitions_compare_as_sets_and_missing_runs_keep_their_clas
     # A JSON null output is an output like any other.
     assert post_runs(client, head["id"], runs({"r": (None, {"a": 1})})).status_code == 201
     assert by_source(compare(client, base["id"], head["id"]))["r"]["output_changed"] is True
+
+
+def _scored_base_and(client: TestClient, head_runs: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A base scoring p and q (correct 1) and a head on the same version with ``head_runs``
+    (by source id: p, q) posted, if any."""
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
+    found = examples_at(client, v1["dataset_id"])
+    base = create(client, v1["dataset_id"])
+    head = create(client, v1["dataset_id"])
+    scored = [
+        {
+            "example_id": found[s]["id"],
+            "repetition_number": 1,
+            "output": s,
+            "evaluations": [{"name": "correct", "score": 1}],
+        }
+        for s in "pq"
+    ]
+    assert post_runs(client, base["id"], scored).status_code == 201
+    if head_runs is not None:
+        sent = [{**run, "example_id": found[run["source_id"]]["id"]} for run in head_runs]
+        for run in sent:
+            del run["source_id"]
+        assert post_runs(client, head["id"], sent).status_code == 201
+    return compare(client, base["id"], head["id"])
+
+
+@pytest.mark.parametrize(
+    "head_runs",
+    [
+        None,
+        [{"source_id": s, "repetition_number": 1, "output": s} for s in "pq"],
+        [{"source_id": s, "repetition_number": 1, "error": "down"} for s in "pq"],
+    ],
+    ids=["no_runs", "runs_without_evaluations", "only_run_errors"],
+)
+def test_a_head_without_the_scores_base_has_regresses(
+    client: TestClient, head_runs: list[dict[str, Any]] | None
+) -> None:
+    answer = _scored_base_and(client, head_runs)
+    assert answer["verdict"]["regressed"] is True
+    assert answer["verdict"]["regressions"] == {"correct": 2}
+    assert answer["verdict"]["regressed_examples"] == 2
+    (correct,) = answer["evaluators"]
+    assert (correct["regressions"], correct["missing"], correct["new_errors"]) == (2, 2, 0)
+    for item in answer["data"]:
+        assert item["regression"] is True
+        assert item["scores"] == [
+            {
+                "name": "correct",
+                "base": 1.0,
+                "head": None,
+                "delta": None,
+                "change": "regression",
+                "base_errors": 0,
+                "head_errors": 0,
+                "new_error": False,
+                "missing": True,
+            }
+        ]
+
+
+def test_a_base_run_error_fixed_in_head_is_an_improvement(client: TestClient) -> None:
+    v1 = upsert(client, [example("p", {"q": 1})])
+    found = examples_at(client, v1["dataset_id"])
+    base = create(client, v1["dataset_id"])
+    head = create(client, v1["dataset_id"])
+    example_id = found["p"]["id"]
+    assert (
+        post_runs(
+            client, base["id"], [{"example_id": example_id, "repetition_number": 1, "error": "x"}]
+        ).status_code
+        == 201
+    )
+    assert (
+        post_runs(
+            client, head["id"], [{"example_id": example_id, "repetition_number": 1, "output": 1}]
+        ).status_code
+        == 201
+    )
+    answer = compare(client, base["id"], head["id"])
+    (item,) = answer["data"]
+    assert (item["improvement"], item["regression"], item["new_run_error"]) == (True, False, False)
+    assert answer["verdict"]["improved_examples"] == 1 and answer["verdict"]["regressed"] is False
+
+
+HUGE = 1.7976931348623157e308
+
+
+@pytest.mark.parametrize(
+    ("base_scores", "head_scores", "base_mean", "head_mean"),
+    [
+        ((1e308, 1e308), (-1e308, -1e308), 1e308, -1e308),
+        ((HUGE, HUGE), (HUGE, -HUGE), HUGE, 0.0),
+        ((1e308, -1e308), (1e308, 1.0), 0.0, 5e307),
+        ((1e-300, 3e-300), (0.25, 0.75), 2e-300, 0.5),
+    ],
+    ids=["huge", "largest", "mixed", "tiny"],
+)
+def test_means_of_huge_scores_stay_finite(
+    client: TestClient,
+    base_scores: tuple[float, float],
+    head_scores: tuple[float, float],
+    base_mean: float,
+    head_mean: float,
+) -> None:
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
+    found = examples_at(client, v1["dataset_id"])
+    ids = []
+    for pair in (base_scores, head_scores):
+        experiment = create(client, v1["dataset_id"], repetitions=2)
+        runs = [
+            {
+                "example_id": found[s]["id"],
+                "repetition_number": n + 1,
+                "output": s,
+                "evaluations": [{"name": "size", "score": pair[n]}],
+            }
+            for s in "pq"
+            for n in (0, 1)
+        ]
+        assert post_runs(client, experiment["id"], runs).status_code == 201
+        ids.append(experiment["id"])
+        summary = client.get(f"/v1/experiments/{experiment['id']}").json()["summary"]
+        assert summary["evaluations"][0]["mean_score"] == pytest.approx(sum(p / 4 for p in pair) * 2)
+    answer = compare(client, *ids)
+    (size,) = answer["evaluators"]
+    assert size["all"]["base"]["mean"] == pytest.approx(base_mean)
+    assert size["all"]["head"]["mean"] == pytest.approx(head_mean)
+    assert size["like_for_like"]["delta"] == pytest.approx(max(-HUGE, min(HUGE, head_mean - base_mean)))
+    for item in answer["data"]:
+        (score,) = item["scores"]
+        assert (score["base"], score["head"]) == (pytest.approx(base_mean), pytest.approx(head_mean))

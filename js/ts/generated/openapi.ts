@@ -581,6 +581,11 @@ export interface components {
              */
             kind: "boolean" | "numeric";
             like_for_like: components["schemas"]["LikeForLike"];
+            /**
+             * Missing
+             * @description Of the regressions: examples with a base score and no head score (no successful run, no evaluation, or only errors in head).
+             */
+            missing: number;
             /** Name */
             name: string;
             /**
@@ -691,7 +696,7 @@ export interface components {
             base_errors: number;
             /**
              * Change
-             * @description By the evaluator's threshold; null when a side has no score and no new error.
+             * @description By the evaluator's threshold; `regression` when `missing`; null when a side has no score and no new error (otherwise).
              */
             change: ("regression" | "improvement" | "steady") | null;
             /**
@@ -703,6 +708,11 @@ export interface components {
             head: number | null;
             /** Head Errors */
             head_errors: number;
+            /**
+             * Missing
+             * @description Base has a score and head none (no successful run, no evaluation, or only errors): a regression.
+             */
+            missing: boolean;
             /** Name */
             name: string;
             /**

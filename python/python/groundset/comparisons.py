@@ -196,7 +196,8 @@ class LikeForLike:
 class ComparedEvaluator:
     """One evaluator's aggregates: ``kind`` (``"boolean"`` when every score is 0 or 1, else
     ``"numeric"``), the ``threshold`` applied, the means, and the regressions, improvements and
-    new errors among the examples of the verdict's scope."""
+    new errors among the examples of the verdict's scope; ``missing``: of the regressions,
+    examples base scored and head did not (no successful run, no evaluation, only errors)."""
 
     name: str
     kind: Literal["boolean", "numeric"]
@@ -206,6 +207,7 @@ class ComparedEvaluator:
     regressions: int
     improvements: int
     new_errors: int
+    missing: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,7 +274,9 @@ class SideRuns:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComparedScore:
     """One evaluator on one example: mean scores over the repetitions, ``delta`` = head - base,
-    ``change`` by the threshold (``None`` when a side has no score and no new error)."""
+    ``change`` by the threshold (``None`` when a side has no score and no new error);
+    ``missing``: base has a score and head none on an example of both versions (no successful
+    run, no evaluation, only errors), a regression (``change`` ``"regression"``)."""
 
     name: str
     base: float | None
@@ -282,6 +286,7 @@ class ComparedScore:
     base_errors: int
     head_errors: int
     new_error: bool
+    missing: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -442,6 +447,8 @@ def _score_cells(score: ComparedScore | None) -> tuple[str, str, str]:
     if score is None:
         return "-", "error", "-"
     head = "error" if score.new_error and score.head is None else _number(score.head)
+    if score.missing and not score.new_error:
+        head = "missing"
     delta = "-" if score.delta is None else f"{score.delta:+.4g}"
     return _number(score.base), head, delta
 

@@ -13,7 +13,11 @@ evaluator's threshold or more, an improvement when it rises by as much (within 1
 0.3 - 0.2 counts as 0.1). Thresholds: a value given for the evaluator, else the one given for
 all, else 0 for a boolean evaluator (every score either experiment holds is 0 or 1: any drop
 counts) and 0.1 for a numeric one. An evaluation error rate higher in head than in base is a
-regression of that evaluator, a run error rate higher in head a regression of the example.
+regression of that evaluator, a run error rate higher in head a regression of the example (lower:
+an improvement). An example of both versions that base scored for an evaluator and head did not
+(no successful run, no evaluation, only errors) is a regression of that evaluator (`missing`):
+a gate must not pass a head that produced nothing. Means of finite scores are finite
+(:mod:`means`).
 
 The verdict counts regressions on `same_content` examples (like for like), and on `changed`
 ones too when asked; an example's `regression` and `improvement` flags follow the same scope.
@@ -38,6 +42,7 @@ from groundset_server.services import selections
 from groundset_server.services.costs import Costs, costs, deltas
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
+from groundset_server.services.means import SCALED_SCORE_SUM, clamp, mean, scaled_mean
 from groundset_server.services.values import parse_id, render_id
 
 TOLERANCE = 1e-9
@@ -116,7 +121,8 @@ Tally = tuple[Any, ...]
 RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH, REUSED = 1, 2, 3, 4, 5, 6, 7
 
 # One evaluator on one example on one side, over its repetitions: (example id, name, sum of
-# the scores, scores, errors, evaluations, scores other than 0 and 1).
+# the scores scaled by 2^-64 (means.SCALED_SCORE_SUM), scores, errors, evaluations, scores
+# other than 0 and 1).
 Scores = tuple[Any, ...]
 SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN = 2, 3, 4, 5, 6
 
@@ -129,7 +135,9 @@ RUN_TALLIES = (
     "FROM experiment_runs WHERE experiment_id = ? GROUP BY example_id"
 )
 EVALUATION_TALLIES = (
-    "SELECT r.example_id, e.name, sum(e.score), count(e.score), count(e.error), count(*), "
+    "SELECT r.example_id, e.name, "
+    + SCALED_SCORE_SUM.format(column="e.score")
+    + ", count(e.score),  count(e.error), count(*), "
     "count(e.score) FILTER (WHERE e.score NOT IN (0.0, 1.0)) "
     "FROM experiment_evaluations e JOIN experiment_runs r ON r.id = e.run_id "
     "WHERE r.experiment_id = ? GROUP BY r.example_id, e.name"
@@ -137,9 +145,7 @@ EVALUATION_TALLIES = (
 
 
 def _mean_of(scores: Scores | None) -> float | None:
-    if scores is None or not scores[SCORED]:
-        return None
-    return float(scores[SUM] or 0.0) / int(scores[SCORED])
+    return None if scores is None else scaled_mean(scores[SUM], int(scores[SCORED]))
 
 
 @dataclass
@@ -218,12 +224,8 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
     return Side(row, hashes, tallies, scores, non_boolean, costs(conn, row.id))
 
 
-def _mean(values: list[float]) -> float | None:
-    return math.fsum(values) / len(values) if values else None
-
-
 def _difference(head: float | None, base: float | None) -> float | None:
-    return None if head is None or base is None else head - base
+    return None if head is None or base is None else clamp(head - base)
 
 
 def _rate_rose(head_errors: int, head_count: int, base_errors: int, base_count: int) -> bool:
@@ -243,10 +245,11 @@ class Evaluator:
     regressions: int = 0
     improvements: int = 0
     new_errors: int = 0
+    missing: int = 0
 
     def answer(self) -> dict[str, Any]:
-        base, head = _mean(self.base), _mean(self.head)
-        like_base, like_head = _mean(self.like_base), _mean(self.like_head)
+        base, head = mean(self.base), mean(self.head)
+        like_base, like_head = mean(self.like_base), mean(self.like_head)
         return {
             "name": self.name,
             "kind": self.kind,
@@ -265,6 +268,7 @@ class Evaluator:
             "regressions": self.regressions,
             "improvements": self.improvements,
             "new_errors": self.new_errors,
+            "missing": self.missing,
         }
 
 
@@ -301,7 +305,9 @@ def _change(delta: float | None, threshold: float, new_error: bool) -> str | Non
     return "steady"
 
 
-def _score_row(name: str, evaluator: Evaluator, base: Scores | None, head: Scores | None) -> dict[str, Any]:
+def _score_row(
+    name: str, evaluator: Evaluator, base: Scores | None, head: Scores | None, *, on_both: bool
+) -> dict[str, Any]:
     base_mean, head_mean = _mean_of(base), _mean_of(head)
     delta = _difference(head_mean, base_mean)
     new_error = (
@@ -309,12 +315,14 @@ def _score_row(name: str, evaluator: Evaluator, base: Scores | None, head: Score
         and head is not None
         and _rate_rose(head[EVALUATION_ERRORS], head[EVALUATIONS], base[EVALUATION_ERRORS], base[EVALUATIONS])
     )
+    missing = on_both and base_mean is not None and head_mean is None
     return {
         "name": name,
         "base": base_mean,
         "head": head_mean,
         "delta": delta,
-        "change": _change(delta, evaluator.threshold, new_error),
+        "change": "regression" if missing else _change(delta, evaluator.threshold, new_error),
+        "missing": missing,
         "base_errors": 0 if base is None else base[EVALUATION_ERRORS],
         "head_errors": 0 if head is None else head[EVALUATION_ERRORS],
         "new_error": new_error,
@@ -379,6 +387,7 @@ def _outcomes(
         in_scope = same_in_scope if same else changed_in_scope
         output_changed = None
         new_run_error = False
+        improvement = False
         base_tally, head_tally = base_tallies.get(example_id), head_tallies.get(example_id)
         if base_tally is not None and head_tally is not None:
             if base_tally[SUCCESSES] and head_tally[SUCCESSES]:
@@ -389,11 +398,32 @@ def _outcomes(
             new_run_error = _rate_rose(
                 head_tally[ERRORS], head_tally[RUNS], base_tally[ERRORS], base_tally[RUNS]
             )
+            # A base run error head no longer makes: the symmetric of a new run error.
+            improvement = _rate_rose(
+                base_tally[ERRORS], base_tally[RUNS], head_tally[ERRORS], head_tally[RUNS]
+            )
         regression = new_run_error
-        improvement = new_evaluation_error = False
+        new_evaluation_error = False
         for evaluator, base_scores, head_scores in score_maps:
             base_score, head_score = base_scores.get(example_id), head_scores.get(example_id)
-            if base_score is None or head_score is None:
+            if base_score is None:
+                continue
+            if head_score is None or not head_score[SCORED]:
+                # Head has no score where base has one (no successful run, no evaluation, or
+                # only errors): a CI gate must not pass a head that produced nothing.
+                if base_score[SCORED]:
+                    regression = True
+                    new_error = head_score is not None and _rate_rose(
+                        head_score[EVALUATION_ERRORS],
+                        head_score[EVALUATIONS],
+                        base_score[EVALUATION_ERRORS],
+                        base_score[EVALUATIONS],
+                    )
+                    if in_scope:
+                        evaluator.regressions += 1
+                        evaluator.missing += 1
+                        evaluator.new_errors += new_error
+                    new_evaluation_error = new_evaluation_error or new_error
                 continue
             new_error = _rate_rose(
                 head_score[EVALUATION_ERRORS],
@@ -403,12 +433,12 @@ def _outcomes(
             )
             change = None
             if base_score[SCORED] and head_score[SCORED]:
-                base_mean = float(base_score[SUM] or 0.0) / base_score[SCORED]
-                head_mean = float(head_score[SUM] or 0.0) / head_score[SCORED]
+                base_mean = scaled_mean(base_score[SUM], base_score[SCORED]) or 0.0
+                head_mean = scaled_mean(head_score[SUM], head_score[SCORED]) or 0.0
                 if same:
                     evaluator.like_base.append(base_mean)
                     evaluator.like_head.append(head_mean)
-                change = _change(head_mean - base_mean, evaluator.threshold, new_error)
+                change = _change(clamp(head_mean - base_mean), evaluator.threshold, new_error)
             elif new_error:
                 change = "regression"
             if change == "regression":
@@ -444,7 +474,15 @@ def _example_answer(
         base_score = base.scores.get(name, {}).get(example_id)
         head_score = head.scores.get(name, {}).get(example_id)
         if base_score is not None or head_score is not None:
-            scores.append(_score_row(name, evaluator, base_score, head_score))
+            scores.append(
+                _score_row(
+                    name,
+                    evaluator,
+                    base_score,
+                    head_score,
+                    on_both=outcome.status in ("same_content", "changed"),
+                )
+            )
     return {
         "example_id": render_id(example_id),
         "source_id": source_id,

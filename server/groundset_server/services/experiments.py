@@ -33,6 +33,7 @@ from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
 from groundset_server.services.costs import tallies
 from groundset_server.services.errors import Conflict, Invalid, NotFound
+from groundset_server.services.means import SCALE, scaled_mean
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
     dataset_by_id,
@@ -201,7 +202,7 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
             sa.func.count(),
             sa.func.count(evaluations.c.error),
             sa.func.count(evaluations.c.score),
-            sa.func.avg(evaluations.c.score),
+            sa.func.sum(evaluations.c.score / SCALE),
         )
         .join(runs, runs.c.id == evaluations.c.run_id)
         .where(runs.c.experiment_id == experiment.id)
@@ -224,9 +225,9 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
                 "count": count,
                 "errors": errors,
                 "scored": scored,
-                "mean_score": None if mean is None else float(mean),
+                "mean_score": scaled_mean(scaled_sum, scored),
             }
-            for name, count, errors, scored, mean in per_evaluator
+            for name, count, errors, scored, scaled_sum in per_evaluator
         ],
     }
 
