@@ -66,6 +66,21 @@ fuzz seconds="60":
     cargo install --quiet cargo-fuzz --locked || true
     cd crates/canonhash && RUSTC_BOOTSTRAP=1 cargo fuzz run canonicalize_text -- -max_total_time={{seconds}}
 
+# Release artifacts into dist/: groundset-core's abi3 manylinux wheel and sdist, the groundset
+# (SDK) and groundset-server wheels and sdists (each wheel built from its sdist), and the npm
+# tarballs of groundset and its platform package groundset-linux-x64-gnu; then checks them
+# (scripts/check_dist.py: tags, licences, contents, sizes).
+dist: venv js::build
+    {{python}} scripts/versions.py --check
+    rm -rf dist && mkdir -p dist
+    cd core && {{python}} -m maturin build --release --quiet --out ../dist
+    cd core && {{python}} -m maturin sdist --out ../dist
+    {{python}} -m build --quiet --outdir dist python
+    {{python}} -m build --quiet --outdir dist server
+    cp js/native/groundset.linux-x64-gnu.node js/npm/linux-x64-gnu/
+    cd dist && npm pack --silent ../js ../js/npm/linux-x64-gnu
+    {{python}} scripts/check_dist.py dist
+
 # The demo: build, start a server on a temporary SQLite, run and check the Python and TypeScript quickstarts.
 demo: build
     {{python}} scripts/demo.py

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
 
+from groundset_server import __version__
 from groundset_server.config import ConfigError, Settings, default_database_url
 from groundset_server.db.engine import MigrationError, check_migrated, make_engine, run_migrations
 
@@ -20,6 +21,7 @@ WORKER_FACTORY = "groundset_server.app:create_worker_app"
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="groundset-server", description="The groundset REST server.")
+    parser.add_argument("--version", action="version", version=f"groundset-server {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", default="127.0.0.1")

@@ -113,6 +113,16 @@ class Connection:
 JsonFlag = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON instead of a table.")]
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        import importlib.metadata
+
+        import groundset_core
+
+        out.print(f"groundset {importlib.metadata.version('groundset')} (groundset-core {groundset_core.__version__})")
+        raise typer.Exit()
+
+
 @app.callback()
 def _connection(
     context: typer.Context,
@@ -129,6 +139,12 @@ def _connection(
         str | None,
         typer.Option("--api-key", envvar="GROUNDSET_API_KEY", metavar="KEY", help="Sent as a Bearer token."),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", metavar=FLAG, is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     context.obj = Connection(base_url=base_url, api_key=api_key)
 

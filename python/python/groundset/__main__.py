@@ -1,0 +1,5 @@
+"""``python -m groundset``: the ``groundset`` CLI."""
+
+from groundset.cli import main
+
+main()
