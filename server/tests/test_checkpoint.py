@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from groundset_server.app import create_app
 from groundset_server.config import Settings
-from groundset_server.db.engine import make_engine, wal_checkpointer, write_transaction
+from groundset_server.db.engine import WalCheckpointer, make_engine, wal_checkpointer, write_transaction
 from tests.conftest import example
 from tests.test_upsert import upsert
 
@@ -43,28 +43,32 @@ def test_the_thread_checkpoints_while_serving_and_truncates_at_shutdown(tmp_path
     again.state.engine.dispose()
 
 
-def test_a_wal_past_its_bound_is_truncated_a_passive_checkpoint_copies_every_frame(tmp_path: Path) -> None:
+def test_checkpoints_when_idle_past_the_soft_bound_and_truncation_past_the_bound(tmp_path: Path) -> None:
     path = tmp_path / "groundset.db"
     engine = make_engine(f"sqlite:///{path}")
-    checkpointer = wal_checkpointer(engine)
-    assert checkpointer is not None
+    # The thread waits an hour for idleness: each checkpoint below is the test's own.
+    checkpointer = WalCheckpointer(engine, str(path), idle=3600, interval=3600)
     checkpointer.start()
     try:
         for _ in range(3):
             with write_transaction(engine) as connection:
                 connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (pad TEXT)")
-                connection.exec_driver_sql("INSERT INTO t SELECT hex(randomblob(500)) FROM (SELECT 1)")
                 connection.exec_driver_sql(
                     "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 2000) "
                     "INSERT INTO t SELECT hex(randomblob(500)) FROM k"
                 )
-        # Autocheckpoint off: the commits left every frame in the WAL, SQLite's default 1,000
-        # pages (4 MB) were passed.
+        # Autocheckpoint off: the commits left every frame in the WAL, past SQLite's default
+        # 1,000 pages (4 MB).
         assert checkpointer.wal_bytes() > 4 << 20
-        passive = checkpointer.checkpoint()
-        assert passive is not None
-        busy, frames, done = passive
-        assert (busy, done) == (0, frames) and frames > 0
+        assert checkpointer.checkpoint() is None  # in use a moment ago: not idle yet
+        checkpointer.idle = 0
+        idle = checkpointer.checkpoint()
+        assert idle is not None
+        busy, frames, done = idle
+        assert busy == 0 and frames == done > 0
+        assert checkpointer.checkpoint() is None  # nothing used since
+        checkpointer.soft_bytes, checkpointer.interval = 1, 0
+        assert checkpointer.checkpoint() == (0, frames, frames)  # past the soft bound
         checkpointer.bound_bytes = 1
         assert checkpointer.checkpoint() == (0, 0, 0)  # TRUNCATE: the WAL emptied
         assert checkpointer.wal_bytes() == 0
@@ -72,7 +76,7 @@ def test_a_wal_past_its_bound_is_truncated_a_passive_checkpoint_copies_every_fra
         checkpointer.stop()
         engine.dispose()
     with make_engine(f"sqlite:///{path}").connect() as connection:
-        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 6003
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 6000
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,35 +96,64 @@ log = logging.getLogger("groundset_server")
 
 
 class WalCheckpointer:
-    """Checkpoints a SQLite database's write-ahead log from a daemon thread, so that no request
-    pays for it.
+    """Checkpoints a SQLite database's write-ahead log from a daemon thread, between requests,
+    so that no request pays for it.
 
     SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages:
     a request that wrote 100,000 runs waited ~0.1 s more for it. While started, the engine's
     connections are opened with ``PRAGMA wal_autocheckpoint=0`` and this thread runs a PASSIVE
-    checkpoint (never waits for, nor blocks, readers or writers) every ``interval`` seconds.
-    A WAL past ``bound_bytes`` (readers that never let a checkpoint reach its end, constant
-    writes) is checkpointed with TRUNCATE instead, which waits for readers and writers (the
-    busy timeout) and empties the file, so it cannot grow without end. Other processes on the
-    database keep SQLite's automatic checkpoint; checkpoints of several processes at once are
-    safe (one of them finds the database busy and skips).
-    :meth:`stop` ends the thread and truncates the WAL."""
+    checkpoint (never waits for, nor blocks, readers or writers) once the engine has been idle
+    (no connection checked out) for ``idle`` seconds after some use, so it does not take the
+    CPU from the next requests of a client that is still at work (2 cores shared). Under
+    constant use, a WAL past ``soft_bytes`` gets a PASSIVE checkpoint anyway every ``interval``
+    seconds, and one past ``bound_bytes`` (readers that never let a checkpoint reach its end) a
+    TRUNCATE, which waits for readers and writers (the busy timeout) and empties the file: it
+    cannot grow without end. Other processes on the database keep SQLite's automatic
+    checkpoint; checkpoints of several processes at once are safe (one finds the database busy
+    and the next round tries again). :meth:`stop` ends the thread and truncates the WAL."""
 
     def __init__(
-        self, engine: sa.Engine, path: str, interval: float = 1.0, bound_bytes: int = 256 << 20
+        self,
+        engine: sa.Engine,
+        path: str,
+        idle: float = 0.5,
+        interval: float = 1.0,
+        soft_bytes: int = 64 << 20,
+        bound_bytes: int = 256 << 20,
     ) -> None:
         self.engine = engine
         self.path = path
+        self.idle = idle
         self.interval = interval
+        self.soft_bytes = soft_bytes
         self.bound_bytes = bound_bytes
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._in_use = 0
+        self._last_use = 0.0
+        self._used = False  # a connection was checked out since the last checkpoint
+        self._last_checkpoint = 0.0
 
     def _connect(self, dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
+    def _checkout(self, *_args: Any) -> None:
+        with self._lock:
+            self._in_use += 1
+            self._used = True
+
+    def _checkin(self, *_args: Any) -> None:
+        with self._lock:
+            self._in_use = max(0, self._in_use - 1)
+            self._last_use = time.monotonic()
+
+    def _listeners(self) -> list[tuple[str, Any]]:
+        return [("connect", self._connect), ("checkout", self._checkout), ("checkin", self._checkin)]
+
     def start(self) -> None:
-        sa.event.listen(self.engine, "connect", self._connect)
+        for name, listener in self._listeners():
+            sa.event.listen(self.engine, name, listener)
         # Connections opened before (the migrations') would still checkpoint on commit.
         self.engine.dispose()
         self._stopping.clear()
@@ -136,12 +166,17 @@ class WalCheckpointer:
         self._stopping.set()
         self._thread.join()
         self._thread = None
-        sa.event.remove(self.engine, "connect", self._connect)
+        for name, listener in (
+            ("connect", self._connect),
+            ("checkout", self._checkout),
+            ("checkin", self._checkin),
+        ):
+            sa.event.remove(self.engine, name, listener)
         self.engine.dispose()
         self.checkpoint("TRUNCATE")
 
     def _loop(self) -> None:
-        while not self._stopping.wait(self.interval):
+        while not self._stopping.wait(min(self.idle, self.interval) / 2):
             try:
                 self.checkpoint()
             except sqlite3.Error as error:  # a busy or locked database: the next round tries again
@@ -154,23 +189,40 @@ class WalCheckpointer:
         except FileNotFoundError:
             return 0
 
+    def _due(self) -> str | None:
+        """The checkpoint the thread runs now, if any."""
+        size = self.wal_bytes()
+        if size == 0:
+            return None
+        if size > self.bound_bytes:
+            return "TRUNCATE"
+        now = time.monotonic()
+        with self._lock:
+            idle = self._in_use == 0 and now - self._last_use >= self.idle
+            used = self._used
+        if used and idle:
+            return "PASSIVE"
+        # The size says nothing of new frames (a WAL checkpointed to its end is written again
+        # from its start): past the soft bound, a checkpoint at most every interval.
+        if size > self.soft_bytes and now - self._last_checkpoint >= self.interval:
+            return "PASSIVE"
+        return None
+
     def checkpoint(self, mode: str | None = None) -> tuple[int, int, int] | None:
-        """One checkpoint (``mode`` PASSIVE, RESTART or TRUNCATE; by default PASSIVE, TRUNCATE past
-        the bound, none when the WAL did not grow since the last); SQLite's (busy, WAL frames,
-        frames checkpointed), or None when there is no WAL."""
+        """One checkpoint (``mode`` PASSIVE, RESTART or TRUNCATE; by default the one due now, if
+        any); SQLite's (busy, WAL frames, frames checkpointed), or None when none ran."""
+        mode = mode or self._due()
         if mode is None:
-            # The size says nothing of new frames (a WAL checkpointed to its end is written again
-            # from its start), and a PASSIVE checkpoint with nothing to copy costs next to nothing.
-            size = self.wal_bytes()
-            if size == 0:
-                return None
-            mode = "TRUNCATE" if size > self.bound_bytes else "PASSIVE"
+            return None
+        with self._lock:
+            self._used = False
         # A connection of its own: a checkpoint waits for no pooled connection and holds none.
         connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
             busy, frames, done = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
         finally:
             connection.close()
+        self._last_checkpoint = time.monotonic()
         return int(busy), int(frames), int(done)
 
 
