@@ -62,6 +62,12 @@ def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: s
     assert shown.exit_code == 0 and "deleted" in shown.output
     digits = run("tag", unique_name, "12", v1)
     assert digits.exit_code == 1 and "all digits" in digits.output
+    # A tag with '/' (or only whitespace) is refused by the server, and the CLI says why.
+    for bad in ("a/b", "/", "a/history", " "):
+        for command in (["tag", unique_name, bad, v1], ["untag", unique_name, bad], ["tags", unique_name, bad]):
+            refused_tag = run(*command)
+            assert refused_tag.exit_code == 1 and "invalid_tag" in refused_tag.output, (command, refused_tag.output)
+            assert "Expecting value" not in refused_tag.output
 
 
 def test_experiments_and_compare_by_tag(run: Any, client: groundset.Client, unique_name: str) -> None:

@@ -20,7 +20,7 @@ class SchemaSet(StrictModel):
     metadata: SchemaDocument = Field(
         default=None, description="The schema of `metadata` (absent metadata is validated as `{}`)."
     )
-    force: bool = Field(
+    force: StrictBool = Field(
         default=False,
         description="Store it even though examples of the latest version violate it (recorded as `forced`).",
     )

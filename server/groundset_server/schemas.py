@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from groundset_server.schema_models import DatasetSchema
 from groundset_server.validation import FreeText, Name, StrictModel, TagName
 
 AllowEmpty = Annotated[
-    bool,
+    StrictBool,
     Field(
         description="Mirror only: allow deleting every example of a dataset that has some "
         "(else 409 `mirror_would_empty`)."
@@ -48,7 +48,7 @@ class UpsertExample(StrictModel):
 class UpsertRequest(StrictModel):
     dataset: DatasetSelector
     mode: Literal["merge", "mirror"] = "merge"
-    dry_run: bool = False
+    dry_run: StrictBool = False
     expected_version_id: str | None = None
     allow_empty: AllowEmpty = False
     max_deletes: MaxDeletes = None
@@ -61,7 +61,7 @@ class UpsertRequest(StrictModel):
         description="Tag the version the upsert produced, or the latest when nothing changed, in the "
         "same transaction (a dry run checks and writes nothing).",
     )
-    move_tag: bool = Field(
+    move_tag: StrictBool = Field(
         default=False,
         description="Move `tag` when it points at another version (else 409 `tag_exists`, nothing written).",
     )
@@ -323,7 +323,7 @@ class Health(BaseModel):
 
 class TagSet(StrictModel):
     version_id: str = Field(description="The version the tag names (of the same dataset).")
-    move: bool = Field(
+    move: StrictBool = Field(
         default=False,
         description="Move the tag when it points at another version (else 409 `tag_exists`); each "
         "move is recorded in its history.",

@@ -8,7 +8,7 @@ refused, and text bound for a text column is checked before any database sees it
 - :data:`Name` (dataset, experiment and evaluator names) refuses U+0000: 422 ``invalid_text``.
   PostgreSQL's ``text`` cannot hold it and SQLite's can, so both refuse it to answer the same.
 - :data:`TagName` (a version's tag): a name of 1 to :data:`MAX_NAME_CHARS` characters that is
-  not all ASCII digits (a version id) and holds no ``/`` (it is a URL path segment): 422
+  not only whitespace nor all ASCII digits (a version id) and holds no ``/`` (it is a URL path segment): 422
   ``invalid_tag`` (``invalid_text`` for U+0000). :func:`tag_refusal` is the rule, for query
   and path parameters too.
 - :data:`FreeText` (descriptions, a run's error, an evaluation's label or explanation) accepts
@@ -72,7 +72,7 @@ Name = Annotated[str, AfterValidator(_name)]
 def tag_refusal(value: str) -> tuple[str, str] | None:
     """Why ``value`` cannot name a tag, as ``(code, reason)``, or None when it can:
     ``invalid_text`` (U+0000), ``lone_surrogate``, ``invalid_tag`` (empty, longer than
-    :data:`MAX_NAME_CHARS`, all ASCII digits, or holding ``/``)."""
+    :data:`MAX_NAME_CHARS`, only whitespace, all ASCII digits, or holding ``/``)."""
     if NUL in value:
         return "invalid_text", f"a tag must not contain U+0000 (character {value.index(NUL)})"
     try:
@@ -81,6 +81,8 @@ def tag_refusal(value: str) -> tuple[str, str] | None:
         return "lone_surrogate", f"the tag holds a lone surrogate at character {error.start}"
     if not value:
         return "invalid_tag", "a tag must not be empty"
+    if value.isspace():
+        return "invalid_tag", "a tag must not be only whitespace"
     if len(value) > MAX_NAME_CHARS:
         return "invalid_tag", f"a tag has at most {MAX_NAME_CHARS} characters, not {len(value)}"
     if value.isascii() and value.isdigit():

@@ -4,12 +4,15 @@ user content (input, output, metadata) stays free-form."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import Strict
 
+import groundset_server.app  # noqa: F401  (every request model defined)
+from groundset_server.validation import StrictModel
 from tests.conftest import example
 from tests.test_experiments import create, examples_at, post_runs, problem, stored_runs
 from tests.test_upsert import table_count, upsert
@@ -158,4 +161,60 @@ def test_unknown_members_of_an_example_envelope(client: TestClient, route: str) 
         client.post(route, content=ndjson({"dataset": {"name": "qa"}}, item), headers=NDJSON), "$.outptu"
     )
     assert lined["line"] == 2
+    assert table_count(client, "dataset_versions") == 1
+
+
+def _request_models() -> list[type[StrictModel]]:
+    found: list[type[StrictModel]] = []
+    pending: list[type[StrictModel]] = [StrictModel]
+    while pending:
+        for model in pending.pop().__subclasses__():
+            found.append(model)
+            pending.append(model)
+    return found
+
+
+def _loose_bools(annotation: Any, metadata: list[Any]) -> bool:
+    """Whether ``annotation`` admits a bool without ``Strict`` (``"yes"`` and ``1`` coerced)."""
+    if annotation is bool:
+        return not any(isinstance(item, Strict) and item.strict for item in metadata)
+    if get_origin(annotation) is Annotated:
+        inner, *extra = get_args(annotation)
+        return _loose_bools(inner, [*metadata, *extra])
+    return any(_loose_bools(arg, []) for arg in get_args(annotation))
+
+
+def test_every_boolean_of_a_request_body_is_strict() -> None:
+    """A body's boolean is JSON true or false: pydantic's lax mode would take "yes", "on", 1."""
+    models = _request_models()
+    assert {"UpsertRequest", "TagSet", "SchemaSet", "RunCreate"} <= {model.__name__ for model in models}
+    loose = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, field in model.model_fields.items()
+        if _loose_bools(field.annotation, list(field.metadata))
+    ]
+    assert loose == []
+
+
+def _named(body: dict[str, Any]) -> str:
+    """The refused member: its JSON path (``field`` from the upsert's own reader)."""
+    return str(body.get("path") or f"$.{body['field']}")
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0, "1", None])
+def test_booleans_are_json_booleans(client: TestClient, value: Any) -> None:
+    first = seeded(client)
+    dataset_id, v1 = first["dataset_id"], first["version_id"]
+    assert client.put(f"/v1/datasets/{dataset_id}/tags/t", json={"version_id": v1}).status_code == 201
+    moved = client.put(f"/v1/datasets/{dataset_id}/tags/t", json={"version_id": v1, "move": value})
+    assert _named(problem(moved, 422, "invalid_request")) == "$.move"
+    for member in ("dry_run", "move_tag", "allow_empty"):
+        body = {"dataset": {"name": "qa"}, "examples": [], member: value}
+        assert (
+            _named(problem(client.post("/v1/datasets/upsert", json=body), 422, "invalid_request"))
+            == f"$.{member}"
+        )
+    forced = client.put(f"/v1/datasets/{dataset_id}/schema", json={"input": {}, "force": value})
+    assert _named(problem(forced, 422, "invalid_request")) == "$.force"
     assert table_count(client, "dataset_versions") == 1

@@ -168,6 +168,8 @@ def test_list_in_code_point_order_a_page_at_a_time(client: TestClient) -> None:
         ("123", "invalid_tag"),
         ("0", "invalid_tag"),
         ("a/b", "invalid_tag"),
+        (" ", "invalid_tag"),
+        ("\t\n\u3000", "invalid_tag"),
         ("a\x00b", "invalid_text"),
     ],
 )
@@ -205,7 +207,7 @@ def test_names_refused_everywhere(client: TestClient, tag: str, code: str) -> No
 
 def test_names_accepted_at_the_edges(client: TestClient) -> None:
     dataset_id, v1, _ = two_versions(client)
-    for tag in ["x" * 512, "\uff11\uff12\uff13", "v1", "12a", " ", "a?b#c", "😀" * 512]:
+    for tag in ["x" * 512, "\uff11\uff12\uff13", "v1", "12a", " a", "a?b#c", "😀" * 512]:
         assert put_tag(client, dataset_id, tag, v1).status_code == 201, tag
         assert client.get(tag_url(dataset_id, tag)).json()["name"] == tag
         assert (
@@ -414,5 +416,26 @@ def test_percent_encoded_tags_over_http(sqlite_url: str, server_factory: Callabl
             assert http.get(tag_url(dataset_id, name, "/history")).json()["data"][0]["action"] == "created"
         listed = http.get(f"/v1/datasets/{dataset_id}/tags").json()["data"]
         assert [tag["name"] for tag in listed] == sorted(names)
-        slashed = http.put(f"/v1/datasets/{dataset_id}/tags/a%2Fb", json={"version_id": v1})
-        assert slashed.status_code == 404 and slashed.json()["code"] == "not_found"
+        # A tag with '/' reaches the tag rule however it is sent: 422 invalid_tag, never a 404
+        # or a redirect; an escaped '/' before "/history" is part of the tag.
+        for path in ["a%2Fb", "%2F", "a/b", "a%2Fb/history", "a%2Fhistory", "/", "a/b/history"]:
+            for method in ("PUT", "GET", "DELETE"):
+                if method != "GET" and path.endswith("history"):
+                    continue
+                slashed = http.request(
+                    method, f"/v1/datasets/{dataset_id}/tags/{path}", json={"version_id": v1}
+                )
+                assert slashed.status_code == 422, (method, path, slashed.status_code, slashed.text)
+                assert slashed.json()["code"] == "invalid_tag" and slashed.json()["parameter"] == "tag"
+        # Escapes that are not UTF-8 (a lone surrogate's, a stray byte) are refused, not decoded
+        # into a tag named with U+FFFD.
+        for path in ["%ED%A0%80", "a%FF", "%ED%A0%80/history"]:
+            for method in ("PUT", "GET"):
+                refused = http.request(
+                    method, f"/v1/datasets/{dataset_id}/tags/{path}", json={"version_id": v1}
+                )
+                assert refused.status_code == 422, (method, path, refused.text)
+                assert refused.json()["code"] == "invalid_text" and refused.json()["parameter"] == "tag"
+        assert [tag["name"] for tag in http.get(f"/v1/datasets/{dataset_id}/tags").json()["data"]] == sorted(
+            names
+        )

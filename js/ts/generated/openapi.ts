@@ -283,7 +283,8 @@ export interface paths {
          * @description Point the tag at `version_id`: 201 when created; 200 when moved (`move: true`) or
          *     already there. 409 `tag_exists` (members `tag` and `version_id`, where it points now) when
          *     it points at another version without `move`; 422 `invalid_tag` (empty, over 512
-         *     characters, all digits, or with `/`); 404 `dataset_not_found`, `version_not_found`.
+         *     characters, only whitespace, all digits, or with `/`), `invalid_text` (U+0000, or a path
+         *     that is not UTF-8); 404 `dataset_not_found`, `version_not_found`.
          */
         put: operations["set_tag_v1_datasets__dataset_id__tags__tag__put"];
         post?: never;

@@ -174,14 +174,21 @@ def answer_of(call: Call, response: httpx.Response) -> Any:
     """The decoded answer of ``call``, or raises the :class:`APIError` of an error answer."""
     if response.status_code >= 400:
         raise _error_of(response)
+    if response.status_code >= 300:
+        # Redirects are not followed (a PUT's body would be lost); one is an error, named as such.
+        location = response.headers.get("location")
+        raise _error_of(response, f"the server redirected to {location}" if location else "")
     if call.expect == "none" or response.status_code == 204:
         return None
-    if call.expect == "ndjson":
-        return [json.loads(line) for line in response.content.splitlines() if line.strip()]
-    return response.json()
+    try:
+        if call.expect == "ndjson":
+            return [json.loads(line) for line in response.content.splitlines() if line.strip()]
+        return response.json()
+    except ValueError as error:
+        raise _error_of(response, f"the answer ({response.status_code}) is not JSON: {error}") from None
 
 
-def _error_of(response: httpx.Response) -> APIError:
+def _error_of(response: httpx.Response, why: str = "") -> APIError:
     body: object
     try:
         body = response.json()
@@ -191,7 +198,7 @@ def _error_of(response: httpx.Response) -> APIError:
         response.status_code,
         body,
         request_id=response.headers.get("x-request-id"),
-        reason=response.reason_phrase,
+        reason=why or response.reason_phrase,
         request=f"{response.request.method} {response.request.url.path}",
     )
 
