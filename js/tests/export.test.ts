@@ -100,3 +100,36 @@ test("refusals leave no file", async () => {
   expect(readdirSync(dir).filter((name) => name.includes("refused"))).toEqual([]);
   await expect(exportDataset({ client, dataset: { datasetName } })).rejects.toThrow(TypeError);
 });
+
+test.each([
+  ["out.csv", "csv"],
+  ["OUT.CSV", "csv"],
+  ["out.jsonl", "jsonl"],
+  ["out.ndjson", "jsonl"],
+  ["out.txt", "jsonl"],
+] as const)(
+  "the format follows the extension of %s (as the CLI's), and a contradicting one is refused",
+  async (name, written) => {
+    const datasetName = uniqueName("export-ext");
+    const synced = await upsertDataset({
+      client,
+      dataset: { datasetName },
+      examples: examples.slice(0, 2),
+      sourceIdKey: "id",
+    });
+    const sub = mkdtempSync(join(dir, "ext-"));
+    const path = join(sub, name);
+    const result = await exportDataset({ client, dataset: { datasetName }, path });
+    expect(result.format).toBe(written);
+    expect(readFileSync(path, "utf8").startsWith(written === "csv" ? "id," : '{"id":"e0"')).toBe(true);
+    expect(manifestDigest(await hashFile(path, { sourceIdKey: "id", format: written }))).toBe(synced.digest);
+    if (name !== "out.txt") {
+      const other: ExportFormat = written === "csv" ? "jsonl" : "csv";
+      const again = join(sub, `again-${name}`);
+      await expect(exportDataset({ client, dataset: { datasetName }, format: other, path: again })).rejects.toThrow(
+        /contradicts the extension of path/,
+      );
+      expect(readdirSync(sub)).toEqual([name]);
+    }
+  },
+);

@@ -5,12 +5,40 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { type Client, clientOrDefault } from "./client.js";
 import { checkTag, type DatasetSelector, resolveDataset } from "./datasets.js";
 
 /** The formats of an export. */
 export type ExportFormat = "jsonl" | "csv";
+
+/** The extensions that name a format (any case); a path with another one is JSONL by default. */
+const EXTENSIONS: Readonly<Record<string, ExportFormat>> = { ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl" };
+
+/**
+ * The format an export writes (the Python SDK's and the CLI's rule): `format` when given, else
+ * the one `path`'s extension names (`.csv`: CSV; `.jsonl`, `.ndjson`: JSONL; any case), else
+ * JSONL.
+ *
+ * @throws {TypeError} a format other than `"jsonl"` and `"csv"`, or one the extension
+ *   contradicts (`format: "jsonl"` to `x.csv`): the file would be misread by what reads it by name.
+ */
+export function exportFormat(path: string | undefined, format: unknown): ExportFormat {
+  if (format !== undefined && format !== "jsonl" && format !== "csv") {
+    throw new TypeError(`format must be "jsonl" or "csv", not ${JSON.stringify(format)}`);
+  }
+  const named = path === undefined ? undefined : EXTENSIONS[extname(path).toLowerCase()];
+  if (format === undefined) {
+    return named ?? "jsonl";
+  }
+  if (named !== undefined && named !== format) {
+    throw new TypeError(
+      `format ${JSON.stringify(format)} contradicts the extension of path ${JSON.stringify(path)}, which names ${named}: ` +
+        `give a path ending in .${format}, or leave format out`,
+    );
+  }
+  return format;
+}
 
 /** What {@link exportDataset} wrote. */
 export interface ExportResult {
@@ -32,7 +60,9 @@ export interface ExportResult {
  * sourceIdKey: idKey })` gives its manifest, and a mirror `upsertDataset({ path, sourceIdKey })`
  * of it is a no-op.
  *
- * - `format`: `"jsonl"` (default): one `{ [idKey], input, output, metadata }` object per line;
+ * - `format`: default: the one `path`'s extension names (`.csv`: CSV; `.jsonl`, `.ndjson`:
+ *   JSONL), else JSONL; refused when the extension names the other ({@link exportFormat}).
+ *   `"jsonl"`: one `{ [idKey], input, output, metadata }` object per line;
  *   `"csv"`: the id column, then dotted string columns (`input.question`) and `….:json` columns
  *   of JSON text for every other value (an empty cell: absent), RFC 4180 with CRLF line ends
  *   (docs/hashing.md, section 5). A CSV export's first bytes come after the server's pass that
@@ -55,10 +85,7 @@ export async function exportDataset(options: {
   path?: string;
   stream?: NodeJS.WritableStream;
 }): Promise<ExportResult> {
-  const format = options.format ?? "jsonl";
-  if (format !== "jsonl" && format !== "csv") {
-    throw new TypeError(`format must be "jsonl" or "csv", not ${JSON.stringify(format)}`);
-  }
+  const format = exportFormat(options.path, options.format);
   if ((options.path === undefined) === (options.stream === undefined)) {
     throw new TypeError("exportDataset takes exactly one of path and stream");
   }

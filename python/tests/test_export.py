@@ -11,6 +11,7 @@ import pytest
 
 import groundset
 from groundset._export import ExportFormat
+from test_cli import plain
 
 EXAMPLES: list[dict[str, Any]] = [
     {
@@ -86,3 +87,28 @@ def test_the_cli_exports_to_a_file_or_stdout(
     refused = run("export", unique_name, "-o", str(tmp_path / "x.csv"), "--id-key", "input", "--json")
     assert refused.exit_code == 1 and '"invalid_id_key"' in refused.stdout
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("out.csv", "csv"), ("OUT.CSV", "csv"), ("out.jsonl", "jsonl"), ("out.ndjson", "jsonl"), ("out.txt", "jsonl")],
+)
+def test_the_format_follows_the_extension(
+    client: groundset.Client, run: Any, unique_name: str, tmp_path: Path, name: str, written: ExportFormat
+) -> None:
+    """As the CLI does: a path's extension names the format; a format it contradicts is refused."""
+    synced = client.upsert_dataset(name=unique_name, examples=EXAMPLES[:2], source_id_key="id")
+    path = tmp_path / name
+    result = groundset.export_dataset(name=unique_name, path=path, client=client)
+    assert result.format == written
+    assert path.read_bytes().startswith(b"id," if written == "csv" else b'{"id":"e0"')
+    assert groundset.manifest_digest(groundset.hash_file(path, source_id_key="id", format=written)) == synced.digest
+    other: ExportFormat = "jsonl" if written == "csv" else "csv"
+    if name != "out.txt":
+        with pytest.raises(ValueError, match=f"format= '{other}' contradicts the extension of path="):
+            groundset.export_dataset(name=unique_name, format=other, path=tmp_path / ("again" + name), client=client)
+        assert not (tmp_path / ("again" + name)).exists()
+        refused = run("export", unique_name, "-o", str(tmp_path / ("cli" + name)), "--format", other)
+        assert refused.exit_code == 2 and "contradicts the extension" in plain(refused.output)
+    # A file object has no extension: JSONL unless told.
+    assert groundset.export_dataset(name=unique_name, file=io.BytesIO(), client=client).format == "jsonl"

@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from groundset._cli_tags import FLAG, NameArgument, _call, _print, _show
-from groundset._export import ExportFormat, export_dataset
+from groundset._export import export_dataset
+from groundset._export import export_format as export_format_of
 
 __all__ = ["register"]
 
@@ -43,7 +44,11 @@ def export(
     tag: Annotated[str | None, typer.Option("--tag", metavar="TAG", help="The version by tag.")] = None,
     export_format: Annotated[
         ExportChoice | None,
-        typer.Option("--format", help="The format [default: csv for a FILE ending in .csv, else jsonl]."),
+        typer.Option(
+            "--format",
+            help="The format [default: csv for a FILE ending in .csv, else jsonl]; one that FILE's "
+            "extension contradicts is refused.",
+        ),
     ] = None,
     id_key: Annotated[
         str, typer.Option("--id-key", metavar="KEY", help="The member (CSV: column) of each example's source id.")
@@ -58,10 +63,15 @@ def export(
     """
     if version is not None and tag is not None:
         raise typer.BadParameter("give --version or --tag, not both", param_hint="'--tag'")
-    chosen: ExportFormat = "csv" if output.lower().endswith(".csv") else "jsonl"
-    if export_format is not None:
-        chosen = "csv" if export_format is ExportChoice.csv else "jsonl"
     to_stdout = output == STDOUT
+    try:
+        chosen = export_format_of(
+            None if to_stdout else output,
+            None if export_format is None else export_format.value,
+            names=("--format", "FILE"),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--format'") from None
     result = _call(
         context,
         lambda client: export_dataset(

@@ -14,10 +14,33 @@ from groundset._http import Call, segment
 from groundset._ops import dataset_json
 from groundset.client import AsyncClient, Client, drive_op, stream_call
 
-__all__ = ["ExportFormat", "ExportResult", "export_dataset"]
+__all__ = ["ExportFormat", "ExportResult", "export_dataset", "export_format"]
 
 ExportFormat = Literal["jsonl", "csv"]
 CHUNK_BYTES = 1 << 20
+EXTENSIONS: dict[str, ExportFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+"""The extensions that name a format (any case); a path with another one is JSONL by default."""
+
+
+def export_format(
+    path: str | os.PathLike[str] | None, format: str | None, *, names: tuple[str, str] = ("format=", "path=")
+) -> ExportFormat:
+    """The format an export writes: ``format`` when given, else the one ``path``'s extension
+    names (``.csv``: CSV; ``.jsonl``, ``.ndjson``: JSONL; any case), else JSONL. ``ValueError``
+    for a format other than ``"jsonl"`` and ``"csv"``, or one the extension contradicts
+    (``format="jsonl"`` to ``x.csv``): the file would be misread by whatever reads it by its
+    name (and by the CLI's ``upsert``). ``names`` name the two arguments in the messages."""
+    if format is not None and format not in ("jsonl", "csv"):
+        raise ValueError(f"{names[0]} must be 'jsonl' or 'csv', not {format!r}")
+    named = None if path is None else EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
+    if format is None:
+        return named or "jsonl"
+    if named is not None and named != format:
+        raise ValueError(
+            f"{names[0]} {format!r} contradicts the extension of {names[1]} {os.fspath(path or '')!r}, "
+            f"which names {named}: give a path ending in .{format}, or leave {names[0]} out"
+        )
+    return "csv" if format == "csv" else "jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +67,7 @@ def export_dataset(
     dataset_id: str | None = None,
     version_id: str | None = None,
     tag: str | None = None,
-    format: ExportFormat = "jsonl",
+    format: ExportFormat | None = None,
     id_key: str = "id",
     path: str | os.PathLike[str] | None = None,
     file: BinaryIO | None = None,
@@ -63,7 +86,10 @@ def export_dataset(
     Args:
         name, dataset_id: the dataset, by exactly one of them.
         version_id, tag: the version, by at most one of them; neither: the latest.
-        format: ``"jsonl"``: one ``{id_key, "input", "output", "metadata"}`` object per line;
+        format: default: the one ``path``'s extension names (``.csv``: CSV; ``.jsonl``,
+            ``.ndjson``: JSONL), else JSONL; refused when the extension names the other one
+            (:func:`export_format`, the CLI's rule too).
+            ``"jsonl"``: one ``{id_key, "input", "output", "metadata"}`` object per line;
             ``"csv"``: the id column, then dotted string columns (``input.question``) and
             ``….:json`` columns of JSON text for every other value (an empty cell: absent), RFC
             4180 with CRLF line ends (docs/hashing.md, section 5).
@@ -83,23 +109,22 @@ def export_dataset(
             ``dataset_has_no_version``.
         ValueError, TypeError: a bad argument, before anything is sent.
 
-    >>> export_dataset(name="qa", format="csv", path="qa.csv")  # doctest: +SKIP
+    >>> export_dataset(name="qa", path="qa.csv")  # doctest: +SKIP
     ExportResult(dataset_id='1', version_id='2', format='csv', path='qa.csv', size=5230)
     """
     if (path is None) == (file is None):
         raise ValueError("give exactly one of path= and file=")
-    if format not in ("jsonl", "csv"):
-        raise ValueError(f"format= must be 'jsonl' or 'csv', not {format!r}")
+    chosen = export_format(path, format)
     if version_id is not None and tag is not None:
         raise ValueError("give at most one of version_id= and tag=")
     if isinstance(client, AsyncClient):
         raise TypeError("export_dataset takes a groundset.Client, not an AsyncClient")
     if client is None:
         with Client() as made:
-            return _export(made, name, dataset_id, version_id, tag, format, id_key, path, file)
+            return _export(made, name, dataset_id, version_id, tag, chosen, id_key, path, file)
     if not isinstance(client, Client):
         raise TypeError(f"client= must be a groundset.Client, not {type(client).__name__}")
-    return _export(client, name, dataset_id, version_id, tag, format, id_key, path, file)
+    return _export(client, name, dataset_id, version_id, tag, chosen, id_key, path, file)
 
 
 def _export(
