@@ -278,7 +278,7 @@ class Problem(BaseModel):
     experiment_id: str | None = Field(
         default=None,
         description="`experiment_not_found`, `invalid_id`, `task_version_required`, "
-        "`example_not_in_selection`.",
+        "`example_not_in_selection`, `reuse_from_itself`.",
     )
     example_id: str | None = Field(default=None, description="`invalid_id`: the refused example id.")
     run_id: str | None = Field(default=None, description="`invalid_id`: the refused run id.")

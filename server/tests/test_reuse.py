@@ -224,6 +224,8 @@ def test_refusals(client: TestClient) -> None:
         client.post("/v1/experiments/999999/reuse", json={"base": s["base"]}), 404, "experiment_not_found"
     )
     problem(client.post(url, json={"base": "x"}), 422, "invalid_id")
+    itself = problem(client.post(url, json={"base": s["head"]}), 422, "reuse_from_itself")
+    assert (itself["experiment_id"], itself["parameter"]) == (s["head"], "base")
     problem(client.post(url, json={"base": s["base"], "evaluatros": []}), 422, "unknown_field")
     problem(client.post(url, json={}), 422, "invalid_request")
     twice = {"base": s["base"], "evaluators": [{"name": "q"}, {"name": "q", "evaluator_version": "2"}]}

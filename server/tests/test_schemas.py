@@ -69,6 +69,11 @@ def test_set_get_history_delete(client: TestClient) -> None:
     history = client.get(url(dataset_id, "/history")).json()["data"]
     assert [(h["input"], h["metadata"]) for h in history] == [(None, None), (QUESTION, True)]
     problem(client.get(url("999999")), 404, "dataset_not_found")
+    # A schema with no part is not a schema: a deletion is DELETE, said so; nothing stored.
+    for empty in ({}, {"input": None, "output": None, "metadata": None}, {"force": True}):
+        refused = problem(client.put(url(dataset_id), json=empty), 422, "empty_schema")
+        assert "DELETE" in refused["detail"]
+    assert len(client.get(url(dataset_id, "/history")).json()["data"]) == 2
 
 
 def test_a_schema_the_latest_version_violates_is_refused_unless_forced(client: TestClient) -> None:

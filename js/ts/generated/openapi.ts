@@ -212,7 +212,8 @@ export interface paths {
          *     problem in `errors`; a `$schema` of another dialect and a `$ref` leaving the schema are
          *     refused, nothing is fetched); 422 `schema_violation` when examples of the latest version
          *     violate it (each with `source_id`, `path`, `schema_path`, the first 100 and `more_errors`;
-         *     nothing stored) unless `force`, which stores it marked `forced`. `format` is an annotation.
+         *     nothing stored) unless `force`, which stores it marked `forced`; 422 `empty_schema` when
+         *     every part is null (remove the schema with DELETE). `format` is an annotation.
          */
         put: operations["set_schema_v1_datasets__dataset_id__schema_put"];
         post?: never;
@@ -488,8 +489,8 @@ export interface paths {
          *     `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
          *     `evaluator_version` equal one of `evaluators` with a version are copied too;
          *     `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
-         *     `experiment_not_found`; 422 `experiments_on_different_datasets`, `task_version_required`
-         *     (the head has no task_version).
+         *     `experiment_not_found`; 422 `reuse_from_itself` (the base is the head),
+         *     `experiments_on_different_datasets`, `task_version_required` (the head has no task_version).
          */
         post: operations["reuse_results_v1_experiments__experiment_id__reuse_post"];
         delete?: never;
@@ -1455,7 +1456,7 @@ export interface components {
             expected_version_id?: string | null;
             /**
              * Experiment Id
-             * @description `experiment_not_found`, `invalid_id`, `task_version_required`, `example_not_in_selection`.
+             * @description `experiment_not_found`, `invalid_id`, `task_version_required`, `example_not_in_selection`, `reuse_from_itself`.
              * @default null
              */
             experiment_id?: string | null;

@@ -168,8 +168,8 @@ def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> d
     `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
     `evaluator_version` equal one of `evaluators` with a version are copied too;
     `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
-    `experiment_not_found`; 422 `experiments_on_different_datasets`, `task_version_required`
-    (the head has no task_version)."""
+    `experiment_not_found`; 422 `reuse_from_itself` (the base is the head),
+    `experiments_on_different_datasets`, `task_version_required` (the head has no task_version)."""
     return reuse.reuse(engine_of(request), experiment_id, body)
 
 

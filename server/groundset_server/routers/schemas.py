@@ -19,7 +19,8 @@ def set_schema(request: Request, dataset_id: str, body: SchemaSet) -> Response:
     problem in `errors`; a `$schema` of another dialect and a `$ref` leaving the schema are
     refused, nothing is fetched); 422 `schema_violation` when examples of the latest version
     violate it (each with `source_id`, `path`, `schema_path`, the first 100 and `more_errors`;
-    nothing stored) unless `force`, which stores it marked `forced`. `format` is an annotation."""
+    nothing stored) unless `force`, which stores it marked `forced`; 422 `empty_schema` when
+    every part is null (remove the schema with DELETE). `format` is an annotation."""
     parts = {"input": body.input, "output": body.output, "metadata": body.metadata}
     return json_response(schemas.set_schema(engine_of(request), dataset_id, parts, body.force))
 

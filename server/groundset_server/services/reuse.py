@@ -244,14 +244,22 @@ def _to_rerun(
 def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str, Any]:
     """Copy into the experiment ``experiment_id`` (the head) the base's results for unchanged
     content (schema ``ReuseResult``). 404 ``experiment_not_found`` (either); 422
-    ``experiments_on_different_datasets``, ``task_version_required`` (the head has none),
-    ``invalid_id``."""
+    ``reuse_from_itself`` (the base is the head), ``experiments_on_different_datasets``,
+    ``task_version_required`` (the head has none), ``invalid_id``."""
     given = [(evaluator.name, evaluator.evaluator_version) for evaluator in body.evaluators]
     versioned = [(name, version) for name, version in given if version is not None]
     with write_transaction(engine) as conn:
         # The head's row lock serializes this with the batches posted to it.
         head = experiment_row(conn, experiment_id, lock=True)
         base = experiment_row(conn, body.base)
+        if base.id == head.id:
+            raise Invalid(
+                "reuse_from_itself",
+                f"experiment {head.id} is both the base and the head: results are reused from "
+                "another experiment (an earlier one on the same dataset)",
+                parameter="base",
+                experiment_id=render_id(head.id),
+            )
         if base.dataset_id != head.dataset_id:
             raise Invalid(
                 "experiments_on_different_datasets",

@@ -171,7 +171,14 @@ def _store(conn: sa.Connection, dataset_id: int, texts: SchemaTexts, forced: boo
 
 def set_schema(engine: sa.Engine, dataset_id: str, parts: dict[str, Any], force: bool) -> dict[str, Any]:
     """``PUT .../schema``: check the schemas (``invalid_schema``), then the latest version's
-    examples against them (``schema_violation`` unless ``force``), then store them."""
+    examples against them (``schema_violation`` unless ``force``), then store them. 422
+    ``empty_schema`` when every part is null: that is a deletion, ``DELETE .../schema``."""
+    if all(parts.get(part) is None for part in ("input", "output", "metadata")):
+        raise Invalid(
+            "empty_schema",
+            "the schema sets none of `input`, `output` and `metadata`: give at least one, or remove "
+            f"the dataset's schema with DELETE /v1/datasets/{dataset_id}/schema",
+        )
     texts, validator = _compiled(parts)
     with write_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id, lock=True)
