@@ -94,6 +94,9 @@ test("the upsert's tag on the plan path, its conflict and a dry run", async () =
   const sync = { client, dataset, examples: edited, sourceIdKey: "id", tag: "stable" };
   const refused = await rejection(upsertDataset(sync));
   expect((refused as ConflictError).code).toBe("tag_exists");
+  // The message names this SDK's option, not the wire's member.
+  expect((refused as ConflictError).detail).toContain("`moveTag: true`");
+  expect((refused as ConflictError).detail).not.toContain("move_tag");
   const dry = await upsertDataset({ ...sync, moveTag: true, dryRun: true });
   expect([dry.dryRun, dry.tag, dry.updated]).toEqual([true, "stable", 1]);
   expect((await listTags({ client, dataset }))[0]?.versionId).toBe(first.versionId);

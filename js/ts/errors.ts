@@ -178,7 +178,10 @@ export function errorFromResponse(status: number, bodyText: string, request: str
     // Not JSON (a proxy's HTML page, say): the text itself is the message.
   }
   const detail =
-    typeof problem.detail === "string" ? problem.detail : bodyText.trim().slice(0, 500) || `HTTP ${status}`;
+    typeof problem.detail === "string"
+      ? // The server names its wire members; this SDK's option is camelCase.
+        problem.detail.replace("`move_tag: true`", "`moveTag: true`")
+      : bodyText.trim().slice(0, 500) || `HTTP ${status}`;
   const errorClass = CLASS_OF_STATUS[status] ?? (status >= 500 ? InternalServerError : APIError);
   return new errorClass(status, problem, detail, request, requestId);
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import groundset
+from test_cli import plain
 
 
 def write(path: Path, questions: list[str]) -> Path:
@@ -32,6 +33,9 @@ def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: s
     v2_file = write(tmp_path / "v2.jsonl", ["a", "B", "c"])
     refused = run("upsert", str(v2_file), "-d", unique_name, "--id-key", "id", "--tag", "baseline")
     assert refused.exit_code == 1 and "tag_exists" in refused.output
+    assert "pass --move-tag" in plain(refused.output) and "move_tag" not in refused.output
+    alone = run("upsert", str(v2_file), "-d", unique_name, "--id-key", "id", "--move-tag")
+    assert alone.exit_code == 1 and "--move-tag goes with --tag" in plain(alone.output), alone.output
     second = run(
         "upsert", str(v2_file), "-d", unique_name, "--id-key", "id", "--tag", "baseline", "--move-tag", "--json"
     )
@@ -40,7 +44,8 @@ def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: s
 
     tagged = run("tag", unique_name, "old", v1)
     assert tagged.exit_code == 0 and f"tag 'old' -> version {v1}" in tagged.output
-    assert "tag_exists" in run("tag", unique_name, "old", v2).output
+    existing = run("tag", unique_name, "old", v2)
+    assert "tag_exists" in existing.output and "pass --move" in plain(existing.output)
     assert run("tag", unique_name, "old", v2, "--move").exit_code == 0
     assert run("tag", unique_name, "old", v1, "--move", "--json").exit_code == 0
 

@@ -173,6 +173,14 @@ def _refuse(
     _fail(message.replace("[", "\\["), status)
 
 
+CLI_NAMES = (
+    ("send `move_tag: true`", "pass --move-tag"),
+    ("send `move: true`", "pass --move"),
+    ("move_tag=True goes with tag=", "--move-tag goes with --tag"),
+)
+"""What a refusal names in the SDK's or the wire's terms, and the CLI's option for it."""
+
+
 def _refuse_error(error: Exception, json_output: bool, file: Path | None = None, status: int = 1) -> NoReturn:
     """An SDK error or a bad argument, refused as :func:`_refuse` says."""
     if isinstance(error, ConflictError) and error.code in GUARD_CODES and file is not None:
@@ -183,6 +191,9 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         message = error.reason.replace("(give the format)", "(pass --format jsonl, json or csv)")
     else:
         message = str(error)
+    # The server and the SDK name their own members and arguments; the CLI's are options.
+    for sdk_name, option in CLI_NAMES:
+        message = message.replace(sdk_name, option)
     details: dict[str, Any] = {}
     code = "error"
     if isinstance(error, APIError):
