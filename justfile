@@ -49,6 +49,7 @@ lint: venv core::lint python::lint js::lint server::lint
     cargo clippy -p canonhash -p groundset-records --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
+    MYPYPATH=scripts {{python}} -m mypy --strict scripts/versions.py scripts/check_dist.py scripts/test_install.py
 
 # Benchmarks; writes the tables bench-results/*.md.
 bench: bench-core python::bench js::bench server::bench
@@ -66,10 +67,10 @@ fuzz seconds="60":
     cargo install --quiet cargo-fuzz --locked || true
     cd crates/canonhash && RUSTC_BOOTSTRAP=1 cargo fuzz run canonicalize_text -- -max_total_time={{seconds}}
 
-# Release artifacts into dist/: groundset-core's abi3 manylinux wheel and sdist, the groundset
-# (SDK) and groundset-server wheels and sdists (each wheel built from its sdist), and the npm
-# tarballs of groundset and its platform package groundset-linux-x64-gnu; then checks them
-# (scripts/check_dist.py: tags, licences, contents, sizes).
+# groundset-core's abi3 manylinux wheel and sdist, the groundset (SDK) and groundset-server wheels
+# built from their sdists, the npm tarballs of groundset and of its platform package
+# groundset-linux-x64-gnu; scripts/check_dist.py checks tags, licences and contents.
+# Release artifacts into dist/, checked, with their sizes.
 dist: venv js::build
     {{python}} scripts/versions.py --check
     rm -rf dist && mkdir -p dist
@@ -80,6 +81,13 @@ dist: venv js::build
     cp js/native/groundset.linux-x64-gnu.node js/npm/linux-x64-gnu/
     cd dist && npm pack --silent ../js ../js/npm/linux-x64-gnu
     {{python}} scripts/check_dist.py dist
+
+# scripts/test_install.py: without cargo, rustc or just on PATH and away from the repository, a new
+# virtualenv installs the wheels and a new Node project the npm tarballs; the installed server
+# runs both quickstarts (checked as the demo checks them); then the sdists build with the toolchain.
+# Install dist/ in a clean room and run both quickstarts on the installed server.
+test-install: dist
+    {{python}} scripts/test_install.py
 
 # The demo: build, start a server on a temporary SQLite, run and check the Python and TypeScript quickstarts.
 demo: build

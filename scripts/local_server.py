@@ -16,6 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -43,8 +44,13 @@ class LocalServer:
     ...     print(server.base_url)
     """
 
-    def __init__(self, *, api_key: str | None = None) -> None:
+    def __init__(
+        self, *, api_key: str | None = None, executable: Path = SERVER, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.api_key = api_key
+        # scripts/test_install.py runs an installed server in an environment without the toolchains.
+        self.executable = executable
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.directory = Path(tempfile.mkdtemp(prefix="groundset-server-"))
@@ -66,12 +72,12 @@ class LocalServer:
         self.stop()
 
     def start(self) -> None:
-        if not SERVER.exists():
-            raise RuntimeError(f"{SERVER} is missing: run `just build` first")
-        env = {key: value for key, value in os.environ.items() if not key.startswith("GROUNDSET_")}
+        if not self.executable.exists():
+            raise RuntimeError(f"{self.executable} is missing: run `just build` first")
+        env = {key: value for key, value in self.environ.items() if not key.startswith("GROUNDSET_")}
         if self.api_key is not None:
             env["GROUNDSET_API_KEY"] = self.api_key
-        argv = [str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        argv = [str(self.executable), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         argv += ["--database-url", self.database_url, "--log-level", "warning"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)

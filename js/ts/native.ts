@@ -7,8 +7,32 @@
  * @module
  */
 
-import * as native from "../native/index.js";
+import type * as NativeBinding from "../native/index.js";
 import { hashErrorOf } from "./errors.js";
+
+/** The platforms with a prebuilt addon: each is the npm package `groundset-<platform>`. */
+const PREBUILT = ["linux-x64-gnu"];
+
+function platformName(): string {
+  if (process.platform !== "linux") {
+    return `${process.platform}-${process.arch}`;
+  }
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return `linux-${process.arch}-${header?.glibcVersionRuntime ? "gnu" : "musl"}`;
+}
+
+// A dynamic import, so that a missing addon fails with the platform named rather than with the
+// napi-rs loader's generic message (kept as the cause).
+let native: typeof NativeBinding;
+try {
+  native = await import("../native/index.js");
+} catch (error) {
+  const platform = platformName();
+  const hint = PREBUILT.includes(platform)
+    ? `its addon is the optional dependency groundset-${platform}: reinstall groundset without --omit=optional`
+    : `prebuilt addons exist for ${PREBUILT.join(", ")} only`;
+  throw new Error(`groundset: no native addon loads on ${platform}; ${hint}`, { cause: error });
+}
 
 export { native };
 
