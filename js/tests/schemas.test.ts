@@ -108,3 +108,19 @@ test("the local check lists what the server would", async () => {
     expect(fromFile.errors.map((issue) => issue.line)).toEqual([4, 41, 201]);
   }
 });
+
+test("a record breaking several rules is one bad record: violations counted apart", async () => {
+  const dataset = { datasetName: uniqueName("schemas-count") };
+  await upsertDataset({ client, dataset, examples: [{ id: "a", input: { question: "2+2?" } }], sourceIdKey: "id" });
+  await setSchema({ client, dataset, input: QUESTION });
+  const twice = [
+    { id: "g", input: { question: "", level: "medium" } },
+    { id: "h", input: { level: "x" } },
+    { id: "i", input: { question: "fine" } },
+  ];
+  const refused = await refusal(upsertDataset({ client, dataset, examples: twice, sourceIdKey: "id" }));
+  expect(refused.errors).toHaveLength(4);
+  expect(refused.message.startsWith("2 bad records (4 violations):\n")).toBe(true);
+  const oneEach = await refusal(upsertDataset({ client, dataset, examples: BAD, sourceIdKey: "id" }));
+  expect(oneEach.message.startsWith("3 bad records:\n")).toBe(true);
+});

@@ -282,6 +282,21 @@ export class ExampleError extends GroundsetError {
 }
 
 /**
+ * `3 bad records (8 violations)`: schema violations counted by record (row), as a record may
+ * break several of a JSON Schema's rules (`at least` beyond the listed ones); else `N bad records`.
+ * The Python SDK's `bad_records`.
+ */
+export function badRecords(issues: RecordIssue[], moreErrors: number): string {
+  const problems = issues.length + moreErrors;
+  const records = new Set(issues.map((issue) => issue.row)).size;
+  if (records === issues.length || issues.some((issue) => issue.code !== "schema_violation")) {
+    return `${problems} bad record${problems === 1 ? "" : "s"}`;
+  }
+  const counted = moreErrors > 0 ? `at least ${records}` : String(records);
+  return `${counted} bad record${records === 1 ? "" : "s"} (${problems} violations)`;
+}
+
+/**
  * The one {@link ExampleError} for `issues` (non-empty, in record order) and `moreErrors` more:
  * `text(issue)` is each one's line of the message; `file` names the file they come from.
  */
@@ -298,7 +313,7 @@ export function exampleErrorOf(
     lines.push(`... and ${moreErrors} more`);
   }
   // The same headline and layout as the Python SDK's ExampleError.
-  const head = `${file === undefined ? "" : `${file}: `}${total} bad records:`;
+  const head = `${file === undefined ? "" : `${file}: `}${badRecords(issues, moreErrors)}:`;
   const message = total === 1 ? (lines[0] as string) : `${head}\n  ${lines.join("\n  ")}`;
   return new ExampleError(message, first, { errors: issues, moreErrors });
 }

@@ -123,3 +123,27 @@ def test_async_client(server: ServerProcess, unique_name: str) -> None:
 
     local, got = anyio.run(main)
     assert issues(local) == EXPECTED and got is not None and got.input == QUESTION
+
+
+def test_records_and_violations_are_counted_apart(
+    client: groundset.Client, run: Any, unique_name: str, tmp_path: Path
+) -> None:
+    """A record may break several rules: the headline counts records, then violations."""
+    seed(client, unique_name)
+    client.set_schema(name=unique_name, input=QUESTION)
+    twice = [
+        {"id": "g", "input": {"question": "", "level": "medium"}},
+        {"id": "h", "input": {"level": "x"}},
+        {"id": "i", "input": {"question": "fine"}},
+    ]
+    with pytest.raises(groundset.ExampleError) as refused:
+        client.upsert_dataset(name=unique_name, examples=twice, source_id_key="id")
+    assert len(refused.value.errors) == 4
+    assert str(refused.value).startswith("2 bad records (4 violations):\n")
+    path = tmp_path / "twice.jsonl"
+    path.write_text("".join(groundset.canonicalize(row).decode() + "\n" for row in twice))
+    done = run("upsert", str(path), "-d", unique_name, "--id-key", "id")
+    assert done.exit_code == 1 and f"{path}: 2 bad records (4 violations); nothing was sent" in done.stderr
+    with pytest.raises(groundset.ExampleError) as one_each:
+        client.upsert_dataset(name=unique_name, examples=BAD, source_id_key="id")
+    assert str(one_each.value).startswith("3 bad records:\n")

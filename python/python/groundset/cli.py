@@ -40,7 +40,15 @@ from groundset._read import hash_file as hash_records
 from groundset._upsert import GUARD_CODES, guard_message
 from groundset.client import Client, drive_op
 from groundset.comparisons import Comparison
-from groundset.errors import APIError, AuthenticationError, ConflictError, ExampleError, GroundsetError, HashError
+from groundset.errors import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    ExampleError,
+    GroundsetError,
+    HashError,
+    bad_records,
+)
 
 __all__ = ["app", "main"]
 
@@ -242,8 +250,7 @@ def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: b
         lines.append(f"... and {error.more_errors} more")
     hints = _hints(error)
     lines += [f"hint: {hint}" for hint in hints]
-    count = len(error.errors) + error.more_errors
-    message = f"{file}: {_plural(count, 'bad record')}" + ("; nothing was sent" if sends else "")
+    message = f"{file}: {bad_records(error.errors, error.more_errors)}" + ("; nothing was sent" if sends else "")
     details = {
         "errors": [dataclasses.asdict(issue) for issue in issues],
         "more_errors": error.more_errors,

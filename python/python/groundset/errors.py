@@ -129,7 +129,9 @@ class ExampleError(GroundsetError, ValueError):
             lines.append(f"... and {more_errors} more")
         count = len(issues) + more_errors
         # The same headline and layout as the TypeScript SDK's ExampleError.
-        head = f"{count} bad records:" if file is None else f"{file}: {count} bad records:"
+        head = (
+            f"{bad_records(issues, more_errors)}:" if file is None else f"{file}: {bad_records(issues, more_errors)}:"
+        )
         message = lines[0] if count == 1 else head + "\n  " + "\n  ".join(lines)
         return cls(
             message,
@@ -141,6 +143,18 @@ class ExampleError(GroundsetError, ValueError):
             errors=issues,
             more_errors=more_errors,
         )
+
+
+def bad_records(issues: Sequence[RecordIssue], more_errors: int = 0) -> str:
+    """``3 bad records (8 violations)``: schema violations counted by record (row), as a record
+    may break several of a JSON Schema's rules; else ``N bad records``. Beyond the listed issues the
+    records are unknown: ``at least``."""
+    problems = len(issues) + more_errors
+    records = len({issue.row for issue in issues})
+    if records == len(issues) or any(issue.code != "schema_violation" for issue in issues):
+        return f"{problems} bad record" + ("" if problems == 1 else "s")
+    counted = f"at least {records}" if more_errors else str(records)
+    return f"{counted} bad record{'' if records == 1 else 's'} ({problems} violations)"
 
 
 class APIConnectionError(GroundsetError):
