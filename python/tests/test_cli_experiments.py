@@ -86,6 +86,11 @@ def test_compare_could_not_compare_exits_2(run: Any, gate: dict[str, groundset.E
     for bad in (["--threshold", "exact=abc"], ["--threshold", "-1"], ["--threshold", "=0.2"], ["--limit", "0"]):
         usage = run("compare", head, head, *bad)
         assert usage.exit_code == 2 and bad[0] in plain(usage.output), (bad, usage.output)
+    for bad in (["--threshold", "exact=abc"], ["--limit", "0"], ["--base-version", "1"]):
+        usage = run("compare", head, head, "--json", *bad)
+        assert usage.exit_code == 2, usage.output
+        refused_usage = json.loads(usage.stdout)["error"]
+        assert refused_usage["code"] == "usage_error" and bad[0] in refused_usage["detail"], refused_usage
     version_alone = run("compare", head, head, "--base-version", "1")
     assert version_alone.exit_code == 2 and "needs --dataset" in plain(version_alone.output)
     down = run("--base-url", f"http://127.0.0.1:{free_port()}", "compare", head, head, "--fail-on-regression")

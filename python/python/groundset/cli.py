@@ -888,9 +888,8 @@ def compare(
         int | None,
         typer.Option(
             "--limit",
-            min=1,
             metavar="N",
-            help="At most N regressed rows in the table, N examples in --json's data "
+            help="At most N regressed rows in the table, N examples in --json's data (N >= 1) "
             "[default: 50 rows, every example].",
         ),
     ] = None,
@@ -910,11 +909,19 @@ def compare(
         "--head-tag": head_tag,
     }
     given = [flag for flag, value in pins.items() if value is not None]
-    if dataset is None and given:
-        raise typer.BadParameter(
-            "needs --dataset (BASE and HEAD are then experiment names)", param_hint=f"'{given[0]}'"
-        )
-    thresholds = _thresholds(threshold)
+    try:
+        if dataset is None and given:
+            raise typer.BadParameter(
+                "needs --dataset (BASE and HEAD are then experiment names)", param_hint=f"'{given[0]}'"
+            )
+        if limit is not None and limit < 1:
+            raise typer.BadParameter(f"{limit} is not >= 1", param_hint="'--limit'")
+        thresholds = _thresholds(threshold)
+    except typer.BadParameter as error:
+        if json_output:
+            # A script reading stdout sees why, as for any other refusal (the usage goes to stderr).
+            _print_json({"error": {"code": "usage_error", "detail": error.format_message()}})
+        raise
     connection: Connection = context.obj
     found = _guarded(
         lambda: _comparison_json(
