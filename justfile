@@ -25,8 +25,8 @@ venv:
 # target/wheels), the Node package in js/.
 build: venv core::build python::build js::build server::build
 
-# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs.
-test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs
+# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs, the clean-room install.
+test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs test-install
 
 # The core crates' tests (unit, golden vectors, JCS files, property tests, read tests, doc tests):
 # canonhash (RFC 8785 + SHA-256) and groundset-records (file reader, source ids, request records).
