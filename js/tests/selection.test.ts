@@ -97,7 +97,8 @@ describe("runExperiment({ selection })", () => {
     [{ source_ids: ["a"] }, "exactly one key"],
     [{ sourceIds: "a" }, "an array of source ids"],
     [{ sourceIds: [] }, "1 to 100,000"],
-    [{ sourceIds: ["a", 2] }, "selection.sourceIds[1]"],
+    [{ sourceIds: ["a", true] }, "selection.sourceIds[1]: a source id must be"],
+    [{ sourceIds: ["a", 1.5] }, "selection.sourceIds[1]: a numeric source id"],
     [{ metadata: { lang: "en" } }, 'selection.metadata["lang"]'],
     [{ metadata: { lang: ["en", "fr"] } }, "{ eq: value } or { in: [values] }"],
     [{ metadata: { lang: { in: "en" } } }, 'selection.metadata["lang"].in'],
@@ -120,6 +121,17 @@ describe("runExperiment({ selection })", () => {
     });
     await expect(unknown).rejects.toThrow(ValidationError);
     await expect(unknown).rejects.toMatchObject({ code: "unknown_source_ids" });
+    // An integer source id is its decimal text, as in an upsert: the server is asked for "7".
+    const numbered = runExperiment({
+      client,
+      dataset: synced,
+      task: asking().task,
+      selection: { sourceIds: ["a", 7] },
+    });
+    await expect(numbered).rejects.toMatchObject({
+      code: "unknown_source_ids",
+      problem: { unknown_source_ids: ["7"] },
+    });
     const empty = runExperiment({
       client,
       dataset: synced,

@@ -8,7 +8,9 @@
 
 import { canonicalize } from "./canon.js";
 import type { Example } from "./datasets.js";
+import type { HashError } from "./errors.js";
 import type { components } from "./generated/openapi.js";
+import { sourceIdOf } from "./limits.js";
 
 type WireSelection = components["schemas"]["Selection"];
 
@@ -22,7 +24,7 @@ export type MetadataCondition = { eq: unknown } | { in: unknown[] };
  * example without the key is not selected). Only this explicit form: a plain value is refused,
  * never guessed at.
  */
-export type Selection = { sourceIds: string[] } | { metadata: Record<string, MetadataCondition> };
+export type Selection = { sourceIds: Array<string | number> } | { metadata: Record<string, MetadataCondition> };
 
 const FORMS = "{ sourceIds: [string, ...] } or { metadata: { KEY: { eq: value } | { in: [values] } } }";
 
@@ -48,12 +50,20 @@ export function selectionToWire(selection: unknown): WireSelection {
     if (ids.length < 1 || ids.length > 100_000) {
       throw new TypeError(`selection.sourceIds must hold 1 to 100,000 source ids, not ${ids.length}`);
     }
-    ids.forEach((id, index) => {
-      if (typeof id !== "string" || id === "") {
-        throw new TypeError(`selection.sourceIds[${index}] must be a non-empty string, not ${JSON.stringify(id)}`);
+    // The source-id rule of upserts: an integer is its decimal text (7 is "7").
+    const texts = ids.map((id: unknown, index) => {
+      let text: string;
+      try {
+        text = sourceIdOf(id);
+      } catch (error) {
+        throw new TypeError(`selection.sourceIds[${index}]: ${(error as HashError).reason ?? String(error)}`);
       }
+      if (text === "") {
+        throw new TypeError(`selection.sourceIds[${index}] must be a non-empty source id, not ""`);
+      }
+      return text;
     });
-    return { source_ids: [...(ids as string[])] };
+    return { source_ids: texts };
   }
   const conditions: unknown = (selection as { metadata: unknown }).metadata;
   const entries =

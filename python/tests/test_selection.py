@@ -85,6 +85,10 @@ def test_selection_is_stored_and_printed(client: groundset.Client, version: grou
     by_metadata, _ = _run(client, version, {"metadata": {"level": {"in": [1.0, True]}, "lang": {"eq": "en"}}})
     assert by_metadata.selection == {"metadata": {"lang": {"eq": "en"}, "level": {"in": [1, True]}}}
     assert by_metadata.summary_table().splitlines()[2] == 'selection: metadata lang eq "en" and level in [1,true]'
+    # An integer source id is its decimal text, as in an upsert: the server is asked for "7".
+    with pytest.raises(groundset.ValidationError) as numbered:
+        _run(client, version, {"source_ids": ["a", 7]})
+    assert numbered.value.code == "unknown_source_ids" and numbered.value.problem["unknown_source_ids"] == ["7"]
     whole, task = _run(client, version, None)
     assert whole.selection is None and len(task.asked) == 5
     assert "selection" not in whole.summary_table()
@@ -99,7 +103,8 @@ def test_selection_is_stored_and_printed(client: groundset.Client, version: grou
         ({"ids": ["a"]}, ValueError, "exactly one key"),
         ({"source_ids": "a"}, TypeError, "list of source ids"),
         ({"source_ids": []}, ValueError, "1 to 100,000"),
-        ({"source_ids": ["a", 2]}, TypeError, "selection['source_ids'][1]"),
+        ({"source_ids": ["a", True]}, TypeError, "selection['source_ids'][1]: a source id must be"),
+        ({"source_ids": ["a", 1.5]}, TypeError, "selection['source_ids'][1]: a numeric source id"),
         ({"metadata": {"lang": "en"}}, ValueError, "selection['metadata']['lang']"),
         ({"metadata": {"lang": ["en", "fr"]}}, ValueError, '{"in": [values]}'),
         ({"metadata": {"lang": {"in": "en"}}}, ValueError, "selection['metadata']['lang'][\"in\"]"),

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+import groundset_core
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
@@ -62,13 +63,29 @@ class MetadataCondition(StrictModel):
         return self
 
 
+def _source_id_text(value: Any) -> Any:
+    """The SDKs' source-id rule (an integer within ±(2^53 - 1) is its decimal text: 7 is "7");
+    anything else is left for the string check to refuse."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return groundset_core.source_id(value)
+        except groundset_core.HashError as error:
+            raise PydanticCustomError("invalid_source_id", "{reason}", {"reason": error.reason}) from None
+    return value
+
+
 class Selection(StrictModel):
     """Part of a version's examples: exactly one of `source_ids` (those examples; every one must
     be in the version) and `metadata` (the examples whose metadata satisfies every condition).
     Stored as canonical JSON (RFC 8785), the ids sorted and each once."""
 
-    source_ids: list[Annotated[str, Field(min_length=1, max_length=512)]] | None = Field(
-        default=None, min_length=1, max_length=MAX_SELECTED_IDS, description="Source ids of the version."
+    source_ids: (
+        list[Annotated[str, BeforeValidator(_source_id_text), Field(min_length=1, max_length=512)]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SELECTED_IDS,
+        description="Source ids of the version (an integer within ±(2^53 - 1) is taken as its decimal text).",
     )
     metadata: dict[str, MetadataCondition] | None = Field(
         default=None,

@@ -83,6 +83,12 @@ def test_source_id_selection_is_stored_sorted_once(client: TestClient) -> None:
     assert create(client, dataset_id, selection=explicit_null)["selection"] == {
         "metadata": {"lang": {"eq": None}}
     }
+    # The SDKs' source-id rule: an integer is its decimal text, as in an upsert.
+    numbered_set = upsert(
+        client, [example("7", {"q": 7}), example("a", {"q": 1})], dataset={"name": "numbered"}
+    )
+    numbered = create(client, numbered_set["dataset_id"], selection={"source_ids": [7, "a"]})
+    assert numbered["selection"] == {"source_ids": ["7", "a"]} and numbered["example_count"] == 2
 
 
 def test_refusals(client: TestClient) -> None:
@@ -118,6 +124,9 @@ def test_refusals(client: TestClient) -> None:
         {"source_ids": None},
         {"metadata": {"lang": "en"}},
         {"source_ids": [""]},
+        {"source_ids": [True]},
+        {"source_ids": [1.5]},
+        {"source_ids": [2**53]},
     ]
     for bad in refused:
         answer = client.post(url, json={"selection": bad})

@@ -1900,7 +1900,7 @@ export interface components {
             } | null;
             /**
              * Source Ids
-             * @description Source ids of the version.
+             * @description Source ids of the version (an integer within ±(2^53 - 1) is taken as its decimal text).
              */
             source_ids?: string[] | null;
         };

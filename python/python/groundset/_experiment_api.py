@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from groundset_core import canonicalize
+from groundset_core import HashError, canonicalize, source_id
 
 from groundset import _ops, _tags
 from groundset._experiment_types import DatasetArg, Experiment, ExperimentArg, ExperimentRun
@@ -303,8 +303,8 @@ SELECTION_FORMS = '{"source_ids": [str, ...]} or {"metadata": {KEY: {"eq": VALUE
 
 def selection_body(selection: Any) -> dict[str, Any] | None:
     """``selection=`` checked as the server's ``Selection`` (its wire shape, nothing else): a
-    mapping of exactly one of ``source_ids`` (1 to 100,000 non-empty str) and ``metadata``
-    (1 to 100 keys, each ``{"eq": value}`` or ``{"in": [values]}`` of JSON values, RFC 8785's
+    mapping of exactly one of ``source_ids`` (1 to 100,000 non-empty str, or int: 7 is "7")
+    and ``metadata`` (1 to 100 keys, each ``{"eq": value}`` or ``{"in": [values]}`` of JSON values, RFC 8785's
     domain). A plain value or list in ``metadata`` is refused rather than guessed at, so that a
     list-valued equality is never read as membership.
 
@@ -325,10 +325,17 @@ def selection_body(selection: Any) -> dict[str, Any] | None:
             raise TypeError(f"selection['source_ids'] must be a list of source ids (str), not {type(ids).__name__}")
         if not 1 <= len(ids) <= 100_000:
             raise ValueError(f"selection['source_ids'] must hold 1 to 100,000 source ids, not {len(ids)}")
-        for index, source_id in enumerate(ids):
-            if not isinstance(source_id, str) or not source_id:
-                raise TypeError(f"selection['source_ids'][{index}] must be a non-empty str, not {source_id!r}")
-        return {"source_ids": list(ids)}
+        texts = []
+        for index, given in enumerate(ids):
+            # The source-id rule of upserts: an integer is its decimal text (7 is "7").
+            try:
+                text = source_id(given)
+            except HashError as error:
+                raise TypeError(f"selection['source_ids'][{index}]: {error.reason}") from None
+            if not text:
+                raise TypeError(f"selection['source_ids'][{index}] must be a non-empty source id, not {given!r}")
+            texts.append(text)
+        return {"source_ids": texts}
     conditions = selection["metadata"]
     if not isinstance(conditions, Mapping) or not 1 <= len(conditions) <= 100:
         raise ValueError(f"selection['metadata'] must map 1 to 100 metadata keys to conditions: {SELECTION_FORMS}")
