@@ -10,6 +10,7 @@ not name fails as well as a missing or mistyped one."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,9 @@ def _routes(app: FastAPI) -> Iterator[tuple[str, str, bool]]:
         assert route.path is not None, route
         for method in sorted(route.methods or ()):
             if method != "HEAD":
-                yield method, route.path, bool(getattr(route, "include_in_schema", True))
+                # As in the document: `{tag:tag}` (a convertor) is `{tag}`.
+                path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+                yield method, path, bool(getattr(route, "include_in_schema", True))
 
 
 def _exercise(check: Checker) -> None:
