@@ -71,10 +71,11 @@ fuzz seconds="60":
 # built from their sdists, the npm tarballs of groundset and of its platform package
 # groundset-linux-x64-gnu; scripts/check_dist.py checks tags, licences and contents.
 # Release artifacts into dist/, checked, with their sizes.
-dist: venv js::build
+dist: venv core::build js::build
     {{python}} scripts/versions.py --check
     rm -rf dist && mkdir -p dist
-    cd core && {{python}} -m maturin build --release --quiet --out ../dist
+    # core::build's release wheel (maturin build --release), the one server::check-install installs too
+    cp target/wheels/groundset_core-*.whl dist/
     cd core && {{python}} -m maturin sdist --out ../dist
     {{python}} -m build --quiet --outdir dist python
     {{python}} -m build --quiet --outdir dist server
