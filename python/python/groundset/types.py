@@ -199,7 +199,7 @@ class Version(_FromJson):
     updated: int
     deleted: int
     digest: str
-    tags: list[str] = field(default_factory=list)
+    tags: list[str]
     """The version's tags, sorted by code point."""
 
 
@@ -277,4 +277,4 @@ class ExperimentInfo(_FromJson):
     task_version: str | None
     example_count: int
     created_at: str
-    selection: dict[str, Any] | None = None
+    selection: dict[str, Any] | None
