@@ -29,9 +29,10 @@ build: venv core::build python::build js::build server::build
 test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs test-install
 
 # The core crates' tests (unit, golden vectors, JCS files, property tests, read tests, doc tests):
-# canonhash (RFC 8785 + SHA-256) and groundset-records (file reader, source ids, request records).
+# canonhash (RFC 8785 + SHA-256), groundset-records (file reader, source ids, request records) and
+# groundset-schema (JSON Schema 2020-12 on examples).
 test-core:
-    cargo test -p canonhash -p groundset-records
+    cargo test -p canonhash -p groundset-records -p groundset-schema
 
 # Python and Node hash the same 12,000 seeded values: identical bytes, hashes and error codes.
 parity: build
@@ -46,7 +47,7 @@ conformance: venv
 # Format, lint and type checks, the SDKs' included.
 lint: venv core::lint python::lint js::lint server::lint
     cargo fmt --all --check
-    cargo clippy -p canonhash -p groundset-records --all-targets -- -D warnings
+    cargo clippy -p canonhash -p groundset-records -p groundset-schema --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
     MYPYPATH=scripts {{python}} -m mypy --strict scripts/versions.py scripts/check_dist.py scripts/test_install.py
