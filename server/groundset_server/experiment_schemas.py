@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import groundset_core
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
@@ -146,6 +146,10 @@ class EvaluationCreate(EvaluationFields):
     run_id: str
 
 
+Currency = Annotated[Name, AfterValidator(str.upper)]
+"""A currency compares case-insensitively, so it is stored in upper case (as ISO 4217 writes codes)."""
+
+
 class RunCreate(TimedModel):
     example_id: str
     repetition_number: int = Field(default=1, ge=1, strict=True)
@@ -166,11 +170,12 @@ class RunCreate(TimedModel):
     cost: float | None = Field(
         default=None, ge=0, allow_inf_nan=False, strict=True, description="What the run cost, in `currency`."
     )
-    currency: Name | None = Field(
+    currency: Currency | None = Field(
         default=None,
         min_length=1,
         max_length=32,
-        description="The unit of `cost` the user names (`USD`, `EUR`, `credits`...).",
+        description="The unit of `cost` the user names (`USD`, `EUR`, `credits`...), in any case: stored in "
+        "upper case (`usd` and `USD` are one currency; `credits` is stored `CREDITS`).",
     )
     evaluations: list[EvaluationFields] = Field(
         default=[], description="Evaluations of this run, stored with it in the same transaction."
@@ -427,8 +432,9 @@ class LikeForLike(BaseModel):
 
 class ComparedEvaluator(BaseModel):
     name: str
-    kind: Literal["boolean", "numeric"] = Field(
-        description="`boolean` when every score of either experiment is 0 or 1."
+    kind: Literal["boolean", "numeric", "label"] = Field(
+        description="`boolean` when every score of either experiment is 0 or 1; `label` when it gave "
+        "labels and no score (its means are null); else `numeric`."
     )
     threshold: float = Field(description="The drop (or rise) that counts as a regression (improvement).")
     all: AllMeans
@@ -470,17 +476,41 @@ class ComparisonCounts(BaseModel):
     changed: int = Field(description="In both, edited between the versions.")
     output_changed: int
     new_run_errors: int = Field(description="Examples whose run error rate is higher in head.")
+    missing_runs: int = Field(
+        description="Examples of both versions with a successful base run and no successful head run."
+    )
+
+
+class NotComparable(BaseModel):
+    """Why a comparison compared nothing."""
+
+    code: Literal["no_examples_in_scope", "no_successful_runs"] = Field(
+        description="`no_examples_in_scope`: no example of both versions in the verdict's scope (none "
+        "kept its content, with include_changed false; the versions share none); `no_successful_runs`: "
+        "neither side has a successful run on the examples of the scope."
+    )
+    detail: str = Field(description="The same for a human, with the figures.")
 
 
 class Verdict(BaseModel):
-    """What a CI gate reads: `regressed` is true when some example of the scope regressed."""
+    """What a CI gate reads: `regressed` is true when some example of the scope regressed;
+    `comparable` is false when there was nothing to compare (a gate fails then too)."""
 
     regressed: bool
+    comparable: bool = Field(
+        description="False when no example of the scope could be compared (see `not_comparable`): "
+        "`regressed` false then means nothing."
+    )
+    not_comparable: NotComparable | None = Field(description="Why, when `comparable` is false; else null.")
     scope: list[ComparisonStatus] = Field(
         description="The classes counted: `same_content` (like for like), and `changed` with include_changed."
     )
     regressions: dict[str, int] = Field(description="Per evaluator, its regressions in the scope.")
     new_run_errors: int = Field(description="Examples of the scope whose run error rate is higher in head.")
+    missing_runs: int = Field(
+        description="Examples of the scope with a successful base run and no successful head run (no run, "
+        "or only errors): regressions, with or without evaluators."
+    )
     regressed_examples: int
     improved_examples: int
 
@@ -521,8 +551,11 @@ class ComparedExample(BaseModel):
         "JSON, RFC 8785); null when a side has none."
     )
     new_run_error: bool = Field(description="The run error rate is higher in head.")
+    missing_run: bool = Field(
+        description="In both versions, base has a successful run and head none (no run, or only errors)."
+    )
     regression: bool = Field(
-        description="In the verdict's scope, and an evaluator regressed or new_run_error."
+        description="In the verdict's scope, and an evaluator regressed, new_run_error or missing_run."
     )
     improvement: bool = Field(description="In the verdict's scope, and an evaluator improved.")
     scores: list[ComparedScore] = Field(description="Per evaluator either side has for it, by name.")

@@ -108,9 +108,18 @@ def scene(client: TestClient) -> dict[str, Any]:
             run.update(start_time="2026-01-01T00:00:00Z", end_time="2026-01-01T00:00:01.5Z")
         if index == 1:
             run.update(cost=3, currency="credits")
+        if index == 2:
+            # Currencies compare case-insensitively: stored in upper case, one total with USD.
+            run.update(currency="usd")
     stored = post_runs(client, head["id"], head_runs)
     assert stored.status_code == 201, stored.text
-    return {"base": base["id"], "head": head["id"], "dataset_id": dataset_id}
+    return {
+        "base": base["id"],
+        "head": head["id"],
+        "dataset_id": dataset_id,
+        "base_version_id": base["version_id"],
+        "base_runs": base_runs,
+    }
 
 
 def compare(client: TestClient, base: str, head: str, **params: Any) -> dict[str, Any]:
@@ -156,6 +165,7 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
         "changed": 1,
         "output_changed": 1,
         "new_run_errors": 1,
+        "missing_runs": 0,
     }
     items = by_source(answer)
     assert [item["source_id"] for item in answer["data"]] == ["a", "b", "c", "d", "e"]
@@ -219,9 +229,12 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
 
     assert answer["verdict"] == {
         "regressed": True,
+        "comparable": True,
+        "not_comparable": None,
         "scope": ["same_content"],
         "regressions": {"correct": 2, "quality": 0},
         "new_run_errors": 1,
+        "missing_runs": 0,
         "regressed_examples": 2,
         "improved_examples": 1,
     }
@@ -255,9 +268,12 @@ def test_include_changed_counts_the_edited_examples(client: TestClient) -> None:
     answer = compare(client, ids["base"], ids["head"], include_changed="true")
     assert answer["verdict"] == {
         "regressed": True,
+        "comparable": True,
+        "not_comparable": None,
         "scope": ["same_content", "changed"],
         "regressions": {"correct": 2, "quality": 1},
         "new_run_errors": 1,
+        "missing_runs": 0,
         "regressed_examples": 3,
         "improved_examples": 2,
     }
@@ -300,7 +316,9 @@ def test_thresholds(client: TestClient) -> None:
 
 def test_a_steady_head_is_not_regressed(client: TestClient) -> None:
     ids = scene(client)
-    same = compare(client, ids["base"], ids["base"])
+    again = create(client, ids["dataset_id"], name="again", repetitions=2, version_id=ids["base_version_id"])
+    assert post_runs(client, again["id"], ids["base_runs"]).status_code == 201
+    same = compare(client, ids["base"], again["id"])
     assert same["counts"]["same_content"] == 4 and same["counts"]["output_changed"] == 0
     assert same["verdict"]["regressed"] is False
     assert all(score["change"] == "steady" for item in same["data"] for score in item["scores"])
@@ -364,16 +382,16 @@ def test_latency_and_usage_with_their_deltas(client: TestClient) -> None:
     }
     assert head["usage"]["tokens_in"] == 160 and head["usage"]["tokens_out"] == 80
     assert head["usage"]["costs"] == [
+        {"currency": "CREDITS", "amount": 3.0, "runs": 1},
         {"currency": "USD", "amount": pytest.approx(0.14), "runs": 7},
-        {"currency": "credits", "amount": 3.0, "runs": 1},
     ]
     deltas = answer["deltas"]
     assert deltas["latency_ms"]["p50"] == -400.0
     assert deltas["latency_ms"]["p95"] == pytest.approx(227.5)
     assert (deltas["tokens_in"], deltas["tokens_out"]) == (80, 40)
     assert deltas["costs"] == [
+        {"currency": "CREDITS", "amount": 3.0},
         {"currency": "USD", "amount": pytest.approx(0.06)},
-        {"currency": "credits", "amount": 3.0},
     ]
     summary = client.get(f"/v1/experiments/{ids['head']}").json()["summary"]
     assert summary["latency_ms"] == head["latency_ms"] and summary["usage"] == head["usage"]
@@ -392,6 +410,8 @@ def test_refusals(client: TestClient) -> None:
         client.get("/v1/experiments/compare", params={"base": "x", "head": ids["head"]}), 422, "invalid_id"
     )
     problem(client.get("/v1/experiments/compare", params={"base": ids["base"]}), 422, "invalid_request")
+    itself = client.get("/v1/experiments/compare", params={"base": ids["base"], "head": ids["base"]})
+    assert problem(itself, 422, "compare_with_itself")["experiment_id"] == ids["base"]
     problem(
         client.get("/v1/experiments/compare", params={"base": ids["base"], "head": ids["head"], "limit": 0}),
         422,
@@ -407,7 +427,8 @@ def test_run_and_evaluation_fields_round_trip(client: TestClient) -> None:
     first = runs[0]
     assert (first["latency_ms"], first["tokens_in"], first["tokens_out"]) == (1500.0, 20, 10)
     assert (first["cost"], first["currency"], first["reused_from_run_id"]) == (0.02, "USD", None)
-    assert runs[1]["currency"] == "credits" and runs[2]["latency_ms"] == 50.0
+    assert runs[1]["currency"] == "CREDITS" and runs[2]["currency"] == "USD"
+    assert runs[2]["latency_ms"] == 50.0
     quality = next(e for e in first["evaluations"] if e["name"] == "quality")
     assert (quality["evaluator_version"], quality["latency_ms"]) == ("q2", None)
     judged = client.post(
@@ -521,7 +542,9 @@ def test_outputs_of_repetitions_compare_as_sets_and_missing_runs_keep_their_clas
     items = by_source(compare(client, base["id"], head["id"]))
     assert (items["p"]["output_changed"], items["q"]["output_changed"]) == (False, True)
     assert items["r"]["status"] == "same_content" and items["r"]["head"] == {"runs": 0, "errors": 0}
-    assert items["r"]["output_changed"] is None and items["r"]["regression"] is False
+    # r answered (null) in base and has no run in head: a regression without any evaluator.
+    assert items["r"]["output_changed"] is None and items["r"]["regression"] is True
+    assert items["r"]["missing_run"] is True
     # A JSON null output is an output like any other.
     assert post_runs(client, head["id"], runs({"r": (None, {"a": 1})})).status_code == 201
     assert by_source(compare(client, base["id"], head["id"]))["r"]["output_changed"] is True
@@ -658,3 +681,154 @@ def test_means_of_huge_scores_stay_finite(
     for item in answer["data"]:
         (score,) = item["scores"]
         assert (score["base"], score["head"]) == (pytest.approx(base_mean), pytest.approx(head_mean))
+
+
+# ---------------------------------------------------------------- the gate on a head that produced nothing
+
+
+def _pair(
+    client: TestClient, base_runs: dict[str, Any], head_runs: dict[str, Any], **params: Any
+) -> dict[str, Any]:
+    """Base and head on one version of p and q, with runs by source id (``"ok"``: a successful
+    run without evaluations, ``"error"``: an errored one, absent: no run), compared."""
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
+    found = examples_at(client, v1["dataset_id"])
+    ids = []
+    for wanted in (base_runs, head_runs):
+        experiment = create(client, v1["dataset_id"])
+        runs = [
+            {"example_id": found[s]["id"], "repetition_number": 1, "output": s}
+            if how == "ok"
+            else {"example_id": found[s]["id"], "repetition_number": 1, "error": "down"}
+            for s, how in wanted.items()
+        ]
+        if runs:
+            assert post_runs(client, experiment["id"], runs).status_code == 201
+        ids.append(experiment["id"])
+    return compare(client, *ids, **params)
+
+
+@pytest.mark.parametrize(
+    "head_runs",
+    [{}, {"p": "error", "q": "error"}, {"p": "ok"}],
+    ids=["no_runs", "only_errors", "one_missing"],
+)
+def test_a_head_without_successful_runs_regresses_without_evaluators(
+    client: TestClient, head_runs: dict[str, str]
+) -> None:
+    """The tester's first scene: the base has no evaluator, so only its runs say it answered."""
+    answer = _pair(client, {"p": "ok", "q": "ok"}, head_runs)
+    verdict = answer["verdict"]
+    missing = sum(head_runs.get(s) != "ok" for s in "pq")
+    assert (verdict["regressed"], verdict["comparable"], verdict["not_comparable"]) == (True, True, None)
+    assert verdict["regressions"] == {} and answer["evaluators"] == []
+    assert verdict["missing_runs"] == answer["counts"]["missing_runs"] == missing
+    assert verdict["regressed_examples"] == missing
+    assert verdict["new_run_errors"] == (2 if head_runs.get("q") == "error" else 0)
+    items = by_source(answer)
+    assert items["q"]["missing_run"] is items["q"]["regression"] is True
+    assert items["p"]["missing_run"] is (head_runs.get("p") != "ok")
+    regressed = compare(client, answer["base"]["id"], answer["head"]["id"], only="missing_runs")["data"]
+    assert [item["source_id"] for item in regressed] == [s for s in "pq" if items[s]["missing_run"]]
+
+
+@pytest.mark.parametrize(
+    ("base_runs", "head_runs"),
+    [
+        ({"p": "error", "q": "error"}, {}),
+        ({"p": "error", "q": "error"}, {"p": "error", "q": "error"}),
+        ({}, {}),
+        ({}, {"p": "error"}),
+    ],
+    ids=["errored_base_empty_head", "errored_both", "both_empty", "empty_base_errored_head"],
+)
+def test_no_successful_run_on_either_side_is_not_comparable(
+    client: TestClient, base_runs: dict[str, str], head_runs: dict[str, str]
+) -> None:
+    """The tester's second and third scenes: nothing answered, so "no regression" means nothing."""
+    answer = _pair(client, base_runs, head_runs)
+    verdict = answer["verdict"]
+    assert (verdict["regressed"], verdict["comparable"]) == (False, False)
+    assert verdict["not_comparable"]["code"] == "no_successful_runs"
+    assert "neither experiment has a successful run on the 2 examples" in verdict["not_comparable"]["detail"]
+    assert verdict["missing_runs"] == 0
+
+
+def test_a_head_that_answered_where_base_errored_is_comparable(client: TestClient) -> None:
+    answer = _pair(client, {"p": "error", "q": "error"}, {"p": "ok", "q": "error"})
+    verdict = answer["verdict"]
+    assert (verdict["regressed"], verdict["comparable"], verdict["improved_examples"]) == (False, True, 1)
+
+
+def test_a_head_on_an_emptied_version_is_not_comparable(client: TestClient) -> None:
+    """The tester's fourth scene: the dataset was mirrored to nothing, the head ran on that."""
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
+    found = examples_at(client, v1["dataset_id"])
+    base = create(client, v1["dataset_id"])
+    runs = [{"example_id": found[s]["id"], "repetition_number": 1, "output": s} for s in "pq"]
+    assert post_runs(client, base["id"], runs).status_code == 201
+    emptied = upsert(client, [], mode="mirror", allow_empty=True)
+    head = create(client, v1["dataset_id"])
+    assert head["version_id"] == emptied["version_id"] and head["example_count"] == 0
+    answer = compare(client, base["id"], head["id"])
+    assert answer["counts"]["only_base"] == 2 and answer["counts"]["missing_runs"] == 0
+    verdict = answer["verdict"]
+    assert (verdict["regressed"], verdict["comparable"]) == (False, False)
+    assert verdict["not_comparable"] == {
+        "code": "no_examples_in_scope",
+        "detail": f"no example is in both experiments: the base has 2 on version {base['version_id']}, "
+        f"the head 0 on version {head['version_id']}",
+    }
+
+
+def test_only_edited_examples_are_not_comparable_like_for_like(client: TestClient) -> None:
+    v1 = upsert(client, [example("p", {"q": 1})])
+    at_v1 = examples_at(client, v1["dataset_id"])
+    base = create(client, v1["dataset_id"])
+    assert (
+        post_runs(
+            client, base["id"], [{"example_id": at_v1["p"]["id"], "repetition_number": 1, "output": 1}]
+        ).status_code
+        == 201
+    )
+    upsert(client, [example("p", {"q": 2})])
+    at_v2 = examples_at(client, v1["dataset_id"])
+    head = create(client, v1["dataset_id"])
+    assert (
+        post_runs(
+            client, head["id"], [{"example_id": at_v2["p"]["id"], "repetition_number": 1, "error": "x"}]
+        ).status_code
+        == 201
+    )
+    like = compare(client, base["id"], head["id"])["verdict"]
+    assert (like["comparable"], like["regressed"]) == (False, False)
+    assert like["not_comparable"]["code"] == "no_examples_in_scope"
+    assert "(1 edited)" in like["not_comparable"]["detail"]
+    assert "include_changed" in like["not_comparable"]["detail"]
+    edited = compare(client, base["id"], head["id"], include_changed="true")["verdict"]
+    assert (edited["comparable"], edited["regressed"], edited["missing_runs"]) == (True, True, 1)
+
+
+def test_an_evaluator_that_only_labels_is_a_label_evaluator(client: TestClient) -> None:
+    v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
+    found = examples_at(client, v1["dataset_id"])
+    ids = []
+    for label in ("cat", "dog"):
+        experiment = create(client, v1["dataset_id"])
+        runs = [
+            {
+                "example_id": found[s]["id"],
+                "repetition_number": 1,
+                "output": s,
+                "evaluations": [{"name": "topic", "label": label}, {"name": "ok", "score": 1}],
+            }
+            for s in "pq"
+        ]
+        assert post_runs(client, experiment["id"], runs).status_code == 201
+        ids.append(experiment["id"])
+    answer = compare(client, *ids)
+    kinds = {e["name"]: e["kind"] for e in answer["evaluators"]}
+    assert kinds == {"ok": "boolean", "topic": "label"}
+    topic = next(e for e in answer["evaluators"] if e["name"] == "topic")
+    assert (topic["all"]["base"]["mean"], topic["regressions"]) == (None, 0)
+    assert answer["verdict"]["regressed"] is False and answer["verdict"]["comparable"] is True

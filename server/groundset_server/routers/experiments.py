@@ -118,7 +118,9 @@ def compare_experiments(
 
     The aggregates (counts per class, per-evaluator means on all and on like-for-like
     examples, latency and usage with their deltas, the CI verdict) are whole in every page;
-    the examples are paged by `cursor`. 422 `experiments_on_different_datasets`,
+    the examples are paged by `cursor`. The verdict is `comparable: false` (with
+    `not_comparable`) when no example of its scope could be compared. 422 `compare_with_itself`
+    (base and head are one experiment), `experiments_on_different_datasets`,
     `invalid_threshold`, `unknown_evaluator`; 404 `experiment_not_found`."""
     answer = comparisons.compare(
         engine_of(request),

@@ -16,8 +16,15 @@ counts) and 0.1 for a numeric one. An evaluation error rate higher in head than 
 regression of that evaluator, a run error rate higher in head a regression of the example (lower:
 an improvement). An example of both versions that base scored for an evaluator and head did not
 (no successful run, no evaluation, only errors) is a regression of that evaluator (`missing`):
-a gate must not pass a head that produced nothing. Means of finite scores are finite
+a gate must not pass a head that produced nothing. Its twin for runs, with or without
+evaluators: an example of both versions with a successful base run and no successful head run
+(no run, or only errors) is a regression (`missing_run`). Means of finite scores are finite
 (:mod:`means`).
+
+When nothing could be compared (no example of both versions in the verdict's scope, or no
+successful run of either side on those), the verdict is `comparable: false` with
+`not_comparable` saying why (`no_examples_in_scope`, `no_successful_runs`): "no regression"
+would be vacuous there, and a CI gate fails as it does when the comparison cannot be made.
 
 The verdict counts regressions on `same_content` examples (like for like), and on `changed`
 ones too when asked; an example's `regression` and `improvement` flags follow the same scope.
@@ -55,6 +62,7 @@ Only = Literal[
     "regressions",
     "improvements",
     "new_errors",
+    "missing_runs",
     "output_changed",
     "only_base",
     "only_head",
@@ -122,9 +130,9 @@ RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH, REUSED = 1, 2, 3, 4, 5, 6, 7
 
 # One evaluator on one example on one side, over its repetitions: (example id, name, sum of
 # the scores scaled by 2^-64 (means.SCALED_SCORE_SUM), scores, errors, evaluations, scores
-# other than 0 and 1).
+# other than 0 and 1, labels).
 Scores = tuple[Any, ...]
-SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN = 2, 3, 4, 5, 6
+SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN, LABELED = 2, 3, 4, 5, 6, 7
 
 # Plain driver SQL read as the driver's tuples (dialect.driver_rows): a row per example.
 RUN_TALLIES = (
@@ -138,7 +146,7 @@ EVALUATION_TALLIES = (
     "SELECT r.example_id, e.name, "
     + SCALED_SCORE_SUM.format(column="e.score")
     + ", count(e.score),  count(e.error), count(*), "
-    "count(e.score) FILTER (WHERE e.score NOT IN (0.0, 1.0)) "
+    "count(e.score) FILTER (WHERE e.score NOT IN (0.0, 1.0)), count(e.label) "
     "FROM experiment_evaluations e JOIN experiment_runs r ON r.id = e.run_id "
     "WHERE r.experiment_id = ? GROUP BY r.example_id, e.name"
 )
@@ -158,6 +166,8 @@ class Side:
     """Evaluator name -> example id -> its scores."""
     non_boolean: set[str]
     """Evaluators with a score other than 0 and 1."""
+    labeled: set[str]
+    """Evaluators with a label."""
     costs: Costs
     output_sets: dict[int, set[str]] | None = None
     """The distinct outputs per example, read only when some example answered differently in
@@ -213,6 +223,7 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
             hashes = {example_id: content_hash for example_id, content_hash in conn.execute(query).all()}
     scores: dict[str, dict[int, Scores]] = {}
     non_boolean: set[str] = set()
+    labeled: set[str] = set()
     for tally in dialect.driver_rows(conn, EVALUATION_TALLIES, row.id):
         name = tally[1]
         per_example = scores.get(name)
@@ -221,7 +232,9 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
         per_example[tally[0]] = tally
         if tally[NON_BOOLEAN]:
             non_boolean.add(name)
-    return Side(row, hashes, tallies, scores, non_boolean, costs(conn, row.id))
+        if tally[LABELED]:
+            labeled.add(name)
+    return Side(row, hashes, tallies, scores, non_boolean, labeled, costs(conn, row.id))
 
 
 def _difference(head: float | None, base: float | None) -> float | None:
@@ -236,7 +249,7 @@ def _rate_rose(head_errors: int, head_count: int, base_errors: int, base_count: 
 @dataclass
 class Evaluator:
     name: str
-    kind: Literal["boolean", "numeric"]
+    kind: Literal["boolean", "numeric", "label"]
     threshold: float
     base: list[float] = field(default_factory=list)
     head: list[float] = field(default_factory=list)
@@ -282,6 +295,10 @@ class Outcome(NamedTuple):
     new_evaluation_error: bool
     regression: bool
     improvement: bool
+    missing_run: bool = False
+    """Of both versions, base has a successful run of it and head none (no run, only errors)."""
+    succeeded: bool = False
+    """Of both versions, and some run of either side succeeded: something to compare."""
 
     def matches(self, only: set[str]) -> bool:
         return (
@@ -290,6 +307,7 @@ class Outcome(NamedTuple):
             or ("improvements" in only and self.improvement)
             or ("output_changed" in only and bool(self.output_changed))
             or ("new_errors" in only and (self.new_run_error or self.new_evaluation_error))
+            or ("missing_runs" in only and self.missing_run)
         )
 
 
@@ -345,13 +363,16 @@ def _evaluators(base: Side, head: Side, thresholds: Thresholds) -> dict[str, Eva
             [mean for scores in side.scores.get(name, {}).values() if (mean := _mean_of(scores)) is not None]
             for side in (base, head)
         ]
-        boolean = bool(means[0] or means[1]) and name not in base.non_boolean | head.non_boolean
+        scored = bool(means[0] or means[1])
+        boolean = scored and name not in base.non_boolean | head.non_boolean
         default = thresholds.default
         if default is None:
             default = 0.0 if boolean else NUMERIC_THRESHOLD
+        # An evaluator that only labels has no mean to compare: said, rather than null means.
+        labels = not scored and name in base.labeled | head.labeled
         found[name] = Evaluator(
             name,
-            "boolean" if boolean else "numeric",
+            "boolean" if boolean else "label" if labels else "numeric",
             thresholds.evaluators.get(name, default),
             means[0],
             means[1],
@@ -389,6 +410,11 @@ def _outcomes(
         new_run_error = False
         improvement = False
         base_tally, head_tally = base_tallies.get(example_id), head_tallies.get(example_id)
+        base_ok = base_tally is not None and base_tally[SUCCESSES] > 0
+        head_ok = head_tally is not None and head_tally[SUCCESSES] > 0
+        # The twin of a new run error: base answered and head did not (no run at all, or only
+        # errors), with or without evaluators; a gate must not pass a head that produced nothing.
+        missing_run = base_ok and not head_ok
         if base_tally is not None and head_tally is not None:
             if base_tally[SUCCESSES] and head_tally[SUCCESSES]:
                 if base_tally[LEAST] == base_tally[GREATEST] and head_tally[LEAST] == head_tally[GREATEST]:
@@ -402,7 +428,7 @@ def _outcomes(
             improvement = _rate_rose(
                 base_tally[ERRORS], base_tally[RUNS], head_tally[ERRORS], head_tally[RUNS]
             )
-        regression = new_run_error
+        regression = new_run_error or missing_run
         new_evaluation_error = False
         for evaluator, base_scores, head_scores in score_maps:
             base_score, head_score = base_scores.get(example_id), head_scores.get(example_id)
@@ -460,6 +486,8 @@ def _outcomes(
                 new_evaluation_error,
                 in_scope and regression,
                 in_scope and improvement,
+                missing_run,
+                base_ok or head_ok,
             )
         )
     return outcomes
@@ -493,10 +521,49 @@ def _example_answer(
         "head": head.runs_of(example_id),
         "output_changed": outcome.output_changed,
         "new_run_error": outcome.new_run_error,
+        "missing_run": outcome.missing_run,
         "regression": outcome.regression,
         "improvement": outcome.improvement,
         "scores": scores,
     }
+
+
+def _not_comparable(
+    in_scope: list[Outcome], counts: dict[Status, int], include_changed: bool, base: Side, head: Side
+) -> dict[str, str] | None:
+    """Why nothing could be compared (``{"code", "detail"}``), or ``None``: no example of both
+    versions in the verdict's scope, or no successful run of either side on those. A verdict
+    of "no regression" would then be vacuous, so a gate must not read it as a pass."""
+    if not in_scope:
+        if counts["changed"] and not include_changed:
+            detail = (
+                "no example kept its content between the two experiments' versions "
+                f"({counts['changed']} edited): compare with include_changed to count the edited ones"
+            )
+        else:
+            detail = (
+                f"no example is in both experiments: the base has {len(base.hashes)} on version "
+                f"{render_id(base.row.dataset_version_id)}, the head {len(head.hashes)} on version "
+                f"{render_id(head.row.dataset_version_id)}"
+            )
+        return {"code": "no_examples_in_scope", "detail": detail}
+    if not any(o.succeeded for o in in_scope):
+        sides = [
+            f"{label} {render_id(side.row.id)}: {_runs_text(side, in_scope)}"
+            for label, side in (("base", base), ("head", head))
+        ]
+        return {
+            "code": "no_successful_runs",
+            "detail": f"neither experiment has a successful run on the {len(in_scope)} examples compared "
+            f"({'; '.join(sides)})",
+        }
+    return None
+
+
+def _runs_text(side: Side, outcomes: list[Outcome]) -> str:
+    tallies = [tally for o in outcomes if (tally := side.tallies.get(o.example_id)) is not None]
+    runs, errors = sum(t[RUNS] for t in tallies), sum(t[ERRORS] for t in tallies)
+    return "no run" if not runs else f"{runs} runs, all errored" if runs == errors else f"{runs} runs"
 
 
 def compare(
@@ -513,13 +580,20 @@ def compare(
     """The comparison of the experiments ``base_id`` and ``head_id`` (schema ``Comparison``):
     the aggregates whole, the examples (``only`` those matching one of the filters, if any) a
     page of ``limit`` at a time by example id after ``cursor``. 404 ``experiment_not_found``;
-    422 ``experiments_on_different_datasets``, ``invalid_threshold``, ``unknown_evaluator``,
-    ``invalid_id``."""
+    422 ``compare_with_itself``, ``experiments_on_different_datasets``, ``invalid_threshold``,
+    ``unknown_evaluator``, ``invalid_id``."""
     last = None if cursor is None else parse_id(cursor, "cursor")
     wanted = set(only)
     with read_transaction(engine) as conn:
         base_row = experiment_row(conn, base_id)
         head_row = experiment_row(conn, head_id)
+        if base_row.id == head_row.id:
+            raise Invalid(
+                "compare_with_itself",
+                f"experiment {base_row.id} is both the base and the head: compare it with another "
+                "experiment (such as the previous one of its name)",
+                experiment_id=render_id(base_row.id),
+            )
         if base_row.dataset_id != head_row.dataset_id:
             raise Invalid(
                 "experiments_on_different_datasets",
@@ -556,7 +630,9 @@ def compare(
     in_scope = [o for o in outcomes if o.status in scope]
     answers = [evaluator.answer() for evaluator in evaluators.values()]
     new_run_errors = sum(o.new_run_error for o in in_scope)
+    missing_runs = sum(o.missing_run for o in in_scope)
     regressions = {evaluator.name: evaluator.regressions for evaluator in evaluators.values()}
+    not_comparable = _not_comparable(in_scope, counts, include_changed, base, head)
     return {
         "dataset_id": render_id(base_row.dataset_id),
         "base": base.experiment(),
@@ -567,14 +643,18 @@ def compare(
             **counts,
             "output_changed": sum(bool(o.output_changed) for o in outcomes),
             "new_run_errors": sum(o.new_run_error for o in outcomes),
+            "missing_runs": sum(o.missing_run for o in outcomes),
         },
         "evaluators": answers,
         "deltas": deltas(base.costs, head.costs),
         "verdict": {
-            "regressed": new_run_errors > 0 or any(regressions.values()),
+            "regressed": new_run_errors > 0 or missing_runs > 0 or any(regressions.values()),
+            "comparable": not_comparable is None,
+            "not_comparable": not_comparable,
             "scope": sorted(scope, key=STATUSES.index),
             "regressions": regressions,
             "new_run_errors": new_run_errors,
+            "missing_runs": missing_runs,
             "regressed_examples": sum(o.regression for o in in_scope),
             "improved_examples": sum(o.improvement for o in in_scope),
         },
