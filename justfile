@@ -7,6 +7,7 @@ mod core "core/justfile"
 mod python "python/justfile"
 mod js "js/justfile"
 mod server "server/justfile"
+mod ui "ui/justfile"
 
 root := justfile_directory()
 venv := root / ".venv"
@@ -22,8 +23,8 @@ venv:
     {{python}} -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # Build everything: the core, the Python SDK and the server into .venv (the core's wheel into
-# target/wheels), the Node package in js/.
-build: venv core::build python::build js::build server::build
+# target/wheels), the Node package in js/, the web UI into the server's package (before it).
+build: venv core::build python::build js::build ui::build server::build
 
 # Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs, the clean-room install.
 test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs test-install
@@ -45,7 +46,7 @@ conformance: venv
     {{python}} fixtures/generate_hash_vectors.py --check
 
 # Format, lint and type checks, the SDKs' included.
-lint: venv core::lint python::lint js::lint server::lint
+lint: venv core::lint python::lint js::lint server::lint ui::lint
     cargo fmt --all --check
     cargo clippy -p canonhash -p groundset-records -p groundset-schema --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests

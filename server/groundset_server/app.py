@@ -24,6 +24,7 @@ from groundset_server.routers import datasets, experiments, exports, health, sch
 from groundset_server.routers.common import problem_response
 from groundset_server.schemas import Problem as ProblemModel
 from groundset_server.services.errors import DomainError
+from groundset_server.ui import ui_response
 from groundset_server.validation import request_problem
 
 log = logging.getLogger("groundset_server")
@@ -71,6 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            # A path no API route took: a page of the web UI, or one of its files.
+            try:
+                ui = ui_response(request, settings.ui_dist)
+            except Problem as problem:
+                return problem_response(problem, request.url.path)
+            if ui is not None:
+                return ui
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem_response(Problem(exc.status_code, code, str(exc.detail)), request.url.path)
 

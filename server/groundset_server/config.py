@@ -9,6 +9,9 @@ from pathlib import Path
 
 from pydantic import ByteSize, TypeAdapter
 
+UI_DIST = Path(__file__).parent / "ui_dist"
+"""Where ``vite build`` writes the web UI (``ui/vite.config.ts``) and the package data holds it."""
+
 
 def default_working_dir() -> Path:
     return Path(os.environ.get("GROUNDSET_WORKING_DIR") or Path.home() / ".groundset")
@@ -93,6 +96,9 @@ class Settings:
     # The size of the blocks an NDJSON body is read, decoded and written in, in bytes: each
     # block is one hop between the event loop and the worker, and one batch of the decoder.
     ndjson_block_bytes: int = 4 << 20
+    # The built web UI served at / (groundset_server.ui); a folder without index.html serves the
+    # problem ui_not_built instead of pages.
+    ui_dist: Path = UI_DIST
 
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "ndjson_block_bytes"):
