@@ -540,7 +540,9 @@ export interface paths {
          *
          *     The aggregates (counts per class, per-evaluator means on all and on like-for-like
          *     examples, latency and usage with their deltas, the CI verdict) are whole in every page;
-         *     the examples are paged by `cursor`. 422 `experiments_on_different_datasets`,
+         *     the examples are paged by `cursor`. The verdict is `comparable: false` (with
+         *     `not_comparable`) when no example of its scope could be compared. 422 `compare_with_itself`
+         *     (base and head are one experiment), `experiments_on_different_datasets`,
          *     `invalid_threshold`, `unknown_evaluator`; 404 `experiment_not_found`.
          */
         get: operations["compare_experiments_v1_experiments_compare_get"];
@@ -578,10 +580,10 @@ export interface components {
             improvements: number;
             /**
              * Kind
-             * @description `boolean` when every score of either experiment is 0 or 1.
+             * @description `boolean` when every score of either experiment is 0 or 1; `label` when it gave labels and no score (its means are null); else `numeric`.
              * @enum {string}
              */
-            kind: "boolean" | "numeric";
+            kind: "boolean" | "numeric" | "label";
             like_for_like: components["schemas"]["LikeForLike"];
             /**
              * Missing
@@ -623,6 +625,11 @@ export interface components {
              */
             improvement: boolean;
             /**
+             * Missing Run
+             * @description In both versions, base has a successful run and head none (no run, or only errors).
+             */
+            missing_run: boolean;
+            /**
              * New Run Error
              * @description The run error rate is higher in head.
              */
@@ -634,7 +641,7 @@ export interface components {
             output_changed: boolean | null;
             /**
              * Regression
-             * @description In the verdict's scope, and an evaluator regressed or new_run_error.
+             * @description In the verdict's scope, and an evaluator regressed, new_run_error or missing_run.
              */
             regression: boolean;
             /**
@@ -762,6 +769,11 @@ export interface components {
              * @description Examples of either version.
              */
             examples: number;
+            /**
+             * Missing Runs
+             * @description Examples of both versions with a successful base run and no successful head run.
+             */
+            missing_runs: number;
             /**
              * New Run Errors
              * @description Examples whose run error rate is higher in head.
@@ -1325,6 +1337,23 @@ export interface components {
              */
             in?: unknown[] | null;
         };
+        /**
+         * NotComparable
+         * @description Why a comparison compared nothing.
+         */
+        NotComparable: {
+            /**
+             * Code
+             * @description `no_examples_in_scope`: no example of both versions in the verdict's scope (none kept its content, with include_changed false; the versions share none); `no_successful_runs`: neither side has a successful run on the examples of the scope.
+             * @enum {string}
+             */
+            code: "no_examples_in_scope" | "no_successful_runs";
+            /**
+             * Detail
+             * @description The same for a human, with the figures.
+             */
+            detail: string;
+        };
         /** PlanRequest */
         PlanRequest: {
             /**
@@ -1779,7 +1808,7 @@ export interface components {
             cost?: number | null;
             /**
              * Currency
-             * @description The unit of `cost` the user names (`USD`, `EUR`, `credits`...).
+             * @description The unit of `cost` the user names (`USD`, `EUR`, `credits`...), in any case: stored in upper case (`usd` and `USD` are one currency; `credits` is stored `CREDITS`).
              */
             currency?: string | null;
             /** End Time */
@@ -2164,16 +2193,29 @@ export interface components {
         };
         /**
          * Verdict
-         * @description What a CI gate reads: `regressed` is true when some example of the scope regressed.
+         * @description What a CI gate reads: `regressed` is true when some example of the scope regressed;
+         *     `comparable` is false when there was nothing to compare (a gate fails then too).
          */
         Verdict: {
+            /**
+             * Comparable
+             * @description False when no example of the scope could be compared (see `not_comparable`): `regressed` false then means nothing.
+             */
+            comparable: boolean;
             /** Improved Examples */
             improved_examples: number;
+            /**
+             * Missing Runs
+             * @description Examples of the scope with a successful base run and no successful head run (no run, or only errors): regressions, with or without evaluators.
+             */
+            missing_runs: number;
             /**
              * New Run Errors
              * @description Examples of the scope whose run error rate is higher in head.
              */
             new_run_errors: number;
+            /** @description Why, when `comparable` is false; else null. */
+            not_comparable: components["schemas"]["NotComparable"] | null;
             /** Regressed */
             regressed: boolean;
             /** Regressed Examples */
@@ -4666,7 +4708,7 @@ export interface operations {
                 include_changed?: boolean;
                 limit?: number;
                 /** @description Repeatable: list only the examples matching one of these. */
-                only?: ("regressions" | "improvements" | "new_errors" | "output_changed" | "only_base" | "only_head" | "same_content" | "changed")[];
+                only?: ("regressions" | "improvements" | "new_errors" | "missing_runs" | "output_changed" | "only_base" | "only_head" | "same_content" | "changed")[];
                 /** @description Repeatable: `0.2` for every evaluator, `NAME:0.2` for the evaluator NAME (split at the last `:`). The drop that counts as a regression (the rise an improvement); default 0 (any drop) for a boolean evaluator, 0.1 for a numeric one. */
                 threshold?: string[];
             };
