@@ -65,8 +65,23 @@ class UpsertRequest(StrictModel):
         default=False,
         description="Move `tag` when it points at another version (else 409 `tag_exists`, nothing written).",
     )
-    examples: list[UpsertExample] = Field(
-        description="Required, even empty: a body without it is 422 `missing_examples`."
+    manifest_digest: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="The digest of the client's whole manifest (SHA-256 of the RFC 8785 JSON of its "
+        "`[source_id, content_hash]` pairs sorted by source id: a version's `digest`, what "
+        "`groundset hash --digest` prints), sent instead of `examples`. Equal to the latest version's "
+        "digest: the answer is the no-op (`noop: true`, no example read; `tag`, `move_tag`, `description`, "
+        "`metadata`, `expected_version_id` and `dry_run` apply as to any upsert; a dry run's "
+        "`unchanged_source_ids` is null: they are the manifest's). Otherwise, or when the dataset has no "
+        "version (or does not exist: it is not created), 409 `digest_differs` with the dataset's "
+        "`dataset_id`, `latest_version_id` and `digest` (null when unknown), nothing written: send the "
+        "examples (or plan them).",
+    )
+    examples: list[UpsertExample] | None = Field(
+        default=None,
+        description="Required, even empty, unless `manifest_digest` is given, and then absent: a body with "
+        "neither is 422 `missing_examples`, with both 422 `invalid_request`.",
     )
 
 
@@ -134,7 +149,15 @@ class Dataset(BaseModel):
     created_at: str
     updated_at: str
     latest_version_id: str | None
-    example_count: int | None = None
+    example_count: int | None = Field(
+        None,
+        description="Its live examples (the latest version's): in the list and from GET /v1/datasets/{id}.",
+    )
+    tags: list[str] | None = Field(
+        None,
+        description="The tags on any of its versions, sorted by code point: in the list and from "
+        "GET /v1/datasets/{id}.",
+    )
 
 
 class DatasetPage(BaseModel):

@@ -49,6 +49,8 @@ class Header:
     tag: str | None = None
     """An upsert's version tag (``UpsertRequest.tag``); never a plan's."""
     move_tag: bool = False
+    manifest_digest: str | None = None
+    """An upsert's ``manifest_digest``, sent instead of its examples; never a plan's."""
 
 
 def is_ndjson(content_type: str | None) -> bool:
@@ -129,6 +131,7 @@ def parse_header(header: Any, with_content: bool) -> Header:
         raw=header,
         tag=_optional_str(header, "tag") if with_content else None,
         move_tag=_flag(header, "move_tag"),
+        manifest_digest=_optional_str(header, "manifest_digest") if with_content else None,
     )
     if refused is not None:
         raise refused
@@ -216,6 +219,10 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
     except groundset_core.HashError as error:
         raise _hash_problem(error, str(error)) from None
     header = parse_header(orjson.loads(header_text), with_content)
+    if header.manifest_digest is not None:
+        if "examples" in header.raw or decoded is not None:
+            raise digest_with_examples()
+        return header, []
     if decoded is None:
         if "examples" in header.raw:
             raise Problem(422, "invalid_request", "`examples` must be an array", field="examples")
@@ -233,6 +240,17 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
     if refused is not None:
         raise refused
     return header, records
+
+
+def digest_with_examples() -> Problem:
+    """The refusal of an upsert that sends both ``manifest_digest`` and examples."""
+    return Problem(
+        422,
+        "invalid_request",
+        "`manifest_digest` is sent instead of the examples, not with them: send the digest alone "
+        "(a no-op is answered at once, else 409 `digest_differs`), or the examples without it",
+        field="manifest_digest",
+    )
 
 
 class NdjsonRequest:

@@ -70,6 +70,23 @@ dataset_versions = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# The digest of each version's manifest (migration 0009), written with the version: an upsert
+# that carries the client's `manifest_digest` is a no-op when it equals the latest version's,
+# found by one indexed read whatever the dataset's size. A table of its own so the versions
+# table stays as it is; a version made before 0009 gets its row the first time it is needed.
+dataset_version_digests = sa.Table(
+    "dataset_version_digests",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("digest", sa.String(64), nullable=False),
+)
+
 dataset_examples = sa.Table(
     "dataset_examples",
     metadata,

@@ -64,6 +64,11 @@ def _answer(
     a refusal rendered knowing where the body's examples are (JSON path or NDJSON line)."""
     operation = upserts.upsert if with_content else upserts.plan
     try:
+        if header.manifest_digest is not None:
+            # The digest stands for the examples: an NDJSON body holds its header line alone.
+            if any(batch for batch in batches):
+                raise wire.digest_with_examples()
+            return json_response(upserts.upsert_by_digest(engine_of(request), header))
         return json_response(operation(engine_of(request), header, batches))
     except DomainError as error:
         raise domain_problem(error, form) from None
@@ -111,7 +116,10 @@ async def upsert(request: Request) -> Response:
 
     422 `missing_content`: examples sent with a `content_hash` but no `input` that no plan
     explains (the dataset has no version yet, or is at the version the request expected), each
-    named in `errors`; nothing is written."""
+    named in `errors`; nothing is written.
+
+    With `manifest_digest` instead of `examples`: the no-op when it equals the latest version's
+    digest (one indexed read, whatever the dataset's size), else 409 `digest_differs`."""
     return await _handle(request, with_content=True)
 
 

@@ -23,6 +23,7 @@ from groundset_server.db.engine import read_transaction, write_transaction
 from groundset_server.db.tables import dataset_example_revisions, dataset_examples, datasets
 from groundset_server.engine import upsert as engine_upsert
 from groundset_server.engine.upsert import CurrentExample, IncomingExample, RawExample
+from groundset_server.services import digests
 from groundset_server.services.errors import (
     Conflict,
     DomainError,
@@ -308,6 +309,95 @@ def _tag(
     )
 
 
+def _dataset_metadata(header: Header) -> str | None:
+    return None if header.metadata is None else canonical_text(header.metadata, "$.metadata")
+
+
+def _update_dataset(
+    conn: sa.Connection,
+    header: Header,
+    dataset: sa.Row[Any],
+    dataset_metadata: str | None,
+    stamp: str,
+    version_written: bool,
+) -> None:
+    """The request's dataset ``description`` and ``metadata`` (canonical text), where they
+    differ from the stored ones; ``updated_at`` moves with them or with a new version."""
+    changes: dict[str, Any] = {}
+    if header.description is not None and header.description != dataset.description:
+        changes["description"] = header.description
+    if dataset_metadata is not None and dataset_metadata != dataset.metadata:
+        changes["metadata"] = dataset_metadata
+    if changes or version_written:
+        changes["updated_at"] = stamp
+        conn.execute(sa.update(datasets).where(datasets.c.id == dataset.id).values(changes))
+
+
+def upsert_by_digest(engine: sa.Engine, header: Header) -> dict[str, Any]:
+    """The upsert of a request that sends ``manifest_digest`` instead of its examples: when it
+    equals the digest of the dataset's latest version the dataset already holds exactly the
+    client's examples, so the upsert is a no-op in either mode, answered (schema
+    ``UpsertResult``) without reading one example: ``expected_version_id`` is checked, the
+    ``tag`` set (``tag_exists`` as for any upsert), the dataset's ``description`` and ``metadata``
+    updated, all in the transaction that holds the dataset's row, so no writer comes between
+    the comparison and them; a ``dry_run`` writes nothing. Otherwise 409 ``digest_differs``
+    (nothing written, the dataset not created): the client sends its examples.
+
+    The latest digest is a stored column (:mod:`.digests`); a version made before it was stored
+    gets it here once, from the dataset's current state."""
+    assert header.manifest_digest is not None
+    dataset_metadata = _dataset_metadata(header)
+    with write_transaction(engine) as conn:
+        dataset = _resolve(conn, header, create=False)
+        found = None if dataset is None else digests.latest(conn, dataset.id)
+        latest = None if found is None else found.version_id
+        _check_expected(header, latest)
+        digest = None if found is None else found.digest
+        if dataset is not None and found is not None and digest is None:
+            digest = _snapshot(conn, dataset, latest).current_digest()
+            digests.store(conn, found.version_id, digest)
+        if dataset is not None and found is not None and digest == header.manifest_digest:
+            answer: dict[str, Any] = {
+                "dataset_id": render_id(dataset.id),
+                "dataset_name": dataset.name,
+                "version_id": render_id(latest),
+                "previous_version_id": render_id(latest),
+                "noop": True,
+                "dry_run": header.dry_run,
+                "created": 0,
+                "updated": 0,
+                "unchanged": found.example_count,
+                "deleted": 0,
+                "digest": digest,
+            }
+            if header.dry_run:
+                # The unchanged are the client's own source ids: listing them would read every example.
+                answer.update(created_source_ids=[], updated_source_ids=[], deleted_source_ids=[])
+                answer["unchanged_source_ids"] = None
+            _tag(conn, header, dataset, latest, answer)
+            if not header.dry_run:
+                _update_dataset(conn, header, dataset, dataset_metadata, now(), version_written=False)
+            return answer
+        # Raised once committed, so a digest computed above for an older version is kept.
+        name = header.selector.name if dataset is None else dataset.name
+        if dataset is None:
+            state = "does not exist"
+        elif found is None:
+            state = "has no version"
+        else:
+            state = f"is at version {latest}, whose digest is {digest}"
+        refusal = Conflict(
+            "digest_differs",
+            f"dataset {name!r} {state}, not the request's manifest_digest {header.manifest_digest}; "
+            "nothing was written: send the examples",
+            dataset_id=None if dataset is None else render_id(dataset.id),
+            latest_version_id=render_id(latest),
+            digest=digest,
+            manifest_digest=header.manifest_digest,
+        )
+    raise refusal
+
+
 def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
     """Classify and write the request's examples, batch by batch, in one transaction; the
     answer is schema ``UpsertResult``. A refusal in any batch rolls back everything:
@@ -315,7 +405,7 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
     examples came without content), ``duplicate_source_id``, the mirror guard's 409s; with a
     ``tag``, ``tag_exists`` (409: it points at another version and ``move_tag`` is false) and
     ``dataset_has_no_version`` (422: nothing to tag)."""
-    dataset_metadata = None if header.metadata is None else canonical_text(header.metadata, "$.metadata")
+    dataset_metadata = _dataset_metadata(header)
     version_metadata = (
         EMPTY_OBJECT
         if header.version_metadata is None
@@ -381,16 +471,12 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
         writer.delete(deleted)
         version_id = writer.finish(sync.counts, 0 if pairs is None else len(pairs))
         _tag(conn, header, dataset, latest if version_id is None else version_id, answer)
-        dataset_changes: dict[str, Any] = {}
-        if header.description is not None and header.description != dataset.description:
-            dataset_changes["description"] = header.description
-        if dataset_metadata is not None and dataset_metadata != dataset.metadata:
-            dataset_changes["metadata"] = dataset_metadata
-        if dataset_changes or version_id is not None:
-            dataset_changes["updated_at"] = stamp
-            conn.execute(sa.update(datasets).where(datasets.c.id == dataset.id).values(dataset_changes))
+        _update_dataset(
+            conn, header, dataset, dataset_metadata, stamp, version_written=version_id is not None
+        )
         if version_id is None:
             return answer
+        digests.store(conn, version_id, answer["digest"])
         answer["version_id"] = render_id(version_id)
         key = _snapshot_key(conn, dataset, version_id)
     _keep(key, written)  # committed: the next plan of this dataset starts from it
