@@ -33,6 +33,7 @@ const FILTERS: ReadonlySet<string> = new Set<ComparisonFilter>([
   "regressions",
   "improvements",
   "new_errors",
+  "missing_runs",
   "output_changed",
   "only_base",
   "only_head",
@@ -102,7 +103,7 @@ export class Comparison {
    */
   selectionsDiffer: boolean;
 
-  constructor(fields: Omit<Comparison, "regressed" | "regressions" | "table">) {
+  constructor(fields: Omit<Comparison, "regressed" | "comparable" | "regressions" | "table">) {
     this.datasetId = fields.datasetId;
     this.base = fields.base;
     this.head = fields.head;
@@ -120,14 +121,24 @@ export class Comparison {
   }
 
   /**
+   * Whether anything could be compared (`verdict.comparable`): false when no example of both
+   * versions is in the verdict's scope or neither side has a successful run on those
+   * (`verdict.notComparable` says which, `code` and `detail`). A CI gate fails then too:
+   * `regressed` false means nothing there (`groundset compare --fail-on-regression` exits 2).
+   */
+  get comparable(): boolean {
+    return this.verdict.comparable;
+  }
+
+  /**
    * Every regression among {@link examples}, by example: a score that dropped beyond its
-   * threshold or a new evaluation error (`score` set), and a run error rate higher in head
-   * (`evaluator` `"(run)"`, `score` null). Only examples in the verdict's scope regress.
+   * threshold or a new evaluation error (`score` set), and a run error rate higher in head or
+   * a missing run (`evaluator` `"(run)"`, `score` null). Only examples in the verdict's scope regress.
    */
   regressions(): Array<{ example: ComparedExample; evaluator: string; score: ComparedScore | null }> {
     const found: Array<{ example: ComparedExample; evaluator: string; score: ComparedScore | null }> = [];
     for (const example of this.examples.filter((e) => e.regression)) {
-      if (example.newRunError) {
+      if (example.newRunError || example.missingRun) {
         found.push({ example, evaluator: "(run)", score: null });
       }
       for (const score of example.scores.filter((s) => s.change === "regression" || s.newError)) {
@@ -150,7 +161,7 @@ export class Comparison {
       example.sourceId,
       example.status,
       evaluator,
-      ...scoreCells(score),
+      ...scoreCells(score, example),
     ]);
     if (rows.length === 0) {
       return "no regressed example";
@@ -178,9 +189,10 @@ export class Comparison {
 /** One score of an example in a comparison: each side's mean over its repetitions, the delta and the change. */
 type ComparedScore = ComparedExample["scores"][number];
 
-function scoreCells(score: ComparedScore | null): [string, string, string] {
+function scoreCells(score: ComparedScore | null, example: ComparedExample): [string, string, string] {
   if (score === null) {
-    return ["-", "error", "-"];
+    // A run row: head's runs errored, or there is none (a missing run).
+    return ["-", example.newRunError ? "error" : "missing", "-"];
   }
   const number = (value: number | null) => (value === null ? "-" : formatG(value, 4));
   const head = score.newError && score.head === null ? "error" : score.missing ? "missing" : number(score.head);
@@ -218,8 +230,11 @@ function thresholdParameters(thresholds: number | Readonly<Record<string, number
  * (edited between the versions); per evaluator the base and head scores (mean over
  * repetitions), the delta, and regressions and improvements by `thresholds` (default: any
  * drop of a boolean evaluator, a drop of 0.1 of a numeric one; a number for every evaluator,
- * or `{ name: number }`). Errors new in head are regressions. The verdict counts like-for-like
- * examples (`same_content`), and `changed` ones too with `includeChanged`. `only` keeps the
+ * or `{ name: number }`). Errors new in head are regressions, and so is an example with a
+ * successful base run and no successful head run (`missingRun`), with or without evaluators.
+ * The verdict counts like-for-like examples (`same_content`), and `changed` ones too with
+ * `includeChanged`; when none of those could be compared, `comparable` is false and
+ * `verdict.notComparable` says why. `only` keeps the
  * examples listed (the aggregates always cover all); every page is read.
  *
  * ```ts
@@ -231,7 +246,8 @@ function thresholdParameters(thresholds: number | Readonly<Record<string, number
  * ```
  *
  * @throws {NotFoundError} code `experiment_not_found`: no such experiment, or a selector found none.
- * @throws {ValidationError} code `experiments_on_different_datasets`, `invalid_threshold` or `unknown_evaluator`.
+ * @throws {ValidationError} code `compare_with_itself` (base and head are one experiment),
+ *   `experiments_on_different_datasets`, `invalid_threshold` or `unknown_evaluator`.
  * @throws {TypeError} a bad option, before anything is sent.
  */
 export async function compareExperiments(options: {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 import groundset
@@ -55,7 +56,8 @@ def test_compare_exit_codes_and_output(run: Any, gate: dict[str, groundset.Exper
     lenient = run("compare", base, head, "--fail-on-regression", "--threshold", "exact=1.5")
     assert lenient.exit_code == 0 and "no regression among the same_content examples" in plain(lenient.stdout)
     itself = run("compare", head, head, "--fail-on-regression")
-    assert itself.exit_code == 0, itself.output
+    assert itself.exit_code == 2, itself.output
+    assert f"experiment {head} is both the base and the head" in plain(itself.stderr)
 
     as_json = run("compare", base, head, "--json", "--fail-on-regression", "--include-changed")
     assert as_json.exit_code == 1
@@ -155,3 +157,86 @@ def test_compare_fails_a_head_without_scores(run: Any, client: groundset.Client,
         comparison = groundset.compare_experiments(base=base, head=head, client=client)
         assert comparison.regressed and comparison.evaluators[0].missing == 3
         assert all(score.missing and score.change == "regression" for e in comparison.examples for score in e.scores)
+
+
+def _empty_experiment(server: Any, dataset_id: str | None) -> str:
+    """An experiment created and never run (a CI job that died before its first run)."""
+    created = httpx.post(f"{server.base_url}/v1/datasets/{dataset_id}/experiments", json={"name": "nightly"})
+    assert created.status_code == 201, created.text
+    experiment_id: str = created.json()["id"]
+    return experiment_id
+
+
+def test_the_gate_fails_a_head_that_produced_nothing(
+    run: Any, server: Any, client: groundset.Client, unique_name: str
+) -> None:
+    """The tester's scenes, where the gate passed a head without a single successful run."""
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+
+    def broken(input: Any) -> Any:
+        raise RuntimeError("down")
+
+    def answer(input: Any) -> Any:
+        return {"a": input["q"].upper()}
+
+    def experiment(task: Any) -> str:
+        ran = groundset.run_experiment(v1, task, [], client=client, experiment_name="nightly", print_summary=False)
+        return ran.id or ""
+
+    # 1. A base without evaluators: its runs alone say it answered; a head that did not regresses.
+    unevaluated = experiment(answer)
+    for head, cell in ((_empty_experiment(server, v1.dataset_id), "missing"), (experiment(broken), "error")):
+        gated = run("compare", unevaluated, head, "--fail-on-regression")
+        assert gated.exit_code == 1, gated.output
+        assert "REGRESSED: 3 of the same_content examples regressed" in plain(gated.stdout)
+        assert "3 with no successful head run" in plain(gated.stdout)
+        rows = [line.split() for line in gated.stdout.splitlines()]
+        assert ["a", "same_content", "(run)", "-", cell, "-"] in rows, gated.stdout
+        comparison = groundset.compare_experiments(base=unevaluated, head=head, client=client)
+        assert comparison.regressed and comparison.comparable and comparison.verdict.missing_runs == 3
+        assert all(example.missing_run for example in comparison.examples)
+
+    # 2. A base whose runs all errored, against a head that did no better; 3. both never ran.
+    errored = experiment(broken)
+    for base, head in (
+        (errored, experiment(broken)),
+        (errored, _empty_experiment(server, v1.dataset_id)),
+        (_empty_experiment(server, v1.dataset_id), _empty_experiment(server, v1.dataset_id)),
+    ):
+        gated = run("compare", base, head, "--fail-on-regression")
+        assert gated.exit_code == 2, gated.output
+        assert "could not compare: neither experiment has a successful run on the 3 examples" in plain(gated.stderr)
+        assert "NOT COMPARED" in plain(gated.stdout)
+        as_json = run("compare", base, head, "--fail-on-regression", "--json")
+        assert as_json.exit_code == 2
+        assert json.loads(as_json.stdout)["verdict"]["not_comparable"]["code"] == "no_successful_runs"
+        lenient = run("compare", base, head)  # without --fail-on-regression: a warning, status 0
+        assert lenient.exit_code == 0 and "warning: nothing was compared" in plain(lenient.stderr)
+        comparison = groundset.compare_experiments(base=base, head=head, client=client)
+        assert (comparison.regressed, comparison.comparable) == (False, False)
+        assert comparison.verdict.not_comparable is not None
+        assert comparison.verdict.not_comparable.code == "no_successful_runs"
+
+    # 4. The dataset mirrored to nothing, the head run on that version.
+    emptied = client.upsert_dataset(name=unique_name, examples=[], source_id_key="id", mode="mirror", allow_empty=True)
+    emptied_head = groundset.run_experiment(
+        emptied, answer, [], client=client, experiment_name="nightly", print_summary=False
+    )
+    gated = run("compare", unevaluated, emptied_head.id or "", "--fail-on-regression")
+    assert gated.exit_code == 2, gated.output
+    assert "could not compare: no example is in both experiments" in plain(gated.stderr)
+    assert f"the head 0 on version {emptied_head.version_id}" in plain(gated.stderr)
+
+
+def test_the_gate_names_include_changed_when_every_example_was_edited(
+    run: Any, client: groundset.Client, unique_name: str
+) -> None:
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+    base = groundset.run_experiment(v1, lambda input: 1, [], client=client, print_summary=False)
+    edited = [{**row, "input": {"q": f"{row['id']}!"}} for row in ROWS]
+    v2 = client.upsert_dataset(name=unique_name, examples=edited, source_id_key="id")
+    head = groundset.run_experiment(v2, lambda input: 1, [], client=client, print_summary=False)
+    gated = run("compare", base.id or "", head.id or "", "--fail-on-regression")
+    assert gated.exit_code == 2, gated.output
+    assert "(3 edited): pass --include-changed to count the edited ones" in plain(gated.stderr)
+    assert run("compare", base.id or "", head.id or "", "--fail-on-regression", "--include-changed").exit_code == 0

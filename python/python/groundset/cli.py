@@ -782,7 +782,8 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
     out.print(f"head {side(comparison.head)}", markup=False)
     out.print(
         f"examples {c.examples}: {c.same_content} same content, {c.changed} changed, {c.only_head} added, "
-        f"{c.only_base} removed; {c.output_changed} with changed outputs, {c.new_run_errors} with new run errors",
+        f"{c.only_base} removed; {c.output_changed} with changed outputs, {c.new_run_errors} with new run errors, "
+        f"{c.missing_runs} with no successful head run",
         markup=False,
     )
     if comparison.evaluators:
@@ -814,12 +815,22 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
     if v.regressed:
         out.print(
             f"REGRESSED: {v.regressed_examples} of the {scope} examples regressed "
-            f"({v.new_run_errors} with new run errors), {v.improved_examples} improved",
+            f"({v.new_run_errors} with new run errors, {v.missing_runs} with no successful head run), "
+            f"{v.improved_examples} improved",
             markup=False,
         )
         out.print(comparison.table(limit), markup=False)
+    elif not comparison.comparable:
+        out.print(f"NOT COMPARED: {_not_comparable(comparison)}", markup=False)
     else:
         out.print(f"no regression among the {scope} examples; {v.improved_examples} improved", markup=False)
+
+
+def _not_comparable(comparison: Comparison) -> str:
+    """Why nothing was compared, in the CLI's option names."""
+    reason = comparison.verdict.not_comparable
+    detail = "nothing could be compared" if reason is None else reason.detail
+    return detail.replace("compare with include_changed", "pass --include-changed")
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -897,10 +908,12 @@ def compare(
     """Compare experiment HEAD with experiment BASE on one dataset (on any two of its versions), example by example.
 
     Prints each evaluator's means on all and on like-for-like examples ("like": those whose content did not change), the
-    counts per class, latency and usage deltas, the verdict and the regressed examples. Exit status: 0 no
+    counts per class, latency and usage deltas, the verdict and the regressed examples. An example with a
+    successful BASE run and no successful HEAD run is a regression, with or without evaluators. Exit status: 0 no
     regression (or no --fail-on-regression), 1 regressed with --fail-on-regression, 2 could not compare (a bad
-    option, a missing experiment, a refusal of the server, no connection), so a CI job tells a regression from a
-    broken gate.
+    option, a missing experiment, BASE and HEAD one experiment, a refusal of the server, no connection; with
+    --fail-on-regression also nothing to compare: no like-for-like example, or no successful run on either side),
+    so a CI job tells a regression from a broken gate.
     """
     pins = {
         "--base-version": base_version,
@@ -946,6 +959,11 @@ def compare(
         _print_comparison(comparison, limit or TABLE_ROWS)
     if fail_on_regression and comparison.regressed:
         raise typer.Exit(1)
+    if not comparison.comparable:
+        # "No regression" over nothing is no pass: a gate fails as when it cannot compare.
+        if fail_on_regression:
+            _fail(f"could not compare: {_not_comparable(comparison)}", 2)
+        err.print(f"warning: nothing was compared: {_not_comparable(comparison)}", markup=False, highlight=False)
 
 
 TABLE_ROWS = 50

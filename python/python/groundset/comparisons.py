@@ -10,8 +10,13 @@ example ``only_base`` (removed since), ``only_head`` (added since), ``same_conte
 content hash) or ``changed`` (edited between the versions); repetitions are aggregated (runs,
 errors, mean score per evaluator). An evaluator regresses on an example when its score drops by
 its threshold or more (default: any drop of a boolean evaluator, 0.1 of a numeric one), or its
-error rate rises; a run error rate higher in head is a regression too. The verdict counts the
-like-for-like (``same_content``) examples, and the ``changed`` ones with ``include_changed``.
+error rate rises; a run error rate higher in head is a regression too, and so is an example
+with a successful base run and no successful head run (``missing_run``), with or without
+evaluators. The verdict counts the like-for-like (``same_content``) examples, and the
+``changed`` ones with ``include_changed``; when none of those could be compared (none is in
+both versions, or neither side has a successful run on them), :attr:`Comparison.comparable` is
+false and ``verdict.not_comparable`` says why: a gate must not read "no regression" as a pass
+there.
 
 The types mirror the server's ``Comparison`` schema (openapi.json), member for member, except that
 the examples of every page are in :attr:`Comparison.examples` (the server's ``data``).
@@ -52,6 +57,7 @@ __all__ = [
     "Latency",
     "LatencyDelta",
     "LikeForLike",
+    "NotComparable",
     "SideMean",
     "SideRuns",
     "Usage",
@@ -65,6 +71,7 @@ CompareExperimentsOnly = Literal[
     "regressions",
     "improvements",
     "new_errors",
+    "missing_runs",
     "output_changed",
     "only_base",
     "only_head",
@@ -194,13 +201,14 @@ class LikeForLike:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComparedEvaluator:
-    """One evaluator's aggregates: ``kind`` (``"boolean"`` when every score is 0 or 1, else
-    ``"numeric"``), the ``threshold`` applied, the means, and the regressions, improvements and
+    """One evaluator's aggregates: ``kind`` (``"boolean"`` when every score is 0 or 1,
+    ``"label"`` when it gave labels and no score (its means are ``None``), else ``"numeric"``),
+    the ``threshold`` applied, the means, and the regressions, improvements and
     new errors among the examples of the verdict's scope; ``missing``: of the regressions,
     examples base scored and head did not (no successful run, no evaluation, only errors)."""
 
     name: str
-    kind: Literal["boolean", "numeric"]
+    kind: Literal["boolean", "numeric", "label"]
     threshold: float
     all: AllMeans
     like_for_like: LikeForLike
@@ -239,7 +247,8 @@ class CostDeltas:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ComparisonCounts:
-    """Examples of either version per class, with changed outputs and new run errors."""
+    """Examples of either version per class, with changed outputs, new run errors and missing
+    runs (of both versions, a successful base run and no successful head run)."""
 
     examples: int
     only_base: int
@@ -248,12 +257,27 @@ class ComparisonCounts:
     changed: int
     output_changed: int
     new_run_errors: int
+    missing_runs: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotComparable:
+    """Why a comparison compared nothing: ``code`` ``"no_examples_in_scope"`` (no example of
+    both versions in the verdict's scope: none kept its content and ``include_changed`` is
+    false, or the versions share none) or ``"no_successful_runs"`` (neither side has a
+    successful run on those examples); ``detail`` says it with the figures."""
+
+    code: Literal["no_examples_in_scope", "no_successful_runs"]
+    detail: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verdict:
     """What a CI gate reads: ``regressed`` when some example of the ``scope`` (``same_content``,
-    and ``changed`` with ``include_changed``) regressed."""
+    and ``changed`` with ``include_changed``) regressed; ``comparable`` false (and
+    ``not_comparable`` saying why) when nothing could be compared, where "no regression" means
+    nothing. ``missing_runs``: examples of the scope with a successful base run and no
+    successful head run (no run, or only errors), regressions with or without evaluators."""
 
     regressed: bool
     scope: list[Status]
@@ -261,6 +285,9 @@ class Verdict:
     new_run_errors: int
     regressed_examples: int
     improved_examples: int
+    comparable: bool = True
+    not_comparable: NotComparable | None = None
+    missing_runs: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -298,8 +325,10 @@ class ComparedExample:
         base, head: each side's runs (``None`` when the example is not in that side's version).
         output_changed: the sets of distinct outputs of the sides' successful runs differ
             (canonical JSON, RFC 8785); ``None`` when a side has none.
+        missing_run: in both versions, base has a successful run and head none (no run, or
+            only errors): a regression, with or without evaluators.
         regression, improvement: in the verdict's scope, and some evaluator regressed (or a new
-            run error) / improved.
+            run error, a missing run) / improved.
         scores: per evaluator either side has, by name.
     """
 
@@ -315,6 +344,7 @@ class ComparedExample:
     regression: bool
     improvement: bool
     scores: list[ComparedScore]
+    missing_run: bool = False
 
 
 SCORE_PARTS = ("base", "head", "delta", "change")
@@ -331,7 +361,8 @@ class Comparison:
         evaluators: per evaluator (by name): kind, threshold, means on all and like-for-like
             examples, regressions and improvements.
         deltas: head minus base of latency, tokens and costs.
-        verdict: the CI verdict; :attr:`regressed` is its ``regressed``.
+        verdict: the CI verdict; :attr:`regressed` is its ``regressed``, :attr:`comparable` its
+            ``comparable``.
         examples: the examples fetched (every one, or those ``only=`` kept), by example id.
         selections_differ: the two experiments were created with different selections (one
             with none counts): an example outside a side's selection is absent on that side
@@ -360,8 +391,16 @@ class Comparison:
         gate fails on."""
         return self.verdict.regressed
 
+    @property
+    def comparable(self) -> bool:
+        """Whether anything could be compared (``verdict.comparable``): false when no example of
+        both versions is in the verdict's scope or neither side has a successful run on those
+        (``verdict.not_comparable`` says which). A CI gate fails then too: ``regressed`` false
+        means nothing there (``groundset compare --fail-on-regression`` exits 2)."""
+        return self.verdict.comparable
+
     def __repr__(self) -> str:
-        what = "regressed" if self.regressed else "no regression"
+        what = "regressed" if self.regressed else "no regression" if self.comparable else "nothing compared"
         return (
             f"<Comparison base {self.base.id} -> head {self.head.id} on dataset {self.dataset_id}: {what}, "
             f"{self.counts.examples} examples ({self.counts.same_content} same, {self.counts.changed} changed, "
@@ -370,13 +409,13 @@ class Comparison:
 
     def regressions(self) -> list[tuple[ComparedExample, str, ComparedScore | None]]:
         """(example, evaluator name, score) of every regression among :attr:`examples`, by example:
-        a score that dropped or a new evaluation error, and a new run error (named ``"(run)"``,
-        without a score)."""
+        a score that dropped or a new evaluation error, and a new run error or a missing run
+        (named ``"(run)"``, without a score)."""
         found: list[tuple[ComparedExample, str, ComparedScore | None]] = []
         for example in self.examples:
             if not example.regression:
                 continue
-            if example.new_run_error:
+            if example.new_run_error or example.missing_run:
                 found.append((example, "(run)", None))
             found += [(example, s.name, s) for s in example.scores if s.change == "regression" or s.new_error]
         return found
@@ -386,7 +425,7 @@ class Comparison:
         delta (``limit`` rows at most, then a line saying how many more); a line saying there is
         none when nothing regressed."""
         rows = [
-            (example.source_id, example.status, name, *_score_cells(score))
+            (example.source_id, example.status, name, *_score_cells(score, example))
             for example, name, score in self.regressions()
         ]
         if not rows:
@@ -409,7 +448,7 @@ class Comparison:
     def to_pandas(self) -> pandas.DataFrame:
         """One row per example: ``example_id``, ``source_id``, ``status``, ``base_content_hash``,
         ``head_content_hash``, ``base_runs``, ``base_errors``, ``head_runs``, ``head_errors``,
-        ``output_changed``, ``new_run_error``, ``regression``, ``improvement``, and for each
+        ``output_changed``, ``new_run_error``, ``missing_run``, ``regression``, ``improvement``, and for each
         evaluator ``<name>.base``, ``<name>.head``, ``<name>.delta``, ``<name>.change``. Needs
         pandas (``groundset[pandas]``)."""
         names = [evaluator.name for evaluator in self.evaluators]
@@ -427,6 +466,7 @@ class Comparison:
                 "head_errors": None if example.head is None else example.head.errors,
                 "output_changed": example.output_changed,
                 "new_run_error": example.new_run_error,
+                "missing_run": example.missing_run,
                 "regression": example.regression,
                 "improvement": example.improvement,
             }
@@ -443,9 +483,10 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def _score_cells(score: ComparedScore | None) -> tuple[str, str, str]:
+def _score_cells(score: ComparedScore | None, example: ComparedExample) -> tuple[str, str, str]:
     if score is None:
-        return "-", "error", "-"
+        # A run row: head's runs errored, or there is none (a missing run).
+        return "-", "error" if example.new_run_error else "missing", "-"
     head = "error" if score.new_error and score.head is None else _number(score.head)
     if score.missing and not score.new_error:
         head = "missing"
@@ -562,7 +603,8 @@ def compare_experiments(
     Raises:
         NotFoundError: an experiment is missing, or a selector found none (``experiment_not_found``).
         ValidationError: the experiments are on different datasets
-            (``experiments_on_different_datasets``), a threshold names no evaluator of either
+            (``experiments_on_different_datasets``), base and head are one experiment
+            (``compare_with_itself``), a threshold names no evaluator of either
             (``unknown_evaluator``).
         TypeError, ValueError: a bad argument, before anything is sent.
 
