@@ -101,7 +101,8 @@ export interface paths {
          * @description The examples of a version (by `version_id` or `tag`, the latest by default) in id order,
          *     a page at a time (`limit` up to 10,000, default 1,000; `next_cursor` continues), or as
          *     NDJSON with `Accept: application/x-ndjson`: every example after `cursor`, or at most
-         *     `limit` of them.
+         *     `limit` of them. `q` and `source_id` keep the examples they match (both: those matching
+         *     both); the cursor goes on through the matches.
          */
         get: operations["list_examples_v1_datasets__dataset_id__examples_get"];
         put?: never;
@@ -374,6 +375,9 @@ export interface paths {
          *     422 `missing_content`: examples sent with a `content_hash` but no `input` that no plan
          *     explains (the dataset has no version yet, or is at the version the request expected), each
          *     named in `errors`; nothing is written.
+         *
+         *     With `manifest_digest` instead of `examples`: the no-op when it equals the latest version's
+         *     digest (one indexed read, whatever the dataset's size), else 409 `digest_differs`.
          */
         post: operations["upsert_v1_datasets_upsert_post"];
         delete?: never;
@@ -841,7 +845,10 @@ export interface components {
             created_at: string;
             /** Description */
             description: string | null;
-            /** Example Count */
+            /**
+             * Example Count
+             * @description Its live examples (the latest version's): in the list and from GET /v1/datasets/{id}.
+             */
             example_count?: number | null;
             /** Id */
             id: string;
@@ -853,6 +860,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Tags
+             * @description The tags on any of its versions, sorted by code point: in the list and from GET /v1/datasets/{id}.
+             */
+            tags?: string[] | null;
             /** Updated At */
             updated_at: string;
         };
@@ -2075,14 +2087,21 @@ export interface components {
             dry_run?: boolean;
             /**
              * Examples
-             * @description Required, even empty: a body without it is 422 `missing_examples`.
+             * @description Required, even empty, unless `manifest_digest` is given, and then absent: a body with neither is 422 `missing_examples`, with both 422 `invalid_request`.
+             * @default null
              */
-            examples: components["schemas"]["UpsertExample"][];
+            examples?: components["schemas"]["UpsertExample"][] | null;
             /**
              * Expected Version Id
              * @default null
              */
             expected_version_id?: string | null;
+            /**
+             * Manifest Digest
+             * @description The digest of the client's whole manifest (SHA-256 of the RFC 8785 JSON of its `[source_id, content_hash]` pairs sorted by source id: a version's `digest`, what `groundset hash --digest` prints), sent instead of `examples`. Equal to the latest version's digest: the answer is the no-op (`noop: true`, no example read; `tag`, `move_tag`, `description`, `metadata`, `expected_version_id` and `dry_run` apply as to any upsert; a dry run's `unchanged_source_ids` is null: they are the manifest's). Otherwise, or when the dataset has no version (or does not exist: it is not created), 409 `digest_differs` with the dataset's `dataset_id`, `latest_version_id` and `digest` (null when unknown), nothing written: send the examples (or plan them).
+             * @default null
+             */
+            manifest_digest?: string | null;
             /**
              * Max Deletes
              * @description Mirror only: refuse (409 `max_deletes_exceeded`) to delete more examples than this; null or absent: no bound.
@@ -2632,6 +2651,10 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number | null;
+                /** @description Only the examples whose source id, input, output or metadata contains this text, letter case ignored (ASCII letters on SQLite, all on PostgreSQL); the content is searched as its canonical JSON text, member names included. At most 1000 characters (422 `query_too_long`). Every example is read for a rare text: about 0.1 s per 100,000 examples of 1 KB. */
+                q?: string | null;
+                /** @description Only the examples of these source ids (exact; repeat the parameter, at most 1000: 422 `too_many_source_ids`). */
+                source_id?: string[] | null;
                 /** @description The version by its tag, instead of `version_id` (both: 422 `version_and_tag`). */
                 tag?: string | null;
                 version_id?: string | null;

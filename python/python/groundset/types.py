@@ -173,7 +173,12 @@ class Dataset:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DatasetInfo(_FromJson):
-    """A dataset as listed by ``list_datasets``, without its examples."""
+    """A dataset as listed by ``list_datasets``, without its examples.
+
+    Attributes:
+        example_count: its live examples (the latest version's).
+        tags: the tags on any of its versions, sorted by code point.
+    """
 
     id: str
     name: str
@@ -183,6 +188,7 @@ class DatasetInfo(_FromJson):
     updated_at: str
     latest_version_id: str | None
     example_count: int | None = None
+    tags: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

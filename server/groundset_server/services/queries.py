@@ -146,10 +146,17 @@ def example_set_query(
 
 
 def example_set_page(
-    conn: sa.Connection, dataset_id: int, version_id: int, columns: list[Any], last: int | None, limit: int
+    conn: sa.Connection,
+    dataset_id: int,
+    version_id: int,
+    columns: list[Any],
+    last: int | None,
+    limit: int,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> sa.Select[Any]:
     """:func:`example_set_query`'s rows by example id, at most ``limit`` after the example id
-    ``last`` (keyset paging), in one statement as right whatever commits meanwhile.
+    ``last`` (keyset paging), in one statement as right whatever commits meanwhile; ``where``:
+    conditions on the example and its revision at the version (a search).
 
     Written for the page: a revision at or before the version with no later one at or before
     it, every table bounded by ``last``. The whole set's join on a ``CASE`` is estimated by
@@ -177,7 +184,7 @@ def example_set_page(
     if last is not None:
         query = query.where(examples.c.id > last, revisions.c.example_id > last)
         superseded = superseded.where(later.c.example_id > last)
-    return query.where(sa.not_(superseded)).order_by(examples.c.id).limit(limit)
+    return query.where(sa.not_(superseded), *where).order_by(examples.c.id).limit(limit)
 
 
 def pairs_at(conn: sa.Connection, dataset_id: int, version_id: int | None) -> list[tuple[str, str]]:
@@ -237,12 +244,19 @@ def page(
 
 
 def example_page(
-    conn: sa.Connection, dataset_id: int, version_id: int, columns: list[Any], cursor: str | None, limit: int
+    conn: sa.Connection,
+    dataset_id: int,
+    version_id: int,
+    columns: list[Any],
+    cursor: str | None,
+    limit: int,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[sa.Row[Any]], str | None]:
     """:func:`page` of the version's examples (:func:`example_set_page`; ``columns`` with
     ``examples.c.id``)."""
     last = None if cursor is None else parse_id(cursor, "cursor")
-    rows = conn.execute(example_set_page(conn, dataset_id, version_id, columns, last, limit + 1)).all()
+    query = example_set_page(conn, dataset_id, version_id, columns, last, limit + 1, where)
+    rows = conn.execute(query).all()
     return _cut(rows, limit)
 
 

@@ -5,6 +5,7 @@ through :func:`.queries.example_set_page`), so every read of an old version sees
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import groundset_core
@@ -12,6 +13,8 @@ import orjson
 import sqlalchemy as sa
 
 from groundset_server.db.engine import read_transaction
+from groundset_server.db.tables import dataset_example_revisions as revisions
+from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
 from groundset_server.services.queries import (
@@ -30,6 +33,74 @@ from groundset_server.services.values import json_value, parse_id, render_id
 
 EXPORT_PAGE = 5000
 """Examples read per short read transaction of an NDJSON export."""
+
+MAX_SOURCE_IDS = 1000
+"""The most source ids one read of examples may name (``source_id`` repeated)."""
+MAX_QUERY_CHARS = 1000
+"""The longest text search (``q``) over examples, in characters."""
+
+
+@dataclass(frozen=True)
+class ExampleSearch:
+    """Which of a version's examples a read keeps: ``source_ids``, only those (exact);
+    ``text``, those whose source id, input, output or metadata contains it (letter case
+    ignored: ASCII letters on SQLite, every letter on PostgreSQL). The content is matched as its
+    stored canonical JSON text (RFC 8785), so a search also finds member names, and text with
+    quotes or control characters is matched both as given and as a JSON string escapes it."""
+
+    source_ids: list[str] | None = None
+    text: str | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """The SQL conditions, on the examples and their revisions (refusals: ``invalid_text``
+        for U+0000 in a source id, ``too_many_source_ids``, ``query_too_long``)."""
+        where: list[sa.ColumnElement[bool]] = []
+        if self.source_ids is not None:
+            if len(self.source_ids) > MAX_SOURCE_IDS:
+                raise Invalid(
+                    "too_many_source_ids",
+                    f"name at most {MAX_SOURCE_IDS} source ids in one read (got {len(self.source_ids)})",
+                    parameter="source_id",
+                )
+            for source_id in self.source_ids:
+                if "\x00" in source_id:
+                    raise Invalid(
+                        "invalid_text",
+                        "the query parameter `source_id` must not contain U+0000",
+                        parameter="source_id",
+                    )
+            where.append(examples.c.source_id.in_(self.source_ids))
+        if self.text:
+            if len(self.text) > MAX_QUERY_CHARS:
+                raise Invalid(
+                    "query_too_long",
+                    f"a search holds at most {MAX_QUERY_CHARS} characters (got {len(self.text)})",
+                    parameter="q",
+                )
+            # The canonical JSON writes quotes, backslashes and control characters escaped
+            # (U+0000 too, which PostgreSQL's text could not hold as it is).
+            try:
+                escaped = orjson.dumps(self.text).decode("utf-8")[1:-1]
+            except orjson.JSONEncodeError:
+                raise Invalid(
+                    "lone_surrogate", "the query parameter `q` holds a lone surrogate", parameter="q"
+                ) from None
+            patterns = {escaped} if "\x00" in self.text else {self.text, escaped}
+            columns = (examples.c.source_id, revisions.c.input, revisions.c.output, revisions.c.metadata)
+            where.append(
+                sa.or_(
+                    *(
+                        column.ilike(f"%{_like_escape(pattern)}%", escape="\\")
+                        for pattern in sorted(patterns)
+                        for column in columns
+                    )
+                )
+            )
+        return where
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def version_json(row: sa.Row[Any], digest: str, tags: list[str]) -> dict[str, Any]:
@@ -82,15 +153,18 @@ def examples_page(
     cursor: str | None,
     limit: int,
     tag: str | None = None,
+    search: ExampleSearch | None = None,
 ) -> dict[str, Any]:
     """The examples of a version (by id or ``tag``, the latest by default) by id after
-    ``cursor`` (schema ``ExamplePage``, the stored content spliced in as orjson fragments)."""
+    ``cursor``, those ``search`` keeps (schema ``ExamplePage``, the stored content spliced in
+    as orjson fragments)."""
+    where = [] if search is None else search.conditions()
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         version = resolve_version(conn, dataset.id, version_id, tag)
         if version is None:
             return {"dataset_id": render_id(dataset.id), "version_id": None, "data": [], "next_cursor": None}
-        rows, next_cursor = example_page(conn, dataset.id, version, EXAMPLE_COLUMNS, cursor, limit)
+        rows, next_cursor = example_page(conn, dataset.id, version, EXAMPLE_COLUMNS, cursor, limit, where)
     return {
         "dataset_id": render_id(dataset.id),
         "version_id": render_id(version),
@@ -106,10 +180,13 @@ def examples_ndjson(
     cursor: str | None,
     limit: int | None,
     tag: str | None = None,
+    search: ExampleSearch | None = None,
 ) -> Iterator[bytes]:
-    """The examples of the version (by id or ``tag``) after ``cursor`` (at most ``limit``) as
-    NDJSON lines (each an ``Example``), read in pages of :data:`EXPORT_PAGE`, each in its own
-    short read transaction (the version pins the content). Refusals come before the first line."""
+    """The examples of the version (by id or ``tag``) after ``cursor`` (at most ``limit``),
+    those ``search`` keeps, as NDJSON lines (each an ``Example``), read in pages of
+    :data:`EXPORT_PAGE`, each in its own short read transaction (the version pins the content).
+    Refusals come before the first line."""
+    where = [] if search is None else search.conditions()
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         version = resolve_version(conn, dataset.id, version_id, tag)
@@ -122,7 +199,7 @@ def examples_ndjson(
         while left is None or left > 0:
             size = EXPORT_PAGE if left is None else min(EXPORT_PAGE, left)
             with read_transaction(engine) as conn:
-                query = example_set_page(conn, dataset.id, version, EXAMPLE_COLUMNS, last, size)
+                query = example_set_page(conn, dataset.id, version, EXAMPLE_COLUMNS, last, size, where)
                 rows = conn.execute(query).all()
             if not rows:
                 return
