@@ -188,7 +188,17 @@ describe("compareExperiments", () => {
     expect(lenient.evaluators.find((e) => e.name === "exact")).toMatchObject({ threshold: 0, regressions: 1 });
     expect(regressed(lenient).sort()).toEqual(["s2", "s3"]);
 
-    const nothing = await compareExperiments({ client, base: head, head });
+    // The head run again as it was: nothing moves (an experiment is not compared with itself).
+    const twin = (await runExperiment({
+      client,
+      dataset: { datasetName: dataset },
+      task: headTask(),
+      evaluators,
+      repetitions: 2,
+      printSummary: false,
+    })) as Experiment;
+    expect(twin.versionId).toBe(head.versionId);
+    const nothing = await compareExperiments({ client, base: head, head: twin });
     expect(nothing.regressed).toBe(false);
     expect(nothing.table()).toBe("no regressed example");
     expect(statuses(nothing)).toEqual({
@@ -337,5 +347,49 @@ describe("compareExperiments", () => {
       "missing",
       "-",
     ]);
+  });
+
+  test("a head that produced nothing regresses without evaluators; nothing to compare is comparable false", async () => {
+    const dataset = { datasetName: uniqueName("cmp-nothing") };
+    const v1 = await upsertDataset({ client, dataset, examples: v1Examples.slice(0, 2), sourceIdKey: "id" });
+    const broken = () => {
+      throw new Error("down");
+    };
+    const run = (task: (example: Example) => unknown) =>
+      runExperiment({ client, dataset: v1, task, evaluators: [], printSummary: false }) as Promise<Experiment>;
+    const [answered, erroredBase, erroredHead] = await Promise.all([run(right), run(broken), run(broken)]);
+
+    // A base without evaluators: its successful runs alone say it answered.
+    const missing = await compareExperiments({ client, base: answered, head: erroredHead });
+    expect([missing.regressed, missing.comparable]).toEqual([true, true]);
+    expect(missing.verdict).toMatchObject({ missingRuns: 2, regressedExamples: 2, notComparable: null });
+    expect(missing.counts.missingRuns).toBe(2);
+    expect(missing.examples.map((example) => example.missingRun)).toEqual([true, true]);
+    expect(missing.table().split("\n")[2]?.split(/\s+/)).toEqual(["s1", "same_content", "(run)", "-", "error", "-"]);
+
+    // Neither side answered: nothing was compared, which is no pass.
+    const nothing = await compareExperiments({ client, base: erroredBase, head: erroredHead });
+    expect([nothing.regressed, nothing.comparable]).toEqual([false, false]);
+    expect(nothing.verdict.notComparable?.code).toBe("no_successful_runs");
+    expect(nothing.verdict.notComparable?.detail).toContain(
+      "neither experiment has a successful run on the 2 examples",
+    );
+
+    // The head on a version mirrored to nothing: no example in both.
+    const emptied = await upsertDataset({ client, dataset, examples: [], mode: "mirror", allowEmpty: true });
+    const emptyHead = (await runExperiment({
+      client,
+      dataset: emptied,
+      task: right,
+      evaluators: [],
+      printSummary: false,
+    })) as Experiment;
+    const gone = await compareExperiments({ client, base: answered, head: emptyHead });
+    expect([gone.regressed, gone.comparable, gone.counts.onlyBase]).toEqual([false, false, 2]);
+    expect(gone.verdict.notComparable?.code).toBe("no_examples_in_scope");
+
+    const itself = await compareExperiments({ client, base: answered, head: answered }).catch((error) => error);
+    expect(itself).toBeInstanceOf(ValidationError);
+    expect(itself.code).toBe("compare_with_itself");
   });
 });

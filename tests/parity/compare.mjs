@@ -4,7 +4,7 @@
 // dataset's latest version with reuse of the base (the task and evaluators as Python's, the head's
 // task failing on q15 and answering q05 wrong (and q08, as the base did)), then compares them with a selector for the base.
 // RESULT: {"headId", "calls": source ids the task ran on, "comparison": the Comparison with its
-// member names in snake_case (as Python's dataclasses), "table", "regressed"}.
+// member names in snake_case (as Python's dataclasses), "table", "regressed", "comparable"}.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { asEvaluator, compareExperiments, runExperiment } from '../../js/dist/index.js';
@@ -53,5 +53,6 @@ writeFileSync(
     comparison: snaked(members),
     table: comparison.table(),
     regressed: comparison.regressed,
+    comparable: comparison.comparable,
   }),
 );

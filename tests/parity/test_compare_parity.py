@@ -87,7 +87,9 @@ def test_python_and_typescript_read_one_comparison_alike(server: Any, tmp_path: 
         "changed": 2,
         "output_changed": 1,
         "new_run_errors": 1,
+        "missing_runs": 1,  # q15: edited, and the head's task failed on it
     }
+    assert comparison.comparable is node["comparable"] is True
     statuses = {example.source_id: example.status for example in comparison.examples}
     assert statuses["q07"] == "only_base"
     assert {statuses[s] for s in ("q21", "q22", "q23")} == {"only_head"}
