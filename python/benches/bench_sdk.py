@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import statistics
@@ -36,6 +37,8 @@ import groundset
 from conftest import ServerProcess
 from groundset import _upsert
 from support import typical_examples
+
+SERVER_ROOT = Path(__file__).resolve().parents[2] / "server"
 
 GOALS = {"initial": 8.0, "unchanged": 1.0, "1% changed": 1.5}
 
@@ -135,6 +138,84 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def unchanged_figures(count: int, database: str, repeat: int) -> dict[str, Any]:
+    """An initial sync of ``count`` examples, then ``repeat`` unchanged re-syncs (hashing
+    included), against a server of its own on ``database`` (sqlite or postgres)."""
+    rows = typical_examples(count)
+    with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
+        cluster = None
+        url = None
+        if database == "postgres":
+            sys.path.insert(0, str(SERVER_ROOT))
+            from tests.pg import Cluster  # type: ignore[import-not-found]  # the server's throwaway cluster
+
+            cluster = Cluster()
+            url = cluster.new_database()
+        server = ServerProcess(Path(directory), database_url=url)
+        server.start()
+        try:
+            with groundset.Client(base_url=server.base_url, timeout=900.0) as client:
+
+                def sync() -> None:
+                    client.upsert_dataset(name="unchanged", examples=rows, source_id_key="id", progress=False)
+
+                initial = timed(sync)
+                runs = [timed(sync) for _ in range(repeat)]
+        finally:
+            server.stop()
+            if cluster is not None:
+                cluster.stop()
+    return {"initial": initial, "unchanged": runs}
+
+
+def unchanged_report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """The table of every label's figures (``before``, ``after``) by database and count."""
+    labels = list(results)
+    keys = sorted(
+        {key for figures in results.values() for key in figures}, key=lambda k: (k.split("/")[0], int(k.split("/")[1]))
+    )
+    load = os.getloadavg()
+    lines = [
+        "# Python SDK: unchanged re-sync (issue 19, the one-round-trip no-op)",
+        "",
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, load average "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; server and client on the same machine; examples of about 1 KB "
+        "(fixtures/bench/generate_examples.py), `upsert_dataset(examples=..., source_id_key='id')`, hashing included; "
+        "median of the runs listed, after the initial sync (its time in parentheses).",
+        "",
+        "| database | examples | " + " | ".join(f"{label}: unchanged (s)" for label in labels) + " | goal (s) |",
+        "| --- | ---: |" + " ---: |" * len(labels) + " ---: |",
+    ]
+    for key in keys:
+        database, count = key.split("/")
+        cells = []
+        for label in labels:
+            figures = results[label].get(key)
+            if figures is None:
+                cells.append("")
+                continue
+            runs = ", ".join(f"{t:.2f}" for t in figures["unchanged"])
+            cells.append(f"{statistics.median(figures['unchanged']):.3f} ({runs}; initial {figures['initial']:.1f})")
+        goal = "0.2" if int(count) <= 100_000 else "2"
+        lines.append(f"| {database} | {int(count):,} | " + " | ".join(cells) + f" | {goal} |")
+    return "\n".join(lines) + "\n"
+
+
+def unchanged_main(args: argparse.Namespace) -> int:
+    saved = args.out.with_suffix(".json")
+    results: dict[str, dict[str, dict[str, Any]]] = json.loads(saved.read_text()) if saved.exists() else {}
+    figures = results.setdefault(args.label, {})
+    for database in args.databases.split(","):
+        for count in (int(c) for c in args.unchanged_counts.split(",")):
+            figures[f"{database}/{count}"] = unchanged_figures(count, database, args.repeat)
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    text = unchanged_report(results)
+    args.out.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, required=True)
@@ -143,7 +224,16 @@ def main() -> int:
     parser.add_argument(
         "--sizes", default="250,500,1000,2000,5000", help="comma-separated sizes for the protocol table"
     )
+    parser.add_argument(
+        "--unchanged-counts",
+        help="only the unchanged re-sync, at these comma-separated counts, on --databases; "
+        "the figures are kept under --label in OUT's .json next to it, and the table shows every label",
+    )
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--label", default="after")
     args = parser.parse_args()
+    if args.unchanged_counts:
+        return unchanged_main(args)
     with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
         server = ServerProcess(Path(directory))
         server.start()

@@ -42,10 +42,11 @@ def free_port() -> int:
 class ServerProcess:
     """A ``groundset-server serve`` process on a free port with its own SQLite file."""
 
-    def __init__(self, directory: Path, *, api_key: str | None = None) -> None:
+    def __init__(self, directory: Path, *, api_key: str | None = None, database_url: str | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_path = directory / "groundset.db"
+        self.database_url = database_url or f"sqlite:///{self.database_path}"
         self.api_key = api_key
         self.log_path = directory / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -57,7 +58,7 @@ class ServerProcess:
         if self.api_key is not None:
             env["GROUNDSET_API_KEY"] = self.api_key
         argv = [str(SERVER_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        argv += ["--database-url", f"sqlite:///{self.database_path}", "--log-level", "warning"]
+        argv += ["--database-url", self.database_url, "--log-level", "warning"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

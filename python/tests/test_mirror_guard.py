@@ -121,8 +121,9 @@ def test_a_refused_plan_stops_a_large_sync_before_any_upload(server: ServerProce
                 name=unique_name, examples=kept, source_id_key="id", mode="mirror", max_deletes=100, progress=False
             )
         assert refused.value.code == "max_deletes_exceeded" and refused.value.problem["deleted"] == 150
-        # One plan, no upsert, no second plan: the refusal is not taken for a moved dataset.
-        assert [path for _, path, _, _ in recorder.sent] == ["/v1/datasets", "/v1/datasets/upsert/plan"]
+        # The digest differs, then one plan, no upsert, no second plan: the refusal is not taken
+        # for a moved dataset.
+        assert [path for _, path, _, _ in recorder.sent] == ["/v1/datasets/upsert", "/v1/datasets/upsert/plan"]
         plan_header = json.loads(recorder.sent[1][3].splitlines()[0])
         assert plan_header == {"dataset": {"name": unique_name}, "mode": "mirror", "max_deletes": 100}
 

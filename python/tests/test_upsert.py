@@ -208,8 +208,9 @@ def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess
     with groundset.Client(base_url=server.base_url, http_client=httpx.Client(transport=recorder)) as client:
         first = client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id", progress=False)
         assert first.created == 50_000
-        # A new dataset needs every content: no plan, one NDJSON request with all of it.
-        assert [(m, p) for m, p, _, _ in recorder.sent] == [("GET", "/v1/datasets"), ("POST", "/v1/datasets/upsert")]
+        # A new dataset needs every content: the digest is refused (digest_differs, no dataset),
+        # then no plan, one NDJSON request with all of it.
+        assert [(m, p) for m, p, _, _ in recorder.sent] == [("POST", "/v1/datasets/upsert")] * 2
         initial_size = len(recorder.sent[1][3])
         recorder.sent.clear()
 
@@ -220,7 +221,11 @@ def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess
         assert (second.updated, second.unchanged, second.created) == (3, 49_997, 0)
 
     paths = [(m, p) for m, p, _, _ in recorder.sent]
-    assert paths == [("GET", "/v1/datasets"), ("POST", "/v1/datasets/upsert/plan"), ("POST", "/v1/datasets/upsert")]
+    assert paths == [
+        ("POST", "/v1/datasets/upsert"),
+        ("POST", "/v1/datasets/upsert/plan"),
+        ("POST", "/v1/datasets/upsert"),
+    ]
     plan_header, *manifest = [json.loads(line) for line in recorder.sent[1][3].splitlines()]
     assert plan_header == {"dataset": {"name": unique_name}, "mode": "merge"}
     assert len(manifest) == 50_000 and all(set(entry) == {"source_id", "content_hash"} for entry in manifest)
@@ -235,18 +240,26 @@ def test_a_large_sync_plans_and_sends_only_changed_content(server: ServerProcess
     assert all(set(line) == {"source_id", "content_hash"} for line in lines if "input" not in line)
     assert len(body) < initial_size / 8  # content-less entries, but for three examples
 
-    # Unchanged: the plan shows the dataset already matches, so no upsert is sent at all.
+    # Unchanged: the manifest's digest is the latest version's, so the one request is the no-op.
     recorder.sent.clear()
     with groundset.Client(base_url=server.base_url, http_client=httpx.Client(transport=recorder)) as client:
         third = client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id", progress=False)
-        assert [p for _, p, _, _ in recorder.sent] == ["/v1/datasets", "/v1/datasets/upsert/plan"]
+        assert [p for _, p, _, _ in recorder.sent] == ["/v1/datasets/upsert"]
+        assert json.loads(recorder.sent[0][3]) == {
+            "dataset": {"name": unique_name},
+            "dry_run": False,
+            "manifest_digest": second.digest,
+            "mode": "merge",
+        }
         assert (third.noop, third.version_id, third.digest) == (True, second.version_id, second.digest)
         assert (third.unchanged, third.created, third.updated, third.deleted) == (50_000, 0, 0, 0)
-        # A description to set still goes through the upsert.
+        # A description to set goes in that one request too.
+        recorder.sent.clear()
         described = client.upsert_dataset(
             name=unique_name, examples=rows, source_id_key="id", description="qa set", progress=False
         )
-        assert described.noop and recorder.sent[-1][1] == "/v1/datasets/upsert"
+        assert described.noop and [p for _, p, _, _ in recorder.sent] == ["/v1/datasets/upsert"]
+        assert client.get_dataset(name=unique_name).description == "qa set"
         assert client.get_dataset(name=unique_name).digest == second.digest
 
 
@@ -353,7 +366,11 @@ def test_a_sync_the_dataset_moves_under_takes_effect_without_a_second_plan(
         result = racing.upsert_dataset(name=unique_name, examples=rows, source_id_key="id", progress=False)
     # Row 0 went without content and the server took it from the revision the plan saw: the
     # other writer's edit is undone, as this sync (the last writer) has it; no second plan.
-    assert [p for _, p, _, _ in recorder.sent] == ["/v1/datasets", "/v1/datasets/upsert/plan", "/v1/datasets/upsert"]
+    assert [p for _, p, _, _ in recorder.sent] == [
+        "/v1/datasets/upsert",
+        "/v1/datasets/upsert/plan",
+        "/v1/datasets/upsert",
+    ]
     assert (result.updated, result.unchanged) == (2, 1_498)
     assert client.get_dataset(name=unique_name).digest == result.digest
 
@@ -375,7 +392,7 @@ def test_a_dataset_made_again_after_the_plan_gets_the_content_it_lacks(
     # The first upsert is refused (stale_manifest, needed_source_ids: every hash the new dataset
     # lacks); the second carries their content, and row 0's still none.
     paths = [p for _, p, _, _ in recorder.sent]
-    assert paths == ["/v1/datasets", "/v1/datasets/upsert/plan", "/v1/datasets/upsert", "/v1/datasets/upsert"]
+    assert paths == ["/v1/datasets/upsert", "/v1/datasets/upsert/plan", "/v1/datasets/upsert", "/v1/datasets/upsert"]
     resent = [json.loads(line) for line in recorder.sent[3][3].splitlines()[1:]]
     assert [line["source_id"] for line in resent if "input" not in line] == [rows[0]["id"]]
     assert (result.created, result.unchanged) == (1_499, 1)

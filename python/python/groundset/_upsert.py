@@ -1,7 +1,10 @@
 """``upsert_dataset``: records to examples, identities, one batch of hashes, and the protocol.
 
-A small sync sends everything in one JSON request. A large one sends the manifest
-(``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` first, then one NDJSON
+A small sync sends everything in one JSON request. A large one first sends the digest of its whole
+manifest alone (``manifest_digest``): when the dataset's latest version has that digest the server
+answers the no-op in that one request. Otherwise (409 ``digest_differs``) it sends the manifest
+(``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` (unless the dataset does not
+exist yet: then every content at once), then one NDJSON
 request with content only for the examples the server asked for and content-less entries for the
 others, unguarded: the server takes the content it already holds by hash from any revision of the
 dataset, and names what it lacks (``stale_manifest``), which is sent again with its content.
@@ -19,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, source_id
+from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, manifest_digest, source_id
 
 from groundset._constants import PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
@@ -331,6 +334,12 @@ class Prepared:
             f'"output":{output},"source_id":{canonicalize(source_id).decode()}}}'
         ).encode()
 
+    def digest(self) -> str:
+        """The digest of the whole manifest (``manifest_digest`` of every ``(source_id,
+        content_hash)``: SHA-256 of their RFC 8785 JSON sorted by source id), the digest of the
+        version that holds exactly these examples, as ``groundset hash --digest`` prints it."""
+        return manifest_digest(list(zip(self.source_ids, self.hashes, strict=True)))
+
     def bare_lines(self) -> list[bytes]:
         """Every example without content, as NDJSON lines: the plan's body, and the upsert's
         line for every example whose content the server already holds."""
@@ -399,6 +408,8 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
 
 
 GUARD_CODES = ("mirror_would_empty", "max_deletes_exceeded")
+DIGEST_DIFFERS = "digest_differs"
+"""The 409 of an upsert by ``manifest_digest`` whose digest is not the latest version's."""
 
 
 def guard_message(problem: Mapping[str, Any], code: str, allow_empty: str, max_deletes: str, sep: str = "=") -> str:
@@ -439,11 +450,21 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
         call = Call("POST", "/v1/datasets/upsert", body=prepared.ndjson(header, everything), content_type=NDJSON)
         answer = yield call
         return UpsertResult.from_json(answer)
-    # A dataset that does not exist yet needs every content: no plan, but the same guard.
-    fresh = False
-    if args.name is not None and args.expected_version_id is None:
-        page = yield Call("GET", "/v1/datasets", params={"name": args.name, "limit": 1})
-        fresh = not page["data"]
+    # First the digest of the whole manifest alone: when the dataset's latest version has it,
+    # the server answers the no-op (tag and dataset fields applied) in this one round trip.
+    try:
+        answer = yield json_call("POST", "/v1/datasets/upsert", json={**header, "manifest_digest": prepared.digest()})
+    except ConflictError as error:
+        if error.code != DIGEST_DIFFERS:
+            raise
+        # A dataset that does not exist yet needs every content: no plan, but the same guard.
+        fresh = error.problem.get("dataset_id") is None
+    else:
+        result = UpsertResult.from_json(answer)
+        if result.dry_run and result.unchanged_source_ids is None:
+            # The server does not list them (that would read every example): they are all ours.
+            result = dataclasses.replace(result, unchanged_source_ids=list(prepared.source_ids))
+        return result
     if fresh:
         needed = set(prepared.source_ids)
     else:
