@@ -15,12 +15,18 @@ one hash everywhere. Values outside JSON are refused, never rounded or replaced:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from groundset_core import (
     MAX_DEPTH,
     MAX_NAME_CHARS,
     MAX_REPORTED_ERRORS,
     MAX_SAFE_INTEGER,
     MAX_SOURCE_ID_CHARS,
+    GroundsetError,
+    HashError,
+    UnsupportedTypeError,
     __version__,
     canonicalize,
     example_hash,
@@ -31,49 +37,135 @@ from groundset_core import (
 )
 
 from groundset._constants import DEFAULT_BASE_URL, PLAN_THRESHOLD
-from groundset._export import ExportResult, export_dataset
-from groundset._read import hash_file, hash_jsonl, read_examples
-from groundset._schemas import DatasetSchema
-from groundset.client import AsyncClient, Client
-from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
-from groundset.errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    ContentTooLargeError,
-    ExampleError,
-    GroundsetError,
-    HashError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RecordIssue,
-    UnsupportedMediaTypeError,
-    UnsupportedTypeError,
-    ValidationError,
-)
-from groundset.experiments import (
-    BATCH_SIZE,
-    EvaluationResult,
-    Experiment,
-    ExperimentEvaluation,
-    ExperimentRun,
-    TaskContext,
-    aevaluate_experiment,
-    aload_experiment,
-    aresume_experiment,
-    arun_experiment,
-    as_evaluator,
-    evaluate_experiment,
-    load_experiment,
-    resume_experiment,
-    run_experiment,
-)
-from groundset.types import Dataset, DatasetInfo, Diff, Example, ExperimentInfo, Tag, TagEvent, UpsertResult, Version
+
+# The rest is imported at first use (PEP 562), so that ``import groundset`` costs the native core
+# only: the clients bring httpx, the experiments anyio, a CLI typer and rich, ``to_pandas()``
+# pandas, progress bars tqdm; a CI job that only hashes never pays for them.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "groundset._export": ("ExportResult", "export_dataset"),
+    "groundset._read": ("hash_file", "hash_jsonl", "read_examples"),
+    "groundset._schemas": ("DatasetSchema",),
+    "groundset.client": ("AsyncClient", "Client"),
+    "groundset.comparisons": ("Comparison", "acompare_experiments", "compare_experiments"),
+    "groundset.errors": (
+        "APIConnectionError",
+        "APIError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "ContentTooLargeError",
+        "ExampleError",
+        "InternalServerError",
+        "NotFoundError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "RecordIssue",
+        "UnsupportedMediaTypeError",
+        "ValidationError",
+    ),
+    "groundset.experiments": (
+        "BATCH_SIZE",
+        "EvaluationResult",
+        "Experiment",
+        "ExperimentEvaluation",
+        "ExperimentRun",
+        "TaskContext",
+        "aevaluate_experiment",
+        "aload_experiment",
+        "aresume_experiment",
+        "arun_experiment",
+        "as_evaluator",
+        "evaluate_experiment",
+        "load_experiment",
+        "resume_experiment",
+        "run_experiment",
+    ),
+    "groundset.types": (
+        "Dataset",
+        "DatasetInfo",
+        "Diff",
+        "Example",
+        "ExperimentInfo",
+        "Tag",
+        "TagEvent",
+        "UpsertResult",
+        "Version",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+# ``groundset.client`` and the like, for code that reaches them as attributes of the package.
+_SUBMODULES = frozenset({"cli", "client", "comparisons", "errors", "experiments", "types"})
+
+if TYPE_CHECKING:
+    from groundset._export import ExportResult, export_dataset
+    from groundset._read import hash_file, hash_jsonl, read_examples
+    from groundset._schemas import DatasetSchema
+    from groundset.client import AsyncClient, Client
+    from groundset.comparisons import Comparison, acompare_experiments, compare_experiments
+    from groundset.errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        ContentTooLargeError,
+        ExampleError,
+        InternalServerError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RecordIssue,
+        UnsupportedMediaTypeError,
+        ValidationError,
+    )
+    from groundset.experiments import (
+        BATCH_SIZE,
+        EvaluationResult,
+        Experiment,
+        ExperimentEvaluation,
+        ExperimentRun,
+        TaskContext,
+        aevaluate_experiment,
+        aload_experiment,
+        aresume_experiment,
+        arun_experiment,
+        as_evaluator,
+        evaluate_experiment,
+        load_experiment,
+        resume_experiment,
+        run_experiment,
+    )
+    from groundset.types import (
+        Dataset,
+        DatasetInfo,
+        Diff,
+        Example,
+        ExperimentInfo,
+        Tag,
+        TagEvent,
+        UpsertResult,
+        Version,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """A public name of the package, imported from its module at first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        # Kept, so that the next use is a plain attribute lookup.
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})
+
 
 __all__ = [
     "BATCH_SIZE",

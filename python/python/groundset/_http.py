@@ -15,10 +15,9 @@ import os
 import random
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
-import httpx
 from groundset_core import canonicalize
 
 from groundset._constants import (
@@ -30,6 +29,11 @@ from groundset._constants import (
     RETRY_AFTER_MAX_SECONDS,
 )
 from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
+
+if TYPE_CHECKING:
+    # httpx is imported when a client is made (groundset.client), not with the package: with its
+    # command line's rich and click it costs more than the rest of ``import groundset``.
+    import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -205,6 +209,8 @@ def _error_of(response: httpx.Response, why: str = "") -> APIError:
 
 def connection_error(options: ClientOptions, call: Call, error: httpx.TransportError) -> APIConnectionError:
     """The error for a server that could not be reached: the URL, the cause and how to start one."""
+    import httpx
+
     url = options.url(call)
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(

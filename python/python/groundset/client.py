@@ -20,9 +20,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import anyio
-import httpx
-
 from groundset import _experiment_api, _ops, _schemas, _tags
 from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
@@ -33,6 +30,10 @@ from groundset.errors import APIError
 from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Tag, TagEvent, UpsertResult, Version
 
 if TYPE_CHECKING:
+    # httpx (with its command line's rich and click, more than the rest of ``import groundset``)
+    # and anyio are imported by the code that sends and by a client's constructor, not with the
+    # module, so that ``from groundset import Client`` stays cheap for code that only hashes.
+    import httpx
     import pandas
 
 __all__ = ["AsyncClient", "Client", "adrive_op", "drive_op", "stream_call"]
@@ -62,6 +63,8 @@ def stream_call(client: Client, call: Call, *, patient: bool = False) -> Iterato
     :class:`~groundset.errors.APIError`, spent retries :class:`~groundset.errors.APIConnectionError`.
     ``patient``: no bound on the wait for each chunk of the body, for an answer whose server
     works long before its first byte (a CSV export plans its columns in a pass of its own)."""
+    import httpx
+
     attempt = 0
     while True:
         sent: httpx.Response | httpx.TransportError
@@ -97,6 +100,8 @@ def _outcome(
     transport's error): ``(seconds, None)`` to wait before trying again, or ``(None, answer)``,
     the decoded answer. Raises the :class:`~groundset.errors.APIError` of an error answer, or
     :class:`~groundset.errors.APIConnectionError` when the retries are spent."""
+    import httpx
+
     if isinstance(sent, httpx.TransportError):
         delay = options.retry_delay(attempt, None)
         if delay is None:
@@ -171,6 +176,8 @@ class Client(_ClientBase):
         max_retries: int = MAX_RETRIES,
         http_client: httpx.Client | None = None,
     ) -> None:
+        import httpx
+
         super().__init__(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
         self._http = http_client if http_client is not None else httpx.Client()
         self._owns_http = http_client is None
@@ -190,6 +197,8 @@ class Client(_ClientBase):
 
     def _send(self, call: Call) -> Any:
         """One call, retried on a connection error, 429 and 503; its decoded answer."""
+        import httpx
+
         attempt = 0
         while True:
             sent: httpx.Response | httpx.TransportError
@@ -508,6 +517,8 @@ class AsyncClient(_ClientBase):
         max_retries: int = MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        import httpx
+
         super().__init__(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
         self._http = http_client if http_client is not None else httpx.AsyncClient()
         self._owns_http = http_client is None
@@ -527,6 +538,9 @@ class AsyncClient(_ClientBase):
 
     async def _send(self, call: Call) -> Any:
         """One call, retried on a connection error, 429 and 503; its decoded answer."""
+        import anyio
+        import httpx
+
         attempt = 0
         while True:
             content = call.content()
@@ -603,6 +617,8 @@ class AsyncClient(_ClientBase):
     ) -> UpsertResult:
         """Async :meth:`Client.upsert_dataset`; the hashing runs in a worker thread."""
         args = UpsertArgs.from_call(locals())
+        import anyio.to_thread
+
         prepared = await anyio.to_thread.run_sync(args.prepare)
         return await self._run(upsert(prepared))
 
