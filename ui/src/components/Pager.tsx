@@ -1,31 +1,40 @@
-// Server-side cursor paging with shareable URLs: the page's cursor is `?cursor=`; the cursors
+// Server-side cursor paging with shareable URLs: the page's cursor is a query parameter
+// (`?cursor=` by default; a page with two paged lists names one of them otherwise); the cursors
 // of the pages before it ride in the history state, so "Previous" works without reloading them.
 import { Link, useLocation, useSearchParams } from "react-router";
 
-interface PagerState {
-  previous?: (string | null)[];
-}
+type PagerState = Record<string, (string | null)[] | undefined>;
 
-/** The current page's cursor from the URL (`?cursor=`), null on the first page. */
-export function useCursor(): string | null {
+/** The current page's cursor from the URL (`?cursor=` or `?<param>=`), null on the first page. */
+export function useCursor(param = "cursor"): string | null {
   const [params] = useSearchParams();
-  return params.get("cursor");
+  return params.get(param);
 }
 
-function withCursor(params: URLSearchParams, cursor: string | null): string {
+/** The URL's search with `name` set to `value` (removed for null), the other parameters kept. */
+export function withParam(params: URLSearchParams, name: string, value: string | null): string {
   const next = new URLSearchParams(params);
-  if (cursor === null) next.delete("cursor");
-  else next.set("cursor", cursor);
+  if (value === null || value === "") next.delete(name);
+  else next.set(name, value);
   const text = next.toString();
   return text ? `?${text}` : "?";
 }
 
 /** Links to the first, previous and next page; `nextCursor` is the page answer's `next_cursor`. */
-export function Pager({ nextCursor, label = "Pages" }: { nextCursor: string | null | undefined; label?: string }) {
+export function Pager({
+  nextCursor,
+  label = "Pages",
+  param = "cursor",
+}: {
+  nextCursor: string | null | undefined;
+  label?: string;
+  param?: string;
+}) {
   const [params] = useSearchParams();
   const location = useLocation();
-  const cursor = params.get("cursor");
-  const previous = ((location.state as PagerState | null)?.previous ?? []).slice();
+  const cursor = params.get(param);
+  const state = (location.state as PagerState | null) ?? {};
+  const previous = state[param] ?? [];
   if (cursor === null && !nextCursor) return null;
   const back = previous.length > 0 ? (previous[previous.length - 1] ?? null) : null;
   return (
@@ -33,12 +42,18 @@ export function Pager({ nextCursor, label = "Pages" }: { nextCursor: string | nu
       <ul>
         {cursor !== null && (
           <li>
-            <Link to={withCursor(params, null)}>First page</Link>
+            <Link to={withParam(params, param, null)} preventScrollReset>
+              First page
+            </Link>
           </li>
         )}
         {cursor !== null && previous.length > 0 && (
           <li>
-            <Link to={withCursor(params, back)} state={{ previous: previous.slice(0, -1) } satisfies PagerState}>
+            <Link
+              to={withParam(params, param, back)}
+              state={{ ...state, [param]: previous.slice(0, -1) }}
+              preventScrollReset
+            >
               ← Previous
             </Link>
           </li>
@@ -47,7 +62,12 @@ export function Pager({ nextCursor, label = "Pages" }: { nextCursor: string | nu
       <ul>
         {nextCursor && (
           <li>
-            <Link to={withCursor(params, nextCursor)} state={{ previous: [...previous, cursor] } satisfies PagerState}>
+            <Link
+              to={withParam(params, param, nextCursor)}
+              state={{ ...state, [param]: [...previous, cursor] }}
+              preventScrollReset
+              rel="next"
+            >
               Next →
             </Link>
           </li>

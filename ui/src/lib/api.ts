@@ -88,3 +88,10 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     problem.detail ?? `${response.status} ${response.statusText}`,
   );
 }
+
+/** A JSON answer of a route that can also answer NDJSON (its declared type is a union with the
+ * NDJSON text): the page object, or an ApiError if text came instead. */
+export function jsonPage<T extends object>(value: T | string): T {
+  if (typeof value === "string") throw new ApiError(0, "unexpected_answer", "The server answered text, not JSON");
+  return value;
+}

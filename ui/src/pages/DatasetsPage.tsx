@@ -1,15 +1,18 @@
 import { Link } from "react-router";
 import { Pager, useCursor } from "../components/Pager";
 import { Empty, Loaded } from "../components/State";
+import { Tags } from "../components/Tags";
 import { api, unwrap } from "../lib/api";
-import { formatCount, formatDate, shortId } from "../lib/format";
+import { formatCount, formatDate } from "../lib/format";
 import { paths } from "../lib/paths";
 import { useLoad } from "../lib/useLoad";
+
+export const DATASETS_PAGE_SIZE = 50;
 
 export function DatasetsPage() {
   const cursor = useCursor();
   const load = useLoad(
-    (signal) => unwrap(api.GET("/v1/datasets", { params: { query: { cursor, limit: 50 } }, signal })),
+    (signal) => unwrap(api.GET("/v1/datasets", { params: { query: { cursor, limit: DATASETS_PAGE_SIZE } }, signal })),
     [cursor],
   );
   return (
@@ -18,11 +21,11 @@ export function DatasetsPage() {
       <Loaded load={load} what="Loading the datasets">
         {(page) =>
           page.data.length === 0 ? (
-            <Empty>No datasets yet: upsert one with the SDK or `groundset upsert`.</Empty>
+            <Empty>No datasets yet: upsert one with an SDK or the CLI (groundset upsert).</Empty>
           ) : (
             <>
               <div className="table-wrap">
-                <table>
+                <table className="striped">
                   <thead>
                     <tr>
                       <th scope="col">Name</th>
@@ -31,6 +34,7 @@ export function DatasetsPage() {
                         Examples
                       </th>
                       <th scope="col">Last change</th>
+                      <th scope="col">Tags</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -38,18 +42,34 @@ export function DatasetsPage() {
                       <tr key={dataset.id}>
                         <td>
                           <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>
+                          {dataset.description && (
+                            <>
+                              <br />
+                              <small className="muted">{dataset.description}</small>
+                            </>
+                          )}
                         </td>
                         <td>
                           {dataset.latest_version_id ? (
-                            <Link to={paths.version(dataset.id, dataset.latest_version_id)}>
-                              <code className="id">{shortId(dataset.latest_version_id)}</code>
+                            <Link
+                              to={paths.version(dataset.id, dataset.latest_version_id)}
+                              aria-label={`Examples of version ${dataset.latest_version_id} of ${dataset.name}`}
+                            >
+                              version {dataset.latest_version_id}
                             </Link>
                           ) : (
                             <span className="muted">none</span>
                           )}
                         </td>
                         <td className="number">{formatCount(dataset.example_count)}</td>
-                        <td title={dataset.updated_at}>{formatDate(dataset.updated_at)}</td>
+                        <td>
+                          <time dateTime={dataset.updated_at} title={dataset.updated_at}>
+                            {formatDate(dataset.updated_at)}
+                          </time>
+                        </td>
+                        <td>
+                          <Tags tags={dataset.tags} />
+                        </td>
                       </tr>
                     ))}
                   </tbody>
