@@ -512,7 +512,12 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description The runs in the order they were stored, each with its evaluations, a page at a time.
+         * @description The runs in the order they were stored (or `sort`), each with its evaluations, a page at
+         *     a time; `errors`, `min_score`/`max_score` and `source_id` keep the runs they match (all of
+         *     them given: those matching all) and the cursor goes on through the matches. 422
+         *     `evaluator_required` (a score bound or sort without `evaluator`), `invalid_score_range`,
+         *     `invalid_score` (not finite), `invalid_cursor` (not a cursor of this sort),
+         *     `too_many_source_ids`.
          */
         get: operations["list_runs_v1_experiments__experiment_id__runs_get"];
         put?: never;
@@ -4560,7 +4565,19 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: string | null;
+                /** @description `only`: the runs that errored; `none`: the runs that did not. */
+                errors?: ("only" | "none") | null;
+                /** @description The evaluator (by name) whose score `min_score`, `max_score` and `sort=score` read. */
+                evaluator?: string | null;
                 limit?: number;
+                /** @description Only the runs `evaluator` scored at most this. */
+                max_score?: number | null;
+                /** @description Only the runs `evaluator` scored at least this (runs it did not score are left out). */
+                min_score?: number | null;
+                /** @description `id` (the order they were stored), `source_id`, `latency_ms` or `score` (the `evaluator`'s); `-` before it for descending. Runs without a latency or score come last either way; ties go by run id. */
+                sort?: "id" | "-id" | "source_id" | "-source_id" | "latency_ms" | "-latency_ms" | "score" | "-score";
+                /** @description Only the runs of these examples (exact source ids; repeat the parameter, at most 1000: 422 `too_many_source_ids`). */
+                source_id?: string[] | null;
             };
             header?: never;
             path: {

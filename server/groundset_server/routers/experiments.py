@@ -25,7 +25,7 @@ from groundset_server.experiment_schemas import (
     RunPage,
 )
 from groundset_server.routers.common import PROBLEM_RESPONSES, TagQuery, engine_of, json_response
-from groundset_server.services import comparisons, experiments, reuse
+from groundset_server.services import comparisons, experiments, reuse, run_reads
 from groundset_server.validation import check_name
 
 router = APIRouter(tags=["experiments"], responses=PROBLEM_RESPONSES)
@@ -177,10 +177,60 @@ def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> d
 
 @router.get("/experiments/{experiment_id}/runs", response_model=RunPage)
 def list_runs(
-    request: Request, experiment_id: str, cursor: str | None = None, limit: PageLimit = 1000
+    request: Request,
+    experiment_id: str,
+    cursor: str | None = None,
+    limit: PageLimit = 1000,
+    errors: Annotated[
+        run_reads.ErrorFilter | None,
+        Query(description="`only`: the runs that errored; `none`: the runs that did not."),
+    ] = None,
+    evaluator: Annotated[
+        str | None,
+        Query(
+            description="The evaluator (by name) whose score `min_score`, `max_score` and `sort=score` read."
+        ),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        Query(
+            description="Only the runs `evaluator` scored at least this (runs it did not score are left out)."
+        ),
+    ] = None,
+    max_score: Annotated[
+        float | None, Query(description="Only the runs `evaluator` scored at most this.")
+    ] = None,
+    source_id: Annotated[
+        list[str] | None,
+        Query(
+            description="Only the runs of these examples (exact source ids; repeat the parameter, at most "
+            f"{run_reads.MAX_SOURCE_IDS}: 422 `too_many_source_ids`)."
+        ),
+    ] = None,
+    sort: Annotated[
+        run_reads.RunSort,
+        Query(
+            description="`id` (the order they were stored), `source_id`, `latency_ms` or `score` (the "
+            "`evaluator`'s); `-` before it for descending. Runs without a latency or score come last "
+            "either way; ties go by run id."
+        ),
+    ] = "id",
 ) -> Response:
-    """The runs in the order they were stored, each with its evaluations, a page at a time."""
-    return json_response(experiments.list_runs(engine_of(request), experiment_id, cursor, limit))
+    """The runs in the order they were stored (or `sort`), each with its evaluations, a page at
+    a time; `errors`, `min_score`/`max_score` and `source_id` keep the runs they match (all of
+    them given: those matching all) and the cursor goes on through the matches. 422
+    `evaluator_required` (a score bound or sort without `evaluator`), `invalid_score_range`,
+    `invalid_score` (not finite), `invalid_cursor` (not a cursor of this sort),
+    `too_many_source_ids`."""
+    filters = run_reads.RunFilters(
+        errors=errors,
+        evaluator=evaluator,
+        min_score=min_score,
+        max_score=max_score,
+        source_ids=source_id,
+        sort=sort,
+    )
+    return json_response(experiments.list_runs(engine_of(request), experiment_id, cursor, limit, filters))
 
 
 @router.post("/experiments/{experiment_id}/evaluations", response_model=EvaluationBatchResult)

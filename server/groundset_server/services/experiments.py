@@ -42,6 +42,7 @@ from groundset_server.services.queries import (
     page,
     resolve_version,
 )
+from groundset_server.services.run_reads import NO_FILTERS, RunFilters, filtered_page
 from groundset_server.services.values import (
     EMPTY_OBJECT,
     canonical_text,
@@ -486,7 +487,15 @@ def evaluation_json(row: sa.Row[Any]) -> dict[str, Any]:
     }
 
 
-def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+def list_runs(
+    engine: sa.Engine,
+    experiment_id: str,
+    cursor: str | None,
+    limit: int,
+    filters: RunFilters = NO_FILTERS,
+) -> dict[str, Any]:
+    """A page of the experiment's runs, in stored order, or kept and sorted by ``filters``
+    (:mod:`~groundset_server.services.run_reads`)."""
     with read_transaction(engine) as conn:
         experiment = experiment_row(conn, experiment_id)
         query = (
@@ -494,12 +503,21 @@ def list_runs(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: 
             .join(examples, examples.c.id == runs.c.example_id)
             .where(runs.c.experiment_id == experiment.id)
         )
-        rows, next_cursor = page(conn, query, runs.c.id, cursor, limit)
+        if filters.plain:
+            rows, next_cursor = page(conn, query, runs.c.id, cursor, limit)
+        else:
+            rows, next_cursor = filtered_page(conn, query, filters, cursor, limit)
         by_run: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
         if rows:
+            # A page in stored order is one id range, read by it; a filtered or sorted one is not.
+            on_page = (
+                sa.and_(evaluations.c.run_id >= rows[0].id, evaluations.c.run_id <= rows[-1].id)
+                if filters.plain
+                else evaluations.c.run_id.in_(list(by_run))
+            )
             for evaluation in conn.execute(
                 sa.select(evaluations)
-                .where(evaluations.c.run_id >= rows[0].id, evaluations.c.run_id <= rows[-1].id)
+                .where(on_page)
                 .join(runs, runs.c.id == evaluations.c.run_id)
                 .where(runs.c.experiment_id == experiment.id)
                 .order_by(evaluations.c.run_id, evaluations.c.name)
