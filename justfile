@@ -26,8 +26,8 @@ venv:
 # target/wheels), the Node package in js/, the web UI into the server's package (before it).
 build: venv core::build python::build js::build ui::build server::build
 
-# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, parity, examples, docs, the clean-room install.
-test: build lint test-core conformance python::test js::test server::test server::check-install parity test-examples test-docs test-install
+# Every check CI runs: lint, the core's tests, conformance, the SDKs' and the server's suites, the web UI's browser test, parity, examples, docs, the clean-room install.
+test: build lint test-core conformance python::test js::test server::test server::check-install ui::test parity test-examples test-docs test-install
 
 # The core crates' tests (unit, golden vectors, JCS files, property tests, read tests, doc tests):
 # canonhash (RFC 8785 + SHA-256), groundset-records (file reader, source ids, request records) and

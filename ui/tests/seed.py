@@ -1,0 +1,75 @@
+"""Data the browser test needs beyond the quickstart's, written through the Python SDK.
+
+- dataset `ui-many`: 130 generated examples (more than one page of examples), tagged `stable`,
+  with no experiment (the dataset page's empty state); one example mentions "zebra crossing" and
+  one has the source id `needle-42` (the examples page's text and source-id search);
+- when the quickstart's dataset `quickstart-qa-python` is there: an experiment `flaky lookup` on
+  its latest version whose task fails on every fourth example (the runs filter on errors).
+
+Run with GROUNDSET_BASE_URL (and GROUNDSET_API_KEY) set: `.venv/bin/python ui/tests/seed.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import groundset
+
+QUICKSTART = "quickstart-qa-python"
+TOPICS = ("cats", "dogs", "birds", "fish", "trees")
+
+
+def many() -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for index in range(130):
+        question = f"What is item {index}?" if index != 77 else "Where is the zebra crossing?"
+        records.append(
+            {
+                "id": "needle-42" if index == 42 else f"item-{index:03d}",
+                "input": {"question": question, "topic": TOPICS[index % len(TOPICS)]},
+                "output": {"answer": f"Item {index}"},
+                "metadata": {"group": index % 5},
+            }
+        )
+    return records
+
+
+def exact(output: dict[str, str], expected: dict[str, str]) -> float:
+    return 1.0 if output["answer"] == expected["answer"] else 0.0
+
+
+def main() -> None:
+    with groundset.Client() as client:
+        client.upsert_dataset(
+            name="ui-many",
+            examples=many(),
+            source_id_key="id",
+            mode="mirror",
+            description="130 generated examples for the browser test",
+            version_description="generated",
+            tag="stable",
+        )
+        if not any(dataset.name == QUICKSTART for dataset in client.list_datasets(name=QUICKSTART)):
+            return
+        dataset = client.get_dataset(name=QUICKSTART)
+        position = {source_id: index for index, source_id in enumerate(sorted(e.source_id for e in dataset))}
+
+        def flaky(example: groundset.Example) -> dict[str, str]:
+            if position[example.source_id] % 4 == 0:
+                raise RuntimeError(f"lookup timed out for {example.source_id}")
+            return {"answer": str(example.output["answer"])}
+
+        groundset.run_experiment(
+            dataset,
+            flaky,
+            [exact],
+            client=client,
+            experiment_name="flaky lookup",
+            task_version="flaky-1",
+            print_summary=False,
+            progress=False,
+        )
+
+
+if __name__ == "__main__":
+    main()
