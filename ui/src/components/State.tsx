@@ -33,17 +33,26 @@ export function ErrorMessage({ error }: { error: ApiError }) {
   );
 }
 
-/** Renders `children(data)` once `load` has data; its loading and error states before. */
+/** Renders `children(data)` once `load` has data; its loading and error states before, under
+ * `heading` as the page's `<h1>` when given (a page whose title comes with its data). */
 export function Loaded<T>({
   load,
   what,
+  heading,
   children,
 }: {
   load: Load<T>;
   what?: string;
+  heading?: ReactNode;
   children: (data: T) => ReactNode;
 }) {
-  if (load.status === "loading") return <Loading what={what} />;
-  if (load.status === "error") return <ErrorMessage error={load.error} />;
+  if (load.status !== "ok") {
+    return (
+      <>
+        {heading !== undefined && <h1>{heading}</h1>}
+        {load.status === "loading" ? <Loading what={what} /> : <ErrorMessage error={load.error} />}
+      </>
+    );
+  }
   return <div aria-busy={load.refreshing}>{children(load.data)}</div>;
 }

@@ -20,7 +20,7 @@ export function DatasetPage() {
     [datasetId],
   );
   return (
-    <Loaded load={dataset} what="Loading the dataset">
+    <Loaded load={dataset} what="Loading the dataset" heading={`Dataset ${datasetId}`}>
       {(info) => (
         <>
           <hgroup>
@@ -47,20 +47,22 @@ export function DatasetPage() {
           ) : (
             <Empty>This dataset has no version yet.</Empty>
           )}
-          <div className="grid dataset-grid">
-            <section aria-labelledby="versions-heading">
+          <div className="dataset-grid">
+            <section aria-labelledby="versions-heading" className="dataset-versions">
               <h2 id="versions-heading">Versions</h2>
               <Versions datasetId={info.id} />
             </section>
-            <section aria-labelledby="experiments-heading">
-              <h2 id="experiments-heading">Experiments</h2>
-              <Experiments datasetId={info.id} />
-            </section>
+            <div className="dataset-experiments">
+              <section aria-labelledby="experiments-heading">
+                <h2 id="experiments-heading">Experiments</h2>
+                <Experiments datasetId={info.id} />
+              </section>
+              <section aria-labelledby="chart-heading">
+                <h2 id="chart-heading">Evaluator means across experiments</h2>
+                <MeansChart datasetId={info.id} />
+              </section>
+            </div>
           </div>
-          <section aria-labelledby="chart-heading">
-            <h2 id="chart-heading">Evaluator means across experiments</h2>
-            <MeansChart datasetId={info.id} />
-          </section>
         </>
       )}
     </Loaded>

@@ -50,7 +50,7 @@ export function DiffPage() {
     }
   }, [versions, from, to, fromId, toId, params, navigate]);
   return (
-    <Loaded load={head} what="Loading the versions">
+    <Loaded load={head} what="Loading the versions" heading="Diff">
       {([dataset, list]) => (
         <>
           <nav aria-label="breadcrumb">

@@ -51,7 +51,7 @@ export function ExamplesPage() {
     [datasetId, versionId, cursor, limit, q],
   );
   return (
-    <Loaded load={head} what="Loading the version">
+    <Loaded load={head} what="Loading the version" heading={`Version ${versionId}`}>
       {([dataset, version]) => (
         <>
           <nav aria-label="breadcrumb">
@@ -126,13 +126,13 @@ export function ExamplesPage() {
                                 </>
                               )}
                             </th>
-                            <td>
+                            <td data-label="Input">
                               <JsonView value={example.input} />
                             </td>
-                            <td>
+                            <td data-label="Output">
                               <JsonView value={example.output} />
                             </td>
-                            <td>
+                            <td data-label="Metadata">
                               <JsonView value={example.metadata} />
                             </td>
                           </tr>
