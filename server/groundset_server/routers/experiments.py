@@ -113,6 +113,10 @@ def compare_experiments(
     ] = [],  # noqa: B006
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 100,
+    order: Annotated[
+        comparisons.Order,
+        Query(description="The examples by `example_id`, or `regressions_first` (each part by example id)."),
+    ] = "example_id",
 ) -> Response:
     """Compare two experiments on one dataset (any two versions of it), example by example.
 
@@ -131,6 +135,7 @@ def compare_experiments(
         only=only,
         cursor=cursor,
         limit=limit,
+        order=order,
     )
     return json_response(answer)
 

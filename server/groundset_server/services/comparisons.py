@@ -69,6 +69,9 @@ Only = Literal[
     "same_content",
     "changed",
 ]
+Order = Literal["example_id", "regressions_first"]
+"""The order of a comparison's examples: by example id, or the regressions first (each part by
+example id), the order a reader triages them in."""
 
 
 @dataclass
@@ -566,6 +569,37 @@ def _runs_text(side: Side, outcomes: list[Outcome]) -> str:
     return "no run" if not runs else f"{runs} runs, all errored" if runs == errors else f"{runs} runs"
 
 
+def _place(outcome: Outcome, order: Order) -> tuple[int, int]:
+    """Where ``outcome`` goes in ``order``: its part (regressions 0, the others 1; all 0 by
+    example id) and its example id."""
+    return (0 if order == "example_id" or outcome.regression else 1, outcome.example_id)
+
+
+def _cursor(outcome: Outcome, order: Order) -> str:
+    """The last example of a page: its id, and with ``regressions_first`` its part (``r`` or
+    ``o``) before it, so the next page goes on from that place."""
+    example_id = str(outcome.example_id)
+    if order == "example_id":
+        return example_id
+    return f"{'r' if outcome.regression else 'o'}{example_id}"
+
+
+def _parse_cursor(cursor: str, order: Order) -> tuple[int, int]:
+    """The cursor as a :func:`_place`; 422 ``invalid_id`` when malformed (with
+    ``regressions_first``, an example id after ``r`` or ``o``)."""
+    if order == "example_id":
+        return (0, parse_id(cursor, "cursor"))
+    part = {"r": 0, "o": 1}.get(cursor[:1])
+    if part is None:
+        raise Invalid(
+            "invalid_id",
+            f"`{cursor[:100]}` is not a cursor of examples in the order regressions_first: take "
+            "`next_cursor` of the page before, read in that order",
+            cursor_id=cursor[:100],
+        )
+    return (part, parse_id(cursor[1:], "cursor"))
+
+
 def compare(
     engine: sa.Engine,
     base_id: str,
@@ -576,13 +610,15 @@ def compare(
     only: Iterable[str] = (),
     cursor: str | None = None,
     limit: int = 100,
+    order: Order = "example_id",
 ) -> dict[str, Any]:
     """The comparison of the experiments ``base_id`` and ``head_id`` (schema ``Comparison``):
     the aggregates whole, the examples (``only`` those matching one of the filters, if any) a
-    page of ``limit`` at a time by example id after ``cursor``. 404 ``experiment_not_found``;
+    page of ``limit`` at a time by example id (``order``: the regressions first) after
+    ``cursor``. 404 ``experiment_not_found``;
     422 ``compare_with_itself``, ``experiments_on_different_datasets``, ``invalid_threshold``,
     ``unknown_evaluator``, ``invalid_id``."""
-    last = None if cursor is None else parse_id(cursor, "cursor")
+    last = None if cursor is None else _parse_cursor(cursor, order)
     wanted = set(only)
     with read_transaction(engine) as conn:
         base_row = experiment_row(conn, base_id)
@@ -611,9 +647,11 @@ def compare(
         scope = {"same_content", "changed"} if include_changed else {"same_content"}
         outcomes = _outcomes(conn, base, head, evaluators, scope)
         selected = [o for o in outcomes if o.matches(wanted)] if wanted else outcomes
-        start = 0 if last is None else bisect.bisect_right([o.example_id for o in selected], last)
+        if order == "regressions_first":
+            selected.sort(key=lambda outcome: _place(outcome, order))
+        start = 0 if last is None else bisect.bisect_right([_place(o, order) for o in selected], last)
         shown = selected[start : start + limit]
-        next_cursor = render_id(shown[-1].example_id) if start + limit < len(selected) else None
+        next_cursor = _cursor(shown[-1], order) if start + limit < len(selected) else None
         source_ids: dict[int, str] = {}
         if shown:
             source_ids = {
