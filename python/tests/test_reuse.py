@@ -137,11 +137,14 @@ def test_another_task_version_runs_everything_with_a_warning(
     task = Counted(answer)
     _, _, scored = evaluators()
     selector = {"dataset": unique_name, "experiment_name": "qa"}
-    with pytest.warns(UserWarning, match="task_version 't2' differs from the base's 't1'"):
+    with pytest.warns(UserWarning, match="task_version 't2' differs from the base's 't1'") as caught:
         rerun = groundset.run_experiment(
             {"name": unique_name}, task_of(task), scored, client=client, task_version="t2", reuse=selector,
             print_summary=False,
         )  # fmt: skip
+    # Shown at the caller's line, not at a line of the SDK's source.
+    (warning,) = [w for w in caught if "task_version" in str(w.message)]
+    assert warning.filename == __file__, warning.filename
     assert task.calls == 22 and rerun.summary["reused_runs"] == 0 and rerun.summary["successful_runs"] == 22
 
 

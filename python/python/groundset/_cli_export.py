@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from groundset._cli_tags import FLAG, NameArgument, _call, _print, _show
-from groundset._export import export_dataset
+from groundset._export import EXTENSIONS, export_dataset
 from groundset._export import export_format as export_format_of
 
 __all__ = ["register"]
@@ -46,8 +46,8 @@ def export(
         ExportChoice | None,
         typer.Option(
             "--format",
-            help="The format [default: csv for a FILE ending in .csv, else jsonl]; one that FILE's "
-            "extension contradicts is refused.",
+            help="The format [default: the one FILE's extension names: .csv, .jsonl or .ndjson, any case; "
+            "another extension needs --format]; one that FILE's extension contradicts is refused.",
         ),
     ] = None,
     id_key: Annotated[
@@ -61,9 +61,21 @@ def export(
     --mode mirror` of it is a no-op. CSV puts each member that is a string in every example in a dotted column
     (`input.question`) and every other value in a `:json` column of JSON text. A failed export leaves no FILE.
     """
+    from groundset import cli
+
     if version is not None and tag is not None:
         raise typer.BadParameter("give --version or --tag, not both", param_hint="'--tag'")
+    cli._refuse_digit_tag(json_output, (tag, "--tag", "--version"))
     to_stdout = output == STDOUT
+    if not to_stdout and export_format is None and Path(output).suffix.lower() not in EXTENSIONS:
+        # The SDK writes JSONL there; on the command line a typo (out.jsnol) or a format the CLI
+        # cannot write (out.parquet) is more likely than a wish for JSONL under another name.
+        allowed = ", ".join(EXTENSIONS)
+        raise typer.BadParameter(
+            f"{output!r} does not end in an extension that names a format ({allowed}, any case): rename it, "
+            "or give --format jsonl or --format csv",
+            param_hint="'--output'",
+        )
     try:
         chosen = export_format_of(
             None if to_stdout else output,

@@ -65,6 +65,9 @@ def tag(
     A tag on another version is refused (tag_exists) unless `--move` moves it; every move is kept in its
     history (`groundset tags NAME TAG`).
     """
+    from groundset import cli
+
+    cli._refuse_digit_tag(json_output, (tag_name, "TAG", None))
     found = _call(
         context, lambda client: client.tag_version(name=name, tag=tag_name, version_id=version, move=move), json_output
     )

@@ -17,6 +17,7 @@ import dataclasses
 import enum
 import json
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -49,6 +50,7 @@ from groundset.errors import (
     HashError,
     bad_records,
 )
+from groundset.types import Version
 
 __all__ = ["app", "main"]
 
@@ -72,6 +74,32 @@ class _Group(TyperGroup):
             _without_metavar(command.get_help_option(ctx))
         return command
 
+    def invoke(self, ctx: Any) -> Any:
+        # Before typer's own handler, which exits 1 without a word (a failure a script cannot
+        # tell from a real one).
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _pipe_closed()
+
+
+PIPE_CLOSED = 141
+"""The exit status when stdout's reader went away (``groundset experiments qa | head -1``):
+128 + SIGPIPE, what a shell reports for ``yes | head -1``'s ``yes``, so ``set -o pipefail``
+still tells a cut output from a whole one (and a gate's 0 is never faked); nothing is printed."""
+
+
+def _pipe_closed() -> NoReturn:
+    """Exit quietly with :data:`PIPE_CLOSED`; stdout goes to /dev/null first, so the flush at
+    exit does not fail again ("Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stdout without a file descriptor (a test's runner)
+        pass
+    sys.exit(PIPE_CLOSED)
+
 
 def _without_metavar(option: Any) -> Any:
     if option is not None:
@@ -89,9 +117,20 @@ app = typer.Typer(
     # Markdown: a docstring's paragraphs are wrapped to the terminal, not cut where the source is.
     rich_markup_mode="markdown",
 )
+
+
+class _Console(Console):
+    """rich's console, which exits 1 when stdout's reader went away; the CLI exits as
+    :func:`_pipe_closed` says."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _pipe_closed()
+
+
 # emoji=False: rich would print a line ":100:" (FILE:100: ...) or a name such as "a:fire:b" as emoji.
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = _Console(highlight=False, soft_wrap=True, emoji=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class ModeChoice(str, enum.Enum):
@@ -185,6 +224,7 @@ CLI_NAMES = (
     ("send `move_tag: true`", "pass --move-tag"),
     ("send `move: true`", "pass --move"),
     ("move_tag=True goes with tag=", "--move-tag goes with --tag"),
+    ("send `force: true`", "pass --force"),
 )
 """What a refusal names in the SDK's or the wire's terms, and the CLI's option for it."""
 
@@ -222,6 +262,8 @@ def _guarded(action: Callable[[], T], json_output: bool = False, status: int = 1
     """``action()``; an SDK error or a bad argument is printed and exits with ``status``."""
     try:
         return action()
+    except BrokenPipeError:  # writing to stdout (groundset export -o - | head)
+        _pipe_closed()
     except (GroundsetError, ValueError, TypeError, OSError) as error:
         _refuse_error(error, json_output, status=status)
 
@@ -282,6 +324,24 @@ def _hints(error: ExampleError) -> list[str]:
     if any("give it as the id key" in message for message in messages):
         hints.append("on the command line, the id key is --id-key NAME (e.g. --id-key id)")
     return hints
+
+
+def _digit_tag(*options: tuple[str | None, str, str | None]) -> str | None:
+    """Why a tag given is refused, when it is all digits (it would read as a version id), in the
+    CLI's flags where the SDK's message names its arguments (``tag=``, ``version_id=``): each
+    option is (its value, its flag, the flag that takes a version id instead, if any)."""
+    for value, flag, version_flag in options:
+        if value is not None and value.isascii() and value.isdigit():
+            fix = f"pass {version_flag} {value} for that" if version_flag else "a tag needs another character"
+            return f"{flag} {value!r} is all digits, which reads as a version id: {fix}"
+    return None
+
+
+def _refuse_digit_tag(json_output: bool, *options: tuple[str | None, str, str | None]) -> None:
+    """:func:`_digit_tag`'s refusal (code ``invalid_tag``, exit status 1 as the server's was)."""
+    message = _digit_tag(*options)
+    if message is not None:
+        _refuse(json_output, message, code="invalid_tag")
 
 
 def _non_empty(value: str) -> str:
@@ -552,14 +612,27 @@ def versions(
     if json_output:
         _print_json([dataclasses.asdict(version) for version in found])
         return
+    _print_table(_versions_table(found))
+
+
+def _versions_table(found: list[Version]) -> Table:
+    """The versions as a table whose ids, times, example counts and digests are never cut nor
+    wrapped: at 80 columns the changes, tags and description wrap instead."""
     table = Table("id", "created at", "examples", "changes", "digest", "tags", "description")
     for v in found:
         changes = f"+{v.created} ~{v.updated} -{v.deleted}"
         shown = ", ".join(v.tags)
-        table.add_row(v.id, v.created_at[:19], str(v.example_count), changes, v.digest[:12], shown, v.description or "")
-    for column in table.columns[:6]:
-        column.no_wrap = True
-    out.print(table)
+        created = v.created_at[:16].replace("T", " ")
+        table.add_row(v.id, created, str(v.example_count), changes, v.digest[:12], shown, v.description or "")
+    for index, column in enumerate(table.columns):
+        if index in (0, 1, 2, 4):  # id, created at, examples, digest
+            # no_wrap alone is not enough: when the wrapping columns cannot shrink further, rich
+            # shrinks every column, no_wrap ones too; a min_width of the content keeps them whole.
+            column.no_wrap = True
+            column.min_width = max(len(str(cell)) for cell in [column.header, *column.cells])
+        else:
+            column.overflow = "fold"
+    return table
 
 
 @app.command()
@@ -573,6 +646,10 @@ def diff(
     to_tag: Annotated[str | None, typer.Option("--to-tag", metavar="TAG", help="The newer version by tag.")] = None,
 ) -> None:
     """The source ids created, updated and deleted between two versions of dataset NAME (each by id or tag)."""
+    for side, version_id, tag in (("from", from_version, from_tag), ("to", to_version, to_tag)):
+        if version_id is None and tag is None:
+            raise typer.BadParameter(f"give --{side} ID or --{side}-tag TAG", param_hint=f"'--{side}'")
+    _refuse_digit_tag(json_output, (from_tag, "--from-tag", "--from"), (to_tag, "--to-tag", "--to"))
     connection: Connection = context.obj
     found = _guarded(
         lambda: _with_client(
@@ -600,7 +677,7 @@ def _print_table(table: Table) -> None:
     if out.is_terminal:
         out.print(table)
     else:
-        Console(file=sys.stdout, width=WIDE, highlight=False, emoji=False).print(table)
+        _Console(file=sys.stdout, width=WIDE, highlight=False, emoji=False).print(table)
 
 
 WIDE = 1000
@@ -654,6 +731,7 @@ def experiments(
     reused), the selection of an experiment on part of its version, and the mean score of each evaluator."""
     if version is not None and tag is not None:
         raise typer.BadParameter("give --version or --tag, not both", param_hint="'--tag'")
+    _refuse_digit_tag(json_output, (tag, "--tag", "--version"))
     connection: Connection = context.obj
     rows = _guarded(lambda: _experiment_rows(connection, dataset, name, version, limit, tag), json_output)
     if json_output:
@@ -929,6 +1007,9 @@ def compare(
             )
         if limit is not None and limit < 1:
             raise typer.BadParameter(f"{limit} is not >= 1", param_hint="'--limit'")
+        digits = _digit_tag((base_tag, "--base-tag", "--base-version"), (head_tag, "--head-tag", "--head-version"))
+        if digits is not None:
+            raise typer.BadParameter(digits)
         thresholds = _thresholds(threshold)
     except typer.BadParameter as error:
         if json_output:
@@ -982,7 +1063,14 @@ _cli_schema.register(app)
 
 def main() -> None:
     """The console script ``groundset``."""
-    app()
+    try:
+        app()
+    finally:
+        # What is still buffered goes out now, where a closed pipe can be told quietly.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _pipe_closed()
 
 
 if __name__ == "__main__":

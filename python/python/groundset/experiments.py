@@ -24,7 +24,11 @@ async runner from sync code).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import sys
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -105,18 +109,34 @@ def _check_batch_size(batch_size: int) -> None:
         raise ValueError(f"batch_size= must be an int from 1 to 10000, not {batch_size!r}")
 
 
+_INTERNAL = (os.path.dirname(__file__) + os.sep, os.path.dirname(asyncio.__file__) + os.sep, threading.__file__)
+"""Where frames that are not the caller's live: this package, and the event loop and threads that
+run its coroutines."""
+
+
+def _warn(message: str) -> None:
+    """A ``UserWarning`` shown at the caller's line (``script.py:12: UserWarning: ...``), past
+    the SDK's frames and the event loop's that run them, wherever the call was made from
+    (``run_experiment``, ``await arun_experiment``); ``warnings.warn``'s fixed ``stacklevel``
+    would show a line of the SDK's source."""
+    frame = sys._getframe(1)
+    level = 2  # 1: this function; 2: its caller
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
 def _warn_unscored(summary: Mapping[str, Any], given: Sequence[Bound], caller: str) -> None:
     """A warning when the experiment holds evaluations of evaluators not given now: the runs
     made now would go without them (the server keeps results, not the functions)."""
     stored = sorted({str(entry["name"]) for entry in summary.get("evaluations") or []})
     left_out = [name for name in stored if name not in {evaluator.name for evaluator in given}]
     if left_out:
-        warnings.warn(
+        _warn(
             f"{caller}: the experiment's runs are scored by {', '.join(map(repr, left_out))}, not given "
             "here: the runs made now will have no such evaluations; pass the same evaluators "
-            "(or score them later with evaluate_experiment)",
-            UserWarning,
-            stacklevel=4,
+            "(or score them later with evaluate_experiment)"
         )
 
 
@@ -186,12 +206,10 @@ async def _reuse(
         raise
     if not result["task_version_matches"]:
         base_info = await drive(client, api.get_experiment(base_id))
-        warnings.warn(
+        _warn(
             f"experiment {head_id} reuses nothing from experiment {base_id}: its task_version "
             f"{experiment.task_version!r} differs from the base's {base_info.get('task_version')!r}, "
-            "so the task runs on every example",
-            UserWarning,
-            stacklevel=4,
+            "so the task runs on every example"
         )
     jobs = await _incomplete_jobs(client, head_id)
     rerun: list[str] = list(result.get("evaluators_to_rerun", [])) if result["reused_runs"] else []
