@@ -214,3 +214,23 @@ def test_digests_are_stored_with_each_version_and_for_older_ones_when_needed(cli
     with engine.connect() as conn:
         assert [tuple(row) for row in conn.execute(query)] == [(int(v2["version_id"]), v2["digest"])]
     noop(client, v2["digest"])
+
+
+def test_the_check_waits_for_no_writer(client: TestClient, database_url: str) -> None:
+    """The plain no-op and `digest_differs` are decided in a read transaction: another writer
+    holding the database (SQLite) or the dataset's row (PostgreSQL) does not hold them up."""
+    v1 = upsert(client, BASE)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.begin()
+                conn.execute(sa.text("SELECT id FROM datasets WHERE name = 'qa' FOR UPDATE"))
+            answer = noop(client, v1["digest"], mode="mirror", dry_run=True, tag="would")
+            assert answer["tag"] == "would"
+            differs(client, digest_of(BASE[:1]))
+            conn.rollback()
+    finally:
+        engine.dispose()

@@ -313,6 +313,17 @@ def _dataset_metadata(header: Header) -> str | None:
     return None if header.metadata is None else canonical_text(header.metadata, "$.metadata")
 
 
+def _dataset_changes(header: Header, dataset: sa.Row[Any], dataset_metadata: str | None) -> dict[str, Any]:
+    """The request's dataset ``description`` and ``metadata`` (canonical text) where they
+    differ from the stored ones."""
+    changes: dict[str, Any] = {}
+    if header.description is not None and header.description != dataset.description:
+        changes["description"] = header.description
+    if dataset_metadata is not None and dataset_metadata != dataset.metadata:
+        changes["metadata"] = dataset_metadata
+    return changes
+
+
 def _update_dataset(
     conn: sa.Connection,
     header: Header,
@@ -321,16 +332,18 @@ def _update_dataset(
     stamp: str,
     version_written: bool,
 ) -> None:
-    """The request's dataset ``description`` and ``metadata`` (canonical text), where they
-    differ from the stored ones; ``updated_at`` moves with them or with a new version."""
-    changes: dict[str, Any] = {}
-    if header.description is not None and header.description != dataset.description:
-        changes["description"] = header.description
-    if dataset_metadata is not None and dataset_metadata != dataset.metadata:
-        changes["metadata"] = dataset_metadata
+    """Write :func:`_dataset_changes`; ``updated_at`` moves with them or with a new version."""
+    changes = _dataset_changes(header, dataset, dataset_metadata)
     if changes or version_written:
         changes["updated_at"] = stamp
         conn.execute(sa.update(datasets).where(datasets.c.id == dataset.id).values(changes))
+
+
+def _find_dataset(conn: sa.Connection, header: Header) -> sa.Row[Any] | None:
+    """The request's dataset, read without a lock (``dataset_not_found`` for an unknown id)."""
+    if header.selector.id is not None:
+        return dataset_by_id(conn, header.selector.id)
+    return conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
 
 
 def upsert_by_digest(engine: sa.Engine, header: Header) -> dict[str, Any]:
@@ -339,63 +352,93 @@ def upsert_by_digest(engine: sa.Engine, header: Header) -> dict[str, Any]:
     client's examples, so the upsert is a no-op in either mode, answered (schema
     ``UpsertResult``) without reading one example: ``expected_version_id`` is checked, the
     ``tag`` set (``tag_exists`` as for any upsert), the dataset's ``description`` and ``metadata``
-    updated, all in the transaction that holds the dataset's row, so no writer comes between
-    the comparison and them; a ``dry_run`` writes nothing. Otherwise 409 ``digest_differs``
-    (nothing written, the dataset not created): the client sends its examples.
+    updated; a ``dry_run`` writes nothing. Otherwise 409 ``digest_differs`` (nothing written,
+    the dataset not created): the client sends its examples.
 
-    The latest digest is a stored column (:mod:`.digests`); a version made before it was stored
-    gets it here once, from the dataset's current state."""
+    A read transaction decides, so the check waits for no writer (SQLite has one at a time);
+    only what has something to write (a tag, a changed description or metadata, the digest of a
+    version made before digests were stored) is decided again in a write transaction holding
+    the dataset's row, so no writer comes between the comparison and the writes."""
     assert header.manifest_digest is not None
     dataset_metadata = _dataset_metadata(header)
-    with write_transaction(engine) as conn:
-        dataset = _resolve(conn, header, create=False)
-        found = None if dataset is None else digests.latest(conn, dataset.id)
-        latest = None if found is None else found.version_id
-        _check_expected(header, latest)
-        digest = None if found is None else found.digest
-        if dataset is not None and found is not None and digest is None:
-            digest = _snapshot(conn, dataset, latest).current_digest()
-            digests.store(conn, found.version_id, digest)
-        if dataset is not None and found is not None and digest == header.manifest_digest:
-            answer: dict[str, Any] = {
-                "dataset_id": render_id(dataset.id),
-                "dataset_name": dataset.name,
-                "version_id": render_id(latest),
-                "previous_version_id": render_id(latest),
-                "noop": True,
-                "dry_run": header.dry_run,
-                "created": 0,
-                "updated": 0,
-                "unchanged": found.example_count,
-                "deleted": 0,
-                "digest": digest,
-            }
-            if header.dry_run:
-                # The unchanged are the client's own source ids: listing them would read every example.
-                answer.update(created_source_ids=[], updated_source_ids=[], deleted_source_ids=[])
-                answer["unchanged_source_ids"] = None
-            _tag(conn, header, dataset, latest, answer)
-            if not header.dry_run:
-                _update_dataset(conn, header, dataset, dataset_metadata, now(), version_written=False)
-            return answer
-        # Raised once committed, so a digest computed above for an older version is kept.
-        name = header.selector.name if dataset is None else dataset.name
-        if dataset is None:
-            state = "does not exist"
-        elif found is None:
-            state = "has no version"
-        else:
-            state = f"is at version {latest}, whose digest is {digest}"
-        refusal = Conflict(
-            "digest_differs",
-            f"dataset {name!r} {state}, not the request's manifest_digest {header.manifest_digest}; "
-            "nothing was written: send the examples",
-            dataset_id=None if dataset is None else render_id(dataset.id),
-            latest_version_id=render_id(latest),
-            digest=digest,
-            manifest_digest=header.manifest_digest,
-        )
-    raise refusal
+    with read_transaction(engine) as conn:
+        outcome = _by_digest(conn, header, dataset_metadata, locked=False)
+    if outcome is None:
+        with write_transaction(engine) as conn:
+            outcome = _by_digest(conn, header, dataset_metadata, locked=True)
+    if isinstance(outcome, Conflict):
+        # Raised once committed, so a digest computed for an older version is kept.
+        raise outcome
+    assert outcome is not None
+    return outcome
+
+
+def _by_digest(
+    conn: sa.Connection, header: Header, dataset_metadata: str | None, locked: bool
+) -> dict[str, Any] | Conflict | None:
+    """:func:`upsert_by_digest` on ``conn``: the answer, the ``digest_differs`` refusal, or
+    (not ``locked``) ``None`` when there is something to write."""
+    assert header.manifest_digest is not None
+    dataset = _resolve(conn, header, create=False) if locked else _find_dataset(conn, header)
+    found = None if dataset is None else digests.latest(conn, dataset.id)
+    latest = None if found is None else found.version_id
+    _check_expected(header, latest)
+    digest = None if found is None else found.digest
+    if dataset is not None and found is not None and digest is None:
+        # A version made before migration 0009: its digest is computed once, then stored.
+        if not locked:
+            return None
+        digest = _snapshot(conn, dataset, latest).current_digest()
+        digests.store(conn, found.version_id, digest)
+    if dataset is None or found is None or digest != header.manifest_digest:
+        return _digest_differs(header, dataset, latest, digest)
+    writes = not header.dry_run and (
+        header.tag is not None or _dataset_changes(header, dataset, dataset_metadata)
+    )
+    if writes and not locked:
+        return None
+    answer: dict[str, Any] = {
+        "dataset_id": render_id(dataset.id),
+        "dataset_name": dataset.name,
+        "version_id": render_id(latest),
+        "previous_version_id": render_id(latest),
+        "noop": True,
+        "dry_run": header.dry_run,
+        "created": 0,
+        "updated": 0,
+        "unchanged": found.example_count,
+        "deleted": 0,
+        "digest": digest,
+    }
+    if header.dry_run:
+        # The unchanged are the client's own source ids: listing them would read every example.
+        answer.update(created_source_ids=[], updated_source_ids=[], deleted_source_ids=[])
+        answer["unchanged_source_ids"] = None
+    _tag(conn, header, dataset, latest, answer)
+    if writes:
+        _update_dataset(conn, header, dataset, dataset_metadata, now(), version_written=False)
+    return answer
+
+
+def _digest_differs(
+    header: Header, dataset: sa.Row[Any] | None, latest: int | None, digest: str | None
+) -> Conflict:
+    name = header.selector.name if dataset is None else dataset.name
+    if dataset is None:
+        state = "does not exist"
+    elif latest is None:
+        state = "has no version"
+    else:
+        state = f"is at version {latest}, whose digest is {digest}"
+    return Conflict(
+        "digest_differs",
+        f"dataset {name!r} {state}, not the request's manifest_digest {header.manifest_digest}; "
+        "nothing was written: send the examples",
+        dataset_id=None if dataset is None else render_id(dataset.id),
+        latest_version_id=render_id(latest),
+        digest=digest,
+        manifest_digest=header.manifest_digest,
+    )
 
 
 def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
@@ -489,10 +532,7 @@ def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]])
     the upsert must carry). Refusals as :func:`upsert`'s, but for ``version_conflict`` and
     ``stale_manifest``."""
     with read_transaction(engine) as conn:
-        if header.selector.id is not None:
-            dataset: sa.Row[Any] | None = dataset_by_id(conn, header.selector.id)
-        else:
-            dataset = conn.execute(sa.select(datasets).where(datasets.c.name == header.selector.name)).first()
+        dataset = _find_dataset(conn, header)
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
         snapshot = _snapshot(conn, dataset, latest)
         dataset_schema = current_schema(conn, dataset)
