@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from groundset_server.db.tables import dataset_version_digests as version_digests
 from tests.conftest import example
 from tests.test_experiments import problem
 from tests.test_upsert import upsert
@@ -165,3 +167,23 @@ def test_search_refusals(client: TestClient) -> None:
         "query_too_long",
     )
     problem(client.get("/v1/datasets/424242/examples", params={"q": "x"}), 404, "dataset_not_found")
+
+
+def test_versions_answer_their_digest_stored_or_computed(client: TestClient) -> None:
+    """The versions list reads each digest stored with its version; a version made before the
+    digests were stored (no row) gets it computed from its pairs, the same value."""
+    body = {"dataset": {"name": "digests"}}
+    first = upsert(client, [example("a", {"q": 1}), example("b", {"q": 2})], **body)
+    second = upsert(client, [example("b", {"q": 20}), example("c", {"q": 3})], **body)
+    dataset_id = first["dataset_id"]
+    listed = client.get(f"/v1/datasets/{dataset_id}/versions").json()["data"]
+    assert [v["digest"] for v in listed] == [second["digest"], first["digest"]]
+    engine: sa.Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.delete(version_digests).where(version_digests.c.version_id == int(first["version_id"]))
+        )
+    again = client.get(f"/v1/datasets/{dataset_id}/versions").json()["data"]
+    assert [v["digest"] for v in again] == [second["digest"], first["digest"]]
+    one = client.get(f"/v1/datasets/{dataset_id}/versions/{first['version_id']}").json()
+    assert one["digest"] == first["digest"]

@@ -331,7 +331,8 @@ export interface paths {
         };
         /**
          * List Versions
-         * @description Versions newest first, each with its counts and its digest (computed on read).
+         * @description Versions newest first, each with its counts and its digest (stored with the version; computed
+         *     on read for a version made before digests were stored).
          */
         get: operations["list_versions_v1_datasets__dataset_id__versions_get"];
         put?: never;
@@ -4749,6 +4750,8 @@ export interface operations {
                 limit?: number;
                 /** @description Repeatable: list only the examples matching one of these. */
                 only?: ("regressions" | "improvements" | "new_errors" | "missing_runs" | "output_changed" | "only_base" | "only_head" | "same_content" | "changed")[];
+                /** @description The examples by `example_id`, or `regressions_first` (each part by example id). */
+                order?: "example_id" | "regressions_first";
                 /** @description Repeatable: `0.2` for every evaluator, `NAME:0.2` for the evaluator NAME (split at the last `:`). The drop that counts as a regression (the rise an improvement); default 0 (any drop) for a boolean evaluator, 0.1 for a numeric one. */
                 threshold?: string[];
             };

@@ -65,7 +65,8 @@ def list_versions(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
-    """Versions newest first, each with its counts and its digest (computed on read)."""
+    """Versions newest first, each with its counts and its digest (stored with the version; computed
+    on read for a version made before digests were stored)."""
     return versions.list_versions(engine_of(request), dataset_id, cursor, limit)
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
+from groundset_server.db.tables import dataset_version_digests as version_digests
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid
 from groundset_server.services.queries import (
@@ -121,19 +122,31 @@ def version_json(row: sa.Row[Any], digest: str, tags: list[str]) -> dict[str, An
 
 
 def list_versions(engine: sa.Engine, dataset_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    """Versions newest first (schema ``VersionPage``), each digest computed on read."""
+    """Versions newest first (schema ``VersionPage``), each with its digest (:func:`digests_of`)."""
     with read_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id)
         query = sa.select(versions).where(versions.c.dataset_id == dataset.id)
         rows, next_cursor = page(conn, query, versions.c.id, cursor, limit, newest_first=True)
         tags = tags_of(conn, dataset.id, [row.id for row in rows])
-        data = [
-            version_json(
-                row, groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id)), tags.get(row.id, [])
-            )
-            for row in rows
-        ]
+        found = digests_of(conn, dataset.id, [row.id for row in rows])
+        data = [version_json(row, found[row.id], tags.get(row.id, [])) for row in rows]
     return {"data": data, "next_cursor": next_cursor}
+
+
+def digests_of(conn: sa.Connection, dataset_id: int, version_ids: list[int]) -> dict[int, str]:
+    """Each version's digest: the stored one (written with the version since migration 0009,
+    one indexed read), else computed from its pairs (a version made before it)."""
+    stored = dict(
+        conn.execute(
+            sa.select(version_digests.c.version_id, version_digests.c.digest).where(
+                version_digests.c.version_id.in_(version_ids)
+            )
+        ).all()
+    )
+    return {
+        version: stored.get(version) or groundset_core.manifest_digest(pairs_at(conn, dataset_id, version))
+        for version in version_ids
+    }
 
 
 def get_version(engine: sa.Engine, dataset_id: str, version_id: str) -> dict[str, Any]:
@@ -142,7 +155,7 @@ def get_version(engine: sa.Engine, dataset_id: str, version_id: str) -> dict[str
         dataset = dataset_by_id(conn, dataset_id)
         version = version_for(conn, dataset.id, version_id)
         row = conn.execute(sa.select(versions).where(versions.c.id == version)).one()
-        digest = groundset_core.manifest_digest(pairs_at(conn, dataset.id, row.id))
+        digest = digests_of(conn, dataset.id, [row.id])[row.id]
         return version_json(row, digest, tags_of(conn, dataset.id, [row.id]).get(row.id, []))
 
 
