@@ -72,8 +72,11 @@ describe("the mirror guard: allowEmpty and maxDeletes", () => {
     const error = await conflict(upsertDataset({ ...options, maxDeletes: 100 }));
     expect(error.code).toBe("max_deletes_exceeded");
     expect(error.problem.deleted).toBe(150);
-    // One plan and no upsert: the refusal is not taken for a dataset that moved.
-    expect(sent.map((request) => new URL(request.url).pathname)).toEqual(["/v1/datasets", "/v1/datasets/upsert/plan"]);
+    // The digest differs, then one plan and no upsert: the refusal is not taken for a dataset that moved.
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
+      "/v1/datasets/upsert",
+      "/v1/datasets/upsert/plan",
+    ]);
     expect(ndjsonOf(sent[1]?.body ?? "")[0]).toEqual({
       dataset: { name: dataset.datasetName },
       mode: "mirror",

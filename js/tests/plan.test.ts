@@ -14,11 +14,11 @@ function record(index: number, version = 0) {
 }
 
 /**
- * The requests of one sync by dataset name: the look-up of the name, the plan (unless the
- * dataset is new), the upsert; with the plan and the upsert's lines parsed.
+ * The requests of one sync by dataset name: the digest (refused: digest_differs), the plan
+ * (unless the dataset is new), the upsert; with the plan and the upsert's lines parsed.
  */
 function planAndUpsert(sent: SentRequest[], planned = true) {
-  const paths = ["/v1/datasets", ...(planned ? ["/v1/datasets/upsert/plan"] : []), "/v1/datasets/upsert"];
+  const paths = ["/v1/datasets/upsert", ...(planned ? ["/v1/datasets/upsert/plan"] : []), "/v1/datasets/upsert"];
   expect(sent.map((request) => new URL(request.url).pathname)).toEqual(paths);
   const plan = planned ? (sent[1] as SentRequest) : undefined;
   const upsert = sent[sent.length - 1] as SentRequest;
@@ -43,7 +43,7 @@ describe("a large sync plans first and sends only the content the server lacks",
     const created = initial.result;
     expect(created).toMatchObject({ created: COUNT, unchanged: 0, noop: false });
     {
-      // A new dataset needs every content: it is looked up, not planned, and the upsert is not
+      // A new dataset needs every content: its digest is refused, it is not planned, and the upsert is not
       // guarded (a dataset made meanwhile takes the sync as its next version).
       const { header, lines } = planAndUpsert(initial.sent, false);
       expect(header).toMatchObject({ dataset: { name: dataset.datasetName }, mode: "mirror" });
@@ -56,19 +56,15 @@ describe("a large sync plans first and sends only the content the server lacks",
     const unchanged = await sync(records);
     const noop = unchanged.result;
     expect(noop).toMatchObject({ noop: true, unchanged: COUNT, versionId: created.versionId, digest: created.digest });
-    {
-      // The plan finds nothing to send and nothing to delete: the sync ends there.
-      expect(unchanged.sent.map((request) => new URL(request.url).pathname)).toEqual([
-        "/v1/datasets",
-        "/v1/datasets/upsert/plan",
-      ]);
-      const plan = unchanged.sent[1];
-      expect(plan?.contentType).toBe("application/x-ndjson");
-      const [planHeader, ...manifest] = ndjsonOf(plan?.body ?? "");
-      expect(planHeader).toEqual({ dataset: { name: dataset.datasetName }, mode: "mirror" });
-      expect(manifest).toHaveLength(COUNT);
-      expect(manifest[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)) });
-    }
+    // The digest of the whole manifest is the latest version's: one request, no plan.
+    expect(unchanged.sent.map((request) => new URL(request.url).pathname)).toEqual(["/v1/datasets/upsert"]);
+    expect(unchanged.sent[0]?.contentType).toBe("application/json");
+    expect(JSON.parse(unchanged.sent[0]?.body ?? "")).toEqual({
+      dataset: { name: dataset.datasetName },
+      mode: "mirror",
+      dry_run: false,
+      manifest_digest: created.digest,
+    });
 
     const changedIndexes = new Set(Array.from({ length: 50 }, (_, k) => k * 997));
     const evolved = records.map((original, index) => (changedIndexes.has(index) ? record(index, 1) : original));
@@ -77,7 +73,12 @@ describe("a large sync plans first and sends only the content the server lacks",
     expect(next).toMatchObject({ updated: 50, unchanged: COUNT - 50, created: 0, deleted: 0 });
     expect(next.previousVersionId).toBe(created.versionId);
     {
-      const { header, lines } = planAndUpsert(changed.sent);
+      const { plan, header, lines } = planAndUpsert(changed.sent);
+      expect(plan?.contentType).toBe("application/x-ndjson");
+      const [planHeader, ...manifest] = ndjsonOf(plan?.body ?? "");
+      expect(planHeader).toEqual({ dataset: { name: dataset.datasetName }, mode: "mirror" });
+      expect(manifest).toHaveLength(COUNT);
+      expect(manifest[3]).toEqual({ source_id: "ex-3", content_hash: exampleHash(record(3)) });
       // No guard of the plan's version: the server takes content it holds by hash, whatever moved.
       expect(header).not.toHaveProperty("expected_version_id");
       // Every example is named (the unchanged ones without content), so mirror deletes nothing.
@@ -103,7 +104,7 @@ describe("a large sync plans first and sends only the content the server lacks",
     // No second plan: ex-0 went without content, which the server takes from the revision
     // the plan saw, so the other writer's change to it is undone as this sync has it.
     expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
-      "/v1/datasets",
+      "/v1/datasets/upsert",
       "/v1/datasets/upsert/plan",
       "/v1/datasets/upsert",
     ]);
@@ -122,7 +123,7 @@ describe("a large sync plans first and sends only the content the server lacks",
     // The first upsert is refused with stale_manifest naming every example whose hash the new
     // dataset holds nowhere; the second sends their content (ex-0 the new dataset holds).
     expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
-      "/v1/datasets",
+      "/v1/datasets/upsert",
       "/v1/datasets/upsert/plan",
       "/v1/datasets/upsert",
       "/v1/datasets/upsert",

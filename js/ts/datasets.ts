@@ -11,6 +11,7 @@ import { PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
+import { callNative, native } from "./native.js";
 import { ProgressLine, progressShown } from "./progress.js";
 import {
   checkOptionKeys,
@@ -198,6 +199,19 @@ function wireSelector(dataset: DatasetRef): { name: string } | { id: string } {
   return { id: datasetId };
 }
 
+/** The 409 of an upsert by `manifest_digest` whose digest is not the latest version's. */
+const DIGEST_DIFFERS = "digest_differs";
+
+/**
+ * The digest of the whole manifest (`manifestDigest` of every `[sourceId, contentHash]`:
+ * SHA-256 of their RFC 8785 JSON sorted by source id), the digest of the version holding
+ * exactly these examples, as `groundset hash --digest` prints it. The prepared columns go to
+ * the core as they are: they are checked strings already.
+ */
+function preparedDigest(prepared: PreparedExamples): string {
+  return callNative(() => native.manifestDigest(prepared.sourceIds, prepared.contentHashes));
+}
+
 function upsertResult(wire: Schemas["UpsertResult"]): UpsertResult {
   const result = camelized(wire);
   if (!wire.dry_run) {
@@ -331,7 +345,10 @@ function alreadyMatches(
  * Every record is hashed here (one call into the native core); identity is `sourceIdKey`,
  * `sourceId(record)`, or else the content hash. The records are `examples` in memory, or the
  * file at `path` (JSONL, JSON or CSV), read and hashed by the core as `hashFile` does. A small sync sends all content in one
- * request. From {@link PLAN_THRESHOLD} examples on, it first sends only the
+ * request. From {@link PLAN_THRESHOLD} examples on, it first sends the digest of the whole
+ * manifest alone (`manifest_digest`): when the dataset's latest version has that digest, the
+ * server answers the no-op in that one request (with `tag`, `moveTag`, `description` and
+ * `metadata` applied). Otherwise it sends only the
  * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
  * examples the server lacks and content-less entries for the rest, unguarded: the server takes
  * the content it holds by hash from any revision of the dataset, so a write committed in between
@@ -491,11 +508,25 @@ async function sync<R extends ExampleRecord>(
     );
     return upsertResult(wire);
   }
-  // A dataset that does not exist yet needs every content: no plan, but the same guard.
-  let fresh = false;
-  if ("name" in selector && options.expectedVersionId === undefined) {
-    const page = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
-    fresh = page.data.length === 0;
+  // First the digest of the whole manifest alone: when the dataset's latest version has it, the
+  // server answers the no-op (tag and dataset fields applied) in this one round trip.
+  let fresh: boolean;
+  try {
+    const wire = await client.request("post", "/v1/datasets/upsert", {
+      json: { ...header, manifest_digest: preparedDigest(prepared) },
+    });
+    const result = upsertResult(wire);
+    if (result.dryRun && result.unchangedSourceIds == null) {
+      // The server does not list them (that would read every example): they are all ours.
+      result.unchangedSourceIds = [...prepared.sourceIds];
+    }
+    return result;
+  } catch (error) {
+    if (!(error instanceof ConflictError) || error.code !== DIGEST_DIFFERS) {
+      throw error;
+    }
+    // A dataset that does not exist yet needs every content: no plan, but the same guard.
+    fresh = error.problem.dataset_id == null;
   }
   const nothing = new Set<string>();
   let needed = new Set(prepared.sourceIds);
