@@ -276,6 +276,9 @@ class Client(_ClientBase):
 
         Every example is hashed here (natively, in one batch); only the content the server does
         not hold yet is sent. Every bad record is reported at once, before anything is sent.
+        Beyond ``PLAN_THRESHOLD`` examples the digest of the whole manifest goes first, alone:
+        when the dataset's latest version has it, that one request is the no-op (``tag``,
+        ``description`` and ``metadata`` applied in it), whatever the dataset's size.
 
         Args:
             name: the dataset's name (created if missing); or ``dataset_id`` of an existing one.
