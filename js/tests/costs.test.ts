@@ -22,7 +22,7 @@ describe("what each run cost", () => {
     const task = async (example: Example, context: TaskContext) => {
       await sleep(30);
       context.reportUsage({ tokensIn: 10, tokensOut: 2, cost: 0.25, currency: "USD" });
-      context.reportUsage({ tokensIn: example.input.n as number, cost: 0.5 });
+      context.reportUsage({ tokensIn: example.input.n as number, cost: 0.5, currency: "usd" }); // one currency, any case
       return String(example.input.n);
     };
     const experiment = await runExperiment({

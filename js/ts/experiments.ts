@@ -737,7 +737,8 @@ class UsageMeter {
           `reportUsage: currency must be a string of 1 to ${MAX_CURRENCY_CHARS} characters (no U+0000), not ${JSON.stringify(currency)}`,
         );
       }
-      if (this.currency !== null && this.currency !== currency) {
+      // Case-insensitive as the server's totals (it stores currencies in upper case).
+      if (this.currency !== null && this.currency.toUpperCase() !== currency.toUpperCase()) {
         throw new TypeError(
           `reportUsage: currency ${JSON.stringify(currency)} differs from ${JSON.stringify(this.currency)} reported before in this run`,
         );
@@ -754,7 +755,7 @@ class UsageMeter {
       this.cost = (this.cost ?? 0) + cost;
     }
     if (currency !== undefined) {
-      this.currency = currency;
+      this.currency = currency.toUpperCase(); // as the server stores it
     }
   }
 }

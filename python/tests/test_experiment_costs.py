@@ -29,7 +29,7 @@ def test_usage_is_summed_stored_and_totalled(client: groundset.Client, unique_na
     async def task(input: dict[str, Any], context: TaskContext) -> int:
         context.report_usage(tokens_in=10, tokens_out=2, cost=0.25, currency="USD")
         await asyncio.sleep(0.01)
-        context.report_usage(tokens_in=input["q"], cost=0.5)
+        context.report_usage(tokens_in=input["q"], cost=0.5, currency="usd")  # one currency, any case
         return int(input["q"])
 
     def slow(output: int) -> bool:

@@ -127,7 +127,8 @@ class TaskContext:
                     f"report_usage: currency must have 1 to {MAX_CURRENCY_CHARS} characters (no U+0000), "
                     f"not {currency!r}"
                 )
-            if self._currency is not None and currency != self._currency:
+            # Case-insensitive as the server's totals (it stores currencies in upper case).
+            if self._currency is not None and currency.upper() != self._currency.upper():
                 raise ValueError(
                     f"report_usage: currency {currency!r} differs from {self._currency!r} reported before "
                     "(a run's cost is in one currency)"
@@ -137,7 +138,7 @@ class TaskContext:
         if cost is not None:
             self._cost = (self._cost or 0.0) + float(cost)
         if currency is not None:
-            self._currency = currency
+            self._currency = currency.upper()  # as the server stores it
 
     def _usage(self) -> dict[str, Any]:
         """The run's fields (``tokens_in``, ``tokens_out``, ``cost``, ``currency``)."""
