@@ -1,0 +1,91 @@
+// Every page: one <h1>, column headers with scope=col, no horizontal scroll of the page in a
+// narrow window, the dark theme when the system asks for it; and keyboard navigation.
+import type { Page } from "@playwright/test";
+import { bodyOverflow, expect, quickstart, test } from "./support/fixtures";
+
+/** Waits until nothing on the page is loading any more. */
+async function settled(page: Page): Promise<void> {
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+}
+
+function luminance(color: string): number {
+  const [r = 0, g = 0, b = 0] = (color.match(/[\d.]+/g) ?? []).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+/** The page's background: the body's, or the root element's where the body has none (Pico). */
+const background = (page: Page) =>
+  page.evaluate(() => {
+    const body = getComputedStyle(document.body).backgroundColor;
+    const transparent = body === "transparent" || body === "rgba(0, 0, 0, 0)";
+    return transparent ? getComputedStyle(document.documentElement).backgroundColor : body;
+  });
+
+const PAGES = ["datasets", "dataset", "examples", "diff", "experiment", "compare"] as const;
+
+for (const name of PAGES) {
+  test(`the ${name} page: one h1, scoped column headers, fits a narrow window, follows the dark theme`, async ({
+    page,
+    api,
+  }) => {
+    const { dataset, base, head, versions } = await quickstart(api);
+    const [newest, oldest] = versions as [(typeof versions)[0], (typeof versions)[0]];
+    const url = {
+      datasets: "/",
+      dataset: `/datasets/${dataset.id}`,
+      examples: `/datasets/${dataset.id}/versions/${newest.id}`,
+      diff: `/datasets/${dataset.id}/diff?from=${oldest.id}&to=${newest.id}`,
+      experiment: `/experiments/${head.id}`,
+      compare: `/compare?base=${base.id}&head=${head.id}`,
+    }[name];
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(url);
+    await settled(page);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveCount(1);
+    const unscoped = await page
+      .locator("thead th")
+      .evaluateAll((cells) =>
+        cells.filter((cell) => cell.getAttribute("scope") !== "col").map((cell) => cell.textContent),
+      );
+    expect(unscoped, "column headers without scope=col").toEqual([]);
+    await expect(page.getByRole("alert")).toHaveCount(0);
+
+    const light = await background(page);
+    expect(luminance(light)).toBeGreaterThan(0.8);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect.poll(() => background(page)).not.toBe(light);
+    expect(luminance(await background(page))).toBeLessThan(0.2);
+
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expect.poll(() => bodyOverflow(page), { message: "horizontal overflow at 360 px" }).toBeLessThanOrEqual(0);
+  });
+}
+
+test("Tab reaches the links and Enter follows them", async ({ page, api }) => {
+  const { dataset } = await quickstart(api);
+  await page.goto("/");
+  await settled(page);
+  let focused = "";
+  for (let press = 0; press < 30 && focused !== dataset.name; press++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() =>
+      document.activeElement?.tagName === "A" ? document.activeElement.textContent : "",
+    );
+  }
+  expect(focused, "Tab never reached the dataset's link").toBe(dataset.name);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(`/datasets/${dataset.id}`);
+  await settled(page);
+
+  // On the dataset's page, onwards to a version's examples by keyboard only.
+  for (let press = 0; press < 40 && !/^version \d+$/.test(focused); press++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() =>
+      document.activeElement?.tagName === "A" ? (document.activeElement.textContent ?? "") : "",
+    );
+  }
+  expect(focused).toMatch(/^version \d+$/);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/datasets/${dataset.id}/versions/\\d+$`));
+});
