@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -138,9 +139,25 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def unchanged_figures(count: int, database: str, repeat: int) -> dict[str, Any]:
+def js_figures(dist: Path, base_url: str, rows: list[dict[str, Any]], directory: str, repeat: int) -> dict[str, Any]:
+    """The TypeScript SDK's initial and unchanged syncs (js/bench/unchanged.mjs, the SDK built in
+    ``dist``) of the same examples into a dataset of its own, on the same server."""
+    data = Path(directory) / "examples.jsonl"
+    with data.open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(row) + "\n" for row in rows)
+    script = Path(__file__).resolve().parents[2] / "js" / "bench" / "unchanged.mjs"
+    argv = ["node", str(script), str(dist), base_url, str(data), "unchanged-js", str(repeat)]
+    done = subprocess.run(argv, check=True, capture_output=True, text=True)
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
+
+
+def unchanged_figures(
+    count: int, database: str, repeat: int, js_dist: Path | None = None, python: bool = True
+) -> dict[str, Any]:
     """An initial sync of ``count`` examples, then ``repeat`` unchanged re-syncs (hashing
-    included), against a server of its own on ``database`` (sqlite or postgres)."""
+    included), against a server of its own on ``database`` (sqlite or postgres), by the Python
+    SDK (unless not ``python``) and, with ``js_dist``, the TypeScript SDK (key ``js``)."""
     rows = typical_examples(count)
     with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
         cluster = None
@@ -159,13 +176,17 @@ def unchanged_figures(count: int, database: str, repeat: int) -> dict[str, Any]:
                 def sync() -> None:
                     client.upsert_dataset(name="unchanged", examples=rows, source_id_key="id", progress=False)
 
-                initial = timed(sync)
-                runs = [timed(sync) for _ in range(repeat)]
+                figures: dict[str, Any] = {}
+                if python:
+                    figures["initial"] = timed(sync)
+                    figures["unchanged"] = [timed(sync) for _ in range(repeat)]
+            if js_dist is not None:
+                figures["js"] = js_figures(js_dist, server.base_url, rows, directory, repeat)
         finally:
             server.stop()
             if cluster is not None:
                 cluster.stop()
-    return {"initial": initial, "unchanged": runs}
+    return figures
 
 
 def unchanged_report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -183,21 +204,28 @@ def unchanged_report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
         "(fixtures/bench/generate_examples.py), `upsert_dataset(examples=..., source_id_key='id')`, hashing included; "
         "median of the runs listed, after the initial sync (its time in parentheses).",
         "",
-        "| database | examples | " + " | ".join(f"{label}: unchanged (s)" for label in labels) + " | goal (s) |",
-        "| --- | ---: |" + " ---: |" * len(labels) + " ---: |",
+        "| SDK | database | examples | " + " | ".join(f"{label}: unchanged (s)" for label in labels) + " | goal (s) |",
+        "| --- | --- | ---: |" + " ---: |" * len(labels) + " ---: |",
     ]
-    for key in keys:
-        database, count = key.split("/")
-        cells = []
-        for label in labels:
-            figures = results[label].get(key)
-            if figures is None:
-                cells.append("")
+    for sdk in ("Python", "TypeScript"):
+        for key in keys:
+            database, count = key.split("/")
+            cells = []
+            for label in labels:
+                figures = results[label].get(key)
+                if figures is not None and sdk == "TypeScript":
+                    figures = figures.get("js")
+                if figures is None or "unchanged" not in figures:
+                    cells.append("")
+                    continue
+                runs = ", ".join(f"{t:.2f}" for t in figures["unchanged"])
+                cells.append(
+                    f"{statistics.median(figures['unchanged']):.3f} ({runs}; initial {figures['initial']:.1f})"
+                )
+            if not any(cells):
                 continue
-            runs = ", ".join(f"{t:.2f}" for t in figures["unchanged"])
-            cells.append(f"{statistics.median(figures['unchanged']):.3f} ({runs}; initial {figures['initial']:.1f})")
-        goal = "0.2" if int(count) <= 100_000 else "2"
-        lines.append(f"| {database} | {int(count):,} | " + " | ".join(cells) + f" | {goal} |")
+            goal = "0.2" if int(count) <= 100_000 else "2"
+            lines.append(f"| {sdk} | {database} | {int(count):,} | " + " | ".join(cells) + f" | {goal} |")
     return "\n".join(lines) + "\n"
 
 
@@ -207,7 +235,12 @@ def unchanged_main(args: argparse.Namespace) -> int:
     figures = results.setdefault(args.label, {})
     for database in args.databases.split(","):
         for count in (int(c) for c in args.unchanged_counts.split(",")):
-            figures[f"{database}/{count}"] = unchanged_figures(count, database, args.repeat)
+            key = f"{database}/{count}"
+            python = "python" in args.sdks.split(",")
+            figures[key] = {
+                **figures.get(key, {}),
+                **unchanged_figures(count, database, args.repeat, args.js_dist, python),
+            }
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text = unchanged_report(results)
@@ -231,6 +264,10 @@ def main() -> int:
     )
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--label", default="after")
+    parser.add_argument("--sdks", default="python", help="python: time the Python SDK (with --js-dist, TypeScript too)")
+    parser.add_argument(
+        "--js-dist", type=Path, help="with --unchanged-counts: time the TypeScript SDK built in this directory too"
+    )
     args = parser.parse_args()
     if args.unchanged_counts:
         return unchanged_main(args)
