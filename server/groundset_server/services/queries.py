@@ -166,6 +166,14 @@ def example_set_page(
     walks the examples and their revisions in id order, stopping at the limit (2 ms, 30 ms); a
     bound on the examples alone left the revisions' index walked from its start for a merge
     join (0.3 s half way through 1,000,000)."""
+    if where:
+        # A search reads examples until the page fills, all of them for a rare text: the
+        # current-state form tests one revision per example instead of each revision up to the
+        # version (at 100,000 examples with two versions each, 0.4 s against 0.9 s on SQLite).
+        search = example_set_query(conn, dataset_id, version_id, columns).where(*where)
+        if last is not None:
+            search = search.where(examples.c.id > last)
+        return search.order_by(examples.c.id).limit(limit)
     later = revisions.alias("later")
     superseded = sa.exists().where(
         later.c.example_id == examples.c.id,
@@ -184,7 +192,7 @@ def example_set_page(
     if last is not None:
         query = query.where(examples.c.id > last, revisions.c.example_id > last)
         superseded = superseded.where(later.c.example_id > last)
-    return query.where(sa.not_(superseded), *where).order_by(examples.c.id).limit(limit)
+    return query.where(sa.not_(superseded)).order_by(examples.c.id).limit(limit)
 
 
 def pairs_at(conn: sa.Connection, dataset_id: int, version_id: int | None) -> list[tuple[str, str]]:
