@@ -1,14 +1,195 @@
-// Placeholder: UI-B builds the experiment page (summary + runs table) here.
-import { useParams } from "react-router";
+// An experiment: its summary, a way to compare it with another experiment of its dataset, and its
+// runs, filtered, sorted and paged by the server (the view in the URL: ?errors=, ?evaluator=,
+// ?min=, ?max=, ?sort=, ?cursor=).
+import { useState } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { experimentLabel } from "../components/EvaluatorChart";
+import { Pager, useCursor } from "../components/Pager";
+import { RunsFilters, runsView } from "../components/RunsFilters";
+import { RunsSummary } from "../components/RunsSummary";
+import { RunsTable } from "../components/RunsTable";
+import { Empty, Loaded } from "../components/State";
+import { api, type Example, type Experiment, type Schemas, unwrap } from "../lib/api";
+import { paths } from "../lib/paths";
+import { useLoad } from "../lib/useLoad";
+
+export const RUNS_PAGE_SIZE = 50;
+
+/** The experiment, its dataset's name and the experiments of its dataset before it (newest
+ * first, at most 100: the ones to compare it with). */
+async function loadExperiment(experimentId: string, signal: AbortSignal) {
+  const experiment = await unwrap(
+    api.GET("/v1/experiments/{experiment_id}", { params: { path: { experiment_id: experimentId } }, signal }),
+  );
+  const path = { dataset_id: experiment.dataset_id };
+  const [dataset, earlier] = await Promise.all([
+    unwrap(api.GET("/v1/datasets/{dataset_id}", { params: { path }, signal })),
+    unwrap(
+      api.GET("/v1/datasets/{dataset_id}/experiments", {
+        params: { path, query: { before: experiment.id, limit: 100 } },
+        signal,
+      }),
+    ),
+  ]);
+  return { experiment, dataset, earlier: earlier.data };
+}
 
 export function ExperimentPage() {
   const { experimentId = "" } = useParams();
+  const load = useLoad((signal) => loadExperiment(experimentId, signal), [experimentId]);
   return (
-    <>
-      <h1>Experiment</h1>
-      <p>
-        <code>{experimentId}</code>
+    <Loaded load={load} what="Loading the experiment">
+      {({ experiment, dataset, earlier }) => (
+        <>
+          <h1>
+            {experimentLabel(experiment)} <small className="muted">#{experiment.id}</small>
+          </h1>
+          <RunsSummary experiment={experiment} datasetName={dataset.name} />
+          <CompareWith experiment={experiment} earlier={earlier} />
+          <RunsSection experiment={experiment} />
+        </>
+      )}
+    </Loaded>
+  );
+}
+
+/** The previous experiment (of the same name when it has one) as a link, and any earlier one
+ * of the dataset to pick as the base. */
+function CompareWith({ experiment, earlier }: { experiment: Experiment; earlier: Experiment[] }) {
+  const navigate = useNavigate();
+  const previous = earlier.find((other) => experiment.name && other.name === experiment.name) ?? earlier[0];
+  const [base, setBase] = useState(previous?.id ?? "");
+  if (earlier.length === 0) {
+    return (
+      <p className="muted" data-testid="compare-with">
+        No earlier experiment on this dataset to compare with.
       </p>
-    </>
+    );
+  }
+  return (
+    <section aria-labelledby="compare-heading" data-testid="compare-with">
+      <h2 id="compare-heading">Compare</h2>
+      {previous && (
+        <p>
+          <Link to={paths.compare(previous.id, experiment.id)} data-testid="compare-previous">
+            Compare with previous
+          </Link>{" "}
+          <span className="muted">
+            ({experimentLabel(previous)} #{previous.id}, version {previous.version_id})
+          </span>
+        </p>
+      )}
+      <form
+        className="compare-pick"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (base) navigate(paths.compare(base, experiment.id));
+        }}
+      >
+        <label>
+          Or compare with (as the base)
+          <select name="base" value={base} onChange={(event) => setBase(event.target.value)}>
+            {earlier.map((other) => (
+              <option key={other.id} value={other.id}>
+                #{other.id} {experimentLabel(other)} (version {other.version_id})
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="secondary">
+          Compare
+        </button>
+      </form>
+    </section>
+  );
+}
+
+interface RunsAnswer {
+  runs: Schemas["RunPage"];
+  examples: Map<string, Example>;
+}
+
+async function loadRuns(
+  experiment: Experiment,
+  search: string,
+  cursor: string | null,
+  signal: AbortSignal,
+): Promise<RunsAnswer> {
+  const view = runsView(new URLSearchParams(search));
+  const scoreUsed = view.min !== undefined || view.max !== undefined || view.sort?.endsWith("score");
+  const runs = await unwrap(
+    api.GET("/v1/experiments/{experiment_id}/runs", {
+      params: {
+        path: { experiment_id: experiment.id },
+        query: {
+          cursor,
+          limit: RUNS_PAGE_SIZE,
+          errors: view.errors,
+          evaluator: scoreUsed ? view.evaluator : undefined,
+          min_score: view.min,
+          max_score: view.max,
+          sort: view.sort,
+        },
+      },
+      signal,
+    }),
+  );
+  // The examples' content at the experiment's version, for the page's runs only.
+  const sourceIds = [...new Set(runs.data.map((run) => run.source_id))];
+  const examples = new Map<string, Example>();
+  if (sourceIds.length > 0) {
+    const page = await unwrap(
+      api.GET("/v1/datasets/{dataset_id}/examples", {
+        params: {
+          path: { dataset_id: experiment.dataset_id },
+          query: { version_id: experiment.version_id, source_id: sourceIds, limit: sourceIds.length },
+        },
+        signal,
+      }),
+    );
+    // A JSON page (the route answers NDJSON only when asked to).
+    if (typeof page !== "string") for (const example of page.data) examples.set(example.source_id, example);
+  }
+  return { runs, examples };
+}
+
+function RunsSection({ experiment }: { experiment: Experiment }) {
+  const [params] = useSearchParams();
+  const cursor = useCursor();
+  const view = new URLSearchParams(params);
+  view.delete("cursor");
+  const search = view.toString();
+  const load = useLoad<RunsAnswer>(
+    (signal) => loadRuns(experiment, search, cursor, signal),
+    [experiment, search, cursor],
+  );
+  const evaluators = experiment.summary?.evaluations.map((evaluation) => evaluation.name) ?? [];
+  const filtered = search !== "";
+  return (
+    <section aria-labelledby="runs-heading">
+      <h2 id="runs-heading">Runs</h2>
+      <RunsFilters key={search} evaluators={evaluators} />
+      <Loaded load={load} what="Loading the runs">
+        {({ runs, examples }) =>
+          runs.data.length === 0 ? (
+            <Empty>
+              {filtered
+                ? "No run matches these filters."
+                : "No runs yet: run the experiment with an SDK (run_experiment / runExperiment)."}
+            </Empty>
+          ) : (
+            <>
+              <RunsTable
+                runs={runs.data}
+                examples={examples}
+                evaluators={evaluators}
+                repetitions={experiment.repetitions}
+              />
+              <Pager nextCursor={runs.next_cursor} label="Pages of runs" />
+            </>
+          )
+        }
+      </Loaded>
+    </section>
   );
 }

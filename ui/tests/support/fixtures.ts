@@ -33,6 +33,17 @@ export async function data<T>(call: Promise<{ data?: T; error?: unknown; respons
   return answer;
 }
 
+type ExamplesQuery = NonNullable<paths["/v1/datasets/{dataset_id}/examples"]["get"]["parameters"]["query"]>;
+
+/** GET /v1/datasets/{id}/examples as a JSON page (the route also answers NDJSON, typed as text). */
+export async function examples(api: Api, datasetId: string, query: ExamplesQuery): Promise<Schemas["ExamplePage"]> {
+  const answer = await data(
+    api.GET("/v1/datasets/{dataset_id}/examples", { params: { path: { dataset_id: datasetId }, query } }),
+  );
+  if (typeof answer === "string") throw new Error(`expected a JSON page, got text: ${answer.slice(0, 200)}`);
+  return answer;
+}
+
 export const test = base.extend<{ api: Api }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright passes the fixtures a function destructures.
   baseURL: async ({}, use) => {
