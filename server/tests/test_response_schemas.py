@@ -322,7 +322,12 @@ def _exercise(check: Checker) -> None:
     assert incomplete["data"][0]["repetition_numbers"] == [2]
     check("GET", "/v1/experiments/{experiment_id}/incomplete", 404, at={"experiment_id": "999999"})
 
-    pair = {"base": created["id"], "head": created["id"]}
+    twin_body = {"repetitions": 2, "version_id": created["version_id"]}
+    twin = check("POST", "/v1/datasets/{dataset_id}/experiments", 201, at=ids, json=twin_body)
+    check("POST", "/v1/experiments/{experiment_id}/runs", 201, at={"experiment_id": twin["id"]}, json=runs)
+    pair = {"base": created["id"], "head": twin["id"]}
+    itself = check("GET", "/v1/experiments/compare", 422, query={**pair, "head": created["id"]})
+    assert itself["code"] == "compare_with_itself"
     compared = check("GET", "/v1/experiments/compare", 200, query={**pair, "threshold": "exact:0.5"})
     assert compared["counts"]["same_content"] == 3 and compared["data"][0]["scores"][0]["name"] == "exact"
     check("GET", "/v1/experiments/compare", 404, query={**pair, "head": "999999"})

@@ -77,6 +77,18 @@ function Verdict({ comparison }: { comparison: Comparison }) {
   );
 }
 
+const EVALUATOR_COLUMNS = [
+  "Base (all)",
+  "Head (all)",
+  "Δ all",
+  "Base (same content)",
+  "Head (same content)",
+  "Δ same content",
+  "Compared",
+  "Regressions",
+  "Improvements",
+];
+
 export function CompareAggregates({ comparison }: { comparison: Comparison }) {
   const { counts, deltas, base, head } = comparison;
   return (
@@ -94,34 +106,22 @@ export function CompareAggregates({ comparison }: { comparison: Comparison }) {
         </p>
       )}
       <dl className="facts" data-testid="compare-counts">
-        <div>
-          <dt>Same content</dt>
-          <dd>{formatCount(counts.same_content)}</dd>
-        </div>
-        <div>
-          <dt>Example changed</dt>
-          <dd>{formatCount(counts.changed)}</dd>
-        </div>
-        <div>
-          <dt>Only in base</dt>
-          <dd>{formatCount(counts.only_base)}</dd>
-        </div>
-        <div>
-          <dt>Only in head</dt>
-          <dd>{formatCount(counts.only_head)}</dd>
-        </div>
-        <div>
-          <dt>Output changed</dt>
-          <dd>{formatCount(counts.output_changed)}</dd>
-        </div>
-        <div>
-          <dt>Missing runs in head</dt>
-          <dd>{formatCount(counts.missing_runs)}</dd>
-        </div>
-        <div>
-          <dt>New run errors</dt>
-          <dd>{formatCount(counts.new_run_errors)}</dd>
-        </div>
+        {(
+          [
+            ["Same content", counts.same_content],
+            ["Example changed", counts.changed],
+            ["Only in base", counts.only_base],
+            ["Only in head", counts.only_head],
+            ["Output changed", counts.output_changed],
+            ["Missing runs in head", counts.missing_runs],
+            ["New run errors", counts.new_run_errors],
+          ] as const
+        ).map(([label, count]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{formatCount(count)}</dd>
+          </div>
+        ))}
       </dl>
       {comparison.evaluators.length > 0 && (
         <div className="table-wrap">
@@ -132,33 +132,11 @@ export function CompareAggregates({ comparison }: { comparison: Comparison }) {
             <thead>
               <tr>
                 <th scope="col">Evaluator</th>
-                <th scope="col" className="number">
-                  Base (all)
-                </th>
-                <th scope="col" className="number">
-                  Head (all)
-                </th>
-                <th scope="col" className="number">
-                  Δ all
-                </th>
-                <th scope="col" className="number">
-                  Base (same content)
-                </th>
-                <th scope="col" className="number">
-                  Head (same content)
-                </th>
-                <th scope="col" className="number">
-                  Δ same content
-                </th>
-                <th scope="col" className="number">
-                  Compared
-                </th>
-                <th scope="col" className="number">
-                  Regressions
-                </th>
-                <th scope="col" className="number">
-                  Improvements
-                </th>
+                {EVALUATOR_COLUMNS.map((label) => (
+                  <th scope="col" className="number" key={label}>
+                    {label}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>

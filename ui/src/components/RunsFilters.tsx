@@ -35,6 +35,31 @@ export function runsView(params: URLSearchParams) {
   };
 }
 
+function ScoreInput(props: {
+  id: string;
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  off: boolean;
+}) {
+  return (
+    <label htmlFor={props.id}>
+      {props.label}
+      <input
+        id={props.id}
+        name={props.name}
+        type="number"
+        step="any"
+        inputMode="decimal"
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+        disabled={props.off}
+      />
+    </label>
+  );
+}
+
 export function RunsFilters({ evaluators }: { evaluators: string[] }) {
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -63,6 +88,7 @@ export function RunsFilters({ evaluators }: { evaluators: string[] }) {
     navigate(withQuery(params, { errors, evaluator: scoreUsed ? evaluator : null, min, max, sort }));
   }
 
+  const none = evaluators.length === 0;
   const filtered = ["errors", "evaluator", "min", "max", "sort"].some((name) => params.has(name));
   return (
     <form onSubmit={submit} className="runs-filters" aria-label="Filter and sort the runs" data-testid="runs-filters">
@@ -92,32 +118,8 @@ export function RunsFilters({ evaluators }: { evaluators: string[] }) {
             ))}
           </select>
         </label>
-        <label htmlFor={`${id}-min`}>
-          Score from
-          <input
-            id={`${id}-min`}
-            name="min"
-            type="number"
-            step="any"
-            inputMode="decimal"
-            value={min}
-            onChange={(e) => setMin(e.target.value)}
-            disabled={evaluators.length === 0}
-          />
-        </label>
-        <label htmlFor={`${id}-max`}>
-          Score to
-          <input
-            id={`${id}-max`}
-            name="max"
-            type="number"
-            step="any"
-            inputMode="decimal"
-            value={max}
-            onChange={(e) => setMax(e.target.value)}
-            disabled={evaluators.length === 0}
-          />
-        </label>
+        <ScoreInput id={`${id}-min`} name="min" label="Score from" value={min} onChange={setMin} off={none} />
+        <ScoreInput id={`${id}-max`} name="max" label="Score to" value={max} onChange={setMax} off={none} />
         <label htmlFor={`${id}-sort`}>
           Sort
           <select id={`${id}-sort`} name="sort" value={sort} onChange={(e) => setSort(e.target.value)}>

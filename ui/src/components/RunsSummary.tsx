@@ -124,18 +124,11 @@ export function RunsSummary({ experiment, datasetName }: { experiment: Experimen
             <thead>
               <tr>
                 <th scope="col">Evaluator</th>
-                <th scope="col" className="number">
-                  Mean score
-                </th>
-                <th scope="col" className="number">
-                  Scored
-                </th>
-                <th scope="col" className="number">
-                  Evaluations
-                </th>
-                <th scope="col" className="number">
-                  Errors
-                </th>
+                {["Mean score", "Scored", "Evaluations", "Errors"].map((label) => (
+                  <th scope="col" className="number" key={label}>
+                    {label}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
