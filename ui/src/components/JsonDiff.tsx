@@ -1,6 +1,7 @@
 // One side of two JSON values shown side by side, with what differs marked: members and items
 // only on this side (removed on the old side, added on the new), values changed, and inside
-// changed strings the words that differ. Unchanged branches start folded.
+// changed strings the words that differ. Unchanged branches (a whole unchanged part too) start
+// folded, so the changes come first.
 import type { ReactNode } from "react";
 import { TextDiff } from "./TextDiff";
 
@@ -53,7 +54,7 @@ function Node({ value, other, side, depth }: { value: unknown; other: unknown; s
   const otherRecord = other as Record<string, unknown>;
   const mark = side === "before" ? "removed" : "added";
   return (
-    <details open={changed || depth === 0} className="json-diff-node">
+    <details open={changed} className="json-diff-node">
       <summary>
         <code>{array ? `[${entries.length}]` : `{${entries.length}}`}</code>
         {changed ? null : <span className="muted"> unchanged</span>}

@@ -1,3 +1,4 @@
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { EvaluatorChart, experimentLabel } from "../components/EvaluatorChart";
 import { Pager, useCursor } from "../components/Pager";
@@ -15,6 +16,9 @@ export const CHART_EXPERIMENTS = 300;
 
 export function DatasetPage() {
   const { datasetId = "" } = useParams();
+  // The chart's summaries are read once the table's are in: each summary aggregates every run
+  // of its experiment, and the table is the first screen.
+  const [tableSettled, setTableSettled] = useState(false);
   const dataset = useLoad(
     (signal) => unwrap(api.GET("/v1/datasets/{dataset_id}", { params: { path: { dataset_id: datasetId } }, signal })),
     [datasetId],
@@ -55,11 +59,11 @@ export function DatasetPage() {
             <div className="dataset-experiments">
               <section aria-labelledby="experiments-heading">
                 <h2 id="experiments-heading">Experiments</h2>
-                <Experiments datasetId={info.id} />
+                <Experiments datasetId={info.id} onSettled={() => setTableSettled(true)} />
               </section>
               <section aria-labelledby="chart-heading">
                 <h2 id="chart-heading">Evaluator means across experiments</h2>
-                <MeansChart datasetId={info.id} />
+                <MeansChart datasetId={info.id} start={tableSettled} />
               </section>
             </div>
           </div>
@@ -155,7 +159,7 @@ function meanOf(experiment: Experiment, evaluator: string): number | null | unde
   return experiment.summary?.evaluations.find((summary) => summary.name === evaluator)?.mean_score;
 }
 
-function Experiments({ datasetId }: { datasetId: string }) {
+function Experiments({ datasetId, onSettled }: { datasetId: string; onSettled: () => void }) {
   const cursor = useCursor("experiments");
   const load = useLoad(
     (signal) =>
@@ -167,6 +171,9 @@ function Experiments({ datasetId }: { datasetId: string }) {
       ),
     [datasetId, cursor],
   );
+  useEffect(() => {
+    if (load.status !== "loading") onSettled();
+  }, [load.status, onSettled]);
   return (
     <Loaded load={load} what="Loading the experiments">
       {(page) => {
@@ -269,8 +276,11 @@ async function chartExperiments(
   return { list: list.slice(0, CHART_EXPERIMENTS).reverse(), more: cursor !== null || list.length > CHART_EXPERIMENTS };
 }
 
-function MeansChart({ datasetId }: { datasetId: string }) {
-  const load = useLoad((signal) => chartExperiments(datasetId, signal), [datasetId]);
+function MeansChart({ datasetId, start }: { datasetId: string; start: boolean }) {
+  const load = useLoad(
+    (signal) => (start ? chartExperiments(datasetId, signal) : new Promise<never>(() => {})),
+    [datasetId, start],
+  );
   return (
     <Loaded load={load} what="Loading the chart">
       {({ list, more }) => {
