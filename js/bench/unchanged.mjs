@@ -6,15 +6,19 @@
 //   node bench/unchanged.mjs DIST BASE_URL EXAMPLES.jsonl DATASET REPEAT
 //
 // DIST is the directory of the SDK's built index.js (js/dist, or an older build to compare).
-import { readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
 const [dist, baseUrl, file, name, repeat] = process.argv.slice(2);
 const { createClient, upsertDataset } = await import(pathToFileURL(`${dist}/index.js`).href);
-const rows = readFileSync(file, "utf8")
-  .split("\n")
-  .filter((line) => line !== "")
-  .map((line) => JSON.parse(line));
+// Line by line: a million examples of ~1 KB are more text than one string may hold.
+const rows = [];
+for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY })) {
+  if (line !== "") {
+    rows.push(JSON.parse(line));
+  }
+}
 const client = createClient({ baseUrl, timeoutMs: 900_000 });
 const dataset = { datasetName: name };
 async function timed() {

@@ -146,8 +146,20 @@ def js_figures(dist: Path, base_url: str, rows: list[dict[str, Any]], directory:
     with data.open("w", encoding="utf-8") as out:
         out.writelines(json.dumps(row) + "\n" for row in rows)
     script = Path(__file__).resolve().parents[2] / "js" / "bench" / "unchanged.mjs"
-    argv = ["node", str(script), str(dist), base_url, str(data), "unchanged-js", str(repeat)]
-    done = subprocess.run(argv, check=True, capture_output=True, text=True)
+    # A million examples as JS objects take more than Node's default heap.
+    argv = [
+        "node",
+        "--max-old-space-size=12288",
+        str(script),
+        str(dist),
+        base_url,
+        str(data),
+        "unchanged-js",
+        str(repeat),
+    ]
+    done = subprocess.run(argv, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-2000:]}")
     figures: dict[str, Any] = json.loads(done.stdout)
     return figures
 
