@@ -146,13 +146,34 @@ def _timed(times: list[float], work: Callable[[], dict[str, Any]]) -> dict[str, 
     return result
 
 
+def _previous(path: Path | None) -> list[str]:
+    """The table and load lines of an earlier run's file (its own "before" section left out),
+    under a heading, to read the new figures against."""
+    if path is None:
+        return []
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## Before"):
+            break
+        if line.startswith("|") or line.endswith("."):
+            kept.append(line)
+    return ["## Before (the previous run of this script)", "", *kept, ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT.parent / "bench-results" / "server-reuse.md")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help="an earlier table of this script (such as --out before a change): kept below the new one",
+    )
     args = parser.parse_args()
+    previous = _previous(args.previous)
     columns: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         columns["SQLite"] = run(f"sqlite:///{tmp}/reuse.db", args.count, args.repeats)
@@ -197,6 +218,7 @@ def main() -> int:
         ),
         "",
     ]
+    lines += previous
     text = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

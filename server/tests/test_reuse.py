@@ -16,10 +16,15 @@ Each base run holds evaluations `correct` (version c1), `quality` (version q1) a
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from groundset_server.db.engine import make_engine, run_migrations, write_transaction
+from groundset_server.services.experiments import experiment_row
 from tests.conftest import example
 from tests.test_experiments import create, examples_at, post_runs, problem, stored_runs
 from tests.test_upsert import upsert
@@ -328,3 +333,67 @@ def test_a_summary_page_holds_at_most_100(client: TestClient) -> None:
     rest = client.get(url, params={"summary": "true", "cursor": first["next_cursor"]}).json()
     assert [item["id"] for item in rest["data"]] == [created[0]] and rest["next_cursor"] is None
     assert len(client.get(url, params={"limit": 1000}).json()["data"]) == 101
+
+
+def test_an_unchecked_transaction_turns_foreign_keys_on_again(sqlite_url: str) -> None:
+    """The copy runs without SQLite's foreign key checks; the pooled connection gets them back,
+    also when the transaction fails, and the next transaction checks them."""
+    engine = make_engine(sqlite_url)
+    run_migrations(engine)
+    try:
+        with write_transaction(engine, check_references=False) as conn:
+            driver = conn.connection.driver_connection
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 0
+            # No check: a run of an experiment that does not exist goes in (and is rolled back).
+            conn.exec_driver_sql(
+                "INSERT INTO experiment_runs (experiment_id, example_id, content_hash, repetition_number, "
+                "start_time, end_time) VALUES (999, 999, 'h', 1, 't', 't')"
+            )
+            conn.rollback()
+        assert driver.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with pytest.raises(RuntimeError), write_transaction(engine, check_references=False):
+            raise RuntimeError("fails")
+        assert driver.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with pytest.raises(sa.exc.IntegrityError), write_transaction(engine) as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO experiment_runs (experiment_id, example_id, content_hash, repetition_number, "
+                "start_time, end_time) VALUES (999, 999, 'h', 1, 't', 't')"
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_base_deleted_during_a_copy_waits_and_clears_the_new_links(client: TestClient) -> None:
+    """No foreign key guards the link on PostgreSQL (migration 0010): the copy holds its base
+    with the lock a foreign key check takes, so a deletion of the base waits for the copies to
+    be committed and then clears their links, never leaving one to a run that is gone."""
+    s = scene(client)
+    engine: sa.Engine = client.app.state.engine  # type: ignore[attr-defined]
+    origin = s["base_runs"][("a", 1)]
+    deleted: list[int] = []
+    with engine.connect() as conn, conn.begin():
+        # What the reuse's transaction does first, then one copy as its INSERT ... SELECT makes.
+        experiment_row(conn, s["base"], keep=True)
+        conn.execute(
+            sa.text(
+                "INSERT INTO experiment_runs (experiment_id, example_id, content_hash, repetition_number, "
+                "start_time, end_time, reused_from_run_id) SELECT :head, example_id, content_hash, "
+                "repetition_number, start_time, end_time, id FROM experiment_runs WHERE id = :origin"
+            ),
+            {"head": int(s["head"]), "origin": int(origin["id"])},
+        )
+        if conn.dialect.name == "postgresql":
+            deleter = threading.Thread(
+                target=lambda: deleted.append(client.delete(f"/v1/experiments/{s['base']}").status_code)
+            )
+            deleter.start()
+            deleter.join(0.5)
+            assert deleter.is_alive() and not deleted
+    if conn.dialect.name == "postgresql":
+        deleter.join(30)
+        assert deleted == [204]
+    else:
+        # SQLite's writers exclude each other: the deletion comes after the commit anyway.
+        assert client.delete(f"/v1/experiments/{s['base']}").status_code == 204
+    (copy,) = stored_runs(client, s["head"])
+    assert copy["source_id"] == "a" and copy["reused_from_run_id"] is None

@@ -3,7 +3,8 @@
 The services call these and never look at ``conn.dialect`` themselves:
 
 - text in code point order (:func:`code_point_order`): PostgreSQL's collation otherwise;
-- row locks (:func:`for_update`): PostgreSQL locks the rows read (``SELECT ... FOR UPDATE``);
+- row locks (:func:`for_update`, :func:`for_key_share`): PostgreSQL locks the rows read
+  (``SELECT ... FOR UPDATE``, ``FOR KEY SHARE``);
   SQLite has none, and its write transactions already hold the database's one writer lock
   (``BEGIN IMMEDIATE``, :func:`groundset_server.db.engine.write_transaction`);
 - ``INSERT ... ON CONFLICT`` (:func:`insert_ignoring`, :func:`insert_replacing`): the same SQL,
@@ -57,6 +58,15 @@ def for_update(conn: sa.Connection, query: sa.Select[Any], of: sa.Table | None =
     if is_sqlite(conn):
         return query
     return query.with_for_update(of=of) if of is not None else query.with_for_update()
+
+
+def for_key_share(conn: sa.Connection, query: sa.Select[Any], of: sa.Table) -> sa.Select[Any]:
+    """``query`` taking PostgreSQL's ``FOR KEY SHARE`` lock on the rows of ``of`` it reads, the
+    lock a foreign key check takes: a delete of them waits for the transaction's end, readers
+    and other key shares do not; unchanged on SQLite (its writers exclude each other)."""
+    if is_sqlite(conn):
+        return query
+    return query.with_for_update(of=of, read=True, key_share=True)
 
 
 def _insert(conn: sa.Connection, table: sa.Table) -> Any:

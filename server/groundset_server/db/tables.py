@@ -194,15 +194,10 @@ experiment_runs = sa.Table(
     sa.Column("tokens_out", sa.BigInteger, nullable=True),
     sa.Column("cost", sa.Float, nullable=True),
     sa.Column("currency", sa.Text, nullable=True),
-    # The run an incremental rerun copied this one from; the copy outlives it.
-    sa.Column(
-        "reused_from_run_id",
-        sa.Integer,
-        sa.ForeignKey(
-            "experiment_runs.id", ondelete="SET NULL", name="fk_experiment_runs_reused_from_run_id"
-        ),
-        nullable=True,
-    ),
+    # The run an incremental rerun copied this one from; the copy outlives it (deleting that
+    # run's experiment clears the link). No foreign key on PostgreSQL since migration 0010;
+    # SQLite keeps the one of migration 0004.
+    sa.Column("reused_from_run_id", sa.Integer, nullable=True),
     sa.UniqueConstraint(
         "experiment_id",
         "example_id",
