@@ -63,14 +63,12 @@ function InputCell({ item, sides }: { item: ComparedExample; sides: SidesData })
   const after = sides.headExamples.get(item.source_id);
   if (item.status === "changed" && before && after) {
     return (
-      <details className="cell-scroll">
+      <details open className="cell-scroll input-edit">
         <summary>
-          <span className="badge changed">edited</span> base → head
+          <span className="badge changed">edited</span> base, then head
         </summary>
-        <div className="side-by-side">
-          <JsonDiff value={content(before)} other={content(after)} side="before" />
-          <JsonDiff value={content(after)} other={content(before)} side="after" />
-        </div>
+        <JsonDiff value={content(before)} other={content(after)} side="before" />
+        <JsonDiff value={content(after)} other={content(before)} side="after" />
       </details>
     );
   }

@@ -37,19 +37,24 @@ async function loadExperiment(experimentId: string, signal: AbortSignal) {
 export function ExperimentPage() {
   const { experimentId = "" } = useParams();
   const load = useLoad((signal) => loadExperiment(experimentId, signal), [experimentId]);
+  // One heading whatever the state: the experiment's name once read, its id before (and when
+  // it could not be read).
   return (
-    <Loaded load={load} what="Loading the experiment">
-      {({ experiment, dataset, earlier }) => (
-        <>
-          <h1>
-            {experimentLabel(experiment)} <small className="muted">#{experiment.id}</small>
-          </h1>
-          <RunsSummary experiment={experiment} datasetName={dataset.name} />
-          <CompareWith experiment={experiment} earlier={earlier} />
-          <RunsSection experiment={experiment} />
-        </>
-      )}
-    </Loaded>
+    <>
+      <h1>
+        {load.status === "ok" ? experimentLabel(load.data.experiment) : "Experiment"}{" "}
+        <small className="muted">#{experimentId}</small>
+      </h1>
+      <Loaded load={load} what="Loading the experiment">
+        {({ experiment, dataset, earlier }) => (
+          <>
+            <RunsSummary experiment={experiment} datasetName={dataset.name} />
+            <CompareWith experiment={experiment} earlier={earlier} />
+            <RunsSection experiment={experiment} />
+          </>
+        )}
+      </Loaded>
+    </>
   );
 }
 
