@@ -187,3 +187,45 @@ def test_versions_answer_their_digest_stored_or_computed(client: TestClient) -> 
     assert [v["digest"] for v in again] == [second["digest"], first["digest"]]
     one = client.get(f"/v1/datasets/{dataset_id}/versions/{first['version_id']}").json()
     assert one["digest"] == first["digest"]
+
+
+def test_diff_of_every_pair_of_versions_matches_their_manifests(client: TestClient) -> None:
+    """The diff reads only the examples with a revision between the two versions; every pair
+    of five versions (either order, and a version with itself) gives what their manifests say,
+    through deletes, a revival, an edit undone and another dataset's versions in between."""
+    body = {"dataset": {"name": "history"}}
+    other = {"dataset": {"name": "interleaved"}}
+    steps = [
+        ("mirror", [example("a", {"q": 1}), example("b", {"q": 2}), example("c", {"q": 3})]),
+        ("merge", [example("b", {"q": 20}), example("d", {"q": 4})]),
+        ("mirror", [example("a", {"q": 1}), example("b", {"q": 2}), example("d", {"q": 4})]),
+        ("mirror", [example("a", {"q": 1}), example("c", {"q": 3}), example("d", {"q": 40})]),
+        ("merge", [example("b", {"q": 2}), example("e", {"q": 5})]),
+    ]
+    ids = []
+    for index, (mode, items) in enumerate(steps):
+        ids.append(upsert(client, items, mode=mode, **body)["version_id"])
+        upsert(client, [example(f"o{index}", {"q": index})], **other)
+    dataset_id = client.get("/v1/datasets", params={"name": "history"}).json()["data"][0]["id"]
+
+    answers = {
+        version: client.get(f"/v1/datasets/{dataset_id}/manifest", params={"version_id": version}).json()
+        for version in ids
+    }
+    manifests = {version: dict(answer["examples"]) for version, answer in answers.items()}
+    digests = {version: answer["digest"] for version, answer in answers.items()}
+    for first in ids:
+        for second in ids:
+            diff = client.get(
+                f"/v1/datasets/{dataset_id}/diff", params={"from_version_id": first, "to_version_id": second}
+            ).json()
+            old, new = manifests[first], manifests[second]
+            assert diff["created"] == sorted(set(new) - set(old)), (first, second)
+            assert diff["deleted"] == sorted(set(old) - set(new)), (first, second)
+            assert diff["updated"] == sorted(s for s in new if s in old and old[s] != new[s]), (first, second)
+            assert (diff["from_digest"], diff["to_digest"]) == (digests[first], digests[second])
+    # b edited in 2 and back in 3: no change from 1 to 3; c deleted in 3 and revived in 4 as it was.
+    one_to_four = client.get(
+        f"/v1/datasets/{dataset_id}/diff", params={"from_version_id": ids[0], "to_version_id": ids[3]}
+    ).json()
+    assert (one_to_four["created"], one_to_four["updated"], one_to_four["deleted"]) == (["d"], [], ["b"])

@@ -25,6 +25,7 @@ from groundset_server.services.queries import (
     example_json,
     example_page,
     example_set_page,
+    example_set_query,
     page,
     pairs_at,
     resolve_version,
@@ -259,8 +260,8 @@ def diff(
         dataset = dataset_by_id(conn, dataset_id)
         before_id = _diff_side(conn, dataset.id, "from", source)
         after_id = _diff_side(conn, dataset.id, "to", target)
-        before = dict(pairs_at(conn, dataset.id, before_id))
-        after_ = dict(pairs_at(conn, dataset.id, after_id))
+        before, after_ = _changed_pairs(conn, dataset.id, before_id, after_id)
+        found = digests_of(conn, dataset.id, sorted({before_id, after_id}))
     return {
         "dataset_id": render_id(dataset.id),
         "from_version_id": render_id(before_id),
@@ -268,9 +269,34 @@ def diff(
         "created": sorted(s for s in after_ if s not in before),
         "updated": sorted(s for s, h in after_.items() if s in before and before[s] != h),
         "deleted": sorted(s for s in before if s not in after_),
-        "from_digest": groundset_core.manifest_digest(list(before.items())),
-        "to_digest": groundset_core.manifest_digest(list(after_.items())),
+        "from_digest": found[before_id],
+        "to_digest": found[after_id],
     }
+
+
+def _changed_pairs(
+    conn: sa.Connection, dataset_id: int, first: int, second: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The ``source_id -> content_hash`` pairs at ``first`` and at ``second`` of the examples
+    that may differ between them: those with a revision after the older version, up to the
+    newer (an example without one holds the same content at both). Read through the revisions'
+    version index, so a diff of 1% of 100,000 examples reads about 1,000 examples, not all of
+    both versions."""
+    low, high = sorted((first, second))
+    touched = (
+        sa.select(revisions.c.example_id)
+        .join(examples, examples.c.id == revisions.c.example_id)
+        .where(
+            examples.c.dataset_id == dataset_id, revisions.c.version_id > low, revisions.c.version_id <= high
+        )
+    )
+    columns = [examples.c.source_id, revisions.c.content_hash]
+
+    def at(version: int) -> dict[str, str]:
+        query = example_set_query(conn, dataset_id, version, columns).where(examples.c.id.in_(touched))
+        return {source_id: hash_ for source_id, hash_ in conn.execute(query)}
+
+    return at(first), at(second)
 
 
 def _diff_side(conn: sa.Connection, dataset_id: int, side: str, given: tuple[str | None, str | None]) -> int:
