@@ -159,24 +159,24 @@ export function CompareExamples({ examples, sides }: { examples: ComparedExample
                   <span className="badge">{CLASS_LABELS[item.status]}</span>
                   <Flags item={item} />
                 </th>
-                <td>
+                <td data-label="Input">
                   <InputCell item={item} sides={sides} />
                 </td>
-                <td>
+                <td data-label="Base output">
                   {item.base === null || item.base === undefined ? (
                     <span className="muted">not in base's version</span>
                   ) : (
                     <OutputCell own={base} other={head} side="before" />
                   )}
                 </td>
-                <td>
+                <td data-label="Head output">
                   {item.head === null || item.head === undefined ? (
                     <span className="muted">not in head's version</span>
                   ) : (
                     <OutputCell own={head} other={base} side="after" />
                   )}
                 </td>
-                <td>
+                <td data-label="Scores">
                   <ScoresCell scores={item.scores} />
                 </td>
               </tr>

@@ -90,19 +90,21 @@ export function RunsTable({
                     </>
                   )}
                 </th>
-                <td>
+                <td data-label="Input">
                   <ValueCell value={example?.input} absent="not read" />
                 </td>
-                <td>
+                <td data-label="Expected output">
                   <ValueCell value={example ? (example.output ?? undefined) : undefined} absent="none" />
                 </td>
-                <td>{run.error ? <span className="muted">no output</span> : <ValueCell value={run.output} />}</td>
+                <td data-label="Output">
+                  {run.error ? <span className="muted">no output</span> : <ValueCell value={run.output} />}
+                </td>
                 {evaluators.map((name) => (
-                  <td key={name}>
+                  <td key={name} data-label={name}>
                     <EvaluationCell evaluation={run.evaluations.find((evaluation) => evaluation.name === name)} />
                   </td>
                 ))}
-                <td className="number">
+                <td className="number" data-label="Latency">
                   {formatMs(run.latency_ms)}
                   {(run.tokens_in !== null || run.tokens_out !== null) && (
                     <>
@@ -113,7 +115,9 @@ export function RunsTable({
                     </>
                   )}
                 </td>
-                <td>{run.error ? <span className="run-error">{run.error}</span> : <span className="muted">—</span>}</td>
+                <td data-label="Error">
+                  {run.error ? <span className="run-error">{run.error}</span> : <span className="muted">—</span>}
+                </td>
               </tr>
             );
           })}

@@ -272,6 +272,7 @@ function Comparison({ base, head }: { base: string; head: string }) {
           </>
         )}
       </Loaded>
+      {load.status === "error" && <ComparePicker base={base} head={head} />}
     </>
   );
 }
