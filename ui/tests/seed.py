@@ -4,7 +4,10 @@
   with no experiment (the dataset page's empty state); one example mentions "zebra crossing" and
   one has the source id `needle-42` (the examples page's text and source-id search);
 - when the quickstart's dataset `quickstart-qa-python` is there: an experiment `flaky lookup` on
-  its latest version whose task fails on every fourth example (the runs filter on errors).
+  its latest version, 3 repetitions (66 runs: more than a page of runs), whose task fails on
+  every fourth example (18 failed runs, for the runs filter on errors), answers wrong on another
+  fourth and copies the expected answer on the rest (scores 0 and 1, for the score filter and
+  the comparison's regressions first).
 
 Run with GROUNDSET_BASE_URL (and GROUNDSET_API_KEY) set: `.venv/bin/python ui/tests/seed.py`.
 """
@@ -34,7 +37,13 @@ def many() -> list[dict[str, Any]]:
     return records
 
 
-def exact(output: dict[str, str], expected: dict[str, str]) -> float:
+# The quickstart's evaluator names (so a comparison with its experiments has common
+# evaluators), scoring the copied answers: 1 when the answer is the expected one.
+def contains_answer(output: dict[str, str], expected: dict[str, str]) -> float:
+    return 1.0 if output["answer"] == expected["answer"] else 0.0
+
+
+def token_f1(output: dict[str, str], expected: dict[str, str]) -> float:
     return 1.0 if output["answer"] == expected["answer"] else 0.0
 
 
@@ -57,15 +66,18 @@ def main() -> None:
         def flaky(example: groundset.Example) -> dict[str, str]:
             if position[example.source_id] % 4 == 0:
                 raise RuntimeError(f"lookup timed out for {example.source_id}")
+            if position[example.source_id] % 4 == 3:
+                return {"answer": "I do not know."}
             return {"answer": str(example.output["answer"])}
 
         groundset.run_experiment(
             dataset,
             flaky,
-            [exact],
+            [contains_answer, token_f1],
             client=client,
             experiment_name="flaky lookup",
             task_version="flaky-1",
+            repetitions=3,
             print_summary=False,
             progress=False,
         )

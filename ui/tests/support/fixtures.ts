@@ -5,6 +5,7 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../../js/ts/generated/openapi.ts";
 
+export type { paths };
 export { expect };
 export type Schemas = components["schemas"];
 
