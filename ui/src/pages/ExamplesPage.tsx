@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { JsonView } from "../components/JsonView";
 import { Pager, useCursor, withParam } from "../components/Pager";
@@ -153,6 +153,8 @@ export function ExamplesPage() {
 
 function SearchForm({ q, limit }: { q: string; limit: number }) {
   const [text, setText] = useState(q);
+  // Back and forward change `q` without this form: show the search of the page shown.
+  useEffect(() => setText(q), [q]);
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const searchId = useId();
