@@ -1,7 +1,7 @@
 // An experiment: its summary, a way to compare it with another experiment of its dataset, and its
 // runs, filtered, sorted and paged by the server (the view in the URL: ?errors=, ?evaluator=,
 // ?min=, ?max=, ?sort=, ?cursor=).
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { experimentLabel } from "../components/EvaluatorChart";
 import { Pager, useCursor } from "../components/Pager";
@@ -15,12 +15,17 @@ import { useLoad } from "../lib/useLoad";
 
 export const RUNS_PAGE_SIZE = 50;
 
+/** The experiment with its summary, asked once for the page: the summary and the runs wait on
+ * the same answer, and the runs page is asked for at the same time (the summary is the slower
+ * read at 100,000 runs). */
+function experimentRequest(experimentId: string): Promise<Experiment> {
+  return unwrap(api.GET("/v1/experiments/{experiment_id}", { params: { path: { experiment_id: experimentId } } }));
+}
+
 /** The experiment, its dataset's name and the experiments of its dataset before it (newest
  * first, at most 100: the ones to compare it with). */
-async function loadExperiment(experimentId: string, signal: AbortSignal) {
-  const experiment = await unwrap(
-    api.GET("/v1/experiments/{experiment_id}", { params: { path: { experiment_id: experimentId } }, signal }),
-  );
+async function loadExperiment(request: Promise<Experiment>, signal: AbortSignal) {
+  const experiment = await request;
   const path = { dataset_id: experiment.dataset_id };
   const [dataset, earlier] = await Promise.all([
     unwrap(api.GET("/v1/datasets/{dataset_id}", { params: { path }, signal })),
@@ -36,7 +41,8 @@ async function loadExperiment(experimentId: string, signal: AbortSignal) {
 
 export function ExperimentPage() {
   const { experimentId = "" } = useParams();
-  const load = useLoad((signal) => loadExperiment(experimentId, signal), [experimentId]);
+  const request = useMemo(() => experimentRequest(experimentId), [experimentId]);
+  const load = useLoad((signal) => loadExperiment(request, signal), [request]);
   // One heading whatever the state: the experiment's name once read, its id before (and when
   // it could not be read).
   return (
@@ -50,10 +56,10 @@ export function ExperimentPage() {
           <>
             <RunsSummary experiment={experiment} datasetName={dataset.name} />
             <CompareWith experiment={experiment} earlier={earlier} />
-            <RunsSection experiment={experiment} />
           </>
         )}
       </Loaded>
+      {load.status !== "error" && <RunsSection experimentId={experimentId} request={request} />}
     </>
   );
 }
@@ -110,35 +116,40 @@ function CompareWith({ experiment, earlier }: { experiment: Experiment; earlier:
 }
 
 interface RunsAnswer {
+  experiment: Experiment;
   runs: Schemas["RunPage"];
   examples: Map<string, Example>;
 }
 
 async function loadRuns(
-  experiment: Experiment,
+  experimentId: string,
+  request: Promise<Experiment>,
   search: string,
   cursor: string | null,
   signal: AbortSignal,
 ): Promise<RunsAnswer> {
   const view = runsView(new URLSearchParams(search));
   const scoreUsed = view.min !== undefined || view.max !== undefined || view.sort?.endsWith("score");
-  const runs = await unwrap(
-    api.GET("/v1/experiments/{experiment_id}/runs", {
-      params: {
-        path: { experiment_id: experiment.id },
-        query: {
-          cursor,
-          limit: RUNS_PAGE_SIZE,
-          errors: view.errors,
-          evaluator: scoreUsed ? view.evaluator : undefined,
-          min_score: view.min,
-          max_score: view.max,
-          sort: view.sort,
+  const [runs, experiment] = await Promise.all([
+    unwrap(
+      api.GET("/v1/experiments/{experiment_id}/runs", {
+        params: {
+          path: { experiment_id: experimentId },
+          query: {
+            cursor,
+            limit: RUNS_PAGE_SIZE,
+            errors: view.errors,
+            evaluator: scoreUsed ? view.evaluator : undefined,
+            min_score: view.min,
+            max_score: view.max,
+            sort: view.sort,
+          },
         },
-      },
-      signal,
-    }),
-  );
+        signal,
+      }),
+    ),
+    request,
+  ]);
   // The examples' content at the experiment's version, for the page's runs only.
   const sourceIds = [...new Set(runs.data.map((run) => run.source_id))];
   const examples = new Map<string, Example>();
@@ -155,25 +166,26 @@ async function loadRuns(
     // A JSON page (the route answers NDJSON only when asked to).
     if (typeof page !== "string") for (const example of page.data) examples.set(example.source_id, example);
   }
-  return { runs, examples };
+  return { experiment, runs, examples };
 }
 
-function RunsSection({ experiment }: { experiment: Experiment }) {
+function RunsSection({ experimentId, request }: { experimentId: string; request: Promise<Experiment> }) {
   const [params] = useSearchParams();
   const cursor = useCursor();
   const view = new URLSearchParams(params);
   view.delete("cursor");
   const search = view.toString();
   const load = useLoad<RunsAnswer>(
-    (signal) => loadRuns(experiment, search, cursor, signal),
-    [experiment, search, cursor],
+    (signal) => loadRuns(experimentId, request, search, cursor, signal),
+    [experimentId, request, search, cursor],
   );
-  const evaluators = experiment.summary?.evaluations.map((evaluation) => evaluation.name) ?? [];
+  const experiment = load.status === "ok" ? load.data.experiment : null;
+  const evaluators = experiment?.summary?.evaluations.map((evaluation) => evaluation.name) ?? [];
   const filtered = search !== "";
   return (
     <section aria-labelledby="runs-heading">
       <h2 id="runs-heading">Runs</h2>
-      <RunsFilters key={search} evaluators={evaluators} />
+      {experiment && <RunsFilters key={search} evaluators={evaluators} />}
       <Loaded load={load} what="Loading the runs">
         {({ runs, examples }) =>
           runs.data.length === 0 ? (
@@ -188,7 +200,7 @@ function RunsSection({ experiment }: { experiment: Experiment }) {
                 runs={runs.data}
                 examples={examples}
                 evaluators={evaluators}
-                repetitions={experiment.repetitions}
+                repetitions={experiment?.repetitions ?? 1}
               />
               <Pager nextCursor={runs.next_cursor} label="Pages of runs" />
             </>
