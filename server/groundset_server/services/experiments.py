@@ -518,7 +518,7 @@ def list_runs(
         if filters.plain:
             rows, next_cursor = page(conn, query, runs.c.id, cursor, limit)
         else:
-            rows, next_cursor = filtered_page(conn, query, filters, cursor, limit)
+            rows, next_cursor = filtered_page(conn, query, experiment.dataset_id, filters, cursor, limit)
         by_run: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
         if rows:
             # A page in stored order is one id range, read by it; a filtered or sorted one is not.
