@@ -338,7 +338,8 @@ class Prepared:
         """The digest of the whole manifest (``manifest_digest`` of every ``(source_id,
         content_hash)``: SHA-256 of their RFC 8785 JSON sorted by source id), the digest of the
         version that holds exactly these examples, as ``groundset hash --digest`` prints it."""
-        return manifest_digest(list(zip(self.source_ids, self.hashes, strict=True)))
+        # Streamed to the core pair by pair: no list of a million tuples first.
+        return manifest_digest(zip(self.source_ids, self.hashes, strict=True))
 
     def bare_lines(self) -> list[bytes]:
         """Every example without content, as NDJSON lines: the plan's body, and the upsert's
