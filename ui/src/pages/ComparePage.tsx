@@ -230,6 +230,11 @@ function Comparison({ base, head }: { base: string; head: string }) {
       <h1>
         Compare #{base} → #{head}
       </h1>
+      <p>
+        <Link to={paths.compare(head, base)} data-testid="swap">
+          Swap base and head
+        </Link>
+      </p>
       <Loaded load={load} what="Comparing the experiments">
         {({ comparison, sides }) => (
           <>
