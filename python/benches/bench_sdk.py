@@ -248,10 +248,12 @@ def unchanged_main(args: argparse.Namespace) -> int:
     for database in args.databases.split(","):
         for count in (int(c) for c in args.unchanged_counts.split(",")):
             key = f"{database}/{count}"
-            python = "python" in args.sdks.split(",")
+            sdks = args.sdks.split(",")
+            python = "python" in sdks
+            js_dist = args.js_dist if "typescript" in sdks else None
             figures[key] = {
                 **figures.get(key, {}),
-                **unchanged_figures(count, database, args.repeat, args.js_dist, python),
+                **unchanged_figures(count, database, args.repeat, js_dist, python),
             }
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
@@ -276,7 +278,7 @@ def main() -> int:
     )
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--label", default="after")
-    parser.add_argument("--sdks", default="python", help="python: time the Python SDK (with --js-dist, TypeScript too)")
+    parser.add_argument("--sdks", default="python,typescript", help="the SDKs to time (typescript: with --js-dist)")
     parser.add_argument(
         "--js-dist", type=Path, help="with --unchanged-counts: time the TypeScript SDK built in this directory too"
     )
