@@ -26,6 +26,7 @@ export default defineConfig({
     locale: "en-US",
     timezoneId: "UTC",
     viewport: { width: 1280, height: 800 },
-    trace: "retain-on-failure",
+    // Traces cost time on every test; `npx playwright test --trace retain-on-failure` to get them.
+    trace: "off",
   },
 });

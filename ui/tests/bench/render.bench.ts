@@ -88,9 +88,7 @@ test("first-screen render time of every page", async ({ page }) => {
     console.log(rows.at(-1));
   }
   const load = loadavg().map((value) => value.toFixed(1));
-  const text = [
-    "# Web UI: first-screen render time",
-    "",
+  const about = [
     `Written by \`just ui::bench\` (ui/tests/bench/) on ${new Date().toISOString().slice(0, 16)}Z: groundset-server on`,
     `SQLite with a dataset of ${ids.examples.toLocaleString("en-US")} examples (version ${ids.to}; version ${ids.from}`,
     "before it: 1% edited, 0.1% deleted, 0.1% added) and two experiments of",
@@ -100,6 +98,11 @@ test("first-screen render time of every page", async ({ page }) => {
     "`<h1>` and a row of its main table with nothing still loading, in milliseconds: the median,",
     `best and worst of ${RUNS} loads after a warm-up load. Target: ${TARGET_MS} ms.`,
     `Load average at the end (1, 5, 15 min): ${load.join(", ")} on ${availableParallelism()} cores.`,
+  ].join(" ");
+  const text = [
+    "# Web UI: first-screen render time",
+    "",
+    ...wrap(about, 100),
     "",
     "| page | URL | first screen | median ms | best | worst | within 1 s |",
     "|---|---|---|---:|---:|---:|---|",
@@ -108,3 +111,19 @@ test("first-screen render time of every page", async ({ page }) => {
   ].join("\n");
   writeFileSync(path.join(ROOT, "bench-results", "ui.md"), text);
 });
+
+/** `text` in lines of at most `width` characters, broken at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
