@@ -94,8 +94,17 @@ export function EvaluatorChart({ experiments }: { experiments: Experiment[] }) {
       interaction: { mode: "index", intersect: false },
       layout: { padding: { top: 16 } },
       scales: {
-        x: { ticks: { color: text }, grid: { color: grid } },
-        y: { title: { display: true, text: "mean score", color: text }, ticks: { color: text }, grid: { color: grid } },
+        // Categories centred (one experiment is a point in the middle, not on the axis).
+        x: { offset: true, ticks: { color: text }, grid: { color: grid } },
+        // Scores are most often within 0..1: that range at least, so small differences do not
+        // fill the chart; wider means widen it.
+        y: {
+          suggestedMin: 0,
+          suggestedMax: 1,
+          title: { display: true, text: "mean score", color: text },
+          ticks: { color: text },
+          grid: { color: grid },
+        },
       },
       plugins: {
         legend: { labels: { color: text } },

@@ -56,17 +56,15 @@ export function DatasetPage() {
               <h2 id="versions-heading">Versions</h2>
               <Versions datasetId={info.id} />
             </section>
-            <div className="dataset-experiments">
-              <section aria-labelledby="experiments-heading">
-                <h2 id="experiments-heading">Experiments</h2>
-                <Experiments datasetId={info.id} onSettled={() => setTableSettled(true)} />
-              </section>
-              <section aria-labelledby="chart-heading">
-                <h2 id="chart-heading">Evaluator means across experiments</h2>
-                <MeansChart datasetId={info.id} start={tableSettled} />
-              </section>
-            </div>
+            <section aria-labelledby="chart-heading">
+              <h2 id="chart-heading">Evaluator means across experiments</h2>
+              <MeansChart datasetId={info.id} start={tableSettled} />
+            </section>
           </div>
+          <section aria-labelledby="experiments-heading">
+            <h2 id="experiments-heading">Experiments</h2>
+            <Experiments datasetId={info.id} onSettled={() => setTableSettled(true)} />
+          </section>
         </>
       )}
     </Loaded>
