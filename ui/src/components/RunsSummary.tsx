@@ -134,7 +134,18 @@ export function RunsSummary({ experiment, datasetName }: { experiment: Experimen
             <tbody>
               {summary.evaluations.map((evaluator) => (
                 <tr key={evaluator.name}>
-                  <th scope="row">{evaluator.name}</th>
+                  <th scope="row">
+                    {evaluator.scored > 0 ? (
+                      <Link
+                        to={`?${new URLSearchParams({ evaluator: evaluator.name, sort: "-score" })}#runs-heading`}
+                        title={`The runs by the score of ${evaluator.name}, highest first`}
+                      >
+                        {evaluator.name}
+                      </Link>
+                    ) : (
+                      evaluator.name
+                    )}
+                  </th>
                   <td className="number">{formatScore(evaluator.mean_score)}</td>
                   <td className="number">{formatCount(evaluator.scored)}</td>
                   <td className="number">{formatCount(evaluator.count)}</td>
