@@ -4,7 +4,6 @@ import { JsonDiff, jsonDiffers } from "../components/JsonDiff";
 import { JsonView } from "../components/JsonView";
 import { withParam } from "../components/Pager";
 import { Empty, ErrorMessage, Loaded } from "../components/State";
-import { Tags } from "../components/Tags";
 import { ApiError, api, type Dataset, type Example, jsonPage, type Schemas, unwrap, type Version } from "../lib/api";
 import { formatCount } from "../lib/format";
 import { paths } from "../lib/paths";
@@ -292,7 +291,14 @@ function UpdatedExample({ old, current, from, to }: { old: Example; current: Exa
               <tr key={part} className={changed ? "part-changed" : "part-same"}>
                 <th scope="row">
                   {part}
-                  {changed ? <Tags tags={["changed"]} /> : <small className="muted"> (same)</small>}
+                  {changed ? (
+                    <>
+                      {" "}
+                      <span className="badge badge-updated">changed</span>
+                    </>
+                  ) : (
+                    <small className="muted"> (same)</small>
+                  )}
                 </th>
                 <td>
                   <JsonDiff value={old[part]} other={current[part]} side="before" />
