@@ -47,7 +47,7 @@ function Flags({ item }: { item: ComparedExample }) {
       {flags.map(([kind, text]) => (
         <span key={text}>
           <br />
-          <span className={`badge ${kind}`}>{text}</span>
+          <span className={`flag ${kind}`}>{text}</span>
         </span>
       ))}
     </>
@@ -65,7 +65,7 @@ function InputCell({ item, sides }: { item: ComparedExample; sides: SidesData })
     return (
       <details open className="cell-scroll input-edit">
         <summary>
-          <span className="badge changed">edited</span> base, then head
+          <span className="flag changed">edited</span> base, then head
         </summary>
         <JsonDiff value={content(before)} other={content(after)} side="before" />
         <JsonDiff value={content(after)} other={content(before)} side="after" />
@@ -113,13 +113,13 @@ function ScoresCell({ scores }: { scores: Schemas["ComparedScore"][] }) {
           {score.change && score.change !== "steady" && (
             <>
               {" "}
-              <span className={`badge ${score.change}`}>{score.missing ? "missing in head" : score.change}</span>
+              <span className={`flag ${score.change}`}>{score.missing ? "missing in head" : score.change}</span>
             </>
           )}
           {score.new_error && (
             <>
               {" "}
-              <span className="badge regression">new error</span>
+              <span className="flag regression">new error</span>
             </>
           )}
         </li>
@@ -156,7 +156,7 @@ export function CompareExamples({ examples, sides }: { examples: ComparedExample
                 <th scope="row">
                   <code className="id">{item.source_id}</code>
                   <br />
-                  <span className="badge">{CLASS_LABELS[item.status]}</span>
+                  <span className="flag">{CLASS_LABELS[item.status]}</span>
                   <Flags item={item} />
                 </th>
                 <td data-label="Input">
