@@ -1,6 +1,7 @@
 """Versions and what they hold: versions, examples (a page or an NDJSON stream), manifests and
 diffs. A version's content is read through :func:`.queries.example_set_query` (a page
-through :func:`.queries.example_set_page`), so every read of an old version sees it as it was."""
+through :func:`.queries.example_set_page`), so every read of an old version sees it as it was;
+a diff reads only the examples revised between its two versions, each at its revision there."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from groundset_server.db.dialect import is_sqlite
 from groundset_server.db.engine import read_transaction
+from groundset_server.db.tables import DELETE
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_version_digests as version_digests
@@ -25,7 +27,6 @@ from groundset_server.services.queries import (
     example_json,
     example_page,
     example_set_page,
-    example_set_query,
     page,
     pairs_at,
     resolve_version,
@@ -286,14 +287,29 @@ def _changed_pairs(
     touched = (
         sa.select(revisions.c.example_id)
         .join(examples, examples.c.id == revisions.c.example_id)
-        .where(
-            examples.c.dataset_id == dataset_id, revisions.c.version_id > low, revisions.c.version_id <= high
-        )
+        .where(examples.c.dataset_id == dataset_id)
+        .where(revisions.c.version_id > low, revisions.c.version_id <= high)
     )
-    columns = [examples.c.source_id, revisions.c.content_hash]
+    earlier = revisions.alias("earlier")
 
     def at(version: int) -> dict[str, str]:
-        query = example_set_query(conn, dataset_id, version, columns).where(examples.c.id.in_(touched))
+        # Each touched example's revision at or before the version, by the revisions' primary
+        # key; a correlated max, which PostgreSQL walks per example (the CASE join of
+        # example_set_query made it join every revision of the dataset: 1.1 s at 50,000).
+        revision_at = (
+            sa.select(sa.func.max(earlier.c.version_id))
+            .where(earlier.c.example_id == examples.c.id, earlier.c.version_id <= version)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(examples.c.source_id, revisions.c.content_hash)
+            .select_from(examples)
+            .join(
+                revisions,
+                sa.and_(revisions.c.example_id == examples.c.id, revisions.c.version_id == revision_at),
+            )
+            .where(examples.c.id.in_(touched), revisions.c.revision_kind != DELETE)
+        )
         return {source_id: hash_ for source_id, hash_ in conn.execute(query)}
 
     return at(first), at(second)
