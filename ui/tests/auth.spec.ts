@@ -3,7 +3,8 @@
 // browser session, and a later 401 returns to the prompt.
 import { expect, servers, test } from "./support/fixtures";
 
-test.use({ baseURL: servers.keyed() });
+// Read when the tests run (global-setup.ts sets it), not when they are listed.
+test.use({ baseURL: process.env.GROUNDSET_UI_KEYED_URL });
 
 test("the key prompt: asked on 401, refused when wrong, kept for the session, asked again on a later 401", async ({
   page,
