@@ -3,14 +3,13 @@
 // tests/global-setup.ts loads. Run by playwright.screenshots.config.ts, not by the test.
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { expect, quickstart, test } from "./support/fixtures";
+import { quickstart, settled, test } from "./support/fixtures";
 import { ROOT } from "./support/servers";
 
 const OUT = path.join(ROOT, "docs", "ui");
 
-async function settled(page: Page): Promise<void> {
-  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+async function drawn(page: Page): Promise<void> {
+  await settled(page);
   // Chart.js animates its first drawing.
   await page.waitForTimeout(1200);
 }
@@ -32,7 +31,7 @@ for (const theme of ["light", "dark"] as const) {
       ];
       for (const [name, url] of pages) {
         await page.goto(url);
-        await settled(page);
+        await drawn(page);
         await page.screenshot({ path: path.join(OUT, `${name}-${theme}.png`) });
       }
     });

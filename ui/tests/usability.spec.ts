@@ -1,13 +1,7 @@
 // Every page: one <h1>, column headers with scope=col, no horizontal scroll of the page in a
 // narrow window, the dark theme when the system asks for it; and keyboard navigation.
 import type { Page } from "@playwright/test";
-import { bodyOverflow, expect, quickstart, test } from "./support/fixtures";
-
-/** Waits until nothing on the page is loading any more. */
-async function settled(page: Page): Promise<void> {
-  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
-}
+import { bodyOverflow, expect, quickstart, settled, test } from "./support/fixtures";
 
 function luminance(color: string): number {
   const [r = 0, g = 0, b = 0] = (color.match(/[\d.]+/g) ?? []).map(Number);

@@ -103,6 +103,12 @@ export async function quickstart(api: Api) {
   };
 }
 
+/** Waits until the page shows its <h1> and nothing on it is loading any more. */
+export async function settled(page: Page): Promise<void> {
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+}
+
 /** The page has no horizontal scroll: its body is no wider than the window. */
 export async function bodyOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
