@@ -154,6 +154,9 @@ experiments = sa.Table(
     # The selection of the version's examples it runs on (migration 0007), canonical JSON
     # (RFC 8785) of the request's `selection`; null: every example of the version.
     sa.Column("selection", sa.Text, nullable=True),
+    # Counted up by every write to its runs or evaluations (migration 0011): a computed
+    # comparison or summary kept by a server process is still right while it is unchanged.
+    sa.Column("results_revision", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_experiments_dataset_id_id", "dataset_id", "id"),
     sqlite_autoincrement=True,
 )
@@ -207,6 +210,8 @@ experiment_runs = sa.Table(
     # Deleting a dataset's examples cascades to runs: without it PostgreSQL scans every run.
     sa.Index("ix_experiment_runs_example_id", "example_id"),
     sa.Index("ix_experiment_runs_reused_from_run_id", "reused_from_run_id"),
+    # The summary's latency percentiles read in order from the index alone (migration 0011).
+    sa.Index("ix_experiment_runs_experiment_id_latency_ms", "experiment_id", "latency_ms"),
     sqlite_autoincrement=True,
 )
 

@@ -46,7 +46,9 @@ from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.services import selections
-from groundset_server.services.costs import Costs, costs, deltas
+from groundset_server.services.cache import Kept
+from groundset_server.services.costs import Costs, RunCounts, deltas
+from groundset_server.services.costs import tallies as tallies_of
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
 from groundset_server.services.means import SCALED_SCORE_SUM, clamp, mean, scaled_mean
@@ -126,23 +128,25 @@ def parse_thresholds(values: Iterable[str]) -> Thresholds:
 
 # One example's runs on one side, a row of a grouped scan: (example id, runs, errored runs,
 # successful runs, the least and the greatest canonical output text of its successful runs
-# (`null` for the JSON null; equal when they all answered the same), its content hash, reused
-# runs).
+# (`null` for the JSON null; equal when they all answered the same), its content hash). A
+# comparison keeps its first three.
 Tally = tuple[Any, ...]
-RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH, REUSED = 1, 2, 3, 4, 5, 6, 7
+RUNS, ERRORS, SUCCESSES, LEAST, GREATEST, HASH = 1, 2, 3, 4, 5, 6
 
-# One evaluator on one example on one side, over its repetitions: (example id, name, sum of
-# the scores scaled by 2^-64 (means.SCALED_SCORE_SUM), scores, errors, evaluations, scores
-# other than 0 and 1, labels).
+# One evaluator on one example on one side, over its repetitions, a row of a grouped scan:
+# (example id, name, sum of the scores scaled by 2^-64 (means.SCALED_SCORE_SUM), scores,
+# errors, evaluations, scores other than 0 and 1, labels).
+SUM, NON_BOOLEAN, LABELED = 2, 6, 7
+# What a comparison keeps of it: (the mean score or None, scores, errors, evaluations); the mean
+# computed once per example and side.
 Scores = tuple[Any, ...]
-SUM, SCORED, EVALUATION_ERRORS, EVALUATIONS, NON_BOOLEAN, LABELED = 2, 3, 4, 5, 6, 7
+MEAN, SCORED, EVALUATION_ERRORS, EVALUATIONS = 0, 1, 2, 3
 
 # Plain driver SQL read as the driver's tuples (dialect.driver_rows): a row per example.
 RUN_TALLIES = (
     "SELECT example_id, count(*), count(error), count(*) FILTER (WHERE error IS NULL), "
     "min(coalesce(output, 'null')) FILTER (WHERE error IS NULL), "
-    "max(coalesce(output, 'null')) FILTER (WHERE error IS NULL), min(content_hash), "
-    "count(reused_from_run_id) "
+    "max(coalesce(output, 'null')) FILTER (WHERE error IS NULL), min(content_hash) "
     "FROM experiment_runs WHERE experiment_id = ? GROUP BY example_id"
 )
 EVALUATION_TALLIES = (
@@ -156,7 +160,7 @@ EVALUATION_TALLIES = (
 
 
 def _mean_of(scores: Scores | None) -> float | None:
-    return None if scores is None else scaled_mean(scores[SUM], int(scores[SCORED]))
+    return None if scores is None else scores[MEAN]
 
 
 @dataclass
@@ -172,6 +176,7 @@ class Side:
     labeled: set[str]
     """Evaluators with a label."""
     costs: Costs
+    counts: RunCounts
     output_sets: dict[int, set[str]] | None = None
     """The distinct outputs per example, read only when some example answered differently in
     its repetitions."""
@@ -186,9 +191,9 @@ class Side:
             "repetitions": row.repetitions,
             "example_count": row.example_count,
             "selection": selections.selection_json(row),
-            "runs": sum(tally[RUNS] for tally in self.tallies.values()),
-            "errored_runs": sum(tally[ERRORS] for tally in self.tallies.values()),
-            "reused_runs": sum(tally[REUSED] for tally in self.tallies.values()),
+            "runs": self.counts.runs,
+            "errored_runs": self.counts.errors,
+            "reused_runs": self.counts.reused,
             **self.costs.summary(),
         }
 
@@ -232,12 +237,14 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
         per_example = scores.get(name)
         if per_example is None:
             per_example = scores[name] = {}
-        per_example[tally[0]] = tally
+        scored = tally[3]
+        per_example[tally[0]] = (scaled_mean(tally[SUM], scored), scored, tally[4], tally[5])
         if tally[NON_BOOLEAN]:
             non_boolean.add(name)
         if tally[LABELED]:
             labeled.add(name)
-    return Side(row, hashes, tallies, scores, non_boolean, labeled, costs(conn, row.id))
+    counts, spent = tallies_of(conn, row.id)
+    return Side(row, hashes, tallies, scores, non_boolean, labeled, spent, counts)
 
 
 def _difference(head: float | None, base: float | None) -> float | None:
@@ -303,7 +310,7 @@ class Outcome(NamedTuple):
     succeeded: bool = False
     """Of both versions, and some run of either side succeeded: something to compare."""
 
-    def matches(self, only: set[str]) -> bool:
+    def matches(self, only: frozenset[str]) -> bool:
         return (
             self.status in only
             or ("regressions" in only and self.regression)
@@ -462,8 +469,8 @@ def _outcomes(
             )
             change = None
             if base_score[SCORED] and head_score[SCORED]:
-                base_mean = scaled_mean(base_score[SUM], base_score[SCORED]) or 0.0
-                head_mean = scaled_mean(head_score[SUM], head_score[SCORED]) or 0.0
+                base_mean = base_score[MEAN] or 0.0
+                head_mean = head_score[MEAN] or 0.0
                 if same:
                     evaluator.like_base.append(base_mean)
                     evaluator.like_head.append(head_mean)
@@ -600,69 +607,54 @@ def _parse_cursor(cursor: str, order: Order) -> tuple[int, int]:
     return (part, parse_id(cursor[1:], "cursor"))
 
 
-def compare(
-    engine: sa.Engine,
-    base_id: str,
-    head_id: str,
-    *,
+@dataclass
+class Computed:
+    """A comparison computed whole: the answer's aggregates, and what its pages are read from."""
+
+    aggregates: dict[str, Any]
+    """The answer but its ``data`` and ``next_cursor``."""
+    base: Side
+    head: Side
+    evaluators: dict[str, Evaluator]
+    outcomes: list[Outcome]
+    selected: dict[tuple[frozenset[str], Order], tuple[list[Outcome], list[tuple[int, int]]]] = field(
+        default_factory=dict
+    )
+    """The examples matching a set of filters, in an order, with their places (few such views
+    are asked of one comparison: each kept)."""
+
+    def view(self, only: frozenset[str], order: Order) -> tuple[list[Outcome], list[tuple[int, int]]]:
+        found = self.selected.get((only, order))
+        if found is None:
+            chosen = [o for o in self.outcomes if o.matches(only)] if only else list(self.outcomes)
+            if order == "regressions_first":
+                chosen.sort(key=lambda outcome: _place(outcome, order))
+            found = self.selected[(only, order)] = (chosen, [_place(o, order) for o in chosen])
+        return found
+
+
+KEPT_COMPARISONS = 4
+"""How many computed comparisons a server process keeps (per database), the least recently
+read dropped first: one of two experiments of 100,000 runs holds about 60 MB."""
+
+_kept: Kept[Computed] = Kept(KEPT_COMPARISONS)
+
+
+def _compute(
+    conn: sa.Connection,
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
     thresholds: Thresholds,
-    include_changed: bool = False,
-    only: Iterable[str] = (),
-    cursor: str | None = None,
-    limit: int = 100,
-    order: Order = "example_id",
-) -> dict[str, Any]:
-    """The comparison of the experiments ``base_id`` and ``head_id`` (schema ``Comparison``):
-    the aggregates whole, the examples (``only`` those matching one of the filters, if any) a
-    page of ``limit`` at a time by example id (``order``: the regressions first) after
-    ``cursor``. 404 ``experiment_not_found``;
-    422 ``compare_with_itself``, ``experiments_on_different_datasets``, ``invalid_threshold``,
-    ``unknown_evaluator``, ``invalid_id``."""
-    last = None if cursor is None else _parse_cursor(cursor, order)
-    wanted = set(only)
-    with read_transaction(engine) as conn:
-        base_row = experiment_row(conn, base_id)
-        head_row = experiment_row(conn, head_id)
-        if base_row.id == head_row.id:
-            raise Invalid(
-                "compare_with_itself",
-                f"experiment {base_row.id} is both the base and the head: compare it with another "
-                "experiment (such as the previous one of its name)",
-                experiment_id=render_id(base_row.id),
-            )
-        if base_row.dataset_id != head_row.dataset_id:
-            raise Invalid(
-                "experiments_on_different_datasets",
-                f"experiment {base_row.id} is on dataset {base_row.dataset_id} and experiment "
-                f"{head_row.id} on dataset {head_row.dataset_id}: only experiments on one dataset "
-                "(any versions of it) compare",
-                base_dataset_id=render_id(base_row.dataset_id),
-                head_dataset_id=render_id(head_row.dataset_id),
-            )
-        base = _side(conn, base_row, None)
-        selections_differ = head_row.selection != base_row.selection
-        same_examples = head_row.dataset_version_id == base_row.dataset_version_id and not selections_differ
-        head = _side(conn, head_row, base.hashes if same_examples else None)
-        evaluators = _evaluators(base, head, thresholds)
-        scope = {"same_content", "changed"} if include_changed else {"same_content"}
-        outcomes = _outcomes(conn, base, head, evaluators, scope)
-        selected = [o for o in outcomes if o.matches(wanted)] if wanted else outcomes
-        if order == "regressions_first":
-            selected.sort(key=lambda outcome: _place(outcome, order))
-        start = 0 if last is None else bisect.bisect_right([_place(o, order) for o in selected], last)
-        shown = selected[start : start + limit]
-        next_cursor = _cursor(shown[-1], order) if start + limit < len(selected) else None
-        source_ids: dict[int, str] = {}
-        if shown:
-            source_ids = {
-                example_id: source_id
-                for example_id, source_id in conn.execute(
-                    sa.select(examples.c.id, examples.c.source_id).where(
-                        examples.c.id.in_([o.example_id for o in shown])
-                    )
-                )
-            }
-    counts = {status: 0 for status in STATUSES}
+    include_changed: bool,
+) -> Computed:
+    base = _side(conn, base_row, None)
+    selections_differ = head_row.selection != base_row.selection
+    same_examples = head_row.dataset_version_id == base_row.dataset_version_id and not selections_differ
+    head = _side(conn, head_row, base.hashes if same_examples else None)
+    evaluators = _evaluators(base, head, thresholds)
+    scope = {"same_content", "changed"} if include_changed else {"same_content"}
+    outcomes = _outcomes(conn, base, head, evaluators, scope)
+    counts: dict[Status, int] = {status: 0 for status in STATUSES}
     for outcome in outcomes:
         counts[outcome.status] += 1
     in_scope = [o for o in outcomes if o.status in scope]
@@ -671,7 +663,7 @@ def compare(
     missing_runs = sum(o.missing_run for o in in_scope)
     regressions = {evaluator.name: evaluator.regressions for evaluator in evaluators.values()}
     not_comparable = _not_comparable(in_scope, counts, include_changed, base, head)
-    return {
+    aggregates: dict[str, Any] = {
         "dataset_id": render_id(base_row.dataset_id),
         "base": base.experiment(),
         "head": head.experiment(),
@@ -696,6 +688,87 @@ def compare(
             "regressed_examples": sum(o.regression for o in in_scope),
             "improved_examples": sum(o.improvement for o in in_scope),
         },
+    }
+    # What the pages read of a side's runs is their counts: the outputs (the bulk of a tally)
+    # were compared above, and are not kept.
+    for side in (base, head):
+        side.tallies = {example_id: tally[:SUCCESSES] for example_id, tally in side.tallies.items()}
+        side.output_sets = None
+    return Computed(aggregates, base, head, evaluators, outcomes)
+
+
+def compare(
+    engine: sa.Engine,
+    base_id: str,
+    head_id: str,
+    *,
+    thresholds: Thresholds,
+    include_changed: bool = False,
+    only: Iterable[str] = (),
+    cursor: str | None = None,
+    limit: int = 100,
+    order: Order = "example_id",
+) -> dict[str, Any]:
+    """The comparison of the experiments ``base_id`` and ``head_id`` (schema ``Comparison``):
+    the aggregates whole, the examples (``only`` those matching one of the filters, if any) a
+    page of ``limit`` at a time by example id (``order``: the regressions first) after
+    ``cursor``. 404 ``experiment_not_found``;
+    422 ``compare_with_itself``, ``experiments_on_different_datasets``, ``invalid_threshold``,
+    ``unknown_evaluator``, ``invalid_id``.
+
+    The comparison is computed whole once and kept (:data:`KEPT_COMPARISONS`) under the two
+    experiments' rows (their ``results_revision`` with them) and the thresholds and scope: the
+    next pages, other filters and orders of it are read from memory until either experiment's
+    runs or evaluations change."""
+    last = None if cursor is None else _parse_cursor(cursor, order)
+    wanted = frozenset(only)
+    with read_transaction(engine) as conn:
+        base_row = experiment_row(conn, base_id)
+        head_row = experiment_row(conn, head_id)
+        if base_row.id == head_row.id:
+            raise Invalid(
+                "compare_with_itself",
+                f"experiment {base_row.id} is both the base and the head: compare it with another "
+                "experiment (such as the previous one of its name)",
+                experiment_id=render_id(base_row.id),
+            )
+        if base_row.dataset_id != head_row.dataset_id:
+            raise Invalid(
+                "experiments_on_different_datasets",
+                f"experiment {base_row.id} is on dataset {base_row.dataset_id} and experiment "
+                f"{head_row.id} on dataset {head_row.dataset_id}: only experiments on one dataset "
+                "(any versions of it) compare",
+                base_dataset_id=render_id(base_row.dataset_id),
+                head_dataset_id=render_id(head_row.dataset_id),
+            )
+        key = (
+            tuple(base_row),
+            tuple(head_row),
+            thresholds.default,
+            tuple(sorted(thresholds.evaluators.items())),
+            include_changed,
+        )
+        computed = _kept.get(engine, key)
+        if computed is None:
+            computed = _compute(conn, base_row, head_row, thresholds, include_changed)
+            _kept.put(engine, key, computed)
+        selected, places = computed.view(wanted, order)
+        start = 0 if last is None else bisect.bisect_right(places, last)
+        shown = selected[start : start + limit]
+        next_cursor = _cursor(shown[-1], order) if start + limit < len(selected) else None
+        source_ids: dict[int, str] = {}
+        if shown:
+            source_ids = {
+                example_id: source_id
+                for example_id, source_id in conn.execute(
+                    sa.select(examples.c.id, examples.c.source_id).where(
+                        examples.c.id.in_([o.example_id for o in shown])
+                    )
+                )
+            }
+    base, head, evaluators = computed.base, computed.head, computed.evaluators
+    return {
+        **computed.aggregates,
         "data": [_example_answer(o, source_ids[o.example_id], base, head, evaluators) for o in shown],
         "next_cursor": next_cursor,
     }

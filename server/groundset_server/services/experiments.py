@@ -98,6 +98,16 @@ def experiment_row(
     return row
 
 
+def results_changed(conn: sa.Connection, which: sa.ColumnElement[bool]) -> None:
+    """Count up the ``results_revision`` of the experiments ``which`` selects: every write to an
+    experiment's runs or evaluations calls it in its transaction, so that a comparison or a
+    summary kept by a server process (:mod:`~groundset_server.services.cache`) is known stale
+    by the experiment's row alone."""
+    conn.execute(
+        sa.update(experiments).where(which).values(results_revision=experiments.c.results_revision + 1)
+    )
+
+
 def experiment_json(row: sa.Row[Any]) -> dict[str, Any]:
     return {
         "id": render_id(row.id),
@@ -253,7 +263,14 @@ def delete_experiment(engine: sa.Engine, experiment_id: str) -> None:
         # The runs copied from these (by other experiments' reuse) outlive them without the
         # link. Cleared here, not by a foreign key's ON DELETE SET NULL: since migration 0010
         # PostgreSQL has none (its check cost a reuse of 99,000 runs 0.85 s); SQLite's finds
-        # nothing left to clear.
+        # nothing left to clear. The experiments holding those copies change with it (their
+        # reused counts).
+        results_changed(
+            conn,
+            experiments.c.id.in_(
+                sa.select(runs.c.experiment_id).where(runs.c.reused_from_run_id.in_(run_ids)).distinct()
+            ),
+        )
         conn.execute(
             sa.update(runs).where(runs.c.reused_from_run_id.in_(run_ids)).values(reused_from_run_id=None)
         )
@@ -457,6 +474,7 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
         ]
         if evaluation_rows:
             conn.execute(sa.insert(evaluations), evaluation_rows)
+        results_changed(conn, experiments.c.id == experiment.id)
     return {
         "data": [
             {
@@ -605,6 +623,7 @@ def upsert_evaluations(
             )
         if rows:
             conn.execute(dialect.insert_replacing(conn, evaluations, ["run_id", "name"]), rows)
+            results_changed(conn, experiments.c.id == experiment.id)
         ids = {
             (row.run_id, row.name): row.id
             for row in conn.execute(

@@ -36,10 +36,11 @@ from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_evaluations as evaluations
 from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.db.tables import experiments
 from groundset_server.experiment_schemas import ReuseRequest
 from groundset_server.services import selections
 from groundset_server.services.errors import Invalid
-from groundset_server.services.experiments import experiment_row
+from groundset_server.services.experiments import experiment_row, results_changed
 from groundset_server.services.values import render_id
 
 COPIED_RUN_COLUMNS = (
@@ -288,6 +289,7 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
             dialect.bulk_statement_settings(conn, work_mem="64MB")
             _replace_errored_runs(conn, head.id, base.id)
             reused_runs, reused_evaluations = _copy(conn, head, base.id, taken, versioned)
+            results_changed(conn, experiments.c.id == head.id)
         to_rerun = _to_rerun(conn, head.id, given, taken, (reused_runs, reused_evaluations))
     return {
         "experiment_id": render_id(head.id),
