@@ -121,8 +121,9 @@ test("the compare page without experiments asks for them; picking two opens thei
   await page.goto(`/compare?head=${head.id}`);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Compare experiments");
   const picker = page.getByTestId("compare-picker");
-  await picker.getByLabel("Base experiment").selectOption(base.id);
-  await picker.getByLabel("Head experiment").selectOption(head.id);
+  // With the head known, the fields become lists of its dataset's experiments once those load.
+  await picker.getByRole("combobox", { name: "Base experiment" }).selectOption(base.id);
+  await picker.getByRole("combobox", { name: "Head experiment" }).selectOption(head.id);
   await picker.getByRole("button", { name: "Compare" }).click();
   await expect(page).toHaveURL(`/compare?base=${base.id}&head=${head.id}`);
   await expect(page.getByTestId("compared-example").first()).toBeVisible();
