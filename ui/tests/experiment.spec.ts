@@ -137,6 +137,18 @@ test("filters on errors and scores and the sort: the API's answers, kept in the 
   await expectRows(page, await runs(api, flaky.id));
 });
 
+test("an evaluator of the summary links to the runs by its score, highest first", async ({ page, api }) => {
+  const { head } = await quickstart(api);
+  await page.goto(`/experiments/${head.id}`);
+  await page.getByTestId("evaluator-means").getByRole("link", { name: "token_f1" }).click();
+  await expect(page).toHaveURL(/evaluator=token_f1/);
+  await expect(page).toHaveURL(/sort=-score/);
+  const sorted = await runs(api, head.id, { evaluator: "token_f1", sort: "-score" });
+  await expectRows(page, sorted);
+  const scores = sorted.data.map((run) => run.evaluations.find((e) => e.name === "token_f1")?.score ?? -1);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+});
+
 test("a filter nothing matches says so; a range upside down is refused before asking", async ({ page, api }) => {
   const { flaky } = await quickstart(api);
   await page.goto(`/experiments/${flaky.id}?evaluator=contains_answer&min=2`);
