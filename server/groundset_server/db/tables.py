@@ -210,8 +210,15 @@ experiment_runs = sa.Table(
     # Deleting a dataset's examples cascades to runs: without it PostgreSQL scans every run.
     sa.Index("ix_experiment_runs_example_id", "example_id"),
     sa.Index("ix_experiment_runs_reused_from_run_id", "reused_from_run_id"),
-    # The summary's latency percentiles read in order from the index alone (migration 0011).
-    sa.Index("ix_experiment_runs_experiment_id_latency_ms", "experiment_id", "latency_ms"),
+    # The summary's latency percentiles read in order from the index alone (migration 0011);
+    # partial, so that SQLite takes it for no other read of an experiment's runs.
+    sa.Index(
+        "ix_experiment_runs_experiment_id_latency_ms",
+        "experiment_id",
+        "latency_ms",
+        sqlite_where=sa.text("latency_ms IS NOT NULL"),
+        postgresql_where=sa.text("latency_ms IS NOT NULL"),
+    ),
     sqlite_autoincrement=True,
 )
 

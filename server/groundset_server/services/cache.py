@@ -21,12 +21,14 @@ V = TypeVar("V")
 
 
 class Kept(Generic[V]):
-    """At most ``size`` values per engine, by key; reading one makes it the most recent."""
+    """At most ``size`` values per engine, by key, whose weights add up to at most ``weight``
+    (the most recent one is kept whatever its weight); reading one makes it the most recent."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weight: int) -> None:
         self.size = size
+        self.weight = weight
         self._lock = threading.Lock()
-        self._entries: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Hashable, V]] = (
+        self._entries: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Hashable, tuple[V, int]]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -36,15 +38,16 @@ class Kept(Generic[V]):
             if entries is None or key not in entries:
                 return None
             entries.move_to_end(key)
-            return entries[key]
+            return entries[key][0]
 
-    def put(self, engine: sa.Engine, key: Hashable, value: V) -> None:
+    def put(self, engine: sa.Engine, key: Hashable, value: V, weight: int) -> None:
         with self._lock:
             entries = self._entries.setdefault(engine, OrderedDict())
-            entries[key] = value
+            entries[key] = (value, weight)
             entries.move_to_end(key)
-            while len(entries) > self.size:
-                entries.popitem(last=False)
+            total = sum(kept for _, kept in entries.values())
+            while len(entries) > 1 and (len(entries) > self.size or total > self.weight):
+                total -= entries.popitem(last=False)[1][1]
 
     def clear(self) -> None:
         with self._lock:

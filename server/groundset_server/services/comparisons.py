@@ -36,6 +36,7 @@ import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from math import ldexp
 from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
@@ -51,7 +52,7 @@ from groundset_server.services.costs import Costs, RunCounts, deltas
 from groundset_server.services.costs import tallies as tallies_of
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
-from groundset_server.services.means import SCALED_SCORE_SUM, clamp, mean, scaled_mean
+from groundset_server.services.means import SCALE_BITS, SCALED_SCORE_SUM, clamp, mean
 from groundset_server.services.values import parse_id, render_id
 
 TOLERANCE = 1e-9
@@ -238,7 +239,10 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
         if per_example is None:
             per_example = scores[name] = {}
         scored = tally[3]
-        per_example[tally[0]] = (scaled_mean(tally[SUM], scored), scored, tally[4], tally[5])
+        # means.scaled_mean inlined (a call per example and evaluator): ldexp of a finite double
+        # is finite (or raises), so its clamp changes nothing here.
+        mean_score = ldexp(float(tally[SUM]) / scored, SCALE_BITS) if scored else None
+        per_example[tally[0]] = (mean_score, scored, tally[4], tally[5])
         if tally[NON_BOOLEAN]:
             non_boolean.add(name)
         if tally[LABELED]:
@@ -474,7 +478,8 @@ def _outcomes(
                 if same:
                     evaluator.like_base.append(base_mean)
                     evaluator.like_head.append(head_mean)
-                change = _change(clamp(head_mean - base_mean), evaluator.threshold, new_error)
+                # Unclamped: an overflow to ±inf compares with a (finite) threshold as ±max does.
+                change = _change(head_mean - base_mean, evaluator.threshold, new_error)
             elif new_error:
                 change = "regression"
             if change == "regression":
@@ -634,10 +639,13 @@ class Computed:
 
 
 KEPT_COMPARISONS = 4
-"""How many computed comparisons a server process keeps (per database), the least recently
-read dropped first: one of two experiments of 100,000 runs holds about 60 MB."""
+"""How many computed comparisons a server process keeps per database, the least recently read
+dropped first."""
+KEPT_EXAMPLES = 400_000
+"""And how many aligned examples they may hold together (one of two experiments of 100,000
+examples holds about 130 MB; the latest is kept whatever its size)."""
 
-_kept: Kept[Computed] = Kept(KEPT_COMPARISONS)
+_kept: Kept[Computed] = Kept(KEPT_COMPARISONS, KEPT_EXAMPLES)
 
 
 def _compute(
@@ -751,7 +759,7 @@ def compare(
         computed = _kept.get(engine, key)
         if computed is None:
             computed = _compute(conn, base_row, head_row, thresholds, include_changed)
-            _kept.put(engine, key, computed)
+            _kept.put(engine, key, computed, len(computed.outcomes))
         selected, places = computed.view(wanted, order)
         start = 0 if last is None else bisect.bisect_right(places, last)
         shown = selected[start : start + limit]

@@ -8,6 +8,7 @@ posted for it. A batch is one transaction: all of it is stored or none.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from groundset_server.experiment_schemas import (
 )
 from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
+from groundset_server.services.cache import Kept
 from groundset_server.services.costs import tallies
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.means import SCALE, scaled_mean
@@ -209,7 +211,25 @@ def list_experiments(
     return {"data": answers, "next_cursor": next_cursor}
 
 
+KEPT_SUMMARIES = 256
+"""How many experiment summaries a server process keeps per database (about 1 KB each), under
+the experiment's row: its ``results_revision`` says when its runs or evaluations changed."""
+
+_kept_summaries: Kept[dict[str, Any]] = Kept(KEPT_SUMMARIES, KEPT_SUMMARIES)
+
+
 def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
+    """The experiment's summary, kept (:data:`KEPT_SUMMARIES`) until its ``results_revision``
+    changes: each aggregates every run of it (0.1-0.2 s of CPU at 100,000 runs)."""
+    engine, key = conn.engine, tuple(experiment)
+    summary = _kept_summaries.get(engine, key)
+    if summary is None:
+        summary = _computed_summary(conn, experiment)
+        _kept_summaries.put(engine, key, summary, 1)
+    return copy.deepcopy(summary)
+
+
+def _computed_summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
     counts, spent = tallies(conn, experiment.id)
     run_count, error_count = counts.runs, counts.errors
     per_evaluator = conn.execute(
