@@ -51,10 +51,10 @@ lint: venv core::lint python::lint js::lint server::lint ui::lint
     cargo clippy -p canonhash -p groundset-records -p groundset-schema --all-targets -- -D warnings
     {{python}} -m ruff check fixtures scripts tests
     {{python}} -m ruff format --check fixtures scripts tests
-    MYPYPATH=scripts {{python}} -m mypy --strict scripts/versions.py scripts/check_dist.py scripts/test_install.py
+    MYPYPATH=scripts {{python}} -m mypy --strict scripts/versions.py scripts/check_dist.py scripts/test_install.py scripts/bench_import.py
 
 # Benchmarks; writes the tables bench-results/*.md.
-bench: bench-core python::bench js::bench server::bench
+bench: bench-core python::bench js::bench server::bench bench-import
 
 # The core crates' criterion benchmarks (hashing, and the file readers); writes bench-results/canonhash.md.
 bench-core: venv
@@ -69,21 +69,30 @@ fuzz seconds="60":
     cargo install --quiet cargo-fuzz --locked || true
     cd crates/canonhash && RUSTC_BOOTSTRAP=1 cargo fuzz run canonicalize_text -- -max_total_time={{seconds}}
 
-# groundset-core's abi3 manylinux wheel and sdist, the groundset (SDK) and groundset-server wheels
+# groundset-core's abi3 manylinux2014 wheel (glibc 2.17+) and sdist, the groundset (SDK) and groundset-server wheels
 # built from their sdists, the npm tarballs of groundset and of its platform package
 # groundset-linux-x64-gnu; scripts/check_dist.py checks tags, licences and contents.
 # Release artifacts into dist/, checked, with their sizes.
 dist: venv core::build js::build
     {{python}} scripts/versions.py --check
     rm -rf dist && mkdir -p dist
-    # core::build's release wheel (maturin build --release), the one server::check-install installs too
-    cp target/wheels/groundset_core-*.whl dist/
+    # groundset-core linked by zig (the ziglang wheel) against glibc 2.17's symbol versions, for the
+    # manylinux2014 tag; core::build's wheel would carry this machine's glibc. Its own target
+    # directory (target/x86_64-unknown-linux-gnu), so core::build's incremental builds are kept.
+    cd core && PATH="{{venv}}/bin:$PATH" {{python}} -m maturin build --release --zig --compatibility manylinux2014 --quiet --out ../dist
     cd core && {{python}} -m maturin sdist --out ../dist
     {{python}} -m build --quiet --outdir dist python
     {{python}} -m build --quiet --outdir dist server
     cp js/native/groundset.linux-x64-gnu.node js/npm/linux-x64-gnu/
     cd dist && npm pack --silent ../js ../js/npm/linux-x64-gnu
     {{python}} scripts/check_dist.py dist
+
+# scripts/bench_import.py: installs dist/ as test-install does, then times `import groundset` and
+# the Node package's import in 20 fresh processes each (goals 150 ms and 100 ms), lists what the
+# Python import loads, and the artifacts' sizes; writes bench-results/import-time.md.
+# Size and start-up of the installed SDKs.
+bench-import: dist
+    {{python}} scripts/bench_import.py --out bench-results/import-time.md
 
 # scripts/test_install.py: without cargo, rustc or just on PATH and away from the repository, a new
 # virtualenv installs the wheels and a new Node project the npm tarballs; the installed server

@@ -1,11 +1,13 @@
 """Check the release artifacts `just dist` wrote, before anything installs them.
 
 For each artifact of the release version (scripts/versions.py): it is there, exactly once; a
-wheel's tag is what its users' pip must accept (groundset-core: ``cp310-abi3-manylinux_*_x86_64``,
-confirmed by ``auditwheel show``; the pure packages: ``py3-none-any``); the root LICENSE is inside
-every wheel, sdist and npm tarball; the server's wheel holds its migrations (the files it reads
-at run time); the npm package has its ESM and ``.d.ts`` and no addon, which is in the platform
-package. Prints a table of the sizes; exits 1 naming every failed check.
+wheel's tag is what its users' pip must accept (groundset-core: ``cp310-abi3-manylinux2014_x86_64``,
+glibc 2.17 and later, as ``auditwheel show`` confirms from the symbols it links; the pure packages:
+``py3-none-any``); the root LICENSE is inside every wheel, sdist and npm tarball; the server's
+wheel holds its migrations (the files it reads at run time); the npm package has its ESM and
+``.d.ts`` and no addon, which is in the platform package, and pins each platform package at
+exactly the release version (an optional dependency, so that ``npm install groundset`` fetches
+the one that fits). Prints a table of the sizes; exits 1 naming every failed check.
 
     python scripts/check_dist.py dist
 """
@@ -13,6 +15,7 @@ package. Prints a table of the sizes; exits 1 naming every failed check.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -20,7 +23,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from versions import ROOT, release_version, verdict
+from versions import PLATFORM_PACKAGES, ROOT, release_version, verdict
 
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -38,7 +41,7 @@ def members(path: Path) -> dict[str, bytes]:
 def expected(version: str) -> dict[str, str]:
     """Glob -> what it is, one per artifact."""
     return {
-        f"groundset_core-{version}-cp310-abi3-manylinux_*_x86_64.whl": "groundset-core wheel",
+        f"groundset_core-{version}-cp310-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl": "groundset-core wheel",
         f"groundset_core-{version}.tar.gz": "groundset-core sdist",
         f"groundset-{version}-py3-none-any.whl": "groundset wheel",
         f"groundset-{version}.tar.gz": "groundset sdist",
@@ -49,7 +52,7 @@ def expected(version: str) -> dict[str, str]:
     }
 
 
-def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_text: bytes) -> list[str]:
+def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_text: bytes, version: str) -> list[str]:
     """The failed content checks of one artifact."""
     failures = []
     if not any(re.search(r"(^|/)LICENSE$", name) and files[name] == license_text for name in names):
@@ -71,6 +74,11 @@ def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_
             failures.append(f"{kind}: nothing matches {pattern}")
     if kind == "npm groundset" and any(name.endswith(".node") for name in names):
         failures.append(f"{kind}: carries an addon; it belongs in the platform package")
+    if kind == "npm groundset" and "package/package.json" in files:
+        pins = json.loads(files["package/package.json"]).get("optionalDependencies")
+        wanted = {f"groundset-{platform}": version for platform in PLATFORM_PACKAGES}
+        if pins != wanted:
+            failures.append(f"{kind}: optionalDependencies {pins}, expected {wanted}")
     if kind.endswith("wheel") and any(name.startswith(("tests/", "benches/")) for name in names):
         failures.append(f"{kind}: ships tests or benches")
     return failures
@@ -91,7 +99,7 @@ def main() -> int:
             continue
         path = found[0]
         files = members(path)
-        failures += check_contents(kind, set(files), files, license_text)
+        failures += check_contents(kind, set(files), files, license_text, version)
         rows.append((path.name, path.stat().st_size, sum(len(data) for data in files.values())))
         if kind == "groundset-core wheel":
             shown = subprocess.run(
@@ -103,9 +111,9 @@ def main() -> int:
     extra = sorted({path.name for path in dist.iterdir()} - {name for name, _, _ in rows})
     if extra:
         failures.append(f"{dist}: unexpected files {extra} (another version's artifacts?)")
-    print(f"{'artifact':<56} {'size':>10} {'unpacked':>10}")
+    print(f"{'artifact':<80} {'size':>10} {'unpacked':>10}")
     for name, size, unpacked in rows:
-        print(f"{name:<56} {size / 1e6:>8.2f}MB {unpacked / 1e6:>8.2f}MB")
+        print(f"{name:<80} {size / 1e6:>8.2f}MB {unpacked / 1e6:>8.2f}MB")
     return verdict(failures, "dist check FAILED:", f"dist OK: {len(rows)} artifacts of version {version}")
 
 

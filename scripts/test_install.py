@@ -11,7 +11,9 @@ just, no PYTHONPATH and the repository neither the working directory nor on any 
    must print the release version;
 2. a new Node project installs the two npm tarballs of dist/ (the addon from the platform
    package, as on a user's machine); the TypeScript quickstart is compiled against the installed
-   package's ``.d.ts`` (with js/'s tsc: a compile-time tool, not a run-time need);
+   package's ``.d.ts`` (with js/'s tsc: a compile-time tool, not a run-time need); on a platform
+   with no prebuilt addon (Node told it runs on darwin-arm64, linux-arm64) and without the
+   platform package, ``import("groundset")`` fails with an error naming the platform;
 3. the installed ``groundset-server serve`` runs on a temporary SQLite, both quickstarts (copied
    out of examples/ with the fixture files they read) run against it, and scripts/demo.py's
    checks judge their output;
@@ -36,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from check_dist import expected
 from demo import Outcome, check, check_agreement, parse
@@ -174,21 +177,45 @@ def run_quickstarts(project: Path, bin_dir: Path, env: dict[str, str]) -> list[s
     return failures
 
 
-def check_missing_addon(project: Path, env: dict[str, str]) -> list[str]:
-    """Without its platform package, importing groundset fails naming the platform."""
-    shutil.rmtree(project / "node_modules" / "groundset-linux-x64-gnu")
+def import_groundset(project: Path, env: dict[str, str], platform: tuple[str, str] | None = None) -> tuple[int, str]:
+    """``await import("groundset")`` in the project: exit code and stderr. ``platform``: the
+    ``(process.platform, process.arch)`` Node reports, set before the package loads."""
+    pretend = []
+    if platform is not None:
+        # A module preloaded with --import: nothing of the package runs before it.
+        os_name, arch = platform
+        script = (
+            f"Object.defineProperty(process, 'platform', {{ value: '{os_name}' }});"
+            f"Object.defineProperty(process, 'arch', {{ value: '{arch}' }});"
+        )
+        pretend = ["--import", f"data:text/javascript,{quote(script)}"]
     done = subprocess.run(
-        ["node", "--input-type=module", "-e", 'await import("groundset")'],
+        ["node", *pretend, "--input-type=module", "-e", 'await import("groundset")'],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+    return done.returncode, done.stderr
+
+
+def check_missing_addon(project: Path, env: dict[str, str]) -> list[str]:
+    """On a platform with no prebuilt addon, and without its platform package, importing
+    groundset fails naming the platform."""
+    failures = []
+    only = "prebuilt addons exist for linux-x64-gnu only"
+    for platform, name in ((("darwin", "arm64"), "darwin-arm64"), (("linux", "arm64"), "linux-arm64-gnu")):
+        code, stderr = import_groundset(project, env, platform)
+        wanted = f"groundset: no native addon loads on {name}; {only}"
+        if code == 0 or wanted not in stderr:
+            failures.append(f"import of groundset on {name} (pretended): exit {code}, expected {wanted!r}:\n{stderr}")
+    shutil.rmtree(project / "node_modules" / "groundset-linux-x64-gnu")
+    code, stderr = import_groundset(project, env)
     wanted = "groundset: no native addon loads on linux-x64-gnu; its addon is the optional dependency"
-    if done.returncode == 0 or wanted not in done.stderr:
-        return [f"import of groundset without its addon: exit {done.returncode}, expected {wanted!r}:\n{done.stderr}"]
-    return []
+    if code == 0 or wanted not in stderr:
+        failures.append(f"import of groundset without its addon: exit {code}, expected {wanted!r}:\n{stderr}")
+    return failures
 
 
 def install_sdists(room: Path, dist: Path, version: str, wheel_bin: Path) -> list[str]:
