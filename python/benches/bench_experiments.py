@@ -70,7 +70,16 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-ReuseFigures = tuple[list[float], float, int, dict[str, list[float]]]
+ReuseFigures = tuple[list[float], float, int, dict[str, list[float]], list[tuple[float, float]]]
+
+
+def process_cpu(pid: int) -> float:
+    """The seconds of CPU process ``pid`` has used (user and system, /proc on Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_phases(client: groundset.Client, v2: groundset.UpsertResult, base_id: str) -> dict[str, float]:
@@ -98,10 +107,10 @@ def server_phases(client: groundset.Client, v2: groundset.UpsertResult, base_id:
     return phases
 
 
-def reuse_case(client: groundset.Client, count: int, repeat: int) -> ReuseFigures:
+def reuse_case(client: groundset.Client, count: int, repeat: int, server_pid: int) -> ReuseFigures:
     """Wall times of reruns with reuse after 1% of ``count`` examples were edited; the time of the
     first, full experiment (for scale); how many times the task ran in each rerun; the server's
-    calls timed one by one."""
+    calls timed one by one; per rerun, the CPU seconds of the server process and of this one."""
     rows: list[dict[str, Any]] = [
         {"id": i, "input": {"question": f"question {i}"}, "output": {"answer": f"question {i}"}} for i in range(count)
     ]
@@ -123,6 +132,7 @@ def reuse_case(client: groundset.Client, count: int, repeat: int) -> ReuseFigure
         return {"answer": input["question"]}
 
     times = []
+    cpu: list[tuple[float, float]] = []
     for _ in range(repeat):
         calls = 0
         rerun = None
@@ -133,7 +143,9 @@ def reuse_case(client: groundset.Client, count: int, repeat: int) -> ReuseFigure
                 v2, counted, [exact], client=client, task_version="t1", reuse=base, print_summary=False, progress=False
             )
 
+        server_cpu, own_cpu = process_cpu(server_pid), time.process_time()
         times.append(timed(run))
+        cpu.append((process_cpu(server_pid) - server_cpu, time.process_time() - own_cpu))
         assert rerun is not None
         assert calls == count // step, calls
         assert rerun.summary["reused_runs"] == count - count // step, rerun.summary
@@ -143,7 +155,7 @@ def reuse_case(client: groundset.Client, count: int, repeat: int) -> ReuseFigure
         assert base.id is not None
         for label, seconds in server_phases(client, v2, base.id).items():
             phases.setdefault(label, []).append(seconds)
-    return times, full, calls, phases
+    return times, full, calls, phases, cpu
 
 
 def main() -> int:
@@ -172,7 +184,8 @@ def main() -> int:
                 results: dict[str, list[float]] = {}
                 reuse: ReuseFigures | None = None
                 if args.cases in ("all", "reuse"):
-                    reuse = reuse_case(client, args.reuse_count, args.repeat)
+                    assert server.process is not None
+                    reuse = reuse_case(client, args.reuse_count, args.repeat, server.process.pid)
                 for label, (task, evaluator) in VARIANTS.items() if args.cases != "reuse" else ():
                     times = results.setdefault(label, [])
                     for _ in range(args.repeat):
@@ -220,8 +233,10 @@ def main() -> int:
         "",
     ]
     if reuse is not None:
-        times, full, calls, phases = reuse
+        times, full, calls, phases, cpu = reuse
         median = statistics.median(times)
+        server_cpu = statistics.median(server for server, _ in cpu)
+        own_cpu = statistics.median(own for _, own in cpu)
         lines += [
             "## Rerun with reuse",
             "",
@@ -234,6 +249,11 @@ def main() -> int:
             "|---|---:|---|",
             f"| rerun with reuse | {median:.2f} s | {'met' if median <= REUSE_GOAL_S else 'missed'} |",
             f"| the base experiment, every example run (for scale) | {full:.2f} s | |",
+            "",
+            f"CPU of a rerun (median): the server process {server_cpu:.2f} s, this process (the SDK) "
+            f"{own_cpu:.2f} s, together {server_cpu + own_cpu:.2f} s: about the wall time on an idle "
+            "machine (the rerun waits on nothing else); on this shared one the wall time also holds the "
+            f"time other processes had the cores (load average {os.getloadavg()[0]:.2f} after the reruns).",
             "",
             "The server's calls of a rerun, timed one by one (median); the rest of the wall time is the SDK's "
             "(running and uploading the 1,000 runs):",

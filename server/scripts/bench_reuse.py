@@ -97,6 +97,7 @@ def run(database_url: str, count: int, repeats: int) -> dict[str, Any]:
         _base_runs(url, base, [ids[f"ex{i:07d}"] for i in range(count)], rng)
         setup = time.perf_counter() - setup
         steps: dict[str, list[float]] = {"reuse": [], "incomplete": [], "summary": [], "again": []}
+        cpu: dict[str, list[float]] = {key: [] for key in steps}
         answer: dict[str, Any] = {}
         load_before = os.getloadavg()
         for _ in range(repeats):
@@ -122,16 +123,20 @@ def run(database_url: str, count: int, repeats: int) -> dict[str, Any]:
                 answer: dict[str, Any] = response.json()
                 return answer
 
-            answer = _timed(steps["reuse"], reuse)
-            pending = _timed(steps["incomplete"], incomplete)
+            def timed(key: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+                return _timed(steps[key], cpu[key], server.pid, work)
+
+            answer = timed("reuse", reuse)
+            pending = timed("incomplete", incomplete)
             assert len(pending["data"]) == len(edited) and pending["next_cursor"] is None
-            assert _timed(steps["summary"], summary)["summary"]["reused_runs"] == answer["reused_runs"]
-            assert _timed(steps["again"], reuse)["reused_runs"] == 0
+            assert timed("summary", summary)["summary"]["reused_runs"] == answer["reused_runs"]
+            assert timed("again", reuse)["reused_runs"] == 0
             httpx.delete(f"{url}/v1/experiments/{head}", timeout=600).raise_for_status()
         return {
             "setup": setup,
             "answer": answer,
             "steps": steps,
+            "cpu": cpu,
             "load": (load_before, os.getloadavg()),
         }
     finally:
@@ -139,10 +144,22 @@ def run(database_url: str, count: int, repeats: int) -> dict[str, Any]:
         server.wait(timeout=60)
 
 
-def _timed(times: list[float], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    start = time.perf_counter()
+def _server_cpu(pid: int) -> float:
+    """The seconds of CPU the process has used (user and system, /proc on Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(
+    times: list[float], cpu: list[float], pid: int, work: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    start, start_cpu = time.perf_counter(), _server_cpu(pid)
     result = work()
     times.append(time.perf_counter() - start)
+    cpu.append(_server_cpu(pid) - start_cpu)
     return result
 
 
@@ -201,14 +218,22 @@ def main() -> int:
         f"after each of the {args.repeats} repeats. Request wall time on loopback, seconds: median "
         f"(best), {os.cpu_count()} CPUs of a shared machine; the goal is for SQLite.",
         "",
-        "| step | " + " | ".join(columns) + " | goal |",
-        "|---|" + "---:|" * len(columns) + "---:|",
+        "| step | " + " | ".join(f"{name} | {name}: server CPU" for name in columns) + " | goal |",
+        "|---|" + "---:|---:|" * len(columns) + "---:|",
         *(
             f"| {name} | "
-            + " | ".join(_median_and_best(column["steps"][key]) for column in columns.values())
+            + " | ".join(
+                f"{_median_and_best(column['steps'][key])} | {statistics.median(column['cpu'][key]):.3f}"
+                for column in columns.values()
+            )
             + f" | {goal} |"
             for name, key, goal in rows
         ),
+        "",
+        "Server CPU: the median seconds of CPU the server process used during the request (user and "
+        "system, from /proc): what the request costs on an idle machine, less its waits; on this shared "
+        "machine the wall time also holds the time other processes had the 2 cores. On PostgreSQL the "
+        "database's own processes are not counted.",
         "",
         *(
             f"{name}: setup (upserts, {args.count:,} runs posted) {column['setup']:.1f} s; load average "
