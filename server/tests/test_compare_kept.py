@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from groundset_server.services import cache, comparisons, experiments
+from tests.conftest import example
 from tests.test_compare import scene
 from tests.test_experiments import create, examples_at, post_runs, stored_runs
+from tests.test_upsert import upsert
 
 
 @pytest.fixture
@@ -163,3 +165,57 @@ def test_kept_is_bounded_by_count_and_weight() -> None:
     assert [kept.get(engine, key) for key in "def"] == [None, None, "F"]
     # Each database has its own.
     assert kept.get(sa.create_engine("sqlite://"), "f") is None
+
+
+def test_one_repetition_reads_evaluations_ungrouped_with_the_same_answer(
+    client: TestClient, computed: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An experiment of one repetition has one evaluation per (example, name): the comparison
+    reads them without grouping (EVALUATION_ROWS), and answers as the grouped read does."""
+    v1 = upsert(client, [example(f"s{i}", {"q": i}) for i in range(5)])
+    at = examples_at(client, v1["dataset_id"])
+    sides = []
+    for name, shift in (("base", 0.0), ("head", 0.25)):
+        experiment = create(client, v1["dataset_id"], name=name)
+        runs: list[dict[str, Any]] = [
+            {
+                "example_id": at["s0"]["id"],
+                "output": "x",
+                "evaluations": [{"name": "ok", "score": 1 - shift * 4}],
+            },
+            {
+                "example_id": at["s1"]["id"],
+                "output": name,
+                "evaluations": [{"name": "ok", "score": 0}, {"name": "quality", "score": 0.5 + shift}],
+            },
+            {
+                "example_id": at["s2"]["id"],
+                "output": "x",
+                "evaluations": [{"name": "quality", "score": 1e308}],
+            },
+            {
+                "example_id": at["s3"]["id"],
+                "output": "x",
+                "evaluations": [{"name": "ok", "error": "judge failed"}],
+            },
+            {"example_id": at["s4"]["id"], "error": "boom"}
+            if shift
+            else {"example_id": at["s4"]["id"], "output": 1},
+        ]
+        runs[2]["evaluations"].append({"name": "tone", "label": "polite"})
+        posted = post_runs(client, experiment["id"], runs)
+        assert posted.status_code == 201, posted.text
+        sides.append(experiment["id"])
+    ungrouped = read(client, *sides)
+    monkeypatch.setattr(comparisons, "EVALUATION_ROWS", comparisons.EVALUATION_TALLIES)
+    grouped = fresh(client, *sides)
+    assert ungrouped == grouped
+    means = {
+        e["name"]: (e["kind"], e["all"]["base"]["mean"], e["all"]["head"]["mean"])
+        for e in grouped["evaluators"]
+    }
+    assert means == {
+        "ok": ("boolean", 0.5, 0.0),
+        "quality": ("numeric", 0.5e308, 0.5e308 + 0.375),
+        "tone": ("label", None, None),
+    }
