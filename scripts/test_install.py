@@ -224,6 +224,10 @@ def install_sdists(room: Path, dist: Path, version: str, wheel_bin: Path) -> lis
     # Its own target directory: a clean build of the sdist, not the repository's; kept between
     # runs under target/ so that only the first run compiles the dependencies.
     env["CARGO_TARGET_DIR"] = str(ROOT / "target" / "sdist-check")
+    # Cargo judges a local crate fresh by the mtimes of its sources, and an sdist's files carry
+    # the sdist's fixed ones: without this, a crate changed since the last run is not rebuilt.
+    local = ("canonhash", "groundset-records", "groundset-schema", "groundset-core")
+    sh(["cargo", "clean", "--release", *(f"-p={name}" for name in local)], cwd=ROOT, env=env)
     base_python = Path(sys.base_prefix) / "bin" / "python3"
     sh([base_python, "-m", "venv", room / "sdist-venv"], cwd=room, env=env)
     bin_dir = room / "sdist-venv" / "bin"
