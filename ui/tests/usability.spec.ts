@@ -83,3 +83,48 @@ test("Tab reaches the links and Enter follows them", async ({ page, api }) => {
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/datasets/${dataset.id}/versions/\\d+$`));
 });
+
+/** Each table wider than its container, or a cell whose content is cut (clipped, not wrapped). */
+const clippedTables = (page: Page) =>
+  page.locator("table").evaluateAll((tables) =>
+    tables.flatMap((table, index) => {
+      const container = table.parentElement;
+      if (!container) return [];
+      const name = `table ${index + 1} (${table.querySelector("thead")?.textContent?.replace(/\s+/g, " ").trim().slice(0, 60)})`;
+      const problems: string[] = [];
+      if (table.scrollWidth > container.clientWidth + 1) {
+        problems.push(`${name}: ${table.scrollWidth} px wide in a container of ${container.clientWidth} px`);
+      }
+      for (const cell of table.querySelectorAll("th, td")) {
+        if (cell.scrollWidth > cell.clientWidth + 1) {
+          problems.push(
+            `${name}: cell "${cell.textContent?.slice(0, 30)}" cut (${cell.scrollWidth} > ${cell.clientWidth})`,
+          );
+        }
+      }
+      return problems;
+    }),
+  );
+
+for (const name of ["datasets", "dataset", "compare"] as const) {
+  test(`the ${name} page's tables fit a 1280 px window and a 390 px one without scrolling the page`, async ({
+    page,
+    api,
+  }) => {
+    const { dataset, base, head } = await quickstart(api);
+    const url = {
+      datasets: "/",
+      dataset: `/datasets/${dataset.id}`,
+      compare: `/compare?base=${base.id}&head=${head.id}`,
+    }[name];
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(url);
+    await settled(page);
+    await expect(page.locator("table").first()).toBeVisible();
+    expect(await clippedTables(page), "tables clipped at 1280 px").toEqual([]);
+    expect(await bodyOverflow(page)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expect.poll(() => bodyOverflow(page), { message: "horizontal overflow at 390 px" }).toBeLessThanOrEqual(0);
+    if (name === "datasets") expect(await clippedTables(page), "tables clipped at 390 px").toEqual([]);
+  });
+}

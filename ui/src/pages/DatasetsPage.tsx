@@ -25,7 +25,7 @@ export function DatasetsPage() {
           ) : (
             <>
               <div className="table-wrap">
-                <table className="striped">
+                <table className="striped datasets">
                   <thead>
                     <tr>
                       <th scope="col">Name</th>
@@ -40,7 +40,7 @@ export function DatasetsPage() {
                   <tbody>
                     {page.data.map((dataset) => (
                       <tr key={dataset.id}>
-                        <td>
+                        <td data-label="Name">
                           <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>
                           {dataset.description && (
                             <>
@@ -49,7 +49,7 @@ export function DatasetsPage() {
                             </>
                           )}
                         </td>
-                        <td>
+                        <td data-label="Latest version">
                           {dataset.latest_version_id ? (
                             <Link
                               to={paths.version(dataset.id, dataset.latest_version_id)}
@@ -61,13 +61,15 @@ export function DatasetsPage() {
                             <span className="muted">none</span>
                           )}
                         </td>
-                        <td className="number">{formatCount(dataset.example_count)}</td>
-                        <td>
+                        <td className="number" data-label="Examples">
+                          {formatCount(dataset.example_count)}
+                        </td>
+                        <td data-label="Last change">
                           <time dateTime={dataset.updated_at} title={dataset.updated_at}>
                             {formatDate(dataset.updated_at)}
                           </time>
                         </td>
-                        <td>
+                        <td data-label="Tags">
                           <Tags tags={dataset.tags} />
                         </td>
                       </tr>
