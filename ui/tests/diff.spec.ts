@@ -80,3 +80,29 @@ test("the version picker and Swap change the URL and the diff", async ({ page, a
   await expect(page).toHaveURL(`/datasets/${dataset.id}/diff?from=${oldest.id}&to=${oldest.id}`);
   await expect(page.getByText("The two versions hold the same examples with the same content.")).toBeVisible();
 });
+
+test("an unknown version shows the API's error, apart from the form, and no select pretends another version", async ({
+  page,
+  api,
+}) => {
+  const { dataset, versions } = await quickstart(api);
+  const oldest = versions[versions.length - 1] as (typeof versions)[0];
+  const answer = await api.GET("/v1/datasets/{dataset_id}/diff", {
+    params: { path: { dataset_id: dataset.id }, query: { from_version_id: oldest.id, to_version_id: "999999" } },
+  });
+  expect(answer.response.status).toBe(404);
+  await page.goto(`/datasets/${dataset.id}/diff?from=${oldest.id}&to=999999`);
+  await expect(page).toHaveURL(`/datasets/${dataset.id}/diff?from=${oldest.id}&to=999999`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    `Diff of ${dataset.name}: version ${oldest.id} → 999999`,
+  );
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText(answer.error?.detail ?? "?");
+  await expect(page.getByLabel("From")).toHaveValue(oldest.id);
+  await expect(page.getByLabel("To")).toHaveValue("");
+  await expect(page.getByLabel("To").locator("option:checked")).toHaveText("Choose (no version 999999)");
+  // The error card stands apart from the form above it.
+  const form = await page.locator("form.version-picker").boundingBox();
+  const card = await alert.boundingBox();
+  expect((card?.y ?? 0) - ((form?.y ?? 0) + (form?.height ?? 0))).toBeGreaterThanOrEqual(12);
+});

@@ -73,7 +73,9 @@ export function DiffPage() {
             <>
               <VersionPicker versions={list} from={fromId} to={toId} />
               {fromId && toId ? (
-                <DiffView datasetId={dataset.id} from={fromId} to={toId} />
+                <div className="diff-result">
+                  <DiffView datasetId={dataset.id} from={fromId} to={toId} />
+                </div>
               ) : (
                 <Empty>
                   Version {toId} is the dataset's first: all its examples were created with it.{" "}
@@ -101,6 +103,10 @@ function VersionPicker({ versions, from, to }: { versions: Version[]; from: stri
   const toId = useId();
   useEffect(() => setFrom(from ?? ""), [from]);
   useEffect(() => setTo(to ?? ""), [to]);
+  // A side the list does not hold (an unknown id, or one older than the latest 1,000) shows the
+  // empty "choose" option: a select must never show another version than the address names.
+  const isKnown = (value: string) => versions.some((version) => version.id === value);
+  const known = (value: string) => (isKnown(value) ? value : "");
   function submit(event: FormEvent) {
     event.preventDefault();
     navigate(`?${new URLSearchParams({ from: fromValue, to: toValue })}`);
@@ -109,7 +115,10 @@ function VersionPicker({ versions, from, to }: { versions: Version[]; from: stri
     <form onSubmit={submit} className="version-picker">
       <label htmlFor={fromId}>
         From
-        <select id={fromId} value={fromValue} onChange={(event) => setFrom(event.target.value)}>
+        <select id={fromId} value={known(fromValue)} onChange={(event) => setFrom(event.target.value)} required>
+          <option value="" disabled>
+            {fromValue && !isKnown(fromValue) ? `Choose (no version ${fromValue})` : "Choose a version…"}
+          </option>
           {versions.map((version) => (
             <option key={version.id} value={version.id}>
               {versionLabel(version)}
@@ -119,7 +128,10 @@ function VersionPicker({ versions, from, to }: { versions: Version[]; from: stri
       </label>
       <label htmlFor={toId}>
         To
-        <select id={toId} value={toValue} onChange={(event) => setTo(event.target.value)}>
+        <select id={toId} value={known(toValue)} onChange={(event) => setTo(event.target.value)} required>
+          <option value="" disabled>
+            {toValue && !isKnown(toValue) ? `Choose (no version ${toValue})` : "Choose a version…"}
+          </option>
           {versions.map((version) => (
             <option key={version.id} value={version.id}>
               {versionLabel(version)}
