@@ -4,9 +4,10 @@ use std::borrow::Cow;
 
 use canonhash::{ErrorCode, HashError, Value};
 use groundset_records::{check_structured_members, is_structured_member};
-use pyo3::exceptions::PyKeyError;
+use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyDict, PyMapping, PyString};
 
 use crate::error::{Failure, to_pyerr};
@@ -299,6 +300,43 @@ pub fn manifest_digest(entries: &Bound<'_, PyAny>) -> PyResult<String> {
         pairs.push(pair);
     }
     Ok(py.detach(|| canonhash::manifest_digest(pairs.iter().map(|(id, hash)| (id.as_ref(), hash.as_ref())))))
+}
+
+/// The digest of a dataset version from its source ids and their content hashes as the 32
+/// bytes of SHA-256 each spells, concatenated in the same order (`digests`), leaving out the
+/// entries whose byte in `deleted` (when given) is not 0: [`manifest_digest`]'s digest for a
+/// caller that keeps a million hashes compact (the server's current state), computed without
+/// the GIL. `ValueError` when the lengths disagree.
+#[pyfunction]
+#[pyo3(signature = (source_ids, digests, deleted = None))]
+pub fn manifest_digest_packed(
+    py: Python<'_>,
+    source_ids: Vec<PyBackedStr>,
+    digests: PyBackedBytes,
+    deleted: Option<PyBackedBytes>,
+) -> PyResult<String> {
+    if digests.len() != source_ids.len() * 32 {
+        return Err(PyValueError::new_err(format!(
+            "digests holds {} bytes, not 32 for each of the {} source ids",
+            digests.len(),
+            source_ids.len()
+        )));
+    }
+    let flags = deleted.as_ref().map_or(source_ids.len(), |deleted| deleted.len());
+    if flags != source_ids.len() {
+        return Err(PyValueError::new_err(format!(
+            "deleted holds {flags} flags, not one for each of the {} source ids",
+            source_ids.len()
+        )));
+    }
+    Ok(py.detach(|| {
+        let live = |index: &usize| deleted.as_ref().is_none_or(|flags| flags[*index] == 0);
+        let entries = (0..source_ids.len()).filter(live).map(|index| {
+            let digest: &[u8; 32] = digests[index * 32..index * 32 + 32].try_into().expect("32 bytes");
+            (&*source_ids[index], digest)
+        });
+        canonhash::manifest_digest_of_digests(entries)
+    }))
 }
 
 /// The member rule of structured records (`groundset_records::check_structured_members`).

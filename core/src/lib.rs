@@ -28,6 +28,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::example_hash, module)?)?;
     module.add_function(wrap_pyfunction!(hash::hash_examples, module)?)?;
     module.add_function(wrap_pyfunction!(hash::manifest_digest, module)?)?;
+    module.add_function(wrap_pyfunction!(hash::manifest_digest_packed, module)?)?;
     module.add_function(wrap_pyfunction!(hash::hash_examples_collect, module)?)?;
     module.add_function(wrap_pyfunction!(read::hash_jsonl, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_file, module)?)?;

@@ -13,7 +13,8 @@ Hashing (RFC 8785 canonical JSON, SHA-256; see docs/hashing.md):
 - :func:`canonicalize` (value -> canonical UTF-8 bytes), :func:`hash_value` (-> 64 lowercase
   hex digits), :func:`example_hash` (the content hash of ``{"input", "metadata", "output"}``),
   :func:`hash_examples` and :func:`hash_examples_collect` (many examples, on two threads),
-  :func:`manifest_digest` (a dataset version's digest from ``(source_id, content_hash)`` pairs).
+  :func:`manifest_digest` (a dataset version's digest from ``(source_id, content_hash)`` pairs),
+  :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact).
 
 Records:
 
@@ -70,6 +71,7 @@ from groundset_core._native import (
     hash_jsonl,
     hash_value,
     manifest_digest,
+    manifest_digest_packed,
     read_file,
     read_hashes,
     source_id,
@@ -114,6 +116,7 @@ __all__ = [
     "hash_jsonl",
     "hash_value",
     "manifest_digest",
+    "manifest_digest_packed",
     "read_file",
     "read_hashes",
     "source_id",

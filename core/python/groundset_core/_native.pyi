@@ -2,7 +2,7 @@
 ``stubtest`` (``just core::lint``); import the public names of ``groundset_core`` instead."""
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, final
 
 from groundset_core.errors import HashError
@@ -25,6 +25,7 @@ __all__ = [
     "hash_jsonl",
     "hash_value",
     "manifest_digest",
+    "manifest_digest_packed",
     "read_file",
     "read_hashes",
     "source_id",
@@ -75,6 +76,14 @@ def hash_examples_collect(
 
 def manifest_digest(entries: Iterable[tuple[str, str] | list[str]]) -> str:
     """The digest of a dataset version from its ``(source_id, content_hash)`` pairs, in any order."""
+
+def manifest_digest_packed(
+    source_ids: Sequence[str], digests: bytes | bytearray, deleted: bytes | bytearray | None = None
+) -> str:
+    """:func:`manifest_digest` of ``source_ids`` whose content hashes are given as the 32 bytes of
+    SHA-256 each spells, concatenated in the same order (``digests``, 32 bytes per source id);
+    the entries whose byte in ``deleted`` (one per source id) is not 0 are left out. Computed
+    without the GIL; ``ValueError`` when the lengths disagree."""
 
 def hash_jsonl(
     path: str | os.PathLike[str],

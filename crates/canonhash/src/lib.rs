@@ -42,8 +42,8 @@ pub use canon::{MAX_DEPTH, canonicalize, check_depth, compare_utf16, write_canon
 pub use error::{ErrorCode, HashError, PathSegment, StableCode, TextPosition, position_of_offset};
 pub use hash::{
     canonical_example, canonicalize_json_str, example_hash, example_hash_json, hash_examples_json, hash_json_str,
-    hash_value, manifest_digest, sha256_hex, write_canonical_example, write_canonical_example_parts,
-    write_example_record,
+    hash_value, manifest_digest, manifest_digest_of_digests, sha256_hex, write_canonical_example,
+    write_canonical_example_parts, write_example_record,
 };
 pub use number::{
     exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,
