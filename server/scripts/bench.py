@@ -45,6 +45,13 @@ def post(url: str, path: str, body: bytes) -> tuple[float, dict[str, Any]]:
     return elapsed, response.json()
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far: on a machine shared with other work the
+    wall time says more of the load than of the server."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -82,7 +89,9 @@ def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
             for r, h in zip(records, hashes, strict=True)
         ]
         figures: dict[str, float] = {}
+        cpu = cpu_seconds(server.pid)
         figures["initial upsert"], result = post(url, "/v1/datasets/upsert", ndjson(header, items))
+        figures["initial upsert, server CPU"] = cpu_seconds(server.pid) - cpu
         assert result["created"] == len(items), result
 
         manifest = [{"source_id": i["source_id"], "content_hash": i["content_hash"]} for i in items]
@@ -113,6 +122,7 @@ def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
                 "metadata": record["metadata"],
             }
         manifest = [{"source_id": i["source_id"], "content_hash": i["content_hash"]} for i in changed]
+        cpu = cpu_seconds(server.pid)
         plan_time, plan = post(url, "/v1/datasets/upsert/plan", ndjson(header, manifest))
         needed = set(plan["needed_source_ids"])
         body = [
@@ -124,6 +134,8 @@ def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
         upsert_time, result = post(url, "/v1/datasets/upsert", ndjson(header, body))
         assert result["updated"] == len(needed) == len(items) // 100, result
         figures["1% changed (plan + upsert)"] = plan_time + upsert_time
+        figures["1% changed, server CPU"] = cpu_seconds(server.pid) - cpu
+        figures["load average (1 min)"] = os.getloadavg()[0]
         status = Path(f"/proc/{server.pid}/status")
         if status.exists():
             for line in status.read_text().splitlines():
@@ -143,13 +155,14 @@ def main() -> int:
     args = parser.parse_args()
     records = generate(args.count)
     size = sum(len(orjson.dumps(r)) for r in records) / len(records)
-    # The issue's goals: for 100,000 on SQLite; for 1,000,000 in one NDJSON request, the
-    # initial upsert within 90 s and the server's peak RSS under 1 GB.
+    # The goals: for 100,000 on SQLite; for 1,000,000 in one NDJSON request (issue 19) on both
+    # databases, the initial upsert within 20 s, 1% changed within 4 s and the server's peak
+    # RSS under 500 MB.
     if args.count >= 1_000_000:
-        goals = {"initial upsert": "90", "unchanged re-sync (plan + content-less upsert)": "—"}
+        goals = {"initial upsert": "20", "unchanged re-sync (plan + content-less upsert)": "—"}
         goals["unchanged re-sync (manifest_digest, one request)"] = "2 (SDK, hashing included)"
-        goals["1% changed (plan + upsert)"] = "—"
-        rss_goal = "< 1024"
+        goals["1% changed (plan + upsert)"] = "4"
+        rss_goal = "< 500"
     else:
         goals = {
             "initial upsert": "6",
@@ -157,7 +170,7 @@ def main() -> int:
             "unchanged re-sync (manifest_digest, one request)": "0.2 (SDK, hashing included)",
             "1% changed (plan + upsert)": "1",
         }
-        rss_goal = "(1 GB for 1,000,000)"
+        rss_goal = "(500 MB for 1,000,000)"
     columns: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", records)
@@ -170,7 +183,9 @@ def main() -> int:
     lines = [
         f"# groundset-server upserts: {args.count:,} examples of ~{size:,.0f} bytes",
         "",
-        f"Request wall time on loopback, seconds ({os.cpu_count()} cores); the goals are for SQLite.",
+        f"Request wall time on loopback, seconds ({os.cpu_count()} cores shared with other work, so the "
+        "server's CPU seconds and the load average after each column are listed too); the goals "
+        "for 100,000 are for SQLite.",
         "",
         "| step | " + " | ".join(columns) + " | goal |",
         "|---|" + "---|" * len(columns) + "---|",
@@ -178,6 +193,8 @@ def main() -> int:
     shown = dict(goals)
     if all("server peak RSS (MB)" in c for c in columns.values()):
         shown["server peak RSS (MB)"] = rss_goal
+    for step in ("initial upsert, server CPU", "1% changed, server CPU", "load average (1 min)"):
+        shown[step] = "—"
     for step, goal_text in shown.items():
         lines.append(
             f"| {step} | " + " | ".join(f"{c[step]:.2f}" for c in columns.values()) + f" | {goal_text} |"

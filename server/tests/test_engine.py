@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import doctest
 
+import groundset_core
+import pytest
+
 from groundset_server.engine import upsert
 from groundset_server.engine.upsert import CurrentExample, IncomingExample, Sync, classify
 from groundset_server.services.writer import delete_rows, revision_rows
@@ -82,3 +85,34 @@ def test_noop_and_missing_content() -> None:
 
 def test_docstring_example() -> None:
     assert doctest.testmod(upsert).failed == 0
+
+
+def test_the_compact_state_reads_back_and_digests_as_the_pairs() -> None:
+    # Ids whose UTF-16 order differs from their code point order, an escape, and a deletion.
+    rows = {
+        "\U0001f600": CurrentExample(1, A, False),
+        "\uff61": CurrentExample(2, B, False),
+        'quote"': CurrentExample(3, C, False),
+        "gone": CurrentExample(4, None, True),
+    }
+    state = upsert.ExampleState.of(rows)
+    assert dict(state) == rows
+    assert state.live == 3
+    pairs = [(source_id, row.content_hash) for source_id, row in rows.items() if row.content_hash]
+    assert sorted(state.manifest()) == sorted(pairs)
+    expected = groundset_core.manifest_digest(pairs)
+    assert groundset_core.manifest_digest_packed(list(state), state.hashes, state.deleted) == expected
+    with pytest.raises(ValueError, match="32 for each of the 4 source ids"):
+        groundset_core.manifest_digest_packed(list(state), state.hashes[:-1])
+    with pytest.raises(ValueError, match="3 flags"):
+        groundset_core.manifest_digest_packed(list(state), state.hashes, state.deleted[:-1])
+
+
+def test_a_new_state_leaves_the_state_it_started_from_as_it_was() -> None:
+    current = upsert.ExampleState.of(CURRENT)
+    sync = Sync(current, "mirror", new_ids=lambda count: list(range(10, 10 + count)))
+    sync.add(REQUEST)
+    sync.finish()
+    assert sync.new_state()["gone"] == CurrentExample(3, None, True)
+    # The cached snapshot another request may be reading (a deleted example has no hash).
+    assert dict(current) == {**CURRENT, "dead": CurrentExample(4, None, True)}

@@ -21,7 +21,8 @@ The services call these and never look at ``conn.dialect`` themselves:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,26 @@ def bulk_statement_settings(conn: sa.Connection, work_mem: str | None = None) ->
     conn.exec_driver_sql("SET LOCAL jit = off")
     if work_mem is not None:
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{work_mem}'")
+
+
+BULK_CACHE_KIB = 16 << 10
+"""SQLite's page cache for a bulk write (16 MiB), instead of the connection's 64 MiB: it writes
+each page once, in order, and a load of 200,000 examples peaked 46 MB higher with the larger one."""
+
+
+@contextmanager
+def bulk_write_cache(conn: sa.Connection) -> Iterator[None]:
+    """On SQLite, the connection's page cache at :data:`BULK_CACHE_KIB` while inside, then as
+    it was; nothing on PostgreSQL, whose buffers are the server's."""
+    if not is_sqlite(conn):
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def code_point_order(conn: sa.Connection, column: Any) -> Any:
@@ -137,11 +158,13 @@ class ReservedIds:
         if count == 0:
             return []
         if not is_sqlite(self.conn):
-            rows = self.conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) FROM generate_series(1, %s)",
+            # One array, not a row per id: the rows cost more than the sequence.
+            ids: list[int] = self.conn.exec_driver_sql(
+                f"SELECT array_agg(nextval(pg_get_serial_sequence('{self.table}', 'id'))) "
+                "FROM generate_series(1, %s)",
                 (count,),
-            )
-            return [row[0] for row in rows]
+            ).scalar_one()
+            return ids
         if self.next_id is None:
             used = self.conn.exec_driver_sql(
                 f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{self.table}'), 0), "

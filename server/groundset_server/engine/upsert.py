@@ -12,7 +12,8 @@ revision kinds) is the writer's (:mod:`groundset_server.services.writer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -25,6 +26,98 @@ class CurrentExample(NamedTuple):
     example_id: int
     content_hash: str | None
     is_deleted: bool
+
+
+_DIGEST = 32
+"""Bytes of a content hash (SHA-256) as :class:`ExampleState` keeps it."""
+_NO_DIGEST = bytes(_DIGEST)
+
+
+class ExampleState(Mapping[str, CurrentExample]):
+    """A dataset's current state, compact: what a million examples cost as Python objects
+    (a named tuple and a 64-character hash string each, ~350 bytes) it keeps in ~170 bytes.
+
+    ``positions`` maps each source id to its place in three arrays: the example row ids
+    (``array('q')``), the content hashes as 32-byte SHA-256 digests (``bytearray``; zeros for
+    a deleted example, which has none) and the deleted flags. Content hashes are always 64
+    lowercase hex digits (the decoder refuses any other), so the digest is their exact form.
+    Read as a mapping it gives :class:`CurrentExample` values, built on demand."""
+
+    __slots__ = ("deleted", "hashes", "ids", "positions")
+
+    def __init__(self) -> None:
+        self.positions: dict[str, int] = {}
+        self.ids = array("q")
+        self.hashes = bytearray()
+        self.deleted = bytearray()
+
+    @classmethod
+    def of(cls, rows: Mapping[str, CurrentExample]) -> ExampleState:
+        if isinstance(rows, ExampleState):
+            return rows
+        state = cls()
+        for source_id, row in rows.items():
+            state.put(source_id, row.example_id, row.content_hash, row.is_deleted)
+        return state
+
+    def put(self, source_id: str, example_id: int, content_hash: str | None, is_deleted: bool) -> None:
+        """Add the example, or replace its state."""
+        digest = _NO_DIGEST if content_hash is None else bytes.fromhex(content_hash)
+        self._place(source_id, example_id, digest, is_deleted)
+
+    def _place(self, source_id: str, example_id: int, digest: bytes | bytearray, is_deleted: bool) -> None:
+        position = self.positions.get(source_id)
+        if position is None:
+            self.positions[source_id] = len(self.ids)
+            self.ids.append(example_id)
+            self.hashes += digest
+            self.deleted.append(is_deleted)
+            return
+        self.ids[position] = example_id
+        self.hashes[position * _DIGEST : (position + 1) * _DIGEST] = digest
+        self.deleted[position] = is_deleted
+
+    def update(self, other: ExampleState) -> None:
+        """Every example of ``other`` put into this state, in ``other``'s order."""
+        ids, hashes, deleted = other.ids, other.hashes, other.deleted
+        for source_id, position in other.positions.items():
+            digest = hashes[position * _DIGEST : (position + 1) * _DIGEST]
+            self._place(source_id, ids[position], digest, bool(deleted[position]))
+
+    def copy(self) -> ExampleState:
+        state = ExampleState()
+        state.positions = dict(self.positions)
+        state.ids = array("q", self.ids)
+        state.hashes = bytearray(self.hashes)
+        state.deleted = bytearray(self.deleted)
+        return state
+
+    def content_hash(self, position: int) -> str | None:
+        if self.deleted[position]:
+            return None
+        return self.hashes[position * _DIGEST : (position + 1) * _DIGEST].hex()
+
+    def __getitem__(self, source_id: str) -> CurrentExample:
+        position = self.positions[source_id]
+        return CurrentExample(self.ids[position], self.content_hash(position), bool(self.deleted[position]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @property
+    def live(self) -> int:
+        """How many examples are not deleted."""
+        return len(self.deleted) - self.deleted.count(1)
+
+    def manifest(self) -> Iterator[tuple[str, str]]:
+        """The ``(source_id, content_hash)`` of every live example, made one at a time."""
+        hashes, deleted = self.hashes, self.deleted
+        for source_id, position in self.positions.items():
+            if not deleted[position]:
+                yield source_id, hashes[position * _DIGEST : (position + 1) * _DIGEST].hex()
 
 
 RawExample = tuple[int, str, str, str | None, str | None, str | None]
@@ -97,10 +190,11 @@ class Sync:
     ``new_ids(n)`` gives the ids of the rows of ``n`` new examples (the writer reserves them);
     without it (a dry run or a plan, which write nothing) new examples get the id 0.
 
-    >>> sync = Sync({"a": CurrentExample(1, "h1", False)}, "mirror", new_ids=lambda n: [7] * n)
-    >>> step = sync.add([IncomingExample(2, "b", "h2", "{}", "{}", "{}")])
-    >>> step.created[0][0], sync.finish(), sync.final_manifest()
-    (7, [(1, 'a')], [('b', 'h2')])
+    >>> h1, h2 = "1" * 64, "2" * 64  # content hashes: 64 lowercase hex digits
+    >>> sync = Sync({"a": CurrentExample(1, h1, False)}, "mirror", new_ids=lambda n: [7] * n)
+    >>> step = sync.add([IncomingExample(2, "b", h2, "{}", "{}", "{}")])
+    >>> step.created[0][0], sync.finish(), sync.final_manifest() == [("b", h2)]
+    (7, [(1, 'a')], True)
     """
 
     def __init__(
@@ -110,13 +204,14 @@ class Sync:
         keep_source_ids: bool = False,
         new_ids: Callable[[int], list[int]] | None = None,
     ) -> None:
-        self.current = current
+        self.current = ExampleState.of(current)
         self.mode = mode
         self.new_ids = new_ids
-        self.seen: set[str] = set()
+        self.seen = bytearray(len(self.current))
+        """A flag per example of ``current``: the request holds it."""
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         self.changed = False
-        self.changes: dict[str, CurrentExample] = {}
+        self.changes = ExampleState()
         """The new state of every new, revived or changed example, in request order."""
         self.deleted: list[tuple[int, str]] = []
         self.live_before = 0
@@ -127,41 +222,50 @@ class Sync:
 
     def add(self, batch: Sequence[RawExample]) -> Step:
         step = Step()
-        current = self.current.get
+        current = self.current
+        position_of = current.positions.get
+        hashes, deleted = current.hashes, current.deleted
+        ids = current.ids
         seen = self.seen
+        new_source_ids = self.changes.positions
         make = IncomingExample._make
         keep_unchanged = self.keep_source_ids
         unchanged = 0
         created: list[IncomingExample] = []
+        created_here: set[str] = set()
         # Fields by position: the hot loop of a re-sync takes the decoder's plain tuples, and
         # only the few examples that are new or changed become IncomingExample.
         for example in batch:
             source_id = example[1]
-            known = len(seen)
-            seen.add(source_id)
-            if len(seen) == known:
+            position = position_of(source_id)
+            if position is None:
+                if source_id in new_source_ids or source_id in created_here:
+                    step.duplicates.append(make(example))
+                    continue
+                created_here.add(source_id)
+                created.append(make(example))
+            elif seen[position]:
                 step.duplicates.append(make(example))
                 continue
-            row = current(source_id)
-            if row is None:
-                created.append(make(example))
-            elif row.is_deleted:
-                step.revived.append((row.example_id, make(example)))
-            elif row.content_hash != example[2]:
-                step.updated.append((row.example_id, make(example)))
             else:
-                unchanged += 1
-                if keep_unchanged:
-                    step.unchanged.append(source_id)
-                continue
+                seen[position] = 1
+                if deleted[position]:
+                    step.revived.append((ids[position], make(example)))
+                elif hashes[position * 32 : position * 32 + 32] != bytes.fromhex(example[2]):
+                    step.updated.append((ids[position], make(example)))
+                else:
+                    unchanged += 1
+                    if keep_unchanged:
+                        step.unchanged.append(source_id)
+                    continue
             if example[3] is None:
                 step.missing_content.append(source_id)
         step.unchanged_count = unchanged
-        ids = [0] * len(created) if self.new_ids is None else self.new_ids(len(created))
-        step.created = list(zip(ids, created, strict=True))
+        new_ids = [0] * len(created) if self.new_ids is None else self.new_ids(len(created))
+        step.created = list(zip(new_ids, created, strict=True))
         changes = self.changes
         for example_id, e in (*step.created, *step.revived, *step.updated):
-            changes[e.source_id] = CurrentExample(example_id, e.content_hash, False)
+            changes.put(e.source_id, example_id, e.content_hash, False)
         self.counts["created"] += len(step.created) + len(step.revived)
         self.counts["updated"] += len(step.updated)
         self.counts["unchanged"] += step.unchanged_count
@@ -183,13 +287,13 @@ class Sync:
         if self.mode != "mirror":
             return self.deleted
         live_seen = self.counts["unchanged"] + self.counts["updated"]
-        self.live_before = sum(not row.is_deleted for row in self.current.values())
+        self.live_before = self.current.live
         if live_seen < self.live_before:
-            seen = self.seen
+            seen, deleted, ids = self.seen, self.current.deleted, self.current.ids
             self.deleted = [
-                (row.example_id, source_id)
-                for source_id, row in self.current.items()
-                if not row.is_deleted and source_id not in seen
+                (ids[position], source_id)
+                for source_id, position in self.current.positions.items()
+                if not deleted[position] and not seen[position]
             ]
             self.counts["deleted"] = len(self.deleted)
             self.changed = self.changed or bool(self.deleted)
@@ -216,18 +320,21 @@ class Sync:
             return MirrorRefusal("max_deletes_exceeded", self.deleted, self.live_before, guard.max_deletes)
         return None
 
-    def new_state(self) -> dict[str, CurrentExample]:
+    def new_state(self) -> ExampleState:
         """The dataset's state once the request is written: the current one with every change
-        and, after :meth:`finish`, every deletion."""
-        state = dict(self.current)
+        and, after :meth:`finish`, every deletion. A new dataset's is the changes themselves,
+        not a copy: a million-example load holds one state."""
+        if not self.current:
+            return self.changes
+        state = self.current.copy()
         state.update(self.changes)
         for example_id, source_id in self.deleted:
-            state[source_id] = CurrentExample(example_id, None, True)
+            state.put(source_id, example_id, None, True)
         return state
 
     def final_manifest(self) -> list[tuple[str, str]]:
         """The ``(source_id, content_hash)`` pairs of the dataset once the request is written."""
-        return current_manifest(self.new_state())
+        return list(self.new_state().manifest())
 
 
 def classify(current: Mapping[str, CurrentExample], incoming: Iterable[RawExample], mode: Mode) -> Sync:
@@ -239,8 +346,4 @@ def classify(current: Mapping[str, CurrentExample], incoming: Iterable[RawExampl
 
 
 def current_manifest(current: Mapping[str, CurrentExample]) -> list[tuple[str, str]]:
-    return [
-        (source_id, row.content_hash)
-        for source_id, row in current.items()
-        if not row.is_deleted and row.content_hash is not None
-    ]
+    return list(ExampleState.of(current).manifest())
