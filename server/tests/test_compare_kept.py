@@ -167,11 +167,12 @@ def test_kept_is_bounded_by_count_and_weight() -> None:
     assert kept.get(sa.create_engine("sqlite://"), "f") is None
 
 
-def test_one_repetition_reads_evaluations_ungrouped_with_the_same_answer(
+def test_one_repetition_reads_runs_and_evaluations_ungrouped_with_the_same_answer(
     client: TestClient, computed: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An experiment of one repetition has one evaluation per (example, name): the comparison
-    reads them without grouping (EVALUATION_ROWS), and answers as the grouped read does."""
+    """An experiment of one repetition has one run per example and one evaluation per (example,
+    name): the comparison reads them without grouping (RUN_ROWS, EVALUATION_ROWS), and answers
+    as the grouped reads do."""
     v1 = upsert(client, [example(f"s{i}", {"q": i}) for i in range(5)])
     at = examples_at(client, v1["dataset_id"])
     sides = []
@@ -195,7 +196,7 @@ def test_one_repetition_reads_evaluations_ungrouped_with_the_same_answer(
             },
             {
                 "example_id": at["s3"]["id"],
-                "output": "x",
+                "output": None,
                 "evaluations": [{"name": "ok", "error": "judge failed"}],
             },
             {"example_id": at["s4"]["id"], "error": "boom"}
@@ -208,8 +209,11 @@ def test_one_repetition_reads_evaluations_ungrouped_with_the_same_answer(
         sides.append(experiment["id"])
     ungrouped = read(client, *sides)
     monkeypatch.setattr(comparisons, "EVALUATION_ROWS", comparisons.EVALUATION_TALLIES)
+    monkeypatch.setattr(comparisons, "RUN_ROWS", comparisons.RUN_TALLIES)
     grouped = fresh(client, *sides)
     assert ungrouped == grouped
+    counts = grouped["counts"]
+    assert (counts["output_changed"], counts["new_run_errors"], counts["missing_runs"]) == (1, 1, 1)
     means = {
         e["name"]: (e["kind"], e["all"]["base"]["mean"], e["all"]["head"]["mean"])
         for e in grouped["evaluators"]
