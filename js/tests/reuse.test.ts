@@ -167,6 +167,24 @@ describe("runExperiment with reuse", () => {
     );
   });
 
+  test("a base without a task version is named so in the warning", async () => {
+    const { v1, v2 } = await quickstart();
+    const base = await run({ dataset: v1 });
+    const warnings: Error[] = [];
+    const listener = (warning: Error) => warnings.push(warning);
+    process.on("warning", listener);
+    try {
+      await run({ dataset: v2, taskVersion: "t2", reuse: base.experiment });
+      await new Promise((done) => setImmediate(done));
+    } finally {
+      process.off("warning", listener);
+    }
+    const ours = warnings.filter((w) => w.name === "GroundsetWarning");
+    expect(ours.map((w) => w.message)).toEqual([
+      `reuse: experiment ${base.experiment.id} has no task version, not "t2": nothing is reused and every example runs`,
+    ]);
+  });
+
   test("the base's failed runs run again; a selector names the base", async () => {
     const { dataset, v1, v2 } = await quickstart();
     const base = await run({ dataset: v1, taskVersion: "t1", fail: new Set(["q01", "q02"]) });

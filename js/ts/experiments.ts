@@ -1436,9 +1436,12 @@ async function rerun(
   }
   if (!reused.task_version_matches) {
     const base = await client.request("get", "/v1/experiments/{experiment_id}", { path: { experiment_id: baseId } });
+    const ran =
+      base.task_version === null || base.task_version === undefined
+        ? "has no task version"
+        : `ran task version ${JSON.stringify(base.task_version)}`;
     process.emitWarning(
-      `reuse: experiment ${baseId} ran task version ${JSON.stringify(base.task_version)}, not ` +
-        `${JSON.stringify(ids.taskVersion)}: nothing is reused and every example runs`,
+      `reuse: experiment ${baseId} ${ran}, not ${JSON.stringify(ids.taskVersion)}: nothing is reused and every example runs`,
       { type: "GroundsetWarning", code: "GROUNDSET_TASK_VERSION_MISMATCH" },
     );
   }

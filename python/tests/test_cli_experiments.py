@@ -240,3 +240,60 @@ def test_the_gate_names_include_changed_when_every_example_was_edited(
     assert gated.exit_code == 2, gated.output
     assert "(3 edited): pass --include-changed to count the edited ones" in plain(gated.stderr)
     assert run("compare", base.id or "", head.id or "", "--fail-on-regression", "--include-changed").exit_code == 0
+
+
+def test_the_gate_fails_when_the_base_has_nothing_to_compare_against(
+    run: Any, server: Any, client: groundset.Client, unique_name: str
+) -> None:
+    """Last night's run crashed (every run errored, or it never ran) and tonight's answered:
+    "no regression, 0 improved" would check nothing, so the gate cannot compare (status 2)."""
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+
+    def broken(input: Any) -> Any:
+        raise RuntimeError("down")
+
+    head = groundset.run_experiment(
+        v1, lambda input: {"a": input["q"].upper()}, [exact], client=client, print_summary=False
+    )
+    errored = groundset.run_experiment(v1, broken, [exact], client=client, print_summary=False)
+    for base, runs in ((errored.id or "", "3 runs, all errored"), (_empty_experiment(server, v1.dataset_id), "no run")):
+        gated = run("compare", base, head.id or "", "--fail-on-regression")
+        assert gated.exit_code == 2, gated.output
+        assert (
+            f"could not compare: the base has nothing to compare against: experiment {base} has no successful "
+            f"run on the 3 examples compared ({runs}); the head {head.id} has 3 runs"
+        ) in plain(gated.stderr)
+        assert "no regression" not in plain(gated.stdout)
+        comparison = groundset.compare_experiments(base=base, head=head, client=client)
+        assert (comparison.regressed, comparison.comparable) == (False, False)
+        assert comparison.verdict.not_comparable is not None
+        assert comparison.verdict.not_comparable.code == "no_successful_runs"
+
+
+def test_huge_means_print_as_compare_prints_them(run: Any, client: groundset.Client, unique_name: str) -> None:
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+
+    def huge(output: Any) -> float:
+        return 1.7e308
+
+    ran = groundset.run_experiment(v1, lambda input: 1, [huge], client=client, print_summary=False)
+    assert ran.summary_table().endswith("huge            3       0    1.7e+308"), ran.summary_table()
+    shown = run("experiment", ran.id or "")
+    assert shown.exit_code == 0 and "1.7e+308" in plain(shown.stdout), shown.output
+    assert max(len(word) for word in plain(shown.stdout).split()) < 40
+    listed = run("experiments", unique_name)
+    assert "huge 1.7e+308" in plain(listed.stdout)
+
+
+def test_numbers_never_print_negative_zero() -> None:
+    from groundset._format import fixed, number
+
+    assert [number(-0.0), number(-0.0, sign=True), number(-1e-9), number(None)] == ["0", "+0", "-1e-09", "-"]
+    assert [fixed(-0.0, 1), fixed(-0.04, 1, sign=True), fixed(-0.04, 1), fixed(-0.06, 1, sign=True)] == [
+        "0.0",
+        "+0.0",
+        "0.0",
+        "-0.1",
+    ]
+    assert [fixed(1.7e308, 4), fixed(-1234.56, 1, grouping=True), fixed(0.5, 4)] == ["1.7e+308", "-1,234.6", "0.5000"]
+    assert fixed(float("inf"), 4) == "inf"

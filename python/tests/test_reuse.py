@@ -137,7 +137,7 @@ def test_another_task_version_runs_everything_with_a_warning(
     task = Counted(answer)
     _, _, scored = evaluators()
     selector = {"dataset": unique_name, "experiment_name": "qa"}
-    with pytest.warns(UserWarning, match="task_version 't2' differs from the base's 't1'") as caught:
+    with pytest.warns(UserWarning, match="task_version is 't2', which differs from the base's 't1'") as caught:
         rerun = groundset.run_experiment(
             {"name": unique_name}, task_of(task), scored, client=client, task_version="t2", reuse=selector,
             print_summary=False,
@@ -214,3 +214,14 @@ def test_repetitions_are_reused_one_by_one(client: groundset.Client, quickstart:
     assert task.calls == 22  # the third repetition of each example; the first two are copied
     assert sorted({run.repetition_number for run in rerun.runs}) == [3]
     assert (rerun.summary["reused_runs"], rerun.summary["successful_runs"]) == (44, 66)
+
+
+def test_a_base_without_task_version_is_named_so_in_the_warning(
+    client: groundset.Client, quickstart: dict[str, Any]
+) -> None:
+    base = groundset.run_experiment(quickstart["v1"], answer, client=client, print_summary=False)
+    with pytest.warns(UserWarning, match="task_version is 't2', but the base has no task_version") as caught:
+        groundset.run_experiment(
+            quickstart["v2"], answer, client=client, task_version="t2", reuse=base, print_summary=False
+        )
+    assert not any("None" in str(w.message) for w in caught)

@@ -487,7 +487,8 @@ class NotComparable(BaseModel):
     code: Literal["no_examples_in_scope", "no_successful_runs"] = Field(
         description="`no_examples_in_scope`: no example of both versions in the verdict's scope (none "
         "kept its content, with include_changed false; the versions share none); `no_successful_runs`: "
-        "neither side has a successful run on the examples of the scope."
+        "the base (or neither side) has no successful run on the examples of the scope: nothing to "
+        "compare against, the detail names the side."
     )
     detail: str = Field(description="The same for a human, with the figures.")
 

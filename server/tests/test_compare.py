@@ -754,10 +754,35 @@ def test_no_successful_run_on_either_side_is_not_comparable(
     assert verdict["missing_runs"] == 0
 
 
-def test_a_head_that_answered_where_base_errored_is_comparable(client: TestClient) -> None:
-    answer = _pair(client, {"p": "error", "q": "error"}, {"p": "ok", "q": "error"})
+@pytest.mark.parametrize(
+    ("base_runs", "head_runs", "base_text"),
+    [
+        ({"p": "error", "q": "error"}, {"p": "ok", "q": "error"}, "2 runs, all errored"),
+        ({}, {"p": "ok", "q": "ok"}, "no run"),
+        ({"p": "error"}, {"p": "ok", "q": "ok"}, "1 run, all errored"),
+    ],
+    ids=["errored_base", "empty_base", "errored_base_one_run"],
+)
+def test_a_base_without_successful_runs_is_not_comparable(
+    client: TestClient, base_runs: dict[str, str], head_runs: dict[str, str], base_text: str
+) -> None:
+    """Last night's run crashed: a head that answered has nothing to be held against, so "no
+    regression, 0 improved" would be a vacuous pass."""
+    answer = _pair(client, base_runs, head_runs)
     verdict = answer["verdict"]
-    assert (verdict["regressed"], verdict["comparable"], verdict["improved_examples"]) == (False, True, 1)
+    assert (verdict["regressed"], verdict["comparable"]) == (False, False)
+    reason = verdict["not_comparable"]
+    assert reason["code"] == "no_successful_runs"
+    assert reason["detail"].startswith(
+        f"the base has nothing to compare against: experiment {answer['base']['id']} has no successful run "
+        f"on the 2 examples compared ({base_text}); the head {answer['head']['id']} has "
+    ), reason["detail"]
+
+
+def test_a_base_with_one_successful_run_is_comparable(client: TestClient) -> None:
+    answer = _pair(client, {"p": "error", "q": "ok"}, {"p": "ok", "q": "ok"})
+    verdict = answer["verdict"]
+    assert (verdict["regressed"], verdict["comparable"], verdict["not_comparable"]) == (False, True, None)
 
 
 def test_a_head_on_an_emptied_version_is_not_comparable(client: TestClient) -> None:

@@ -145,9 +145,13 @@ def test_kept_by_source_id(client: TestClient, experiment_id: str) -> None:
 
 def test_refusals_name_the_parameter(client: TestClient, experiment_id: str) -> None:
     url = f"/v1/experiments/{experiment_id}/runs"
-    for params in ({"min_score": 0.5}, {"sort": "score"}, {"sort": "-score", "max_score": 1}):
+    for params, verb in (
+        ({"min_score": 0.5}, "min_score needs `evaluator`"),
+        ({"sort": "score"}, "sort=score needs `evaluator`"),
+        ({"sort": "-score", "max_score": 1}, "max_score and sort=-score need `evaluator`"),
+    ):
         body = problem(client.get(url, params=params), 422, "evaluator_required")
-        assert "evaluator" in body["detail"]
+        assert body["detail"].startswith(verb), body["detail"]
     body = problem(
         client.get(url, params={"evaluator": "accuracy", "min_score": 1, "max_score": 0}),
         422,

@@ -1362,7 +1362,7 @@ export interface components {
         NotComparable: {
             /**
              * Code
-             * @description `no_examples_in_scope`: no example of both versions in the verdict's scope (none kept its content, with include_changed false; the versions share none); `no_successful_runs`: neither side has a successful run on the examples of the scope.
+             * @description `no_examples_in_scope`: no example of both versions in the verdict's scope (none kept its content, with include_changed false; the versions share none); `no_successful_runs`: the base (or neither side) has no successful run on the examples of the scope: nothing to compare against, the detail names the side.
              * @enum {string}
              */
             code: "no_examples_in_scope" | "no_successful_runs";

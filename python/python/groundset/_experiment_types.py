@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
+from groundset._format import fixed
 from groundset.types import Dataset, Example, ExperimentInfo, UpsertResult
 
 if TYPE_CHECKING:
@@ -317,7 +318,7 @@ class Experiment:
             width = max(9, *(len(e["name"]) for e in evaluators))
             lines.append(f"{'evaluator':<{width}}  {'count':>6}  {'errors':>6}  {'mean score':>10}")
             for e in evaluators:
-                mean = "-" if e["mean_score"] is None else f"{e['mean_score']:.4f}"
+                mean = fixed(e["mean_score"], 4)
                 lines.append(f"{e['name']:<{width}}  {e['count']:>6}  {e['errors']:>6}  {mean:>10}")
         return "\n".join(lines)
 
@@ -350,7 +351,7 @@ EVALUATION_COLUMNS = ("score", "label", "explanation", "error", "latency_ms", "e
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f} ms"
+    return "-" if value is None else f"{fixed(value, 1, grouping=True)} ms"
 
 
 def cost_lines(latency: Mapping[str, Any] | None, usage: Mapping[str, Any] | None) -> list[str]:

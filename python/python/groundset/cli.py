@@ -34,6 +34,7 @@ from typer.core import TyperGroup
 from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines, selection_line
+from groundset._format import fixed, number
 from groundset._http import Op
 from groundset._ops import dataset_json
 from groundset._read import check_parts
@@ -685,15 +686,15 @@ WIDE = 1000
 
 
 def _mean(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"
+    return number(value)
 
 
 def _delta(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.4g}"
+    return number(value, sign=True)
 
 
 def _ms_delta(value: float | None) -> str:
-    return "-" if value is None else f"{value:+,.1f} ms"
+    return "-" if value is None else f"{fixed(value, 1, sign=True, grouping=True)} ms"
 
 
 def _experiment_rows(

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from groundset import _experiment_api as api
 from groundset._bridge import AnyClient, arun_op, run_op
 from groundset._experiment_types import ExperimentArg, dataframe
+from groundset._format import number
 from groundset._http import Op
 from groundset.client import Client
 
@@ -479,19 +480,15 @@ class Comparison:
         return dataframe(rows, "Comparison.to_pandas")
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"
-
-
 def _score_cells(score: ComparedScore | None, example: ComparedExample) -> tuple[str, str, str]:
     if score is None:
         # A run row: head's runs errored, or there is none (a missing run).
         return "-", "error" if example.new_run_error else "missing", "-"
-    head = "error" if score.new_error and score.head is None else _number(score.head)
+    head = "error" if score.new_error and score.head is None else number(score.head)
     if score.missing and not score.new_error:
         head = "missing"
-    delta = "-" if score.delta is None else f"{score.delta:+.4g}"
-    return _number(score.base), head, delta
+    delta = number(score.delta, sign=True)
+    return number(score.base), head, delta
 
 
 # ---------------------------------------------------------------- the functions

@@ -206,10 +206,15 @@ async def _reuse(
         raise
     if not result["task_version_matches"]:
         base_info = await drive(client, api.get_experiment(base_id))
+        base_version = base_info.get("task_version")
+        why = (
+            "but the base has no task_version"
+            if base_version is None
+            else f"which differs from the base's {base_version!r}"
+        )
         _warn(
-            f"experiment {head_id} reuses nothing from experiment {base_id}: its task_version "
-            f"{experiment.task_version!r} differs from the base's {base_info.get('task_version')!r}, "
-            "so the task runs on every example"
+            f"experiment {head_id} reuses nothing from experiment {base_id}: its task_version is "
+            f"{experiment.task_version!r}, {why}, so the task runs on every example"
         )
     jobs = await _incomplete_jobs(client, head_id)
     rerun: list[str] = list(result.get("evaluators_to_rerun", [])) if result["reused_runs"] else []

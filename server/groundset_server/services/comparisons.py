@@ -22,9 +22,10 @@ evaluators: an example of both versions with a successful base run and no succes
 (:mod:`means`).
 
 When nothing could be compared (no example of both versions in the verdict's scope, or no
-successful run of either side on those), the verdict is `comparable: false` with
-`not_comparable` saying why (`no_examples_in_scope`, `no_successful_runs`): "no regression"
-would be vacuous there, and a CI gate fails as it does when the comparison cannot be made.
+successful base run on those: the base errored throughout or never ran), the verdict is
+`comparable: false` with `not_comparable` saying why (`no_examples_in_scope`,
+`no_successful_runs`): "no regression" would be vacuous there, and a CI gate fails as it does
+when the comparison cannot be made.
 
 The verdict counts regressions on `same_content` examples (like for like), and on `changed`
 ones too when asked; an example's `regression` and `improvement` flags follow the same scope.
@@ -594,13 +595,27 @@ def _not_comparable(
             "detail": f"neither experiment has a successful run on the {len(in_scope)} examples compared "
             f"({'; '.join(sides)})",
         }
+    if not any(_succeeded(base, o) for o in in_scope):
+        # Last night's run crashed: "no regression" against it would check nothing.
+        return {
+            "code": "no_successful_runs",
+            "detail": f"the base has nothing to compare against: experiment {render_id(base.row.id)} has no "
+            f"successful run on the {len(in_scope)} examples compared ({_runs_text(base, in_scope)}); "
+            f"the head {render_id(head.row.id)} has {_runs_text(head, in_scope)}",
+        }
     return None
+
+
+def _succeeded(side: Side, outcome: Outcome) -> bool:
+    tally = side.tallies.get(outcome.example_id)
+    return tally is not None and tally[SUCCESSES] > 0
 
 
 def _runs_text(side: Side, outcomes: list[Outcome]) -> str:
     tallies = [tally for o in outcomes if (tally := side.tallies.get(o.example_id)) is not None]
     runs, errors = sum(t[RUNS] for t in tallies), sum(t[ERRORS] for t in tallies)
-    return "no run" if not runs else f"{runs} runs, all errored" if runs == errors else f"{runs} runs"
+    counted = f"{runs} run{'' if runs == 1 else 's'}"
+    return "no run" if not runs else f"{counted}, all errored" if runs == errors else counted
 
 
 def _place(outcome: Outcome, order: Order) -> tuple[int, int]:

@@ -66,9 +66,10 @@ class RunFilters:
             if given
         ]
         if needs_evaluator and self.evaluator is None:
+            verb = "needs" if len(needs_evaluator) == 1 else "need"
             raise Invalid(
                 "evaluator_required",
-                f"{' and '.join(needs_evaluator)} need `evaluator`: the name of the evaluator whose scores "
+                f"{' and '.join(needs_evaluator)} {verb} `evaluator`: the name of the evaluator whose scores "
                 "they read",
                 parameter="evaluator",
             )
