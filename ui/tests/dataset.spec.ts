@@ -108,3 +108,49 @@ test("an unknown dataset shows the API's not-found problem", async ({ page, api 
   await expect(alert).toContainText("HTTP 404");
   await expect(alert).toContainText(answer.error?.code ?? "?");
 });
+
+test("the chart shows only scored experiments and evaluators with a mean", async ({ page, api }) => {
+  const datasets = await data(api.GET("/v1/datasets", { params: { query: { name: "ui-chart" } } }));
+  const chartDataset = datasets.data[0];
+  expect(chartDataset?.name).toBe("ui-chart");
+  const answer = await data(
+    api.GET("/v1/datasets/{dataset_id}/experiments", {
+      params: { path: { dataset_id: chartDataset?.id ?? "" }, query: { summary: true, limit: 100 } },
+    }),
+  );
+  expect(answer.data).toHaveLength(5);
+  const means = (experiment: (typeof answer.data)[0]) =>
+    (experiment.summary?.evaluations ?? []).filter((summary) => summary.mean_score != null).map((s) => s.name);
+  const scored = answer.data.filter((experiment) => means(experiment).length > 0);
+  const evaluators = [...new Set(scored.flatMap(means))].sort();
+  // The seed's label-only evaluator and its experiments without scores are in the API's answer.
+  expect(answer.data.flatMap((e) => e.summary?.evaluations.map((s) => s.name) ?? [])).toContain("verdict");
+  expect([scored.length, evaluators]).toEqual([3, ["exact", "other"]]);
+
+  await page.goto(`/datasets/${chartDataset?.id}`);
+  const chart = page.getByRole("region", { name: "Evaluator means across experiments" });
+  await expect(chart.getByRole("img")).toHaveAttribute(
+    "aria-label",
+    `Mean score of ${evaluators.join(", ")} across ${scored.length} experiments, oldest first; the experiments table lists the same values.`,
+  );
+  await expect(chart.getByTestId("chart-caption")).toContainText(`All ${scored.length} scored experiments`);
+});
+
+test("the dataset page asks for the experiments' summaries once, for the table and the chart", async ({
+  page,
+  api,
+}) => {
+  const { dataset, experiments } = await quickstart(api);
+  const asked: string[] = [];
+  page.on("request", (request) => {
+    if (/\/v1\/datasets\/[^/]+\/experiments\?/.test(request.url())) asked.push(request.url());
+  });
+  await page.goto(`/datasets/${dataset.id}`);
+  const table = page.getByRole("region", { name: "Experiments", exact: true }).getByRole("table");
+  await expect(table.locator("tbody tr")).toHaveCount(experiments.length);
+  await expect(
+    page.getByRole("region", { name: "Evaluator means across experiments" }).locator("canvas"),
+  ).toBeVisible();
+  await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+  expect(asked, "requests of the experiments").toHaveLength(1);
+});

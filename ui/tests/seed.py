@@ -9,6 +9,11 @@
   fourth and copies the expected answer on the rest (scores 0 and 1, for the score filter and
   the comparison's regressions first).
 
+- dataset `ui-chart`: 4 examples and 5 experiments, oldest first: `chart 1` scored by `exact`
+  with the label-only `verdict`, `chart 2` without evaluators, `chart 3` with `verdict` only,
+  `chart 4` scored by `other` only, `chart 5` by `exact` and `other` (the dataset chart: 3
+  scored experiments, the evaluators `exact` and `other`, a gap in `exact` at `chart 4`).
+
 Run with GROUNDSET_BASE_URL (and GROUNDSET_API_KEY) set: `.venv/bin/python ui/tests/seed.py`.
 """
 
@@ -47,6 +52,43 @@ def token_f1(output: dict[str, str], expected: dict[str, str]) -> float:
     return 1.0 if output["answer"] == expected["answer"] else 0.0
 
 
+def exact(output: dict[str, str], expected: dict[str, str]) -> float:
+    return 1.0 if output["answer"] == expected["answer"] else 0.0
+
+
+def other(output: dict[str, str], expected: dict[str, str]) -> float:
+    return 0.5
+
+
+def verdict(output: dict[str, str], expected: dict[str, str]) -> str:
+    return "fine"
+
+
+CHART_EVALUATORS: list[list[Any]] = [[exact, verdict], [], [verdict], [other], [exact, other]]
+
+
+def chart(client: groundset.Client) -> None:
+    client.upsert_dataset(
+        name="ui-chart",
+        examples=[{"id": f"c{index}", "input": {"q": index}, "output": {"answer": str(index)}} for index in range(4)],
+        source_id_key="id",
+        mode="mirror",
+        description="experiments with and without scores for the browser test's chart",
+    )
+    dataset = client.get_dataset(name="ui-chart")
+    for index, evaluators in enumerate(CHART_EVALUATORS, start=1):
+        groundset.run_experiment(
+            dataset,
+            lambda example: {"answer": str(example.input["q"])},
+            evaluators,
+            client=client,
+            experiment_name=f"chart {index}",
+            task_version=f"chart-{index}",
+            print_summary=False,
+            progress=False,
+        )
+
+
 def main() -> None:
     with groundset.Client() as client:
         client.upsert_dataset(
@@ -58,6 +100,7 @@ def main() -> None:
             version_description="generated",
             tag="stable",
         )
+        chart(client)
         if not any(dataset.name == QUICKSTART for dataset in client.list_datasets(name=QUICKSTART)):
             return
         dataset = client.get_dataset(name=QUICKSTART)

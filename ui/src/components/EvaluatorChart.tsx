@@ -67,7 +67,12 @@ export function experimentLabel(experiment: Experiment): string {
 /** `experiments` oldest first, each with its `summary`. */
 export function EvaluatorChart({ experiments }: { experiments: Experiment[] }) {
   const { data, options, plugins, evaluators } = useMemo(() => {
-    const names = [...new Set(experiments.flatMap((e) => e.summary?.evaluations.map((s) => s.name) ?? []))].sort();
+    // Only evaluators with a mean somewhere: a label-only one would be a legend entry without points.
+    const names = [
+      ...new Set(
+        experiments.flatMap((e) => e.summary?.evaluations.filter((s) => s.mean_score != null).map((s) => s.name) ?? []),
+      ),
+    ].sort();
     const text = cssVar("--pico-muted-color", "#777");
     const grid = cssVar("--pico-muted-border-color", "#ddd");
     const versions = experiments.map((e) => e.version_id);
@@ -82,7 +87,8 @@ export function EvaluatorChart({ experiments }: { experiments: Experiment[] }) {
           backgroundColor: color,
           pointRadius: 4,
           pointHoverRadius: 6,
-          spanGaps: true,
+          // An experiment without this evaluator's mean is a gap, not a line through it.
+          spanGaps: false,
           tension: 0,
         };
       }),

@@ -1,24 +1,35 @@
-import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { EvaluatorChart, experimentLabel } from "../components/EvaluatorChart";
 import { Pager, useCursor } from "../components/Pager";
-import { Empty, Loaded } from "../components/State";
+import { Empty, ErrorMessage, Loaded } from "../components/State";
 import { Tags } from "../components/Tags";
 import { api, type Experiment, type Schemas, unwrap, type Version } from "../lib/api";
 import { formatCount, formatDate, formatScore } from "../lib/format";
 import { paths } from "../lib/paths";
-import { useLoad } from "../lib/useLoad";
+import { type Load, useLoad } from "../lib/useLoad";
 
 const VERSIONS_PAGE = 20;
 const EXPERIMENTS_PAGE = 20;
 /** The chart shows the latest experiments, at most this many (pages of 100 with summaries). */
 export const CHART_EXPERIMENTS = 300;
 
+type ExperimentPage = Schemas["ExperimentPage"];
+
+/** The first page of the dataset's experiments with their summaries, newest first. */
+function firstExperiments(datasetId: string, signal: AbortSignal): Promise<ExperimentPage> {
+  return unwrap(
+    api.GET("/v1/datasets/{dataset_id}/experiments", {
+      params: { path: { dataset_id: datasetId }, query: { limit: EXPERIMENTS_PAGE, summary: true } },
+      signal,
+    }),
+  );
+}
+
 export function DatasetPage() {
   const { datasetId = "" } = useParams();
-  // The chart's summaries are read once the table's are in: each summary aggregates every run
-  // of its experiment, and the table is the first screen.
-  const [tableSettled, setTableSettled] = useState(false);
+  // The table's first page is also the chart's first: read once (each summary aggregates every
+  // run of its experiment) and shared; the chart reads only the pages after it.
+  const first = useLoad((signal) => firstExperiments(datasetId, signal), [datasetId]);
   const dataset = useLoad(
     (signal) => unwrap(api.GET("/v1/datasets/{dataset_id}", { params: { path: { dataset_id: datasetId } }, signal })),
     [datasetId],
@@ -58,12 +69,12 @@ export function DatasetPage() {
             </section>
             <section aria-labelledby="chart-heading">
               <h2 id="chart-heading">Evaluator means across experiments</h2>
-              <MeansChart datasetId={info.id} start={tableSettled} />
+              <MeansChart datasetId={info.id} first={first} />
             </section>
           </div>
           <section aria-labelledby="experiments-heading">
             <h2 id="experiments-heading">Experiments</h2>
-            <Experiments datasetId={info.id} onSettled={() => setTableSettled(true)} />
+            <Experiments datasetId={info.id} first={first} />
           </section>
         </>
       )}
@@ -157,21 +168,28 @@ function meanOf(experiment: Experiment, evaluator: string): number | null | unde
   return experiment.summary?.evaluations.find((summary) => summary.name === evaluator)?.mean_score;
 }
 
-function Experiments({ datasetId, onSettled }: { datasetId: string; onSettled: () => void }) {
+function Experiments({ datasetId, first }: { datasetId: string; first: Load<ExperimentPage> }) {
   const cursor = useCursor("experiments");
-  const load = useLoad(
+  // Later pages are the table's own; the first is the page's shared one.
+  const later = useLoad(
     (signal) =>
-      unwrap(
-        api.GET("/v1/datasets/{dataset_id}/experiments", {
-          params: { path: { dataset_id: datasetId }, query: { cursor, limit: EXPERIMENTS_PAGE, summary: true } },
-          signal,
-        }),
-      ),
+      cursor
+        ? unwrap(
+            api.GET("/v1/datasets/{dataset_id}/experiments", {
+              params: { path: { dataset_id: datasetId }, query: { cursor, limit: EXPERIMENTS_PAGE, summary: true } },
+              signal,
+            }),
+          )
+        : Promise.resolve(null),
     [datasetId, cursor],
   );
-  useEffect(() => {
-    if (load.status !== "loading") onSettled();
-  }, [load.status, onSettled]);
+  const load: Load<ExperimentPage> = cursor
+    ? later.status === "ok"
+      ? later.data
+        ? { ...later, data: later.data }
+        : { status: "loading" }
+      : later
+    : first;
   return (
     <Loaded load={load} what="Loading the experiments">
       {(page) => {
@@ -254,15 +272,17 @@ function Experiments({ datasetId, onSettled }: { datasetId: string; onSettled: (
   );
 }
 
-/** The latest experiments (at most CHART_EXPERIMENTS) with their summaries, oldest first. */
+/** The latest experiments (at most CHART_EXPERIMENTS) with their summaries, oldest first: the
+ * shared first page, then pages of 100 after it. */
 async function chartExperiments(
   datasetId: string,
+  first: ExperimentPage,
   signal: AbortSignal,
 ): Promise<{ list: Experiment[]; more: boolean }> {
-  const list: Experiment[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Schemas["ExperimentPage"] = await unwrap(
+  const list: Experiment[] = [...first.data];
+  let cursor: string | null = first.next_cursor;
+  while (cursor && list.length < CHART_EXPERIMENTS) {
+    const page: ExperimentPage = await unwrap(
       api.GET("/v1/datasets/{dataset_id}/experiments", {
         params: { path: { dataset_id: datasetId }, query: { cursor, limit: 100, summary: true } },
         signal,
@@ -270,28 +290,36 @@ async function chartExperiments(
     );
     list.push(...page.data);
     cursor = page.next_cursor;
-  } while (cursor && list.length < CHART_EXPERIMENTS);
+  }
   return { list: list.slice(0, CHART_EXPERIMENTS).reverse(), more: cursor !== null || list.length > CHART_EXPERIMENTS };
 }
 
-function MeansChart({ datasetId, start }: { datasetId: string; start: boolean }) {
+/** An experiment is scored when one of its evaluators has a mean (label-only ones have none). */
+export function isScored(experiment: Experiment): boolean {
+  return (experiment.summary?.evaluations ?? []).some((summary) => summary.mean_score != null);
+}
+
+function MeansChart({ datasetId, first }: { datasetId: string; first: Load<ExperimentPage> }) {
+  const firstPage = first.status === "ok" ? first.data : null;
   const load = useLoad(
-    (signal) => (start ? chartExperiments(datasetId, signal) : new Promise<never>(() => {})),
-    [datasetId, start],
+    (signal) => (firstPage ? chartExperiments(datasetId, firstPage, signal) : new Promise<never>(() => {})),
+    [datasetId, firstPage],
   );
+  if (first.status === "error") return <ErrorMessage error={first.error} />;
   return (
     <Loaded load={load} what="Loading the chart">
       {({ list, more }) => {
-        const scored = list.filter((e) => (e.summary?.evaluations.length ?? 0) > 0);
+        const scored = list.filter(isScored);
         if (scored.length === 0)
           return <Empty>No evaluations yet: the chart shows each evaluator's mean once experiments are scored.</Empty>;
+        const count = `${formatCount(scored.length)} scored experiment${scored.length === 1 ? "" : "s"}`;
         return (
           <>
             <EvaluatorChart experiments={scored} />
             <p>
-              <small className="muted">
-                {more ? `The latest ${CHART_EXPERIMENTS} experiments` : `All ${scored.length} scored experiments`},
-                oldest first; a dashed line marks a change of dataset version.
+              <small className="muted" data-testid="chart-caption">
+                {more ? `The ${count} among the latest ${CHART_EXPERIMENTS}` : `All ${count}`}, oldest first; a dashed
+                line marks a change of dataset version.
               </small>
             </p>
           </>
