@@ -297,3 +297,20 @@ def test_numbers_never_print_negative_zero() -> None:
     ]
     assert [fixed(1.7e308, 4), fixed(-1234.56, 1, grouping=True), fixed(0.5, 4)] == ["1.7e+308", "-1,234.6", "0.5000"]
     assert fixed(float("inf"), 4) == "inf"
+
+
+def test_a_limited_json_comparison_says_it_is_truncated(
+    run: Any, server: Any, gate: dict[str, groundset.Experiment]
+) -> None:
+    base, head = gate["base"].id or "", gate["head"].id or ""
+    first = json.loads(run("compare", base, head, "--json", "--limit", "1").stdout)
+    assert len(first["data"]) == 1 and first["truncated"] is True and first["next_cursor"] is not None
+    rest = httpx.get(
+        f"{server.base_url}/v1/experiments/compare",
+        params={"base": base, "head": head, "cursor": first["next_cursor"]},
+    ).json()
+    whole = json.loads(run("compare", base, head, "--json").stdout)
+    assert (whole["truncated"], whole["next_cursor"]) == (False, None)
+    assert [e["source_id"] for e in first["data"] + rest["data"]] == [e["source_id"] for e in whole["data"]]
+    exact_fit = json.loads(run("compare", base, head, "--json", "--limit", str(len(whole["data"]))).stdout)
+    assert (exact_fit["truncated"], len(exact_fit["data"])) == (False, len(whole["data"]))

@@ -495,17 +495,19 @@ def compare(
     page_size: int = COMPARE_PAGE_SIZE,
 ) -> Op[dict[str, Any]]:
     """The server's comparison (``GET /v1/experiments/compare``) with the examples of every page
-    (or the first ``max_examples``) in ``data``, ``next_cursor`` null."""
+    (or the first ``max_examples``) in ``data``, and ``truncated``: whether examples are left
+    beyond those (``next_cursor`` then goes on after the last one in ``data``, else null)."""
     base_query: list[tuple[str, str]] = [("base", base_id), ("head", head_id)]
     base_query += [("threshold", value) for value in thresholds]
     base_query += [("only", value) for value in only]
     if include_changed:
         base_query.append(("include_changed", "true"))
-    limit = page_size if max_examples is None else max(1, min(max_examples, page_size))
     merged: dict[str, Any] | None = None
     cursor: str | None = None
     while True:
-        query = [*base_query, ("limit", str(limit))] + ([("cursor", cursor)] if cursor else [])
+        # The last page asks for what is missing only, so its next_cursor follows the last example kept.
+        wanted = page_size if max_examples is None else max(1, min(max_examples - _count(merged), page_size))
+        query = [*base_query, ("limit", str(wanted))] + ([("cursor", cursor)] if cursor else [])
         # Repeated parameters (threshold, only) ride in the path: a call's params map one value each.
         page: dict[str, Any] = yield Call("GET", "/v1/experiments/compare?" + urlencode(query))
         if merged is None:
@@ -513,12 +515,14 @@ def compare(
         else:
             merged["data"].extend(page["data"])
         cursor = page.get("next_cursor")
-        if max_examples is not None and len(merged["data"]) >= max_examples:
-            del merged["data"][max_examples:]
-            cursor = None
-        if not cursor:
-            merged["next_cursor"] = None
+        merged["next_cursor"] = cursor
+        merged["truncated"] = cursor is not None
+        if not cursor or (max_examples is not None and _count(merged) >= max_examples):
             return merged
+
+
+def _count(merged: dict[str, Any] | None) -> int:
+    return 0 if merged is None else len(merged["data"])
 
 
 def load_experiment(experiment_id: str) -> Op[Experiment]:

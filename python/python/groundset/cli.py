@@ -979,8 +979,8 @@ def compare(
         typer.Option(
             "--limit",
             metavar="N",
-            help="At most N regressed rows in the table, N examples in --json's data (N >= 1) "
-            "[default: 50 rows, every example].",
+            help="At most N regressed rows in the table, N examples in --json's data (N >= 1; "
+            "`truncated` true and `next_cursor` set when more are left) [default: 50 rows, every example].",
         ),
     ] = None,
 ) -> None:
