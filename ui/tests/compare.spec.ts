@@ -118,9 +118,25 @@ test("the compare page without experiments asks for them; picking two opens thei
   api,
 }) => {
   const { base, head } = await quickstart(api);
+  // The dataset's experiments held back until the loading state is seen.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(/\/v1\/datasets\/[^/]+\/experiments\?/, async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.goto(`/compare?head=${head.id}`);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Compare experiments");
   const picker = page.getByTestId("compare-picker");
+  const loadingBase = picker.getByRole("combobox", { name: "Base experiment" });
+  await expect(loadingBase).toBeDisabled();
+  await expect(loadingBase).toHaveText("Loading…");
+  await expect(picker.getByRole("textbox")).toHaveCount(0);
+  release();
+  await expect(loadingBase).toBeEnabled();
+  await expect(picker.getByRole("textbox")).toHaveCount(0);
   // With the head known, the fields become lists of its dataset's experiments once those load.
   await picker.getByRole("combobox", { name: "Base experiment" }).selectOption(base.id);
   await picker.getByRole("combobox", { name: "Head experiment" }).selectOption(head.id);

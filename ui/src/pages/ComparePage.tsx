@@ -81,8 +81,14 @@ function ComparePicker({ base, head }: { base: string | null; head: string | nul
     if (chosenBase.trim() && chosenHead.trim()) navigate(paths.compare(chosenBase.trim(), chosenHead.trim()));
   }
   const options = load.status === "ok" ? load.data : null;
+  // While the experiments load, a disabled list says so (fields of another kind would be swapped
+  // under the reader's cursor); ids are typed only when no list can be had.
   const field = (which: "base" | "head", value: string, set: (value: string) => void) =>
-    options ? (
+    known && load.status === "loading" ? (
+      <select id={`${id}-${which}`} name={which} disabled aria-busy="true">
+        <option>Loading…</option>
+      </select>
+    ) : options ? (
       <select id={`${id}-${which}`} name={which} value={value} onChange={(event) => set(event.target.value)} required>
         <option value="">Choose…</option>
         {options.map((experiment) => (
