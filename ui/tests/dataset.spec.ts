@@ -30,10 +30,15 @@ test("the experiments table shows runs, errors and each evaluator's mean from th
   expect(experiments).toHaveLength(3);
   await page.goto(`/datasets/${dataset.id}`);
   const section = page.getByRole("region", { name: "Experiments", exact: true });
-  const rows = await readTable(section.getByRole("table"));
-  expect(rows).toHaveLength(experiments.length);
+  const table = section.getByRole("table");
+  const rows = await readTable(table);
+  const ids = await table
+    .locator("tbody tr")
+    .evaluateAll((list) => list.map((row) => row.getAttribute("data-experiment-id")));
+  // Newest first, as the API lists them.
+  expect(ids).toEqual(experiments.map((experiment) => experiment.id));
   for (const experiment of experiments) {
-    const row = rows.find((candidate) => candidate.Experiment?.includes(`#${experiment.id} `));
+    const row = rows[ids.indexOf(experiment.id)];
     expect(row, `experiment ${experiment.id}`).toBeDefined();
     expect(row?.Version).toBe(experiment.version_id);
     expect(row?.Runs).toBe(format.count(experiment.summary?.runs));
@@ -147,7 +152,7 @@ test("the dataset page asks for the experiments' summaries once, for the table a
   });
   await page.goto(`/datasets/${dataset.id}`);
   const table = page.getByRole("region", { name: "Experiments", exact: true }).getByRole("table");
-  await expect(table.locator("tbody tr")).toHaveCount(experiments.length);
+  await expect(table.locator("tbody tr[data-experiment-id]")).toHaveCount(experiments.length);
   await expect(
     page.getByRole("region", { name: "Evaluator means across experiments" }).locator("canvas"),
   ).toBeVisible();

@@ -225,7 +225,7 @@ function Experiments({ datasetId, first }: { datasetId: string; first: Load<Expe
                   {page.data.map((experiment, index) => {
                     const older = page.data[index + 1];
                     return (
-                      <tr key={experiment.id}>
+                      <tr key={experiment.id} data-experiment-id={experiment.id}>
                         <td>
                           <Link to={paths.experiment(experiment.id)}>{experimentLabel(experiment)}</Link>
                           <br />

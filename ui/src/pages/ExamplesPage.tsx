@@ -114,7 +114,7 @@ export function ExamplesPage() {
                       </thead>
                       <tbody>
                         {page.data.map((example) => (
-                          <tr key={example.id}>
+                          <tr key={example.id} data-source-id={example.source_id}>
                             <th scope="row">
                               <code className="source-id" title={`content hash ${example.content_hash}`}>
                                 {example.source_id}
