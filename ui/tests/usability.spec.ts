@@ -106,15 +106,17 @@ const clippedTables = (page: Page) =>
     }),
   );
 
-for (const name of ["datasets", "dataset", "compare"] as const) {
+for (const name of ["datasets", "dataset", "chart dataset", "compare"] as const) {
   test(`the ${name} page's tables fit a 1280 px window and a 390 px one without scrolling the page`, async ({
     page,
     api,
   }) => {
-    const { dataset, base, head } = await quickstart(api);
+    const { datasets, dataset, base, head } = await quickstart(api);
+    const chart = datasets.find((candidate) => candidate.name === "ui-chart");
     const url = {
       datasets: "/",
       dataset: `/datasets/${dataset.id}`,
+      "chart dataset": `/datasets/${chart?.id}`,
       compare: `/compare?base=${base.id}&head=${head.id}`,
     }[name];
     await page.setViewportSize({ width: 1280, height: 800 });

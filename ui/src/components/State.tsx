@@ -54,5 +54,9 @@ export function Loaded<T>({
       </>
     );
   }
-  return <div aria-busy={load.refreshing}>{children(load.data)}</div>;
+  return (
+    <div aria-busy={load.refreshing} className="loaded">
+      {children(load.data)}
+    </div>
+  );
 }

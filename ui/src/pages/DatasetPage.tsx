@@ -202,7 +202,7 @@ function Experiments({ datasetId, first }: { datasetId: string; first: Load<Expe
         return (
           <>
             <div className="table-wrap">
-              <table className="striped">
+              <table className="striped experiments">
                 <thead>
                   <tr>
                     <th scope="col">Experiment</th>
