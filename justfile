@@ -70,10 +70,11 @@ fuzz seconds="60":
     cd crates/canonhash && RUSTC_BOOTSTRAP=1 cargo fuzz run canonicalize_text -- -max_total_time={{seconds}}
 
 # groundset-core's abi3 manylinux2014 wheel (glibc 2.17+) and sdist, the groundset (SDK) and groundset-server wheels
-# built from their sdists, the npm tarballs of groundset and of its platform package
+# built from their sdists (the server's with the web UI that ui::build writes into its package,
+# gitignored, so built here first), the npm tarballs of groundset and of its platform package
 # groundset-linux-x64-gnu; scripts/check_dist.py checks tags, licences and contents.
 # Release artifacts into dist/, checked, with their sizes.
-dist: venv core::build js::build
+dist: venv core::build js::build ui::build
     {{python}} scripts/versions.py --check
     rm -rf dist && mkdir -p dist
     # groundset-core linked by zig (the ziglang wheel) against glibc 2.17's symbol versions, for the

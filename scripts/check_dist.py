@@ -4,7 +4,9 @@ For each artifact of the release version (scripts/versions.py): it is there, exa
 wheel's tag is what its users' pip must accept (groundset-core: ``cp310-abi3-manylinux2014_x86_64``,
 glibc 2.17 and later, as ``auditwheel show`` confirms from the symbols it links; the pure packages:
 ``py3-none-any``); the root LICENSE is inside every wheel, sdist and npm tarball; the server's
-wheel holds its migrations (the files it reads at run time); the npm package has its ESM and
+wheel holds its migrations and its web UI (``ui_dist/index.html`` and the ``ui_dist/assets/*.js``
+it loads: the files it reads at run time), and its sdist carries the UI too, since pip and
+``python -m build`` build the wheel from the unpacked sdist, where ``ui/`` is not; the npm package has its ESM and
 ``.d.ts`` and no addon, which is in the platform package, and pins each platform package at
 exactly the release version (an optional dependency, so that ``npm install groundset`` fetches
 the one that fits). Prints a table of the sizes; exits 1 naming every failed check.
@@ -65,6 +67,12 @@ def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_
             r"^groundset_server/migrations/env\.py$",
             r"^groundset_server/migrations/script\.py\.mako$",
             r"^groundset_server/migrations/versions/0001_initial\.py$",
+            r"^groundset_server/ui_dist/index\.html$",
+            r"^groundset_server/ui_dist/assets/[^/]+\.js$",
+        ],
+        "groundset-server sdist": [
+            r"^[^/]+/groundset_server/ui_dist/index\.html$",
+            r"^[^/]+/groundset_server/ui_dist/assets/[^/]+\.js$",
         ],
         "npm groundset": [r"^package/dist/index\.js$", r"^package/dist/index\.d\.ts$", r"^package/native/index\.js$"],
         "npm groundset-linux-x64-gnu": [r"^package/groundset\.linux-x64-gnu\.node$"],
@@ -72,6 +80,8 @@ def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_
     for pattern in patterns.get(kind, []):
         if not any(re.search(pattern, name) for name in names):
             failures.append(f"{kind}: nothing matches {pattern}")
+    if kind.startswith("groundset-server"):
+        failures += check_ui(kind, files)
     if kind == "npm groundset" and any(name.endswith(".node") for name in names):
         failures.append(f"{kind}: carries an addon; it belongs in the platform package")
     if kind == "npm groundset" and "package/package.json" in files:
@@ -82,6 +92,21 @@ def check_contents(kind: str, names: set[str], files: dict[str, bytes], license_
     if kind.endswith("wheel") and any(name.startswith(("tests/", "benches/")) for name in names):
         failures.append(f"{kind}: ships tests or benches")
     return failures
+
+
+def check_ui(kind: str, files: dict[str, bytes]) -> list[str]:
+    """Every ``/assets/...`` file the server's ``ui_dist/index.html`` loads is in the same artifact
+    (a stale or half-copied build would serve a page whose script is 404)."""
+    index = [name for name in files if re.search(r"(^|/)groundset_server/ui_dist/index\.html$", name)]
+    if len(index) != 1:
+        return []  # the patterns above already report a missing index.html
+    prefix = index[0].removesuffix("index.html")
+    referenced = set(re.findall(r'(?:src|href)="/(assets/[^"]+)"', files[index[0]].decode("utf-8")))
+    return [
+        f"{kind}: ui_dist/index.html loads /{asset}, not inside"
+        for asset in sorted(referenced)
+        if prefix + asset not in files
+    ]
 
 
 def main() -> int:

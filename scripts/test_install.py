@@ -16,10 +16,12 @@ just, no PYTHONPATH and the repository neither the working directory nor on any 
    platform package, ``import("groundset")`` fails with an error naming the platform;
 3. the installed ``groundset-server serve`` runs on a temporary SQLite, both quickstarts (copied
    out of examples/ with the fixture files they read) run against it, and scripts/demo.py's
-   checks judge their output;
+   checks judge their output; the server answers its web UI from the wheel: ``GET /`` with
+   ``Accept: text/html`` is the app's HTML page (its ``<div id="root">``), and the script it loads
+   from ``/assets/`` is there;
 4. with the toolchain back on PATH, a second virtualenv installs groundset-core's, groundset's and
    groundset-server's sdists (each compiled or built from source) and hashes a value as the wheel
-   does.
+   does; the server built from its sdist has its web UI (``ui_dist/index.html``).
 
 Exits 1, naming each failed check.
 
@@ -31,11 +33,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -145,6 +150,33 @@ def install_node(project: Path, dist: Path, env: dict[str, str], version: str) -
     return failures
 
 
+def fetch(url: str, accept: str) -> tuple[int, str, str]:
+    """GET url: status, content type and body (an error status too, not an exception)."""
+    request = urllib.request.Request(url, headers={"accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.headers.get("content-type", ""), answer.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("content-type", ""), error.read().decode("utf-8", "replace")
+
+
+def check_ui(base_url: str) -> list[str]:
+    """The installed server's web UI: the page at / as a browser asks for it, and its script."""
+    status, kind, page = fetch(f"{base_url}/", "text/html,application/xhtml+xml,*/*;q=0.8")
+    if status != 200 or not kind.startswith("text/html") or '<div id="root">' not in page:
+        return [
+            f'GET / (Accept: text/html): {status} {kind!r}, expected 200 text/html with <div id="root">:\n{page[:500]}'
+        ]
+    scripts = re.findall(r'<script[^>]* src="(/assets/[^"]+\.js)"', page)
+    if not scripts:
+        return [f"GET /: the page loads no /assets/*.js script:\n{page[:500]}"]
+    status, kind, body = fetch(f"{base_url}{scripts[0]}", "*/*")
+    if status != 200 or "javascript" not in kind or not body:
+        return [f"GET {scripts[0]} (the script / loads): {status} {kind!r}, expected 200 JavaScript"]
+    print(f"  web UI served: / and {scripts[0]} ({len(body) / 1e3:.0f} kB)")
+    return []
+
+
 def run_quickstarts(project: Path, bin_dir: Path, env: dict[str, str]) -> list[str]:
     """Both quickstarts against the installed server, judged by the demo's checks."""
     python = project / "examples" / "python"
@@ -155,6 +187,7 @@ def run_quickstarts(project: Path, bin_dir: Path, env: dict[str, str]) -> list[s
     outcomes: list[Outcome] = []
     with LocalServer(executable=bin_dir / "groundset-server", environ=env) as server:
         print(f"  installed groundset-server on {server.base_url} (SQLite {server.database_url})")
+        failures += check_ui(server.base_url)
         run_env = {**env, "GROUNDSET_BASE_URL": server.base_url}
         for language, argv in (
             ("Python", [bin_dir / "python", "examples/python/quickstart.py"]),
@@ -244,6 +277,17 @@ def install_sdists(room: Path, dist: Path, version: str, wheel_bin: Path) -> lis
     failures = []
     if from_sdist != from_wheel:
         failures.append(f"groundset-core from its sdist hashes {from_sdist}, from its wheel {from_wheel}")
+    package_dir = sh(
+        [
+            bin_dir / "python",
+            "-c",
+            "import groundset_server, pathlib; print(pathlib.Path(groundset_server.__file__).parent)",
+        ],
+        cwd=room,
+        env=env,
+    ).strip()
+    if not (Path(package_dir) / "ui_dist" / "index.html").is_file():
+        failures.append(f"groundset-server built from its sdist has no web UI: no {package_dir}/ui_dist/index.html")
     said = sh([bin_dir / "groundset", "--version"], cwd=room, env=env).strip()
     if said != f"groundset {version} (groundset-core {version})":
         failures.append(f"groundset from its sdist says {said!r}")
