@@ -123,10 +123,10 @@ fn hash_all(
     if examples.len().is_ok_and(|count| count <= BATCH) {
         let mut batch = Batch::new();
         convert_items(items, &mut batch, collect, rule, &mut failures, |_| {})?;
-        let examples = &batch.examples;
+        let entries = (batch.examples.as_slice(), batch.written.as_slice());
         let hashes = py.detach(|| {
-            let mut hashes = Vec::with_capacity(examples.len());
-            hash_into(examples, &mut Vec::with_capacity(4096), &mut hashes);
+            let mut hashes = Vec::with_capacity(entries.0.len());
+            hash_into(entries, &mut Vec::with_capacity(4096), &mut hashes);
             hashes
         });
         return Ok((hashes, failures));
@@ -141,7 +141,7 @@ fn hash_all(
         let worker = scope.spawn(move || {
             let (mut hashes, mut scratch) = (Vec::new(), Vec::with_capacity(4096));
             for mut batch in full_receiver {
-                hash_into(&batch.examples, &mut scratch, &mut hashes);
+                hash_into((&batch.examples, &batch.written), &mut scratch, &mut hashes);
                 batch.clear();
                 // The converting thread may be gone already; then the batch is just dropped.
                 let _ = empty_sender.send(batch);
@@ -183,40 +183,76 @@ fn hand_over(py: Python<'_>, sender: &std::sync::mpsc::SyncSender<Batch>, batch:
 /// copied into memory that is already mapped and likely still in cache.
 struct Batch {
     // Declared before `converter` so that they are dropped before the arena they borrow from.
-    examples: Vec<Example<'static>>,
+    examples: Vec<Entry<'static>>,
+    /// The canonical JSON of the examples written by the fast path, one after the other.
+    written: Vec<u8>,
+    /// Scratch space of the fast path (object members being sorted); empty between examples.
+    members: Vec<(&'static str, *mut pyo3::ffi::PyObject)>,
     converter: Converter,
+}
+
+// SAFETY: `members` holds pointers only while an example is written under the GIL, and is
+// empty whenever a batch moves to the hashing thread.
+unsafe impl Send for Batch {}
+
+/// An example of a batch: its canonical JSON already written (`written[start..end]`, the
+/// common case), or converted to values (the general path).
+enum Entry<'s> {
+    Written(std::ops::Range<usize>),
+    Converted(Example<'s>),
 }
 
 impl Batch {
     fn new() -> Self {
         Batch {
             examples: Vec::with_capacity(BATCH),
+            written: Vec::with_capacity(BATCH * 1024),
+            members: Vec::new(),
             converter: Converter::new(),
         }
     }
 
-    /// Converts one item of `hash_examples` into the batch, once it passes `rule`.
+    /// Converts one item of `hash_examples` into the batch, once it passes `rule`: written
+    /// directly when the fast path can (`direct`), converted to values otherwise.
     fn push(&mut self, item: &Bound<'_, PyAny>, rule: Option<&MemberRule>) -> Result<(), Failure> {
         if let Some(rule) = rule {
             rule.check(item)?;
         }
+        let start = self.written.len();
+        let mut writer = crate::direct::Writer {
+            out: &mut self.written,
+            members: &mut self.members,
+        };
+        if writer.example(item).is_ok() {
+            self.examples.push(Entry::Written(start..self.written.len()));
+            return Ok(());
+        }
+        self.written.truncate(start);
         let example = Example::from_item(&self.converter, item)?;
         // SAFETY: the example borrows only strings of `self.converter`'s arena, which is reset
         // (in `clear`) or dropped only after `self.examples` is emptied.
         let example = unsafe { std::mem::transmute::<Example<'_>, Example<'static>>(example) };
-        self.examples.push(example);
+        self.examples.push(Entry::Converted(example));
         Ok(())
     }
 
     fn clear(&mut self) {
         self.examples.clear();
+        self.written.clear();
         self.converter.reset();
     }
 }
 
-/// Appends the hashes of `examples` to `hashes`, in order.
-fn hash_into(examples: &[Example<'_>], scratch: &mut Vec<u8>, hashes: &mut Vec<Result<String, HashError>>) {
-    hashes.extend(examples.iter().map(|example| example.hash_with(scratch)));
+/// Appends the hashes of the batch's examples to `hashes`, in order.
+fn hash_into(
+    (examples, written): (&[Entry<'_>], &[u8]),
+    scratch: &mut Vec<u8>,
+    hashes: &mut Vec<Result<String, HashError>>,
+) {
+    hashes.extend(examples.iter().map(|entry| match entry {
+        Entry::Written(range) => Ok(canonhash::sha256_hex(&written[range.clone()])),
+        Entry::Converted(example) => example.hash_with(scratch),
+    }));
 }
 
 /// Converts the items in order into `batch`, calling `after_each` after each one. An item that
@@ -235,7 +271,7 @@ fn convert_items(
             Ok(()) => {}
             Err(failure @ (Failure::Hash(_) | Failure::Record(_))) if collect => {
                 failures.push((index, failure));
-                batch.examples.push(Example::MISSING);
+                batch.examples.push(Entry::Converted(Example::MISSING));
             }
             Err(failure) => {
                 failures.push((index, failure));

@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod canon;
+mod direct;
 mod error;
 mod hash;
 mod read;

@@ -215,7 +215,7 @@ const WINDOW: usize = 16;
 /// Asks the processor to load the start of an object into cache: a walk over objects spread
 /// across memory otherwise waits for each load in turn.
 #[inline(always)]
-fn prefetch(object: *mut ffi::PyObject) {
+pub fn prefetch(object: *mut ffi::PyObject) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint that never faults, whatever the address.
     unsafe {
