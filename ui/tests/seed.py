@@ -9,8 +9,8 @@
   fourth and copies the expected answer on the rest (scores 0 and 1, for the score filter and
   the comparison's regressions first).
 
-- dataset `ui-chart`: 4 examples and 5 experiments, oldest first: `chart 1` scored by `exact`
-  with the label-only `verdict`, `chart 2` without evaluators, `chart 3` with `verdict` only,
+- on the server with the quickstart's data, dataset `ui-chart`: 4 examples and 5 experiments,
+  oldest first: `chart 1` scored by `exact` with the label-only `verdict`, `chart 2` without evaluators, `chart 3` with `verdict` only,
   `chart 4` scored by `other` only, `chart 5` by `exact` and `other` (the dataset chart: 3
   scored experiments, the evaluators `exact` and `other`, a gap in `exact` at `chart 4`).
 
@@ -100,9 +100,9 @@ def main() -> None:
             version_description="generated",
             tag="stable",
         )
-        chart(client)
         if not any(dataset.name == QUICKSTART for dataset in client.list_datasets(name=QUICKSTART)):
             return
+        chart(client)
         dataset = client.get_dataset(name=QUICKSTART)
         position = {source_id: index for index, source_id in enumerate(sorted(e.source_id for e in dataset))}
 
