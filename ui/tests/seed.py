@@ -10,9 +10,10 @@
   the comparison's regressions first).
 
 - on the server with the quickstart's data, dataset `ui-chart`: 4 examples and 5 experiments,
-  oldest first: `chart 1` scored by `exact` with the label-only `verdict`, `chart 2` without evaluators, `chart 3` with `verdict` only,
-  `chart 4` scored by `other` only, `chart 5` by `exact` and `other` (the dataset chart: 3
-  scored experiments, the evaluators `exact` and `other`, a gap in `exact` at `chart 4`).
+  oldest first: `chart 1` scored by `exact` with the label-only `verdict`, `chart 2` without
+  evaluators, `chart 3` with `verdict` only, `chart 4` scored by `other` only, `chart 5` by
+  `exact` and `other` (the dataset chart: 3 scored experiments, the evaluators `exact` and
+  `other`, a gap in `exact` at `chart 4`).
 
 Run with GROUNDSET_BASE_URL (and GROUNDSET_API_KEY) set: `.venv/bin/python ui/tests/seed.py`.
 """
