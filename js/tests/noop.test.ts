@@ -123,7 +123,13 @@ describe("an unchanged large sync is one request", () => {
     const base = await sync(dataset, data);
     const dry = await sync(dataset, data, { dryRun: true, tag: "would" });
     expect(dry.paths).toEqual([UPSERT]);
-    expect(dry.result).toMatchObject({ dryRun: true, noop: true, versionId: base.result.versionId, tag: "would" });
+    expect(dry.result).toMatchObject({
+      dryRun: true,
+      noop: true,
+      versionId: base.result.versionId,
+      tag: "would",
+      tagChange: "created",
+    });
     expect(dry.result.unchangedSourceIds).toEqual(data.map((row) => row.id));
     expect([dry.result.createdSourceIds, dry.result.updatedSourceIds, dry.result.deletedSourceIds]).toEqual([
       [],

@@ -98,7 +98,7 @@ test("the upsert's tag on the plan path, its conflict and a dry run", async () =
   expect((refused as ConflictError).detail).toContain("`moveTag: true`");
   expect((refused as ConflictError).detail).not.toContain("move_tag");
   const dry = await upsertDataset({ ...sync, moveTag: true, dryRun: true });
-  expect([dry.dryRun, dry.tag, dry.updated]).toEqual([true, "stable", 1]);
+  expect([dry.dryRun, dry.tag, dry.updated, dry.tagChange]).toEqual([true, "stable", 1, "moved"]);
   expect((await listTags({ client, dataset }))[0]?.versionId).toBe(first.versionId);
   const moved = await upsertDataset({ ...sync, moveTag: true });
   expect((await listTags({ client, dataset }))[0]?.versionId).toBe(moved.versionId);

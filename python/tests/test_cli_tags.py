@@ -96,3 +96,31 @@ def test_experiments_and_compare_by_tag(run: Any, client: groundset.Client, uniq
     assert json.loads(compared.output)["base"]["version_id"] == first.version_id
     alone = run("compare", "nightly", "nightly", "--base-tag", "release")
     assert alone.exit_code == 2 and "--base-tag" in alone.output
+
+
+def test_a_dry_run_says_what_it_would_do_to_the_tag(
+    run: Any, client: groundset.Client, tmp_path: Path, unique_name: str
+) -> None:
+    v1_file = write(tmp_path / "v1.jsonl", ["a", "b"])
+    upsert = ("upsert", str(v1_file), "-d", unique_name, "--id-key", "id")
+    first = run(*upsert, "--tag", "stable", "--json")
+    v1 = json.loads(first.output)["version_id"]
+
+    def line(*args: str) -> str:
+        shown = run(*args, "--dry-run")
+        assert shown.exit_code == 0, shown.output
+        return plain(shown.output)
+
+    # A no-op: the tag is already there, or would be created on the unchanged version.
+    assert f"; tag 'stable' is already on version {v1}, left as it is" in line(*upsert, "--tag", "stable")
+    assert f"; tag 'gold' would be created on version {v1}" in line(*upsert, "--tag", "gold")
+    as_json = json.loads(run(*upsert, "--tag", "gold", "--dry-run", "--json").output)
+    assert (as_json["noop"], as_json["tag_change"]) == (True, "created")
+    # A change: the tag would move to the new version.
+    v2 = ("upsert", str(write(tmp_path / "v2.jsonl", ["a", "B"])), "-d", unique_name, "--id-key", "id")
+    assert "; tag 'stable' would be moved to the new version" in line(*v2, "--tag", "stable", "--move-tag")
+    dry = client.upsert_dataset(
+        name=unique_name, examples=[{"id": "0", "input": {"q": "a"}}], source_id_key="id", tag="stable", dry_run=True
+    )
+    assert dry.tag_change == "unchanged" and "left as it is" in dry.summary()
+    assert [tag.name for tag in client.list_tags(name=unique_name)] == ["stable"]

@@ -119,6 +119,12 @@ class UpsertResult(BaseModel):
     tag: str | None = Field(
         default=None, description="The request's `tag`, now on `version_id` (a dry run: it would be)."
     )
+    tag_change: Literal["created", "moved", "unchanged"] | None = Field(
+        default=None,
+        description="What the upsert did to `tag` (a dry run: would do): `created` (the dataset had no "
+        "such tag), `moved` (from another version, with `move_tag`), `unchanged` (already on that "
+        "version); null without `tag`.",
+    )
 
 
 class PlanResult(BaseModel):

@@ -304,8 +304,10 @@ def test_upsert_tags_the_version_it_produced(client: TestClient) -> None:
     # Unchanged: the latest is tagged (no event when the tag is already there).
     same = upsert(client, [example("a", {"q": 1})], tag="v-one")
     assert same["noop"] and same["version_id"] == v1 and same["tag"] == "v-one"
+    assert same["tag_change"] == "unchanged" and untagged["tag_change"] is None
     assert len(history(client, dataset_id, "v-one")) == 1
-    assert upsert(client, [example("a", {"q": 1})], tag="stable")["tag"] == "stable"
+    stable = upsert(client, [example("a", {"q": 1})], tag="stable")
+    assert (stable["tag"], stable["tag_change"]) == ("stable", "created")
     assert version_tags(client, dataset_id) == {v1: ["stable", "v-one"]}
 
     # A change with a tag on another version: refused, nothing written.
@@ -324,14 +326,22 @@ def test_upsert_tags_the_version_it_produced(client: TestClient) -> None:
     # A dry run checks and writes nothing.
     would = client.post("/v1/datasets/upsert", json={**changed, "tag": "fresh", "dry_run": True})
     assert would.status_code == 200 and would.json()["tag"] == "fresh" and would.json()["version_id"] is None
+    assert would.json()["tag_change"] == "created"
     would_move = client.post("/v1/datasets/upsert", json={**changed, "move_tag": True, "dry_run": True})
     assert would_move.status_code == 200 and would_move.json()["tag"] == "v-one"
+    assert would_move.json()["tag_change"] == "moved"
+    # A dry run of a no-op says what it would do to the tag too.
+    noop_body = {"dataset": {"name": "qa"}, "examples": [example("a", {"q": 1})], "dry_run": True}
+    for tag, change in (("v-one", "unchanged"), ("brand-new", "created")):
+        answer = client.post("/v1/datasets/upsert", json={**noop_body, "tag": tag}).json()
+        assert (answer["noop"], answer["dry_run"], answer["tag_change"]) == (True, True, change), answer
     assert table_count(client, "version_tags") == 2 and table_count(client, "version_tag_events") == 2
     assert table_count(client, "dataset_versions") == 1
 
     # move_tag moves it onto the new version, in the upsert's transaction.
     moved = client.post("/v1/datasets/upsert", json={**changed, "move_tag": True})
     assert moved.status_code == 200, moved.text
+    assert moved.json()["tag_change"] == "moved"
     v2 = moved.json()["version_id"]
     assert v2 != v1 and moved.json()["tag"] == "v-one"
     assert version_tags(client, dataset_id) == {v2: ["v-one"], v1: ["stable"]}

@@ -2182,6 +2182,11 @@ export interface components {
              * @description The request's `tag`, now on `version_id` (a dry run: it would be).
              */
             tag?: string | null;
+            /**
+             * Tag Change
+             * @description What the upsert did to `tag` (a dry run: would do): `created` (the dataset had no such tag), `moved` (from another version, with `move_tag`), `unchanged` (already on that version); null without `tag`.
+             */
+            tag_change?: ("created" | "moved" | "unchanged") | null;
             /** Unchanged */
             unchanged: number;
             /** Unchanged Source Ids */

@@ -63,6 +63,9 @@ class UpsertResult(_FromJson):
             source ids of each class, only for a dry run (``None`` otherwise).
         tag: the ``tag=`` given, now on ``version_id`` (a dry run: it would be); ``None``
             without one.
+        tag_change: what the upsert did to ``tag`` (a dry run: would do): ``"created"``,
+            ``"moved"`` (from another version, with ``move_tag=True``) or ``"unchanged"``
+            (already on that version); ``None`` without a tag.
     """
 
     dataset_id: str | None
@@ -81,6 +84,7 @@ class UpsertResult(_FromJson):
     unchanged_source_ids: list[str] | None = None
     deleted_source_ids: list[str] | None = None
     tag: str | None = None
+    tag_change: Literal["created", "moved", "unchanged"] | None = None
 
     def summary(self) -> str:
         """One line saying what happened, such as
@@ -99,7 +103,17 @@ class UpsertResult(_FromJson):
             what = f"version {self.version_id} (new)"
         else:
             what = f"version {self.version_id} (was {self.previous_version_id})"
-        tagged = f"; tagged {self.tag!r}" if self.tag is not None and not self.dry_run else ""
+        tagged = ""
+        if self.tag is not None and not self.dry_run:
+            tagged = f"; tagged {self.tag!r}"
+        elif self.tag is not None:
+            on = "the new version" if self.version_id is None else f"version {self.version_id}"
+            would = {
+                "created": f"would be created on {on}",
+                "moved": f"would be moved to {on}",
+                "unchanged": f"is already on {on}, left as it is",
+            }.get(self.tag_change or "", "would be set")
+            tagged = f"; tag {self.tag!r} {would}"
         return f"{where}: {what}: {counts}{tagged}"
 
     def __repr__(self) -> str:

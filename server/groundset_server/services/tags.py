@@ -39,6 +39,15 @@ def _tag_row(conn: sa.Connection, dataset_id: int, tag: str) -> sa.Row[Any] | No
     ).first()
 
 
+def tag_change(conn: sa.Connection, dataset_id: int | None, tag: str, version: int | None) -> str:
+    """What pointing ``tag`` at ``version`` does (``None``: a version not written yet, as in a
+    dry run): ``created``, ``moved`` or ``unchanged`` (schema ``UpsertResult.tag_change``)."""
+    current = None if dataset_id is None else _tag_row(conn, dataset_id, tag)
+    if current is None:
+        return "created"
+    return "unchanged" if current.version_id == version else "moved"
+
+
 def _not_found(dataset_id: int, tag: str) -> NotFound:
     return NotFound("tag_not_found", f"dataset {dataset_id} has no tag {tag!r}", tag=tag)
 

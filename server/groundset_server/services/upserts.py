@@ -33,7 +33,7 @@ from groundset_server.services.errors import (
 )
 from groundset_server.services.queries import dataset_by_id, latest_version_id
 from groundset_server.services.schemas import current_schema, example_check
-from groundset_server.services.tags import apply_tag
+from groundset_server.services.tags import apply_tag, tag_change
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
 from groundset_server.wire import Header
@@ -300,6 +300,7 @@ def _tag(
     """Tag the version the upsert produced (``None``: the new version of a dry run) or found
     unchanged, with the request's ``tag``, in its transaction; a dry run only checks."""
     answer["tag"] = header.tag
+    answer["tag_change"] = None
     if header.tag is None:
         return
     if version is None and answer["noop"]:
@@ -310,15 +311,18 @@ def _tag(
             dataset_id=answer["dataset_id"],
             tag=header.tag,
         )
+    dataset_id = None if dataset is None else dataset.id
+    change = tag_change(conn, dataset_id, header.tag, version)
     apply_tag(
         conn,
-        None if dataset is None else dataset.id,
+        dataset_id,
         header.tag,
         version,
         move=header.move_tag,
         move_name="move_tag",
         write=not header.dry_run,
     )
+    answer["tag_change"] = change
 
 
 def _dataset_metadata(header: Header) -> str | None:
