@@ -6,8 +6,11 @@ virtualenv installs the wheels of dist/ and a new Node project its npm tarballs.
 
 - ``import groundset`` timed inside the process (``time.perf_counter`` around the import), and
   the whole process (``python -c "import groundset"``) against an empty interpreter;
-- ``await import("groundset")`` timed inside Node (``performance.now``), and the whole process
-  against an empty ``node -e ""``.
+- ``await import("groundset")`` timed inside Node (``performance.now``), the addon's loader alone
+  (the package's ``native/index.js``: napi-rs's loader and the ``.node`` it opens, which the
+  import needs eagerly), and the whole process against an empty ``node -e ""``;
+- the Node built-in modules the import loads (``process.moduleLoadList``), and the load average
+  before and after, beside the figures (on a shared machine they move with it).
 
 Also the modules ``import groundset`` must not load (httpx, anyio, rich, pandas, tqdm, typer: loaded
 when used), the largest imports by ``python -X importtime``, and the size of every artifact.
@@ -34,7 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from check_dist import expected
-from test_install import artifact, clean_environ, sh, stripped_path
+from test_install import EAGER_PROBE, artifact, clean_environ, sh, stripped_path
 from versions import ROOT, release_version
 
 HEAVY = ("httpx", "anyio", "rich", "pandas", "tqdm", "typer")
@@ -42,11 +45,20 @@ PYTHON_GOAL_MS = 150.0
 NODE_GOAL_MS = 100.0
 PYTHON_TIMER = "import time; t = time.perf_counter(); import groundset; print((time.perf_counter() - t) * 1000)"
 NODE_TIMER = 'const t = performance.now(); await import("groundset"); console.log(performance.now() - t)'
+ADDON_TIMER = (
+    "const t = performance.now(); await import('./node_modules/groundset/native/index.js');"
+    " console.log(performance.now() - t)"
+)
 
 
 def spread(samples: Sequence[float]) -> tuple[float, float, float]:
     """(median, min, max) of samples."""
     return statistics.median(samples), min(samples), max(samples)
+
+
+def loads(average: tuple[float, float, float]) -> str:
+    """A load average as `uptime` shows it."""
+    return " ".join(f"{value:.2f}" for value in average)
 
 
 def timed_inside(argv: Sequence[object], runs: int, cwd: Path, env: dict[str, str]) -> list[float]:
@@ -123,6 +135,7 @@ def main() -> int:
             env=env,
         ).strip()
         runs = args.runs
+        load_before = os.getloadavg()
         python_inside = spread(timed_inside([python, "-c", PYTHON_TIMER], runs, room, env))
         python_process = spread(timed_outside([python, "-c", "import groundset"], runs, room, env))
         python_empty = spread(timed_outside([python, "-c", "pass"], runs, room, env))
@@ -131,6 +144,9 @@ def main() -> int:
             timed_outside(["node", "--input-type=module", "-e", 'await import("groundset")'], runs, project, env)
         )
         node_empty = spread(timed_outside(["node", "--input-type=module", "-e", ""], runs, project, env))
+        node_addon = spread(timed_inside(["node", "--input-type=module", "-e", ADDON_TIMER], runs, project, env))
+        load_after = os.getloadavg()
+        builtins = sh(["node", "--input-type=module", "-e", EAGER_PROBE], cwd=project, env=env).split()
         top = largest_imports(python, room, env)
         python_version = sh([python, "-c", "import sys; print(sys.version.split()[0])"], cwd=room, env=env).strip()
         node_version = sh(["node", "--version"], cwd=room, env=env).strip()
@@ -147,7 +163,8 @@ def main() -> int:
         f"`just bench-import` (scripts/bench_import.py): version {version}, installed from dist/ into a new",
         f"virtualenv (CPython {python_version}) and a new Node project (Node {node_version}) on {platform.machine()}",
         f"Linux, {runs} fresh processes each; {os.cpu_count()} cores shared with other work, so single",
-        "figures move by tens of percent from run to run.",
+        "figures move by tens of percent from run to run. Load average (1, 5, 15 min) before:",
+        f"{loads(load_before)}, after: {loads(load_after)}.",
         "",
         "| What | Median ms | Min ms | Max ms | Goal |",
         "|---|---:|---:|---:|---|",
@@ -157,6 +174,10 @@ def main() -> int:
         row('`await import("groundset")`, timed in Node', node_inside, f"< {NODE_GOAL_MS:.0f} ms"),
         row("`node -e 'await import(\"groundset\")'`, whole process", node_process),
         row("`node -e ''`, whole process", node_empty),
+        row("the addon's loader alone (`native/index.js`), timed in Node", node_addon),
+        "",
+        "Node built-ins loaded by the import, beyond an empty module's: "
+        + ", ".join(f"`{name}`" for name in builtins if not name.startswith("internal/")),
         "",
         f"Heavy modules loaded by `import groundset` (of {', '.join(HEAVY)}): {loaded}",
         "",
