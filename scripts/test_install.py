@@ -11,7 +11,8 @@ just, no PYTHONPATH and the repository neither the working directory nor on any 
    must print the release version;
 2. a new Node project installs the two npm tarballs of dist/ (the addon from the platform
    package, as on a user's machine); the TypeScript quickstart is compiled against the installed
-   package's ``.d.ts`` (with js/'s tsc: a compile-time tool, not a run-time need); on a platform
+   package's ``.d.ts`` (with js/'s tsc: a compile-time tool, not a run-time need); its import
+   loads no ``node:crypto``, ``node:stream`` or ``node:fs/promises`` (a file export loads them); on a platform
    with no prebuilt addon (Node told it runs on darwin-arm64, linux-arm64) and without the
    platform package, ``import("groundset")`` fails with an error naming the platform;
 3. the installed ``groundset-server serve`` runs on a temporary SQLite, both quickstarts (copied
@@ -52,6 +53,13 @@ from versions import release_version, verdict
 
 TOOLCHAIN = ("cargo", "rustc", "just")
 HASH_PROBE = 'import groundset_core; print(groundset_core.hash_value({"q": "1 + 1", "a": [2, 2.0, "two"]}))'
+
+# The Node built-in modules that `import("groundset")` loads, beyond what an empty module does.
+EAGER_PROBE = (
+    "const before = new Set(process.moduleLoadList); await import('groundset');"
+    " console.log(process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule '))"
+    ".map((m) => m.slice(13)).join(' '))"
+)
 
 
 class Failed(Exception):
@@ -132,6 +140,11 @@ def install_node(project: Path, dist: Path, env: dict[str, str], version: str) -
         failures.append("npm did not install the platform package groundset-linux-x64-gnu")
     if list((modules / "groundset").rglob("*.node")):
         failures.append("the npm package groundset carries an addon of its own")
+    # Only exportDataset's file writing needs them; loading them at import costs tens of ms.
+    loaded = sh(["node", "--input-type=module", "-e", EAGER_PROBE], cwd=project, env=env).split()
+    for name in ("crypto", "stream", "fs/promises"):
+        if name in loaded:
+            failures.append(f'import("groundset") loads node:{name}; only the calls that need it should')
     ts = project / "examples" / "ts"
     ts.mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "ts" / "quickstart.ts", ts)

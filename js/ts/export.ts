@@ -1,10 +1,7 @@
 // Export of a dataset version as a file: the server's GET /v1/datasets/{id}/export streamed to
 // a path or a writable stream.
 
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { type Client, clientOrDefault } from "./client.js";
 import { checkTag, type DatasetSelector, resolveDataset } from "./datasets.js";
@@ -111,6 +108,13 @@ export async function exportDataset(options: {
     const size = await copy(response, options.stream);
     return { datasetId: info.id, versionId: exported, format, path: null, size };
   }
+  // Loaded here, not at the package's import: node:crypto and node:fs's ESM facade (which reads
+  // fs.promises and the stream classes) take tens of ms to load, and only a file export needs them.
+  const [{ randomBytes }, { createWriteStream }, { rename, unlink }] = await Promise.all([
+    import("node:crypto"),
+    import("node:fs"),
+    import("node:fs/promises"),
+  ]);
   const target = options.path as string;
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.part`);
   const file = createWriteStream(temporary, { flags: "wx" });
