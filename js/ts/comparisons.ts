@@ -194,9 +194,12 @@ function scoreCells(score: ComparedScore | null, example: ComparedExample): [str
     // A run row: head's runs errored, or there is none (a missing run).
     return ["-", example.newRunError ? "error" : "missing", "-"];
   }
-  const number = (value: number | null) => (value === null ? "-" : formatG(value, 4));
-  const head = score.newError && score.head === null ? "error" : score.missing ? "missing" : number(score.head);
-  return [number(score.base), head, score.delta === null ? "-" : formatG(score.delta, 4, true)];
+  // A label evaluator's cells are its labels.
+  const cell = (value: number | null, label: string | null | undefined) =>
+    value !== null ? formatG(value, 4) : (label ?? "-");
+  const head =
+    score.newError && score.head === null ? "error" : score.missing ? "missing" : cell(score.head, score.headLabel);
+  return [cell(score.base, score.baseLabel), head, score.delta === null ? "-" : formatG(score.delta, 4, true)];
 }
 
 /** The server's `threshold` parameters: `0.2` for every evaluator, `NAME:0.2` for one. */

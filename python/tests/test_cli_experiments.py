@@ -314,3 +314,34 @@ def test_a_limited_json_comparison_says_it_is_truncated(
     assert [e["source_id"] for e in first["data"] + rest["data"]] == [e["source_id"] for e in whole["data"]]
     exact_fit = json.loads(run("compare", base, head, "--json", "--limit", str(len(whole["data"]))).stdout)
     assert (exact_fit["truncated"], len(exact_fit["data"])) == (False, len(whole["data"]))
+
+
+def test_a_label_evaluator_shows_its_labels_and_no_threshold(
+    run: Any, client: groundset.Client, unique_name: str
+) -> None:
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS, source_id_key="id")
+
+    def topic(output: Any) -> str:
+        return str(output["a"]).lower()
+
+    base = groundset.run_experiment(v1, lambda input: {"a": input["q"]}, [topic], client=client, print_summary=False)
+    head = groundset.run_experiment(
+        v1, lambda input: {"a": "x" if input["q"] == "b" else input["q"]}, [topic], client=client, print_summary=False
+    )
+    shown = run("compare", base.id or "", head.id or "", "--fail-on-regression")
+    assert shown.exit_code == 0, shown.output  # a label change is no regression
+    text = plain(shown.stdout)
+    assert "labels changed" in text and "threshold 0.1" not in text
+    row = next(
+        cells
+        for line in shown.stdout.splitlines()
+        if (cells := line.replace("│", " ").split())[:2] == ["topic", "label"]
+    )
+    assert row[2] == "-" and row[-1] == "1", row  # no threshold; one example's label changed
+    comparison = groundset.compare_experiments(base=base, head=head, client=client)
+    (evaluator,) = comparison.evaluators
+    assert (evaluator.threshold, evaluator.labels_changed, evaluator.regressions) == (None, 1, 0)
+    labels = {e.source_id: (e.scores[0].base_label, e.scores[0].head_label) for e in comparison.examples}
+    assert labels == {"a": ("a", "a"), "b": ("b", "x"), "c": ("c", "c")}
+    frame = comparison.to_pandas()
+    assert list(frame["topic.head_label"]) == ["a", "x", "c"]

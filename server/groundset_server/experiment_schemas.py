@@ -436,7 +436,10 @@ class ComparedEvaluator(BaseModel):
         description="`boolean` when every score of either experiment is 0 or 1; `label` when it gave "
         "labels and no score (its means are null); else `numeric`."
     )
-    threshold: float = Field(description="The drop (or rise) that counts as a regression (improvement).")
+    threshold: float | None = Field(
+        description="The drop (or rise) that counts as a regression (improvement); null for a `label` "
+        "evaluator (a label has no order: its changes are counted in `labels_changed`, never regressions)."
+    )
     all: AllMeans
     like_for_like: LikeForLike
     regressions: int = Field(description="Examples in the verdict's scope where it regressed.")
@@ -445,6 +448,11 @@ class ComparedEvaluator(BaseModel):
     missing: int = Field(
         description="Of the regressions: examples with a base score and no head score (no successful "
         "run, no evaluation, or only errors in head)."
+    )
+    labels_changed: int | None = Field(
+        default=None,
+        description="A `label` evaluator: the examples of the verdict's scope labelled in both, with "
+        "another label in head (not regressions); null for a scored evaluator.",
     )
 
 
@@ -537,6 +545,12 @@ class ComparedScore(BaseModel):
     base_errors: int = Field(description="Evaluation errors.")
     head_errors: int
     new_error: bool = Field(description="The evaluation error rate is higher in head (a regression).")
+    base_label: str | None = Field(
+        default=None,
+        description="The example's label in base (of its repetitions' labels the most frequent; on a "
+        "tie the least by code point); null without one.",
+    )
+    head_label: str | None = Field(default=None, description="The same in head.")
 
 
 class ComparedExample(BaseModel):

@@ -191,6 +191,8 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
         "head_errors": 0,
         "new_error": False,
         "missing": False,
+        "base_label": None,
+        "head_label": None,
     }
 
     # Repetitions aggregated: a's correct is 1 then 0 in head (mean 0.5): a boolean drop.
@@ -204,6 +206,8 @@ def test_every_class_and_the_default_verdict(client: TestClient) -> None:
         "head_errors": 0,
         "new_error": False,
         "missing": False,
+        "base_label": None,
+        "head_label": None,
     }
     assert scores(a)["quality"]["change"] == "steady"  # -0.05, under the numeric 0.1
     assert (a["regression"], a["improvement"], a["output_changed"], a["new_run_error"]) == (
@@ -606,6 +610,8 @@ def test_a_head_without_the_scores_base_has_regresses(
                 "head_errors": 0,
                 "new_error": False,
                 "missing": True,
+                "base_label": None,
+                "head_label": None,
             }
         ]
 
@@ -838,16 +844,22 @@ def test_an_evaluator_that_only_labels_is_a_label_evaluator(client: TestClient) 
     v1 = upsert(client, [example(s, {"q": s}) for s in "pq"])
     found = examples_at(client, v1["dataset_id"])
     ids = []
-    for label in ("cat", "dog"):
-        experiment = create(client, v1["dataset_id"])
+    # Per example, the labels of its repetitions: the most frequent one stands for it (a tie:
+    # the least), so base labels p "cat", q "cat" and head p "dog", q "cat".
+    for labels in (
+        {"p": ["cat", "dog", "cat"], "q": ["cat", "cat", "cat"]},
+        {"p": ["dog"] * 3, "q": ["dog", "cat", "x"]},
+    ):
+        experiment = create(client, v1["dataset_id"], repetitions=3)
         runs = [
             {
                 "example_id": found[s]["id"],
-                "repetition_number": 1,
+                "repetition_number": n + 1,
                 "output": s,
                 "evaluations": [{"name": "topic", "label": label}, {"name": "ok", "score": 1}],
             }
             for s in "pq"
+            for n, label in enumerate(labels[s])
         ]
         assert post_runs(client, experiment["id"], runs).status_code == 201
         ids.append(experiment["id"])
@@ -855,5 +867,17 @@ def test_an_evaluator_that_only_labels_is_a_label_evaluator(client: TestClient) 
     kinds = {e["name"]: e["kind"] for e in answer["evaluators"]}
     assert kinds == {"ok": "boolean", "topic": "label"}
     topic = next(e for e in answer["evaluators"] if e["name"] == "topic")
-    assert (topic["all"]["base"]["mean"], topic["regressions"]) == (None, 0)
+    ok = next(e for e in answer["evaluators"] if e["name"] == "ok")
+    assert (topic["all"]["base"]["mean"], topic["regressions"], topic["threshold"]) == (None, 0, None)
+    assert (topic["labels_changed"], ok["labels_changed"], ok["threshold"]) == (1, None, 0.0)
     assert answer["verdict"]["regressed"] is False and answer["verdict"]["comparable"] is True
+    shown = {
+        item["source_id"]: {
+            score["name"]: (score["base_label"], score["head_label"]) for score in item["scores"]
+        }
+        for item in answer["data"]
+    }
+    assert shown == {
+        "p": {"ok": (None, None), "topic": ("cat", "dog")},
+        "q": {"ok": (None, None), "topic": ("cat", "cat")},
+    }

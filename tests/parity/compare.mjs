@@ -23,6 +23,7 @@ const head = await runExperiment({
   evaluators: [
     asEvaluator({ name: 'exact', version: '1', evaluate: ({ output, expected }) => output === expected.answer }),
     asEvaluator({ name: 'length', evaluate: ({ output }) => String(output).length / 100 }),
+    asEvaluator({ name: 'verdict', evaluate: ({ output, expected }) => (output === expected.answer ? 'right' : 'wrong') }),
   ],
   experimentName: 'nightly',
   repetitions: 2,

@@ -39,6 +39,11 @@ def length(output: Any) -> float:
     return len(str(output)) / 100
 
 
+def verdict(output: Any, expected: dict[str, Any]) -> str:
+    """A label evaluator: a label and no score."""
+    return "right" if output == expected["answer"] else "wrong"
+
+
 def test_python_and_typescript_read_one_comparison_alike(server: Any, tmp_path: Path) -> None:
     name = f"compare-parity-{uuid.uuid4().hex[:8]}"
     with groundset.Client(base_url=server.base_url) as client:
@@ -46,7 +51,7 @@ def test_python_and_typescript_read_one_comparison_alike(server: Any, tmp_path: 
         base = groundset.run_experiment(
             v1,
             base_task,
-            [groundset.as_evaluator(exact, version="1"), length],
+            [groundset.as_evaluator(exact, version="1"), length, verdict],
             client=client,
             experiment_name="nightly",
             repetitions=2,
@@ -98,4 +103,15 @@ def test_python_and_typescript_read_one_comparison_alike(server: Any, tmp_path: 
     assert {example.source_id for example, _, _ in comparison.regressions()} == {"q05", "q15"}
     # 17 same-content examples, less q03 (failed in the base), two repetitions each.
     assert comparison.head.reused_runs == 2 * 16
-    assert sorted(evaluator.name for evaluator in comparison.evaluators) == ["exact", "length"]
+    assert sorted(evaluator.name for evaluator in comparison.evaluators) == ["exact", "length", "verdict"]
+    # The label evaluator: no threshold, its labels per example, a count of the changed ones
+    # (q05, edited: right in base, wrong in head; q08 wrong in both), no regression of its own.
+    labelled = next(evaluator for evaluator in comparison.evaluators if evaluator.name == "verdict")
+    assert (labelled.kind, labelled.threshold, labelled.labels_changed, labelled.regressions) == ("label", None, 1, 0)
+    labels = {
+        example.source_id: (score.base_label, score.head_label)
+        for example in comparison.examples
+        for score in example.scores
+        if score.name == "verdict"
+    }
+    assert (labels["q05"], labels["q08"], labels["q01"]) == (("right", "wrong"), ("wrong", "wrong"), ("right", "right"))

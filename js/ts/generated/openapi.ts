@@ -594,6 +594,11 @@ export interface components {
              * @enum {string}
              */
             kind: "boolean" | "numeric" | "label";
+            /**
+             * Labels Changed
+             * @description A `label` evaluator: the examples of the verdict's scope labelled in both, with another label in head (not regressions); null for a scored evaluator.
+             */
+            labels_changed?: number | null;
             like_for_like: components["schemas"]["LikeForLike"];
             /**
              * Missing
@@ -614,9 +619,9 @@ export interface components {
             regressions: number;
             /**
              * Threshold
-             * @description The drop (or rise) that counts as a regression (improvement).
+             * @description The drop (or rise) that counts as a regression (improvement); null for a `label` evaluator (a label has no order: its changes are counted in `labels_changed`, never regressions).
              */
-            threshold: number;
+            threshold: number | null;
         };
         /** ComparedExample */
         ComparedExample: {
@@ -714,6 +719,11 @@ export interface components {
              */
             base_errors: number;
             /**
+             * Base Label
+             * @description The example's label in base (of its repetitions' labels the most frequent; on a tie the least by code point); null without one.
+             */
+            base_label?: string | null;
+            /**
              * Change
              * @description By the evaluator's threshold; `regression` when `missing`; null when a side has no score and no new error (otherwise).
              */
@@ -727,6 +737,11 @@ export interface components {
             head: number | null;
             /** Head Errors */
             head_errors: number;
+            /**
+             * Head Label
+             * @description The same in head.
+             */
+            head_label?: string | null;
             /**
              * Missing
              * @description Base has a score and head none (no successful run, no evaluation, or only errors): a regression.

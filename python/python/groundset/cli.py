@@ -866,17 +866,20 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
         markup=False,
     )
     if comparison.evaluators:
+        labels = any(e.kind == "label" for e in comparison.evaluators)
         table = Table(
             "evaluator", "kind", "threshold", "base", "head", "delta", "like base", "like head", "like delta",
-            "like n", "regressions", "improvements",
+            "like n", "regressions", "improvements", *(["labels changed"] if labels else []),
         )  # fmt: skip
         for e in comparison.evaluators:
             like = e.like_for_like
+            # A label evaluator has no threshold nor means: its figure is the labels changed.
+            changed = ["-" if e.labels_changed is None else str(e.labels_changed)] if labels else []
             table.add_row(
-                e.name, e.kind, f"{e.threshold:g}",
+                e.name, e.kind, "-" if e.threshold is None else f"{e.threshold:g}",
                 _mean(e.all.base.mean), _mean(e.all.head.mean), _delta(e.all.delta),
                 _mean(like.base_mean), _mean(like.head_mean), _delta(like.delta), str(like.count),
-                str(e.regressions), str(e.improvements),
+                str(e.regressions), str(e.improvements), *changed,
             )  # fmt: skip
         _print_table(table)
     d = comparison.deltas

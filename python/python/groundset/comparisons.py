@@ -204,19 +204,23 @@ class LikeForLike:
 class ComparedEvaluator:
     """One evaluator's aggregates: ``kind`` (``"boolean"`` when every score is 0 or 1,
     ``"label"`` when it gave labels and no score (its means are ``None``), else ``"numeric"``),
-    the ``threshold`` applied, the means, and the regressions, improvements and
-    new errors among the examples of the verdict's scope; ``missing``: of the regressions,
-    examples base scored and head did not (no successful run, no evaluation, only errors)."""
+    the ``threshold`` applied (``None`` for a label evaluator: a label has no order), the means,
+    and the regressions, improvements and new errors among the examples of the verdict's scope;
+    ``missing``: of the regressions, examples base scored and head did not (no successful run,
+    no evaluation, only errors); ``labels_changed``: a label evaluator's examples of the scope
+    labelled on both sides, with another label in head (not regressions; ``None`` for a scored
+    evaluator)."""
 
     name: str
     kind: Literal["boolean", "numeric", "label"]
-    threshold: float
+    threshold: float | None
     all: AllMeans
     like_for_like: LikeForLike
     regressions: int
     improvements: int
     new_errors: int
     missing: int = 0
+    labels_changed: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -304,7 +308,9 @@ class ComparedScore:
     """One evaluator on one example: mean scores over the repetitions, ``delta`` = head - base,
     ``change`` by the threshold (``None`` when a side has no score and no new error);
     ``missing``: base has a score and head none on an example of both versions (no successful
-    run, no evaluation, only errors), a regression (``change`` ``"regression"``)."""
+    run, no evaluation, only errors), a regression (``change`` ``"regression"``);
+    ``base_label``, ``head_label``: each side's label (of the repetitions' labels the most
+    frequent, on a tie the least by code point; ``None`` without one)."""
 
     name: str
     base: float | None
@@ -315,6 +321,8 @@ class ComparedScore:
     head_errors: int
     new_error: bool
     missing: bool = False
+    base_label: str | None = None
+    head_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -348,7 +356,7 @@ class ComparedExample:
     missing_run: bool = False
 
 
-SCORE_PARTS = ("base", "head", "delta", "change")
+SCORE_PARTS = ("base", "head", "delta", "change", "base_label", "head_label")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -484,11 +492,14 @@ def _score_cells(score: ComparedScore | None, example: ComparedExample) -> tuple
     if score is None:
         # A run row: head's runs errored, or there is none (a missing run).
         return "-", "error" if example.new_run_error else "missing", "-"
-    head = "error" if score.new_error and score.head is None else number(score.head)
+    # A label evaluator's cells are its labels.
+    base = number(score.base) if score.base is not None or score.base_label is None else score.base_label
+    head = number(score.head) if score.head is not None or score.head_label is None else score.head_label
+    if score.new_error and score.head is None:
+        head = "error"
     if score.missing and not score.new_error:
         head = "missing"
-    delta = number(score.delta, sign=True)
-    return number(score.base), head, delta
+    return base, head, number(score.delta, sign=True)
 
 
 # ---------------------------------------------------------------- the functions

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from math import ldexp
 from typing import Any, Literal, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 
 from groundset_server.db import dialect
@@ -179,6 +180,14 @@ EVALUATION_ROWS = (
     "WHERE r.experiment_id = ?"
 )
 
+# The labels per example and evaluator, read only for a side with some label: (example id,
+# name, label, evaluations with it).
+LABEL_COUNTS = (
+    "SELECT r.example_id, e.name, e.label, count(*) "
+    "FROM experiment_evaluations e JOIN experiment_runs r ON r.id = e.run_id "
+    "WHERE r.experiment_id = ? AND e.label IS NOT NULL GROUP BY r.example_id, e.name, e.label"
+)
+
 
 def _mean_of(scores: Scores | None) -> float | None:
     return None if scores is None else scores[MEAN]
@@ -196,6 +205,9 @@ class Side:
     """Evaluators with a score other than 0 and 1."""
     labeled: set[str]
     """Evaluators with a label."""
+    labels: dict[str, dict[int, str]]
+    """Evaluator name -> example id -> its label: of its repetitions' labels the most frequent
+    (on a tie, the least by code point)."""
     costs: Costs
     counts: RunCounts
     output_sets: dict[int, set[str]] | None = None
@@ -271,7 +283,25 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
         if tally[LABELED]:
             labeled.add(name)
     counts, spent = tallies_of(conn, row.id)
-    return Side(row, hashes, tallies, scores, non_boolean, labeled, spent, counts)
+    return Side(
+        row, hashes, tallies, scores, non_boolean, labeled, _labels(conn, row.id, labeled), spent, counts
+    )
+
+
+def _labels(conn: sa.Connection, experiment_id: int, labeled: set[str]) -> dict[str, dict[int, str]]:
+    found: dict[str, dict[int, tuple[int, str]]] = {}
+    if not labeled:
+        return {}
+    for example_id, name, stored, count in dialect.driver_rows(conn, LABEL_COUNTS, experiment_id):
+        label = str(orjson.loads(stored))  # stored as JSON text (tables.FreeText)
+        per_example = found.setdefault(name, {})
+        kept = per_example.get(example_id)
+        if kept is None or (count, kept[1]) > (kept[0], label):
+            per_example[example_id] = (count, label)
+    return {
+        name: {example_id: kept[1] for example_id, kept in per_example.items()}
+        for name, per_example in found.items()
+    }
 
 
 def _difference(head: float | None, base: float | None) -> float | None:
@@ -296,6 +326,7 @@ class Evaluator:
     improvements: int = 0
     new_errors: int = 0
     missing: int = 0
+    labels_changed: int = 0
 
     def answer(self) -> dict[str, Any]:
         base, head = mean(self.base), mean(self.head)
@@ -303,7 +334,8 @@ class Evaluator:
         return {
             "name": self.name,
             "kind": self.kind,
-            "threshold": self.threshold,
+            # A label is not a score: no drop of it is measured, so no threshold applies.
+            "threshold": None if self.kind == "label" else self.threshold,
             "all": {
                 "base": {"mean": base, "count": len(self.base)},
                 "head": {"mean": head, "count": len(self.head)},
@@ -319,6 +351,7 @@ class Evaluator:
             "improvements": self.improvements,
             "new_errors": self.new_errors,
             "missing": self.missing,
+            "labels_changed": self.labels_changed if self.kind == "label" else None,
         }
 
 
@@ -361,7 +394,13 @@ def _change(delta: float | None, threshold: float, new_error: bool) -> str | Non
 
 
 def _score_row(
-    name: str, evaluator: Evaluator, base: Scores | None, head: Scores | None, *, on_both: bool
+    name: str,
+    evaluator: Evaluator,
+    base: Scores | None,
+    head: Scores | None,
+    labels: tuple[str | None, str | None],
+    *,
+    on_both: bool,
 ) -> dict[str, Any]:
     base_mean, head_mean = _mean_of(base), _mean_of(head)
     delta = _difference(head_mean, base_mean)
@@ -381,6 +420,8 @@ def _score_row(
         "base_errors": 0 if base is None else base[EVALUATION_ERRORS],
         "head_errors": 0 if head is None else head[EVALUATION_ERRORS],
         "new_error": new_error,
+        "base_label": labels[0],
+        "head_label": labels[1],
     }
 
 
@@ -531,6 +572,23 @@ def _outcomes(
     return outcomes
 
 
+def _count_label_changes(
+    evaluators: dict[str, Evaluator], base: Side, head: Side, in_scope: list[Outcome]
+) -> None:
+    """Per label evaluator, the examples of the verdict's scope labelled on both sides, with
+    another label in head (not a regression: a label has no order)."""
+    for name, evaluator in evaluators.items():
+        if evaluator.kind != "label":
+            continue
+        base_labels, head_labels = base.labels.get(name, {}), head.labels.get(name, {})
+        evaluator.labels_changed = sum(
+            (was := base_labels.get(o.example_id)) is not None
+            and (now := head_labels.get(o.example_id)) is not None
+            and was != now
+            for o in in_scope
+        )
+
+
 def _example_answer(
     outcome: Outcome, source_id: str, base: Side, head: Side, evaluators: dict[str, Evaluator]
 ) -> dict[str, Any]:
@@ -546,6 +604,7 @@ def _example_answer(
                     evaluator,
                     base_score,
                     head_score,
+                    (base.labels.get(name, {}).get(example_id), head.labels.get(name, {}).get(example_id)),
                     on_both=outcome.status in ("same_content", "changed"),
                 )
             )
@@ -703,6 +762,7 @@ def _compute(
     for outcome in outcomes:
         counts[outcome.status] += 1
     in_scope = [o for o in outcomes if o.status in scope]
+    _count_label_changes(evaluators, base, head, in_scope)
     answers = [evaluator.answer() for evaluator in evaluators.values()]
     new_run_errors = sum(o.new_run_error for o in in_scope)
     missing_runs = sum(o.missing_run for o in in_scope)
