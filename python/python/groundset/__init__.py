@@ -150,17 +150,20 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    """A public name of the package, imported from its module at first use (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is not None:
-        value = getattr(importlib.import_module(module), name)
-        # Kept, so that the next use is a plain attribute lookup.
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Hidden from type checkers, which would otherwise accept any misspelt name as Any.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        """A public name of the package, imported from its module at first use (PEP 562)."""
+        module = _MODULE_OF.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(module), name)
+            # Kept, so that the next use is a plain attribute lookup.
+            globals()[name] = value
+            return value
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
