@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { DatasetCrumbs } from "../components/DatasetCrumbs";
 import { JsonDiff, jsonDiffers } from "../components/JsonDiff";
 import { JsonView } from "../components/JsonView";
 import { withParam } from "../components/Pager";
@@ -52,17 +53,7 @@ export function DiffPage() {
     <Loaded load={head} what="Loading the versions" heading="Diff">
       {([dataset, list]) => (
         <>
-          <nav aria-label="breadcrumb">
-            <ul>
-              <li>
-                <Link to={paths.datasets()}>Datasets</Link>
-              </li>
-              <li>
-                <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>
-              </li>
-              <li>diff</li>
-            </ul>
-          </nav>
+          <DatasetCrumbs dataset={dataset} here="diff" />
           <h1>
             Diff of {dataset.name}
             {fromId && toId ? `: version ${fromId} → ${toId}` : ""}
@@ -95,50 +86,52 @@ function versionLabel(version: Version): string {
   return `version ${version.id}${tags} · ${formatCount(version.example_count)} examples`;
 }
 
+function VersionSelect({
+  label,
+  versions,
+  value,
+  onChange,
+}: {
+  label: string;
+  versions: Version[];
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  // A side the list does not hold (an unknown id, or one older than the latest 1,000) shows the
+  // empty "choose" option: a select must never show another version than the address names.
+  const known = versions.some((version) => version.id === value);
+  return (
+    <label htmlFor={id}>
+      {label}
+      <select id={id} value={known ? value : ""} onChange={(event) => onChange(event.target.value)} required>
+        <option value="" disabled>
+          {value && !known ? `Choose (no version ${value})` : "Choose a version…"}
+        </option>
+        {versions.map((version) => (
+          <option key={version.id} value={version.id}>
+            {versionLabel(version)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function VersionPicker({ versions, from, to }: { versions: Version[]; from: string | null; to: string | null }) {
   const [fromValue, setFrom] = useState(from ?? "");
   const [toValue, setTo] = useState(to ?? "");
   const navigate = useNavigate();
-  const fromId = useId();
-  const toId = useId();
   useEffect(() => setFrom(from ?? ""), [from]);
   useEffect(() => setTo(to ?? ""), [to]);
-  // A side the list does not hold (an unknown id, or one older than the latest 1,000) shows the
-  // empty "choose" option: a select must never show another version than the address names.
-  const isKnown = (value: string) => versions.some((version) => version.id === value);
-  const known = (value: string) => (isKnown(value) ? value : "");
   function submit(event: FormEvent) {
     event.preventDefault();
     navigate(`?${new URLSearchParams({ from: fromValue, to: toValue })}`);
   }
   return (
     <form onSubmit={submit} className="version-picker">
-      <label htmlFor={fromId}>
-        From
-        <select id={fromId} value={known(fromValue)} onChange={(event) => setFrom(event.target.value)} required>
-          <option value="" disabled>
-            {fromValue && !isKnown(fromValue) ? `Choose (no version ${fromValue})` : "Choose a version…"}
-          </option>
-          {versions.map((version) => (
-            <option key={version.id} value={version.id}>
-              {versionLabel(version)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label htmlFor={toId}>
-        To
-        <select id={toId} value={known(toValue)} onChange={(event) => setTo(event.target.value)} required>
-          <option value="" disabled>
-            {toValue && !isKnown(toValue) ? `Choose (no version ${toValue})` : "Choose a version…"}
-          </option>
-          {versions.map((version) => (
-            <option key={version.id} value={version.id}>
-              {versionLabel(version)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <VersionSelect label="From" versions={versions} value={fromValue} onChange={setFrom} />
+      <VersionSelect label="To" versions={versions} value={toValue} onChange={setTo} />
       <button type="submit">Show the diff</button>
       {from && to && (
         <Link to={`?${new URLSearchParams({ from: to, to: from })}`} className="secondary">

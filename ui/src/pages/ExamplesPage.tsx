@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { DatasetCrumbs } from "../components/DatasetCrumbs";
 import { JsonView } from "../components/JsonView";
 import { Pager, useCursor, withParam } from "../components/Pager";
 import { Empty, Loaded } from "../components/State";
@@ -54,17 +55,7 @@ export function ExamplesPage() {
     <Loaded load={head} what="Loading the version" heading={`Version ${versionId}`}>
       {([dataset, version]) => (
         <>
-          <nav aria-label="breadcrumb">
-            <ul>
-              <li>
-                <Link to={paths.datasets()}>Datasets</Link>
-              </li>
-              <li>
-                <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>
-              </li>
-              <li>version {version.id}</li>
-            </ul>
-          </nav>
+          <DatasetCrumbs dataset={dataset} here={`version ${version.id}`} />
           <hgroup>
             <h1>
               {dataset.name}, version {version.id} <Tags tags={version.tags} />
