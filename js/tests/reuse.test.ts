@@ -257,4 +257,71 @@ describe("runExperiment with reuse", () => {
     expect(calls).toEqual([]);
     expect(await listExperiments({ client, dataset: { datasetName: dataset } })).toEqual([]);
   });
+  test("a rerun takes what is left to run from the reuse answer, not GET /incomplete", async () => {
+    const { v1, v2 } = await quickstart();
+    const base = await run({ dataset: v1, taskVersion: "t1" });
+    const { fetch, sent } = recordingFetch();
+    const { task, calls } = countingTask();
+    const experiment = await runExperiment({
+      client: testClient({ fetch }),
+      dataset: v2,
+      task,
+      taskVersion: "t1",
+      reuse: base.experiment,
+      printSummary: false,
+    });
+    expect(calls).toHaveLength(5);
+    expect(experiment.summary).toMatchObject({ reusedRuns: 17, incompleteRuns: 0 });
+    const head = `/v1/experiments/${experiment.id}`;
+    // The version is the upsert's; the examples left to run come with the reuse answer.
+    expect(sent.map((r) => [r.method, new URL(r.url).pathname])).toEqual([
+      ["POST", `/v1/datasets/${v2.datasetId}/experiments`],
+      ["POST", `${head}/reuse`],
+      ["POST", `${head}/runs`],
+      ["GET", head],
+    ]);
+  });
+
+  test("more than a page left: only the pages after the reuse answer's are read", async () => {
+    const dataset = uniqueName("reuse-pages");
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({
+        id: `q${String(from + i).padStart(4, "0")}`,
+        input: { i: from + i },
+      }));
+    const v1 = await upsertDataset({
+      client,
+      dataset: { datasetName: dataset },
+      examples: rows(0, 3),
+      sourceIdKey: "id",
+    });
+    const echo = (example: Example) => example.input.i;
+    const base = await runExperiment({ client, dataset: v1, task: echo, taskVersion: "t1", printSummary: false });
+    const added = rows(3, 1004);
+    const v2 = await upsertDataset({
+      client,
+      dataset: { datasetName: dataset },
+      examples: added,
+      sourceIdKey: "id",
+      mode: "merge",
+    });
+    const { fetch, sent } = recordingFetch();
+    const seen: string[] = [];
+    const rerun = await runExperiment({
+      client: testClient({ fetch }),
+      dataset: v2,
+      task: (example: Example) => {
+        seen.push(example.sourceId);
+        return example.input.i;
+      },
+      taskVersion: "t1",
+      reuse: base,
+      printSummary: false,
+    });
+    expect(seen.sort()).toEqual(added.map((row) => row.id));
+    expect(rerun.summary).toMatchObject({ reusedRuns: 3, incompleteRuns: 0 });
+    const reads = sent.map((r) => new URL(r.url)).filter((url) => url.pathname.endsWith("/incomplete"));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.searchParams.get("cursor")).toBeTruthy();
+  });
 });

@@ -952,13 +952,18 @@ async function postRuns(client: Client, experimentId: string, batch: ExperimentR
   }
 }
 
-/** Every example of the experiment lacking a successful run for some repetition (`GET /incomplete`). */
-function incomplete(client: Client, experimentId: string) {
+/**
+ * Every example of the experiment lacking a successful run for some repetition (`GET /incomplete`);
+ * `first`: the first page already in hand (the reuse call's `incomplete`), so only the pages after it are read.
+ */
+function incomplete(client: Client, experimentId: string, first?: Schemas["IncompletePage"]) {
   return allPages((cursor) =>
-    client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
-      path: { experiment_id: experimentId },
-      query: { cursor },
-    }),
+    cursor === undefined && first !== undefined
+      ? Promise.resolve(first)
+      : client.request("get", "/v1/experiments/{experiment_id}/incomplete", {
+          path: { experiment_id: experimentId },
+          query: { cursor },
+        }),
   );
 }
 
@@ -1126,8 +1131,9 @@ async function runIncomplete(
   batchSize: number,
   showProgress: boolean,
   beforeRunning?: () => Promise<void>,
+  first?: Schemas["IncompletePage"],
 ): Promise<ExperimentRun[]> {
-  const missing = await incomplete(client, experimentId);
+  const missing = await incomplete(client, experimentId, first);
   const jobs = missing.flatMap((item) =>
     item.repetition_numbers.map((repetitionNumber) => ({ example: camelized(item.example), repetitionNumber })),
   );
@@ -1445,7 +1451,16 @@ async function rerun(
       { type: "GroundsetWarning", code: "GROUNDSET_TASK_VERSION_MISMATCH" },
     );
   }
-  const runs = await runIncomplete(client, runner, experimentId, upload.batchSize, upload.showProgress);
+  // The reuse call answers the first page of what is left to run: no request for it.
+  const runs = await runIncomplete(
+    client,
+    runner,
+    experimentId,
+    upload.batchSize,
+    upload.showProgress,
+    undefined,
+    reused.incomplete,
+  );
   if (reused.evaluators_to_rerun.length === 0) {
     return runs;
   }

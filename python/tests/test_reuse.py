@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import groundset
+from conftest import ServerProcess
 from groundset import as_evaluator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
@@ -40,6 +42,10 @@ def answer(input: dict[str, Any]) -> dict[str, str]:
 
 def contains_answer(output: dict[str, str], expected: dict[str, str]) -> bool:
     return expected["answer"].lower() in output["answer"].lower()
+
+
+def answer_i(input: dict[str, Any]) -> dict[str, Any]:
+    return {"i": input["i"]}
 
 
 def length(output: dict[str, str]) -> float:
@@ -225,3 +231,55 @@ def test_a_base_without_task_version_is_named_so_in_the_warning(
             quickstart["v2"], answer, client=client, task_version="t2", reuse=base, print_summary=False
         )
     assert not any("None" in str(w.message) for w in caught)
+
+
+def recording(server: ServerProcess) -> tuple[httpx.Client, list[tuple[str, str, dict[str, str]]]]:
+    """An HTTP client that records each request's method, path and query."""
+    seen: list[tuple[str, str, dict[str, str]]] = []
+
+    def record(request: httpx.Request) -> None:
+        seen.append((request.method, request.url.path, dict(request.url.params)))
+
+    return httpx.Client(event_hooks={"request": [record]}), seen
+
+
+def test_a_rerun_takes_what_is_left_from_the_reuse_answer(
+    server: ServerProcess, client: groundset.Client, quickstart: dict[str, Any]
+) -> None:
+    http, seen = recording(server)
+    task = Counted(answer)
+    with http, groundset.Client(base_url=server.base_url, http_client=http) as hooked:
+        rerun = groundset.run_experiment(
+            quickstart["v2"], task_of(task), client=hooked, task_version="t1", reuse=quickstart["base"],
+            print_summary=False,
+        )  # fmt: skip
+    assert task.calls == 5 and rerun.summary["reused_runs"] == 17
+    assert rerun.id is not None
+    head = f"/v1/experiments/{rerun.id}"
+    # The version is the upsert's (no read); what is left to run comes with the reuse answer.
+    assert [(method, path) for method, path, _ in seen] == [
+        ("POST", f"/v1/datasets/{quickstart['v2'].dataset_id}/experiments"),
+        ("POST", f"{head}/reuse"),
+        ("POST", f"{head}/runs"),
+        ("GET", head),
+    ]
+
+
+def test_more_than_a_page_left_reads_the_pages_after_the_first(
+    server: ServerProcess, client: groundset.Client, unique_name: str
+) -> None:
+    rows = [{"id": f"q{i:04d}", "input": {"i": i}} for i in range(3)]
+    v1 = client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+    base = groundset.run_experiment(v1, answer_i, client=client, task_version="t1", print_summary=False)
+    added = [{"id": f"q{i:04d}", "input": {"i": i}} for i in range(3, 1004)]
+    v2 = client.upsert_dataset(name=unique_name, examples=added, source_id_key="id", mode="merge")
+    http, seen = recording(server)
+    task = Counted(answer_i)
+    with http, groundset.Client(base_url=server.base_url, http_client=http) as hooked:
+        rerun = groundset.run_experiment(
+            v2, task_of(task), client=hooked, task_version="t1", reuse=base, print_summary=False
+        )
+    assert task.calls == 1001 and rerun.summary["reused_runs"] == 3 and rerun.summary["incomplete_runs"] == 0
+    assert sorted(run.source_id for run in rerun.runs) == [row["id"] for row in added]
+    read = [query for method, path, query in seen if path.endswith("/incomplete")]
+    assert len(read) == 1 and read[0]["cursor"]  # only the page after the reuse answer's

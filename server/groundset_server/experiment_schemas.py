@@ -240,6 +240,11 @@ class ReuseResult(BaseModel):
         description="Names of `evaluators` that some reused run of the head lacks (no error-free "
         "evaluation of that name and version): the caller runs them on those runs. Sorted."
     )
+    incomplete: IncompletePage = Field(
+        description="The head's first page of incomplete pairs after the copy: what "
+        "GET /v1/experiments/{id}/incomplete answers with no cursor and the default limit (1000), "
+        "read in the same transaction; its `next_cursor` continues with that route."
+    )
 
 
 class EvaluatorSummary(BaseModel):

@@ -94,6 +94,8 @@ def reuse(client: TestClient, head: str, base: str, evaluators: Any = None) -> d
     response = client.post(f"/v1/experiments/{head}/reuse", json=body)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
+    # Every call's answer holds the first page GET /incomplete answers right after it.
+    assert result.pop("incomplete") == client.get(f"/v1/experiments/{head}/incomplete").json()
     return result
 
 
@@ -151,6 +153,42 @@ def test_same_task_version_reuses_unchanged_successful_runs(client: TestClient) 
 
     compared = client.get("/v1/experiments/compare", params={"base": s["base"], "head": s["head"]}).json()
     assert (compared["base"]["reused_runs"], compared["head"]["reused_runs"]) == (0, 3)
+
+
+def test_the_answer_holds_the_first_page_of_what_is_left(client: TestClient) -> None:
+    s = scene(client)
+    answer = client.post(f"/v1/experiments/{s['head']}/reuse", json={"base": s["base"]}).json()
+    left = {item["example"]["source_id"]: item["repetition_numbers"] for item in answer["incomplete"]["data"]}
+    assert left == {"a": [3], "b": [2, 3], "c": [1, 2, 3], "e": [1, 2, 3]}
+    assert (answer["incomplete"]["experiment_id"], answer["incomplete"]["next_cursor"]) == (s["head"], None)
+    assert answer["incomplete"]["version_id"] == s["v2"]
+    # Nothing copied (another task_version): the page lists every pair.
+    other = create(client, s["dataset_id"], repetitions=1, task_version="t2")
+    page = client.post(f"/v1/experiments/{other['id']}/reuse", json={"base": s["base"]}).json()["incomplete"]
+    assert {item["example"]["source_id"]: item["repetition_numbers"] for item in page["data"]} == {
+        source_id: [1] for source_id in "abce"
+    }
+
+
+def test_more_than_a_page_left_goes_on_with_the_cursor(client: TestClient) -> None:
+    count = 1005
+    v1 = upsert(client, [example(f"s{i:04d}", {"i": i}) for i in range(count)])
+    listed = client.get(f"/v1/datasets/{v1['dataset_id']}/examples", params={"limit": count}).json()["data"]
+    at_v1 = {item["source_id"]: item for item in listed}
+    base = create(client, v1["dataset_id"], task_version="t1")
+    done = ["s0000", "s0500", "s1004"]
+    stored = post_runs(client, base["id"], [{"example_id": at_v1[s]["id"], "output": s} for s in done])
+    assert stored.status_code == 201, stored.text
+    head = create(client, v1["dataset_id"], task_version="t1")
+    answer = client.post(f"/v1/experiments/{head['id']}/reuse", json={"base": base["id"]}).json()
+    first = answer["incomplete"]
+    assert answer["reused_runs"] == 3 and len(first["data"]) == 1000 and first["next_cursor"] is not None
+    url = f"/v1/experiments/{head['id']}/incomplete"
+    assert first == client.get(url).json()
+    rest = client.get(url, params={"cursor": first["next_cursor"]}).json()
+    assert rest["next_cursor"] is None
+    left = [item["example"]["source_id"] for item in first["data"] + rest["data"]]
+    assert left == [f"s{i:04d}" for i in range(count) if f"s{i:04d}" not in done]
 
 
 def test_a_second_call_copies_nothing_new(client: TestClient) -> None:

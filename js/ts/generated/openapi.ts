@@ -493,7 +493,9 @@ export interface paths {
          *     repetition number is copied when it saw the same content hash; the copy names it in
          *     `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
          *     `evaluator_version` equal one of `evaluators` with a version are copied too;
-         *     `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
+         *     `evaluators_to_rerun` names the evaluators the reused runs still lack; `incomplete` is the
+         *     head's first page of incomplete pairs after the copy (GET /incomplete's with no cursor and
+         *     the default limit), so the caller runs the task without another request. 404
          *     `experiment_not_found`; 422 `reuse_from_itself` (the base is the head),
          *     `experiments_on_different_datasets`, `task_version_required` (the head has no task_version).
          */
@@ -1748,6 +1750,8 @@ export interface components {
              * @description The head: the experiment the runs were copied into.
              */
             experiment_id: string;
+            /** @description The head's first page of incomplete pairs after the copy: what GET /v1/experiments/{id}/incomplete answers with no cursor and the default limit (1000), read in the same transaction; its `next_cursor` continues with that route. */
+            incomplete: components["schemas"]["IncompletePage"];
             /**
              * Reused Evaluations
              * @description Evaluations copied by this call.

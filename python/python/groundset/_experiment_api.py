@@ -109,9 +109,18 @@ def list_runs(experiment_id: str) -> Op[list[dict[str, Any]]]:
     return (yield from pages(f"/v1/experiments/{segment(experiment_id)}/runs"))
 
 
-def incomplete_pairs(experiment_id: str) -> Op[list[dict[str, Any]]]:
-    """Every example lacking a successful run for some repetition: ``{"example", "repetition_numbers"}``."""
-    return (yield from pages(f"/v1/experiments/{segment(experiment_id)}/incomplete"))
+def incomplete_pairs(experiment_id: str, first: Mapping[str, Any] | None = None) -> Op[list[dict[str, Any]]]:
+    """Every example lacking a successful run for some repetition: ``{"example", "repetition_numbers"}``.
+
+    ``first``: the first page already in hand (an ``IncompletePage``, such as the reuse call's
+    ``incomplete``): only the pages after it are read."""
+    path = f"/v1/experiments/{segment(experiment_id)}/incomplete"
+    if first is None:
+        return (yield from pages(path))
+    items: list[dict[str, Any]] = list(first["data"])
+    if first.get("next_cursor"):
+        items += yield from pages(path, {"cursor": first["next_cursor"]})
+    return items
 
 
 def summary(experiment_id: str) -> Op[dict[str, Any]]:
@@ -396,7 +405,7 @@ def selected_examples(examples: Sequence[Example], selection: Mapping[str, Any])
 def reuse(experiment_id: str, base_id: str, evaluators: Sequence[Mapping[str, Any]]) -> Op[dict[str, Any]]:
     """Copy into the experiment the base's successful runs of unchanged examples, with their
     evaluations by the ``evaluators`` (``{"name", "evaluator_version"}``) of the same version:
-    the server's ``ReuseResult``."""
+    the server's ``ReuseResult`` (its ``incomplete``: the first page of what is left to run)."""
     result: dict[str, Any] = yield json_call(
         "POST",
         f"/v1/experiments/{segment(experiment_id)}/reuse",

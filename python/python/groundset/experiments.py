@@ -175,10 +175,11 @@ def _check_task_version(task_version: str | None, reuse: ExperimentArg | None, d
         raise ValueError("reuse= with dry_run= : a dry run stores nothing, so it has nothing to reuse into")
 
 
-async def _incomplete_jobs(client: AnyClient, experiment_id: str) -> list[Job]:
+async def _incomplete_jobs(client: AnyClient, experiment_id: str, first: Mapping[str, Any] | None = None) -> list[Job]:
     """A job per (example, repetition) of the experiment with no successful run: the server
-    knows which examples it runs on (its selection) and what is already done."""
-    missing = await drive(client, api.incomplete_pairs(experiment_id))
+    knows which examples it runs on (its selection) and what is already done. ``first``: the
+    first page of them already in hand (the reuse call's)."""
+    missing = await drive(client, api.incomplete_pairs(experiment_id, first))
     return [
         Job(example=Example.from_json(item["example"]), repetition_number=n)
         for item in missing
@@ -216,7 +217,8 @@ async def _reuse(
             f"experiment {head_id} reuses nothing from experiment {base_id}: its task_version is "
             f"{experiment.task_version!r}, {why}, so the task runs on every example"
         )
-    jobs = await _incomplete_jobs(client, head_id)
+    # The reuse call answers the first page of what is left: no request for it.
+    jobs = await _incomplete_jobs(client, head_id, result.get("incomplete"))
     rerun: list[str] = list(result.get("evaluators_to_rerun", [])) if result["reused_runs"] else []
     return jobs, rerun
 

@@ -164,7 +164,7 @@ def add_runs(request: Request, experiment_id: str, body: RunBatch) -> dict[str, 
 
 
 @router.post("/experiments/{experiment_id}/reuse", response_model=ReuseResult)
-def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> dict[str, Any]:
+def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> Response:
     """Copy into this experiment (the head) the base experiment's results for the content that
     did not change, in one transaction; calling again copies nothing new.
 
@@ -174,10 +174,13 @@ def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> d
     repetition number is copied when it saw the same content hash; the copy names it in
     `reused_from_run_id`. Of the copied runs, the base's error-free evaluations whose name and
     `evaluator_version` equal one of `evaluators` with a version are copied too;
-    `evaluators_to_rerun` names the evaluators the reused runs still lack. 404
+    `evaluators_to_rerun` names the evaluators the reused runs still lack; `incomplete` is the
+    head's first page of incomplete pairs after the copy (GET /incomplete's with no cursor and
+    the default limit), so the caller runs the task without another request. 404
     `experiment_not_found`; 422 `reuse_from_itself` (the base is the head),
     `experiments_on_different_datasets`, `task_version_required` (the head has no task_version)."""
-    return reuse.reuse(engine_of(request), experiment_id, body)
+    # Written as the service gives it: the page's example content is stored JSON text spliced in.
+    return json_response(reuse.reuse(engine_of(request), experiment_id, body))
 
 
 @router.get("/experiments/{experiment_id}/runs", response_model=RunPage)
@@ -247,7 +250,10 @@ def upsert_evaluations(request: Request, experiment_id: str, body: EvaluationBat
 
 @router.get("/experiments/{experiment_id}/incomplete", response_model=IncompletePage)
 def list_incomplete(
-    request: Request, experiment_id: str, cursor: str | None = None, limit: PageLimit = 1000
+    request: Request,
+    experiment_id: str,
+    cursor: str | None = None,
+    limit: PageLimit = experiments.INCOMPLETE_PAGE_SIZE,
 ) -> Response:
     """The (example, repetition) pairs with no successful run, grouped by example (with its
     content at the version), a page of examples at a time."""

@@ -663,39 +663,50 @@ def upsert_evaluations(
 # ---------------------------------------------------------------- incomplete pairs
 
 
+INCOMPLETE_PAGE_SIZE = 1000
+"""The examples of a page of incomplete pairs when the caller gives no limit."""
+
+
 def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
     """The examples it runs on (the version's, or its selection's) that lack a successful run
-    for some repetition, each with those repetition numbers, a page at a time by example id."""
+    for some repetition, each with those repetition numbers, a page at a time by example id
+    (schema ``IncompletePage``)."""
     with read_transaction(engine) as conn:
-        dialect.bulk_statement_settings(conn)
-        experiment = experiment_row(conn, experiment_id)
-        successful = (
-            sa.select(sa.func.count())
-            .select_from(runs)
-            .where(
+        return incomplete_page(conn, experiment_row(conn, experiment_id), cursor, limit)
+
+
+def incomplete_page(
+    conn: sa.Connection, experiment: sa.Row[Any], cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """:func:`incomplete`'s page of ``experiment`` (its row, :func:`experiment_row`) read on ``conn``."""
+    dialect.bulk_statement_settings(conn)
+    successful = (
+        sa.select(sa.func.count())
+        .select_from(runs)
+        .where(
+            runs.c.experiment_id == experiment.id,
+            runs.c.example_id == examples.c.id,
+            runs.c.error.is_(None),
+        )
+        .scalar_subquery()
+    )
+    query = selections.experiment_example_set(conn, experiment, EXAMPLE_COLUMNS).where(
+        successful < experiment.repetitions
+    )
+    rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
+    done: dict[int, set[int]] = {row.id: set() for row in rows}
+    if rows:
+        for example_id, repetition in conn.execute(
+            sa.select(runs.c.example_id, runs.c.repetition_number).where(
                 runs.c.experiment_id == experiment.id,
-                runs.c.example_id == examples.c.id,
                 runs.c.error.is_(None),
+                # The page's examples by id, not their range: after a reuse the incomplete
+                # ones lie scattered over the version, and a range spans most of its runs.
+                runs.c.example_id.in_(list(done)),
             )
-            .scalar_subquery()
-        )
-        query = selections.experiment_example_set(conn, experiment, EXAMPLE_COLUMNS).where(
-            successful < experiment.repetitions
-        )
-        rows, next_cursor = page(conn, query, examples.c.id, cursor, limit)
-        done: dict[int, set[int]] = {row.id: set() for row in rows}
-        if rows:
-            for example_id, repetition in conn.execute(
-                sa.select(runs.c.example_id, runs.c.repetition_number).where(
-                    runs.c.experiment_id == experiment.id,
-                    runs.c.error.is_(None),
-                    # The page's examples by id, not their range: after a reuse the incomplete
-                    # ones lie scattered over the version, and a range spans most of its runs.
-                    runs.c.example_id.in_(list(done)),
-                )
-            ):
-                if example_id in done:
-                    done[example_id].add(repetition)
+        ):
+            if example_id in done:
+                done[example_id].add(repetition)
     every = range(1, experiment.repetitions + 1)
     return {
         "experiment_id": render_id(experiment.id),

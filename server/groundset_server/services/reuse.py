@@ -40,7 +40,12 @@ from groundset_server.db.tables import experiments
 from groundset_server.experiment_schemas import ReuseRequest
 from groundset_server.services import selections
 from groundset_server.services.errors import Invalid
-from groundset_server.services.experiments import experiment_row, results_changed
+from groundset_server.services.experiments import (
+    INCOMPLETE_PAGE_SIZE,
+    experiment_row,
+    incomplete_page,
+    results_changed,
+)
 from groundset_server.services.values import render_id
 
 COPIED_RUN_COLUMNS = (
@@ -249,7 +254,9 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
     """Copy into the experiment ``experiment_id`` (the head) the base's results for unchanged
     content (schema ``ReuseResult``). 404 ``experiment_not_found`` (either); 422
     ``reuse_from_itself`` (the base is the head), ``experiments_on_different_datasets``,
-    ``task_version_required`` (the head has none), ``invalid_id``."""
+    ``task_version_required`` (the head has none), ``invalid_id``. Its ``incomplete`` is the
+    head's first page of incomplete pairs after the copy (:func:`incomplete_page`, the default
+    limit), so that a rerun starts its task without reading it again."""
     given = [(evaluator.name, evaluator.evaluator_version) for evaluator in body.evaluators]
     versioned = [(name, version) for name, version in given if version is not None]
     with write_transaction(engine, check_references=False) as conn:
@@ -291,6 +298,9 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
             reused_runs, reused_evaluations = _copy(conn, head, base.id, taken, versioned)
             results_changed(conn, experiments.c.id == head.id)
         to_rerun = _to_rerun(conn, head.id, given, taken, (reused_runs, reused_evaluations))
+        # In this transaction: what is left to run is exactly what the copy left, whatever
+        # commits after it (the head's row lock keeps its runs as they are until the end).
+        left = incomplete_page(conn, head, None, INCOMPLETE_PAGE_SIZE)
     return {
         "experiment_id": render_id(head.id),
         "base_experiment_id": render_id(base.id),
@@ -298,4 +308,5 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
         "reused_runs": reused_runs,
         "reused_evaluations": reused_evaluations,
         "evaluators_to_rerun": to_rerun,
+        "incomplete": left,
     }
