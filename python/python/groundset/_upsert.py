@@ -28,6 +28,7 @@ from groundset._constants import PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, validator_of, violations_from_problem
+from groundset._stream import Body, plan_body, upsert_body
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue, ValidationError
 from groundset.types import UpsertResult
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GUARD_CODES", "PLAN_THRESHOLD", "Prepared", "UpsertArgs", "guard_message", "upsert"]
 
-LINES_PER_CHUNK = 2_000
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BAD_ROW: Mapping[str, Any] = {"input": {}}
 """Stands in for a record that has a problem already, so that the others are still hashed."""
@@ -310,7 +310,6 @@ class Prepared:
     progress: bool
     texts: Sequence[Record] | None = None
     """The core's records of a file (``path=``): their content as canonical JSON texts."""
-    _bare: list[bytes] | None = None
 
     def entry(self, index: int, with_content: bool) -> dict[str, Any]:
         """The wire form of one example given as Python values, with or without its content."""
@@ -341,41 +340,19 @@ class Prepared:
         # Streamed to the core pair by pair: no list of a million tuples first.
         return manifest_digest(zip(self.source_ids, self.hashes, strict=True))
 
-    def bare_lines(self) -> list[bytes]:
-        """Every example without content, as NDJSON lines: the plan's body, and the upsert's
-        line for every example whose content the server already holds."""
-        if self._bare is None:
-            self._bare = [
-                canonicalize({"source_id": s, "content_hash": h})
-                for s, h in zip(self.source_ids, self.hashes, strict=True)
-            ]
-        return self._bare
-
-    def plan_body(self) -> bytes:
-        """The NDJSON plan request: the header, then every ``{source_id, content_hash}``."""
+    def plan_body(self) -> Body:
+        """The NDJSON plan request, streamed: the header, then every ``{source_id, content_hash}``."""
         # The plan carries the mirror guard so that a refusal comes before any content is sent.
         header = {"dataset": self.args.selector(), "mode": self.args.mode, **self.args.guard()}
-        return b"\n".join([canonicalize(header), *self.bare_lines()]) + b"\n"
+        return plan_body(header, self)
 
-    def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Callable[[], Iterator[bytes]]:
-        """The chunks of the NDJSON upsert: the header, then every example, with content only if
-        the server needs it; a fresh generator on each call (a retry sends it again)."""
+    def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Body:
+        """The NDJSON upsert, streamed: the header, then every example, with content only if the
+        server needs it; a fresh generator on each call (a retry sends it again)."""
 
         def chunks() -> Iterator[bytes]:
             bar = _bar(len(self.source_ids), "upload", self.progress)
-            yield canonicalize(header) + b"\n"
-            bare = self.bare_lines() if len(needed) < len(self.source_ids) else None
-            total = len(self.source_ids)
-            for start in range(0, total, LINES_PER_CHUNK):
-                stop = min(start + LINES_PER_CHUNK, total)
-                lines = [
-                    self.content_line(index) if bare is None or self.source_ids[index] in needed else bare[index]
-                    for index in range(start, stop)
-                ]
-                lines.append(b"")
-                yield b"\n".join(lines)
-                if bar is not None:
-                    bar.update(stop - start)
+            yield from upsert_body(header, self, needed, None if bar is None else bar.update)()
             if bar is not None:
                 bar.close()
 
