@@ -676,20 +676,22 @@ def incomplete(engine: sa.Engine, experiment_id: str, cursor: str | None, limit:
 
 
 def incomplete_page(
-    conn: sa.Connection, experiment: sa.Row[Any], cursor: str | None, limit: int
+    conn: sa.Connection,
+    experiment: sa.Row[Any],
+    cursor: str | None,
+    limit: int,
+    none_errored: bool = False,
 ) -> dict[str, Any]:
-    """:func:`incomplete`'s page of ``experiment`` (its row, :func:`experiment_row`) read on ``conn``."""
+    """:func:`incomplete`'s page of ``experiment`` (its row, :func:`experiment_row`) read on
+    ``conn``; ``none_errored``: the caller knows the experiment has no errored run (a reuse
+    into a head that had no runs copies only successful ones), so its runs are counted from
+    the (experiment, example, repetition) key alone, without reading each one's error (half
+    of the read at 99,000 runs on SQLite)."""
     dialect.bulk_statement_settings(conn)
-    successful = (
-        sa.select(sa.func.count())
-        .select_from(runs)
-        .where(
-            runs.c.experiment_id == experiment.id,
-            runs.c.example_id == examples.c.id,
-            runs.c.error.is_(None),
-        )
-        .scalar_subquery()
-    )
+    of_example = [runs.c.experiment_id == experiment.id, runs.c.example_id == examples.c.id]
+    if not none_errored:
+        of_example.append(runs.c.error.is_(None))
+    successful = sa.select(sa.func.count()).select_from(runs).where(*of_example).scalar_subquery()
     query = selections.experiment_example_set(conn, experiment, EXAMPLE_COLUMNS).where(
         successful < experiment.repetitions
     )

@@ -188,12 +188,16 @@ def _copied_evaluations(copies: sa.FromClause, versioned: list[tuple[str, str]])
 
 
 def _copy(
-    conn: sa.Connection, head: sa.Row[Any], base_id: int, taken: int, versioned: list[tuple[str, str]]
+    conn: sa.Connection,
+    head: sa.Row[Any],
+    base_id: int,
+    taken: int,
+    versioned: list[tuple[str, str]],
+    head_had_runs: bool,
 ) -> tuple[int, int]:
     """Copy the runs, then the evaluations of the runs just copied (the head's runs with an id
     above ``taken``): the number of each."""
-    head_has_runs = conn.execute(sa.select(sa.exists().where(runs.c.experiment_id == head.id))).scalar_one()
-    copies = _copied_runs(head, base_id, bool(head_has_runs))
+    copies = _copied_runs(head, base_id, head_had_runs)
     if not versioned:
         return int(conn.execute(copies.execution_options(preserve_rowcount=True)).rowcount), 0
     new_rows = sa.select(runs.c.id, runs.c.reused_from_run_id).where(
@@ -231,10 +235,11 @@ def _to_rerun(
     given: list[tuple[str, str | None]],
     taken: int,
     copied: tuple[int, int],
+    head_had_runs: bool,
 ) -> list[str]:
     """The names of ``given`` that some reused run of the head has no error-free evaluation of
     (with that version) for; ``copied``: the runs (ids above ``taken``) and evaluations this
-    call copied."""
+    call copied; ``head_had_runs``: whether the head had runs before it (ids up to ``taken``)."""
     reused_runs, reused_evaluations = copied
     versioned = sum(version is not None for _, version in given)
     # A run copied now holds exactly the evaluations copied with it, of versioned names: when
@@ -245,7 +250,9 @@ def _to_rerun(
         among_new = reused_runs > 0 and (
             version is None or (not complete and _lacks(conn, head_id, name, version, runs.c.id > taken))
         )
-        if among_new or _lacks(conn, head_id, name, version, runs.c.id <= taken):
+        # A head without runs before this call has none up to ``taken``: the look is skipped
+        # (it visited every run copied now, 15-30 ms at 99,000 on SQLite).
+        if among_new or (head_had_runs and _lacks(conn, head_id, name, version, runs.c.id <= taken)):
             lacking.append(name)
     return sorted(lacking)
 
@@ -292,15 +299,18 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
         reused_runs = reused_evaluations = 0
         # New ids are above every id taken before, on both databases: they name this call's copies.
         taken = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(runs.c.id), 0))).scalar_one())
+        had_runs = bool(
+            conn.execute(sa.select(sa.exists().where(runs.c.experiment_id == head.id))).scalar_one()
+        )
         if matches:
             dialect.bulk_statement_settings(conn, work_mem="64MB")
             _replace_errored_runs(conn, head.id, base.id)
-            reused_runs, reused_evaluations = _copy(conn, head, base.id, taken, versioned)
+            reused_runs, reused_evaluations = _copy(conn, head, base.id, taken, versioned, had_runs)
             results_changed(conn, experiments.c.id == head.id)
-        to_rerun = _to_rerun(conn, head.id, given, taken, (reused_runs, reused_evaluations))
+        to_rerun = _to_rerun(conn, head.id, given, taken, (reused_runs, reused_evaluations), had_runs)
         # In this transaction: what is left to run is exactly what the copy left, whatever
         # commits after it (the head's row lock keeps its runs as they are until the end).
-        left = incomplete_page(conn, head, None, INCOMPLETE_PAGE_SIZE)
+        left = incomplete_page(conn, head, None, INCOMPLETE_PAGE_SIZE, none_errored=not had_runs)
     return {
         "experiment_id": render_id(head.id),
         "base_experiment_id": render_id(base.id),
