@@ -87,6 +87,10 @@ dataset_version_digests = sa.Table(
     sa.Column("digest", sa.String(64), nullable=False),
 )
 
+# The references of dataset_examples and dataset_example_revisions are not enforced on
+# PostgreSQL since migration 0012 (their checks were half of a bulk load's database work): an
+# upsert writes these rows holding the dataset's row lock, and deleting a dataset deletes them
+# itself. SQLite keeps the constraints; its upserts run without foreign key checks.
 dataset_examples = sa.Table(
     "dataset_examples",
     metadata,
@@ -210,15 +214,8 @@ experiment_runs = sa.Table(
     # Deleting a dataset's examples cascades to runs: without it PostgreSQL scans every run.
     sa.Index("ix_experiment_runs_example_id", "example_id"),
     sa.Index("ix_experiment_runs_reused_from_run_id", "reused_from_run_id"),
-    # The summary's latency percentiles read in order from the index alone (migration 0011);
-    # partial, so that SQLite takes it for no other read of an experiment's runs.
-    sa.Index(
-        "ix_experiment_runs_experiment_id_latency_ms",
-        "experiment_id",
-        "latency_ms",
-        sqlite_where=sa.text("latency_ms IS NOT NULL"),
-        postgresql_where=sa.text("latency_ms IS NOT NULL"),
-    ),
+    # No index of latencies (dropped by migration 0013): its random-order insertions cost a
+    # copy of 99,000 runs more than the summary's read of them saved.
     sqlite_autoincrement=True,
 )
 

@@ -13,9 +13,12 @@ revision kinds) is the writer's (:mod:`groundset_server.services.writer`).
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from itertools import compress, repeat
+from operator import add, eq, is_, itemgetter, mul, not_
+from typing import Literal, NamedTuple, cast
 
 Mode = Literal["merge", "mirror"]
 
@@ -77,6 +80,17 @@ class ExampleState(Mapping[str, CurrentExample]):
         self.hashes[position * _DIGEST : (position + 1) * _DIGEST] = digest
         self.deleted[position] = is_deleted
 
+    def extend(self, source_ids: list[str], ids: Iterable[int], content_hashes: Iterable[str]) -> None:
+        """Add examples none of whose ``source_ids`` the state holds yet, live, with their row
+        ids and content hashes: one C-level pass per column."""
+        start = len(self.ids)
+        self.positions.update(zip(source_ids, range(start, start + len(source_ids)), strict=True))
+        if len(self.positions) != start + len(source_ids):
+            raise ValueError("ExampleState.extend: a source id is already held")
+        self.ids.extend(ids)
+        self.hashes += bytes.fromhex("".join(content_hashes))
+        self.deleted += bytes(len(source_ids))
+
     def update(self, other: ExampleState) -> None:
         """Every example of ``other`` put into this state, in ``other``'s order."""
         ids, hashes, deleted = other.ids, other.hashes, other.deleted
@@ -123,6 +137,12 @@ class ExampleState(Mapping[str, CurrentExample]):
 RawExample = tuple[int, str, str, str | None, str | None, str | None]
 """An :class:`IncomingExample` as the native decoder gives it: a plain tuple of its fields."""
 
+_SOURCE_ID = itemgetter(1)
+_CONTENT_HASH = itemgetter(2)
+_INPUT = itemgetter(3)
+_ROW = itemgetter(0)
+_EXAMPLE = itemgetter(1)
+
 
 class IncomingExample(NamedTuple):
     """One example of a request, content as canonical JSON text (``None`` for a hash-only
@@ -139,6 +159,13 @@ class IncomingExample(NamedTuple):
     @property
     def has_content(self) -> bool:
         return self.input is not None
+
+
+def _incoming(examples: Iterable[RawExample]) -> Iterator[IncomingExample]:
+    """Each plain tuple as an :class:`IncomingExample`, made by ``tuple.__new__`` from C: no
+    Python-level call per example, as ``IncomingExample._make`` is."""
+    make: Callable[[type[IncomingExample], RawExample], IncomingExample] = tuple.__new__
+    return map(make, repeat(IncomingExample), examples)
 
 
 @dataclass(slots=True)
@@ -221,6 +248,80 @@ class Sync:
         self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
 
     def add(self, batch: Sequence[RawExample]) -> Step:
+        """The classification of ``batch``, recorded in the request's counts and new state.
+
+        Each step is done for the whole batch at once by C-level iteration (``map``, ``zip``,
+        ``compress`` over the decoder's plain tuples): a million examples cost no Python-level
+        loop but where one is due (a duplicate source id, a revived example). A batch holding a
+        source id twice, or one the request had already, is classified by :meth:`_add_one_by_one`,
+        which names every duplicate."""
+        source_ids = list(map(_SOURCE_ID, batch))
+        if len(set(source_ids)) != len(source_ids):
+            return self._add_one_by_one(batch)
+        current = self.current
+        found = list(map(current.positions.get, source_ids)) if current.positions else [None] * len(batch)
+        new_flags = list(map(is_, found, repeat(None)))
+        if all(new_flags):
+            old: list[int] = []
+            old_examples: Sequence[RawExample] = ()
+            new_examples: Sequence[RawExample] = batch
+            new_source_ids = source_ids
+        else:
+            old_flags = list(map(not_, new_flags))
+            old = cast(list[int], list(compress(found, old_flags)))
+            old_examples = list(compress(batch, old_flags))
+            new_examples = list(compress(batch, new_flags))
+            new_source_ids = list(compress(source_ids, new_flags))
+            seen = self.seen
+            if any(map(seen.__getitem__, old)):
+                return self._add_one_by_one(batch)
+        if not self.changes.positions.keys().isdisjoint(new_source_ids):
+            return self._add_one_by_one(batch)
+        step = Step()
+        if old:
+            self._classify_old(step, old, old_examples)
+        if new_examples:
+            count = len(new_examples)
+            new_ids = [0] * count if self.new_ids is None else self.new_ids(count)
+            step.created = list(zip(new_ids, _incoming(new_examples), strict=True))
+        return self._record(step, batch)
+
+    def _classify_old(self, step: Step, old: list[int], examples: Sequence[RawExample]) -> None:
+        """``examples`` (all already in the dataset, at ``old`` in its state) as revived, updated
+        or unchanged, with their flags in :attr:`seen` set."""
+        current, seen = self.current, self.seen
+        deque(map(seen.__setitem__, old, repeat(1)), maxlen=0)
+        ids = current.ids
+        dead = list(map(current.deleted.__getitem__, old))
+        if any(dead):
+            step.revived = [
+                (ids[position], IncomingExample._make(example))
+                for position, example, is_dead in zip(old, examples, dead, strict=True)
+                if is_dead
+            ]
+            alive = list(map(not_, dead))
+            old = list(compress(old, alive))
+            examples = list(compress(examples, alive))
+        hashes = current.hashes
+        starts = list(map(mul, old, repeat(_DIGEST)))
+        held = map(hashes.__getitem__, map(slice, starts, map(add, starts, repeat(_DIGEST))))
+        same = list(map(eq, held, map(bytes.fromhex, map(_CONTENT_HASH, examples))))
+        unchanged = same.count(True)
+        step.unchanged_count = unchanged
+        if self.keep_source_ids:
+            step.unchanged = list(compress(map(_SOURCE_ID, examples), same))
+        if unchanged < len(same):
+            changed = list(map(not_, same))
+            step.updated = list(
+                zip(
+                    map(ids.__getitem__, compress(old, changed)),
+                    _incoming(compress(examples, changed)),
+                    strict=True,
+                )
+            )
+
+    def _add_one_by_one(self, batch: Sequence[RawExample]) -> Step:
+        """:meth:`add`, an example at a time: for a batch with duplicate source ids."""
         step = Step()
         current = self.current
         position_of = current.positions.get
@@ -233,8 +334,6 @@ class Sync:
         unchanged = 0
         created: list[IncomingExample] = []
         created_here: set[str] = set()
-        # Fields by position: the hot loop of a re-sync takes the decoder's plain tuples, and
-        # only the few examples that are new or changed become IncomingExample.
         for example in batch:
             source_id = example[1]
             position = position_of(source_id)
@@ -257,15 +356,19 @@ class Sync:
                     unchanged += 1
                     if keep_unchanged:
                         step.unchanged.append(source_id)
-                    continue
-            if example[3] is None:
-                step.missing_content.append(source_id)
         step.unchanged_count = unchanged
         new_ids = [0] * len(created) if self.new_ids is None else self.new_ids(len(created))
         step.created = list(zip(new_ids, created, strict=True))
-        changes = self.changes
-        for example_id, e in (*step.created, *step.revived, *step.updated):
-            changes.put(e.source_id, example_id, e.content_hash, False)
+        return self._record(step, batch)
+
+    def _record(self, step: Step, batch: Sequence[RawExample]) -> Step:
+        """``step`` (of ``batch``) counted, and its new and changed examples put in :attr:`changes`."""
+        changed = (*step.created, *step.revived, *step.updated)
+        examples = list(map(_EXAMPLE, changed))
+        if None in map(_INPUT, examples):
+            lacking = {e.source_id for e in examples if e.input is None}
+            step.missing_content = list(dict.fromkeys(s for s in map(_SOURCE_ID, batch) if s in lacking))
+        self.changes.extend(list(map(_SOURCE_ID, examples)), map(_ROW, changed), map(_CONTENT_HASH, examples))
         self.counts["created"] += len(step.created) + len(step.revived)
         self.counts["updated"] += len(step.updated)
         self.counts["unchanged"] += step.unchanged_count

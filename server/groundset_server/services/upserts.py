@@ -10,10 +10,12 @@ transaction commits: nothing is written.
 
 from __future__ import annotations
 
+import contextvars
+import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple, TypeVar, cast
 
 import groundset_core
 import sqlalchemy as sa
@@ -37,6 +39,8 @@ from groundset_server.services.tags import apply_tag, tag_change
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
 from groundset_server.wire import Header
+
+T = TypeVar("T")
 
 _STATE_ROWS_PER_FETCH = 10_000
 
@@ -457,13 +461,88 @@ def _digest_differs(
     )
 
 
+_QUEUED_BATCHES = 4
+"""Decoded batches waiting for the writer thread at most (~1 MiB of body each)."""
+
+
+class _Failed(NamedTuple):
+    error: BaseException
+
+
+_END = object()
+
+
+def _overlapped(batches: Iterable[list[RawExample]], work: Callable[[Iterator[list[RawExample]]], T]) -> T:
+    """``work(batches)``, run in a thread of its own while the calling thread pulls ``batches``
+    (reads the body and decodes it) ahead of it, through a queue of :data:`_QUEUED_BATCHES`.
+
+    Decoding (the core, without the GIL, on every core) and the database's work in
+    ``executemany`` or ``COPY`` (SQLite's B-trees run without the GIL; PostgreSQL's in its
+    backend) then overlap instead of taking turns. The body is pulled on the calling thread
+    because it is the one the event loop hands blocks to. An error in ``batches`` (a refused
+    record) is raised in ``work``'s iteration, so its transaction rolls back; once ``work``
+    ends (a refusal of its own) nothing more is pulled. ``work``'s error wins: it came first."""
+    if isinstance(batches, list | tuple):
+        return work(iter(batches))
+    handoff: queue.Queue[object] = queue.Queue(_QUEUED_BATCHES)
+    stopped = threading.Event()
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def pulled() -> Iterator[list[RawExample]]:
+        while (item := handoff.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield cast(list[RawExample], item)
+
+    def run() -> None:
+        try:
+            outcome.append(work(pulled()))
+        except BaseException as error:  # handed to the calling thread, which raises it
+            failure.append(error)
+        finally:
+            stopped.set()
+
+    def hand(item: object) -> bool:
+        while not stopped.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    # In the request's context (its request id for the logs).
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(run,), name="groundset-upsert-writer", daemon=True)
+    thread.start()
+    try:
+        for batch in batches:
+            if not hand(batch):
+                break
+        else:
+            hand(_END)
+    except BaseException as error:
+        hand(_Failed(error))
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
     """Classify and write the request's examples, batch by batch, in one transaction; the
     answer is schema ``UpsertResult``. A refusal in any batch rolls back everything:
     ``dataset_not_found``, ``version_conflict`` and ``stale_manifest`` (409: new or changed
     examples came without content), ``duplicate_source_id``, the mirror guard's 409s; with a
     ``tag``, ``tag_exists`` (409: it points at another version and ``move_tag`` is false) and
-    ``dataset_has_no_version`` (422: nothing to tag)."""
+    ``dataset_has_no_version`` (422: nothing to tag).
+
+    The body is read and decoded ahead of the writing (:func:`_overlapped`)."""
+    return _overlapped(batches, lambda pulled: _upsert(engine, header, pulled))
+
+
+def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample]]) -> dict[str, Any]:
     dataset_metadata = _dataset_metadata(header)
     version_metadata = (
         EMPTY_OBJECT
