@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from math import ldexp
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import orjson
 import sqlalchemy as sa
@@ -425,8 +426,7 @@ def _score_row(
     }
 
 
-def _evaluators(base: Side, head: Side, thresholds: Thresholds) -> dict[str, Evaluator]:
-    names = sorted(set(base.scores) | set(head.scores))
+def _check_thresholds(names: list[str], thresholds: Thresholds) -> None:
     unknown = sorted(set(thresholds.evaluators) - set(names))
     if unknown:
         raise Invalid(
@@ -435,26 +435,43 @@ def _evaluators(base: Side, head: Side, thresholds: Thresholds) -> dict[str, Eva
             f"(they have: {', '.join(names) or 'none'})",
             parameter="threshold",
         )
+
+
+def _evaluator(
+    name: str, scored: bool, non_boolean: bool, labeled: bool, thresholds: Thresholds
+) -> Evaluator:
+    """The evaluator ``name``, its kind and threshold from what either side holds of it: a
+    score, a score other than 0 and 1, a label."""
+    boolean = scored and not non_boolean
+    default = thresholds.default
+    if default is None:
+        default = 0.0 if boolean else NUMERIC_THRESHOLD
+    # An evaluator that only labels has no mean to compare: said, rather than null means.
+    labels = not scored and labeled
+    return Evaluator(
+        name,
+        "boolean" if boolean else "label" if labels else "numeric",
+        thresholds.evaluators.get(name, default),
+    )
+
+
+def _evaluators(base: Side, head: Side, thresholds: Thresholds) -> dict[str, Evaluator]:
+    names = sorted(set(base.scores) | set(head.scores))
+    _check_thresholds(names, thresholds)
     found: dict[str, Evaluator] = {}
     for name in names:
         means = [
             [mean for scores in side.scores.get(name, {}).values() if (mean := _mean_of(scores)) is not None]
             for side in (base, head)
         ]
-        scored = bool(means[0] or means[1])
-        boolean = scored and name not in base.non_boolean | head.non_boolean
-        default = thresholds.default
-        if default is None:
-            default = 0.0 if boolean else NUMERIC_THRESHOLD
-        # An evaluator that only labels has no mean to compare: said, rather than null means.
-        labels = not scored and name in base.labeled | head.labeled
-        found[name] = Evaluator(
+        found[name] = evaluator = _evaluator(
             name,
-            "boolean" if boolean else "label" if labels else "numeric",
-            thresholds.evaluators.get(name, default),
-            means[0],
-            means[1],
+            bool(means[0] or means[1]),
+            name in base.non_boolean | head.non_boolean,
+            name in base.labeled | head.labeled,
+            thresholds,
         )
+        evaluator.base, evaluator.head = means
     return found
 
 
@@ -625,13 +642,48 @@ def _example_answer(
     }
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What the verdict's scope holds, for :func:`_not_comparable`: its examples, whether some
+    run of either side (of base) succeeded on one, each side's runs and errored runs on them,
+    and each side's examples."""
+
+    examples: int
+    succeeded: bool
+    base_succeeded: bool
+    base_runs: tuple[int, int]
+    head_runs: tuple[int, int]
+    base_examples: int
+    head_examples: int
+
+
+def _scope(in_scope: list[Outcome], base: Side, head: Side) -> Scope:
+    def runs(side: Side) -> tuple[int, int]:
+        tallies = [tally for o in in_scope if (tally := side.tallies.get(o.example_id)) is not None]
+        return sum(t[RUNS] for t in tallies), sum(t[ERRORS] for t in tallies)
+
+    return Scope(
+        len(in_scope),
+        any(o.succeeded for o in in_scope),
+        any(_succeeded(base, o) for o in in_scope),
+        runs(base),
+        runs(head),
+        len(base.hashes),
+        len(head.hashes),
+    )
+
+
 def _not_comparable(
-    in_scope: list[Outcome], counts: dict[Status, int], include_changed: bool, base: Side, head: Side
+    scope: Scope,
+    counts: dict[Status, int],
+    include_changed: bool,
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
 ) -> dict[str, str] | None:
     """Why nothing could be compared (``{"code", "detail"}``), or ``None``: no example of both
     versions in the verdict's scope, or no successful run of either side on those. A verdict
     of "no regression" would then be vacuous, so a gate must not read it as a pass."""
-    if not in_scope:
+    if not scope.examples:
         if counts["changed"] and not include_changed:
             detail = (
                 "no example kept its content between the two experiments' versions "
@@ -639,28 +691,28 @@ def _not_comparable(
             )
         else:
             detail = (
-                f"no example is in both experiments: the base has {len(base.hashes)} on version "
-                f"{render_id(base.row.dataset_version_id)}, the head {len(head.hashes)} on version "
-                f"{render_id(head.row.dataset_version_id)}"
+                f"no example is in both experiments: the base has {scope.base_examples} on version "
+                f"{render_id(base_row.dataset_version_id)}, the head {scope.head_examples} on version "
+                f"{render_id(head_row.dataset_version_id)}"
             )
         return {"code": "no_examples_in_scope", "detail": detail}
-    if not any(o.succeeded for o in in_scope):
+    if not scope.succeeded:
         sides = [
-            f"{label} {render_id(side.row.id)}: {_runs_text(side, in_scope)}"
-            for label, side in (("base", base), ("head", head))
+            f"{label} {render_id(row.id)}: {_runs_text(*runs)}"
+            for label, row, runs in (("base", base_row, scope.base_runs), ("head", head_row, scope.head_runs))
         ]
         return {
             "code": "no_successful_runs",
-            "detail": f"neither experiment has a successful run on the {len(in_scope)} examples compared "
+            "detail": f"neither experiment has a successful run on the {scope.examples} examples compared "
             f"({'; '.join(sides)})",
         }
-    if not any(_succeeded(base, o) for o in in_scope):
+    if not scope.base_succeeded:
         # Last night's run crashed: "no regression" against it would check nothing.
         return {
             "code": "no_successful_runs",
-            "detail": f"the base has nothing to compare against: experiment {render_id(base.row.id)} has no "
-            f"successful run on the {len(in_scope)} examples compared ({_runs_text(base, in_scope)}); "
-            f"the head {render_id(head.row.id)} has {_runs_text(head, in_scope)}",
+            "detail": f"the base has nothing to compare against: experiment {render_id(base_row.id)} has no "
+            f"successful run on the {scope.examples} examples compared ({_runs_text(*scope.base_runs)}); "
+            f"the head {render_id(head_row.id)} has {_runs_text(*scope.head_runs)}",
         }
     return None
 
@@ -670,9 +722,7 @@ def _succeeded(side: Side, outcome: Outcome) -> bool:
     return tally is not None and tally[SUCCESSES] > 0
 
 
-def _runs_text(side: Side, outcomes: list[Outcome]) -> str:
-    tallies = [tally for o in outcomes if (tally := side.tallies.get(o.example_id)) is not None]
-    runs, errors = sum(t[RUNS] for t in tallies), sum(t[ERRORS] for t in tallies)
+def _runs_text(runs: int, errors: int) -> str:
     counted = f"{runs} run{'' if runs == 1 else 's'}"
     return "no run" if not runs else f"{counted}, all errored" if runs == errors else counted
 
@@ -710,28 +760,39 @@ def _parse_cursor(cursor: str, order: Order) -> tuple[int, int]:
 
 @dataclass
 class Computed:
-    """A comparison computed whole: the answer's aggregates, and what its pages are read from."""
+    """A comparison computed: the answer's aggregates, and what its pages are read from."""
 
     aggregates: dict[str, Any]
     """The answer but its ``data`` and ``next_cursor``."""
     base: Side
     head: Side
+    """Each side's data per example; with ``partial``, none: a page reads its own."""
     evaluators: dict[str, Evaluator]
     outcomes: list[Outcome]
-    selected: dict[tuple[frozenset[str], Order], tuple[list[Outcome], list[tuple[int, int]]]] = field(
-        default_factory=dict
-    )
-    """The examples matching a set of filters, in an order, with their places (few such views
-    are asked of one comparison: each kept)."""
+    coded: Coded | None = None
+    """The database comparison's examples (then ``outcomes`` is empty, and a page reads its
+    sides' data)."""
+    selected: dict[tuple[frozenset[str], Order], Sequence[Outcome]] = field(default_factory=dict)
+    """The examples matching a set of filters, in an order (few such views are asked of one
+    comparison: each kept)."""
 
-    def view(self, only: frozenset[str], order: Order) -> tuple[list[Outcome], list[tuple[int, int]]]:
+    def view(self, only: frozenset[str], order: Order) -> Sequence[Outcome]:
         found = self.selected.get((only, order))
+        if found is None and self.coded is not None:
+            found = self.selected[(only, order)] = self.coded.view(only, order)
         if found is None:
-            chosen = [o for o in self.outcomes if o.matches(only)] if only else list(self.outcomes)
+            chosen = [o for o in self.outcomes if o.matches(only)] if only else self.outcomes
             if order == "regressions_first":
-                chosen.sort(key=lambda outcome: _place(outcome, order))
-            found = self.selected[(only, order)] = (chosen, [_place(o, order) for o in chosen])
+                # The outcomes are by example id: a stable partition sorts them by place.
+                chosen = [o for o in chosen if o.regression] + [o for o in chosen if not o.regression]
+            found = self.selected[(only, order)] = chosen
         return found
+
+    def sides(self, conn: sa.Connection, shown: Sequence[Outcome]) -> tuple[Side, Side]:
+        """The sides' data of the ``shown`` examples."""
+        if self.coded is None or not shown:
+            return self.base, self.head
+        return _page_sides(conn, self.base, self.head, [o.example_id for o in shown])
 
 
 KEPT_COMPARISONS = 4
@@ -744,41 +805,381 @@ examples holds about 130 MB; the latest is kept whatever its size)."""
 _kept: Kept[Computed] = Kept(KEPT_COMPARISONS, KEPT_EXAMPLES)
 
 
-def _compute(
+# The comparison computed by the database (:func:`_compute_in_database`): one statement aligns
+# the two experiments' runs by example and compares each example's evaluations there, and this
+# process reads a row per example of a few integers (what the example's outcome is, packed) and
+# the scores its means are taken from (math.fsum, exact, as the full path does). It applies
+# where each side ran once on every example of its version (repetitions 1), the common case:
+# then a run holds its example's content hash at that version, and a side's tally per example
+# is its one run.
+LARGEST_COMPARED_SCORE = 1e300
+"""Scores beyond this (±) are compared by the full path: the difference of two of them may
+overflow, which PostgreSQL raises on rather than giving an infinity."""
+
+# The bits of an evaluator's code per example (a column per evaluator). An evaluator's kind,
+# and so its default threshold, is known from the same rows: its regression and improvement are
+# coded against both default thresholds, the boolean one's (A) and the numeric one's (B).
+E_REGRESSION, E_IMPROVEMENT, E_NEW_ERROR, E_COUNTED_ERROR = 1, 2, 4, 8
+"""A regression (A), an improvement (A), an evaluation error rate risen (new_evaluation_error),
+a regression with a new evaluation error (counted in ``new_errors``)."""
+E_MISSING, E_LIKE, E_LABEL_CHANGED = 16, 32, 64
+"""Base scored and head did not (``missing``), scored on both sides of a same_content example,
+labels on both sides that differ."""
+E_REGRESSION_B, E_IMPROVEMENT_B = 128, 256
+E_LABELED, E_NON_BOOLEAN, E_BEYOND = 512, 1024, 2048
+"""A label on either side, a score other than 0 and 1, a score beyond what this path compares
+(:data:`LARGEST_COMPARED_SCORE`, :data:`LEAST_COMPARED_SCORE`)."""
+E_STATUS_SHIFT = 12
+"""Above those bits, the example's status (its index in :data:`STATUSES`)."""
+# The bits of an example's code, the run-level ones.
+X_OUTPUT_SHIFT = 2
+"""Bits 0-1 the status, 2-3 output_changed: 0 None, 1 False, 2 True."""
+X_NEW_RUN_ERROR, X_RUN_IMPROVEMENT, X_MISSING_RUN, X_SUCCEEDED = 16, 32, 64, 128
+X_BASE_OK, X_BASE_ERROR, X_HEAD_ERROR = 256, 512, 1024
+X_EVALUATORS_SHIFT = 11
+"""Above those bits, the evaluators' codes or-ed (their regression, improvement, new error)."""
+
+# Each experiment's runs aligned by example: a row per example of either side's version (every
+# one has a run), the base's with its head run if any, then the head's alone; with its status
+# (st, the index in STATUSES) and the bits of its code that its runs give (rc).
+ALIGNED = (
+    "SELECT b.example_id AS example_id, b.id AS bid, h.id AS hid, "
+    "CASE WHEN h.id IS NULL THEN 0 WHEN b.content_hash = h.content_hash THEN 2 ELSE 3 END AS st, "
+    f"CASE WHEN h.id IS NULL THEN (CASE WHEN b.error IS NULL THEN {X_BASE_OK} ELSE {X_BASE_ERROR} END) "
+    "WHEN b.error IS NULL THEN (CASE WHEN h.error IS NULL THEN "
+    f"{X_SUCCEEDED + X_BASE_OK} + (CASE WHEN coalesce(b.output, 'null') = coalesce(h.output, 'null') "
+    f"THEN {1 << X_OUTPUT_SHIFT} ELSE {2 << X_OUTPUT_SHIFT} END) "
+    f"ELSE {X_NEW_RUN_ERROR + X_MISSING_RUN + X_SUCCEEDED + X_BASE_OK + X_HEAD_ERROR} END) "
+    f"WHEN h.error IS NULL THEN {X_RUN_IMPROVEMENT + X_SUCCEEDED + X_BASE_ERROR} "
+    f"ELSE {X_BASE_ERROR + X_HEAD_ERROR} END AS rc "
+    "FROM experiment_runs b LEFT JOIN experiment_runs h "
+    "ON h.experiment_id = {head} AND h.example_id = b.example_id WHERE b.experiment_id = {base} "
+    f"UNION ALL SELECT h.example_id, NULL, h.id, 1, CASE WHEN h.error IS NULL THEN 0 ELSE {X_HEAD_ERROR} END "
+    "FROM experiment_runs h WHERE h.experiment_id = {head} AND NOT EXISTS "
+    "(SELECT 1 FROM experiment_runs b WHERE b.experiment_id = {base} AND b.example_id = h.example_id)"
+)
+# The evaluators either experiment has (from the index (run_id, name) alone).
+EVALUATOR_NAMES = (
+    "SELECT DISTINCT e.name FROM experiment_runs r JOIN experiment_evaluations e ON e.run_id = r.id "
+    "WHERE r.experiment_id IN (?, ?)"
+)
+LEAST_COMPARED_SCORE = 1e-280
+"""Scores nearer 0 (but 0) are compared by the full path: its mean of one repetition (the score
+scaled by 2^-64 and back, :mod:`means`) loses bits of a score that scaling makes subnormal, and
+this path compares the scores as they are."""
+
+
+def _evaluator_code(k: int) -> str:
+    """The SQL of evaluator ``k``'s code (joined as ``b{k}``/``h{k}``), with four ``?``: the
+    thresholds A and B less :data:`TOLERANCE`, twice each. The full path's evaluator loop
+    (:func:`_outcomes`) for one repetition a side; ``h - b < 0 and -(h - b) >= t`` written
+    ``h < b and b - h >= t`` (IEEE subtraction is exactly antisymmetric, and zero only for equal
+    operands)."""
+    b, h = f"b{k}", f"h{k}"
+    new_error = f"({h}.run_id IS NOT NULL AND {h}.error IS NOT NULL AND {b}.error IS NULL)"
+    like = f"(CASE WHEN x.st = 2 AND {b}.score IS NOT NULL THEN {E_LIKE} ELSE 0 END)"
+    regression = E_REGRESSION + E_REGRESSION_B
+    beyond = " OR ".join(
+        f"abs({side}.score) > {LARGEST_COMPARED_SCORE!r} OR ({side}.score <> 0.0 AND abs({side}.score) < "
+        f"{LEAST_COMPARED_SCORE!r})"
+        for side in (b, h)
+    )
+    return (
+        f"(CASE WHEN x.st < 2 OR {b}.run_id IS NULL THEN 0"
+        f" WHEN {h}.score IS NULL THEN (CASE WHEN {b}.score IS NULL THEN 0 ELSE {regression + E_MISSING}"
+        f" + (CASE WHEN {new_error} THEN {E_COUNTED_ERROR + E_NEW_ERROR} ELSE 0 END) END)"
+        f" WHEN {new_error} THEN {regression + E_COUNTED_ERROR + E_NEW_ERROR} + {like}"
+        f" WHEN {b}.score IS NULL THEN 0"
+        f" ELSE {like} + (CASE WHEN {h}.score < {b}.score THEN"
+        f" (CASE WHEN {b}.score - {h}.score >= ? THEN {E_REGRESSION} ELSE 0 END)"
+        f" + (CASE WHEN {b}.score - {h}.score >= ? THEN {E_REGRESSION_B} ELSE 0 END)"
+        f" WHEN {h}.score > {b}.score THEN"
+        f" (CASE WHEN {h}.score - {b}.score >= ? THEN {E_IMPROVEMENT} ELSE 0 END)"
+        f" + (CASE WHEN {h}.score - {b}.score >= ? THEN {E_IMPROVEMENT_B} ELSE 0 END)"
+        " ELSE 0 END) END)"
+        f" + (CASE WHEN x.st >= 2 AND {b}.label <> {h}.label THEN {E_LABEL_CHANGED} ELSE 0 END)"
+        f" + (CASE WHEN {b}.label IS NOT NULL OR {h}.label IS NOT NULL THEN {E_LABELED} ELSE 0 END)"
+        f" + (CASE WHEN {b}.score NOT IN (0.0, 1.0) OR {h}.score NOT IN (0.0, 1.0) THEN {E_NON_BOOLEAN}"
+        f" + (CASE WHEN {beyond} THEN {E_BEYOND} ELSE 0 END) ELSE 0 END)"
+        f" + x.st * {1 << E_STATUS_SHIFT}"
+    )
+
+
+def _comparison_sql(base_id: int, head_id: int, names: list[str]) -> str:
+    """The statement of a row per aligned example, by example id: (example id, its code, then
+    per evaluator its code, base score, head score); its parameters: per evaluator its
+    thresholds (:func:`_evaluator_code`), then its name twice."""
+    joins, columns = [], []
+    for k in range(len(names)):
+        joins.append(
+            f" LEFT JOIN experiment_evaluations b{k} ON b{k}.run_id = x.bid AND b{k}.name = ?"
+            f" LEFT JOIN experiment_evaluations h{k} ON h{k}.run_id = x.hid AND h{k}.name = ?"
+        )
+        columns.append(f", ({_evaluator_code(k)}), b{k}.score, h{k}.score")
+    return (
+        f"SELECT x.example_id, x.st + x.rc{''.join(columns)} "
+        f"FROM ({ALIGNED.format(base=int(base_id), head=int(head_id))}) x{''.join(joins)} "
+        "ORDER BY x.example_id"
+    )
+
+
+def _runs_complete(conn: sa.Connection, row: sa.Row[Any]) -> bool:
+    """One run of every example of the experiment's version (and selection)."""
+    ((runs, examples_run),) = dialect.driver_rows(
+        conn,
+        "SELECT count(*), count(DISTINCT example_id) FROM experiment_runs WHERE experiment_id = ?",
+        row.id,
+    )
+    return bool(row.repetitions == 1 and runs == examples_run == row.example_count)
+
+
+def _compute_in_database(
     conn: sa.Connection,
     base_row: sa.Row[Any],
     head_row: sa.Row[Any],
     thresholds: Thresholds,
     include_changed: bool,
-) -> Computed:
-    base = _side(conn, base_row, None)
+) -> Computed | None:
+    """The comparison with its examples compared by the database (see :data:`ALIGNED`), or
+    None where it does not apply (a side with repetitions or without a run of every example,
+    scores beyond :data:`LARGEST_COMPARED_SCORE`): the same answer as :func:`_compute_full`."""
+    if not (_runs_complete(conn, base_row) and _runs_complete(conn, head_row)):
+        return None
+    names = sorted(name for (name,) in dialect.driver_rows(conn, EVALUATOR_NAMES, base_row.id, head_row.id))
+    _check_thresholds(names, thresholds)
+    params: list[Any] = []
+    for name in names:
+        given = thresholds.evaluators.get(name, thresholds.default)
+        for default in (0.0, NUMERIC_THRESHOLD, 0.0, NUMERIC_THRESHOLD):
+            params.append((default if given is None else given) - TOLERANCE)
+    for name in names:
+        params += [name, name]
+    rows = dialect.driver_rows(conn, _comparison_sql(base_row.id, head_row.id, names), *params)
+    scope = (2, 3) if include_changed else (2,)
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * (2 + 3 * len(names))
+    del rows
+    evaluators: dict[str, Evaluator] = {}
+    combined = list(columns[1])
+    for k, name in enumerate(names):
+        codes, base_scores, head_scores = columns[2 + 3 * k : 5 + 3 * k]
+        found = Counter(codes)
+        held = 0
+        for code in found:
+            held |= code
+        if held & E_BEYOND:
+            return None
+        scored = any(score is not None for score in base_scores) or any(
+            score is not None for score in head_scores
+        )
+        evaluators[name] = evaluator = _evaluator(
+            name, scored, bool(held & E_NON_BOOLEAN), bool(held & E_LABELED), thresholds
+        )
+        regression, improvement = (
+            (E_REGRESSION, E_IMPROVEMENT)
+            if evaluator.kind == "boolean"
+            else (E_REGRESSION_B, E_IMPROVEMENT_B)
+        )
+        evaluator.base = [float(score) for score in base_scores if score is not None]
+        evaluator.head = [float(score) for score in head_scores if score is not None]
+        # As the full path appends them (`mean or 0.0`).
+        evaluator.like_base = [float(m) or 0.0 for m, c in zip(base_scores, codes, strict=True) if c & E_LIKE]
+        evaluator.like_head = [float(m) or 0.0 for m, c in zip(head_scores, codes, strict=True) if c & E_LIKE]
+        # Its part of each example's code: the regression, improvement and new error bits.
+        part: dict[int, int] = {}
+        for code, count in found.items():
+            part[code] = (
+                (E_REGRESSION if code & regression else 0)
+                | (E_IMPROVEMENT if code & improvement else 0)
+                | (code & E_NEW_ERROR)
+            ) << X_EVALUATORS_SHIFT
+            if code >> E_STATUS_SHIFT not in scope:
+                continue
+            if code & regression:
+                evaluator.regressions += count
+                evaluator.new_errors += count if code & E_COUNTED_ERROR else 0
+                evaluator.missing += count if code & E_MISSING else 0
+            elif code & improvement:
+                evaluator.improvements += count
+            if code & E_LABEL_CHANGED:
+                evaluator.labels_changed += count
+        combined = [x | part[c] for x, c in zip(combined, codes, strict=True)]
+    columns[1] = tuple(combined)
+    coded = Coded(columns[0], columns[1], scope)
+    example_codes = Counter(coded.codes)
+    weighted = [(coded.outcome(0, code), count) for code, count in example_codes.items()]
+
+    def scope_of(in_scope: list[tuple[Outcome, int]]) -> Scope:
+        def tally(bit: int) -> int:
+            return sum(n for code, n in example_codes.items() if code & 3 in scope and code & bit)
+
+        examples = sum(n for _, n in in_scope)
+        statuses: Counter[str] = Counter()
+        for outcome, n in weighted:
+            statuses[outcome.status] += n
+        return Scope(
+            examples,
+            any(o.succeeded for o, _ in in_scope),
+            tally(X_BASE_OK) > 0,
+            (examples, tally(X_BASE_ERROR)),
+            (examples, tally(X_HEAD_ERROR)),
+            statuses["only_base"] + statuses["same_content"] + statuses["changed"],
+            statuses["only_head"] + statuses["same_content"] + statuses["changed"],
+        )
+
+    base, head = (_light_side(conn, row) for row in (base_row, head_row))
+    aggregates = _aggregates(
+        base_row, head_row, (base, head), evaluators, weighted, include_changed, scope_of
+    )
+    return Computed(aggregates, base, head, evaluators, [], coded=coded)
+
+
+class Coded:
+    """The database comparison's examples: their ids and codes, by example id (an
+    :class:`Outcome` built for those a page shows)."""
+
+    def __init__(self, ids: tuple[int, ...], codes: tuple[int, ...], scope: tuple[int, ...]) -> None:
+        self.ids = ids
+        self.codes = codes
+        self.scope = scope
+        self._fields: dict[int, tuple[Any, ...]] = {}
+
+    def outcome(self, example_id: int, code: int) -> Outcome:
+        fields = self._fields.get(code)
+        if fields is None:
+            fields = self._fields[code] = _decode(code, self.scope)
+        return Outcome(example_id, *fields)
+
+    def view(self, only: frozenset[str], order: Order) -> CodedView:
+        """The examples matching ``only`` (all if empty) in ``order``, as positions."""
+        kinds = {code: self.outcome(0, code) for code in set(self.codes)}
+        wanted = {code for code, outcome in kinds.items() if not only or outcome.matches(only)}
+        codes = self.codes
+        if order == "example_id":
+            if len(wanted) == len(kinds):
+                return CodedView(self, range(len(codes)))
+            return CodedView(self, [k for k, code in enumerate(codes) if code in wanted])
+        first = {code for code in wanted if kinds[code].regression}
+        rest = wanted - first
+        return CodedView(
+            self,
+            [k for k, code in enumerate(codes) if code in first]
+            + [k for k, code in enumerate(codes) if code in rest],
+        )
+
+
+class CodedView(Sequence[Outcome]):
+    """Positions of :class:`Coded` examples read as their outcomes."""
+
+    def __init__(self, coded: Coded, positions: Sequence[int]) -> None:
+        self.coded = coded
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Outcome: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Outcome]: ...
+    def __getitem__(self, index: int | slice) -> Outcome | list[Outcome]:
+        coded = self.coded
+        if isinstance(index, slice):
+            return [coded.outcome(coded.ids[k], coded.codes[k]) for k in self.positions[index]]
+        k = self.positions[index]
+        return coded.outcome(coded.ids[k], coded.codes[k])
+
+
+def _decode(code: int, scope: tuple[int, ...]) -> tuple[Any, ...]:
+    """An example's code as an :class:`Outcome`'s fields but its id."""
+    status = code & 3
+    output = (code >> X_OUTPUT_SHIFT) & 3
+    evaluators = code >> X_EVALUATORS_SHIFT
+    in_scope = status in scope
+    return (
+        STATUSES[status],
+        None if output == 0 else output == 2,
+        bool(code & X_NEW_RUN_ERROR),
+        bool(evaluators & E_NEW_ERROR),
+        in_scope and bool(code & (X_NEW_RUN_ERROR | X_MISSING_RUN) or evaluators & E_REGRESSION),
+        in_scope and bool(code & X_RUN_IMPROVEMENT or evaluators & E_IMPROVEMENT),
+        bool(code & X_MISSING_RUN),
+        bool(code & X_SUCCEEDED),
+    )
+
+
+def _light_side(conn: sa.Connection, row: sa.Row[Any]) -> Side:
+    """A side of the database's comparison: its experiment's counts and costs, no example."""
+    counts, spent = tallies_of(conn, row.id)
+    return Side(row, {}, {}, {}, set(), set(), {}, spent, counts)
+
+
+PAGE_ROWS = (
+    "SELECT r.experiment_id, r.example_id, r.content_hash, CASE WHEN r.error IS NULL THEN 0 ELSE 1 END, "
+    "e.name, e.score / 18446744073709551616.0, CASE WHEN e.error IS NULL THEN 0 ELSE 1 END, e.label "
+    "FROM experiment_runs r LEFT JOIN experiment_evaluations e ON e.run_id = r.id "
+    "WHERE r.experiment_id IN (?, ?) AND r.example_id IN ({examples})"
+)
+
+
+def _page_sides(conn: sa.Connection, base: Side, head: Side, example_ids: list[int]) -> tuple[Side, Side]:
+    """The sides of a page of the database's comparison: its examples' runs (one a side) and
+    evaluations, as :func:`_side` reads them."""
+    sides = {
+        side.row.id: Side(side.row, {}, {}, {}, set(), set(), {}, side.costs, side.counts)
+        for side in (base, head)
+    }
+    sql = PAGE_ROWS.format(examples=", ".join("?" * len(example_ids)))
+    for experiment_id, example_id, content_hash, error, name, scaled, errored, label in dialect.driver_rows(
+        conn, sql, base.row.id, head.row.id, *example_ids
+    ):
+        side = sides[experiment_id]
+        side.hashes[example_id] = content_hash
+        side.tallies[example_id] = (example_id, 1, error, 1 - error)
+        if name is None:
+            continue
+        scored = 0 if scaled is None else 1
+        mean_score = ldexp(float(scaled), SCALE_BITS) if scored else None
+        side.scores.setdefault(name, {})[example_id] = (mean_score, scored, errored, 1)
+        if label is not None:
+            side.labels.setdefault(name, {})[example_id] = str(orjson.loads(label))
+    return sides[base.row.id], sides[head.row.id]
+
+
+def _aggregates(
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
+    sides: tuple[Side, Side],
+    evaluators: dict[str, Evaluator],
+    weighted: list[tuple[Outcome, int]],
+    include_changed: bool,
+    scope_of: Callable[[list[tuple[Outcome, int]]], Scope],
+) -> dict[str, Any]:
+    """The answer but its ``data`` and ``next_cursor``, from the outcomes (each with how many
+    examples it stands for) and the evaluators' counts, for both paths; ``scope_of(in_scope)``
+    gives the :class:`Scope`."""
+    base, head = sides
     selections_differ = head_row.selection != base_row.selection
-    same_examples = head_row.dataset_version_id == base_row.dataset_version_id and not selections_differ
-    head = _side(conn, head_row, base.hashes if same_examples else None)
-    evaluators = _evaluators(base, head, thresholds)
     scope = {"same_content", "changed"} if include_changed else {"same_content"}
-    outcomes = _outcomes(conn, base, head, evaluators, scope)
     counts: dict[Status, int] = {status: 0 for status in STATUSES}
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    in_scope = [o for o in outcomes if o.status in scope]
-    _count_label_changes(evaluators, base, head, in_scope)
+    for outcome, n in weighted:
+        counts[outcome.status] += n
+    in_scope = [(o, n) for o, n in weighted if o.status in scope]
     answers = [evaluator.answer() for evaluator in evaluators.values()]
-    new_run_errors = sum(o.new_run_error for o in in_scope)
-    missing_runs = sum(o.missing_run for o in in_scope)
+    new_run_errors = sum(n for o, n in in_scope if o.new_run_error)
+    missing_runs = sum(n for o, n in in_scope if o.missing_run)
     regressions = {evaluator.name: evaluator.regressions for evaluator in evaluators.values()}
-    not_comparable = _not_comparable(in_scope, counts, include_changed, base, head)
-    aggregates: dict[str, Any] = {
+    not_comparable = _not_comparable(scope_of(in_scope), counts, include_changed, base_row, head_row)
+    return {
         "dataset_id": render_id(base_row.dataset_id),
         "base": base.experiment(),
         "head": head.experiment(),
         "selections_differ": selections_differ,
         "counts": {
-            "examples": len(outcomes),
+            "examples": sum(n for _, n in weighted),
             **counts,
-            "output_changed": sum(bool(o.output_changed) for o in outcomes),
-            "new_run_errors": sum(o.new_run_error for o in outcomes),
-            "missing_runs": sum(o.missing_run for o in outcomes),
+            "output_changed": sum(n for o, n in weighted if o.output_changed),
+            "new_run_errors": sum(n for o, n in weighted if o.new_run_error),
+            "missing_runs": sum(n for o, n in weighted if o.missing_run),
         },
         "evaluators": answers,
         "deltas": deltas(base.costs, head.costs),
@@ -790,10 +1191,51 @@ def _compute(
             "regressions": regressions,
             "new_run_errors": new_run_errors,
             "missing_runs": missing_runs,
-            "regressed_examples": sum(o.regression for o in in_scope),
-            "improved_examples": sum(o.improvement for o in in_scope),
+            "regressed_examples": sum(n for o, n in in_scope if o.regression),
+            "improved_examples": sum(n for o, n in in_scope if o.improvement),
         },
     }
+
+
+def _compute(
+    conn: sa.Connection,
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
+    thresholds: Thresholds,
+    include_changed: bool,
+) -> Computed:
+    """The comparison by the database's aggregates (:func:`_compute_in_database`) where it
+    applies, else whole in this process (:func:`_compute_full`): the same answer."""
+    computed = _compute_in_database(conn, base_row, head_row, thresholds, include_changed)
+    return computed or _compute_full(conn, base_row, head_row, thresholds, include_changed)
+
+
+def _compute_full(
+    conn: sa.Connection,
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
+    thresholds: Thresholds,
+    include_changed: bool,
+) -> Computed:
+    """Every side's runs and evaluations read per example into this process and compared
+    there: any repetitions, selections and partial experiments."""
+    base = _side(conn, base_row, None)
+    selections_differ = head_row.selection != base_row.selection
+    same_examples = head_row.dataset_version_id == base_row.dataset_version_id and not selections_differ
+    head = _side(conn, head_row, base.hashes if same_examples else None)
+    evaluators = _evaluators(base, head, thresholds)
+    scope = {"same_content", "changed"} if include_changed else {"same_content"}
+    outcomes = _outcomes(conn, base, head, evaluators, scope)
+    _count_label_changes(evaluators, base, head, [o for o in outcomes if o.status in scope])
+    aggregates = _aggregates(
+        base_row,
+        head_row,
+        (base, head),
+        evaluators,
+        [(outcome, 1) for outcome in outcomes],
+        include_changed,
+        lambda in_scope: _scope([outcome for outcome, _ in in_scope], base, head),
+    )
     # What the pages read of a side's runs is their counts: the outputs (the bulk of a tally)
     # were compared above, and are not kept.
     for side in (base, head):
@@ -813,6 +1255,7 @@ def compare(
     cursor: str | None = None,
     limit: int = 100,
     order: Order = "example_id",
+    in_database: bool = True,
 ) -> dict[str, Any]:
     """The comparison of the experiments ``base_id`` and ``head_id`` (schema ``Comparison``):
     the aggregates whole, the examples (``only`` those matching one of the filters, if any) a
@@ -824,7 +1267,9 @@ def compare(
     The comparison is computed whole once and kept (:data:`KEPT_COMPARISONS`) under the two
     experiments' rows (their ``results_revision`` with them) and the thresholds and scope: the
     next pages, other filters and orders of it are read from memory until either experiment's
-    runs or evaluations change."""
+    runs or evaluations change. Where each side ran once on every example, the examples are
+    compared by the database (:func:`_compute_in_database`); ``in_database=False`` computes the
+    same answer whole in this process (the tests hold the first to the second)."""
     last = None if cursor is None else _parse_cursor(cursor, order)
     wanted = frozenset(only)
     with read_transaction(engine) as conn:
@@ -852,15 +1297,21 @@ def compare(
             thresholds.default,
             tuple(sorted(thresholds.evaluators.items())),
             include_changed,
+            in_database,
         )
         computed = _kept.get(engine, key)
         if computed is None:
-            computed = _compute(conn, base_row, head_row, thresholds, include_changed)
+            computed = (
+                _compute(conn, base_row, head_row, thresholds, include_changed)
+                if in_database
+                else _compute_full(conn, base_row, head_row, thresholds, include_changed)
+            )
             _kept.put(engine, key, computed, len(computed.outcomes))
-        selected, places = computed.view(wanted, order)
-        start = 0 if last is None else bisect.bisect_right(places, last)
+        selected = computed.view(wanted, order)
+        start = 0 if last is None else bisect.bisect_right(selected, last, key=lambda o: _place(o, order))
         shown = selected[start : start + limit]
         next_cursor = _cursor(shown[-1], order) if start + limit < len(selected) else None
+        base, head = computed.sides(conn, shown)
         source_ids: dict[int, str] = {}
         if shown:
             source_ids = {
@@ -871,7 +1322,7 @@ def compare(
                     )
                 )
             }
-    base, head, evaluators = computed.base, computed.head, computed.evaluators
+    evaluators = computed.evaluators
     return {
         **computed.aggregates,
         "data": [_example_answer(o, source_ids[o.example_id], base, head, evaluators) for o in shown],
