@@ -75,10 +75,9 @@ def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
         float(latency)
         for (latency,) in dialect.driver_rows(
             conn,
-            # In order from the index (experiment_id, latency_ms) alone (migration 0011): the sort
-            # below finds them sorted, and the runs' rows are not read for them.
-            "SELECT latency_ms FROM experiment_runs WHERE experiment_id = ? AND latency_ms IS NOT NULL "
-            "ORDER BY latency_ms",
+            # Sorted here: no index holds them in order (migration 0013), and the database's
+            # sort of 100,000 cost more than Python's.
+            "SELECT latency_ms FROM experiment_runs WHERE experiment_id = ? AND latency_ms IS NOT NULL",
             experiment_id,
         )
     )
