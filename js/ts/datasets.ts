@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
 import { callNative, native } from "./native.js";
-import { ProgressLine, progressShown } from "./progress.js";
+import { progressShown } from "./progress.js";
 import {
   checkOptionKeys,
   type ExampleRecord,
@@ -22,6 +22,7 @@ import {
 } from "./records.js";
 import { checkExamples, SCHEMA_VIOLATION, violationsFromProblem } from "./schemas.js";
 import type { Selection } from "./selections.js";
+import { ndjsonChunks } from "./upload.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -173,9 +174,6 @@ export type ExperimentInfo = Camelized<Omit<Schemas["Experiment"], "summary" | "
 
 export { PLAN_THRESHOLD };
 
-/** The NDJSON body is handed to `fetch` in chunks of about this many UTF-16 units. */
-const CHUNK_UNITS = 1 << 20;
-
 type UpsertHeader = Omit<RequestJson<"/v1/datasets/upsert", "post">, "examples">;
 type WireExample = components["schemas"]["UpsertExample"];
 
@@ -222,44 +220,6 @@ function upsertResult(wire: Schemas["UpsertResult"]): UpsertResult {
     delete result.deletedSourceIds;
   }
   return result;
-}
-
-/** The example of row `row` as a JSON line, with its content or (`content` false) without. */
-function exampleJson(prepared: PreparedExamples, row: number, content: boolean): string {
-  const head = `{"source_id":${JSON.stringify(prepared.sourceIds[row])},"content_hash":"${prepared.contentHashes[row]}"`;
-  if (!content) {
-    return `${head}}`;
-  }
-  return `${head},${prepared.contentJson(row)}}`;
-}
-
-/**
- * The NDJSON body: the header line, then each example, with content only where `needed` says
- * so; with `show`, a progress line counts the examples handed to `fetch` (anew on each try).
- */
-function* ndjsonChunks(
-  header: object,
-  prepared: PreparedExamples,
-  needed: Set<string>,
-  show = false,
-): Generator<string> {
-  const total = prepared.sourceIds.length;
-  const progress = new ProgressLine(total, "upload", "examples", show);
-  let chunk = `${JSON.stringify(header)}\n`;
-  let start = 0;
-  for (let row = 0; row < total; row++) {
-    chunk += `${exampleJson(prepared, row, needed.has(prepared.sourceIds[row] as string))}\n`;
-    if (chunk.length >= CHUNK_UNITS) {
-      yield chunk;
-      progress.advance(row + 1 - start);
-      [chunk, start] = ["", row + 1];
-    }
-  }
-  if (chunk !== "") {
-    yield chunk;
-    progress.advance(total - start);
-  }
-  progress.close();
 }
 
 type JsonObject = { [key: string]: unknown };

@@ -13,12 +13,19 @@ A second table times small and medium syncs both ways, one JSON request with eve
 against plan + NDJSON with only the needed content, which is how ``PLAN_THRESHOLD`` was chosen.
 Each figure is the median of ``--repeat`` runs; the server shares the machine's cores with the
 client, and the load average is printed because other work on the machine slows both.
+
+``--unchanged-counts 100000,1000000`` times only the unchanged re-sync, and ``--changed-counts
+1000000`` only the 1% changed one (each run with the client's and the server's CPU seconds), on
+SQLite and PostgreSQL (``--databases``), by the Python SDK and, with ``--js-dist``, the TypeScript
+SDK (js/bench/unchanged.mjs).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -28,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,26 @@ from support import typical_examples
 SERVER_ROOT = Path(__file__).resolve().parents[2] / "server"
 
 GOALS = {"initial": 8.0, "unchanged": 1.0, "1% changed": 1.5}
+
+
+class CpuMeter:
+    """The CPU seconds (user + system) this process and the server process ``pid`` use."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def server(self) -> float:
+        # /proc/PID/stat: utime and stime are the 14th and 15th fields, in clock ticks.
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @contextlib.contextmanager
+    def measure(self) -> Iterator[list[float]]:
+        """Yields a list that holds ``[client, server]`` CPU seconds once the block is done."""
+        used: list[float] = []
+        client, server = time.process_time(), self.server()
+        yield used
+        used += [time.process_time() - client, self.server() - server]
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -139,9 +166,12 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def js_figures(dist: Path, base_url: str, rows: list[dict[str, Any]], directory: str, repeat: int) -> dict[str, Any]:
-    """The TypeScript SDK's initial and unchanged syncs (js/bench/unchanged.mjs, the SDK built in
-    ``dist``) of the same examples into a dataset of its own, on the same server."""
+def js_figures(
+    dist: Path, base_url: str, rows: list[dict[str, Any]], directory: str, repeat: int, changed: bool = False
+) -> dict[str, Any]:
+    """The TypeScript SDK's initial and unchanged (or, with ``changed``, 1% changed) syncs
+    (js/bench/unchanged.mjs, the SDK built in ``dist``) of the same examples into a dataset of
+    its own, on the same server."""
     data = Path(directory) / "examples.jsonl"
     with data.open("w", encoding="utf-8") as out:
         out.writelines(json.dumps(row) + "\n" for row in rows)
@@ -156,6 +186,7 @@ def js_figures(dist: Path, base_url: str, rows: list[dict[str, Any]], directory:
         str(data),
         "unchanged-js",
         str(repeat),
+        *(["changed"] if changed else []),
     ]
     done = subprocess.run(argv, check=False, capture_output=True, text=True)
     if done.returncode != 0:
@@ -165,11 +196,15 @@ def js_figures(dist: Path, base_url: str, rows: list[dict[str, Any]], directory:
 
 
 def unchanged_figures(
-    count: int, database: str, repeat: int, js_dist: Path | None = None, python: bool = True
+    count: int, database: str, repeat: int, js_dist: Path | None = None, python: bool = True, changed: bool = False
 ) -> dict[str, Any]:
     """An initial sync of ``count`` examples, then ``repeat`` unchanged re-syncs (hashing
     included), against a server of its own on ``database`` (sqlite or postgres), by the Python
-    SDK (unless not ``python``) and, with ``js_dist``, the TypeScript SDK (key ``js``)."""
+    SDK (unless not ``python``) and, with ``js_dist``, the TypeScript SDK (key ``js``).
+
+    With ``changed``: each re-sync has 1% of the examples with a new output (a different one
+    each run), and the figures are under ``"changed"`` rather than ``"unchanged"``; the process
+    CPU seconds of the client and of the server are kept next to each time (``*_cpu``)."""
     rows = typical_examples(count)
     with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
         cluster = None
@@ -185,15 +220,26 @@ def unchanged_figures(
         try:
             with groundset.Client(base_url=server.base_url, timeout=900.0) as client:
 
-                def sync() -> None:
-                    client.upsert_dataset(name="unchanged", examples=rows, source_id_key="id", progress=False)
+                def sync(examples: list[dict[str, Any]] = rows) -> None:
+                    client.upsert_dataset(name="unchanged", examples=examples, source_id_key="id", progress=False)
 
                 figures: dict[str, Any] = {}
                 if python:
+                    assert server.process is not None
+                    meter = CpuMeter(server.process.pid)
                     figures["initial"] = timed(sync)
-                    figures["unchanged"] = [timed(sync) for _ in range(repeat)]
+                    if changed:
+                        key, runs, cpu = "changed", [], []
+                        for run in range(repeat):
+                            examples = edited(rows, 100, f"run {run}")
+                            with meter.measure() as used:
+                                runs.append(timed(lambda examples=examples: sync(examples)))  # type: ignore[misc]
+                            cpu.append(used)
+                        figures[key], figures["changed_cpu"] = runs, cpu
+                    else:
+                        figures["unchanged"] = [timed(sync) for _ in range(repeat)]
             if js_dist is not None:
-                figures["js"] = js_figures(js_dist, server.base_url, rows, directory, repeat)
+                figures["js"] = js_figures(js_dist, server.base_url, rows, directory, repeat, changed)
         finally:
             server.stop()
             if cluster is not None:
@@ -201,22 +247,26 @@ def unchanged_figures(
     return figures
 
 
-def unchanged_report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
-    """The table of every label's figures (``before``, ``after``) by database and count."""
+def unchanged_report(results: dict[str, dict[str, dict[str, Any]]], scenario: str = "unchanged") -> str:
+    """The table of every label's figures (``before``, ``after``) by database and count, for
+    ``scenario``: ``"unchanged"`` or ``"changed"`` (1% changed)."""
     labels = list(results)
     keys = sorted(
         {key for figures in results.values() for key in figures}, key=lambda k: (k.split("/")[0], int(k.split("/")[1]))
     )
     load = os.getloadavg()
+    title = "unchanged re-sync (issue 19, the one-round-trip no-op)"
+    if scenario == "changed":
+        title = "1% changed re-sync (issue 19; client and server process CPU seconds in brackets)"
     lines = [
-        "# Python SDK: unchanged re-sync (issue 19, the one-round-trip no-op)",
+        f"# SDKs: {title}",
         "",
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, load average "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; server and client on the same machine; examples of about 1 KB "
         "(fixtures/bench/generate_examples.py), `upsert_dataset(examples=..., source_id_key='id')`, hashing included; "
         "median of the runs listed, after the initial sync (its time in parentheses).",
         "",
-        "| SDK | database | examples | " + " | ".join(f"{label}: unchanged (s)" for label in labels) + " | goal (s) |",
+        "| SDK | database | examples | " + " | ".join(f"{label}: {scenario} (s)" for label in labels) + " | goal (s) |",
         "| --- | --- | ---: |" + " ---: |" * len(labels) + " ---: |",
     ]
     for sdk in ("Python", "TypeScript"):
@@ -227,37 +277,40 @@ def unchanged_report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
                 figures = results[label].get(key)
                 if figures is not None and sdk == "TypeScript":
                     figures = figures.get("js")
-                if figures is None or "unchanged" not in figures:
+                if figures is None or scenario not in figures:
                     cells.append("")
                     continue
-                runs = ", ".join(f"{t:.2f}" for t in figures["unchanged"])
-                cells.append(
-                    f"{statistics.median(figures['unchanged']):.3f} ({runs}; initial {figures['initial']:.1f})"
+                # Each run with its [client + server] CPU seconds when kept (TypeScript: the client's).
+                cpu = [" [" + " + ".join(f"{s:.1f}" for s in used) + "]" for used in figures.get(f"{scenario}_cpu", [])]
+                runs = ", ".join(
+                    f"{t:.2f}{used}" for t, used in itertools.zip_longest(figures[scenario], cpu, fillvalue="")
                 )
+                cells.append(f"{statistics.median(figures[scenario]):.3f} ({runs}; initial {figures['initial']:.1f})")
             if not any(cells):
                 continue
-            goal = "0.2" if int(count) <= 100_000 else "2"
+            goal = ("0.2" if int(count) <= 100_000 else "2") if scenario == "unchanged" else "4"
             lines.append(f"| {sdk} | {database} | {int(count):,} | " + " | ".join(cells) + f" | {goal} |")
     return "\n".join(lines) + "\n"
 
 
 def unchanged_main(args: argparse.Namespace) -> int:
+    changed = args.changed_counts is not None
     saved = args.out.with_suffix(".json")
     results: dict[str, dict[str, dict[str, Any]]] = json.loads(saved.read_text()) if saved.exists() else {}
     figures = results.setdefault(args.label, {})
     for database in args.databases.split(","):
-        for count in (int(c) for c in args.unchanged_counts.split(",")):
+        for count in (int(c) for c in (args.changed_counts or args.unchanged_counts).split(",")):
             key = f"{database}/{count}"
             sdks = args.sdks.split(",")
             python = "python" in sdks
             js_dist = args.js_dist if "typescript" in sdks else None
             figures[key] = {
                 **figures.get(key, {}),
-                **unchanged_figures(count, database, args.repeat, js_dist, python),
+                **unchanged_figures(count, database, args.repeat, js_dist, python, changed),
             }
             saved.parent.mkdir(parents=True, exist_ok=True)
             saved.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    text = unchanged_report(results)
+    text = unchanged_report(results, "changed" if changed else "unchanged")
     args.out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     return 0
@@ -276,6 +329,11 @@ def main() -> int:
         help="only the unchanged re-sync, at these comma-separated counts, on --databases; "
         "the figures are kept under --label in OUT's .json next to it, and the table shows every label",
     )
+    parser.add_argument(
+        "--changed-counts",
+        help="only the 1%% changed re-sync (after an initial sync), at these comma-separated counts, on --databases; "
+        "kept and shown as --unchanged-counts does (use another --out)",
+    )
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--label", default="after")
     parser.add_argument("--sdks", default="python,typescript", help="the SDKs to time (typescript: with --js-dist)")
@@ -283,7 +341,7 @@ def main() -> int:
         "--js-dist", type=Path, help="with --unchanged-counts: time the TypeScript SDK built in this directory too"
     )
     args = parser.parse_args()
-    if args.unchanged_counts:
+    if args.unchanged_counts or args.changed_counts:
         return unchanged_main(args)
     with tempfile.TemporaryDirectory(prefix="groundset-bench-") as directory:
         server = ServerProcess(Path(directory))
