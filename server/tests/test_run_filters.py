@@ -95,9 +95,8 @@ def test_kept_by_score_range(client: TestClient, experiment_id: str) -> None:
     assert ids(client, experiment_id, **scored, max_score=0.5) == ["e5", "e3", "e4"]
     assert ids(client, experiment_id, **scored, min_score=0.5, max_score=0.5) == ["e5", "e3"]
     assert ids(client, experiment_id, **scored, min_score=2) == []
-    # An evaluator that only labels has no score in any range; an unknown one matches nothing.
+    # An evaluator that only labels has no score in any range (an unknown one is refused, below).
     assert ids(client, experiment_id, evaluator="tone", min_score=-1e300) == []
-    assert ids(client, experiment_id, evaluator="nobody", max_score=1) == []
     # With the error filter: both kept.
     assert ids(client, experiment_id, **scored, min_score=0, errors="none", sort="-score") == [
         "e1",
@@ -162,6 +161,17 @@ def test_refusals_name_the_parameter(client: TestClient, experiment_id: str) -> 
         response = client.get(url, params={"evaluator": "accuracy", "min_score": bad})
         assert response.status_code == 422, response.text
     problem(client.get(url, params={"sort": "cost"}), 422, "invalid_request")
+    # A misspelt evaluator is named, as a comparison names it, not read as "no run scored so".
+    for params in (
+        {"evaluator": "acuracy", "min_score": 0.5},
+        {"evaluator": "acuracy", "sort": "score"},
+        {"evaluator": "acuracy"},
+    ):
+        body = problem(client.get(url, params=params), 422, "unknown_evaluator")
+        assert body["parameter"] == "evaluator"
+        assert (
+            body["detail"] == "no run of the experiment has the evaluator `acuracy` (it has: accuracy, tone)"
+        )
     problem(client.get(url, params={"evaluator": "a\x00b", "min_score": 0}), 422, "invalid_text")
     # A sorted page's cursor belongs to its sort: another sort's, or garbage, is named.
     first = client.get(url, params={"sort": "latency_ms", "limit": 1}).json()

@@ -163,6 +163,24 @@ test("a filter nothing matches says so; a range upside down is refused before as
   await expect(page).toHaveURL(/min=2/);
 });
 
+test("an evaluator the experiment lacks is the API's refusal, shown under the filters that fix it", async ({
+  page,
+  api,
+}) => {
+  const { flaky } = await quickstart(api);
+  await page.goto(`/experiments/${flaky.id}?evaluator=contains_anser&min=0.5`);
+  const refusal = page.getByRole("alert");
+  await expect(refusal).toContainText("no run of the experiment has the evaluator `contains_anser` (it has: ");
+  await expect(refusal).toContainText("contains_answer");
+  await expect(refusal).toContainText("HTTP 422, unknown_evaluator");
+  await expect(page.getByText("No run matches these filters.")).toHaveCount(0);
+  const filters = page.getByTestId("runs-filters");
+  await expect(filters.getByLabel("Evaluator")).toHaveValue("contains_anser");
+  await filters.getByLabel("Evaluator").selectOption("contains_answer");
+  await filters.getByRole("button", { name: "Apply" }).click();
+  await expectRows(page, await runs(api, flaky.id, { evaluator: "contains_answer", min_score: 0.5 }));
+});
+
 test("Compare with previous leads to the comparison with the experiment before it", async ({ page, api }) => {
   const { base, head } = await quickstart(api);
   await page.goto(`/experiments/${head.id}`);

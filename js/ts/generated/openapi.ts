@@ -520,7 +520,8 @@ export interface paths {
          *     them given: those matching all) and the cursor goes on through the matches. 422
          *     `evaluator_required` (a score bound or sort without `evaluator`), `invalid_score_range`,
          *     `invalid_score` (not finite), `invalid_cursor` (not a cursor of this sort),
-         *     `too_many_source_ids`.
+         *     `too_many_source_ids`, `unknown_evaluator` (no run has `evaluator`; the detail names those
+         *     that exist, as a comparison does).
          */
         get: operations["list_runs_v1_experiments__experiment_id__runs_get"];
         put?: never;

@@ -111,8 +111,11 @@ def filtered_page(
     """A page of ``query`` (the runs of an experiment on ``dataset_id``, joined to their
     examples) kept and ordered by ``filters``, after ``cursor``, and the next page's cursor
     (None on the last). 422
-    ``invalid_cursor`` for a cursor that is not one of this sort's."""
+    ``invalid_cursor`` for a cursor that is not one of this sort's, ``unknown_evaluator`` for
+    an ``evaluator`` none of the experiment's runs has (as a comparison refuses it)."""
     filters.check()
+    if filters.evaluator is not None:
+        _check_evaluator(conn, query, filters.evaluator)
     if filters.errors == "only":
         query = query.where(runs.c.error.is_not(None))
     elif filters.errors == "none":
@@ -172,6 +175,31 @@ def filtered_page(
         return list(rows), None
     last_row = rows[limit - 1]
     return list(rows[:limit]), _cursor(filters.sort, last_row.sort_value, last_row.id)
+
+
+def _check_evaluator(conn: sa.Connection, query: sa.Select[Any], name: str) -> None:
+    """422 ``unknown_evaluator`` naming the evaluators the runs of ``query`` have: a misspelt
+    name would otherwise read as "no run scored in that range", an empty page."""
+    of_experiment = query.with_only_columns(runs.c.id).scalar_subquery()
+    named = sa.select(evaluations.c.run_id).where(evaluations.c.run_id.in_(of_experiment))
+    # The name's first evaluation ends the look (the (run_id, name) key); only a refusal lists them all.
+    if conn.execute(named.where(evaluations.c.name == name).limit(1)).first() is not None:
+        return
+    names = (
+        conn.execute(
+            sa.select(evaluations.c.name)
+            .where(evaluations.c.run_id.in_(of_experiment))
+            .distinct()
+            .order_by(evaluations.c.name)
+        )
+        .scalars()
+        .all()
+    )
+    raise Invalid(
+        "unknown_evaluator",
+        f"no run of the experiment has the evaluator `{name}` (it has: {', '.join(names) or 'none'})",
+        parameter="evaluator",
+    )
 
 
 def _cursor(sort: str, value: Any, run_id: int) -> str:

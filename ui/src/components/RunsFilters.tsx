@@ -72,6 +72,7 @@ export function RunsFilters({ evaluators }: { evaluators: string[] }) {
   const [max, setMax] = useState(params.get("max") ?? "");
   const [sort, setSort] = useState(params.get("sort") ?? "");
   const [problem, setProblem] = useState<string | null>(null);
+  const asked = params.get("evaluator");
   const scoreUsed = min !== "" || max !== "" || sort.endsWith("score");
 
   function submit(event: FormEvent) {
@@ -116,6 +117,10 @@ export function RunsFilters({ evaluators }: { evaluators: string[] }) {
                 {name}
               </option>
             ))}
+            {asked && !evaluators.includes(asked) && (
+              // The URL's evaluator, shown as asked (the server's refusal below names the real ones).
+              <option value={asked}>{asked} (not in this experiment)</option>
+            )}
           </select>
         </label>
         <ScoreInput id={`${id}-min`} name="min" label="Score from" value={min} onChange={setMin} off={none} />

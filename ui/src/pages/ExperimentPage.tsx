@@ -179,7 +179,10 @@ function RunsSection({ experimentId, request }: { experimentId: string; request:
     (signal) => loadRuns(experimentId, request, search, cursor, signal),
     [experimentId, request, search, cursor],
   );
-  const experiment = load.status === "ok" ? load.data.experiment : null;
+  // The filters stay when the runs' read is refused (an evaluator the experiment does not
+  // have, from a link or an edited URL), so the refusal shows under the form that fixes it.
+  const shown = useLoad<Experiment>(() => request, [request]);
+  const experiment = shown.status === "ok" ? shown.data : null;
   const evaluators = experiment?.summary?.evaluations.map((evaluation) => evaluation.name) ?? [];
   const filtered = search !== "";
   return (
