@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from groundset_server.db.engine import read_transaction
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.db.tables import experiments as experiments_table
 from groundset_server.services import selections
 from groundset_server.services.cache import Kept
 from groundset_server.services.costs import Costs, RunCounts, deltas
@@ -945,6 +947,21 @@ def _compute_in_database(
     scores beyond :data:`LARGEST_COMPARED_SCORE`): the same answer as :func:`_compute_full`."""
     if not (_runs_complete(conn, base_row) and _runs_complete(conn, head_row)):
         return None
+    costs = _CostsAside(conn, (base_row, head_row))
+    try:
+        return _compare_in_database(conn, base_row, head_row, thresholds, include_changed, costs)
+    finally:
+        costs.join()
+
+
+def _compare_in_database(
+    conn: sa.Connection,
+    base_row: sa.Row[Any],
+    head_row: sa.Row[Any],
+    thresholds: Thresholds,
+    include_changed: bool,
+    costs: _CostsAside,
+) -> Computed | None:
     names = sorted(name for (name,) in dialect.driver_rows(conn, EVALUATOR_NAMES, base_row.id, head_row.id))
     _check_thresholds(names, thresholds)
     params: list[Any] = []
@@ -979,11 +996,11 @@ def _compute_in_database(
             if evaluator.kind == "boolean"
             else (E_REGRESSION_B, E_IMPROVEMENT_B)
         )
-        evaluator.base = [float(score) for score in base_scores if score is not None]
-        evaluator.head = [float(score) for score in head_scores if score is not None]
+        evaluator.base = [score for score in base_scores if score is not None]
+        evaluator.head = [score for score in head_scores if score is not None]
         # As the full path appends them (`mean or 0.0`).
-        evaluator.like_base = [float(m) or 0.0 for m, c in zip(base_scores, codes, strict=True) if c & E_LIKE]
-        evaluator.like_head = [float(m) or 0.0 for m, c in zip(head_scores, codes, strict=True) if c & E_LIKE]
+        evaluator.like_base = [m or 0.0 for m, c in zip(base_scores, codes, strict=True) if c & E_LIKE]
+        evaluator.like_head = [m or 0.0 for m, c in zip(head_scores, codes, strict=True) if c & E_LIKE]
         # Its part of each example's code: the regression, improvement and new error bits.
         part: dict[int, int] = {}
         for code, count in found.items():
@@ -1026,7 +1043,9 @@ def _compute_in_database(
             statuses["only_head"] + statuses["same_content"] + statuses["changed"],
         )
 
-    base, head = (_light_side(conn, row) for row in (base_row, head_row))
+    base, head = (
+        Side(row, {}, {}, {}, set(), set(), {}, spent, counts) for row, (counts, spent) in costs.result()
+    )
     aggregates = _aggregates(
         base_row, head_row, (base, head), evaluators, weighted, include_changed, scope_of
     )
@@ -1107,10 +1126,48 @@ def _decode(code: int, scope: tuple[int, ...]) -> tuple[Any, ...]:
     )
 
 
-def _light_side(conn: sa.Connection, row: sa.Row[Any]) -> Side:
-    """A side of the database's comparison: its experiment's counts and costs, no example."""
-    counts, spent = tallies_of(conn, row.id)
-    return Side(row, {}, {}, {}, set(), set(), {}, spent, counts)
+class _CostsAside:
+    """Each experiment's counts and costs (:func:`costs.tallies`), read on a connection of
+    their own in a thread while the comparison's statement runs on ``conn`` (both databases'
+    drivers let other threads run while a statement executes: two cores, half the wait). Its
+    snapshot must hold the same runs as ``conn``'s: every write to an experiment's runs or
+    evaluations counts up its ``results_revision``, so equal revisions say so; otherwise (a
+    write in between, an in-memory SQLite database) they are read on ``conn``."""
+
+    def __init__(self, conn: sa.Connection, rows: tuple[sa.Row[Any], ...]) -> None:
+        self.conn = conn
+        self.rows = rows
+        self.found: list[tuple[RunCounts, Costs]] | None = None
+        self.thread: threading.Thread | None = None
+        url = conn.engine.url
+        if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+            self.thread = threading.Thread(target=self._read, name="comparison-costs", daemon=True)
+            self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            with read_transaction(self.conn.engine) as conn:
+                revisions = dict(
+                    conn.execute(
+                        sa.select(experiments_table.c.id, experiments_table.c.results_revision).where(
+                            experiments_table.c.id.in_([row.id for row in self.rows])
+                        )
+                    ).all()
+                )
+                if all(revisions.get(row.id) == row.results_revision for row in self.rows):
+                    self.found = [tallies_of(conn, row.id) for row in self.rows]
+        except Exception:  # read again on the request's connection, which raises what it raises
+            self.found = None
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def result(self) -> list[tuple[sa.Row[Any], tuple[RunCounts, Costs]]]:
+        self.join()
+        found = self.found or [tallies_of(self.conn, row.id) for row in self.rows]
+        return [(row, tallies) for row, tallies in zip(self.rows, found, strict=True)]
 
 
 PAGE_ROWS = (
