@@ -1,9 +1,10 @@
-"""``groundset-server serve [--host] [--port] [--database-url] [--workers N] [--no-migrate]`` and
+"""``groundset-server serve [--host] [--port] [--api-key] [--database-url] [--workers N] [--no-migrate]`` and
 ``groundset-server migrate [--database-url]``."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -23,9 +24,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="groundset-server", description="The groundset REST server.")
     parser.add_argument("--version", action="version", version=f"groundset-server {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=6060)
+    serve = commands.add_parser(
+        "serve",
+        help="run the server",
+        description="Run the groundset REST server (and its web UI at /).",
+        epilog="environment: GROUNDSET_API_KEY (the key, as --api-key), GROUNDSET_DATABASE_URL, "
+        "GROUNDSET_WORKING_DIR (the default SQLite file's folder), GROUNDSET_MAX_BODY_BYTES, "
+        "GROUNDSET_POOL_SIZE and GROUNDSET_POOL_TIMEOUT (PostgreSQL); server/README.md describes them.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: %(default)s, this machine only; 0.0.0.0 for "
+        "every interface)",
+    )
+    serve.add_argument("--port", type=int, default=6060, help="the TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--api-key",
+        default=None,
+        metavar="KEY",
+        help="every /v1 request must send `Authorization: Bearer KEY` (401 otherwise); default "
+        "GROUNDSET_API_KEY, unset: no key is asked. Prefer the variable: a command line is "
+        "visible to the machine's other users",
+    )
     serve.add_argument(
         "--workers",
         type=int,
@@ -46,7 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="SQLAlchemy URL; default GROUNDSET_DATABASE_URL or a SQLite file under "
             "GROUNDSET_WORKING_DIR",
         )
-        command.add_argument("--log-level", default="info")
+        command.add_argument(
+            "--log-level",
+            default="info",
+            type=str.lower,
+            choices=["debug", "info", "warning", "error", "critical"],
+            help="(default: %(default)s)",
+        )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -66,8 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "serve" and args.workers < 1:
         return _refuse(f"--workers {args.workers}: give 1 or more")
+    if args.command == "serve" and args.api_key is not None and not args.api_key.strip():
+        return _refuse("--api-key is empty: give the key, or leave the option out to ask none")
     try:
         settings = Settings(database_url=url, run_migrations=False)
+        if args.command == "serve" and args.api_key is not None:
+            settings = dataclasses.replace(settings, api_key=args.api_key)
         sqlite = sa.make_url(settings.database_url).get_backend_name() == "sqlite"
         if args.command == "serve" and args.workers > 1 and sqlite:
             return _refuse(
@@ -121,6 +152,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Each worker builds its own app (its own engine and pool, its own snapshot cache) from the
     # environment; the database is migrated already.
     os.environ["GROUNDSET_DATABASE_URL"] = settings.database_url
+    if settings.api_key is not None:
+        os.environ["GROUNDSET_API_KEY"] = settings.api_key
     uvicorn.run(WORKER_FACTORY, factory=True, workers=args.workers, **options)
     return 0
 

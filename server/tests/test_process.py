@@ -76,6 +76,39 @@ def test_env_configuration_and_auth(tmp_path: Path, server_factory: Callable[...
     assert httpx.get(server.url + "/v1/datasets", headers={"authorization": "Bearer k"}).status_code == 200
 
 
+def test_api_key_option_and_help(tmp_path: Path) -> None:
+    """`serve --api-key` asks the key as GROUNDSET_API_KEY does (and wins over it); `--help`
+    names the variable and shows the host and port defaults."""
+    server = Server(
+        f"sqlite:///{tmp_path / 'key.db'}", {"GROUNDSET_API_KEY": "from-env"}, args=["--api-key", "k"]
+    )
+    server.start()
+    try:
+        assert httpx.get(server.url + "/health").status_code == 200
+        assert httpx.get(server.url + "/v1/datasets").status_code == 401
+        assert (
+            httpx.get(server.url + "/v1/datasets", headers={"authorization": "Bearer from-env"}).status_code
+            == 401
+        )
+        assert (
+            httpx.get(server.url + "/v1/datasets", headers={"authorization": "Bearer k"}).status_code == 200
+        )
+    finally:
+        server.stop()
+    script = Path(sys.executable).parent / "groundset-server"
+    shown = subprocess.run(
+        [str(script), "serve", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(shown.split())
+    assert "GROUNDSET_API_KEY" in flat and "--api-key KEY" in flat
+    assert "--host HOST the address to listen on (default: 127.0.0.1" in flat
+    assert "--port PORT the TCP port (default: 6060)" in flat
+    empty = subprocess.run(
+        [str(script), "serve", "--api-key", " "], capture_output=True, text=True, check=False
+    )
+    assert empty.returncode == 1 and "--api-key is empty" in empty.stderr
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 def test_killed_during_large_upsert_leaves_no_partial_version(
     database_url: str, server_factory: Callable[..., Server]
