@@ -128,6 +128,36 @@ def test_case_06_a_member_name_twice_is_refused(
     assert no_dataset(client, unique_name)
 
 
+def test_a_repeated_source_id_in_a_file_names_the_first_line(
+    client: groundset.Client, run: Any, tmp_path: Path, unique_name: str
+) -> None:
+    """A file's records are named by line (``FILE:LINE:``): the first record with the id too,
+    not by a 0-based row beside 1-based lines."""
+    file = tmp_path / "dup.jsonl"
+    file.write_text('{"id":1,"input":{"q":1}}\n{"id":"1","input":{"q":2}}\n{"id":1.0,"input":{"q":3}}\n')
+    with pytest.raises(groundset.ExampleError) as by_sdk:
+        client.upsert_dataset(name=unique_name, path=file, source_id_key="id")
+    assert [(issue.line, issue.row, issue.code) for issue in by_sdk.value.errors] == [
+        (2, 1, "duplicate_source_id"),
+        (3, 2, "duplicate_source_id"),
+    ]
+    assert [issue.message for issue in by_sdk.value.errors] == ['the source id "1" is also the id of line 1'] * 2
+    done = run("hash", str(file), "--id-key", "id")
+    assert done.exit_code == 1, done.output
+    assert f'{file}:3: duplicate_source_id at $.id [source id 1]: the source id "1" is also the id of line 1\n' in (
+        done.stderr
+    )
+    # In memory, records are rows (0-based, as "row N:" counts them) on both sides.
+    with pytest.raises(groundset.ExampleError) as in_memory:
+        client.upsert_dataset(
+            name=unique_name, examples=[{"id": 1, "input": {}}, {"id": "1", "input": {}}], source_id_key="id"
+        )
+    assert str(in_memory.value) == (
+        'row 1: duplicate_source_id at $.id [source id 1]: the source id "1" is also the id of row 0'
+    )
+    assert no_dataset(client, unique_name)
+
+
 def test_case_07_numeric_source_ids(client: groundset.Client, run: Any, unique_name: str) -> None:
     folder = CASES / "07-numeric-source-ids"
     too_big = folder / "int64-ids.jsonl"

@@ -100,6 +100,16 @@ def test_local_check_lists_what_the_server_would(client: groundset.Client, uniqu
             client.upsert_dataset(name=unique_name, path=path, source_id_key="id", validate=validate)
         assert issues(from_file.value) == EXPECTED
         assert [issue.line for issue in from_file.value.errors] == [4, 41, 201]
+        # Named FILE:LINE, as the reader's own errors and the CLI name a file's records.
+        assert str(from_file.value).startswith(f"{path}: 3 bad records:\n  {path}:4: schema_violation")
+        assert f"\n  {path}:201: schema_violation" in str(from_file.value)
+    # A small file is one request: the server's refusal, named the same way.
+    small_file = tmp_path / "small.jsonl"
+    small_file.write_text("".join(groundset.canonicalize(row).decode() + "\n" for row in BAD))
+    with pytest.raises(groundset.ExampleError) as small_refusal:
+        client.upsert_dataset(name=unique_name, path=small_file, source_id_key="id")
+    assert f"\n  {small_file}:1: schema_violation" in str(small_refusal.value)
+    assert "row " not in str(small_refusal.value)
     assert [e.source_id for e in client.get_dataset(name=unique_name).examples] == ["a"]
 
 

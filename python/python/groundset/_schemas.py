@@ -8,6 +8,7 @@ example, schema path, message) as the server's ``schema_violation`` would.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,11 +108,13 @@ def check_examples(
     source_ids: Sequence[str],
     contents: Sequence[Mapping[str, Any]],
     texts: Sequence[tuple[Any, ...]] | None,
+    file: str | os.PathLike[str] | None = None,
 ) -> None:
     """Raise :class:`ExampleError` (code ``schema_violation``) listing every violation of the
     examples (up to :data:`groundset.MAX_REPORTED_ERRORS`, then a count), as the server would:
     ``row`` the example's index, ``line`` its line in a file, ``path`` inside the example
-    (``$.input.question``), ``schema_path`` the keyword's JSON Pointer."""
+    (``$.input.question``), ``schema_path`` the keyword's JSON Pointer; the message names a
+    file's records ``FILE:LINE:`` as the reader's errors do."""
     if validator.is_empty:
         return
     issues: list[RecordIssue] = []
@@ -140,13 +143,15 @@ def check_examples(
         )
     if issues:
         kept = issues[:MAX_REPORTED_ERRORS]
-        raise ExampleError.from_issues(kept, len(issues) - len(kept))
+        raise ExampleError.from_issues(kept, len(issues) - len(kept), file=_name(file))
 
 
-def violations_from_problem(problem: Mapping[str, Any], texts: Sequence[tuple[Any, ...]] | None) -> ExampleError:
+def violations_from_problem(
+    problem: Mapping[str, Any], texts: Sequence[tuple[Any, ...]] | None, file: str | os.PathLike[str] | None = None
+) -> ExampleError:
     """The server's ``schema_violation`` refusal of a one-request sync as the
     :class:`ExampleError` the local check raises: the same issues, each ``path`` within the
-    example, ``row`` its index, ``line`` its line in a file."""
+    example, ``row`` its index, ``line`` its line in ``file`` (named ``FILE:LINE:``)."""
     issues = []
     for entry in problem.get("errors") or []:
         path, line = str(entry["path"]), None
@@ -168,4 +173,8 @@ def violations_from_problem(problem: Mapping[str, Any], texts: Sequence[tuple[An
                 schema_path=entry.get("schema_path"),
             )
         )
-    return ExampleError.from_issues(issues, int(problem.get("more_errors") or 0))
+    return ExampleError.from_issues(issues, int(problem.get("more_errors") or 0), file=_name(file))
+
+
+def _name(file: str | os.PathLike[str] | None) -> str | None:
+    return None if file is None else os.fspath(file)

@@ -370,7 +370,7 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
     except ValidationError as error:
         if error.code != SCHEMA_VIOLATION:
             raise
-        raise violations_from_problem(error.problem, prepared.texts) from None
+        raise violations_from_problem(error.problem, prepared.texts, prepared.args.path) from None
     except ConflictError as error:
         if error.code not in GUARD_CODES:
             raise
@@ -450,7 +450,7 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
         base, needed = plan["base_version_id"], set(plan["needed_source_ids"])
         if args.validate and plan.get("dataset_schema") is not None:
             validator = validator_of(DatasetSchema.from_json(plan["dataset_schema"]))
-            check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts)
+            check_examples(validator, prepared.source_ids, prepared.contents, prepared.texts, prepared.args.path)
         if _already_matches(plan, args):
             return UpsertResult(
                 dataset_id=plan["dataset_id"],

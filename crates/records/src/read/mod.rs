@@ -384,11 +384,12 @@ pub(crate) fn finish(parts: Vec<Vec<(usize, usize, Processed)>>, options: &ReadO
                     source_id: Some(source_id),
                     ..
                 }),
-                Some((first_line, first_index)),
+                Some((first_line, _)),
             ) => {
                 let id_key = options.id_key.as_deref().unwrap_or("id");
-                let message =
-                    format!("the source id {source_id:?} is also the id of row {first_index} (line {first_line})");
+                // A file's records are named by their line everywhere (`FILE:LINE:`), so the
+                // other record is too; a 0-based row beside 1-based lines read as an off-by-one.
+                let message = format!("the source id {source_id:?} is also the id of line {first_line}");
                 Refused {
                     error: record_error(RecordCode::DuplicateSourceId, message).within_key(id_key),
                     source_id: Some(source_id),
