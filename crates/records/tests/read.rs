@@ -217,7 +217,9 @@ fn a_json_file_gives_each_item_its_line_and_reads_past_bad_items() {
         Some(canonhash::TextPosition { line: 10, column: 5 })
     );
     assert!(
-        duplicate.message().contains("is also the id of line 3 (array item 4, from 0)")
+        duplicate
+            .message()
+            .contains("is also the id of line 3 (array item 4, from 0)")
             && duplicate.message().ends_with("(array item 4, from 0)"),
         "{duplicate}"
     );
