@@ -28,7 +28,10 @@ async function timed(examples = rows) {
   await upsertDataset({ client, dataset, examples, sourceIdKey: "id", progress: false });
   return (performance.now() - started) / 1000;
 }
+// Resident memory (MB) with the examples loaded, and the peak once the initial sync is done.
+const rssRows = process.memoryUsage().rss / 2 ** 20;
 const initial = await timed();
+const memory = { rss_rows_mb: rssRows, max_rss_initial_mb: process.resourceUsage().maxRSS / 1024 };
 const runs = [];
 const cpu = [];
 for (let run = 0; run < Number(repeat); run++) {
@@ -43,5 +46,8 @@ for (let run = 0; run < Number(repeat); run++) {
     runs.push(await timed());
   }
 }
-const figures = scenario === "changed" ? { initial, changed: runs, changed_cpu: cpu } : { initial, unchanged: runs };
+const figures =
+  scenario === "changed"
+    ? { initial, changed: runs, changed_cpu: cpu, ...memory }
+    : { initial, unchanged: runs, ...memory };
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -71,6 +71,14 @@ class CpuMeter:
         used += [time.process_time() - client, self.server() - server]
 
 
+def _rss_mb(field: str) -> float:
+    """This process's resident memory (``VmRSS``) or its peak so far (``VmHWM``), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
     work()
@@ -227,7 +235,9 @@ def unchanged_figures(
                 if python:
                     assert server.process is not None
                     meter = CpuMeter(server.process.pid)
+                    figures["rss_rows_mb"] = _rss_mb("VmRSS")
                     figures["initial"] = timed(sync)
+                    figures["max_rss_initial_mb"] = _rss_mb("VmHWM")
                     if changed:
                         key, runs, cpu = "changed", [], []
                         for run in range(repeat):
