@@ -120,9 +120,10 @@ def test_snippet(snippet: Snippet, place_of: Callable[[Path], Place], compiled_t
     elif snippet.language == "python":
         script = place.directory / f"{snippet.stem}.py"
         script.write_text(snippet.code, encoding="utf-8")
-        run([str(VENV_BIN / "python"), script.name], place, snippet.id)
+        # A deprecated name in the docs teaches it: its DeprecationWarning fails the block.
+        run([str(VENV_BIN / "python"), "-W", "error::DeprecationWarning", script.name], place, snippet.id)
     elif snippet.language == "ts":
-        run(["node", str(compiled_typescript.script(snippet))], place, snippet.id)
+        run(["node", "--throw-deprecation", str(compiled_typescript.script(snippet))], place, snippet.id)
     elif snippet.language == "bash":
         run_bash(snippet.code, place, snippet.id)
     elif snippet.language in PARSE:
