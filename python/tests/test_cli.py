@@ -298,12 +298,22 @@ def test_json_refusals_print_json(run: Any, tmp_path: Path, unique_name: str) ->
 
 
 def test_connection_mistakes_name_their_fix(api_key_server: ServerProcess, tmp_path: Path) -> None:
-    """A missing API key says how to give one; a base URL ending in /v1 is refused before any
-    request (every route is /v1/..., so it would be a bare 404)."""
+    """A missing API key says how to give one, a wrong one that it was refused; a base URL
+    ending in /v1 is refused before any request (every route is /v1/..., so it would be a bare
+    404)."""
     env = {"GROUNDSET_API_KEY": "", "COLUMNS": "200"}
     keyless = CliRunner().invoke(app, ["--base-url", api_key_server.base_url, "datasets"], env=env)
     assert keyless.exit_code == 1 and "401" in keyless.stderr
     assert "hint: set GROUNDSET_API_KEY, or pass --api-key KEY before the command" in plain(keyless.stderr)
+    # A key sent and refused is not a missing one: the hint says so, by option and by variable.
+    refused_key = "the server refused the API key sent, from --api-key or GROUNDSET_API_KEY"
+    for argv, environment in (
+        (["--api-key", "wrong"], env),
+        ([], {**env, "GROUNDSET_API_KEY": "wrong"}),
+    ):
+        wrong = CliRunner().invoke(app, ["--base-url", api_key_server.base_url, *argv, "datasets"], env=environment)
+        assert wrong.exit_code == 1 and "401" in wrong.stderr
+        assert refused_key in plain(wrong.stderr) and "hint: set" not in plain(wrong.stderr), wrong.stderr
     versioned = CliRunner().invoke(app, ["--base-url", api_key_server.base_url + "/v1", "datasets"], env=env)
     assert versioned.exit_code == 1
     assert f"base_url is the server's root, without /v1: '{api_key_server.base_url}'" in plain(versioned.stderr)

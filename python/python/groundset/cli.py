@@ -13,6 +13,7 @@ Every error is printed on stderr and exits with status 1 (2 for a usage error); 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import enum
 import json
@@ -195,11 +196,16 @@ def _connection(
     ] = False,
 ) -> None:
     context.obj = Connection(base_url=base_url, api_key=api_key)
+    _KEY_SENT.set(bool(api_key))
 
 
 def _fail(message: str, status: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
     raise typer.Exit(status)
+
+
+_KEY_SENT: contextvars.ContextVar[bool] = contextvars.ContextVar("groundset_cli_key_sent", default=False)
+"""Whether this invocation sends an API key (--api-key or GROUNDSET_API_KEY), for a 401's hint."""
 
 
 def _refuse(
@@ -249,7 +255,7 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         code = error.code
         details = {"status": error.status, "problem": error.problem}
         if isinstance(error, AuthenticationError):
-            message += " (hint: set GROUNDSET_API_KEY, or pass --api-key KEY before the command)"
+            message += _key_hint()
     elif isinstance(error, HashError):
         code = error.code
     elif isinstance(error, (ValueError, TypeError)):
@@ -257,6 +263,16 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
     elif isinstance(error, OSError):
         code = "io_error"
     _refuse(json_output, message, code=code, details=details, status=status)
+
+
+def _key_hint() -> str:
+    """What to do about a 401: give a key when none was sent, else check the one that was."""
+    if _KEY_SENT.get():
+        return (
+            " (the server refused the API key sent, from --api-key or GROUNDSET_API_KEY: check it is "
+            "the key the server runs with)"
+        )
+    return " (hint: set GROUNDSET_API_KEY, or pass --api-key KEY before the command)"
 
 
 def _guarded(action: Callable[[], T], json_output: bool = False, status: int = 1) -> T:
