@@ -134,3 +134,35 @@ def test_a_planned_sync_of_awkward_ids_against_the_server(server: ServerProcess,
         held = {example.source_id: example.output for example in client.get_dataset(name=unique_name).examples}
         assert held[AWKWARD_IDS[0]] == {"a": "edited"} and held[AWKWARD_IDS[5]] == {"a": "edited too"}
         assert set(held) == {row["id"] for row in rows}
+
+
+class BusyOnce(Recorder):
+    """The real transport, but the first NDJSON request to ``path`` is answered 503
+    (Retry-After: 0) after its body was read whole, as a busy server would."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.refused: list[bytes] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        ndjson = request.headers.get("content-type") == "application/x-ndjson"
+        if request.url.path == self.path and ndjson and not self.refused:
+            self.refused.append(request.read())
+            return httpx.Response(503, headers={"retry-after": "0"}, json={"title": "busy"})
+        return super().handle_request(request)
+
+
+@pytest.mark.parametrize("path", ["/v1/datasets/upsert/plan", "/v1/datasets/upsert"])
+def test_a_retried_body_is_streamed_again_whole(server: ServerProcess, unique_name: str, path: str) -> None:
+    rows = records(3_000)
+    with groundset.Client(base_url=server.base_url) as client:
+        client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+    rows[7] = {**rows[7], "output": {"a": "edited"}}
+    busy = BusyOnce(path)
+    with groundset.Client(base_url=server.base_url, http_client=httpx.Client(transport=busy), max_retries=1) as client:
+        result = client.upsert_dataset(name=unique_name, examples=rows, source_id_key="id")
+    assert (result.updated, result.unchanged) == (1, 2_999)
+    # The refused attempt and the retry sent the same bytes: the body's blocks were made anew.
+    retried = [body for _, sent_path, _, body in busy.sent if sent_path == path][-1]
+    assert busy.refused == [retried] and retried.count(b"\n") == 3_001
