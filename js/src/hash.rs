@@ -6,15 +6,14 @@ use std::sync::mpsc;
 use canonhash::HashError;
 use groundset_records::check_structured_members;
 use napi::Env;
-use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Utf16String};
+use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Utf16String};
 use napi_derive::napi;
 use rayon::prelude::*;
 
+use crate::direct::{NameTable, Scratch};
 use crate::error::to_napi;
 use crate::read::NativeIssue;
-use crate::value::{
-    Names, Strings, Tape, TapeError, count_from_js, example_hash as hash_example, read_text, with_single_value,
-};
+use crate::value::{Names, Strings, Tape, TapeError, count_from_js, example_hash_direct, read_text, with_single_value};
 
 /// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
 /// `canonicalize_value`).
@@ -53,8 +52,10 @@ pub fn example_hash(
 ) -> napi::Result<String> {
     let text = read_text(&env, &strings, count_from_js(units)?)?;
     let names = Names::new(&names);
+    let table = names.table();
     let mut reader = Tape::new(&tape, &text, &names);
-    let hash = hash_example(&mut reader, &mut Strings::default()).map_err(|e| e.into_napi())?;
+    let hash = example_hash_direct(&mut reader, &table, &mut Scratch::default(), &mut Strings::default())
+        .map_err(|e| e.into_napi())?;
     if !reader.at_end() {
         return Err(TapeError::Malformed.into_napi());
     }
@@ -64,8 +65,10 @@ pub fn example_hash(
 /// A part of a batch, owned, so that a worker thread can hash it.
 struct Part {
     slots: Vec<f64>,
-    text: Vec<u16>,
+    text: Utf16String,
     names: Names,
+    /// The names' ranks and literals for the fast path.
+    table: NameTable,
     /// The index of the part's first example in the batch.
     first: usize,
     /// How many examples the JS side wrote on the tape.
@@ -145,13 +148,14 @@ impl Part {
         starts
             .into_par_iter()
             .with_min_len(32)
-            .map_init(Strings::default, |strings, mut reader| {
-                match hash_example(&mut reader, strings) {
+            .map_init(
+                || (Strings::default(), Scratch::default()),
+                |(strings, scratch), mut reader| match example_hash_direct(&mut reader, &self.table, scratch, strings) {
                     Ok(hash) => Ok(Ok(hash)),
                     Err(TapeError::Hash(error)) => Ok(Err(error)),
                     Err(malformed) => Err(malformed),
-                }
-            })
+                },
+            )
             .collect()
     }
 }
@@ -178,17 +182,17 @@ pub struct HashedExamples {
 /// The content hashes of a batch of examples, and the error of every example that fails.
 ///
 /// `next_part` writes the next part of the batch on a tape and returns
-/// `{tape, strings, units, names, count}` (see `value.rs`; `count` examples), or `null` at the
+/// `{tape, text, units, names, count}` (see `value.rs`; `count` examples; `text` is the tape's
+/// strings joined, `units` long), or `null` at the
 /// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
 /// overlap. With `rule`, the examples are structured records: each part also has `members`,
 /// `memberShapes` and `memberNames` (see `Members`), and an example that breaks the record layer's
 /// member rule (`check_structured_members`, the rule of files) fails with that rule's issue,
 /// whatever else is wrong with it.
 #[napi(
-    ts_args_type = "nextPart: () => { tape: Float64Array, strings: string[], units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
+    ts_args_type = "nextPart: () => { tape: Float64Array, text: string, units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
 )]
 pub fn hash_examples(
-    env: Env,
     next_part: Function<(), Option<Object>>,
     rule: Option<MemberRule>,
 ) -> napi::Result<HashedExamples> {
@@ -197,8 +201,10 @@ pub fn hash_examples(
     let mut examples = 0;
     while let Some(written) = next_part.call(())? {
         let tape: Float64ArraySlice = written.get_named_property("tape")?;
-        let strings: Array = written.get_named_property("strings")?;
-        let units = count_from_js(written.get_named_property("units")?)?;
+        let text: Utf16String = written.get_named_property("text")?;
+        if text.len() != count_from_js(written.get_named_property("units")?)? {
+            return Err(TapeError::Malformed.into_napi());
+        }
         let names: Vec<Utf16String> = written.get_named_property("names")?;
         let count = count_from_js(written.get_named_property("count")?)?;
         let members = match &rule {
@@ -215,10 +221,12 @@ pub fn hash_examples(
                 })
             }
         };
+        let names = Names::new(&names);
         let part = Part {
             slots: tape.to_vec(),
-            text: read_text(&env, &strings, units)?,
-            names: Names::new(&names),
+            text,
+            table: names.table(),
+            names,
             first: examples,
             count,
             members,
@@ -264,6 +272,38 @@ pub fn hash_examples(
         }
     }
     Ok(HashedExamples { hashes, failures })
+}
+
+/// [`manifest_digest`] of pairs given as one text: each source id then its content hash, one
+/// after the other, `lengths` holding each one's UTF-16 units in that order. Two strings to
+/// copy out of V8 instead of two per pair (a million pairs: 2 million napi strings).
+#[napi]
+pub fn manifest_digest_joined(text: Utf16String, lengths: Uint32Array) -> napi::Result<String> {
+    let malformed = || napi::Error::new(napi::Status::InvalidArg, "the lengths do not divide the text");
+    if !lengths.len().is_multiple_of(2) {
+        return Err(malformed());
+    }
+    let mut decoded = String::with_capacity(text.len());
+    let mut ranges = Vec::with_capacity(lengths.len());
+    let mut unit = 0;
+    for &length in lengths.iter() {
+        let end = unit + length as usize;
+        let units = text.get(unit..end).ok_or_else(malformed)?;
+        let start = decoded.len();
+        for char in char::decode_utf16(units.iter().copied()) {
+            decoded.push(char.map_err(|_| malformed())?);
+        }
+        ranges.push(start..decoded.len());
+        unit = end;
+    }
+    if unit != text.len() {
+        return Err(malformed());
+    }
+    Ok(canonhash::manifest_digest(
+        ranges
+            .chunks_exact(2)
+            .map(|pair| (&decoded[pair[0].clone()], &decoded[pair[1].clone()])),
+    ))
 }
 
 /// The digest of a dataset version from its `(source_id, content_hash)` pairs, given as two

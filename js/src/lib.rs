@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod canon;
+mod direct;
 mod error;
 mod hash;
 mod read;

@@ -21,16 +21,17 @@ use canonhash::{HashError, Value};
 use napi::bindgen_prelude::{Array, Utf16String};
 use napi::{Env, JsValue, check_status, sys};
 
+use crate::direct::{NameTable, Scratch, Writer};
 use crate::error::to_napi;
 
-const NULL: f64 = 0.0;
-const FALSE: f64 = 1.0;
-const TRUE: f64 = 2.0;
-const NUMBER: f64 = 3.0;
-const STRING: f64 = 4.0;
-const ARRAY: f64 = 5.0;
-const OBJECT: f64 = 6.0;
-const ABSENT: f64 = 7.0;
+pub(crate) const NULL: f64 = 0.0;
+pub(crate) const FALSE: f64 = 1.0;
+pub(crate) const TRUE: f64 = 2.0;
+pub(crate) const NUMBER: f64 = 3.0;
+pub(crate) const STRING: f64 = 4.0;
+pub(crate) const ARRAY: f64 = 5.0;
+pub(crate) const OBJECT: f64 = 6.0;
+pub(crate) const ABSENT: f64 = 7.0;
 
 /// Why a tape could not be decoded.
 #[derive(Debug)]
@@ -169,6 +170,11 @@ impl Names {
     pub(crate) fn new<U: std::ops::Deref<Target = [u16]>>(names: &[U]) -> Self {
         Names(names.iter().map(|name| decode_utf16(name)).collect())
     }
+
+    /// The names' ranks and canonical literals, for the fast path ([`example_hash_direct`]).
+    pub(crate) fn table(&self) -> NameTable {
+        NameTable::new(&self.0)
+    }
 }
 
 /// The strings of one value or example, decoded into one buffer (reused from example to
@@ -205,13 +211,18 @@ impl<'t> Tape<'t> {
         self.slot == self.slots.len() && self.unit == self.text.len()
     }
 
-    fn next_slot(&mut self) -> Result<f64, TapeError> {
+    /// The next slot, not moving past it.
+    pub(crate) fn peek(&self) -> Option<f64> {
+        self.slots.get(self.slot).copied()
+    }
+
+    pub(crate) fn next_slot(&mut self) -> Result<f64, TapeError> {
         let slot = *self.slots.get(self.slot).ok_or(TapeError::Malformed)?;
         self.slot += 1;
         Ok(slot)
     }
 
-    fn next_count(&mut self) -> Result<usize, TapeError> {
+    pub(crate) fn next_count(&mut self) -> Result<usize, TapeError> {
         let count = self.next_slot()?;
         if count >= 0.0 && count.fract() == 0.0 && count <= f64::from(u32::MAX) {
             Ok(count as usize)
@@ -220,7 +231,7 @@ impl<'t> Tape<'t> {
         }
     }
 
-    fn next_units(&mut self) -> Result<&'t [u16], TapeError> {
+    pub(crate) fn next_units(&mut self) -> Result<&'t [u16], TapeError> {
         let length = self.next_count()?;
         let units = self
             .text
@@ -316,7 +327,7 @@ pub(crate) struct Builder<'t, 's> {
 impl<'t: 's, 's> Builder<'t, 's> {
     /// The next value; `None` for [`ABSENT`].
     fn optional_value(&mut self) -> Result<Option<Value<'s>>, TapeError> {
-        if self.tape.slots.get(self.tape.slot) == Some(&ABSENT) {
+        if self.tape.peek() == Some(ABSENT) {
             self.tape.slot += 1;
             return Ok(None);
         }
@@ -410,4 +421,22 @@ pub(crate) fn example_hash(tape: &mut Tape<'_>, strings: &mut Strings) -> Result
     let metadata = builder.optional_value().map_err(|e| e.within_key("metadata"))?;
     let output = builder.optional_value().map_err(|e| e.within_key("output"))?;
     Ok(canonhash::example_hash(&input, output.as_ref(), metadata.as_ref())?)
+}
+
+/// [`example_hash`] by the fast path where it applies (see `direct.rs`): the same hash, and for
+/// an example it does not write, the general path's hash or error. `table` is the table of the
+/// tape's names.
+pub(crate) fn example_hash_direct<'t>(
+    tape: &mut Tape<'t>,
+    table: &'t NameTable,
+    scratch: &mut Scratch<'t>,
+    strings: &mut Strings,
+) -> Result<String, TapeError> {
+    let start = *tape;
+    let example = tape.next_example()?;
+    if Writer::new(example, table).example(scratch).is_ok() {
+        return Ok(canonhash::sha256_hex(&scratch.out));
+    }
+    *tape = start;
+    example_hash(tape, strings)
 }

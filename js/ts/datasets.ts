@@ -11,7 +11,7 @@ import { PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
-import { callNative, native } from "./native.js";
+import { manifestDigestOfColumns } from "./hash.js";
 import { progressShown } from "./progress.js";
 import {
   checkOptionKeys,
@@ -207,7 +207,7 @@ const DIGEST_DIFFERS = "digest_differs";
  * the core as they are: they are checked strings already.
  */
 function preparedDigest(prepared: PreparedExamples): string {
-  return callNative(() => native.manifestDigest(prepared.sourceIds, prepared.contentHashes));
+  return manifestDigestOfColumns(prepared.sourceIds, prepared.contentHashes);
 }
 
 function upsertResult(wire: Schemas["UpsertResult"]): UpsertResult {

@@ -125,9 +125,10 @@ class Members implements IterableIterator<unknown> {
 
   /** The members of the examples taken since the last call, for the part that holds them. */
   take(): { members: Float64Array; memberShapes: Float64Array; memberNames: string[] } {
+    // The constructor copies a plain array at once; `Float64Array.from` steps an iterator.
     const taken = {
-      members: Float64Array.from(this.examples),
-      memberShapes: Float64Array.from(this.shapes),
+      members: new Float64Array(this.examples),
+      memberShapes: new Float64Array(this.shapes),
       memberNames: this.names,
     };
     [this.shapeIds, this.nameIds, this.examples, this.shapes, this.names] = [new Map(), new Map(), [], [], []];
@@ -224,5 +225,28 @@ export function manifestDigest(pairs: Iterable<readonly [string, string]>): stri
     contentHashes.push(manifestString(pair[1], index, 1));
     index++;
   }
-  return callNative(() => native.manifestDigest(sourceIds, contentHashes));
+  return manifestDigestOfColumns(sourceIds, contentHashes);
+}
+
+/**
+ * {@link manifestDigest} of pairs given as two columns of checked strings (no lone surrogate),
+ * handed to the core as one text: a string per pair would cost two copies out of V8 each.
+ */
+export function manifestDigestOfColumns(sourceIds: readonly string[], contentHashes: readonly string[]): string {
+  const count = sourceIds.length;
+  if (contentHashes.length !== count) {
+    throw new TypeError("source ids and content hashes differ in number");
+  }
+  const lengths = new Uint32Array(count * 2);
+  let text = "";
+  const parts: string[] = new Array(count * 2);
+  for (let index = 0; index < count; index++) {
+    const [sourceId, contentHash] = [sourceIds[index] as string, contentHashes[index] as string];
+    lengths[index * 2] = sourceId.length;
+    lengths[index * 2 + 1] = contentHash.length;
+    parts[index * 2] = sourceId;
+    parts[index * 2 + 1] = contentHash;
+  }
+  text = parts.join("");
+  return callNative(() => native.manifestDigestJoined(text, lengths));
 }

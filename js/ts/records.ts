@@ -43,6 +43,8 @@ export interface PreparedExamples {
   values?: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] };
   /** A file's records only: the 1-based line where each starts. */
   lines?: ArrayLike<number>;
+  /** A file's records only: the file, as given, that names them (`FILE:LINE:`) in errors. */
+  file?: string;
 }
 
 /** A bad record, with the line that reports it in an {@link ExampleError}'s message. */
@@ -357,7 +359,12 @@ export function prepareExamples<R extends ExampleRecord>(
   const ids = found.map((one) => one.id);
   if (sourceIdKey !== undefined || sourceId !== undefined) {
     // The id values found, checked in one call; a refused one leaves its record without an id.
-    const checked = found.flatMap((one, index) => (one.hasId ? [index] : []));
+    const checked: number[] = [];
+    found.forEach((one, index) => {
+      if (one.hasId) {
+        checked.push(index);
+      }
+    });
     const values = checked.map((index) => ids[index]);
     const refused = checkIds(
       values,
