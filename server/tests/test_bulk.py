@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -18,7 +20,7 @@ from fastapi.testclient import TestClient
 from groundset_server.app import create_app
 from groundset_server.config import Settings
 from groundset_server.db import dialect
-from groundset_server.db.engine import make_engine
+from groundset_server.db.engine import SQLITE_PAGE_BYTES, make_engine, run_migrations
 from groundset_server.engine.upsert import CurrentExample, RawExample, Step, Sync
 from tests.conftest import example
 
@@ -207,3 +209,16 @@ def test_a_refusal_while_the_body_is_still_read_writes_nothing(small_blocks: Tes
     # The server still serves, and the body goes in whole.
     whole = small_blocks.post("/v1/datasets/upsert", content=ndjson(header, items), headers=NDJSON)
     assert whole.status_code == 200 and whole.json()["created"] == 290, whole.text
+
+
+def test_a_new_sqlite_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as made:
+        made.execute("CREATE TABLE kept (x INTEGER)")
+    for path, size in ((tmp_path / "new.db", SQLITE_PAGE_BYTES), (old, 4096)):
+        engine = make_engine(f"sqlite:///{path}")
+        run_migrations(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == size
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        engine.dispose()

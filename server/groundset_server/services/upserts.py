@@ -461,8 +461,9 @@ def _digest_differs(
     )
 
 
-_QUEUED_BATCHES = 4
-"""Decoded batches waiting for the writer thread at most (~1 MiB of body each)."""
+_QUEUED_BATCHES = 2
+"""Decoded batches waiting for the writer thread at most (~1 MiB of body each): the decoder
+runs ahead of the writer, so more would only hold more memory."""
 
 
 class _Failed(NamedTuple):
