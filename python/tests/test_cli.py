@@ -63,6 +63,11 @@ def test_upsert_jsonl_then_no_change_then_mirror(run: Any, tmp_path: Path, uniqu
         run("diff", unique_name, "--from", listed[1]["id"], "--to", listed[0]["id"], "--json").stdout
     )
     assert diff_json["deleted"] == ["c"]
+    # Without --to the latest version, without --from the version before --to, as the web UI's diff.
+    for defaulted in ([], ["--to", listed[0]["id"]], ["--from", listed[1]["id"]]):
+        assert json.loads(run("diff", unique_name, *defaulted, "--json").stdout) == diff_json, defaulted
+    first = run("diff", unique_name, "--to", listed[1]["id"])
+    assert first.exit_code == 1 and f"version {listed[1]['id']} is the dataset's first" in plain(first.output)
 
     datasets = run("datasets", "--json")
     assert unique_name in [d["name"] for d in json.loads(datasets.stdout)]

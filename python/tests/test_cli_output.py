@@ -106,12 +106,11 @@ def test_refusals_name_the_cli_flags(run: Any, client: groundset.Client, tmp_pat
     """Where the SDK would say version_id= or `force: true`, the CLI names its own flags."""
     client.upsert_dataset(name=unique_name, examples=[{"id": "a", "input": {"q": 1}}], source_id_key="id")
     cases = [
-        (["export", unique_name, "-o", str(tmp_path / "x.jsonl"), "--tag", "3"], 1, "--tag '3'", "pass --version 3"),
-        (["experiments", unique_name, "--tag", "3"], 1, "--tag '3'", "pass --version 3"),
-        (["diff", unique_name, "--from-tag", "12", "--to", "1"], 1, "--from-tag '12'", "pass --from 12"),
-        (["diff", unique_name, "--from", "1"], 2, "'--to'", "give --to ID or --to-tag TAG"),
+        (["export", unique_name, "-o", str(tmp_path / "x.jsonl"), "--tag", "3"], 2, "--tag '3'", "pass --version 3"),
+        (["experiments", unique_name, "--tag", "3"], 2, "--tag '3'", "pass --version 3"),
+        (["diff", unique_name, "--from-tag", "12", "--to", "1"], 2, "--from-tag '12'", "pass --from 12"),
         (["compare", "-d", unique_name, "n", "n", "--head-tag", "7"], 2, "--head-tag '7'", "pass --head-version 7"),
-        (["tag", unique_name, "123", "1"], 1, "TAG '123'", "a tag needs another character"),
+        (["tag", unique_name, "123", "1"], 2, "TAG '123'", "a tag needs another character"),
     ]
     for args, status, where, fix in cases:
         refused = run(*args)

@@ -66,7 +66,7 @@ def test_tag_untag_history_and_versions(run: Any, tmp_path: Path, unique_name: s
     shown = run("tags", unique_name, "old")
     assert shown.exit_code == 0 and "deleted" in shown.output
     digits = run("tag", unique_name, "12", v1)
-    assert digits.exit_code == 1 and "all digits" in digits.output
+    assert digits.exit_code == 2 and "all digits" in digits.output
     # A tag with '/' (or only whitespace) is refused by the server, and the CLI says why.
     for bad in ("a/b", "/", "a/history", " "):
         for command in (["tag", unique_name, bad, v1], ["untag", unique_name, bad], ["tags", unique_name, bad]):

@@ -95,6 +95,10 @@ test("search finds examples by text and by source id as the API's q does; no mat
   await expect(page).toHaveURL(/[?&]q=Zebra/);
   expect(await search("Zebra")).toEqual(["item-077"]);
   await expect.poll(() => sourceIds(shown)).toEqual(["item-077"]);
+  // The line above the table says the search reads text too, not only ids.
+  await expect(
+    page.getByText("Examples whose source id or text matches “Zebra”, oldest first, 1 on this page."),
+  ).toBeVisible();
 
   await box.fill("needle-42");
   await page.getByRole("button", { name: "Search" }).click();

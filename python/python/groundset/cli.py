@@ -52,7 +52,7 @@ from groundset.errors import (
     HashError,
     bad_records,
 )
-from groundset.types import Version
+from groundset.types import Diff, Version
 
 __all__ = ["app", "main"]
 
@@ -355,10 +355,11 @@ def _digit_tag(*options: tuple[str | None, str, str | None]) -> str | None:
 
 
 def _refuse_digit_tag(json_output: bool, *options: tuple[str | None, str, str | None]) -> None:
-    """:func:`_digit_tag`'s refusal (code ``invalid_tag``, exit status 1 as the server's was)."""
+    """:func:`_digit_tag`'s refusal (code ``invalid_tag``): a usage mistake found before any
+    request, so exit status 2 as for every other (``compare --head-tag 7`` too)."""
     message = _digit_tag(*options)
     if message is not None:
-        _refuse(json_output, message, code="invalid_tag")
+        _refuse(json_output, message, code="invalid_tag", status=2)
 
 
 def _non_empty(value: str) -> str:
@@ -656,33 +657,70 @@ def _versions_table(found: list[Version]) -> Table:
 def diff(
     context: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
-    from_version: Annotated[str | None, typer.Option("--from", metavar="ID", help="The older version's id.")] = None,
-    to_version: Annotated[str | None, typer.Option("--to", metavar="ID", help="The newer version's id.")] = None,
+    from_version: Annotated[
+        str | None,
+        typer.Option("--from", metavar="ID", help="The older version's id [default: the version before --to]."),
+    ] = None,
+    to_version: Annotated[
+        str | None, typer.Option("--to", metavar="ID", help="The newer version's id [default: the latest].")
+    ] = None,
     json_output: JsonFlag = False,
     from_tag: Annotated[str | None, typer.Option("--from-tag", metavar="TAG", help="The older version by tag.")] = None,
     to_tag: Annotated[str | None, typer.Option("--to-tag", metavar="TAG", help="The newer version by tag.")] = None,
 ) -> None:
-    """The source ids created, updated and deleted between two versions of dataset NAME (each by id or tag)."""
-    for side, version_id, tag in (("from", from_version, from_tag), ("to", to_version, to_tag)):
-        if version_id is None and tag is None:
-            raise typer.BadParameter(f"give --{side} ID or --{side}-tag TAG", param_hint=f"'--{side}'")
+    """The source ids created, updated and deleted between two versions of dataset NAME (each by
+    id or tag; by default the latest and the version before it, as the web UI's diff)."""
     _refuse_digit_tag(json_output, (from_tag, "--from-tag", "--from"), (to_tag, "--to-tag", "--to"))
     connection: Connection = context.obj
-    found = _guarded(
-        lambda: _with_client(
-            connection,
-            lambda client: client.diff_versions(
-                name=name, from_version_id=from_version, to_version_id=to_version, from_tag=from_tag, to_tag=to_tag
-            ),
-        ),
-        json_output,
-    )
+
+    def between(client: Client) -> Diff:
+        to_id, from_id = to_version, from_version
+        if from_id is None and from_tag is None:
+            to_id, from_id = _latest_and_before(client, name, to_id, to_tag)
+        elif to_id is None and to_tag is None:
+            to_id = _latest_and_before(client, name, None, None, before=False)[0]
+        return client.diff_versions(
+            name=name,
+            from_version_id=from_id,
+            to_version_id=to_id,
+            from_tag=from_tag,
+            to_tag=None if to_id is not None else to_tag,
+        )
+
+    found = _guarded(lambda: _with_client(connection, between), json_output)
     if json_output:
         _print_json(dataclasses.asdict(found))
         return
     out.print(f"{name}: version {found.from_version_id} -> {found.to_version_id}")
     for label, ids in (("created", found.created), ("updated", found.updated), ("deleted", found.deleted)):
         out.print(f"{label} ({len(ids)}): {', '.join(ids)}" if ids else f"{label} (0)")
+
+
+def _latest_and_before(
+    client: Client, name: str, to_id: str | None, to_tag: str | None, *, before: bool = True
+) -> tuple[str, str | None]:
+    """``(to, from)`` as the web UI's diff fills them in: ``to`` the version given (by id or
+    tag), else the latest; ``from`` (with ``before``) the version before it. A dataset's first
+    version has none before it: a refusal that says so."""
+    versions = client.list_versions(name=name)  # newest first
+    if not versions:
+        raise ValueError(f"the dataset {name!r} has no version yet")
+    if to_id is None:
+        tagged = [version.id for version in versions if to_tag is None or to_tag in version.tags]
+        if not tagged:
+            raise ValueError(f"the dataset {name!r} has no tag {to_tag!r}")
+        to_id = tagged[0]
+    if not before:
+        return to_id, None
+    at = next((index for index, version in enumerate(versions) if version.id == to_id), None)
+    if at is None:
+        raise ValueError(f"the dataset {name!r} has no version {to_id}")
+    if at + 1 == len(versions):
+        raise ValueError(
+            f"version {to_id} is the dataset's first: all its examples were created with it, and "
+            "there is no version before it to diff against"
+        )
+    return to_id, versions[at + 1].id
 
 
 # ---------------------------------------------------------------- experiments

@@ -89,7 +89,8 @@ export function ExamplesPage() {
                 <>
                   <p className="muted">
                     <small>
-                      {q ? `Examples matching “${q}”` : "Examples"} by id, {page.data.length} on this page
+                      {q ? `Examples whose source id or text matches “${q}”` : "Examples"}, oldest first,{" "}
+                      {page.data.length} on this page
                       {page.next_cursor ? ", more on the next" : ""}.
                     </small>
                   </p>
