@@ -168,7 +168,14 @@ FILTERS: list[list[str]] = [
 FILTERS += [["output_changed"], ["only_base"], ["same_content"], ["changed"]]
 
 
-def test_the_database_path_answers_as_the_full_computation(client: TestClient) -> None:
+@pytest.mark.parametrize("halves", [False, True], ids=["one-statement", "two-halves"])
+def test_the_database_path_answers_as_the_full_computation(
+    client: TestClient, halves: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``halves``: the statement in two halves of the example ids, one in a thread (as from
+    SPLIT_EXAMPLES runs on)."""
+    if halves:
+        monkeypatch.setattr(comparisons, "SPLIT_EXAMPLES", 2)
     engine: sa.Engine = client.app.state.engine  # type: ignore[attr-defined]
     ids = every_class(client)
     pairs = [

@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from math import ldexp
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, overload
 
 import orjson
 import sqlalchemy as sa
@@ -59,6 +59,8 @@ from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
 from groundset_server.services.means import SCALE_BITS, SCALED_SCORE_SUM, clamp, mean
 from groundset_server.services.values import parse_id, render_id
+
+T = TypeVar("T")
 
 TOLERANCE = 1e-9
 NUMERIC_THRESHOLD = 0.1
@@ -855,9 +857,9 @@ ALIGNED = (
     f"WHEN h.error IS NULL THEN {X_RUN_IMPROVEMENT + X_SUCCEEDED + X_BASE_ERROR} "
     f"ELSE {X_BASE_ERROR + X_HEAD_ERROR} END AS rc "
     "FROM experiment_runs b LEFT JOIN experiment_runs h "
-    "ON h.experiment_id = {head} AND h.example_id = b.example_id WHERE b.experiment_id = {base} "
+    "ON h.experiment_id = {head} AND h.example_id = b.example_id WHERE b.experiment_id = {base}{b_range} "
     f"UNION ALL SELECT h.example_id, NULL, h.id, 1, CASE WHEN h.error IS NULL THEN 0 ELSE {X_HEAD_ERROR} END "
-    "FROM experiment_runs h WHERE h.experiment_id = {head} AND NOT EXISTS "
+    "FROM experiment_runs h WHERE h.experiment_id = {head}{h_range} AND NOT EXISTS "
     "(SELECT 1 FROM experiment_runs b WHERE b.experiment_id = {base} AND b.example_id = h.example_id)"
 )
 # The evaluators either experiment has (from the index (run_id, name) alone).
@@ -907,10 +909,21 @@ def _evaluator_code(k: int) -> str:
     )
 
 
-def _comparison_sql(base_id: int, head_id: int, names: list[str]) -> str:
-    """The statement of a row per aligned example, by example id: (example id, its code, then
-    per evaluator its code, base score, head score); its parameters: per evaluator its
-    thresholds (:func:`_evaluator_code`), then its name twice."""
+def _comparison_sql(
+    base_id: int, head_id: int, names: list[str], below: int | None, at_least: int | None
+) -> str:
+    """The statement of a row per aligned example, by example id (those ``below`` and
+    ``at_least`` an example id, if given): (example id, its code, then per evaluator its code,
+    base score, head score); its parameters: per evaluator its thresholds
+    (:func:`_evaluator_code`), then its name twice."""
+    bounds = {
+        side: "".join(
+            f" AND {side}.example_id {operator} {int(bound)}"
+            for operator, bound in (("<", below), (">=", at_least))
+            if bound is not None
+        )
+        for side in "bh"
+    }
     joins, columns = [], []
     for k in range(len(names)):
         joins.append(
@@ -918,9 +931,11 @@ def _comparison_sql(base_id: int, head_id: int, names: list[str]) -> str:
             f" LEFT JOIN experiment_evaluations h{k} ON h{k}.run_id = x.hid AND h{k}.name = ?"
         )
         columns.append(f", ({_evaluator_code(k)}), b{k}.score, h{k}.score")
+    aligned = ALIGNED.format(base=int(base_id), head=int(head_id), b_range=bounds["b"], h_range=bounds["h"])
     return (
         f"SELECT x.example_id, x.st + x.rc{''.join(columns)} "
-        f"FROM ({ALIGNED.format(base=int(base_id), head=int(head_id))}) x{''.join(joins)} "
+        f"FROM ({aligned}) "
+        f"x{''.join(joins)} "
         "ORDER BY x.example_id"
     )
 
@@ -947,7 +962,8 @@ def _compute_in_database(
     scores beyond :data:`LARGEST_COMPARED_SCORE`): the same answer as :func:`_compute_full`."""
     if not (_runs_complete(conn, base_row) and _runs_complete(conn, head_row)):
         return None
-    costs = _CostsAside(conn, (base_row, head_row))
+    rows = (base_row, head_row)
+    costs = _Aside(conn, rows, lambda aside: [tallies_of(aside, row.id) for row in rows])
     try:
         return _compare_in_database(conn, base_row, head_row, thresholds, include_changed, costs)
     finally:
@@ -960,7 +976,7 @@ def _compare_in_database(
     head_row: sa.Row[Any],
     thresholds: Thresholds,
     include_changed: bool,
-    costs: _CostsAside,
+    costs: _Aside[list[tuple[RunCounts, Costs]]],
 ) -> Computed | None:
     names = sorted(name for (name,) in dialect.driver_rows(conn, EVALUATOR_NAMES, base_row.id, head_row.id))
     _check_thresholds(names, thresholds)
@@ -971,7 +987,34 @@ def _compare_in_database(
             params.append((default if given is None else given) - TOLERANCE)
     for name in names:
         params += [name, name]
-    rows = dialect.driver_rows(conn, _comparison_sql(base_row.id, head_row.id, names), *params)
+    middle = None
+    if base_row.example_count >= SPLIT_EXAMPLES:
+        ((middle,),) = dialect.driver_rows(
+            conn,
+            "SELECT example_id FROM experiment_runs WHERE experiment_id = ? "
+            "ORDER BY example_id LIMIT 1 OFFSET ?",
+            base_row.id,
+            base_row.example_count // 2,
+        )
+    if middle is None:
+        rows = dialect.driver_rows(
+            conn, _comparison_sql(base_row.id, head_row.id, names, None, None), *params
+        )
+    else:
+        first = _Aside(
+            conn,
+            (base_row, head_row),
+            lambda aside: dialect.driver_rows(
+                aside, _comparison_sql(base_row.id, head_row.id, names, middle, None), *params
+            ),
+        )
+        try:
+            rest = dialect.driver_rows(
+                conn, _comparison_sql(base_row.id, head_row.id, names, None, middle), *params
+            )
+        finally:
+            first.join()
+        rows = first.result() + rest
     scope = (2, 3) if include_changed else (2,)
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * (2 + 3 * len(names))
     del rows
@@ -1044,7 +1087,8 @@ def _compare_in_database(
         )
 
     base, head = (
-        Side(row, {}, {}, {}, set(), set(), {}, spent, counts) for row, (counts, spent) in costs.result()
+        Side(row, {}, {}, {}, set(), set(), {}, spent, counts)
+        for row, (counts, spent) in zip((base_row, head_row), costs.result(), strict=True)
     )
     aggregates = _aggregates(
         base_row, head_row, (base, head), evaluators, weighted, include_changed, scope_of
@@ -1126,22 +1170,26 @@ def _decode(code: int, scope: tuple[int, ...]) -> tuple[Any, ...]:
     )
 
 
-class _CostsAside:
-    """Each experiment's counts and costs (:func:`costs.tallies`), read on a connection of
-    their own in a thread while the comparison's statement runs on ``conn`` (both databases'
-    drivers let other threads run while a statement executes: two cores, half the wait). Its
-    snapshot must hold the same runs as ``conn``'s: every write to an experiment's runs or
-    evaluations counts up its ``results_revision``, so equal revisions say so; otherwise (a
-    write in between, an in-memory SQLite database) they are read on ``conn``."""
+class _Aside(Generic[T]):
+    """``work`` done on a connection of its own in a thread while the request's goes on with
+    its part of the comparison (both databases' drivers let other threads run while a
+    statement executes: two cores, half the wait). Its snapshot must hold the same runs as the
+    request's: every write to an experiment's runs or evaluations counts up its
+    ``results_revision``, so equal revisions of both experiments say so; otherwise (a write in
+    between, an in-memory SQLite database, an error) ``work`` is done on the request's
+    connection."""
 
-    def __init__(self, conn: sa.Connection, rows: tuple[sa.Row[Any], ...]) -> None:
+    def __init__(
+        self, conn: sa.Connection, rows: tuple[sa.Row[Any], ...], work: Callable[[sa.Connection], T]
+    ):
         self.conn = conn
         self.rows = rows
-        self.found: list[tuple[RunCounts, Costs]] | None = None
+        self.work = work
+        self.found: tuple[T] | None = None
         self.thread: threading.Thread | None = None
         url = conn.engine.url
         if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
-            self.thread = threading.Thread(target=self._read, name="comparison-costs", daemon=True)
+            self.thread = threading.Thread(target=self._read, name="comparison-aside", daemon=True)
             self.thread.start()
 
     def _read(self) -> None:
@@ -1155,8 +1203,8 @@ class _CostsAside:
                     ).all()
                 )
                 if all(revisions.get(row.id) == row.results_revision for row in self.rows):
-                    self.found = [tallies_of(conn, row.id) for row in self.rows]
-        except Exception:  # read again on the request's connection, which raises what it raises
+                    self.found = (self.work(conn),)
+        except Exception:  # done again on the request's connection, which raises what it raises
             self.found = None
 
     def join(self) -> None:
@@ -1164,10 +1212,14 @@ class _CostsAside:
             self.thread.join()
             self.thread = None
 
-    def result(self) -> list[tuple[sa.Row[Any], tuple[RunCounts, Costs]]]:
+    def result(self) -> T:
         self.join()
-        found = self.found or [tallies_of(self.conn, row.id) for row in self.rows]
-        return [(row, tallies) for row, tallies in zip(self.rows, found, strict=True)]
+        return self.work(self.conn) if self.found is None else self.found[0]
+
+
+SPLIT_EXAMPLES = 20_000
+"""From how many runs of the base the comparison's statement runs in two halves of the example
+ids, one aside (:class:`_Aside`)."""
 
 
 PAGE_ROWS = (
