@@ -29,6 +29,14 @@ when the comparison cannot be made.
 
 The verdict counts regressions on `same_content` examples (like for like), and on `changed`
 ones too when asked; an example's `regression` and `improvement` flags follow the same scope.
+
+Two computations give the same answer. Where each side ran once on every example of its
+version (the common case), the database compares the examples (:func:`_compute_in_database`:
+one statement, in two halves on two connections from 20,000 examples, and the costs read
+alongside) and this process reads a few integers per example and the scores its means take;
+a page reads its own examples' runs and evaluations. Otherwise (repetitions, partial runs,
+scores beyond ±1e300 or within 1e-280 of 0) each side is read per example and compared here
+(:func:`_compute_full`).
 """
 
 from __future__ import annotations
@@ -792,6 +800,10 @@ class Computed:
             found = self.selected[(only, order)] = chosen
         return found
 
+    def examples(self) -> int:
+        """How many aligned examples it holds (its weight in :data:`_kept`)."""
+        return len(self.outcomes) if self.coded is None else len(self.coded.ids)
+
     def sides(self, conn: sa.Connection, shown: Sequence[Outcome]) -> tuple[Side, Side]:
         """The sides' data of the ``shown`` examples."""
         if self.coded is None or not shown:
@@ -1415,7 +1427,7 @@ def compare(
                 if in_database
                 else _compute_full(conn, base_row, head_row, thresholds, include_changed)
             )
-            _kept.put(engine, key, computed, len(computed.outcomes))
+            _kept.put(engine, key, computed, computed.examples())
         selected = computed.view(wanted, order)
         start = 0 if last is None else bisect.bisect_right(selected, last, key=lambda o: _place(o, order))
         shown = selected[start : start + limit]
