@@ -86,6 +86,18 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+SETTLE_S = 1.5
+"""The pause before each timed rerun: the server checkpoints SQLite's write-ahead log once it
+has been idle for 0.5 s (``db.engine.WalCheckpointer``), so the ~40 MB the previous rerun (or
+the setup) wrote reach the database file then, as they would before a user's next rerun, not
+inside the next rerun's timing. Back to back, a rerun's server CPU also held part of that
+checkpoint (~0.1 s)."""
+
+
+def settle() -> None:
+    time.sleep(SETTLE_S)
+
+
 def server_phases(
     client: groundset.Client, v2: groundset.UpsertResult, base_id: str, server_pid: int
 ) -> dict[str, tuple[float, float]]:
@@ -162,6 +174,7 @@ def reuse_case(client: groundset.Client, count: int, repeat: int, server_pid: in
     for _ in range(repeat):
         calls = 0
         rerun = None
+        settle()
 
         def run() -> None:
             nonlocal rerun
@@ -180,6 +193,7 @@ def reuse_case(client: groundset.Client, count: int, repeat: int, server_pid: in
     phases: Phases = {}
     for _ in range(repeat):
         assert base.id is not None
+        settle()
         for label, figures in server_phases(client, v2, base.id, server_pid).items():
             phases.setdefault(label, []).append(figures)
     return times, full, calls, phases, cpu, (load_before, load_after)
