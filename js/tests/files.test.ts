@@ -88,6 +88,21 @@ describe("the reading rules", () => {
     expect(error.message).toContain(`${path}:4: field_count at $: `);
   });
 
+  test("a repeated source id names the first record's line, as FILE:LINE names the record", async () => {
+    const path = write(
+      "dup.jsonl",
+      '{"id":1,"input":{"q":1}}\n{"id":"1","input":{"q":2}}\n{"id":1.0,"input":{"q":3}}\n',
+    );
+    const error = await exampleError(hashFile(path, { sourceIdKey: "id" }));
+    expect(brief(error)).toEqual([
+      { line: 2, row: 1, code: "duplicate_source_id", path: "$.id", sourceId: "1" },
+      { line: 3, row: 2, code: "duplicate_source_id", path: "$.id", sourceId: "1" },
+    ]);
+    expect(error.message).toContain(
+      `\n  ${path}:3: duplicate_source_id at $.id [source id 1]: the source id "1" is also the id of line 1`,
+    );
+  });
+
   test("CSV: a header with a repeated or empty name is refused", async () => {
     for (const header of ["id,input.q,input.q", "id,,input.q"]) {
       const error = await exampleError(hashFile(write("header.csv", `${header}\nq1,a,b\n`), { sourceIdKey: "id" }));

@@ -106,7 +106,16 @@ test("the local check lists what the server would", async () => {
     const fromFile = await refusal(upsertDataset({ client, dataset, path, sourceIdKey: "id", validate }));
     expect(issuesOf(fromFile)).toEqual(EXPECTED);
     expect(fromFile.errors.map((issue) => issue.line)).toEqual([4, 41, 201]);
+    // Named FILE:LINE, as the reader's own errors and the CLI name a file's records.
+    expect(fromFile.message.startsWith(`${path}: 3 bad records:\n  ${path}:4: schema_violation`)).toBe(true);
+    expect(fromFile.message).toContain(`\n  ${path}:201: schema_violation`);
   }
+  // A small file is one request: the server's refusal, named the same way.
+  const smallFile = join(mkdtempSync(join(tmpdir(), "schema-")), "small.jsonl");
+  writeFileSync(smallFile, BAD.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  const fromSmall = await refusal(upsertDataset({ client, dataset, path: smallFile, sourceIdKey: "id" }));
+  expect(fromSmall.message).toContain(`\n  ${smallFile}:1: schema_violation`);
+  expect(fromSmall.message).not.toContain("row ");
 });
 
 test("a record breaking several rules is one bad record: violations counted apart", async () => {

@@ -257,6 +257,7 @@ async function fileExamples(options: UpsertDatasetOptions<ExampleRecord>): Promi
     contentHashes: file.contentHashes(),
     contentJson: (row) => contents[row] as string,
     lines: file.positions().lines,
+    file: file.file,
   };
 }
 
@@ -358,7 +359,7 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     return await sync(client, selector, mode, guard, options, seen);
   } catch (error) {
     if (error instanceof ValidationError && error.code === SCHEMA_VIOLATION) {
-      throw violationsFromProblem(error.problem, seen.prepared?.lines);
+      throw violationsFromProblem(error.problem, seen.prepared?.lines, seen.prepared?.file);
     }
     throw error instanceof ConflictError ? inTypeScriptWords(error) : error;
   }

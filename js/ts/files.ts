@@ -190,8 +190,8 @@ export async function readRecordFile(
   return new RecordFile(file, packed);
 }
 
-/** `FILE:LINE: CODE at PATH [source id ID]: message`, as the CLI prints a bad record. */
-function issueLine(file: string, issue: RecordIssue): string {
+/** `FILE:LINE: CODE at PATH [source id ID]: message`, as the CLI prints a bad record. Package-internal. */
+export function issueLine(file: string, issue: RecordIssue): string {
   const id = issue.sourceId === undefined ? "" : ` [source id ${issue.sourceId}]`;
   return `${file}:${issue.line ?? "?"}: ${issue.code} at ${issue.path}${id}: ${issue.message}`;
 }

@@ -13,6 +13,7 @@
 import { type Client, clientOrDefault } from "./client.js";
 import { type DatasetRef, resolveDataset } from "./datasets.js";
 import { type ExampleError, exampleErrorOf, NotFoundError, type RecordIssue } from "./errors.js";
+import { issueLine } from "./files.js";
 import type { components } from "./generated/openapi.js";
 import { MAX_REPORTED_ERRORS } from "./limits.js";
 import { native } from "./native.js";
@@ -96,13 +97,20 @@ export async function deleteSchema(options: { client?: Client; dataset: DatasetR
   await client.request("delete", "/v1/datasets/{dataset_id}/schema", { path: { dataset_id: id } });
 }
 
-function issueText(issue: RecordIssue): string {
-  const known = issue.sourceId === undefined ? "" : ` [source id ${issue.sourceId}]`;
-  return `row ${issue.row}: ${issue.code} at ${issue.path}${known}: ${issue.message}`;
-}
-
-function errorOf(issues: RecordIssue[], moreErrors: number): ExampleError {
-  return exampleErrorOf(issues, moreErrors, issueText);
+/** A file's records are named `FILE:LINE:`, as the reader's own errors and the CLI name them. */
+function errorOf(issues: RecordIssue[], moreErrors: number, file?: string): ExampleError {
+  return exampleErrorOf(
+    issues,
+    moreErrors,
+    (issue) => {
+      if (file !== undefined && issue.line !== undefined) {
+        return issueLine(file, issue);
+      }
+      const known = issue.sourceId === undefined ? "" : ` [source id ${issue.sourceId}]`;
+      return `row ${issue.row}: ${issue.code} at ${issue.path}${known}: ${issue.message}`;
+    },
+    file,
+  );
 }
 
 /**
@@ -129,15 +137,19 @@ export function checkExamples(schema: Schemas["DatasetSchema"], prepared: Prepar
     schemaPath: v.schemaPath,
     ...(prepared.lines === undefined ? {} : { line: prepared.lines[v.index] as number }),
   }));
-  throw errorOf(issues, found.length - issues.length);
+  throw errorOf(issues, found.length - issues.length, prepared.file);
 }
 
 /**
  * The server's `schema_violation` refusal of an upsert as the {@link ExampleError} the local
  * check throws: each path within the example, `row` its index, `line` (from `lines`, a file's)
- * the line where it starts. Package-internal.
+ * the line where it starts, named `FILE:LINE:` when `file` is given. Package-internal.
  */
-export function violationsFromProblem(problem: Record<string, unknown>, lines?: ArrayLike<number>): ExampleError {
+export function violationsFromProblem(
+  problem: Record<string, unknown>,
+  lines?: ArrayLike<number>,
+  file?: string,
+): ExampleError {
   const entries = (problem.errors ?? []) as Array<Record<string, unknown>>;
   const issues: RecordIssue[] = entries.map((entry) => {
     let path = String(entry.path);
@@ -161,5 +173,5 @@ export function violationsFromProblem(problem: Record<string, unknown>, lines?: 
     }
     return issue;
   });
-  return errorOf(issues, Number(problem.more_errors ?? 0));
+  return errorOf(issues, Number(problem.more_errors ?? 0), file);
 }
