@@ -5,12 +5,14 @@ use std::borrow::Cow;
 use canonhash::{ErrorCode, HashError, Value};
 use groundset_records::{check_structured_members, is_structured_member};
 use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyDict, PyMapping, PyString};
+use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 
 use crate::error::{Failure, to_pyerr};
+use crate::tape::{Member, Op, Recorder, Unusual, write_example};
 use crate::value::{Converter, type_name, unsupported_type};
 
 /// The SHA-256 (64 lowercase hex digits) of the RFC 8785 canonical JSON of `value`.
@@ -40,7 +42,7 @@ pub fn example_hash(
 }
 
 /// Examples converted (under the GIL) per batch handed to the hashing thread.
-const BATCH: usize = 256;
+pub(crate) const BATCH: usize = 256;
 
 /// Batches converted but not yet hashed, at most, before the converting thread waits.
 const QUEUE: usize = 8;
@@ -52,7 +54,7 @@ const QUEUE: usize = 8;
 /// `structured` applies the record rule that refuses them). The error of the first bad item has
 /// its index in front of its path, as in `$[3].input.items[0]`.
 #[pyfunction]
-pub fn hash_examples(examples: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+pub fn hash_examples<'py>(examples: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
     let py = examples.py();
     let (hashes, mut failures) = hash_all(examples, false, None)?;
     let failure = failures.pop().map(|(index, failure)| failure.within_index(index));
@@ -94,7 +96,7 @@ pub fn hash_examples_collect(
                 None => hash.as_ref().err().map(|error| to_pyerr(py, error)),
             };
             let Some(error) = error else {
-                return hash.expect("an error was handled above");
+                return canonhash::digest_hex(hash.as_ref().expect("an error was handled above"));
             };
             if problems.len() < max_errors {
                 problems.push((index, error.into_value(py).into_any()));
@@ -107,6 +109,9 @@ pub fn hash_examples_collect(
     Ok((hashes, problems, more))
 }
 
+/// A hash of the pipeline: the 32 bytes of SHA-256, or why the example has none.
+pub(crate) type Digest = Result<[u8; 32], HashError>;
+
 /// The hash results of every item, and the items that failed to convert with their index:
 /// with `collect`, every such item (a placeholder takes its place in the hashes); without, the
 /// first, which ends the conversion. A Python error of the iteration (or of a mapping's own
@@ -116,65 +121,217 @@ fn hash_all(
     examples: &Bound<'_, PyAny>,
     collect: bool,
     rule: Option<&MemberRule>,
-) -> PyResult<(Vec<Result<String, HashError>>, Vec<(usize, Failure)>)> {
+) -> PyResult<(Vec<Digest>, Vec<(usize, Failure)>)> {
     let py = examples.py();
-    let items = examples.try_iter()?;
     let mut failures = Vec::new();
-    if examples.len().is_ok_and(|count| count <= BATCH) {
-        let mut batch = Batch::new();
-        convert_items(items, &mut batch, collect, rule, &mut failures, |_| {})?;
-        let entries = (batch.examples.as_slice(), batch.written.as_slice());
-        let hashes = py.detach(|| {
-            let mut hashes = Vec::with_capacity(entries.0.len());
-            hash_into(entries, &mut Vec::with_capacity(4096), &mut hashes);
-            hashes
-        });
-        return Ok((hashes, failures));
+    // A list or tuple is recorded as tapes (see `tape`), from a list of our own that no Python
+    // code can change. Any other iterable runs Python code between items (a generator may even
+    // change the item it gave before), so its examples are written out under the GIL instead.
+    let (converted, hashes) = if examples.is_exact_instance_of::<PyList>() || examples.is_exact_instance_of::<PyTuple>()
+    {
+        let list = own_list(examples)?;
+        let small = list.len() <= BATCH;
+        run_pipeline(py, true, small, |pipeline| {
+            convert_items(list.iter().map(Ok), pipeline, collect, rule, &mut failures)
+        })
+    } else {
+        let small = examples.len().is_ok_and(|count| count <= BATCH);
+        let items = examples.try_iter()?;
+        run_pipeline(py, false, small, |pipeline| {
+            convert_items(items, pipeline, collect, rule, &mut failures)
+        })
+    };
+    converted?;
+    Ok((hashes, failures))
+}
+
+/// A new list of the items of `sequence`, which only the caller holds.
+pub(crate) fn own_list<'py>(sequence: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    // SAFETY: `PySequence_List` returns a new list or NULL with an exception set.
+    let list = unsafe { Bound::from_owned_ptr_or_err(sequence.py(), ffi::PySequence_List(sequence.as_ptr()))? };
+    Ok(list.cast_into::<PyList>()?)
+}
+
+/// Runs `body`, which feeds examples into the pipeline, and returns its result with the
+/// hashes of every example fed, in order. Unless `small` (then the batch is hashed here), it
+/// is a pipeline on two threads: this one converts or records batches (which needs the GIL)
+/// while a worker hashes the batches already done, which never touches a Python object;
+/// hashed batches come back to be refilled. With `tape`, the GIL is held until every tape is
+/// hashed (see [`Pipeline::drain`]).
+pub(crate) fn run_pipeline<'py, R>(
+    py: Python<'py>,
+    tape: bool,
+    small: bool,
+    body: impl FnOnce(&mut Pipeline<'py>) -> PyResult<R>,
+) -> (PyResult<R>, Vec<Digest>) {
+    if small {
+        let mut pipeline = Pipeline::new(py, tape, None);
+        let result = body(&mut pipeline);
+        pipeline.send();
+        return (result, pipeline.inline);
     }
-    // A pipeline on two threads: this one converts batches (which needs the GIL) while a
-    // worker hashes the batches already converted. Batches own their data, so the worker never
-    // touches a Python object; hashed batches come back to be refilled. Converting is the
-    // slower half, so one hashing thread keeps up; more would only spin on a small machine.
     std::thread::scope(|scope| {
         let (full_sender, full_receiver) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
         let (empty_sender, empty_receiver) = std::sync::mpsc::channel::<Batch>();
         let worker = scope.spawn(move || {
-            let (mut hashes, mut scratch) = (Vec::new(), Vec::with_capacity(4096));
+            let (mut hashes, mut scratch) = (Vec::new(), Scratch::default());
             for mut batch in full_receiver {
-                hash_into((&batch.examples, &batch.written), &mut scratch, &mut hashes);
+                batch.hash_into(&mut scratch, &mut hashes);
                 batch.clear();
-                // The converting thread may be gone already; then the batch is just dropped.
+                // The converting thread may be done already; then the batch is just dropped.
                 let _ = empty_sender.send(batch);
             }
             hashes
         });
-        let mut batch = Batch::new();
-        let converted = convert_items(items, &mut batch, collect, rule, &mut failures, |batch| {
-            if batch.examples.len() == BATCH {
-                let next = empty_receiver.try_recv().unwrap_or_else(|_| Batch::new());
-                hand_over(py, &full_sender, std::mem::replace(batch, next));
-            }
-        });
-        if !batch.examples.is_empty() {
-            hand_over(py, &full_sender, batch);
-        }
-        drop(full_sender);
-        let hashes = py
-            .detach(|| worker.join())
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        converted?;
-        Ok((hashes, failures))
+        let mut pipeline = Pipeline::new(py, tape, Some((full_sender, empty_receiver)));
+        let result = body(&mut pipeline);
+        pipeline.send();
+        drop(pipeline.channel.take());
+        let joined = if tape {
+            worker.join()
+        } else {
+            py.detach(|| worker.join())
+        };
+        let hashes = joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (result, hashes)
     })
 }
 
-/// Queues a converted batch for the worker, waiting without the GIL if the queue is full.
-fn hand_over(py: Python<'_>, sender: &std::sync::mpsc::SyncSender<Batch>, batch: Batch) {
-    use std::sync::mpsc::TrySendError;
-    let sent = match sender.try_send(batch) {
-        Err(TrySendError::Full(batch)) => py.detach(|| sender.send(batch)).map_err(|_| ()),
-        other => other.map_err(|_| ()),
-    };
-    sent.expect("the hashing thread runs until the sender is dropped");
+/// The converting side of the pipeline: the batch being filled, and the batches handed to the
+/// worker.
+pub(crate) struct Pipeline<'py> {
+    py: Python<'py>,
+    /// Whether examples are recorded as tapes that borrow from Python objects.
+    tape: bool,
+    batch: Batch,
+    /// Hashed batches, back to be refilled.
+    free: Vec<Batch>,
+    /// Batches handed to the worker and not back yet.
+    outstanding: usize,
+    channel: Option<(std::sync::mpsc::SyncSender<Batch>, std::sync::mpsc::Receiver<Batch>)>,
+    /// The hashes, without a worker.
+    inline: Vec<Digest>,
+    scratch: Scratch,
+    /// Whether tapes are written out here rather than by the worker (see `send`).
+    write_here: bool,
+}
+
+impl<'py> Pipeline<'py> {
+    fn new(
+        py: Python<'py>,
+        tape: bool,
+        channel: Option<(std::sync::mpsc::SyncSender<Batch>, std::sync::mpsc::Receiver<Batch>)>,
+    ) -> Self {
+        Pipeline {
+            py,
+            tape,
+            batch: Batch::new(),
+            free: Vec::new(),
+            outstanding: 0,
+            channel,
+            inline: Vec::new(),
+            scratch: Scratch::default(),
+            write_here: false,
+        }
+    }
+
+    /// Records the next example as a tape with `record`, unless it gives up: then nothing is
+    /// recorded and the caller takes the general path. Without tapes (or while the worker
+    /// lags), the tape is written out at once, here.
+    pub(crate) fn try_tape(&mut self, record: impl FnOnce(&mut Recorder<'_>) -> Result<(), Unusual>) -> bool {
+        let batch = &mut self.batch;
+        let start = batch.tape.len();
+        if record(&mut Recorder { ops: &mut batch.tape }).is_err() {
+            batch.tape.truncate(start);
+            return false;
+        }
+        if self.write_here || !self.tape {
+            let written = batch.written.len();
+            // SAFETY: the tape was just recorded; no Python code ran since.
+            unsafe { write_example(&batch.tape[start..], &mut batch.written, &mut self.scratch.members) };
+            batch.tape.truncate(start);
+            batch.examples.push(Entry::Written(written..batch.written.len()));
+        } else {
+            batch.examples.push(Entry::Tape(start..batch.tape.len()));
+            batch.taped = true;
+        }
+        true
+    }
+
+    /// The general path for the next example: `rule` checked, then converted to values. Python
+    /// code may run here, so first every tape is hashed.
+    pub(crate) fn push_general(&mut self, item: &Bound<'_, PyAny>, rule: Option<&MemberRule>) -> Result<(), Failure> {
+        self.drain();
+        self.batch.push(item, rule)
+    }
+
+    /// A placeholder for an example that is not hashed, so that the hashes stay in order.
+    pub(crate) fn push_missing(&mut self) {
+        self.batch.examples.push(Entry::Converted(Example::MISSING));
+    }
+
+    /// After each example: a full batch goes to the worker.
+    pub(crate) fn next(&mut self) {
+        if self.batch.examples.len() >= BATCH {
+            self.send();
+        }
+    }
+
+    /// Waits until no tape is left unhashed: before anything that may run Python code (which
+    /// may change or free what a tape borrows, or let another thread do so).
+    pub(crate) fn drain(&mut self) {
+        if !self.tape {
+            return;
+        }
+        if self.batch.taped {
+            self.send();
+        }
+        while self.outstanding > 0 {
+            let (_, receiver) = self.channel.as_ref().expect("batches are handed only to a worker");
+            let batch = receiver.recv().expect("the worker hands back every batch");
+            self.outstanding -= 1;
+            self.free.push(batch);
+        }
+    }
+
+    /// Hands the batch to the worker (or hashes it, without one).
+    fn send(&mut self) {
+        use std::sync::mpsc::TrySendError;
+        if self.batch.examples.is_empty() {
+            return;
+        }
+        let Some((sender, receiver)) = &self.channel else {
+            self.batch.hash_into(&mut self.scratch, &mut self.inline);
+            self.batch.clear();
+            return;
+        };
+        while let Ok(batch) = receiver.try_recv() {
+            self.outstanding -= 1;
+            self.free.push(batch);
+        }
+        // Balance the threads: while the worker lags behind (half the queue waits for it),
+        // this thread writes the canonical JSON of the next batch itself and leaves the
+        // worker only its SHA-256 (the writing reads each string again, which from the
+        // worker's core costs a transfer of its cache lines).
+        self.write_here = self.outstanding >= QUEUE / 2;
+        let next = self.free.pop().unwrap_or_else(Batch::new);
+        let batch = std::mem::replace(&mut self.batch, next);
+        let sent = match sender.try_send(batch) {
+            // Tapes keep the GIL held while they wait (see `drain`).
+            Err(TrySendError::Full(batch)) if self.tape => sender.send(batch).map_err(|_| ()),
+            Err(TrySendError::Full(batch)) => self.py.detach(|| sender.send(batch).map_err(|_| ())),
+            other => other.map_err(|_| ()),
+        };
+        sent.expect("the hashing thread runs until the sender is dropped");
+        self.outstanding += 1;
+    }
+}
+
+/// The hashing side's scratch space, reused across examples.
+#[derive(Default)]
+struct Scratch {
+    bytes: Vec<u8>,
+    members: Vec<Member>,
 }
 
 /// Examples converted together, and the converter whose arena holds their strings.
@@ -184,21 +341,24 @@ fn hand_over(py: Python<'_>, sender: &std::sync::mpsc::SyncSender<Batch>, batch:
 struct Batch {
     // Declared before `converter` so that they are dropped before the arena they borrow from.
     examples: Vec<Entry<'static>>,
-    /// The canonical JSON of the examples written by the fast path, one after the other.
+    /// The canonical JSON of the examples written on the converting thread, one after the other.
     written: Vec<u8>,
-    /// Scratch space of the fast path (object members being sorted); empty between examples.
-    members: Vec<(&'static str, *mut pyo3::ffi::PyObject)>,
+    /// The tapes of the examples recorded, one after the other.
+    tape: Vec<Op>,
+    /// Whether `examples` holds a tape.
+    taped: bool,
     converter: Converter,
 }
 
-// SAFETY: `members` holds pointers only while an example is written under the GIL, and is
-// empty whenever a batch moves to the hashing thread.
+// SAFETY: the strings a tape points to stay alive and unchanged until the batch is hashed (see
+// `Pipeline::drain`); everything else of a batch is its own.
 unsafe impl Send for Batch {}
 
-/// An example of a batch: its canonical JSON already written (`written[start..end]`, the
-/// common case), or converted to values (the general path).
+/// An example of a batch: its canonical JSON already written (`written[start..end]`), its
+/// tape (`tape[start..end]`, the common case), or converted to values (the general path).
 enum Entry<'s> {
     Written(std::ops::Range<usize>),
+    Tape(std::ops::Range<usize>),
     Converted(Example<'s>),
 }
 
@@ -206,28 +366,18 @@ impl Batch {
     fn new() -> Self {
         Batch {
             examples: Vec::with_capacity(BATCH),
-            written: Vec::with_capacity(BATCH * 1024),
-            members: Vec::new(),
+            written: Vec::new(),
+            tape: Vec::with_capacity(BATCH * 64),
+            taped: false,
             converter: Converter::new(),
         }
     }
 
-    /// Converts one item of `hash_examples` into the batch, once it passes `rule`: written
-    /// directly when the fast path can (`direct`), converted to values otherwise.
+    /// Converts one item of `hash_examples` to values into the batch, once it passes `rule`.
     fn push(&mut self, item: &Bound<'_, PyAny>, rule: Option<&MemberRule>) -> Result<(), Failure> {
         if let Some(rule) = rule {
             rule.check(item)?;
         }
-        let start = self.written.len();
-        let mut writer = crate::direct::Writer {
-            out: &mut self.written,
-            members: &mut self.members,
-        };
-        if writer.example(item).is_ok() {
-            self.examples.push(Entry::Written(start..self.written.len()));
-            return Ok(());
-        }
-        self.written.truncate(start);
         let example = Example::from_item(&self.converter, item)?;
         // SAFETY: the example borrows only strings of `self.converter`'s arena, which is reset
         // (in `clear`) or dropped only after `self.examples` is emptied.
@@ -239,57 +389,59 @@ impl Batch {
     fn clear(&mut self) {
         self.examples.clear();
         self.written.clear();
+        self.tape.clear();
+        self.taped = false;
         self.converter.reset();
+    }
+
+    /// Appends the hashes of the batch's examples to `hashes`, in order.
+    fn hash_into(&self, scratch: &mut Scratch, hashes: &mut Vec<Digest>) {
+        hashes.extend(self.examples.iter().map(|entry| match entry {
+            Entry::Written(range) => Ok(canonhash::sha256(&self.written[range.clone()])),
+            Entry::Tape(range) => {
+                scratch.bytes.clear();
+                // SAFETY: the strings of the tape are alive until the batch is hashed.
+                unsafe { write_example(&self.tape[range.clone()], &mut scratch.bytes, &mut scratch.members) };
+                Ok(canonhash::sha256(&scratch.bytes))
+            }
+            Entry::Converted(example) => example.digest_with(&mut scratch.bytes),
+        }));
     }
 }
 
-/// Appends the hashes of the batch's examples to `hashes`, in order.
-fn hash_into(
-    (examples, written): (&[Entry<'_>], &[u8]),
-    scratch: &mut Vec<u8>,
-    hashes: &mut Vec<Result<String, HashError>>,
-) {
-    hashes.extend(examples.iter().map(|entry| match entry {
-        Entry::Written(range) => Ok(canonhash::sha256_hex(&written[range.clone()])),
-        Entry::Converted(example) => example.hash_with(scratch),
-    }));
-}
-
-/// Converts the items in order into `batch`, calling `after_each` after each one. An item that
-/// fails is recorded in `failures` with its index; without `collect` it ends the conversion,
-/// with it a placeholder takes its place. Python errors of the iteration are returned as `Err`.
-fn convert_items(
-    items: Bound<'_, pyo3::types::PyIterator>,
-    batch: &mut Batch,
+/// Converts the items in order into the pipeline. An item that fails is recorded in
+/// `failures` with its index; without `collect` it ends the conversion, with it a placeholder
+/// takes its place. Python errors of the iteration are returned as `Err`.
+fn convert_items<'py>(
+    items: impl Iterator<Item = PyResult<Bound<'py, PyAny>>>,
+    pipeline: &mut Pipeline<'py>,
     collect: bool,
     rule: Option<&MemberRule>,
     failures: &mut Vec<(usize, Failure)>,
-    mut after_each: impl FnMut(&mut Batch),
 ) -> PyResult<()> {
     for (index, item) in items.enumerate() {
-        match batch.push(&item?, rule) {
-            Ok(()) => {}
-            Err(failure @ (Failure::Hash(_) | Failure::Record(_))) if collect => {
-                failures.push((index, failure));
-                batch.examples.push(Entry::Converted(Example::MISSING));
-            }
-            Err(failure) => {
-                failures.push((index, failure));
-                return Ok(());
+        let item = item?;
+        if !pipeline.try_tape(|recorder| recorder.example(item.as_borrowed(), rule)) {
+            match pipeline.push_general(&item, rule) {
+                Ok(()) => {}
+                Err(failure @ (Failure::Hash(_) | Failure::Record(_))) if collect => {
+                    failures.push((index, failure));
+                    pipeline.push_missing();
+                }
+                Err(failure) => {
+                    failures.push((index, failure));
+                    return Ok(());
+                }
             }
         }
-        after_each(batch);
+        pipeline.next();
     }
     Ok(())
 }
 
 /// The hashes, or the first error by item index: an item that converted but failed to hash
 /// comes before the item that failed to convert (which ended the conversion).
-fn first_error(
-    py: Python<'_>,
-    hashes: Vec<Result<String, HashError>>,
-    failure: Option<Failure>,
-) -> PyResult<Vec<String>> {
+fn first_error<'py>(py: Python<'py>, hashes: Vec<Digest>, failure: Option<Failure>) -> PyResult<Bound<'py, PyList>> {
     if let Some((index, error)) = hashes
         .iter()
         .enumerate()
@@ -300,10 +452,31 @@ fn first_error(
     if let Some(failure) = failure {
         return Err(failure.into_pyerr(py));
     }
-    Ok(hashes
-        .into_iter()
-        .map(|hash| hash.expect("errors returned above"))
-        .collect())
+    hex_list(py, &hashes, |_| false)
+}
+
+/// The hashes as a list of 64-hex-digit `str`, `""` for a failed one or where `skip(index)`.
+pub(crate) fn hex_list<'py>(
+    py: Python<'py>,
+    digests: &[Digest],
+    skip: impl Fn(usize) -> bool,
+) -> PyResult<Bound<'py, PyList>> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let empty = PyString::new(py, "");
+    let mut text = [0_u8; 64];
+    PyList::new(
+        py,
+        digests.iter().enumerate().map(|(index, digest)| match digest {
+            Ok(digest) if !skip(index) => {
+                for (pair, byte) in text.chunks_exact_mut(2).zip(digest) {
+                    pair[0] = HEX[usize::from(byte >> 4)];
+                    pair[1] = HEX[usize::from(byte & 0xF)];
+                }
+                PyString::new(py, std::str::from_utf8(&text).expect("hex digits are ASCII"))
+            }
+            _ => empty.clone(),
+        }),
+    )
 }
 
 /// The digest of a dataset version from its `(source_id, content_hash)` pairs, in any order:
@@ -376,9 +549,9 @@ pub fn manifest_digest_packed(
 }
 
 /// The member rule of structured records (`groundset_records::check_structured_members`).
-struct MemberRule {
-    id_key: Option<String>,
-    any_members: bool,
+pub(crate) struct MemberRule {
+    pub(crate) id_key: Option<String>,
+    pub(crate) any_members: bool,
 }
 
 impl MemberRule {
@@ -407,6 +580,11 @@ impl MemberRule {
         check_structured_members(&names, self.id_key.as_deref(), self.any_members).map_err(Failure::Record)
     }
 
+    /// Whether a member of this name passes the rule.
+    pub(crate) fn allows(&self, name: &str) -> bool {
+        self.any_members || is_structured_member(name, self.id_key.as_deref())
+    }
+
     /// Whether a dict passes the rule for sure, without collecting its member names: the
     /// common case, so that the rule costs the batch little.
     fn passes(&self, dict: &Bound<'_, PyDict>) -> PyResult<bool> {
@@ -417,7 +595,7 @@ impl MemberRule {
             };
             let name = text.to_cow()?;
             input |= name == "input";
-            if !self.any_members && !is_structured_member(&name, self.id_key.as_deref()) {
+            if !self.allows(&name) {
                 return Ok(false);
             }
         }
@@ -508,10 +686,11 @@ impl<'s> Example<'s> {
         canonhash::example_hash(self.input()?, self.output.as_ref(), self.metadata.as_ref())
     }
 
-    /// As [`Example::hash`], writing the canonical bytes into `scratch` (reused across calls).
-    fn hash_with(&self, scratch: &mut Vec<u8>) -> Result<String, HashError> {
+    /// As [`Example::hash`], as the digest's bytes, writing the canonical bytes into `scratch`
+    /// (reused across calls).
+    fn digest_with(&self, scratch: &mut Vec<u8>) -> Digest {
         scratch.clear();
         canonhash::write_canonical_example(self.input()?, self.output.as_ref(), self.metadata.as_ref(), scratch)?;
-        Ok(canonhash::sha256_hex(scratch))
+        Ok(canonhash::sha256(scratch))
     }
 }

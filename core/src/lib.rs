@@ -8,12 +8,13 @@
 use pyo3::prelude::*;
 
 mod canon;
-mod direct;
 mod error;
 mod hash;
+mod prepare;
 mod read;
 mod records;
 mod schema;
+mod tape;
 mod value;
 
 #[pymodule]
@@ -31,6 +32,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::manifest_digest, module)?)?;
     module.add_function(wrap_pyfunction!(hash::manifest_digest_packed, module)?)?;
     module.add_function(wrap_pyfunction!(hash::hash_examples_collect, module)?)?;
+    module.add_function(wrap_pyfunction!(prepare::prepare_examples, module)?)?;
     module.add_function(wrap_pyfunction!(read::hash_jsonl, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_file, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_hashes, module)?)?;

@@ -111,18 +111,7 @@ impl Converter {
         let mut position = 0;
         let mut window = [(std::ptr::null_mut(), std::ptr::null_mut()); WINDOW];
         loop {
-            // Take a few members at once and ask for their objects ahead of reading them, so
-            // that their loads from memory overlap instead of following each other.
-            let mut filled = 0;
-            while filled < WINDOW {
-                let (key, value) = &mut window[filled];
-                if unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut position, key, value) } == 0 {
-                    break;
-                }
-                prefetch(*key);
-                prefetch(*value);
-                filled += 1;
-            }
+            let filled = unsafe { next_members(dict, &mut position, &mut window) };
             for &(key, value) in &window[..filled] {
                 let key = unsafe { Borrowed::from_ptr(py, key) };
                 if !key.is_instance_of::<PyString>() {
@@ -210,7 +199,33 @@ impl Default for Converter {
 }
 
 /// Members or items read ahead of converting them (see [`prefetch`]).
-const WINDOW: usize = 16;
+pub const WINDOW: usize = 16;
+
+/// The next members of `dict` from `position` into `window` (how many: fewer than
+/// [`WINDOW`] at the end), each key and value asked for ahead of reading them, so that their
+/// loads from memory overlap instead of following each other.
+///
+/// # Safety
+/// `dict` is a dict or subclass instance that no code changes while its members, borrowed
+/// references, are used.
+pub unsafe fn next_members(
+    dict: Borrowed<'_, '_, PyAny>,
+    position: &mut ffi::Py_ssize_t,
+    window: &mut [(*mut ffi::PyObject, *mut ffi::PyObject); WINDOW],
+) -> usize {
+    let mut filled = 0;
+    while filled < WINDOW {
+        let (key, value) = &mut window[filled];
+        // SAFETY: as the caller vouches.
+        if unsafe { ffi::PyDict_Next(dict.as_ptr(), position, key, value) } == 0 {
+            break;
+        }
+        prefetch(*key);
+        prefetch(*value);
+        filled += 1;
+    }
+    filled
+}
 
 /// Asks the processor to load the start of an object into cache: a walk over objects spread
 /// across memory otherwise waits for each load in turn.

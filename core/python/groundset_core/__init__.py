@@ -14,7 +14,9 @@ Hashing (RFC 8785 canonical JSON, SHA-256; see docs/hashing.md):
   hex digits), :func:`example_hash` (the content hash of ``{"input", "metadata", "output"}``),
   :func:`hash_examples` and :func:`hash_examples_collect` (many examples, on two threads),
   :func:`manifest_digest` (a dataset version's digest from ``(source_id, content_hash)`` pairs),
-  :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact).
+  :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact);
+  :func:`prepare_examples` (an upsert's records in one pass: selection, source ids and their
+  uniqueness, hashes and the manifest digest, every bad record listed).
 
 Records:
 
@@ -72,6 +74,7 @@ from groundset_core._native import (
     hash_value,
     manifest_digest,
     manifest_digest_packed,
+    prepare_examples,
     read_file,
     read_hashes,
     source_id,
@@ -117,6 +120,7 @@ __all__ = [
     "hash_value",
     "manifest_digest",
     "manifest_digest_packed",
+    "prepare_examples",
     "read_file",
     "read_hashes",
     "source_id",

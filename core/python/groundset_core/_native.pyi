@@ -2,7 +2,7 @@
 ``stubtest`` (``just core::lint``); import the public names of ``groundset_core`` instead."""
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, final
 
 from groundset_core.errors import HashError
@@ -26,6 +26,7 @@ __all__ = [
     "hash_value",
     "manifest_digest",
     "manifest_digest_packed",
+    "prepare_examples",
     "read_file",
     "read_hashes",
     "source_id",
@@ -84,6 +85,45 @@ def manifest_digest_packed(
     SHA-256 each spells, concatenated in the same order (``digests``, 32 bytes per source id);
     the entries whose byte in ``deleted`` (one per source id) is not 0 are left out. Computed
     without the GIL; ``ValueError`` when the lengths disagree."""
+
+# A bad record of `prepare_examples`: `(row, code, path, message, source_id)`.
+_Issue = tuple[int, str, str, str, str | None]
+
+def prepare_examples(
+    records: Sequence[Any],
+    *,
+    flat: bool = False,
+    input_keys: list[str] | None = None,
+    output_keys: list[str] | None = None,
+    metadata_keys: list[str] | None = None,
+    source_id_key: str | None = None,
+    any_members: bool = False,
+    max_errors: int = 100,
+    progress: Callable[[int], object] | None = None,
+    progress_step: int = 10_000,
+) -> tuple[list[str], list[str] | None, list[_Issue], list[_Issue], int, list[_Issue], str | None]:
+    """The records of ``upsert_dataset(examples=...)`` prepared in one pass: ``(hashes,
+    source_ids, issues, hash_issues, more, duplicates, digest)``.
+
+    Each record must be a ``Mapping`` (else ``not_a_mapping`` at ``$``). With ``flat``, its
+    example is ``{"input": {k: record[k] for k in input_keys}, "output": ..., "metadata": ...}``
+    (``input_keys=None``: every member not named in the other lists nor ``source_id_key``; a
+    key the record lacks is ``missing_key`` at its path); otherwise the record is the example
+    and the structured member rule applies (see :func:`hash_examples_collect`; ``id_key`` is
+    ``source_id_key``). With ``source_id_key``, the member's value is the source id by
+    :func:`source_id`'s rule (``missing_source_id``, or the rule's code, at the key's path),
+    ``source_ids`` lists them (``""`` for a record without a valid one), ``duplicates`` lists
+    every record whose source id an earlier one has (``duplicate_source_id``, naming that row),
+    and ``digest`` is :func:`manifest_digest` of the records when no record has a problem;
+    without it, ``source_ids`` and ``digest`` are ``None``.
+
+    ``hashes`` holds the content hash of every record (``""`` for a bad one); ``issues`` the
+    records' own problems and their source ids' (in row order), ``hash_issues`` the first
+    ``max_errors`` records whose content is outside the hash domain (paths inside the example,
+    such as ``$.input.v[1]``), ``more`` how many more there were. Hashed on two threads; the
+    calling thread holds the GIL until the hashing is done, except while a record's own Python
+    methods or ``progress`` run. ``progress(n)`` is called after every ``progress_step`` records
+    (``n`` of them) and after the last. A Python error of a record's methods is raised."""
 
 def hash_jsonl(
     path: str | os.PathLike[str],

@@ -14,6 +14,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
+/// The SHA-256 of `bytes`, as its 32 bytes (see [`digest_hex`] for its text).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// The 64 lowercase hex digits of a SHA-256 digest, as [`sha256_hex`] writes them.
+pub fn digest_hex(digest: &[u8; 32]) -> String {
+    to_hex(digest)
+}
+
 fn to_hex(digest: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(digest.len() * 2);
@@ -288,11 +298,34 @@ where
     let mut entries: Vec<(&str, &[u8; 32])> = entries.into_iter().collect();
     // Lowercase hex digits order as the bytes they spell.
     entries.sort_unstable_by(|a, b| compare_utf16(a.0, b.0).then_with(|| a.1.cmp(b.1)));
-    digest_sorted(&entries, |digest, out| {
-        out.push(b'"');
-        out.extend_from_slice(to_hex(*digest).as_bytes());
-        out.push(b'"');
-    })
+    digest_sorted(&entries, write_quoted_digest)
+}
+
+fn write_quoted_digest(digest: &&[u8; 32], out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(to_hex(*digest).as_bytes());
+    out.push(b'"');
+}
+
+/// [`manifest_digest_of_digests`] of entries already in its order: sorted by source id as
+/// [`compare_utf16`] orders them, each source id once. A caller that sorts its entries anyway
+/// (to find repeated source ids) saves the second sort; entries out of order give a digest
+/// that matches no version.
+///
+/// ```
+/// let (one, two) = ([1_u8; 32], [2_u8; 32]);
+/// assert_eq!(
+///     canonhash::manifest_digest_of_sorted_digests(&[("a", &one), ("b", &two)]),
+///     canonhash::manifest_digest_of_digests([("b", &two), ("a", &one)]),
+/// );
+/// ```
+pub fn manifest_digest_of_sorted_digests(entries: &[(&str, &[u8; 32])]) -> String {
+    debug_assert!(
+        entries
+            .windows(2)
+            .all(|pair| compare_utf16(pair[0].0, pair[1].0).is_lt())
+    );
+    digest_sorted(entries, write_quoted_digest)
 }
 
 /// The SHA-256 of the canonical array `[[source_id, content_hash], …]` of sorted `entries`,

@@ -41,9 +41,9 @@ mod value;
 pub use canon::{MAX_DEPTH, canonicalize, check_depth, compare_utf16, write_canonical, write_json_string};
 pub use error::{ErrorCode, HashError, PathSegment, StableCode, TextPosition, position_of_offset};
 pub use hash::{
-    canonical_example, canonicalize_json_str, example_hash, example_hash_json, hash_examples_json, hash_json_str,
-    hash_value, manifest_digest, manifest_digest_of_digests, sha256_hex, write_canonical_example,
-    write_canonical_example_parts, write_example_record,
+    canonical_example, canonicalize_json_str, digest_hex, example_hash, example_hash_json, hash_examples_json,
+    hash_json_str, hash_value, manifest_digest, manifest_digest_of_digests, manifest_digest_of_sorted_digests, sha256,
+    sha256_hex, write_canonical_example, write_canonical_example_parts, write_example_record,
 };
 pub use number::{
     exact_f64_from_decimal, exact_f64_from_i64, exact_f64_from_i128, exact_f64_from_u64, format_number, write_number,

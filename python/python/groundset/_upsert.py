@@ -16,13 +16,12 @@ import dataclasses
 import json
 import math
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from groundset_core import MAX_REPORTED_ERRORS, canonicalize, hash_examples_collect, manifest_digest, source_id
+from groundset_core import MAX_REPORTED_ERRORS, canonicalize, manifest_digest, prepare_examples, source_id
 
 from groundset._constants import PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
@@ -36,10 +35,6 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["GUARD_CODES", "PLAN_THRESHOLD", "Prepared", "UpsertArgs", "guard_message", "upsert"]
-
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_BAD_ROW: Mapping[str, Any] = {"input": {}}
-"""Stands in for a record that has a problem already, so that the others are still hashed."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -147,7 +142,10 @@ class UpsertArgs:
         return self.examples
 
     def prepare(self) -> Prepared:
-        """Selects, identifies and hashes every example (the CPU work, before any request).
+        """Selects, identifies and hashes every example (the CPU work, before any request): one
+        pass of the core (``prepare_examples``) over the records, which also checks that source
+        ids by ``source_id_key`` are unique and computes the manifest digest; a ``source_id=``
+        function is called here, per record.
 
         Raises one :class:`ExampleError` listing every bad record (up to 100, then a count)."""
         if self.path is not None:
@@ -157,25 +155,50 @@ class UpsertArgs:
             records = list(records)
         show = self.progress if self.progress is not None else _stderr_is_terminal()
         show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
-        issues: list[RecordIssue] = []
-        contents = self.contents(records, issues)
-        hashes, hash_issues, more = _hash(contents, show, self.member_rule())
-        ids = self.identities(records, hashes, issues)
-        if hash_issues:
-            known = self.source_id_key is not None or self.source_id is not None
+        flat = self.is_flat()
+        bar = _bar(len(records), "hash", show)
+        try:
+            hashes, keyed_ids, found, hash_found, more, duplicates, digest = prepare_examples(
+                records,
+                flat=flat,
+                input_keys=None if self.input_keys is None else list(self.input_keys),
+                output_keys=None if self.output_keys is None else list(self.output_keys),
+                metadata_keys=None if self.metadata_keys is None else list(self.metadata_keys),
+                source_id_key=self.source_id_key,
+                any_members=self.source_id is not None,
+                max_errors=MAX_REPORTED_ERRORS,
+                progress=None if bar is None else bar.update,
+                progress_step=max(10_000, len(records) // 20),
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        # Within a row, issues keep the order the SDK has always listed them in: the record's
+        # own, its source id's, its content's, then a repeated source id.
+        issues = [_issue(*issue) for issue in found]
+        hash_issues = [_issue(*issue) for issue in hash_found]
+        contents: Sequence[Mapping[str, Any]] = _FlatContents(self, records) if flat else records
+        if self.source_id is not None:
+            ids = self.identities(records, issues)
             issues.extend(
-                issue if not known or ids[issue.row] == "" else dataclasses.replace(issue, source_id=ids[issue.row])
+                issue if ids[issue.row] == "" else dataclasses.replace(issue, source_id=ids[issue.row])
                 for issue in hash_issues
             )
-        if self.source_id_key is None and self.source_id is None:
-            contents, ids, hashes = _unique(contents, ids, hashes)
+            _check_unique(ids, issues, "$")
+        elif keyed_ids is None:
+            issues.extend(hash_issues)
+            contents, ids, hashes = _unique(contents, hashes, hashes)
         else:
-            _check_unique(ids, issues, _key_path(self.source_id_key) if self.source_id_key is not None else "$")
+            ids = keyed_ids
+            issues.extend(hash_issues)
+            issues.extend(_issue(*issue) for issue in duplicates)
         if issues:
             issues.sort(key=lambda issue: issue.row)
             kept = issues[:MAX_REPORTED_ERRORS]
             raise ExampleError.from_issues(kept, len(issues) - len(kept) + more)
-        return Prepared(args=self, source_ids=ids, hashes=hashes, contents=contents, progress=show)
+        return Prepared(
+            args=self, source_ids=ids, hashes=hashes, contents=contents, progress=show, manifest_digest=digest
+        )
 
     def prepare_file(self, path: str | os.PathLike[str]) -> Prepared:
         """The examples of a file, read and hashed by the core: their content stays canonical
@@ -201,43 +224,20 @@ class UpsertArgs:
             progress=show,
         )
 
-    def contents(self, records: Sequence[Mapping[str, Any]], issues: list[RecordIssue]) -> Sequence[Mapping[str, Any]]:
-        """Each record as ``{"input", "output", "metadata"}`` (structured records as they are); a
-        record that is not a mapping, or lacks a named key, is an issue (and a placeholder)."""
-        bad = [row for row, record in enumerate(records) if not isinstance(record, Mapping)]
-        for row in bad:
-            message = f"an example must be a mapping (such as a dict), not {type(records[row]).__name__}"
-            issues.append(RecordIssue(row=row, code="not_a_mapping", path="$", message=message))
-        if not self.is_flat():
-            # Structured records are hashed as they are; the core applies their member rule.
-            refused = set(bad)
-            return [_BAD_ROW if row in refused else record for row, record in enumerate(records)] if bad else records
-        return [
-            self._flat(row, record, issues) if isinstance(record, Mapping) else _BAD_ROW
-            for row, record in enumerate(records)
-        ]
-
-    def _flat(self, row: int, record: Mapping[str, Any], issues: list[RecordIssue]) -> Mapping[str, Any]:
+    def flat_content(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The example of a flat record, ``{"input", "output", "metadata"}``, its members picked
+        by the key lists (the input: every member not named elsewhere, when not given)."""
         output_keys = self.output_keys or ()
         metadata_keys = self.metadata_keys or ()
         input_keys = self.input_keys
         if input_keys is None:
             taken = {*output_keys, *metadata_keys, self.source_id_key}
             input_keys = [key for key in record if key not in taken]
-        try:
-            return {
-                "input": {key: record[key] for key in input_keys},
-                "output": {key: record[key] for key in output_keys},
-                "metadata": {key: record[key] for key in metadata_keys},
-            }
-        except KeyError:
-            pass
-        for label, keys in (("input_keys", input_keys), ("output_keys", output_keys), ("metadata_keys", metadata_keys)):
-            for key in keys:
-                if key not in record:
-                    message = f"no key {key!r} (named in {label}); the record has {sorted(map(str, record))}"
-                    issues.append(RecordIssue(row=row, code="missing_key", path=_key_path(key), message=message))
-        return _BAD_ROW
+        return {
+            "input": {key: record[key] for key in input_keys},
+            "output": {key: record[key] for key in output_keys},
+            "metadata": {key: record[key] for key in metadata_keys},
+        }
 
     def is_flat(self) -> bool:
         """Whether the records are flat (a key list is given, or a DataFrame whose columns are not
@@ -246,27 +246,12 @@ class UpsertArgs:
             return True
         return self.dataframe is not None and not _structured_columns(self.dataframe, self.source_id_key)
 
-    def identities(
-        self, records: Sequence[Mapping[str, Any]], hashes: list[str], issues: list[RecordIssue]
-    ) -> list[str]:
-        """The source id of every record, by the core's rule (``""`` for a record without a valid one)."""
-        if self.source_id_key is not None:
-            key = self.source_id_key
-            try:
-                return [source_id(record[key]) for record in records]
-            except (KeyError, TypeError, HashError):
-                return [_source_id_of(row, record, key, issues) for row, record in enumerate(records)]
-        if self.source_id is not None:
-            function = self.source_id
-            return [_source_id_from(row, function, record, issues) for row, record in enumerate(records)]
-        return hashes
-
-    def member_rule(self) -> dict[str, Any]:
-        """The keywords of ``hash_examples_collect`` that apply the core's structured-record
-        member rule (the rule of files): none for flat records, whose members are picked."""
-        if self.is_flat():
-            return {}
-        return {"structured": True, "id_key": self.source_id_key, "any_members": self.source_id is not None}
+    def identities(self, records: Sequence[Mapping[str, Any]], issues: list[RecordIssue]) -> list[str]:
+        """The source id of every record by the ``source_id=`` function, checked by the core's
+        rule (``""`` for a record without a valid one, and an issue)."""
+        function = self.source_id
+        assert function is not None
+        return [_source_id_from(row, function, record, issues) for row, record in enumerate(records)]
 
     def header(self) -> dict[str, Any]:
         """The upsert request without its examples."""
@@ -310,6 +295,8 @@ class Prepared:
     progress: bool
     texts: Sequence[Record] | None = None
     """The core's records of a file (``path=``): their content as canonical JSON texts."""
+    manifest_digest: str | None = None
+    """The digest of the manifest when the core computed it already (``prepare_examples``)."""
 
     def entry(self, index: int, with_content: bool) -> dict[str, Any]:
         """The wire form of one example given as Python values, with or without its content."""
@@ -337,6 +324,8 @@ class Prepared:
         """The digest of the whole manifest (``manifest_digest`` of every ``(source_id,
         content_hash)``: SHA-256 of their RFC 8785 JSON sorted by source id), the digest of the
         version that holds exactly these examples, as ``groundset hash --digest`` prints it."""
+        if self.manifest_digest is not None:
+            return self.manifest_digest
         # Streamed to the core pair by pair: no list of a million tuples first.
         return manifest_digest(zip(self.source_ids, self.hashes, strict=True))
 
@@ -515,53 +504,32 @@ def _bar(total: int, label: str, show: bool) -> Any:
     return tqdm(total=total, desc=label, unit="ex", unit_scale=True, file=sys.stderr, leave=False)
 
 
-def _hash(
-    contents: Sequence[Mapping[str, Any]], show: bool, rule: Mapping[str, Any]
-) -> tuple[list[str], list[RecordIssue], int]:
-    """The content hashes (``""`` for a bad record), the first bad records' problems, and how
-    many more there were: native batch calls (several, to advance a progress bar), with the
-    core's member ``rule`` for structured records (:meth:`UpsertArgs.member_rule`)."""
-    bar = _bar(len(contents), "hash", show)
-    step = len(contents) if bar is None else max(10_000, len(contents) // 20)
-    hashes: list[str] = []
-    issues: list[RecordIssue] = []
-    more = 0
-    for start in range(0, len(contents), step or 1):
-        batch = contents[start : start + step]
-        batch_hashes, problems, batch_more = hash_examples_collect(
-            batch, max_errors=MAX_REPORTED_ERRORS - len(issues), **rule
-        )
-        hashes.extend(batch_hashes)
-        issues.extend(
-            RecordIssue(row=start + row, code=error.code, path=error.path, message=error.reason)
-            for row, error in problems
-        )
-        more += batch_more
-        if bar is not None:
-            bar.update(len(batch))
-    if bar is not None:
-        bar.close()
-    return hashes, issues, more
+def _issue(row: int, code: str, path: str, message: str, source_id: str | None) -> RecordIssue:
+    """A bad record as the core's ``prepare_examples`` reports it."""
+    return RecordIssue(row=row, code=code, path=path, message=message, source_id=source_id)
 
 
-def _key_path(key: str) -> str:
-    """The JSONPath of a record's member, written as the core writes paths."""
-    return f"$.{key}" if _PLAIN_KEY.match(key) else f"$[{json.dumps(key, ensure_ascii=False)}]"
+class _FlatContents(Sequence[Mapping[str, Any]]):
+    """The examples of flat records, each made when it is read: an upload reads only those
+    whose content the server lacks, and an unchanged re-sync none."""
 
+    __slots__ = ("_args", "_records")
 
-def _source_id_of(row: int, record: Mapping[str, Any], key: str, issues: list[RecordIssue]) -> str:
-    path = _key_path(key)
-    if not isinstance(record, Mapping):
-        return ""  # reported as not_a_mapping
-    if key not in record:
-        message = f"no source id at {path} (source_id_key={key!r})"
-        issues.append(RecordIssue(row=row, code="missing_source_id", path=path, message=message))
-        return ""
-    try:
-        return source_id(record[key])
-    except HashError as error:
-        issues.append(RecordIssue(row=row, code=error.code, path=path, message=error.reason))
-        return ""
+    def __init__(self, args: UpsertArgs, records: Sequence[Mapping[str, Any]]) -> None:
+        self._args = args
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+        if isinstance(index, slice):
+            return [self[row] for row in range(*index.indices(len(self)))]
+        return self._args.flat_content(self._records[index])
 
 
 def _source_id_from(

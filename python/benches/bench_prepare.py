@@ -1,0 +1,111 @@
+"""The client's CPU work of an upsert on Python objects, per thread: ``hash_examples`` alone, and
+``UpsertArgs.prepare`` with the manifest digest (what an unchanged re-sync costs before its one
+request), as JSON lines on stdout.
+
+    python benches/bench_prepare.py --counts 100000,1000000 --repeat 5 --label after
+
+Run it once per build to compare (``PYTHONPATH`` naming another copy of ``groundset_core`` and
+``groundset`` times that copy). The examples come from fixtures/bench/generate_examples.py
+(about 1 KB of canonical JSON each; the larger counts are deep copies, so each example is its
+own objects). Each figure is the median of ``--repeat`` calls after one warm-up call (CPython
+caches a str's UTF-8 on first use). CPU seconds are per thread, which stay fair on a loaded
+machine where wall time mostly says how long the process waited for a core: ``calling`` is the
+thread under the GIL (``time.thread_time``), ``other`` the rest of the process (the hashing
+threads). The load average is read before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import groundset_core
+
+from groundset._upsert import UpsertArgs
+
+GENERATOR = Path(__file__).resolve().parents[2] / "fixtures" / "bench" / "generate_examples.py"
+
+
+def typical_examples(count: int) -> list[dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location("generate_examples", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    base: list[dict[str, Any]] = module.examples(min(count, 100_000))
+    rows = list(base)
+    while len(rows) < count:
+        for row in base[: count - len(rows)]:
+            row = copy.deepcopy(row)
+            row["id"] = f"ex-{len(rows)}"
+            rows.append(row)
+    return rows
+
+
+def prepare(rows: list[dict[str, Any]]) -> str:
+    fields: dict[str, Any] = {name: None for name in UpsertArgs.__dataclass_fields__}
+    fields.update(
+        move_tag=False,
+        validate=True,
+        name="bench",
+        examples=rows,
+        source_id_key="id",
+        mode="merge",
+        dry_run=False,
+        allow_empty=False,
+        progress=False,
+    )
+    args = UpsertArgs.from_call(fields)
+    return args.prepare().digest()
+
+
+def measure(work: Callable[[], object], repeat: int) -> dict[str, float]:
+    work()
+    walls, calling, total = [], [], []
+    for _ in range(repeat):
+        wall, thread, process = time.perf_counter(), time.thread_time(), time.process_time()
+        work()
+        walls.append(time.perf_counter() - wall)
+        calling.append(time.thread_time() - thread)
+        total.append(time.process_time() - process)
+    return {
+        "wall": statistics.median(walls),
+        "calling": statistics.median(calling),
+        "other": statistics.median(t - c for t, c in zip(total, calling, strict=True)),
+        "cpu": statistics.median(total),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--counts", default="100000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--works", default="hash_examples,prepare")
+    args = parser.parse_args()
+    for count in (int(c) for c in args.counts.split(",")):
+        rows = typical_examples(count)
+        works: dict[str, Callable[[], object]] = {
+            "hash_examples": lambda rows=rows: groundset_core.hash_examples(rows),  # type: ignore[misc]
+            "prepare": lambda rows=rows: prepare(rows),  # type: ignore[misc]
+        }
+        for name in args.works.split(","):
+            load = os.getloadavg()[0]
+            figures = measure(works[name], args.repeat)
+            line = {"label": args.label, "work": name, "count": count, **figures}
+            line.update(load_before=load, load_after=os.getloadavg()[0], core=groundset_core.__file__)
+            sys.stdout.write(json.dumps(line) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
