@@ -6,14 +6,19 @@ use std::sync::mpsc;
 use canonhash::HashError;
 use groundset_records::check_structured_members;
 use napi::Env;
-use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Utf16String};
+use napi::JsValue;
+use napi::bindgen_prelude::{
+    Array, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Unknown, Utf16String,
+};
 use napi_derive::napi;
 use rayon::prelude::*;
 
 use crate::direct::{NameTable, Scratch};
 use crate::error::to_napi;
 use crate::read::NativeIssue;
-use crate::value::{Names, Strings, Tape, TapeError, count_from_js, example_hash_direct, read_text, with_single_value};
+use crate::value::{
+    Names, Strings, Tape, TapeError, count_from_js, example_hash_direct, read_string, read_text, with_single_value,
+};
 
 /// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
 /// `canonicalize_value`).
@@ -65,7 +70,7 @@ pub fn example_hash(
 /// A part of a batch, owned, so that a worker thread can hash it.
 struct Part {
     slots: Vec<f64>,
-    text: Utf16String,
+    text: Vec<u16>,
     names: Names,
     /// The names' ranks and literals for the fast path.
     table: NameTable,
@@ -193,6 +198,7 @@ pub struct HashedExamples {
     ts_args_type = "nextPart: () => { tape: Float64Array, text: string, units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
 )]
 pub fn hash_examples(
+    env: Env,
     next_part: Function<(), Option<Object>>,
     rule: Option<MemberRule>,
 ) -> napi::Result<HashedExamples> {
@@ -201,10 +207,8 @@ pub fn hash_examples(
     let mut examples = 0;
     while let Some(written) = next_part.call(())? {
         let tape: Float64ArraySlice = written.get_named_property("tape")?;
-        let text: Utf16String = written.get_named_property("text")?;
-        if text.len() != count_from_js(written.get_named_property("units")?)? {
-            return Err(TapeError::Malformed.into_napi());
-        }
+        let text: Unknown = written.get_named_property("text")?;
+        let text = read_string(&env, text.raw(), count_from_js(written.get_named_property("units")?)?)?;
         let names: Vec<Utf16String> = written.get_named_property("names")?;
         let count = count_from_js(written.get_named_property("count")?)?;
         let members = match &rule {

@@ -104,30 +104,50 @@ pub(crate) fn each_item(
 /// The strings of a JS array, one after the other, as UTF-16: `units` in all (as the tape
 /// counted them). Copying each string straight from V8 costs less than joining them in JS.
 pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::Result<Vec<u16>> {
-    let raw_env = env.raw();
     // Room for the terminating NUL that napi writes after each string.
     let mut text: Vec<u16> = Vec::with_capacity(units + 2);
-    each_item(env, strings, |_, string| {
-        let spare = text.capacity() - text.len();
-        let mut written = 0;
-        // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a
-        // NUL) into the spare capacity, and reports how many units of the string it wrote.
-        check_status!(unsafe {
-            sys::napi_get_value_string_utf16(raw_env, string, text.as_mut_ptr().add(text.len()), spare, &mut written)
-        })?;
-        // A string that filled the room left was cut: the tape's count was wrong.
-        if written + 1 >= spare {
-            return Err(TapeError::Malformed.into_napi());
-        }
-        // SAFETY: napi initialised those `written` units.
-        unsafe { text.set_len(text.len() + written) };
-        Ok(())
-    })?;
+    each_item(env, strings, |_, string| append_string(env, string, &mut text))?;
     if text.len() == units {
         Ok(text)
     } else {
         Err(TapeError::Malformed.into_napi())
     }
+}
+
+/// The JS string `string` as UTF-16, `units` long (as the tape counted them): one copy, into
+/// memory that is not zeroed first.
+pub(crate) fn read_string(env: &Env, string: sys::napi_value, units: usize) -> napi::Result<Vec<u16>> {
+    let mut text: Vec<u16> = Vec::with_capacity(units + 2);
+    append_string(env, string, &mut text)?;
+    if text.len() == units {
+        Ok(text)
+    } else {
+        Err(TapeError::Malformed.into_napi())
+    }
+}
+
+/// Appends the JS string `string` to `text`, within its spare capacity (and a NUL).
+fn append_string(env: &Env, string: sys::napi_value, text: &mut Vec<u16>) -> napi::Result<()> {
+    let spare = text.capacity() - text.len();
+    let mut written = 0;
+    // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a NUL)
+    // into the spare capacity, and reports how many units of the string it wrote.
+    check_status!(unsafe {
+        sys::napi_get_value_string_utf16(
+            env.raw(),
+            string,
+            text.as_mut_ptr().add(text.len()),
+            spare,
+            &mut written,
+        )
+    })?;
+    // A string that filled the room left was cut: the tape's count was wrong.
+    if written + 1 >= spare {
+        return Err(TapeError::Malformed.into_napi());
+    }
+    // SAFETY: napi initialised those `written` units.
+    unsafe { text.set_len(text.len() + written) };
+    Ok(())
 }
 
 /// A count from JS (a whole non-negative number).
