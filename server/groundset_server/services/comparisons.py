@@ -1200,7 +1200,11 @@ class _Aside(Generic[T]):
         self.found: tuple[T] | None = None
         self.thread: threading.Thread | None = None
         url = conn.engine.url
-        if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+        pool = conn.engine.pool
+        # A connection of the pool to spare: never wait for one (many cold comparisons at once
+        # would each wait for the pool's timeout) while holding the request's.
+        spare = not isinstance(pool, sa.pool.QueuePool) or pool.checkedout() + 1 < pool.size()
+        if spare and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")):
             self.thread = threading.Thread(target=self._read, name="comparison-aside", daemon=True)
             self.thread.start()
 
