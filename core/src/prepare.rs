@@ -347,37 +347,28 @@ impl<'py> Rows<'_, 'py> {
                 more += 1;
             }
         }
-        let mut duplicates = Vec::new();
-        let mut order = Vec::new();
-        if let Some(id_key) = self.id_key {
-            order = sorted_ids(&self.ids)?;
-            for pair in order.chunk_by(|a, b| a.1 == b.1).filter(|group| group.len() > 1) {
-                let (_, id, first) = pair[0];
-                let mut quoted = Vec::with_capacity(id.len() + 2);
-                write_json_string(id, &mut quoted);
-                let quoted = String::from_utf8(quoted).expect("JSON text of a str is UTF-8");
-                for &(_, _, row) in &pair[1..] {
-                    let message = format!("the source id {quoted} is also the id of row {first}");
-                    let code = "duplicate_source_id".to_owned();
-                    duplicates.push((row, code, id_key.path.clone(), message, Some(id.to_owned())));
-                }
-            }
-            duplicates.sort_by_key(|issue| issue.0);
-        }
-        let clean = self.id_key.is_some()
-            && self.issues.is_empty()
-            && hash_issues.is_empty()
-            && more == 0
-            && duplicates.is_empty();
-        let entries: Vec<(&str, &[u8; 32])> = if clean {
-            let hash = |row: usize| digests[row].as_ref().expect("no hash failed");
-            order.iter().map(|&(_, id, row)| (id, hash(row))).collect()
-        } else {
-            Vec::new()
-        };
-        // The digest on a thread of its own while this one makes the Python lists.
-        let (digest, hashes, ids) = std::thread::scope(|scope| -> PyResult<_> {
-            let digest = clean.then(|| scope.spawn(|| canonhash::manifest_digest_of_sorted_digests(&entries)));
+        // The ids are sorted (to find repeated ones and to order the digest's entries) and the
+        // digest computed on a thread of their own, while this one makes the Python lists.
+        let keyed = self.id_key.map(|_| id_entries(&self.ids)).transpose()?;
+        let others_clean = self.issues.is_empty() && hash_issues.is_empty() && more == 0;
+        let (sorted, hashes, ids) = std::thread::scope(|scope| -> PyResult<_> {
+            let sorting = keyed.map(|(mut order, ascii)| {
+                scope.spawn(move || {
+                    sort_ids(&mut order, ascii);
+                    let repeated: Vec<(usize, usize, &str)> = order
+                        .chunk_by(|a, b| a.1 == b.1)
+                        .filter(|group| group.len() > 1)
+                        .flat_map(|group| group[1..].iter().map(move |&(_, id, row)| (row, group[0].2, id)))
+                        .collect();
+                    let digest = (others_clean && repeated.is_empty()).then(|| {
+                        let hash = |row: usize| digests[row].as_ref().expect("no hash failed");
+                        let entries: Vec<(&str, &[u8; 32])> =
+                            order.iter().map(|&(_, id, row)| (id, hash(row))).collect();
+                        canonhash::manifest_digest_of_sorted_digests(&entries)
+                    });
+                    (repeated, digest)
+                })
+            });
             let empty = PyString::new(py, "");
             let hashes = hex_list(py, digests, |row| self.bad[row])?;
             let ids = match self.id_key {
@@ -387,18 +378,31 @@ impl<'py> Rows<'_, 'py> {
                 )?),
                 None => None,
             };
-            let digest = digest.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-            Ok((digest, hashes, ids))
+            let sorted = sorting.map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            Ok((sorted, hashes, ids))
         })?;
+        let (mut duplicates, mut digest) = (Vec::new(), None);
+        if let (Some(id_key), Some((repeated, sorted_digest))) = (self.id_key, sorted) {
+            for (row, first, id) in repeated {
+                let mut quoted = Vec::with_capacity(id.len() + 2);
+                write_json_string(id, &mut quoted);
+                let quoted = String::from_utf8(quoted).expect("JSON text of a str is UTF-8");
+                let message = format!("the source id {quoted} is also the id of row {first}");
+                let code = "duplicate_source_id".to_owned();
+                duplicates.push((row, code, id_key.path.clone(), message, Some(id.to_owned())));
+            }
+            duplicates.sort_by_key(|issue| issue.0);
+            digest = sorted_digest;
+        }
         Ok((hashes, ids, self.issues, hash_issues, more, duplicates, digest))
     }
 }
 
-/// The valid source ids with their rows, in the manifest's order (by [`compare_utf16`]), a
-/// repeated id's rows in order: one sort finds the repeated ids and orders the digest's
-/// entries. Each entry leads with the id's first 8 bytes as a number, which decides most
-/// comparisons without reading the ids' text (scattered in memory) when all are ASCII.
-fn sorted_ids<'a>(ids: &'a [Option<Bound<'_, PyString>>]) -> PyResult<Vec<(u64, &'a str, usize)>> {
+/// The valid source ids with their rows, and whether all are ASCII, for [`sort_ids`]. Each
+/// entry leads with the id's first 8 bytes as a number, which decides most comparisons
+/// without reading the ids' text (scattered in memory) when all are ASCII.
+#[allow(clippy::type_complexity)]
+fn id_entries<'a>(ids: &'a [Option<Bound<'_, PyString>>]) -> PyResult<(Vec<(u64, &'a str, usize)>, bool)> {
     let mut order = Vec::with_capacity(ids.len());
     let mut ascii = true;
     for (row, id) in ids.iter().enumerate() {
@@ -411,6 +415,13 @@ fn sorted_ids<'a>(ids: &'a [Option<Bound<'_, PyString>>]) -> PyResult<Vec<(u64, 
             order.push((u64::from_be_bytes(prefix), text, row));
         }
     }
+    Ok((order, ascii))
+}
+
+/// Sorts the entries of [`id_entries`] into the manifest's order (by [`compare_utf16`]), a
+/// repeated id's rows in order: one sort finds the repeated ids and orders the digest's
+/// entries.
+fn sort_ids(order: &mut [(u64, &str, usize)], ascii: bool) {
     if ascii {
         // ASCII orders alike by bytes and by UTF-16 code units.
         order.sort_unstable_by(|a, b| {
@@ -421,7 +432,6 @@ fn sorted_ids<'a>(ids: &'a [Option<Bound<'_, PyString>>]) -> PyResult<Vec<(u64, 
     } else {
         order.sort_unstable_by(|a, b| compare_utf16(a.1, b.1).then(a.2.cmp(&b.2)));
     }
-    Ok(order)
 }
 
 /// `(code, path, message)` of a core error, as the SDK's issues carry them.
