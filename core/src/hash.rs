@@ -131,13 +131,15 @@ fn hash_all(
     {
         let list = own_list(examples)?;
         let small = list.len() <= BATCH;
-        run_pipeline(py, true, small, |pipeline| {
+        run_pipeline(py, true, small, list.len(), |pipeline| {
             convert_items(list.iter().map(Ok), pipeline, collect, rule, &mut failures)
         })
     } else {
-        let small = examples.len().is_ok_and(|count| count <= BATCH);
+        let length = examples.len().ok();
+        let small = length.is_some_and(|count| count <= BATCH);
+        let expected = length.unwrap_or(0);
         let items = examples.try_iter()?;
-        run_pipeline(py, false, small, |pipeline| {
+        run_pipeline(py, false, small, expected, |pipeline| {
             convert_items(items, pipeline, collect, rule, &mut failures)
         })
     };
@@ -157,11 +159,13 @@ pub(crate) fn own_list<'py>(sequence: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
 /// is a pipeline on two threads: this one converts or records batches (which needs the GIL)
 /// while a worker hashes the batches already done, which never touches a Python object;
 /// hashed batches come back to be refilled. With `tape`, the GIL is held until every tape is
-/// hashed (see [`Pipeline::drain`]).
+/// hashed (see [`Pipeline::drain`]). `expected` (the number of examples, when known) sizes the
+/// hashes at once: growing them copies and faults in megabytes on the hashing thread.
 pub(crate) fn run_pipeline<'py, R>(
     py: Python<'py>,
     tape: bool,
     small: bool,
+    expected: usize,
     body: impl FnOnce(&mut Pipeline<'py>) -> PyResult<R>,
 ) -> (PyResult<R>, Vec<Digest>) {
     if small {
@@ -174,7 +178,7 @@ pub(crate) fn run_pipeline<'py, R>(
         let (full_sender, full_receiver) = std::sync::mpsc::sync_channel::<Batch>(QUEUE);
         let (empty_sender, empty_receiver) = std::sync::mpsc::channel::<Batch>();
         let worker = scope.spawn(move || {
-            let (mut hashes, mut scratch) = (Vec::new(), Scratch::default());
+            let (mut hashes, mut scratch) = (Vec::with_capacity(expected), Scratch::default());
             for mut batch in full_receiver {
                 batch.hash_into(&mut scratch, &mut hashes);
                 batch.clear();

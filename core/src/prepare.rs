@@ -9,12 +9,13 @@
 
 use canonhash::{HashError, compare_utf16, write_json_string};
 use pyo3::exceptions::PyKeyError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PySet, PyString};
 
 use crate::error::Failure;
 use crate::hash::{BATCH, MemberRule, Pipeline, hex_list, own_list, run_pipeline};
-use crate::tape::Selection;
+use crate::tape::{RECORDS_AHEAD, Selection, prefetch_records};
 
 /// A bad record: `(row, code, path, message, source_id)`.
 type Issue = (usize, String, String, String, Option<String>);
@@ -106,8 +107,15 @@ pub fn prepare_examples<'py>(
         failures: Vec::new(),
     };
     let step = progress_step.max(1);
-    let (done, digests) = run_pipeline(py, true, count <= BATCH, |pipeline| {
+    let (done, digests) = run_pipeline(py, true, count <= BATCH, count, |pipeline| {
+        // Borrowed, not counted: a new reference would write to the record's memory now.
+        // SAFETY: in range of a list only this call holds; its items outlive the loop.
+        let ahead = |row: usize| {
+            (row < count).then(|| unsafe { Borrowed::from_ptr(py, ffi::PyList_GetItem(list.as_ptr(), row as isize)) })
+        };
         for row in 0..count {
+            let stage = RECORDS_AHEAD / 3;
+            prefetch_records(ahead(row + 3 * stage), ahead(row + 2 * stage), ahead(row + stage));
             rows.row(pipeline, row, &list.get_item(row)?)?;
             pipeline.next();
             if let Some(progress) = &progress

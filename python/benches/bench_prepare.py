@@ -1,6 +1,7 @@
-"""The client's CPU work of an upsert on Python objects, per thread: ``hash_examples`` alone, and
-``UpsertArgs.prepare`` with the manifest digest (what an unchanged re-sync costs before its one
-request), as JSON lines on stdout.
+"""The client's CPU work of an upsert on Python objects, per thread: ``hash_examples`` alone,
+``prepare_examples`` (the core's one pass, as ``upsert_dataset(examples=..., source_id_key="id")``
+calls it) and ``UpsertArgs.prepare`` with the manifest digest (what an unchanged re-sync costs
+before its one request), as JSON lines on stdout.
 
     python benches/bench_prepare.py --counts 100000,1000000 --repeat 5 --label after
 
@@ -96,6 +97,9 @@ def main() -> int:
         works: dict[str, Callable[[], object]] = {
             "hash_examples": lambda rows=rows: groundset_core.hash_examples(rows),  # type: ignore[misc]
             "prepare": lambda rows=rows: prepare(rows),  # type: ignore[misc]
+            "prepare_examples": lambda rows=rows: groundset_core.prepare_examples(  # type: ignore[misc]
+                rows, flat=False, source_id_key="id"
+            ),
         }
         for name in args.works.split(","):
             load = os.getloadavg()[0]
