@@ -238,6 +238,17 @@ experiment_evaluations = sa.Table(
     sa.UniqueConstraint("run_id", "name", name="uq_experiment_evaluations_run_id_name"),
     sqlite_autoincrement=True,
 )
+# SQLite only (migration 0014): what a comparison reads of an evaluation, so that it never visits
+# the row; PostgreSQL's B-tree entries are too small for an unbounded label or error.
+EVALUATION_SCORES_INDEX = "ix_experiment_evaluations_run_id_name_scores"
+sa.Index(
+    EVALUATION_SCORES_INDEX,
+    experiment_evaluations.c.run_id,
+    experiment_evaluations.c.name,
+    experiment_evaluations.c.score,
+    experiment_evaluations.c.label,
+    experiment_evaluations.c.error,
+).ddl_if(dialect="sqlite")
 
 # Tags (migration 0005): a name a team gives one version of a dataset ("baseline"), unique per
 # dataset and movable; every create, move and delete is an event, so a tag's history survives

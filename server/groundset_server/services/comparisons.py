@@ -55,6 +55,7 @@ import sqlalchemy as sa
 
 from groundset_server.db import dialect
 from groundset_server.db.engine import read_transaction
+from groundset_server.db.tables import EVALUATION_SCORES_INDEX
 from groundset_server.db.tables import dataset_example_revisions as revisions
 from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import experiment_runs as runs
@@ -922,12 +923,13 @@ def _evaluator_code(k: int) -> str:
 
 
 def _comparison_sql(
-    base_id: int, head_id: int, names: list[str], below: int | None, at_least: int | None
+    base_id: int, head_id: int, names: list[str], below: int | None, at_least: int | None, hint: str = ""
 ) -> str:
     """The statement of a row per aligned example, by example id (those ``below`` and
     ``at_least`` an example id, if given): (example id, its code, then per evaluator its code,
     base score, head score); its parameters: per evaluator its thresholds
-    (:func:`_evaluator_code`), then its name twice."""
+    (:func:`_evaluator_code`), then its name twice. ``hint``: the ``INDEXED BY`` clause of the
+    evaluations' joins (SQLite), or nothing."""
     bounds = {
         side: "".join(
             f" AND {side}.example_id {operator} {int(bound)}"
@@ -939,8 +941,8 @@ def _comparison_sql(
     joins, columns = [], []
     for k in range(len(names)):
         joins.append(
-            f" LEFT JOIN experiment_evaluations b{k} ON b{k}.run_id = x.bid AND b{k}.name = ?"
-            f" LEFT JOIN experiment_evaluations h{k} ON h{k}.run_id = x.hid AND h{k}.name = ?"
+            f" LEFT JOIN experiment_evaluations b{k}{hint} ON b{k}.run_id = x.bid AND b{k}.name = ?"
+            f" LEFT JOIN experiment_evaluations h{k}{hint} ON h{k}.run_id = x.hid AND h{k}.name = ?"
         )
         columns.append(f", ({_evaluator_code(k)}), b{k}.score, h{k}.score")
     aligned = ALIGNED.format(base=int(base_id), head=int(head_id), b_range=bounds["b"], h_range=bounds["h"])
@@ -999,6 +1001,9 @@ def _compare_in_database(
             params.append((default if given is None else given) - TOLERANCE)
     for name in names:
         params += [name, name]
+    # SQLite's planner takes the unique (run_id, name) index, then reads each evaluation's row;
+    # migration 0014's index holds every column the statement reads of them.
+    hint = f" INDEXED BY {EVALUATION_SCORES_INDEX}" if dialect.is_sqlite(conn) else ""
     middle = None
     if base_row.example_count >= SPLIT_EXAMPLES:
         ((middle,),) = dialect.driver_rows(
@@ -1010,19 +1015,19 @@ def _compare_in_database(
         )
     if middle is None:
         rows = dialect.driver_rows(
-            conn, _comparison_sql(base_row.id, head_row.id, names, None, None), *params
+            conn, _comparison_sql(base_row.id, head_row.id, names, None, None, hint), *params
         )
     else:
         first = _Aside(
             conn,
             (base_row, head_row),
             lambda aside: dialect.driver_rows(
-                aside, _comparison_sql(base_row.id, head_row.id, names, middle, None), *params
+                aside, _comparison_sql(base_row.id, head_row.id, names, middle, None, hint), *params
             ),
         )
         try:
             rest = dialect.driver_rows(
-                conn, _comparison_sql(base_row.id, head_row.id, names, None, middle), *params
+                conn, _comparison_sql(base_row.id, head_row.id, names, None, middle, hint), *params
             )
         finally:
             first.join()
