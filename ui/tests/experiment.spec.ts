@@ -23,8 +23,11 @@ const keys = (page: Schemas["RunPage"]) => page.data.map((run) => run.source_id)
 async function expectRows(page: Page, expected: Schemas["RunPage"]) {
   await expect(page.locator('main [aria-busy="true"]')).toHaveCount(0);
   await expect(shownRuns(page)).toHaveCount(expected.data.length);
-  const shown = await shownRuns(page).evaluateAll((rows) => rows.map((row) => row.getAttribute("data-source-id")));
-  expect(shown).toEqual(keys(expected));
+  // Polled: after a new sort or filter the previous page's rows can still be on screen, with
+  // the same count, for a moment.
+  await expect
+    .poll(() => shownRuns(page).evaluateAll((rows) => rows.map((row) => row.getAttribute("data-source-id"))))
+    .toEqual(keys(expected));
 }
 
 test("the summary shows the API's runs, errors, reused runs and each evaluator's mean", async ({ page, api }) => {
