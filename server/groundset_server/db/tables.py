@@ -238,6 +238,23 @@ experiment_evaluations = sa.Table(
     sa.UniqueConstraint("run_id", "name", name="uq_experiment_evaluations_run_id_name"),
     sqlite_autoincrement=True,
 )
+# An experiment's counts, latency and usage as its summary and a comparison answer them
+# (migration 0015), canonical JSON (RFC 8785), computed at its `results_revision`: a read uses
+# the row only while the experiment's revision is still that one.
+experiment_costs = sa.Table(
+    "experiment_costs",
+    metadata,
+    sa.Column(
+        "experiment_id",
+        sa.Integer,
+        sa.ForeignKey("experiments.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("results_revision", sa.Integer, nullable=False),
+    sa.Column("costs", sa.Text, nullable=False),
+)
+
 # SQLite only (migration 0014): what a comparison reads of an evaluation, so that it never visits
 # the row; PostgreSQL's B-tree entries are too small for an unbounded label or error.
 EVALUATION_SCORES_INDEX = "ix_experiment_evaluations_run_id_name_scores"
