@@ -62,8 +62,14 @@ from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.db.tables import experiments as experiments_table
 from groundset_server.services import selections
 from groundset_server.services.cache import Kept
-from groundset_server.services.costs import Costs, RunCounts, deltas
-from groundset_server.services.costs import tallies as tallies_of
+from groundset_server.services.costs import (
+    Costs,
+    RunCounts,
+    deltas,
+    kept_tallies,
+    spare_connection,
+    stored_tallies,
+)
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import experiment_row
 from groundset_server.services.means import SCALE_BITS, SCALED_SCORE_SUM, clamp, mean
@@ -296,7 +302,7 @@ def _side(conn: sa.Connection, row: sa.Row[Any], hashes: dict[int, str] | None) 
             non_boolean.add(name)
         if tally[LABELED]:
             labeled.add(name)
-    counts, spent = tallies_of(conn, row.id)
+    counts, spent = kept_tallies(conn, row)
     return Side(
         row, hashes, tallies, scores, non_boolean, labeled, _labels(conn, row.id, labeled), spent, counts
     )
@@ -977,7 +983,13 @@ def _compute_in_database(
     if not (_runs_complete(conn, base_row) and _runs_complete(conn, head_row)):
         return None
     rows = (base_row, head_row)
-    costs = _Aside(conn, rows, lambda aside: [tallies_of(aside, row.id) for row in rows])
+    stored = [stored_tallies(conn, row) for row in rows]
+    costs = _Aside(
+        conn,
+        rows,
+        lambda aside: [kept_tallies(aside, row) for row in rows],
+        ready=None if None in stored else [found for found in stored if found is not None],
+    )
     try:
         return _compare_in_database(conn, base_row, head_row, thresholds, include_changed, costs)
     finally:
@@ -1194,22 +1206,21 @@ class _Aside(Generic[T]):
     request's: every write to an experiment's runs or evaluations counts up its
     ``results_revision``, so equal revisions of both experiments say so; otherwise (a write in
     between, an in-memory SQLite database, an error) ``work`` is done on the request's
-    connection."""
+    connection. ``ready``: its result known already (no thread)."""
 
     def __init__(
-        self, conn: sa.Connection, rows: tuple[sa.Row[Any], ...], work: Callable[[sa.Connection], T]
+        self,
+        conn: sa.Connection,
+        rows: tuple[sa.Row[Any], ...],
+        work: Callable[[sa.Connection], T],
+        ready: T | None = None,
     ):
         self.conn = conn
         self.rows = rows
         self.work = work
-        self.found: tuple[T] | None = None
+        self.found: tuple[T] | None = None if ready is None else (ready,)
         self.thread: threading.Thread | None = None
-        url = conn.engine.url
-        pool = conn.engine.pool
-        # A connection of the pool to spare: never wait for one (many cold comparisons at once
-        # would each wait for the pool's timeout) while holding the request's.
-        spare = not isinstance(pool, sa.pool.QueuePool) or pool.checkedout() + 1 < pool.size()
-        if spare and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")):
+        if ready is None and spare_connection(conn.engine):
             self.thread = threading.Thread(target=self._read, name="comparison-aside", daemon=True)
             self.thread.start()
 

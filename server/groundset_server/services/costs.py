@@ -1,17 +1,27 @@
 """What an experiment's runs cost: latency percentiles and usage totals, for its summary and
-for a comparison (schemas ``Latency`` and ``Usage`` of ``experiment_schemas``)."""
+for a comparison (schemas ``Latency`` and ``Usage`` of ``experiment_schemas``), with its counts
+of runs; kept in table ``experiment_costs`` (migration 0015) at the experiment's
+``results_revision`` (:func:`kept_tallies`)."""
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import groundset_core
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from groundset_server.db import dialect
+from groundset_server.db.tables import experiment_costs
 from groundset_server.db.tables import experiment_runs as runs
+
+log = logging.getLogger("groundset_server")
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -27,8 +37,9 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
 
 @dataclass
 class Costs:
-    latencies: list[float]
-    """Ascending, in milliseconds."""
+    latency_ms: dict[str, Any]
+    """Schema ``Latency``: ``count``, and ``p50``, ``p95``, ``mean`` in milliseconds (null
+    without a latency)."""
     tokens_in: int
     tokens_out: int
     runs_with_tokens: int
@@ -36,13 +47,7 @@ class Costs:
     """(currency, amount, runs), ordered by currency, None first."""
 
     def latency(self) -> dict[str, Any]:
-        count = len(self.latencies)
-        return {
-            "count": count,
-            "p50": percentile(self.latencies, 0.5),
-            "p95": percentile(self.latencies, 0.95),
-            "mean": math.fsum(self.latencies) / count if count else None,
-        }
+        return dict(self.latency_ms)
 
     def usage(self) -> dict[str, Any]:
         return {
@@ -121,8 +126,15 @@ def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
             ).all()
         ]
     counts = RunCounts(runs=int(total[0]), errors=int(total[1]), reused=int(total[2]))
+    count = len(latencies)
+    latency = {
+        "count": count,
+        "p50": percentile(latencies, 0.5),
+        "p95": percentile(latencies, 0.95),
+        "mean": math.fsum(latencies) / count if count else None,
+    }
     return counts, Costs(
-        latencies=latencies,
+        latency_ms=latency,
         tokens_in=int(total[3]),
         tokens_out=int(total[4]),
         runs_with_tokens=int(total[5]),
@@ -133,9 +145,149 @@ def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
     )
 
 
-def costs(conn: sa.Connection, experiment_id: int) -> Costs:
-    """The latencies and usage totals of the experiment's runs (:func:`tallies`)."""
-    return tallies(conn, experiment_id)[1]
+def spare_connection(engine: sa.Engine) -> bool:
+    """Whether work may take a connection of its own beside the ones this thread holds: the
+    pool has one to spare (never wait for one while holding another: many requests at once
+    would each wait for the pool's timeout) and the database is not a SQLite one in memory
+    (each connection would see a database of its own, or share this one's)."""
+    pool = engine.pool
+    spare = not isinstance(pool, sa.pool.QueuePool) or pool.checkedout() + 1 < pool.size()
+    url = engine.url
+    return spare and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
+
+
+def _answer(counts: RunCounts, spent: Costs) -> dict[str, Any]:
+    """What ``experiment_costs.costs`` holds: the fields of a comparison's ``base``/``head``
+    that the runs give (``runs``, ``errored_runs``, ``reused_runs``, ``latency_ms``,
+    ``usage``)."""
+    return {
+        "runs": counts.runs,
+        "errored_runs": counts.errors,
+        "reused_runs": counts.reused,
+        **spent.summary(),
+    }
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _decoded(text: str) -> tuple[RunCounts, Costs]:
+    value = orjson.loads(text)
+    latency, usage = value["latency_ms"], value["usage"]
+    # Canonical JSON writes the float 2.0 as 2: the answer's floats are made floats again.
+    return RunCounts(runs=value["runs"], errors=value["errored_runs"], reused=value["reused_runs"]), Costs(
+        latency_ms={
+            "count": latency["count"],
+            "p50": _optional_float(latency["p50"]),
+            "p95": _optional_float(latency["p95"]),
+            "mean": _optional_float(latency["mean"]),
+        },
+        tokens_in=usage["tokens_in"],
+        tokens_out=usage["tokens_out"],
+        runs_with_tokens=usage["runs_with_tokens"],
+        costs=[(cost["currency"], float(cost["amount"]), cost["runs"]) for cost in usage["costs"]],
+    )
+
+
+def _encoded(counts: RunCounts, spent: Costs) -> str | None:
+    """The canonical JSON (RFC 8785) of :func:`_answer`, or None where it would not be read
+    back as the same answer (-0.0 is written 0, an integer beyond 2^53 is refused): such an
+    experiment's costs are computed at each read, as before migration 0015."""
+    answer = _answer(counts, spent)
+    try:
+        text = groundset_core.canonicalize(answer).decode("utf-8")
+        same = orjson.dumps(_answer(*_decoded(text))) == orjson.dumps(answer)
+    except (groundset_core.HashError, orjson.JSONEncodeError, TypeError, ValueError):
+        return None
+    return text if same else None
+
+
+def stored_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> tuple[RunCounts, Costs] | None:
+    """:func:`tallies` of ``experiment`` (its row, with ``id`` and ``results_revision``, read
+    in ``conn``'s snapshot) from its ``experiment_costs`` row, if that was computed at the same
+    ``results_revision``: every write to its runs or evaluations counts the revision up in its
+    transaction, so an equal revision means the same runs. None otherwise."""
+    stored = conn.execute(
+        sa.select(experiment_costs.c.results_revision, experiment_costs.c.costs).where(
+            experiment_costs.c.experiment_id == experiment.id
+        )
+    ).first()
+    if stored is None or stored.results_revision != experiment.results_revision:
+        return None
+    return _decoded(stored.costs)
+
+
+def kept_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> tuple[RunCounts, Costs]:
+    """:func:`stored_tallies` where the row is current; otherwise :func:`tallies` computed
+    here and stored for the next read (:func:`store`)."""
+    found = stored_tallies(conn, experiment)
+    if found is None:
+        found = tallies(conn, experiment.id)
+        store(conn.engine, experiment.id, experiment.results_revision, *found)
+    return found
+
+
+STORE_LOCK_TIMEOUT_MS = 200
+"""How long storing an experiment's costs waits for a lock on PostgreSQL (a batch of its runs
+being written holds its row) before it gives up: the next read stores them."""
+
+
+@contextmanager
+def _without_waiting(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A write transaction that gives up (DBAPIError) rather than wait for a lock: SQLite's
+    busy timeout 0 for it, PostgreSQL's ``lock_timeout`` :data:`STORE_LOCK_TIMEOUT_MS`, and no
+    wait for the commit's flush to disk (what it writes can be computed again)."""
+    with engine.connect() as conn:
+        if not dialect.is_sqlite(conn):
+            with conn.begin():
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_LOCK_TIMEOUT_MS}")
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                yield conn
+            return
+        # Read outside a transaction (SQLite's PRAGMA busy_timeout applies to the connection).
+        driver: Any = conn.connection.driver_connection
+        (waited,) = driver.execute("PRAGMA busy_timeout").fetchone()
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                driver.execute(f"PRAGMA busy_timeout={int(waited)}")
+            except BaseException:
+                conn.invalidate()
+                raise
+
+
+def store(engine: sa.Engine, experiment_id: int, revision: int, counts: RunCounts, spent: Costs) -> bool:
+    """Keep ``counts`` and ``spent``, computed at the experiment's ``revision``, in its
+    ``experiment_costs`` row, unless that holds a later revision already; on a connection and
+    transaction of its own, and only when that never waits: no connection to spare
+    (:func:`spare_connection`), the write lock taken (SQLite) or a lock held longer than
+    :data:`STORE_LOCK_TIMEOUT_MS` (PostgreSQL), the experiment deleted meanwhile: nothing is
+    stored. Whether the row was written (not: given up, or a later revision kept)."""
+    text = _encoded(counts, spent)
+    if text is None or not spare_connection(engine):
+        return False
+    row = {"experiment_id": experiment_id, "results_revision": revision, "costs": text}
+    try:
+        with _without_waiting(engine) as conn:
+            statement = (sqlite.insert if dialect.is_sqlite(conn) else postgresql.insert)(experiment_costs)
+            written = conn.execute(
+                statement.values(row)
+                .on_conflict_do_update(
+                    index_elements=[experiment_costs.c.experiment_id],
+                    set_={"results_revision": revision, "costs": text},
+                    where=experiment_costs.c.results_revision < revision,
+                )
+                .returning(experiment_costs.c.experiment_id)
+            ).first()
+    except sa.exc.DBAPIError as error:
+        # Busy, or the experiment went: a later read computes its costs again.
+        log.debug("experiment %s's costs not stored: %s", experiment_id, error)
+        return False
+    return written is not None
 
 
 def deltas(base: Costs, head: Costs) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from groundset_server.experiment_schemas import (
 from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
 from groundset_server.services.cache import Kept
-from groundset_server.services.costs import tallies
+from groundset_server.services.costs import kept_tallies
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.means import SCALE, scaled_mean
 from groundset_server.services.queries import (
@@ -230,7 +230,7 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
 
 
 def _computed_summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
-    counts, spent = tallies(conn, experiment.id)
+    counts, spent = kept_tallies(conn, experiment)
     run_count, error_count = counts.runs, counts.errors
     per_evaluator = conn.execute(
         sa.select(

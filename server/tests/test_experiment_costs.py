@@ -1,0 +1,301 @@
+"""An experiment's costs kept in table ``experiment_costs`` (migration 0015), on both databases:
+a summary or comparison read stores them at the experiment's ``results_revision``, the next read
+(a fresh server process: nothing kept in memory) answers the same bytes from the row, a row at
+the current revision is what is answered, and a row at any other revision never is: runs posted,
+an evaluation replaced and a reuse each make the next read compute them again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from groundset_server.app import create_app
+from groundset_server.config import Settings
+from groundset_server.db.tables import experiment_costs, experiments
+from groundset_server.services import comparisons, costs
+from groundset_server.services import experiments as experiment_service
+from tests.conftest import example
+from tests.pg import Cluster
+from tests.test_compare import scene
+from tests.test_experiments import create, examples_at, post_runs
+from tests.test_upsert import upsert
+
+SOURCES = [f"s{n}" for n in range(6)]
+
+
+def forget() -> None:
+    """What a fresh server process knows: nothing kept in memory."""
+    comparisons._kept.clear()
+    experiment_service._kept_summaries.clear()
+
+
+def engine_of(client: TestClient) -> sa.Engine:
+    engine: sa.Engine = client.app.state.engine  # type: ignore[attr-defined]
+    return engine
+
+
+def stored(client: TestClient, experiment_id: str) -> tuple[int, dict[str, Any]] | None:
+    """The experiment's row of ``experiment_costs``: its revision and its costs, decoded."""
+    with engine_of(client).connect() as conn:
+        row = conn.execute(
+            sa.select(experiment_costs.c.results_revision, experiment_costs.c.costs).where(
+                experiment_costs.c.experiment_id == int(experiment_id)
+            )
+        ).first()
+    return None if row is None else (row.results_revision, orjson.loads(row.costs))
+
+
+def revision(client: TestClient, experiment_id: str) -> int:
+    with engine_of(client).connect() as conn:
+        found: int = conn.execute(
+            sa.select(experiments.c.results_revision).where(experiments.c.id == int(experiment_id))
+        ).scalar_one()
+    return found
+
+
+def put(client: TestClient, experiment_id: str, at: int, value: dict[str, Any]) -> None:
+    """Write the experiment's row by hand (what some earlier read would have stored)."""
+    with engine_of(client).begin() as conn:
+        conn.execute(
+            sa.delete(experiment_costs).where(experiment_costs.c.experiment_id == int(experiment_id))
+        )
+        conn.execute(
+            sa.insert(experiment_costs).values(
+                experiment_id=int(experiment_id), results_revision=at, costs=orjson.dumps(value).decode()
+            )
+        )
+
+
+def get(client: TestClient, path: str, **params: Any) -> bytes:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def summary(client: TestClient, experiment_id: str) -> bytes:
+    return get(client, f"/v1/experiments/{experiment_id}")
+
+
+def compare(client: TestClient, base: str, head: str) -> bytes:
+    return get(client, "/v1/experiments/compare", base=base, head=head, limit=100)
+
+
+def two_experiments(client: TestClient) -> tuple[str, str, dict[str, Any]]:
+    """Two experiments of one repetition with a run of every example (a comparison the database
+    computes): the base's runs name no currency, one and two (the grouped read of the sums), with
+    latencies whose percentiles are whole numbers and fractions; the head's one currency."""
+    v1 = upsert(client, [example(s, {"q": s}) for s in SOURCES])
+    dataset_id = v1["dataset_id"]
+    found = examples_at(client, dataset_id)
+    base = create(client, dataset_id, name="base")
+    head = create(client, dataset_id, name="head")
+    base_runs = [
+        {
+            "example_id": found[s]["id"],
+            "output": s,
+            "latency_ms": [1.0, 3.0, 2.5, 7.0, 0.1, 1e-7][n],
+            "tokens_in": 10 * n,
+            "tokens_out": None if n == 2 else n,
+            "cost": [0.1, 0.2, None, 0.3, 1e-3, 5.0][n],
+            "currency": [None, "USD", None, "EUR", "USD", None][n],
+            "evaluations": [{"name": "exact", "score": n % 2}],
+        }
+        for n, s in enumerate(SOURCES)
+    ]
+    head_runs = [
+        {
+            "example_id": found[s]["id"],
+            "output": s if n else "changed",
+            "latency_ms": 2.0 * n,
+            "cost": 0.1,
+            "currency": "USD",
+            "error": "timeout" if n == 5 else None,
+            "evaluations": [] if n == 5 else [{"name": "exact", "score": 1}],
+        }
+        for n, s in enumerate(SOURCES)
+    ]
+    for experiment, runs in ((base, base_runs), (head, head_runs)):
+        response = post_runs(client, experiment["id"], runs)
+        assert response.status_code == 201, response.text
+    return base["id"], head["id"], found
+
+
+def test_a_read_stores_the_costs_and_the_next_answers_the_same_bytes_from_them(client: TestClient) -> None:
+    base, head, _ = two_experiments(client)
+    forget()
+    assert stored(client, base) is None and stored(client, head) is None
+    computed = compare(client, base, head)
+    for experiment_id in (base, head):
+        row = stored(client, experiment_id)
+        assert row is not None and row[0] == revision(client, experiment_id)
+        side = orjson.loads(computed)["base" if experiment_id == base else "head"]
+        assert row[1] == {
+            key: side[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")
+        }
+    forget()
+    assert compare(client, base, head) == computed
+    # The summary: computed with the rows gone, then read from the rows it stored.
+    with engine_of(client).begin() as conn:
+        conn.execute(sa.delete(experiment_costs))
+    forget()
+    summaries = [summary(client, base), summary(client, head)]
+    assert stored(client, base) is not None and stored(client, head) is not None
+    forget()
+    assert [summary(client, base), summary(client, head)] == summaries
+    listed = get(
+        client, f"/v1/datasets/{orjson.loads(summaries[0])['dataset_id']}/experiments", summary="true"
+    )
+    forget()
+    assert (
+        get(client, f"/v1/datasets/{orjson.loads(summaries[0])['dataset_id']}/experiments", summary="true")
+        == listed
+    )
+
+
+def test_the_full_computation_reads_and_stores_them_too(client: TestClient) -> None:
+    s = scene(client)  # repetitions: compared in this process
+    forget()
+    computed = compare(client, s["base"], s["head"])
+    assert stored(client, s["base"]) is not None and stored(client, s["head"]) is not None
+    forget()
+    assert compare(client, s["base"], s["head"]) == computed
+
+
+def test_the_current_row_is_answered_and_a_stale_one_never(client: TestClient) -> None:
+    base, head, found = two_experiments(client)
+    forget()
+    truth = orjson.loads(summary(client, base))["summary"]
+    at = revision(client, base)
+    row = stored(client, base)
+    assert row is not None and row[0] == at
+    # A row at the current revision is what is answered (here one written by hand, to tell).
+    marked = row[1] | {"reused_runs": 12345}
+    put(client, base, at, marked)
+    forget()
+    assert orjson.loads(summary(client, base))["summary"]["reused_runs"] == 12345
+    assert orjson.loads(compare(client, base, head))["base"]["reused_runs"] == 12345
+    # At any other revision it is not: computed again, and stored at the current one.
+    for other in (at - 1, at + 1):
+        put(client, base, other, marked)
+        forget()
+        assert orjson.loads(summary(client, base))["summary"] == truth
+        # Stored at the current revision over an earlier one; a later one is left as it is.
+        assert stored(client, base) == ((at, row[1]) if other < at else (other, marked))
+    put(client, base, at - 1, marked)
+    forget()
+    assert orjson.loads(compare(client, base, head))["base"]["reused_runs"] == 0
+    assert stored(client, base) == (at, row[1])
+
+    # Runs posted: the next read computes them again (a run replacing an errored one).
+    put(client, head, revision(client, head), stored(client, head)[1] | {"runs": 999})  # type: ignore[index]
+    response = post_runs(
+        client,
+        head,
+        [{"example_id": found["s5"]["id"], "output": "late", "latency_ms": 100.0, "tokens_in": 7}],
+    )
+    assert response.status_code == 201, response.text
+    forget()
+    answer = orjson.loads(compare(client, base, head))["head"]
+    assert (answer["runs"], answer["errored_runs"], answer["latency_ms"]["count"]) == (6, 0, 6)
+    assert answer["usage"]["tokens_in"] == 7
+    assert stored(client, head) == (
+        revision(client, head),
+        {key: answer[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")},
+    )
+    forget()
+    assert orjson.loads(compare(client, base, head))["head"] == answer
+
+    # An evaluation replaced counts the revision up: the row is not answered either.
+    before = revision(client, head)
+    put(client, head, before, stored(client, head)[1] | {"runs": 999})  # type: ignore[index]
+    run_id = client.get(f"/v1/experiments/{head}/runs", params={"limit": 1}).json()["data"][0]["id"]
+    response = client.post(
+        f"/v1/experiments/{head}/evaluations",
+        json={"evaluations": [{"run_id": run_id, "name": "exact", "score": 0}]},
+    )
+    assert response.status_code == 200, response.text
+    assert revision(client, head) > before
+    forget()
+    assert orjson.loads(summary(client, head))["summary"]["runs"] == 6
+
+
+def test_a_reuse_makes_the_head_computed_again(client: TestClient) -> None:
+    v1 = upsert(client, [example(s, {"q": s}) for s in SOURCES])
+    dataset_id = v1["dataset_id"]
+    found = examples_at(client, dataset_id)
+    base = create(client, dataset_id, name="run", task_version="t1")
+    runs = [{"example_id": found[s]["id"], "output": s, "latency_ms": 5.0, "tokens_in": 3} for s in SOURCES]
+    assert post_runs(client, base["id"], runs).status_code == 201
+    head = create(client, dataset_id, name="run", task_version="t1")
+    forget()
+    empty = orjson.loads(summary(client, head["id"]))["summary"]
+    assert empty["runs"] == 0 and stored(client, head["id"]) is not None
+    response = client.post(f"/v1/experiments/{head['id']}/reuse", json={"base": base["id"]})
+    assert response.status_code == 200, response.text
+    forget()
+    reused = orjson.loads(summary(client, head["id"]))["summary"]
+    assert (reused["runs"], reused["reused_runs"], reused["usage"]["tokens_in"]) == (6, 6, 18)
+    assert stored(client, head["id"]) == (
+        revision(client, head["id"]),
+        {key: reused[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")},
+    )
+
+
+def test_costs_that_canonical_json_would_change_are_not_stored(client: TestClient) -> None:
+    """-0.0 is written 0 by canonical JSON: an answer holding it is computed at every read."""
+    v1 = upsert(client, [example("a", {"q": 1})])
+    found = examples_at(client, v1["dataset_id"])
+    experiment = create(client, v1["dataset_id"])
+    assert (
+        post_runs(
+            client, experiment["id"], [{"example_id": found["a"]["id"], "latency_ms": -0.0}]
+        ).status_code
+        == 201
+    )
+    forget()
+    first = summary(client, experiment["id"])
+    # SQLite may keep -0.0 as 0 (its REAL affinity stores integral values as integers).
+    negative = b"-0.0" in first
+    assert (stored(client, experiment["id"]) is None) == negative
+    forget()
+    assert summary(client, experiment["id"]) == first
+
+
+def test_a_store_never_replaces_a_later_revision_and_the_row_goes_with_its_experiment(
+    client: TestClient,
+) -> None:
+    base, _, _ = two_experiments(client)
+    forget()
+    summary(client, base)
+    at = revision(client, base)
+    row = stored(client, base)
+    assert row is not None
+    counts = costs.RunCounts(runs=1, errors=0, reused=0)
+    spent = costs.Costs({"count": 0, "p50": None, "p95": None, "mean": None}, 0, 0, 0, [])
+    assert not costs.store(engine_of(client), int(base), at - 1, counts, spent)
+    assert stored(client, base) == row
+    assert costs.store(engine_of(client), int(base), at + 1, counts, spent)
+    assert stored(client, base) == (
+        at + 1,
+        {"runs": 1, "errored_runs": 0, "reused_runs": 0, **spent.summary()},
+    )
+    assert client.delete(f"/v1/experiments/{base}").status_code == 204
+    assert stored(client, base) is None
+    # An experiment gone meanwhile: nothing stored, nothing raised.
+    assert not costs.store(engine_of(client), int(base), at + 2, counts, spent)
+
+
+def test_a_pool_without_a_spare_connection_stores_nothing(pg_cluster: Cluster) -> None:
+    """PostgreSQL's pool of one connection, the request's: storing would wait for it."""
+    app = create_app(Settings(database_url=pg_cluster.new_database(), api_key=None, pool_size=1))
+    with TestClient(app) as client:
+        base, head, _ = two_experiments(client)
+        forget()
+        first = compare(client, base, head)
+        assert stored(client, base) is None and stored(client, head) is None
+        forget()
+        assert compare(client, base, head) == first
+    app.state.engine.dispose()
