@@ -66,6 +66,19 @@ export const PROGRESS_THRESHOLD = 20000;
 export const PLAN_ATTEMPTS = 3;
 
 /**
+ * The code of the 409 answering an upsert by plan_id when the server process no longer holds that plan (expired,
+ * evicted, consumed, or planned on another process): the SDK sends the whole manifest once instead, and the caller
+ * sees no error.
+ */
+export const PLAN_EXPIRED = "plan_expired";
+
+/**
+ * The code of the 422 answering an upsert by plan_id whose dataset, mode or mirror guard is not the plan's, or
+ * whose lines the plan did not ask for (each named): a mistake of the client, raised.
+ */
+export const PLAN_MISMATCH = "plan_mismatch";
+
+/**
  * The most runs per example an experiment may ask for (the server's limit on repetitions), checked by both SDKs
  * before anything is sent.
  */

@@ -42,12 +42,20 @@ def free_port() -> int:
 class ServerProcess:
     """A ``groundset-server serve`` process on a free port with its own SQLite file."""
 
-    def __init__(self, directory: Path, *, api_key: str | None = None, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        api_key: str | None = None,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_path = directory / "groundset.db"
         self.database_url = database_url or f"sqlite:///{self.database_path}"
         self.api_key = api_key
+        self.env = env or {}
         self.log_path = directory / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -57,6 +65,7 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GROUNDSET_")}
         if self.api_key is not None:
             env["GROUNDSET_API_KEY"] = self.api_key
+        env.update(self.env)
         argv = [str(SERVER_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         argv += ["--database-url", self.database_url, "--log-level", "warning"]
         with self.log_path.open("wb") as log:

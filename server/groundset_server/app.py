@@ -24,6 +24,7 @@ from groundset_server.routers import datasets, experiments, exports, health, sch
 from groundset_server.routers.common import problem_response
 from groundset_server.schemas import Problem as ProblemModel
 from groundset_server.services.errors import DomainError
+from groundset_server.services.plans import PlanStore
 from groundset_server.ui import ui_response
 from groundset_server.validation import request_problem
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.plans = PlanStore(settings.plan_ttl_seconds, settings.plan_max_count, settings.plan_max_bytes)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:

@@ -101,17 +101,30 @@ class Settings:
     # The built web UI served at / (groundset_server.ui); a folder without index.html serves the
     # problem ui_not_built instead of pages.
     ui_dist: Path = UI_DIST
+    # Plans kept for an upsert's `plan_id` (services/plans.py), in this process's memory: for
+    # GROUNDSET_PLAN_TTL_SECONDS after the plan, at most GROUNDSET_PLAN_MAX_COUNT of them holding
+    # at most GROUNDSET_PLAN_MAX_BYTES (a base state several plans share counted once), the oldest
+    # evicted first. A plan not kept answers `plan_id: null`; an evicted one is 409 `plan_expired`.
+    plan_ttl_seconds: float = field(
+        default_factory=lambda: _number_env("GROUNDSET_PLAN_TTL_SECONDS", 600.0, float)
+    )
+    plan_max_count: int = field(default_factory=lambda: int(_number_env("GROUNDSET_PLAN_MAX_COUNT", 64)))
+    plan_max_bytes: int = field(default_factory=lambda: _size_env("GROUNDSET_PLAN_MAX_BYTES", 512 << 20))
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "ndjson_block_bytes"):
+        for name in ("max_body_bytes", "ndjson_block_bytes", "plan_max_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(
                     f"the setting {name}={value!r} must be a whole number of bytes of at least 1"
                 )
-        if isinstance(self.pool_size, bool) or not isinstance(self.pool_size, int) or self.pool_size < 1:
+        for name in ("pool_size", "plan_max_count"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"the setting {name}={value!r} must be a whole number of at least 1")
+        if not self.plan_ttl_seconds > 0:
             raise ConfigError(
-                f"the setting pool_size={self.pool_size!r} must be a whole number of at least 1"
+                f"the setting plan_ttl_seconds={self.plan_ttl_seconds!r} must be a number of seconds above 0"
             )
         if not self.pool_timeout > 0:
             raise ConfigError(

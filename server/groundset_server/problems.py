@@ -85,8 +85,10 @@ def domain_problem(error: DomainError, body_form: BodyForm | None = None) -> Pro
         json_body = body_form == "json"
         listed = []
         for example in error.examples[:MAX_REPORTED_ERRORS]:
-            where = {"index": example.position} if json_body else {"line": example.position}
-            path = f"$.examples[{example.position}].{error.member}" if json_body else f"$.{error.member}"
+            member = error.member_of(example)
+            # A negative position: an entry a plan_id stood for, on no line of the body.
+            where = {} if example.position < 0 else {"index" if json_body else "line": example.position}
+            path = f"$.examples[{example.position}].{member}" if json_body and where else f"$.{member}"
             detail = error.record_detail(example)
             listed.append(
                 {"code": error.code, "path": path, "detail": detail, **where, "source_id": example.source_id}

@@ -78,6 +78,20 @@ class UpsertRequest(StrictModel):
         "`dataset_id`, `latest_version_id` and `digest` (null when unknown), nothing written: send the "
         "examples (or plan them).",
     )
+    plan_id: str | None = Field(
+        default=None,
+        description="The `plan_id` of a plan of the same manifest (`POST /v1/datasets/upsert/plan`): "
+        "`examples` then holds only examples the plan listed in `needed_source_ids`, each with "
+        "its content and the `content_hash` planned, and the rest of the manifest is the plan's. "
+        "The upsert means exactly what the whole manifest would, sent with content-less entries "
+        "for the others (a write committed since the plan: the last writer wins; `stale_manifest`"
+        " as without plan_id). 409 `plan_expired`: this server process does not hold the plan "
+        "(expired, evicted, consumed by an upsert that committed with it, or planned on another "
+        "process): send the whole manifest without `plan_id`. 422 `plan_mismatch`: the `dataset`,"
+        " `mode`, `allow_empty` or `max_deletes` differ from the plan's, or examples the plan did"
+        " not ask for (each in `errors`). A needed example left out is a content-less entry (422 "
+        "`missing_content` when no revision holds its content). Not with `manifest_digest`.",
+    )
     examples: list[UpsertExample] | None = Field(
         default=None,
         description="Required, even empty, unless `manifest_digest` is given, and then absent: a body with "
@@ -136,6 +150,13 @@ class PlanResult(BaseModel):
         "the dataset already matches the manifest and the upsert may be skipped."
     )
     needed_source_ids: list[str]
+    plan_id: str | None = Field(
+        description="Send it with the upsert (`UpsertRequest.plan_id`) and only the needed examples. The "
+        "server keeps the plan in this process's memory for `GROUNDSET_PLAN_TTL_SECONDS` (600 s by default), "
+        "within `GROUNDSET_PLAN_MAX_COUNT` plans and `GROUNDSET_PLAN_MAX_BYTES`, the oldest evicted first; "
+        "an upsert that commits with it consumes it. Null when the plan alone is over the memory bound "
+        "(nothing kept): send the whole manifest.",
+    )
     created: int
     updated: int
     unchanged: int

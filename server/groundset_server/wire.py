@@ -51,6 +51,8 @@ class Header:
     move_tag: bool = False
     manifest_digest: str | None = None
     """An upsert's ``manifest_digest``, sent instead of its examples; never a plan's."""
+    plan_id: str | None = None
+    """An upsert's ``plan_id``: its body carries only the plan's needed examples; never a plan's."""
 
 
 def is_ndjson(content_type: str | None) -> bool:
@@ -132,7 +134,16 @@ def parse_header(header: Any, with_content: bool) -> Header:
         tag=_optional_str(header, "tag") if with_content else None,
         move_tag=_flag(header, "move_tag"),
         manifest_digest=_optional_str(header, "manifest_digest") if with_content else None,
+        plan_id=_optional_str(header, "plan_id") if with_content else None,
     )
+    if parsed.plan_id is not None and parsed.manifest_digest is not None:
+        raise Problem(
+            422,
+            "invalid_request",
+            "`plan_id` and `manifest_digest` do not go together: the digest stands for the whole "
+            "manifest, the plan for the part its body leaves out",
+            field="plan_id",
+        )
     if refused is not None:
         raise refused
     return parsed

@@ -379,6 +379,9 @@ export interface paths {
          *
          *     With `manifest_digest` instead of `examples`: the no-op when it equals the latest version's
          *     digest (one indexed read, whatever the dataset's size), else 409 `digest_differs`.
+         *
+         *     With a plan's `plan_id`: only the examples the plan needs, the rest of the manifest taken
+         *     from the plan (409 `plan_expired`: send the whole manifest instead; 422 `plan_mismatch`).
          */
         post: operations["upsert_v1_datasets_upsert_post"];
         delete?: never;
@@ -398,7 +401,8 @@ export interface paths {
         put?: never;
         /**
          * Plan
-         * @description Classify a manifest of (source_id, content_hash) without writing: which contents to send.
+         * @description Classify a manifest of (source_id, content_hash) without writing: which contents to send,
+         *     and the `plan_id` under which this server process keeps the plan for the upsert.
          */
         post: operations["plan_v1_datasets_upsert_plan_post"];
         delete?: never;
@@ -1438,6 +1442,11 @@ export interface components {
             deleted: number;
             /** Needed Source Ids */
             needed_source_ids: string[];
+            /**
+             * Plan Id
+             * @description Send it with the upsert (`UpsertRequest.plan_id`) and only the needed examples. The server keeps the plan in this process's memory for `GROUNDSET_PLAN_TTL_SECONDS` (600 s by default), within `GROUNDSET_PLAN_MAX_COUNT` plans and `GROUNDSET_PLAN_MAX_BYTES`, the oldest evicted first; an upsert that commits with it consumes it. Null when the plan alone is over the memory bound (nothing kept): send the whole manifest.
+             */
+            plan_id: string | null;
             /** Unchanged */
             unchanged: number;
             /** Updated */
@@ -2153,6 +2162,12 @@ export interface components {
              * @default false
              */
             move_tag?: boolean;
+            /**
+             * Plan Id
+             * @description The `plan_id` of a plan of the same manifest (`POST /v1/datasets/upsert/plan`): `examples` then holds only examples the plan listed in `needed_source_ids`, each with its content and the `content_hash` planned, and the rest of the manifest is the plan's. The upsert means exactly what the whole manifest would, sent with content-less entries for the others (a write committed since the plan: the last writer wins; `stale_manifest` as without plan_id). 409 `plan_expired`: this server process does not hold the plan (expired, evicted, consumed by an upsert that committed with it, or planned on another process): send the whole manifest without `plan_id`. 422 `plan_mismatch`: the `dataset`, `mode`, `allow_empty` or `max_deletes` differ from the plan's, or examples the plan did not ask for (each in `errors`). A needed example left out is a content-less entry (422 `missing_content` when no revision holds its content). Not with `manifest_digest`.
+             * @default null
+             */
+            plan_id?: string | null;
             /**
              * Tag
              * @description Tag the version the upsert produced, or the latest when nothing changed, in the same transaction (a dry run checks and writes nothing).

@@ -13,6 +13,8 @@ __all__ = [
     "MAX_REPETITIONS",
     "MAX_RETRIES",
     "PLAN_ATTEMPTS",
+    "PLAN_EXPIRED",
+    "PLAN_MISMATCH",
     "PLAN_THRESHOLD",
     "PROGRESS_THRESHOLD",
     "RETRIED_STATUSES",
@@ -57,6 +59,15 @@ true shows it for any number, false never)."""
 
 PLAN_ATTEMPTS: Final[int] = 3
 """Plans made by one upsert at most, when the dataset keeps moving between plan and upsert."""
+
+PLAN_EXPIRED: Final[str] = "plan_expired"
+"""The code of the 409 answering an upsert by plan_id when the server process no longer holds that plan (expired,
+evicted, consumed, or planned on another process): the SDK sends the whole manifest once instead, and the caller
+sees no error."""
+
+PLAN_MISMATCH: Final[str] = "plan_mismatch"
+"""The code of the 422 answering an upsert by plan_id whose dataset, mode or mirror guard is not the plan's, or
+whose lines the plan did not ask for (each named): a mistake of the client, raised."""
 
 MAX_REPETITIONS: Final[int] = 1000
 """The most runs per example an experiment may ask for (the server's limit on repetitions), checked by both SDKs

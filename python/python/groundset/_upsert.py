@@ -4,10 +4,13 @@ A small sync sends everything in one JSON request. A large one first sends the d
 manifest alone (``manifest_digest``): when the dataset's latest version has that digest the server
 answers the no-op in that one request. Otherwise (409 ``digest_differs``) it sends the manifest
 (``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` (unless the dataset does not
-exist yet: then every content at once), then one NDJSON
-request with content only for the examples the server asked for and content-less entries for the
-others, unguarded: the server takes the content it already holds by hash from any revision of the
-dataset, and names what it lacks (``stale_manifest``), which is sent again with its content.
+exist yet: then every content at once), then one NDJSON upsert naming the plan's ``plan_id`` and
+carrying only the examples the server asked for, with their content: the server holds the rest of
+the manifest. Without a ``plan_id`` (the server kept none), or when the server no longer holds the
+plan (409 ``plan_expired``: expired, evicted, or planned on another server process), the upsert
+sends the whole manifest once, with content-less entries for the others. Either is unguarded: the
+server takes the content it already holds by hash from any revision of the dataset, and names what
+it lacks (``stale_manifest``), which is sent again with its content in the whole manifest.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from itertools import compress
 from typing import TYPE_CHECKING, Any, overload
 
 from groundset_core import MAX_REPORTED_ERRORS, canonicalize, manifest_digest, prepare_examples, source_id
 
-from groundset._constants import PLAN_THRESHOLD, PROGRESS_THRESHOLD
+from groundset._constants import PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, validator_of, violations_from_problem
-from groundset._stream import Body, plan_body, upsert_body
+from groundset._stream import LINES_PER_BLOCK, Body, plan_body, upsert_body
 from groundset.errors import ConflictError, ExampleError, HashError, RecordIssue, ValidationError
 from groundset.types import UpsertResult
 
@@ -335,6 +339,25 @@ class Prepared:
         header = {"dataset": self.args.selector(), "mode": self.args.mode, **self.args.guard()}
         return plan_body(header, self)
 
+    def needed_ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Body:
+        """The NDJSON upsert by ``plan_id``, streamed: the header, then only the examples in
+        ``needed``, each with its content; a fresh generator on each call."""
+        ids = self.source_ids
+        rows = list(compress(range(len(ids)), map(needed.__contains__, ids)))
+
+        def chunks() -> Iterator[bytes]:
+            bar = _bar(len(rows), "upload", self.progress)
+            yield canonicalize(header) + b"\n"
+            for start in range(0, len(rows), LINES_PER_BLOCK):
+                block = rows[start : start + LINES_PER_BLOCK]
+                yield b"".join(self.content_line(index) + b"\n" for index in block)
+                if bar is not None:
+                    bar.update(len(block))
+            if bar is not None:
+                bar.close()
+
+        return chunks
+
     def ndjson(self, header: Mapping[str, Any], needed: set[str]) -> Body:
         """The NDJSON upsert, streamed: the header, then every example, with content only if the
         server needs it; a fresh generator on each call (a retry sends it again)."""
@@ -454,6 +477,25 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
                 deleted=0,
                 digest=plan["base_digest"],
             )
+        plan_id = plan.get("plan_id")
+        if plan_id is not None:
+            # Only the needed lines: the server holds the rest of the manifest under plan_id.
+            call = Call(
+                "POST",
+                "/v1/datasets/upsert",
+                body=prepared.needed_ndjson({**header, "plan_id": plan_id}, needed),
+                content_type=NDJSON,
+            )
+            try:
+                answer = yield call
+            except ConflictError as error:
+                if error.code == PLAN_EXPIRED:
+                    # This server process no longer holds the plan: the whole manifest, once.
+                    pass
+                else:
+                    needed = _with_lacking(error, args, needed)
+            else:
+                return UpsertResult.from_json(answer)
     # No guard of the plan's version: the server takes the content a content-less entry leaves
     # out from whatever revision of the dataset holds its hash, so a write committed between the
     # plan and the upsert is no reason to fail (the last writer wins). Only the caller's own
@@ -463,14 +505,19 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
         try:
             answer = yield call
         except ConflictError as error:
-            # stale_manifest: the dataset holds no content under some hashes sent without it (it
-            # was deleted and made again since the plan); it lists them, sent again with content.
-            lacking = error.problem.get("needed_source_ids") if error.code == "stale_manifest" else None
-            if not lacking or args.expected_version_id is not None or needed.issuperset(lacking):
-                raise
-            needed |= set(lacking)
+            needed = _with_lacking(error, args, needed)
             continue
         return UpsertResult.from_json(answer)
+
+
+def _with_lacking(error: ConflictError, args: UpsertArgs, needed: set[str]) -> set[str]:
+    """``needed`` with the source ids of a ``stale_manifest`` refusal: the dataset holds no
+    content under some hashes sent without it (it was deleted and made again since the plan),
+    and it lists them, to send again with content. Any other refusal is raised."""
+    lacking = error.problem.get("needed_source_ids") if error.code == "stale_manifest" else None
+    if not lacking or args.expected_version_id is not None or needed.issuperset(lacking):
+        raise error
+    return needed | set(lacking)
 
 
 def _already_matches(plan: Mapping[str, Any], args: UpsertArgs) -> bool:

@@ -63,13 +63,14 @@ def _answer(
     """The upsert's or plan's answer, raw (orjson: a dry run's lists of source ids can be long);
     a refusal rendered knowing where the body's examples are (JSON path or NDJSON line)."""
     operation = upserts.upsert if with_content else upserts.plan
+    plans = request.app.state.plans
     try:
         if header.manifest_digest is not None:
             # The digest stands for the examples: an NDJSON body holds its header line alone.
             if any(batch for batch in batches):
                 raise wire.digest_with_examples()
             return json_response(upserts.upsert_by_digest(engine_of(request), header))
-        return json_response(operation(engine_of(request), header, batches))
+        return json_response(operation(engine_of(request), header, batches, plans))
     except DomainError as error:
         raise domain_problem(error, form) from None
 
@@ -119,7 +120,10 @@ async def upsert(request: Request) -> Response:
     named in `errors`; nothing is written.
 
     With `manifest_digest` instead of `examples`: the no-op when it equals the latest version's
-    digest (one indexed read, whatever the dataset's size), else 409 `digest_differs`."""
+    digest (one indexed read, whatever the dataset's size), else 409 `digest_differs`.
+
+    With a plan's `plan_id`: only the examples the plan needs, the rest of the manifest taken
+    from the plan (409 `plan_expired`: send the whole manifest instead; 422 `plan_mismatch`)."""
     return await _handle(request, with_content=True)
 
 
@@ -130,5 +134,6 @@ async def upsert(request: Request) -> Response:
     openapi_extra=_request_body(PlanRequest),
 )
 async def plan(request: Request) -> Response:
-    """Classify a manifest of (source_id, content_hash) without writing: which contents to send."""
+    """Classify a manifest of (source_id, content_hash) without writing: which contents to send,
+    and the `plan_id` under which this server process keeps the plan for the upsert."""
     return await _handle(request, with_content=False)

@@ -53,6 +53,10 @@ class RecordRefusal(Invalid):
         """What is wrong with ``example``, for its entry in the problem's ``errors``."""
         raise NotImplementedError
 
+    def member_of(self, example: IncomingExample) -> str:
+        """The member of ``example`` that is wrong (:attr:`member`, unless it varies)."""
+        return self.member
+
 
 class DuplicateSourceIds(RecordRefusal):
     """Examples whose source id came earlier in the request (``duplicate_source_id``)."""

@@ -15,6 +15,7 @@ import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar, cast
 
 import groundset_core
@@ -33,6 +34,7 @@ from groundset_server.services.errors import (
     Invalid,
     MissingContent,
 )
+from groundset_server.services.plans import Plan, PlanMismatch, PlanStore, expired, header_mismatch
 from groundset_server.services.queries import dataset_by_id, latest_version_id
 from groundset_server.services.schemas import current_schema, example_check
 from groundset_server.services.tags import apply_tag, tag_change
@@ -531,7 +533,9 @@ def _overlapped(batches: Iterable[list[RawExample]], work: Callable[[Iterator[li
     return outcome[0]
 
 
-def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
+def upsert(
+    engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]], plans: PlanStore | None = None
+) -> dict[str, Any]:
     """Classify and write the request's examples, batch by batch, in one transaction; the
     answer is schema ``UpsertResult``. A refusal in any batch rolls back everything:
     ``dataset_not_found``, ``version_conflict`` and ``stale_manifest`` (409: new or changed
@@ -539,11 +543,55 @@ def upsert(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]
     ``tag``, ``tag_exists`` (409: it points at another version and ``move_tag`` is false) and
     ``dataset_has_no_version`` (422: nothing to tag).
 
+    With ``header.plan_id`` (a plan of ``plans``) the examples are the plan's needed ones and the
+    rest of the manifest is the plan's (:func:`_planned_batches`): the same upsert as the whole
+    manifest with content-less entries for the others. When the dataset's latest version is
+    still the plan's base, the plan's classification of the unchanged examples is taken as it
+    is (they are neither sent nor compared again). Refusals: 409 ``plan_expired``, 422
+    ``plan_mismatch`` (:mod:`groundset_server.services.plans`). An upsert that commits (not a
+    dry run, not a refusal) consumes its plan.
+
     The body is read and decoded ahead of the writing (:func:`_overlapped`)."""
-    return _overlapped(batches, lambda pulled: _upsert(engine, header, pulled))
+    return _overlapped(batches, lambda pulled: _upsert(engine, header, pulled, plans))
 
 
-def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample]]) -> dict[str, Any]:
+def _take_plan(plans: PlanStore | None, header: Header) -> Plan | None:
+    """The plan the upsert names, checked against its header (None without ``plan_id``)."""
+    if header.plan_id is None:
+        return None
+    if plans is None:
+        raise expired(header.plan_id)
+    planned = plans.get(header.plan_id)
+    reasons = planned.header_mismatches(header.selector.name, header.selector.id, header.mode, header.guard)
+    if reasons:
+        raise header_mismatch(reasons)
+    return planned
+
+
+def _planned_batches(
+    planned: Plan, batches: Iterator[list[RawExample]], unchanged_taken: bool
+) -> Iterator[list[RawExample]]:
+    """The body's batches, every line checked against the plan (all refused lines named at
+    once, in :class:`PlanMismatch`, and none written once one is), then the rest of the
+    manifest as content-less entries: the needed ones the body left out and, unless
+    ``unchanged_taken`` (the fast path), the unchanged ones."""
+    given: set[str] = set()
+    refused: list[Any] = []
+    for batch in batches:
+        found = planned.check_lines(batch)
+        if found:
+            refused += found
+        given.update(map(itemgetter(1), batch))
+        if not refused:
+            yield batch
+    if refused:
+        raise PlanMismatch(refused)
+    yield from planned.rest(given, with_unchanged=not unchanged_taken)
+
+
+def _upsert(
+    engine: sa.Engine, header: Header, batches: Iterator[list[RawExample]], plans: PlanStore | None
+) -> dict[str, Any]:
     dataset_metadata = _dataset_metadata(header)
     version_metadata = (
         EMPTY_OBJECT
@@ -558,7 +606,15 @@ def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample
         dataset = _resolve(conn, header, create=not header.dry_run)
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
         _check_expected(header, latest)
-        snapshot = _snapshot(conn, dataset, latest)
+        planned = _take_plan(plans, header)
+        # The fast path: the plan's base is the current state, its positions the plan's flags'.
+        fast = planned is not None and planned.matches_base(
+            None if dataset is None else dataset.id, None if dataset is None else dataset.created_at, latest
+        )
+        if planned is not None and fast:
+            snapshot = _Snapshot(planned.base, planned.base_digest)
+        else:
+            snapshot = _snapshot(conn, dataset, latest)
         check = example_check(conn, dataset)
         stamp = now()
         writer = None
@@ -571,6 +627,13 @@ def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample
             keep_source_ids=header.dry_run,
             new_ids=None if writer is None else writer.ids.take,
         )
+        if planned is not None and fast:
+            sync.seen = bytearray(planned.unchanged)
+            sync.counts["unchanged"] = planned.unchanged_count
+            if header.dry_run:
+                sync.source_ids["unchanged"] = planned.unchanged_source_ids()
+        if planned is not None:
+            batches = _planned_batches(planned, batches, unchanged_taken=fast)
         missing: list[IncomingExample] = []
         for batch in batches:
             step = _add(sync, batch)
@@ -615,6 +678,10 @@ def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample
         _update_dataset(
             conn, header, dataset, dataset_metadata, stamp, version_written=version_id is not None
         )
+        if planned is not None:
+            # Committed next: a second upsert with it waits for the dataset's lock, then finds none.
+            assert plans is not None
+            plans.consume(planned)
         if version_id is None:
             return answer
         digests.store(conn, version_id, answer["digest"])
@@ -624,11 +691,14 @@ def _upsert(engine: sa.Engine, header: Header, batches: Iterator[list[RawExample
     return answer
 
 
-def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]]) -> dict[str, Any]:
+def plan(
+    engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]], plans: PlanStore | None = None
+) -> dict[str, Any]:
     """Classify a manifest of ``(source_id, content_hash)`` without writing; the answer is
     schema ``PlanResult`` (``needed_source_ids``: the new and changed examples, whose content
     the upsert must carry). Refusals as :func:`upsert`'s, but for ``version_conflict`` and
-    ``stale_manifest``."""
+    ``stale_manifest``. The plan is kept in ``plans`` under its ``plan_id`` (``None`` without
+    ``plans``, or when it alone is over their memory bound)."""
     with read_transaction(engine) as conn:
         dataset = _find_dataset(conn, header)
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
@@ -637,13 +707,38 @@ def plan(engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]])
     sync = engine_upsert.Sync(snapshot.state, header.mode)
     for batch in batches:
         _add(sync, batch)
+    dataset_name = header.selector.name if dataset is None else dataset.name
+    assert dataset_name is not None
     _finish(sync, header, None if dataset is None else dataset.name)
+    plan_id = None
+    if plans is not None:
+        state, unchanged = snapshot.state, sync.seen
+        # The flags of the changed examples cleared: what stays flagged is unchanged.
+        for position in map(state.positions.get, sync.changes.positions):
+            if position is not None:
+                unchanged[position] = 0
+        plan_id = plans.keep(
+            Plan(
+                dataset_id=None if dataset is None else dataset.id,
+                dataset_created_at=None if dataset is None else dataset.created_at,
+                dataset_name=dataset_name,
+                base_version_id=latest,
+                mode=header.mode,
+                guard=header.guard,
+                base=state,
+                base_digest=snapshot.current_digest(),
+                unchanged=unchanged,
+                unchanged_count=sync.counts["unchanged"],
+                needed=sync.changes,
+            )
+        )
     return {
         "dataset_id": None if dataset is None else render_id(dataset.id),
-        "dataset_name": header.selector.name if dataset is None else dataset.name,
+        "dataset_name": dataset_name,
         "base_version_id": render_id(latest),
         "base_digest": snapshot.current_digest(),
         "needed_source_ids": sync.needed,
+        "plan_id": plan_id,
         **sync.counts,
         "dataset_schema": dataset_schema,
     }
