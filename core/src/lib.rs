@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod canon;
 mod error;
 mod hash;
+mod lines;
 mod prepare;
 mod read;
 mod records;
@@ -33,6 +34,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::manifest_digest_packed, module)?)?;
     module.add_function(wrap_pyfunction!(hash::hash_examples_collect, module)?)?;
     module.add_function(wrap_pyfunction!(prepare::prepare_examples, module)?)?;
+    module.add_function(wrap_pyfunction!(lines::example_lines, module)?)?;
     module.add_function(wrap_pyfunction!(read::hash_jsonl, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_file, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_hashes, module)?)?;

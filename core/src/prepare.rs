@@ -75,23 +75,9 @@ pub fn prepare_examples<'py>(
         .as_ref()
         .map(|key| key.key.to_str().map(str::to_owned))
         .transpose()?;
-    let selection = if flat {
-        let (output, metadata) = (unique(output_keys)?, unique(metadata_keys)?);
-        let mut taken = Vec::new();
-        for key in output.iter().chain(&metadata) {
-            taken.push(key.to_str()?.to_owned());
-        }
-        taken.extend(id_name.clone());
-        let input = input_keys.map(|keys| unique(Some(keys))).transpose()?;
-        Some(Selection {
-            input,
-            output,
-            metadata,
-            taken,
-        })
-    } else {
-        None
-    };
+    let selection = flat
+        .then(|| selection(input_keys, output_keys, metadata_keys, id_name.clone()))
+        .transpose()?;
     let rule = (!flat).then_some(MemberRule {
         id_key: id_name,
         any_members,
@@ -129,6 +115,29 @@ pub fn prepare_examples<'py>(
     });
     done?;
     rows.finish(py, &digests, max_errors)
+}
+
+/// The flat key selection of the key lists (each key once, in its first place); `id_name`, the
+/// source-id key, is left out of an input that takes every other member.
+pub(crate) fn selection<'py>(
+    input_keys: Option<Vec<Bound<'py, PyString>>>,
+    output_keys: Option<Vec<Bound<'py, PyString>>>,
+    metadata_keys: Option<Vec<Bound<'py, PyString>>>,
+    id_name: Option<String>,
+) -> PyResult<Selection<'py>> {
+    let (output, metadata) = (unique(output_keys)?, unique(metadata_keys)?);
+    let mut taken = Vec::new();
+    for key in output.iter().chain(&metadata) {
+        taken.push(key.to_str()?.to_owned());
+    }
+    taken.extend(id_name);
+    let input = input_keys.map(|keys| unique(Some(keys))).transpose()?;
+    Ok(Selection {
+        input,
+        output,
+        metadata,
+        taken,
+    })
 }
 
 /// The state of the pass over the records.

@@ -169,6 +169,25 @@ impl Recorder<'_> {
         self.optional_part(output)
     }
 
+    /// The parts of a structured `dict` record as an upsert line carries them (`input`,
+    /// `metadata`, `output`: the SDK's `record["input"]`, `record.get("metadata")`,
+    /// `record.get("output")`), where a missing or `None` part is `null`, not the `{}` it hashes
+    /// as. Its other members are not read.
+    pub fn line_parts(&mut self, item: Borrowed<'_, '_, PyAny>) -> Result<(), Unusual> {
+        let py = item.py();
+        if !item.is_exact_instance_of::<PyDict>() {
+            return Err(Unusual);
+        }
+        self.part(get(item, pyo3::intern!(py, "input"))?.ok_or(Unusual)?)?;
+        for name in [pyo3::intern!(py, "metadata"), pyo3::intern!(py, "output")] {
+            match get(item, name)? {
+                Some(part) if !part.is_none() => self.part(part)?,
+                _ => self.ops.push(Op::Null),
+            }
+        }
+        Ok(())
+    }
+
     /// The example `{"input": {k: record[k] …}, "output": …, "metadata": …}` of a flat `dict`
     /// record: a missing key gives up (the general path reports it).
     pub fn flat(&mut self, record: Borrowed<'_, '_, PyAny>, selection: &Selection<'_>) -> Result<(), Unusual> {
@@ -391,13 +410,24 @@ pub struct Member {
 /// # Safety
 /// Every `Str` of `ops` must point to UTF-8 that is still alive (see the module documentation).
 pub unsafe fn write_example(ops: &[Op], out: &mut Vec<u8>, members: &mut Vec<Member>) {
-    out.extend_from_slice(b"{\"input\":");
+    out.push(b'{');
+    // SAFETY: the caller's promise.
+    unsafe { write_parts(ops, out, members) };
+    out.push(b'}');
+}
+
+/// Writes the members `"input":…,"metadata":…,"output":…` of a tape of three values (an
+/// example's, or an upsert line's parts) into `out`; `members` as for [`write_example`].
+///
+/// # Safety
+/// As for [`write_example`].
+pub unsafe fn write_parts(ops: &[Op], out: &mut Vec<u8>, members: &mut Vec<Member>) {
+    out.extend_from_slice(b"\"input\":");
     let next = write(ops, 0, out, members);
     out.extend_from_slice(b",\"metadata\":");
     let next = write(ops, next, out, members);
     out.extend_from_slice(b",\"output\":");
     write(ops, next, out, members);
-    out.push(b'}');
 }
 
 /// The text of a `Str` op.

@@ -1,7 +1,8 @@
 """The client's CPU work of an upsert on Python objects, per thread: ``hash_examples`` alone,
 ``prepare_examples`` (the core's one pass, as ``upsert_dataset(examples=..., source_id_key="id")``
 calls it) and ``UpsertArgs.prepare`` with the manifest digest (what an unchanged re-sync costs
-before its one request), as JSON lines on stdout.
+before its one request), and the upsert body's lines (``lines``: every content, as an initial
+load sends them; ``lines_changed``: content for 1 %), as JSON lines on stdout.
 
     python benches/bench_prepare.py --counts 100000,1000000 --repeat 5 --label after
 
@@ -31,7 +32,7 @@ from typing import Any
 
 import groundset_core
 
-from groundset._upsert import UpsertArgs
+from groundset._upsert import Prepared, UpsertArgs
 
 GENERATOR = Path(__file__).resolve().parents[2] / "fixtures" / "bench" / "generate_examples.py"
 
@@ -51,7 +52,7 @@ def typical_examples(count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def prepare(rows: list[dict[str, Any]]) -> str:
+def args_of(rows: list[dict[str, Any]]) -> UpsertArgs:
     fields: dict[str, Any] = {name: None for name in UpsertArgs.__dataclass_fields__}
     fields.update(
         move_tag=False,
@@ -64,8 +65,17 @@ def prepare(rows: list[dict[str, Any]]) -> str:
         allow_empty=False,
         progress=False,
     )
-    args = UpsertArgs.from_call(fields)
-    return args.prepare().digest()
+    return UpsertArgs.from_call(fields)
+
+
+def prepare(rows: list[dict[str, Any]]) -> str:
+    return args_of(rows).prepare().digest()
+
+
+def upload_body(prepared: Prepared, every: int) -> int:
+    """Bytes of the upsert body with content for every ``every``-th example (the rest bare)."""
+    needed = set(prepared.source_ids[::every])
+    return sum(len(block) for block in prepared.ndjson({"dataset": {"name": "bench"}, "mode": "merge"}, needed)())
 
 
 def measure(work: Callable[[], object], repeat: int) -> dict[str, float]:
@@ -94,12 +104,16 @@ def main() -> int:
     args = parser.parse_args()
     for count in (int(c) for c in args.counts.split(",")):
         rows = typical_examples(count)
+        prepared = args_of(rows).prepare()
         works: dict[str, Callable[[], object]] = {
             "hash_examples": lambda rows=rows: groundset_core.hash_examples(rows),  # type: ignore[misc]
             "prepare": lambda rows=rows: prepare(rows),  # type: ignore[misc]
             "prepare_examples": lambda rows=rows: groundset_core.prepare_examples(  # type: ignore[misc]
                 rows, flat=False, source_id_key="id"
             ),
+            # The upsert body's lines of an initial load (every content) and of a 1% change.
+            "lines": lambda prepared=prepared: upload_body(prepared, 1),  # type: ignore[misc]
+            "lines_changed": lambda prepared=prepared: upload_body(prepared, 100),  # type: ignore[misc]
         }
         for name in args.works.split(","):
             load = os.getloadavg()[0]

@@ -16,7 +16,9 @@ Hashing (RFC 8785 canonical JSON, SHA-256; see docs/hashing.md):
   :func:`manifest_digest` (a dataset version's digest from ``(source_id, content_hash)`` pairs),
   :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact);
   :func:`prepare_examples` (an upsert's records in one pass: selection, source ids and their
-  uniqueness, hashes and the manifest digest, every bad record listed).
+  uniqueness, hashes and the manifest digest, every bad record listed);
+  :func:`example_lines` (the NDJSON lines of an upsert or plan for a block of examples, with
+  or without content, as UTF-8 bytes in one call).
 
 Records:
 
@@ -68,6 +70,7 @@ from groundset_core._native import (
     decode_ndjson_records,
     decode_request_json,
     example_hash,
+    example_lines,
     hash_examples,
     hash_examples_collect,
     hash_jsonl,
@@ -114,6 +117,7 @@ __all__ = [
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",
+    "example_lines",
     "hash_examples",
     "hash_examples_collect",
     "hash_jsonl",

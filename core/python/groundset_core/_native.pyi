@@ -2,7 +2,7 @@
 ``stubtest`` (``just core::lint``); import the public names of ``groundset_core`` instead."""
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any, Final, final
 
 from groundset_core.errors import HashError
@@ -20,6 +20,7 @@ __all__ = [
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",
+    "example_lines",
     "hash_examples",
     "hash_examples_collect",
     "hash_jsonl",
@@ -124,6 +125,45 @@ def prepare_examples(
     calling thread holds the GIL until the hashing is done, except while a record's own Python
     methods or ``progress`` run. ``progress(n)`` is called after every ``progress_step`` records
     (``n`` of them) and after the last. A Python error of a record's methods is raised."""
+
+def example_lines(
+    source_ids: list[str],
+    hashes: list[str],
+    records: Sequence[Any] | None = None,
+    *,
+    rows: Iterable[int] | None = None,
+    needed: Container[str] | None = None,
+    texts: bool = False,
+    flat: bool = False,
+    input_keys: list[str] | None = None,
+    output_keys: list[str] | None = None,
+    metadata_keys: list[str] | None = None,
+    source_id_key: str | None = None,
+) -> bytes:
+    """The NDJSON lines of an upsert or plan request for the examples at ``rows`` (default:
+    all), in that order, as one ``bytes`` of UTF-8, each line canonical JSON (RFC 8785) ending in
+    ``\n``, byte for byte :func:`canonicalize` of each line's object.
+
+    ``source_ids[row]`` and ``hashes[row]`` are the example's source id and content hash (``str``;
+    lists of equal length, as :func:`prepare_examples` leaves them). A line without content is
+    ``{"content_hash": h, "source_id": s}``: every line when ``records`` is ``None``, else the
+    lines of the rows whose source id ``needed`` lacks (when given). A line with content adds
+    ``input``, ``metadata`` and ``output`` from ``records[row]``:
+
+    - a structured record (a mapping): ``record["input"]``, ``record.get("metadata")``,
+      ``record.get("output")`` (``null`` when missing or ``None``);
+    - with ``flat``: :func:`prepare_examples`'s selection by ``input_keys``, ``output_keys``,
+      ``metadata_keys`` and ``source_id_key`` (each part an object);
+    - with ``texts``: a record of :func:`read_file` read with content, its canonical texts
+      written as they are.
+
+    Exact ``dict``, ``list``, ``tuple``, ``str``, ``int``, ``float``, ``bool`` and ``None`` are
+    read directly under the GIL; any other record is read through its own methods and
+    canonicalized as :func:`canonicalize` does. Raises ``ValueError`` (lists of different
+    lengths, ``texts`` with ``flat``), ``IndexError`` (a row out of range), ``TypeError`` (an id
+    or hash not a ``str``, a text record without content), :class:`HashError` for content outside
+    the hash domain (which :func:`prepare_examples` refuses first), and a record's own Python
+    errors (``KeyError``)."""
 
 def hash_jsonl(
     path: str | os.PathLike[str],

@@ -20,12 +20,19 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from itertools import compress
 from typing import TYPE_CHECKING, Any, overload
 
-from groundset_core import MAX_REPORTED_ERRORS, canonicalize, manifest_digest, prepare_examples, source_id
+from groundset_core import (
+    MAX_REPORTED_ERRORS,
+    canonicalize,
+    example_lines,
+    manifest_digest,
+    prepare_examples,
+    source_id,
+)
 
 from groundset._constants import PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD
 from groundset._http import NDJSON, Call, Op, json_call
@@ -312,17 +319,29 @@ class Prepared:
             entry["metadata"] = content.get("metadata")
         return entry
 
-    def content_line(self, index: int) -> bytes:
-        """One example with its content as an NDJSON line (canonical JSON, without newline)."""
-        if self.texts is None:
-            return canonicalize(self.entry(index, True))
-        # The canonical texts joined in the canonical member order: content_hash, input,
-        # metadata, output, source_id. No Python value of the content is built.
-        _line, _index, source_id, content_hash, input, output, metadata = self.texts[index]
-        return (
-            f'{{"content_hash":"{content_hash}","input":{input},"metadata":{metadata},'
-            f'"output":{output},"source_id":{canonicalize(source_id).decode()}}}'
-        ).encode()
+    def lines(self, rows: Sequence[int], needed: Container[str] | None = None) -> bytes:
+        """The NDJSON lines (each ending in a newline) of the examples at ``rows``, in order, as
+        the upsert sends them: with content, unless ``needed`` is given and lacks the source id.
+        Written by the core in one call (``example_lines``), byte for byte ``canonicalize`` of
+        :meth:`entry` (a file's records: their canonical texts, as they are)."""
+        args, records, flat = self.args, self.texts if self.texts is not None else self.contents, False
+        if isinstance(records, _FlatContents):
+            # The records themselves and the key lists: the core selects the members (no dict
+            # of each example is made).
+            records, flat = records.records, True
+        return example_lines(
+            self.source_ids,
+            self.hashes,
+            records,
+            rows=rows,
+            needed=needed,
+            texts=self.texts is not None,
+            flat=flat,
+            input_keys=None if args.input_keys is None else list(args.input_keys),
+            output_keys=None if args.output_keys is None else list(args.output_keys),
+            metadata_keys=None if args.metadata_keys is None else list(args.metadata_keys),
+            source_id_key=args.source_id_key,
+        )
 
     def digest(self) -> str:
         """The digest of the whole manifest (``manifest_digest`` of every ``(source_id,
@@ -350,7 +369,7 @@ class Prepared:
             yield canonicalize(header) + b"\n"
             for start in range(0, len(rows), LINES_PER_BLOCK):
                 block = rows[start : start + LINES_PER_BLOCK]
-                yield b"".join(self.content_line(index) + b"\n" for index in block)
+                yield self.lines(block)
                 if bar is not None:
                     bar.update(len(block))
             if bar is not None:
@@ -560,14 +579,14 @@ class _FlatContents(Sequence[Mapping[str, Any]]):
     """The examples of flat records, each made when it is read: an upload reads only those
     whose content the server lacks, and an unchanged re-sync none."""
 
-    __slots__ = ("_args", "_records")
+    __slots__ = ("_args", "records")
 
     def __init__(self, args: UpsertArgs, records: Sequence[Mapping[str, Any]]) -> None:
         self._args = args
-        self._records = records
+        self.records = records
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.records)
 
     @overload
     def __getitem__(self, index: int) -> Mapping[str, Any]: ...
@@ -576,7 +595,7 @@ class _FlatContents(Sequence[Mapping[str, Any]]):
     def __getitem__(self, index: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
         if isinstance(index, slice):
             return [self[row] for row in range(*index.indices(len(self)))]
-        return self._args.flat_content(self._records[index])
+        return self._args.flat_content(self.records[index])
 
 
 def _source_id_from(
