@@ -6,9 +6,8 @@ use std::sync::mpsc;
 use canonhash::HashError;
 use groundset_records::check_structured_members;
 use napi::Env;
-use napi::JsValue;
 use napi::bindgen_prelude::{
-    Array, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Unknown, Utf16String,
+    Array, ClassInstance, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Utf16String,
 };
 use napi_derive::napi;
 use rayon::prelude::*;
@@ -17,7 +16,7 @@ use crate::direct::{NameTable, Scratch};
 use crate::error::to_napi;
 use crate::read::NativeIssue;
 use crate::value::{
-    Names, Strings, Tape, TapeError, count_from_js, example_hash_direct, read_string, read_text, with_single_value,
+    Names, Strings, Tape, TapeError, TextSink, count_from_js, example_hash_direct, read_text, with_single_value,
 };
 
 /// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
@@ -182,33 +181,182 @@ pub struct HashedExamples {
     /// Each example outside the hash domain that the core found (a lone surrogate): `row` is
     /// its index in the batch, `path` within it.
     pub failures: Vec<NativeIssue>,
+    /// With `identity`: each example whose identity an earlier one has, as pairs of indices
+    /// (the example, then the first with that identity), in the order of the examples.
+    pub repeats: Option<Uint32Array>,
+    /// With `identity`, when the core found no failure and every example has an identity: the
+    /// manifest digest (`canonhash::manifest_digest`) of the first example of each identity.
+    pub digest: Option<String>,
+}
+
+/// The identities of a batch's examples, for [`hash_examples`] to find repeats and the manifest
+/// digest while it hashes: source ids, or (without `text`) the content hashes.
+#[napi(object)]
+pub struct Identity {
+    /// The source ids, one after the other (well-formed: checked by the source-id rule).
+    pub text: Option<Utf16String>,
+    /// Each example's source id's length in `text`, in UTF-16 units; [`NO_IDENTITY`] for an
+    /// example without a source id, which takes no part in either.
+    pub lengths: Option<Uint32Array>,
+}
+
+/// In `Identity.lengths`: the example has no source id.
+#[napi]
+pub const NO_IDENTITY: u32 = u32::MAX;
+
+/// The source ids of a batch, sorted (on a thread of the pool while the parts are written).
+struct SortedIds {
+    text: Vec<u16>,
+    /// Each example's id as a range of `text`, `None` without one.
+    spans: Vec<Option<(usize, usize)>>,
+    /// The indices of the examples with an id, by id (UTF-16 code units, as RFC 8785 and the
+    /// manifest digest order them), equal ids by index.
+    order: Vec<u32>,
+}
+
+impl SortedIds {
+    fn new(text: Vec<u16>, lengths: &[u32]) -> Result<Self, TapeError> {
+        let mut spans = Vec::with_capacity(lengths.len());
+        let mut start = 0;
+        for &length in lengths {
+            if length == NO_IDENTITY {
+                spans.push(None);
+                continue;
+            }
+            let end = start + length as usize;
+            spans.push(Some((start, end)));
+            start = end;
+        }
+        if start != text.len() || u32::try_from(lengths.len()).is_err() {
+            return Err(TapeError::Malformed);
+        }
+        Ok(SortedIds {
+            text,
+            spans,
+            order: Vec::new(),
+        })
+    }
+
+    fn id(&self, index: u32) -> &[u16] {
+        match self.spans[index as usize] {
+            Some((start, end)) => &self.text[start..end],
+            None => &[],
+        }
+    }
+
+    fn sort(mut self) -> Self {
+        let mut order: Vec<u32> = (0..self.spans.len() as u32)
+            .filter(|&index| self.spans[index as usize].is_some())
+            .collect();
+        order.sort_unstable_by(|&a, &b| self.id(a).cmp(self.id(b)).then(a.cmp(&b)));
+        self.order = order;
+        self
+    }
+}
+
+/// The repeats of `order` (indices sorted by key, equal keys by index) as (index, first index)
+/// pairs in the order of the examples, and the first index of each key in key order.
+fn repeats_of<K: Eq>(order: &[u32], key: impl Fn(u32) -> K) -> (Vec<u32>, Vec<u32>) {
+    let mut pairs = Vec::new();
+    let mut firsts = Vec::with_capacity(order.len());
+    let mut start = 0;
+    while start < order.len() {
+        let first = order[start];
+        let first_key = key(first);
+        let mut end = start + 1;
+        while end < order.len() && key(order[end]) == first_key {
+            pairs.push((order[end], first));
+            end += 1;
+        }
+        firsts.push(first);
+        start = end;
+    }
+    pairs.sort_unstable();
+    (
+        pairs.into_iter().flat_map(|(index, first)| [index, first]).collect(),
+        firsts,
+    )
+}
+
+/// The repeats and the digest of a hashed batch (see [`HashedExamples`]): by source id when
+/// `ids` is given, else by content hash.
+fn identities(
+    ids: Option<SortedIds>,
+    hashes: &str,
+    count: usize,
+    clean: bool,
+) -> Result<(Uint32Array, Option<String>), TapeError> {
+    let hash = |index: u32| &hashes[index as usize * 64..index as usize * 64 + 64];
+    let (repeats, digest) = match ids {
+        Some(ids) => {
+            let (repeats, firsts) = repeats_of(&ids.order, |index| ids.id(index));
+            let digest = if clean && ids.order.len() == count {
+                let mut decoded = Vec::with_capacity(firsts.len());
+                for &index in &firsts {
+                    decoded.push(String::from_utf16(ids.id(index)).map_err(|_| TapeError::Malformed)?);
+                }
+                Some(canonhash::manifest_digest(
+                    decoded
+                        .iter()
+                        .zip(&firsts)
+                        .map(|(id, &index)| (id.as_str(), hash(index))),
+                ))
+            } else {
+                None
+            };
+            (repeats, digest)
+        }
+        None => {
+            let mut order: Vec<u32> = (0..count as u32).collect();
+            order.sort_unstable_by(|&a, &b| hash(a).cmp(hash(b)).then(a.cmp(&b)));
+            let (repeats, firsts) = repeats_of(&order, hash);
+            let digest =
+                clean.then(|| canonhash::manifest_digest(firsts.iter().map(|&index| (hash(index), hash(index)))));
+            (repeats, digest)
+        }
+    };
+    Ok((Uint32Array::new(repeats), digest))
 }
 
 /// The content hashes of a batch of examples, and the error of every example that fails.
 ///
 /// `next_part` writes the next part of the batch on a tape and returns
-/// `{tape, text, units, names, count}` (see `value.rs`; `count` examples; `text` is the tape's
-/// strings joined, `units` long), or `null` at the
-/// end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
+/// `{tape, text, units, names, count}` (see `value.rs`; `count` examples; `text` the
+/// [`TextSink`] holding the tape's strings, `units` long in all), or `null` at the end. Each part is hashed on rayon's threads while the JS thread writes the next, so the two
 /// overlap. With `rule`, the examples are structured records: each part also has `members`,
 /// `memberShapes` and `memberNames` (see `Members`), and an example that breaks the record layer's
 /// member rule (`check_structured_members`, the rule of files) fails with that rule's issue,
 /// whatever else is wrong with it.
 #[napi(
-    ts_args_type = "nextPart: () => { tape: Float64Array, text: string, units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null"
+    ts_args_type = "nextPart: () => { tape: Float64Array, text: TextSink, units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule?: MemberRule | undefined | null, identity?: Identity | undefined | null"
 )]
 pub fn hash_examples(
-    env: Env,
     next_part: Function<(), Option<Object>>,
     rule: Option<MemberRule>,
+    identity: Option<Identity>,
 ) -> napi::Result<HashedExamples> {
+    // The source ids are sorted on the pool while the JS thread writes the parts.
+    let sorted_ids = match identity
+        .as_ref()
+        .and_then(|identity| identity.text.as_ref().zip(identity.lengths.as_ref()))
+    {
+        None => None,
+        Some((text, lengths)) => {
+            let ids = SortedIds::new(text.to_vec(), lengths).map_err(TapeError::into_napi)?;
+            let (sender, receiver) = mpsc::channel();
+            rayon::spawn(move || {
+                let _ = sender.send(panic::catch_unwind(AssertUnwindSafe(|| ids.sort())));
+            });
+            Some(receiver)
+        }
+    };
     let (sender, receiver) = mpsc::channel();
     let mut parts = 0;
     let mut examples = 0;
     while let Some(written) = next_part.call(())? {
         let tape: Float64ArraySlice = written.get_named_property("tape")?;
-        let text: Unknown = written.get_named_property("text")?;
-        let text = read_string(&env, text.raw(), count_from_js(written.get_named_property("units")?)?)?;
+        let mut sink: ClassInstance<TextSink> = written.get_named_property("text")?;
+        let text = sink.take(count_from_js(written.get_named_property("units")?)?)?;
         let names: Vec<Utf16String> = written.get_named_property("names")?;
         let count = count_from_js(written.get_named_property("count")?)?;
         let members = match &rule {
@@ -272,10 +420,34 @@ pub fn hash_examples(
                 }
             }
             Some((_, Ok(Err(malformed)))) => return Err(malformed.into_napi()),
-            Some((_, Err(_))) | None => return Err(napi::Error::from_reason("groundset: a hashing thread failed")),
+            Some((_, Err(_))) | None => return Err(thread_failed()),
         }
     }
-    Ok(HashedExamples { hashes, failures })
+    let (repeats, digest) = match identity {
+        None => (None, None),
+        Some(_) => {
+            let ids = match sorted_ids {
+                None => None,
+                Some(receiver) => Some(receiver.recv().ok().and_then(Result::ok).ok_or_else(thread_failed)?),
+            };
+            if ids.as_ref().is_some_and(|ids| ids.spans.len() != examples) {
+                return Err(TapeError::Malformed.into_napi());
+            }
+            let (repeats, digest) =
+                identities(ids, &hashes, examples, failures.is_empty()).map_err(TapeError::into_napi)?;
+            (Some(repeats), digest)
+        }
+    };
+    Ok(HashedExamples {
+        hashes,
+        failures,
+        repeats,
+        digest,
+    })
+}
+
+fn thread_failed() -> napi::Error {
+    napi::Error::from_reason("groundset: a hashing thread failed")
 }
 
 /// [`manifest_digest`] of pairs given as one text: each source id then its content hash, one

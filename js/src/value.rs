@@ -18,8 +18,9 @@ use std::borrow::Cow;
 use std::ptr;
 
 use canonhash::{HashError, Value};
-use napi::bindgen_prelude::{Array, Utf16String};
+use napi::bindgen_prelude::{Array, Unknown, Utf16String};
 use napi::{Env, JsValue, check_status, sys};
+use napi_derive::napi;
 
 use crate::direct::{NameTable, Scratch, Writer};
 use crate::error::to_napi;
@@ -114,15 +115,49 @@ pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::R
     }
 }
 
-/// The JS string `string` as UTF-16, `units` long (as the tape counted them): one copy, into
-/// memory that is not zeroed first.
-pub(crate) fn read_string(env: &Env, string: sys::napi_value, units: usize) -> napi::Result<Vec<u16>> {
-    let mut text: Vec<u16> = Vec::with_capacity(units + 2);
-    append_string(env, string, &mut text)?;
-    if text.len() == units {
-        Ok(text)
-    } else {
-        Err(TapeError::Malformed.into_napi())
+/// The strings of a batch's part, copied out of V8 a chunk at a time as the JS side cuts them
+/// (`Tape.cut` in `ts/value.ts`): a chunk's rope, and the flat copy V8 makes of it to hand it
+/// over, are garbage at once, so they die in the young generation. A part's text held until the
+/// part is done survived scavenges (copied each time) or went to the large-object space.
+#[napi]
+pub struct TextSink {
+    text: Vec<u16>,
+}
+
+#[napi]
+impl TextSink {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        TextSink { text: Vec::new() }
+    }
+
+    /// Appends `chunk`, `units` UTF-16 units long (its `length`).
+    #[napi(ts_args_type = "chunk: string, units: number")]
+    pub fn push(&mut self, env: Env, chunk: Unknown<'_>, units: u32) -> napi::Result<()> {
+        // Room for the NUL napi writes after the string.
+        self.text.reserve(units as usize + 2);
+        let before = self.text.len();
+        append_string(&env, chunk.raw(), &mut self.text)?;
+        if self.text.len() - before == units as usize {
+            Ok(())
+        } else {
+            Err(TapeError::Malformed.into_napi())
+        }
+    }
+}
+
+impl TextSink {
+    /// The text pushed so far, `units` long (as the tape counted them); the sink starts anew.
+    pub(crate) fn take(&mut self, units: usize) -> napi::Result<Vec<u16>> {
+        // The next part's text is about as long.
+        let room = self.text.capacity();
+        let text = std::mem::replace(&mut self.text, Vec::with_capacity(room));
+        if text.len() == units {
+            Ok(text)
+        } else {
+            Err(TapeError::Malformed.into_napi())
+        }
     }
 }
 

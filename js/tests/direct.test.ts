@@ -196,4 +196,33 @@ describe("the core's tape writer", () => {
       }
     });
   });
+
+  test("JS-refused examples between long strings: the text handed over in chunks stays aligned", () => {
+    // ~3,000 units per example: chunks of the text go to the core every few examples, and the
+    // batch spans several parts; a refused example has written its strings before its
+    // failure, which must be taken back from the text not yet handed over.
+    const examples: Array<{ input: object; output?: object }> = Array.from({ length: 1_200 }, (_, index) => ({
+      input: { text: `${index} ${"é量😀".repeat(700)}`, n: index },
+      output: { tail: "x".repeat(index % 97) },
+    }));
+    const bad = new Map<number, string>([
+      [0, "non_finite_number"],
+      [6, "unsupported_type"],
+      [7, "non_finite_number"],
+      [333, "unsupported_type"],
+      [1_199, "non_finite_number"],
+    ]);
+    for (const [index, code] of bad) {
+      const refused = code === "non_finite_number" ? Number.NaN : new Date(0);
+      examples[index] = { input: { text: "y".repeat(20_000), after: [refused] } };
+    }
+    const { hashes, failures } = hashBatch(examples, true);
+    expect(new Map([...failures].map(([index, error]) => [index, error.code]))).toEqual(bad);
+    expect(failures.get(333)?.path).toBe("$.input.after[0]");
+    examples.forEach((one, index) => {
+      if (!bad.has(index)) {
+        expect(hashes[index]).toBe(sha256(exampleCanonical(one)));
+      }
+    });
+  });
 });

@@ -203,11 +203,11 @@ const DIGEST_DIFFERS = "digest_differs";
 /**
  * The digest of the whole manifest (`manifestDigest` of every `[sourceId, contentHash]`:
  * SHA-256 of their RFC 8785 JSON sorted by source id), the digest of the version holding
- * exactly these examples, as `groundset hash --digest` prints it. The prepared columns go to
- * the core as they are: they are checked strings already.
+ * exactly these examples, as `groundset hash --digest` prints it: found by the core while it
+ * hashed examples in memory, else from the prepared columns (checked strings already).
  */
 function preparedDigest(prepared: PreparedExamples): string {
-  return manifestDigestOfColumns(prepared.sourceIds, prepared.contentHashes);
+  return prepared.digest ?? manifestDigestOfColumns(prepared.sourceIds, prepared.contentHashes);
 }
 
 function upsertResult(wire: Schemas["UpsertResult"]): UpsertResult {

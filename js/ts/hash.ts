@@ -138,36 +138,94 @@ class Members implements IterableIterator<unknown> {
 }
 
 /**
+ * How {@link hashJoined} tells examples apart to find repeats and the manifest digest: by
+ * `ids` (each example's checked source id, `undefined` for one without), or by content hash.
+ */
+export type Identity = { ids: ArrayLike<string | undefined> } | "content";
+
+/** What {@link hashJoined} finds: see there. */
+export interface JoinedHashes {
+  /** 64 hex digits per example, in order (64 zeros for an example the core failed). */
+  joined: string;
+  failures: Map<number, HashError>;
+  /** With an identity: pairs of indices, an example then the first with its identity, in order. */
+  repeats?: Uint32Array;
+  /**
+   * With an identity, when the core found no failure and every example has an identity: the
+   * manifest digest of the first example of each identity. Meaningless when `failures` has an
+   * example JS refused (its placeholder was hashed).
+   */
+  digest?: string;
+}
+
+/**
  * The content hashes of a batch, and the error of each example outside the hash domain (by
  * its index; path within the example). Without `collect`, only the first bad example is
  * sure to be there (the batch stops at the first one JS finds). With `rule`, the examples are
  * structured records and the core applies its member rule first (its issue wins over the
- * example's other problems, as in a file).
+ * example's other problems, as in a file). With `identity`, the core also finds the repeated
+ * identities and the manifest digest, on its threads while this one writes the parts.
  */
-export function hashBatch(
+export function hashJoined(
   examples: Iterable<unknown>,
   collect: boolean,
   rule?: MemberRule,
-): { hashes: string[]; failures: Map<number, HashError> } {
+  identity?: Identity,
+): JoinedHashes {
   const members = rule === undefined ? undefined : new Members(examples);
   const writer = new BatchWriter(members ?? examples, PART_SIZE, collect);
   const nextPart = () => {
     const part = writer.next();
     return part === null || members === undefined ? part : { ...part, ...members.take() };
   };
-  const { hashes: joined, failures: found } = callNative(() =>
-    native.hashExamples(nextPart, rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers }),
+  const found = callNative(() =>
+    native.hashExamples(
+      nextPart,
+      rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers },
+      identity === undefined ? undefined : identity === "content" ? {} : idColumn(identity.ids),
+    ),
   );
   const failures = new Map<number, HashError>(writer.failures);
-  for (const failure of found) {
+  for (const failure of found.failures) {
     failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
   }
+  return { joined: found.hashes, failures, repeats: found.repeats ?? undefined, digest: found.digest ?? undefined };
+}
+
+/** Source ids as the core takes them: one text (a rope V8 flattens once) and each one's length. */
+function idColumn(ids: ArrayLike<string | undefined>): { text: string; lengths: Uint32Array } {
+  const lengths = new Uint32Array(ids.length);
+  let text = "";
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index];
+    if (id === undefined) {
+      lengths[index] = native.NO_IDENTITY;
+    } else {
+      text += id;
+      lengths[index] = id.length;
+    }
+  }
+  return { text, lengths };
+}
+
+/** The hash of each example of `joined` (see {@link JoinedHashes}). */
+export function splitHashes(joined: string): string[] {
   // One string of 64 hex digits per example: cheaper to hand over than one string each.
   const hashes: string[] = new Array(joined.length / 64);
   for (let index = 0; index < hashes.length; index++) {
     hashes[index] = joined.slice(index * 64, index * 64 + 64);
   }
-  return { hashes, failures };
+  return hashes;
+}
+
+/** {@link hashJoined} without identities, each hash a string of its own. */
+export function hashBatch(
+  examples: Iterable<unknown>,
+  collect: boolean,
+  rule?: MemberRule,
+): { hashes: string[]; failures: Map<number, HashError> } {
+  const { joined, failures } = hashJoined(examples, collect, rule);
+  return { hashes: splitHashes(joined), failures };
 }
 
 /**

@@ -36,6 +36,9 @@ try {
 
 export { native };
 
+/** A part's strings on their way into the core (see `Tape.text` in `value.ts`). */
+export type TextSink = InstanceType<typeof NativeBinding.TextSink>;
+
 /** Keep in step with `MARKER` in `src/error.rs`. */
 const MARKER = "groundset:HashError:";
 

@@ -6,7 +6,7 @@
  */
 
 import { exampleErrorOf, type RecordIssue } from "./errors.js";
-import { hashBatch } from "./hash.js";
+import { hashJoined, type JoinedHashes, splitHashes } from "./hash.js";
 import { MAX_REPORTED_ERRORS } from "./limits.js";
 import { callNative, native } from "./native.js";
 
@@ -45,6 +45,8 @@ export interface PreparedExamples {
   lines?: ArrayLike<number>;
   /** A file's records only: the file, as given, that names them (`FILE:LINE:`) in errors. */
   file?: string;
+  /** The manifest digest of these examples, when found while hashing them (see `manifestDigest`). */
+  digest?: string | undefined;
 }
 
 /** A bad record, with the line that reports it in an {@link ExampleError}'s message. */
@@ -109,15 +111,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function keyPath(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `$.${key}` : `$[${JSON.stringify(key)}]`;
-}
-
-/** Why a record is not an example: its code, message and path. */
-class Refusal {
-  constructor(
-    readonly code: string,
-    readonly message: string,
-    readonly path = "$",
-  ) {}
 }
 
 /** The edit distance of two short names (Levenshtein), to suggest the name meant. */
@@ -198,14 +191,15 @@ function pick(
   record: Record<string, unknown>,
   keys: readonly string[],
   option: string,
-  refusals: Refusal[],
+  issues: Issues,
+  row: number,
 ): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) {
     if (key in record) {
       picked[key] = record[key];
     } else {
-      refusals.push(new Refusal("missing_key", `no key "${key}" (named in ${option})`, keyPath(key)));
+      issues.add(row, "missing_key", `no key "${key}" (named in ${option})`, keyPath(key));
     }
   }
   return picked;
@@ -232,78 +226,118 @@ function checkIds(values: unknown[], rows: number[], issues: Issues, sourceIdKey
   return new Set(failures.map((failure) => failure.row));
 }
 
-/** What {@link exampleOf} finds in one record. */
-interface Found {
-  /** The example, or `undefined` when its content was refused (then a placeholder is hashed). */
-  example: { input: unknown; output: unknown; metadata: unknown } | undefined;
-  /** What is hashed: a structured record as it is (the core checks its members). */
-  hashed: unknown;
-  /** The id's value (`undefined`: by content hash, or refused). */
-  id: unknown;
-  /** Whether the record has an id value to check (a source id is asked for and was found). */
-  hasId: boolean;
-  refusals: Refusal[];
-}
-
 /** Stands in for a record whose content was refused, so that the others are still hashed. */
 const PLACEHOLDER = { input: {} };
 
+/** A record's missing or null output or metadata: both hash as `{}` and are sent as `{}`. */
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A record without an id value to check (none found, or none asked for). */
+const NO_ID = Symbol("no source id");
+
 /**
- * The example a record stands for, its id's value and its problems, all of them (as the Python
- * SDK reports them): a record whose content is refused still has its id checked.
- * `undefined` for a record that is not a plain object (its one problem added to `refusals`).
+ * The records as columns, one entry per record that is a plain object (no object per record:
+ * they would all live to the end and be copied by every scavenge): its row, what is hashed
+ * (a structured record as it is, the core checking its members; a flat record's example; a
+ * placeholder for a refused one) and its id's value. Every problem found is in `issues`, all of
+ * a record's (as the Python SDK reports them): a record whose content is refused still has its
+ * id checked.
  */
-function exampleOf<R extends ExampleRecord>(
-  given: R,
-  row: number,
+function columnsOf<R extends ExampleRecord>(
+  records: Iterable<R>,
   options: RecordOptions<R>,
-  flat: boolean,
-  named: Set<string>,
-  refusals: Refusal[],
-): Found | undefined {
+  issues: Issues,
+): { rows: number[]; hashed: unknown[]; idValues: unknown[] } {
   const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
-  const record: unknown = given;
-  if (!isPlainObject(record)) {
-    refusals.push(new Refusal("not_a_mapping", `an example must be a plain object, not ${describe(record)}`));
-    return undefined;
-  }
-  let example: Found["example"];
-  if (flat) {
-    const input =
-      inputKeys !== undefined
-        ? pick(record, inputKeys, "inputKeys", refusals)
-        : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key)));
-    const output = outputKeys === undefined ? {} : pick(record, outputKeys, "outputKeys", refusals);
-    const metadata = metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys", refusals);
-    example = refusals.length === 0 ? { input, output, metadata } : undefined;
-  } else {
-    // Checked by the hasher: the core's member rule, then each part (an object; output and
-    // metadata also null or missing, which hash as {}).
-    example = { input: record.input, output: record.output ?? {}, metadata: record.metadata ?? {} };
-  }
-  // The id's value, checked for the whole batch at once (see `checkIds`).
-  let id: unknown;
-  let hasId = false;
+  const flat = inputKeys !== undefined || outputKeys !== undefined || metadataKeys !== undefined;
+  const named = new Set([...(outputKeys ?? []), ...(metadataKeys ?? [])]);
   if (sourceIdKey !== undefined) {
-    if (sourceIdKey in record) {
-      [id, hasId] = [record[sourceIdKey], true];
-    } else {
-      const path = keyPath(sourceIdKey);
-      refusals.push(new Refusal("missing_source_id", `no source id at ${path} (sourceIdKey "${sourceIdKey}")`, path));
-    }
-  } else if (sourceId !== undefined) {
-    id = sourceId(given, row);
-    if (typeof id === "string") {
-      hasId = true;
-    } else {
-      refusals.push(
-        new Refusal("invalid_source_id", `sourceId(record) returned ${describe(id)}; it must return a string`),
-      );
-      id = undefined;
-    }
+    named.add(sourceIdKey);
   }
-  const hashed = example === undefined ? PLACEHOLDER : flat ? example : record;
-  return { example, hashed, id, hasId, refusals };
+  const idPath = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+  const rows: number[] = [];
+  const hashed: unknown[] = [];
+  const idValues: unknown[] = [];
+  let row = 0;
+  for (const given of records) {
+    const record: unknown = given;
+    if (!isPlainObject(record)) {
+      issues.add(row, "not_a_mapping", `an example must be a plain object, not ${describe(record)}`);
+      row++;
+      continue;
+    }
+    let example: unknown = record;
+    if (flat) {
+      const before = issues.list.length;
+      const input =
+        inputKeys !== undefined
+          ? pick(record, inputKeys, "inputKeys", issues, row)
+          : Object.fromEntries(Object.entries(record).filter(([key]) => !named.has(key)));
+      const output = outputKeys === undefined ? {} : pick(record, outputKeys, "outputKeys", issues, row);
+      const metadata = metadataKeys === undefined ? {} : pick(record, metadataKeys, "metadataKeys", issues, row);
+      example = issues.list.length === before ? { input, output, metadata } : PLACEHOLDER;
+    }
+    let id: unknown = NO_ID;
+    if (sourceIdKey !== undefined) {
+      if (sourceIdKey in record) {
+        id = record[sourceIdKey];
+      } else {
+        issues.add(row, "missing_source_id", `no source id at ${idPath} (sourceIdKey "${sourceIdKey}")`, idPath);
+      }
+    } else if (sourceId !== undefined) {
+      const value: unknown = sourceId(given, row);
+      if (typeof value === "string") {
+        id = value;
+      } else {
+        issues.add(row, "invalid_source_id", `sourceId(record) returned ${describe(value)}; it must return a string`);
+      }
+    }
+    rows.push(row);
+    hashed.push(example);
+    idValues.push(id);
+    row++;
+  }
+  return { rows, hashed, idValues };
+}
+
+/**
+ * The source id of each of `idValues` by the core's rule (`undefined` for a record without
+ * one, or whose id was refused: reported in `issues`).
+ */
+function sourceIdsOf(
+  idValues: unknown[],
+  rows: number[],
+  issues: Issues,
+  sourceIdKey: string | undefined,
+): Array<string | undefined> {
+  if (!idValues.includes(NO_ID)) {
+    // Every record has an id value (the usual case): checked and spelled in place.
+    const refused = checkIds(idValues, rows, issues, sourceIdKey);
+    for (const index of refused) {
+      idValues[index] = undefined;
+    }
+    return idValues as Array<string | undefined>;
+  }
+  const checked: number[] = [];
+  idValues.forEach((value, index) => {
+    if (value !== NO_ID) {
+      checked.push(index);
+    }
+  });
+  const values = checked.map((index) => idValues[index]);
+  const refused = checkIds(
+    values,
+    checked.map((index) => rows[index] as number),
+    issues,
+    sourceIdKey,
+  );
+  const ids = new Array<string | undefined>(idValues.length).fill(undefined);
+  checked.forEach((index, at) => {
+    if (!refused.has(at)) {
+      ids[index] = values[at] as string;
+    }
+  });
+  return ids;
 }
 
 /**
@@ -336,103 +370,113 @@ export function prepareExamples<R extends ExampleRecord>(
   }
   checkParts({ inputKeys, outputKeys, metadataKeys }, "upsertDataset");
   const flat = inputKeys !== undefined || outputKeys !== undefined || metadataKeys !== undefined;
-  const named = new Set([...(outputKeys ?? []), ...(metadataKeys ?? [])]);
-  if (sourceIdKey !== undefined) {
-    named.add(sourceIdKey);
-  }
   const issues = new Issues();
-  const rows: number[] = [];
-  const found: Found[] = [];
-  let row = 0;
-  for (const given of records) {
-    const refusals: Refusal[] = [];
-    const one = exampleOf(given, row, options, flat, named, refusals);
-    for (const refusal of refusals) {
-      issues.add(row, refusal.code, refusal.message, refusal.path);
-    }
-    if (one !== undefined) {
-      rows.push(row);
-      found.push(one);
-    }
-    row++;
-  }
-  const ids = found.map((one) => one.id);
-  if (sourceIdKey !== undefined || sourceId !== undefined) {
-    // The id values found, checked in one call; a refused one leaves its record without an id.
-    const checked: number[] = [];
-    found.forEach((one, index) => {
-      if (one.hasId) {
-        checked.push(index);
-      }
-    });
-    const values = checked.map((index) => ids[index]);
-    const refused = checkIds(
-      values,
-      checked.map((index) => rows[index] as number),
-      issues,
-      sourceIdKey,
-    );
-    checked.forEach((index, at) => {
-      if (refused.has(at)) {
-        (found[index] as Found).hasId = false;
-        ids[index] = undefined;
-      } else {
-        ids[index] = values[at];
-      }
-    });
-  }
+  const { rows, hashed, idValues } = columnsOf(records, options, issues);
+  const byId = sourceIdKey !== undefined || sourceId !== undefined;
+  // The id values found, checked in one call; a refused one leaves its record without an id.
+  const ids = byId ? sourceIdsOf(idValues, rows, issues, sourceIdKey) : undefined;
   // The core's member rule of structured records (the rule of files): with a sourceId
-  // function, the record's other members are the function's to read.
+  // function, the record's other members are the function's to read. The core also finds the
+  // repeated ids and the manifest digest while it hashes.
   const rule = flat ? undefined : { idKey: sourceIdKey, anyMembers: sourceId !== undefined };
-  const { hashes, failures } = hashBatch(
-    found.map((one) => one.hashed),
-    true,
-    rule,
-  );
-  const keep: number[] = [];
-  const firstRow = new Map<string, number>();
-  const identity = sourceIdKey ?? sourceId;
-  hashes.forEach((hash, index) => {
-    const at = rows[index] as number;
-    const one = found[index] as Found;
-    const failure = failures.get(index);
-    if (failure !== undefined) {
-      issues.add(at, failure.code, failure.reason, failure.path, one.hasId ? (ids[index] as string) : undefined);
-    }
-    if (identity !== undefined && !one.hasId) {
-      return;
-    }
-    // Every record with a valid id takes part in the check for repeats, as in the Python SDK.
-    const id = (ids[index] as string | undefined) ?? hash;
-    const first = firstRow.get(id);
-    if (first === undefined) {
-      firstRow.set(id, at);
-      if (failure === undefined && one.example !== undefined) {
-        keep.push(index);
-      }
-    } else if (identity !== undefined) {
-      const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+  const found = hashJoined(hashed, true, rule, ids === undefined ? "content" : { ids });
+  for (const [index, failure] of found.failures) {
+    issues.add(rows[index] as number, failure.code, failure.reason, failure.path, ids?.[index]);
+  }
+  // Every record with a valid id takes part in the check for repeats, as in the Python SDK;
+  // by content hash, the same content again is one example (the first).
+  const repeats = found.repeats ?? new Uint32Array(0);
+  if (ids !== undefined) {
+    const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+    for (let at = 0; at < repeats.length; at += 2) {
+      const id = ids[repeats[at] as number] as string;
+      const first = rows[repeats[at + 1] as number] as number;
       issues.add(
-        at,
+        rows[repeats[at] as number] as number,
         "duplicate_source_id",
         `the source id ${JSON.stringify(id)} is also the id of row ${first}`,
         path,
         id,
       );
     }
-    // Else the same content again: the content hash is its identity, so it is one example.
-  });
+  }
   issues.throwIfAny();
-  const examples = keep.map((index) => (found[index] as Found).example as NonNullable<Found["example"]>);
-  const inputs = examples.map((example) => example.input);
-  const outputs = examples.map((example) => example.output);
-  const metadatas = examples.map((example) => example.metadata);
-  return {
-    sourceIds: keep.map((index) => (ids[index] as string | undefined) ?? (hashes[index] as string)),
-    contentHashes: keep.map((index) => hashes[index] as string),
-    contentJson: (at) =>
-      `"input":${JSON.stringify(inputs[at])},"output":${JSON.stringify(outputs[at])},` +
-      `"metadata":${JSON.stringify(metadatas[at])}`,
-    values: { inputs, outputs, metadatas },
+  return preparedOf(hashed, flat, found, ids, repeats);
+}
+
+/** The examples of a batch without issues: `repeats` (by content hash) left out. */
+function preparedOf(
+  hashed: unknown[],
+  flat: boolean,
+  found: JoinedHashes,
+  ids: Array<string | undefined> | undefined,
+  repeats: Uint32Array,
+): PreparedExamples {
+  const { joined } = found;
+  let keep: number[] | undefined;
+  if (repeats.length > 0) {
+    const dropped = new Set<number>();
+    for (let at = 0; at < repeats.length; at += 2) {
+      dropped.add(repeats[at] as number);
+    }
+    keep = [];
+    for (let index = 0; index < hashed.length; index++) {
+      if (!dropped.has(index)) {
+        keep.push(index);
+      }
+    }
+  }
+  const hashOf = (index: number) => joined.slice(index * 64, index * 64 + 64);
+  const kept = <T>(column: (index: number) => T): T[] =>
+    keep === undefined ? Array.from({ length: hashed.length }, (_, index) => column(index)) : keep.map(column);
+  const sourceIds = ids === undefined ? kept(hashOf) : (ids as string[]);
+  // Made when first asked for: an unchanged re-sync, answered by the digest, needs neither.
+  let contentHashes: string[] | undefined;
+  let values: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] } | undefined;
+  const valuesOf = () => {
+    values ??= flat
+      ? {
+          inputs: kept((index) => (hashed[index] as FlatExample).input),
+          outputs: kept((index) => (hashed[index] as FlatExample).output),
+          metadatas: kept((index) => (hashed[index] as FlatExample).metadata),
+        }
+      : {
+          inputs: kept((index) => (hashed[index] as StructuredRecord).input),
+          outputs: kept((index) => (hashed[index] as StructuredRecord).output ?? EMPTY),
+          metadatas: kept((index) => (hashed[index] as StructuredRecord).metadata ?? EMPTY),
+        };
+    return values;
   };
+  return {
+    sourceIds,
+    get contentHashes() {
+      contentHashes ??= ids === undefined ? sourceIds : keep === undefined ? splitHashes(joined) : kept(hashOf);
+      return contentHashes;
+    },
+    contentJson: (at) => {
+      const { inputs, outputs, metadatas } = valuesOf();
+      return (
+        `"input":${JSON.stringify(inputs[at])},"output":${JSON.stringify(outputs[at])},` +
+        `"metadata":${JSON.stringify(metadatas[at])}`
+      );
+    },
+    get values() {
+      return valuesOf();
+    },
+    digest: found.digest,
+  };
+}
+
+/** A flat record's example, as hashed. */
+interface FlatExample {
+  input: unknown;
+  output: unknown;
+  metadata: unknown;
+}
+
+/** A structured record, as hashed (checked by the core). */
+interface StructuredRecord {
+  input?: unknown;
+  output?: unknown;
+  metadata?: unknown;
 }

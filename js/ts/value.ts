@@ -14,6 +14,7 @@
 
 import { type HashError, hashErrorOf } from "./errors.js";
 import { MAX_DEPTH } from "./limits.js";
+import { native, type TextSink } from "./native.js";
 
 /** A path step: a member name or an array index. */
 type Segment = string | number;
@@ -157,6 +158,9 @@ const ARRAY = 5;
 const OBJECT = 6;
 const ABSENT = 7;
 
+/** A tape's strings are cut into chunks of at least this many UTF-16 units (32 KB). */
+const CHUNK_UNITS = 1 << 14;
+
 /** The distinct member names of a tape, each written on the tape as its index. */
 export class Names {
   private readonly ids = new Map<string, number>();
@@ -190,16 +194,27 @@ export class Names {
 export class Tape {
   slots: Float64Array;
   length = 0;
-  /** The strings of this tape, one after the other. */
+  /**
+   * The strings of this tape not yet handed to {@link sink}, one after the other. A batch's
+   * part hands its strings to the core in chunks of about {@link CHUNK_UNITS} units, cut at
+   * example boundaries: a chunk's rope, and the flat copy V8 makes of it for the core, are
+   * garbage at once and die in the young generation, where a part's 2 MB text lived through
+   * scavenges into the large-object space (fresh pages, faulted in and zeroed, freed only by a
+   * full collection).
+   */
   text = "";
-  /** UTF-16 units in the strings of this tape (the length of `text`). */
+  /** UTF-16 units in the strings of this tape (in `sink` and `text`). */
   units = 0;
+  /** UTF-16 units handed to `sink`. */
+  private sunk = 0;
 
   /** `slots`: the room to write in (a buffer to reuse), or how many slots to make room for. */
   constructor(
     readonly names: Names = new Names(),
     readonly strict = false,
     slots: Float64Array | number = 256,
+    /** Where a batch's part hands its strings, chunk by chunk (see {@link cut}). */
+    readonly sink?: TextSink,
   ) {
     this.slots = typeof slots === "number" ? new Float64Array(slots) : slots;
   }
@@ -210,11 +225,26 @@ export class Tape {
     this.slots = slots;
   }
 
-  /** Cuts the tape back to where it stood before the last (failed) example. */
+  /**
+   * Cuts the tape back to where it stood before the last (failed) example: `units` is at
+   * least what the sink holds, since chunks are cut only between examples.
+   */
   dropLastExample(length: number, units: number): void {
     this.length = length;
-    this.text = this.text.slice(0, units);
+    this.text = this.text.slice(0, units - this.sunk);
     this.units = units;
+  }
+
+  /**
+   * Between two examples (and with `all`, at the part's end): the strings so far go to the
+   * sink once they are long enough.
+   */
+  cut(all = false): void {
+    if (this.sink !== undefined && (this.text.length >= CHUNK_UNITS || (all && this.text !== ""))) {
+      this.sink.push(this.text, this.text.length);
+      this.sunk += this.text.length;
+      this.text = "";
+    }
   }
 
   /** The tape's slots (a view, not a copy). */
@@ -418,10 +448,10 @@ export interface Part {
   /** A view of the writer's buffer, valid until the next part is written (the core copies it). */
   tape: Float64Array;
   /**
-   * The tape's strings, one after the other: one string to copy out of V8 costs far less than
-   * one copy per string.
+   * The tape's strings, one after the other, handed over in chunks (see {@link Tape.text}):
+   * one string to copy out of V8 costs far less than one copy per string.
    */
-  text: string;
+  text: TextSink;
   units: number;
   names: string[];
   /** How many examples the part holds. */
@@ -444,6 +474,8 @@ export class BatchWriter {
   private done = false;
   /** The slots of every part, written anew in the same buffer (grown as needed). */
   private slots: Float64Array = new Float64Array(1 << 14);
+  /** The strings of every part, taken by the core when it takes the part. */
+  private readonly sink = new native.TextSink();
 
   constructor(
     examples: Iterable<unknown>,
@@ -457,7 +489,7 @@ export class BatchWriter {
     if (this.done) {
       return null;
     }
-    const tape = new Tape(new Names(), false, this.slots);
+    const tape = new Tape(new Names(), false, this.slots, this.sink);
     let count = 0;
     while (tape.units <= this.tapeSize && tape.length <= this.tapeSize) {
       const step = this.iterator.next();
@@ -478,6 +510,7 @@ export class BatchWriter {
         }
         tape.example(PLACEHOLDER);
       }
+      tape.cut();
       this.index++;
       count++;
     }
@@ -485,7 +518,8 @@ export class BatchWriter {
     if (count === 0) {
       return null;
     }
-    return { tape: tape.finish(), text: tape.text, units: tape.units, names: tape.names.list, count };
+    tape.cut(true);
+    return { tape: tape.finish(), text: this.sink, units: tape.units, names: tape.names.list, count };
   }
 }
 
