@@ -3,11 +3,20 @@
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyBytes, PyDict, PyType};
 
 use groundset_schema::{SchemaIssue, Violation};
 
 use crate::canon::canonical_bytes;
+
+/// A JSON text given as `str` or as UTF-8 `bytes` (the server's decoded content).
+fn text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    match value.cast::<PyBytes>() {
+        Ok(bytes) => String::from_utf8(bytes.as_bytes().to_vec())
+            .map_err(|error| pyo3::exceptions::PyValueError::new_err(error.to_string())),
+        Err(_) => value.extract(),
+    }
+}
 
 static INVALID_SCHEMA_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -91,16 +100,28 @@ impl SchemaValidator {
             .collect())
     }
 
-    /// Every violation of many examples given as JSON texts `(input, output, metadata)`, on all
-    /// cores without the GIL: `(index, path, schema_path, message)` in the examples' order.
+    /// Every violation of many examples given as JSON texts `(input, output, metadata)` (each a
+    /// `str` or UTF-8 `bytes`), on all cores without the GIL: `(index, path, schema_path,
+    /// message)` in the examples' order.
+    #[allow(clippy::type_complexity)]
     fn validate_texts(
         &self,
         py: Python<'_>,
-        examples: Vec<(String, Option<String>, Option<String>)>,
+        examples: Vec<(Bound<'_, PyAny>, Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>)>,
     ) -> PyResult<Vec<(usize, String, String, String)>> {
         if self.inner.is_empty() {
             return Ok(Vec::new());
         }
+        let examples = examples
+            .iter()
+            .map(|(i, o, m)| {
+                Ok((
+                    text(i)?,
+                    o.as_ref().map(text).transpose()?,
+                    m.as_ref().map(text).transpose()?,
+                ))
+            })
+            .collect::<PyResult<Vec<(String, Option<String>, Option<String>)>>>()?;
         let found = py.detach(|| {
             let borrowed: Vec<(&str, Option<&str>, Option<&str>)> = examples
                 .iter()

@@ -2,8 +2,8 @@
 
 The examples are decoded by the native core (``groundset_core``, its public API) straight from the request
 text: shape checked, content canonicalized, hash recomputed and compared, duplicate member
-names refused, on all cores without the GIL; the server gets canonical text to store and never
-builds the content as Python values."""
+names refused, on all cores without the GIL; the server gets canonical text to store, as UTF-8
+``bytes`` (what the databases store), and never builds the content as Python values."""
 
 from __future__ import annotations
 
@@ -225,7 +225,7 @@ def decode_json_body(body: bytes, with_content: bool) -> tuple[Header, list[RawE
         body = body[len(BOM) :]
     try:
         header_text, decoded = groundset_core.decode_request_json(
-            body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID
+            body, with_content=with_content, max_source_id_chars=MAX_SOURCE_ID, content_bytes=True
         )
     except groundset_core.HashError as error:
         raise _hash_problem(error, str(error)) from None
@@ -342,6 +342,7 @@ class NdjsonRequest:
                 first_line=self.next_line,
                 with_content=self.with_content,
                 max_source_id_chars=MAX_SOURCE_ID,
+                content_bytes=True,
             )
             self.next_line += complete.count(b"\n")
             failures.add(failed)

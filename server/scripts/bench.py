@@ -62,7 +62,32 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
+def database_cpu_seconds(cluster: Cluster | None) -> float:
+    """The PostgreSQL cluster's CPU time so far: the postmaster's, its children's that ended
+    (cutime, cstime) and every running child's (the backends serving the server's pool)."""
+    if cluster is None:
+        return 0.0
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        if pid == postmaster:
+            ticks += sum(int(f) for f in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run(
+    database_url: str,
+    records: list[dict[str, Any]],
+    cluster: Cluster | None = None,
+    initial_only: bool = False,
+) -> dict[str, float]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -99,13 +124,20 @@ def run(database_url: str, records: list[dict[str, Any]]) -> dict[str, float]:
             for r, h in zip(records, hashes, strict=True)
         ]
         figures: dict[str, float] = {"load average (1 min) before": os.getloadavg()[0]}
-        cpu = cpu_seconds(server.pid)
-        figures["initial upsert"], result = post(url, "/v1/datasets/upsert", ndjson(header, items))
+        body = ndjson(header, items)
+        cpu, database_cpu = cpu_seconds(server.pid), database_cpu_seconds(cluster)
+        figures["initial upsert"], result = post(url, "/v1/datasets/upsert", body)
         figures["initial upsert, server CPU"] = cpu_seconds(server.pid) - cpu
+        if cluster is not None:
+            figures["initial upsert, database CPU"] = database_cpu_seconds(cluster) - database_cpu
+        del body
         assert result["created"] == len(items), result
         initial_peak = peak_rss_mb(server.pid)
         if initial_peak is not None:
             figures["server peak RSS after the initial upsert (MB)"] = initial_peak
+        if initial_only:
+            figures["load average (1 min)"] = os.getloadavg()[0]
+            return figures
 
         manifest = [{"source_id": i["source_id"], "content_hash": i["content_hash"]} for i in items]
         plan_time, plan = post(url, "/v1/datasets/upsert/plan", ndjson(header, manifest))
@@ -163,6 +195,13 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--initial-only", action="store_true", help="time the initial upsert alone (a new server each run)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of each database, a new server and database each (columns)"
+    )
     args = parser.parse_args()
     records = generate(args.count)
     size = sum(len(orjson.dumps(r)) for r in records) / len(records)
@@ -183,14 +222,21 @@ def main() -> int:
         }
         rss_goal = "(500 MB for 1,000,000)"
     columns: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        columns["SQLite"] = run(f"sqlite:///{tmp}/bench.db", records)
-    if not args.no_postgres:
-        cluster = Cluster()
-        try:
-            columns["PostgreSQL"] = run(cluster.new_database(), records)
-        finally:
-            cluster.stop()
+    for number in range(1, args.runs + 1):
+        suffix = "" if args.runs == 1 else f" ({number})"
+        if not args.no_sqlite:
+            with tempfile.TemporaryDirectory() as tmp:
+                columns["SQLite" + suffix] = run(
+                    f"sqlite:///{tmp}/bench.db", records, None, args.initial_only
+                )
+        if not args.no_postgres:
+            cluster = Cluster()
+            try:
+                columns["PostgreSQL" + suffix] = run(
+                    cluster.new_database(), records, cluster, args.initial_only
+                )
+            finally:
+                cluster.stop()
     lines = [
         f"# groundset-server upserts: {args.count:,} examples of ~{size:,.0f} bytes",
         "",
@@ -202,19 +248,24 @@ def main() -> int:
         "|---|" + "---|" * len(columns) + "---|",
     ]
     shown = dict(goals)
-    if all("server peak RSS (MB)" in c for c in columns.values()):
+    if all("server peak RSS after the initial upsert (MB)" in c for c in columns.values()):
         shown["server peak RSS after the initial upsert (MB)"] = rss_goal
+    if all("server peak RSS (MB)" in c for c in columns.values()):
         shown["server peak RSS (MB)"] = "—"
-    for step in (
-        "initial upsert, server CPU",
-        "1% changed, server CPU",
-        "load average (1 min) before",
-        "load average (1 min)",
-    ):
-        shown[step] = "—"
+    if args.initial_only:
+        shown = {step: goal for step, goal in shown.items() if step.startswith(("initial", "server peak"))}
+    shown["initial upsert, server CPU"] = "—"
+    if any("initial upsert, database CPU" in c for c in columns.values()):
+        shown["initial upsert, database CPU"] = "—"
+    if not args.initial_only:
+        shown["1% changed, server CPU"] = "—"
+        shown["load average (1 min) before"] = "—"
+    shown["load average (1 min)"] = "—"
     for step, goal_text in shown.items():
         lines.append(
-            f"| {step} | " + " | ".join(f"{c[step]:.2f}" for c in columns.values()) + f" | {goal_text} |"
+            f"| {step} | "
+            + " | ".join(f"{c[step]:.2f}" if step in c else "—" for c in columns.values())
+            + f" | {goal_text} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

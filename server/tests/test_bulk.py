@@ -105,6 +105,25 @@ def test_insert_columns_stores_every_string_exactly(engine: sa.Engine) -> None:
     assert [tuple(row) for row in rows] == expected
 
 
+def test_insert_columns_stores_utf8_bytes_as_text(engine: sa.Engine) -> None:
+    """Content comes from the decoder as UTF-8 ``bytes`` and from older revisions as ``str``;
+    both are stored as text (not SQLite's BLOB), equal to the same text read back."""
+    ids = list(range(len(AWKWARD)))
+    encoded = [name.encode() for name in AWKWARD]
+    mixed = [name if index % 2 else name.encode() for index, name in enumerate(AWKWARD)]
+    with engine.begin() as conn:
+        dialect.insert_columns(conn, "awkward", ["id", "name", "same"], [ids, encoded, mixed])
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, name, same FROM awkward ORDER BY id").all()
+        # Found by text comparison: a BLOB would equal no text.
+        found = conn.exec_driver_sql(
+            dialect.driver_sql(conn, "SELECT count(*) FROM awkward WHERE name = ? AND same = ?"),
+            (AWKWARD[1], AWKWARD[1]),
+        ).scalar_one()
+    assert [tuple(row) for row in rows] == [(i, name, name) for i, name in zip(ids, AWKWARD, strict=True)]
+    assert found == 1
+
+
 @pytest.fixture
 def small_blocks(database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url, api_key=None, ndjson_block_bytes=1024))

@@ -213,9 +213,9 @@ def source_id(value: object) -> str:
     ``invalid_source_id``."""
 
 # The server's request decoding (public as ``groundset_core.decode_request_json`` etc.): records come back as
-# `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text,
-# refused ones as `(line, source_id, HashError)`.
-_Record = tuple[int, str, str, str | None, str | None, str | None]
+# `(position, source_id, content_hash, input, output, metadata)` with canonical JSON text
+# (`str`, or UTF-8 `bytes` with `content_bytes=True`), refused ones as `(line, source_id, HashError)`.
+_Record = tuple[int, str, str, Any, Any, Any]
 _Failure = tuple[int | None, str | None, HashError]
 
 def decode_ndjson_records(
@@ -224,16 +224,20 @@ def decode_ndjson_records(
     first_line: int = 1,
     with_content: bool = True,
     max_source_id_chars: int = 512,
+    content_bytes: bool = False,
 ) -> tuple[list[_Record], list[_Failure]]:
-    """Decodes the example records of an NDJSON block of complete lines, on all cores."""
+    """Decodes the example records of an NDJSON block of complete lines, on all cores; the
+    content as UTF-8 ``bytes`` with ``content_bytes``."""
 
 def decode_request_json(
     data: bytes,
     *,
     with_content: bool = True,
     max_source_id_chars: int = 512,
+    content_bytes: bool = False,
 ) -> tuple[str, tuple[list[_Record], list[_Failure]] | None]:
-    """Decodes a JSON request body: its header's canonical text and its `examples` records."""
+    """Decodes a JSON request body: its header's canonical text and its `examples` records; the
+    content as UTF-8 ``bytes`` with ``content_bytes``."""
 
 def canonicalize_ndjson_line(data: bytes, line: int) -> str:
     """The canonical JSON text of one NDJSON line that is not a record."""
@@ -252,6 +256,8 @@ class SchemaValidator:
         """Every violation of one example as ``(path, schema_path, message)``; an absent part is
         validated as ``{}``."""
 
-    def validate_texts(self, examples: list[tuple[str, str | None, str | None]]) -> list[tuple[int, str, str, str]]:
-        """Every violation of many examples given as JSON texts, on all cores without the GIL:
-        ``(index, path, schema_path, message)`` in the examples' order."""
+    def validate_texts(
+        self, examples: list[tuple[str | bytes, str | bytes | None, str | bytes | None]]
+    ) -> list[tuple[int, str, str, str]]:
+        """Every violation of many examples given as JSON texts (``str`` or UTF-8 ``bytes``), on
+        all cores without the GIL: ``(index, path, schema_path, message)`` in the examples' order."""

@@ -134,7 +134,11 @@ class ExampleState(Mapping[str, CurrentExample]):
                 yield source_id, hashes[position * _DIGEST : (position + 1) * _DIGEST].hex()
 
 
-RawExample = tuple[int, str, str, str | None, str | None, str | None]
+Text = bytes | str
+"""Canonical JSON text: UTF-8 ``bytes`` as the native decoder gives a request's content (a ``str``
+of non-ASCII text would be a decoding that the database driver encodes back), ``str`` where it
+was read back from the database."""
+RawExample = tuple[int, str, str, Text | None, Text | None, Text | None]
 """An :class:`IncomingExample` as the native decoder gives it: a plain tuple of its fields."""
 
 _SOURCE_ID = itemgetter(1)
@@ -145,16 +149,16 @@ _EXAMPLE = itemgetter(1)
 
 
 class IncomingExample(NamedTuple):
-    """One example of a request, content as canonical JSON text (``None`` for a hash-only
-    example: a planned upsert leaves out the content the server already holds)."""
+    """One example of a request, content as canonical JSON text (:data:`Text`; ``None`` for a
+    hash-only example: a planned upsert leaves out the content the server already holds)."""
 
     position: int
     """The NDJSON line, or the index in a JSON body's ``examples``."""
     source_id: str
     content_hash: str
-    input: str | None = None
-    output: str | None = None
-    metadata: str | None = None
+    input: Text | None = None
+    output: Text | None = None
+    metadata: Text | None = None
 
     @property
     def has_content(self) -> bool:
