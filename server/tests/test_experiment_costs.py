@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -24,6 +25,21 @@ from tests.test_experiments import create, examples_at, post_runs
 from tests.test_upsert import upsert
 
 SOURCES = [f"s{n}" for n in range(6)]
+RUN_FIELDS = ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")
+"""What the row holds of a comparison's side; with the summary's ``evaluations``, of a summary."""
+
+
+def kept(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the row holds of an experiment's ``summary``."""
+    return {key: summary[key] for key in (*RUN_FIELDS, "evaluations")}
+
+
+@pytest.fixture(autouse=True)
+def no_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads alone store the rows here (but in the refresher's test): a refresh after the
+    writes would store them at a time the test does not choose."""
+    costs.refresher.settle(60)
+    monkeypatch.setattr(costs, "REFRESH_AFTER_SECONDS", None)
 
 
 def forget() -> None:
@@ -132,9 +148,8 @@ def test_a_read_stores_the_costs_and_the_next_answers_the_same_bytes_from_them(c
         row = stored(client, experiment_id)
         assert row is not None and row[0] == revision(client, experiment_id)
         side = orjson.loads(computed)["base" if experiment_id == base else "head"]
-        assert row[1] == {
-            key: side[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")
-        }
+        assert {key: row[1][key] for key in RUN_FIELDS} == {key: side[key] for key in RUN_FIELDS}
+        assert row[1] == kept(orjson.loads(summary(client, experiment_id))["summary"])
     forget()
     assert compare(client, base, head) == computed
     # The summary: computed with the rows gone, then read from the rows it stored.
@@ -201,10 +216,9 @@ def test_the_current_row_is_answered_and_a_stale_one_never(client: TestClient) -
     answer = orjson.loads(compare(client, base, head))["head"]
     assert (answer["runs"], answer["errored_runs"], answer["latency_ms"]["count"]) == (6, 0, 6)
     assert answer["usage"]["tokens_in"] == 7
-    assert stored(client, head) == (
-        revision(client, head),
-        {key: answer[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")},
-    )
+    row = stored(client, head)
+    assert row is not None and row[0] == revision(client, head)
+    assert {key: row[1][key] for key in RUN_FIELDS} == {key: answer[key] for key in RUN_FIELDS}
     forget()
     assert orjson.loads(compare(client, base, head))["head"] == answer
 
@@ -220,6 +234,20 @@ def test_the_current_row_is_answered_and_a_stale_one_never(client: TestClient) -
     assert revision(client, head) > before
     forget()
     assert orjson.loads(summary(client, head))["summary"]["runs"] == 6
+
+    # A new evaluator: a comparison whose rows are current takes the evaluators' names from
+    # them, and these rows are computed again with it.
+    compare(client, base, head)
+    response = client.post(
+        f"/v1/experiments/{head}/evaluations",
+        json={"evaluations": [{"run_id": run_id, "name": "tone", "label": "polite"}]},
+    )
+    assert response.status_code == 200, response.text
+    forget()
+    evaluators = [e["name"] for e in orjson.loads(compare(client, base, head))["evaluators"]]
+    assert evaluators == ["exact", "tone"]
+    forget()
+    assert [e["name"] for e in orjson.loads(compare(client, base, head))["evaluators"]] == evaluators
 
 
 def test_a_reuse_makes_the_head_computed_again(client: TestClient) -> None:
@@ -240,7 +268,7 @@ def test_a_reuse_makes_the_head_computed_again(client: TestClient) -> None:
     assert (reused["runs"], reused["reused_runs"], reused["usage"]["tokens_in"]) == (6, 6, 18)
     assert stored(client, head["id"]) == (
         revision(client, head["id"]),
-        {key: reused[key] for key in ("runs", "errored_runs", "reused_runs", "latency_ms", "usage")},
+        kept(reused),
     )
 
 
@@ -273,19 +301,17 @@ def test_a_store_never_replaces_a_later_revision_and_the_row_goes_with_its_exper
     at = revision(client, base)
     row = stored(client, base)
     assert row is not None
-    counts = costs.RunCounts(runs=1, errors=0, reused=0)
     spent = costs.Costs({"count": 0, "p50": None, "p95": None, "mean": None}, 0, 0, 0, [])
-    assert not costs.store(engine_of(client), int(base), at - 1, counts, spent)
+    other = costs.Tallies(costs.RunCounts(runs=1, errors=0, reused=0), spent, [])
+    assert not costs.store(engine_of(client), int(base), at - 1, other)
     assert stored(client, base) == row
-    assert costs.store(engine_of(client), int(base), at + 1, counts, spent)
-    assert stored(client, base) == (
-        at + 1,
-        {"runs": 1, "errored_runs": 0, "reused_runs": 0, **spent.summary()},
-    )
+    assert costs.store(engine_of(client), int(base), at + 1, other)
+    written = {"runs": 1, "errored_runs": 0, "reused_runs": 0, **spent.summary(), "evaluations": []}
+    assert stored(client, base) == (at + 1, written)
     assert client.delete(f"/v1/experiments/{base}").status_code == 204
     assert stored(client, base) is None
     # An experiment gone meanwhile: nothing stored, nothing raised.
-    assert not costs.store(engine_of(client), int(base), at + 2, counts, spent)
+    assert not costs.store(engine_of(client), int(base), at + 2, other)
 
 
 def test_a_pool_without_a_spare_connection_stores_nothing(pg_cluster: Cluster) -> None:
@@ -299,3 +325,48 @@ def test_a_pool_without_a_spare_connection_stores_nothing(pg_cluster: Cluster) -
         forget()
         assert compare(client, base, head) == first
     app.state.engine.dispose()
+
+
+def test_writes_are_followed_by_a_refresh_once_none_is_in_progress(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs posted in batches, a reuse: the rows are stored after the last write, as a read
+    would store them, so that a first read finds them."""
+    monkeypatch.setattr(costs, "REFRESH_AFTER_SECONDS", 0.05)
+    v1 = upsert(client, [example(s, {"q": s}) for s in SOURCES])
+    dataset_id = v1["dataset_id"]
+    found = examples_at(client, dataset_id)
+    base = create(client, dataset_id, name="run", task_version="t1")
+    for part in (SOURCES[:3], SOURCES[3:]):
+        runs = [
+            {
+                "example_id": found[s]["id"],
+                "output": s,
+                "latency_ms": 1.5,
+                "evaluations": [{"name": "e", "score": 1}],
+            }
+            for s in part
+        ]
+        assert post_runs(client, base["id"], runs).status_code == 201
+    head = create(client, dataset_id, name="run", task_version="t1")
+    response = client.post(f"/v1/experiments/{head['id']}/reuse", json={"base": base["id"]})
+    assert response.status_code == 200, response.text
+    assert costs.refresher.settle(60)
+    rows = {experiment_id: stored(client, experiment_id) for experiment_id in (base["id"], head["id"])}
+    forget()
+    for experiment_id, row in rows.items():
+        assert row == (
+            revision(client, experiment_id),
+            kept(orjson.loads(summary(client, experiment_id))["summary"]),
+        )
+    # Nothing is refreshed while a write to the experiment is in progress in this process.
+    engine = engine_of(client)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(experiment_costs))
+    with costs.refresher.writing(engine, int(base["id"])):
+        with costs.refresher.writing(engine, int(base["id"])):
+            pass
+        assert not costs.refresher.settle(0.5)
+        assert stored(client, base["id"]) is None
+    assert costs.refresher.settle(60)
+    assert stored(client, base["id"]) == rows[base["id"]]

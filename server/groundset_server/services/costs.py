@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,8 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from groundset_server.db import dialect
-from groundset_server.db.tables import experiment_costs
+from groundset_server.db.engine import read_transaction
+from groundset_server.db.tables import experiment_costs, experiments
+from groundset_server.db.tables import experiment_evaluations as evaluations
 from groundset_server.db.tables import experiment_runs as runs
+from groundset_server.services.means import SCALE, scaled_mean
 
 log = logging.getLogger("groundset_server")
 
@@ -70,6 +75,47 @@ class RunCounts:
     errors: int
     reused: int
     """Runs with ``reused_from_run_id`` set (copied by an incremental rerun)."""
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """What the experiment's runs and evaluations add up to, as its summary answers them."""
+
+    counts: RunCounts
+    costs: Costs
+    evaluations: list[dict[str, Any]]
+    """The summary's ``evaluations``: per evaluator (by name) ``name``, ``count``, ``errors``,
+    ``scored`` and ``mean_score``."""
+
+    def names(self) -> set[str]:
+        return {evaluator["name"] for evaluator in self.evaluations}
+
+
+def evaluator_tallies(conn: sa.Connection, experiment_id: int) -> list[dict[str, Any]]:
+    """:attr:`Tallies.evaluations` of the experiment, in one grouped scan of its evaluations."""
+    per_evaluator = conn.execute(
+        sa.select(
+            evaluations.c.name,
+            sa.func.count(),
+            sa.func.count(evaluations.c.error),
+            sa.func.count(evaluations.c.score),
+            sa.func.sum(evaluations.c.score / SCALE),
+        )
+        .join(runs, runs.c.id == evaluations.c.run_id)
+        .where(runs.c.experiment_id == experiment_id)
+        .group_by(evaluations.c.name)
+        .order_by(evaluations.c.name)
+    ).all()
+    return [
+        {
+            "name": name,
+            "count": count,
+            "errors": errors,
+            "scored": scored,
+            "mean_score": scaled_mean(scaled_sum, scored),
+        }
+        for name, count, errors, scored, scaled_sum in per_evaluator
+    ]
 
 
 def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
@@ -156,15 +202,17 @@ def spare_connection(engine: sa.Engine) -> bool:
     return spare and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
 
 
-def _answer(counts: RunCounts, spent: Costs) -> dict[str, Any]:
+def _answer(found: Tallies) -> dict[str, Any]:
     """What ``experiment_costs.costs`` holds: the fields of a comparison's ``base``/``head``
     that the runs give (``runs``, ``errored_runs``, ``reused_runs``, ``latency_ms``,
-    ``usage``)."""
+    ``usage``), and the summary's ``evaluations``."""
+    counts = found.counts
     return {
         "runs": counts.runs,
         "errored_runs": counts.errors,
         "reused_runs": counts.reused,
-        **spent.summary(),
+        **found.costs.summary(),
+        "evaluations": found.evaluations,
     }
 
 
@@ -172,42 +220,56 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _decoded(text: str) -> tuple[RunCounts, Costs]:
+def _decoded(text: str) -> Tallies:
     value = orjson.loads(text)
     latency, usage = value["latency_ms"], value["usage"]
-    # Canonical JSON writes the float 2.0 as 2: the answer's floats are made floats again.
-    return RunCounts(runs=value["runs"], errors=value["errored_runs"], reused=value["reused_runs"]), Costs(
-        latency_ms={
-            "count": latency["count"],
-            "p50": _optional_float(latency["p50"]),
-            "p95": _optional_float(latency["p95"]),
-            "mean": _optional_float(latency["mean"]),
-        },
-        tokens_in=usage["tokens_in"],
-        tokens_out=usage["tokens_out"],
-        runs_with_tokens=usage["runs_with_tokens"],
-        costs=[(cost["currency"], float(cost["amount"]), cost["runs"]) for cost in usage["costs"]],
+    # Canonical JSON writes the float 2.0 as 2 and sorts members by name: the answer's floats
+    # are made floats again, its objects built in the answer's order.
+    return Tallies(
+        RunCounts(runs=value["runs"], errors=value["errored_runs"], reused=value["reused_runs"]),
+        Costs(
+            latency_ms={
+                "count": latency["count"],
+                "p50": _optional_float(latency["p50"]),
+                "p95": _optional_float(latency["p95"]),
+                "mean": _optional_float(latency["mean"]),
+            },
+            tokens_in=usage["tokens_in"],
+            tokens_out=usage["tokens_out"],
+            runs_with_tokens=usage["runs_with_tokens"],
+            costs=[(cost["currency"], float(cost["amount"]), cost["runs"]) for cost in usage["costs"]],
+        ),
+        [
+            {
+                "name": evaluator["name"],
+                "count": evaluator["count"],
+                "errors": evaluator["errors"],
+                "scored": evaluator["scored"],
+                "mean_score": _optional_float(evaluator["mean_score"]),
+            }
+            for evaluator in value["evaluations"]
+        ],
     )
 
 
-def _encoded(counts: RunCounts, spent: Costs) -> str | None:
+def _encoded(found: Tallies) -> str | None:
     """The canonical JSON (RFC 8785) of :func:`_answer`, or None where it would not be read
     back as the same answer (-0.0 is written 0, an integer beyond 2^53 is refused): such an
-    experiment's costs are computed at each read, as before migration 0015."""
-    answer = _answer(counts, spent)
+    experiment's are computed at each read, as before migration 0015."""
+    answer = _answer(found)
     try:
         text = groundset_core.canonicalize(answer).decode("utf-8")
-        same = orjson.dumps(_answer(*_decoded(text))) == orjson.dumps(answer)
+        same = orjson.dumps(_answer(_decoded(text))) == orjson.dumps(answer)
     except (groundset_core.HashError, orjson.JSONEncodeError, TypeError, ValueError):
         return None
     return text if same else None
 
 
-def stored_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> tuple[RunCounts, Costs] | None:
-    """:func:`tallies` of ``experiment`` (its row, with ``id`` and ``results_revision``, read
-    in ``conn``'s snapshot) from its ``experiment_costs`` row, if that was computed at the same
-    ``results_revision``: every write to its runs or evaluations counts the revision up in its
-    transaction, so an equal revision means the same runs. None otherwise."""
+def stored_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> Tallies | None:
+    """The :class:`Tallies` of ``experiment`` (its row, with ``id`` and ``results_revision``,
+    read in ``conn``'s snapshot) from its ``experiment_costs`` row, if that was computed at the
+    same ``results_revision``: every write to its runs or evaluations counts the revision up in
+    its transaction, so an equal revision means the same runs and evaluations. None otherwise."""
     stored = conn.execute(
         sa.select(experiment_costs.c.results_revision, experiment_costs.c.costs).where(
             experiment_costs.c.experiment_id == experiment.id
@@ -218,13 +280,13 @@ def stored_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> tuple[RunCou
     return _decoded(stored.costs)
 
 
-def kept_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> tuple[RunCounts, Costs]:
-    """:func:`stored_tallies` where the row is current; otherwise :func:`tallies` computed
-    here and stored for the next read (:func:`store`)."""
+def kept_tallies(conn: sa.Connection, experiment: sa.Row[Any]) -> Tallies:
+    """:func:`stored_tallies` where the row is current; otherwise :func:`tallies` and
+    :func:`evaluator_tallies` computed here and stored for the next read (:func:`store`)."""
     found = stored_tallies(conn, experiment)
     if found is None:
-        found = tallies(conn, experiment.id)
-        store(conn.engine, experiment.id, experiment.results_revision, *found)
+        found = Tallies(*tallies(conn, experiment.id), evaluator_tallies(conn, experiment.id))
+        store(conn.engine, experiment.id, experiment.results_revision, found)
     return found
 
 
@@ -260,14 +322,14 @@ def _without_waiting(engine: sa.Engine) -> Iterator[sa.Connection]:
                 raise
 
 
-def store(engine: sa.Engine, experiment_id: int, revision: int, counts: RunCounts, spent: Costs) -> bool:
-    """Keep ``counts`` and ``spent``, computed at the experiment's ``revision``, in its
+def store(engine: sa.Engine, experiment_id: int, revision: int, found: Tallies) -> bool:
+    """Keep ``found``, computed at the experiment's ``revision``, in its
     ``experiment_costs`` row, unless that holds a later revision already; on a connection and
     transaction of its own, and only when that never waits: no connection to spare
     (:func:`spare_connection`), the write lock taken (SQLite) or a lock held longer than
     :data:`STORE_LOCK_TIMEOUT_MS` (PostgreSQL), the experiment deleted meanwhile: nothing is
     stored. Whether the row was written (not: given up, or a later revision kept)."""
-    text = _encoded(counts, spent)
+    text = _encoded(found)
     if text is None or not spare_connection(engine):
         return False
     row = {"experiment_id": experiment_id, "results_revision": revision, "costs": text}
@@ -311,3 +373,96 @@ def deltas(base: Costs, head: Costs) -> dict[str, Any]:
             {"currency": c, "amount": head_costs.get(c, 0.0) - base_costs.get(c, 0.0)} for c in currencies
         ],
     }
+
+
+REFRESH_AFTER_SECONDS = 1.0
+"""How long after the last write to an experiment's runs or evaluations by this process (and
+none in progress) its :class:`Tallies` are computed and stored, in a thread of this process:
+batches of runs posted back to back are added up once, after the last, and a first summary or
+comparison finds them stored. None: never (each read computes them where stale)."""
+
+
+class Refresher:
+    """Computes and stores experiments' :class:`Tallies` (:func:`kept_tallies`) after writes
+    to their runs or evaluations (:meth:`writing`), :data:`REFRESH_AFTER_SECONDS` after the last
+    one when no write of this process to that experiment is in progress, one experiment at a
+    time in a daemon thread started at the first write. Best effort: a failure is logged and
+    the next read computes them."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._due: dict[tuple[sa.Engine, int], float] = {}
+        self._writing: dict[tuple[sa.Engine, int], int] = {}
+        self._working = False
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def writing(self, engine: sa.Engine, experiment_id: int) -> Iterator[None]:
+        """Around a write to the experiment's runs or evaluations (its transaction inside):
+        nothing is refreshed while it is in progress, and once it has committed the experiment
+        is due :data:`REFRESH_AFTER_SECONDS` later."""
+        key = (engine, experiment_id)
+        with self._changed:
+            self._writing[key] = self._writing.get(key, 0) + 1
+        committed = False
+        try:
+            yield
+            committed = True
+        finally:
+            with self._changed:
+                left = self._writing.pop(key, 1) - 1
+                if left:
+                    self._writing[key] = left
+                if committed and REFRESH_AFTER_SECONDS is not None:
+                    self._due[key] = time.monotonic() + REFRESH_AFTER_SECONDS
+                    if self._thread is None:
+                        self._thread = threading.Thread(target=self._run, name="costs-refresh", daemon=True)
+                        self._thread.start()
+                self._changed.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until nothing is due or being refreshed (at most ``timeout`` seconds); whether
+        that came."""
+        end = time.monotonic() + timeout
+        with self._changed:
+            while self._due or self._working:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def _next(self) -> tuple[sa.Engine, int]:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                ready = [(at, key) for key, at in self._due.items() if key not in self._writing]
+                if ready:
+                    at, key = min(ready, key=lambda item: item[0])
+                    if at <= now:
+                        del self._due[key]
+                        self._working = True
+                        return key
+                    self._changed.wait(at - now)
+                else:
+                    self._changed.wait()
+
+    def _run(self) -> None:
+        while True:
+            engine, experiment_id = self._next()
+            try:
+                with read_transaction(engine) as conn:
+                    of_it = experiments.c.id == experiment_id
+                    row = conn.execute(sa.select(experiments).where(of_it)).first()
+                    if row is not None:
+                        kept_tallies(conn, row)
+            except Exception:  # the next read computes them
+                log.warning("experiment %s's costs not refreshed", experiment_id, exc_info=True)
+            finally:
+                with self._changed:
+                    self._working = False
+                    self._changed.notify_all()
+
+
+refresher = Refresher()
+"""This process's :class:`Refresher`."""

@@ -33,9 +33,8 @@ from groundset_server.experiment_schemas import (
 from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
 from groundset_server.services.cache import Kept
-from groundset_server.services.costs import kept_tallies
+from groundset_server.services.costs import kept_tallies, refresher
 from groundset_server.services.errors import Conflict, Invalid, NotFound
-from groundset_server.services.means import SCALE, scaled_mean
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
     dataset_by_id,
@@ -230,41 +229,19 @@ def _summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
 
 
 def _computed_summary(conn: sa.Connection, experiment: sa.Row[Any]) -> dict[str, Any]:
-    counts, spent = kept_tallies(conn, experiment)
-    run_count, error_count = counts.runs, counts.errors
-    per_evaluator = conn.execute(
-        sa.select(
-            evaluations.c.name,
-            sa.func.count(),
-            sa.func.count(evaluations.c.error),
-            sa.func.count(evaluations.c.score),
-            sa.func.sum(evaluations.c.score / SCALE),
-        )
-        .join(runs, runs.c.id == evaluations.c.run_id)
-        .where(runs.c.experiment_id == experiment.id)
-        .group_by(evaluations.c.name)
-        .order_by(evaluations.c.name)
-    ).all()
+    found = kept_tallies(conn, experiment)
+    counts = found.counts
     expected = experiment.example_count * experiment.repetitions
-    successful = run_count - error_count
+    successful = counts.runs - counts.errors
     return {
         "expected_runs": expected,
-        "runs": run_count,
+        "runs": counts.runs,
         "successful_runs": successful,
-        "errored_runs": error_count,
+        "errored_runs": counts.errors,
         "incomplete_runs": expected - successful,
         "reused_runs": counts.reused,
-        **spent.summary(),
-        "evaluations": [
-            {
-                "name": name,
-                "count": count,
-                "errors": errors,
-                "scored": scored,
-                "mean_score": scaled_mean(scaled_sum, scored),
-            }
-            for name, count, errors, scored, scaled_sum in per_evaluator
-        ],
+        **found.costs.summary(),
+        "evaluations": found.evaluations,
     }
 
 
@@ -405,7 +382,10 @@ def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> d
         None if run.output is None else canonical_text(run.output, f"$.runs[{index}].output")
         for index, run in enumerate(batch)
     ]
-    with write_transaction(engine) as conn:
+    with (
+        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        write_transaction(engine) as conn,
+    ):
         experiment = experiment_row(conn, experiment_id, lock=True)
         example_ids = _check_run_batch(experiment, batch)
         hashes = _content_hashes(conn, experiment, set(example_ids))
@@ -622,7 +602,10 @@ def upsert_evaluations(
         _evaluation_row(evaluation, run_id, f"$.evaluations[{index}]")
         for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True))
     ]
-    with write_transaction(engine) as conn:
+    with (
+        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        write_transaction(engine) as conn,
+    ):
         experiment = experiment_row(conn, experiment_id, lock=True)
         known = set(
             conn.execute(

@@ -39,6 +39,7 @@ from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.db.tables import experiments
 from groundset_server.experiment_schemas import ReuseRequest
 from groundset_server.services import selections
+from groundset_server.services.costs import refresher
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import (
     INCOMPLETE_PAGE_SIZE,
@@ -46,7 +47,7 @@ from groundset_server.services.experiments import (
     incomplete_page,
     results_changed,
 )
-from groundset_server.services.values import render_id
+from groundset_server.services.values import parse_id, render_id
 
 COPIED_RUN_COLUMNS = (
     "example_id",
@@ -266,7 +267,10 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
     limit), so that a rerun starts its task without reading it again."""
     given = [(evaluator.name, evaluator.evaluator_version) for evaluator in body.evaluators]
     versioned = [(name, version) for name, version in given if version is not None]
-    with write_transaction(engine, check_references=False) as conn:
+    with (
+        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        write_transaction(engine, check_references=False) as conn,
+    ):
         # The head's row lock serializes this with the batches posted to it.
         head = experiment_row(conn, experiment_id, lock=True)
         # The base stays until the copies are committed: no foreign key names the runs they
