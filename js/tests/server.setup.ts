@@ -9,7 +9,7 @@ import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    groundset: { baseUrl: string; apiKey: string };
+    groundset: { baseUrl: string; apiKey: string; databaseUrl: string };
   }
 }
 
@@ -50,24 +50,29 @@ async function waitForHealth(url: string, server: ChildProcess, output: () => st
   throw new Error(`groundset-server did not answer /health within 60 s:\n${output()}`);
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** A running groundset-server: its URL, its database, and how to stop it. */
+export interface RunningServer {
+  baseUrl: string;
+  databaseUrl: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts a groundset-server on a free loopback port with the test API key: on a new SQLite
+ * database of its own, or on `databaseUrl` (another process's, as behind a load balancer), with
+ * `env` added to its environment.
+ */
+export async function startServer(
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const directory = mkdtempSync(join(tmpdir(), "groundset-js-"));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  const databaseUrl = options.databaseUrl ?? `sqlite:///${join(directory, "test.db")}`;
   const server = spawn(
     SERVER,
-    [
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--database-url",
-      `sqlite:///${join(directory, "test.db")}`,
-      "--log-level",
-      "warning",
-    ],
-    { env: { ...process.env, GROUNDSET_API_KEY: API_KEY }, stdio: ["ignore", "pipe", "pipe"] },
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--database-url", databaseUrl, "--log-level", "warning"],
+    { env: { ...process.env, GROUNDSET_API_KEY: API_KEY, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let log = "";
   const keep = (chunk: Buffer) => {
@@ -94,6 +99,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw error;
   }
-  project.provide("groundset", { baseUrl, apiKey: API_KEY });
+  return { baseUrl, databaseUrl, stop };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { baseUrl, databaseUrl, stop } = await startServer();
+  project.provide("groundset", { baseUrl, apiKey: API_KEY, databaseUrl });
   return stop;
 }

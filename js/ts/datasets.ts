@@ -7,7 +7,7 @@
  */
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
-import { PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
+import { PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import type { components } from "./generated/openapi.js";
@@ -22,7 +22,7 @@ import {
 } from "./records.js";
 import { checkExamples, SCHEMA_VIOLATION, violationsFromProblem } from "./schemas.js";
 import type { Selection } from "./selections.js";
-import { ndjsonChunks } from "./upload.js";
+import { ndjsonChunks, neededChunks } from "./upload.js";
 import { type Camelized, camelized } from "./wire.js";
 
 type Schemas = components["schemas"];
@@ -310,11 +310,15 @@ function alreadyMatches(
  * manifest alone (`manifest_digest`): when the dataset's latest version has that digest, the
  * server answers the no-op in that one request (with `tag`, `moveTag`, `description` and
  * `metadata` applied). Otherwise it sends only the
- * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream with content for the
- * examples the server lacks and content-less entries for the rest, unguarded: the server takes
- * the content it holds by hash from any revision of the dataset, so a write committed in between
- * never fails the sync (the last writer wins), and what it truly lacks it names, sent again with
- * content. Only `expectedVersionId` makes the sync fail with `version_conflict`. A new
+ * `[sourceId, contentHash]` pairs (the plan), then one NDJSON stream naming the plan's `plan_id`
+ * with only the examples the server lacks, with their content (the server holds the rest of the
+ * manifest). When the server kept no plan, or no longer holds it (409 `plan_expired`: expired,
+ * evicted, or planned on another server process), the stream is the whole manifest instead,
+ * once, with content-less entries for the rest, and the caller sees no error. Either is
+ * unguarded: the server takes the content it holds by hash from any revision of the dataset,
+ * so a write committed in between never fails the sync (the last writer wins), and what it
+ * truly lacks it names, sent again with content in the whole manifest. Only
+ * `expectedVersionId` makes the sync fail with `version_conflict`. A new
  * dataset skips the plan (all its content is needed); a plan that finds nothing to change
  * ends the sync as a no-op without the upsert request.
  *
@@ -491,6 +495,7 @@ async function sync<R extends ExampleRecord>(
   }
   const nothing = new Set<string>();
   let needed = new Set(prepared.sourceIds);
+  let planId: string | null = null;
   if (!fresh) {
     // The plan takes the same content-less lines as the upsert, after its own header.
     const plan = await client.request("post", "/v1/datasets/upsert/plan", {
@@ -517,6 +522,23 @@ async function sync<R extends ExampleRecord>(
         digest: plan.base_digest,
       };
     }
+    planId = plan.plan_id ?? null;
+  }
+  if (planId !== null) {
+    // Only the needed lines: the server holds the rest of the manifest under plan_id.
+    const planned = { ...header, plan_id: planId };
+    try {
+      const wire = await client.request("post", "/v1/datasets/upsert", {
+        ndjson: () => neededChunks(planned, prepared, needed, show),
+      });
+      return upsertResult(wire);
+    } catch (error) {
+      // plan_expired: this server process no longer holds the plan (expired, evicted, or
+      // planned on another process): the whole manifest below, once, the caller none the wiser.
+      if (!(error instanceof ConflictError) || error.code !== PLAN_EXPIRED) {
+        needed = withLacking(error, options, needed);
+      }
+    }
   }
   // No guard of the plan's version: the server takes the content a content-less entry leaves
   // out from whatever revision of the dataset holds its hash, so a write committed between the
@@ -529,21 +551,32 @@ async function sync<R extends ExampleRecord>(
       });
       return upsertResult(wire);
     } catch (error) {
-      // stale_manifest: the dataset holds no content under some hashes sent without it (it was
-      // deleted and made again since the plan); it lists them, sent again with their content.
-      const lacking =
-        error instanceof ConflictError && error.code === "stale_manifest" ? error.problem.needed_source_ids : undefined;
-      if (
-        !Array.isArray(lacking) ||
-        lacking.length === 0 ||
-        options.expectedVersionId !== undefined ||
-        lacking.every((id) => needed.has(String(id)))
-      ) {
-        throw error;
-      }
-      needed = new Set([...needed, ...lacking.map(String)]);
+      needed = withLacking(error, options, needed);
     }
   }
+}
+
+/**
+ * `needed` with the source ids of a `stale_manifest` refusal: the dataset holds no content under
+ * some hashes sent without it (it was deleted and made again since the plan), and it lists them,
+ * to send again with their content. Any other error is thrown.
+ */
+function withLacking(
+  error: unknown,
+  options: Pick<UpsertDatasetOptions, "expectedVersionId">,
+  needed: Set<string>,
+): Set<string> {
+  const lacking =
+    error instanceof ConflictError && error.code === "stale_manifest" ? error.problem.needed_source_ids : undefined;
+  if (
+    !Array.isArray(lacking) ||
+    lacking.length === 0 ||
+    options.expectedVersionId !== undefined ||
+    lacking.every((id) => needed.has(String(id)))
+  ) {
+    throw error;
+  }
+  return new Set([...needed, ...lacking.map(String)]);
 }
 
 /**

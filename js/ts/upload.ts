@@ -33,9 +33,55 @@ export function* ndjsonChunks(
   progress.close();
 }
 
+/**
+ * The chunks of the NDJSON body of an upsert by `plan_id`: the `header` line (which names the
+ * plan), then only the examples whose source id is in `needed`, each with its content (the
+ * server holds the rest of the manifest); with `show`, a progress line counts them.
+ */
+export function* neededChunks(
+  header: object,
+  prepared: PreparedExamples,
+  needed: ReadonlySet<string>,
+  show = false,
+): Generator<string> {
+  const rows: number[] = [];
+  prepared.sourceIds.forEach((id, row) => {
+    if (needed.has(id)) {
+      rows.push(row);
+    }
+  });
+  const progress = new ProgressLine(rows.length, "upload", "examples", show);
+  yield `${JSON.stringify(header)}\n`;
+  for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
+    const block = rows.slice(start, start + ROWS_PER_CHUNK);
+    yield `${block.map((row) => contentLine(prepared, row)).join("\n")}\n`;
+    progress.advance(block.length);
+  }
+  progress.close();
+}
+
+/** The line of the example at `row`, with its content (no newline). */
+function contentLine(prepared: PreparedExamples, row: number): string {
+  const id = prepared.sourceIds[row] as string;
+  const hash = prepared.contentHashes[row] as string;
+  const { values } = prepared;
+  if (values !== undefined) {
+    // One JSON.stringify of the whole line: the same text as the members one by one.
+    const { inputs, outputs, metadatas } = values;
+    return JSON.stringify({
+      source_id: id,
+      content_hash: hash,
+      input: inputs[row],
+      output: outputs[row],
+      metadata: metadatas[row],
+    });
+  }
+  return `{"source_id":${JSON.stringify(id)},"content_hash":"${hash}",${prepared.contentJson(row)}}`;
+}
+
 /** The lines of the examples from `start` to `stop`, each ending in a newline. */
 function chunk(prepared: PreparedExamples, needed: ReadonlySet<string>, start: number, stop: number): string {
-  const { sourceIds, contentHashes, values } = prepared;
+  const { sourceIds, contentHashes } = prepared;
   const ids = sourceIds.slice(start, stop);
   // When no id of the block needs an escape (the usual case), each is itself in quotes:
   // JSON.stringify of the block adds just the quotes and commas then.
@@ -44,22 +90,9 @@ function chunk(prepared: PreparedExamples, needed: ReadonlySet<string>, start: n
   for (let row = start; row < stop; row++) {
     const id = ids[row - start] as string;
     const hash = contentHashes[row] as string;
-    if (!needed.has(id)) {
-      lines[row - start] = `{"source_id":${plain ? `"${id}"` : JSON.stringify(id)},"content_hash":"${hash}"}`;
-    } else if (values !== undefined) {
-      // One JSON.stringify of the whole line: the same text as the members one by one.
-      const { inputs, outputs, metadatas } = values;
-      const line = {
-        source_id: id,
-        content_hash: hash,
-        input: inputs[row],
-        output: outputs[row],
-        metadata: metadatas[row],
-      };
-      lines[row - start] = JSON.stringify(line);
-    } else {
-      lines[row - start] = `{"source_id":${JSON.stringify(id)},"content_hash":"${hash}",${prepared.contentJson(row)}}`;
-    }
+    lines[row - start] = needed.has(id)
+      ? contentLine(prepared, row)
+      : `{"source_id":${plain ? `"${id}"` : JSON.stringify(id)},"content_hash":"${hash}"}`;
   }
   lines[stop - start] = "";
   return lines.join("\n");
