@@ -705,8 +705,13 @@ def plan(
         snapshot = _snapshot(conn, dataset, latest)
         dataset_schema = current_schema(conn, dataset)
     sync = engine_upsert.Sync(snapshot.state, header.mode)
-    for batch in batches:
-        _add(sync, batch)
+
+    def classify(pulled: Iterator[list[RawExample]]) -> None:
+        for batch in pulled:
+            _add(sync, batch)
+
+    # Decoding the next block overlaps the classification of this one, as in an upsert.
+    _overlapped(batches, classify)
     dataset_name = header.selector.name if dataset is None else dataset.name
     assert dataset_name is not None
     _finish(sync, header, None if dataset is None else dataset.name)
