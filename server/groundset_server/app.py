@@ -34,9 +34,14 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout)
     if settings.run_migrations:
-        run_migrations(engine)
+        # The one engine that may make the SQLite file; the served one never makes it again.
+        migrating = make_engine(settings.database_url)
+        try:
+            run_migrations(migrating)
+        finally:
+            migrating.dispose()
+    engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout, create=False)
     checkpointer = wal_checkpointer(engine)
 
     @asynccontextmanager

@@ -7,8 +7,10 @@ import argparse
 import dataclasses
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
@@ -91,8 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("GROUNDSET_DATABASE_URL")
         else "the default"
     )
-    if args.command == "serve" and args.workers < 1:
-        return _refuse(f"--workers {args.workers}: give 1 or more")
+    if args.command == "serve":
+        refusal = _serve_options(args)
+        if refusal is not None:
+            return _refuse(refusal)
     if args.command == "serve" and args.api_key is not None and not args.api_key.strip():
         return _refuse("--api-key is empty: give the key, or leave the option out to ask none")
     try:
@@ -105,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"--workers {args.workers} needs PostgreSQL: SQLite takes one writer at a time, "
                 "so serve it with one process"
             )
+        refusal = _sqlite_folder(settings.database_url, source)
+        if refusal is not None:
+            return _refuse(refusal)
         _prepare(settings, migrate=args.command == "migrate" or not args.no_migrate)
         if args.command == "migrate":
             return 0
@@ -122,14 +129,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refuse(f"cannot open the database {_shown(url)} (from {source}): {reason}")
 
 
+MAX_WORKERS = 64
+"""The most ``serve --workers`` starts: more processes than that on one machine is a typo."""
+
+
+def _serve_options(args: argparse.Namespace) -> str | None:
+    """Why ``serve``'s ``--port``, ``--workers`` or ``--host`` cannot be used, or None: each
+    refused naming the option before anything is opened (a port of 99999 is not taken modulo
+    65536, a host that names no address is not left to the listener's traceback)."""
+    if not 1 <= args.port <= 65535:
+        return f"--port {args.port}: give a TCP port from 1 to 65535"
+    if not 1 <= args.workers <= MAX_WORKERS:
+        return f"--workers {args.workers}: give 1 to {MAX_WORKERS}"
+    try:
+        socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return (
+            f"--host {args.host!r} is not an address of this machine or a name that resolves ({reason}): "
+            "give 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or an interface's address"
+        )
+    return None
+
+
+def _sqlite_folder(url: str, source: str) -> str | None:
+    """Why the SQLite file of ``url`` cannot be made, or None. The default path's folder is
+    made; a folder that a given URL names and that does not exist is refused (a typo in the
+    path is not a new, empty database)."""
+    if sa.make_url(url).get_backend_name() != "sqlite":
+        return None
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    folder = Path(database).absolute().parent
+    if folder.is_dir():
+        return None
+    if source == "the default":
+        folder.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("groundset_server").info("made the folder %s for the default database", folder)
+        return None
+    return (
+        f"cannot open the database {_shown(url)} (from {source}): the folder {folder} does not exist; "
+        "make it, or give a path in a folder that exists"
+    )
+
+
 def _prepare(settings: Settings, migrate: bool) -> None:
     """Migrate the database (under the migration lock: replicas may start together) or check it
     is migrated, once, before any worker starts; :class:`~groundset_server.db.engine.MigrationError`
     otherwise."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, create=migrate)
+    url = sa.make_url(engine.url)
+    path = url.database if url.get_backend_name() == "sqlite" and url.database != ":memory:" else None
+    new_file = migrate and path is not None and not Path(path).exists()
     try:
         if migrate:
             before, after = run_migrations(engine)
+            if new_file:
+                logging.getLogger("groundset_server").info(
+                    "made a new SQLite database %s", Path(str(path)).absolute()
+                )
             if before != after:
                 logging.getLogger("groundset_server").info(
                     "migrated the database from %s to %s", before or "empty", after

@@ -3,6 +3,7 @@ checked when made: a bad one is :class:`ConfigError`, one line naming it."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,8 @@ def _number_env(name: str, default: float, kind: type[int] | type[float] = int) 
         number = kind(value.strip())
     except ValueError:
         number = 0
-    if number <= 0:
+    # float() takes "nan" and "inf", and "1e400" is inf: none is a timeout or a count.
+    if not 0 < number < math.inf:
         what = "a whole number" if kind is int else "a number of seconds"
         raise ConfigError(f"{name}={value!r} must be {what} above 0")
     return number
@@ -122,11 +124,11 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"the setting {name}={value!r} must be a whole number of at least 1")
-        if not self.plan_ttl_seconds > 0:
+        if not 0 < self.plan_ttl_seconds < math.inf:
             raise ConfigError(
                 f"the setting plan_ttl_seconds={self.plan_ttl_seconds!r} must be a number of seconds above 0"
             )
-        if not self.pool_timeout > 0:
+        if not 0 < self.pool_timeout < math.inf:
             raise ConfigError(
                 f"the setting pool_timeout={self.pool_timeout!r} must be a number of seconds above 0"
             )

@@ -90,6 +90,10 @@ def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | N
             retry_after=RETRY_AFTER_SECONDS,
         )
     sqlite_error = getattr(error.orig, "sqlite_errorname", None)
+    gone = _database_gone(error, state, sqlite_error)
+    if gone is not None:
+        log.error("the database cannot be used: %s", gone)
+        return Problem(503, "database_unavailable", gone, retry_after=RETRY_AFTER_SECONDS)
     if sqlite_error in _BUSY_SQLITE:
         return Problem(
             503,
@@ -110,6 +114,25 @@ def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | N
             "the connection to the database failed or was lost (restarted?); nothing was written: "
             "send the request again",
             retry_after=RETRY_AFTER_SECONDS,
+        )
+    return None
+
+
+def _database_gone(error: sa.exc.DBAPIError, state: str | None, sqlite_error: str | None) -> str | None:
+    """The detail of a database that went away under the running server (its SQLite file
+    deleted, moved or unreadable; its tables dropped or the file replaced by one this server did
+    not migrate), or None."""
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    if sqlite_error in ("SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_READONLY_DBMOVED"):
+        return (
+            f"the SQLite database file cannot be opened ({reason}): it was deleted, moved or made "
+            "unreadable while the server ran; nothing was written: restore the file and send the "
+            "request again, or restart the server"
+        )
+    if state == "42P01" or (sqlite_error == "SQLITE_ERROR" and reason.startswith("no such table")):
+        return (
+            f"the database lacks this server's tables ({reason}): it was dropped or replaced while "
+            "the server ran; nothing was written: restore it, or run `groundset-server migrate`"
         )
     return None
 

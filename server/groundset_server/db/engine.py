@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from alembic import command
@@ -37,16 +38,44 @@ CONNECT_TIMEOUT_SECONDS = 10
 a 503 after it, never a request that hangs."""
 
 
-def make_engine(url: str, pool_size: int = 15, pool_timeout: float = 30) -> sa.Engine:
+def sqlite_uri(path: str, mode: str = "rw") -> str:
+    """SQLite's URI filename of ``path`` opened in ``mode`` (``rw``: an existing file only)."""
+    return f"file:{quote(str(Path(path).absolute()))}?mode={mode}"
+
+
+def make_engine(url: str, pool_size: int = 15, pool_timeout: float = 30, *, create: bool = True) -> sa.Engine:
     """An engine for ``url``. On PostgreSQL a pool of at most ``pool_size`` connections, each
     checked before use (a database restarted since is reconnected, not an error), a request
-    waiting at most ``pool_timeout`` seconds for one (then ``sqlalchemy.exc.TimeoutError``)."""
+    waiting at most ``pool_timeout`` seconds for one (then ``sqlalchemy.exc.TimeoutError``).
+    A SQLite file is made when missing only with ``create`` (never its folder); without it a
+    file deleted or replaced under a running server is ``SQLITE_CANTOPEN`` (503
+    ``database_unavailable``), never a new empty database answering "no such table"."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        on_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        if on_file and not create:
+            url = f"sqlite:///{sqlite_uri(str(database))}&uri=true"
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        if on_file and not create:
+
+            def _file() -> tuple[int, int] | None:
+                try:
+                    status = os.stat(str(database))
+                except OSError:
+                    return None
+                return status.st_dev, status.st_ino
+
+            @sa.event.listens_for(engine, "connect")
+            def _opened(_connection: Any, record: Any) -> None:
+                record.info["file"] = _file()
+
+            @sa.event.listens_for(engine, "checkout")
+            def _still_there(_connection: Any, record: Any, _proxy: Any) -> None:
+                # A pooled connection to a file deleted or replaced would go on with the old
+                # inode (its writes lost): it is dropped, and a new one opens the file (or fails).
+                if record.info.get("file") != _file():
+                    raise sa.exc.DisconnectionError(f"the database file {database} was deleted or replaced")
 
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -247,7 +276,7 @@ class WalCheckpointer:
         with self._lock:
             self._used = False
         # A connection of its own: a checkpoint waits for no pooled connection and holds none.
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        connection = sqlite3.connect(sqlite_uri(self.path), timeout=60, isolation_level=None, uri=True)
         try:
             busy, frames, done = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
         finally:
@@ -264,6 +293,8 @@ def wal_checkpointer(engine: sa.Engine) -> WalCheckpointer | None:
     database = engine.url.database
     if not database or database == ":memory:":
         return None
+    if database.startswith("file:"):
+        database = unquote(database.removeprefix("file:"))
     return WalCheckpointer(engine, database)
 
 

@@ -1,0 +1,162 @@
+"""``serve``'s options are checked for range before anything is opened, a SQLite path in a
+folder that does not exist is refused (the default one's folder is made), and a database that
+goes away under a running server answers 503 ``database_unavailable``, never 500."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Server, example
+from tests.pg import free_port
+
+
+def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "groundset_server", "serve", *args]
+    return subprocess.run(
+        command, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--port", "99999"], "--port 99999: give a TCP port from 1 to 65535"),
+        (["--port", "0"], "--port 0: give a TCP port from 1 to 65535"),
+        (["--port", "-1"], "--port -1: give a TCP port from 1 to 65535"),
+        (["--workers", "0"], "--workers 0: give 1 to 64"),
+        (["--workers", "100000"], "--workers 100000: give 1 to 64"),
+        (
+            ["--host", "no-such-host.invalid"],
+            "--host 'no-such-host.invalid' is not an address of this machine or a name that resolves",
+        ),
+    ],
+)
+def test_options_out_of_range_are_refused_naming_them(tmp_path: Path, args: list[str], line: str) -> None:
+    done = _serve(*args, env={"GROUNDSET_WORKING_DIR": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"groundset-server: {line}")
+    assert done.stderr.count("\n") == 1
+    assert not list(tmp_path.iterdir()), "nothing is created"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+@pytest.mark.parametrize("name", ["GROUNDSET_POOL_TIMEOUT", "GROUNDSET_PLAN_TTL_SECONDS"])
+def test_numbers_that_are_not_finite_are_refused_naming_the_variable(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    done = _serve("--port", str(free_port()), env={"GROUNDSET_WORKING_DIR": str(tmp_path), name: value})
+    assert done.returncode == 1
+    assert done.stderr == f"groundset-server: {name}={value!r} must be a number of seconds above 0\n"
+
+
+def test_a_given_path_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/missing/dir/x.db"
+    for how in (["--database-url", url], []):
+        env = {"GROUNDSET_WORKING_DIR": str(tmp_path / "work")}
+        if not how:
+            env["GROUNDSET_DATABASE_URL"] = url
+        done = _serve("--port", str(free_port()), *how, env=env)
+        source = "--database-url" if how else "GROUNDSET_DATABASE_URL"
+        assert done.returncode == 1
+        assert done.stderr == (
+            f"groundset-server: cannot open the database {url!r} (from {source}): the folder "
+            f"{tmp_path}/missing/dir does not exist; make it, or give a path in a folder that exists\n"
+        )
+        assert not (tmp_path / "missing").exists()
+        assert not (tmp_path / "work").exists()
+    migrate = subprocess.run(
+        [sys.executable, "-m", "groundset_server", "migrate", "--database-url", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert migrate.returncode == 1
+    assert "the folder" in migrate.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_new_database_file_is_said_and_no_migrate_does_not_make_one(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "groundset_server",
+            "serve",
+            "--no-migrate",
+            "--database-url",
+            f"sqlite:///{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "unable to open database file" in missing.stderr
+    assert not path.exists()
+    made = subprocess.run(
+        [sys.executable, "-m", "groundset_server", "migrate", "--database-url", f"sqlite:///{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"made a new SQLite database {path}" in made.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "groundset_server", "migrate", "--database-url", f"sqlite:///{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "made a new" not in again.stderr
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_database_file_gone_under_the_server_is_503(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "g.db"
+    server = Server(f"sqlite:///{path}").start()
+    try:
+        body = {"dataset": {"name": "d"}, "examples": [example("a", {})]}
+        made = httpx.post(f"{server.url}/v1/datasets/upsert", json=body)
+        assert made.status_code == 200
+        dataset = made.json()["dataset_id"]
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if how == "replaced":
+            path.write_bytes(b"")
+        for method, route in [
+            ("GET", "/v1/datasets"),
+            ("POST", "/v1/datasets/upsert"),
+            ("GET", f"/v1/datasets/{dataset}"),
+        ]:
+            answer = httpx.request(method, server.url + route, json=body if method == "POST" else None)
+            assert answer.status_code == 503, answer.text
+            problem = answer.json()
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert problem["code"] == "database_unavailable"
+            assert ("cannot be opened" if how == "deleted" else "lacks this server's tables") in problem[
+                "detail"
+            ]
+        if how == "deleted":
+            assert not path.exists(), "no new empty database is made"
+    finally:
+        server.stop()
+
+
+def test_the_default_folder_is_made(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "GROUNDSET_DATABASE_URL"}
+    env["GROUNDSET_WORKING_DIR"] = str(tmp_path / "a" / "b")
+    done = subprocess.run(
+        [sys.executable, "-m", "groundset_server", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"made the folder {tmp_path}/a/b for the default database" in done.stderr
+    assert (tmp_path / "a" / "b" / "groundset.db").exists()
