@@ -97,7 +97,11 @@ test("a dataset without experiments says so, in the table's place and the chart'
   await page.goto(`/datasets/${many.id}`);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("ui-many");
   const experiments = page.getByRole("region", { name: "Experiments", exact: true });
-  await expect(experiments).toContainText("No experiments yet");
+  // Points to what exists: the CLI has no command that runs an experiment.
+  await expect(experiments).toContainText(
+    "No experiments yet: run one on this dataset with an SDK (Python run_experiment, TypeScript runExperiment); " +
+      "the CLI lists and compares them (groundset experiments, groundset compare).",
+  );
   await expect(experiments.getByRole("table")).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Evaluator means across experiments" })).toContainText(
     "No evaluations yet",

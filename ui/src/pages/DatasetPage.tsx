@@ -194,7 +194,12 @@ function Experiments({ datasetId, first }: { datasetId: string; first: Load<Expe
     <Loaded load={load} what="Loading the experiments">
       {(page) => {
         if (page.data.length === 0) {
-          return <Empty>No experiments yet: run one on this dataset with an SDK or the CLI (groundset run).</Empty>;
+          return (
+            <Empty>
+              No experiments yet: run one on this dataset with an SDK (Python run_experiment, TypeScript runExperiment);
+              the CLI lists and compares them (groundset experiments, groundset compare).
+            </Empty>
+          );
         }
         const evaluators = [
           ...new Set(page.data.flatMap((e) => e.summary?.evaluations.map((summary) => summary.name) ?? [])),
