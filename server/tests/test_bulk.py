@@ -124,6 +124,25 @@ def test_insert_columns_stores_utf8_bytes_as_text(engine: sa.Engine) -> None:
     assert found == 1
 
 
+@pytest.mark.parametrize(
+    "count", [1, dialect.SQLITE_ROWS_PER_STATEMENT, 2 * dialect.SQLITE_ROWS_PER_STATEMENT + 57]
+)
+def test_insert_columns_writes_every_row_whatever_the_statements(engine: sa.Engine, count: int) -> None:
+    """SQLite's rows go by statements of many rows, the last ones one by one: every row once,
+    each with its own values."""
+    names = [AWKWARD[n % len(AWKWARD)] + str(n) for n in range(count)]
+    with engine.begin() as conn:
+        dialect.insert_columns(
+            conn,
+            "awkward",
+            ["id", "name", "same", "flag"],
+            [list(range(count)), names, dialect.Same("s"), dialect.Same(True)],
+        )
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, name, same, flag FROM awkward ORDER BY id").all()
+    assert [tuple(row) for row in rows] == [(n, names[n], "s", True) for n in range(count)]
+
+
 @pytest.fixture
 def small_blocks(database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url, api_key=None, ndjson_block_bytes=1024))
