@@ -39,3 +39,29 @@ def test_schema_command(run: Any, tmp_path: Path, unique_name: str) -> None:
     assert run("schema", unique_name, "--delete").exit_code == 0
     assert "no schema" in run("schema", unique_name).output
     assert run("schema", unique_name, "--delete").exit_code == 1
+
+
+def test_a_refused_schema_lists_every_violation(run: Any, tmp_path: Path, unique_name: str) -> None:
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps({"id": f"e{i}", "input": {}, "metadata": {"k": i}}) + "\n" for i in range(105)))
+    assert run("upsert", str(data), "-d", unique_name, "--id-key", "id").exit_code == 0
+    schema = tmp_path / "metadata.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"k": {"type": "string"}}}))
+    refused = run("schema", unique_name, "--metadata", str(schema))
+    assert refused.exit_code == 1
+    lines = refused.output.splitlines()
+    listed = [line for line in lines if line.startswith("schema_violation at $.metadata.k [source id ")]
+    assert len(listed) == 100, refused.output
+    assert 'schema_violation at $.metadata.k [source id e7]: 7 is not of type "string"' in lines
+    assert "... and 5 more" in lines
+    assert lines[-1].startswith("error: 422 schema_violation: 105 violations of the dataset's JSON Schema")
+
+
+def test_a_schema_file_that_is_not_there_is_named_by_its_option(run: Any, tmp_path: Path, unique_name: str) -> None:
+    for part in ("input", "output", "metadata"):
+        missing = run("schema", unique_name, f"--{part}", str(tmp_path / "nope.json"))
+        assert missing.exit_code == 2
+        assert f"Invalid value for '--{part}'" in missing.output and "nope.json" in missing.output
+        assert "Errno" not in missing.output
+    folder = run("schema", unique_name, "--input", str(tmp_path))
+    assert folder.exit_code == 2 and "is a directory" in " ".join(folder.output.replace("│", "").split())

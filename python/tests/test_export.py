@@ -112,3 +112,17 @@ def test_the_format_follows_the_extension(
         assert refused.exit_code == 2 and "contradicts the extension" in plain(refused.output)
     # A file object has no extension: JSONL unless told.
     assert groundset.export_dataset(name=unique_name, file=io.BytesIO(), client=client).format == "jsonl"
+
+
+def test_a_path_whose_folder_is_missing_is_named(client: groundset.Client, run: Any, tmp_path: Path) -> None:
+    target = tmp_path / "nonexist" / "x.jsonl"
+    cli = run("export", "qa-never-made", "-o", str(target))
+    assert cli.exit_code == 2
+    assert "Invalid value for '--output'" in cli.output
+    assert f"its folder '{tmp_path / 'nonexist'}' does not exist" in " ".join(cli.output.replace("│", "").split())
+    assert ".part" not in cli.output and "Errno" not in cli.output
+    # The SDK refuses it before asking the server anything (no such dataset would be a 404).
+    with pytest.raises(FileNotFoundError, match=f"^cannot write {target}: its folder {target.parent} does not exist$"):
+        groundset.export_dataset(name="qa-never-made", path=target, client=client)
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        groundset.export_dataset(name="qa-never-made", path=tmp_path, client=client)

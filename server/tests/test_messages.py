@@ -110,7 +110,7 @@ def test_examples_without_content_that_no_plan_explains(client: TestClient) -> N
     items = [example("a", {"q": 1}), _without_content("b", {"q": 2}), _without_content("c", {"q": 3})]
     body = {"dataset": {"name": "new"}, "examples": items}
     found = assert_problem(client.post("/v1/datasets/upsert", json=body), 422, "missing_content")
-    assert found["detail"].startswith("2 example(s) came with a content_hash but no `input` (the first: 'b')")
+    assert found["detail"].startswith("2 examples came with a content_hash but no `input` (the first: 'b')")
     assert [(e["path"], e["index"], e["source_id"]) for e in found["errors"]] == [
         ("$.examples[1].input", 1, "b"),
         ("$.examples[2].input", 2, "c"),

@@ -76,6 +76,11 @@ def export(
             "or give --format jsonl or --format csv",
             param_hint="'--output'",
         )
+    if not to_stdout and not Path(output).absolute().parent.is_dir():
+        raise typer.BadParameter(
+            f"cannot write {output!r}: its folder {str(Path(output).absolute().parent)!r} does not exist",
+            param_hint="'--output'",
+        )
     try:
         chosen = export_format_of(
             None if to_stdout else output,

@@ -24,7 +24,13 @@ FLAG = " "
 
 def _file_option(part: str) -> Any:
     return typer.Option(
-        f"--{part}", metavar="FILE", help=f"A JSON file holding the schema of {part}.", show_default=False
+        f"--{part}",
+        metavar="FILE",
+        help=f"A JSON file holding the schema of {part}.",
+        show_default=False,
+        exists=True,
+        dir_okay=False,
+        readable=True,
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -108,6 +109,9 @@ def export_dataset(
         ValidationError: ``invalid_id_key``, ``version_and_tag``, ``invalid_tag``,
             ``dataset_has_no_version``.
         ValueError, TypeError: a bad argument, before anything is sent.
+        OSError: ``path`` cannot be written, named in the message: its folder missing
+            (``FileNotFoundError``, before anything is sent), or the temporary file or the
+            rename refused by the system.
 
     >>> export_dataset(name="qa", path="qa.csv")  # doctest: +SKIP
     ExportResult(dataset_id='1', version_id='2', format='csv', path='qa.csv', size=5230)
@@ -138,6 +142,8 @@ def _export(
     path: str | os.PathLike[str] | None,
     file: BinaryIO | None,
 ) -> ExportResult:
+    if file is None:
+        _check_target(Path(os.fspath(path or "")))
     info = drive_op(client, dataset_json(name, dataset_id))
     params: dict[str, str | int] = {"format": export_format, "id_key": id_key}
     if version_id is not None:
@@ -162,6 +168,26 @@ def _export(
             temporary.unlink(missing_ok=True)
             raise
     return ExportResult(info["id"], exported, export_format, str(target), size)
+
+
+def _check_target(target: Path) -> None:
+    """Refuse, before anything is asked of the server, a ``path`` that cannot be written: its
+    folder missing (``FileNotFoundError``) or not a folder (``NotADirectoryError``), or the path
+    a folder itself (``IsADirectoryError``); each names ``target`` as given."""
+    folder = target.parent
+    refusal: OSError | None = None
+    if not folder.exists():
+        refusal = FileNotFoundError(f"cannot write {target}: its folder {folder} does not exist")
+        refusal.errno = errno.ENOENT
+    elif not folder.is_dir():
+        refusal = NotADirectoryError(f"cannot write {target}: {folder} is not a folder")
+        refusal.errno = errno.ENOTDIR
+    elif target.is_dir():
+        refusal = IsADirectoryError(f"cannot write {target}: it is a folder")
+        refusal.errno = errno.EISDIR
+    if refusal is not None:
+        # errno set after: given to the constructor it makes the message "[Errno 2] ...".
+        raise refusal
 
 
 def _copy(chunks: Iterator[bytes], file: BinaryIO) -> int:

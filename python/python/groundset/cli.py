@@ -244,6 +244,9 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         )
     elif isinstance(error, HashError) and error.code == "io_error":
         message = error.reason.replace("(give the format)", "(pass --format jsonl, json or csv)")
+    elif isinstance(error, OSError) and error.strerror and error.filename and "[Errno" in str(error):
+        # The system's own wording names the file but not what to do; say it as a sentence.
+        message = f"{error.filename}: {error.strerror[0].lower()}{error.strerror[1:]}"
     else:
         message = str(error)
     # The server and the SDK name their own members and arguments; the CLI's are options.
@@ -251,9 +254,11 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         message = message.replace(sdk_name, option)
     details: dict[str, Any] = {}
     code = "error"
+    lines: list[str] = []
     if isinstance(error, APIError):
         code = error.code
         details = {"status": error.status, "problem": error.problem}
+        lines = _problem_lines(error.problem)
         if isinstance(error, AuthenticationError):
             message += _key_hint()
     elif isinstance(error, HashError):
@@ -262,7 +267,33 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         code = "invalid_argument"
     elif isinstance(error, OSError):
         code = "io_error"
-    _refuse(json_output, message, code=code, details=details, status=status)
+    _refuse(json_output, message, code=code, details=details, lines=lines, status=status)
+
+
+def _problem_lines(problem: dict[str, Any] | None) -> list[str]:
+    """Each record a server's problem lists in ``errors`` (up to its limit, 100) on its own line,
+    ``[line N: |index N: ]CODE at PATH [source id ID]: detail``, then ``... and N more``: a
+    refusal names every bad example, not the first (as a local check's :func:`_bad_records`)."""
+    listed = (problem or {}).get("errors")
+    if not isinstance(listed, list):
+        return []
+    lines = []
+    for item in listed:
+        if not isinstance(item, dict):
+            continue
+        where = (
+            f"line {item['line']}: "
+            if item.get("line") is not None
+            else f"index {item['index']}: "
+            if item.get("index") is not None
+            else ""
+        )
+        known = f" [source id {item['source_id']}]" if item.get("source_id") is not None else ""
+        lines.append(f"{where}{item.get('code', 'error')} at {item.get('path', '$')}{known}: {item.get('detail', '')}")
+    more = (problem or {}).get("more_errors")
+    if isinstance(more, int) and more > 0:
+        lines.append(f"... and {more} more")
+    return lines
 
 
 def _key_hint() -> str:

@@ -17,6 +17,11 @@ from typing import Any
 from groundset_server.engine.upsert import IncomingExample
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 example``, ``2 examples``: a count with its noun, in the plural unless it is 1."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 class DomainError(Exception):
     """A refusal: stable ``code``, ``detail``, and ``members`` (JSON values) that locate it."""
 
@@ -63,7 +68,10 @@ class DuplicateSourceIds(RecordRefusal):
 
     def __init__(self, examples: list[IncomingExample]) -> None:
         super().__init__(
-            "duplicate_source_id", f"{len(examples)} source_id(s) appear more than once", examples
+            "duplicate_source_id",
+            f"{counted(len(examples), 'source_id')} {'appears' if len(examples) == 1 else 'appear'} "
+            "more than once",
+            examples,
         )
 
     def record_detail(self, example: IncomingExample) -> str:
@@ -86,7 +94,7 @@ class MissingContent(RecordRefusal):
         )
         super().__init__(
             "missing_content",
-            f"{len(examples)} example(s) came with a content_hash but no `input` (the first: "
+            f"{counted(len(examples), 'example')} came with a content_hash but no `input` (the first: "
             f"{examples[0].source_id!r}), and {held}: send their input",
             examples,
             base_version_id=base,
@@ -119,8 +127,8 @@ class SchemaViolations(Invalid):
         first = violations[0]
         super().__init__(
             "schema_violation",
-            f"{total} violation(s) of the dataset's JSON Schema in {what} (the first: {first.source_id!r} at "
-            f"{first.path}: {first.message}); nothing was written",
+            f"{counted(total, 'violation')} of the dataset's JSON Schema in {what} (the first: "
+            f"{first.source_id!r} at {first.path}: {first.message}); nothing was written",
         )
         self.violations = violations
         self.total = total

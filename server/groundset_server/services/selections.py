@@ -30,7 +30,7 @@ from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.db.tables import experiment_examples, experiments
 from groundset_server.experiment_schemas import Selection
-from groundset_server.services.errors import Invalid
+from groundset_server.services.errors import Invalid, counted
 from groundset_server.services.queries import example_set_query
 from groundset_server.services.values import canonical_text, render_id
 
@@ -81,7 +81,8 @@ def _by_source_ids(conn: sa.Connection, dataset_id: int, version_id: int, wanted
     if unknown:
         raise Invalid(
             "unknown_source_ids",
-            f"{len(unknown)} source id(s) of the selection are not in version {version_id} of dataset "
+            f"{counted(len(unknown), 'source id')} of the selection {'is' if len(unknown) == 1 else 'are'} "
+            f"not in version {version_id} of dataset "
             f"{dataset_id}; the first is {orjson.dumps(unknown[0]).decode()}",
             path="$.selection.source_ids",
             unknown_source_ids=unknown[:MAX_UNKNOWN_LISTED],
