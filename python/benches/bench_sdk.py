@@ -236,7 +236,9 @@ def unchanged_figures(
                     assert server.process is not None
                     meter = CpuMeter(server.process.pid)
                     figures["rss_rows_mb"] = _rss_mb("VmRSS")
-                    figures["initial"] = timed(sync)
+                    with meter.measure() as used:
+                        figures["initial"] = timed(sync)
+                    figures["initial_cpu"] = used
                     figures["max_rss_initial_mb"] = _rss_mb("VmHWM")
                     if changed:
                         key, runs, cpu = "changed", [], []
@@ -265,7 +267,7 @@ def unchanged_report(results: dict[str, dict[str, dict[str, Any]]], scenario: st
         {key for figures in results.values() for key in figures}, key=lambda k: (k.split("/")[0], int(k.split("/")[1]))
     )
     load = os.getloadavg()
-    title = "unchanged re-sync (issue 19, the one-round-trip no-op)"
+    title = "unchanged re-sync (issue 19, one-round-trip no-op; the initial load's client + server CPU s in brackets)"
     if scenario == "changed":
         title = "1% changed re-sync (issue 19; client and server process CPU seconds in brackets)"
     lines = [
@@ -295,7 +297,10 @@ def unchanged_report(results: dict[str, dict[str, dict[str, Any]]], scenario: st
                 runs = ", ".join(
                     f"{t:.2f}{used}" for t, used in itertools.zip_longest(figures[scenario], cpu, fillvalue="")
                 )
-                cells.append(f"{statistics.median(figures[scenario]):.3f} ({runs}; initial {figures['initial']:.1f})")
+                initial = f"initial {figures['initial']:.1f}"
+                if "initial_cpu" in figures:
+                    initial += " [" + " + ".join(f"{s:.1f}" for s in figures["initial_cpu"]) + "]"
+                cells.append(f"{statistics.median(figures[scenario]):.3f} ({runs}; {initial})")
             if not any(cells):
                 continue
             goal = ("0.2" if int(count) <= 100_000 else "2") if scenario == "unchanged" else "4"
