@@ -18,7 +18,7 @@ import {
   type UpsertResult,
 } from "./datasets.js";
 import { ConflictError, GroundsetError } from "./errors.js";
-import { formatG, grouped, milliseconds } from "./format.js";
+import { counted, formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
 import { checkOptionKeys } from "./records.js";
@@ -254,7 +254,7 @@ export class Experiment {
       lines.push(selectionLine(this.selection));
     }
     if (s.reusedRuns > 0) {
-      lines.push(`reused ${s.reusedRuns} of ${s.runs} runs (the task ran ${s.runs - s.reusedRuns})`);
+      lines.push(`reused ${s.reusedRuns} of ${counted(s.runs, "run")} (the task ran ${s.runs - s.reusedRuns})`);
     }
     lines.push(...costLines(s));
     if (s.evaluations.length > 0) {
@@ -278,7 +278,7 @@ function costLines(s: ExperimentSummary): string[] {
   const lines: string[] = [];
   if (s.latencyMs.count > 0) {
     lines.push(
-      `latency p50 ${milliseconds(s.latencyMs.p50)}, p95 ${milliseconds(s.latencyMs.p95)} (${s.latencyMs.count} runs)`,
+      `latency p50 ${milliseconds(s.latencyMs.p50)}, p95 ${milliseconds(s.latencyMs.p95)} (${counted(s.latencyMs.count, "run")})`,
     );
   }
   if (s.usage.runsWithTokens > 0 || s.usage.costs.length > 0) {
@@ -854,7 +854,7 @@ class Progress {
     if (this.show && (time - this.#drawnAt >= 100 || this.#done === this.total)) {
       this.#drawnAt = time;
       process.stderr.write(
-        `\r${this.label}: ${this.#done}/${this.total}${this.#errors ? `, ${this.#errors} errors` : ""}`,
+        `\r${this.label}: ${this.#done}/${this.total}${this.#errors ? `, ${counted(this.#errors, "error")}` : ""}`,
       );
     }
   }

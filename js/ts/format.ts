@@ -55,6 +55,11 @@ export function grouped(value: number): string {
 }
 
 /** Milliseconds as Python's `f"{ms:,.1f} ms"`, or `-`. */
+/** `1 run`, `2 runs`, `1,000 examples`: a count (grouped) with its noun, in the plural unless it is 1. */
+export function counted(count: number, noun: string): string {
+  return `${grouped(count)} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function milliseconds(value: number | null): string {
   return value === null
     ? "-"

@@ -345,3 +345,29 @@ def test_a_label_evaluator_shows_its_labels_and_no_threshold(
     assert labels == {"a": ("a", "a"), "b": ("b", "x"), "c": ("c", "c")}
     frame = comparison.to_pandas()
     assert list(frame["topic.head_label"]) == ["a", "x", "c"]
+
+
+def test_an_evaluator_that_always_errored_shows_no_kind_and_counts_are_pluralized(
+    run: Any, client: groundset.Client, unique_name: str
+) -> None:
+    v1 = client.upsert_dataset(name=unique_name, examples=ROWS[:1], source_id_key="id")
+
+    def broken(output: Any) -> float:
+        raise RuntimeError("judge down")
+
+    def task(input: Any) -> Any:
+        raise RuntimeError("model down")
+
+    base = groundset.run_experiment(v1, lambda input: {"a": 1}, [broken], client=client, print_summary=False)
+    head = groundset.run_experiment(v1, task, [broken], client=client, print_summary=False)
+    shown = run("compare", base.id or "", head.id or "")
+    text = plain(shown.stdout)
+    assert "numeric" not in text and "threshold 0.1" not in text, text
+    row = next(
+        cells for line in shown.stdout.splitlines() if (cells := line.replace("│", " ").split())[:1] == ["broken"]
+    )
+    assert row[1:4] == ["no", "scores", "-"], row
+    assert "1 run, 0 errors" in text and "1 run, 1 error examples" in text, text
+    assert "1 errors" not in text and "1 runs" not in text
+    assert "(1 run)" in text  # latency's count
+    assert repr(client.get_dataset(name=unique_name)).count("1 example;") == 1

@@ -45,11 +45,27 @@ test("the overview shows the API's counts and each evaluator's means; the exampl
     await expect(counts.locator("div").filter({ hasText: label }).locator("dd")).toHaveText(format.count(value));
   }
   await expect(page.getByTestId("verdict")).toBeVisible();
+  const noun = (count: number, word: string) => `${format.count(count)} ${word}${count === 1 ? "" : "s"}`;
+  await expect(page.getByTestId("verdict")).toContainText(
+    `${noun(answer.verdict.regressed_examples, "example")} regressed`,
+  );
+  for (const side of [answer.base, answer.head]) {
+    await expect(page.locator("dd").filter({ hasText: `#${side.id} ·` })).toContainText(
+      `${noun(side.runs, "run")}, ${noun(side.errored_runs, "error")}`,
+    );
+  }
   const evaluators = page.getByTestId("compare-evaluator");
   await expect(evaluators).toHaveCount(answer.evaluators.length);
   for (const evaluator of answer.evaluators) {
     const row = evaluators.filter({ has: page.getByRole("rowheader", { name: new RegExp(`^${evaluator.name}`) }) });
     const cells = row.getByRole("cell");
+    // An evaluator no side scored (every evaluation errored) has no kind nor threshold to show.
+    const unscored = evaluator.kind !== "label" && evaluator.all.base.count === 0 && evaluator.all.head.count === 0;
+    await expect(row.getByRole("rowheader")).toContainText(
+      unscored
+        ? "no scores (every evaluation errored)"
+        : `${evaluator.kind}, threshold ${format.score(evaluator.threshold)}`,
+    );
     await expect(cells.nth(0)).toContainText(format.score(evaluator.all.base.mean));
     await expect(cells.nth(1)).toContainText(format.score(evaluator.all.head.mean));
     await expect(cells.nth(3)).toHaveText(format.score(evaluator.like_for_like.base_mean));

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
-from groundset._format import fixed
+from groundset._format import counted, fixed
 from groundset.types import Dataset, Example, ExperimentInfo, UpsertResult
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ class Experiment:
         what = "dry run" if self.dry_run else f"experiment {self.id}"
         return (
             f"<Experiment {what} {self.name!r} on dataset {self.dataset_id} version {self.version_id}: "
-            f"{len(self.runs)} runs, {sum(run.error is not None for run in self.runs)} errors>"
+            f"{counted(len(self.runs), 'run')}, {counted(sum(run.error is not None for run in self.runs), 'error')}>"
         )
 
     def to_pandas(self) -> pandas.DataFrame:
@@ -311,7 +311,9 @@ class Experiment:
             lines.append(selection_line(self.selection))
         reused = s.get("reused_runs", 0)
         if reused:
-            lines.append(f"reused {reused} of {s.get('runs', 0)} runs (the task ran {s.get('runs', 0) - reused})")
+            lines.append(
+                f"reused {reused} of {counted(s.get('runs', 0), 'run')} (the task ran {s.get('runs', 0) - reused})"
+            )
         lines += cost_lines(s.get("latency_ms"), s.get("usage"))
         evaluators = s.get("evaluations", [])
         if evaluators:
@@ -358,7 +360,9 @@ def cost_lines(latency: Mapping[str, Any] | None, usage: Mapping[str, Any] | Non
     """Latency (p50, p95) and usage totals as lines of a summary; none for what was not measured."""
     lines = []
     if latency and latency.get("count"):
-        lines.append(f"latency p50 {_ms(latency['p50'])}, p95 {_ms(latency['p95'])} ({latency['count']} runs)")
+        lines.append(
+            f"latency p50 {_ms(latency['p50'])}, p95 {_ms(latency['p95'])} ({counted(latency['count'], 'run')})"
+        )
     if usage and (usage.get("runs_with_tokens") or usage.get("costs")):
         parts = [f"tokens in {usage['tokens_in']:,}, out {usage['tokens_out']:,}"]
         parts += [f"cost {cost['amount']:.6g} {cost['currency'] or '(no currency)'}" for cost in usage["costs"]]

@@ -33,3 +33,9 @@ def _unsigned_zero(text: str, sign: bool) -> str:
     if text.startswith("-") and not any(c in "123456789" for c in text.split("e")[0]):
         return ("+" if sign else "") + text[1:]
     return text
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 example``, ``2 examples``, ``1,000 runs``: a count (grouped) with its noun in the plural
+    unless it is 1."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -35,7 +35,7 @@ from typer.core import TyperGroup
 from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines, selection_line
-from groundset._format import fixed, number
+from groundset._format import counted, fixed, number
 from groundset._http import Op
 from groundset._ops import dataset_json
 from groundset._read import check_parts
@@ -325,10 +325,6 @@ def _keys(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     return [key.strip() for value in values for key in value.split(",") if key.strip()]
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: bool) -> NoReturn:
@@ -630,7 +626,7 @@ def hash_file(
         return
     sys.stdout.write("".join(f"{source_id}\t{content_hash}\n" for source_id, content_hash in pairs))
     sys.stdout.flush()
-    err.print(f"digest {digest} ({_plural(len(pairs), 'example')})")
+    err.print(f"digest {digest} ({counted(len(pairs), 'example')})")
 
 
 @app.command()
@@ -938,7 +934,7 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
         reused = f", {e.reused_runs} reused" if e.reused_runs else ""
         return (
             f"experiment {e.id} {e.name!r} (version {e.version_id}{task}): "
-            f"{e.runs} runs, {e.errored_runs} errors{reused}"
+            f"{counted(e.runs, 'run')}, {counted(e.errored_runs, 'error')}{reused}"
         )
 
     c = comparison.counts
@@ -960,8 +956,11 @@ def _print_comparison(comparison: Comparison, limit: int) -> None:
             like = e.like_for_like
             # A label evaluator has no threshold nor means: its figure is the labels changed.
             changed = ["-" if e.labels_changed is None else str(e.labels_changed)] if labels else []
+            # Neither side scored (every evaluation errored): no kind nor threshold to show.
+            unscored = e.kind != "label" and e.all.base.count == 0 and e.all.head.count == 0
             table.add_row(
-                e.name, e.kind, "-" if e.threshold is None else f"{e.threshold:g}",
+                e.name, "no scores" if unscored else e.kind,
+                "-" if e.threshold is None or unscored else f"{e.threshold:g}",
                 _mean(e.all.base.mean), _mean(e.all.head.mean), _delta(e.all.delta),
                 _mean(like.base_mean), _mean(like.head_mean), _delta(like.delta), str(like.count),
                 str(e.regressions), str(e.improvements), *changed,

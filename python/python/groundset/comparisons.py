@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from groundset import _experiment_api as api
 from groundset._bridge import AnyClient, arun_op, run_op
 from groundset._experiment_types import ExperimentArg, dataframe
-from groundset._format import number
+from groundset._format import counted, number
 from groundset._http import Op
 from groundset.client import Client
 
@@ -412,8 +412,8 @@ class Comparison:
         what = "regressed" if self.regressed else "no regression" if self.comparable else "nothing compared"
         return (
             f"<Comparison base {self.base.id} -> head {self.head.id} on dataset {self.dataset_id}: {what}, "
-            f"{self.counts.examples} examples ({self.counts.same_content} same, {self.counts.changed} changed, "
-            f"{self.counts.only_head} added, {self.counts.only_base} removed)>"
+            f"{counted(self.counts.examples, 'example')} ({self.counts.same_content} same, "
+            f"{self.counts.changed} changed, {self.counts.only_head} added, {self.counts.only_base} removed)>"
         )
 
     def regressions(self) -> list[tuple[ComparedExample, str, ComparedScore | None]]:

@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from groundset._format import counted
+
 if TYPE_CHECKING:
     import pandas
 
@@ -169,7 +171,7 @@ class Dataset:
     def __repr__(self) -> str:
         return (
             f"<Dataset {self.name!r} ({self.id}) version {self.version_id}: "
-            f"{len(self.examples)} examples; digest {self.digest[:12]}…>"
+            f"{counted(len(self.examples), 'example')}; digest {self.digest[:12]}…>"
         )
 
     def to_pandas(self) -> pandas.DataFrame:

@@ -2,7 +2,7 @@
 // means on all examples and like for like with their deltas, and what the runs cost.
 import { Link } from "react-router";
 import type { Schemas } from "../lib/api";
-import { formatCount, formatScore } from "../lib/format";
+import { formatCount, formatCounted, formatScore } from "../lib/format";
 import { paths } from "../lib/paths";
 import { formatCost, formatMs } from "./RunsSummary";
 
@@ -40,8 +40,8 @@ function Side({ side, label }: { side: Schemas["ComparedExperiment"]; label: str
         <Link to={paths.experiment(side.id)}>{side.name ?? `experiment ${side.id}`}</Link>{" "}
         <small className="muted">
           #{side.id} · version {side.version_id}
-          {side.task_version && <> · task {side.task_version}</>} · {formatCount(side.runs)} runs,{" "}
-          {formatCount(side.errored_runs)} errors, {formatCount(side.reused_runs)} reused
+          {side.task_version && <> · task {side.task_version}</>} · {formatCounted(side.runs, "run")},{" "}
+          {formatCounted(side.errored_runs, "error")}, {formatCount(side.reused_runs)} reused
         </small>
       </dd>
     </div>
@@ -68,13 +68,20 @@ function Verdict({ comparison }: { comparison: Comparison }) {
     <article className={verdict.regressed ? "state error" : "state"} role="status" data-testid="verdict">
       <strong>{verdict.regressed ? "Regressed" : "No regression"}</strong>
       <p>
-        {formatCount(verdict.regressed_examples)} examples regressed, {formatCount(verdict.improved_examples)} improved
+        {formatCounted(verdict.regressed_examples, "example")} regressed, {formatCount(verdict.improved_examples)}{" "}
+        improved
         {verdict.missing_runs > 0 && <>, {formatCount(verdict.missing_runs)} with a missing run in head</>}
         {verdict.new_run_errors > 0 && <>, {formatCount(verdict.new_run_errors)} with new run errors</>}{" "}
         <span className="muted">(examples counted: {scope})</span>
       </p>
     </article>
   );
+}
+
+/** Neither side has a score (a label evaluator aside): every evaluation errored, so a kind and
+ * a threshold would describe nothing. */
+function unscored(evaluator: Schemas["ComparedEvaluator"]): boolean {
+  return evaluator.kind !== "label" && evaluator.all.base.count === 0 && evaluator.all.head.count === 0;
 }
 
 const EVALUATOR_COLUMNS = [
@@ -146,7 +153,9 @@ export function CompareAggregates({ comparison }: { comparison: Comparison }) {
                     {evaluator.name}
                     <br />
                     <small className="muted">
-                      {evaluator.kind}, threshold {formatScore(evaluator.threshold)}
+                      {unscored(evaluator)
+                        ? "no scores (every evaluation errored)"
+                        : `${evaluator.kind}, threshold ${formatScore(evaluator.threshold)}`}
                     </small>
                   </th>
                   <td className="number">
@@ -174,7 +183,7 @@ export function CompareAggregates({ comparison }: { comparison: Comparison }) {
                       <>
                         <br />
                         <small className="muted">
-                          {formatCount(evaluator.missing)} missing, {formatCount(evaluator.new_errors)} new errors
+                          {formatCount(evaluator.missing)} missing, {formatCounted(evaluator.new_errors, "new error")}
                         </small>
                       </>
                     )}

@@ -2,7 +2,7 @@
 // usage (when its runs recorded them).
 import { Link } from "react-router";
 import type { Schemas } from "../lib/api";
-import { formatCount, formatDate, formatScore } from "../lib/format";
+import { formatCount, formatCounted, formatDate, formatScore } from "../lib/format";
 import { paths } from "../lib/paths";
 
 type Experiment = Schemas["Experiment"];
@@ -41,7 +41,7 @@ export function RunsSummary({ experiment, datasetName }: { experiment: Experimen
               version {experiment.version_id}
             </Link>
             {experiment.selection && (
-              <small className="muted"> (a selection of {formatCount(experiment.example_count)} examples)</small>
+              <small className="muted"> (a selection of {formatCounted(experiment.example_count, "example")})</small>
             )}
           </dd>
         </div>
@@ -68,7 +68,7 @@ export function RunsSummary({ experiment, datasetName }: { experiment: Experimen
                 {experiment.repetitions > 1 && (
                   <small className="muted">
                     {" "}
-                    ({formatCount(experiment.example_count)} examples × {experiment.repetitions})
+                    ({formatCounted(experiment.example_count, "example")} × {experiment.repetitions})
                   </small>
                 )}
               </dd>
@@ -95,7 +95,7 @@ export function RunsSummary({ experiment, datasetName }: { experiment: Experimen
                 <dt>Latency</dt>
                 <dd data-testid="summary-latency">
                   p50 {formatMs(summary.latency_ms.p50)} · p95 {formatMs(summary.latency_ms.p95)}
-                  <small className="muted"> ({formatCount(summary.latency_ms.count)} runs)</small>
+                  <small className="muted"> ({formatCounted(summary.latency_ms.count, "run")})</small>
                 </dd>
               </div>
             )}

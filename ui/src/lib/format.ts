@@ -14,6 +14,11 @@ export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : integer.format(value);
 }
 
+/** A count with its noun, in the plural unless it is 1: `1 example`, `2,000 examples`. */
+export function formatCounted(value: number | null | undefined, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(value)} ${value === 1 ? noun : plural}`;
+}
+
 export function formatScore(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : decimal.format(value);
 }

@@ -4,7 +4,7 @@ import { Pager, useCursor } from "../components/Pager";
 import { Empty, ErrorMessage, Loaded } from "../components/State";
 import { Tags } from "../components/Tags";
 import { api, type Experiment, type Schemas, unwrap, type Version } from "../lib/api";
-import { formatCount, formatDate, formatScore } from "../lib/format";
+import { formatCount, formatCounted, formatDate, formatScore } from "../lib/format";
 import { paths } from "../lib/paths";
 import { type Load, useLoad } from "../lib/useLoad";
 
@@ -43,7 +43,7 @@ export function DatasetPage() {
             <p>
               {info.description ?? <span className="muted">Dataset {info.id}</span>}
               {" · "}
-              {formatCount(info.example_count)} examples · changed{" "}
+              {formatCounted(info.example_count, "example")} · changed{" "}
               <time dateTime={info.updated_at} title={info.updated_at}>
                 {formatDate(info.updated_at)}
               </time>{" "}
@@ -132,7 +132,7 @@ function VersionItem({ version, previous, isFirst }: { version: Version; previou
           {formatDate(version.created_at)}
         </time>
         {" · "}
-        {formatCount(version.example_count)} examples
+        {formatCounted(version.example_count, "example")}
       </small>
       <br />
       <small className="counts">

@@ -6,7 +6,7 @@ import { JsonView } from "../components/JsonView";
 import { withParam } from "../components/Pager";
 import { Empty, ErrorMessage, Loaded } from "../components/State";
 import { ApiError, api, type Dataset, type Example, jsonPage, type Schemas, unwrap, type Version } from "../lib/api";
-import { formatCount } from "../lib/format";
+import { formatCount, formatCounted } from "../lib/format";
 import { paths } from "../lib/paths";
 import { useLoad } from "../lib/useLoad";
 
@@ -83,7 +83,7 @@ export function DiffPage() {
 
 function versionLabel(version: Version): string {
   const tags = version.tags.length > 0 ? ` [${version.tags.join(", ")}]` : "";
-  return `version ${version.id}${tags} · ${formatCount(version.example_count)} examples`;
+  return `version ${version.id}${tags} · ${formatCounted(version.example_count, "example")}`;
 }
 
 function VersionSelect({

@@ -6,7 +6,7 @@ import { Pager, useCursor, withParam } from "../components/Pager";
 import { Empty, Loaded } from "../components/State";
 import { Tags } from "../components/Tags";
 import { api, jsonPage, unwrap } from "../lib/api";
-import { formatCount, formatDate } from "../lib/format";
+import { formatCounted, formatDate } from "../lib/format";
 import { paths } from "../lib/paths";
 import { useLoad } from "../lib/useLoad";
 
@@ -61,7 +61,7 @@ export function ExamplesPage() {
               {dataset.name}, version {version.id} <Tags tags={version.tags} />
             </h1>
             <p>
-              {formatCount(version.example_count)} examples ·{" "}
+              {formatCounted(version.example_count, "example")} ·{" "}
               <time dateTime={version.created_at} title={version.created_at}>
                 {formatDate(version.created_at)}
               </time>{" "}
