@@ -156,6 +156,16 @@ describe("the core's tape writer", () => {
     );
   });
 
+  test("ASCII written four units at a time: a character to escape, or not ASCII, at every place", () => {
+    // U+001F and U+0020, U+007F and U+0080 are the edges of what goes as it is.
+    for (const odd of ['"', "\\", "\u0000", "\u001f", " ", "\u007f", "\u0080", "é", "😀", "\n", "!", "#", "[", "]"]) {
+      for (let at = 0; at < 9; at++) {
+        const text = `${"abcdefgh".slice(0, at)}${odd}${"ijklmnop".slice(at)}`;
+        expect(exampleHash({ input: { text } })).toBe(sha256(exampleCanonical({ input: { text } })));
+      }
+    }
+  });
+
   test("a string with a character to escape, long and short", () => {
     for (const text of ['"', "\\", "\n", "\u0001", `${"é".repeat(1000)}"${"量".repeat(1000)}`, "a\u001fb"]) {
       expect(exampleHash({ input: { text } })).toBe(sha256(exampleCanonical({ input: { text } })));

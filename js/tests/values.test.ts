@@ -1,6 +1,6 @@
 // The JS value mapping: what is a JSON value, and the errors for what is not.
 import { createHash } from "node:crypto";
-import { canonicalize, GroundsetError, HashError, hashValue, UnsupportedTypeError } from "groundset";
+import { canonicalize, exampleHash, GroundsetError, HashError, hashValue, UnsupportedTypeError } from "groundset";
 import { describe, expect, test } from "vitest";
 import { expectHashError, nestedArrays, nestedObjects } from "./helpers.js";
 
@@ -52,6 +52,20 @@ describe("accepted values", () => {
 
   test("the same value in any member order has one hash", () => {
     expect(hashValue({ a: 1, b: [true, null, "x"] })).toBe(hashValue({ b: [true, null, "x"], a: 1 }));
+  });
+
+  test("a member Object.prototype gets from a library is not the value's", () => {
+    const value = { b: { c: [1, { d: "x" }] }, a: null };
+    const before = hashValue(value);
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype.injected = "everywhere";
+    try {
+      expect(canonicalize(value)).toBe('{"a":null,"b":{"c":[1,{"d":"x"}]}}');
+      expect(hashValue(value)).toBe(before);
+      expect(exampleHash({ input: value })).toBe(sha256(`{"input":${canonicalize(value)},"metadata":{},"output":{}}`));
+    } finally {
+      delete prototype.injected;
+    }
   });
 
   test("a member named __proto__ is an ordinary member", () => {

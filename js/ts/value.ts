@@ -158,6 +158,14 @@ const ARRAY = 5;
 const OBJECT = 6;
 const ABSENT = 7;
 
+/** Whether `for…in` over a plain object visits its own members only. */
+function bareObjectPrototype(): boolean {
+  for (const _ in Object.prototype) {
+    return false;
+  }
+  return true;
+}
+
 /** A tape's strings are cut into chunks of at least this many UTF-16 units (32 KB). */
 const CHUNK_UNITS = 1 << 14;
 
@@ -207,6 +215,8 @@ export class Tape {
   units = 0;
   /** UTF-16 units handed to `sink`. */
   private sunk = 0;
+  /** Whether Object.prototype has no enumerable member, as on the tape's making. */
+  private readonly bare = bareObjectPrototype();
 
   /** `slots`: the room to write in (a buffer to reuse), or how many slots to make room for. */
   constructor(
@@ -323,36 +333,52 @@ export class Tape {
     if (depth >= MAX_DEPTH) {
       return tooDeep();
     }
-    // Object.values reads the members in Object.keys order without a keyed load each.
-    const keys = Object.keys(object);
-    const members = Object.values(object);
-    const count = keys.length;
     this.slots[this.length++] = OBJECT;
     const countSlot = this.length++;
     let written = 0;
-    for (let index = 0; index < count; index++) {
-      const key = keys[index] as string;
-      const member = members[index];
-      if (member === undefined) {
-        continue;
+    if (this.bare) {
+      // for-in visits the own members in Object.keys order, from V8's enum cache, and makes no
+      // arrays of keys and values per object (which every scavenge met); it would visit
+      // inherited members too, hence only while Object.prototype has none.
+      for (const key in object) {
+        const member = object[key];
+        if (member !== undefined) {
+          const failed = this.member(key, member, depth);
+          if (failed !== null) {
+            return failed;
+          }
+          written++;
+        }
       }
-      const id = this.names.id(key);
-      if (id < 0) {
-        // At the object, as the core's text parser reports a lone surrogate in a name.
-        return loneSurrogate(key);
+    } else {
+      for (const key of Object.keys(object)) {
+        const member = object[key];
+        if (member !== undefined) {
+          const failed = this.member(key, member, depth);
+          if (failed !== null) {
+            return failed;
+          }
+          written++;
+        }
       }
-      if (this.length + 1 > this.slots.length) {
-        this.grow();
-      }
-      this.slots[this.length++] = id;
-      const failed = this.value(member, depth + 1);
-      if (failed !== null) {
-        return failed.within(key);
-      }
-      written++;
     }
     this.slots[countSlot] = written;
     return null;
+  }
+
+  /** A member of an object inside `depth` containers: its name's id, then its value. */
+  private member(key: string, member: unknown, depth: number): Failure | null {
+    const id = this.names.id(key);
+    if (id < 0) {
+      // At the object, as the core's text parser reports a lone surrogate in a name.
+      return loneSurrogate(key);
+    }
+    if (this.length + 1 > this.slots.length) {
+      this.grow();
+    }
+    this.slots[this.length++] = id;
+    const failed = this.value(member, depth + 1);
+    return failed === null ? null : failed.within(key);
   }
 
   /**
