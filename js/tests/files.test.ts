@@ -362,3 +362,25 @@ describe("CSV typed cells (`….:json` columns), as the core reads them for ever
     expect(issues[0]?.message).toContain('column 2 ("input.v:json") holds JSON text');
   });
 });
+
+describe("a file that cannot be read", () => {
+  // The same concept and words as the Python SDK (python/tests/test_read_files.py): HashError
+  // `io_error` at `$` naming the path and the system's reason, whichever call read it.
+  test("is a HashError io_error naming the path, for every call that reads a file", async () => {
+    const missing = join(dir, "nope.jsonl");
+    const calls = [
+      () => hashFile(missing),
+      () => readExamples(missing),
+      () => hashJsonl(missing),
+      () => upsertDataset({ client, dataset: { datasetName: uniqueName("unread") }, path: missing }),
+    ];
+    for (const call of calls) {
+      const error = await rejection(call());
+      expect(error).toBeInstanceOf(HashError);
+      expect([(error as HashError).code, (error as HashError).path]).toEqual(["io_error", "$"]);
+      expect((error as HashError).message).toBe(
+        `io_error at $: cannot open ${missing}: No such file or directory (os error 2)`,
+      );
+    }
+  });
+});

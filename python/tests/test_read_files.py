@@ -5,7 +5,9 @@ cases 01, 02, 03, 06 and 07 (inputs copied into fixtures/cases/); every bad reco
 from __future__ import annotations
 
 import csv
+import errno
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +403,23 @@ def test_generated_csv_and_jsonl_hash_as_the_server_stores_them(
             name=name, path=folder / file, source_id_key=key, mode="mirror", allow_empty=True
         )
         assert result.digest == groundset.manifest_digest(from_csv), file
+
+
+def test_a_file_that_cannot_be_read_is_a_hash_error_io_error_as_in_typescript(tmp_path: Path) -> None:
+    """The same concept in both SDKs (js/tests/files.test.ts holds the same words): HashError
+    ``io_error`` naming the path and the system's reason; here also an OSError with its errno."""
+    missing = tmp_path / "nope.jsonl"
+    client = groundset.Client(base_url="http://127.0.0.1:9")  # never reached: the file is read first
+    calls: list[Callable[[], object]] = [
+        lambda: groundset.hash_file(missing),
+        lambda: groundset.read_examples(missing),
+        lambda: groundset.hash_jsonl(missing),
+        lambda: client.upsert_dataset(name="x", path=missing),
+    ]
+    for call in calls:
+        with pytest.raises(groundset.HashError) as raised:
+            call()
+        error = raised.value
+        assert (error.code, error.path) == ("io_error", "$")
+        assert str(error) == f"io_error at $: cannot open {missing}: No such file or directory (os error 2)"
+        assert isinstance(error, FileNotFoundError) and error.errno == errno.ENOENT and error.filename == str(missing)

@@ -8,10 +8,11 @@ the TypeScript SDK and the server give one file the same source ids and content 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import groundset_core
@@ -56,6 +57,36 @@ def _parts(
     return parts["input_keys="], parts["output_keys="], parts["metadata_keys="]
 
 
+_UNREADABLE: dict[type[OSError], type[HashError]] = {}
+
+
+def _unreadable(path: str | os.PathLike[str], error: OSError) -> HashError:
+    """``HashError`` (``io_error`` at ``$``): ``cannot open PATH: REASON (os error N)``, the
+    words of the TypeScript SDK's HashError (the Rust reader's) for the same file. It is also an
+    instance of the system's error class (``FileNotFoundError``, ``PermissionError``...) with its
+    ``errno``, ``strerror`` and ``filename``, so ``except OSError`` code holds too."""
+    kind = type(error)
+    if kind not in _UNREADABLE:
+        _UNREADABLE[kind] = type("UnreadableFile", (HashError, kind), {"__str__": ValueError.__str__})
+    reason = f"cannot open {os.fspath(path)}: {error.strerror or error}"
+    if error.errno is not None:
+        reason += f" (os error {error.errno})"
+    unreadable = _UNREADABLE[kind](f"io_error at $: {reason}", code="io_error", path="$", reason=reason)
+    assert isinstance(unreadable, OSError)
+    unreadable.errno, unreadable.strerror, unreadable.filename = error.errno, error.strerror, os.fspath(path)
+    return unreadable
+
+
+@contextlib.contextmanager
+def _reading(path: str | os.PathLike[str]) -> Iterator[None]:
+    try:
+        yield
+    except HashError:
+        raise
+    except OSError as error:
+        raise _unreadable(path, error) from None
+
+
 def _raise_issues(path: str | os.PathLike[str], issues: list[groundset_core.ReadIssue], more: int) -> None:
     if issues:
         raise ExampleError.from_issues([_issue(*issue) for issue in issues], more, file=os.fspath(path))
@@ -76,16 +107,17 @@ def read_checked(
     input, output, metadata)`` (canonical JSON texts, or ``None`` without content); raises one
     :class:`ExampleError` listing every bad record."""
     inputs, outputs, metadata = _parts(input_keys, output_keys, metadata_keys)
-    records, issues, more = groundset_core.read_file(
-        path,
-        format=format,
-        id_key=source_id_key,
-        input_keys=inputs,
-        output_keys=outputs,
-        metadata_keys=metadata,
-        with_content=with_content,
-        threads=threads,
-    )
+    with _reading(path):
+        records, issues, more = groundset_core.read_file(
+            path,
+            format=format,
+            id_key=source_id_key,
+            input_keys=inputs,
+            output_keys=outputs,
+            metadata_keys=metadata,
+            with_content=with_content,
+            threads=threads,
+        )
     _raise_issues(path, issues, more)
     return records
 
@@ -111,7 +143,8 @@ def hash_jsonl(
     Raises:
         HashError: the first bad record (its ``code``, ``path`` and ``line``); :func:`hash_file`
             reports every one.
-        OSError: the file cannot be read.
+        HashError: ``io_error`` when the file cannot be read (also an ``OSError`` with the
+            system's ``errno``; the TypeScript SDK raises the same HashError).
         TypeError: ``id_key`` and ``source_id_key`` naming different keys.
     """
     if id_key is not None:
@@ -123,7 +156,8 @@ def hash_jsonl(
         if source_id_key is not None and source_id_key != id_key:
             raise TypeError("give source_id_key= only (id_key= is its deprecated former name)")
     key = source_id_key if source_id_key is not None else id_key if id_key is not None else "id"
-    return groundset_core.hash_jsonl(path, id_key=key, threads=threads)
+    with _reading(path):
+        return groundset_core.hash_jsonl(path, id_key=key, threads=threads)
 
 
 def hash_file(
@@ -158,18 +192,21 @@ def hash_file(
     Raises:
         ExampleError: one error listing every bad record (``.errors``, up to 100, then
             ``.more_errors``), each with its line, JSON path, code and source id.
-        OSError: the file cannot be read. HashError (``io_error``): the format is unknown.
+        HashError: ``io_error`` when the file cannot be read (``cannot open PATH: REASON (os error
+            N)``, also an ``OSError`` with the system's ``errno``, as the TypeScript SDK's
+            HashError) or its format is unknown.
     """
     inputs, outputs, metadata = _parts(input_keys, output_keys, metadata_keys)
-    pairs, issues, more = groundset_core.read_hashes(
-        path,
-        format=format,
-        id_key=source_id_key,
-        input_keys=inputs,
-        output_keys=outputs,
-        metadata_keys=metadata,
-        threads=threads,
-    )
+    with _reading(path):
+        pairs, issues, more = groundset_core.read_hashes(
+            path,
+            format=format,
+            id_key=source_id_key,
+            input_keys=inputs,
+            output_keys=outputs,
+            metadata_keys=metadata,
+            threads=threads,
+        )
     _raise_issues(path, issues, more)
     return pairs
 

@@ -337,7 +337,8 @@ class Client(_ClientBase):
                 JSON, or (in a file) unreadable, or (``schema_violation``, ``.errors[i].schema_path``)
                 against the dataset's JSON Schema; ``.errors`` lists each (row, line, path, code,
                 source id), up to 100, and ``.more_errors`` counts the rest. Nothing is sent.
-            OSError: ``path`` cannot be read.
+            HashError: ``io_error`` when ``path`` cannot be read (``cannot open PATH: REASON (os error N)``,
+                as the TypeScript SDK raises it; also an instance of the system's ``OSError`` subclass).
             ConflictError: ``version_conflict`` (``expected_version_id``), a mirror refused by
                 ``allow_empty`` / ``max_deletes`` (``mirror_would_empty``,
                 ``max_deletes_exceeded``; never retried), or ``tag_exists`` (``tag``).
