@@ -637,6 +637,8 @@ def _upsert(
         missing: list[IncomingExample] = []
         for batch in batches:
             step = _add(sync, batch)
+            if writer is not None and step.missing_content:
+                writer.flush()  # the content looked up may be in rows held back for a larger COPY
             lacking, taken = _take_held_content(conn, dataset, step)
             if check is not None and taken:
                 # Content taken from an older revision is held to the schema as sent content is.

@@ -100,6 +100,14 @@ class VersionWriter:
         self.stamp = stamp
         self.version_id: int | None = None
         self.ids = dialect.ReservedIds(conn, "dataset_examples")
+        self.examples = dialect.BulkInsert(conn, "dataset_examples", EXAMPLE_COLUMNS)
+        self.revisions = dialect.BulkInsert(conn, "dataset_example_revisions", REVISION_COLUMNS)
+
+    def flush(self) -> None:
+        """Write the rows held back for a larger ``COPY`` (:class:`~groundset_server.db.dialect.BulkInsert`):
+        before anything reads the example rows or revisions in the transaction."""
+        self.examples.flush()
+        self.revisions.flush()
 
     def _version(self) -> int:
         if self.version_id is None:
@@ -125,10 +133,7 @@ class VersionWriter:
         version_id = self._version()
         if step.created:
             examples = list(map(_EXAMPLE, step.created))
-            dialect.insert_columns(
-                self.conn,
-                "dataset_examples",
-                EXAMPLE_COLUMNS,
+            self.examples.add(
                 [
                     list(map(_ROW, step.created)),
                     dialect.Same(self.dataset_id),
@@ -140,12 +145,7 @@ class VersionWriter:
                 ],
             )
         for kind, pairs in _kinds(step):
-            dialect.insert_columns(
-                self.conn,
-                "dataset_example_revisions",
-                REVISION_COLUMNS,
-                revision_columns(pairs, version_id, kind, self.stamp),
-            )
+            self.revisions.add(revision_columns(pairs, version_id, kind, self.stamp))
         existing = step.revived + step.updated
         dialect.bulk(
             self.conn, UPDATE_CURRENT, [(e.content_hash, version_id, False, row) for row, e in existing]
@@ -161,7 +161,9 @@ class VersionWriter:
         )
 
     def finish(self, counts: dict[str, int], example_count: int) -> int | None:
-        """The version's counts written; its id, or ``None`` when nothing changed."""
+        """The rows held back written, and the version's counts; its id, or ``None`` when nothing
+        changed."""
+        self.flush()
         if self.version_id is not None:
             self.conn.execute(
                 sa.update(versions)
