@@ -341,33 +341,33 @@ export class Tape {
       // arrays of keys and values per object (which every scavenge met); it would visit
       // inherited members too, hence only while Object.prototype has none.
       for (const key in object) {
-        const member = object[key];
-        if (member !== undefined) {
-          const failed = this.member(key, member, depth);
-          if (failed !== null) {
-            return failed;
-          }
-          written++;
+        const done = this.member(key, object[key], depth);
+        if (done instanceof Failure) {
+          return done;
         }
+        written += done;
       }
     } else {
       for (const key of Object.keys(object)) {
-        const member = object[key];
-        if (member !== undefined) {
-          const failed = this.member(key, member, depth);
-          if (failed !== null) {
-            return failed;
-          }
-          written++;
+        const done = this.member(key, object[key], depth);
+        if (done instanceof Failure) {
+          return done;
         }
+        written += done;
       }
     }
     this.slots[countSlot] = written;
     return null;
   }
 
-  /** A member of an object inside `depth` containers: its name's id, then its value. */
-  private member(key: string, member: unknown, depth: number): Failure | null {
+  /**
+   * A member of an object inside `depth` containers: its name's id, then its value; 1 when
+   * written, 0 when left out (`undefined`, as JSON.stringify does).
+   */
+  private member(key: string, member: unknown, depth: number): Failure | 0 | 1 {
+    if (member === undefined) {
+      return 0;
+    }
     const id = this.names.id(key);
     if (id < 0) {
       // At the object, as the core's text parser reports a lone surrogate in a name.
@@ -378,7 +378,7 @@ export class Tape {
     }
     this.slots[this.length++] = id;
     const failed = this.value(member, depth + 1);
-    return failed === null ? null : failed.within(key);
+    return failed === null ? 1 : failed.within(key);
   }
 
   /**
