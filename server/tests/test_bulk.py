@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import groundset_core
 import orjson
 import pytest
 import sqlalchemy as sa
@@ -260,3 +261,17 @@ def test_a_new_sqlite_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_
             assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == size
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         engine.dispose()
+
+
+def test_the_decoder_gives_content_as_utf8_bytes_and_the_validator_takes_them() -> None:
+    """``content_bytes=True`` gives each part as the UTF-8 bytes of the text it gives otherwise
+    (a hash-only line keeps ``None``); the schema check finds the same violations in either."""
+    lines = [example("a", {"q": "é😀\u2028"}, {"n": 1}), {"source_id": "b", "content_hash": HASHES[0]}]
+    block = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    texts, _ = groundset_core.decode_ndjson_records(block, first_line=2)
+    raw, failures = groundset_core.decode_ndjson_records(block, first_line=2, content_bytes=True)
+    assert failures == []
+    assert raw[0][:3] == texts[0][:3] and raw[0][3:] == tuple(t.encode() for t in texts[0][3:])
+    assert all(isinstance(part, bytes) for part in raw[0][3:]) and raw[1][3:] == (None, None, None)
+    validator = groundset_core.SchemaValidator({"type": "object", "properties": {"q": {"type": "integer"}}})
+    assert validator.validate_texts([raw[0][3:]]) == validator.validate_texts([texts[0][3:]]) != []
