@@ -19,7 +19,7 @@ from groundset_core import canonicalize, example_lines
 
 from groundset._upsert import Prepared
 from test_prepare_examples import VALUES, Frozen, Number, Text, structured
-from test_stream import AWKWARD_IDS, args_of
+from test_stream import AWKWARD_IDS, args_of, old_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,7 +98,8 @@ def test_flat_records_are_their_selections_canonical_json(
     assert prepared.lines(range(2_500)) == lines
 
 
-def test_generated_values_and_the_fixtures_examples() -> None:
+def generated_records() -> list[dict[str, Any]]:
+    """Records of generated values of every kind (inside the hash domain), then the fixtures'."""
     values = generated_values(3_000, seed=19)
     random.Random(19).shuffle(values)
     records: list[dict[str, Any]] = []
@@ -113,6 +114,12 @@ def test_generated_values_and_the_fixtures_examples() -> None:
     for path in sorted((ROOT / "fixtures/examples").glob("*.jsonl")):
         records.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     assert len(records) > 2_500
+    return records
+
+
+def test_generated_values_and_the_fixtures_examples() -> None:
+    records = generated_records()
+    values = generated_values(3_000, seed=19)
     ids, hashes = [f"g{n}" for n in range(len(records))], fake_hashes(len(records))
     expected = b"".join(entry_line(ids[n], hashes[n], record) for n, record in enumerate(records))
     assert example_lines(ids, hashes, records) == expected
@@ -218,3 +225,13 @@ def test_prepared_lines_of_the_examples_given(tmp_path: Path) -> None:
         for n, (s, h) in enumerate(zip(prepared.source_ids, prepared.hashes, strict=True))
     ]
     assert prepared.lines(range(500), needed) == b"".join(expected)
+
+
+@pytest.mark.parametrize("every", [1, 3], ids=["initial", "some"])
+def test_the_upsert_body_of_generated_and_fixture_examples_is_the_one_sent_before(every: int) -> None:
+    records = [{**record, "id": f"r{n}"} for n, record in enumerate(generated_records())]
+    prepared = args_of(name="d", examples=records, source_id_key="id").prepare()
+    header = {"dataset": {"name": "d"}, "mode": "merge"}
+    needed = set(prepared.source_ids[::every])
+    assert b"".join(prepared.ndjson(header, needed)()) == old_body(header, prepared, needed)
+    assert b"".join(prepared.plan_body()()) == old_body(header, prepared, None)
