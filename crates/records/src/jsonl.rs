@@ -277,8 +277,28 @@ pub(crate) fn parse_line(bytes: &[u8], line: usize) -> Result<(&str, Value<'_>),
         let column = error.position().map_or(1, |position| position.column);
         error.with_position(TextPosition { line, column })
     })?;
-    let value = parse_document(text).map_err(|error| from_hash(error.locate_in_line(text, line)))?;
+    let value =
+        parse_document(text).map_err(|error| from_hash(lone_cr_hint(error, text).locate_in_line(text, line)))?;
     Ok((text, value))
+}
+
+/// A JSON error on a line that holds a carriage return before its end, with a hint: the CR
+/// split what its writer meant as two lines (a lone CR is a line break only in a file without
+/// LF), or two values were written on one line.
+fn lone_cr_hint(error: canonhash::HashError, text: &str) -> canonhash::HashError {
+    let Some(at) = text.trim_end_matches('\r').find('\r') else {
+        return error;
+    };
+    if error.code() != ErrorCode::InvalidJson {
+        return error;
+    }
+    let column = text[..at].chars().count() + 1;
+    let message = format!(
+        "{}; the line holds a carriage return (\\r) at column {column}: a lone CR is a line break only \
+         in a file without LF, so in this file it is inside the line (remove it, or make it a line break)",
+        error.message()
+    );
+    error.recoded(ErrorCode::InvalidJson, message)
 }
 
 #[cfg(test)]
@@ -388,5 +408,24 @@ mod tests {
         assert_eq!(error.code(), RecordCode::Io);
         assert_eq!(error.path(), "$");
         assert!(error.message().contains("/nonexistent/data.jsonl"), "{error}");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_inside_a_line_is_named_with_its_column() {
+        let data = b"{\"key\":\"a\",\"input\":{}}\r{\"key\":\"b\",\"input\":{}}\n{\"key\":\"c\",\"input\":{}} {}\n\
+                     {\"key\":\"d\",\"input\":{}}\r\n";
+        let results = hash_jsonl_bytes(data, &options(1)).unwrap();
+        let cr = results[0].as_ref().unwrap_err();
+        assert_eq!((cr.position().unwrap().line, cr.position().unwrap().column), (1, 24));
+        assert_eq!(
+            cr.message(),
+            "unexpected text after the JSON value; the line holds a carriage return (\\r) at column 23: a lone \
+             CR is a line break only in a file without LF, so in this file it is inside the line (remove it, or \
+             make it a line break)"
+        );
+        let two = results[1].as_ref().unwrap_err();
+        assert_eq!((two.position().unwrap().line, two.position().unwrap().column), (2, 24));
+        assert_eq!(two.message(), "unexpected text after the JSON value");
+        assert!(results[2].is_ok(), "a CRLF line end is no lone CR");
     }
 }
