@@ -44,6 +44,9 @@ pub struct NativeIssue {
     pub path: String,
     /// The explanation.
     pub message: String,
+    /// The 1-based column (in characters) on `line` where the reader found the problem (a JSON
+    /// syntax error), when it is on that line.
+    pub column: Option<u32>,
 }
 
 impl NativeIssue {
@@ -60,8 +63,19 @@ impl NativeIssue {
             code: error.code().as_str().to_owned(),
             path: error.path(),
             message: error.message().to_owned(),
+            column: syntax_column(line, error),
         }
     }
+}
+
+/// The column of a JSON syntax error inside the record's line, as the Python SDK gives it: only
+/// for `invalid_json` past the line's first character (a CSV cell's error is located in its
+/// message, at column 1 of its line; other codes are located at their object, not the fault),
+/// and only on the record's own line (a JSON document's record spans lines).
+fn syntax_column<C: StableCode>(line: Option<usize>, error: &HashError<C>) -> Option<u32> {
+    let position = error.position()?;
+    let located = error.code().as_str() == "invalid_json" && position.column > 1 && Some(position.line) == line;
+    located.then(|| saturate(position.column))
 }
 
 fn saturate(count: usize) -> u32 {

@@ -384,3 +384,20 @@ describe("a file that cannot be read", () => {
     }
   });
 });
+
+describe("stray text on a line", () => {
+  // The same lines as the Python SDK's (python/tests/test_read_files.py, STRAY_TEXT_LINES).
+  test("is named by line and column, with a hint for a lone carriage return", async () => {
+    const file = join(__dirname, "..", "..", "fixtures", "read", "stray-text.jsonl");
+    const error = await rejection(hashFile(file, { sourceIdKey: "id" }));
+    expect(error).toBeInstanceOf(ExampleError);
+    expect((error as ExampleError).errors.map((issue) => issue.column)).toEqual([28, 28, 31]);
+    expect((error as ExampleError).message.split("\n").slice(1)).toEqual([
+      `  ${file}:1:28: invalid_json at $: unexpected text after the JSON value; the line holds a carriage return ` +
+        "(\\r) at column 27: a lone CR is a line break only in a file without LF, so in this file it is inside " +
+        "the line (remove it, or make it a line break)",
+      `  ${file}:2:28: invalid_json at $: unexpected text after the JSON value`,
+      `  ${file}:3:31: invalid_json at $: unexpected text after the JSON value`,
+    ]);
+  });
+});

@@ -225,6 +225,11 @@ export interface RecordIssue {
    * (`/input/properties/question/type`).
    */
   schemaPath?: string;
+  /**
+   * The 1-based column (in characters, not UTF-16 units or bytes) on {@link line} where the
+   * reader found the problem (a JSON syntax error).
+   */
+  column?: number;
 }
 
 /**
@@ -233,7 +238,7 @@ export interface RecordIssue {
  * (at most `MAX_REPORTED_ERRORS`, 100, in record order) and {@link moreErrors} (how many more).
  * `code`, `row`, `path`, `sourceId` and `line` are those of the first. The message is
  * `[FILE: ]N bad records:`, then one line per bad record: `row N: CODE at PATH [source id ID]:
- * message` for in-memory records, `FILE:LINE: CODE at PATH [source id ID]: message` for a
+ * message` for in-memory records, `FILE:LINE[:COLUMN]: CODE at PATH [source id ID]: message` for a
  * file, then `... and N more` (one bad record: its line alone), as in the Python SDK.
  */
 export class ExampleError extends GroundsetError {

@@ -180,6 +180,9 @@ export async function readRecordFile(
       if (native.line !== undefined) {
         issue.line = native.line;
       }
+      if (native.column !== undefined && native.column !== null) {
+        issue.column = native.column;
+      }
       if (native.sourceId !== undefined) {
         issue.sourceId = native.sourceId;
       }
@@ -190,10 +193,11 @@ export async function readRecordFile(
   return new RecordFile(file, packed);
 }
 
-/** `FILE:LINE: CODE at PATH [source id ID]: message`, as the CLI prints a bad record. Package-internal. */
+/** `FILE:LINE[:COLUMN]: CODE at PATH [source id ID]: message`, as the CLI prints a bad record. Package-internal. */
 export function issueLine(file: string, issue: RecordIssue): string {
   const id = issue.sourceId === undefined ? "" : ` [source id ${issue.sourceId}]`;
-  return `${file}:${issue.line ?? "?"}: ${issue.code} at ${issue.path}${id}: ${issue.message}`;
+  const column = issue.line !== undefined && issue.column !== undefined ? `:${issue.column}` : "";
+  return `${file}:${issue.line ?? "?"}${column}: ${issue.code} at ${issue.path}${id}: ${issue.message}`;
 }
 
 /**

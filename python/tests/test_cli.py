@@ -102,7 +102,7 @@ def test_errors_exit_non_zero_and_name_the_place(run: Any, tmp_path: Path, uniqu
     bad_json = tmp_path / "bad.jsonl"
     bad_json.write_text('{"id": "a", "input": {}}\n\n{"id": "b", "input": \n', encoding="utf-8")
     done = run("upsert", str(bad_json), "-d", unique_name)
-    assert done.exit_code == 1 and f"{bad_json}:3: invalid_json at $.input: " in done.stderr, done.stderr
+    assert done.exit_code == 1 and f"{bad_json}:3:22: invalid_json at $.input: " in done.stderr, done.stderr
 
     no_id = write_jsonl(tmp_path / "no-id.jsonl", [ROWS[0], {"input": {"q": 1}}])
     done = run("upsert", str(no_id), "-d", unique_name, "--id-key", "id")
@@ -111,7 +111,7 @@ def test_errors_exit_non_zero_and_name_the_place(run: Any, tmp_path: Path, uniqu
     nan = tmp_path / "nan.jsonl"
     nan.write_text('{"id": "x", "input": {"x": NaN}}\n{"id": "y", "input": [1]}\n', encoding="utf-8")
     done = run("upsert", str(nan), "-d", unique_name, "--id-key", "id")
-    assert done.exit_code == 1 and f"{nan}:1: invalid_json at $.input.x: " in done.stderr, done.stderr
+    assert done.exit_code == 1 and f"{nan}:1:28: invalid_json at $.input.x: " in done.stderr, done.stderr
     assert f"{nan}:2: not_an_object at $.input [source id y]: " in done.stderr
     assert "2 bad records; nothing was sent" in done.stderr
 
@@ -344,7 +344,7 @@ def test_standard_input_as_the_file(run: Any, server: ServerProcess, tmp_path: P
     unformatted = CliRunner().invoke(app, ["hash", "-", "--id-key", "id"], input=text)
     assert unformatted.exit_code == 2 and "reading standard input (-) needs --format" in plain(unformatted.stderr)
     bad = CliRunner().invoke(app, ["hash", "-", "--format", "jsonl", "--id-key", "id"], input=text + "{\n")
-    assert bad.exit_code == 1 and "<stdin>:4: invalid_json" in bad.stderr
+    assert bad.exit_code == 1 and "<stdin>:4:2: invalid_json" in bad.stderr
     argv = ["--base-url", server.base_url, "upsert", "-", "--format", "jsonl", "-d", unique_name, "--id-key", "id"]
     done = CliRunner().invoke(app, [*argv, "--json"], input=text)
     assert done.exit_code == 0, done.stderr

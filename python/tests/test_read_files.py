@@ -423,3 +423,20 @@ def test_a_file_that_cannot_be_read_is_a_hash_error_io_error_as_in_typescript(tm
         assert (error.code, error.path) == ("io_error", "$")
         assert str(error) == f"io_error at $: cannot open {missing}: No such file or directory (os error 2)"
         assert isinstance(error, FileNotFoundError) and error.errno == errno.ENOENT and error.filename == str(missing)
+
+
+STRAY_TEXT_LINES = [
+    f"{REPO_ROOT}/fixtures/read/stray-text.jsonl:1:28: invalid_json at $: unexpected text after the JSON value; "
+    "the line holds a carriage return (\\r) at column 27: a lone CR is a line break only in a file without LF, "
+    "so in this file it is inside the line (remove it, or make it a line break)",
+    f"{REPO_ROOT}/fixtures/read/stray-text.jsonl:2:28: invalid_json at $: unexpected text after the JSON value",
+    f"{REPO_ROOT}/fixtures/read/stray-text.jsonl:3:31: invalid_json at $: unexpected text after the JSON value",
+]
+"""js/tests/files.test.ts expects the same lines of the TypeScript SDK."""
+
+
+def test_stray_text_on_a_line_is_named_by_line_and_column_with_a_hint_for_a_lone_cr() -> None:
+    with pytest.raises(groundset.ExampleError) as raised:
+        groundset.hash_file(REPO_ROOT / "fixtures/read/stray-text.jsonl", source_id_key="id")
+    assert [issue.column for issue in raised.value.errors] == [28, 28, 31]
+    assert str(raised.value).splitlines()[1:] == [f"  {line}" for line in STRAY_TEXT_LINES]

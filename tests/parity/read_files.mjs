@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hashFile, manifestDigest, sourceIdOf, upsertDataset } from '../../js/dist/index.js';
 
 function refusal(error) {
-  if (Array.isArray(error.errors)) return { issues: error.errors.map((issue) => [issue.line ?? null, issue.code, issue.path]) };
+  if (Array.isArray(error.errors)) return { issues: error.errors.map((issue) => [issue.line ?? null, issue.column ?? null, issue.code, issue.path, issue.message]) };
   return { error: error.code ?? String(error) };
 }
 

@@ -45,12 +45,13 @@ FILES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("cases/07-numeric-source-ids/float-ids.jsonl", "id", {}),
     ("read/multiline.csv", "id", {}),
     ("read/examples.json", "id", {}),
+    ("read/stray-text.jsonl", "id", {}),
     ("cases/03-csv-ragged-rows/row-too-short.csv", "id", {"output_keys": ["output.answer"], "format": "csv"}),
 ]
 
 
 def refusal(error: groundset.ExampleError) -> dict[str, Any]:
-    return {"issues": [[issue.line, issue.code, issue.path] for issue in error.errors]}
+    return {"issues": [[issue.line, issue.column, issue.code, issue.path, issue.message] for issue in error.errors]}
 
 
 def cli(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,14 +70,19 @@ def cli_options(key: str | None, options: dict[str, Any]) -> list[str]:
 
 
 def cli_refusal(done: subprocess.CompletedProcess[str], file: Path) -> dict[str, Any]:
-    """The CLI's ``FILE:LINE: CODE at PATH ...`` lines as issues."""
+    """The CLI's ``FILE:LINE[:COLUMN]: CODE at PATH [source id ID]: message`` lines as issues."""
     assert done.returncode == 1, done.stderr
     issues = []
     for line in done.stderr.splitlines():
         if line.startswith(f"{file}:"):
-            number, rest = line[len(f"{file}:") :].split(": ", 1)
+            location, rest = line[len(f"{file}:") :].split(": ", 1)
+            number, _, column = location.partition(":")
             code, rest = rest.split(" at ", 1)
-            issues.append([int(number), code, rest.split(":", 1)[0].split(" [source id", 1)[0]])
+            where, message = rest.split(": ", 1)
+            path = where.split(" [source id", 1)[0]
+            for part in ("input", "output", "metadata"):  # the CLI names its options, the SDKs' keys
+                message = message.replace(f"(named in --{part}-keys)", f"(named in {part}_keys)")
+            issues.append([int(number), int(column) if column else None, code, path, message])
     return {"issues": issues}
 
 
@@ -171,7 +177,7 @@ def test_files_and_source_ids_agree_across_languages(server: Any, tmp_path: Path
         cli_answer = (
             {"sourceId": done.stdout.split("\t")[0]}
             if done.returncode == 0
-            else {"error": cli_refusal(done, line_file)["issues"][0][1]}
+            else {"error": cli_refusal(done, line_file)["issues"][0][2]}
         )
         value = json.loads(text)
         spelled = python_answer.get("sourceId")

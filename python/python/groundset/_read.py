@@ -123,8 +123,18 @@ def read_checked(
 
 
 def _issue(line: int, index: int, source_id: str | None, error: HashError) -> RecordIssue:
+    # The column of a JSON syntax error inside the record's line, as the TypeScript SDK gives it:
+    # a CSV cell's error is located in its message (at column 1), other codes at their object.
+    located = error.code == "invalid_json" and error.line == line and (error.column or 0) > 1
+    column = error.column if located else None
     return RecordIssue(
-        row=index, code=error.code, path=error.path, message=error.reason, line=line, source_id=source_id
+        row=index,
+        code=error.code,
+        path=error.path,
+        message=error.reason,
+        line=line,
+        source_id=source_id,
+        column=column,
     )
 
 

@@ -328,7 +328,7 @@ def _keys(values: list[str] | None) -> list[str] | None:
 
 
 def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: bool) -> NoReturn:
-    """Every bad record on its own line, ``FILE:LINE: CODE at PATH [source id ID]: message``,
+    """Every bad record on its own line, ``FILE:LINE[:COLUMN]: CODE at PATH [source id ID]: message``,
     then ``... and N more`` and the CLI's option names for the fixes the messages name; exit status 1."""
     issues = [dataclasses.replace(issue, message=_option_names(issue.message)) for issue in error.errors]
     lines = [issue.describe(file) for issue in issues]

@@ -58,6 +58,8 @@ class RecordIssue:
         source_id: the record's source id when it has a valid one, else ``None``.
         schema_path: ``schema_violation``: the JSON Pointer of the failing keyword in the
             dataset's schema document (``/input/properties/question/type``), else ``None``.
+        column: the 1-based column (character, not byte) on ``line`` where the reader found
+            the problem (a JSON syntax error), else ``None``.
     """
 
     row: int
@@ -67,10 +69,13 @@ class RecordIssue:
     line: int | None = None
     source_id: str | None = None
     schema_path: str | None = None
+    column: int | None = None
 
     def describe(self, file: object = None) -> str:
-        """``FILE:LINE: CODE at PATH [source id ID]: message`` (``row N:`` without a line)."""
+        """``FILE:LINE[:COLUMN]: CODE at PATH [source id ID]: message`` (``row N:`` without a line)."""
         where = f"{file}:{self.line}" if file is not None and self.line is not None else f"row {self.row}"
+        if file is not None and self.line is not None and self.column is not None:
+            where += f":{self.column}"
         known = f" [source id {self.source_id}]" if self.source_id is not None else ""
         return f"{where}: {self.code} at {self.path}{known}: {self.message}"
 
