@@ -127,3 +127,27 @@ def test_refusals_name_the_cli_flags(run: Any, client: groundset.Client, tmp_pat
     assert violated.exit_code == 1
     assert "(pass --force to set it anyway)" in plain(violated.output) and "force: true" not in violated.output
     assert run("schema", unique_name, "--input", str(schema), "--force").exit_code == 0
+
+
+def test_a_database_gone_under_the_server_is_printed_as_the_servers_503(tmp_path: Path) -> None:
+    """The server answers 503 database_unavailable naming the cause (its SQLite file deleted);
+    the CLI, after its retries, prints that problem in one line and exits 1."""
+    from typer.testing import CliRunner
+
+    from conftest import ServerProcess
+    from groundset.cli import app
+
+    server = ServerProcess(tmp_path)
+    server.start()
+    try:
+        database = server.database_path
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        done = CliRunner().invoke(app, ["--base-url", server.base_url, "datasets"])
+    finally:
+        server.stop()
+    assert done.exit_code == 1
+    assert done.stderr.startswith(
+        "error: 503 database_unavailable: the SQLite database file cannot be opened (unable to open database file)"
+    ), done.stderr
+    assert "Traceback" not in done.output
