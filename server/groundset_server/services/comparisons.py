@@ -34,10 +34,10 @@ Two computations give the same answer. Where each side ran once on every example
 version (the common case), the database compares the examples (:func:`_compute_in_database`:
 one statement, in two halves on two connections from 20,000 examples; each side's counts,
 costs and evaluators' names from its ``experiment_costs`` row where that is current, else
-computed alongside and stored, :mod:`~groundset_server.services.costs`) and this process reads a few integers per example and the scores its means take;
-a page reads its own examples' runs and evaluations. Otherwise (repetitions, partial runs,
-scores beyond ±1e300 or within 1e-280 of 0) each side is read per example and compared here
-(:func:`_compute_full`).
+computed alongside and stored, :mod:`~groundset_server.services.costs`) and this process
+reads a few integers per example and the scores its means take; a page reads its own
+examples' runs and evaluations. Otherwise (repetitions, partial runs, scores beyond ±1e300
+or within 1e-280 of 0) each side is read per example and compared here (:func:`_compute_full`).
 """
 
 from __future__ import annotations
