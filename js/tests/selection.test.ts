@@ -7,7 +7,9 @@ import {
   type Example,
   listExperiments,
   loadExperiment,
+  type MetadataCondition,
   runExperiment,
+  type Selection,
   type UpsertResult,
   upsertDataset,
   ValidationError,
@@ -77,14 +79,18 @@ describe("runExperiment({ selection })", () => {
     });
     expect(byIds.selection).toEqual({ sourceIds: ["a", "d"] });
     expect(byIds.summaryTable().split("\n")[2]).toBe("selection: 2 source ids");
+    // The exported types name what `selection` takes and what an experiment holds.
+    const english: MetadataCondition = { eq: "en" };
+    const selection: Selection = { metadata: { level: { in: [1.5, true] }, lang: english } };
     const byMetadata = await runExperiment({
       client,
       dataset: synced,
       task: asking().task,
-      selection: { metadata: { level: { in: [1.5, true] }, lang: { eq: "en" } } },
+      selection,
       printSummary: false,
     });
-    expect(byMetadata.selection).toEqual({ metadata: { lang: { eq: "en" }, level: { in: [1.5, true] } } });
+    const stored: Selection | null = byMetadata.selection;
+    expect(stored).toEqual({ metadata: { lang: { eq: "en" }, level: { in: [1.5, true] } } });
     expect(byMetadata.summaryTable().split("\n")[2]).toBe('selection: metadata lang eq "en" and level in [1.5,true]');
     const whole = await runExperiment({ client, dataset: synced, task: asking().task, printSummary: false });
     expect(whole.selection).toBeNull();

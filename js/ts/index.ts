@@ -85,5 +85,6 @@ export {
 } from "./limits.js";
 export type { ExampleRecord, RecordOptions } from "./records.js";
 export { type DatasetSchema, deleteSchema, getSchema, setSchema } from "./schemas.js";
+export type { MetadataCondition, Selection } from "./selections.js";
 export { type ExperimentRef, type ExperimentSelector, listExperiments } from "./selectors.js";
 export { deleteTag, listTags, type Tag, type TagEvent, tagHistory, tagVersion } from "./tags.js";

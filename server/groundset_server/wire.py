@@ -113,6 +113,10 @@ def parse_header(header: Any, with_content: bool) -> Header:
             "invalid_selector",
             f"`dataset.name` must be a non-empty string of at most {MAX_SOURCE_ID} characters",
         )
+    if name is not None and name.isspace():
+        # A name of blanks alone is invisible in every listing and cannot be told apart from
+        # another of a different count of them; a dataset made so before stays reachable by id.
+        raise Problem(422, "invalid_selector", f"`dataset.name` must not be only whitespace, not {name!r}")
     if id_ is not None and not isinstance(id_, str):
         raise Problem(422, "invalid_selector", "`dataset.id` must be a string")
     mode = header.get("mode", "merge")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from groundset_server.experiment_schemas import MAX_REPETITIONS
@@ -48,6 +49,18 @@ def test_a_name_too_long_is_counted_in_characters(sqlite_client: TestClient) -> 
     body = {"dataset": {"name": "é" * 513}, "examples": []}
     found = assert_problem(sqlite_client.post("/v1/datasets/upsert", json=body), 422, "invalid_selector")
     assert found["detail"] == "`dataset.name` must be a non-empty string of at most 512 characters"
+
+
+@pytest.mark.parametrize("name", [" ", "\t\n", "\u3000"])
+def test_a_name_of_whitespace_alone_is_refused(sqlite_client: TestClient, name: str) -> None:
+    for route in ("/v1/datasets/upsert", "/v1/datasets/upsert/plan"):
+        body = {"dataset": {"name": name}, "examples": []}
+        found = assert_problem(sqlite_client.post(route, json=body), 422, "invalid_selector")
+        assert found["detail"] == f"`dataset.name` must not be only whitespace, not {name!r}"
+    assert sqlite_client.get("/v1/datasets").json()["data"] == []
+    # Blanks around a visible name are kept: the name is stored as sent.
+    body = {"dataset": {"name": " qa "}, "examples": []}
+    assert sqlite_client.post("/v1/datasets/upsert", json=body).status_code == 200
 
 
 def test_an_invalid_request_names_its_first_error(sqlite_client: TestClient) -> None:
