@@ -149,9 +149,7 @@ def test_start_up_failures_are_one_line(pg_cluster: Cluster, tmp_path: Path) -> 
         "groundset-server: --workers 2 needs PostgreSQL: SQLite takes one writer at a time, "
         "so serve it with one process"
     )
-    assert (
-        _one_line_refusal(_run("serve", "--workers", "0")) == "groundset-server: --workers 0: give 1 or more"
-    )
+    assert _one_line_refusal(_run("serve", "--workers", "0")) == "groundset-server: --workers 0: give 1 to 64"
 
 
 def test_workers_share_the_port_and_the_database(pg_cluster: Cluster, tmp_path: Path) -> None:
