@@ -24,14 +24,18 @@ def core_codes() -> set[str]:
 
 
 def sdk_codes() -> set[str]:
-    """The codes the SDKs give a record themselves (Python's RecordIssue and ExampleError,
-    TypeScript's Refusal)."""
+    """The codes the SDKs give a record themselves: Python's RecordIssue and ExampleError, and
+    the issues its core's ``prepare_examples`` records (core/src); TypeScript's Refusal and the
+    issues ``prepareExamples`` adds."""
     codes: set[str] = set()
     issue = re.compile(r'(?:RecordIssue|ExampleError)\((?:[^()]|\([^()]*\))*?code="([a-z_]+)"')
     for path in sorted((ROOT / "python/python/groundset").glob("*.py")):
         codes |= set(issue.findall(path.read_text(encoding="utf-8")))
+    for path in sorted((ROOT / "core/src").glob("*.rs")):
+        codes |= set(re.findall(r'\(\w+, "([a-z_]+)"\.into\(\)', path.read_text(encoding="utf-8")))
     for path in sorted((ROOT / "js/ts").glob("*.ts")):
-        codes |= set(re.findall(r'new Refusal\("([a-z_]+)"', path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'(?:new Refusal\(|issues\.add\(\w+, )"([a-z_]+)"', text))
     return codes
 
 
