@@ -70,6 +70,9 @@ test("Tab reaches the links and Enter follows them", async ({ page, api }) => {
   expect(focused, "Tab never reached the dataset's link").toBe(dataset.name);
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(`/datasets/${dataset.id}`);
+  // The URL changes before the router's transition renders the new page: until the dataset's own
+  // heading shows, Tab could still land on the old page's links, which vanish under the Enter.
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(dataset.name);
   await settled(page);
 
   // On the dataset's page, onwards to a version's examples by keyboard only.
