@@ -23,6 +23,7 @@ from groundset_server.retry import RetryMiddleware
 from groundset_server.routers import datasets, experiments, exports, health, schemas, tags, upserts
 from groundset_server.routers.common import problem_response
 from groundset_server.schemas import Problem as ProblemModel
+from groundset_server.services.costs import Refresher
 from groundset_server.services.errors import DomainError
 from groundset_server.services.plans import PlanStore
 from groundset_server.ui import ui_response
@@ -43,15 +44,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrating.dispose()
     engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout, create=False)
     checkpointer = wal_checkpointer(engine)
+    refresher = Refresher(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # SQLite's WAL checkpointed off the request path while the app serves.
+        # SQLite's WAL checkpointed off the request path while the app serves, and experiments'
+        # costs stored after their writes.
         if checkpointer is not None:
             checkpointer.start()
+        refresher.start()
         try:
             yield
         finally:
+            refresher.stop()
             if checkpointer is not None:
                 checkpointer.stop()
 
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.refresher = refresher
     app.state.plans = PlanStore(settings.plan_ttl_seconds, settings.plan_max_count, settings.plan_max_bytes)
 
     @app.exception_handler(Problem)

@@ -6,6 +6,7 @@ an evaluation replaced and a reuse each make the next read compute them again.""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import orjson
@@ -38,7 +39,6 @@ def kept(summary: dict[str, Any]) -> dict[str, Any]:
 def no_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reads alone store the rows here (but in the refresher's test): a refresh after the
     writes would store them at a time the test does not choose."""
-    costs.refresher.settle(60)
     monkeypatch.setattr(costs, "REFRESH_AFTER_SECONDS", None)
 
 
@@ -351,7 +351,8 @@ def test_writes_are_followed_by_a_refresh_once_none_is_in_progress(
     head = create(client, dataset_id, name="run", task_version="t1")
     response = client.post(f"/v1/experiments/{head['id']}/reuse", json={"base": base["id"]})
     assert response.status_code == 200, response.text
-    assert costs.refresher.settle(60)
+    refresher: costs.Refresher = client.app.state.refresher  # type: ignore[attr-defined]
+    assert refresher.settle(60)
     rows = {experiment_id: stored(client, experiment_id) for experiment_id in (base["id"], head["id"])}
     forget()
     for experiment_id, row in rows.items():
@@ -363,10 +364,45 @@ def test_writes_are_followed_by_a_refresh_once_none_is_in_progress(
     engine = engine_of(client)
     with engine.begin() as conn:
         conn.execute(sa.delete(experiment_costs))
-    with costs.refresher.writing(engine, int(base["id"])):
-        with costs.refresher.writing(engine, int(base["id"])):
+    with refresher.writing(int(base["id"])):
+        with refresher.writing(int(base["id"])):
             pass
-        assert not costs.refresher.settle(0.5)
+        assert not refresher.settle(0.5)
         assert stored(client, base["id"]) is None
-    assert costs.refresher.settle(60)
+    assert refresher.settle(60)
     assert stored(client, base["id"]) == rows[base["id"]]
+
+
+def refresh_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "costs-refresh"]
+
+
+def test_each_app_has_its_own_refresher_while_it_serves(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two apps in one process: each refreshes with its own thread and its own engine, from its
+    start to its shutdown, and a write in progress in one holds back no refresh of the other."""
+    monkeypatch.setattr(costs, "REFRESH_AFTER_SECONDS", 0.05)
+    before = refresh_threads()
+    first, second = (create_app(Settings(database_url=database_url, api_key=None)) for _ in "12")
+    mine: costs.Refresher = first.state.refresher
+    other: costs.Refresher = second.state.refresher
+    assert mine is not other
+    assert mine.engine is first.state.engine and other.engine is second.state.engine
+    assert not mine.running and not other.running
+    with TestClient(first) as client, TestClient(second):
+        assert mine.running and other.running
+        assert len(refresh_threads()) == len(before) + 2
+        v1 = upsert(client, [example(s, {"q": s}) for s in SOURCES])
+        found = examples_at(client, v1["dataset_id"])
+        experiment = create(client, v1["dataset_id"], name="run", task_version="t1")
+        with other.writing(int(experiment["id"])):
+            runs = [{"example_id": found[s]["id"], "output": s, "latency_ms": 2.0} for s in SOURCES]
+            assert post_runs(client, experiment["id"], runs).status_code == 201
+            assert mine.settle(60)
+            row = stored(client, experiment["id"])
+        assert row is not None and row[0] == revision(client, experiment["id"])
+    assert not mine.running and not other.running
+    assert refresh_threads() == before
+    for app in (first, second):
+        app.state.engine.dispose()

@@ -160,7 +160,9 @@ def add_runs(request: Request, experiment_id: str, body: RunBatch) -> dict[str, 
     422 if a run names an example outside the experiment's version; 409 `run_exists` if an
     (example, repetition) of the batch already has a successful run (nothing is stored); a run
     that errored is replaced by the new one."""
-    return experiments.add_runs(engine_of(request), experiment_id, body.runs)
+    return experiments.add_runs(
+        engine_of(request), experiment_id, body.runs, refresher=request.app.state.refresher
+    )
 
 
 @router.post("/experiments/{experiment_id}/reuse", response_model=ReuseResult)
@@ -180,7 +182,9 @@ def reuse_results(request: Request, experiment_id: str, body: ReuseRequest) -> R
     `experiment_not_found`; 422 `reuse_from_itself` (the base is the head),
     `experiments_on_different_datasets`, `task_version_required` (the head has no task_version)."""
     # Written as the service gives it: the page's example content is stored JSON text spliced in.
-    return json_response(reuse.reuse(engine_of(request), experiment_id, body))
+    return json_response(
+        reuse.reuse(engine_of(request), experiment_id, body, refresher=request.app.state.refresher)
+    )
 
 
 @router.get("/experiments/{experiment_id}/runs", response_model=RunPage)
@@ -246,7 +250,9 @@ def list_runs(
 def upsert_evaluations(request: Request, experiment_id: str, body: EvaluationBatch) -> dict[str, Any]:
     """Store a batch of evaluations of the experiment's runs; one of the same (run, name)
     replaces the stored one."""
-    return experiments.upsert_evaluations(engine_of(request), experiment_id, body.evaluations)
+    return experiments.upsert_evaluations(
+        engine_of(request), experiment_id, body.evaluations, refresher=request.app.state.refresher
+    )
 
 
 @router.get("/experiments/{experiment_id}/incomplete", response_model=IncompletePage)

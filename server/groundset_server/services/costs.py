@@ -383,41 +383,65 @@ comparison finds them stored. None: never (each read computes them where stale).
 
 
 class Refresher:
-    """Computes and stores experiments' :class:`Tallies` (:func:`kept_tallies`) after writes
-    to their runs or evaluations (:meth:`writing`), :data:`REFRESH_AFTER_SECONDS` after the last
-    one when no write of this process to that experiment is in progress, one experiment at a
-    time in a daemon thread started at the first write. Best effort: a failure is logged and
-    the next read computes them."""
+    """Computes and stores the :class:`Tallies` (:func:`kept_tallies`) of experiments of one
+    app's ``engine`` after writes to their runs or evaluations (:meth:`writing`),
+    :data:`REFRESH_AFTER_SECONDS` after the last one when no write of this app to that
+    experiment is in progress, one experiment at a time in a daemon thread that runs from
+    :meth:`start` to :meth:`stop` (the app's lifespan: ``app.state.refresher``). Best effort:
+    a failure is logged, and what is due when stopped or never started is dropped; the next
+    read computes them."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
         self._changed = threading.Condition()
-        self._due: dict[tuple[sa.Engine, int], float] = {}
-        self._writing: dict[tuple[sa.Engine, int], int] = {}
+        self._due: dict[int, float] = {}
+        self._writing: dict[int, int] = {}
         self._working = False
+        self._stopping = False
         self._thread: threading.Thread | None = None
 
+    def start(self) -> None:
+        """Start the thread (again after :meth:`stop`); nothing if it runs."""
+        with self._changed:
+            if self._thread is not None:
+                return
+            self._stopping = False
+            self._thread = threading.Thread(target=self._run, name="costs-refresh", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread once the refresh in progress, if any, is done; what is due is dropped."""
+        with self._changed:
+            thread, self._thread = self._thread, None
+            self._stopping = True
+            self._due.clear()
+            self._changed.notify_all()
+        if thread is not None:
+            thread.join()
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     @contextmanager
-    def writing(self, engine: sa.Engine, experiment_id: int) -> Iterator[None]:
+    def writing(self, experiment_id: int) -> Iterator[None]:
         """Around a write to the experiment's runs or evaluations (its transaction inside):
         nothing is refreshed while it is in progress, and once it has committed the experiment
         is due :data:`REFRESH_AFTER_SECONDS` later."""
-        key = (engine, experiment_id)
         with self._changed:
-            self._writing[key] = self._writing.get(key, 0) + 1
+            self._writing[experiment_id] = self._writing.get(experiment_id, 0) + 1
         committed = False
         try:
             yield
             committed = True
         finally:
             with self._changed:
-                left = self._writing.pop(key, 1) - 1
+                left = self._writing.pop(experiment_id, 1) - 1
                 if left:
-                    self._writing[key] = left
-                if committed and REFRESH_AFTER_SECONDS is not None:
-                    self._due[key] = time.monotonic() + REFRESH_AFTER_SECONDS
-                    if self._thread is None:
-                        self._thread = threading.Thread(target=self._run, name="costs-refresh", daemon=True)
-                        self._thread.start()
+                    self._writing[experiment_id] = left
+                if committed and REFRESH_AFTER_SECONDS is not None and self._thread is not None:
+                    self._due[experiment_id] = time.monotonic() + REFRESH_AFTER_SECONDS
                 self._changed.notify_all()
 
     def settle(self, timeout: float) -> bool:
@@ -432,13 +456,14 @@ class Refresher:
                 self._changed.wait(left)
         return True
 
-    def _next(self) -> tuple[sa.Engine, int]:
+    def _next(self) -> int | None:
+        """The next experiment due, once due; None when stopping."""
         with self._changed:
-            while True:
+            while not self._stopping:
                 now = time.monotonic()
                 ready = [(at, key) for key, at in self._due.items() if key not in self._writing]
                 if ready:
-                    at, key = min(ready, key=lambda item: item[0])
+                    at, key = min(ready)
                     if at <= now:
                         del self._due[key]
                         self._working = True
@@ -446,12 +471,12 @@ class Refresher:
                     self._changed.wait(at - now)
                 else:
                     self._changed.wait()
+            return None
 
     def _run(self) -> None:
-        while True:
-            engine, experiment_id = self._next()
+        while (experiment_id := self._next()) is not None:
             try:
-                with read_transaction(engine) as conn:
+                with read_transaction(self.engine) as conn:
                     of_it = experiments.c.id == experiment_id
                     row = conn.execute(sa.select(experiments).where(of_it)).first()
                     if row is not None:
@@ -462,7 +487,3 @@ class Refresher:
                 with self._changed:
                     self._working = False
                     self._changed.notify_all()
-
-
-refresher = Refresher()
-"""This process's :class:`Refresher`."""

@@ -33,7 +33,7 @@ from groundset_server.experiment_schemas import (
 from groundset_server.problems import MAX_LISTED
 from groundset_server.services import selections
 from groundset_server.services.cache import Kept
-from groundset_server.services.costs import kept_tallies, refresher
+from groundset_server.services.costs import Refresher, kept_tallies
 from groundset_server.services.errors import Conflict, Invalid, NotFound
 from groundset_server.services.queries import (
     EXAMPLE_COLUMNS,
@@ -377,13 +377,15 @@ def _refuse_outside(
         )
 
 
-def add_runs(engine: sa.Engine, experiment_id: str, batch: list[RunCreate]) -> dict[str, Any]:
+def add_runs(
+    engine: sa.Engine, experiment_id: str, batch: list[RunCreate], *, refresher: Refresher
+) -> dict[str, Any]:
     outputs = [
         None if run.output is None else canonical_text(run.output, f"$.runs[{index}].output")
         for index, run in enumerate(batch)
     ]
     with (
-        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        refresher.writing(parse_id(experiment_id, "experiment")),
         write_transaction(engine) as conn,
     ):
         experiment = experiment_row(conn, experiment_id, lock=True)
@@ -584,7 +586,7 @@ def list_runs(
 
 
 def upsert_evaluations(
-    engine: sa.Engine, experiment_id: str, batch: list[EvaluationCreate]
+    engine: sa.Engine, experiment_id: str, batch: list[EvaluationCreate], *, refresher: Refresher
 ) -> dict[str, Any]:
     """Store each evaluation, replacing the one of the same run and name if there is one."""
     run_ids = [parse_id(evaluation.run_id, "run") for evaluation in batch]
@@ -603,7 +605,7 @@ def upsert_evaluations(
         for index, (run_id, evaluation) in enumerate(zip(run_ids, batch, strict=True))
     ]
     with (
-        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        refresher.writing(parse_id(experiment_id, "experiment")),
         write_transaction(engine) as conn,
     ):
         experiment = experiment_row(conn, experiment_id, lock=True)

@@ -39,7 +39,7 @@ from groundset_server.db.tables import experiment_runs as runs
 from groundset_server.db.tables import experiments
 from groundset_server.experiment_schemas import ReuseRequest
 from groundset_server.services import selections
-from groundset_server.services.costs import refresher
+from groundset_server.services.costs import Refresher
 from groundset_server.services.errors import Invalid
 from groundset_server.services.experiments import (
     INCOMPLETE_PAGE_SIZE,
@@ -258,7 +258,9 @@ def _to_rerun(
     return sorted(lacking)
 
 
-def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str, Any]:
+def reuse(
+    engine: sa.Engine, experiment_id: str, body: ReuseRequest, *, refresher: Refresher
+) -> dict[str, Any]:
     """Copy into the experiment ``experiment_id`` (the head) the base's results for unchanged
     content (schema ``ReuseResult``). 404 ``experiment_not_found`` (either); 422
     ``reuse_from_itself`` (the base is the head), ``experiments_on_different_datasets``,
@@ -268,7 +270,7 @@ def reuse(engine: sa.Engine, experiment_id: str, body: ReuseRequest) -> dict[str
     given = [(evaluator.name, evaluator.evaluator_version) for evaluator in body.evaluators]
     versioned = [(name, version) for name, version in given if version is not None]
     with (
-        refresher.writing(engine, parse_id(experiment_id, "experiment")),
+        refresher.writing(parse_id(experiment_id, "experiment")),
         write_transaction(engine, check_references=False) as conn,
     ):
         # The head's row lock serializes this with the batches posted to it.
