@@ -35,14 +35,14 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    if settings.run_migrations:
-        # The one engine that may make the SQLite file; the served one never makes it again.
-        migrating = make_engine(settings.database_url)
-        try:
-            run_migrations(migrating)
-        finally:
-            migrating.dispose()
+    # Opens an existing SQLite file only: one deleted under the server is not made again.
     engine = make_engine(settings.database_url, settings.pool_size, settings.pool_timeout, create=False)
+    if settings.run_migrations:
+        try:
+            run_migrations(engine, create=True)
+        except BaseException:
+            engine.dispose()
+            raise
     checkpointer = wal_checkpointer(engine)
     refresher = Refresher(engine)
 

@@ -5,13 +5,19 @@ goes away under a running server answers 503 ``database_unavailable``, never 500
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from groundset_server.app import create_app
+from groundset_server.config import Settings
+from groundset_server.db.engine import make_engine, run_migrations
 from tests.conftest import Server, example
 from tests.pg import free_port
 
@@ -160,3 +166,50 @@ def test_the_default_folder_is_made(tmp_path: Path) -> None:
     )
     assert f"made the folder {tmp_path}/a/b for the default database" in done.stderr
     assert (tmp_path / "a" / "b" / "groundset.db").exists()
+
+
+def test_create_app_migrates_with_the_engine_it_serves_with(database_url: str) -> None:
+    """One engine: the migrations run on the one the app serves with, which is all that connects
+    while the app is made."""
+    used: list[sa.Engine] = []
+
+    def connected(connection: sa.Connection) -> None:
+        used.append(connection.engine)
+
+    sa.event.listen(sa.Engine, "engine_connect", connected)
+    try:
+        app = create_app(Settings(database_url=database_url, api_key=None))
+    finally:
+        sa.event.remove(sa.Engine, "engine_connect", connected)
+    try:
+        assert used, "the migrations connected"
+        assert {id(engine) for engine in used} == {id(app.state.engine)}
+        with TestClient(app) as client:
+            assert client.get("/v1/datasets").status_code == 200
+    finally:
+        app.state.engine.dispose()
+
+
+def test_run_migrations_makes_a_missing_sqlite_file_only_when_told(tmp_path: Path) -> None:
+    """An engine that opens existing files only: ``run_migrations`` refuses a missing one and
+    makes nothing, unless ``create=True``; never a missing folder."""
+    path = tmp_path / "made.db"
+    engine = make_engine(f"sqlite:///{path}", create=False)
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
+            run_migrations(engine)
+        assert not path.exists()
+        before, after = run_migrations(engine, create=True)
+        assert before is None and after is not None
+        assert path.stat().st_size > 0
+        assert run_migrations(engine, create=True) == (after, after)
+    finally:
+        engine.dispose()
+    folder = tmp_path / "missing"
+    elsewhere = make_engine(f"sqlite:///{folder / 'made.db'}", create=False)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
+            run_migrations(elsewhere, create=True)
+        assert not folder.exists()
+    finally:
+        elsewhere.dispose()

@@ -285,9 +285,8 @@ class WalCheckpointer:
         return int(busy), int(frames), int(done)
 
 
-def wal_checkpointer(engine: sa.Engine) -> WalCheckpointer | None:
-    """A :class:`WalCheckpointer` for a SQLite engine on a file; None for PostgreSQL or a database
-    in memory."""
+def sqlite_path(engine: sa.Engine) -> str | None:
+    """The file of a SQLite engine on one; None for PostgreSQL or a database in memory."""
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
@@ -295,7 +294,14 @@ def wal_checkpointer(engine: sa.Engine) -> WalCheckpointer | None:
         return None
     if database.startswith("file:"):
         database = unquote(database.removeprefix("file:"))
-    return WalCheckpointer(engine, database)
+    return database
+
+
+def wal_checkpointer(engine: sa.Engine) -> WalCheckpointer | None:
+    """A :class:`WalCheckpointer` for a SQLite engine on a file; None for PostgreSQL or a database
+    in memory."""
+    path = sqlite_path(engine)
+    return None if path is None else WalCheckpointer(engine, path)
 
 
 MIGRATION_LOCK = 0x67726F756E64
@@ -328,9 +334,13 @@ def _known(scripts: ScriptDirectory, revisions: tuple[str, ...]) -> None:
             )
 
 
-def run_migrations(engine: sa.Engine, revision: str = "head") -> tuple[str | None, str | None]:
+def run_migrations(
+    engine: sa.Engine, revision: str = "head", *, create: bool = False
+) -> tuple[str | None, str | None]:
     """Upgrade the database to ``revision`` (Alembic's, ``head`` by default); the migrations
-    before and after, equal when there was nothing to do.
+    before and after, equal when there was nothing to do. ``create``: a SQLite file that does
+    not exist is made (empty, then migrated), for an engine that opens existing files only
+    (``make_engine(create=False)``); never its folder (``sqlite3.OperationalError``).
 
     Any number of processes may call it at once on one database: it runs under a lock that
     only one holds at a time (a transaction-scoped PostgreSQL advisory lock; SQLite's write lock,
@@ -339,6 +349,9 @@ def run_migrations(engine: sa.Engine, revision: str = "head") -> tuple[str | Non
     process killed midway leaves the database as it was. :class:`MigrationError` when the
     database is at a migration this code does not know."""
     config, scripts = _scripts()
+    path = sqlite_path(engine) if create else None
+    if path is not None:
+        sqlite3.connect(sqlite_uri(path, "rwc"), uri=True).close()
     with engine.connect().execution_options(immediate=True) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
