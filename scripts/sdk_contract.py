@@ -43,10 +43,15 @@ def python_value(name: str, value: Any) -> str:
 
 def python_type(name: str, value: Any) -> str:
     if isinstance(value, list):
-        return "frozenset[int]"
+        return f"frozenset[{element_type(value)}]"
     if name.endswith("_SECONDS") or isinstance(value, float):
         return "float"
     return type(value).__name__
+
+
+def element_type(values: list[Any]) -> str:
+    """``int`` or ``str``: the Python type of a list constant's items (all of one type)."""
+    return "str" if all(isinstance(value, str) for value in values) else "int"
 
 
 def python_module(contract: dict[str, Any]) -> str:
@@ -83,7 +88,8 @@ def typescript_module(contract: dict[str, Any]) -> str:
         lines += [f" * {line}" for line in textwrap.wrap(doc, WIDTH - 3)]
         lines += [" */"]
         if isinstance(value, list):
-            lines.append(f"export const {name}: ReadonlySet<number> = new Set([{', '.join(map(json.dumps, value))}]);")
+            kind = "string" if element_type(value) == "str" else "number"
+            lines.append(f"export const {name}: ReadonlySet<{kind}> = new Set([{', '.join(map(json.dumps, value))}]);")
         else:
             lines.append(f"export const {name} = {json.dumps(value)};")
     return "\n".join(lines) + "\n"

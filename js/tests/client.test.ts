@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import {
@@ -18,6 +19,7 @@ import {
 } from "groundset";
 import { afterAll, describe, expect, inject, test } from "vitest";
 import { recordingFetch, testClient, uniqueName } from "./api.js";
+import { startServer } from "./server.setup.js";
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -271,5 +273,25 @@ describe("connections", () => {
     }) as typeof fetch;
     await rejection(getDataset({ client: testClient({ fetch: notFound }), dataset: { datasetId: "424242" } }));
     expect(calls).toBe(1);
+  });
+
+  test("503 database_unavailable is raised after one request: a database gone is not retried", async () => {
+    const gone = await startServer();
+    try {
+      const database = gone.databaseUrl.slice("sqlite:///".length);
+      for (const suffix of ["", "-wal", "-shm"]) {
+        rmSync(`${database}${suffix}`, { force: true });
+      }
+      const { fetch: recording, sent } = recordingFetch();
+      const client = createClient({ baseUrl: gone.baseUrl, apiKey: inject("groundset").apiKey, fetch: recording });
+      const error = await rejection(listDatasets({ client }));
+      expect(error).toBeInstanceOf(APIError);
+      expect((error as APIError).status).toBe(503);
+      expect((error as APIError).code).toBe("database_unavailable");
+      expect((error as APIError).detail).toContain("the SQLite database file cannot be opened");
+      expect(sent).toHaveLength(1);
+    } finally {
+      await gone.stop();
+    }
   });
 });

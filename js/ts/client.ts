@@ -17,6 +17,7 @@ import {
   RETRIED_STATUSES,
   RETRY_AFTER_MAX_SECONDS,
   TIMEOUT_SECONDS,
+  UNRETRIED_CODES,
 } from "./constants.js";
 import { APIConnectionError, type APIError, APITimeoutError, errorFromResponse, GroundsetError } from "./errors.js";
 import type { paths } from "./generated/openapi.js";
@@ -143,6 +144,21 @@ class IdleTimer {
 }
 
 /** `response` with a body that touches `timer` at every chunk and stops it at the end. */
+/**
+ * Whether an answer of a retried status is raised at once: its problem code is one of
+ * `UNRETRIED_CODES` (503 `database_unavailable`: a database gone under the server is not back
+ * seconds later). Reads a copy of the body, so the answer can still be read or cancelled.
+ */
+async function unretried(response: Response): Promise<boolean> {
+  try {
+    const problem: unknown = await response.clone().json();
+    const code = typeof problem === "object" && problem !== null ? (problem as { code?: unknown }).code : undefined;
+    return typeof code === "string" && UNRETRIED_CODES.has(code);
+  } catch {
+    return false;
+  }
+}
+
 function watched(response: Response, timer: IdleTimer): Response {
   if (response.body === null) {
     timer.stop();
@@ -326,7 +342,7 @@ export class Client {
         }
         return watched(response, timer);
       }
-      if (RETRIED_STATUSES.has(response.status) && attempt < this.maxRetries) {
+      if (RETRIED_STATUSES.has(response.status) && attempt < this.maxRetries && !(await unretried(response))) {
         timer.stop();
         await response.body?.cancel();
         await delay(backoffMs(attempt + 1, response.headers.get("retry-after")));

@@ -18,14 +18,22 @@ export const DEFAULT_BASE_URL = "http://127.0.0.1:6060";
 export const TIMEOUT_SECONDS = 60;
 
 /**
- * Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included).
+ * Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included), but
+ * not after a 503 of unretried_codes.
  */
 export const MAX_RETRIES = 2;
 
 /**
- * The error answers worth another try: Too Many Requests and Service Unavailable.
+ * The error answers worth another try: Too Many Requests and Service Unavailable (but those of unretried_codes).
  */
 export const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * The problem codes of a retried status that are raised at once, without another try: database_unavailable, the
+ * server cannot use its database (its SQLite file deleted or replaced, its tables dropped, the connection to it
+ * lost or refused), which a retry seconds later does not mend; call again once the database is back.
+ */
+export const UNRETRIED_CODES: ReadonlySet<string> = new Set(["database_unavailable"]);
 
 /**
  * The wait before the first retry; doubled for each further one.

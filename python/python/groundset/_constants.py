@@ -20,6 +20,7 @@ __all__ = [
     "RETRIED_STATUSES",
     "RETRY_AFTER_MAX_SECONDS",
     "TIMEOUT_SECONDS",
+    "UNRETRIED_CODES",
 ]
 
 DEFAULT_BASE_URL: Final[str] = "http://127.0.0.1:6060"
@@ -31,10 +32,16 @@ the answer's headers or its next chunk. Not a bound on a whole request, so a lar
 moving is never cut; a server that stops answering is given up on after this long."""
 
 MAX_RETRIES: Final[int] = 2
-"""Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included)."""
+"""Further tries after a connection error, a timeout, 429 or 503 (every call is idempotent, upserts included), but
+not after a 503 of unretried_codes."""
 
 RETRIED_STATUSES: Final[frozenset[int]] = frozenset({429, 503})
-"""The error answers worth another try: Too Many Requests and Service Unavailable."""
+"""The error answers worth another try: Too Many Requests and Service Unavailable (but those of unretried_codes)."""
+
+UNRETRIED_CODES: Final[frozenset[str]] = frozenset({"database_unavailable"})
+"""The problem codes of a retried status that are raised at once, without another try: database_unavailable, the
+server cannot use its database (its SQLite file deleted or replaced, its tables dropped, the connection to it lost
+or refused), which a retry seconds later does not mend; call again once the database is back."""
 
 BACKOFF_BASE_SECONDS: Final[float] = 0.5
 """The wait before the first retry; doubled for each further one."""

@@ -27,6 +27,7 @@ from groundset._constants import (
     DEFAULT_BASE_URL,
     RETRIED_STATUSES,
     RETRY_AFTER_MAX_SECONDS,
+    UNRETRIED_CODES,
 )
 from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
 
@@ -170,8 +171,16 @@ def _version() -> str:
 
 
 def is_retried(response: httpx.Response) -> bool:
-    """Whether an answer is worth another try (429 Too Many Requests, 503 Unavailable)."""
-    return response.status_code in RETRIED_STATUSES
+    """Whether an answer (read) is worth another try: :data:`RETRIED_STATUSES` (429 Too Many
+    Requests, 503 Unavailable) unless its problem code is one of :data:`UNRETRIED_CODES` (503
+    ``database_unavailable``: a database gone under the server is not back seconds later)."""
+    if response.status_code not in RETRIED_STATUSES:
+        return False
+    try:
+        problem = response.json()
+    except ValueError:
+        return True
+    return not (isinstance(problem, dict) and problem.get("code") in UNRETRIED_CODES)
 
 
 def answer_of(call: Call, response: httpx.Response) -> Any:

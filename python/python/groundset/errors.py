@@ -291,7 +291,8 @@ class RateLimitError(APIError):
 
 
 class InternalServerError(APIError):
-    """5xx: the server failed (503 is retried with backoff before it is raised)."""
+    """5xx: the server failed (503 is retried with backoff before it is raised, but for
+    ``database_unavailable``)."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
