@@ -110,10 +110,11 @@ dataset_examples = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Keyed by (example_id, version_id) since migration 0016 on PostgreSQL; SQLite's table keeps
+# its rowid `id` column, which no code names.
 dataset_example_revisions = sa.Table(
     "dataset_example_revisions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
         "example_id", sa.Integer, sa.ForeignKey("dataset_examples.id", ondelete="CASCADE"), nullable=False
     ),
@@ -126,11 +127,8 @@ dataset_example_revisions = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=True),
     sa.Column("revision_kind", sa.String(6), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
-    sa.UniqueConstraint(
-        "example_id", "version_id", name="uq_dataset_example_revisions_example_id_version_id"
-    ),
+    sa.PrimaryKeyConstraint("example_id", "version_id", name="pk_dataset_example_revisions"),
     sa.Index("ix_dataset_example_revisions_version_id", "version_id"),
-    sqlite_autoincrement=True,
 )
 
 # Experiments: a task run on every example of one dataset version. Each run keeps the content hash
