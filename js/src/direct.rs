@@ -196,57 +196,131 @@ impl<'t> Writer<'t> {
 ///
 /// One pass converts and checks: text of mixed scripts (short ASCII runs between accented, CJK
 /// and emoji characters, the typical example) defeats the ASCII fast paths of a general
-/// converter, and a separate escape pass would read the bytes again. A string with a character
-/// to escape (rare) is written again by `write_json_string`.
+/// converter, and a separate escape pass would read the bytes again. Runs of 16 ASCII units
+/// that need no escape are checked and narrowed at once ([`ascii_run`]); the rest goes a unit
+/// at a time. A string with a character to escape (rare) is written again by
+/// `write_json_string`.
 fn write_utf16_string(units: &[u16], out: &mut Vec<u8>) -> Result<(), Unusual> {
     let start = out.len();
-    // At most 3 bytes per unit (a surrogate pair: 4 bytes for its 2 units), and the quotes.
+    // At most 3 bytes per unit (a surrogate pair: 4 bytes for its 2 units), and the quotes;
+    // a run's 16-byte store needs no more: its 16 units have room for 48.
     out.reserve(units.len() * 3 + 2);
     let at = out.as_mut_ptr();
     let mut length = start;
     let mut index = 0;
     // SAFETY: `length` stays within the capacity reserved above: the quote, then at most 3
-    // bytes per unit read; nothing else touches `out` until `set_len`.
+    // bytes per unit read (a run stores 16 bytes for 16 units it has yet to read); nothing
+    // else touches `out` until `set_len`.
     unsafe {
         *at.add(length) = b'"';
         length += 1;
-        while let Some(&unit) = units.get(index) {
-            index += 1;
-            if unit < 0x80 {
-                let byte = unit as u8;
-                if byte < 0x20 || byte == b'"' || byte == b'\\' {
-                    let text = String::from_utf16(units).map_err(|_| Unusual)?;
-                    out.truncate(start);
-                    write_json_string(&text, out);
-                    return Ok(());
+        loop {
+            let ascii = ascii_run(&units[index..], at.add(length));
+            index += ascii;
+            length += ascii;
+            // A unit at a time up to the next ASCII unit that may start a run.
+            let mut wide = false;
+            while let Some(&unit) = units.get(index) {
+                if unit < 0x80 {
+                    if wide && units.len() - index >= RUN {
+                        break;
+                    }
+                    let byte = unit as u8;
+                    if byte < 0x20 || byte == b'"' || byte == b'\\' {
+                        let text = String::from_utf16(units).map_err(|_| Unusual)?;
+                        out.truncate(start);
+                        write_json_string(&text, out);
+                        return Ok(());
+                    }
+                    *at.add(length) = byte;
+                    length += 1;
+                    index += 1;
+                    continue;
                 }
-                *at.add(length) = byte;
-                length += 1;
-            } else if unit < 0x800 {
-                *at.add(length) = 0xC0 | (unit >> 6) as u8;
-                *at.add(length + 1) = 0x80 | (unit & 0x3F) as u8;
-                length += 2;
-            } else if (0xD800..0xE000).contains(&unit) {
-                let low = units.get(index).copied().unwrap_or(0);
-                if unit >= 0xDC00 || !(0xDC00..0xE000).contains(&low) {
-                    return Err(Unusual);
-                }
+                wide = true;
                 index += 1;
-                let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                *at.add(length) = 0xF0 | (code >> 18) as u8;
-                *at.add(length + 1) = 0x80 | ((code >> 12) & 0x3F) as u8;
-                *at.add(length + 2) = 0x80 | ((code >> 6) & 0x3F) as u8;
-                *at.add(length + 3) = 0x80 | (code & 0x3F) as u8;
-                length += 4;
-            } else {
-                *at.add(length) = 0xE0 | (unit >> 12) as u8;
-                *at.add(length + 1) = 0x80 | ((unit >> 6) & 0x3F) as u8;
-                *at.add(length + 2) = 0x80 | (unit & 0x3F) as u8;
-                length += 3;
+                if unit < 0x800 {
+                    *at.add(length) = 0xC0 | (unit >> 6) as u8;
+                    *at.add(length + 1) = 0x80 | (unit & 0x3F) as u8;
+                    length += 2;
+                } else if (0xD800..0xE000).contains(&unit) {
+                    let low = units.get(index).copied().unwrap_or(0);
+                    if unit >= 0xDC00 || !(0xDC00..0xE000).contains(&low) {
+                        return Err(Unusual);
+                    }
+                    index += 1;
+                    let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    *at.add(length) = 0xF0 | (code >> 18) as u8;
+                    *at.add(length + 1) = 0x80 | ((code >> 12) & 0x3F) as u8;
+                    *at.add(length + 2) = 0x80 | ((code >> 6) & 0x3F) as u8;
+                    *at.add(length + 3) = 0x80 | (code & 0x3F) as u8;
+                    length += 4;
+                } else {
+                    *at.add(length) = 0xE0 | (unit >> 12) as u8;
+                    *at.add(length + 1) = 0x80 | ((unit >> 6) & 0x3F) as u8;
+                    *at.add(length + 2) = 0x80 | (unit & 0x3F) as u8;
+                    length += 3;
+                }
+            }
+            if index == units.len() {
+                break;
             }
         }
         *at.add(length) = b'"';
         out.set_len(length + 1);
     }
     Ok(())
+}
+
+/// The units [`ascii_run`] checks at once.
+const RUN: usize = 16;
+
+/// How many of the leading `units` are ASCII that JSON writes as it is (no control character,
+/// quote or backslash), counted 16 at a time while whole blocks are; their bytes are at `at`.
+///
+/// # Safety
+/// `at` has room for `units.len()` bytes, rounded down to a multiple of 16.
+#[cfg(target_arch = "x86_64")]
+unsafe fn ascii_run(units: &[u16], at: *mut u8) -> usize {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_packus_epi16,
+        _mm_set1_epi8, _mm_storeu_si128,
+    };
+    let mut done = 0;
+    // SAFETY: SSE2 is part of x86_64; the loads read 16 units within `units`, the store
+    // writes 16 bytes within the room the caller vouches for.
+    unsafe {
+        let (space, quote, backslash) = (
+            _mm_set1_epi8(0x20),
+            _mm_set1_epi8(b'"' as i8),
+            _mm_set1_epi8(b'\\' as i8),
+        );
+        while units.len() - done >= RUN {
+            let from = units.as_ptr().add(done);
+            // Unsigned saturation: a unit above 0xFF becomes 0xFF, one from 0x8000 up 0;
+            // so a byte is an ASCII character only where its unit is.
+            let bytes = _mm_packus_epi16(_mm_loadu_si128(from.cast()), _mm_loadu_si128(from.add(8).cast()));
+            // Signed, so that bytes from 0x80 up are below the space too.
+            let unusual = _mm_or_si128(
+                _mm_cmplt_epi8(bytes, space),
+                _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+            );
+            _mm_storeu_si128(at.add(done).cast(), bytes);
+            let mask = _mm_movemask_epi8(unusual) as u32;
+            if mask != 0 {
+                return done + mask.trailing_zeros() as usize;
+            }
+            done += RUN;
+        }
+    }
+    done
+}
+
+/// Elsewhere, the unit-at-a-time loop of [`write_utf16_string`] does it all.
+///
+/// # Safety
+/// Nothing to uphold: it writes nothing.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn ascii_run(_units: &[u16], _at: *mut u8) -> usize {
+    0
 }

@@ -166,6 +166,32 @@ describe("the core's tape writer", () => {
     }
   });
 
+  test("ASCII checked sixteen units at a time: an odd unit at every place of three blocks", () => {
+    // Units above 0xFF whose low byte is ASCII ("\u0141" is 0x41 'A' below, "\u0122" a quote),
+    // the first unit that narrows to zero (U+8000), and surrogates, besides the edges above.
+    const odds = ['"', "\\", "\u0000", "\u001f", "\u007f", "\u0080", "\u00ff", "\u0100", "\u0141", "\u0122"];
+    odds.push("\u015c", "\u8000", "\uff41", "é", "量", "😀", "\ud83d", "\ude00", "\n", " ", "~");
+    const ascii = "The quick brown fox jumps over the lazy dog, 0123456789!";
+    for (const odd of odds) {
+      const lone = odd.length === 1 && odd >= "\ud800" && odd <= "\udfff";
+      for (let at = 0; at <= 48; at++) {
+        // One odd unit, then again after a wide character with a run's worth of ASCII left.
+        for (const text of [`${ascii.slice(0, at)}${odd}${ascii.slice(at)}`, `${ascii.slice(0, at)}量${odd}${ascii}`]) {
+          const example = { input: { text } };
+          if (!lone) {
+            expect(exampleHash(example)).toBe(sha256(exampleCanonical(example)));
+          } else {
+            expectHashError(() => exampleHash(example), "lone_surrogate", "$.input.text");
+          }
+        }
+      }
+    }
+    for (let length = 0; length <= 40; length++) {
+      const text = `é${ascii.slice(0, length)}`;
+      expect(exampleHash({ input: { text } })).toBe(sha256(exampleCanonical({ input: { text } })));
+    }
+  });
+
   test("a string with a character to escape, long and short", () => {
     for (const text of ['"', "\\", "\n", "\u0001", `${"é".repeat(1000)}"${"量".repeat(1000)}`, "a\u001fb"]) {
       expect(exampleHash({ input: { text } })).toBe(sha256(exampleCanonical({ input: { text } })));
