@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument(
             "--database-url",
             default=None,
-            help="SQLAlchemy URL; default GROUNDSET_DATABASE_URL or a SQLite file under "
+            help="SQLAlchemy URL, or a SQLite file's path (taken as it is, a ? or # in it "
+            "included); default GROUNDSET_DATABASE_URL (the same forms) or a SQLite file under "
             "GROUNDSET_WORKING_DIR",
         )
         command.add_argument(
@@ -121,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
         return _refuse(
             f"{_shown(url)} (from {source}) is not a database URL the server can use: give "
-            "sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host:port/name"
+            "a SQLite file's path, sqlite:///relative.db, sqlite:////absolute/path.db or "
+            "postgresql://user@host:port/name"
         )
     except (sa.exc.SQLAlchemyError, OSError, CommandError, RuntimeError) as error:
         cause = getattr(error, "orig", None) or error

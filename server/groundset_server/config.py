@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
 from pydantic import ByteSize, TypeAdapter
 
 UI_DIST = Path(__file__).parent / "ui_dist"
@@ -22,7 +24,23 @@ def default_database_url() -> str:
     url = os.environ.get("GROUNDSET_DATABASE_URL")
     if url:
         return url
-    return f"sqlite:///{default_working_dir() / 'groundset.db'}"
+    return sqlite_url(str(default_working_dir() / "groundset.db"))
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def sqlite_url(path: str) -> str:
+    """The SQLAlchemy URL of the SQLite file ``path``, taken as it is: its ``?``, ``#`` and ``%``
+    percent-encoded (``%3F``, ``%23``, ``%25``), which SQLAlchemy decodes back."""
+    return sa.URL.create("sqlite", database=path).render_as_string(hide_password=False)
+
+
+def database_url(value: str) -> str:
+    """``value`` (``GROUNDSET_DATABASE_URL``, ``--database-url``) as a URL: one with a scheme
+    (``sqlite:///``, ``postgresql://``) as it is; anything else is the path of a SQLite file,
+    taken as it is (:func:`sqlite_url`)."""
+    return value if _URL.match(value) else sqlite_url(value)
 
 
 def normalize_database_url(url: str) -> str:
@@ -134,3 +152,15 @@ class Settings:
             )
         if not self.database_url.strip():
             raise ConfigError("the database URL is empty: give sqlite:///path/to/file.db or postgresql://...")
+        url = database_url(self.database_url)
+        if url.startswith("sqlite:") and "?" in url:
+            # SQLAlchemy would read the rest as a query, drop what it does not know and open
+            # another file; the server sets SQLite's options itself.
+            query = url.partition("?")[2]
+            encoded = url.replace("?", "%3F").replace("#", "%23")
+            raise ConfigError(
+                f"the SQLite URL {self.database_url!r} has a query ?{query}, which the server does not "
+                f"use: a ? or # in the file's name is written %3F or %23 in a URL ({encoded}), or give "
+                "the file's path alone"
+            )
+        object.__setattr__(self, "database_url", url)

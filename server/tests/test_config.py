@@ -67,10 +67,11 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
             "a size with a unit (10MB, 2GiB)",
         ),
         (
-            ["--database-url", "/tmp/groundset.db"],
+            ["--database-url", "mysql://me@127.0.0.1/x"],
             {},
-            "'/tmp/groundset.db' (from --database-url) is not a database URL the server can use: give "
-            "sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host:port/name",
+            "'mysql://me@127.0.0.1/x' (from --database-url) is not a database URL the server can use: give "
+            "a SQLite file's path, sqlite:///relative.db, sqlite:////absolute/path.db or "
+            "postgresql://user@host:port/name",
         ),
         (
             [],

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -213,3 +214,59 @@ def test_run_migrations_makes_a_missing_sqlite_file_only_when_told(tmp_path: Pat
         assert not folder.exists()
     finally:
         elsewhere.dispose()
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "groundset_server", *args]
+    return subprocess.run(
+        command, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _dataset_names(path: Path) -> list[str]:
+    """The datasets of the SQLite file ``path``, read with sqlite3 itself (the name as a URI)."""
+    with sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True) as connection:
+        return sorted(name for (name,) in connection.execute("SELECT name FROM datasets"))
+
+
+def test_a_sqlite_path_holding_question_mark_and_hash_is_that_file(tmp_path: Path) -> None:
+    """A SQLite file's path given as it is (``--database-url``, ``GROUNDSET_DATABASE_URL``, the
+    default under ``GROUNDSET_WORKING_DIR``) or percent-encoded in a ``sqlite:///`` URL opens
+    exactly that file, its ``?`` and ``#`` included; a raw ``?`` in a URL is refused."""
+    folder = tmp_path / "w?x#y"
+    folder.mkdir()
+    path = folder / "a?b#c.db"
+    env = {"GROUNDSET_DATABASE_URL": str(path)}
+    made = _run("migrate", env=env)
+    assert made.returncode == 0, made.stderr
+    assert f"made a new SQLite database {path}" in made.stderr
+    assert path.is_file()
+
+    # Served by a real process from the path as it is, then from the URL percent-encoded.
+    encoded = f"sqlite:///{quote(str(path))}"
+    assert "%3F" in encoded and "%23" in encoded
+    for given, name in [(str(path), "plain"), (encoded, "encoded")]:
+        server = Server(given).start()
+        try:
+            body = {"dataset": {"name": name}, "examples": [example("a", {"q": name})]}
+            answer = httpx.post(f"{server.url}/v1/datasets/upsert", json=body)
+            assert answer.status_code == 200, answer.text
+        finally:
+            server.stop()
+    assert _dataset_names(path) == ["encoded", "plain"]
+    assert {entry.name for entry in folder.iterdir()} <= {path.name, f"{path.name}-wal", f"{path.name}-shm"}
+
+    working = tmp_path / "d?e#f"
+    default = _run("migrate", env={"GROUNDSET_DATABASE_URL": "", "GROUNDSET_WORKING_DIR": str(working)})
+    assert default.returncode == 0, default.stderr
+    assert (working / "groundset.db").is_file()
+    assert _dataset_names(working / "groundset.db") == []
+
+    raw = f"sqlite:///{folder}/new?x.db"
+    refused = _run("serve", "--database-url", raw)
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert f"the SQLite URL {raw!r} has a query ?x#y/new?x.db, which the server does not use" in lines[0]
+    assert f"({raw.replace('?', '%3F').replace('#', '%23')})" in lines[0]
+    assert {entry.name for entry in folder.iterdir()} <= {path.name, f"{path.name}-wal", f"{path.name}-shm"}

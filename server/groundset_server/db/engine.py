@@ -52,11 +52,18 @@ def make_engine(url: str, pool_size: int = 15, pool_timeout: float = 30, *, crea
     ``database_unavailable``), never a new empty database answering "no such table"."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
-        database = sa.make_url(url).database
+        parsed = sa.make_url(url)
+        database = parsed.database
         on_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
         if on_file and not create:
-            url = f"sqlite:///{sqlite_uri(str(database))}&uri=true"
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+            # Built, not parsed: the path's `?` or `#` percent-encoded in the URI stay the path's
+            # (a URL string would decode them and SQLite's URI parser cut the path there).
+            parsed = sa.URL.create(
+                "sqlite",
+                database=sqlite_uri(str(database)).partition("?")[0],
+                query={"mode": "rw", "uri": "true"},
+            )
+        engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60})
         if on_file and not create:
 
             def _file() -> tuple[int, int] | None:
