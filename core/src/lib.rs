@@ -11,6 +11,7 @@ mod canon;
 mod error;
 mod hash;
 mod lines;
+mod manifest;
 mod prepare;
 mod read;
 mod records;
@@ -35,6 +36,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash::hash_examples_collect, module)?)?;
     module.add_function(wrap_pyfunction!(prepare::prepare_examples, module)?)?;
     module.add_function(wrap_pyfunction!(lines::example_lines, module)?)?;
+    module.add_function(wrap_pyfunction!(manifest::classify_manifest, module)?)?;
+    module.add_function(wrap_pyfunction!(manifest::manifest_digest_ordered, module)?)?;
     module.add_function(wrap_pyfunction!(read::hash_jsonl, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_file, module)?)?;
     module.add_function(wrap_pyfunction!(read::read_hashes, module)?)?;

@@ -5,7 +5,7 @@
 //! each refused record as its line, source id and `HashError`, so no Python value is built for
 //! the content.
 
-use groundset_records::{DecodedRecord, RecordOptions};
+use groundset_records::{DecodedRecord, RecordError, RecordOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -23,7 +23,7 @@ type RecordTuple = (
 );
 /// `(line, source_id, error)`: the NDJSON line (`None` in a JSON body, whose error path names
 /// the item) and the source id when the record had a valid one.
-type FailureTuple = (Option<usize>, Option<String>, Py<PyAny>);
+pub(crate) type FailureTuple = (Option<usize>, Option<String>, Py<PyAny>);
 
 /// A content text as Python `bytes` (a copy: a `str` of non-ASCII text is a decoding into
 /// wider code units that a database driver encodes back to UTF-8) or `str`.
@@ -58,14 +58,17 @@ fn split(py: Python<'_>, decoded: Vec<DecodedRecord>, content_bytes: bool) -> (V
                     metadata,
                 ));
             }
-            Err(failure) => {
-                let line = failure.error.position().map(|position| position.line);
-                let error = to_pyerr(py, &failure.error).into_value(py).into_any();
-                failures.push((line, failure.source_id, error));
-            }
+            Err(failure) => failures.push(failure_tuple(py, failure)),
         }
     }
     (records, failures)
+}
+
+/// A refused record as `(line, source_id, HashError)`.
+pub(crate) fn failure_tuple(py: Python<'_>, failure: RecordError) -> FailureTuple {
+    let line = failure.error.position().map(|position| position.line);
+    let error = to_pyerr(py, &failure.error).into_value(py).into_any();
+    (line, failure.source_id, error)
 }
 
 fn options(with_content: bool, max_source_id_chars: usize) -> RecordOptions {

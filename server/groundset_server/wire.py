@@ -8,14 +8,14 @@ names refused, on all cores without the GIL; the server gets canonical text to s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import groundset_core
 import orjson
 
-from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample
+from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample, Step, Sync
 from groundset_server.problems import MAX_LISTED, MAX_REPORTED_ERRORS, Problem
 from groundset_server.schemas import PlanRequest, UpsertRequest
 from groundset_server.validation import check_model
@@ -320,14 +320,8 @@ class NdjsonRequest:
             problem.extra.setdefault("line", number)
             raise
 
-    def batches(self) -> Iterator[list[RawExample]]:
-        """The examples of the lines after the header, one batch per block read.
-
-        Once a record is refused no batch is given any more (nothing more is written), but the
-        rest of the body is still decoded, to list every refused record; the refusal
-        (:meth:`RecordFailures.problem`) is raised after the last block, before the consumer
-        can commit."""
-        failures = RecordFailures()
+    def _blocks(self) -> Iterator[tuple[bytes, int]]:
+        """The body after the header in blocks of whole lines, each with its first line's number."""
         while not self.ended:
             self._more()
             last_newline = self.pending.rfind(b"\n")
@@ -341,17 +335,51 @@ class NdjsonRequest:
                 del self.pending[: last_newline + 1]
             if not complete:
                 continue
+            first_line = self.next_line
+            self.next_line += complete.count(b"\n")
+            yield complete, first_line
+
+    def batches(self) -> Iterator[list[RawExample]]:
+        """The examples of the lines after the header, one batch per block read.
+
+        Once a record is refused no batch is given any more (nothing more is written), but the
+        rest of the body is still decoded, to list every refused record; the refusal
+        (:meth:`RecordFailures.problem`) is raised after the last block, before the consumer
+        can commit."""
+        failures = RecordFailures()
+        for complete, first_line in self._blocks():
             records, failed = groundset_core.decode_ndjson_records(
                 complete,
-                first_line=self.next_line,
+                first_line=first_line,
                 with_content=self.with_content,
                 max_source_id_chars=MAX_SOURCE_ID,
                 content_bytes=True,
             )
-            self.next_line += complete.count(b"\n")
             failures.add(failed)
             if failures.first is None:
                 yield records
+        refused = failures.problem()
+        if refused is not None:
+            raise refused
+
+    def classify(self, sync: Sync, on_duplicates: Callable[[Step], None]) -> None:
+        """A plan's lines after the header classified by ``sync`` a block at a time
+        (:meth:`Sync.add_lines`: decoded and classified by the core, no Python value per
+        unchanged line). ``on_duplicates`` gets the step of a block that holds a repeated source
+        id (it raises the refusal). As :meth:`batches`, once a line is refused nothing more is
+        classified but every refused line of the body is listed, in the refusal raised after
+        the last block."""
+        failures = RecordFailures()
+        for complete, first_line in self._blocks():
+            if failures.first is None:
+                failed, step = sync.add_lines(complete, first_line, MAX_SOURCE_ID)
+                if step is not None:
+                    on_duplicates(step)
+            else:
+                _, failed = groundset_core.decode_ndjson_records(
+                    complete, first_line=first_line, with_content=False, max_source_id_chars=MAX_SOURCE_ID
+                )
+            failures.add(failed)
         refused = failures.problem()
         if refused is not None:
             raise refused

@@ -14,7 +14,9 @@ Hashing (RFC 8785 canonical JSON, SHA-256; see docs/hashing.md):
   hex digits), :func:`example_hash` (the content hash of ``{"input", "metadata", "output"}``),
   :func:`hash_examples` and :func:`hash_examples_collect` (many examples, on two threads),
   :func:`manifest_digest` (a dataset version's digest from ``(source_id, content_hash)`` pairs),
-  :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact);
+  :func:`manifest_digest_packed` (the same from source ids and 32-byte digests, compact),
+  :func:`manifest_digest_ordered` (the same of a server's packed state, with the order that sorts
+  it, so that the next version's digest costs a merge rather than a sort);
   :func:`prepare_examples` (an upsert's records in one pass: selection, source ids and their
   uniqueness, hashes and the manifest digest, every bad record listed);
   :func:`example_lines` (the NDJSON lines of an upsert or plan for a block of examples, with
@@ -27,7 +29,10 @@ Records:
   :func:`hash_jsonl`, :func:`source_id` (the one source-id rule);
 - :func:`decode_ndjson_records`, :func:`decode_request_json` and
   :func:`canonicalize_ndjson_line`: the example records of an upsert or plan request, decoded,
-  canonicalized and hash-checked from the request's bytes (the server's request path).
+  canonicalized and hash-checked from the request's bytes (the server's request path);
+  :func:`classify_manifest`: a plan's NDJSON block decoded and classified against a dataset's
+  packed state (source id index, 32-byte digests, deleted flags) without a Python value per
+  unchanged line.
 
 Schemas (JSON Schema draft 2020-12, the ``jsonschema`` Rust crate; see docs/schemas.md):
 
@@ -67,6 +72,7 @@ from groundset_core._native import (
     __version__,
     canonicalize,
     canonicalize_ndjson_line,
+    classify_manifest,
     decode_ndjson_records,
     decode_request_json,
     example_hash,
@@ -76,6 +82,7 @@ from groundset_core._native import (
     hash_jsonl,
     hash_value,
     manifest_digest,
+    manifest_digest_ordered,
     manifest_digest_packed,
     prepare_examples,
     read_file,
@@ -114,6 +121,7 @@ __all__ = [
     "__version__",
     "canonicalize",
     "canonicalize_ndjson_line",
+    "classify_manifest",
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",
@@ -123,6 +131,7 @@ __all__ = [
     "hash_jsonl",
     "hash_value",
     "manifest_digest",
+    "manifest_digest_ordered",
     "manifest_digest_packed",
     "prepare_examples",
     "read_file",

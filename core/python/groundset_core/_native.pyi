@@ -17,6 +17,7 @@ __all__ = [
     "__version__",
     "canonicalize",
     "canonicalize_ndjson_line",
+    "classify_manifest",
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",
@@ -26,6 +27,7 @@ __all__ = [
     "hash_jsonl",
     "hash_value",
     "manifest_digest",
+    "manifest_digest_ordered",
     "manifest_digest_packed",
     "prepare_examples",
     "read_file",
@@ -86,6 +88,18 @@ def manifest_digest_packed(
     SHA-256 each spells, concatenated in the same order (``digests``, 32 bytes per source id);
     the entries whose byte in ``deleted`` (one per source id) is not 0 are left out. Computed
     without the GIL; ``ValueError`` when the lengths disagree."""
+
+def manifest_digest_ordered(
+    source_ids: Sequence[str], digests: bytearray, deleted: bytearray, order: bytes | None = None
+) -> tuple[str, bytes]:
+    """:func:`manifest_digest_packed` of a dataset's packed state (``source_ids`` by position,
+    ``digests`` 32 bytes and ``deleted`` a flag byte per position), and the positions sorted as
+    the digest sorts the source ids (4 bytes each, little-endian). Given back as ``order`` for a
+    state that holds the same source ids at the same positions and maybe more after them, only
+    the ones added are sorted and merged in: a re-sync that changes a few examples of a million
+    costs a merge, not a sort. The digest is the same with or without ``order``. ``ValueError``
+    when the lengths disagree, or ``order`` is not each of the positions ``0..m`` once for some
+    ``m`` at most ``len(source_ids)``. Sorted and hashed without the GIL."""
 
 # A bad record of `prepare_examples`: `(row, code, path, message, source_id)`.
 _Issue = tuple[int, str, str, str, str | None]
@@ -241,6 +255,42 @@ def decode_request_json(
 
 def canonicalize_ndjson_line(data: bytes, line: int) -> str:
     """The canonical JSON text of one NDJSON line that is not a record."""
+
+def classify_manifest(
+    data: bytes,
+    *,
+    first_line: int,
+    keys: list[str],
+    positions: dict[str, int],
+    hashes: bytearray,
+    deleted: bytearray,
+    seen: bytearray,
+    needed: dict[str, int],
+    max_source_id_chars: int = 512,
+) -> tuple[list[_Failure], tuple[list[str], list[int], bytes, int, int, int] | None]:
+    """Decodes a plan's NDJSON block of complete lines (content-less records, the first line
+    numbered ``first_line``) and classifies it against a dataset's packed state, making no
+    Python value for an unchanged line.
+
+    The state: ``keys`` (its source ids by position), ``positions`` (source id to position;
+    a line that follows the one at position ``p`` and is ``keys[p + 1]`` is found without a
+    lookup, as a re-sync sends its examples in the order of the last), ``hashes`` (32-byte SHA-256 digests, one
+    per position, concatenated), ``deleted`` (a flag byte per position); ``seen`` (a flag byte
+    per position: the request already held it) and ``needed`` (the request's new and changed
+    source ids so far) are the request's.
+
+    Gives ``(failures, None)`` when a line is refused: every refused line of the block as
+    :func:`decode_ndjson_records` refuses it (``(line, source_id, HashError)``), nothing
+    classified. ``([], None)`` when the block holds a source id twice or one of ``seen`` or
+    ``needed``: nothing classified (decode it and classify it one by one to name them).
+    Otherwise ``([], (source_ids, base_positions, digests, created, revived, unchanged))``: the
+    block's new source ids (``created`` of them, in line order), then its revived ones
+    (``revived``: deleted in the state), then the changed ones, each set in ``seen``;
+    ``base_positions`` the positions of the revived and changed ones, ``digests`` the 32 bytes of
+    each source id's ``content_hash``; ``unchanged`` how many lines held the state's hash
+    (flagged in ``seen``). ``ValueError`` when the state's lengths disagree.
+
+    The line's reading runs without the GIL; the state's buffers are read in place, with it."""
 
 @final
 class SchemaValidator:

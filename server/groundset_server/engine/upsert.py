@@ -16,9 +16,12 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import add, eq, is_, itemgetter, mul, not_
 from typing import Literal, NamedTuple, cast
+
+import groundset_core
+from groundset_core import RecordFailure
 
 Mode = Literal["merge", "mirror"]
 
@@ -44,15 +47,22 @@ class ExampleState(Mapping[str, CurrentExample]):
     (``array('q')``), the content hashes as 32-byte SHA-256 digests (``bytearray``; zeros for
     a deleted example, which has none) and the deleted flags. Content hashes are always 64
     lowercase hex digits (the decoder refuses any other), so the digest is their exact form.
+    A source id is never removed and a new one takes the next position, so ``positions`` holds
+    the source ids in position order (``list(positions)[p]`` is the one at ``p``).
     Read as a mapping it gives :class:`CurrentExample` values, built on demand."""
 
-    __slots__ = ("deleted", "hashes", "ids", "positions")
+    __slots__ = ("deleted", "hashes", "ids", "order", "positions")
 
     def __init__(self) -> None:
         self.positions: dict[str, int] = {}
         self.ids = array("q")
         self.hashes = bytearray()
         self.deleted = bytearray()
+        self.order: bytes | None = None
+        """The positions ``0..m`` of the source ids held when the manifest digest was last
+        computed, sorted as the digest sorts them (4 bytes each, little-endian;
+        ``groundset_core.manifest_digest_ordered``): positions never change meaning, so it stays
+        an order of those, and the next digest only sorts the source ids added since."""
 
     @classmethod
     def of(cls, rows: Mapping[str, CurrentExample]) -> ExampleState:
@@ -91,6 +101,20 @@ class ExampleState(Mapping[str, CurrentExample]):
         self.hashes += bytes.fromhex("".join(content_hashes))
         self.deleted += bytes(len(source_ids))
 
+    def extend_packed(self, source_ids: list[str], ids: Iterable[int], digests: bytes) -> None:
+        """:meth:`extend` with the content hashes as their 32-byte digests, concatenated."""
+        if len(digests) != _DIGEST * len(source_ids):
+            raise ValueError(
+                f"ExampleState.extend_packed: {len(digests)} bytes for {len(source_ids)} digests"
+            )
+        start = len(self.ids)
+        self.positions.update(zip(source_ids, range(start, start + len(source_ids)), strict=True))
+        if len(self.positions) != start + len(source_ids):
+            raise ValueError("ExampleState.extend_packed: a source id is already held")
+        self.ids.extend(ids)
+        self.hashes += digests
+        self.deleted += bytes(len(source_ids))
+
     def update(self, other: ExampleState) -> None:
         """Every example of ``other`` put into this state, in ``other``'s order."""
         ids, hashes, deleted = other.ids, other.hashes, other.deleted
@@ -104,6 +128,7 @@ class ExampleState(Mapping[str, CurrentExample]):
         state.ids = array("q", self.ids)
         state.hashes = bytearray(self.hashes)
         state.deleted = bytearray(self.deleted)
+        state.order = self.order
         return state
 
     def content_hash(self, position: int) -> str | None:
@@ -250,6 +275,8 @@ class Sync:
         mirror mode, for :meth:`refusal`)."""
         self.keep_source_ids = keep_source_ids
         self.source_ids: dict[str, list[str]] = {name: [] for name in self.counts}
+        self._keys: list[str] | None = None
+        """The source ids of ``current`` by position, for :meth:`add_lines`."""
 
     def add(self, batch: Sequence[RawExample]) -> Step:
         """The classification of ``batch``, recorded in the request's counts and new state.
@@ -289,6 +316,51 @@ class Sync:
             new_ids = [0] * count if self.new_ids is None else self.new_ids(count)
             step.created = list(zip(new_ids, _incoming(new_examples), strict=True))
         return self._record(step, batch)
+
+    def add_lines(
+        self, data: bytes, first_line: int, max_source_id_chars: int
+    ) -> tuple[list[RecordFailure], Step | None]:
+        """A plan's NDJSON block (whole lines, the first numbered ``first_line``) decoded and
+        classified by the core (``groundset_core.classify_manifest``) into the request's counts
+        and new state, with no Python value made for an unchanged line. Gives the refused lines,
+        each named by line (then nothing is classified), and ``None``; or no failure and, for a
+        block holding a source id twice or one the request had already, the :class:`Step` of
+        :meth:`add`, which names every duplicate (``None`` for any other block).
+
+        For requests whose lines carry no content (a plan) and that keep no source ids."""
+        if self.keep_source_ids:
+            raise ValueError("Sync.add_lines keeps no source ids of unchanged examples")
+        current = self.current
+        if self._keys is None:
+            self._keys = list(current.positions)
+        failures, classified = groundset_core.classify_manifest(
+            data,
+            first_line=first_line,
+            keys=self._keys,
+            positions=current.positions,
+            hashes=current.hashes,
+            deleted=current.deleted,
+            seen=self.seen,
+            needed=self.changes.positions,
+            max_source_id_chars=max_source_id_chars,
+        )
+        if failures:
+            return failures, None
+        if classified is None:
+            records, _ = groundset_core.decode_ndjson_records(
+                data, first_line=first_line, with_content=False, max_source_id_chars=max_source_id_chars
+            )
+            return [], self.add(records)
+        source_ids, positions, digests, created, revived, unchanged = classified
+        new_ids = [0] * created if self.new_ids is None else self.new_ids(created)
+        self.changes.extend_packed(
+            source_ids, chain(new_ids, map(current.ids.__getitem__, positions)), digests
+        )
+        self.counts["created"] += created + revived
+        self.counts["updated"] += len(source_ids) - created - revived
+        self.counts["unchanged"] += unchanged
+        self.changed = self.changed or bool(source_ids)
+        return [], None
 
     def _classify_old(self, step: Step, old: list[int], examples: Sequence[RawExample]) -> None:
         """``examples`` (all already in the dataset, at ``old`` in its state) as revived, updated

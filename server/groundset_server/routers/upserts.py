@@ -57,20 +57,22 @@ def _answer(
     request: Request,
     form: BodyForm,
     header: wire.Header,
-    batches: Iterable[list[RawExample]],
+    batches: Iterable[list[RawExample]] | wire.NdjsonRequest,
     with_content: bool,
 ) -> Response:
     """The upsert's or plan's answer, raw (orjson: a dry run's lists of source ids can be long);
     a refusal rendered knowing where the body's examples are (JSON path or NDJSON line)."""
-    operation = upserts.upsert if with_content else upserts.plan
     plans = request.app.state.plans
     try:
+        if not with_content:
+            return json_response(upserts.plan(engine_of(request), header, batches, plans))
+        assert not isinstance(batches, wire.NdjsonRequest)
         if header.manifest_digest is not None:
             # The digest stands for the examples: an NDJSON body holds its header line alone.
             if any(batch for batch in batches):
                 raise wire.digest_with_examples()
             return json_response(upserts.upsert_by_digest(engine_of(request), header))
-        return json_response(operation(engine_of(request), header, batches, plans))
+        return json_response(upserts.upsert(engine_of(request), header, batches, plans))
     except DomainError as error:
         raise domain_problem(error, form) from None
 
@@ -85,7 +87,8 @@ def _ndjson(request: Request, blocks: Iterator[bytes], with_content: bool) -> Re
     with paused():
         reader = wire.NdjsonRequest(blocks, with_content)
         header = reader.header()
-        return _answer(request, "ndjson", header, reader.batches(), with_content)
+        # A plan's lines go to the core as they are (no Python value per line).
+        return _answer(request, "ndjson", header, reader.batches() if with_content else reader, with_content)
 
 
 async def _handle(request: Request, with_content: bool) -> Response:

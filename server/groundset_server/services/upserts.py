@@ -40,7 +40,7 @@ from groundset_server.services.schemas import current_schema, example_check
 from groundset_server.services.tags import apply_tag, tag_change
 from groundset_server.services.values import EMPTY_OBJECT, canonical_text, now, render_id
 from groundset_server.services.writer import VersionWriter
-from groundset_server.wire import Header
+from groundset_server.wire import Header, NdjsonRequest
 
 T = TypeVar("T")
 
@@ -78,7 +78,9 @@ class _Snapshot:
     def current_digest(self) -> str:
         if self.digest is None:
             state = self.state
-            self.digest = groundset_core.manifest_digest_packed(list(state), state.hashes, state.deleted)
+            self.digest, state.order = groundset_core.manifest_digest_ordered(
+                list(state), state.hashes, state.deleted, state.order
+            )
         return self.digest
 
 
@@ -260,9 +262,13 @@ def _without_content(header: Header, latest: int | None, missing: list[IncomingE
 
 def _add(sync: engine_upsert.Sync, batch: list[RawExample]) -> engine_upsert.Step:
     step = sync.add(batch)
+    _refuse_duplicates(step)
+    return step
+
+
+def _refuse_duplicates(step: engine_upsert.Step) -> None:
     if step.duplicates:
         raise DuplicateSourceIds(step.duplicates)
-    return step
 
 
 def _finish(sync: engine_upsert.Sync, header: Header, dataset_name: str | None) -> list[tuple[int, str]]:
@@ -694,13 +700,19 @@ def _upsert(
 
 
 def plan(
-    engine: sa.Engine, header: Header, batches: Iterable[list[RawExample]], plans: PlanStore | None = None
+    engine: sa.Engine,
+    header: Header,
+    batches: Iterable[list[RawExample]] | NdjsonRequest,
+    plans: PlanStore | None = None,
 ) -> dict[str, Any]:
     """Classify a manifest of ``(source_id, content_hash)`` without writing; the answer is
     schema ``PlanResult`` (``needed_source_ids``: the new and changed examples, whose content
     the upsert must carry). Refusals as :func:`upsert`'s, but for ``version_conflict`` and
     ``stale_manifest``. The plan is kept in ``plans`` under its ``plan_id`` (``None`` without
-    ``plans``, or when it alone is over their memory bound)."""
+    ``plans``, or when it alone is over their memory bound).
+
+    ``batches``: decoded examples, or an NDJSON request past its header, whose blocks the core
+    decodes and classifies with no Python value per unchanged line (:meth:`NdjsonRequest.classify`)."""
     with read_transaction(engine) as conn:
         dataset = _find_dataset(conn, header)
         latest = None if dataset is None else latest_version_id(conn, dataset.id)
@@ -712,8 +724,11 @@ def plan(
         for batch in pulled:
             _add(sync, batch)
 
-    # Decoding the next block overlaps the classification of this one, as in an upsert.
-    _overlapped(batches, classify)
+    if isinstance(batches, NdjsonRequest):
+        batches.classify(sync, _refuse_duplicates)
+    else:
+        # Decoding the next block overlaps the classification of this one, as in an upsert.
+        _overlapped(batches, classify)
     dataset_name = header.selector.name if dataset is None else dataset.name
     assert dataset_name is not None
     _finish(sync, header, None if dataset is None else dataset.name)
