@@ -275,7 +275,7 @@ describe("connections", () => {
     expect(calls).toBe(1);
   });
 
-  test("503 database_unavailable is raised after one request: a database gone is not retried", async () => {
+  test("503 database_gone is raised after one request: a database gone is not retried", async () => {
     const gone = await startServer();
     try {
       const database = gone.databaseUrl.slice("sqlite:///".length);
@@ -287,7 +287,7 @@ describe("connections", () => {
       const error = await rejection(listDatasets({ client }));
       expect(error).toBeInstanceOf(APIError);
       expect((error as APIError).status).toBe(503);
-      expect((error as APIError).code).toBe("database_unavailable");
+      expect((error as APIError).code).toBe("database_gone");
       expect((error as APIError).detail).toContain("the SQLite database file cannot be opened");
       expect(sent).toHaveLength(1);
     } finally {

@@ -146,7 +146,7 @@ class IdleTimer {
 /** `response` with a body that touches `timer` at every chunk and stops it at the end. */
 /**
  * Whether an answer of a retried status is raised at once: its problem code is one of
- * `UNRETRIED_CODES` (503 `database_unavailable`: a database gone under the server is not back
+ * `UNRETRIED_CODES` (503 `database_gone`: a database gone under the running server is not back
  * seconds later). Reads a copy of the body, so the answer can still be read or cancelled.
  */
 async function unretried(response: Response): Promise<boolean> {

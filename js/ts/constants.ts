@@ -29,11 +29,11 @@ export const MAX_RETRIES = 2;
 export const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /**
- * The problem codes of a retried status that are raised at once, without another try: database_unavailable, the
- * server cannot use its database (its SQLite file deleted or replaced, its tables dropped, the connection to it
- * lost or refused), which a retry seconds later does not mend; call again once the database is back.
+ * The problem codes of a retried status that are raised at once, without another try: database_gone, the database
+ * went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped), which a
+ * retry seconds later does not bring back.
  */
-export const UNRETRIED_CODES: ReadonlySet<string> = new Set(["database_unavailable"]);
+export const UNRETRIED_CODES: ReadonlySet<string> = new Set(["database_gone"]);
 
 /**
  * The wait before the first retry; doubled for each further one.

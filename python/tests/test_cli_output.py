@@ -130,7 +130,7 @@ def test_refusals_name_the_cli_flags(run: Any, client: groundset.Client, tmp_pat
 
 
 def test_a_database_gone_under_the_server_is_printed_as_the_servers_503(tmp_path: Path) -> None:
-    """The server answers 503 database_unavailable naming the cause (its SQLite file deleted);
+    """The server answers 503 database_gone naming the cause (its SQLite file deleted);
     the CLI prints that problem in one line and exits 1, at once: one request, not retried
     (the server logs each request that met the missing file)."""
     from typer.testing import CliRunner
@@ -150,6 +150,6 @@ def test_a_database_gone_under_the_server_is_printed_as_the_servers_503(tmp_path
     assert server.log().count("the database cannot be used: the SQLite database file cannot be opened") == 1
     assert done.exit_code == 1
     assert done.stderr.startswith(
-        "error: 503 database_unavailable: the SQLite database file cannot be opened (unable to open database file)"
+        "error: 503 database_gone: the SQLite database file cannot be opened (unable to open database file)"
     ), done.stderr
     assert "Traceback" not in done.output

@@ -93,7 +93,9 @@ def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | N
     gone = _database_gone(error, state, sqlite_error)
     if gone is not None:
         log.error("the database cannot be used: %s", gone)
-        return Problem(503, "database_unavailable", gone, retry_after=RETRY_AFTER_SECONDS)
+        # Its own code, without Retry-After: a retry seconds later does not bring the file or the
+        # tables back (the SDKs raise it at once), unlike a lost connection's database_unavailable.
+        return Problem(503, "database_gone", gone)
     if sqlite_error in _BUSY_SQLITE:
         return Problem(
             503,

@@ -1,6 +1,6 @@
 """``serve``'s options are checked for range before anything is opened, a SQLite path in a
 folder that does not exist is refused (the default one's folder is made), and a database that
-goes away under a running server answers 503 ``database_unavailable``, never 500."""
+goes away under a running server answers 503 ``database_gone``, never 500."""
 
 from __future__ import annotations
 
@@ -145,7 +145,8 @@ def test_a_database_file_gone_under_the_server_is_503(tmp_path: Path, how: str) 
             assert answer.status_code == 503, answer.text
             problem = answer.json()
             assert answer.headers["content-type"] == "application/problem+json"
-            assert problem["code"] == "database_unavailable"
+            assert problem["code"] == "database_gone"
+            assert "retry-after" not in answer.headers
             assert ("cannot be opened" if how == "deleted" else "lacks this server's tables") in problem[
                 "detail"
             ]

@@ -2440,7 +2440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2518,7 +2518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2594,7 +2594,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2679,7 +2679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2768,7 +2768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2858,7 +2858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -2940,7 +2940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3027,7 +3027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3109,7 +3109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3187,7 +3187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3269,7 +3269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3345,7 +3345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3423,7 +3423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3505,7 +3505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3584,7 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3676,7 +3676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3753,7 +3753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3832,7 +3832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3913,7 +3913,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -3992,7 +3992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4091,7 +4091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4190,7 +4190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4268,7 +4268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4344,7 +4344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4426,7 +4426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4507,7 +4507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4589,7 +4589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4682,7 +4682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4764,7 +4764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */
@@ -4855,7 +4855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds */
+            /** @description Problem details (RFC 9457): `write_conflict`, the request met concurrent writes (a PostgreSQL deadlock or serialization failure, or a SQLite database that stayed locked) on every attempt; `database_busy`, every connection of the server's pool stayed in use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the database failed or was lost (a restart). Nothing was written: send it again after `Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped); restore it, or restart the server */
             503: {
                 headers: {
                     /** @description Seconds to wait before sending again */

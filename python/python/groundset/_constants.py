@@ -38,10 +38,10 @@ not after a 503 of unretried_codes."""
 RETRIED_STATUSES: Final[frozenset[int]] = frozenset({429, 503})
 """The error answers worth another try: Too Many Requests and Service Unavailable (but those of unretried_codes)."""
 
-UNRETRIED_CODES: Final[frozenset[str]] = frozenset({"database_unavailable"})
-"""The problem codes of a retried status that are raised at once, without another try: database_unavailable, the
-server cannot use its database (its SQLite file deleted or replaced, its tables dropped, the connection to it lost
-or refused), which a retry seconds later does not mend; call again once the database is back."""
+UNRETRIED_CODES: Final[frozenset[str]] = frozenset({"database_gone"})
+"""The problem codes of a retried status that are raised at once, without another try: database_gone, the database
+went away under the running server (its SQLite file deleted, moved or replaced, its tables dropped), which a retry
+seconds later does not bring back."""
 
 BACKOFF_BASE_SECONDS: Final[float] = 0.5
 """The wait before the first retry; doubled for each further one."""

@@ -173,7 +173,7 @@ def _version() -> str:
 def is_retried(response: httpx.Response) -> bool:
     """Whether an answer (read) is worth another try: :data:`RETRIED_STATUSES` (429 Too Many
     Requests, 503 Unavailable) unless its problem code is one of :data:`UNRETRIED_CODES` (503
-    ``database_unavailable``: a database gone under the server is not back seconds later)."""
+    ``database_gone``: a database gone under the running server is not back seconds later)."""
     if response.status_code not in RETRIED_STATUSES:
         return False
     try:

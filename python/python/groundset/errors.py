@@ -292,7 +292,7 @@ class RateLimitError(APIError):
 
 class InternalServerError(APIError):
     """5xx: the server failed (503 is retried with backoff before it is raised, but for
-    ``database_unavailable``)."""
+    ``database_gone``)."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -127,7 +127,9 @@ WRITE_CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
         "locked) on every attempt; `database_busy`, every connection of the server's pool stayed in "
         "use for GROUNDSET_POOL_TIMEOUT seconds; `database_unavailable`, the connection to the "
         "database failed or was lost (a restart). Nothing was written: send it again after "
-        "`Retry-After` seconds",
+        "`Retry-After` seconds. `database_gone` (no `Retry-After`): the database went away under "
+        "the running server (its SQLite file deleted, moved or replaced, its tables dropped); "
+        "restore it, or restart the server",
         "headers": {
             "Retry-After": {
                 "description": "Seconds to wait before sending again",
