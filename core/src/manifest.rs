@@ -33,6 +33,8 @@ const DIGEST: usize = 32;
 const HASH_MEMBER: &[u8] = b"{\"content_hash\":\"";
 const ID_MEMBER: &[u8] = b"\",\"source_id\":\"";
 const LINE_END: &[u8] = b"\"}";
+const ID_FIRST: &[u8] = b"{\"source_id\":\"";
+const HASH_AFTER_ID: &[u8] = b"\",\"content_hash\":\"";
 
 /// One line of the block read: its source id and its content hash as the 32 bytes it spells.
 struct Entry<'a> {
@@ -69,13 +71,24 @@ fn digest_of(hex: &[u8]) -> Option<[u8; DIGEST]> {
 }
 
 /// The line's source id and digest when it is exactly `{"content_hash":"<64 lowercase hex>",
-/// "source_id":"<1 to max_chars printable ASCII characters, neither `"` nor `\`>"}`: a line the
-/// general decoder accepts with that id and hash (a valid hash, a valid source id, no other
-/// member). Anything else is None and goes the general way.
+/// "source_id":"<id>"}` (the Python SDK's canonical line) or `{"source_id":"<id>","content_hash":
+/// "<64 lowercase hex>"}` (the TypeScript SDK's), the id 1 to `max_chars` printable ASCII
+/// characters, neither `"` nor `\`: a line the general decoder accepts with that id and hash (a
+/// valid hash, a valid source id, no other member). Anything else is None and goes the general
+/// way.
 fn fast_line(bytes: &[u8], max_chars: usize) -> Option<(&str, [u8; DIGEST])> {
-    let rest = bytes.strip_prefix(HASH_MEMBER)?;
-    let digest = digest_of(rest.get(..2 * DIGEST)?)?;
-    let id = rest[2 * DIGEST..].strip_prefix(ID_MEMBER)?.strip_suffix(LINE_END)?;
+    let (id, digest) = if let Some(rest) = bytes.strip_prefix(HASH_MEMBER) {
+        let digest = digest_of(rest.get(..2 * DIGEST)?)?;
+        (
+            rest[2 * DIGEST..].strip_prefix(ID_MEMBER)?.strip_suffix(LINE_END)?,
+            digest,
+        )
+    } else {
+        let rest = bytes.strip_prefix(ID_FIRST)?;
+        let end = rest.iter().position(|&byte| byte == b'"')?;
+        let hex = rest[end..].strip_prefix(HASH_AFTER_ID)?.strip_suffix(LINE_END)?;
+        (&rest[..end], digest_of(hex)?)
+    };
     let printable = |byte: &u8| (0x20..0x7f).contains(byte) && *byte != b'"' && *byte != b'\\';
     if id.is_empty() || id.len() > max_chars || !id.iter().all(printable) {
         return None;

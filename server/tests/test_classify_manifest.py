@@ -60,6 +60,8 @@ def manifest_lines() -> list[bytes]:
         b'{"content_hash":"%s","source_id":"\\u00e9t\\u00e9"}' % digest("e").encode(),
         line("caf\u00e9", digest("cafe")),
         line("new-2", digest("n2")),
+        # The TypeScript SDK's member order, with an escaped quote the fast path leaves alone.
+        b'{"source_id":"ts\\"x","content_hash":"%s"}' % digest("ts").encode(),
         b"",
         b"   ",
         line("7", digest("seven")),
@@ -100,8 +102,21 @@ def test_the_core_classifies_as_decoding_then_adding(block_lines: int, mode: str
     assert by_core.finish() == by_python.finish()
     assert sync_state(by_core) == sync_state(by_python)
     needed = set(by_core.needed)
-    assert {"new-1", "new-2", 'q"uote', "été", "café", "7", "s5", "s6", "s10", "s150", "s152"} == needed
-    assert by_core.counts["created"] == 8 and by_core.counts["updated"] == 3
+    assert {
+        "new-1",
+        "new-2",
+        'ts"x',
+        'q"uote',
+        "été",
+        "café",
+        "7",
+        "s5",
+        "s6",
+        "s10",
+        "s150",
+        "s152",
+    } == needed
+    assert by_core.counts["created"] == 9 and by_core.counts["updated"] == 3
     # s120 and s153..s159 are left out.
     assert by_core.counts["deleted"] == (0 if mode == "merge" else 8)
 
@@ -166,6 +181,13 @@ BAD = [
     (b'{"content_hash":"%s","source_id":"i","x":1}' % digest("i").encode(), "unknown_field", "$.x", "i"),
     (b'{"content_hash":"%s","source_id":7}' % digest("j").encode(), "invalid_source_id", "$.source_id", None),
     (b"[]", "invalid_example", "$", None),
+    (
+        b'{"source_id":"k","content_hash":"%s"}' % digest("k").upper().encode(),
+        "invalid_content_hash",
+        "$.content_hash",
+        "k",
+    ),
+    (b'{"source_id":"l","content_hash":"%s"' % digest("l").encode(), "invalid_json", "$", None),
 ]
 
 
