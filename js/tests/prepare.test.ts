@@ -76,4 +76,22 @@ describe("prepareExamples: identities found while hashing", () => {
       [6, "duplicate_source_id", "a"],
     ]);
   });
+
+  test("string ids of every length and kind in one batch: each checked by the rule, each kept as given", () => {
+    // Ids below and above the length the core copies into a reused buffer (63 units), at and
+    // past the rule's 512 characters (an astral character is one of them, two units), after a
+    // long one, with a lone surrogate, U+0000, or empty: refused ones by their rows.
+    const long = "x".repeat(200);
+    const astral = "😀".repeat(512);
+    const ids = ["a", long, "b", "y".repeat(63), "z".repeat(64), astral, `${astral}!`, "é\ud800", "a\u0000b", "", "c"];
+    const records = ids.map((id, row) => ({ id, input: { row } }));
+    expect(issuesOf(() => prepareExamples(records, { sourceIdKey: "id" }))).toEqual([
+      [6, "invalid_source_id", undefined],
+      [7, "invalid_source_id", undefined],
+      [8, "invalid_source_id", undefined],
+      [9, "invalid_source_id", undefined],
+    ]);
+    const valid = records.filter((_, row) => row < 6 || row === 10);
+    expect(prepareExamples(valid, { sourceIdKey: "id" }).sourceIds).toEqual(valid.map((record) => record.id));
+  });
 });
