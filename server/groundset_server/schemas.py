@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictBool
 
 from groundset_server.schema_models import DatasetSchema
-from groundset_server.validation import FreeText, Name, StrictModel, TagName
+from groundset_server.validation import FreeText, Name, NewTagName, StrictModel
 
 AllowEmpty = Annotated[
     StrictBool,
@@ -56,7 +56,7 @@ class UpsertRequest(StrictModel):
     metadata: dict[str, Any] | None = None
     version_description: FreeText | None = None
     version_metadata: dict[str, Any] | None = None
-    tag: TagName | None = Field(
+    tag: NewTagName | None = Field(
         default=None,
         description="Tag the version the upsert produced, or the latest when nothing changed, in the "
         "same transaction (a dry run checks and writes nothing).",

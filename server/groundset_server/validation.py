@@ -8,9 +8,10 @@ refused, and text bound for a text column is checked before any database sees it
 - :data:`Name` (dataset, experiment and evaluator names) refuses U+0000: 422 ``invalid_text``.
   PostgreSQL's ``text`` cannot hold it and SQLite's can, so both refuse it to answer the same.
 - :data:`TagName` (a version's tag): a name of 1 to :data:`MAX_NAME_CHARS` characters that is
-  not only whitespace nor all ASCII digits (a version id) and holds no ``/`` (it is a URL path segment): 422
-  ``invalid_tag`` (``invalid_text`` for U+0000). :func:`tag_refusal` is the rule, for query
-  and path parameters too.
+  not only whitespace nor all ASCII digits (a version id), holds no ``/`` and is not ``.`` or
+  ``..`` (it is a URL path segment): 422 ``invalid_tag`` (``invalid_text`` for U+0000).
+  :func:`tag_refusal` is the rule, for query and path parameters too; a tag being set
+  (:data:`NewTagName`) also has no white space at either end and no control character.
 - :data:`FreeText` (descriptions, a run's error, an evaluation's label or explanation) accepts
   any Unicode scalar value, U+0000 included; the table layer stores it so that it reads back
   exactly on both databases (``db.tables.FreeText``).
@@ -22,7 +23,7 @@ refused, and text bound for a text column is checked before any database sees it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -69,6 +70,28 @@ Name = Annotated[str, AfterValidator(_name)]
 """An identifier or name stored in a text column: no U+0000, no lone surrogate."""
 
 
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code <= 0x9F
+
+
+def shape_refusal(value: str, what: str) -> str | None:
+    """Why ``value`` cannot be a new name of its kind (``what``: "a dataset name", "a tag"), or
+    None: white space at either end or a control character (C0, DEL, C1) anywhere, each named
+    with its code point and character index. Such names print as another name (" qa" beside
+    "qa", an ESC that recolours a terminal) and cannot be told apart in a listing; a name made
+    so before stays reachable by its id or listing, so only new names are checked."""
+    for index, char in enumerate(value):
+        if _is_control(char):
+            return f"{what} must not contain a control character (U+{ord(char):04X} at character {index})"
+    if value and value[0].isspace():
+        return f"{what} must not begin with white space (U+{ord(value[0]):04X} at character 0)"
+    if value and value[-1].isspace():
+        index = len(value) - 1
+        return f"{what} must not end with white space (U+{ord(value[-1]):04X} at character {index})"
+    return None
+
+
 def tag_refusal(value: str) -> tuple[str, str] | None:
     """Why ``value`` cannot name a tag, as ``(code, reason)``, or None when it can:
     ``invalid_text`` (U+0000), ``lone_surrogate``, ``invalid_tag`` (empty, longer than
@@ -89,19 +112,37 @@ def tag_refusal(value: str) -> tuple[str, str] | None:
         return "invalid_tag", f"a tag must not be all digits: {value!r} would read as a version id"
     if "/" in value:
         return "invalid_tag", f"a tag must not contain '/' (character {value.index('/')})"
+    if value in (".", ".."):
+        # A dot segment: every HTTP client folds `tags/..` into the dataset's own URL.
+        return "invalid_tag", f"a tag must not be {value!r}, which a URL reads as a path step"
     return None
 
 
-def _tag(value: str) -> str:
+def new_tag_refusal(value: str) -> tuple[str, str] | None:
+    """:func:`tag_refusal`, and for a tag being set, :func:`shape_refusal` (``invalid_tag``)."""
     refusal = tag_refusal(value)
     if refusal is not None:
-        code, reason = refusal
-        raise PydanticCustomError(code, "{reason}", {"reason": reason})
-    return value
+        return refusal
+    shape = shape_refusal(value, "a tag")
+    return None if shape is None else ("invalid_tag", shape)
 
 
-TagName = Annotated[str, AfterValidator(_tag)]
-"""A version's tag (:func:`tag_refusal`)."""
+def _tag_validator(rule: Callable[[str], tuple[str, str] | None]) -> AfterValidator:
+    def check(value: str) -> str:
+        refusal = rule(value)
+        if refusal is not None:
+            code, reason = refusal
+            raise PydanticCustomError(code, "{reason}", {"reason": reason})
+        return value
+
+    return AfterValidator(check)
+
+
+TagName = Annotated[str, _tag_validator(tag_refusal)]
+"""A version's tag, as read (:func:`tag_refusal`)."""
+
+NewTagName = Annotated[str, _tag_validator(new_tag_refusal)]
+"""A version's tag being set (:func:`new_tag_refusal`)."""
 
 FreeText = Annotated[str, AfterValidator(_well_formed)]
 """Free text stored exactly (U+0000 included): no lone surrogate."""

@@ -18,7 +18,7 @@ import orjson
 from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample, Step, Sync
 from groundset_server.problems import MAX_LISTED, MAX_REPORTED_ERRORS, Problem
 from groundset_server.schemas import PlanRequest, UpsertRequest
-from groundset_server.validation import check_model
+from groundset_server.validation import check_model, shape_refusal
 
 MAX_SOURCE_ID = 512
 NDJSON = "application/x-ndjson"
@@ -117,6 +117,9 @@ def parse_header(header: Any, with_content: bool) -> Header:
         # A name of blanks alone is invisible in every listing and cannot be told apart from
         # another of a different count of them; a dataset made so before stays reachable by id.
         raise Problem(422, "invalid_selector", f"`dataset.name` must not be only whitespace, not {name!r}")
+    shape = None if name is None else shape_refusal(name, "`dataset.name`")
+    if shape is not None:
+        raise Problem(422, "invalid_selector", f"{shape}: {name!r}")
     if id_ is not None and not isinstance(id_, str):
         raise Problem(422, "invalid_selector", "`dataset.id` must be a string")
     mode = header.get("mode", "merge")

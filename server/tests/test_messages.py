@@ -58,9 +58,10 @@ def test_a_name_of_whitespace_alone_is_refused(sqlite_client: TestClient, name: 
         found = assert_problem(sqlite_client.post(route, json=body), 422, "invalid_selector")
         assert found["detail"] == f"`dataset.name` must not be only whitespace, not {name!r}"
     assert sqlite_client.get("/v1/datasets").json()["data"] == []
-    # Blanks around a visible name are kept: the name is stored as sent.
+    # Blanks around a visible name make another name that reads the same: refused too.
     body = {"dataset": {"name": " qa "}, "examples": []}
-    assert sqlite_client.post("/v1/datasets/upsert", json=body).status_code == 200
+    found = assert_problem(sqlite_client.post("/v1/datasets/upsert", json=body), 422, "invalid_selector")
+    assert found["detail"] == "`dataset.name` must not begin with white space (U+0020 at character 0): ' qa '"
 
 
 def test_an_invalid_request_names_its_first_error(sqlite_client: TestClient) -> None:

@@ -20,7 +20,7 @@ from groundset_server.db.tables import dataset_examples as examples
 from groundset_server.db.tables import dataset_versions as versions
 from groundset_server.services.errors import Invalid, NotFound
 from groundset_server.services.values import fragment, parse_id, render_id
-from groundset_server.validation import tag_refusal
+from groundset_server.validation import new_tag_refusal, tag_refusal
 
 
 def latest_version_id(conn: sa.Connection, dataset_id: int) -> int | None:
@@ -60,11 +60,12 @@ def version_for(conn: sa.Connection, dataset_id: int, version_id: str | None) ->
     return wanted
 
 
-def checked_tag(tag: str, where: dict[str, str]) -> str:
-    """``tag`` when it may name a tag (:func:`~groundset_server.validation.tag_refusal`), else
-    :class:`Invalid` ``invalid_tag`` (``invalid_text``, ``lone_surrogate``) with the members
-    ``where`` (``{"parameter": "tag"}``, ``{"path": "$.tag"}``), which name it."""
-    refusal = tag_refusal(tag)
+def checked_tag(tag: str, where: dict[str, str], *, new: bool = False) -> str:
+    """``tag`` when it may name a tag (:func:`~groundset_server.validation.tag_refusal`; a
+    ``new`` one being set: ``new_tag_refusal``), else :class:`Invalid` ``invalid_tag``
+    (``invalid_text``, ``lone_surrogate``) with the members ``where`` (``{"parameter": "tag"}``,
+    ``{"path": "$.tag"}``), which name it."""
+    refusal = (new_tag_refusal if new else tag_refusal)(tag)
     if refusal is not None:
         code, reason = refusal
         raise Invalid(code, f"`{next(iter(where.values()))}`: {reason}", **where)

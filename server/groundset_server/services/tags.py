@@ -130,7 +130,7 @@ def set_tag(
 ) -> tuple[dict[str, Any], bool]:
     """``PUT .../tags/{tag}``: the tag (schema ``Tag``) and whether it was created.
     ``invalid_tag``, ``dataset_not_found``, ``version_not_found``, ``tag_exists``."""
-    checked_tag(tag, TAG_PARAMETER)
+    checked_tag(tag, TAG_PARAMETER, new=True)
     with write_transaction(engine) as conn:
         dataset = dataset_by_id(conn, dataset_id, lock=True)
         version = version_for(conn, dataset.id, version_id)
