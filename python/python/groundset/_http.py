@@ -107,7 +107,13 @@ def json_call(
 
 
 def segment(value: str) -> str:
-    """``value`` escaped as one segment of a URL path."""
+    """``value`` escaped as one segment of a URL path; ``ValueError`` for ``""``, ``.``,
+    ``..`` and a value holding ``/``, which no escape keeps one segment: HTTP clients fold dot
+    segments into the path around them (``/v1/datasets/1/tags/..`` is ``DELETE
+    /v1/datasets/1``, RFC 3986 section 5.2.4), and the server routes an escaped ``/`` as ``/``
+    (``datasets/1%2Fschema`` would be the dataset's schema). No id, version or tag holds either."""
+    if value in ("", ".", "..") or "/" in value:
+        raise ValueError(f"{value!r} cannot be one segment of a URL path: it would reach another route")
     return quote(value, safe="")
 
 

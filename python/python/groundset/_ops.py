@@ -8,7 +8,7 @@ from typing import Any
 from groundset_core import manifest_digest
 
 from groundset._http import Call, Op, json_call, segment
-from groundset.errors import NotFoundError
+from groundset.errors import NotFoundError, ValidationError
 from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
 
 __all__ = [
@@ -39,14 +39,25 @@ def check_selector(name: str | None, dataset_id: str | None) -> None:
 def check_tag(tag: object, label: str = "tag") -> str:
     """``tag`` as given, refused before sending when it cannot be a tag (``ValueError``,
     ``TypeError``): the server's rule (1 to 512 characters, not all ASCII digits, no ``/``,
-    no U+0000) is its own; these are the mistakes a caller makes by hand."""
+    no U+0000) is its own; these are the mistakes a caller makes by hand. ``.``, ``..`` and a
+    ``/`` never reach the server (an HTTP client would send ``tags/..`` to the dataset's own
+    URL): :class:`~groundset.ValidationError` ``invalid_tag``, the server's code and words."""
     if not isinstance(tag, str):
         raise TypeError(f"{label}= must be a str, not {type(tag).__name__}")
     if not tag:
         raise ValueError(f"{label}= must not be empty")
     if tag.isascii() and tag.isdigit():
         raise ValueError(f"{label}={tag!r} is all digits, which reads as a version id: pass version_id= for that")
+    if tag in (".", ".."):
+        _refuse_tag(label, tag, f"a tag must not be {tag!r}, which a URL reads as a path step")
+    if "/" in tag:
+        _refuse_tag(label, tag, f"a tag must not contain '/' (character {tag.index('/')})")
     return tag
+
+
+def _refuse_tag(label: str, tag: str, reason: str) -> None:
+    detail = f"`{label}`: {reason}"
+    raise ValidationError(detail, status=422, code="invalid_tag", problem={"code": "invalid_tag", "tag": tag})
 
 
 def version_or_tag(version_id: str | None, tag: str | None, names: tuple[str, str] = ("version_id", "tag")) -> None:
