@@ -271,7 +271,16 @@ export class Client {
   url(route: string, path?: object, query?: object): string {
     let filled = route;
     for (const [name, value] of Object.entries(path ?? {})) {
-      filled = filled.replace(`{${name}}`, encodeURIComponent(String(value)));
+      const text = String(value);
+      if (text === "" || text === "." || text === ".." || text.includes("/")) {
+        // No escape keeps these one segment: fetch folds `tags/..` (and `%2E%2E`) into the
+        // path around it (RFC 3986 section 5.2.4), and the server routes an escaped `/` as `/`
+        // (`datasets/1%2Fschema` is the schema's route). No id, version or tag holds either.
+        throw new TypeError(
+          `${name} ${JSON.stringify(text)} cannot be one segment of a URL path: it would reach another route`,
+        );
+      }
+      filled = filled.replace(`{${name}}`, encodeURIComponent(text));
     }
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) {

@@ -623,7 +623,20 @@ export function checkTag(tag: unknown, label: string): string {
   if (/^[0-9]+$/.test(tag)) {
     throw new TypeError(`${label} ${JSON.stringify(tag)} is all digits, which reads as a version id: use versionId`);
   }
+  if (tag === "." || tag === "..") {
+    // A dot segment: fetch folds `tags/..` (and `tags/%2E%2E`) into the dataset's own URL, so
+    // it is refused here with the server's code and words, never sent.
+    refuseTag(label, tag, `a tag must not be '${tag}', which a URL reads as a path step`);
+  }
+  if (tag.includes("/")) {
+    refuseTag(label, tag, `a tag must not contain '/' (character ${[...tag.slice(0, tag.indexOf("/"))].length})`);
+  }
   return tag;
+}
+
+function refuseTag(label: string, tag: string, reason: string): never {
+  const detail = `\`${label}\`: ${reason}`;
+  throw new ValidationError(422, { status: 422, code: "invalid_tag", detail, tag }, detail, "not sent");
 }
 
 /** The server's JSON of the dataset `dataset` names; package-internal. */
