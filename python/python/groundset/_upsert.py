@@ -6,11 +6,13 @@ answers the no-op in that one request. Otherwise (409 ``digest_differs``) it sen
 (``[source_id, content_hash]`` pairs) to ``/v1/datasets/upsert/plan`` (unless the dataset does not
 exist yet: then every content at once), then one NDJSON upsert naming the plan's ``plan_id`` and
 carrying only the examples the server asked for, with their content: the server holds the rest of
-the manifest. Without a ``plan_id`` (the server kept none), or when the server no longer holds the
-plan (409 ``plan_expired``: expired, evicted, or planned on another server process), the upsert
-sends the whole manifest once, with content-less entries for the others. Either is unguarded: the
-server takes the content it already holds by hash from any revision of the dataset, and names what
-it lacks (``stale_manifest``), which is sent again with its content in the whole manifest.
+the manifest. From ``STREAM_THRESHOLD`` records a lookup by name comes first, and a new dataset's
+upload goes on while its records are hashed (:func:`upload_new`). Without a ``plan_id`` (the
+server kept none), or when the server no longer holds the plan (409 ``plan_expired``: expired,
+evicted, or planned on another server process), the upsert sends the whole manifest once, with
+content-less entries for the others. Either is unguarded: the server takes the content it already
+holds by hash from any revision of the dataset, and names what it lacks (``stale_manifest``),
+which is sent again with its content in the whole manifest.
 """
 
 from __future__ import annotations
@@ -45,7 +47,28 @@ from groundset.types import UpsertResult
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["GUARD_CODES", "PLAN_THRESHOLD", "Prepared", "UpsertArgs", "guard_message", "upsert"]
+__all__ = [
+    "GUARD_CODES",
+    "PLAN_THRESHOLD",
+    "STREAM_CHUNK",
+    "STREAM_THRESHOLD",
+    "Prepared",
+    "UpsertArgs",
+    "guard_message",
+    "upload_new",
+    "upsert",
+]
+
+STREAM_THRESHOLD = 200_000
+"""Examples from which a sync by name first asks whether the dataset exists (``GET
+/v1/datasets?name=``), so that a new one's upload starts while its examples are hashed
+(:func:`upload_new`). The answer costs every sync of an existing dataset one round trip (~1-2 ms
+on loopback), which the hashing it overlaps (~1.8 us an example on two cores) repays many times
+over from here; below it the whole hash comes first, as for an existing dataset."""
+STREAM_CHUNK = 20_000
+"""Examples hashed at a time while a new dataset's upload goes on: the first are sent after
+~40 ms, and each later chunk is hashed while the server works on what the socket and its
+read-ahead hold (a chunk is ~20 MB of lines)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -77,6 +100,7 @@ class UpsertArgs:
     tag: str | None = None
     move_tag: bool = False
     validate: bool = True
+    _listed: Sequence[Mapping[str, Any]] | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def from_call(cls, arguments: Mapping[str, Any]) -> UpsertArgs:
@@ -161,11 +185,8 @@ class UpsertArgs:
         Raises one :class:`ExampleError` listing every bad record (up to 100, then a count)."""
         if self.path is not None:
             return self.prepare_file(self.path)
-        records = self.records()
-        if not isinstance(records, Sequence):
-            records = list(records)
-        show = self.progress if self.progress is not None else _stderr_is_terminal()
-        show = show and (self.progress is True or len(records) >= PROGRESS_THRESHOLD)
+        records = self.sequence()
+        show = self.shows_progress(len(records))
         flat = self.is_flat()
         bar = _bar(len(records), "hash", show)
         try:
@@ -209,6 +230,33 @@ class UpsertArgs:
             raise ExampleError.from_issues(kept, len(issues) - len(kept) + more)
         return Prepared(
             args=self, source_ids=ids, hashes=hashes, contents=contents, progress=show, manifest_digest=digest
+        )
+
+    def sequence(self) -> Sequence[Mapping[str, Any]]:
+        """:meth:`records` as a sequence, made once (a DataFrame's rows are converted once)."""
+        if self._listed is None:
+            records = self.records()
+            self._listed = records if isinstance(records, Sequence) else list(records)
+        return self._listed
+
+    def shows_progress(self, count: int) -> bool:
+        """Whether progress bars show for ``count`` examples: when asked, else on a terminal
+        from :data:`PROGRESS_THRESHOLD` examples."""
+        show = self.progress if self.progress is not None else _stderr_is_terminal()
+        return bool(show) and (self.progress is True or count >= PROGRESS_THRESHOLD)
+
+    def streams(self) -> bool:
+        """Whether a new dataset's upload may start while its examples are hashed: Python
+        records (not a file, whose core reader hashes on its own threads) with ids by
+        ``source_id_key``, selected by name, without ``expected_version_id``, and at least
+        :data:`STREAM_THRESHOLD` of them."""
+        return (
+            self.path is None
+            and self.name is not None
+            and self.source_id_key is not None
+            and self.source_id is None
+            and self.expected_version_id is None
+            and len(self.sequence()) >= STREAM_THRESHOLD
         )
 
     def prepare_file(self, path: str | os.PathLike[str]) -> Prepared:
@@ -396,12 +444,19 @@ def upsert(prepared: Prepared) -> Op[UpsertResult]:
     that violate the dataset's JSON Schema raise :class:`ExampleError` ``schema_violation``:
     found by the server in a one-request sync (nothing written), or here, with ``validate``,
     against the schema the plan of a large sync carries, before anything is uploaded."""
+    return (yield from _mapped(_upsert(prepared), prepared.texts, prepared.args.path))
+
+
+def _mapped(
+    op: Op[UpsertResult], texts: Sequence[Record] | None, path: str | os.PathLike[str] | None
+) -> Op[UpsertResult]:
+    """``op`` with the server's schema violations and mirror guard refusals raised in Python's words."""
     try:
-        return (yield from _upsert(prepared))
+        return (yield from op)
     except ValidationError as error:
         if error.code != SCHEMA_VIOLATION:
             raise
-        raise violations_from_problem(error.problem, prepared.texts, prepared.args.path) from None
+        raise violations_from_problem(error.problem, texts, path) from None
     except ConflictError as error:
         if error.code not in GUARD_CODES:
             raise
@@ -529,6 +584,137 @@ def _upsert(prepared: Prepared) -> Op[UpsertResult]:
         return UpsertResult.from_json(answer)
 
 
+def upload_new(args: UpsertArgs) -> Op[UpsertResult | None]:
+    """A new dataset's upload, sent while its examples are hashed; ``None`` (after one ``GET``)
+    when the dataset exists or :meth:`UpsertArgs.streams` says no (no request): then prepare
+    and :func:`upsert` as usual.
+
+    The NDJSON body's examples leave a chunk (:data:`STREAM_CHUNK`) at a time, each hashed and
+    checked just before: the server decodes and writes the first while the client hashes the
+    next. A bad record found in a later chunk stops the sending; the rest is still hashed, and
+    :class:`ExampleError` lists every bad record (as :meth:`UpsertArgs.prepare` would) while the
+    body is cut off before its end, so the server, which commits only a whole body, writes
+    nothing. A dataset made between the ``GET`` and the upload is synced as any upload with
+    every content is (merge or mirror against it)."""
+    if not args.streams():
+        return None
+    found = yield json_call("GET", "/v1/datasets", params={"name": str(args.name), "limit": 1})
+    if found["data"]:
+        return None
+    hashing = _Hashing(args)
+    call = Call("POST", "/v1/datasets/upsert", body=hashing.body(args.header()), content_type=NDJSON)
+    answer = yield from _mapped(_single(call), None, None)
+    return answer
+
+
+def _single(call: Call) -> Op[UpsertResult]:
+    answer = yield call
+    return UpsertResult.from_json(answer)
+
+
+class _Hashing:
+    """The examples of :func:`upload_new`, hashed a chunk at a time as the body asks for them
+    (kept for a retry of the body, which sends them again without hashing them again)."""
+
+    def __init__(self, args: UpsertArgs) -> None:
+        self.args = args
+        self.records = args.sequence()
+        self.flat = args.is_flat()
+        self.source_ids: list[str] = []
+        self.hashes: list[str] = []
+        self.issues: list[RecordIssue] = []
+        self.more = 0
+        self.seen: set[str] = set()
+        # Each source id's first row, made once a repeat shows (the set alone finds none).
+        self.first: dict[str, int] | None = None
+        self.progress = args.shows_progress(len(self.records))
+
+    def keys(self) -> dict[str, Any]:
+        args = self.args
+        return {
+            "flat": self.flat,
+            "input_keys": None if args.input_keys is None else list(args.input_keys),
+            "output_keys": None if args.output_keys is None else list(args.output_keys),
+            "metadata_keys": None if args.metadata_keys is None else list(args.metadata_keys),
+            "source_id_key": args.source_id_key,
+        }
+
+    def hash_next(self) -> None:
+        """Hash the next chunk: its ids, hashes and bad records, every row counted from the first."""
+        start = len(self.hashes)
+        chunk = self.records[start : start + STREAM_CHUNK]
+        hashes, ids, found, hash_found, more, _, _ = prepare_examples(
+            chunk, any_members=False, max_errors=MAX_REPORTED_ERRORS, **self.keys()
+        )
+        assert ids is not None  # streams() asks for source_id_key
+        for issue in (*found, *hash_found):
+            self.issues.append(dataclasses.replace(_issue(*issue), row=issue[0] + start))
+        self.more += more
+        if self.first is None:
+            before = len(self.seen)
+            self.seen.update(ids)
+            if len(self.seen) - before != len(ids):
+                # The earlier chunks had no repeat: each id is there once.
+                self.first = {known: row for row, known in enumerate(self.source_ids) if known}
+                self.seen.clear()
+        if self.first is not None:
+            # Named against the first row, as the core names a repeat within one call (its own
+            # list knows this chunk only).
+            self.issues.extend(_repeats(self.first, ids, start, _key_path(str(self.args.source_id_key))))
+        self.source_ids.extend(ids)
+        self.hashes.extend(hashes)
+
+    def body(self, header: Mapping[str, Any]) -> Body:
+        def blocks() -> Iterator[bytes]:
+            bar = _bar(len(self.records), "upload", self.progress)
+            yield canonicalize(header) + b"\n"
+            for start in range(0, len(self.records), STREAM_CHUNK):
+                if start == len(self.hashes):
+                    self.hash_next()
+                if self.issues:
+                    continue  # nothing more is sent; every bad record is still found
+                stop = min(start + STREAM_CHUNK, len(self.records))
+                for block in range(start, stop, LINES_PER_BLOCK):
+                    rows = range(block, min(block + LINES_PER_BLOCK, stop))
+                    yield example_lines(self.source_ids, self.hashes, self.records, rows=rows, **self.keys())
+                    if bar is not None:
+                        bar.update(len(rows))
+            if bar is not None:
+                bar.close()
+            if self.issues:
+                # Raised before the body's end: the server sees it cut off and writes nothing.
+                issues = sorted(self.issues, key=lambda issue: issue.row)
+                kept = issues[:MAX_REPORTED_ERRORS]
+                raise ExampleError.from_issues(kept, len(issues) - len(kept) + self.more)
+
+        return blocks
+
+
+def _key_path(key: str) -> str:
+    """The JSONPath of the source id's member as the core writes it (``$.id``, ``$["a b"]``):
+    the path of its ``duplicate_source_id`` in two records of one id."""
+    twice = [{key: "x"}, {key: "x"}]
+    duplicates = prepare_examples(twice, flat=True, input_keys=[], source_id_key=key)[5]
+    return str(duplicates[0][2])
+
+
+def _repeats(first: dict[str, int], ids: list[str], start: int, path: str) -> list[RecordIssue]:
+    """A ``duplicate_source_id`` issue (at ``path``) for each of ``ids`` (rows from ``start``)
+    that an earlier row has: one in ``first`` (each source id's first row, to which the others
+    of ``ids`` are added) or before it in ``ids``; ``""`` (no valid id) is no id."""
+    issues: list[RecordIssue] = []
+    for row, known in enumerate(ids, start):
+        if known == "":
+            continue
+        if known in first:
+            # Quoted as JSON, as the core (and the TypeScript SDK) quote a source id.
+            message = f"the source id {json.dumps(known, ensure_ascii=False)} is also the id of row {first[known]}"
+            issues.append(RecordIssue(row=row, code="duplicate_source_id", path=path, message=message, source_id=known))
+        else:
+            first[known] = row
+    return issues
+
+
 def _with_lacking(error: ConflictError, args: UpsertArgs, needed: set[str]) -> set[str]:
     """``needed`` with the source ids of a ``stale_manifest`` refusal: the dataset holds no
     content under some hashes sent without it (it was deleted and made again since the plan),
@@ -619,18 +805,8 @@ def _describe(value: object) -> str:
 
 def _check_unique(ids: list[str], issues: list[RecordIssue], path: str) -> None:
     """A source id given to two records is an issue of the later one."""
-    if len(set(ids)) == len(ids):
-        return
-    first: dict[str, int] = {}
-    for row, known in enumerate(ids):
-        if known == "":
-            continue
-        if known in first:
-            # Quoted as JSON, as the core (and the TypeScript SDK) quote a source id.
-            message = f"the source id {json.dumps(known, ensure_ascii=False)} is also the id of row {first[known]}"
-            issues.append(RecordIssue(row=row, code="duplicate_source_id", path=path, message=message, source_id=known))
-        else:
-            first[known] = row
+    if len(set(ids)) != len(ids):
+        issues.extend(_repeats({}, ids, 0, path))
 
 
 def _unique(

@@ -18,14 +18,14 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from groundset import _experiment_api, _ops, _schemas, _tags
 from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
 from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
 from groundset._read import FileFormat
 from groundset._schemas import DatasetSchema
-from groundset._upsert import UpsertArgs, upsert
+from groundset._upsert import UpsertArgs, upload_new, upsert
 from groundset.errors import APIError
 from groundset.types import Dataset, DatasetInfo, Diff, ExperimentInfo, Mode, Tag, TagEvent, UpsertResult, Version
 
@@ -279,6 +279,11 @@ class Client(_ClientBase):
         Beyond ``PLAN_THRESHOLD`` examples the digest of the whole manifest goes first, alone:
         when the dataset's latest version has it, that one request is the no-op (``tag``,
         ``description`` and ``metadata`` applied in it), whatever the dataset's size.
+        From ``STREAM_THRESHOLD`` (200,000) records with ``name`` and ``source_id_key`` (not
+        ``path``), the client first asks whether the dataset exists; a new one's upload starts
+        while its records are hashed, a chunk at a time. A bad record found then still stops
+        everything: the upload is cut off before its end, so nothing is written, and every bad
+        record is reported.
 
         Args:
             name: the dataset's name (created if missing); or ``dataset_id`` of an existing one.
@@ -355,7 +360,8 @@ class Client(_ClientBase):
         """
         # Every keyword argument, as given, checked before any work.
         args = UpsertArgs.from_call(locals())
-        return self._run(upsert(args.prepare()))
+        uploaded = self._run(upload_new(args))
+        return uploaded if uploaded is not None else self._run(upsert(args.prepare()))
 
     def get_dataset(
         self,
@@ -499,8 +505,13 @@ class Client(_ClientBase):
 
 
 async def _chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    for chunk in chunks:
-        yield chunk
+    """The chunks, each made in a worker thread: a new dataset's body hashes its examples as
+    it goes (``upload_new``), which must not hold up the event loop."""
+    import anyio.to_thread
+
+    end = object()
+    while (chunk := await anyio.to_thread.run_sync(next, chunks, end)) is not end:
+        yield cast(bytes, chunk)
 
 
 class AsyncClient(_ClientBase):
@@ -623,6 +634,9 @@ class AsyncClient(_ClientBase):
         args = UpsertArgs.from_call(locals())
         import anyio.to_thread
 
+        uploaded = await self._run(upload_new(args))
+        if uploaded is not None:
+            return uploaded
         prepared = await anyio.to_thread.run_sync(args.prepare)
         return await self._run(upsert(prepared))
 
