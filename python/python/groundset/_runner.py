@@ -54,17 +54,27 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def _leaves(error: BaseException) -> list[BaseException]:
+    inner = getattr(error, "exceptions", None)
+    if not isinstance(inner, tuple):
+        return [error]
+    return [leaf for child in inner for leaf in _leaves(child)]
+
+
 @contextlib.contextmanager
 def _unwrapped() -> Iterator[None]:
-    """Raise the one error of a task group as itself, not inside an exception group."""
+    """Raise the error of task groups as itself, not inside (nested) exception groups, when
+    every error in them is of one class (two uploads that both lost the server): the first,
+    with its own cause, so ``except APIConnectionError`` catches it."""
     try:
         yield
     except BaseException as error:
-        inner = getattr(error, "exceptions", None)
-        while isinstance(inner, tuple) and len(inner) == 1:
-            error, inner = inner[0], getattr(inner[0], "exceptions", None)
-            if inner is None:
-                raise error from None
+        leaves = _leaves(error)
+        if leaves[0] is not error and all(type(leaf) is type(leaves[0]) for leaf in leaves):
+            first = leaves[0]
+            # Its own cause stays (the transport's error): only the group around it is dropped.
+            first.__suppress_context__ = True
+            raise first  # noqa: B904
         raise
 
 

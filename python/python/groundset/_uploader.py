@@ -16,7 +16,7 @@ import anyio
 from groundset import _experiment_api as api
 from groundset._bridge import AnyClient, drive
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
-from groundset.errors import ConflictError
+from groundset.errors import APIConnectionError, ConflictError
 
 __all__ = ["BATCH_SIZE", "FLUSH_SECONDS", "UPLOADS_IN_FLIGHT", "Uploader", "evaluation_uploader", "run_uploader"]
 
@@ -98,6 +98,13 @@ def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uplo
             try:
                 stored = await drive(client, api.post_runs(experiment_id, [run.to_json() for run in batch]))
                 break
+            except APIConnectionError as error:
+                # The experiment is stored with the runs sent so far: say how to finish it.
+                error.args = (
+                    f"{error.args[0]} The experiment {experiment_id} keeps the runs sent so far: run the rest "
+                    f"with resume_experiment({experiment_id!r}, task, evaluators) once the server is back.",
+                )
+                raise
             except ConflictError as error:
                 # Another process (a second resume) finished some of these pairs meanwhile: its
                 # runs are final, so send the rest, not lose the whole batch.

@@ -1,0 +1,62 @@
+"""A server lost in the middle of an experiment (killed while runs are being posted): the
+caller gets the APIConnectionError itself (not an exception group around it, however many
+uploads failed at once), with its cause, and a message naming the experiment to resume; the
+resume on a restarted server finishes it."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import groundset
+from conftest import ServerProcess
+
+
+def test_a_killed_server_raises_the_connection_error_naming_the_resume(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path)
+    server.start()
+    try:
+        with groundset.Client(base_url=server.base_url, max_retries=0) as client:
+            version = client.upsert_dataset(name="lost", examples=[{"input": {"i": i}} for i in range(300)])
+            calls = 0
+
+            def task(input: dict[str, Any]) -> dict[str, Any]:
+                nonlocal calls
+                calls += 1
+                if calls == 60:
+                    assert server.process is not None
+                    server.process.kill()
+                    server.process.wait()
+                time.sleep(0.01)
+                return {"o": input["i"]}
+
+            with pytest.raises(groundset.APIConnectionError) as lost:
+                groundset.run_experiment(
+                    version, task, [lambda output: 1], client=client, concurrency=5, batch_size=5, print_summary=False
+                )
+        message = str(lost.value)
+        assert "cannot reach the groundset server" in message
+        found = re.search(
+            r"The experiment (\S+) keeps the runs sent so far: "
+            r"run the rest with resume_experiment\('(\S+)', task, evaluators\)",
+            message,
+        )
+        assert found is not None and found[1] == found[2], message
+        assert isinstance(lost.value.__cause__, httpx.TransportError), repr(lost.value.__cause__)
+    finally:
+        server.stop()
+    again = ServerProcess(tmp_path)
+    again.start()
+    try:
+        with groundset.Client(base_url=again.base_url) as client:
+            done = groundset.resume_experiment(
+                found[1], lambda input: {"o": input["i"]}, [lambda output: 1], client=client, print_summary=False
+            )
+            assert (done.summary["successful_runs"], done.summary["incomplete_runs"]) == (300, 0), done.summary
+    finally:
+        again.stop()
