@@ -17,7 +17,7 @@ import {
   getDataset,
   type UpsertResult,
 } from "./datasets.js";
-import { ConflictError, GroundsetError } from "./errors.js";
+import { APIConnectionError, ConflictError, GroundsetError } from "./errors.js";
 import { counted, formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { progressShown } from "./progress.js";
@@ -936,6 +936,10 @@ async function postRuns(client: Client, experimentId: string, batch: ExperimentR
       });
       return { stored, sent };
     } catch (error) {
+      if (error instanceof APIConnectionError) {
+        // The experiment is stored with the runs sent so far: say how to finish it.
+        error.message += ` The experiment ${experimentId} keeps the runs sent so far: run the rest with resumeExperiment({ experiment: "${experimentId}", task, evaluators }) once the server is back.`;
+      }
       if (!(error instanceof ConflictError) || error.code !== "run_exists") {
         throw error;
       }
