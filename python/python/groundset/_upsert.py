@@ -840,6 +840,16 @@ def dataframe_records(frame: pandas.DataFrame) -> list[dict[str, Any]]:
             raise ExampleError(
                 f"column {column!r}: DataFrame column names must be strings", code="non_string_key", row=0
             )
+    # A record keeps one value per name: a repeated column would silently lose all but its last,
+    # so it is refused as a CSV header repeating a name is (the same code and words).
+    first: dict[str, int] = {}
+    repeats = []
+    for number, column in enumerate(frame.columns, start=1):
+        if column in first:
+            repeats.append(f"column {number} ({json.dumps(column)}) repeats the name of column {first[column]}")
+        first.setdefault(column, number)
+    if repeats:
+        raise ExampleError("; ".join(repeats), code="invalid_header", row=0)
     records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
     for record in records:
         for key, value in record.items():
