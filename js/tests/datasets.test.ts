@@ -237,12 +237,52 @@ describe("identity", () => {
       expect({ code: error.code, row: error.row }).toEqual({ code, row });
     }
     const fromCallback = await expectRejects(
-      upsertDataset({ client, dataset, examples: [{ input: {} }], sourceId: () => 3 as unknown as string }),
+      upsertDataset({ client, dataset, examples: [{ input: {} }], sourceId: () => 3.5 }),
       ExampleError,
     );
-    expect(fromCallback.message).toBe(
-      "row 0: invalid_source_id at $: sourceId(record) returned 3; it must return a string",
+    expect(fromCallback.message).toMatch(/^row 0: invalid_source_id at \$: sourceId\(record\) returned a bad id: /);
+    const nothing = await expectRejects(
+      upsertDataset({
+        client,
+        dataset,
+        examples: [{ input: {} }],
+        sourceId: (() => undefined) as unknown as () => string,
+      }),
+      ExampleError,
     );
+    expect(nothing.message).toBe(
+      "row 0: invalid_source_id at $: sourceId(record) returned undefined: a source id must be a string or an integer, found undefined",
+    );
+    // A function that throws: the record's row, its error kept as the cause, nothing sent.
+    const boom = new Error("boom");
+    const thrown = await expectRejects(
+      upsertDataset({
+        client,
+        dataset,
+        examples: [{ input: { a: 0 } }, { input: { a: 1 } }],
+        sourceId: (record, index) => {
+          if (index === 1) {
+            throw boom;
+          }
+          return String(record.input.a);
+        },
+      }),
+      ExampleError,
+    );
+    expect([thrown.message, thrown.code, thrown.row, thrown.cause]).toEqual([
+      "row 1: invalid_source_id at $: sourceId(record) threw Error: boom",
+      "invalid_source_id",
+      1,
+      boom,
+    ]);
+    // An integer is an id, as a sourceIdKey member's is (the Python SDK's rule too).
+    const numbered = await upsertDataset({
+      client,
+      dataset: { datasetName: uniqueName("int-ids") },
+      examples: [{ input: {} }],
+      sourceId: () => 7,
+    });
+    expect(numbered.created).toBe(1);
     // Nothing reached the server.
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);
   });

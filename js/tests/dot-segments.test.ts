@@ -41,7 +41,7 @@ async function made(): Promise<{ datasetName: string; datasetId: string; version
     sourceIdKey: "id",
     tag: "keep",
   });
-  return { datasetName, datasetId: result.datasetId, versionId: result.versionId as string };
+  return { datasetName, datasetId: result.datasetId as string, versionId: result.versionId as string };
 }
 
 test.each([".", ".."])("a tag %j is refused before sending, with the server's code and words", async (tag) => {

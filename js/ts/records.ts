@@ -5,7 +5,7 @@
  * @module
  */
 
-import { exampleErrorOf, type RecordIssue } from "./errors.js";
+import { ExampleError, exampleErrorOf, type RecordIssue } from "./errors.js";
 import { hashJoined, type JoinedHashes, splitHashes } from "./hash.js";
 import { MAX_REPORTED_ERRORS } from "./limits.js";
 import { callNative, native } from "./native.js";
@@ -23,8 +23,12 @@ export interface RecordOptions<R extends ExampleRecord = ExampleRecord> {
    * most 2^53 - 1 (a number or a bigint), by the rule of {@link sourceIdOf}.
    */
   sourceIdKey?: string;
-  /** A function of the record (and its index) returning its source id, for composite keys. */
-  sourceId?: (record: R, index: number) => string;
+  /**
+   * A function of the record (and its index) returning its source id, for composite keys: a
+   * string or an integer, as a `sourceIdKey` member's value. One that throws is an
+   * {@link ExampleError} `invalid_source_id` naming the record's row, its error the `cause`.
+   */
+  sourceId?: (record: R, index: number) => string | number;
   /** Flat records: the fields that make up `input` (default: every field not named elsewhere). */
   inputKeys?: readonly string[];
   /** Flat records: the fields that make up `output`. */
@@ -285,11 +289,21 @@ function columnsOf<R extends ExampleRecord>(
         issues.add(row, "missing_source_id", `no source id at ${idPath} (sourceIdKey "${sourceIdKey}")`, idPath);
       }
     } else if (sourceId !== undefined) {
-      const value: unknown = sourceId(given, row);
-      if (typeof value === "string") {
-        id = value;
+      let value: unknown;
+      try {
+        value = sourceId(given, row);
+      } catch (error) {
+        // The caller's function failed: say on which record, its error as the cause.
+        const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const message = `row ${row}: invalid_source_id at $: sourceId(record) threw ${what}`;
+        throw Object.assign(new ExampleError(message, { code: "invalid_source_id", row }), { cause: error });
+      }
+      if (value === undefined) {
+        const reason = "a source id must be a string or an integer, found undefined";
+        issues.add(row, "invalid_source_id", `sourceId(record) returned undefined: ${reason}`);
       } else {
-        issues.add(row, "invalid_source_id", `sourceId(record) returned ${describe(value)}; it must return a string`);
+        // Checked by the core's rule, as a sourceIdKey's value is (a string or an integer).
+        id = value;
       }
     }
     rows.push(row);

@@ -789,7 +789,12 @@ def _source_id_from(
 ) -> str:
     if not isinstance(record, Mapping):
         return ""  # reported as not_a_mapping
-    value = function(record)
+    try:
+        value = function(record)
+    except Exception as error:
+        # The caller's function failed: say on which record, its error as the cause.
+        message = f"row {row}: invalid_source_id at $: source_id= raised {type(error).__name__}: {error}"
+        raise ExampleError(message, code="invalid_source_id", row=row) from error
     try:
         return source_id(value)
     except HashError as error:
