@@ -12,7 +12,7 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 
 use crate::error::{Failure, to_pyerr};
-use crate::tape::{Member, Op, Recorder, Unusual, write_example};
+use crate::tape::{Member, Op, Recorder, Unusual, prefetch_records, write_example};
 use crate::value::{Converter, type_name, unsupported_type};
 
 /// The SHA-256 (64 lowercase hex digits) of the RFC 8785 canonical JSON of `value`.
@@ -130,9 +130,21 @@ fn hash_all(
     let (converted, hashes) = if examples.is_exact_instance_of::<PyList>() || examples.is_exact_instance_of::<PyTuple>()
     {
         let list = own_list(examples)?;
-        let small = list.len() <= BATCH;
-        run_pipeline(py, true, small, list.len(), |pipeline| {
-            convert_items(list.iter().map(Ok), pipeline, collect, rule, &mut failures)
+        let count = list.len();
+        let small = count <= BATCH;
+        // Borrowed, not counted: a new reference would write to the item's memory now.
+        // SAFETY: in range of a list only this call holds; its items outlive the walk.
+        let ahead = |row: usize| {
+            (row < count).then(|| unsafe { Borrowed::from_ptr(py, ffi::PyList_GetItem(list.as_ptr(), row as isize)) })
+        };
+        let items = list.iter().enumerate().map(|(row, item)| {
+            // The next items' memory asked for while this one is recorded, as `prepare_examples`
+            // does: the walk is bound by the wait for each object's first cache line.
+            prefetch_records(|offset| ahead(row + offset));
+            Ok(item)
+        });
+        run_pipeline(py, true, small, count, |pipeline| {
+            convert_items(items, pipeline, collect, rule, &mut failures)
         })
     } else {
         let length = examples.len().ok();

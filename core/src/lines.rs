@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::canon::canonical_bytes;
-use crate::tape::{Member, Op, RECORDS_AHEAD, Recorder, Selection, prefetch_records, write_parts};
+use crate::tape::{Member, Op, Recorder, Selection, prefetch_records, write_parts};
 
 /// The lines of the examples at `rows`: see the stub for the contract.
 #[pyfunction]
@@ -136,8 +136,7 @@ impl<'py> Writer<'_, 'py> {
                     Borrowed::from_ptr(py, ffi::PyList_GetItem(block.as_ptr(), (at + offset) as isize))
                 })
             };
-            let stage = RECORDS_AHEAD / 3;
-            prefetch_records(ahead(3 * stage), ahead(2 * stage), ahead(stage));
+            prefetch_records(ahead);
             self.content_line(&id, &hash, &block.get_item(at)?)?;
         }
         Ok(())

@@ -15,7 +15,7 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PySet, PyString};
 
 use crate::error::Failure;
 use crate::hash::{BATCH, MemberRule, Pipeline, hex_list, own_list, run_pipeline};
-use crate::tape::{RECORDS_AHEAD, Selection, prefetch_records};
+use crate::tape::{Selection, prefetch_records};
 
 /// A bad record: `(row, code, path, message, source_id)`.
 type Issue = (usize, String, String, String, Option<String>);
@@ -100,8 +100,7 @@ pub fn prepare_examples<'py>(
             (row < count).then(|| unsafe { Borrowed::from_ptr(py, ffi::PyList_GetItem(list.as_ptr(), row as isize)) })
         };
         for row in 0..count {
-            let stage = RECORDS_AHEAD / 3;
-            prefetch_records(ahead(row + 3 * stage), ahead(row + 2 * stage), ahead(row + stage));
+            prefetch_records(|offset| ahead(row + offset));
             rows.row(pipeline, row, &list.get_item(row)?)?;
             pipeline.next();
             if let Some(progress) = &progress

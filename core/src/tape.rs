@@ -61,53 +61,52 @@ const EMPTY: Op = Op::Object { members: 0, span: 0 };
 /// Items of a list asked for ahead of recording them (see [`crate::value::prefetch`]).
 const PREFETCH: isize = 8;
 
-/// Records asked for ahead of recording them (see [`prefetch_record`]): the first step this
-/// many rows ahead, each next step a third as many rows later.
-pub const RECORDS_AHEAD: usize = 12;
+/// Rows between two steps of [`prefetch_records`].
+const STAGE: usize = 4;
 
 /// Asks for the memory of the records to be recorded soon, one level deeper at each step, so
 /// that their loads overlap the recording of the rows before them instead of stalling it (most
-/// of the recording time was the wait for each object's first cache line, its type). Each step
-/// reads only what an earlier step asked for: `far` its object; `mid` (an exact `dict`) the
-/// objects of its members' values; `near` those of the values of its `dict` members and the
-/// first items of its `list` members.
-pub fn prefetch_records(
-    far: Option<Borrowed<'_, '_, PyAny>>,
-    mid: Option<Borrowed<'_, '_, PyAny>>,
-    near: Option<Borrowed<'_, '_, PyAny>>,
-) {
-    if let Some(far) = far {
+/// of the recording time was the wait for each object's first cache line, its type). `ahead`
+/// gives the record that many rows after the one about to be recorded, if any. Each step reads
+/// only what an earlier step asked for: `3 * STAGE` rows ahead the record's object; `2 * STAGE`
+/// (an exact `dict`) the objects of its members' values (the parts); `STAGE` those of the
+/// parts' members and first items. (A step deeper, a context's paragraphs or a list of tags,
+/// was measured: no gain, the walk then waits on the prefetches themselves.)
+pub fn prefetch_records<'a, 'py>(ahead: impl Fn(usize) -> Option<Borrowed<'a, 'py, PyAny>>) {
+    if let Some(far) = ahead(3 * STAGE) {
         crate::value::prefetch(far.as_ptr());
     }
-    if let Some(mid) = mid {
-        members(mid, crate::value::prefetch);
+    if let Some(record) = ahead(2 * STAGE) {
+        contents(record, &mut |value| crate::value::prefetch(value));
     }
-    if let Some(near) = near {
-        members(near, |value| {
-            // SAFETY: a member of a dict no code changes during the walk.
-            let value = unsafe { Borrowed::from_ptr(near.py(), value) };
-            if value.is_exact_instance_of::<PyDict>() {
-                members(value, crate::value::prefetch);
-            } else if value.is_exact_instance_of::<PyList>() {
-                // SAFETY: an exact list; indexes in range, items borrowed.
-                let length = unsafe { ffi::PyList_Size(value.as_ptr()) };
-                for index in 0..length.min(PREFETCH) {
-                    crate::value::prefetch(unsafe { ffi::PyList_GetItem(value.as_ptr(), index) });
-                }
-            }
+    if let Some(record) = ahead(STAGE) {
+        contents(record, &mut |part| {
+            within(record, part, &mut |value| crate::value::prefetch(value))
         });
     }
 }
 
-/// Calls `each` with the value of every member of `dict`, when it is an exact `dict`.
-fn members(dict: Borrowed<'_, '_, PyAny>, mut each: impl FnMut(*mut ffi::PyObject)) {
-    if !dict.is_exact_instance_of::<PyDict>() {
-        return;
-    }
-    let (mut position, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
-    // SAFETY: an exact dict, read by `PyDict_Next` (borrowed references).
-    while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut position, &mut key, &mut value) } != 0 {
-        each(value);
+/// [`contents`] of the object at `object`, borrowed like `owner`.
+fn within(owner: Borrowed<'_, '_, PyAny>, object: *mut ffi::PyObject, each: &mut dyn FnMut(*mut ffi::PyObject)) {
+    // SAFETY: a member or item of a container no code changes during the walk.
+    contents(unsafe { Borrowed::from_ptr(owner.py(), object) }, each);
+}
+
+/// Calls `each` with the value of every member of an exact `dict`, or the first items of an
+/// exact `list`; nothing for anything else.
+fn contents(object: Borrowed<'_, '_, PyAny>, each: &mut dyn FnMut(*mut ffi::PyObject)) {
+    if object.is_exact_instance_of::<PyDict>() {
+        let (mut position, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: an exact dict, read by `PyDict_Next` (borrowed references).
+        while unsafe { ffi::PyDict_Next(object.as_ptr(), &mut position, &mut key, &mut value) } != 0 {
+            each(value);
+        }
+    } else if object.is_exact_instance_of::<PyList>() {
+        // SAFETY: an exact list; indexes in range, items borrowed.
+        let length = unsafe { ffi::PyList_Size(object.as_ptr()) };
+        for index in 0..length.min(PREFETCH) {
+            each(unsafe { ffi::PyList_GetItem(object.as_ptr(), index) });
+        }
     }
 }
 
