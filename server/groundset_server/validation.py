@@ -247,9 +247,22 @@ def _reason(msg: str) -> str:
 _OUTSIDE_BODY = ("query", "path", "header", "cookie")
 
 
+def _message(error: Any) -> str:
+    """pydantic's message, a text's length said in characters: a constrained ``str`` with a
+    validator is measured "after validation" as if it were a list of items."""
+    given, limits = error.get("input"), error.get("ctx") or {}
+    if (
+        error.get("type") in ("too_long", "string_too_long")
+        and isinstance(given, str)
+        and "max_length" in limits
+    ):
+        return f"Value should have at most {limits['max_length']} characters, not {len(given)}"
+    return str(error.get("msg", ""))
+
+
 def _item(error: Any) -> dict[str, Any]:
     loc = list(error.get("loc", ()))
-    item: dict[str, Any] = {"loc": loc, "code": _code(error), "msg": error.get("msg", "")}
+    item: dict[str, Any] = {"loc": loc, "code": _code(error), "msg": _message(error)}
     if not loc or loc[0] not in _OUTSIDE_BODY:
         item["path"] = json_path(loc[1:] if loc and loc[0] == "body" else loc)
     return item

@@ -153,3 +153,30 @@ def test_examples_without_content_that_no_plan_explains(client: TestClient) -> N
     found = assert_problem(client.post("/v1/datasets/upsert", json=unguarded), 409, "stale_manifest")
     assert found["source_ids"] == ["b", "c"] and "with the input of the examples listed" in found["detail"]
     assert found["needed_source_ids"] == ["b", "c"]
+
+
+def test_a_long_experiment_name_is_counted_in_characters(client: TestClient) -> None:
+    dataset, _ = _dataset(client)
+    body = {"name": "x" * 100_000}
+    found = assert_problem(
+        client.post(f"/v1/datasets/{dataset}/experiments", json=body), 422, "invalid_request"
+    )
+    assert found["detail"] == "`$.name`: value should have at most 512 characters, not 100000"
+    assert len(orjson.dumps(found)) < 1000
+
+
+def test_a_version_of_another_dataset_is_named_with_the_dataset(client: TestClient) -> None:
+    _dataset(client)
+    other = client.post(
+        "/v1/datasets/upsert", json={"dataset": {"name": "a/b"}, "examples": [example("z", {})]}
+    )
+    foreign = client.post(
+        "/v1/datasets/upsert", json={"dataset": {"name": "c"}, "examples": [example("y", {})]}
+    )
+    put = client.put(
+        f"/v1/datasets/{other.json()['dataset_id']}/tags/base",
+        json={"version_id": foreign.json()["version_id"]},
+    )
+    found = assert_problem(put, 404, "version_not_found")
+    dataset_id, version_id = other.json()["dataset_id"], foreign.json()["version_id"]
+    assert found["detail"] == f"dataset 'a/b' ({dataset_id}) has no version {version_id}"

@@ -54,8 +54,14 @@ def version_for(conn: sa.Connection, dataset_id: int, version_id: str | None) ->
         sa.select(versions.c.id).where(versions.c.id == wanted, versions.c.dataset_id == dataset_id)
     ).first()
     if found is None:
+        # Named as the caller named it (a version id of another dataset is a common slip).
+        name = conn.execute(
+            sa.select(datasets.c.name).where(datasets.c.id == dataset_id)
+        ).scalar_one_or_none()
         raise NotFound(
-            "version_not_found", f"dataset {dataset_id} has no version {version_id}", version_id=version_id
+            "version_not_found",
+            f"dataset {name!r} ({dataset_id}) has no version {version_id}",
+            version_id=version_id,
         )
     return wanted
 
