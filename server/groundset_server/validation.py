@@ -23,6 +23,7 @@ refused, and text bound for a text column is checked before any database sees it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -68,6 +69,22 @@ def _name(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name)]
 """An identifier or name stored in a text column: no U+0000, no lone surrogate."""
+
+
+_SEGMENT = re.compile(r'\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\["(?:[^"\\]|\\.)*"\]')
+SHOWN_SEGMENTS = 8
+"""The segments of a long JSON path that a message shows (:func:`short_path`)."""
+
+
+def short_path(path: str) -> str:
+    """``path`` (a JSONPath ``$...``) for a message: a path of more than twice
+    :data:`SHOWN_SEGMENTS` segments (a value nested 129 deep) as its first ones, "…" and their
+    count, ``$.examples[0].input.d[0][0][0][0]… (132 segments)``; the problem's ``path`` member
+    keeps it whole."""
+    segments = _SEGMENT.findall(path, 1)
+    if len(segments) <= 2 * SHOWN_SEGMENTS or "".join(segments) != path[1:]:
+        return path
+    return f"${''.join(segments[:SHOWN_SEGMENTS])}… ({len(segments)} segments)"
 
 
 def _is_control(char: str) -> bool:

@@ -18,7 +18,7 @@ import orjson
 from groundset_server.engine.upsert import MirrorGuard, Mode, RawExample, Step, Sync
 from groundset_server.problems import MAX_LISTED, MAX_REPORTED_ERRORS, Problem
 from groundset_server.schemas import PlanRequest, UpsertRequest
-from groundset_server.validation import check_model, shape_refusal
+from groundset_server.validation import check_model, shape_refusal, short_path
 
 MAX_SOURCE_ID = 512
 NDJSON = "application/x-ndjson"
@@ -217,7 +217,7 @@ def _hash_problem(
     return Problem(
         400 if error.code == "invalid_json" else 422,
         error.code,
-        detail,
+        detail.replace(error.path, short_path(error.path), 1),
         source_ids=source_ids or None,
         line=error.line,
         column=error.column,

@@ -180,3 +180,28 @@ def test_a_version_of_another_dataset_is_named_with_the_dataset(client: TestClie
     found = assert_problem(put, 404, "version_not_found")
     dataset_id, version_id = other.json()["dataset_id"], foreign.json()["version_id"]
     assert found["detail"] == f"dataset 'a/b' ({dataset_id}) has no version {version_id}"
+
+
+def test_a_deep_path_is_shortened_in_the_detail_and_whole_in_the_member(client: TestClient) -> None:
+    deep: Any = 0
+    for _ in range(129):
+        deep = [deep]
+    whole = "$.examples[0].input.d" + "[0]" * 126  # the body object and array count
+    short = "$.examples[0].input.d[0][0][0][0]… (130 segments)"
+    item = {"source_id": "a", "content_hash": "0" * 64, "input": {"d": deep}}
+    found = assert_problem(
+        client.post("/v1/datasets/upsert", json={"dataset": {"name": "qa"}, "examples": [item]}),
+        422,
+        "depth_exceeded",
+    )
+    assert found["path"] == whole and whole not in found["detail"], found["detail"]
+    assert found["detail"].startswith(f"depth_exceeded at {short} (line 1, column "), found["detail"]
+    lines = orjson.dumps({"dataset": {"name": "qa"}}) + b"\n" + orjson.dumps(item) + b"\n"
+    found = assert_problem(
+        client.post("/v1/datasets/upsert", content=lines, headers={"content-type": "application/x-ndjson"}),
+        422,
+        "depth_exceeded",
+    )
+    line_whole = "$.input.d" + "[0]" * 126
+    assert found["path"] == line_whole and line_whole not in found["detail"], found["detail"]
+    assert "depth_exceeded at $.input.d[0][0][0][0][0][0]… (128 segments) (line 2, column " in found["detail"]
