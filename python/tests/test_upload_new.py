@@ -186,3 +186,14 @@ def test_a_retried_upload_sends_the_same_body(server: ServerProcess, unique_name
     assert first == second and first.count(b"\n") == COUNT + 1
     header = json.loads(first.split(b"\n", 1)[0])
     assert header == {"dataset": {"name": unique_name}, "dry_run": False, "mode": "merge"}
+
+
+def test_a_header_the_server_refuses_is_raised_as_it(server: ServerProcess, unique_name: str) -> None:
+    """A name no new dataset may have (white space at an end): the server refuses the upload's
+    header, reads the rest, and its problem is raised; nothing is written."""
+    rows = typical_examples(COUNT)
+    with groundset.Client(base_url=server.base_url) as client:
+        with pytest.raises(groundset.ValidationError) as raised:
+            client.upsert_dataset(name=f" {unique_name}", examples=rows, source_id_key="id")
+        assert raised.value.code == "invalid_selector"
+        assert client.list_datasets(name=f" {unique_name}") == []
