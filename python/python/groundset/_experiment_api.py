@@ -14,6 +14,7 @@ from groundset_core import HashError, canonicalize, source_id
 
 from groundset import _ops, _tags
 from groundset._experiment_types import DatasetArg, Experiment, ExperimentArg, ExperimentRun
+from groundset._format import shown
 from groundset._http import Call, Op, json_call, segment
 from groundset._ops import PAGE_SIZE, pages
 from groundset.errors import NotFoundError
@@ -479,7 +480,7 @@ def find_experiment(selector: Mapping[str, Any], what: str = "experiment") -> Op
         where = f" on version {version_id}" if version_id is not None else ""
         where += f" (tag {tag!r})" if tag is not None else ""
         when = f" created before experiment {before}" if before is not None else ""
-        detail = f"{what}: dataset {info['name']!r} has no experiment named {experiment_name!r}{where}{when}"
+        detail = f"{what}: dataset {info['name']!r} has no experiment named {shown(experiment_name)}{where}{when}"
         problem = {
             "code": "experiment_not_found",
             "detail": detail,

@@ -39,3 +39,15 @@ def counted(count: int, noun: str) -> str:
     """``1 example``, ``2 examples``, ``1,000 runs``: a count (grouped) with its noun in the plural
     unless it is 1."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+SHOWN_CHARS = 80
+"""The most characters of a caller's value a message repeats (:func:`shown`)."""
+
+
+def shown(value: str) -> str:
+    """``value`` as a message quotes it (``repr``): whole up to :data:`SHOWN_CHARS` characters,
+    else its first ones, "…" and its length, so a 100 KB name is not printed back whole."""
+    if len(value) <= SHOWN_CHARS:
+        return repr(value)
+    return f"{value[: SHOWN_CHARS // 2]!r}… ({len(value)} characters)"

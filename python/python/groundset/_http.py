@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from groundset_core import canonicalize
 
@@ -56,6 +56,10 @@ Op = Generator["Call", Any, T]
 """An operation: yields calls, receives their answers, returns its result."""
 
 
+MAX_QUERY_CHARS = 65_536
+"""The longest query string httpx sends (``httpx.InvalidURL`` beyond it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """One HTTP exchange, described as data.
@@ -75,6 +79,16 @@ class Call:
     body: Body | None = None
     content_type: str = "application/json"
     expect: Literal["json", "ndjson", "none"] = "json"
+
+    def __post_init__(self) -> None:
+        # httpx refuses a query longer than this with InvalidURL, a traceback naming no
+        # parameter: say which one, before anything is sent.
+        if self.params and len(urlencode(self.params)) > MAX_QUERY_CHARS:
+            name, value = max(self.params.items(), key=lambda item: len(str(item[1])))
+            raise ValueError(
+                f"{name}= has {len(str(value))} characters: too long for a URL's query "
+                f"(at most {MAX_QUERY_CHARS} once percent-encoded; a name has at most 512 characters)"
+            )
 
     def headers(self) -> dict[str, str]:
         """The headers this call adds to the client's."""

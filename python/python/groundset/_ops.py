@@ -7,6 +7,7 @@ from typing import Any
 
 from groundset_core import manifest_digest
 
+from groundset._format import shown
 from groundset._http import Call, Op, json_call, segment
 from groundset.errors import NotFoundError, ValidationError
 from groundset.types import Dataset, DatasetInfo, Diff, Example, Version
@@ -89,7 +90,7 @@ def dataset_json(name: str | None, dataset_id: str | None) -> Op[dict[str, Any]]
     page = yield Call("GET", "/v1/datasets", params={"name": str(name), "limit": 1})
     if not page["data"]:
         raise NotFoundError(
-            f"no dataset is named {name!r}",
+            f"no dataset is named {shown(str(name))}",
             status_code=404,
             code="dataset_not_found",
             body={"code": "dataset_not_found", "name": name},

@@ -35,7 +35,7 @@ from typer.core import TyperGroup
 from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
 from groundset._experiment_types import Experiment, cost_lines, selection_line
-from groundset._format import counted, fixed, number
+from groundset._format import counted, fixed, number, shown
 from groundset._http import Op
 from groundset._ops import dataset_json
 from groundset._read import check_parts
@@ -820,7 +820,7 @@ def experiments(
         _print_json(rows)
         return
     if not rows:
-        what = "" if name is None else f" named {name!r}"
+        what = "" if name is None else f" named {shown(name)}"
         out.print(
             f"dataset {dataset!r} has no experiment{what}" + ("" if version is None else f" on version {version}")
         )
