@@ -90,6 +90,10 @@ pub fn prepare_examples<'py>(
         issues: Vec::new(),
         bad: vec![false; count],
         ids: Vec::with_capacity(if id_key.is_some() { count } else { 0 }),
+        entries: IdEntries {
+            order: Vec::with_capacity(if id_key.is_some() { count } else { 0 }),
+            ascii: true,
+        },
         failures: Vec::new(),
     };
     let step = progress_step.max(1);
@@ -152,6 +156,9 @@ struct Rows<'a, 'py> {
     bad: Vec<bool>,
     /// The source id of every row (with a key), `None` without a valid one.
     ids: Vec<Option<Bound<'py, PyString>>>,
+    /// The valid source ids as [`sort_ids`] takes them, noted while each is in cache (read
+    /// again at the end, ids scattered in memory cost a miss each): see [`IdEntries`].
+    entries: IdEntries,
     /// The rows whose content failed to convert, in order.
     failures: Vec<(usize, Failure)>,
 }
@@ -312,6 +319,7 @@ impl<'py> Rows<'_, 'py> {
             && let Ok(text) = value.cast::<PyString>()?.to_str()
             && groundset_records::check_source_id(text).is_ok()
         {
+            self.entries.note(row, text);
             self.ids.push(Some(value.cast_into::<PyString>()?));
             return Ok(());
         }
@@ -320,7 +328,11 @@ impl<'py> Rows<'_, 'py> {
             pipeline.drain();
         }
         match crate::read::source_id_of(&value) {
-            Ok(text) => self.ids.push(Some(PyString::new(record.py(), &text))),
+            Ok(text) => {
+                let id = PyString::new(record.py(), &text);
+                self.entries.note(row, id.to_str()?);
+                self.ids.push(Some(id));
+            }
             Err(error) => {
                 let issue = (row, error.code().as_str().to_owned(), id_key.path.clone());
                 self.issues
@@ -365,7 +377,8 @@ impl<'py> Rows<'_, 'py> {
         }
         // The ids are sorted (to find repeated ones and to order the digest's entries) and the
         // digest computed on a thread of their own, while this one makes the Python lists.
-        let keyed = self.id_key.map(|_| id_entries(&self.ids)).transpose()?;
+        // SAFETY: every entry is the UTF-8 of a str of `self.ids`, which lives until the end.
+        let keyed = self.id_key.map(|_| unsafe { self.entries.texts() });
         let others_clean = self.issues.is_empty() && hash_issues.is_empty() && more == 0;
         let (sorted, hashes, ids) = std::thread::scope(|scope| -> PyResult<_> {
             let sorting = keyed.map(|(mut order, ascii)| {
@@ -417,24 +430,47 @@ impl<'py> Rows<'_, 'py> {
 /// The valid source ids with their rows, and whether all are ASCII, for [`sort_ids`]. Each
 /// entry leads with the id's first 8 bytes as a number, which decides most comparisons
 /// without reading the ids' text (scattered in memory) when all are ASCII.
-#[allow(clippy::type_complexity)]
-fn id_entries<'a>(ids: &'a [Option<Bound<'_, PyString>>]) -> PyResult<(Vec<(u64, &'a str, usize)>, bool)> {
-    let mut order = Vec::with_capacity(ids.len());
-    let mut ascii = true;
-    for (row, id) in ids.iter().enumerate() {
-        if let Some(id) = id {
-            let text = id.to_str()?;
-            ascii &= text.is_ascii();
-            let mut prefix = [0_u8; 8];
-            let head = text.len().min(8);
-            prefix[..head].copy_from_slice(&text.as_bytes()[..head]);
-            order.push((u64::from_be_bytes(prefix), text, row));
-        }
-    }
-    Ok((order, ascii))
+struct IdEntries {
+    /// `(first 8 bytes, UTF-8 address, length, row)`.
+    order: Vec<(u64, *const u8, usize, usize)>,
+    ascii: bool,
 }
 
-/// Sorts the entries of [`id_entries`] into the manifest's order (by [`compare_utf16`]), a
+impl IdEntries {
+    /// Notes the valid source id `text` of `row`; `text` must stay alive until [`Self::texts`]'s
+    /// answer is dropped.
+    fn note(&mut self, row: usize, text: &str) {
+        self.ascii &= text.is_ascii();
+        let mut prefix = [0_u8; 8];
+        let head = text.len().min(8);
+        prefix[..head].copy_from_slice(&text.as_bytes()[..head]);
+        self.order
+            .push((u64::from_be_bytes(prefix), text.as_ptr(), text.len(), row));
+    }
+
+    /// The entries with their texts, and whether all are ASCII.
+    ///
+    /// # Safety
+    /// Every text noted is still alive while the answer is used.
+    #[allow(clippy::type_complexity)]
+    unsafe fn texts<'t>(&self) -> (Vec<(u64, &'t str, usize)>, bool) {
+        let order = self
+            .order
+            .iter()
+            // SAFETY: the UTF-8 of a `str` (`note`), alive as the caller vouches.
+            .map(|&(prefix, data, len, row)| {
+                (
+                    prefix,
+                    unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(data, len)) },
+                    row,
+                )
+            })
+            .collect();
+        (order, self.ascii)
+    }
+}
+
+/// Sorts the entries of [`IdEntries`] into the manifest's order (by [`compare_utf16`]), a
 /// repeated id's rows in order: one sort finds the repeated ids and orders the digest's
 /// entries.
 fn sort_ids(order: &mut [(u64, &str, usize)], ascii: bool) {
