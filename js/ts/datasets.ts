@@ -10,6 +10,7 @@ import { allPages, type Client, clientOrDefault, type RequestJson } from "./clie
 import { PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
+import { shown } from "./format.js";
 import type { components } from "./generated/openapi.js";
 import { manifestDigestOfColumns } from "./hash.js";
 import { progressShown } from "./progress.js";
@@ -648,7 +649,7 @@ export async function resolveDataset(client: Client, dataset: DatasetRef): Promi
   const page = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
   const found = page.data[0];
   if (found === undefined) {
-    const detail = `no dataset is named ${JSON.stringify(selector.name)}`;
+    const detail = `no dataset is named ${shown(selector.name)}`;
     // The server's code for a dataset it lacks, so both lookups (and both SDKs) say the same.
     const problem = { status: 404, code: "dataset_not_found", detail, name: selector.name };
     throw new NotFoundError(404, problem, detail, "GET /v1/datasets");

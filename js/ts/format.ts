@@ -65,3 +65,18 @@ export function milliseconds(value: number | null): string {
     ? "-"
     : `${value.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ms`;
 }
+
+/** The most characters of a caller's value a message repeats ({@link shown}). */
+const SHOWN_CHARS = 80;
+
+/**
+ * `value` as a message quotes it (JSON): whole up to 80 characters (code points), else its first
+ * 40, "…" and its length, so a 100 KB name is not printed back whole (as the Python SDK does).
+ */
+export function shown(value: string): string {
+  const characters = [...value];
+  if (characters.length <= SHOWN_CHARS) {
+    return JSON.stringify(value);
+  }
+  return `${JSON.stringify(characters.slice(0, SHOWN_CHARS / 2).join(""))}… (${characters.length} characters)`;
+}

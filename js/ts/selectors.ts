@@ -9,6 +9,7 @@
 import { allPages, type Client, clientOrDefault } from "./client.js";
 import { checkTag, type DatasetInfo, type DatasetRef, type ExperimentInfo, listDatasets } from "./datasets.js";
 import { GroundsetError, NotFoundError } from "./errors.js";
+import { shown } from "./format.js";
 import { selectionFromWire } from "./selections.js";
 import { camelized } from "./wire.js";
 
@@ -76,7 +77,7 @@ export async function datasetInfoOf(client: Client, dataset: DatasetRef): Promis
   const name = dataset.datasetName;
   const found = (await listDatasets({ client, name })).find((info) => info.name === name);
   if (found === undefined) {
-    const detail = `no dataset is named ${JSON.stringify(name)}`;
+    const detail = `no dataset is named ${shown(String(name))}`;
     // The server's code for a dataset it lacks, as every other lookup by name says it.
     throw new NotFoundError(404, { status: 404, code: "dataset_not_found", detail, name }, detail, "GET /v1/datasets");
   }
@@ -139,7 +140,7 @@ async function selectedId(client: Client, selector: ExperimentSelector, what: st
   const found = page.data[0];
   if (found === undefined) {
     const where = [
-      `named ${JSON.stringify(name)} on dataset ${JSON.stringify(dataset.datasetName ?? dataset.datasetId)}`,
+      `named ${shown(name)} on dataset ${JSON.stringify(dataset.datasetName ?? dataset.datasetId)}`,
       ...(versionId === undefined ? [] : [`version ${versionId}`]),
       ...(tag === undefined ? [] : [`tag ${JSON.stringify(tag)}`]),
       ...(before === undefined ? [] : [`created before experiment ${before}`]),
