@@ -29,7 +29,7 @@ def test_a_raising_source_id_function_names_the_record(client: groundset.Client,
 
 def test_a_source_id_function_returning_nothing(client: groundset.Client, unique_name: str) -> None:
     with pytest.raises(groundset.ExampleError) as refused:
-        client.upsert_dataset(name=unique_name, examples=[{"input": {}}], source_id=lambda record: None)
+        client.upsert_dataset(name=unique_name, examples=[{"input": {}}], source_id=lambda record: None)  # type: ignore[arg-type,return-value]
     assert str(refused.value) == (
         "row 0: invalid_source_id at $: source_id= returned NoneType None: "
         "a source id must be a string or an integer, found null"

@@ -83,7 +83,7 @@ class UpsertArgs:
     format: FileFormat | None
     threads: int | None
     source_id_key: str | None
-    source_id: Callable[[Mapping[str, Any]], str] | None
+    source_id: Callable[[Mapping[str, Any]], str | int] | None
     input_keys: Iterable[str] | None
     output_keys: Iterable[str] | None
     metadata_keys: Iterable[str] | None
@@ -785,7 +785,7 @@ class _FlatContents(Sequence[Mapping[str, Any]]):
 
 
 def _source_id_from(
-    row: int, function: Callable[[Mapping[str, Any]], str], record: Mapping[str, Any], issues: list[RecordIssue]
+    row: int, function: Callable[[Mapping[str, Any]], str | int], record: Mapping[str, Any], issues: list[RecordIssue]
 ) -> str:
     if not isinstance(record, Mapping):
         return ""  # reported as not_a_mapping

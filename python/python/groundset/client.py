@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client", "adrive_op", "drive_op", "stream_call"]
 
 T = TypeVar("T")
-SourceIdFunction = Callable[[Mapping[str, Any]], str]
+SourceIdFunction = Callable[[Mapping[str, Any]], str | int]
 
 
 def drive_op(client: Client, op: Op[T]) -> T:
