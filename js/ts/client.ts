@@ -39,7 +39,10 @@ export interface ClientOptions {
    * contract's `TIMEOUT_SECONDS`, the Python SDK's `timeout=60`).
    */
   timeoutMs?: number;
-  /** Retries after a connection error, a timeout, 429 or 503, with exponential backoff; default 2. */
+  /**
+   * Retries after a connection error, a timeout, 429 or 503 (not 503 `database_gone`), with exponential backoff;
+   * default 2.
+   */
   maxRetries?: number;
 }
 

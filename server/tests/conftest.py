@@ -82,14 +82,20 @@ class Server:
     """A real ``groundset-server serve`` process on a free loopback port."""
 
     def __init__(
-        self, database_url: str, env: dict[str, str] | None = None, args: Sequence[str] = ()
+        self,
+        database_url: str,
+        env: dict[str, str] | None = None,
+        args: Sequence[str] = (),
+        *,
+        capture_stderr: bool = False,
     ) -> None:
+        self.capture_stderr = capture_stderr
         self.database_url = database_url
         self.args = list(args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env or {}
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> Server:
         env = {**os.environ, **self.extra_env}
@@ -108,6 +114,8 @@ class Server:
                 *self.args,
             ],
             env=env,
+            stderr=subprocess.PIPE if self.capture_stderr else None,
+            text=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -156,6 +156,27 @@ def test_a_database_file_gone_under_the_server_is_503(tmp_path: Path, how: str) 
         server.stop()
 
 
+def test_a_server_whose_database_file_went_away_shuts_down_cleanly(tmp_path: Path) -> None:
+    """Its last WAL checkpoint finds no file: a warning, not a failed shutdown with a traceback."""
+    path = tmp_path / "gone.db"
+    server = Server(f"sqlite:///{path}", capture_stderr=True).start()
+    assert server.process is not None
+    try:
+        body = {"dataset": {"name": "d"}, "examples": [example("a", {})]}
+        assert httpx.post(f"{server.url}/v1/datasets/upsert", json=body).status_code == 200
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        assert httpx.get(f"{server.url}/v1/datasets").status_code == 503
+    finally:
+        server.process.terminate()
+        _, stderr = server.process.communicate(timeout=30)
+    # uvicorn raises the SIGTERM again once it has shut down: -15 is a clean end.
+    assert server.process.returncode in (0, -15), stderr
+    assert "Traceback" not in stderr
+    assert "Application shutdown failed" not in stderr
+    assert f"WAL checkpoint of {path} at shutdown failed" in stderr
+
+
 def test_the_default_folder_is_made(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "GROUNDSET_DATABASE_URL"}
     env["GROUNDSET_WORKING_DIR"] = str(tmp_path / "a" / "b")

@@ -1,10 +1,11 @@
 """The clients of a groundset server: :class:`Client` (blocking) and :class:`AsyncClient`.
 
 Both run the same operations (:mod:`groundset._http`): every request is retried with backoff on
-a connection error, 429 and 503 (every call is idempotent, upserts included), and an error
-answer raises the :class:`~groundset.errors.APIError` subclass of its status. What the two share
-(settings, their checks, the retry decision) is written once, in :class:`_ClientBase` and the
-module's functions; only sending and sleeping differ.
+a connection error, 429 and 503 (every call is idempotent, upserts included; not a 503 of
+``UNRETRIED_CODES``, ``database_gone``, which no retry can help), and an error answer raises
+the :class:`~groundset.errors.APIError` subclass of its status. What the two share (settings,
+their checks, the retry decision) is written once, in :class:`_ClientBase` and the module's
+functions; only sending and sleeping differ.
 
 Other modules of the package run an operation with a client through :func:`drive_op` and
 :func:`adrive_op` (a download too large to hold through :func:`stream_call`), never through
@@ -158,7 +159,8 @@ class Client(_ClientBase):
         timeout: seconds to wait for the server at any one step (connecting, each write of the
             body, each read of the answer), not for a whole request; default 60
             (``TIMEOUT_SECONDS`` of contract/sdk.json, the TypeScript SDK's ``timeoutMs`` 60,000).
-        max_retries: further tries after a connection error, a timeout, a 429 or a 503; default 2.
+        max_retries: further tries after a connection error, a timeout, a 429 or a 503 (not
+            ``database_gone``); default 2.
         http_client: an ``httpx.Client`` to send with (proxies, transports, event hooks); the
             client does not close one it was given.
 

@@ -239,7 +239,12 @@ class WalCheckpointer:
         ):
             sa.event.remove(self.engine, name, listener)
         self.engine.dispose()
-        self.checkpoint("TRUNCATE")
+        try:
+            self.checkpoint("TRUNCATE")
+        except sqlite3.Error as error:
+            # The file deleted or replaced under the server (503 database_gone): nothing to
+            # truncate, and a shutdown must not fail for it.
+            log.warning("WAL checkpoint of %s at shutdown failed: %s", self.path, error)
 
     def _loop(self) -> None:
         while not self._stopping.wait(min(self.idle, self.interval) / 2):
