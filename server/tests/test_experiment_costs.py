@@ -406,3 +406,28 @@ def test_each_app_has_its_own_refresher_while_it_serves(
     assert refresh_threads() == before
     for app in (first, second):
         app.state.engine.dispose()
+
+
+def test_a_total_cost_is_the_correctly_rounded_sum_in_any_order_of_the_rows(client: TestClient) -> None:
+    """1e16 + 1 + 1 added in that order is 1e16 (each 1 is half the spacing of floats there, and
+    rounds away); its exact sum, 1e16 + 2, is a float. A database's SUM adds in its own order
+    (PostgreSQL's parallel plans: another one each read), so the summary, a stored row and a
+    comparison could disagree in their last digits."""
+    upserted = upsert(client, [example(s, {"q": s}) for s in SOURCES[:4]])
+    found = examples_at(client, upserted["dataset_id"])
+    experiment = create(client, upserted["dataset_id"], name="costs")
+    costs_in_order = [1e16, 1.0, 1.0]
+    response = post_runs(
+        client,
+        experiment["id"],
+        [
+            {"example_id": found[s]["id"], "output": s, "cost": cost, "currency": "USD"}
+            for s, cost in zip(SOURCES, costs_in_order, strict=False)
+        ],
+    )
+    assert response.status_code == 201, response.text
+    forget()
+    computed = orjson.loads(summary(client, experiment["id"]))["summary"]["usage"]
+    assert computed["costs"] == [{"currency": "USD", "amount": 1e16 + 2, "runs": 3}]
+    row = stored(client, experiment["id"])
+    assert row is not None and row[1]["usage"] == computed

@@ -118,30 +118,45 @@ def evaluator_tallies(conn: sa.Connection, experiment_id: int) -> list[dict[str,
     ]
 
 
-def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
-    """The counts, latencies and usage totals of the experiment's runs (errored runs included:
-    their time and tokens were spent too), in two scans of them: one aggregate of every count and
-    sum (one scan each took 4 at 100,000 runs), and the latencies."""
-    # Sorted here: no index holds them in order (migration 0013), and the database's sort of
-    # 100,000 cost more than Python's. The driver's rows as they are (a float on either
-    # database): a Row object, or a copied tuple, per run cost more than the scan.
+def _driver_rows(conn: sa.Connection, sql: str, experiment_id: int) -> Sequence[Any]:
+    """The driver's rows of ``sql`` (one ``?``: the experiment's id) as they are: a Row object,
+    or a copied tuple, per run cost more than the scan."""
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(
-            dialect.driver_sql(
-                conn,
-                "SELECT latency_ms FROM experiment_runs WHERE experiment_id = ? AND latency_ms IS NOT NULL",
-            ),
-            (experiment_id,),
-        )
-        latencies: list[float] = sorted([row[0] for row in cursor.fetchall()])
+        cursor.execute(dialect.driver_sql(conn, sql), (experiment_id,))
+        return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
+    """The counts, latencies and usage totals of the experiment's runs (errored runs included:
+    their time and tokens were spent too), in three scans of them: one aggregate of every count
+    and token sum (one scan each took 4 at 100,000 runs), the latencies, and the costs."""
+    # Sorted here: no index holds them in order (migration 0013), and the database's sort of
+    # 100,000 cost more than Python's.
+    latencies: list[float] = sorted(
+        [
+            row[0]
+            for row in _driver_rows(
+                conn,
+                "SELECT latency_ms FROM experiment_runs WHERE experiment_id = ? AND latency_ms IS NOT NULL",
+                experiment_id,
+            )
+        ]
+    )
+    # The costs, summed here with math.fsum per currency: the correctly rounded sum, whatever
+    # order the rows come in. A database's SUM of floats adds them in its own order, and
+    # PostgreSQL's parallel plans change that order from one read to the next: a stored row and
+    # its recomputation differed in their last digits.
+    spent: dict[str | None, list[float]] = {}
+    for currency, cost in _driver_rows(
+        conn,
+        "SELECT currency, cost FROM experiment_runs WHERE experiment_id = ? AND cost IS NOT NULL",
+        experiment_id,
+    ):
+        spent.setdefault(currency, []).append(float(cost))
     has_tokens = sa.or_(runs.c.tokens_in.is_not(None), runs.c.tokens_out.is_not(None))
-    no_currency = runs.c.currency.is_(None)
-    # One scan without GROUP BY (its sort of 100,000 rows cost a third of the statement) where
-    # the runs name at most one currency, as they nearly always do; a second, grouped, where
-    # they name more. The sums add the same rows in the same order either way.
     (total,) = conn.execute(
         sa.select(
             sa.func.count(),
@@ -150,27 +165,8 @@ def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
             sa.func.coalesce(sa.func.sum(runs.c.tokens_in), 0),
             sa.func.coalesce(sa.func.sum(runs.c.tokens_out), 0),
             sa.func.count().filter(has_tokens),
-            sa.func.min(runs.c.currency),
-            sa.func.max(runs.c.currency),
-            sa.func.sum(runs.c.cost).filter(no_currency),
-            sa.func.count(runs.c.cost).filter(no_currency),
-            sa.func.sum(runs.c.cost).filter(sa.not_(no_currency)),
-            sa.func.count(runs.c.cost).filter(sa.not_(no_currency)),
         ).where(runs.c.experiment_id == experiment_id)
     ).all()
-    lowest, highest = total[6], total[7]
-    spent: list[tuple[str | None, Any, int]]
-    if lowest == highest:
-        spent = [(None, total[8], int(total[9])), (lowest, total[10], int(total[11]))]
-    else:
-        spent = [
-            (currency, amount, int(with_cost))
-            for currency, amount, with_cost in conn.execute(
-                sa.select(runs.c.currency, sa.func.sum(runs.c.cost), sa.func.count(runs.c.cost))
-                .where(runs.c.experiment_id == experiment_id)
-                .group_by(runs.c.currency)
-            ).all()
-        ]
     counts = RunCounts(runs=int(total[0]), errors=int(total[1]), reused=int(total[2]))
     count = len(latencies)
     latency = {
@@ -185,7 +181,7 @@ def tallies(conn: sa.Connection, experiment_id: int) -> tuple[RunCounts, Costs]:
         tokens_out=int(total[4]),
         runs_with_tokens=int(total[5]),
         costs=sorted(
-            ((currency, float(amount), with_cost) for currency, amount, with_cost in spent if with_cost),
+            ((currency, math.fsum(amounts), len(amounts)) for currency, amounts in spent.items()),
             key=lambda item: (item[0] is not None, item[0] or ""),
         ),
     )
