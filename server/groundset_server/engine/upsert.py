@@ -93,13 +93,7 @@ class ExampleState(Mapping[str, CurrentExample]):
     def extend(self, source_ids: list[str], ids: Iterable[int], content_hashes: Iterable[str]) -> None:
         """Add examples none of whose ``source_ids`` the state holds yet, live, with their row
         ids and content hashes: one C-level pass per column."""
-        start = len(self.ids)
-        self.positions.update(zip(source_ids, range(start, start + len(source_ids)), strict=True))
-        if len(self.positions) != start + len(source_ids):
-            raise ValueError("ExampleState.extend: a source id is already held")
-        self.ids.extend(ids)
-        self.hashes += bytes.fromhex("".join(content_hashes))
-        self.deleted += bytes(len(source_ids))
+        self.extend_packed(source_ids, ids, bytes.fromhex("".join(content_hashes)))
 
     def extend_packed(self, source_ids: list[str], ids: Iterable[int], digests: bytes) -> None:
         """:meth:`extend` with the content hashes as their 32-byte digests, concatenated."""
