@@ -179,7 +179,7 @@ def js_figures(
 ) -> dict[str, Any]:
     """The TypeScript SDK's initial and unchanged (or, with ``changed``, 1% changed) syncs
     (js/bench/unchanged.mjs, the SDK built in ``dist``) of the same examples into a dataset of
-    its own, on the same server."""
+    its own, on the server at ``base_url``."""
     data = Path(directory) / "examples.jsonl"
     with data.open("w", encoding="utf-8") as out:
         out.writelines(json.dumps(row) + "\n" for row in rows)
@@ -251,6 +251,18 @@ def unchanged_figures(
                     else:
                         figures["unchanged"] = [timed(sync) for _ in range(repeat)]
             if js_dist is not None:
+                # A server and database (and PostgreSQL cluster) of its own, as Python's: after
+                # Python's load, TypeScript's syncs would share the cores with the database's
+                # work on that load (PostgreSQL's autovacuum, SQLite's checkpoint).
+                server.stop()
+                js_directory = Path(directory) / "js"
+                js_directory.mkdir()
+                if cluster is not None:
+                    cluster.stop()
+                    cluster = Cluster()
+                    url = cluster.new_database()
+                server = ServerProcess(js_directory, database_url=url)
+                server.start()
                 figures["js"] = js_figures(js_dist, server.base_url, rows, directory, repeat, changed)
         finally:
             server.stop()
