@@ -1,5 +1,11 @@
 """Request ids: an ``X-Request-Id`` on every answer (a valid incoming one is kept) and in the
-log line of every request. A plain ASGI middleware, so request bodies pass through untouched."""
+log line of every request. A plain ASGI middleware, so request bodies pass through untouched.
+
+The log line gives the path as the client sent it, percent-encoded, with any other byte outside
+printable ASCII escaped too: a path's ``%0A`` decoded would start a forged line. A request whose
+client closed the connection before its body's end (an SDK that found a bad record after the
+first examples of a streamed upload left) is status 499, as nginx logs it, at info: the route's
+transaction is rolled back, nothing is written and there is nobody to answer."""
 
 from __future__ import annotations
 
@@ -8,10 +14,24 @@ import re
 import time
 import uuid
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("groundset_server")
 _VALID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_UNPRINTABLE = re.compile(rb"[^\x21-\x7e]")
+CLIENT_CLOSED = 499
+"""The status logged for a request whose client went away before its body's end (no answer is
+sent)."""
+
+
+def logged_path(scope: Scope) -> str:
+    """The request's path for a log line: the bytes the client sent (``raw_path``), every byte
+    outside printable ASCII as ``%XX``, so no path can end a line or hide in one."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        raw = str(scope.get("path", "")).encode("utf-8", "surrogateescape")
+    return _UNPRINTABLE.sub(lambda byte: b"%%%02X" % byte[0][0], raw).decode("ascii")
 
 
 class RequestIdMiddleware:
@@ -43,12 +63,14 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
         finally:
             log.info(
                 "request_id=%s %s %s %d %.1fms",
                 request_id,
                 scope.get("method", ""),
-                scope.get("path", ""),
+                logged_path(scope),
                 status,
                 (time.perf_counter() - start) * 1000,
             )

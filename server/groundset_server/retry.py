@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from groundset_server.problems import Problem
+from groundset_server.requestid import logged_path
 from groundset_server.routers.common import problem_response
 
 log = logging.getLogger("groundset_server")
@@ -198,7 +199,7 @@ class RetryMiddleware:
                         scope.get("state", {}).get("request_id", "-"),
                         attempt,
                         scope.get("method", ""),
-                        scope.get("path", ""),
+                        logged_path(scope),
                         _sqlstate(error),
                     )
                     # Jittered, growing pauses, so that two colliding writers do not meet again.
