@@ -6,6 +6,7 @@ resume on a restarted server finishes it."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,39 @@ def test_a_killed_server_raises_the_connection_error_naming_the_resume(tmp_path:
             assert (done.summary["successful_runs"], done.summary["incomplete_runs"]) == (300, 0), done.summary
     finally:
         again.stop()
+
+
+def test_no_task_is_called_while_the_server_cannot_be_reached(tmp_path: Path) -> None:
+    """With the default retries the posts of runs try again for about 1.5 s after the server is
+    killed: no task call starts meanwhile (each would be paid, and its run lost), only those
+    running finish; the error says how many calls were made and how many runs stored."""
+    server = ServerProcess(tmp_path)
+    server.start()
+    calls: list[int] = []
+    killing = threading.Lock()
+    try:
+        with groundset.Client(base_url=server.base_url) as client:
+            version = client.upsert_dataset(name="lost", examples=[{"input": {"i": i}} for i in range(1_000)])
+
+            def task(input: dict[str, Any]) -> dict[str, Any]:
+                with killing:
+                    calls.append(input["i"])
+                    if len(calls) == 60:
+                        assert server.process is not None
+                        server.process.kill()
+                        server.process.wait()
+                time.sleep(0.01)
+                return {"o": input["i"]}
+
+            with pytest.raises(groundset.APIConnectionError) as lost:
+                groundset.run_experiment(
+                    version, task, [lambda output: 1], client=client, concurrency=5, batch_size=5, print_summary=False
+                )
+    finally:
+        server.stop()
+    # Before: some 850 calls in the retries' 1.7 s. Now the calls running at the kill and those
+    # started before the first post met the closed port (a batch of 5 at most, per upload).
+    assert len(calls) <= 60 + 4 * 5, len(calls)
+    found = re.search(r"The task was called (\d+) times; (\d+) of those runs were stored\.$", str(lost.value))
+    assert found is not None, str(lost.value)
+    assert int(found[1]) == len(calls) and int(found[2]) < len(calls)

@@ -14,6 +14,7 @@ import json
 import os
 import random
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
@@ -30,6 +31,11 @@ from groundset._constants import (
     UNRETRIED_CODES,
 )
 from groundset.errors import APIConnectionError, APIError, APITimeoutError, error_from_response
+
+CONNECTION_RETRY: ContextVar[Callable[[], None] | None] = ContextVar("groundset_connection_retry", default=None)
+"""Package-internal: called each time a call is to be tried again after a connection error (from
+the thread the blocking client runs in), so that an experiment's uploads hold back new task calls
+while the server cannot be reached (:mod:`groundset._uploader`)."""
 
 if TYPE_CHECKING:
     # httpx is imported when a client is made (groundset.client), not with the package: with its

@@ -22,7 +22,7 @@ from groundset_core import canonicalize
 from groundset._binding import Bound, TaskContext, verdict
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
 from groundset._uploader import Uploader
-from groundset.errors import GroundsetError
+from groundset.errors import APIConnectionError, GroundsetError
 from groundset.types import Example
 
 __all__ = ["Job", "Runner"]
@@ -119,6 +119,8 @@ class Runner:
         self.concurrency = concurrency
         self.timeout = timeout
         self.limiter = anyio.CapacityLimiter(concurrency)
+        self.calls = 0
+        """Task calls started so far (those whose runs were lost included)."""
 
     async def _output(self, task: Bound, values: dict[str, Any]) -> tuple[Any, str | None]:
         output: Any = None
@@ -174,6 +176,7 @@ class Runner:
         values = _values(example)
         values["context"] = context
         clock = _Clock()
+        self.calls += 1
         output, error = await self._output(self.task, values)
         start, end, latency = clock.stop()
         refused = context._refusal()
@@ -208,7 +211,14 @@ class Runner:
             if uploader is not None:
                 uploader.add(run)
 
-        await self._each(range(len(jobs)), work, uploader, _bar(len(jobs), "experiment", progress))
+        try:
+            await self._each(range(len(jobs)), work, uploader, _bar(len(jobs), "experiment", progress))
+        except APIConnectionError as error:
+            stored = sum(run is not None and run.id is not None for run in runs)
+            error.args = (
+                f"{error.args[0]} The task was called {self.calls} times; {stored} of those runs were stored.",
+            )
+            raise
         return [run for run in runs if run is not None]
 
     async def evaluate_runs(
@@ -237,6 +247,8 @@ class Runner:
 
         async def worker() -> None:
             for item in shared:
+                if uploader is not None:
+                    await uploader.reachable()
                 await work(item)
                 if bar is not None:
                     bar.update(1)

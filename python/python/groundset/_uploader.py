@@ -16,6 +16,7 @@ import anyio
 from groundset import _experiment_api as api
 from groundset._bridge import AnyClient, drive
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
+from groundset._http import CONNECTION_RETRY
 from groundset.errors import APIConnectionError, ConflictError
 
 __all__ = ["BATCH_SIZE", "FLUSH_SECONDS", "UPLOADS_IN_FLIGHT", "Uploader", "evaluation_uploader", "run_uploader"]
@@ -25,13 +26,19 @@ BATCH_SIZE = 1000
 FLUSH_SECONDS = 1.0
 """A finished run waits at most this long before it is uploaded (with those that finish meanwhile)."""
 UPLOADS_IN_FLIGHT = 4
+RETRY_POLL_SECONDS = 0.05
+"""How often a held-back task call looks whether the uploads reached the server again."""
 
 
 class Uploader:
     """Sends finished items in batches while the experiment goes on: a batch leaves when it is
     full, or when its first item has waited :data:`FLUSH_SECONDS`, or at the end. Up to
     :data:`UPLOADS_IN_FLIGHT` batches are sent at once, so that items do not pile up behind a
-    slow upload (what a crash loses is what was not sent yet)."""
+    slow upload (what a crash loses is what was not sent yet).
+
+    While an upload waits to try again after a connection error, :meth:`reachable` holds the
+    runner's next task call back: with a real model each call is paid, and its run would be
+    lost if the server stays away (then the upload fails for good and the runner stops)."""
 
     def __init__(self, send: Callable[[list[Any]], Awaitable[None]], batch_size: int) -> None:
         self.send = send
@@ -41,6 +48,9 @@ class Uploader:
         self.closed = False
         self.wake = anyio.Event()
         self.slots = anyio.Semaphore(UPLOADS_IN_FLIGHT)
+        # One token per upload now retrying after a connection error: added from the blocking
+        # client's thread, where a set's add is atomic.
+        self.retrying: set[object] = set()
 
     def add(self, item: Any) -> None:
         if not self.pending:
@@ -62,10 +72,22 @@ class Uploader:
                 await self.wake.wait()
         self.wake = anyio.Event()
 
+    async def reachable(self) -> None:
+        """Returns once no upload is waiting to try again after a connection error (at once,
+        usually)."""
+        while self.retrying:
+            await anyio.sleep(RETRY_POLL_SECONDS)
+
     async def _send(self, batch: list[Any]) -> None:
+        token = object()
+        setting = CONNECTION_RETRY.set(lambda: self.retrying.add(token))
         try:
             await self.send(batch)
+            # Only a success lets task calls go on: after a failure for good the runner stops,
+            # and no call may start between this upload's end and that stop.
+            self.retrying.discard(token)
         finally:
+            CONNECTION_RETRY.reset(setting)
             self.slots.release()
 
     async def run(self) -> None:

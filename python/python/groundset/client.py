@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from groundset import _experiment_api, _ops, _schemas, _tags
 from groundset._constants import MAX_RETRIES, TIMEOUT_SECONDS
-from groundset._http import Call, ClientOptions, Op, answer_of, connection_error, is_retried, json_call
+from groundset._http import (
+    CONNECTION_RETRY,
+    Call,
+    ClientOptions,
+    Op,
+    answer_of,
+    connection_error,
+    is_retried,
+    json_call,
+)
 from groundset._read import FileFormat
 from groundset._schemas import DatasetSchema
 from groundset._upsert import UpsertArgs, upload_new, upsert
@@ -107,6 +116,9 @@ def _outcome(
         delay = options.retry_delay(attempt, None)
         if delay is None:
             raise connection_error(options, call, sent) from sent
+        retrying = CONNECTION_RETRY.get()
+        if retrying is not None:
+            retrying()
         return delay, None
     delay = options.retry_delay(attempt, sent) if is_retried(sent) else None
     return (delay, None) if delay is not None else (None, answer_of(call, sent))
