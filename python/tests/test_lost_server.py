@@ -18,29 +18,38 @@ import groundset
 from conftest import ServerProcess
 
 
+def killed_mid_run(server: ServerProcess, examples: int, max_retries: int) -> tuple[list[int], BaseException]:
+    """``run_experiment`` on ``examples`` examples (5 calls at a time, 5 runs a post) whose
+    60th task call kills the server: the inputs of the task's calls, in call order, and the
+    error raised. No call starts while the kill is under way."""
+    calls: list[int] = []
+    killing = threading.Lock()
+    with groundset.Client(base_url=server.base_url, max_retries=max_retries) as client:
+        version = client.upsert_dataset(name="lost", examples=[{"input": {"i": i}} for i in range(examples)])
+
+        def task(input: dict[str, Any]) -> dict[str, Any]:
+            with killing:
+                calls.append(input["i"])
+                if len(calls) == 60:
+                    assert server.process is not None
+                    server.process.kill()
+                    server.process.wait()
+            time.sleep(0.01)
+            return {"o": input["i"]}
+
+        with pytest.raises(groundset.APIConnectionError) as lost:
+            groundset.run_experiment(
+                version, task, [lambda output: 1], client=client, concurrency=5, batch_size=5, print_summary=False
+            )
+    return calls, lost.value
+
+
 def test_a_killed_server_raises_the_connection_error_naming_the_resume(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path)
     server.start()
     try:
-        with groundset.Client(base_url=server.base_url, max_retries=0) as client:
-            version = client.upsert_dataset(name="lost", examples=[{"input": {"i": i}} for i in range(300)])
-            calls = 0
-
-            def task(input: dict[str, Any]) -> dict[str, Any]:
-                nonlocal calls
-                calls += 1
-                if calls == 60:
-                    assert server.process is not None
-                    server.process.kill()
-                    server.process.wait()
-                time.sleep(0.01)
-                return {"o": input["i"]}
-
-            with pytest.raises(groundset.APIConnectionError) as lost:
-                groundset.run_experiment(
-                    version, task, [lambda output: 1], client=client, concurrency=5, batch_size=5, print_summary=False
-                )
-        message = str(lost.value)
+        _, error = killed_mid_run(server, 300, max_retries=0)
+        message = str(error)
         assert "cannot reach the groundset server" in message
         found = re.search(
             r"The experiment (\S+) keeps the runs sent so far: "
@@ -48,7 +57,7 @@ def test_a_killed_server_raises_the_connection_error_naming_the_resume(tmp_path:
             message,
         )
         assert found is not None and found[1] == found[2], message
-        assert isinstance(lost.value.__cause__, httpx.TransportError), repr(lost.value.__cause__)
+        assert isinstance(error.__cause__, httpx.TransportError), repr(error.__cause__)
     finally:
         server.stop()
     again = ServerProcess(tmp_path)
@@ -69,31 +78,13 @@ def test_no_task_is_called_while_the_server_cannot_be_reached(tmp_path: Path) ->
     running finish; the error says how many calls were made and how many runs stored."""
     server = ServerProcess(tmp_path)
     server.start()
-    calls: list[int] = []
-    killing = threading.Lock()
     try:
-        with groundset.Client(base_url=server.base_url) as client:
-            version = client.upsert_dataset(name="lost", examples=[{"input": {"i": i}} for i in range(1_000)])
-
-            def task(input: dict[str, Any]) -> dict[str, Any]:
-                with killing:
-                    calls.append(input["i"])
-                    if len(calls) == 60:
-                        assert server.process is not None
-                        server.process.kill()
-                        server.process.wait()
-                time.sleep(0.01)
-                return {"o": input["i"]}
-
-            with pytest.raises(groundset.APIConnectionError) as lost:
-                groundset.run_experiment(
-                    version, task, [lambda output: 1], client=client, concurrency=5, batch_size=5, print_summary=False
-                )
+        calls, error = killed_mid_run(server, 1_000, max_retries=2)
     finally:
         server.stop()
     # Before: some 850 calls in the retries' 1.7 s. Now the calls running at the kill and those
     # started before the first post met the closed port (a batch of 5 at most, per upload).
     assert len(calls) <= 60 + 4 * 5, len(calls)
-    found = re.search(r"The task was called (\d+) times; (\d+) of those runs were stored\.$", str(lost.value))
-    assert found is not None, str(lost.value)
+    found = re.search(r"The task was called (\d+) times; (\d+) of those runs were stored\.$", str(error))
+    assert found is not None, str(error)
     assert int(found[1]) == len(calls) and int(found[2]) < len(calls)
