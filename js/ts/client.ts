@@ -85,6 +85,11 @@ export interface RequestOptions<P extends keyof paths, M extends Method> {
    * answer whose server works long before its first byte (a CSV export plans its columns first).
    */
   patient?: boolean;
+  /**
+   * Called each time the request is to be tried again after a connection error or a timeout:
+   * the experiment runner holds back new task calls meanwhile.
+   */
+  onConnectionRetry?: () => void;
 }
 
 /** A Retry-After in delta-seconds (an HTTP-date is ignored), read as the Python SDK reads it. */
@@ -342,6 +347,7 @@ export class Client {
       } catch (error) {
         timer.stop();
         if (attempt < this.maxRetries) {
+          options.onConnectionRetry?.();
           await delay(backoffMs(attempt + 1, null));
           continue;
         }
@@ -396,9 +402,12 @@ export class Client {
     if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
       return new APITimeoutError(`no answer from ${url} within ${this.timeoutMs} ms${tries}`, url, { cause: error });
     }
+    // The port to serve on is the one this client asks for, as the Python SDK says it.
+    const port = new URL(this.baseUrl).port || "6060";
     return new APIConnectionError(
-      `cannot reach the groundset server at ${this.baseUrl} (${connectionReason(error)})${tries}: start one with ` +
-        "`groundset-server serve`, or point GROUNDSET_BASE_URL (or createClient's baseUrl) at a running one",
+      `cannot reach the groundset server at ${this.baseUrl} (${connectionReason(error)})${tries}. Start one with ` +
+        `\`groundset-server serve --port ${port}\`, or set GROUNDSET_BASE_URL (or createClient's baseUrl) to the ` +
+        "URL of a running server.",
       url,
       { cause: error },
     );

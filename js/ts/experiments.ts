@@ -517,8 +517,12 @@ class Runner {
     }
   }
 
+  /** Task calls started so far (those whose runs were lost included). */
+  calls = 0;
+
   async output(example: Example, meter: UsageMeter): Promise<[unknown, string | null]> {
     const task = this.task as Task;
+    this.calls++;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let output: unknown;
@@ -636,13 +640,17 @@ class Runner {
     items: readonly T[],
     work: (item: T) => Promise<void>,
     progress: Progress,
-    uploader: { close(): Promise<void>; abandon(): void },
+    uploader: { close(): Promise<void>; abandon(): void; reachable(): Promise<void> },
   ): Promise<void> {
     let next = 0;
     let stopped = false;
     const worker = async () => {
       try {
         while (!stopped && next < items.length) {
+          await uploader.reachable();
+          if (stopped || next >= items.length) {
+            break;
+          }
           const item = items[next++] as T;
           await work(item);
           progress.step();
@@ -760,22 +768,38 @@ class UsageMeter {
   }
 }
 
+/** How often a held-back task call looks whether the uploads reached the server again. */
+const RETRY_POLL_MS = 50;
+
 /**
  * Sends finished items in batches while the experiment goes on: a batch leaves when it is
  * full, when its first item has waited {@link FLUSH_MS}, or at the end; up to
  * {@link UPLOADS_IN_FLIGHT} batches at once. A crash loses at most what was not sent yet.
+ * While an upload waits to try again after a connection error, {@link reachable} holds the
+ * runner's next task call back: with a real model each call is paid, and its run would be lost
+ * if the server stays away (then the upload fails for good and the runner stops).
  */
 class Uploader<T> {
   #pending: T[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
+  /** One token per upload now retrying after a connection error. */
+  #retrying = new Set<object>();
   #failure: unknown;
   #failed = false;
 
   constructor(
-    readonly send: (batch: T[]) => Promise<void>,
+    readonly send: (batch: T[], onConnectionRetry: () => void) => Promise<void>,
     readonly batchSize: number,
   ) {}
+
+  /** Resolves once no upload is waiting to try again; throws a failed upload's error. */
+  async reachable(): Promise<void> {
+    while (this.#retrying.size > 0 && !this.#failed) {
+      await new Promise((resolve) => setTimeout(resolve, RETRY_POLL_MS));
+    }
+    this.#check();
+  }
 
   /** Queues `item`; waits while too many uploads are under way, and throws a failed upload's error. */
   async add(item: T): Promise<void> {
@@ -819,8 +843,10 @@ class Uploader<T> {
     if (batch.length === 0) {
       return;
     }
-    const upload: Promise<void> = this.send(batch).then(
+    const token = {};
+    const upload: Promise<void> = this.send(batch, () => this.#retrying.add(token)).then(
       () => {
+        this.#retrying.delete(token);
         this.#inFlight.delete(upload);
       },
       (error: unknown) => {
@@ -926,13 +952,14 @@ function runOf(wire: Schemas["Run"], example: Example | undefined): ExperimentRu
  * second resume, finished meanwhile; their runs are final) is sent again without those pairs,
  * so that its other runs are not lost; theirs keep no id. `null` when none was left to send.
  */
-async function postRuns(client: Client, experimentId: string, batch: ExperimentRun[]) {
+async function postRuns(client: Client, experimentId: string, batch: ExperimentRun[], onConnectionRetry: () => void) {
   let sent = batch;
   for (;;) {
     try {
       const stored = await client.request("post", "/v1/experiments/{experiment_id}/runs", {
         path: { experiment_id: experimentId },
         json: { runs: sent.map(runJson) },
+        onConnectionRetry,
       });
       return { stored, sent };
     } catch (error) {
@@ -988,8 +1015,8 @@ async function runAll(
 ): Promise<ExperimentRun[]> {
   // In the order of the jobs (example, then repetition), whatever order they finish in.
   const runs: ExperimentRun[] = new Array(jobs.length);
-  const uploader = new Uploader<ExperimentRun>(async (given) => {
-    const batch = await postRuns(client, experimentId as string, given);
+  const uploader = new Uploader<ExperimentRun>(async (given, onConnectionRetry) => {
+    const batch = await postRuns(client, experimentId as string, given, onConnectionRetry);
     if (batch === null) {
       return;
     }
@@ -1005,22 +1032,30 @@ async function runAll(
     });
   }, batchSize);
   const positions = jobs.map((_, index) => index);
-  await runner.each(
-    positions,
-    async (position) => {
-      const job = jobs[position] as { example: Example; repetitionNumber: number };
-      const run = await runner.run(job.example, job.repetitionNumber);
-      runs[position] = run;
-      if (run.error !== null) {
-        progress.countError();
-      }
-      if (experimentId !== null) {
-        await uploader.add(run);
-      }
-    },
-    progress,
-    uploader,
-  );
+  try {
+    await runner.each(
+      positions,
+      async (position) => {
+        const job = jobs[position] as { example: Example; repetitionNumber: number };
+        const run = await runner.run(job.example, job.repetitionNumber);
+        runs[position] = run;
+        if (run.error !== null) {
+          progress.countError();
+        }
+        if (experimentId !== null) {
+          await uploader.add(run);
+        }
+      },
+      progress,
+      uploader,
+    );
+  } catch (error) {
+    if (error instanceof APIConnectionError) {
+      const stored = runs.filter((run) => run?.id !== undefined).length;
+      error.message += ` The task was called ${runner.calls} times; ${stored} of those runs were stored.`;
+    }
+    throw error;
+  }
   return runs;
 }
 
@@ -1160,10 +1195,11 @@ async function evaluateRuns(
   batchSize: number,
   showProgress: boolean,
 ): Promise<void> {
-  const uploader = new Uploader<ExperimentEvaluation>(async (batch) => {
+  const uploader = new Uploader<ExperimentEvaluation>(async (batch, onConnectionRetry) => {
     const stored = await client.request("post", "/v1/experiments/{experiment_id}/evaluations", {
       path: { experiment_id: experimentId as string },
       json: { evaluations: batch.map((e) => ({ run_id: e.runId as string, ...evaluationJson(e) })) },
+      onConnectionRetry,
     });
     batch.forEach((evaluation, index) => {
       evaluation.id = stored.data[index]?.id;
