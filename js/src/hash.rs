@@ -16,7 +16,8 @@ use crate::direct::{NameTable, Scratch};
 use crate::error::to_napi;
 use crate::read::NativeIssue;
 use crate::value::{
-    Names, Strings, Tape, TapeError, TextSink, count_from_js, example_hash_direct, read_text, with_single_value,
+    Names, Recycled, Strings, Tape, TapeError, TextSink, count_from_js, example_hash_direct, read_text,
+    with_single_value,
 };
 
 /// SHA-256 (lowercase hex) of the canonical form of the value written on `tape` (see
@@ -68,8 +69,8 @@ pub fn example_hash(
 
 /// A part of a batch, owned, so that a worker thread can hash it.
 struct Part {
-    slots: Vec<f64>,
-    text: Vec<u16>,
+    slots: Recycled<f64>,
+    text: Recycled<u16>,
     names: Names,
     /// The names' ranks and literals for the fast path.
     table: NameTable,
@@ -375,7 +376,7 @@ pub fn hash_examples(
         };
         let names = Names::new(&names);
         let part = Part {
-            slots: tape.to_vec(),
+            slots: Recycled::copy_of(&tape),
             text,
             table: names.table(),
             names,

@@ -233,6 +233,31 @@ describe("the core's tape writer", () => {
     });
   });
 
+  test("examples of many short strings: handed over in calls of bounded arguments, refused ones taken back", () => {
+    // The strings go to the core as the arguments of one call per chunk: an example of 20,000
+    // strings takes several calls; a refused one's strings, written before its failure, are
+    // never handed over; the member names at each position change from example to example.
+    const examples: Array<{ input: object; output?: object }> = Array.from({ length: 400 }, (_, index) => ({
+      input:
+        index % 50 === 7
+          ? { many: Array.from({ length: 20_000 }, (_, at) => `${at % 10}é`) }
+          : { [`k${index % 3}`]: ["a", "量", `${index}`], [index % 2 === 0 ? "z" : "y"]: { s: "😀".repeat(index % 5) } },
+      output: { tail: "x".repeat(index % 13) },
+    }));
+    const bad = [8, 57, 399];
+    for (const index of bad) {
+      examples[index] = { input: { many: Array.from({ length: 9_000 }, () => "s"), after: [Number.NaN] } };
+    }
+    const { hashes, failures } = hashBatch(examples, true);
+    expect([...failures.keys()]).toEqual(bad);
+    expect(failures.get(57)?.path).toBe("$.input.after[0]");
+    examples.forEach((one, index) => {
+      if (!bad.includes(index)) {
+        expect(hashes[index]).toBe(sha256(exampleCanonical(one)));
+      }
+    });
+  });
+
   test("JS-refused examples between long strings: the text handed over in chunks stays aligned", () => {
     // ~3,000 units per example: chunks of the text go to the core every few examples, and the
     // batch spans several parts; a refused example has written its strings before its

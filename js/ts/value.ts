@@ -166,8 +166,17 @@ function bareObjectPrototype(): boolean {
   return true;
 }
 
-/** A tape's strings are cut into chunks of at least this many UTF-16 units (32 KB). */
+/** A tape's strings go to the core in chunks of at least this many UTF-16 units (32 KB)... */
 const CHUNK_UNITS = 1 << 14;
+/** ... or of this many strings, whichever comes first: each is an argument of one call. */
+const CHUNK_STRINGS = 1024;
+/** The most strings handed over in one call (far below what a call's arguments may number). */
+const MAX_STRINGS_PER_CALL = 8192;
+/** Slots of {@link Tape.strings} before the strings: the sink and the strings' units. */
+const HEAD = 2;
+
+/** Hands strings to a {@link TextSink}: see `push_strings` in `src/value.rs`. */
+const pushStrings = native.stringPusher();
 
 /** The distinct member names of a tape, each written on the tape as its index. */
 export class Names {
@@ -191,9 +200,10 @@ export class Names {
 
 /**
  * A value (or a run of examples) written for the core: `slots` holds tags, numbers, lengths
- * and name ids; the strings go one after the other into `text` (the core copies it out in
- * one piece), the names to a {@link Names}. Concatenation makes a rope that V8 flattens once
- * when the core reads it: several times cheaper than `Array.prototype.join` of the strings.
+ * and name ids; the strings go one after the other into `strings` (the core copies each out
+ * of V8), the names to a {@link Names}. Neither a rope (`+=`, which V8 flattens into a fresh
+ * copy when the core reads it) nor `Array.prototype.join`: each string is copied once, by the
+ * core, and the array is reused, so handing text over makes no garbage.
  *
  * Strings are checked for lone surrogates by the core, which finds them faster: so a failure
  * that the walk finds may come after a lone surrogate in walk order. Where that matters, the
@@ -203,30 +213,46 @@ export class Tape {
   slots: Float64Array;
   length = 0;
   /**
-   * The strings of this tape not yet handed to {@link sink}, one after the other. A batch's
-   * part hands its strings to the core in chunks of about {@link CHUNK_UNITS} units, cut at
-   * example boundaries: a chunk's rope, and the flat copy V8 makes of it for the core, are
-   * garbage at once and die in the young generation, where a part's 2 MB text lived through
-   * scavenges into the large-object space (fresh pages, faulted in and zeroed, freed only by a
-   * full collection).
+   * From index {@link HEAD} on, the strings of this tape not yet handed to {@link sink}, in
+   * order (`count` of them; entries past it are stale): a batch's part hands them to the core
+   * in chunks of about {@link CHUNK_UNITS} units or {@link CHUNK_STRINGS} strings, cut at
+   * example boundaries, each chunk in one call whose arguments are this array (see
+   * {@link cut}). Without a sink, {@link written} hands them over at the end.
    */
-  text = "";
-  /** UTF-16 units in the strings of this tape (in `sink` and `text`). */
+  strings: unknown[];
+  /** Entries of {@link strings} in use ({@link HEAD} and the strings). */
+  count = HEAD;
+  /** UTF-16 units in the strings of this tape (in `sink` and `strings`). */
   units = 0;
   /** UTF-16 units handed to `sink`. */
   private sunk = 0;
   /** Whether Object.prototype has no enumerable member, as on the tape's making. */
   private readonly bare = bareObjectPrototype();
+  /**
+   * The member names met at each position of the current example's walk, and their ids: the
+   * examples of a batch mostly have one shape, so a name is found by one comparison with the
+   * one at its position in the example before (interned strings compare by address), not by
+   * a lookup in {@link names}.
+   */
+  private readonly seenNames: string[] = [];
+  private readonly seenIds: number[] = [];
+  /** Members met so far in the current example (or value). */
+  private memberAt = 0;
 
-  /** `slots`: the room to write in (a buffer to reuse), or how many slots to make room for. */
+  /**
+   * `slots`: the room to write in (a buffer to reuse), or how many slots to make room for;
+   * `strings`: an array to reuse for the strings.
+   */
   constructor(
     readonly names: Names = new Names(),
     readonly strict = false,
     slots: Float64Array | number = 256,
     /** Where a batch's part hands its strings, chunk by chunk (see {@link cut}). */
     readonly sink?: TextSink,
+    strings: unknown[] = [undefined, 0],
   ) {
     this.slots = typeof slots === "number" ? new Float64Array(slots) : slots;
+    this.strings = strings;
   }
 
   private grow(): void {
@@ -236,25 +262,45 @@ export class Tape {
   }
 
   /**
-   * Cuts the tape back to where it stood before the last (failed) example: `units` is at
-   * least what the sink holds, since chunks are cut only between examples.
+   * Cuts the tape back to where it stood before the last (failed) example: `units` and
+   * `count` as they were then; the sink holds no string of it, since chunks are cut only
+   * between examples.
    */
-  dropLastExample(length: number, units: number): void {
+  dropLastExample(length: number, units: number, count: number): void {
     this.length = length;
-    this.text = this.text.slice(0, units - this.sunk);
     this.units = units;
+    this.count = count;
   }
 
   /**
    * Between two examples (and with `all`, at the part's end): the strings so far go to the
-   * sink once they are long enough.
+   * sink once they are many or long enough.
    */
   cut(all = false): void {
-    if (this.sink !== undefined && (this.text.length >= CHUNK_UNITS || (all && this.text !== ""))) {
-      this.sink.push(this.text, this.text.length);
-      this.sunk += this.text.length;
-      this.text = "";
+    const pending = this.units - this.sunk;
+    if (
+      this.sink === undefined ||
+      !(pending >= CHUNK_UNITS || this.count >= CHUNK_STRINGS + HEAD || (all && this.count > HEAD))
+    ) {
+      return;
     }
+    const strings = this.strings;
+    if (this.count - HEAD <= MAX_STRINGS_PER_CALL) {
+      strings[0] = this.sink;
+      strings[1] = pending;
+      // `apply` passes the array's length's worth of arguments.
+      strings.length = this.count;
+      pushStrings.apply(undefined, strings as [TextSink, number, ...string[]]);
+    } else {
+      // An example of very many strings: several calls.
+      for (let start = HEAD; start < this.count; start += MAX_STRINGS_PER_CALL) {
+        const some = strings.slice(start, Math.min(start + MAX_STRINGS_PER_CALL, this.count)) as string[];
+        const units = some.reduce((sum, text) => sum + text.length, 0);
+        pushStrings(this.sink, units, ...some);
+      }
+    }
+    this.sunk = this.units;
+    this.count = HEAD;
   }
 
   /** The tape's slots (a view, not a copy). */
@@ -277,7 +323,7 @@ export class Tape {
       }
       this.slots[this.length++] = STRING;
       this.slots[this.length++] = value.length;
-      this.text += value;
+      this.strings[this.count++] = value;
       this.units += value.length;
       return null;
     }
@@ -368,10 +414,18 @@ export class Tape {
     if (member === undefined) {
       return 0;
     }
-    const id = this.names.id(key);
-    if (id < 0) {
-      // At the object, as the core's text parser reports a lone surrogate in a name.
-      return loneSurrogate(key);
+    const at = this.memberAt++;
+    let id: number;
+    if (this.seenNames[at] === key) {
+      id = this.seenIds[at] as number;
+    } else {
+      id = this.names.id(key);
+      if (id < 0) {
+        // At the object, as the core's text parser reports a lone surrogate in a name.
+        return loneSurrogate(key);
+      }
+      this.seenNames[at] = key;
+      this.seenIds[at] = id;
     }
     if (this.length + 1 > this.slots.length) {
       this.grow();
@@ -400,6 +454,7 @@ export class Tape {
     const header = this.length;
     const units = this.units;
     this.length += 2;
+    this.memberAt = 0;
     const failed =
       this.part("input", input, false) ?? this.part("metadata", metadata, true) ?? this.part("output", output, true);
     this.slots[header] = this.length - header - 2;
@@ -444,7 +499,7 @@ function strictFailure(write: (tape: Tape) => Failure | null, failed: Failure): 
 export type Written = [slots: Float64Array, strings: string[], units: number, names: string[]];
 
 function written(tape: Tape): Written {
-  return [tape.finish(), [tape.text], tape.units, tape.names.list];
+  return [tape.finish(), tape.strings.slice(HEAD, tape.count) as string[], tape.units, tape.names.list];
 }
 
 /** `value` on a tape, or its {@link HashError}. */
@@ -473,10 +528,7 @@ export function exampleTape(example: unknown): Written {
 export interface Part {
   /** A view of the writer's buffer, valid until the next part is written (the core copies it). */
   tape: Float64Array;
-  /**
-   * The tape's strings, one after the other, handed over in chunks (see {@link Tape.text}):
-   * one string to copy out of V8 costs far less than one copy per string.
-   */
+  /** The sink holding the tape's strings, one after the other (see {@link Tape.strings}). */
   text: TextSink;
   units: number;
   names: string[];
@@ -500,6 +552,8 @@ export class BatchWriter {
   private done = false;
   /** The slots of every part, written anew in the same buffer (grown as needed). */
   private slots: Float64Array = new Float64Array(1 << 14);
+  /** The strings of every part on their way to the core, in the same array. */
+  private readonly strings: unknown[] = [undefined, 0];
   /** The strings of every part, taken by the core when it takes the part. */
   private readonly sink = new native.TextSink();
 
@@ -515,7 +569,7 @@ export class BatchWriter {
     if (this.done) {
       return null;
     }
-    const tape = new Tape(new Names(), false, this.slots, this.sink);
+    const tape = new Tape(new Names(), false, this.slots, this.sink, this.strings);
     let count = 0;
     while (tape.units <= this.tapeSize && tape.length <= this.tapeSize) {
       const step = this.iterator.next();
@@ -525,9 +579,10 @@ export class BatchWriter {
       }
       const length = tape.length;
       const units = tape.units;
+      const strings = tape.count;
       const failed = tape.example(step.value);
       if (failed !== null) {
-        tape.dropLastExample(length, units);
+        tape.dropLastExample(length, units, strings);
         const example = step.value;
         this.failures.push([this.index, strictFailure((strict) => strict.example(example), failed).toHashError()]);
         if (!this.collect) {
