@@ -4,6 +4,7 @@ is emptied at shutdown, and what was written survives a restart."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -11,8 +12,17 @@ from fastapi.testclient import TestClient
 
 from groundset_server.app import create_app
 from groundset_server.config import Settings
-from groundset_server.db.engine import WalCheckpointer, make_engine, wal_checkpointer, write_transaction
+from groundset_server.db.engine import (
+    LARGE_WRITE_ROWS,
+    WalCheckpointer,
+    checkpoint_large_write,
+    make_engine,
+    sqlite_path,
+    wal_checkpointer,
+    write_transaction,
+)
 from tests.conftest import example
+from tests.pg import Cluster
 from tests.test_upsert import upsert
 
 
@@ -83,3 +93,73 @@ def test_checkpoints_when_idle_past_the_soft_bound_and_truncation_past_the_bound
 def test_no_checkpointer_for_postgresql_or_memory() -> None:
     assert wal_checkpointer(make_engine("sqlite:///:memory:")) is None
     assert wal_checkpointer(make_engine("postgresql://nobody@127.0.0.1:1/none")) is None
+
+
+def _wal_size(client: TestClient) -> int | None:
+    """The served SQLite file's WAL size in bytes (None on PostgreSQL)."""
+    path = sqlite_path(client.app.state.engine)  # type: ignore[attr-defined]
+    if path is None:
+        return None
+    wal = Path(f"{path}-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_large_write_empties_the_wal_before_its_answer(client: TestClient) -> None:
+    small = upsert(client, [example(f"s{i}", {"q": "x" * 100, "i": i}) for i in range(300)])
+    # A small write leaves its frames to the checkpointer's thread (whose PASSIVE checkpoints
+    # never shrink the file).
+    wal = _wal_size(client)
+    assert wal is None or wal > 0
+    examples = [example(f"s{i}", {"q": "y" * 100, "i": i}) for i in range(LARGE_WRITE_ROWS)]
+    large = upsert(client, examples, expected_version_id=small["version_id"])
+    assert (large["created"], large["updated"]) == (LARGE_WRITE_ROWS - 300, 300)
+    # Only the request's own TRUNCATE empties the WAL, and it ran before the answer.
+    assert _wal_size(client) in (None, 0)
+    found = client.get(f"/v1/datasets/{large['dataset_id']}/examples", params={"limit": 1}).json()
+    assert found["data"][0]["input"]["q"] == "y" * 100
+    again = upsert(client, examples)
+    assert again["noop"] is True
+
+
+def test_a_reader_in_the_way_does_not_hold_the_answer(sqlite_client: TestClient) -> None:
+    path = sqlite_path(sqlite_client.app.state.engine)  # type: ignore[attr-defined]
+    assert path is not None
+    upsert(sqlite_client, [example("first", {"q": 1})])
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        # A read transaction on the state before the write: no checkpoint may pass it.
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM dataset_examples").fetchone() == (1,)
+        started = time.monotonic()
+        done = upsert(sqlite_client, [example(f"s{i}", {"i": i}) for i in range(LARGE_WRITE_ROWS)])
+        assert done["created"] == LARGE_WRITE_ROWS
+        # Its busy handler waits for nothing (the checkpointer's waits up to 60 s).
+        assert time.monotonic() - started < 30
+        assert (_wal_size(sqlite_client) or 0) > 0
+    finally:
+        reader.close()
+    busy, frames, done_frames = _checkpoint_now(sqlite_client)
+    assert busy == 0 and frames == done_frames == 0
+
+
+def _checkpoint_now(client: TestClient) -> tuple[int, int, int]:
+    checked = checkpoint_large_write(client.app.state.engine, LARGE_WRITE_ROWS)  # type: ignore[attr-defined]
+    assert checked is not None
+    return checked
+
+
+def test_only_a_large_write_on_sqlite_checkpoints(sqlite_url: str, pg_cluster: Cluster) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        with write_transaction(engine) as connection:
+            connection.exec_driver_sql("CREATE TABLE t (pad TEXT)")
+        assert checkpoint_large_write(engine, LARGE_WRITE_ROWS - 1) is None
+        assert checkpoint_large_write(engine, LARGE_WRITE_ROWS) == (0, 0, 0)
+    finally:
+        engine.dispose()
+    engine = make_engine(pg_cluster.new_database())
+    try:
+        assert checkpoint_large_write(engine, 10 * LARGE_WRITE_ROWS) is None
+    finally:
+        engine.dispose()
+    assert checkpoint_large_write(make_engine("sqlite:///:memory:"), LARGE_WRITE_ROWS) is None

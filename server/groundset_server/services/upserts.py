@@ -22,7 +22,7 @@ import groundset_core
 import sqlalchemy as sa
 
 from groundset_server.db import dialect
-from groundset_server.db.engine import read_transaction, write_transaction
+from groundset_server.db.engine import checkpoint_large_write, read_transaction, write_transaction
 from groundset_server.db.tables import dataset_example_revisions, dataset_examples, datasets
 from groundset_server.engine import upsert as engine_upsert
 from groundset_server.engine.upsert import ExampleState, IncomingExample, RawExample
@@ -696,6 +696,9 @@ def _upsert(
         answer["version_id"] = render_id(version_id)
         key = _snapshot_key(conn, dataset, version_id)
     _keep(key, written)  # committed: the next plan of this dataset starts from it
+    # SQLite: a large write's WAL checkpointed now, while its client waits for this answer,
+    # not during the client's next request.
+    checkpoint_large_write(engine, sync.counts["created"] + sync.counts["updated"] + sync.counts["deleted"])
     return answer
 
 
