@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod canon;
+mod copy;
 mod error;
 mod hash;
 mod lines;
@@ -45,6 +46,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(records::decode_ndjson_records, module)?)?;
     module.add_function(wrap_pyfunction!(records::decode_request_json, module)?)?;
     module.add_function(wrap_pyfunction!(records::canonicalize_ndjson_line, module)?)?;
+    module.add_function(wrap_pyfunction!(copy::copy_binary_rows, module)?)?;
+    module.add_function(wrap_pyfunction!(records::count_newlines, module)?)?;
     module.add_class::<schema::SchemaValidator>()?;
     Ok(())
 }

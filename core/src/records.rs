@@ -125,3 +125,10 @@ pub fn decode_request_json(
 pub fn canonicalize_ndjson_line(py: Python<'_>, data: &[u8], line: usize) -> PyResult<String> {
     groundset_records::canonicalize_ndjson_line(data, line).map_err(|error| to_pyerr(py, &error))
 }
+
+/// The number of line feeds in `data`, found by a SIMD search (`bytes.count` reads a byte at a
+/// time: ~0.4 s of a million-example body): where the line numbers of the block after it start.
+#[pyfunction]
+pub fn count_newlines(py: Python<'_>, data: &[u8]) -> usize {
+    py.detach(|| memchr::memchr_iter(b'\n', data).count())
+}

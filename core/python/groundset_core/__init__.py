@@ -32,7 +32,9 @@ Records:
   canonicalized and hash-checked from the request's bytes (the server's request path);
   :func:`classify_manifest`: a plan's NDJSON block decoded and classified against a dataset's
   packed state (source id index, 32-byte digests, deleted flags) without a Python value per
-  unchanged line.
+  unchanged line; :func:`copy_binary_rows`: rows of PostgreSQL's binary ``COPY`` format from
+  columns of Python values, in one pass (the server's bulk inserts); :func:`count_newlines`
+  (the line feeds of a block, where the next block's line numbers start).
 
 Schemas (JSON Schema draft 2020-12, the ``jsonschema`` Rust crate; see docs/schemas.md):
 
@@ -73,6 +75,8 @@ from groundset_core._native import (
     canonicalize,
     canonicalize_ndjson_line,
     classify_manifest,
+    copy_binary_rows,
+    count_newlines,
     decode_ndjson_records,
     decode_request_json,
     example_hash,
@@ -122,6 +126,8 @@ __all__ = [
     "canonicalize",
     "canonicalize_ndjson_line",
     "classify_manifest",
+    "copy_binary_rows",
+    "count_newlines",
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",

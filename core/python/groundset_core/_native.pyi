@@ -18,6 +18,8 @@ __all__ = [
     "canonicalize",
     "canonicalize_ndjson_line",
     "classify_manifest",
+    "copy_binary_rows",
+    "count_newlines",
     "decode_ndjson_records",
     "decode_request_json",
     "example_hash",
@@ -255,6 +257,21 @@ def decode_request_json(
 
 def canonicalize_ndjson_line(data: bytes, line: int) -> str:
     """The canonical JSON text of one NDJSON line that is not a record."""
+
+def copy_binary_rows(columns: list[Any], kinds: list[str], count: int) -> bytes:
+    """``count`` rows of PostgreSQL's binary ``COPY`` format (per row its 16-bit field count,
+    then each field's 32-bit length and bytes, big-endian; without the body's signature and
+    trailer) from ``columns``, whose types are ``kinds`` (``int4``, ``int8``, ``bool``, ``text``
+    or ``varchar``), in one pass. Each column is a ``list`` of a value per row (``int``; ``bool``
+    or ``int`` for ``bool``; ``str`` or UTF-8 ``bytes`` for text, anything else as its
+    ``str()``), or a 1-tuple of the value of every row.
+
+    Raises ``ValueError`` for a list not ``count`` long, another column type, or as many columns
+    as kinds not given; ``OverflowError`` for an ``int4`` out of its range; ``TypeError`` for a
+    column that is neither a list nor a 1-tuple."""
+
+def count_newlines(data: bytes) -> int:
+    """The number of line feeds (``\\n``) in ``data``, found by a SIMD search."""
 
 def classify_manifest(
     data: bytes,

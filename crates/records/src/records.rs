@@ -206,8 +206,11 @@ fn decode_content(record: &Value<'_>, claimed_hash: &str) -> Result<Option<Recor
         ));
     }
     let text = |range: std::ops::Range<usize>| {
-        // Canonical output is UTF-8 by construction: the parts are slices of valid text.
-        String::from_utf8(canonical[range].to_vec()).expect("canonical JSON is UTF-8")
+        // Canonical output is UTF-8 by construction: the parts are slices of valid text. The
+        // check is the SIMD one: std's took 8% of the server's CPU in a load of ~1 KB examples.
+        simdutf8::basic::from_utf8(&canonical[range])
+            .expect("canonical JSON is UTF-8")
+            .to_owned()
     };
     Ok(Some(RecordContent {
         input: text(input_range),
