@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_va
 from pydantic_core import PydanticCustomError
 
 from groundset_server.schemas import Example
-from groundset_server.validation import FreeText, Name, StrictModel, TagName, TimedModel
+from groundset_server.validation import FreeText, Name, NewExperimentName, StrictModel, TagName, TimedModel
 
 MAX_BATCH = 10000
 MAX_REPETITIONS = 1000
@@ -104,7 +104,12 @@ class Selection(StrictModel):
 
 
 class ExperimentCreate(StrictModel):
-    name: Name | None = Field(default=None, max_length=512)
+    name: NewExperimentName | None = Field(
+        default=None,
+        max_length=512,
+        description="Not empty, no white space at either end, no control character (422 `invalid_name`), "
+        "as a dataset's name.",
+    )
     description: FreeText | None = None
     metadata: dict[str, Any] | None = None
     version_id: str | None = Field(default=None, description="The version to run on; the latest if omitted.")

@@ -12,6 +12,8 @@ refused, and text bound for a text column is checked before any database sees it
   ``..`` (it is a URL path segment): 422 ``invalid_tag`` (``invalid_text`` for U+0000).
   :func:`tag_refusal` is the rule, for query and path parameters too; a tag being set
   (:data:`NewTagName`) also has no white space at either end and no control character.
+- :data:`NewExperimentName` (a new experiment's name): :data:`Name`, not empty, no white space at
+  either end and no control character, as a dataset's name: 422 ``invalid_name``.
 - :data:`FreeText` (descriptions, a run's error, an evaluation's label or explanation) accepts
   any Unicode scalar value, U+0000 included; the table layer stores it so that it reads back
   exactly on both databases (``db.tables.FreeText``).
@@ -49,11 +51,9 @@ def _well_formed(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise PydanticCustomError(
-            "lone_surrogate",
-            "the text holds a lone surrogate (U+{code:04X}) at character {index}",
-            {"code": ord(value[error.start]), "index": error.start},
-        ) from None
+        # Formatted here: pydantic's template takes no format spec, and printed `{code:04X}` as is.
+        reason = f"the text holds a lone surrogate (U+{ord(value[error.start]):04X}) at character {error.start}"
+        raise PydanticCustomError("lone_surrogate", "{reason}", {"reason": reason}) from None
     return value
 
 
@@ -161,6 +161,27 @@ TagName = Annotated[str, _tag_validator(tag_refusal)]
 NewTagName = Annotated[str, _tag_validator(new_tag_refusal)]
 """A version's tag being set (:func:`new_tag_refusal`)."""
 
+
+def experiment_name_refusal(value: str) -> str | None:
+    """Why ``value`` cannot name a new experiment, or None: empty, or :func:`shape_refusal`'s
+    white space at an end or control character (the rule of a dataset's name). An experiment
+    named so before stays readable, by id and in listings filtered by its name."""
+    if not value:
+        return "an experiment name must not be empty"
+    return shape_refusal(value, "an experiment name")
+
+
+def _new_experiment_name(value: str) -> str:
+    refusal = experiment_name_refusal(value)
+    if refusal is not None:
+        raise PydanticCustomError("invalid_name", "{reason}", {"reason": refusal})
+    return value
+
+
+NewExperimentName = Annotated[str, AfterValidator(_name), AfterValidator(_new_experiment_name)]
+"""A new experiment's name: :data:`Name`, and :func:`experiment_name_refusal`'s rule (422
+``invalid_name``)."""
+
 FreeText = Annotated[str, AfterValidator(_well_formed)]
 """Free text stored exactly (U+0000 included): no lone surrogate."""
 
@@ -187,7 +208,14 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-_OWN_CODES = ("unknown_field", "invalid_text", "lone_surrogate", "invalid_tag", "invalid_time_range")
+_OWN_CODES = (
+    "unknown_field",
+    "invalid_text",
+    "lone_surrogate",
+    "invalid_tag",
+    "invalid_name",
+    "invalid_time_range",
+)
 """Error types answered with their own problem code, in this order of precedence."""
 
 

@@ -99,3 +99,43 @@ def test_names_made_before_stay_reachable(database_url: str, server_factory: Cal
         assert http.get(url).json()["version_id"] == v1
         assert http.delete(url).status_code == 204
         assert http.get(f"/v1/datasets/{dataset_id}/tags").json()["data"] == []
+
+
+def test_new_experiment_names_follow_the_dataset_name_rule(
+    database_url: str, server_factory: Callable[..., Server]
+) -> None:
+    """An experiment's name is refused as a dataset's would be (422 `invalid_name`), nothing
+    created; one stored so before stays readable by id and by its exact name."""
+    server = server_factory(database_url)
+    with httpx.Client(base_url=server.url) as http:
+        dataset_id, _ = _first_version(http)
+        route = f"/v1/datasets/{dataset_id}/experiments"
+        refusals = [
+            ("", "an experiment name must not be empty"),
+            ("  ", "an experiment name must not begin with white space (U+0020 at character 0)"),
+        ]
+        refusals += [(name, f"an experiment name {reason}") for name, reason in BAD_SHAPES]
+        for name, reason in refusals:
+            refused = http.post(route, json={"name": name})
+            assert refused.status_code == 422 and refused.json()["code"] == "invalid_name", refused.text
+            assert refused.json()["detail"] == f"`$.name`: {reason}" and refused.json()["path"] == "$.name"
+        # U+0000 keeps its own code (no text column of PostgreSQL holds it).
+        assert http.post(route, json={"name": "a\x00"}).json()["code"] == "invalid_text"
+        assert http.get(route).json()["data"] == []
+        made = http.post(route, json={"name": "nightly run"})
+        assert made.status_code == 201, made.text
+        unnamed = http.post(route, json={})
+        assert unnamed.status_code == 201 and unnamed.json()["name"] is None
+        experiment_id = made.json()["id"]
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE experiments SET name = ' old\n' WHERE id = :id"), {"id": int(experiment_id)}
+            )
+    finally:
+        engine.dispose()
+    with httpx.Client(base_url=server.url) as http:
+        assert http.get(f"/v1/experiments/{experiment_id}").json()["name"] == " old\n"
+        listed = http.get(f"/v1/datasets/{dataset_id}/experiments", params={"name": " old\n"}).json()["data"]
+        assert [found["id"] for found in listed] == [experiment_id]

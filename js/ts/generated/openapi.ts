@@ -1205,7 +1205,10 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            /** Name */
+            /**
+             * Name
+             * @description Not empty, no white space at either end, no control character (422 `invalid_name`), as a dataset's name.
+             */
             name?: string | null;
             /**
              * Repetitions

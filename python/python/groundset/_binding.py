@@ -19,6 +19,7 @@ import anyio
 from groundset_core import canonicalize
 
 from groundset._experiment_types import EvaluationResult
+from groundset._names import check_evaluator_name
 from groundset._threads import run_in_daemon_thread
 
 __all__ = [
@@ -317,6 +318,9 @@ def bind_evaluators(evaluators: Evaluators | None) -> list[Bound]:
         named = [(_evaluator_name(function), function) for function in evaluators]
     bound: list[Bound] = []
     for name, function in named:
+        # The server's rule, before the experiment is created: else every task would be called
+        # and the first post of runs refused.
+        check_evaluator_name(name)
         evaluator = Bound(function, EVALUATOR_PARAMETERS, "output", "evaluator", name)
         if any(other.name == name for other in bound):
             raise ValueError(f"two evaluators are named {name!r}: give them as a mapping {{name: function}}")

@@ -58,6 +58,7 @@ from groundset._experiment_types import (
     local_summary,
 )
 from groundset._http import Op
+from groundset._names import check_experiment_name
 from groundset._runner import Job, Runner
 from groundset._uploader import BATCH_SIZE, evaluation_uploader, run_uploader
 from groundset.client import Client
@@ -292,6 +293,7 @@ async def arun_experiment(
     wire_selection = api.selection_body(selection)
     # A lambda's name is "<lambda>"; TypeScript's anonymous function has none: both are "task".
     name = experiment_name if experiment_name is not None else default_experiment_name(bound_task.name)
+    check_experiment_name(name)
 
     async def body(client: AnyClient) -> Experiment:
         # The base first: a selector that finds nothing creates no experiment.
