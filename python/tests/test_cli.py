@@ -204,7 +204,8 @@ def test_a_spreadsheet_without_key_options_gets_a_hint(run: Any, tmp_path: Path)
     assert text.count(
         "hint:"
     ) == 1 and "hint: on the command line, the input, output and metadata keys are --input-keys" in (text)
-    assert "nothing was sent" not in done.stderr and f"error: {sheet}: 2 bad records\n" in done.stderr
+    # The header's issues are no records.
+    assert "nothing was sent" not in done.stderr and f"error: {sheet}: a bad header (2 problems)\n" in done.stderr
     fixed = run("hash", str(sheet), "--id-key", "id", "--output-keys", "answer", "--digest")
     assert fixed.exit_code == 0
 
@@ -271,6 +272,23 @@ def test_conflicting_options_are_usage_errors(run: Any, tmp_path: Path, unique_n
     for flag in (["--max-delete", "3"], ["--allow-empty"]):
         merge = run("upsert", str(sheet), "-d", unique_name, "--output-keys", "answer", *flag)
         assert merge.exit_code == 2 and "applies to --mode mirror only" in plain(merge.stderr)
+    assert run("versions", unique_name).exit_code == 1  # nothing was created
+
+
+def test_a_column_repeated_in_a_header_is_one_problem(run: Any, tmp_path: Path, unique_name: str) -> None:
+    """A name written three times is one cause: one issue naming every repeat, and a header is
+    not counted as bad records."""
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("id,input.q,input.q,input.q\n1,a,b,c\n2,d,e,f\n", encoding="utf-8")
+    for command in (["hash", str(sheet)], ["upsert", str(sheet), "-d", unique_name]):
+        done = run(*command, "--id-key", "id")
+        assert done.exit_code == 1
+        assert done.stderr.startswith(
+            f'{sheet}:1: invalid_header at $: columns 3 and 4 ("input.q") repeat the name of column 2\n'
+        ), done.stderr
+        assert done.stderr.rstrip("\n").endswith(
+            f"error: {sheet}: a bad header" + ("; nothing was sent" if command[0] == "upsert" else "")
+        ), done.stderr
     assert run("versions", unique_name).exit_code == 1  # nothing was created
 
 

@@ -14,12 +14,13 @@ pandas = pytest.importorskip("pandas")
 
 
 def test_repeated_columns_are_refused_naming_them(client: groundset.Client, unique_name: str, tmp_path: Path) -> None:
-    frame = pandas.DataFrame([["a", "first", "second", 1, 2]], columns=["id", "q", "q", "n", "n"])
+    frame = pandas.DataFrame([["a", "first", "second", 1, 2, "third"]], columns=["id", "q", "q", "n", "n", "q"])
     with pytest.raises(groundset.ExampleError) as refused:
         client.upsert_dataset(name=unique_name, dataframe=frame, source_id_key="id")
     assert refused.value.code == "invalid_header"
+    # One cause said once: a name's every repeat in one clause.
     assert str(refused.value) == (
-        'column 3 ("q") repeats the name of column 2; column 5 ("n") repeats the name of column 4'
+        'columns 3 and 6 ("q") repeat the name of column 2; column 5 ("n") repeats the name of column 4'
     )
     assert client.list_datasets(name=unique_name) == []
     # The CSV reader says the same of the same header.

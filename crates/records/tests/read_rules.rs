@@ -355,3 +355,28 @@ fn jsonl_lines_may_end_with_cr_alone() {
     let outcome = read_records_bytes(data, Format::Jsonl, &by_id()).unwrap();
     assert_eq!((ids(&outcome), outcome.issues.len()), (vec!["a"], 0));
 }
+
+#[test]
+fn a_csv_name_written_again_is_one_issue_naming_every_repeat() {
+    let data = b"id,input.q,input.q,input.r,input.q,input.r\n1,a,b,c,d,e\n";
+    let outcome = read_records_bytes(data, Format::Csv, &by_id()).unwrap();
+    assert!(outcome.records.is_empty());
+    let messages: Vec<_> = outcome.issues.iter().map(|i| i.error.message()).collect();
+    assert_eq!(
+        messages,
+        [
+            "columns 3 and 5 (\"input.q\") repeat the name of column 2",
+            "column 6 (\"input.r\") repeats the name of column 4",
+        ]
+    );
+    // A column left out before (an empty name) does not shift the column named.
+    let outcome = read_records_bytes(b"id,,input.q,input.q\n1,,a,b\n", Format::Csv, &by_id()).unwrap();
+    let messages: Vec<_> = outcome.issues.iter().map(|i| i.error.message()).collect();
+    assert_eq!(
+        messages,
+        [
+            "column 2 has an empty name",
+            "column 4 (\"input.q\") repeats the name of column 3"
+        ]
+    );
+}

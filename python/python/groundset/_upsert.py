@@ -848,12 +848,20 @@ def dataframe_records(frame: pandas.DataFrame) -> list[dict[str, Any]]:
     # A record keeps one value per name: a repeated column would silently lose all but its last,
     # so it is refused as a CSV header repeating a name is (the same code and words).
     first: dict[str, int] = {}
-    repeats = []
+    again: dict[str, list[int]] = {}
     for number, column in enumerate(frame.columns, start=1):
         if column in first:
-            repeats.append(f"column {number} ({json.dumps(column)}) repeats the name of column {first[column]}")
+            again.setdefault(column, []).append(number)
         first.setdefault(column, number)
-    if repeats:
+    if again:
+        # One issue per name however often it comes back, as the CSV reader says it.
+        repeats = [
+            f"column {numbers[0]} ({json.dumps(name)}) repeats the name of column {first[name]}"
+            if len(numbers) == 1
+            else f"columns {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} ({json.dumps(name)}) "
+            f"repeat the name of column {first[name]}"
+            for name, numbers in again.items()
+        ]
         raise ExampleError("; ".join(repeats), code="invalid_header", row=0)
     records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
     for record in records:

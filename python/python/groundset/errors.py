@@ -153,8 +153,11 @@ class ExampleError(GroundsetError, ValueError):
 def bad_records(issues: Sequence[RecordIssue], more_errors: int = 0) -> str:
     """``3 bad records (8 violations)``: schema violations counted by record (row), as a record
     may break several of a JSON Schema's rules; else ``N bad records``. Beyond the listed issues the
-    records are unknown: ``at least``."""
+    records are unknown: ``at least``. Issues of a CSV's header alone (``invalid_header``) are no
+    records: ``a bad header (N problems)``."""
     problems = len(issues) + more_errors
+    if all(issue.code == "invalid_header" for issue in issues):
+        return "a bad header" + ("" if problems == 1 else f" ({problems} problems)")
     records = len({issue.row for issue in issues})
     if records == len(issues) or any(issue.code != "schema_violation" for issue in issues):
         return f"{problems} bad record" + ("" if problems == 1 else "s")

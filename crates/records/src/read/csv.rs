@@ -602,7 +602,11 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
     } else {
         structured_columns(header, shape.id_key())
     };
-    let mut names: Vec<&str> = Vec::new();
+    // Each name taken, with its column.
+    let mut names: Vec<(&str, usize)> = Vec::new();
+    // A name written again, by its first column: (that issue's place in `errors`, the columns
+    // repeating it), so that one cause is one issue however often the name comes back.
+    let mut repeats: Vec<(usize, usize, Vec<usize>)> = Vec::new();
     for (column, written) in header.iter().enumerate().take(named_columns(header)) {
         let invalid = invalid_header;
         let number = column + 1;
@@ -636,20 +640,25 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
             )));
             continue;
         }
-        if let Some(first) = names.iter().position(|earlier| *earlier == name) {
+        if let Some(&(_, first)) = names.iter().find(|(earlier, _)| *earlier == name) {
             let earlier = header.get(first).unwrap_or_default();
-            errors.push(invalid(if earlier == written {
-                format!("column {number} ({written:?}) repeats the name of column {}", first + 1)
+            if earlier == written {
+                match repeats.iter_mut().find(|repeat| repeat.0 == first) {
+                    Some(repeat) => repeat.2.push(number),
+                    None => {
+                        repeats.push((first, errors.len(), vec![number]));
+                        errors.push(invalid(String::new()));
+                    }
+                }
             } else {
-                format!(
+                errors.push(invalid(format!(
                     "column {number} ({written:?}) names the same member as column {} ({earlier:?}): a member is a string column or a {JSON_SUFFIX:?} column, not both",
                     first + 1
-                )
-            }));
-            names.push(name);
+                )));
+            }
             continue;
         }
-        names.push(name);
+        names.push((name, column));
         if let Err(conflict) = insert(&mut root, name, column, json) {
             // The column in the way as written (`input:json`, not the member path `input`).
             let other = header
@@ -667,6 +676,18 @@ fn column_tree(header: &StringRecord, shape: &Shape) -> Result<Vec<(String, Node
                 "column {number} ({written:?}) conflicts with column {other:?}: a name cannot be both a value and an object of further names{whole}"
             )));
         }
+    }
+    for (first, place, columns) in repeats {
+        let written = header.get(first).unwrap_or_default();
+        errors[place] = invalid_header(match columns.as_slice() {
+            [one] => format!("column {one} ({written:?}) repeats the name of column {}", first + 1),
+            [before @ .., last] => format!(
+                "columns {} and {last} ({written:?}) repeat the name of column {}",
+                before.iter().map(usize::to_string).collect::<Vec<_>>().join(", "),
+                first + 1
+            ),
+            [] => unreachable!("a repeat has its column"),
+        });
     }
     if !errors.is_empty() {
         return Err(errors);
