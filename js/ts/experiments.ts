@@ -20,6 +20,7 @@ import {
 import { APIConnectionError, ConflictError, GroundsetError } from "./errors.js";
 import { counted, formatG, grouped, milliseconds } from "./format.js";
 import type { components } from "./generated/openapi.js";
+import { checkEvaluatorName, checkExperimentName } from "./names.js";
 import { progressShown } from "./progress.js";
 import { checkOptionKeys } from "./records.js";
 import { type Selection, selectedExamples, selectionFromWire, selectionLine, selectionToWire } from "./selections.js";
@@ -412,6 +413,9 @@ function evaluatorList(evaluators: Evaluators | undefined): Evaluator[] {
       });
   const seen = new Set<string>();
   for (const { name } of list) {
+    // The server's rule, before the experiment is created: else every task would be called and
+    // the first post of runs refused.
+    checkEvaluatorName(name);
     if (seen.has(name)) {
       throw new TypeError(`two evaluators are named "${name}": give them distinct names (asEvaluator, or an object)`);
     }
@@ -1384,7 +1388,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
   }
   const selection = options.selection === undefined ? null : selectionToWire(options.selection);
   // An anonymous function has no name: "task", as the Python SDK names a lambda's experiment.
-  const name = options.experimentName ?? (options.task.name === "" ? "task" : options.task.name);
+  const name = checkExperimentName(options.experimentName ?? (options.task.name === "" ? "task" : options.task.name));
 
   const found = await pinnedVersion(client, options.dataset);
   const versionId = found.versionId;
