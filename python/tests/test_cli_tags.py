@@ -124,3 +124,28 @@ def test_a_dry_run_says_what_it_would_do_to_the_tag(
     )
     assert dry.tag_change == "unchanged" and "left as it is" in dry.summary()
     assert [tag.name for tag in client.list_tags(name=unique_name)] == ["stable"]
+
+
+def test_an_empty_argument_is_named_as_the_command_line_spells_it(run: Any, tmp_path: Path, unique_name: str) -> None:
+    """A usage error (exit status 2) naming the argument, never the SDK keyword it becomes
+    (``version_id=``, ``tag=``, ``name=``), before any request."""
+    assert run("upsert", str(write(tmp_path / "v1.jsonl", ["a"])), "-d", unique_name, "--id-key", "id").exit_code == 0
+    for command, argument in [
+        (["tag", unique_name, "t1", ""], "VERSION"),
+        (["tag", unique_name, "", "1"], "TAG"),
+        (["tag", "", "t1", "1"], "NAME"),
+        (["untag", unique_name, ""], "TAG"),
+        (["tags", unique_name, ""], "[TAG]"),
+        (["versions", ""], "NAME"),
+        (["schema", ""], "NAME"),
+        (["experiments", ""], "DATASET"),
+        (["experiment", ""], "ID"),
+    ]:
+        done = run(*command)
+        text = plain(done.output)
+        assert done.exit_code == 2 and f"Invalid value for '{argument}': must be a non-empty string" in text, (
+            command,
+            text,
+        )
+        assert "=" not in text.replace("--", ""), text
+    assert run("tags", unique_name, "--json").output.strip() == "[]"  # no tag was made

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from groundset._cli_args import non_empty
 from groundset.client import Client
 
 __all__ = ["register"]
@@ -64,7 +65,7 @@ def _load(path: Path | None, part: str, json_output: bool) -> Any:
 
 def schema(
     context: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.", callback=non_empty)],
     input_file: Annotated[Path | None, _file_option("input")] = None,
     output_file: Annotated[Path | None, _file_option("output")] = None,
     metadata_file: Annotated[Path | None, _file_option("metadata")] = None,

@@ -13,13 +13,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
+from groundset._cli_args import non_empty, non_empty_or_none
 from groundset.client import Client
 
 __all__ = ["register"]
 
 T = TypeVar("T")
 FLAG = " "
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")]
+NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.", callback=non_empty)]
 JsonFlag = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print JSON instead of a table.")]
 
 
@@ -53,8 +54,10 @@ def _print(value: Any) -> None:
 def tag(
     context: typer.Context,
     name: NameArgument,
-    tag_name: Annotated[str, typer.Argument(metavar="TAG", help="The tag (not all digits, no '/').")],
-    version: Annotated[str, typer.Argument(metavar="VERSION", help="The version's id.")],
+    tag_name: Annotated[
+        str, typer.Argument(metavar="TAG", help="The tag (not all digits, no '/').", callback=non_empty)
+    ],
+    version: Annotated[str, typer.Argument(metavar="VERSION", help="The version's id.", callback=non_empty)],
     move: Annotated[
         bool, typer.Option("--move", metavar=FLAG, help="Move the tag if it names another version now.")
     ] = False,
@@ -80,7 +83,7 @@ def tag(
 def untag(
     context: typer.Context,
     name: NameArgument,
-    tag_name: Annotated[str, typer.Argument(metavar="TAG", help="The tag to delete.")],
+    tag_name: Annotated[str, typer.Argument(metavar="TAG", help="The tag to delete.", callback=non_empty)],
     json_output: JsonFlag = False,
 ) -> None:
     """Delete TAG of dataset NAME (its history stays)."""
@@ -95,7 +98,10 @@ def tags(
     context: typer.Context,
     name: NameArgument,
     tag_name: Annotated[
-        str | None, typer.Argument(metavar="[TAG]", help="Show this tag's history instead.", show_default=False)
+        str | None,
+        typer.Argument(
+            metavar="[TAG]", help="Show this tag's history instead.", show_default=False, callback=non_empty_or_none
+        ),
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:

@@ -34,6 +34,7 @@ from typer.core import TyperGroup
 
 from groundset import _cli_export, _cli_schema, _cli_tags, _tags
 from groundset import _experiment_api as experiment_api
+from groundset._cli_args import non_empty
 from groundset._experiment_types import Experiment, cost_lines, selection_line
 from groundset._format import counted, fixed, number, shown
 from groundset._http import Op
@@ -389,12 +390,6 @@ def _refuse_digit_tag(json_output: bool, *options: tuple[str | None, str, str | 
         _refuse(json_output, message, code="invalid_tag", status=2)
 
 
-def _non_empty(value: str) -> str:
-    if not value:
-        raise typer.BadParameter("must be a non-empty string")
-    return value
-
-
 def _check_key_options(id_key: str | None, parts: dict[str, list[str] | None]) -> None:
     """Usage errors (exit 2) for key options that contradict each other."""
     if id_key is not None and not id_key:
@@ -471,7 +466,7 @@ def upsert(
     dataset: Annotated[
         str,
         typer.Option(
-            "--dataset", "-d", metavar="NAME", callback=_non_empty, help="The dataset's name (created if missing)."
+            "--dataset", "-d", metavar="NAME", callback=non_empty, help="The dataset's name (created if missing)."
         ),
     ],
     id_key: IdKeyOption = None,
@@ -648,7 +643,7 @@ def datasets(context: typer.Context, json_output: JsonFlag = False) -> None:
 @app.command()
 def versions(
     context: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.", callback=non_empty)],
     json_output: JsonFlag = False,
 ) -> None:
     """List the versions of dataset NAME, newest first."""
@@ -683,7 +678,7 @@ def _versions_table(found: list[Version]) -> Table:
 @app.command()
 def diff(
     context: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset's name.", callback=non_empty)],
     from_version: Annotated[
         str | None,
         typer.Option("--from", metavar="ID", help="The older version's id [default: the version before --to]."),
@@ -798,7 +793,7 @@ def _experiment_rows(
 @app.command()
 def experiments(
     context: typer.Context,
-    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="The dataset's name.")],
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="The dataset's name.", callback=non_empty)],
     name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="Only experiments of this name.")] = None,
     version: Annotated[
         str | None, typer.Option("--version", metavar="ID", help="Only experiments pinned to this version.")
@@ -854,7 +849,7 @@ def experiments(
 @app.command()
 def experiment(
     context: typer.Context,
-    experiment_id: Annotated[str, typer.Argument(metavar="ID", help="The experiment's id.")],
+    experiment_id: Annotated[str, typer.Argument(metavar="ID", help="The experiment's id.", callback=non_empty)],
     json_output: JsonFlag = False,
 ) -> None:
     """Print the summary of experiment ID: runs, errors, reused runs, latency, usage, mean score per evaluator."""
@@ -1007,8 +1002,14 @@ def _plain(value: Any) -> dict[str, Any]:
 @app.command()
 def compare(
     context: typer.Context,
-    base: Annotated[str, typer.Argument(metavar="BASE", help="The base experiment's id (with --dataset: its name).")],
-    head: Annotated[str, typer.Argument(metavar="HEAD", help="The head experiment's id (with --dataset: its name).")],
+    base: Annotated[
+        str,
+        typer.Argument(metavar="BASE", help="The base experiment's id (with --dataset: its name).", callback=non_empty),
+    ],
+    head: Annotated[
+        str,
+        typer.Argument(metavar="HEAD", help="The head experiment's id (with --dataset: its name).", callback=non_empty),
+    ],
     dataset: Annotated[
         str | None,
         typer.Option(
