@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
+import { basename } from "node:path";
 import {
   APIConnectionError,
   APIError,
@@ -291,7 +292,7 @@ describe("connections", () => {
       expect(error).toBeInstanceOf(APIError);
       expect((error as APIError).status).toBe(503);
       expect((error as APIError).code).toBe("database_gone");
-      expect((error as APIError).detail).toContain("the SQLite database file cannot be opened");
+      expect((error as APIError).detail).toContain(`the SQLite database file '${basename(database)}' cannot be opened`);
       expect(sent).toHaveLength(1);
     } finally {
       await gone.stop();

@@ -147,9 +147,12 @@ def test_a_database_gone_under_the_server_is_printed_as_the_servers_503(tmp_path
         done = CliRunner().invoke(app, ["--base-url", server.base_url, "datasets"])
     finally:
         server.stop()
-    assert server.log().count("the database cannot be used: the SQLite database file cannot be opened") == 1
+    # The log names the file in full, the answer by its name alone.
+    logged = f"the database {database} cannot be used: the SQLite database file 'groundset.db' cannot be opened"
+    assert server.log().count(logged) == 1
     assert done.exit_code == 1
     assert done.stderr.startswith(
-        "error: 503 database_gone: the SQLite database file cannot be opened (unable to open database file)"
+        "error: 503 database_gone: the SQLite database file 'groundset.db' cannot be opened "
+        "(unable to open database file)"
     ), done.stderr
     assert "Traceback" not in done.output

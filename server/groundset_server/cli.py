@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import logging
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
@@ -144,25 +146,54 @@ def _serve_options(args: argparse.Namespace) -> str | None:
     if not 1 <= args.workers <= MAX_WORKERS:
         return f"--workers {args.workers}: give 1 to {MAX_WORKERS}"
     try:
-        socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        found = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         return (
             f"--host {args.host!r} is not an address of this machine or a name that resolves ({reason}): "
             "give 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or an interface's address"
         )
+    return _busy(args, found[0])
+
+
+def _busy(args: argparse.Namespace, address: tuple[Any, ...]) -> str | None:
+    """Why ``serve`` cannot listen on ``--host``/``--port``, or None: tried before the database
+    is migrated, so a port in use leaves the file untouched and says so in one line (not
+    uvicorn's ``[Errno 98]`` after the migration)."""
+    family, kind, protocol, _, where = address
+    with socket.socket(family, kind, protocol) as probe:
+        # As uvicorn binds: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return (
+                    f"--port {args.port}: the port is in use on {args.host} (another server listens there): "
+                    "stop it, or give another --port"
+                )
+            return (
+                f"--port {args.port} on {args.host} cannot be listened on ({error.strerror}): "
+                "give another --port"
+            )
     return None
 
 
 def _sqlite_folder(url: str, source: str) -> str | None:
     """Why the SQLite file of ``url`` cannot be made, or None. The default path's folder is
     made; a folder that a given URL names and that does not exist is refused (a typo in the
-    path is not a new, empty database)."""
+    path is not a new, empty database), and so is a path that is a folder itself."""
     if sa.make_url(url).get_backend_name() != "sqlite":
         return None
     database = sa.make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
+    if Path(database).is_dir():
+        folder = Path(database).absolute()
+        return (
+            f"cannot open the database {_shown(url)} (from {source}): {folder} is a folder; "
+            f"give a file's path, such as {folder / 'groundset.db'}"
+        )
     folder = Path(database).absolute().parent
     if folder.is_dir():
         return None

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import random
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,9 +66,13 @@ def retryable(error: sa.exc.DBAPIError) -> bool:
     return _sqlstate(error) in (*_COLLISIONS, _FOREIGN_KEY)
 
 
-def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | None:
+def final_problem(
+    error: sa.exc.DBAPIError | sa.exc.TimeoutError, database_file: str | None = None
+) -> Problem | None:
     """The answer to a request that met ``error`` on its last attempt, or None when ``error``
-    is not a collision or an outage (a fault of the server's, answered 500)."""
+    is not a collision or an outage (a fault of the server's, answered 500). ``database_file``:
+    the SQLite file served, named by a ``database_gone``'s log line (in full) and detail (its
+    name alone: the server's folders are not the API client's business)."""
     if isinstance(error, sa.exc.TimeoutError):
         return Problem(
             503,
@@ -91,9 +96,9 @@ def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | N
             retry_after=RETRY_AFTER_SECONDS,
         )
     sqlite_error = getattr(error.orig, "sqlite_errorname", None)
-    gone = _database_gone(error, state, sqlite_error)
+    gone = _database_gone(error, state, sqlite_error, database_file)
     if gone is not None:
-        log.error("the database cannot be used: %s", gone)
+        log.error("the database %s cannot be used: %s", database_file or "", gone)
         # Its own code, without Retry-After: a retry seconds later does not bring the file or the
         # tables back (the SDKs raise it at once), unlike a lost connection's database_unavailable.
         return Problem(503, "database_gone", gone)
@@ -121,14 +126,17 @@ def final_problem(error: sa.exc.DBAPIError | sa.exc.TimeoutError) -> Problem | N
     return None
 
 
-def _database_gone(error: sa.exc.DBAPIError, state: str | None, sqlite_error: str | None) -> str | None:
+def _database_gone(
+    error: sa.exc.DBAPIError, state: str | None, sqlite_error: str | None, database_file: str | None
+) -> str | None:
     """The detail of a database that went away under the running server (its SQLite file
     deleted, moved or unreadable; its tables dropped or the file replaced by one this server did
     not migrate), or None."""
     reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
     if sqlite_error in ("SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_READONLY_DBMOVED"):
+        named = f" {Path(database_file).name!r}" if database_file else ""
         return (
-            f"the SQLite database file cannot be opened ({reason}): it was deleted, moved or made "
+            f"the SQLite database file{named} cannot be opened ({reason}): it was deleted, moved or made "
             "unreadable while the server ran; nothing was written: restore the file and send the "
             "request again, or restart the server"
         )
@@ -205,11 +213,21 @@ class RetryMiddleware:
                     # Jittered, growing pauses, so that two colliding writers do not meet again.
                     await asyncio.sleep(random.uniform(0.01, 0.05) * 2**attempt)
                     continue
-                problem = final_problem(error)
+                problem = final_problem(error, _database_file(scope))
                 if problem is None:
                     raise
                 await _answer(problem, scope, send)
                 return
+
+
+def _database_file(scope: Scope) -> str | None:
+    """The SQLite file the app of ``scope`` serves, or None (PostgreSQL, or no app)."""
+    app = scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    if settings is None:
+        return None
+    url = sa.make_url(settings.database_url)
+    return url.database if url.get_backend_name() == "sqlite" else None
 
 
 async def _answer(problem: Problem, scope: Scope, send: Send) -> None:

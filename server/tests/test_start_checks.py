@@ -5,6 +5,7 @@ goes away under a running server answers 503 ``database_gone``, never 500."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -88,6 +89,41 @@ def test_a_given_path_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "missing").exists()
 
 
+def test_a_path_that_is_a_folder_is_refused_saying_so(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for command in ("serve", "migrate"):
+        done = subprocess.run(
+            [sys.executable, "-m", "groundset_server", command, "--database-url", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 1
+        assert done.stderr == (
+            f"groundset-server: cannot open the database 'sqlite:///{folder}' (from --database-url): "
+            f"{folder} is a folder; give a file's path, such as {folder}/groundset.db\n"
+        )
+    assert not list(folder.iterdir()), "nothing is made in it"
+
+
+def test_a_port_in_use_is_refused_before_the_database_is_touched(tmp_path: Path) -> None:
+    """Not migrated first and then uvicorn's ``[Errno 98]``: one line, and no file made."""
+    path = tmp_path / "new.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve("--port", str(port), "--database-url", str(path))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"groundset-server: --port {port}: the port is in use on 127.0.0.1 (another server listens there): "
+        "stop it, or give another --port\n"
+    )
+    assert not path.exists()
+
+
 def test_a_new_database_file_is_said_and_no_migrate_does_not_make_one(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     missing = subprocess.run(
@@ -126,7 +162,7 @@ def test_a_new_database_file_is_said_and_no_migrate_does_not_make_one(tmp_path: 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_a_database_file_gone_under_the_server_is_503(tmp_path: Path, how: str) -> None:
     path = tmp_path / "g.db"
-    server = Server(f"sqlite:///{path}").start()
+    server = Server(f"sqlite:///{path}", capture_stderr=True).start()
     try:
         body = {"dataset": {"name": "d"}, "examples": [example("a", {})]}
         made = httpx.post(f"{server.url}/v1/datasets/upsert", json=body)
@@ -147,13 +183,18 @@ def test_a_database_file_gone_under_the_server_is_503(tmp_path: Path, how: str) 
             assert answer.headers["content-type"] == "application/problem+json"
             assert problem["code"] == "database_gone"
             assert "retry-after" not in answer.headers
-            assert ("cannot be opened" if how == "deleted" else "lacks this server's tables") in problem[
-                "detail"
-            ]
+            # The file by its name; its folder is the server's business, not the client's.
+            assert (
+                "'g.db' cannot be opened" if how == "deleted" else "lacks this server's tables"
+            ) in problem["detail"]
+            assert str(tmp_path) not in problem["detail"]
         if how == "deleted":
             assert not path.exists(), "no new empty database is made"
     finally:
         server.stop()
+    # The operator's log names the file in full.
+    assert server.process is not None and server.process.stderr is not None
+    assert f"the database {path} cannot be used: " in server.process.stderr.read()
 
 
 def test_a_server_whose_database_file_went_away_shuts_down_cleanly(tmp_path: Path) -> None:
