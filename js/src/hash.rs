@@ -213,6 +213,16 @@ struct SortedIds {
     /// The indices of the examples with an id, by id (UTF-16 code units, as RFC 8785 and the
     /// manifest digest order them), equal ids by index.
     order: Vec<u32>,
+    /// The repeats and firsts of `order` (see [`repeats_of`]), found with it.
+    repeats: Vec<u32>,
+    firsts: Vec<u32>,
+    /// The ids of `firsts` decoded, one after the other, and where each ends: ready for the
+    /// manifest digest, so that the JS thread, waiting for the last part's hashes, has only the
+    /// digest itself to take.
+    first_ids: String,
+    first_ends: Vec<usize>,
+    /// Whether an id failed to decode (a lone surrogate: the source-id rule refuses those).
+    malformed: bool,
 }
 
 impl SortedIds {
@@ -235,6 +245,11 @@ impl SortedIds {
             text,
             spans,
             order: Vec::new(),
+            repeats: Vec::new(),
+            firsts: Vec::new(),
+            first_ids: String::new(),
+            first_ends: Vec::new(),
+            malformed: false,
         })
     }
 
@@ -250,7 +265,22 @@ impl SortedIds {
             .filter(|&index| self.spans[index as usize].is_some())
             .collect();
         order.sort_unstable_by(|&a, &b| self.id(a).cmp(self.id(b)).then(a.cmp(&b)));
-        self.order = order;
+        let (repeats, firsts) = repeats_of(&order, |index| self.id(index));
+        let mut first_ids = String::with_capacity(self.text.len());
+        let mut first_ends = Vec::with_capacity(firsts.len());
+        let mut malformed = false;
+        for &index in &firsts {
+            for char in char::decode_utf16(self.id(index).iter().copied()) {
+                match char {
+                    Ok(char) => first_ids.push(char),
+                    Err(_) => malformed = true,
+                }
+            }
+            first_ends.push(first_ids.len());
+        }
+        self.malformed = malformed;
+        (self.order, self.repeats, self.firsts) = (order, repeats, firsts);
+        (self.first_ids, self.first_ends) = (first_ids, first_ends);
         self
     }
 }
@@ -288,35 +318,74 @@ fn identities(
     clean: bool,
 ) -> Result<(Uint32Array, Option<String>), TapeError> {
     let hash = |index: u32| &hashes[index as usize * 64..index as usize * 64 + 64];
+    // The entries come sorted, each key once, so the digest needs no second sort, and a content
+    // hash is hashed as the 32 bytes its hex spells (no scan of its digits for escapes).
+    let digests = |firsts: &[u32]| -> Result<Vec<[u8; 32]>, TapeError> {
+        firsts
+            .iter()
+            .map(|&index| digest_of_hex(hash(index)).ok_or(TapeError::Malformed))
+            .collect()
+    };
     let (repeats, digest) = match ids {
         Some(ids) => {
-            let (repeats, firsts) = repeats_of(&ids.order, |index| ids.id(index));
             let digest = if clean && ids.order.len() == count {
-                let mut decoded = Vec::with_capacity(firsts.len());
-                for &index in &firsts {
-                    decoded.push(String::from_utf16(ids.id(index)).map_err(|_| TapeError::Malformed)?);
+                if ids.malformed {
+                    return Err(TapeError::Malformed);
                 }
-                Some(canonhash::manifest_digest(
-                    decoded
-                        .iter()
-                        .zip(&firsts)
-                        .map(|(id, &index)| (id.as_str(), hash(index))),
-                ))
+                let digests = digests(&ids.firsts)?;
+                let mut entries = Vec::with_capacity(digests.len());
+                let mut start = 0;
+                for (&end, digest) in ids.first_ends.iter().zip(&digests) {
+                    entries.push((&ids.first_ids[start..end], digest));
+                    start = end;
+                }
+                Some(canonhash::manifest_digest_of_sorted_digests(&entries))
             } else {
                 None
             };
-            (repeats, digest)
+            (ids.repeats, digest)
         }
         None => {
             let mut order: Vec<u32> = (0..count as u32).collect();
             order.sort_unstable_by(|&a, &b| hash(a).cmp(hash(b)).then(a.cmp(&b)));
             let (repeats, firsts) = repeats_of(&order, hash);
-            let digest =
-                clean.then(|| canonhash::manifest_digest(firsts.iter().map(|&index| (hash(index), hash(index)))));
+            let digest = if clean {
+                let digests = digests(&firsts)?;
+                let entries: Vec<_> = firsts.iter().map(|&index| hash(index)).zip(&digests).collect();
+                Some(canonhash::manifest_digest_of_sorted_digests(&entries))
+            } else {
+                None
+            };
             (repeats, digest)
         }
     };
     Ok((Uint32Array::new(repeats), digest))
+}
+
+/// The 32 bytes that 64 lowercase hex digits spell (as `sha256_hex` writes them), or `None`.
+fn digest_of_hex(hex: &str) -> Option<[u8; 32]> {
+    // By table, not by a branch on digit or letter: on hex digits, which are random, such a
+    // branch is mispredicted every other time (~30 ms a 100,000 hashes).
+    const NIBBLES: [u8; 256] = {
+        let mut table = [u8::MAX; 256];
+        let mut digit = 0;
+        while digit < 16 {
+            table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+            digit += 1;
+        }
+        table
+    };
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut digest = [0; 32];
+    let mut invalid = 0;
+    for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+        invalid |= high | low;
+        *byte = (high << 4) | (low & 0xF);
+    }
+    (invalid < 16).then_some(digest)
 }
 
 /// The content hashes of a batch of examples, and the error of every example that fails.
