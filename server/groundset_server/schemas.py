@@ -31,7 +31,13 @@ MaxDeletes = Annotated[
 
 
 class DatasetSelector(StrictModel):
-    name: Name | None = Field(default=None, description="Select (and create if missing) by name.")
+    name: Name | None = Field(
+        default=None,
+        description="Select (and create if missing) by name: 1 to 512 characters, not only white space, no "
+        "white space at either end, no control character (C0, DEL, C1): 422 `invalid_selector` (a dataset "
+        "named so before stays reachable by `id`); U+0000 is `invalid_text`, a lone surrogate "
+        "`lone_surrogate`. `/`, `.` and `..` are names like any other (a name is never a path segment).",
+    )
     id: str | None = Field(default=None, description="Select an existing dataset by id.")
 
 

@@ -285,8 +285,10 @@ export interface paths {
          * @description Point the tag at `version_id`: 201 when created; 200 when moved (`move: true`) or
          *     already there. 409 `tag_exists` (members `tag` and `version_id`, where it points now) when
          *     it points at another version without `move`; 422 `invalid_tag` (empty, over 512
-         *     characters, only whitespace, all digits, or with `/`), `invalid_text` (U+0000, or a path
-         *     that is not UTF-8); 404 `dataset_not_found`, `version_not_found`.
+         *     characters, only whitespace, all digits, `.` or `..`, with `/` (sent as `%2F` too), with
+         *     white space at either end or a control character: C0, DEL, C1; the last two for a tag being
+         *     set only, so one made before stays readable), `invalid_text` (U+0000, or a path that is not
+         *     UTF-8), `lone_surrogate`; 404 `dataset_not_found`, `version_not_found`.
          */
         put: operations["set_tag_v1_datasets__dataset_id__tags__tag__put"];
         post?: never;
@@ -941,7 +943,7 @@ export interface components {
             id?: string | null;
             /**
              * Name
-             * @description Select (and create if missing) by name.
+             * @description Select (and create if missing) by name: 1 to 512 characters, not only white space, no white space at either end, no control character (C0, DEL, C1): 422 `invalid_selector` (a dataset named so before stays reachable by `id`); U+0000 is `invalid_text`, a lone surrogate `lone_surrogate`. `/`, `.` and `..` are names like any other (a name is never a path segment).
              * @default null
              */
             name?: string | null;

@@ -50,7 +50,8 @@ class RecordIssue:
     """One record that cannot become an example.
 
     Attributes:
-        row: the 0-based index of the record (in a file: among its records, CSV header not counted).
+        row: the 0-based index of the record, as a list counts (``examples[row]``; in a file:
+            among its records, CSV header not counted; a header's ``invalid_header``: 0).
         code: the stable reason, such as ``"invalid_source_id"`` or ``"duplicate_key"``.
         path: the JSONPath of the problem inside the record, such as ``"$.id"``.
         message: what is wrong, in words (without the code and path).
@@ -170,9 +171,12 @@ class APIConnectionError(GroundsetError):
 
     Attributes:
         url: the URL that was requested.
+        code: ``"connection_error"`` (``"timeout"`` for :class:`APITimeoutError`), the code the
+            CLI's ``--json`` refusal gives it, as every other error's ``code``.
     """
 
     url: str
+    code: str = "connection_error"
 
     def __init__(self, message: str, *, url: str) -> None:
         super().__init__(message)
@@ -180,7 +184,10 @@ class APIConnectionError(GroundsetError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The server did not answer within the client's ``timeout``, after the retries."""
+    """The server did not answer within the client's ``timeout``, after the retries (``code``
+    ``"timeout"``)."""
+
+    code: str = "timeout"
 
 
 class APIError(GroundsetError):

@@ -62,8 +62,10 @@ def set_tag(request: Request, dataset_id: str, tag: str, body: TagSet) -> Respon
     """Point the tag at `version_id`: 201 when created; 200 when moved (`move: true`) or
     already there. 409 `tag_exists` (members `tag` and `version_id`, where it points now) when
     it points at another version without `move`; 422 `invalid_tag` (empty, over 512
-    characters, only whitespace, all digits, or with `/`), `invalid_text` (U+0000, or a path
-    that is not UTF-8); 404 `dataset_not_found`, `version_not_found`."""
+    characters, only whitespace, all digits, `.` or `..`, with `/` (sent as `%2F` too), with
+    white space at either end or a control character: C0, DEL, C1; the last two for a tag being
+    set only, so one made before stays readable), `invalid_text` (U+0000, or a path that is not
+    UTF-8), `lone_surrogate`; 404 `dataset_not_found`, `version_not_found`."""
     answer, created = tags.set_tag(
         engine_of(request), dataset_id, _path_tag(request, tag), body.version_id, body.move
     )
