@@ -241,7 +241,10 @@ describe("the core's tape writer", () => {
       input:
         index % 50 === 7
           ? { many: Array.from({ length: 20_000 }, (_, at) => `${at % 10}é`) }
-          : { [`k${index % 3}`]: ["a", "量", `${index}`], [index % 2 === 0 ? "z" : "y"]: { s: "😀".repeat(index % 5) } },
+          : {
+              [`k${index % 3}`]: ["a", "量", `${index}`],
+              [index % 2 === 0 ? "z" : "y"]: { s: "😀".repeat(index % 5) },
+            },
       output: { tail: "x".repeat(index % 13) },
     }));
     const bad = [8, 57, 399];
