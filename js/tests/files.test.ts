@@ -108,6 +108,15 @@ describe("the reading rules", () => {
       const error = await exampleError(hashFile(write("header.csv", `${header}\nq1,a,b\n`), { sourceIdKey: "id" }));
       expect({ code: error.code, line: error.line }).toEqual({ code: "invalid_header", line: 1 });
     }
+    // A name written three times is one cause: one issue naming every repeat, and a header's
+    // issues are no bad records.
+    const path = write("repeats.csv", "id,input.q,input.q,input.q,output.a,output.a\nq1,a,b,c,d,e\n");
+    const error = await exampleError(hashFile(path, { sourceIdKey: "id" }));
+    expect(error.message).toBe(
+      `${path}: a bad header (2 problems):\n` +
+        `  ${path}:1: invalid_header at $: columns 3 and 4 ("input.q") repeat the name of column 2\n` +
+        `  ${path}:1: invalid_header at $: column 6 ("output.a") repeats the name of column 5`,
+    );
   });
 
   test.each([

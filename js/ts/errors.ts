@@ -207,7 +207,10 @@ export class APITimeoutError extends APIConnectionError {}
 export interface RecordIssue {
   /** The 1-based line of the file where the record starts; `undefined` for in-memory records. */
   line?: number;
-  /** The 0-based index of the record (in `examples`, or in the file: a CSV's header is not a row). */
+  /**
+   * The 0-based index of the record, as an array counts (`examples[row]`; in a file: among its
+   * records, a CSV's header not counted; a header's `invalid_header`: 0).
+   */
   row: number;
   /** The JSON path within the record, such as `$.id` or `$.input.items[3]`. */
   path: string;
@@ -289,10 +292,14 @@ export class ExampleError extends GroundsetError {
 /**
  * `3 bad records (8 violations)`: schema violations counted by record (row), as a record may
  * break several of a JSON Schema's rules (`at least` beyond the listed ones); else `N bad records`.
+ * Issues of a CSV's header alone (`invalid_header`) are no records: `a bad header (N problems)`.
  * The Python SDK's `bad_records`.
  */
 export function badRecords(issues: RecordIssue[], moreErrors: number): string {
   const problems = issues.length + moreErrors;
+  if (issues.every((issue) => issue.code === "invalid_header")) {
+    return `a bad header${problems === 1 ? "" : ` (${problems} problems)`}`;
+  }
   const records = new Set(issues.map((issue) => issue.row)).size;
   if (records === issues.length || issues.some((issue) => issue.code !== "schema_violation")) {
     return `${problems} bad record${problems === 1 ? "" : "s"}`;
