@@ -190,6 +190,8 @@ export function errorFromResponse(status: number, bodyText: string, request: str
 export class APIConnectionError extends GroundsetError {
   /** The URL that was requested. */
   readonly url: string;
+  /** `connection_error` (`timeout` for {@link APITimeoutError}), as the Python CLI's `--json` refusal names it. */
+  readonly code: string = "connection_error";
 
   constructor(message: string, url: string, options?: ErrorOptions) {
     super(message, options);
@@ -197,8 +199,10 @@ export class APIConnectionError extends GroundsetError {
   }
 }
 
-/** No answer within the client's `timeoutMs`. */
-export class APITimeoutError extends APIConnectionError {}
+/** No answer within the client's `timeoutMs` (`code` `timeout`). */
+export class APITimeoutError extends APIConnectionError {
+  override readonly code: string = "timeout";
+}
 
 /**
  * One bad record, as {@link ExampleError} lists them: the same fields in every groundset SDK

@@ -116,6 +116,39 @@ fn json_path(part: Part, location: &jsonschema::paths::Location) -> String {
     error.within_key(part.as_str()).path()
 }
 
+/// The longest value a message shows whole, in characters of its JSON text.
+const SHOWN_CHARS: usize = 80;
+
+/// The violation's message, the value it is about shown whole only when short: else its first
+/// `SHOWN_CHARS / 2` characters, "…" and its length (`"aaaa…" (100001 characters) does not match
+/// "^a+$"`), as the SDKs show a long name. A 10 MB string that fails a pattern would otherwise be
+/// repeated whole in every message, CLI line and 422 body naming it.
+fn message(error: &jsonschema::ValidationError<'_>) -> String {
+    let instance = error.instance();
+    let cut = match instance.as_ref() {
+        Value::String(text) => {
+            let length = text.chars().count();
+            (length + 2 > SHOWN_CHARS).then(|| {
+                let head: String = text.chars().take(SHOWN_CHARS / 2).collect();
+                format!("{}… ({length} characters)", Value::String(head))
+            })
+        }
+        Value::Array(_) | Value::Object(_) => {
+            let text = instance.to_string();
+            let length = text.chars().count();
+            (length > SHOWN_CHARS).then(|| {
+                let head: String = text.chars().take(SHOWN_CHARS / 2).collect();
+                format!("{head}… ({length} characters of JSON)")
+            })
+        }
+        _ => None,
+    };
+    match cut {
+        Some(shown) => error.masked_with(shown).to_string(),
+        None => error.to_string(),
+    }
+}
+
 fn schema_pointer(part: Part, location: &jsonschema::paths::Location) -> String {
     format!("/{}{}", part.as_str(), location.as_str())
 }
@@ -228,7 +261,7 @@ impl SchemaValidator {
             violations.extend(validator.iter_errors(value).map(|error| Violation {
                 path: json_path(part, error.instance_path()),
                 schema_path: schema_pointer(part, error.schema_path()),
-                message: error.to_string(),
+                message: message(&error),
             }));
         }
         violations
@@ -302,6 +335,33 @@ impl SchemaValidator {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_long_value_is_cut_in_its_message() {
+        let schema = json!({"type": "object", "properties": {"x": {"pattern": "^(a+)+$"}, "n": {"type": "string"}}});
+        let validator = SchemaValidator::new(Some(&schema), None, None).unwrap();
+        let long = format!("{}!", "a".repeat(100_000));
+        let found = validator.validate(&json!({"x": long, "n": ["é".repeat(100)]}), None, None);
+        let messages: Vec<_> = found.iter().map(|v| (v.path.as_str(), v.message.as_str())).collect();
+        let head = "a".repeat(40);
+        let items = format!("[\"{}", "é".repeat(38));
+        assert_eq!(
+            messages,
+            [
+                (
+                    "$.input.n",
+                    format!("{items}… (104 characters of JSON) is not of type \"string\"").as_str()
+                ),
+                (
+                    "$.input.x",
+                    format!("\"{head}\"… (100001 characters) does not match \"^(a+)+$\"").as_str()
+                ),
+            ]
+        );
+        // A short value stays whole, as the validator words it.
+        let short = validator.validate(&json!({"x": "ab"}), None, None);
+        assert_eq!(short[0].message, "\"ab\" does not match \"^(a+)+$\"");
+    }
 
     fn question_schema() -> Value {
         json!({

@@ -45,6 +45,7 @@ from groundset._upsert import GUARD_CODES, guard_message
 from groundset.client import Client, drive_op
 from groundset.comparisons import Comparison
 from groundset.errors import (
+    APIConnectionError,
     APIError,
     AuthenticationError,
     ConflictError,
@@ -84,6 +85,10 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:
             _pipe_closed()
+        except typer.BadParameter as error:
+            # typer converts a value with pydantic, whose refusals start so.
+            error.message = error.message.removeprefix("Value error, ")
+            raise
 
 
 PIPE_CLOSED = 141
@@ -262,7 +267,7 @@ def _refuse_error(error: Exception, json_output: bool, file: Path | None = None,
         lines = _problem_lines(error.problem)
         if isinstance(error, AuthenticationError):
             message += _key_hint()
-    elif isinstance(error, HashError):
+    elif isinstance(error, (HashError, APIConnectionError)):
         code = error.code
     elif isinstance(error, (ValueError, TypeError)):
         code = "invalid_argument"
@@ -337,7 +342,10 @@ def _bad_records(error: ExampleError, file: Path, json_output: bool, *, sends: b
         lines.append(f"... and {error.more_errors} more")
     hints = _hints(error)
     lines += [f"hint: {hint}" for hint in hints]
-    message = f"{file}: {bad_records(error.errors, error.more_errors)}" + ("; nothing was sent" if sends else "")
+    # A small sync is checked by the server: its refusal (the ExampleError raised while handling
+    # the server's APIError) was sent, and nothing was written.
+    said = "; nothing was written" if isinstance(error.__context__, APIError) else "; nothing was sent"
+    message = f"{file}: {bad_records(error.errors, error.more_errors)}" + (said if sends else "")
     details = {
         "errors": [dataclasses.asdict(issue) for issue in issues],
         "more_errors": error.more_errors,
@@ -455,7 +463,9 @@ MetadataKeysOption = Annotated[
     typer.Option("--metadata-keys", metavar="KEYS", help="Flat records: the fields of the metadata."),
 ]
 FormatOption = Annotated[
-    FormatChoice | None, typer.Option("--format", help="The file's format [default: from its extension].")
+    FormatChoice | None,
+    # In any case, as a file's extension is read (.JSONL is JSON Lines too).
+    typer.Option("--format", case_sensitive=False, help="The file's format [default: from its extension]."),
 ]
 
 
@@ -475,7 +485,8 @@ def upsert(
     metadata_keys: MetadataKeysOption = None,
     file_format: FormatOption = None,
     mode: Annotated[
-        ModeChoice, typer.Option("--mode", help="merge keeps other examples; mirror deletes them.")
+        ModeChoice,
+        typer.Option("--mode", case_sensitive=False, help="merge keeps other examples; mirror deletes them."),
     ] = ModeChoice.merge,
     dry_run: Annotated[bool, typer.Option("--dry-run", metavar=FLAG, help="Classify without writing.")] = False,
     allow_empty: Annotated[

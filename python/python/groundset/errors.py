@@ -171,9 +171,12 @@ class APIConnectionError(GroundsetError):
 
     Attributes:
         url: the URL that was requested.
+        code: ``"connection_error"`` (``"timeout"`` for :class:`APITimeoutError`), the code the
+            CLI's ``--json`` refusal gives it, as every other error's ``code``.
     """
 
     url: str
+    code: str = "connection_error"
 
     def __init__(self, message: str, *, url: str) -> None:
         super().__init__(message)
@@ -181,7 +184,10 @@ class APIConnectionError(GroundsetError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The server did not answer within the client's ``timeout``, after the retries."""
+    """The server did not answer within the client's ``timeout``, after the retries (``code``
+    ``"timeout"``)."""
+
+    code: str = "timeout"
 
 
 class APIError(GroundsetError):
