@@ -355,6 +355,7 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
     throw new TypeError(`upsertDataset: progress must be true or false, not ${JSON.stringify(options.progress)}`);
   }
   const guard = mirrorGuard(options, mode);
+  checkExamplesShape(options.examples);
   if (options.validate !== undefined && typeof options.validate !== "boolean") {
     throw new TypeError(`upsertDataset: validate must be true or false, not ${JSON.stringify(options.validate)}`);
   }
@@ -367,6 +368,23 @@ export async function upsertDataset<R extends ExampleRecord>(options: UpsertData
       throw violationsFromProblem(error.problem, seen.prepared?.lines, seen.prepared?.file);
     }
     throw error instanceof ConflictError ? inTypeScriptWords(error) : error;
+  }
+}
+
+/**
+ * `examples` is records in memory: a string (a file's path, whose characters would each be a bad
+ * record) or one record is refused before anything is read, naming the option.
+ */
+function checkExamplesShape(examples: unknown): void {
+  if (typeof examples === "string") {
+    const given = shown(examples);
+    throw new TypeError(
+      `upsertDataset: examples takes records, not the path ${given}: to read a file, pass path: ${given}`,
+    );
+  }
+  if (examples !== undefined && (typeof examples !== "object" || examples === null || !(Symbol.iterator in examples))) {
+    const what = examples === null ? "null" : typeof examples === "object" ? "one record (an object)" : typeof examples;
+    throw new TypeError(`upsertDataset: examples must be an iterable of records (an array), not ${what}`);
   }
 }
 

@@ -114,3 +114,13 @@ def test_a_merge_of_nothing_into_a_new_dataset_says_so(client: groundset.Client,
     result = client.upsert_dataset(name=unique_name, examples=[])
     assert result.noop and result.version_id is None
     assert "no change, no version yet" in result.summary() and "None" not in result.summary()
+
+
+@pytest.mark.parametrize("given", ["qa.jsonl", b"qa.jsonl", Path("qa.jsonl")])
+def test_a_path_given_as_examples_is_refused_whole(client: groundset.Client, unique_name: str, given: Any) -> None:
+    """A string would iterate as its characters, one bad record each ("8 bad records"): the
+    path is named once, with the argument that reads a file."""
+    with pytest.raises(TypeError) as refused:
+        client.upsert_dataset(name=unique_name, examples=given, source_id_key="id")
+    assert str(refused.value) == "examples= takes records, not the path 'qa.jsonl': to read a file, pass path='qa.jsonl'"
+    assert_not_created(client, unique_name)

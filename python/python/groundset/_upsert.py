@@ -37,6 +37,7 @@ from groundset_core import (
 )
 
 from groundset._constants import PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD
+from groundset._format import shown as shown_text
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
 from groundset._schemas import SCHEMA_VIOLATION, DatasetSchema, check_examples, validator_of, violations_from_problem
@@ -171,6 +172,10 @@ class UpsertArgs:
         assert self.examples is not None
         if isinstance(self.examples, Mapping):
             raise TypeError("examples= must be an iterable of mappings, not one mapping")
+        if isinstance(self.examples, (str, bytes, os.PathLike)):
+            # A string iterates as its characters: a file's path would be one bad record each.
+            given = shown_text(os.fsdecode(self.examples))
+            raise TypeError(f"examples= takes records, not the path {given}: to read a file, pass path={given}")
         if _is_dataframe(self.examples):
             # Iterating a DataFrame gives its column names: every "record" would be a string.
             raise TypeError("examples= got a pandas DataFrame; pass it as dataframe= (its rows are the records)")
