@@ -3,7 +3,7 @@
 // wrote as JSONL: an initial sync of a new dataset, then `repeat` unchanged ones, hashing
 // included. Prints {"initial": s, "unchanged": [s, ...]} on stdout. With `changed`, each re-sync
 // has the output of 1 example in 100 changed (anew each run): {"initial": s, "changed": [s, ...],
-// "changed_cpu": [[client CPU s], ...]}.
+// "changed_cpu": [[client CPU s], ...]}; "initial_cpu" is the initial sync's [client CPU s].
 //
 //   node bench/unchanged.mjs DIST BASE_URL EXAMPLES.jsonl DATASET REPEAT [changed]
 //
@@ -30,7 +30,11 @@ async function timed(examples = rows) {
 }
 // Resident memory (MB) with the examples loaded, and the peak once the initial sync is done.
 const rssRows = process.memoryUsage().rss / 2 ** 20;
+const usedBefore = process.cpuUsage();
 const initial = await timed();
+const initialUsed = process.cpuUsage(usedBefore);
+// The client's CPU seconds (every thread of the process), as bench_sdk.py's [client] figure.
+const initialCpu = [(initialUsed.user + initialUsed.system) / 1e6];
 const memory = { rss_rows_mb: rssRows, max_rss_initial_mb: process.resourceUsage().maxRSS / 1024 };
 const runs = [];
 const cpu = [];
@@ -48,6 +52,6 @@ for (let run = 0; run < Number(repeat); run++) {
 }
 const figures =
   scenario === "changed"
-    ? { initial, changed: runs, changed_cpu: cpu, ...memory }
-    : { initial, unchanged: runs, ...memory };
+    ? { initial, initial_cpu: initialCpu, changed: runs, changed_cpu: cpu, ...memory }
+    : { initial, initial_cpu: initialCpu, unchanged: runs, ...memory };
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -7,7 +7,7 @@ use canonhash::HashError;
 use groundset_records::check_structured_members;
 use napi::Env;
 use napi::bindgen_prelude::{
-    Array, ClassInstance, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Utf16String,
+    Array, Buffer, ClassInstance, Float64ArraySlice, Function, JsObjectValue, Object, Uint32Array, Utf16String,
 };
 use napi_derive::napi;
 use rayon::prelude::*;
@@ -388,6 +388,104 @@ fn digest_of_hex(hex: &str) -> Option<[u8; 32]> {
     (invalid < 16).then_some(digest)
 }
 
+/// The part `next_part` returned (see [`hash_examples`]), copied out of JS; `first` is the index
+/// of its first example in the batch.
+fn read_part(written: &Object, rule: Option<&MemberRule>, first: usize) -> napi::Result<Part> {
+    let tape: Float64ArraySlice = written.get_named_property("tape")?;
+    let mut sink: ClassInstance<TextSink> = written.get_named_property("text")?;
+    let text = sink.take(count_from_js(written.get_named_property("units")?)?)?;
+    let names: Vec<Utf16String> = written.get_named_property("names")?;
+    let count = count_from_js(written.get_named_property("count")?)?;
+    let members = match rule {
+        None => None,
+        Some(rule) => {
+            let examples: Float64ArraySlice = written.get_named_property("members")?;
+            let shapes: Float64ArraySlice = written.get_named_property("memberShapes")?;
+            Some(Members {
+                examples: examples.to_vec(),
+                shapes: shapes.to_vec(),
+                names: written.get_named_property("memberNames")?,
+                id_key: rule.id_key.clone(),
+                any_members: rule.any_members,
+            })
+        }
+    };
+    let names = Names::new(&names);
+    Ok(Part {
+        slots: Recycled::copy_of(&tape),
+        text,
+        table: names.table(),
+        names,
+        first,
+        count,
+        members,
+    })
+}
+
+/// Reads each part `next_part` returns (see [`hash_examples`]) and runs `work` on it on the pool
+/// while the JS thread writes the next, so the two overlap; each part's result with the index of
+/// its first example, in order, and the count of examples.
+fn on_parts<T: Send + 'static>(
+    next_part: &Function<(), Option<Object>>,
+    rule: Option<&MemberRule>,
+    work: impl Fn(&Part) -> Result<T, TapeError> + Clone + Send + 'static,
+) -> napi::Result<(Vec<(usize, T)>, usize)> {
+    let (sender, receiver) = mpsc::channel();
+    let mut parts = 0;
+    let mut examples = 0;
+    while let Some(written) = next_part.call(())? {
+        let part = read_part(&written, rule, examples)?;
+        examples += part.count;
+        let (sender, index, work) = (sender.clone(), parts, work.clone());
+        parts += 1;
+        rayon::spawn(move || {
+            let done = panic::catch_unwind(AssertUnwindSafe(|| work(&part)));
+            // The receiver is gone only when the JS side failed: nobody wants the result.
+            let _ = sender.send((index, part.first, done));
+        });
+    }
+    drop(sender);
+    let mut results: Vec<Option<_>> = (0..parts).map(|_| None).collect();
+    for (index, first, done) in receiver {
+        results[index] = Some((first, done));
+    }
+    let mut ordered = Vec::with_capacity(parts);
+    for result in results {
+        match result {
+            Some((first, Ok(Ok(done)))) => ordered.push((first, done)),
+            Some((_, Ok(Err(malformed)))) => return Err(malformed.into_napi()),
+            Some((_, Err(_))) | None => return Err(thread_failed()),
+        }
+    }
+    Ok((ordered, examples))
+}
+
+/// Appends a part's hashes (64 zeros for a failure) to `hashes` and its failures to `failures`,
+/// `first` the index of its first example; the member rule's issue comes first, as in a file.
+fn merge_hashed(
+    first: usize,
+    hashed: Vec<Result<String, HashError>>,
+    refused: Vec<(usize, groundset_records::Error)>,
+    hashes: &mut String,
+    failures: &mut Vec<NativeIssue>,
+) {
+    let mut refused = refused.into_iter().peekable();
+    for (index, hashed) in hashed.into_iter().enumerate() {
+        if let Some((_, error)) = refused.next_if(|(at, _)| *at == index) {
+            hashes.push_str(&"0".repeat(64));
+            failures.push(NativeIssue::new(None, first + index, None, &error));
+            continue;
+        }
+        match hashed {
+            Ok(hash) => hashes.push_str(&hash),
+            Err(error) => {
+                hashes.push_str(&"0".repeat(64));
+                failures.push(NativeIssue::new(None, first + index, None, &error));
+            }
+        }
+    }
+}
+
 /// The content hashes of a batch of examples, and the error of every example that fails.
 ///
 /// `next_part` writes the next part of the batch on a tape and returns
@@ -420,78 +518,11 @@ pub fn hash_examples(
             Some(receiver)
         }
     };
-    let (sender, receiver) = mpsc::channel();
-    let mut parts = 0;
-    let mut examples = 0;
-    while let Some(written) = next_part.call(())? {
-        let tape: Float64ArraySlice = written.get_named_property("tape")?;
-        let mut sink: ClassInstance<TextSink> = written.get_named_property("text")?;
-        let text = sink.take(count_from_js(written.get_named_property("units")?)?)?;
-        let names: Vec<Utf16String> = written.get_named_property("names")?;
-        let count = count_from_js(written.get_named_property("count")?)?;
-        let members = match &rule {
-            None => None,
-            Some(rule) => {
-                let examples: Float64ArraySlice = written.get_named_property("members")?;
-                let shapes: Float64ArraySlice = written.get_named_property("memberShapes")?;
-                Some(Members {
-                    examples: examples.to_vec(),
-                    shapes: shapes.to_vec(),
-                    names: written.get_named_property("memberNames")?,
-                    id_key: rule.id_key.clone(),
-                    any_members: rule.any_members,
-                })
-            }
-        };
-        let names = Names::new(&names);
-        let part = Part {
-            slots: Recycled::copy_of(&tape),
-            text,
-            table: names.table(),
-            names,
-            first: examples,
-            count,
-            members,
-        };
-        examples += count;
-        let (sender, index) = (sender.clone(), parts);
-        parts += 1;
-        rayon::spawn(move || {
-            let hashed = panic::catch_unwind(AssertUnwindSafe(|| part.hash_checked()));
-            // The receiver is gone only when the JS side failed: nobody wants the result.
-            let _ = sender.send((index, part.first, hashed));
-        });
-    }
-    drop(sender);
-    let mut results: Vec<Option<_>> = (0..parts).map(|_| None).collect();
-    for (index, first, hashed) in receiver {
-        results[index] = Some((first, hashed));
-    }
+    let (done, examples) = on_parts(&next_part, rule.as_ref(), Part::hash_checked)?;
     let mut hashes = String::with_capacity(examples * 64);
     let mut failures = Vec::new();
-    for result in results {
-        match result {
-            Some((first, Ok(Ok((part_hashes, refused))))) => {
-                let mut refused = refused.into_iter().peekable();
-                for (index, hashed) in part_hashes.into_iter().enumerate() {
-                    // The member rule's issue comes first, as in a file.
-                    if let Some((_, error)) = refused.next_if(|(at, _)| *at == index) {
-                        hashes.push_str(&"0".repeat(64));
-                        failures.push(NativeIssue::new(None, first + index, None, &error));
-                        continue;
-                    }
-                    match hashed {
-                        Ok(hash) => hashes.push_str(&hash),
-                        Err(error) => {
-                            hashes.push_str(&"0".repeat(64));
-                            failures.push(NativeIssue::new(None, first + index, None, &error));
-                        }
-                    }
-                }
-            }
-            Some((_, Ok(Err(malformed)))) => return Err(malformed.into_napi()),
-            Some((_, Err(_))) | None => return Err(thread_failed()),
-        }
+    for (first, (part_hashes, refused)) in done {
+        merge_hashed(first, part_hashes, refused, &mut hashes, &mut failures);
     }
     let (repeats, digest) = match identity {
         None => (None, None),
@@ -563,4 +594,195 @@ pub fn manifest_digest(source_ids: Vec<String>, content_hashes: Vec<String>) -> 
         ));
     }
     Ok(canonhash::manifest_digest(source_ids.iter().zip(&content_hashes)))
+}
+
+/// The lines [`example_lines`] wrote, and what it found.
+#[napi(object)]
+pub struct ExampleLines {
+    /// The NDJSON lines with content (see `lines.rs`), each part's in one buffer, in order.
+    /// Lines of a batch with failures are not to be sent: a failed example has none, and one
+    /// that breaks the member rule may have one.
+    pub lines: Vec<Buffer>,
+    /// How many examples each buffer of `lines` holds.
+    pub counts: Uint32Array,
+    /// Each example's line's end (bytes) in its buffer; a line starts where the one before ends.
+    pub ends: Uint32Array,
+    /// 64 hex digits per example, in order (64 zeros for an example in `failures`).
+    pub hashes: String,
+    /// As [`HashedExamples::failures`].
+    pub failures: Vec<NativeIssue>,
+    /// With `seen`: each example whose source id an earlier example (of this batch or one
+    /// before) has, as pairs: its index in the batch, then the first one's row.
+    pub repeats: Option<Uint32Array>,
+}
+
+/// The source ids of the batches of one upload so far, each with the row of its first example,
+/// so that a repeat in a later batch is named against the first ([`example_lines`]' `seen`).
+#[napi]
+pub struct SeenIds {
+    first: std::collections::HashMap<String, u32>,
+}
+
+#[napi]
+impl SeenIds {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        SeenIds {
+            first: std::collections::HashMap::new(),
+        }
+    }
+}
+
+/// The repeats of `ids` (an example's source id seen before, in `seen` or earlier in `ids`) as
+/// (index, first row) pairs, in order; each new id is noted in `seen` with its row in `rows`.
+fn repeats_seen(ids: &[Option<String>], rows: &[u32], seen: &mut SeenIds) -> Result<Vec<u32>, TapeError> {
+    if rows.len() != ids.len() {
+        return Err(TapeError::Malformed);
+    }
+    let mut repeats = Vec::new();
+    for (index, (id, &row)) in ids.iter().zip(rows).enumerate() {
+        let Some(id) = id else { continue };
+        match seen.first.get(id.as_str()) {
+            Some(&first) => repeats.extend([u32::try_from(index).map_err(|_| TapeError::Malformed)?, first]),
+            None => {
+                seen.first.insert(id.clone(), row);
+            }
+        }
+    }
+    Ok(repeats)
+}
+
+/// One part's lines (see [`example_lines`]), with each example's hash or error.
+struct PartLines {
+    hashed: Vec<Result<String, HashError>>,
+    lines: Vec<u8>,
+    ends: Vec<u32>,
+    refused: Vec<(usize, groundset_records::Error)>,
+}
+
+/// Examples per task of a part's lines: enough to keep a task's buffer growing in place.
+const LINES_PER_TASK: usize = 64;
+
+impl Part {
+    /// The line of each of the part's examples with an id in `ids` (by index in the batch),
+    /// written on all cores while the hash is taken.
+    fn lines(&self, ids: &[Option<String>]) -> Result<PartLines, TapeError> {
+        let mut starts = Vec::new();
+        let mut reader = Tape::new(&self.slots, &self.text, &self.names);
+        while !reader.at_end() {
+            starts.push(reader);
+            reader.next_example()?;
+        }
+        if starts.len() != self.count || ids.len() < self.first + self.count {
+            return Err(TapeError::Malformed);
+        }
+        type Task = (Vec<Result<String, HashError>>, Vec<u8>, Vec<usize>);
+        let tasks: Vec<Result<Task, TapeError>> = starts
+            .par_chunks(LINES_PER_TASK)
+            .enumerate()
+            .map_init(
+                || (Strings::default(), Scratch::default()),
+                |(strings, scratch), (task, readers)| {
+                    let (mut hashed, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+                    for (offset, reader) in readers.iter().enumerate() {
+                        let mut reader = *reader;
+                        let found = match &ids[self.first + task * LINES_PER_TASK + offset] {
+                            Some(id) => {
+                                crate::lines::example_line(&mut reader, &self.table, scratch, strings, id, &mut out)
+                            }
+                            None => example_hash_direct(&mut reader, &self.table, scratch, strings),
+                        };
+                        match found {
+                            Ok(hash) => hashed.push(Ok(hash)),
+                            Err(TapeError::Hash(error)) => hashed.push(Err(error)),
+                            Err(malformed) => return Err(malformed),
+                        }
+                        ends.push(out.len());
+                    }
+                    Ok((hashed, out, ends))
+                },
+            )
+            .collect();
+        let mut part = PartLines {
+            hashed: Vec::with_capacity(self.count),
+            lines: Vec::new(),
+            ends: Vec::with_capacity(self.count),
+            refused: self.member_failures()?,
+        };
+        for task in tasks {
+            let (hashed, out, ends) = task?;
+            let base = part.lines.len();
+            part.hashed.extend(hashed);
+            part.ends.extend(
+                ends.into_iter()
+                    .map(|end| u32::try_from(base + end).unwrap_or(u32::MAX)),
+            );
+            part.lines.extend_from_slice(&out);
+        }
+        Ok(part)
+    }
+}
+
+/// The NDJSON lines with content of a batch of examples, as the upsert sends them (`lines.rs`:
+/// byte for byte the Python core's `example_lines`), each written from the tape while its hash
+/// is taken; and every failure, as [`hash_examples`] finds them (the same `next_part` and
+/// `rule`). `ids` are the examples' source ids ([`Identity`]'s `text` and `lengths`, both
+/// required); an example without one ([`NO_IDENTITY`]) is hashed and checked but has no line.
+/// With `seen` and `rows` (each example's row, for the messages), the repeated source ids are
+/// found against the batches before (a streamed upload's), and this batch's are noted.
+#[napi(
+    ts_args_type = "nextPart: () => { tape: Float64Array, text: TextSink, units: number, names: string[], count: number, members?: Float64Array, memberShapes?: Float64Array, memberNames?: string[] } | null, rule: MemberRule | undefined | null, ids: Identity, seen?: SeenIds | undefined | null, rows?: Uint32Array | undefined | null"
+)]
+pub fn example_lines(
+    next_part: Function<(), Option<Object>>,
+    rule: Option<MemberRule>,
+    ids: Identity,
+    seen: Option<&mut SeenIds>,
+    rows: Option<Uint32Array>,
+) -> napi::Result<ExampleLines> {
+    let (Some(text), Some(lengths)) = (ids.text.as_ref(), ids.lengths.as_ref()) else {
+        return Err(TapeError::Malformed.into_napi());
+    };
+    let spans = SortedIds::new(text.to_vec(), lengths).map_err(TapeError::into_napi)?;
+    let mut decoded = Vec::with_capacity(spans.spans.len());
+    for span in &spans.spans {
+        decoded.push(match span {
+            Some((start, end)) => {
+                Some(String::from_utf16(&spans.text[*start..*end]).map_err(|_| TapeError::Malformed.into_napi())?)
+            }
+            None => None,
+        });
+    }
+    let repeats = match (seen, rows) {
+        (Some(seen), Some(rows)) => Some(Uint32Array::new(
+            repeats_seen(&decoded, &rows, seen).map_err(TapeError::into_napi)?,
+        )),
+        (None, None) => None,
+        _ => return Err(TapeError::Malformed.into_napi()),
+    };
+    let ids = std::sync::Arc::new(decoded);
+    let count = ids.len();
+    let (done, examples) = on_parts(&next_part, rule.as_ref(), move |part: &Part| part.lines(&ids))?;
+    if examples != count {
+        return Err(TapeError::Malformed.into_napi());
+    }
+    let mut found = ExampleLines {
+        lines: Vec::with_capacity(done.len()),
+        counts: Uint32Array::new(Vec::new()),
+        ends: Uint32Array::new(Vec::new()),
+        hashes: String::with_capacity(examples * 64),
+        failures: Vec::new(),
+        repeats,
+    };
+    let (mut counts, mut ends) = (Vec::with_capacity(done.len()), Vec::with_capacity(examples));
+    for (first, part) in done {
+        merge_hashed(first, part.hashed, part.refused, &mut found.hashes, &mut found.failures);
+        counts.push(u32::try_from(part.ends.len()).unwrap_or(u32::MAX));
+        ends.extend(part.ends);
+        found.lines.push(Buffer::from(part.lines));
+    }
+    found.counts = Uint32Array::new(counts);
+    found.ends = Uint32Array::new(ends);
+    Ok(found)
 }

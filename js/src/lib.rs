@@ -13,6 +13,7 @@ mod canon;
 mod direct;
 mod error;
 mod hash;
+mod lines;
 mod read;
 mod schema;
 mod source_id;

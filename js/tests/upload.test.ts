@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getDataset, upsertDataset } from "groundset";
+import { canonicalize, getDataset, upsertDataset } from "groundset";
 import { describe, expect, test } from "vitest";
 import { readRecordFile } from "../ts/files.js";
 import type { PreparedExamples } from "../ts/records.js";
@@ -31,21 +31,41 @@ function records(count: number) {
   }));
 }
 
-/** The body as the SDK wrote it before it was written a block at a time: line by line. */
-function oldBody(header: object, prepared: PreparedExamples, needed: ReadonlySet<string>): string {
+/**
+ * The body line by line: a line with content of records in memory is the Python SDK's (the
+ * canonical JSON of the line's object, a missing part `null`), a file's has its canonical texts.
+ */
+function oldBody(header: object, prepared: PreparedExamples, needed: ReadonlySet<string>, given?: Row[]): string {
   let body = `${JSON.stringify(header)}\n`;
   prepared.sourceIds.forEach((id, row) => {
-    const head = `{"source_id":${JSON.stringify(id)},"content_hash":"${prepared.contentHashes[row]}"`;
-    body += needed.has(id) ? `${head},${prepared.contentJson(row)}}\n` : `${head}}\n`;
+    const hash = prepared.contentHashes[row] as string;
+    const head = `{"source_id":${JSON.stringify(id)},"content_hash":"${hash}"`;
+    const record = given?.[row];
+    if (!needed.has(id)) {
+      body += `${head}}\n`;
+    } else if (record !== undefined) {
+      const { input, output, metadata } = record;
+      body += `${canonicalize({ content_hash: hash, input, metadata, output, source_id: id })}\n`;
+    } else {
+      body += `${head},${prepared.contentJson(row)}}\n`;
+    }
   });
   return body;
+}
+
+type Row = ReturnType<typeof records>[number];
+
+/** A body's chunks as one text. */
+function text(chunks: Array<string | Uint8Array>): string {
+  return chunks.map((chunk) => (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"))).join("");
 }
 
 const header = { dataset: { name: "d" }, mode: "merge" };
 
 describe("the NDJSON bodies are written a block of examples at a time", () => {
   const count = 2 * ROWS_PER_CHUNK + 17;
-  const prepared = prepareExamples(records(count), { sourceIdKey: "id" });
+  const given = records(count);
+  const prepared = prepareExamples(given, { sourceIdKey: "id" });
   const every = (step: number) => new Set(prepared.sourceIds.filter((_, row) => row % step === 0));
 
   test.each([
@@ -55,13 +75,13 @@ describe("the NDJSON bodies are written a block of examples at a time", () => {
     ["little content", every(2001)],
   ])("%s: the text written line by line before, in bounded chunks, anew on each call", (_, needed) => {
     const chunks = [...ndjsonChunks(header, prepared, needed)];
-    expect(chunks.join("")).toBe(oldBody(header, prepared, needed));
-    expect(chunks.map((chunk) => chunk.split("\n").length - 1)).toEqual([1, 2000, 2000, 17]);
-    expect([...ndjsonChunks(header, prepared, needed)]).toEqual(chunks);
+    expect(text(chunks)).toBe(oldBody(header, prepared, needed, given));
+    expect(chunks.map((chunk) => text([chunk]).split("\n").length - 1)).toEqual([1, 2000, 2000, 17]);
+    expect(text([...ndjsonChunks(header, prepared, needed)])).toEqual(text(chunks));
   });
 
   test("the awkward ids are sent as JSON.stringify writes them", () => {
-    const lines = ndjsonOf([...ndjsonChunks(header, prepared, every(3))].join(""));
+    const lines = ndjsonOf(text([...ndjsonChunks(header, prepared, every(3))]));
     expect(lines.slice(1, 1 + AWKWARD_IDS.length).map((line) => line.source_id)).toEqual(AWKWARD_IDS);
   });
 
@@ -81,7 +101,7 @@ describe("the NDJSON bodies are written a block of examples at a time", () => {
       contentJson: (row) => contents[row] as string,
     };
     for (const needed of [new Set(fromFile.sourceIds), new Set(AWKWARD_IDS.slice(0, 4)), new Set<string>()]) {
-      expect([...ndjsonChunks(header, fromFile, needed)].join("")).toBe(oldBody(header, fromFile, needed));
+      expect(text([...ndjsonChunks(header, fromFile, needed)])).toBe(oldBody(header, fromFile, needed));
     }
   });
 });

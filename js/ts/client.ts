@@ -77,7 +77,7 @@ export interface RequestOptions<P extends keyof paths, M extends Method> {
    * The body as NDJSON chunks, made anew for every attempt: called once per try, so a retry
    * sends the whole body again.
    */
-  ndjson?: () => AsyncIterable<string> | Iterable<string>;
+  ndjson?: () => AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
   /** The `Accept` header; default `application/json`. */
   accept?: string;
   /**
@@ -186,24 +186,36 @@ function watched(response: Response, timer: IdleTimer): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/**
+ * The request body of `chunks` (bytes pass through as they are); an error thrown by `chunks`
+ * itself (a bad record found while the body is written) cuts the body off and is kept in
+ * `failed`, for `send` to throw as it is, never retried.
+ */
 function bodyStream(
-  chunks: () => AsyncIterable<string> | Iterable<string>,
+  chunks: () => AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
   onChunk: () => void,
+  failed: { error?: unknown },
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let iterator: AsyncIterator<string> | Iterator<string> | undefined;
+  let iterator: AsyncIterator<string | Uint8Array> | Iterator<string | Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (iterator === undefined) {
-        const source = chunks();
-        iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+      let next: IteratorResult<string | Uint8Array>;
+      try {
+        if (iterator === undefined) {
+          const source = chunks();
+          iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+        }
+        next = await iterator.next();
+      } catch (error) {
+        failed.error = error;
+        throw error;
       }
-      const next = await iterator.next();
       onChunk();
       if (next.done) {
         controller.close();
       } else {
-        controller.enqueue(encoder.encode(next.value));
+        controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : next.value);
       }
     },
     async cancel() {
@@ -327,6 +339,8 @@ export class Client {
     } else if (options.ndjson !== undefined) {
       headers["content-type"] = "application/x-ndjson";
     }
+    // An error of the body's own chunks: the request was cut off for it.
+    const failed: { error?: unknown } = {};
     for (let attempt = 0; ; attempt++) {
       const timer = new IdleTimer(this.timeoutMs);
       const init: RequestInit & { duplex?: "half" } = {
@@ -337,7 +351,7 @@ export class Client {
       if (jsonText !== undefined) {
         init.body = jsonText;
       } else if (options.ndjson !== undefined) {
-        init.body = bodyStream(options.ndjson, () => timer.touch());
+        init.body = bodyStream(options.ndjson, () => timer.touch(), failed);
         init.duplex = "half";
       }
       let response: Response;
@@ -346,6 +360,9 @@ export class Client {
         timer.touch();
       } catch (error) {
         timer.stop();
+        if (failed.error !== undefined) {
+          throw failed.error;
+        }
         if (attempt < this.maxRetries) {
           options.onConnectionRetry?.();
           await delay(backoffMs(attempt + 1, null));

@@ -7,7 +7,7 @@
  */
 
 import { allPages, type Client, clientOrDefault, type RequestJson } from "./client.js";
-import { PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD } from "./constants.js";
+import { PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD, STREAM_THRESHOLD } from "./constants.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { type FileFormat, readRecordFile } from "./files.js";
 import { shown } from "./format.js";
@@ -16,10 +16,12 @@ import { manifestDigestOfColumns } from "./hash.js";
 import { progressShown } from "./progress.js";
 import {
   checkOptionKeys,
+  checkRecordOptions,
   type ExampleRecord,
   type PreparedExamples,
   prepareExamples,
   type RecordOptions,
+  StreamedExamples,
 } from "./records.js";
 import { checkExamples, SCHEMA_VIOLATION, violationsFromProblem } from "./schemas.js";
 import type { Selection } from "./selections.js";
@@ -321,7 +323,12 @@ function alreadyMatches(
  * truly lacks it names, sent again with content in the whole manifest. Only
  * `expectedVersionId` makes the sync fail with `version_conflict`. A new
  * dataset skips the plan (all its content is needed); a plan that finds nothing to change
- * ends the sync as a no-op without the upsert request.
+ * ends the sync as a no-op without the upsert request. From {@link STREAM_THRESHOLD} records
+ * in memory with `sourceIdKey`, a dataset by name and no `expectedVersionId`, one
+ * `GET /v1/datasets?name=` comes first, and a new dataset's upload starts while its records
+ * are hashed (`STREAM_CHUNK` at a time, as the Python SDK's): a bad record found late
+ * stops the sending, and the {@link ExampleError} lists every bad record as always, nothing
+ * written. Lines with content are the Python SDK's bytes, written by the native core.
  *
  * ```ts
  * const result = await upsertDataset({
@@ -439,19 +446,13 @@ function inTypeScriptWords(error: ConflictError): ConflictError {
   return new ConflictError(error.status, problem, detail, error.request, error.requestId);
 }
 
-/** The sync of {@link upsertDataset}, its options checked. */
-async function sync<R extends ExampleRecord>(
-  client: Client,
+/** The upsert request's header (every member but the examples) of `options`. */
+function headerOf<R extends ExampleRecord>(
   selector: { name: string } | { id: string },
   mode: UpsertMode,
   guard: { allow_empty?: boolean; max_deletes?: number },
-  options: UpsertDatasetOptions<R>,
-  seen: { prepared?: PreparedExamples },
-): Promise<UpsertResult> {
-  const prepared = await preparedOf(options);
-  seen.prepared = prepared;
-  const count = prepared.sourceIds.length;
-  const show = progressShown(options.progress) && (options.progress === true || count >= PROGRESS_THRESHOLD);
+  options: UpsertDatasetCommon<R>,
+): UpsertHeader {
   const header: UpsertHeader = { dataset: selector, mode, dry_run: options.dryRun ?? false, ...guard };
   if (options.description !== undefined) {
     header.description = options.description;
@@ -480,6 +481,70 @@ async function sync<R extends ExampleRecord>(
     }
     header.move_tag = options.moveTag;
   }
+  return header;
+}
+
+/**
+ * A new dataset's upload, sent while its records are hashed ({@link StreamedExamples}), as the
+ * Python SDK's `upload_new`: from {@link STREAM_THRESHOLD} records in memory with `sourceIdKey`,
+ * a dataset by name and no `expectedVersionId`. One `GET /v1/datasets?name=` first; `undefined`
+ * when the dataset exists or the sync is not such (no request then): the whole hash comes first.
+ * A dataset made between the `GET` and the upload is synced as any upload with every content is.
+ */
+async function uploadNew<R extends ExampleRecord>(
+  client: Client,
+  selector: { name: string } | { id: string },
+  records: readonly R[],
+  options: UpsertDatasetOptions<R>,
+  header: UpsertHeader,
+  show: boolean,
+): Promise<UpsertResult | undefined> {
+  checkRecordOptions(options);
+  if (
+    !("name" in selector) ||
+    options.format !== undefined ||
+    options.threads !== undefined ||
+    options.sourceIdKey === undefined ||
+    options.sourceId !== undefined ||
+    options.expectedVersionId !== undefined ||
+    records.length < STREAM_THRESHOLD
+  ) {
+    return undefined;
+  }
+  const found = await client.request("get", "/v1/datasets", { query: { name: selector.name, limit: 1 } });
+  if (found.data.length > 0) {
+    return undefined;
+  }
+  const streamed = new StreamedExamples(records, options);
+  const wire = await client.request("post", "/v1/datasets/upsert", { ndjson: () => streamed.body(header, show) });
+  return upsertResult(wire);
+}
+
+/** The sync of {@link upsertDataset}, its options checked. */
+async function sync<R extends ExampleRecord>(
+  client: Client,
+  selector: { name: string } | { id: string },
+  mode: UpsertMode,
+  guard: { allow_empty?: boolean; max_deletes?: number },
+  given: UpsertDatasetOptions<R>,
+  seen: { prepared?: PreparedExamples },
+): Promise<UpsertResult> {
+  let options = given;
+  const shows = (count: number) =>
+    progressShown(options.progress) && (options.progress === true || count >= PROGRESS_THRESHOLD);
+  const header = headerOf(selector, mode, guard, options);
+  if (options.examples !== undefined && options.path === undefined) {
+    // An iterable is taken once: its records are kept for whichever path follows.
+    const records = Array.isArray(options.examples) ? options.examples : Array.from(options.examples);
+    options = { ...options, examples: records };
+    const uploaded = await uploadNew(client, selector, records, options, header, shows(records.length));
+    if (uploaded !== undefined) {
+      return uploaded;
+    }
+  }
+  const prepared = await preparedOf(options);
+  seen.prepared = prepared;
+  const show = shows(prepared.sourceIds.length);
   if (prepared.sourceIds.length <= PLAN_THRESHOLD) {
     const values = prepared.values;
     // A file's content is canonical JSON text already: it goes out as NDJSON lines, unparsed.

@@ -42,7 +42,7 @@ export function exampleHash(example: Example): string {
 }
 
 /** A part of a batch ends past this many slots or UTF-16 units (about 2,000 typical examples). */
-const PART_SIZE = 1 << 20;
+export const PART_SIZE = 1 << 20;
 
 /**
  * The core's member rule of structured records (the rule of files): only `input`, `output`,
@@ -60,7 +60,7 @@ export interface MemberRule {
  * batch writer takes it. Records of one kind share a shape, so the core checks each shape of a
  * part once.
  */
-class Members implements IterableIterator<unknown> {
+export class Members implements IterableIterator<unknown> {
   private readonly source: Iterator<unknown>;
   private shapeIds = new Map<string, number>();
   private nameIds = new Map<string, number>();
@@ -193,7 +193,7 @@ export function hashJoined(
 }
 
 /** Source ids as the core takes them: one text (a rope V8 flattens once) and each one's length. */
-function idColumn(ids: ArrayLike<string | undefined>): { text: string; lengths: Uint32Array } {
+export function idColumn(ids: ArrayLike<string | undefined>): { text: string; lengths: Uint32Array } {
   const lengths = new Uint32Array(ids.length);
   let text = "";
   for (let index = 0; index < ids.length; index++) {

@@ -5,10 +5,13 @@
  * @module
  */
 
-import { ExampleError, exampleErrorOf, type RecordIssue } from "./errors.js";
-import { hashJoined, type JoinedHashes, splitHashes } from "./hash.js";
+import { STREAM_CHUNK } from "./constants.js";
+import { ExampleError, exampleErrorOf, type HashError, hashErrorOf, type RecordIssue } from "./errors.js";
+import { hashJoined, idColumn, type JoinedHashes, type MemberRule, Members, PART_SIZE, splitHashes } from "./hash.js";
 import { MAX_REPORTED_ERRORS } from "./limits.js";
 import { callNative, native } from "./native.js";
+import { ProgressLine } from "./progress.js";
+import { BatchWriter } from "./value.js";
 
 /**
  * A record of the caller's: a structured example (`{ input, output?, metadata? }`) or a flat
@@ -45,6 +48,11 @@ export interface PreparedExamples {
   contentJson(row: number): string;
   /** In-memory records only: the content as JS values, for a JSON body. */
   values?: { inputs: unknown[]; outputs: unknown[]; metadatas: unknown[] };
+  /**
+   * In-memory records only: the NDJSON lines with content of the examples at `rows`, in that
+   * order, written by the core (see {@link contentLines}).
+   */
+  linesOf?(rows: ArrayLike<number>): ContentLines;
   /** A file's records only: the 1-based line where each starts. */
   lines?: ArrayLike<number>;
   /** A file's records only: the file, as given, that names them (`FILE:LINE:`) in errors. */
@@ -56,8 +64,11 @@ export interface PreparedExamples {
 /** A bad record, with the line that reports it in an {@link ExampleError}'s message. */
 class Issues {
   readonly list: Array<{ issue: RecordIssue; text: string }> = [];
+  /** Added to each row given: the records are checked a chunk at a time, this one's first. */
+  offset = 0;
 
-  add(row: number, code: string, message: string, path = "$", sourceId?: string): void {
+  add(given: number, code: string, message: string, path = "$", sourceId?: string): void {
+    const row = given + this.offset;
     const issue: RecordIssue = { row, path, code, message };
     if (sourceId !== undefined) {
       issue.sourceId = sourceId;
@@ -354,6 +365,22 @@ function sourceIdsOf(
   return ids;
 }
 
+/** Throws a `TypeError` for record options that do not go together (before anything is sent). */
+export function checkRecordOptions<R extends ExampleRecord>(options: RecordOptions<R>): void {
+  const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
+  if (sourceIdKey !== undefined && sourceId !== undefined) {
+    throw new TypeError("pass at most one of sourceIdKey and sourceId");
+  }
+  if (sourceIdKey !== undefined && typeof sourceIdKey !== "string") {
+    throw new TypeError(
+      typeof sourceIdKey === "function"
+        ? "sourceIdKey takes the name of the member holding the id (a string); for a function of the record, pass sourceId instead"
+        : `sourceIdKey must be a string, not ${describe(sourceIdKey)}`,
+    );
+  }
+  checkParts({ inputKeys, outputKeys, metadataKeys }, "upsertDataset");
+}
+
 /**
  * The examples of `records`: content, source id and content hash of each.
  *
@@ -372,17 +399,7 @@ export function prepareExamples<R extends ExampleRecord>(
   options: RecordOptions<R>,
 ): PreparedExamples {
   const { sourceIdKey, sourceId, inputKeys, outputKeys, metadataKeys } = options;
-  if (sourceIdKey !== undefined && sourceId !== undefined) {
-    throw new TypeError("pass at most one of sourceIdKey and sourceId");
-  }
-  if (sourceIdKey !== undefined && typeof sourceIdKey !== "string") {
-    throw new TypeError(
-      typeof sourceIdKey === "function"
-        ? "sourceIdKey takes the name of the member holding the id (a string); for a function of the record, pass sourceId instead"
-        : `sourceIdKey must be a string, not ${describe(sourceIdKey)}`,
-    );
-  }
-  checkParts({ inputKeys, outputKeys, metadataKeys }, "upsertDataset");
+  checkRecordOptions(options);
   const flat = inputKeys !== undefined || outputKeys !== undefined || metadataKeys !== undefined;
   const issues = new Issues();
   const { rows, hashed, idValues } = columnsOf(records, options, issues);
@@ -477,6 +494,18 @@ function preparedOf(
     get values() {
       return valuesOf();
     },
+    linesOf: (rows) => {
+      const at = (row: number) => (keep === undefined ? row : (keep[row] as number));
+      // Checked already: the core writes them without the member rule.
+      const written = contentLines(
+        Array.from(rows, (row) => hashed[at(row)]),
+        Array.from(rows, (row) => sourceIds[row]),
+      );
+      if (written.failures.size > 0) {
+        throw new Error("groundset: an example hashed before failed when its line was written (a bug)");
+      }
+      return written;
+    },
     digest: found.digest,
   };
 }
@@ -493,4 +522,128 @@ interface StructuredRecord {
   input?: unknown;
   output?: unknown;
   metadata?: unknown;
+}
+
+/** The NDJSON lines with content of a batch of examples: see {@link contentLines}. */
+export interface ContentLines {
+  /** The lines, each ending in a newline, a part of the batch per buffer, in order. */
+  lines: Uint8Array[];
+  /** How many examples each of `lines` holds. */
+  counts: Uint32Array;
+  /** Each example's line's end (bytes) in its buffer; a line starts where the one before ends. */
+  ends: Uint32Array;
+  /** 64 hex digits per example (64 zeros for a failure). */
+  joined: string;
+  /** The error of each example outside the hash domain (by index), as {@link hashJoined}'s. */
+  failures: Map<number, HashError>;
+  /** With `seen`: pairs of an example's index and the row of the first with its source id. */
+  repeats?: Uint32Array;
+}
+
+/**
+ * The line `{"content_hash":…,"input":…,"metadata":…,"output":…,"source_id":…}` of each of
+ * `examples` (`ids`: its source id), as the upsert sends it: written by the core from the tape
+ * it hashes, byte for byte the Python core's `example_lines` (a missing or `null` output or
+ * metadata is `null`). No JS string of a line is made. With `rule`, the examples are structured
+ * records held to the core's member rule, as {@link hashJoined} holds them; every failure is in
+ * `failures`, and then the lines are not to be sent.
+ */
+export function contentLines(
+  examples: Iterable<unknown>,
+  ids: ArrayLike<string | undefined>,
+  rule?: MemberRule,
+  seen?: { ids: InstanceType<typeof native.SeenIds>; rows: Uint32Array },
+): ContentLines {
+  const members = rule === undefined ? undefined : new Members(examples);
+  const writer = new BatchWriter(members ?? examples, PART_SIZE, true);
+  const nextPart = () => {
+    const part = writer.next();
+    return part === null || members === undefined ? part : { ...part, ...members.take() };
+  };
+  const found = callNative(() =>
+    native.exampleLines(
+      nextPart,
+      rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers },
+      idColumn(ids),
+      seen?.ids,
+      seen?.rows,
+    ),
+  );
+  const failures = new Map<number, HashError>(writer.failures);
+  for (const failure of found.failures) {
+    failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
+  }
+  const { lines, counts, ends, hashes: joined, repeats } = found;
+  return { lines, counts, ends, joined, failures, ...(repeats == null ? {} : { repeats }) };
+}
+
+/**
+ * The records of a new dataset's upload, hashed {@link STREAM_CHUNK} at a time as its body asks
+ * for them (the Python SDK's `upload_new`): the server decodes and writes a chunk while the
+ * next is hashed, and the first lines leave long before the last record is hashed. Records by
+ * `sourceIdKey` only. Each body starts anew (a retried request hashes again).
+ */
+export class StreamedExamples<R extends ExampleRecord> {
+  constructor(
+    private readonly records: readonly R[],
+    private readonly options: RecordOptions<R>,
+  ) {}
+
+  /**
+   * The chunks of the NDJSON upsert body: the `header` line, then every example with its
+   * content. A bad record stops the sending; the rest is still checked, and the body throws the
+   * {@link ExampleError} {@link prepareExamples} would (every bad record, in the same words)
+   * before its end, so the server, which commits only a whole body, writes nothing.
+   */
+  *body(header: object, show: boolean): Generator<string | Uint8Array> {
+    const { records, options } = this;
+    const { sourceIdKey, inputKeys, outputKeys, metadataKeys } = options;
+    const flat = inputKeys !== undefined || outputKeys !== undefined || metadataKeys !== undefined;
+    const rule = flat ? undefined : { idKey: sourceIdKey, anyMembers: false };
+    const path = sourceIdKey === undefined ? "$" : keyPath(sourceIdKey);
+    const issues = new Issues();
+    // Each source id's first row, for the repeats across chunks (held by the core).
+    const seen = new native.SeenIds();
+    const progress = new ProgressLine(records.length, "upload", "examples", show);
+    yield `${JSON.stringify(header)}\n`;
+    for (let start = 0; start < records.length; start += STREAM_CHUNK) {
+      issues.offset = start;
+      const { rows, hashed, idValues } = columnsOf(records.slice(start, start + STREAM_CHUNK), options, issues);
+      const ids = sourceIdsOf(idValues, rows, issues, sourceIdKey);
+      const written = contentLines(hashed, ids, rule, {
+        ids: seen,
+        rows: Uint32Array.from(rows, (row) => row + start),
+      });
+      for (const [index, failure] of written.failures) {
+        issues.add(rows[index] as number, failure.code, failure.reason, failure.path, ids[index]);
+      }
+      const repeats = written.repeats ?? new Uint32Array(0);
+      for (let at = 0; at < repeats.length; at += 2) {
+        const index = repeats[at] as number;
+        const id = ids[index] as string;
+        const message = `the source id ${JSON.stringify(id)} is also the id of row ${repeats[at + 1]}`;
+        issues.add(rows[index] as number, "duplicate_source_id", message, path, id);
+      }
+      if (issues.list.length > 0) {
+        continue; // nothing more is sent; every bad record is still found
+      }
+      yield* handedOver(written.lines);
+      progress.advance(hashed.length);
+    }
+    progress.close();
+    // Thrown before the body's end: the server sees it cut off and writes nothing.
+    issues.throwIfAny();
+  }
+}
+
+/**
+ * Each of `lines`, let go of as it is handed over: a buffer `fetch` still sends while the next
+ * lines are written would otherwise stay reachable from here, survive the young generation's
+ * collections and count as external memory until a full collection of the caller's whole heap
+ * (V8 starts one for every ~64 MB of such memory: for a million examples, dozens).
+ */
+export function* handedOver(lines: Uint8Array[]): Generator<Uint8Array> {
+  for (let next = lines.shift(); next !== undefined; next = lines.shift()) {
+    yield next;
+  }
 }

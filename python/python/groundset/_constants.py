@@ -19,6 +19,8 @@ __all__ = [
     "PROGRESS_THRESHOLD",
     "RETRIED_STATUSES",
     "RETRY_AFTER_MAX_SECONDS",
+    "STREAM_CHUNK",
+    "STREAM_THRESHOLD",
     "TIMEOUT_SECONDS",
     "UNRETRIED_CODES",
 ]
@@ -63,6 +65,17 @@ only for the examples the server lacks; up to it, one request with all content i
 PROGRESS_THRESHOLD: Final[int] = 20000
 """From this many examples on, an upsert shows its progress on stderr by default when stderr is a terminal (progress
 true shows it for any number, false never)."""
+
+STREAM_THRESHOLD: Final[int] = 200000
+"""From this many records (in memory, ids by a source-id key, a dataset by name, no expected version) an upsert
+first asks whether the dataset exists (GET /v1/datasets?name=), so that a new one's upload starts while its records
+are hashed. The answer costs every sync of an existing dataset one round trip (~1-2 ms on loopback), which the
+hashing it overlaps repays many times over from here; below it the whole hash comes first, as for an existing
+dataset."""
+
+STREAM_CHUNK: Final[int] = 20000
+"""Records hashed at a time while a new dataset's upload goes on: the first leave after tens of milliseconds, and
+each later chunk is hashed while the server works on the one before."""
 
 PLAN_ATTEMPTS: Final[int] = 3
 """Plans made by one upsert at most, when the dataset keeps moving between plan and upsert."""

@@ -36,7 +36,8 @@ from groundset_core import (
     source_id,
 )
 
-from groundset._constants import PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD
+# STREAM_THRESHOLD and STREAM_CHUNK: see contract/sdk.json (the TypeScript SDK's are the same).
+from groundset._constants import PLAN_EXPIRED, PLAN_THRESHOLD, PROGRESS_THRESHOLD, STREAM_CHUNK, STREAM_THRESHOLD
 from groundset._format import shown as shown_text
 from groundset._http import NDJSON, Call, Op, json_call
 from groundset._read import FileFormat, Record, check_parts, read_checked
@@ -59,17 +60,6 @@ __all__ = [
     "upload_new",
     "upsert",
 ]
-
-STREAM_THRESHOLD = 200_000
-"""Examples from which a sync by name first asks whether the dataset exists (``GET
-/v1/datasets?name=``), so that a new one's upload starts while its examples are hashed
-(:func:`upload_new`). The answer costs every sync of an existing dataset one round trip (~1-2 ms
-on loopback), which the hashing it overlaps (~1.8 us an example on two cores) repays many times
-over from here; below it the whole hash comes first, as for an existing dataset."""
-STREAM_CHUNK = 20_000
-"""Examples hashed at a time while a new dataset's upload goes on: the first are sent after
-~40 ms, and each later chunk is hashed while the server works on what the socket and its
-read-ahead hold (a chunk is ~20 MB of lines)."""
 
 
 @dataclass(slots=True, kw_only=True)
