@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.conftest import ServerProcess, free_port
+from conftest import ServerProcess, free_port
 
 import groundset
 

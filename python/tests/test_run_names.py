@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import ServerProcess
+from conftest import ServerProcess
 
 import groundset
 
