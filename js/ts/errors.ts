@@ -163,6 +163,12 @@ const CLASS_OF_STATUS: Record<number, new (...args: ConstructorParameters<typeof
   429: RateLimitError,
 };
 
+/** The detail of a 413 that is not the server's problem details (the Python SDK's words too). */
+export const PROXY_TOO_LARGE =
+  "a proxy in front of the server refused the body as too large (its own limit on a request's size, such as " +
+  "nginx's client_max_body_size, 1 MB by default; the server's is GROUNDSET_MAX_BODY_BYTES): raise that limit, " +
+  "or send less at a time";
+
 /**
  * The error for an answer with an error status: the one place that maps a status and a
  * problem+json body (or any other body text) to the error classes.
@@ -183,7 +189,9 @@ export function errorFromResponse(status: number, bodyText: string, request: str
         problem.detail.replace("`move_tag: true`", "`moveTag: true`")
       : bodyText.trim().slice(0, 500) || `HTTP ${status}`;
   const errorClass = CLASS_OF_STATUS[status] ?? (status >= 500 ? InternalServerError : APIError);
-  return new errorClass(status, problem, detail, request, requestId);
+  // Not the server's body_too_large: a proxy's page, whose text says nothing of what to do.
+  const proxied = status === 413 && typeof problem.code !== "string";
+  return new errorClass(status, problem, proxied ? PROXY_TOO_LARGE : detail, request, requestId);
 }
 
 /** The server could not be reached, or the connection failed before an answer came. */

@@ -28,7 +28,8 @@ class BodyLimitMiddleware:
         answer = problem_response(refusal, scope.get("path", ""))
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await answer(scope, receive, send)
+                declared = problem_response(too_large(self.limit, int(value)), scope.get("path", ""))
+                await declared(scope, receive, send)
                 return
         counted = 0
         over = False

@@ -62,10 +62,18 @@ class Problem(Exception):
         return body
 
 
-def too_large(limit: int) -> Problem:
+def too_large(limit: int, size: int | None = None) -> Problem:
     """413 ``body_too_large``: the request body is over ``limit`` bytes
-    (``GROUNDSET_MAX_BODY_BYTES``), whatever the route."""
-    return Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes", limit=limit)
+    (``GROUNDSET_MAX_BODY_BYTES``), whatever the route; ``size`` (a member too) when the request
+    declared its length. The detail says what to change: the setting, or what is sent at a
+    time, and that a proxy in front of the server may have a smaller limit of its own (nginx's
+    is 1 MB by default), whose refusal is not this problem."""
+    said = f"the body is {size} bytes, over" if size is not None else "the body is over"
+    detail = (
+        f"{said} the limit of {limit} bytes: the server's GROUNDSET_MAX_BODY_BYTES (raise it, or send less "
+        "at a time); a proxy in front of the server may have a limit of its own"
+    )
+    return Problem(413, "body_too_large", detail, limit=limit, **({} if size is None else {"size": size}))
 
 
 BodyForm = Literal["json", "ndjson"]

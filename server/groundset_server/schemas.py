@@ -321,6 +321,10 @@ class Problem(BaseModel):
     max_deletes: int | None = Field(default=None, description="`max_deletes_exceeded`: the bound given.")
     field: str | None = Field(default=None, description="The refused member of an upsert or plan header.")
     limit: int | None = Field(default=None, description="`body_too_large`, `invalid_limit`: the bound.")
+    size: int | None = Field(
+        default=None,
+        description="`body_too_large`: the body's length in bytes, when the request declared it.",
+    )
     dataset_id: str | None = Field(
         default=None,
         description="`dataset_not_found`, `dataset_has_no_version`, `invalid_id`, `schema_not_found`.",

@@ -52,7 +52,8 @@ def _well_formed(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
         # Formatted here: pydantic's template takes no format spec, and printed `{code:04X}` as is.
-        reason = f"the text holds a lone surrogate (U+{ord(value[error.start]):04X}) at character {error.start}"
+        code, index = ord(value[error.start]), error.start
+        reason = f"the text holds a lone surrogate (U+{code:04X}) at character {index}"
         raise PydanticCustomError("lone_surrogate", "{reason}", {"reason": reason}) from None
     return value
 

@@ -329,13 +329,13 @@ class NdjsonRequest:
         A block read is cut after its last line feed: the part before it, joined to the line
         begun in the blocks before, is given without another copy (a million-example body is
         ~1 GB), the rest begins the next."""
-        begun = bytes(self.pending)
-        self.pending.clear()
+        # The line begun: a bytearray, so a line longer than many blocks grows in place.
+        begun, self.pending = self.pending, bytearray()
         while begun or not self.ended:
             block = None if self.ended else next(self.blocks, None)
             if block is None:
                 self.ended = True
-                complete, begun = begun, b""
+                complete, begun = bytes(begun), bytearray()
             else:
                 last_newline = block.rfind(b"\n")
                 if last_newline < 0:
@@ -346,7 +346,7 @@ class NdjsonRequest:
                     complete = b"".join((begun, memoryview(block)[:end]))
                 else:
                     complete = block if end == len(block) else block[:end]
-                begun = block[end:]
+                begun = bytearray(memoryview(block)[end:])
             if not complete:
                 continue
             first_line = self.next_line

@@ -1623,6 +1623,12 @@ export interface components {
              */
             run_ids?: string[] | null;
             /**
+             * Size
+             * @description `body_too_large`: the body's length in bytes, when the request declared it.
+             * @default null
+             */
+            size?: number | null;
+            /**
              * Source Ids
              * @default null
              */

@@ -318,6 +318,14 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+PROXY_TOO_LARGE = (
+    "a proxy in front of the server refused the body as too large (its own limit on a request's size, such as "
+    "nginx's client_max_body_size, 1 MB by default; the server's is GROUNDSET_MAX_BODY_BYTES): raise that limit, "
+    "or send less at a time"
+)
+"""The detail of a 413 that is not the server's problem details (the TypeScript SDK's words too)."""
+
+
 def error_from_response(
     status: int, body: object, *, request_id: str | None = None, reason: str = "", request: str = ""
 ) -> APIError:
@@ -337,5 +345,8 @@ def error_from_response(
         code = f"http_{status}"
     if not isinstance(detail, str) or not detail:
         detail = reason or (body if isinstance(body, str) and body else "the server answered with an error")
+    if status == 413 and code == "http_413":
+        # Not the server's body_too_large: a proxy's page, whose text says nothing of what to do.
+        detail = PROXY_TOO_LARGE
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIError)
     return cls(str(detail), status=status, code=code, problem=problem, request_id=request_id, request=request)

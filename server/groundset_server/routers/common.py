@@ -46,7 +46,7 @@ def _body_limit(request: Request) -> int:
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
+        raise too_large(limit, int(declared))
     return limit
 
 
