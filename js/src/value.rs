@@ -19,7 +19,7 @@ use std::ptr;
 use std::sync::Mutex;
 
 use canonhash::{HashError, Value};
-use napi::bindgen_prelude::{Array, ClassInstance, FromNapiValue, Function, Unknown, Utf16String};
+use napi::bindgen_prelude::{Array, ClassInstance, FromNapiValue, Function, Utf16String};
 use napi::{Env, JsValue, check_status, sys};
 use napi_derive::napi;
 
@@ -117,9 +117,9 @@ pub(crate) fn read_text(env: &Env, strings: &Array<'_>, units: usize) -> napi::R
 }
 
 /// The strings of a batch's part, copied out of V8 a chunk at a time as the JS side cuts them
-/// (`Tape.cut` in `ts/value.ts`): a chunk's rope, and the flat copy V8 makes of it to hand it
-/// over, are garbage at once, so they die in the young generation. A part's text held until the
-/// part is done survived scavenges (copied each time) or went to the large-object space.
+/// (`Tape.cut` in `ts/value.ts`, by [`push_strings`]), one after the other, for the part's
+/// worker: a JS string of the part's text would live through scavenges (copied each time) or go
+/// to the large-object space.
 #[napi]
 pub struct TextSink {
     text: Vec<u16>,
@@ -131,20 +131,6 @@ impl TextSink {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         TextSink { text: Vec::new() }
-    }
-
-    /// Appends `chunk`, `units` UTF-16 units long (its `length`).
-    #[napi(ts_args_type = "chunk: string, units: number")]
-    pub fn push(&mut self, env: Env, chunk: Unknown<'_>, units: u32) -> napi::Result<()> {
-        // Room for the NUL napi writes after the string.
-        self.text.reserve(units as usize + 2);
-        let before = self.text.len();
-        append_string(&env, chunk.raw(), &mut self.text)?;
-        if self.text.len() - before == units as usize {
-            Ok(())
-        } else {
-            Err(TapeError::Malformed.into_napi())
-        }
     }
 }
 
