@@ -343,7 +343,7 @@ export class Client {
     const failed: { error?: unknown } = {};
     for (let attempt = 0; ; attempt++) {
       const timer = new IdleTimer(this.timeoutMs);
-      const init: RequestInit & { duplex?: "half" } = {
+      const init: RequestInit & { duplex?: "half"; window?: null } = {
         method: method.toUpperCase(),
         headers,
         signal: timer.signal,
@@ -353,6 +353,12 @@ export class Client {
       } else if (options.ndjson !== undefined) {
         init.body = bodyStream(options.ndjson, () => timer.touch(), failed);
         init.duplex = "half";
+        // Not followed (a streamed body cannot be sent again), and so not cloned: fetch tees the
+        // body of a request it may have to follow, and the branch nobody reads holds every chunk
+        // sent until the response (the whole body: for a million examples, GBs of external
+        // memory, each 64 MB of it a full collection of the caller's heap that frees nothing).
+        init.redirect = "error";
+        init.window = null;
       }
       let response: Response;
       try {
