@@ -183,7 +183,10 @@ impl<T: Pooled> Recycled<T> {
         let kept = T::pool().lock().ok().and_then(|mut pool| pool.pop());
         let mut buffer = kept.unwrap_or_default();
         buffer.clear();
-        buffer.reserve(capacity);
+        // Exact: `reserve` grows a kept buffer of a little less than `capacity` to twice its
+        // size, and a sink asks for the room its buffer had, so the room doubled part after
+        // part as the pool handed back buffers of the generation before.
+        buffer.reserve_exact(capacity);
         Recycled(Some(buffer))
     }
 
@@ -288,7 +291,9 @@ pub fn string_pusher(env: &Env) -> napi::Result<Function<'_, (), ()>> {
 
 /// Appends the JS string `string` to `text`, within its spare capacity (and a NUL).
 fn append_string(env: &Env, string: sys::napi_value, text: &mut Vec<u16>) -> napi::Result<()> {
-    let spare = text.capacity() - text.len();
+    // Node hands `spare - 1` to V8's `String::Write` as an `int`: past 2^31 units it wraps, and
+    // V8 copies nothing (or a cut string). No JS string is that long (V8's limit is 2^29 units).
+    let spare = (text.capacity() - text.len()).min(i32::MAX as usize);
     let mut written = 0;
     // SAFETY: napi writes at most `spare` units (the string, cut to `spare - 1`, and a NUL)
     // into the spare capacity, and reports how many units of the string it wrote.
@@ -624,4 +629,49 @@ pub(crate) fn example_hash_direct<'t>(
     }
     *tape = start;
     example_hash(tape, strings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Batches of parts (a sink each, as a `BatchWriter` has), their strings pushed in chunks as
+    /// `Tape.cut` pushes them, each part's text taken while the part before is still hashed (its
+    /// buffer back in the pool a part late): the sink's buffer stays about the size of a part's
+    /// text. A pooled buffer between half the room asked for and the room used to grow to twice
+    /// its size, so that the room asked for next was about twice as much: it doubled part after
+    /// part, and past 2^31 units napi copied nothing into it ("malformed value tape").
+    #[test]
+    fn a_sink_stays_about_the_size_of_its_parts() {
+        let mut largest = 0;
+        for batch in 0..20 {
+            let mut sink = TextSink::new();
+            let mut hashed = None;
+            for part in 0..10 {
+                // The last part of a batch is short.
+                let units = if part == 9 {
+                    20_000
+                } else {
+                    1_050_000 + (batch * 10 + part) * 7_919 % 20_000
+                };
+                largest = usize::max(largest, units);
+                let mut left = units;
+                while left > 0 {
+                    let chunk = left.min(16_400 + (batch * 10 + part) * 31 % 300);
+                    sink.text.reserve(chunk + 2);
+                    sink.text.extend(std::iter::repeat_n(u16::from(b'a'), chunk));
+                    left -= chunk;
+                }
+                let text = sink.take(units).expect("the units pushed");
+                assert_eq!(text.len(), units);
+                // The part before is hashed by now: its buffer goes back to the pool.
+                drop(hashed.replace(text));
+                let room = sink.text.capacity();
+                assert!(
+                    room <= 4 * largest,
+                    "batch {batch}, part {part}: room for {room} units, for texts of {largest}"
+                );
+            }
+        }
+    }
 }
