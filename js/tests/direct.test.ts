@@ -290,3 +290,25 @@ describe("the core's tape writer", () => {
     });
   });
 });
+
+describe("the member rule with a batch that stops at its first refused example", () => {
+  test("the part ends before the refused example, its members too", () => {
+    // The batch writer takes the refused example from the source (so the member list noted it)
+    // and ends the part before it: the part's members were one more than its examples, which
+    // the core took for a malformed tape.
+    const examples = [
+      { id: "a", input: { x: 1 } },
+      { id: "b", input: { x: 2 }, output: null },
+      { id: "c", input: { x: Number.NaN } },
+      { id: "d", input: { x: 4 } },
+    ];
+    const { hashes, failures } = hashBatch(examples, false, { idKey: "id", anyMembers: false });
+    expect([...failures].map(([index, error]) => [index, error.code, error.path])).toEqual([
+      [2, "non_finite_number", "$.input.x"],
+    ]);
+    expect(hashes.slice(0, 2)).toEqual([
+      sha256(exampleCanonical({ input: { x: 1 } })),
+      sha256(exampleCanonical({ input: { x: 2 } })),
+    ]);
+  });
+});

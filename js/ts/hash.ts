@@ -123,8 +123,13 @@ export class Members implements IterableIterator<unknown> {
     return id;
   }
 
-  /** The members of the examples taken since the last call, for the part that holds them. */
-  take(): { members: Float64Array; memberShapes: Float64Array; memberNames: string[] } {
+  /**
+   * The members of the examples taken since the last call, for the part that holds them: its
+   * first `count` (a batch that stops at a refused example took that one too, but the part ends
+   * before it).
+   */
+  take(count: number): { members: Float64Array; memberShapes: Float64Array; memberNames: string[] } {
+    this.examples.length = Math.min(this.examples.length, count);
     // The constructor copies a plain array at once; `Float64Array.from` steps an iterator.
     const taken = {
       members: new Float64Array(this.examples),
@@ -176,7 +181,7 @@ export function hashJoined(
   const writer = new BatchWriter(members ?? examples, PART_SIZE, collect);
   const nextPart = () => {
     const part = writer.next();
-    return part === null || members === undefined ? part : { ...part, ...members.take() };
+    return part === null || members === undefined ? part : { ...part, ...members.take(part.count) };
   };
   const found = callNative(() =>
     native.hashExamples(

@@ -558,7 +558,7 @@ export function contentLines(
   const writer = new BatchWriter(members ?? examples, PART_SIZE, true);
   const nextPart = () => {
     const part = writer.next();
-    return part === null || members === undefined ? part : { ...part, ...members.take() };
+    return part === null || members === undefined ? part : { ...part, ...members.take(part.count) };
   };
   const found = callNative(() =>
     native.exampleLines(
