@@ -14,10 +14,11 @@ from typing import Any
 import anyio
 
 from groundset import _experiment_api as api
+from groundset import _ops
 from groundset._bridge import AnyClient, drive
 from groundset._experiment_types import ExperimentEvaluation, ExperimentRun
 from groundset._http import CONNECTION_RETRY
-from groundset.errors import APIConnectionError, ConflictError
+from groundset.errors import APIConnectionError, ConflictError, NotFoundError
 
 __all__ = ["BATCH_SIZE", "FLUSH_SECONDS", "UPLOADS_IN_FLIGHT", "Uploader", "evaluation_uploader", "run_uploader"]
 
@@ -51,6 +52,8 @@ class Uploader:
         # One token per upload now retrying after a connection error: added from the blocking
         # client's thread, where a set's add is atomic.
         self.retrying: set[object] = set()
+        self.superseded = 0
+        """Items not stored because another runner had stored theirs first (runs: ``run_exists``)."""
 
     def add(self, item: Any) -> None:
         if not self.pending:
@@ -109,11 +112,34 @@ class Uploader:
                 uploads.start_soon(self._send, batch)
 
 
-def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uploader:
+async def _dataset_gone(client: AnyClient, error: NotFoundError, dataset_id: str | None) -> None:
+    """``error`` (``experiment_not_found`` while runs are posted) said again when the server
+    tells that the experiment's dataset is gone: deleting a dataset deletes its experiments."""
+    if error.code != "experiment_not_found" or dataset_id is None:
+        return
+    try:
+        await drive(client, _ops.dataset_json(None, dataset_id))
+    except NotFoundError:
+        detail = (
+            f"{error.detail}: its dataset {dataset_id} was deleted during the run, and its experiments with it; "
+            "nothing more can be stored for it"
+        )
+        raise NotFoundError(
+            detail,
+            status=error.status,
+            code=error.code,
+            problem={**error.problem, "dataset_id": dataset_id},
+            request_id=error.request_id,
+            request=error.request,
+        ) from error
+
+
+def run_uploader(client: AnyClient, experiment_id: str, batch_size: int, dataset_id: str | None = None) -> Uploader:
     """An uploader of :class:`ExperimentRun` s (with their evaluations) to the experiment; each
     run, and its evaluations, gets the id the server gave it. A batch refused with
     ``run_exists`` (pairs another process finished meanwhile) is sent again without those
-    pairs, whose runs keep ``id`` ``None``."""
+    pairs, whose runs keep ``id`` ``None`` and are counted in ``superseded``. With the
+    experiment's ``dataset_id``, an ``experiment_not_found`` says whether its dataset was deleted."""
 
     async def send(batch: list[ExperimentRun]) -> None:
         while True:
@@ -127,6 +153,9 @@ def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uplo
                     f"with resume_experiment({experiment_id!r}, task, evaluators) once the server is back.",
                 )
                 raise
+            except NotFoundError as error:
+                await _dataset_gone(client, error, dataset_id)
+                raise
             except ConflictError as error:
                 # Another process (a second resume) finished some of these pairs meanwhile: its
                 # runs are final, so send the rest, not lose the whole batch.
@@ -136,6 +165,7 @@ def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uplo
                 rest = [run for run in batch if (run.example_id, run.repetition_number) in still_open]
                 if len(rest) == len(batch):
                     raise
+                uploader.superseded += len(batch) - len(rest)
                 batch = rest
                 if not batch:
                     return
@@ -144,7 +174,8 @@ def run_uploader(client: AnyClient, experiment_id: str, batch_size: int) -> Uplo
             for evaluation in run.evaluations:
                 evaluation.run_id = run.id
 
-    return Uploader(send, batch_size)
+    uploader = Uploader(send, batch_size)
+    return uploader
 
 
 async def _open_pairs(client: AnyClient, experiment_id: str) -> set[tuple[str, int]]:

@@ -60,7 +60,7 @@ from groundset._experiment_types import (
 from groundset._http import Op
 from groundset._names import check_experiment_name
 from groundset._runner import Job, Runner
-from groundset._uploader import BATCH_SIZE, evaluation_uploader, run_uploader
+from groundset._uploader import BATCH_SIZE, Uploader, evaluation_uploader, run_uploader
 from groundset.client import Client
 from groundset.errors import APIError, GroundsetError
 from groundset.types import Example
@@ -138,6 +138,19 @@ def _warn_unscored(summary: Mapping[str, Any], given: Sequence[Bound], caller: s
             f"{caller}: the experiment's runs are scored by {', '.join(map(repr, left_out))}, not given "
             "here: the runs made now will have no such evaluations; pass the same evaluators "
             "(or score them later with evaluate_experiment)"
+        )
+
+
+def _warn_superseded(uploader: Uploader | None, experiment_id: str | None, caller: str) -> None:
+    """A warning when another runner (a second resume of the same experiment) stored runs of
+    pairs this one ran too: their task calls were made twice, and these runs were dropped."""
+    if uploader is not None and uploader.superseded:
+        count = uploader.superseded
+        _warn(
+            f"{caller}: {count} run{'s' if count != 1 else ''} made here {'were' if count != 1 else 'was'} not "
+            f"stored: another runner of experiment {experiment_id} had already stored "
+            f"{'their' if count != 1 else 'its'} (example, repetition) pair{'s' if count != 1 else ''} "
+            "(its runs are final); those task calls were made twice. Run one resume of an experiment at a time"
         )
 
 
@@ -324,8 +337,11 @@ async def arun_experiment(
             )
             examples = examples[:dry] if dry else examples
             jobs = [Job(example=e, repetition_number=n) for e in examples for n in range(1, repetitions + 1)]
-        uploader = None if experiment.id is None else run_uploader(client, experiment.id, batch_size)
+        uploader = (
+            None if experiment.id is None else run_uploader(client, experiment.id, batch_size, experiment.dataset_id)
+        )
         experiment.runs = await runner.run_jobs(jobs, uploader, progress)
+        _warn_superseded(uploader, experiment.id, "run_experiment")
         if rerun:
             await _rerun_evaluators(client, experiment, bound_evaluators, rerun, concurrency, batch_size, progress)
         if experiment.id is None:
@@ -614,9 +630,14 @@ async def aresume_experiment(
             for item in missing
             for n in item["repetition_numbers"]
         ]
+        dataset_id = None
         if jobs:
-            _warn_unscored(await drive(client, api.summary(experiment_id)), runner.evaluators, "resume_experiment")
-        await runner.run_jobs(jobs, run_uploader(client, experiment_id, batch_size), progress)
+            stored = await drive(client, api.get_experiment(experiment_id))
+            dataset_id = str(stored["dataset_id"])
+            _warn_unscored(stored["summary"], runner.evaluators, "resume_experiment")
+        uploader = run_uploader(client, experiment_id, batch_size, dataset_id)
+        await runner.run_jobs(jobs, uploader, progress)
+        _warn_superseded(uploader, experiment_id, "resume_experiment")
         return await drive(client, api.load_experiment(experiment_id))
 
     resumed = await with_client(client, body)
