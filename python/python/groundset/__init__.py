@@ -167,7 +167,9 @@ if not TYPE_CHECKING:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+    # The public names and the module's dunders: not the helpers this file imports (Any,
+    # TYPE_CHECKING, importlib, annotations) nor its private tables.
+    return sorted({*(name for name in globals() if name.startswith("__")), *__all__, *_SUBMODULES})
 
 
 __all__ = [
