@@ -114,12 +114,14 @@ describe("a new dataset's upload starts while its records are hashed", () => {
       [count - 2, "duplicate_source_id"],
       [count - 1, "unknown_field"],
     ]);
-    // The first chunk's lines left (about 80 bytes each), then the body was cut off: no retry.
+    // The first chunks' lines left (about 80 bytes each; the first chunk holds 2,000 records, the
+    // next ones as many as make ~4 MB of lines, at most STREAM_CHUNK), then the body was cut off:
+    // no retry.
     expect(sent.map(({ method, path }) => `${method} ${path.split("?")[0]}`)).toEqual([
       "GET /v1/datasets",
       "POST /v1/datasets/upsert",
     ]);
-    expect(sent[1]?.bytes).toBeGreaterThan(STREAM_CHUNK * 80);
+    expect(sent[1]?.bytes).toBeGreaterThan(2_000 * 80);
     expect(sent[1]?.bytes).toBeLessThan(STREAM_CHUNK * 2 * 200);
     await expect(getDataset({ client, dataset })).rejects.toBeInstanceOf(NotFoundError);
     expect(await listDatasets({ client, name: dataset.datasetName })).toEqual([]);

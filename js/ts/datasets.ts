@@ -326,9 +326,9 @@ function alreadyMatches(
  * ends the sync as a no-op without the upsert request. From {@link STREAM_THRESHOLD} records
  * in memory with `sourceIdKey`, a dataset by name and no `expectedVersionId`, one
  * `GET /v1/datasets?name=` comes first, and a new dataset's upload starts while its records
- * are hashed (`STREAM_CHUNK` at a time, as the Python SDK's): a bad record found late
- * stops the sending, and the {@link ExampleError} lists every bad record as always, nothing
- * written. Lines with content are the Python SDK's bytes, written by the native core.
+ * are hashed (at most `STREAM_CHUNK` at a time as the Python SDK, and ~4 MB of lines): a bad
+ * record found late stops the sending, and the {@link ExampleError} lists every bad record as
+ * always, nothing written. Lines with content are the Python SDK's bytes, written by the native core.
  *
  * ```ts
  * const result = await upsertDataset({
