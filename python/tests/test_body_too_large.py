@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import ServerProcess
 
 import groundset
+from conftest import ServerProcess
 
 
 @pytest.fixture

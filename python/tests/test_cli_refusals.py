@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import ServerProcess, free_port
 
 import groundset
+from conftest import ServerProcess, free_port
 
 CLI = Path(sys.executable).parent / "groundset"
 PATTERN = {"type": "object", "properties": {"x": {"type": "string", "pattern": "^(a+)+$"}}}

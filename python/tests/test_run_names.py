@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ServerProcess
 
 import groundset
+from conftest import ServerProcess
 
 EVALUATOR_NAMES = ["", "e" * 1000, "a\x00b", "x\ud800"]
 EXPERIMENT_NAMES = ["", "  ", "a\nb", " lead", "trail\u3000", "esc\x1b[31m", "n" * 600]

@@ -122,5 +122,7 @@ def test_a_path_given_as_examples_is_refused_whole(client: groundset.Client, uni
     path is named once, with the argument that reads a file."""
     with pytest.raises(TypeError) as refused:
         client.upsert_dataset(name=unique_name, examples=given, source_id_key="id")
-    assert str(refused.value) == "examples= takes records, not the path 'qa.jsonl': to read a file, pass path='qa.jsonl'"
+    assert str(refused.value) == (
+        "examples= takes records, not the path 'qa.jsonl': to read a file, pass path='qa.jsonl'"
+    )
     assert_not_created(client, unique_name)
