@@ -7,8 +7,8 @@
  */
 
 import { type HashError, hashErrorOf } from "./errors.js";
-import { callNative, native } from "./native.js";
-import { BatchWriter, exampleTape, isWellFormed, valueTape } from "./value.js";
+import { callNative, type NativeIssue, native } from "./native.js";
+import { BatchWriter, exampleTape, isWellFormed, type Part, valueTape } from "./value.js";
 
 /** An example: `input`, and optionally `output` and `metadata`, each a plain object. */
 export interface Example {
@@ -42,7 +42,7 @@ export function exampleHash(example: Example): string {
 }
 
 /** A part of a batch ends past this many slots or UTF-16 units (about 2,000 typical examples). */
-export const PART_SIZE = 1 << 20;
+const PART_SIZE = 1 << 20;
 
 /**
  * The core's member rule of structured records (the rule of files): only `input`, `output`,
@@ -60,7 +60,7 @@ export interface MemberRule {
  * batch writer takes it. Records of one kind share a shape, so the core checks each shape of a
  * part once.
  */
-export class Members implements IterableIterator<unknown> {
+class Members implements IterableIterator<unknown> {
   private readonly source: Iterator<unknown>;
   private shapeIds = new Map<string, number>();
   private nameIds = new Map<string, number>();
@@ -164,6 +164,38 @@ export interface JoinedHashes {
 }
 
 /**
+ * The parts the core reads from `examples` (a function giving the next, `null` at the end), the
+ * member rule as the core takes it, and the failures of a batch from the core's: with `rule`,
+ * each part carries its examples' member shapes, exactly its own count of them.
+ */
+export function partsOf(
+  examples: Iterable<unknown>,
+  collect: boolean,
+  rule: MemberRule | undefined,
+): {
+  nextPart: () => (Part & Partial<ReturnType<Members["take"]>>) | null;
+  coreRule: { idKey: string | undefined; anyMembers: boolean } | undefined;
+  failuresWith: (found: readonly NativeIssue[]) => Map<number, HashError>;
+} {
+  const members = rule === undefined ? undefined : new Members(examples);
+  const writer = new BatchWriter(members ?? examples, PART_SIZE, collect);
+  const nextPart = () => {
+    const part = writer.next();
+    return part === null || members === undefined ? part : { ...part, ...members.take(part.count) };
+  };
+  // The writer's failures (found in JS) with the core's, by row.
+  const failuresWith = (found: readonly NativeIssue[]) => {
+    const failures = new Map<number, HashError>(writer.failures);
+    for (const failure of found) {
+      failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
+    }
+    return failures;
+  };
+  const coreRule = rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers };
+  return { nextPart, coreRule, failuresWith };
+}
+
+/**
  * The content hashes of a batch, and the error of each example outside the hash domain (by
  * its index; path within the example). Without `collect`, only the first bad example is
  * sure to be there (the batch stops at the first one JS finds). With `rule`, the examples are
@@ -177,23 +209,15 @@ export function hashJoined(
   rule?: MemberRule,
   identity?: Identity,
 ): JoinedHashes {
-  const members = rule === undefined ? undefined : new Members(examples);
-  const writer = new BatchWriter(members ?? examples, PART_SIZE, collect);
-  const nextPart = () => {
-    const part = writer.next();
-    return part === null || members === undefined ? part : { ...part, ...members.take(part.count) };
-  };
+  const { nextPart, coreRule, failuresWith } = partsOf(examples, collect, rule);
   const found = callNative(() =>
     native.hashExamples(
       nextPart,
-      rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers },
+      coreRule,
       identity === undefined ? undefined : identity === "content" ? {} : idColumn(identity.ids),
     ),
   );
-  const failures = new Map<number, HashError>(writer.failures);
-  for (const failure of found.failures) {
-    failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
-  }
+  const failures = failuresWith(found.failures);
   return { joined: found.hashes, failures, repeats: found.repeats ?? undefined, digest: found.digest ?? undefined };
 }
 

@@ -38,6 +38,8 @@ export { native };
 
 /** A part's strings on their way into the core (see `Tape.text` in `value.ts`). */
 export type TextSink = InstanceType<typeof NativeBinding.TextSink>;
+/** A failure the core found in a batch (its row, code, JSON path and words). */
+export type NativeIssue = NativeBinding.NativeIssue;
 
 /** Keep in step with `MARKER` in `src/error.rs`. */
 const MARKER = "groundset:HashError:";

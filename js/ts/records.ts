@@ -6,12 +6,11 @@
  */
 
 import { STREAM_CHUNK } from "./constants.js";
-import { ExampleError, exampleErrorOf, type HashError, hashErrorOf, type RecordIssue } from "./errors.js";
-import { hashJoined, idColumn, type JoinedHashes, type MemberRule, Members, PART_SIZE, splitHashes } from "./hash.js";
+import { ExampleError, exampleErrorOf, type HashError, type RecordIssue } from "./errors.js";
+import { hashJoined, idColumn, type JoinedHashes, type MemberRule, partsOf, splitHashes } from "./hash.js";
 import { MAX_REPORTED_ERRORS } from "./limits.js";
 import { callNative, native } from "./native.js";
 import { ProgressLine } from "./progress.js";
-import { BatchWriter } from "./value.js";
 
 /**
  * A record of the caller's: a structured example (`{ input, output?, metadata? }`) or a flat
@@ -554,25 +553,9 @@ export function contentLines(
   rule?: MemberRule,
   seen?: { ids: InstanceType<typeof native.SeenIds>; rows: Uint32Array },
 ): ContentLines {
-  const members = rule === undefined ? undefined : new Members(examples);
-  const writer = new BatchWriter(members ?? examples, PART_SIZE, true);
-  const nextPart = () => {
-    const part = writer.next();
-    return part === null || members === undefined ? part : { ...part, ...members.take(part.count) };
-  };
-  const found = callNative(() =>
-    native.exampleLines(
-      nextPart,
-      rule === undefined ? undefined : { idKey: rule.idKey, anyMembers: rule.anyMembers },
-      idColumn(ids),
-      seen?.ids,
-      seen?.rows,
-    ),
-  );
-  const failures = new Map<number, HashError>(writer.failures);
-  for (const failure of found.failures) {
-    failures.set(failure.row, hashErrorOf(failure.code, failure.path, failure.message));
-  }
+  const { nextPart, coreRule, failuresWith } = partsOf(examples, true, rule);
+  const found = callNative(() => native.exampleLines(nextPart, coreRule, idColumn(ids), seen?.ids, seen?.rows));
+  const failures = failuresWith(found.failures);
   const { lines, counts, ends, hashes: joined, repeats } = found;
   return { lines, counts, ends, joined, failures, ...(repeats == null ? {} : { repeats }) };
 }
